@@ -1,0 +1,188 @@
+//! Partner-center shaped collections with keyset paging behind `MS-ContinuationToken`.
+
+use crate::domain::paging::{self, BadToken, Cursor};
+use crate::domain::Error;
+use axum::http::HeaderMap;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+pub const CONTINUATION_HEADER: &str = "ms-continuationtoken";
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyValue {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Link {
+    pub uri: String,
+    pub method: String,
+    pub headers: Vec<KeyValue>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Links {
+    #[serde(rename = "self")]
+    pub self_link: Link,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<Link>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Attributes {
+    pub object_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+}
+
+impl Attributes {
+    pub fn of(object_type: &str) -> Self {
+        Self {
+            object_type: object_type.into(),
+            etag: None,
+        }
+    }
+    pub fn with_etag(object_type: &str, version: i64) -> Self {
+        Self {
+            object_type: object_type.into(),
+            etag: Some(etag(version)),
+        }
+    }
+}
+
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// Reads `If-Match` (or a body etag) into the version it names; `*` means any.
+pub fn expected_version(
+    headers: &HeaderMap,
+    body_etag: Option<&str>,
+) -> Result<Option<i64>, Error> {
+    let raw = headers
+        .get(axum::http::header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .or(body_etag);
+    match raw.map(str::trim) {
+        None | Some("*") => Ok(None),
+        Some(s) => s
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .parse()
+            .map(Some)
+            .map_err(|_| Error::field("If-Match", "the ETag is not one this server issued")),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Collection<T> {
+    pub total_count: i64,
+    pub items: Vec<T>,
+    pub links: Links,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continuation_token: Option<String>,
+    pub attributes: Attributes,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct PageQuery {
+    /// Items per page, 1 to 500 (default 100).
+    pub size: Option<u32>,
+    /// `Next` when following a continuation token.
+    pub seek_operation: Option<String>,
+}
+
+/// Paging state for one list request.
+pub struct Page {
+    pub size: u32,
+    pub after: Option<Cursor>,
+    query: String,
+}
+
+impl Page {
+    /// `query` fingerprints the filters so a token only works for its own list.
+    pub fn from_request(
+        headers: &HeaderMap,
+        q: &PageQuery,
+        query: &str,
+        key: &[u8],
+    ) -> Result<Page, Error> {
+        let after = match headers
+            .get(CONTINUATION_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .filter(|s| !s.is_empty())
+        {
+            Some(t) => Some(paging::decode(t, key, query).map_err(|BadToken| {
+                Error::field(
+                    "MS-ContinuationToken",
+                    "the continuation token is not valid for this request; start again from the first page",
+                )
+            })?),
+            None => None,
+        };
+        Ok(Page {
+            size: paging::page_size(q.size),
+            after,
+            query: query.to_string(),
+        })
+    }
+
+    /// Wraps a fetched page (fetch `size + 1` rows to know whether more exist).
+    pub fn finish<T, R>(
+        self,
+        mut rows: Vec<R>,
+        total: i64,
+        path: &str,
+        key: &[u8],
+        sort_key: impl Fn(&R) -> (String, String),
+        to_item: impl Fn(R) -> T,
+    ) -> Collection<T> {
+        let more = rows.len() > self.size as usize;
+        rows.truncate(self.size as usize);
+        let next = if more {
+            rows.last().map(|last| {
+                let (k, i) = sort_key(last);
+                paging::encode(
+                    &Cursor {
+                        key: k,
+                        id: i,
+                        query: self.query.clone(),
+                    },
+                    key,
+                )
+            })
+        } else {
+            None
+        };
+        let sep = if path.contains('?') { '&' } else { '?' };
+        Collection {
+            total_count: total,
+            items: rows.into_iter().map(to_item).collect(),
+            links: Links {
+                self_link: Link {
+                    uri: format!("{path}{sep}size={}", self.size),
+                    method: "GET".into(),
+                    headers: vec![],
+                },
+                next: next.clone().map(|t| Link {
+                    uri: format!("{path}{sep}size={}&seekOperation=Next", self.size),
+                    method: "GET".into(),
+                    headers: vec![KeyValue {
+                        key: "MS-ContinuationToken".into(),
+                        value: t,
+                    }],
+                }),
+            },
+            continuation_token: next,
+            attributes: Attributes::of("Collection"),
+        }
+    }
+}

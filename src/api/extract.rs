@@ -1,0 +1,129 @@
+//! Extractors: who is calling (`Caller`), and JSON bodies whose rejections use the API's
+//! error shape.
+
+use super::error::{error_response, ApiError};
+use crate::app::{identity, oauth, App, Ctx};
+use crate::domain::authz::Principal;
+use crate::domain::error::Code;
+use crate::domain::Error;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+pub const CORRELATION_HEADER: &str = "ms-correlationid";
+
+/// The authenticated caller of an API request, built from a bearer token. Rate limiting per
+/// tenant happens here, once authentication has told us the tenant.
+pub struct Caller(pub Ctx);
+
+impl FromRequestParts<App> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let unauth = |m: &str| ApiError(Error::Unauthenticated(m.into()));
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| unauth("sign in: send Authorization: Bearer <access token>"))?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .ok_or_else(|| unauth("the Authorization header must use the Bearer scheme"))?;
+        let claims = oauth::verify(app, token.trim())?;
+        let (actor, upn) = match claims.kind.as_str() {
+            "user" => {
+                let id = claims
+                    .sub
+                    .parse()
+                    .map_err(|_| unauth("the access token is not valid"))?;
+                let (actor, user) = identity::actor_for_user(app, id)
+                    .await?
+                    .ok_or_else(|| unauth("the user no longer exists or is disabled"))?;
+                (actor, Some(user.upn))
+            }
+            "app" => {
+                let id = claims
+                    .sub
+                    .parse()
+                    .map_err(|_| unauth("the access token is not valid"))?;
+                let actor = identity::actor_for_app(app, id)
+                    .await?
+                    .ok_or_else(|| unauth("the application no longer exists or is disabled"))?;
+                (actor, None)
+            }
+            _ => return Err(unauth("the access token is not valid")),
+        };
+        if actor.tenant.to_string() != claims.tid {
+            return Err(unauth("the access token is not valid"));
+        }
+        if let Err(secs) = app
+            .limiter
+            .check(&actor.tenant.to_string(), app.clock.now_ms())
+        {
+            metrics::counter!("partnerhub_rate_limited_total").increment(1);
+            return Err(ApiError(Error::RateLimited {
+                retry_after_secs: secs,
+            }));
+        }
+        let correlation_id = parts
+            .headers
+            .get(CORRELATION_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(128).collect());
+        Ok(Caller(Ctx {
+            actor,
+            upn,
+            correlation_id,
+        }))
+    }
+}
+
+impl Caller {
+    pub fn is_user(&self) -> bool {
+        matches!(self.0.actor.principal, Principal::User(_))
+    }
+}
+
+/// `Json<T>` whose failures come back as `{code, description, data, source}`.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Body(v)),
+            Err(rej) => Err(json_rejection(rej)),
+        }
+    }
+}
+
+pub fn json_rejection(rej: JsonRejection) -> Response {
+    let (status, msg) = match &rej {
+        JsonRejection::MissingJsonContentType(_) => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the body as JSON with Content-Type: application/json".to_string(),
+        ),
+        JsonRejection::JsonSyntaxError(e) => (
+            StatusCode::BAD_REQUEST,
+            format!("the body is not valid JSON: {}", e.body_text()),
+        ),
+        JsonRejection::JsonDataError(e) => (
+            StatusCode::BAD_REQUEST,
+            format!(
+                "the body does not match the expected shape: {}",
+                e.body_text()
+            ),
+        ),
+        JsonRejection::BytesRejection(_) => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the body is too large".to_string(),
+        ),
+        _ => (StatusCode::BAD_REQUEST, rej.body_text()),
+    };
+    error_response(status, Code::InvalidInput, msg, Vec::new()).into_response()
+}

@@ -1,0 +1,99 @@
+//! HTTP adapter: the REST API (`/v1`, OAuth, operations) and the portal, one router.
+
+pub mod collection;
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+pub mod middleware;
+pub mod oauth;
+pub mod openapi;
+pub mod operator;
+pub mod ops;
+pub mod users;
+
+use crate::app::App;
+use crate::domain::error::Code;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Every documented route. Only routes added here appear in the OpenAPI document, and the
+/// test suite checks that every `#[utoipa::path]` handler is registered.
+pub fn documented() -> OpenApiRouter<App> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(users::me))
+        .routes(routes!(users::list_users, users::create_user))
+        .routes(routes!(users::get_user, users::patch_user))
+        .routes(routes!(users::domain_availability))
+        .routes(routes!(users::list_applications, users::create_application))
+        .routes(routes!(operator::import_memberships))
+        .routes(routes!(operator::captured_mail))
+        .routes(routes!(oauth::token))
+        .routes(routes!(oauth::jwks))
+        .routes(routes!(oauth::discovery))
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics_text))
+}
+
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    documented().split_for_parts().1
+}
+
+pub fn router(app: App) -> Router {
+    ops::prometheus();
+    let (api, mut doc) = documented().split_for_parts();
+    doc.servers = Some(vec![utoipa::openapi::Server::new(app.config.public_url())]);
+    let doc = Arc::new(doc);
+    let max_body = app.config.max_body_bytes;
+    api.route(
+        "/v1/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { axum::Json(doc.as_ref().clone()) }
+        }),
+    )
+    .merge(crate::portal::router(app.clone()))
+    .fallback(not_found)
+    .layer(axum::middleware::from_fn_with_state(
+        app.clone(),
+        idempotency::layer,
+    ))
+    .layer(DefaultBodyLimit::max(max_body))
+    .layer(axum::middleware::from_fn_with_state(
+        app.clone(),
+        middleware::security_headers,
+    ))
+    .layer(axum::middleware::from_fn(middleware::request_context))
+    .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic))
+    .with_state(app)
+}
+
+async fn not_found(uri: Uri) -> Response {
+    if uri.path().starts_with("/portal") {
+        return crate::portal::not_found_page().await;
+    }
+    error::error_response(
+        StatusCode::NOT_FOUND,
+        Code::NotFound,
+        format!("no resource at {}", uri.path()),
+        vec![],
+    )
+}
+
+fn on_panic(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    error::error_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Code::Internal,
+        "internal error".into(),
+        vec![],
+    )
+    .into_response()
+}

@@ -1,0 +1,394 @@
+//! `/v1/me`, `/v1/users`, `/v1/applications`, `/v1/tenants/domainavailability`: the caller's
+//! own directory.
+
+use super::collection::{etag, expected_version, Attributes, Collection, Page, PageQuery};
+use super::error::{ApiError, ApiResult};
+use super::extract::{Body, Caller};
+use crate::app::identity::{self, NewUser, UserPatch};
+use crate::app::{oauth, App};
+use crate::domain::authz::{Action, Resource};
+use crate::domain::identity::{Domain, Role};
+use crate::domain::ids::UserId;
+use crate::domain::Error;
+use crate::store::identity::{self as repo, UserRow};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub id: String,
+    pub user_principal_name: String,
+    pub display_name: String,
+    pub first_name: String,
+    pub last_name: String,
+    /// `active` or `inactive`.
+    pub state: String,
+    pub language: String,
+    pub roles: Vec<Role>,
+    pub mfa_enabled: bool,
+    pub attributes: Attributes,
+}
+
+fn user_dto(u: UserRow, roles: Vec<Role>) -> User {
+    User {
+        id: u.id.to_string(),
+        user_principal_name: u.upn,
+        display_name: u.display_name,
+        first_name: u.first_name,
+        last_name: u.last_name,
+        state: u.state,
+        language: u.language,
+        roles,
+        mfa_enabled: u.totp_secret.is_some(),
+        attributes: Attributes::with_etag("User", u.version),
+    }
+}
+
+fn with_etag(status: StatusCode, u: User) -> Response {
+    let tag = u.attributes.etag.clone().unwrap_or_default();
+    (status, [(header::ETAG, tag)], axum::Json(u)).into_response()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Me {
+    pub user: Option<User>,
+    pub application_id: Option<String>,
+    pub tenant_id: String,
+    pub tenant_domain: String,
+    pub tenant_name: String,
+    /// `operator`, `partner` or `customer`.
+    pub tenant_kind: String,
+    pub roles: Vec<Role>,
+    pub attributes: Attributes,
+}
+
+/// The caller: user or application, its tenant and roles.
+#[utoipa::path(get, path = "/v1/me", tag = "identity",
+    responses((status = 200, body = Me), (status = 401, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn me(State(app): State<App>, Caller(ctx): Caller) -> ApiResult<axum::Json<Me>> {
+    ctx.require(Action::ReadTenant, Resource::Tenant(ctx.actor.tenant))?;
+    let tenant = repo::tenant(&app.db, ctx.actor.tenant)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
+    let roles: Vec<Role> = ctx.actor.roles.iter().copied().collect();
+    let user = match ctx.actor.user_id() {
+        Some(id) => repo::user(&app.db, id)
+            .await?
+            .map(|u| user_dto(u, roles.clone())),
+        None => None,
+    };
+    Ok(axum::Json(Me {
+        user,
+        application_id: ctx.app_id(),
+        tenant_id: tenant.id.to_string(),
+        tenant_domain: tenant.domain,
+        tenant_name: tenant.display_name,
+        tenant_kind: tenant.kind.as_str().into(),
+        roles,
+        attributes: Attributes::of("Me"),
+    }))
+}
+
+/// Users of the caller's tenant, ordered by sign-in name.
+#[utoipa::path(get, path = "/v1/users", tag = "identity", params(PageQuery),
+    responses((status = 200, body = Collection<User>), (status = 400, body = super::error::ApiErrorBody),
+        (status = 403, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list_users(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<axum::Json<Collection<User>>> {
+    let tenant = ctx.actor.tenant;
+    ctx.require(Action::ReadUsers, Resource::Tenant(tenant))?;
+    let fingerprint = format!("users:{tenant}");
+    let page = Page::from_request(&headers, &q, &fingerprint, &app.keys.paging_secret)?;
+    let after = page.after.as_ref().map(|c| (c.key.as_str(), c.id.as_str()));
+    let rows = repo::users_page(&app.db, tenant, after, page.size + 1).await?;
+    let total = repo::count_users(&app.db, tenant).await?;
+    let mut with_roles = Vec::with_capacity(rows.len());
+    for r in rows {
+        let roles = repo::roles(&app.db, r.id).await?.into_iter().collect();
+        with_roles.push((r, roles));
+    }
+    Ok(axum::Json(page.finish(
+        with_roles,
+        total,
+        "/v1/users",
+        &app.keys.paging_secret,
+        |(u, _)| (u.upn.clone(), u.id.to_string()),
+        |(u, roles)| user_dto(u, roles),
+    )))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewUserBody {
+    pub user_principal_name: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: String,
+    #[serde(default)]
+    pub roles: Vec<Role>,
+    /// Leave out to have a temporary password generated, mailed and returned once.
+    pub password: Option<String>,
+    pub language: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub attributes: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedUser {
+    #[serde(flatten)]
+    pub user: User,
+    /// The generated temporary password, shown only in this response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temporary_password: Option<String>,
+}
+
+/// Adds a user to the caller's tenant.
+#[utoipa::path(post, path = "/v1/users", tag = "identity", request_body = NewUserBody,
+    params(("MS-RequestId" = Option<String>, Header, description = "Idempotency key")),
+    responses((status = 201, body = CreatedUser), (status = 400, body = super::error::ApiErrorBody),
+        (status = 403, body = super::error::ApiErrorBody), (status = 409, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create_user(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Body(b): Body<NewUserBody>,
+) -> ApiResult<Response> {
+    let roles = b.roles.clone();
+    let (user, temp) = identity::create_user(
+        &app,
+        &ctx,
+        ctx.actor.tenant,
+        NewUser {
+            upn: b.user_principal_name,
+            display_name: b.display_name,
+            first_name: b.first_name,
+            last_name: b.last_name,
+            roles: b.roles,
+            password: b.password,
+            language: b.language,
+        },
+    )
+    .await?;
+    let tag = etag(user.version);
+    let body = CreatedUser {
+        user: user_dto(user, roles),
+        temporary_password: temp,
+    };
+    Ok((StatusCode::CREATED, [(header::ETAG, tag)], axum::Json(body)).into_response())
+}
+
+async fn load_visible(app: &App, ctx: &crate::app::Ctx, id: &str) -> Result<UserRow, ApiError> {
+    let id: UserId = id.parse().map_err(|_| Error::NotFound("user"))?;
+    let user = repo::user(&app.db, id)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    // Another tenant's user does not exist as far as this caller can tell.
+    if user.tenant_id != ctx.actor.tenant {
+        return Err(Error::NotFound("user").into());
+    }
+    ctx.require(Action::ReadUsers, Resource::Tenant(user.tenant_id))?;
+    Ok(user)
+}
+
+/// One user of the caller's tenant.
+#[utoipa::path(get, path = "/v1/users/{userId}", tag = "identity",
+    params(("userId" = String, Path)),
+    responses((status = 200, body = User), (status = 404, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_user(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let user = load_visible(&app, &ctx, &id).await?;
+    let roles = repo::roles(&app.db, user.id).await?.into_iter().collect();
+    Ok(with_etag(StatusCode::OK, user_dto(user, roles)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UserPatchBody {
+    pub display_name: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub roles: Option<Vec<Role>>,
+    pub state: Option<String>,
+    pub language: Option<String>,
+    #[schema(value_type = Object)]
+    pub attributes: Option<serde_json::Value>,
+}
+
+/// Changes a user. Send `If-Match` with the ETag you read to avoid overwriting a change.
+#[utoipa::path(patch, path = "/v1/users/{userId}", tag = "identity", request_body = UserPatchBody,
+    params(("userId" = String, Path), ("If-Match" = Option<String>, Header)),
+    responses((status = 200, body = User), (status = 400, body = super::error::ApiErrorBody),
+        (status = 404, body = super::error::ApiErrorBody), (status = 409, body = super::error::ApiErrorBody),
+        (status = 412, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn patch_user(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Body(b): Body<UserPatchBody>,
+) -> ApiResult<Response> {
+    let user = load_visible(&app, &ctx, &id).await?;
+    let body_etag = b
+        .attributes
+        .as_ref()
+        .and_then(|a| a.get("etag"))
+        .and_then(|e| e.as_str())
+        .map(str::to_string);
+    let expected = expected_version(&headers, body_etag.as_deref())?;
+    let updated = identity::update_user(
+        &app,
+        &ctx,
+        user.id,
+        UserPatch {
+            display_name: b.display_name,
+            first_name: b.first_name,
+            last_name: b.last_name,
+            roles: b.roles,
+            state: b.state,
+            language: b.language,
+        },
+        expected,
+    )
+    .await?;
+    let roles = repo::roles(&app.db, updated.id)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(with_etag(StatusCode::OK, user_dto(updated, roles)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DomainQuery {
+    /// The domain to check, e.g. `contoso.example`.
+    pub domain: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DomainAvailability {
+    pub domain: String,
+    pub available: bool,
+    pub attributes: Attributes,
+}
+
+/// Whether a domain is free for a new directory tenant (used while typing in enrollment).
+#[utoipa::path(get, path = "/v1/tenants/domainavailability", tag = "identity", params(DomainQuery),
+    responses((status = 200, body = DomainAvailability), (status = 400, body = super::error::ApiErrorBody)))]
+pub async fn domain_availability(
+    State(app): State<App>,
+    Query(q): Query<DomainQuery>,
+) -> ApiResult<axum::Json<DomainAvailability>> {
+    let domain = Domain::parse("domain", &q.domain).map_err(|f| Error::Validation(vec![f]))?;
+    let taken = repo::domain_taken(&app.db, domain.as_str()).await?;
+    Ok(axum::Json(DomainAvailability {
+        domain: domain.to_string(),
+        available: !taken,
+        attributes: Attributes::of("DomainAvailability"),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Application {
+    /// The OAuth `client_id`.
+    pub id: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    pub enabled: bool,
+    /// Shown only when the application is created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    pub attributes: Attributes,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewApplication {
+    pub display_name: String,
+    #[serde(default)]
+    pub roles: Vec<Role>,
+}
+
+/// Registers an application (client credentials) for the caller's tenant.
+#[utoipa::path(post, path = "/v1/applications", tag = "identity", request_body = NewApplication,
+    params(("MS-RequestId" = Option<String>, Header, description = "Idempotency key")),
+    responses((status = 201, body = Application), (status = 400, body = super::error::ApiErrorBody),
+        (status = 403, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create_application(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Body(b): Body<NewApplication>,
+) -> ApiResult<Response> {
+    let (reg, secret) = oauth::register_app(&app, &ctx, &b.display_name, b.roles).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Application {
+            id: reg.id.to_string(),
+            display_name: reg.display_name,
+            roles: reg.roles,
+            enabled: !reg.disabled,
+            client_secret: Some(secret),
+            attributes: Attributes::of("Application"),
+        }),
+    )
+        .into_response())
+}
+
+/// Applications registered for the caller's tenant.
+#[utoipa::path(get, path = "/v1/applications", tag = "identity",
+    responses((status = 200, body = Collection<Application>), (status = 403, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list_applications(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+) -> ApiResult<axum::Json<Collection<Application>>> {
+    ctx.require(Action::ManageApps, Resource::Tenant(ctx.actor.tenant))?;
+    let apps = crate::store::tokens::apps_of(&app.db, ctx.actor.tenant).await?;
+    let page = Page::from_request(
+        &HeaderMap::new(),
+        &PageQuery {
+            size: Some(crate::domain::paging::MAX_PAGE_SIZE),
+            seek_operation: None,
+        },
+        "apps",
+        &app.keys.paging_secret,
+    )?;
+    let total = apps.len() as i64;
+    Ok(axum::Json(page.finish(
+        apps,
+        total,
+        "/v1/applications",
+        &app.keys.paging_secret,
+        |a| (String::new(), a.id.to_string()),
+        |a| Application {
+            id: a.id.to_string(),
+            display_name: a.display_name,
+            roles: a.roles,
+            enabled: !a.disabled,
+            client_secret: None,
+            attributes: Attributes::of("Application"),
+        },
+    )))
+}

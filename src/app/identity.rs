@@ -1,0 +1,582 @@
+//! Directory use cases: tenants, users, roles, password sign-in with throttling.
+
+use super::audit::{record, Change};
+use super::{App, Ctx};
+use crate::crypto;
+use crate::domain::authz::{Action, Actor, Principal, Resource};
+use crate::domain::error::Checks;
+use crate::domain::identity::{Country, Domain, Email, Password, Role, TenantKind};
+use crate::domain::ids::{AppId, TenantId, UserId};
+use crate::domain::{Error, Result};
+use crate::store::identity::{self as repo, TenantRow, UserRow};
+use crate::store::{throttle, tokens};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct NewUser {
+    pub upn: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: String,
+    #[serde(default)]
+    pub roles: Vec<Role>,
+    /// None: a temporary password is generated and mailed.
+    pub password: Option<String>,
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTenant {
+    pub domain: String,
+    pub display_name: String,
+    pub country: String,
+    pub kind: TenantKind,
+}
+
+fn language(raw: Option<&str>) -> String {
+    match raw {
+        Some("ko-KR") | Some("ko") => "ko-KR".into(),
+        _ => "en-US".into(),
+    }
+}
+
+/// A temporary password that meets the policy.
+pub fn temporary_password() -> String {
+    format!("Ph-{}-9a", crypto::random_token(12))
+}
+
+struct ValidUser {
+    upn: Email,
+    display_name: String,
+    password: Option<Password>,
+}
+
+fn validate_user(
+    u: &NewUser,
+    domain: &str,
+    checks: &mut Checks,
+    prefix: &str,
+) -> Option<ValidUser> {
+    let upn = checks.parse(Email::parse(&format!("{prefix}userPrincipalName"), &u.upn));
+    if let Some(upn) = &upn {
+        checks.check(
+            upn.domain() == domain,
+            &format!("{prefix}userPrincipalName"),
+            &format!("the sign-in name must end with @{domain}"),
+        );
+    }
+    let display = u.display_name.trim().to_string();
+    checks.check(
+        !display.is_empty() && display.chars().count() <= 256,
+        &format!("{prefix}displayName"),
+        "a display name of 1 to 256 characters is required",
+    );
+    checks.check(
+        u.first_name.chars().count() <= 64 && u.last_name.chars().count() <= 64,
+        &format!("{prefix}firstName"),
+        "names have at most 64 characters",
+    );
+    let password = match &u.password {
+        Some(p) => Some(checks.parse(Password::parse(&format!("{prefix}password"), p))?),
+        None => None,
+    };
+    Some(ValidUser {
+        upn: upn?,
+        display_name: display,
+        password,
+    })
+}
+
+/// Creates a directory tenant and its first global administrator. Used by enrollment,
+/// customer acceptance, the CLI and the demo world.
+pub async fn create_tenant_with_admin(
+    app: &App,
+    ctx: Option<&Ctx>,
+    t: NewTenant,
+    admin: NewUser,
+) -> Result<(TenantRow, UserRow, String)> {
+    let mut checks = Checks::new();
+    let domain = checks.parse(Domain::parse("domain", &t.domain));
+    let country = checks.parse(Country::parse("country", &t.country));
+    let name = t.display_name.trim().to_string();
+    checks.check(
+        !name.is_empty() && name.chars().count() <= 256,
+        "displayName",
+        "an organisation name of 1 to 256 characters is required",
+    );
+    let valid = domain
+        .as_ref()
+        .and_then(|d| validate_user(&admin, d.as_str(), &mut checks, "admin."));
+    checks.finish()?;
+    let (domain, country, valid) = (domain.unwrap(), country.unwrap(), valid.unwrap());
+    if repo::domain_taken(&app.db, domain.as_str()).await? {
+        return Err(Error::field("domain", "this domain is already taken"));
+    }
+    let password = valid
+        .password
+        .map(|p| p.expose().to_string())
+        .unwrap_or_else(temporary_password);
+    let hash = crypto::hash_password_blocking(password.clone()).await;
+    let now = app.clock.now_ms();
+    let tenant = TenantRow {
+        id: TenantId::new(),
+        domain: domain.to_string(),
+        display_name: name,
+        country: country.to_string(),
+        kind: t.kind,
+        mfa_required: false,
+        created_at: now,
+    };
+    let user = UserRow {
+        id: UserId::new(),
+        tenant_id: tenant.id,
+        upn: valid.upn.to_string(),
+        display_name: valid.display_name,
+        first_name: admin.first_name.trim().to_string(),
+        last_name: admin.last_name.trim().to_string(),
+        password_hash: hash,
+        totp_secret: None,
+        state: "active".into(),
+        language: language(admin.language.as_deref()),
+        created_at: now,
+        version: 1,
+    };
+    let mut roles = vec![Role::GlobalAdministrator];
+    roles.extend(admin.roles.iter().copied());
+    let mut tx = app.db.begin().await?;
+    match repo::insert_tenant(&mut tx, &tenant).await {
+        Err(e) if crate::store::is_unique_violation(&e) => {
+            return Err(Error::field("domain", "this domain is already taken"))
+        }
+        r => r?,
+    }
+    match repo::insert_user(&mut tx, &user, &roles).await {
+        Err(e) if crate::store::is_unique_violation(&e) => {
+            return Err(Error::field(
+                "admin.userPrincipalName",
+                "this sign-in name is already in use",
+            ))
+        }
+        r => r?,
+    }
+    record(
+        &mut tx,
+        ctx,
+        &tenant.id.to_string(),
+        Change {
+            operation: "create_tenant",
+            resource_type: "tenant",
+            resource_id: tenant.id.to_string(),
+            old: None,
+            new: Some(serde_json::json!({ "domain": tenant.domain, "kind": tenant.kind.as_str(), "admin": user.upn })),
+            customer_id: None,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((tenant, user, password))
+}
+
+/// Checks the roles a caller may grant inside a tenant of `kind`.
+fn check_grantable(ctx: &Ctx, kind: TenantKind, roles: &[Role]) -> Result<()> {
+    for r in roles {
+        let fits = match r {
+            Role::OperatorAdmin => kind == TenantKind::Operator,
+            r if r.is_directory_role() => true,
+            _ => kind == TenantKind::Partner,
+        };
+        if !fits {
+            return Err(Error::field(
+                "roles",
+                format!(
+                    "the role {} does not exist in a {} tenant",
+                    r.as_str(),
+                    kind.as_str()
+                ),
+            ));
+        }
+        let privileged = matches!(
+            r,
+            Role::GlobalAdministrator | Role::OperatorAdmin | Role::AccountAdmin
+        );
+        if privileged
+            && !(ctx.actor.has(Role::GlobalAdministrator) || ctx.actor.has(Role::AccountAdmin))
+        {
+            return Err(Error::Forbidden(format!(
+                "only a global administrator or account admin can grant {}",
+                r.as_str()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Adds a user to a tenant; without a password a temporary one is generated and mailed.
+/// Returns the user and the temporary password (shown once to the administrator).
+pub async fn create_user(
+    app: &App,
+    ctx: &Ctx,
+    tenant_id: TenantId,
+    new: NewUser,
+) -> Result<(UserRow, Option<String>)> {
+    ctx.require(Action::ManageUsers, Resource::Tenant(tenant_id))?;
+    let tenant = repo::tenant(&app.db, tenant_id)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
+    check_grantable(ctx, tenant.kind, &new.roles)?;
+    let mut checks = Checks::new();
+    let valid = validate_user(&new, &tenant.domain, &mut checks, "");
+    checks.finish()?;
+    let valid = valid.expect("validated");
+    let generated = valid.password.is_none();
+    let password = valid
+        .password
+        .map(|p| p.expose().to_string())
+        .unwrap_or_else(temporary_password);
+    let hash = crypto::hash_password_blocking(password.clone()).await;
+    let now = app.clock.now_ms();
+    let user = UserRow {
+        id: UserId::new(),
+        tenant_id,
+        upn: valid.upn.to_string(),
+        display_name: valid.display_name,
+        first_name: new.first_name.trim().to_string(),
+        last_name: new.last_name.trim().to_string(),
+        password_hash: hash,
+        totp_secret: None,
+        state: "active".into(),
+        language: language(new.language.as_deref()),
+        created_at: now,
+        version: 1,
+    };
+    let mut tx = app.db.begin().await?;
+    match repo::insert_user(&mut tx, &user, &new.roles).await {
+        Err(e) if crate::store::is_unique_violation(&e) => {
+            return Err(Error::field(
+                "userPrincipalName",
+                "this sign-in name is already in use",
+            ))
+        }
+        r => r?,
+    }
+    record(
+        &mut tx,
+        Some(ctx),
+        &tenant_id.to_string(),
+        Change {
+            operation: "create_user",
+            resource_type: "user",
+            resource_id: user.id.to_string(),
+            old: None,
+            new: Some(serde_json::json!({ "upn": user.upn, "roles": new.roles })),
+            customer_id: None,
+        },
+        now,
+    )
+    .await?;
+    if generated {
+        let mut vars = BTreeMap::new();
+        vars.insert("name", user.display_name.clone());
+        vars.insert("org", tenant.display_name.clone());
+        vars.insert("upn", user.upn.clone());
+        vars.insert("password", password.clone());
+        vars.insert("url", format!("{}/portal/signin", app.config.public_url()));
+        crate::mail::enqueue(&mut tx, now, &user.upn, "user_added", &user.language, &vars).await?;
+    }
+    tx.commit().await?;
+    Ok((user, generated.then_some(password)))
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct UserPatch {
+    pub display_name: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub roles: Option<Vec<Role>>,
+    pub state: Option<String>,
+    pub language: Option<String>,
+}
+
+/// Changes a user. `expected_version` (from If-Match) must match when given.
+pub async fn update_user(
+    app: &App,
+    ctx: &Ctx,
+    user_id: UserId,
+    patch: UserPatch,
+    expected_version: Option<i64>,
+) -> Result<UserRow> {
+    let current = repo::user(&app.db, user_id)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    // Users of other tenants are "not found", not "forbidden": nothing is revealed.
+    if current.tenant_id != ctx.actor.tenant {
+        return Err(Error::NotFound("user"));
+    }
+    ctx.require(Action::ManageUsers, Resource::Tenant(current.tenant_id))?;
+    let tenant = repo::tenant(&app.db, current.tenant_id)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
+    let mut next = current.clone();
+    let mut checks = Checks::new();
+    if let Some(d) = &patch.display_name {
+        let d = d.trim();
+        checks.check(
+            !d.is_empty() && d.chars().count() <= 256,
+            "displayName",
+            "a display name of 1 to 256 characters is required",
+        );
+        next.display_name = d.to_string();
+    }
+    if let Some(f) = &patch.first_name {
+        next.first_name = f.trim().to_string();
+    }
+    if let Some(l) = &patch.last_name {
+        next.last_name = l.trim().to_string();
+    }
+    if let Some(s) = &patch.state {
+        checks.check(
+            s == "active" || s == "inactive",
+            "state",
+            "use active or inactive",
+        );
+        next.state = s.clone();
+    }
+    if let Some(l) = &patch.language {
+        checks.check(
+            l == "en-US" || l == "ko-KR",
+            "language",
+            "use en-US or ko-KR",
+        );
+        next.language = l.clone();
+    }
+    checks.finish()?;
+    let old_roles = repo::roles(&app.db, user_id).await?;
+    if let Some(roles) = &patch.roles {
+        let added: Vec<Role> = roles
+            .iter()
+            .filter(|r| !old_roles.contains(r))
+            .copied()
+            .collect();
+        check_grantable(ctx, tenant.kind, &added)?;
+    }
+    let now = app.clock.now_ms();
+    let mut tx = app.db.begin().await?;
+    let locked = repo::user_in_tx(&mut tx, user_id)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    if let Some(v) = expected_version {
+        if v != locked.version {
+            return Err(Error::PreconditionFailed);
+        }
+    }
+    let losing_admin = old_roles.contains(&Role::GlobalAdministrator)
+        && (patch
+            .roles
+            .as_ref()
+            .is_some_and(|r| !r.contains(&Role::GlobalAdministrator))
+            || next.state == "inactive");
+    if losing_admin
+        && count_active_with_role(&mut tx, current.tenant_id, Role::GlobalAdministrator).await? <= 1
+    {
+        return Err(Error::conflict(
+            "the last active global administrator of a tenant cannot be removed or demoted",
+        ));
+    }
+    if !repo::update_user(&mut tx, &next, locked.version).await? {
+        return Err(Error::PreconditionFailed);
+    }
+    if let Some(roles) = &patch.roles {
+        repo::set_roles(tx.conn(), user_id, roles).await?;
+    }
+    if next.state == "inactive" {
+        tokens::revoke_user_refresh(&mut tx, user_id, now).await?;
+    }
+    record(
+        &mut tx,
+        Some(ctx),
+        &current.tenant_id.to_string(),
+        Change {
+            operation: "update_user",
+            resource_type: "user",
+            resource_id: user_id.to_string(),
+            old: Some(serde_json::json!({ "displayName": current.display_name, "state": current.state, "roles": old_roles })),
+            new: Some(serde_json::json!({ "displayName": next.display_name, "state": next.state, "roles": patch.roles })),
+            customer_id: None,
+        },
+        now,
+    )
+    .await?;
+    if let Some(roles) = &patch.roles {
+        if roles.iter().collect::<std::collections::BTreeSet<_>>() != old_roles.iter().collect() {
+            let mut vars = BTreeMap::new();
+            vars.insert("name", next.display_name.clone());
+            vars.insert("org", tenant.display_name.clone());
+            let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            vars.insert(
+                "roles",
+                if names.is_empty() {
+                    "-".into()
+                } else {
+                    names.join(", ")
+                },
+            );
+            crate::mail::enqueue(
+                &mut tx,
+                now,
+                &next.upn,
+                "user_roles_changed",
+                &next.language,
+                &vars,
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    next.version = locked.version + 1;
+    Ok(next)
+}
+
+async fn count_active_with_role(
+    tx: &mut crate::store::Tx,
+    tenant: TenantId,
+    role: Role,
+) -> Result<i64> {
+    use sqlx::Row;
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM users u JOIN user_roles r ON r.user_id = u.id \
+         WHERE u.tenant_id = $1 AND r.role = $2 AND u.state = 'active'",
+    )
+    .bind(tenant.to_string())
+    .bind(role.as_str())
+    .fetch_one(tx.conn())
+    .await?;
+    Ok(row.get("n"))
+}
+
+/// Signs in with a password. Failed attempts are counted per account and per client address;
+/// past the limit both are locked for a while, and the answer does not say which part was
+/// wrong.
+pub async fn authenticate(app: &App, upn: &str, password: &str, client: &str) -> Result<UserRow> {
+    let upn = upn.trim().to_ascii_lowercase();
+    let now = app.clock.now_ms();
+    let keys = [format!("acct:{upn}"), format!("addr:{client}")];
+    for k in &keys {
+        let until = throttle::locked_until(&app.db, k).await?;
+        if until > now {
+            return Err(Error::Throttled {
+                retry_after_secs: ((until - now) / 1000).max(1) as u64,
+            });
+        }
+    }
+    let user = if upn.len() <= 320 {
+        repo::user_by_upn(&app.db, &upn).await?
+    } else {
+        None
+    };
+    let ok = crypto::verify_password_blocking(
+        password.to_string(),
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await;
+    match user {
+        Some(u) if ok && u.state == "active" => {
+            throttle::clear(&app.db, &keys[0]).await?;
+            Ok(u)
+        }
+        _ => {
+            let max = app.config.signin_max_failures;
+            for k in &keys {
+                // The address gets more room than one account: offices share addresses.
+                let limit = if k.starts_with("addr:") { max * 4 } else { max };
+                throttle::record_failure(&app.db, k, now, 15 * 60_000, limit, 60_000).await?;
+            }
+            metrics::counter!("partnerhub_signin_failures_total").increment(1);
+            Err(Error::Unauthenticated(
+                "the sign-in name or password is not correct".into(),
+            ))
+        }
+    }
+}
+
+/// Builds the actor for a user from the current database state (roles, tenant, state), so a
+/// removed role or a disabled user stops working at once, even with a token still valid.
+pub async fn actor_for_user(app: &App, user_id: UserId) -> Result<Option<(Actor, UserRow)>> {
+    let Some(user) = repo::user(&app.db, user_id).await? else {
+        return Ok(None);
+    };
+    if user.state != "active" {
+        return Ok(None);
+    }
+    let Some(tenant) = repo::tenant(&app.db, user.tenant_id).await? else {
+        return Ok(None);
+    };
+    let roles = repo::roles(&app.db, user_id).await?;
+    Ok(Some((
+        Actor {
+            principal: Principal::User(user_id),
+            tenant: tenant.id,
+            tenant_kind: tenant.kind,
+            roles,
+        },
+        user,
+    )))
+}
+
+pub async fn actor_for_app(app: &App, app_id: AppId) -> Result<Option<Actor>> {
+    let Some(reg) = tokens::app(&app.db, app_id).await? else {
+        return Ok(None);
+    };
+    if reg.disabled {
+        return Ok(None);
+    }
+    let Some(tenant) = repo::tenant(&app.db, reg.tenant_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Actor {
+        principal: Principal::App(app_id),
+        tenant: tenant.id,
+        tenant_kind: tenant.kind,
+        roles: reg.roles.into_iter().collect(),
+    }))
+}
+
+/// Turns on TOTP for the signed-in user once they prove they set up their authenticator.
+pub async fn enable_totp(app: &App, ctx: &Ctx, secret: &[u8], code: &str) -> Result<()> {
+    let user_id = ctx
+        .actor
+        .user_id()
+        .ok_or_else(|| Error::Forbidden("only users have MFA".into()))?;
+    let now = app.clock.now();
+    if !crypto::totp_check(secret, code, now.timestamp() as u64) {
+        return Err(Error::field(
+            "code",
+            "the code does not match; check the time on your device",
+        ));
+    }
+    let mut tx = app.db.begin().await?;
+    let mut user = repo::user_in_tx(&mut tx, user_id)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    user.totp_secret = Some(secret.to_vec());
+    repo::update_user(&mut tx, &user, user.version).await?;
+    record(
+        &mut tx,
+        Some(ctx),
+        &user.tenant_id.to_string(),
+        Change {
+            operation: "enable_mfa",
+            resource_type: "user",
+            resource_id: user.id.to_string(),
+            old: None,
+            new: None,
+            customer_id: None,
+        },
+        now.timestamp_millis(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! Application layer: one function per use case. Each runs in one database transaction that
+//! writes the change, its audit record and its outbox messages together, or nothing.
+
+pub mod audit;
+pub mod identity;
+pub mod keys;
+pub mod memberships;
+pub mod oauth;
+pub mod ratelimit;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::authz::{can, Action, Actor, Principal, Resource};
+use crate::domain::{Error, Result};
+use crate::store::Db;
+use std::sync::Arc;
+
+/// Everything a use case needs, shared by the API, the portal, the CLI and the workers.
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub clock: Clock,
+    pub config: Arc<Config>,
+    pub keys: Arc<keys::Keys>,
+    pub limiter: Arc<ratelimit::RateLimiter>,
+}
+
+impl App {
+    pub async fn start(config: Config, clock: Clock) -> anyhow::Result<App> {
+        let db = Db::connect(&config.database_url, config.db_connections).await?;
+        db.migrate().await?;
+        let keys = keys::Keys::load_or_create(&db, &clock).await?;
+        Ok(App {
+            db,
+            limiter: Arc::new(ratelimit::RateLimiter::new(config.rate_limit_per_minute)),
+            config: Arc::new(config),
+            keys: Arc::new(keys),
+            clock,
+        })
+    }
+}
+
+/// Who is acting, and for which request: carried into every use case for authorization and
+/// audit.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub actor: Actor,
+    pub upn: Option<String>,
+    pub correlation_id: Option<String>,
+}
+
+impl Ctx {
+    /// The one gate: refuses unless [`can`] allows.
+    pub fn require(&self, action: Action, resource: Resource) -> Result<()> {
+        if can(&self.actor, action, resource).allowed() {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(
+                "you do not have permission to do this".to_string(),
+            ))
+        }
+    }
+
+    pub fn app_id(&self) -> Option<String> {
+        match self.actor.principal {
+            Principal::App(a) => Some(a.to_string()),
+            Principal::User(_) => None,
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! OAuth 2.0 token issuance: password (automation), rotating refresh tokens whose reuse
+//! revokes the whole family, and client credentials for app registrations. Access tokens are
+//! short-lived EdDSA JWTs.
+
+use super::audit::{record, Change};
+use super::{App, Ctx};
+use crate::crypto;
+use crate::domain::authz::{Action, Resource};
+use crate::domain::identity::Role;
+use crate::domain::ids::{AppId, UserId};
+use crate::domain::{Error, Result};
+use crate::store::identity::UserRow;
+use crate::store::tokens::{self, AppRow};
+use jsonwebtoken::{Algorithm, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+pub const AUDIENCE: &str = "partnerhub";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub iss: String,
+    pub aud: String,
+    /// User id or app id.
+    pub sub: String,
+    /// The tenant the principal belongs to.
+    pub tid: String,
+    /// "user" or "app".
+    pub kind: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: String,
+    pub expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+fn sign(app: &App, sub: String, tid: String, kind: &str) -> Result<(String, i64)> {
+    let now = app.clock.now().timestamp();
+    let ttl = app.config.access_token_ttl_secs.max(30);
+    let claims = Claims {
+        iss: app.config.public_url(),
+        aud: AUDIENCE.into(),
+        sub,
+        tid,
+        kind: kind.into(),
+        iat: now,
+        exp: now + ttl,
+        jti: uuid::Uuid::new_v4().simple().to_string(),
+    };
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.kid = Some(app.keys.kid.clone());
+    let token = jsonwebtoken::encode(&header, &claims, &app.keys.encoding)
+        .map_err(|e| Error::Internal(e.into()))?;
+    Ok((token, ttl))
+}
+
+/// Checks signature, audience and expiry against the injected clock.
+pub fn verify(app: &App, token: &str) -> Result<Claims> {
+    let bad = || Error::Unauthenticated("the access token is not valid".into());
+    if token.len() > 4096 {
+        return Err(bad());
+    }
+    let header = jsonwebtoken::decode_header(token).map_err(|_| bad())?;
+    if header.alg != Algorithm::EdDSA {
+        return Err(bad());
+    }
+    let key = app
+        .keys
+        .decoding
+        .iter()
+        .find(|(kid, _)| header.kid.as_deref() == Some(kid.as_str()))
+        .map(|(_, k)| k)
+        .ok_or_else(bad)?;
+    let mut v = Validation::new(Algorithm::EdDSA);
+    v.set_audience(&[AUDIENCE]);
+    // Expiry is checked below against the injected clock, not the system time.
+    v.validate_exp = false;
+    v.required_spec_claims.clear();
+    let data = jsonwebtoken::decode::<Claims>(token, key, &v).map_err(|_| bad())?;
+    let now = app.clock.now().timestamp();
+    if data.claims.exp <= now {
+        return Err(Error::Unauthenticated(
+            "the access token has expired".into(),
+        ));
+    }
+    Ok(data.claims)
+}
+
+async fn issue_for_user(
+    app: &App,
+    user: &UserRow,
+    family: Option<String>,
+) -> Result<TokenResponse> {
+    let (access, ttl) = sign(app, user.id.to_string(), user.tenant_id.to_string(), "user")?;
+    let refresh = crypto::random_token(32);
+    let now = app.clock.now_ms();
+    let expires = now + app.config.refresh_token_ttl_days * crate::clock::DAY_MS;
+    let family = family.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let mut tx = app.db.begin().await?;
+    tokens::insert_refresh(
+        &mut tx,
+        &crypto::token_hash(&refresh),
+        &family,
+        user.id,
+        now,
+        expires,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(TokenResponse {
+        access_token: access,
+        token_type: "Bearer".into(),
+        expires_in: ttl,
+        refresh_token: Some(refresh),
+    })
+}
+
+pub async fn password_grant(
+    app: &App,
+    username: &str,
+    password: &str,
+    mfa_code: Option<&str>,
+    client: &str,
+) -> Result<TokenResponse> {
+    if app.config.disable_password_grant {
+        return Err(Error::Forbidden(
+            "the password grant is turned off on this server".into(),
+        ));
+    }
+    let user = super::identity::authenticate(app, username, password, client).await?;
+    if let Some(secret) = &user.totp_secret {
+        let now = app.clock.now().timestamp() as u64;
+        match mfa_code {
+            Some(c) if crypto::totp_check(secret, c, now) => {}
+            _ => {
+                return Err(Error::Unauthenticated(
+                    "a valid mfa_code is required for this user".into(),
+                ))
+            }
+        }
+    }
+    issue_for_user(app, &user, None).await
+}
+
+/// Exchanges a refresh token for a new pair. A token used twice means it leaked: the whole
+/// family is revoked and both holders must sign in again.
+pub async fn refresh_grant(app: &App, refresh: &str) -> Result<TokenResponse> {
+    let invalid = || Error::Unauthenticated("the refresh token is not valid".into());
+    let hash = crypto::token_hash(refresh.trim());
+    let now = app.clock.now_ms();
+    let mut tx = app.db.begin().await?;
+    let Some(rt) = tokens::refresh_for_update(&mut tx, &hash).await? else {
+        return Err(invalid());
+    };
+    if rt.revoked_at.is_some() || rt.expires_at <= now {
+        return Err(invalid());
+    }
+    if rt.used_at.is_some() {
+        tokens::revoke_family(&mut tx, &rt.family_id, now).await?;
+        tx.commit().await?;
+        tracing::warn!(family = %rt.family_id, "refresh token reuse; family revoked");
+        return Err(invalid());
+    }
+    tokens::mark_refresh_used(&mut tx, &hash, now).await?;
+    tx.commit().await?;
+    let Some((_, user)) = super::identity::actor_for_user(app, rt.user_id).await? else {
+        return Err(invalid());
+    };
+    issue_for_user(app, &user, Some(rt.family_id)).await
+}
+
+pub async fn client_credentials(app: &App, client_id: &str, secret: &str) -> Result<TokenResponse> {
+    let invalid = || Error::Unauthenticated("the client id or secret is not correct".into());
+    let id: AppId = client_id.trim().parse().map_err(|_| invalid())?;
+    let reg = tokens::app(&app.db, id).await?.ok_or_else(invalid)?;
+    if reg.disabled || !crypto::same_secret(&crypto::token_hash(secret.trim()), &reg.secret_hash) {
+        return Err(invalid());
+    }
+    let (access, ttl) = sign(app, reg.id.to_string(), reg.tenant_id.to_string(), "app")?;
+    Ok(TokenResponse {
+        access_token: access,
+        token_type: "Bearer".into(),
+        expires_in: ttl,
+        refresh_token: None,
+    })
+}
+
+/// Registers an application for the caller's tenant; the secret is returned once.
+pub async fn register_app(
+    app: &App,
+    ctx: &Ctx,
+    display_name: &str,
+    roles: Vec<Role>,
+) -> Result<(AppRow, String)> {
+    ctx.require(Action::ManageApps, Resource::Tenant(ctx.actor.tenant))?;
+    let name = display_name.trim();
+    if name.is_empty() || name.chars().count() > 120 {
+        return Err(Error::field(
+            "displayName",
+            "a name of 1 to 120 characters is required",
+        ));
+    }
+    for r in &roles {
+        if r.is_directory_role()
+            || *r == Role::OperatorAdmin
+            || !ctx.actor.has(*r) && !ctx.actor.has(Role::GlobalAdministrator)
+        {
+            return Err(Error::field(
+                "roles",
+                format!("an application cannot be given {}", r.as_str()),
+            ));
+        }
+    }
+    let secret = crypto::random_token(32);
+    let now = app.clock.now_ms();
+    let reg = AppRow {
+        id: AppId::new(),
+        tenant_id: ctx.actor.tenant,
+        display_name: name.to_string(),
+        secret_hash: crypto::token_hash(&secret),
+        roles,
+        created_at: now,
+        disabled: false,
+    };
+    let creator: UserId = ctx.actor.user_id().expect("ManageApps requires a user");
+    let mut tx = app.db.begin().await?;
+    tokens::insert_app(&mut tx, &reg, creator).await?;
+    record(
+        &mut tx,
+        Some(ctx),
+        &ctx.actor.tenant.to_string(),
+        Change {
+            operation: "register_application",
+            resource_type: "application",
+            resource_id: reg.id.to_string(),
+            old: None,
+            new: Some(serde_json::json!({ "displayName": reg.display_name, "roles": reg.roles })),
+            customer_id: None,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((reg, secret))
+}

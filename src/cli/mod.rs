@@ -1,0 +1,305 @@
+//! The `partnerhub` command line.
+
+pub mod demo;
+
+use crate::app::identity::{self, NewTenant, NewUser};
+use crate::app::App;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::identity::{Role, TenantKind};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "partnerhub",
+    version,
+    about = "Partner Hub: two-tier cloud distribution"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (API, portal, workers). Migrations run on start.
+    Serve {
+        #[command(flatten)]
+        config: Config,
+        /// Load the demo world first and open the mail viewer to everyone.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run the server with the demo world loaded (same as `serve --demo`).
+    Demo {
+        #[command(flatten)]
+        config: Config,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        config: Config,
+    },
+    /// Operator administration.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Audit log tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create the operator organisation (if missing) and an operator administrator.
+    CreateOperator {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        #[command(flatten)]
+        config: Config,
+    },
+    /// Import partner-network membership records from a CSV file.
+    ImportMemberships {
+        file: PathBuf,
+        #[command(flatten)]
+        config: Config,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check every organisation's audit hash chain; report the first broken link of each.
+    Verify {
+        #[command(flatten)]
+        config: Config,
+    },
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("PARTNERHUB_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let json = std::env::var("PARTNERHUB_LOG_FORMAT").is_ok_and(|f| f == "json");
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    if json {
+        let _ = b.json().try_init();
+    } else {
+        let _ = b.try_init();
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match rt.block_on(run(cli.command)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
+    match cmd {
+        Command::Serve { config, demo } => serve(config, demo).await,
+        Command::Demo { config } => serve(config, true).await,
+        Command::Migrate { config } => {
+            let app = App::start(config, Clock::system()).await?;
+            println!("migrations applied to {}", redact(&app.config.database_url));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin { command } => match command {
+            AdminCommand::CreateOperator {
+                email,
+                password,
+                config,
+            } => {
+                let app = App::start(config, Clock::system()).await?;
+                create_operator(&app, &email, &password).await?;
+                println!("operator administrator {email} created");
+                Ok(ExitCode::SUCCESS)
+            }
+            AdminCommand::ImportMemberships { file, config } => {
+                let app = App::start(config, Clock::system()).await?;
+                let data = std::fs::read(&file)?;
+                match crate::app::memberships::import(&app, None, &data).await {
+                    Ok(n) => {
+                        println!("imported {n} membership records");
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Err(crate::domain::Error::Validation(errs)) => {
+                        for e in errs {
+                            eprintln!("{}: {}", e.field, e.message);
+                        }
+                        Ok(ExitCode::from(2))
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+        },
+        Command::Audit {
+            command: AuditCommand::Verify { config },
+        } => {
+            let app = App::start(config, Clock::system()).await?;
+            let (checked, broken) = crate::store::audit::verify(&app.db).await?;
+            if broken.is_empty() {
+                println!("audit chains intact: {checked} records checked");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                for b in &broken {
+                    println!(
+                        "broken chain: organisation {} at record #{} ({})",
+                        b.org_tenant_id, b.seq, b.record_id
+                    );
+                }
+                Ok(ExitCode::from(3))
+            }
+        }
+    }
+}
+
+/// Hides the password in a database URL before it is printed.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Creates the operator tenant from the e-mail's domain if none exists, and the user.
+pub async fn create_operator(app: &App, email: &str, password: &str) -> anyhow::Result<()> {
+    let domain = email.split_once('@').map(|(_, d)| d).unwrap_or("");
+    let existing =
+        crate::store::identity::domain_taken(&app.db, &domain.to_ascii_lowercase()).await?;
+    let new_user = NewUser {
+        upn: email.to_string(),
+        display_name: "Operator administrator".into(),
+        roles: vec![Role::OperatorAdmin],
+        password: Some(password.to_string()),
+        ..Default::default()
+    };
+    if !existing {
+        identity::create_tenant_with_admin(
+            app,
+            None,
+            NewTenant {
+                domain: domain.to_string(),
+                display_name: "Program operator".into(),
+                country: "US".into(),
+                kind: TenantKind::Operator,
+            },
+            new_user,
+        )
+        .await
+        .map_err(describe)?;
+        return Ok(());
+    }
+    // The operator tenant exists: add the user as a global and operator administrator.
+    let tenant_id = {
+        use sqlx::Row;
+        let row = sqlx::query("SELECT id, kind FROM tenants WHERE domain = $1")
+            .bind(domain.to_ascii_lowercase())
+            .fetch_one(&app.db.read)
+            .await?;
+        let kind: String = row.get("kind");
+        anyhow::ensure!(
+            kind == "operator",
+            "{domain} belongs to a tenant that is not the operator"
+        );
+        row.get::<String, _>("id").parse()?
+    };
+    let system = crate::app::Ctx {
+        actor: crate::domain::authz::Actor {
+            principal: crate::domain::authz::Principal::App(crate::domain::ids::AppId(
+                uuid::Uuid::nil(),
+            )),
+            tenant: tenant_id,
+            tenant_kind: TenantKind::Operator,
+            roles: [Role::GlobalAdministrator, Role::OperatorAdmin]
+                .into_iter()
+                .collect(),
+        },
+        upn: Some("cli".into()),
+        correlation_id: None,
+    };
+    let mut u = new_user;
+    u.roles.push(Role::GlobalAdministrator);
+    identity::create_user(app, &system, tenant_id, u)
+        .await
+        .map_err(describe)?;
+    Ok(())
+}
+
+fn describe(e: crate::domain::Error) -> anyhow::Error {
+    match e {
+        crate::domain::Error::Validation(errs) => anyhow::anyhow!(
+            "{}",
+            errs.iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+async fn serve(mut config: Config, demo: bool) -> anyhow::Result<ExitCode> {
+    if demo {
+        config.mail_viewer_public = true;
+    }
+    let app = App::start(config, Clock::system()).await?;
+    if demo {
+        demo::load(&app).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(app.config.listen).await?;
+    let running = crate::server::spawn(app, listener).await?;
+    tracing::info!(
+        addr = %running.addr,
+        database = %redact(&running.app.config.database_url),
+        mail = ?running.app.config.mail_mode,
+        "Partner Hub is serving on {}/portal",
+        running.app.config.public_url()
+    );
+    if demo {
+        println!(
+            "{}",
+            demo::SUMMARY.replace("{url}", &running.app.config.public_url())
+        );
+    }
+    crate::server::shutdown_signal().await;
+    tracing::info!("shutting down: finishing in-flight requests");
+    running.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            super::redact("postgres://ph:secret@127.0.0.1/db"),
+            "postgres://ph:***@127.0.0.1/db"
+        );
+        assert_eq!(super::redact("sqlite:data/x.db"), "sqlite:data/x.db");
+    }
+}

@@ -1,0 +1,116 @@
+//! Configuration: one struct, defaults that run, overrides by flag and environment (clap).
+
+use clap::{Args, ValueEnum};
+use std::net::SocketAddr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MailMode {
+    /// Keep mail in the database and show it in the portal's mail viewer.
+    Capture,
+    /// Send mail through the SMTP server given by --smtp-url.
+    Smtp,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "PARTNERHUB_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// sqlite:PATH (embedded default) or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        env = "PARTNERHUB_DATABASE_URL",
+        default_value = "sqlite:data/partnerhub.db"
+    )]
+    pub database_url: String,
+
+    /// The address users reach the portal at; used in links sent by mail.
+    #[arg(long, env = "PARTNERHUB_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Where mail goes.
+    #[arg(long, env = "PARTNERHUB_MAIL_MODE", value_enum, default_value_t = MailMode::Capture)]
+    pub mail_mode: MailMode,
+
+    /// smtp://[user:password@]host:port[?tls=none|starttls|tls]
+    #[arg(long, env = "PARTNERHUB_SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// Sender address of every mail.
+    #[arg(
+        long,
+        env = "PARTNERHUB_MAIL_FROM",
+        default_value = "Partner Hub <no-reply@partnerhub.localhost>"
+    )]
+    pub mail_from: String,
+
+    /// Let anyone who can reach the server read captured mail (demo and development only).
+    #[arg(long, env = "PARTNERHUB_MAIL_VIEWER_PUBLIC", default_value_t = false)]
+    pub mail_viewer_public: bool,
+
+    /// Turn off the OAuth password grant (automation sign-in with user credentials).
+    #[arg(
+        long,
+        env = "PARTNERHUB_DISABLE_PASSWORD_GRANT",
+        default_value_t = false
+    )]
+    pub disable_password_grant: bool,
+
+    /// Lifetime of access tokens, seconds.
+    #[arg(long, env = "PARTNERHUB_ACCESS_TOKEN_TTL", default_value_t = 900)]
+    pub access_token_ttl_secs: i64,
+
+    /// Lifetime of refresh tokens, days.
+    #[arg(long, env = "PARTNERHUB_REFRESH_TOKEN_TTL_DAYS", default_value_t = 90)]
+    pub refresh_token_ttl_days: i64,
+
+    /// Lifetime of portal sessions, hours.
+    #[arg(long, env = "PARTNERHUB_SESSION_TTL_HOURS", default_value_t = 12)]
+    pub session_ttl_hours: i64,
+
+    /// API requests per minute allowed per tenant (0 turns the limit off).
+    #[arg(long, env = "PARTNERHUB_RATE_LIMIT_PER_MINUTE", default_value_t = 500)]
+    pub rate_limit_per_minute: u32,
+
+    /// Mark cookies Secure. Browsers accept Secure cookies on http://localhost too.
+    #[arg(long, env = "PARTNERHUB_COOKIE_SECURE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub cookie_secure: bool,
+
+    /// Largest request body accepted, bytes.
+    #[arg(long, env = "PARTNERHUB_MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+
+    /// Database connections per pool.
+    #[arg(long, env = "PARTNERHUB_DB_CONNECTIONS", default_value_t = 16)]
+    pub db_connections: u32,
+
+    /// Run background workers (mail, expiries) in this process.
+    #[arg(long, env = "PARTNERHUB_WORKERS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub workers: bool,
+
+    /// Failed sign-ins allowed per account or address within 15 minutes before a lock.
+    #[arg(long, env = "PARTNERHUB_SIGNIN_MAX_FAILURES", default_value_t = 5)]
+    pub signin_max_failures: i64,
+}
+
+impl Config {
+    /// Defaults, as if no flag or variable were given (tests start from this).
+    pub fn defaults() -> Self {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Wrap {
+            #[command(flatten)]
+            c: Config,
+        }
+        Wrap::parse_from(["partnerhub"]).c
+    }
+
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_string()
+    }
+}

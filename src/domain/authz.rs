@@ -1,0 +1,201 @@
+//! Authorization: one pure function decides whether an actor may perform an action on a
+//! resource, from the actor's roles and the facts about relationships loaded for the request.
+//! Every API handler and portal page goes through [`can`]; nothing checks roles by hand.
+
+use super::identity::{Role, TenantKind};
+use super::ids::{AppId, TenantId, UserId};
+use std::collections::BTreeSet;
+
+/// Who is calling: a signed-in user or an application acting for its own tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    User(UserId),
+    App(AppId),
+}
+
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub principal: Principal,
+    pub tenant: TenantId,
+    pub tenant_kind: TenantKind,
+    pub roles: BTreeSet<Role>,
+}
+
+impl Actor {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+    fn has_any(&self, roles: &[Role]) -> bool {
+        roles.iter().any(|r| self.roles.contains(r))
+    }
+    pub fn user_id(&self) -> Option<UserId> {
+        match self.principal {
+            Principal::User(u) => Some(u),
+            Principal::App(_) => None,
+        }
+    }
+    pub fn is_operator(&self) -> bool {
+        self.tenant_kind == TenantKind::Operator && self.has(Role::OperatorAdmin)
+    }
+}
+
+/// What the actor wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Read the tenant's own profile and directory.
+    ReadTenant,
+    /// List and read users of a tenant.
+    ReadUsers,
+    /// Create, change, remove users and their roles.
+    ManageUsers,
+    /// Reset a user's password (helpdesk).
+    ResetPassword,
+    /// Register applications (OAuth clients) for a tenant.
+    ManageApps,
+    /// Read mail captured by the built-in mail capture.
+    ReadCapturedMail,
+    /// Import partner-network membership records.
+    ImportMemberships,
+}
+
+/// What the action is done to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    /// A directory tenant.
+    Tenant(TenantId),
+    /// The platform itself (operator functions).
+    Platform,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    Deny,
+}
+
+impl Decision {
+    pub fn allowed(self) -> bool {
+        self == Decision::Allow
+    }
+}
+
+fn allow_if(ok: bool) -> Decision {
+    if ok {
+        Decision::Allow
+    } else {
+        Decision::Deny
+    }
+}
+
+/// Roles that administer a tenant's users: its global and user administrators, and in a
+/// partner account the account admin and admin agents.
+const USER_MANAGERS: &[Role] = &[
+    Role::GlobalAdministrator,
+    Role::UserAdministrator,
+    Role::AccountAdmin,
+    Role::AdminAgent,
+];
+
+pub fn can(actor: &Actor, action: Action, resource: Resource) -> Decision {
+    match resource {
+        Resource::Platform => match action {
+            Action::ReadCapturedMail | Action::ImportMemberships => allow_if(actor.is_operator()),
+            _ => Decision::Deny,
+        },
+        Resource::Tenant(t) => {
+            let own = t == actor.tenant;
+            let is_user = matches!(actor.principal, Principal::User(_));
+            match action {
+                Action::ReadTenant => allow_if(own),
+                Action::ReadUsers => allow_if(
+                    own && actor.has_any(&[
+                        Role::GlobalAdministrator,
+                        Role::UserAdministrator,
+                        Role::HelpdeskAdministrator,
+                        Role::AccountAdmin,
+                        Role::AdminAgent,
+                        Role::HelpdeskAgent,
+                    ]),
+                ),
+                Action::ManageUsers => allow_if(own && actor.has_any(USER_MANAGERS)),
+                Action::ResetPassword => allow_if(
+                    own && actor.has_any(&[
+                        Role::GlobalAdministrator,
+                        Role::UserAdministrator,
+                        Role::HelpdeskAdministrator,
+                        Role::AccountAdmin,
+                        Role::AdminAgent,
+                    ]),
+                ),
+                // Only people register applications; an app cannot mint more apps.
+                Action::ManageApps => allow_if(
+                    own && is_user
+                        && actor.has_any(&[
+                            Role::GlobalAdministrator,
+                            Role::AccountAdmin,
+                            Role::AdminAgent,
+                        ]),
+                ),
+                Action::ReadCapturedMail | Action::ImportMemberships => Decision::Deny,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(kind: TenantKind, roles: &[Role]) -> Actor {
+        Actor {
+            principal: Principal::User(UserId::new()),
+            tenant: TenantId::new(),
+            tenant_kind: kind,
+            roles: roles.iter().copied().collect(),
+        }
+    }
+
+    #[test]
+    fn nobody_manages_users_of_another_tenant() {
+        let admin = actor(TenantKind::Partner, &[Role::GlobalAdministrator]);
+        let other = TenantId::new();
+        assert_eq!(
+            can(&admin, Action::ManageUsers, Resource::Tenant(other)),
+            Decision::Deny
+        );
+        assert_eq!(
+            can(&admin, Action::ManageUsers, Resource::Tenant(admin.tenant)),
+            Decision::Allow
+        );
+    }
+
+    #[test]
+    fn sales_agent_cannot_manage_users() {
+        let sales = actor(TenantKind::Partner, &[Role::SalesAgent]);
+        assert_eq!(
+            can(&sales, Action::ManageUsers, Resource::Tenant(sales.tenant)),
+            Decision::Deny
+        );
+        assert_eq!(
+            can(&sales, Action::ReadTenant, Resource::Tenant(sales.tenant)),
+            Decision::Allow
+        );
+    }
+
+    #[test]
+    fn operator_functions_need_the_operator_role_in_the_operator_tenant() {
+        let op = actor(TenantKind::Operator, &[Role::OperatorAdmin]);
+        assert!(can(&op, Action::ImportMemberships, Resource::Platform).allowed());
+        // The role alone, claimed in a partner tenant, is not enough.
+        let fake = actor(TenantKind::Partner, &[Role::OperatorAdmin]);
+        assert!(!can(&fake, Action::ImportMemberships, Resource::Platform).allowed());
+    }
+
+    #[test]
+    fn apps_cannot_register_apps() {
+        let mut app = actor(TenantKind::Partner, &[Role::AdminAgent]);
+        app.principal = Principal::App(AppId::new());
+        assert!(!can(&app, Action::ManageApps, Resource::Tenant(app.tenant)).allowed());
+        assert!(can(&app, Action::ManageUsers, Resource::Tenant(app.tenant)).allowed());
+    }
+}

@@ -1,0 +1,10 @@
+//! The domain: types that are valid once built, state machines, validation and
+//! authorization. No I/O and no async here.
+
+pub mod authz;
+pub mod error;
+pub mod identity;
+pub mod ids;
+pub mod paging;
+
+pub use error::{Error, FieldError, Result};

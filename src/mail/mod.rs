@@ -1,0 +1,44 @@
+//! Mail adapter: messages are rendered and put in the outbox inside the caller's
+//! transaction; the worker delivers them over SMTP or keeps them in the capture.
+
+pub mod templates;
+pub mod worker;
+
+use crate::store::{outbox, Tx};
+use std::collections::BTreeMap;
+
+pub const TOPIC: &str = "mail";
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Outgoing {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Renders `template` for `to` and queues it with the transaction.
+pub async fn enqueue(
+    tx: &mut Tx,
+    now: i64,
+    to: &str,
+    template: &str,
+    lang: &str,
+    vars: &BTreeMap<&str, String>,
+) -> Result<(), sqlx::Error> {
+    let r = templates::render(template, lang, vars);
+    let msg = Outgoing {
+        to: to.to_ascii_lowercase(),
+        subject: r.subject,
+        text: r.text,
+        html: r.html,
+    };
+    outbox::enqueue(
+        tx,
+        TOPIC,
+        &serde_json::to_value(&msg).expect("mail serializes"),
+        now,
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,252 @@
+//! Sign-in (password, then TOTP when the user has it), sign-out and the language switch.
+
+use super::i18n::{t, tf};
+use super::layout::{page, PageOpts};
+use super::session::{self, safe_next, NewSession, Visit};
+use crate::app::{identity, App};
+use crate::crypto;
+use crate::domain::Error;
+use crate::store::{identity as repo, sessions};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::{html, Markup};
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    pub next: Option<String>,
+}
+
+fn signin_form(visit: &Visit, next: &str, upn: &str, error: Option<&str>) -> Markup {
+    let lang = visit.lang();
+    let title = t(lang, "signin.title");
+    page(
+        visit,
+        PageOpts {
+            title: &title,
+            active: "",
+            mail_public: false,
+        },
+        html! {
+            div.card.narrow {
+                h1 { (title) }
+                @if let Some(e) = error { div.alert.bad #signin-error role="alert" { (e) } }
+                form method="post" action="/portal/signin" {
+                    input type="hidden" name="csrf" value=(visit.csrf());
+                    input type="hidden" name="next" value=(next);
+                    label for="upn" { (t(lang, "signin.upn")) }
+                    input #upn type="email" name="upn" value=(upn) autocomplete="username" required;
+                    label for="password" { (t(lang, "signin.password")) }
+                    input #password type="password" name="password" autocomplete="current-password" required;
+                    p { button #signin-submit type="submit" { (t(lang, "signin.submit")) } }
+                }
+            }
+        },
+    )
+}
+
+pub async fn signin_page(visit: Visit, Query(q): Query<NextQuery>) -> Response {
+    if visit.signed_in().is_some() {
+        return Redirect::to(&safe_next(q.next.as_deref())).into_response();
+    }
+    signin_form(&visit, &safe_next(q.next.as_deref()), "", None).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct SigninForm {
+    csrf: String,
+    upn: String,
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn signin_submit(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    visit: Visit,
+    Form(f): Form<SigninForm>,
+) -> Response {
+    if let Err(r) = visit.check_csrf(&f.csrf) {
+        return r;
+    }
+    let next = safe_next(f.next.as_deref());
+    let lang = visit.lang().to_string();
+    match identity::authenticate(&app, &f.upn, &f.password, &peer.ip().to_string()).await {
+        Ok(user) => {
+            // A fresh session for the signed-in user; the anonymous one is dropped.
+            let _ = sessions::delete(&app.db, &visit.token_hash).await;
+            let mfa = user.totp_secret.is_some();
+            let lang = if user.language.is_empty() {
+                lang
+            } else {
+                user.language.clone()
+            };
+            let (token, row) = match session::create(&app, Some(&user), &lang, mfa).await {
+                Ok(x) => x,
+                Err(e) => return super::layout::domain_error(&visit, e.into()),
+            };
+            let target = if mfa {
+                format!("/portal/signin/mfa?next={}", session::url_escape(&next))
+            } else {
+                next
+            };
+            let mut resp = Redirect::to(&target).into_response();
+            resp.extensions_mut()
+                .insert(NewSession(token, row.expires_at - app.clock.now_ms()));
+            resp
+        }
+        Err(Error::Throttled { retry_after_secs }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            signin_form(
+                &visit,
+                &next,
+                &f.upn,
+                Some(&tf(
+                    &lang,
+                    "signin.throttled",
+                    &[("secs", &retry_after_secs.to_string())],
+                )),
+            ),
+        )
+            .into_response(),
+        Err(Error::Unauthenticated(_)) => (
+            StatusCode::UNAUTHORIZED,
+            signin_form(&visit, &next, &f.upn, Some(&t(&lang, "signin.failed"))),
+        )
+            .into_response(),
+        Err(e) => super::layout::domain_error(&visit, e),
+    }
+}
+
+fn mfa_form(visit: &Visit, next: &str, error: Option<&str>) -> Markup {
+    let lang = visit.lang();
+    let title = t(lang, "mfa.title");
+    page(
+        visit,
+        PageOpts {
+            title: &title,
+            active: "",
+            mail_public: false,
+        },
+        html! {
+            div.card.narrow {
+                h1 { (title) }
+                @if let Some(e) = error { div.alert.bad role="alert" { (e) } }
+                form method="post" action="/portal/signin/mfa" {
+                    input type="hidden" name="csrf" value=(visit.csrf());
+                    input type="hidden" name="next" value=(next);
+                    label for="code" { (t(lang, "mfa.code")) }
+                    input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" required;
+                    p { button #mfa-submit type="submit" { (t(lang, "mfa.submit")) } }
+                }
+            }
+        },
+    )
+}
+
+pub async fn mfa_page(visit: Visit, Query(q): Query<NextQuery>) -> Response {
+    if !visit.session.mfa_pending {
+        return Redirect::to("/portal/signin").into_response();
+    }
+    mfa_form(&visit, &safe_next(q.next.as_deref()), None).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct MfaForm {
+    csrf: String,
+    code: String,
+    next: Option<String>,
+}
+
+pub async fn mfa_submit(State(app): State<App>, visit: Visit, Form(f): Form<MfaForm>) -> Response {
+    if let Err(r) = visit.check_csrf(&f.csrf) {
+        return r;
+    }
+    let next = safe_next(f.next.as_deref());
+    let (Some(uid), true) = (visit.session.user_id, visit.session.mfa_pending) else {
+        return Redirect::to("/portal/signin").into_response();
+    };
+    let user = match repo::user(&app.db, uid).await {
+        Ok(Some(u)) => u,
+        _ => return Redirect::to("/portal/signin").into_response(),
+    };
+    let now = app.clock.now().timestamp() as u64;
+    let ok = user
+        .totp_secret
+        .as_deref()
+        .is_some_and(|s| crypto::totp_check(s, &f.code, now));
+    if !ok {
+        let key = format!("acct:{}", user.upn);
+        let _ = crate::store::throttle::record_failure(
+            &app.db,
+            &key,
+            app.clock.now_ms(),
+            900_000,
+            app.config.signin_max_failures,
+            60_000,
+        )
+        .await;
+        return (
+            StatusCode::UNAUTHORIZED,
+            mfa_form(&visit, &next, Some(&t(visit.lang(), "mfa.failed"))),
+        )
+            .into_response();
+    }
+    let _ = sessions::delete(&app.db, &visit.token_hash).await;
+    let (token, row) = match session::create(&app, Some(&user), visit.lang(), false).await {
+        Ok(x) => x,
+        Err(e) => return super::layout::domain_error(&visit, e.into()),
+    };
+    let mut resp = Redirect::to(&next).into_response();
+    resp.extensions_mut()
+        .insert(NewSession(token, row.expires_at - app.clock.now_ms()));
+    resp
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf: String,
+}
+
+pub async fn signout(State(app): State<App>, visit: Visit, Form(f): Form<CsrfOnly>) -> Response {
+    if let Err(r) = visit.check_csrf(&f.csrf) {
+        return r;
+    }
+    let _ = sessions::delete(&app.db, &visit.token_hash).await;
+    let (token, row) = match session::create(&app, None, visit.lang(), false).await {
+        Ok(x) => x,
+        Err(e) => return super::layout::domain_error(&visit, e.into()),
+    };
+    let mut resp = Redirect::to("/portal/signin").into_response();
+    resp.extensions_mut()
+        .insert(NewSession(token, row.expires_at - app.clock.now_ms()));
+    resp
+}
+
+#[derive(Deserialize)]
+pub struct LangForm {
+    csrf: String,
+    lang: String,
+}
+
+pub async fn switch_language(
+    State(app): State<App>,
+    visit: Visit,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<LangForm>,
+) -> Response {
+    if let Err(r) = visit.check_csrf(&f.csrf) {
+        return r;
+    }
+    let lang = super::i18n::normalize(&f.lang);
+    let _ = sessions::set_language(&app.db, &visit.token_hash, lang).await;
+    // Back to the page the switch was used on, when it is one of ours.
+    let back = headers
+        .get(axum::http::header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.find("/portal").map(|i| r[i..].to_string()));
+    Redirect::to(&safe_next(back.as_deref())).into_response()
+}

@@ -1,0 +1,149 @@
+//! The page frame: header with language switch and sign-out, a menu built from what the
+//! user's roles allow, and error pages.
+
+use super::i18n::{t, LANGUAGES};
+use super::session::Visit;
+use crate::domain::authz::{can, Action, Resource};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup, DOCTYPE};
+
+/// Menu entries: (path, label key, shown when).
+fn menu(visit: &Visit, mail_public: bool) -> Vec<(&'static str, &'static str)> {
+    let mut items = Vec::new();
+    if let Some((actor, _)) = visit.signed_in() {
+        items.push(("/portal", "nav.dashboard"));
+        if can(actor, Action::ReadUsers, Resource::Tenant(actor.tenant)).allowed() {
+            items.push(("/portal/users", "nav.users"));
+        }
+        if mail_public || can(actor, Action::ReadCapturedMail, Resource::Platform).allowed() {
+            items.push(("/portal/mail", "nav.mail"));
+        }
+    } else if mail_public {
+        items.push(("/portal/mail", "nav.mail"));
+    }
+    items
+}
+
+pub struct PageOpts<'a> {
+    pub title: &'a str,
+    pub active: &'a str,
+    pub mail_public: bool,
+}
+
+pub fn page(visit: &Visit, opts: PageOpts<'_>, body: Markup) -> Markup {
+    let lang = visit.lang();
+    let items = menu(visit, opts.mail_public);
+    html! {
+        (DOCTYPE)
+        html lang=(lang) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (opts.title) " · " (t(lang, "app.name")) }
+                link rel="stylesheet" href="/portal/static/app.css";
+                script src="/portal/static/app.js" defer {}
+            }
+            body {
+                header.top {
+                    a.brand href="/portal" { (t(lang, "app.name")) }
+                    form method="post" action="/portal/lang" {
+                        input type="hidden" name="csrf" value=(visit.csrf());
+                        label for="lang-select" style="display:inline" { (t(lang, "lang.label")) " " }
+                        select #lang-select name="lang" {
+                            @for (code, name) in LANGUAGES {
+                                option value=(code) selected[code == lang] { (name) }
+                            }
+                        }
+                        " "
+                        button type="submit" #lang-submit { (t(lang, "lang.switch")) }
+                    }
+                    @if let Some((_, user)) = visit.signed_in() {
+                        span.muted #signed-in-as { (user.upn) }
+                        form method="post" action="/portal/signout" {
+                            input type="hidden" name="csrf" value=(visit.csrf());
+                            button.link type="submit" #signout { (t(lang, "nav.signout")) }
+                        }
+                    } @else {
+                        a href="/portal/signin" { (t(lang, "nav.signin")) }
+                    }
+                }
+                div.layout {
+                    @if !items.is_empty() {
+                        nav.side #menu {
+                            @for (path, key) in &items {
+                                a href=(path) class=[(opts.active == *path).then_some("active")] { (t(lang, key)) }
+                            }
+                        }
+                    }
+                    main { (body) }
+                }
+            }
+        }
+    }
+}
+
+pub fn error_page(visit: &Visit, status: StatusCode, message: &str) -> Response {
+    let lang = visit.lang();
+    let body = html! {
+        h1 { (t(lang, "error.title")) }
+        div.alert.bad #error-message { (message) }
+        p { a href="/portal" { (t(lang, "nav.dashboard")) } }
+    };
+    let title = t(lang, "error.title");
+    (
+        status,
+        page(
+            visit,
+            PageOpts {
+                title: &title,
+                active: "",
+                mail_public: false,
+            },
+            body,
+        ),
+    )
+        .into_response()
+}
+
+/// An error page for when there is no session to render with.
+pub fn plain_error(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        html! { (DOCTYPE) html { body { h1 { "Partner Hub" } p { (message) } } } },
+    )
+        .into_response()
+}
+
+/// Renders a domain error for a person.
+pub fn domain_error(visit: &Visit, e: crate::domain::Error) -> Response {
+    use crate::domain::Error;
+    let status = crate::api::error::status_of(&e);
+    let msg = match &e {
+        Error::Forbidden(_) => t(visit.lang(), "error.forbidden"),
+        Error::NotFound(_) => t(visit.lang(), "error.notfound"),
+        Error::Internal(inner) => {
+            tracing::error!(error = ?inner, "internal error in portal");
+            t(visit.lang(), "error.title")
+        }
+        other => other.to_string(),
+    };
+    error_page(visit, status, &msg)
+}
+
+/// Plain text with its http(s) links made clickable; everything else escaped.
+pub fn linkify(text: &str) -> Markup {
+    html! {
+        @for (i, line) in text.split('\n').enumerate() {
+            @if i > 0 { "\n" }
+            @for (j, word) in line.split(' ').enumerate() {
+                @if j > 0 { " " }
+                @if word.starts_with("http://") || word.starts_with("https://") {
+                    a href=(word) { (word) }
+                } @else {
+                    (word)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! The mail viewer: mail kept by the built-in capture, for the operator (or anyone, when the
+//! server runs with a public viewer, as the demo does).
+
+use super::i18n::t;
+use super::layout::{page, PageOpts};
+use super::session::{to_signin, Visit};
+use crate::app::App;
+use crate::domain::authz::{can, Action, Resource};
+use crate::store::mailbox;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::html;
+use serde::Deserialize;
+
+fn allowed(app: &App, visit: &Visit) -> Result<(), Response> {
+    if app.config.mail_viewer_public {
+        return Ok(());
+    }
+    match visit.signed_in() {
+        None => Err(to_signin("/portal/mail")),
+        Some((actor, _)) if can(actor, Action::ReadCapturedMail, Resource::Platform).allowed() => {
+            Ok(())
+        }
+        Some(_) => Err(super::layout::error_page(
+            visit,
+            StatusCode::FORBIDDEN,
+            &t(visit.lang(), "error.forbidden"),
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MailFilter {
+    to: Option<String>,
+}
+
+pub async fn list(State(app): State<App>, visit: Visit, Query(q): Query<MailFilter>) -> Response {
+    if let Err(r) = allowed(&app, &visit) {
+        return r;
+    }
+    let lang = visit.lang();
+    let mails = match mailbox::list(&app.db, q.to.as_deref(), 200).await {
+        Ok(m) => m,
+        Err(e) => return super::layout::domain_error(&visit, e.into()),
+    };
+    let title = t(lang, "mail.title");
+    page(
+        &visit,
+        PageOpts { title: &title, active: "/portal/mail", mail_public: app.config.mail_viewer_public },
+        html! {
+            h1 { (title) }
+            p.muted { (t(lang, "mail.intro")) }
+            @if mails.is_empty() {
+                p #mail-empty { (t(lang, "mail.empty")) }
+            } @else {
+                table #mail-list {
+                    thead { tr { th { (t(lang, "mail.received")) } th { (t(lang, "mail.to")) } th { (t(lang, "mail.subject")) } } }
+                    tbody {
+                        @for m in &mails {
+                            tr {
+                                td { (crate::clock::from_ms(m.created_at).format("%Y-%m-%d %H:%M:%S UTC")) }
+                                td.mail-to { (m.to) }
+                                td { a.mail-subject href={"/portal/mail/" (m.id)} { (m.subject) } }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+    .into_response()
+}
+
+pub async fn show(State(app): State<App>, visit: Visit, Path(id): Path<String>) -> Response {
+    if let Err(r) = allowed(&app, &visit) {
+        return r;
+    }
+    let lang = visit.lang();
+    let m = match mailbox::get(&app.db, &id).await {
+        Ok(Some(m)) => m,
+        Ok(None) => {
+            return super::layout::error_page(
+                &visit,
+                StatusCode::NOT_FOUND,
+                &t(lang, "error.notfound"),
+            )
+        }
+        Err(e) => return super::layout::domain_error(&visit, e.into()),
+    };
+    page(
+        &visit,
+        PageOpts {
+            title: &m.subject,
+            active: "/portal/mail",
+            mail_public: app.config.mail_viewer_public,
+        },
+        html! {
+            p { a href="/portal/mail" { (t(lang, "mail.back")) } }
+            h1 #mail-subject { (m.subject) }
+            p { strong { (t(lang, "mail.to")) ": " } span #mail-to { (m.to) } }
+            // The text part is shown: it carries the same content as the HTML part, and
+            // showing it as text keeps message markup out of the portal.
+            pre.mail #mail-body { (super::layout::linkify(&m.text_body)) }
+        },
+    )
+    .into_response()
+}

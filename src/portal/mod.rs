@@ -1,0 +1,67 @@
+//! Portal adapter: server-rendered HTML pages (maud), sessions by secure cookie, CSRF tokens
+//! on every form, en-US and ko-KR.
+
+// Handlers return a ready page as their error; boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
+pub mod auth;
+pub mod dashboard;
+pub mod i18n;
+pub mod layout;
+pub mod mail;
+pub mod session;
+pub mod users;
+
+use crate::app::App;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+
+pub fn router(app: App) -> Router<App> {
+    Router::new()
+        .route("/portal", get(dashboard::dashboard))
+        .route(
+            "/portal/signin",
+            get(auth::signin_page).post(auth::signin_submit),
+        )
+        .route(
+            "/portal/signin/mfa",
+            get(auth::mfa_page).post(auth::mfa_submit),
+        )
+        .route("/portal/signout", axum::routing::post(auth::signout))
+        .route("/portal/lang", axum::routing::post(auth::switch_language))
+        .route("/portal/mail", get(mail::list))
+        .route("/portal/mail/{id}", get(mail::show))
+        .route("/portal/users", get(users::list).post(users::add))
+        .route_layer(axum::middleware::from_fn_with_state(app, session::layer))
+        .route("/", get(|| async { Redirect::to("/portal") }))
+        .route("/portal/static/app.css", get(css))
+        .route("/portal/static/app.js", get(js))
+}
+
+async fn css() -> Response {
+    static_file("text/css; charset=utf-8", include_str!("static/app.css"))
+}
+
+async fn js() -> Response {
+    static_file(
+        "text/javascript; charset=utf-8",
+        include_str!("static/app.js"),
+    )
+}
+
+fn static_file(ctype: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, ctype),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn not_found_page() -> Response {
+    layout::plain_error(StatusCode::NOT_FOUND, "This page does not exist.")
+}

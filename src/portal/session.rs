@@ -1,0 +1,199 @@
+//! Portal sessions: every visitor gets a server-side session (random cookie token, stored
+//! hashed) holding the CSRF token and language; signing in replaces it with a new one so a
+//! planted session id is worthless (no fixation).
+
+use crate::app::{identity, App};
+use crate::crypto;
+use crate::domain::authz::Actor;
+use crate::store::identity::UserRow;
+use crate::store::sessions::{self, SessionRow};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// Anonymous sessions live one hour; signed-in ones the configured time.
+const ANON_TTL_MS: i64 = 3600 * 1000;
+
+#[derive(Clone)]
+pub struct Visit {
+    pub token_hash: String,
+    pub session: SessionRow,
+    pub user: Option<(Actor, UserRow)>,
+}
+
+impl Visit {
+    pub fn lang(&self) -> &str {
+        &self.session.language
+    }
+    pub fn csrf(&self) -> &str {
+        &self.session.csrf_token
+    }
+    pub fn signed_in(&self) -> Option<&(Actor, UserRow)> {
+        self.user.as_ref()
+    }
+    /// Refuses a form whose CSRF token is not this session's.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), Response> {
+        if crypto::same_secret(sent, &self.session.csrf_token) {
+            Ok(())
+        } else {
+            Err(super::layout::error_page(
+                self,
+                StatusCode::FORBIDDEN,
+                &super::i18n::t(self.lang(), "error.csrf"),
+            ))
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Visit {
+    type Rejection = StatusCode;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Visit>()
+            .cloned()
+            .ok_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+/// Put on a response to make the browser hold a new session (after sign-in or sign-out).
+#[derive(Clone)]
+pub struct NewSession(pub String, pub i64);
+
+pub fn cookie_name(app: &App) -> &'static str {
+    if app.config.cookie_secure {
+        "__Host-partnerhub"
+    } else {
+        "partnerhub_session"
+    }
+}
+
+fn read_cookie(req: &Request, name: &str) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Creates a session row and returns (cookie token, row).
+pub async fn create(
+    app: &App,
+    user: Option<&UserRow>,
+    lang: &str,
+    mfa_pending: bool,
+) -> Result<(String, SessionRow), sqlx::Error> {
+    let token = crypto::random_token(32);
+    let now = app.clock.now_ms();
+    let ttl = if user.is_some() {
+        app.config.session_ttl_hours * 3600 * 1000
+    } else {
+        ANON_TTL_MS
+    };
+    let row = SessionRow {
+        token_hash: crypto::token_hash(&token),
+        user_id: user.map(|u| u.id),
+        csrf_token: crypto::random_token(24),
+        language: lang.to_string(),
+        mfa_pending,
+        expires_at: now + ttl,
+    };
+    sessions::insert(&app.db, &row, now).await?;
+    Ok((token, row))
+}
+
+fn set_cookie(app: &App, resp: &mut Response, token: &str, max_age_secs: i64) {
+    let secure = if app.config.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
+    let v = format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}",
+        cookie_name(app)
+    );
+    if let Ok(v) = HeaderValue::from_str(&v) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+fn accept_language(req: &Request) -> &'static str {
+    let al = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if al.trim_start().starts_with("ko") {
+        "ko-KR"
+    } else {
+        "en-US"
+    }
+}
+
+pub async fn layer(State(app): State<App>, mut req: Request, next: Next) -> Response {
+    let now = app.clock.now_ms();
+    let existing = match read_cookie(&req, cookie_name(&app)) {
+        Some(t) if t.len() <= 64 => sessions::get(&app.db, &crypto::token_hash(&t), now)
+            .await
+            .ok()
+            .flatten(),
+        _ => None,
+    };
+    let (session, fresh_token) = match existing {
+        Some(s) => (s, None),
+        None => match create(&app, None, accept_language(&req), false).await {
+            Ok((t, s)) => (s, Some(t)),
+            Err(e) => {
+                return super::layout::plain_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &e.to_string(),
+                )
+            }
+        },
+    };
+    let user = match (session.user_id, session.mfa_pending) {
+        (Some(uid), false) => identity::actor_for_user(&app, uid).await.ok().flatten(),
+        _ => None,
+    };
+    req.extensions_mut().insert(Visit {
+        token_hash: session.token_hash.clone(),
+        session,
+        user,
+    });
+    let mut resp = next.run(req).await;
+    if let Some(NewSession(token, ttl_ms)) = resp.extensions().get::<NewSession>().cloned() {
+        set_cookie(&app, &mut resp, &token, ttl_ms / 1000);
+    } else if let Some(t) = fresh_token {
+        set_cookie(&app, &mut resp, &t, ANON_TTL_MS / 1000);
+    }
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// Redirect to sign-in, remembering where the user wanted to go.
+pub fn to_signin(path: &str) -> Response {
+    let target = format!("/portal/signin?next={}", url_escape(path));
+    axum::response::Redirect::to(&target).into_response()
+}
+
+pub fn url_escape(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|x| x.trim_start_matches('=').to_string())
+        .unwrap_or_default()
+}
+
+/// Only same-site relative paths are followed after sign-in (no open redirect).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with("/portal") && !n.starts_with("//") && !n.contains('\\') => {
+            n.to_string()
+        }
+        _ => "/portal".to_string(),
+    }
+}

@@ -1,0 +1,191 @@
+//! User management: the tenant's users, and adding one with roles.
+
+use super::i18n::{t, tf};
+use super::layout::{page, PageOpts};
+use super::session::{to_signin, Visit};
+use crate::app::identity::{self, NewUser};
+use crate::app::{App, Ctx};
+use crate::domain::authz::{can, Action, Resource};
+use crate::domain::identity::{Role, TenantKind};
+use crate::domain::{Error, FieldError};
+use crate::store::identity as repo;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
+
+fn ctx_of(visit: &Visit) -> Option<Ctx> {
+    visit.signed_in().map(|(actor, user)| Ctx {
+        actor: actor.clone(),
+        upn: Some(user.upn.clone()),
+        correlation_id: None,
+    })
+}
+
+fn field_error(errors: &[FieldError], field: &str) -> Markup {
+    html! {
+        @for e in errors.iter().filter(|e| e.field == field) {
+            div.field-error data-field=(field) { (e.message) }
+        }
+    }
+}
+
+async fn render(
+    app: &App,
+    visit: &Visit,
+    ctx: &Ctx,
+    notice: Option<String>,
+    errors: &[FieldError],
+    form: &[(String, String)],
+) -> Response {
+    let lang = visit.lang();
+    let tenant = match repo::tenant(&app.db, ctx.actor.tenant).await {
+        Ok(Some(t)) => t,
+        _ => return super::layout::domain_error(visit, Error::NotFound("tenant")),
+    };
+    let users = match repo::users_page(&app.db, ctx.actor.tenant, None, 500).await {
+        Ok(u) => u,
+        Err(e) => return super::layout::domain_error(visit, e.into()),
+    };
+    let mut rows = Vec::new();
+    for u in users {
+        let roles = repo::roles(&app.db, u.id).await.unwrap_or_default();
+        rows.push((u, roles));
+    }
+    let can_manage = can(
+        &ctx.actor,
+        Action::ManageUsers,
+        Resource::Tenant(ctx.actor.tenant),
+    )
+    .allowed();
+    let grantable: Vec<Role> = Role::ALL
+        .into_iter()
+        .filter(|r| match r {
+            Role::OperatorAdmin => tenant.kind == TenantKind::Operator,
+            r if r.is_directory_role() => true,
+            _ => tenant.kind == TenantKind::Partner,
+        })
+        .collect();
+    let value = |k: &str| {
+        form.iter()
+            .find(|(f, _)| f == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let title = t(lang, "users.title");
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    (
+        status,
+        page(
+            visit,
+            PageOpts { title: &title, active: "/portal/users", mail_public: app.config.mail_viewer_public },
+            html! {
+                h1 { (title) }
+                @if let Some(n) = &notice { div.alert.ok #notice { (n) } }
+                table #users {
+                    thead { tr { th { (t(lang, "users.upn")) } th { (t(lang, "users.name")) } th { (t(lang, "users.roles")) } th { (t(lang, "users.state")) } } }
+                    tbody {
+                        @for (u, roles) in &rows {
+                            tr {
+                                td.upn { (u.upn) }
+                                td { (u.display_name) }
+                                td { @for r in roles { span.tag { (t(lang, &format!("role.{}", r.as_str()))) } } }
+                                td { (u.state) }
+                            }
+                        }
+                    }
+                }
+                @if can_manage {
+                    div.card {
+                        h2 { (t(lang, "users.add")) }
+                        @if !errors.is_empty() { div.alert.bad role="alert" { (t(lang, "form.invalid")) } }
+                        form method="post" action="/portal/users" #add-user {
+                            input type="hidden" name="csrf" value=(visit.csrf());
+                            label for="upn" { (t(lang, "users.upn")) }
+                            input #upn type="email" name="upn" value=(value("upn")) placeholder={"name@" (tenant.domain)};
+                            (field_error(errors, "userPrincipalName"))
+                            label for="display_name" { (t(lang, "users.name")) }
+                            input #display_name type="text" name="display_name" value=(value("display_name"));
+                            (field_error(errors, "displayName"))
+                            fieldset {
+                                legend { (t(lang, "users.roles")) }
+                                @for r in &grantable {
+                                    label style="font-weight:normal" {
+                                        input type="checkbox" name="role" value=(r.as_str()) checked[form.iter().any(|(k, v)| k == "role" && v == r.as_str())];
+                                        " " (t(lang, &format!("role.{}", r.as_str())))
+                                    }
+                                }
+                                (field_error(errors, "roles"))
+                            }
+                            p { button #add-user-submit type="submit" { (t(lang, "users.submit")) } }
+                        }
+                    }
+                }
+            },
+        ),
+    )
+        .into_response()
+}
+
+pub async fn list(State(app): State<App>, visit: Visit) -> Response {
+    let Some(ctx) = ctx_of(&visit) else {
+        return to_signin("/portal/users");
+    };
+    if let Err(e) = ctx.require(Action::ReadUsers, Resource::Tenant(ctx.actor.tenant)) {
+        return super::layout::domain_error(&visit, e);
+    }
+    render(&app, &visit, &ctx, None, &[], &[]).await
+}
+
+pub async fn add(State(app): State<App>, visit: Visit, body: axum::body::Bytes) -> Response {
+    let Some(ctx) = ctx_of(&visit) else {
+        return to_signin("/portal/users");
+    };
+    // Repeated keys (one per ticked role) need the pair list, not a struct.
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let get = |k: &str| {
+        form.iter()
+            .find(|(f, _)| f == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if let Err(r) = visit.check_csrf(&get("csrf")) {
+        return r;
+    }
+    let roles: Vec<Role> = form
+        .iter()
+        .filter(|(k, _)| k == "role")
+        .filter_map(|(_, v)| Role::parse(v))
+        .collect();
+    let result = identity::create_user(
+        &app,
+        &ctx,
+        ctx.actor.tenant,
+        NewUser {
+            upn: get("upn"),
+            display_name: get("display_name"),
+            roles,
+            ..Default::default()
+        },
+    )
+    .await;
+    match result {
+        Ok((user, temp)) => {
+            let notice = tf(
+                visit.lang(),
+                "users.added",
+                &[
+                    ("upn", &user.upn),
+                    ("password", temp.as_deref().unwrap_or("")),
+                ],
+            );
+            render(&app, &visit, &ctx, Some(notice), &[], &[]).await
+        }
+        Err(Error::Validation(errors)) => render(&app, &visit, &ctx, None, &errors, &form).await,
+        Err(e) => super::layout::domain_error(&visit, e),
+    }
+}

@@ -1,0 +1,102 @@
+//! Starting and stopping the HTTP server and the background workers.
+
+use crate::app::App;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub struct Running {
+    pub addr: SocketAddr,
+    pub app: App,
+    stop: watch::Sender<bool>,
+    server: JoinHandle<()>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops accepting connections, lets in-flight requests finish, then stops workers.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.server.await;
+        for w in self.workers {
+            let _ = w.await;
+        }
+    }
+}
+
+pub async fn spawn(app: App, listener: TcpListener) -> anyhow::Result<Running> {
+    let addr = listener.local_addr()?;
+    let (stop, stop_rx) = watch::channel(false);
+    let router = crate::api::router(app.clone());
+    let mut rx = stop_rx.clone();
+    let server = tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        {
+            tracing::error!(error = %e, "server stopped with an error");
+        }
+    });
+    let mut workers = Vec::new();
+    if app.config.workers {
+        workers.push(tokio::spawn(crate::mail::worker::run(
+            app.clone(),
+            stop_rx.clone(),
+        )));
+        workers.push(tokio::spawn(housekeeping(app.clone(), stop_rx.clone())));
+    }
+    Ok(Running {
+        addr,
+        app,
+        stop,
+        server,
+        workers,
+    })
+}
+
+/// Drops what has expired: sessions, and request ids older than a day.
+async fn housekeeping(app: App, mut stop: watch::Receiver<bool>) {
+    loop {
+        let now = app.clock.now_ms();
+        if let Err(e) = crate::store::sessions::delete_expired(&app.db, now).await {
+            tracing::warn!(error = %e, "session cleanup failed");
+        }
+        if let Err(e) =
+            crate::store::idempotency::purge_before(&app.db, now - crate::clock::DAY_MS).await
+        {
+            tracing::warn!(error = %e, "request id cleanup failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

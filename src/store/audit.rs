@@ -1,0 +1,188 @@
+//! Audit records, chained per organisation: each record's hash covers its content and the
+//! previous record's hash, so a record changed in the database breaks the chain there.
+
+use super::{Db, Tx};
+use crate::domain::ids::AuditId;
+use serde::Serialize;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    pub org_tenant_id: String,
+    pub actor_user_id: Option<String>,
+    pub actor_app_id: Option<String>,
+    pub actor_upn: Option<String>,
+    pub customer_id: Option<String>,
+    pub operation: String,
+    pub resource_type: String,
+    pub resource_id: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub correlation_id: Option<String>,
+    pub outcome: String,
+    pub created_at: i64,
+}
+
+/// The canonical bytes a record's hash covers.
+fn digest(prev_hash: &str, seq: i64, id: &str, e: &AuditEntry) -> String {
+    let body = serde_json::json!({ "prev": prev_hash, "seq": seq, "id": id, "entry": e });
+    crate::crypto::sha256_hex(body.to_string().as_bytes())
+}
+
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+pub async fn append(tx: &mut Tx, e: &AuditEntry) -> Result<AuditId, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_heads (org_tenant_id, seq, hash) VALUES ($1, 0, $2) \
+         ON CONFLICT (org_tenant_id) DO NOTHING",
+    )
+    .bind(&e.org_tenant_id)
+    .bind(GENESIS)
+    .execute(tx.conn())
+    .await?;
+    let sql = format!(
+        "SELECT seq, hash FROM audit_heads WHERE org_tenant_id = $1{}",
+        tx.backend.for_update()
+    );
+    let head = sqlx::query(&sql)
+        .bind(&e.org_tenant_id)
+        .fetch_one(tx.conn())
+        .await?;
+    let seq: i64 = head.get::<i64, _>("seq") + 1;
+    let prev: String = head.get("hash");
+    let id = AuditId::new();
+    let hash = digest(&prev, seq, &id.to_string(), e);
+    sqlx::query(
+        "INSERT INTO audit_records (id, org_tenant_id, seq, actor_user_id, actor_app_id, actor_upn, \
+         customer_id, operation, resource_type, resource_id, old_value, new_value, correlation_id, \
+         outcome, created_at, prev_hash, hash) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)",
+    )
+    .bind(id.to_string())
+    .bind(&e.org_tenant_id)
+    .bind(seq)
+    .bind(e.actor_user_id.clone())
+    .bind(e.actor_app_id.clone())
+    .bind(e.actor_upn.clone())
+    .bind(e.customer_id.clone())
+    .bind(&e.operation)
+    .bind(&e.resource_type)
+    .bind(e.resource_id.clone())
+    .bind(e.old_value.clone())
+    .bind(e.new_value.clone())
+    .bind(e.correlation_id.clone())
+    .bind(&e.outcome)
+    .bind(e.created_at)
+    .bind(&prev)
+    .bind(&hash)
+    .execute(tx.conn())
+    .await?;
+    sqlx::query("UPDATE audit_heads SET seq = $1, hash = $2 WHERE org_tenant_id = $3")
+        .bind(seq)
+        .bind(&hash)
+        .bind(&e.org_tenant_id)
+        .execute(tx.conn())
+        .await?;
+    Ok(id)
+}
+
+fn entry_from(r: &sqlx::any::AnyRow) -> AuditEntry {
+    AuditEntry {
+        org_tenant_id: r.get("org_tenant_id"),
+        actor_user_id: r.get("actor_user_id"),
+        actor_app_id: r.get("actor_app_id"),
+        actor_upn: r.get("actor_upn"),
+        customer_id: r.get("customer_id"),
+        operation: r.get("operation"),
+        resource_type: r.get("resource_type"),
+        resource_id: r.get("resource_id"),
+        old_value: r.get("old_value"),
+        new_value: r.get("new_value"),
+        correlation_id: r.get("correlation_id"),
+        outcome: r.get("outcome"),
+        created_at: r.get("created_at"),
+    }
+}
+
+/// A broken link: the organisation and the sequence number where the chain stops holding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenLink {
+    pub org_tenant_id: String,
+    pub seq: i64,
+    pub record_id: String,
+}
+
+/// Walks every organisation's chain; returns the first broken link of each broken chain and
+/// the number of records checked.
+pub async fn verify(db: &Db) -> Result<(u64, Vec<BrokenLink>), sqlx::Error> {
+    let orgs =
+        sqlx::query("SELECT org_tenant_id, seq, hash FROM audit_heads ORDER BY org_tenant_id")
+            .fetch_all(&db.read)
+            .await?;
+    let mut checked = 0u64;
+    let mut broken = Vec::new();
+    for org in orgs {
+        let org_id: String = org.get("org_tenant_id");
+        let head_seq: i64 = org.get("seq");
+        let head_hash: String = org.get("hash");
+        let mut prev = GENESIS.to_string();
+        let mut expected_seq = 1i64;
+        let mut last_id = String::new();
+        let mut after = 0i64;
+        let mut ok = true;
+        'pages: loop {
+            let rows = sqlx::query(
+                "SELECT * FROM audit_records WHERE org_tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000",
+            )
+            .bind(&org_id)
+            .bind(after)
+            .fetch_all(&db.read)
+            .await?;
+            if rows.is_empty() {
+                break;
+            }
+            for r in &rows {
+                let seq: i64 = r.get("seq");
+                let id: String = r.get("id");
+                let stored_prev: String = r.get("prev_hash");
+                let stored_hash: String = r.get("hash");
+                checked += 1;
+                let e = entry_from(r);
+                if seq != expected_seq
+                    || stored_prev != prev
+                    || digest(&prev, seq, &id, &e) != stored_hash
+                {
+                    broken.push(BrokenLink {
+                        org_tenant_id: org_id.clone(),
+                        seq,
+                        record_id: id,
+                    });
+                    ok = false;
+                    break 'pages;
+                }
+                prev = stored_hash;
+                expected_seq += 1;
+                after = seq;
+                last_id = id;
+            }
+        }
+        if ok && (expected_seq - 1 != head_seq || prev != head_hash) {
+            // Records were deleted from the end (or the head was altered).
+            broken.push(BrokenLink {
+                org_tenant_id: org_id.clone(),
+                seq: expected_seq,
+                record_id: last_id,
+            });
+        }
+    }
+    Ok((checked, broken))
+}
+
+pub async fn count_for(db: &Db, org: &str) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM audit_records WHERE org_tenant_id = $1")
+        .bind(org)
+        .fetch_one(&db.read)
+        .await?;
+    Ok(row.get("n"))
+}

@@ -1,0 +1,246 @@
+//! Tenants, users and their roles.
+
+use super::{Db, Tx};
+use crate::domain::identity::{Role, TenantKind};
+use crate::domain::ids::{TenantId, UserId};
+use sqlx::{AnyConnection, Row};
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone)]
+pub struct TenantRow {
+    pub id: TenantId,
+    pub domain: String,
+    pub display_name: String,
+    pub country: String,
+    pub kind: TenantKind,
+    pub mfa_required: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: UserId,
+    pub tenant_id: TenantId,
+    pub upn: String,
+    pub display_name: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub password_hash: String,
+    pub totp_secret: Option<Vec<u8>>,
+    pub state: String,
+    pub language: String,
+    pub created_at: i64,
+    pub version: i64,
+}
+
+pub(crate) fn uuid_col<T: std::str::FromStr>(row: &sqlx::any::AnyRow, col: &str) -> T {
+    let s: String = row.get(col);
+    s.parse().ok().expect("ids in the database are valid")
+}
+
+fn tenant_from(row: &sqlx::any::AnyRow) -> TenantRow {
+    TenantRow {
+        id: uuid_col(row, "id"),
+        domain: row.get("domain"),
+        display_name: row.get("display_name"),
+        country: row.get("country"),
+        kind: TenantKind::from_db(&row.get::<String, _>("kind")),
+        mfa_required: row.get::<i64, _>("mfa_required") != 0,
+        created_at: row.get("created_at"),
+    }
+}
+
+const USER_COLS: &str = "id, tenant_id, upn, display_name, first_name, last_name, password_hash, \
+                         totp_secret, state, language, created_at, version";
+
+fn user_from(row: &sqlx::any::AnyRow) -> UserRow {
+    UserRow {
+        id: uuid_col(row, "id"),
+        tenant_id: uuid_col(row, "tenant_id"),
+        upn: row.get("upn"),
+        display_name: row.get("display_name"),
+        first_name: row.get("first_name"),
+        last_name: row.get("last_name"),
+        password_hash: row.get("password_hash"),
+        totp_secret: row.get("totp_secret"),
+        state: row.get("state"),
+        language: row.get("language"),
+        created_at: row.get("created_at"),
+        version: row.get("version"),
+    }
+}
+
+pub async fn insert_tenant(tx: &mut Tx, t: &TenantRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO tenants (id, domain, display_name, country, kind, mfa_required, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(t.id.to_string())
+    .bind(&t.domain)
+    .bind(&t.display_name)
+    .bind(&t.country)
+    .bind(t.kind.as_str())
+    .bind(t.mfa_required as i64)
+    .bind(t.created_at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub async fn tenant(db: &Db, id: TenantId) -> Result<Option<TenantRow>, sqlx::Error> {
+    let row = sqlx::query("SELECT * FROM tenants WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.as_ref().map(tenant_from))
+}
+
+pub async fn domain_taken(db: &Db, domain: &str) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query("SELECT 1 AS one FROM tenants WHERE domain = $1")
+        .bind(domain)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.is_some())
+}
+
+pub async fn insert_user(tx: &mut Tx, u: &UserRow, roles: &[Role]) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO users (id, tenant_id, upn, display_name, first_name, last_name, \
+         password_hash, totp_secret, state, language, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(u.id.to_string())
+    .bind(u.tenant_id.to_string())
+    .bind(&u.upn)
+    .bind(&u.display_name)
+    .bind(&u.first_name)
+    .bind(&u.last_name)
+    .bind(&u.password_hash)
+    .bind(u.totp_secret.clone())
+    .bind(&u.state)
+    .bind(&u.language)
+    .bind(u.created_at)
+    .execute(tx.conn())
+    .await?;
+    set_roles(tx.conn(), u.id, roles).await
+}
+
+pub async fn set_roles(
+    conn: &mut AnyConnection,
+    user: UserId,
+    roles: &[Role],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
+        .bind(user.to_string())
+        .execute(&mut *conn)
+        .await?;
+    for r in roles.iter().collect::<BTreeSet<_>>() {
+        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+            .bind(user.to_string())
+            .bind(r.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn user_by_upn(db: &Db, upn: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    let row = sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE upn = $1"))
+        .bind(upn.to_ascii_lowercase())
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.as_ref().map(user_from))
+}
+
+pub async fn user(db: &Db, id: UserId) -> Result<Option<UserRow>, sqlx::Error> {
+    let row = sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.as_ref().map(user_from))
+}
+
+pub async fn user_in_tx(tx: &mut Tx, id: UserId) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {USER_COLS} FROM users WHERE id = $1{}",
+        tx.backend.for_update()
+    );
+    let row = sqlx::query(&sql)
+        .bind(id.to_string())
+        .fetch_optional(tx.conn())
+        .await?;
+    Ok(row.as_ref().map(user_from))
+}
+
+pub async fn roles(db: &Db, user: UserId) -> Result<BTreeSet<Role>, sqlx::Error> {
+    let rows = sqlx::query("SELECT role FROM user_roles WHERE user_id = $1")
+        .bind(user.to_string())
+        .fetch_all(&db.read)
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| Role::parse(&r.get::<String, _>("role")))
+        .collect())
+}
+
+/// One page of a tenant's users ordered by UPN, after `after` (keyset).
+pub async fn users_page(
+    db: &Db,
+    tenant: TenantId,
+    after: Option<(&str, &str)>,
+    limit: u32,
+) -> Result<Vec<UserRow>, sqlx::Error> {
+    let (upn, id) = after.unwrap_or(("", ""));
+    let rows = sqlx::query(&format!(
+        "SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND (upn > $2 OR (upn = $2 AND id > $3)) \
+         ORDER BY upn, id LIMIT $4"
+    ))
+    .bind(tenant.to_string())
+    .bind(upn)
+    .bind(id)
+    .bind(limit as i64)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.iter().map(user_from).collect())
+}
+
+pub async fn count_users(db: &Db, tenant: TenantId) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE tenant_id = $1")
+        .bind(tenant.to_string())
+        .fetch_one(&db.read)
+        .await?;
+    Ok(row.get("n"))
+}
+
+/// Updates the editable fields if the row still has `expected_version`; false when it moved.
+pub async fn update_user(
+    tx: &mut Tx,
+    u: &UserRow,
+    expected_version: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE users SET display_name = $1, first_name = $2, last_name = $3, state = $4, \
+         language = $5, password_hash = $6, totp_secret = $7, version = version + 1 \
+         WHERE id = $8 AND version = $9",
+    )
+    .bind(&u.display_name)
+    .bind(&u.first_name)
+    .bind(&u.last_name)
+    .bind(&u.state)
+    .bind(&u.language)
+    .bind(&u.password_hash)
+    .bind(u.totp_secret.clone())
+    .bind(u.id.to_string())
+    .bind(expected_version)
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn tenant_of_kind_exists(db: &Db, kind: TenantKind) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query("SELECT 1 AS one FROM tenants WHERE kind = $1 LIMIT 1")
+        .bind(kind.as_str())
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.is_some())
+}

@@ -1,0 +1,79 @@
+//! Portal sessions. The cookie holds a random token; only its hash is stored.
+
+use super::identity::uuid_col;
+use super::Db;
+use crate::domain::ids::UserId;
+use sqlx::Row;
+
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub token_hash: String,
+    pub user_id: Option<UserId>,
+    pub csrf_token: String,
+    pub language: String,
+    pub mfa_pending: bool,
+    pub expires_at: i64,
+}
+
+pub async fn insert(db: &Db, s: &SessionRow, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, language, mfa_pending, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&s.token_hash)
+    .bind(s.user_id.map(|u| u.to_string()))
+    .bind(&s.csrf_token)
+    .bind(&s.language)
+    .bind(s.mfa_pending as i64)
+    .bind(now)
+    .bind(s.expires_at)
+    .execute(&db.write)
+    .await?;
+    Ok(())
+}
+
+pub async fn get(db: &Db, token_hash: &str, now: i64) -> Result<Option<SessionRow>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT token_hash, user_id, csrf_token, language, mfa_pending, expires_at \
+         FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(&db.read)
+    .await?;
+    Ok(row.map(|r| SessionRow {
+        token_hash: r.get("token_hash"),
+        user_id: r
+            .get::<Option<String>, _>("user_id")
+            .map(|_| uuid_col(&r, "user_id")),
+        csrf_token: r.get("csrf_token"),
+        language: r.get("language"),
+        mfa_pending: r.get::<i64, _>("mfa_pending") != 0,
+        expires_at: r.get("expires_at"),
+    }))
+}
+
+pub async fn delete(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(&db.write)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_language(db: &Db, token_hash: &str, lang: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET language = $1 WHERE token_hash = $2")
+        .bind(lang)
+        .bind(token_hash)
+        .execute(&db.write)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_expired(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&db.write)
+        .await?
+        .rows_affected())
+}
