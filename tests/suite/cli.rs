@@ -1,0 +1,85 @@
+//! The `partnerhub` binary: migrations, operator creation, membership import, audit verify.
+
+use crate::support::{fresh_database_url, TestApp};
+use partnerhub::config::Config;
+use std::process::Command;
+
+fn partnerhub(args: &[&str], db: &str) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_partnerhub"))
+        .args(args)
+        .env("PARTNERHUB_DATABASE_URL", db)
+        .env("PARTNERHUB_LOG", "warn")
+        .output()
+        .expect("run partnerhub");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn operator_creation_membership_import_and_audit_verify_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_database_url(&dir).await;
+    let (code, out, err) = partnerhub(&["migrate"], &db);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("migrations applied"));
+    assert!(!out.contains("password") && !err.contains("secret"));
+
+    let (code, _, err) = partnerhub(&["admin", "create-operator", "--email", "ops@vendor.example", "--password", "Operator-Pass-1"], &db);
+    assert_eq!(code, 0, "{err}");
+    // A weak password is refused with the reason.
+    let (code, _, err) = partnerhub(&["admin", "create-operator", "--email", "ops2@vendor.example", "--password", "short"], &db);
+    assert_ne!(code, 0);
+    assert!(err.contains("password"), "{err}");
+
+    let csv = dir.path().join("members.csv");
+    std::fs::write(&csv, "mpn_id,org_name,country,username,password,profile_id,profile_name,profile_country\n\
+        9000001,Proseware,US,proseware,Member-Pass-1,9100001,Proseware US,US\n\
+        9000001,Proseware,US,proseware,Member-Pass-1,9100002,Proseware KR,KR\n").unwrap();
+    let (code, out, err) = partnerhub(&["admin", "import-memberships", csv.to_str().unwrap()], &db);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("imported 1 membership records"));
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "mpn_id,org_name,country,username,password,profile_id,profile_name,profile_country\nabc,X,ZZZ,u,p,1,,US\n").unwrap();
+    let (code, _, err) = partnerhub(&["admin", "import-memberships", bad.to_str().unwrap()], &db);
+    assert_eq!(code, 2);
+    assert!(err.contains("line 2: mpn_id"), "{err}");
+
+    let (code, out, _) = partnerhub(&["audit", "verify"], &db);
+    assert_eq!(code, 0);
+    assert!(out.contains("audit chains intact"), "{out}");
+
+    // The operator can sign in to a server on the same database.
+    let mut config = Config::defaults();
+    config.database_url = db.clone();
+    let app = partnerhub::app::App::start(config, partnerhub::clock::Clock::system()).await.unwrap();
+    let user = partnerhub::app::identity::authenticate(&app, "ops@vendor.example", "Operator-Pass-1", "test").await.unwrap();
+    let roles = partnerhub::store::identity::roles(&app.db, user.id).await.unwrap();
+    assert!(roles.contains(&partnerhub::domain::identity::Role::OperatorAdmin));
+    assert_eq!(partnerhub::store::memberships::count(&app.db).await.unwrap(), 1);
+
+    // Tampering is reported with a non-zero exit.
+    sqlx::query("UPDATE audit_records SET operation = 'nothing' WHERE seq = 1").execute(&app.db.write).await.unwrap();
+    let (code, out, _) = partnerhub(&["audit", "verify"], &db);
+    assert_eq!(code, 3);
+    assert!(out.contains("broken chain"), "{out}");
+}
+
+#[tokio::test]
+async fn the_demo_world_loads_once_with_every_documented_organisation() {
+    let t = TestApp::spawn().await;
+    partnerhub::cli::demo::load(&t.app).await.unwrap();
+    partnerhub::cli::demo::load(&t.app).await.unwrap();
+    use partnerhub::domain::identity::TenantKind;
+    let count = |k: TenantKind| partnerhub::cli::demo::WORLD.iter().filter(|o| o.kind == k).count();
+    assert_eq!(count(TenantKind::Operator), 1);
+    use sqlx::Row;
+    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM tenants").fetch_one(&t.app.db.read).await.unwrap().get("n");
+    assert_eq!(n as usize, partnerhub::cli::demo::WORLD.len(), "loaded once");
+    let (s, _) = t.token_response("admin@northwind.example", partnerhub::cli::demo::PASSWORD).await;
+    assert_eq!(s, 200);
+    let (s, _) = t.token_response("admin@operator.example", partnerhub::cli::demo::PASSWORD).await;
+    assert_eq!(s, 200);
+}

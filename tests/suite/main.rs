@@ -1,0 +1,13 @@
+//! The integration suite: a real server, a real database (SQLite, or PostgreSQL when
+//! `PARTNERHUB_TEST_DATABASE_URL` is set), real SMTP, and headless Chromium.
+
+mod support;
+
+mod api_conventions;
+mod api_identity;
+mod audit;
+mod cli;
+mod mail;
+mod memberships;
+mod portal_browser;
+mod portal_http;

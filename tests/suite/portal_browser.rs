@@ -1,0 +1,109 @@
+//! The portal in headless Chromium, as a person uses it.
+
+use crate::support::browser::Browser;
+use crate::support::{TestApp, PASSWORD};
+use partnerhub::domain::identity::{Role, TenantKind};
+
+async fn sign_in(b: &Browser, upn: &str) -> anyhow::Result<()> {
+    b.goto("/portal/signin").await?;
+    b.fill("#upn", upn).await?;
+    b.fill("#password", PASSWORD).await?;
+    b.click("#signin-submit").await?;
+    b.wait("#welcome").await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_admin_signs_in_sees_the_dashboard_and_switches_to_korean() {
+    let t = TestApp::spawn().await;
+    let (tenant, admin) = t.tenant(TenantKind::Partner, &[Role::AdminAgent]).await;
+    let b = Browser::start("signin_dashboard", &t.base).await;
+    let result = async {
+        sign_in(&b, &admin.upn).await?;
+        anyhow::ensure!(b.path().await? == "/portal", "landed on the dashboard");
+        let welcome = b.text("#welcome").await?;
+        anyhow::ensure!(welcome.contains(&admin.display_name), "welcome names the user: {welcome}");
+        anyhow::ensure!(b.text("#tenant-name").await? == tenant.display_name);
+        let roles = b.text("#roles").await?;
+        anyhow::ensure!(roles.contains("Global administrator") && roles.contains("Admin agent"), "roles: {roles}");
+        let menu = b.text("#menu").await?;
+        anyhow::ensure!(menu.contains("User management"), "menu: {menu}");
+        anyhow::ensure!(!menu.contains("Mail viewer"), "partners do not read captured mail: {menu}");
+        // Language switch.
+        b.client.find(fantoccini::Locator::Css("#lang-select option[value='ko-KR']")).await?.click().await?;
+        b.click("#lang-submit").await?;
+        // Wait for the new page, not the old one still on screen.
+        b.wait("html[lang='ko-KR'] #welcome").await?;
+        let welcome = b.text("#welcome").await?;
+        anyhow::ensure!(welcome.contains("환영합니다"), "Korean welcome: {welcome}");
+        anyhow::ensure!(b.text("#menu").await?.contains("사용자 관리"));
+        // Sign out returns to the sign-in page, and the dashboard is closed again.
+        b.click("#signout").await?;
+        b.wait("#signin-submit").await?;
+        b.goto("/portal").await?;
+        b.wait("#signin-submit").await?;
+        Ok(())
+    }
+    .await;
+    b.finish(result).await;
+}
+
+#[tokio::test]
+async fn a_sales_agent_sees_only_what_the_role_allows() {
+    let t = TestApp::spawn().await;
+    let (tenant, _) = t.tenant(TenantKind::Partner, &[Role::AdminAgent]).await;
+    let sales = t.user(&tenant, "sales", &[Role::SalesAgent]).await;
+    let b = Browser::start("sales_menu", &t.base).await;
+    let result = async {
+        sign_in(&b, &sales.upn).await?;
+        let menu = b.text("#menu").await?;
+        anyhow::ensure!(!menu.contains("User management"), "menu: {menu}");
+        b.goto("/portal/users").await?;
+        let msg = b.text("#error-message").await?;
+        anyhow::ensure!(msg.contains("do not have access"), "{msg}");
+        Ok(())
+    }
+    .await;
+    b.finish(result).await;
+}
+
+#[tokio::test]
+async fn an_admin_adds_a_user_and_the_operator_reads_the_mail_in_the_viewer() {
+    let t = TestApp::spawn().await;
+    let (_, op) = t.tenant(TenantKind::Operator, &[Role::OperatorAdmin]).await;
+    let (tenant, admin) = t.tenant(TenantKind::Partner, &[Role::AdminAgent]).await;
+    let b = Browser::start("add_user_mail_viewer", &t.base).await;
+    let new_upn = format!("carol@{}", tenant.domain);
+    let result = async {
+        sign_in(&b, &admin.upn).await?;
+        b.goto("/portal/users").await?;
+        // A bad sign-in name gets a message next to the field and keeps what was typed.
+        b.fill("#upn", "carol@elsewhere.example").await?;
+        b.fill("#display_name", "Carol Jones").await?;
+        b.click("#add-user-submit").await?;
+        let err = b.text("[data-field=userPrincipalName]").await?;
+        anyhow::ensure!(err.contains(&tenant.domain), "field error: {err}");
+        let kept = b.wait("#display_name").await?.prop("value").await?.unwrap_or_default();
+        anyhow::ensure!(kept == "Carol Jones", "the form kept the name: {kept}");
+        b.fill("#upn", &new_upn).await?;
+        b.click("input[name=role][value=sales_agent]").await?;
+        b.click("#add-user-submit").await?;
+        let notice = b.text("#notice").await?;
+        anyhow::ensure!(notice.contains(&new_upn), "{notice}");
+        let users = b.text("#users").await?;
+        anyhow::ensure!(users.contains(&new_upn) && users.contains("Sales agent"), "{users}");
+        b.click("#signout").await?;
+        b.wait("#signin-submit").await?;
+        sign_in(&b, &op.upn).await?;
+        b.goto("/portal/mail").await?;
+        let list = b.text("#mail-list").await?;
+        anyhow::ensure!(list.contains(&new_upn), "the mail is listed: {list}");
+        b.click("a.mail-subject").await?;
+        let body = b.text("#mail-body").await?;
+        anyhow::ensure!(body.contains("Temporary password"), "{body}");
+        anyhow::ensure!(b.text("#mail-to").await? == new_upn);
+        Ok(())
+    }
+    .await;
+    b.finish(result).await;
+}
