@@ -22,7 +22,17 @@ async fn collections_page_with_continuation_tokens_over_every_item() {
     let mut next: Option<(String, String)> = None;
     let mut pages = 0;
     loop {
-        let mut req = t.http.get(t.url(&next.as_ref().map(|n| n.0.clone()).unwrap_or("/v1/users?size=5".into()))).bearer_auth(&token);
+        let mut req = t
+            .http
+            .get(
+                t.url(
+                    &next
+                        .as_ref()
+                        .map(|n| n.0.clone())
+                        .unwrap_or("/v1/users?size=5".into()),
+                ),
+            )
+            .bearer_auth(&token);
         if let Some((_, tok)) = &next {
             req = req.header("MS-ContinuationToken", tok);
         }
@@ -61,20 +71,41 @@ async fn a_tampered_or_foreign_continuation_token_is_a_clear_400() {
     for i in 0..3 {
         t.user(&tenant, &format!("p{i}"), &[]).await;
     }
-    let body: Value = t.http.get(t.url("/v1/users?size=1")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let body: Value = t
+        .http
+        .get(t.url("/v1/users?size=1"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let tok = body["continuationToken"].as_str().unwrap().to_string();
     let mut tampered = tok.clone().into_bytes();
     tampered[5] = if tampered[5] == b'A' { b'B' } else { b'A' };
-    let r = t.http.get(t.url("/v1/users?size=1")).bearer_auth(&token)
-        .header("MS-ContinuationToken", String::from_utf8(tampered).unwrap()).send().await.unwrap();
+    let r = t
+        .http
+        .get(t.url("/v1/users?size=1"))
+        .bearer_auth(&token)
+        .header("MS-ContinuationToken", String::from_utf8(tampered).unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     let b: Value = r.json().await.unwrap();
     assert_error_shape(&b);
     assert_eq!(b["data"][0]["field"], "MS-ContinuationToken");
     // Another tenant's token for its own list does not work on this list.
     let (_, other_token) = admin_token(&t).await;
-    let r = t.http.get(t.url("/v1/users?size=1")).bearer_auth(&other_token)
-        .header("MS-ContinuationToken", tok).send().await.unwrap();
+    let r = t
+        .http
+        .get(t.url("/v1/users?size=1"))
+        .bearer_auth(&other_token)
+        .header("MS-ContinuationToken", tok)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
 }
 
@@ -87,17 +118,29 @@ async fn a_retried_post_with_the_same_request_id_is_done_once() {
         let (_, me) = t.get("/v1/me", &token).await;
         me["tenantDomain"].as_str().unwrap().to_string()
     };
-    let body = json!({"userPrincipalName": format!("once@{domain}"), "displayName": body["displayName"]});
+    let body =
+        json!({"userPrincipalName": format!("once@{domain}"), "displayName": body["displayName"]});
     let send = |b: Value| {
         let t = &t;
         let token = token.clone();
         async move {
-            let r = t.http.post(t.url("/v1/users")).bearer_auth(&token)
-                .header("MS-RequestId", "req-123").header("MS-CorrelationId", "corr-9")
-                .json(&b).send().await.unwrap();
+            let r = t
+                .http
+                .post(t.url("/v1/users"))
+                .bearer_auth(&token)
+                .header("MS-RequestId", "req-123")
+                .header("MS-CorrelationId", "corr-9")
+                .json(&b)
+                .send()
+                .await
+                .unwrap();
             let replay = r.headers().get("ms-idempotent-replay").is_some();
             assert_eq!(r.headers()["ms-correlationid"], "corr-9");
-            (r.status().as_u16(), replay, r.json::<Value>().await.unwrap())
+            (
+                r.status().as_u16(),
+                replay,
+                r.json::<Value>().await.unwrap(),
+            )
         }
     };
     let (s1, replay1, first) = send(body.clone()).await;
@@ -106,7 +149,8 @@ async fn a_retried_post_with_the_same_request_id_is_done_once() {
     assert_eq!((s2, replay2), (201, true));
     assert_eq!(first["id"], second["id"]);
     // Same id, different body: refused, nothing created.
-    let (s3, _, err) = send(json!({"userPrincipalName": format!("other@{domain}"), "displayName": "Other"})).await;
+    let (s3, _, err) =
+        send(json!({"userPrincipalName": format!("other@{domain}"), "displayName": "Other"})).await;
     assert_eq!(s3, 409);
     assert_eq!(assert_error_shape(&err), 3002);
     let (_, list) = t.get("/v1/users", &token).await;
@@ -126,8 +170,14 @@ async fn concurrent_duplicates_of_one_request_id_have_one_effect() {
         let token = token.clone();
         let upn = upn.clone();
         handles.push(tokio::spawn(async move {
-            let r = http.post(url).bearer_auth(token).header("MS-RequestId", "burst-1")
-                .json(&json!({"userPrincipalName": upn, "displayName": "Burst"})).send().await.unwrap();
+            let r = http
+                .post(url)
+                .bearer_auth(token)
+                .header("MS-RequestId", "burst-1")
+                .json(&json!({"userPrincipalName": upn, "displayName": "Burst"}))
+                .send()
+                .await
+                .unwrap();
             let s = r.status().as_u16();
             (s, r.json::<Value>().await.unwrap()["id"].clone())
         }));
@@ -149,15 +199,28 @@ async fn etags_protect_updates_from_lost_writes() {
     let (tenant, token) = admin_token(&t).await;
     let u = t.user(&tenant, "etag", &[]).await;
     let path = format!("/v1/users/{}", u.id);
-    let r = t.http.get(t.url(&path)).bearer_auth(&token).send().await.unwrap();
+    let r = t
+        .http
+        .get(t.url(&path))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     let etag = r.headers()["etag"].to_str().unwrap().to_string();
     let patch = |tag: String, name: &'static str| {
         let t = &t;
         let token = token.clone();
         let path = path.clone();
         async move {
-            let r = t.http.patch(t.url(&path)).bearer_auth(token).header("If-Match", tag)
-                .json(&json!({"displayName": name})).send().await.unwrap();
+            let r = t
+                .http
+                .patch(t.url(&path))
+                .bearer_auth(token)
+                .header("If-Match", tag)
+                .json(&json!({"displayName": name}))
+                .send()
+                .await
+                .unwrap();
             (r.status().as_u16(), r.json::<Value>().await.unwrap())
         }
     };
@@ -181,17 +244,40 @@ async fn bad_bodies_get_clear_errors_and_change_nothing() {
         let t = &t;
         let token = token.clone();
         async move {
-            let r = t.http.post(t.url("/v1/users")).bearer_auth(token).header("content-type", ctype).body(body).send().await.unwrap();
-            (r.status().as_u16(), r.json::<Value>().await.unwrap_or(Value::Null))
+            let r = t
+                .http
+                .post(t.url("/v1/users"))
+                .bearer_auth(token)
+                .header("content-type", ctype)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
         }
     };
     let (s, b) = post_raw("{not json".into(), "application/json").await;
     assert_eq!(s, 400);
-    assert!(b["description"].as_str().unwrap().contains("not valid JSON"));
-    let (s, b) = post_raw(json!({"userPrincipalName": 5, "displayName": "x"}).to_string(), "application/json").await;
+    assert!(b["description"]
+        .as_str()
+        .unwrap()
+        .contains("not valid JSON"));
+    let (s, b) = post_raw(
+        json!({"userPrincipalName": 5, "displayName": "x"}).to_string(),
+        "application/json",
+    )
+    .await;
     assert_eq!(s, 400);
     assert_error_shape(&b);
-    let (s, b) = post_raw(json!({"userPrincipalName": "a@b.example", "displayName": "x", "isAdmin": true}).to_string(), "application/json").await;
+    let (s, b) = post_raw(
+        json!({"userPrincipalName": "a@b.example", "displayName": "x", "isAdmin": true})
+            .to_string(),
+        "application/json",
+    )
+    .await;
     assert_eq!(s, 400, "unknown fields are refused");
     assert!(b["description"].as_str().unwrap().contains("isAdmin"));
     let (s, b) = post_raw("x".repeat(10_000), "application/json").await;
@@ -200,10 +286,24 @@ async fn bad_bodies_get_clear_errors_and_change_nothing() {
     let (s, _) = post_raw("{}".into(), "text/plain").await;
     assert_eq!(s, 415);
     // Field-level validation names each field.
-    let (s, b) = t.post("/v1/users", &token, &json!({"userPrincipalName": "bad", "displayName": ""})).await;
+    let (s, b) = t
+        .post(
+            "/v1/users",
+            &token,
+            &json!({"userPrincipalName": "bad", "displayName": ""}),
+        )
+        .await;
     assert_eq!(s, 400);
-    let fields: Vec<&str> = b["data"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
-    assert!(fields.contains(&"userPrincipalName") && fields.contains(&"displayName"), "{b}");
+    let fields: Vec<&str> = b["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"userPrincipalName") && fields.contains(&"displayName"),
+        "{b}"
+    );
     let (_, list) = t.get("/v1/users", &token).await;
     assert_eq!(list["totalCount"], 1, "nothing was written");
 }
@@ -216,11 +316,28 @@ async fn each_tenant_is_rate_limited_on_its_own() {
     for _ in 0..5 {
         assert_eq!(t.get("/v1/me", &token).await.0, 200);
     }
-    let r = t.http.get(t.url("/v1/me")).bearer_auth(&token).send().await.unwrap();
+    let r = t
+        .http
+        .get(t.url("/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 429);
-    assert!(r.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    assert!(
+        r.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
     assert_error_shape(&r.json().await.unwrap());
-    assert_eq!(t.get("/v1/me", &other).await.0, 200, "another tenant is not affected");
+    assert_eq!(
+        t.get("/v1/me", &other).await.0,
+        200,
+        "another tenant is not affected"
+    );
 }
 
 #[tokio::test]
@@ -241,12 +358,28 @@ async fn users_of_another_tenant_do_not_exist_for_the_caller() {
     let (s, b) = t.get(&path, &token_a).await;
     assert_eq!(s, 404);
     assert_error_shape(&b);
-    let r = t.http.patch(t.url(&path)).bearer_auth(&token_a).json(&json!({"displayName": "pwned"})).send().await.unwrap();
+    let r = t
+        .http
+        .patch(t.url(&path))
+        .bearer_auth(&token_a)
+        .json(&json!({"displayName": "pwned"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
-    let unchanged = partnerhub::store::identity::user(&t.app.db, victim.id).await.unwrap().unwrap();
+    let unchanged = partnerhub::store::identity::user(&t.app.db, victim.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(unchanged.display_name, "victim");
     // Creating a user in another tenant's domain is refused.
-    let (s, b) = t.post("/v1/users", &token_a, &json!({"userPrincipalName": format!("x@{}", tenant_b.domain), "displayName": "x"})).await;
+    let (s, b) = t
+        .post(
+            "/v1/users",
+            &token_a,
+            &json!({"userPrincipalName": format!("x@{}", tenant_b.domain), "displayName": "x"}),
+        )
+        .await;
     assert_eq!(s, 400);
     assert_eq!(b["data"][0]["field"], "userPrincipalName");
 }
@@ -279,11 +412,19 @@ async fn the_last_global_administrator_cannot_be_demoted() {
     let t = TestApp::spawn().await;
     let (_, admin) = t.tenant(TenantKind::Partner, &[]).await;
     let token = t.token(&admin.upn).await;
-    let r = t.http.patch(t.url(&format!("/v1/users/{}", admin.id))).bearer_auth(&token)
-        .json(&json!({"roles": ["sales_agent"]})).send().await.unwrap();
+    let r = t
+        .http
+        .patch(t.url(&format!("/v1/users/{}", admin.id)))
+        .bearer_auth(&token)
+        .json(&json!({"roles": ["sales_agent"]}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 409);
     assert_error_shape(&r.json().await.unwrap());
-    let roles = partnerhub::store::identity::roles(&t.app.db, admin.id).await.unwrap();
+    let roles = partnerhub::store::identity::roles(&t.app.db, admin.id)
+        .await
+        .unwrap();
     assert!(roles.contains(&Role::GlobalAdministrator));
 }
 
@@ -294,7 +435,12 @@ async fn domain_availability_is_checked_without_signing_in() {
     let get = |d: String| {
         let t = &t;
         async move {
-            let r = t.http.get(t.url(&format!("/v1/tenants/domainavailability?domain={d}"))).send().await.unwrap();
+            let r = t
+                .http
+                .get(t.url(&format!("/v1/tenants/domainavailability?domain={d}")))
+                .send()
+                .await
+                .unwrap();
             (r.status().as_u16(), r.json::<Value>().await.unwrap())
         }
     };
@@ -310,26 +456,54 @@ async fn domain_availability_is_checked_without_signing_in() {
 #[tokio::test]
 async fn the_openapi_document_lists_every_route() {
     let t = TestApp::spawn().await;
-    let doc: Value = t.http.get(t.url("/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: Value = t
+        .http
+        .get(t.url("/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     let paths = doc["paths"].as_object().unwrap();
     let operations: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
     // Every handler annotated with #[utoipa::path] is registered in the documented router...
     let mut annotated = 0;
     let mut plain_routes = Vec::new();
-    for entry in walk(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))) {
+    for entry in walk(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src"
+    ))) {
         let src = std::fs::read_to_string(&entry).unwrap();
         annotated += src.matches("#[utoipa::path(").count();
         // ...and no API route is added around the documented router.
-        for line in src.lines().filter(|l| l.contains(".route(\"/v1") || l.contains(".route(\"/oauth2") || l.contains(".route(\"/webhooks")) {
+        for line in src.lines().filter(|l| {
+            l.contains(".route(\"/v1")
+                || l.contains(".route(\"/oauth2")
+                || l.contains(".route(\"/webhooks")
+        }) {
             if !line.contains("/v1/openapi.json") {
                 plain_routes.push(format!("{}: {}", entry.display(), line.trim()));
             }
         }
     }
-    assert_eq!(operations, annotated, "each annotated handler appears once in the document");
-    assert!(plain_routes.is_empty(), "undocumented API routes: {plain_routes:?}");
-    for p in ["/v1/users", "/v1/users/{userId}", "/v1/me", "/oauth2/token", "/.well-known/jwks.json", "/healthz"] {
+    assert_eq!(
+        operations, annotated,
+        "each annotated handler appears once in the document"
+    );
+    assert!(
+        plain_routes.is_empty(),
+        "undocumented API routes: {plain_routes:?}"
+    );
+    for p in [
+        "/v1/users",
+        "/v1/users/{userId}",
+        "/v1/me",
+        "/oauth2/token",
+        "/.well-known/jwks.json",
+        "/healthz",
+    ] {
         assert!(paths.contains_key(p), "{p} is documented");
     }
     // Every documented GET without path parameters answers (no 404, no 5xx).
@@ -339,8 +513,18 @@ async fn the_openapi_document_lists_every_route() {
         if p.contains('{') || !ops.as_object().unwrap().contains_key("get") {
             continue;
         }
-        let r = t.http.get(t.url(p)).bearer_auth(&token).send().await.unwrap();
-        assert!(r.status() != 404 && r.status().as_u16() < 500, "{p}: {}", r.status());
+        let r = t
+            .http
+            .get(t.url(p))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status() != 404 && r.status().as_u16() < 500,
+            "{p}: {}",
+            r.status()
+        );
     }
 }
 
@@ -360,16 +544,43 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 #[tokio::test]
 async fn health_readiness_and_metrics_answer() {
     let t = TestApp::spawn().await;
-    assert_eq!(t.http.get(t.url("/healthz")).send().await.unwrap().text().await.unwrap(), "ok");
-    assert_eq!(t.http.get(t.url("/readyz")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        t.http
+            .get(t.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "ok"
+    );
+    assert_eq!(
+        t.http.get(t.url("/readyz")).send().await.unwrap().status(),
+        200
+    );
     let _ = t.http.get(t.url("/v1/me")).send().await.unwrap();
-    let m = t.http.get(t.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let m = t
+        .http
+        .get(t.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(m.contains("partnerhub_http_requests_total"), "{m}");
     let r = t.http.get(t.url("/healthz")).send().await.unwrap();
     assert!(r.headers().contains_key("x-request-id"));
     assert_eq!(r.headers()["x-frame-options"], "DENY");
-    assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
-    assert!(!r.headers()["content-security-policy"].to_str().unwrap().contains("unsafe-inline"));
+    assert!(r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+    assert!(!r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("unsafe-inline"));
 }
 
 #[tokio::test]
@@ -377,7 +588,38 @@ async fn shutdown_lets_the_server_finish_and_stop() {
     let t = TestApp::spawn().await;
     let base = t.base.clone();
     let http = t.http.clone();
-    assert_eq!(http.get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
-    tokio::time::timeout(std::time::Duration::from_secs(10), t.shutdown()).await.expect("shutdown completes");
-    assert!(http.get(format!("{base}/healthz")).send().await.is_err(), "no longer accepting");
+    assert_eq!(
+        http.get(format!("{base}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    tokio::time::timeout(std::time::Duration::from_secs(10), t.shutdown())
+        .await
+        .expect("shutdown completes");
+    assert!(
+        http.get(format!("{base}/healthz")).send().await.is_err(),
+        "no longer accepting"
+    );
+}
+
+#[tokio::test]
+async fn the_suite_runs_on_the_backend_it_was_asked_for() {
+    let t = TestApp::spawn().await;
+    let wanted = match std::env::var("PARTNERHUB_TEST_DATABASE_URL") {
+        Ok(u) if u.starts_with("postgres") => partnerhub::store::Backend::Postgres,
+        _ => partnerhub::store::Backend::Sqlite,
+    };
+    assert_eq!(t.app.db.backend, wanted);
+    if wanted == partnerhub::store::Backend::Sqlite {
+        use sqlx::Row;
+        let mode: String = sqlx::query("PRAGMA journal_mode")
+            .fetch_one(&t.app.db.read)
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(mode, "wal");
+    }
 }

@@ -14,7 +14,12 @@ async fn password_grant_gives_a_token_that_identifies_the_user() {
     assert_eq!(me["user"]["userPrincipalName"], admin.upn);
     assert_eq!(me["tenantId"], tenant.id.to_string());
     assert_eq!(me["tenantKind"], "partner");
-    let roles: Vec<&str> = me["roles"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+    let roles: Vec<&str> = me["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
     assert_eq!(roles, ["global_administrator", "admin_agent"]);
     assert_eq!(me["attributes"]["objectType"], "Me");
 }
@@ -32,15 +37,25 @@ async fn wrong_password_is_invalid_grant_and_repeated_failures_are_throttled() {
     let r = t
         .http
         .post(t.url("/oauth2/token"))
-        .form(&[("grant_type", "password"), ("username", admin.upn.as_str()), ("password", PASSWORD)])
+        .form(&[
+            ("grant_type", "password"),
+            ("username", admin.upn.as_str()),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 429);
-    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(retry >= 1);
     // Unknown users get the same answer as wrong passwords.
-    let (s, body) = t.token_response("nobody@nowhere.example", "Wrong-Password-9").await;
+    let (s, body) = t
+        .token_response("nobody@nowhere.example", "Wrong-Password-9")
+        .await;
     assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
     // After the lock expires the right password works again.
     t.clock.advance(chrono::Duration::minutes(20));
@@ -59,11 +74,17 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
             let r = t
                 .http
                 .post(t.url("/oauth2/token"))
-                .form(&[("grant_type", "refresh_token"), ("refresh_token", rt.as_str())])
+                .form(&[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", rt.as_str()),
+                ])
                 .send()
                 .await
                 .unwrap();
-            (r.status().as_u16(), r.json::<serde_json::Value>().await.unwrap())
+            (
+                r.status().as_u16(),
+                r.json::<serde_json::Value>().await.unwrap(),
+            )
         }
     };
     let (s, second) = refresh(r1.clone()).await;
@@ -83,7 +104,11 @@ async fn client_credentials_act_for_the_tenant_with_the_apps_roles() {
     let (tenant, admin) = t.tenant(TenantKind::Partner, &[Role::AdminAgent]).await;
     let token = t.token(&admin.upn).await;
     let (s, created) = t
-        .post("/v1/applications", &token, &json!({"displayName": "Billing sync", "roles": ["admin_agent"]}))
+        .post(
+            "/v1/applications",
+            &token,
+            &json!({"displayName": "Billing sync", "roles": ["admin_agent"]}),
+        )
         .await;
     assert_eq!(s, 201, "{created}");
     let client_id = created["id"].as_str().unwrap();
@@ -99,7 +124,10 @@ async fn client_credentials_act_for_the_tenant_with_the_apps_roles() {
         .unwrap();
     assert_eq!(r.status(), 200);
     let body: serde_json::Value = r.json().await.unwrap();
-    assert!(body.get("refresh_token").is_none(), "apps get no refresh token");
+    assert!(
+        body.get("refresh_token").is_none(),
+        "apps get no refresh token"
+    );
     let app_token = body["access_token"].as_str().unwrap();
     let (s, me) = t.get("/v1/me", app_token).await;
     assert_eq!(s, 200);
@@ -107,7 +135,9 @@ async fn client_credentials_act_for_the_tenant_with_the_apps_roles() {
     assert_eq!(me["tenantId"], tenant.id.to_string());
     assert_eq!(t.get("/v1/users", app_token).await.0, 200);
     // An application cannot register more applications.
-    let (s, body) = t.post("/v1/applications", app_token, &json!({"displayName": "x"})).await;
+    let (s, body) = t
+        .post("/v1/applications", app_token, &json!({"displayName": "x"}))
+        .await;
     assert_eq!(s, 403);
     assert_error_shape(&body);
     // The listing never shows secrets again.
@@ -118,7 +148,11 @@ async fn client_credentials_act_for_the_tenant_with_the_apps_roles() {
     let r = t
         .http
         .post(t.url("/oauth2/token"))
-        .form(&[("grant_type", "client_credentials"), ("client_id", client_id), ("client_secret", "nope")])
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id),
+            ("client_secret", "nope"),
+        ])
         .send()
         .await
         .unwrap();
@@ -130,12 +164,23 @@ async fn the_password_grant_can_be_switched_off() {
     let t = TestApp::spawn_with(|c| c.disable_password_grant = true).await;
     let (_, admin) = t.tenant(TenantKind::Partner, &[]).await;
     let (s, body) = t.token_response(&admin.upn, PASSWORD).await;
-    assert_eq!((s, body["error"].as_str()), (400, Some("unauthorized_client")));
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (400, Some("unauthorized_client"))
+    );
     let (_, doc) = {
-        let r = t.http.get(t.url("/.well-known/openid-configuration")).send().await.unwrap();
+        let r = t
+            .http
+            .get(t.url("/.well-known/openid-configuration"))
+            .send()
+            .await
+            .unwrap();
         (r.status(), r.json::<serde_json::Value>().await.unwrap())
     };
-    assert!(!doc["grant_types_supported"].as_array().unwrap().contains(&json!("password")));
+    assert!(!doc["grant_types_supported"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("password")));
 }
 
 #[tokio::test]
@@ -188,7 +233,15 @@ async fn a_disabled_user_loses_access_at_once() {
 #[tokio::test]
 async fn jwks_and_discovery_describe_the_signing_key() {
     let t = TestApp::spawn().await;
-    let jwks: serde_json::Value = t.http.get(t.url("/.well-known/jwks.json")).send().await.unwrap().json().await.unwrap();
+    let jwks: serde_json::Value = t
+        .http
+        .get(t.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let key = &jwks["keys"][0];
     assert_eq!(key["kty"], "OKP");
     assert_eq!(key["crv"], "Ed25519");
@@ -198,7 +251,15 @@ async fn jwks_and_discovery_describe_the_signing_key() {
     // The token's key id is the published one.
     let header = jsonwebtoken::decode_header(&token).unwrap();
     assert_eq!(header.kid.as_deref(), key["kid"].as_str());
-    let doc: serde_json::Value = t.http.get(t.url("/.well-known/openid-configuration")).send().await.unwrap().json().await.unwrap();
+    let doc: serde_json::Value = t
+        .http
+        .get(t.url("/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(doc["issuer"], t.base);
     assert_eq!(doc["token_endpoint"], format!("{}/oauth2/token", t.base));
     assert_eq!(doc["jwks_uri"], format!("{}/.well-known/jwks.json", t.base));
@@ -207,15 +268,33 @@ async fn jwks_and_discovery_describe_the_signing_key() {
 #[tokio::test]
 async fn the_token_endpoint_refuses_bad_requests_clearly() {
     let t = TestApp::spawn().await;
-    let r = t.http.post(t.url("/oauth2/token")).json(&json!({"grant_type": "password"})).send().await.unwrap();
+    let r = t
+        .http
+        .post(t.url("/oauth2/token"))
+        .json(&json!({"grant_type": "password"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     let b: serde_json::Value = r.json().await.unwrap();
     assert_eq!(b["error"], "invalid_request");
-    let r = t.http.post(t.url("/oauth2/token")).form(&[("grant_type", "implicit")]).send().await.unwrap();
+    let r = t
+        .http
+        .post(t.url("/oauth2/token"))
+        .form(&[("grant_type", "implicit")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     let b: serde_json::Value = r.json().await.unwrap();
     assert_eq!(b["error"], "unsupported_grant_type");
-    let r = t.http.post(t.url("/oauth2/token")).form(&[("grant_type", "password")]).send().await.unwrap();
+    let r = t
+        .http
+        .post(t.url("/oauth2/token"))
+        .form(&[("grant_type", "password")])
+        .send()
+        .await
+        .unwrap();
     let b: serde_json::Value = r.json().await.unwrap();
     assert_eq!(b["error"], "invalid_request");
 }

@@ -19,9 +19,20 @@ async fn changes_are_recorded_with_who_and_the_chain_verifies() {
     let rows = sqlx::query("SELECT operation, actor_upn, correlation_id FROM audit_records WHERE org_tenant_id = $1 ORDER BY seq")
         .bind(tenant.id.to_string()).fetch_all(&t.app.db.read).await.unwrap();
     let ops: Vec<String> = rows.iter().map(|r| r.get("operation")).collect();
-    assert_eq!(ops, ["create_tenant", "create_user", "create_user", "create_user"]);
-    assert_eq!(rows[1].get::<Option<String>, _>("actor_upn").as_deref(), Some(admin.upn.as_str()));
-    assert_eq!(rows[3].get::<Option<String>, _>("correlation_id").as_deref(), Some("c-2"));
+    assert_eq!(
+        ops,
+        ["create_tenant", "create_user", "create_user", "create_user"]
+    );
+    assert_eq!(
+        rows[1].get::<Option<String>, _>("actor_upn").as_deref(),
+        Some(admin.upn.as_str())
+    );
+    assert_eq!(
+        rows[3]
+            .get::<Option<String>, _>("correlation_id")
+            .as_deref(),
+        Some("c-2")
+    );
     let (checked, broken) = audit::verify(&t.app.db).await.unwrap();
     assert!(checked >= 4);
     assert!(broken.is_empty());
@@ -33,7 +44,16 @@ async fn a_record_altered_in_the_database_breaks_the_chain_there() {
     let (tenant, admin) = t.tenant(TenantKind::Partner, &[Role::AdminAgent]).await;
     let token = t.token(&admin.upn).await;
     for i in 0..3 {
-        assert_eq!(t.post("/v1/users", &token, &json!({"userPrincipalName": format!("b{i}@{}", tenant.domain), "displayName": "B"})).await.0, 201);
+        assert_eq!(
+            t.post(
+                "/v1/users",
+                &token,
+                &json!({"userPrincipalName": format!("b{i}@{}", tenant.domain), "displayName": "B"})
+            )
+            .await
+            .0,
+            201
+        );
     }
     sqlx::query("UPDATE audit_records SET new_value = '{\"upn\":\"someone-else\"}' WHERE org_tenant_id = $1 AND seq = 3")
         .bind(tenant.id.to_string()).execute(&t.app.db.write).await.unwrap();
@@ -44,9 +64,21 @@ async fn a_record_altered_in_the_database_breaks_the_chain_there() {
     // Deleting the newest record is caught too.
     let (t2, a2) = t.tenant(TenantKind::Partner, &[Role::AdminAgent]).await;
     let tok2 = t.token(&a2.upn).await;
-    assert_eq!(t.post("/v1/users", &tok2, &json!({"userPrincipalName": format!("c@{}", t2.domain), "displayName": "C"})).await.0, 201);
+    assert_eq!(
+        t.post(
+            "/v1/users",
+            &tok2,
+            &json!({"userPrincipalName": format!("c@{}", t2.domain), "displayName": "C"})
+        )
+        .await
+        .0,
+        201
+    );
     sqlx::query("DELETE FROM audit_records WHERE org_tenant_id = $1 AND seq = 2")
-        .bind(t2.id.to_string()).execute(&t.app.db.write).await.unwrap();
+        .bind(t2.id.to_string())
+        .execute(&t.app.db.write)
+        .await
+        .unwrap();
     let (_, broken) = audit::verify(&t.app.db).await.unwrap();
     assert!(broken.iter().any(|b| b.org_tenant_id == t2.id.to_string()));
 }

@@ -27,17 +27,41 @@ async fn operator_creation_membership_import_and_audit_verify_from_the_command_l
     assert!(out.contains("migrations applied"));
     assert!(!out.contains("password") && !err.contains("secret"));
 
-    let (code, _, err) = partnerhub(&["admin", "create-operator", "--email", "ops@vendor.example", "--password", "Operator-Pass-1"], &db);
+    let (code, _, err) = partnerhub(
+        &[
+            "admin",
+            "create-operator",
+            "--email",
+            "ops@vendor.example",
+            "--password",
+            "Operator-Pass-1",
+        ],
+        &db,
+    );
     assert_eq!(code, 0, "{err}");
     // A weak password is refused with the reason.
-    let (code, _, err) = partnerhub(&["admin", "create-operator", "--email", "ops2@vendor.example", "--password", "short"], &db);
+    let (code, _, err) = partnerhub(
+        &[
+            "admin",
+            "create-operator",
+            "--email",
+            "ops2@vendor.example",
+            "--password",
+            "short",
+        ],
+        &db,
+    );
     assert_ne!(code, 0);
     assert!(err.contains("password"), "{err}");
 
     let csv = dir.path().join("members.csv");
-    std::fs::write(&csv, "mpn_id,org_name,country,username,password,profile_id,profile_name,profile_country\n\
+    std::fs::write(
+        &csv,
+        "mpn_id,org_name,country,username,password,profile_id,profile_name,profile_country\n\
         9000001,Proseware,US,proseware,Member-Pass-1,9100001,Proseware US,US\n\
-        9000001,Proseware,US,proseware,Member-Pass-1,9100002,Proseware KR,KR\n").unwrap();
+        9000001,Proseware,US,proseware,Member-Pass-1,9100002,Proseware KR,KR\n",
+    )
+    .unwrap();
     let (code, out, err) = partnerhub(&["admin", "import-memberships", csv.to_str().unwrap()], &db);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("imported 1 membership records"));
@@ -54,14 +78,33 @@ async fn operator_creation_membership_import_and_audit_verify_from_the_command_l
     // The operator can sign in to a server on the same database.
     let mut config = Config::defaults();
     config.database_url = db.clone();
-    let app = partnerhub::app::App::start(config, partnerhub::clock::Clock::system()).await.unwrap();
-    let user = partnerhub::app::identity::authenticate(&app, "ops@vendor.example", "Operator-Pass-1", "test").await.unwrap();
-    let roles = partnerhub::store::identity::roles(&app.db, user.id).await.unwrap();
+    let app = partnerhub::app::App::start(config, partnerhub::clock::Clock::system())
+        .await
+        .unwrap();
+    let user = partnerhub::app::identity::authenticate(
+        &app,
+        "ops@vendor.example",
+        "Operator-Pass-1",
+        "test",
+    )
+    .await
+    .unwrap();
+    let roles = partnerhub::store::identity::roles(&app.db, user.id)
+        .await
+        .unwrap();
     assert!(roles.contains(&partnerhub::domain::identity::Role::OperatorAdmin));
-    assert_eq!(partnerhub::store::memberships::count(&app.db).await.unwrap(), 1);
+    assert_eq!(
+        partnerhub::store::memberships::count(&app.db)
+            .await
+            .unwrap(),
+        1
+    );
 
     // Tampering is reported with a non-zero exit.
-    sqlx::query("UPDATE audit_records SET operation = 'nothing' WHERE seq = 1").execute(&app.db.write).await.unwrap();
+    sqlx::query("UPDATE audit_records SET operation = 'nothing' WHERE seq = 1")
+        .execute(&app.db.write)
+        .await
+        .unwrap();
     let (code, out, _) = partnerhub(&["audit", "verify"], &db);
     assert_eq!(code, 3);
     assert!(out.contains("broken chain"), "{out}");
@@ -73,13 +116,30 @@ async fn the_demo_world_loads_once_with_every_documented_organisation() {
     partnerhub::cli::demo::load(&t.app).await.unwrap();
     partnerhub::cli::demo::load(&t.app).await.unwrap();
     use partnerhub::domain::identity::TenantKind;
-    let count = |k: TenantKind| partnerhub::cli::demo::WORLD.iter().filter(|o| o.kind == k).count();
+    let count = |k: TenantKind| {
+        partnerhub::cli::demo::WORLD
+            .iter()
+            .filter(|o| o.kind == k)
+            .count()
+    };
     assert_eq!(count(TenantKind::Operator), 1);
     use sqlx::Row;
-    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM tenants").fetch_one(&t.app.db.read).await.unwrap().get("n");
-    assert_eq!(n as usize, partnerhub::cli::demo::WORLD.len(), "loaded once");
-    let (s, _) = t.token_response("admin@northwind.example", partnerhub::cli::demo::PASSWORD).await;
+    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM tenants")
+        .fetch_one(&t.app.db.read)
+        .await
+        .unwrap()
+        .get("n");
+    assert_eq!(
+        n as usize,
+        partnerhub::cli::demo::WORLD.len(),
+        "loaded once"
+    );
+    let (s, _) = t
+        .token_response("admin@northwind.example", partnerhub::cli::demo::PASSWORD)
+        .await;
     assert_eq!(s, 200);
-    let (s, _) = t.token_response("admin@operator.example", partnerhub::cli::demo::PASSWORD).await;
+    let (s, _) = t
+        .token_response("admin@operator.example", partnerhub::cli::demo::PASSWORD)
+        .await;
     assert_eq!(s, 200);
 }

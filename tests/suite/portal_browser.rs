@@ -22,15 +22,30 @@ async fn an_admin_signs_in_sees_the_dashboard_and_switches_to_korean() {
         sign_in(&b, &admin.upn).await?;
         anyhow::ensure!(b.path().await? == "/portal", "landed on the dashboard");
         let welcome = b.text("#welcome").await?;
-        anyhow::ensure!(welcome.contains(&admin.display_name), "welcome names the user: {welcome}");
+        anyhow::ensure!(
+            welcome.contains(&admin.display_name),
+            "welcome names the user: {welcome}"
+        );
         anyhow::ensure!(b.text("#tenant-name").await? == tenant.display_name);
         let roles = b.text("#roles").await?;
-        anyhow::ensure!(roles.contains("Global administrator") && roles.contains("Admin agent"), "roles: {roles}");
+        anyhow::ensure!(
+            roles.contains("Global administrator") && roles.contains("Admin agent"),
+            "roles: {roles}"
+        );
         let menu = b.text("#menu").await?;
         anyhow::ensure!(menu.contains("User management"), "menu: {menu}");
-        anyhow::ensure!(!menu.contains("Mail viewer"), "partners do not read captured mail: {menu}");
+        anyhow::ensure!(
+            !menu.contains("Mail viewer"),
+            "partners do not read captured mail: {menu}"
+        );
         // Language switch.
-        b.client.find(fantoccini::Locator::Css("#lang-select option[value='ko-KR']")).await?.click().await?;
+        b.client
+            .find(fantoccini::Locator::Css(
+                "#lang-select option[value='ko-KR']",
+            ))
+            .await?
+            .click()
+            .await?;
         b.click("#lang-submit").await?;
         // Wait for the new page, not the old one still on screen.
         b.wait("html[lang='ko-KR'] #welcome").await?;
@@ -83,7 +98,12 @@ async fn an_admin_adds_a_user_and_the_operator_reads_the_mail_in_the_viewer() {
         b.click("#add-user-submit").await?;
         let err = b.text("[data-field=userPrincipalName]").await?;
         anyhow::ensure!(err.contains(&tenant.domain), "field error: {err}");
-        let kept = b.wait("#display_name").await?.prop("value").await?.unwrap_or_default();
+        let kept = b
+            .wait("#display_name")
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
         anyhow::ensure!(kept == "Carol Jones", "the form kept the name: {kept}");
         b.fill("#upn", &new_upn).await?;
         b.click("input[name=role][value=sales_agent]").await?;
@@ -91,7 +111,10 @@ async fn an_admin_adds_a_user_and_the_operator_reads_the_mail_in_the_viewer() {
         let notice = b.text("#notice").await?;
         anyhow::ensure!(notice.contains(&new_upn), "{notice}");
         let users = b.text("#users").await?;
-        anyhow::ensure!(users.contains(&new_upn) && users.contains("Sales agent"), "{users}");
+        anyhow::ensure!(
+            users.contains(&new_upn) && users.contains("Sales agent"),
+            "{users}"
+        );
         b.click("#signout").await?;
         b.wait("#signin-submit").await?;
         sign_in(&b, &op.upn).await?;

@@ -4,15 +4,22 @@ use crate::support::{TestApp, PASSWORD};
 use partnerhub::domain::identity::{Role, TenantKind};
 
 fn session_cookie(r: &reqwest::Response) -> Option<(String, String)> {
-    r.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
-        let (kv, attrs) = c.split_once(';').unwrap_or((c, ""));
-        let (k, v) = kv.split_once('=')?;
-        (k == "__Host-partnerhub").then(|| (v.to_string(), attrs.to_string()))
-    })
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| {
+            let (kv, attrs) = c.split_once(';').unwrap_or((c, ""));
+            let (k, v) = kv.split_once('=')?;
+            (k == "__Host-partnerhub").then(|| (v.to_string(), attrs.to_string()))
+        })
 }
 
 fn csrf_of(html: &str) -> String {
-    let i = html.find("name=\"csrf\" value=\"").expect("page has a CSRF field") + 19;
+    let i = html
+        .find("name=\"csrf\" value=\"")
+        .expect("page has a CSRF field")
+        + 19;
     html[i..].split('"').next().unwrap().to_string()
 }
 
@@ -30,32 +37,82 @@ async fn sign_in_sets_a_new_hardened_session_and_forms_need_csrf() {
     let cookie = format!("__Host-partnerhub={anon}");
 
     // Without the CSRF token the form is refused and nothing happens.
-    let r = t.http.post(t.url("/portal/signin")).header("cookie", &cookie)
-        .form(&[("csrf", "wrong"), ("upn", admin.upn.as_str()), ("password", PASSWORD)]).send().await.unwrap();
+    let r = t
+        .http
+        .post(t.url("/portal/signin"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", "wrong"),
+            ("upn", admin.upn.as_str()),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
     assert!(session_cookie(&r).is_none());
 
     // A wrong password shows the sign-in page again with a message, not an error dump.
-    let r = t.http.post(t.url("/portal/signin")).header("cookie", &cookie)
-        .form(&[("csrf", csrf.as_str()), ("upn", admin.upn.as_str()), ("password", "Wrong-Password-1")]).send().await.unwrap();
+    let r = t
+        .http
+        .post(t.url("/portal/signin"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("upn", admin.upn.as_str()),
+            ("password", "Wrong-Password-1"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
-    assert!(r.text().await.unwrap().contains("The sign-in name or password is not correct."));
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("The sign-in name or password is not correct."));
 
-    let r = t.http.post(t.url("/portal/signin")).header("cookie", &cookie)
-        .form(&[("csrf", csrf.as_str()), ("upn", admin.upn.as_str()), ("password", PASSWORD), ("next", "https://evil.example/")]).send().await.unwrap();
+    let r = t
+        .http
+        .post(t.url("/portal/signin"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("upn", admin.upn.as_str()),
+            ("password", PASSWORD),
+            ("next", "https://evil.example/"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/portal", "no open redirect");
     let (signed, _) = session_cookie(&r).expect("a new session after sign-in");
     assert_ne!(signed, anon, "the session id changes at sign-in");
 
     // The old anonymous id no longer carries anyone.
-    let r = t.http.get(t.url("/portal")).header("cookie", &cookie).send().await.unwrap();
+    let r = t
+        .http
+        .get(t.url("/portal"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
-    let r = t.http.get(t.url("/portal")).header("cookie", format!("__Host-partnerhub={signed}")).send().await.unwrap();
+    let r = t
+        .http
+        .get(t.url("/portal"))
+        .header("cookie", format!("__Host-partnerhub={signed}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
     assert!(html.contains(&admin.display_name));
-    assert!(r#"nav"#.len() > 0 && html.contains("/portal/users"), "admins see user management");
+    assert!(
+        r#"nav"#.len() > 0 && html.contains("/portal/users"),
+        "admins see user management"
+    );
 }
 
 #[tokio::test]
@@ -64,8 +121,16 @@ async fn pages_answer_readably_for_people_without_access() {
     // Not signed in: the mail viewer sends you to sign in.
     let r = t.http.get(t.url("/portal/mail")).send().await.unwrap();
     assert_eq!(r.status(), 303);
-    assert!(r.headers()["location"].to_str().unwrap().starts_with("/portal/signin?next="));
-    let r = t.http.get(t.url("/portal/no-such-page")).send().await.unwrap();
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/portal/signin?next="));
+    let r = t
+        .http
+        .get(t.url("/portal/no-such-page"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     assert!(r.text().await.unwrap().contains("does not exist"));
 }

@@ -52,7 +52,11 @@ impl Browser {
         let mut client = None;
         for _ in 0..100 {
             let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&url).await {
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
                 Ok(c) => {
                     client = Some(c);
                     break;
@@ -115,7 +119,10 @@ impl Browser {
             if let Ok(html) = self.client.source().await {
                 let _ = std::fs::write(dir.join(format!("{}.html", self.name)), html);
             }
-            eprintln!("browser test {} failed: {e:#}; screenshot in test-artifacts/", self.name);
+            eprintln!(
+                "browser test {} failed: {e:#}; screenshot in test-artifacts/",
+                self.name
+            );
         }
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();

@@ -36,7 +36,6 @@ pub async fn fresh_database_url(dir: &tempfile::TempDir) -> String {
     }
 }
 
-
 pub struct TestApp {
     pub running: Option<Running>,
     pub base: String,
@@ -70,7 +69,9 @@ impl TestApp {
         config.public_url = Some(format!("http://{addr}"));
         let clock = Clock::system();
         let app = App::start(config, clock.clone()).await.expect("app starts");
-        let running = partnerhub::server::spawn(app.clone(), listener).await.unwrap();
+        let running = partnerhub::server::spawn(app.clone(), listener)
+            .await
+            .unwrap();
         TestApp {
             base: format!("http://{addr}"),
             running: Some(running),
@@ -92,7 +93,10 @@ impl TestApp {
     pub async fn tenant(&self, kind: TenantKind, extra_roles: &[Role]) -> (TenantRow, UserRow) {
         static N: AtomicU32 = AtomicU32::new(0);
         let n = N.fetch_add(1, Ordering::Relaxed);
-        let domain = format!("t{n}-{}.example", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let domain = format!(
+            "t{n}-{}.example",
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
         let (t, u, _) = identity::create_tenant_with_admin(
             &self.app,
             None,
@@ -119,7 +123,9 @@ impl TestApp {
     pub async fn user(&self, tenant: &TenantRow, local: &str, roles: &[Role]) -> UserRow {
         let ctx = partnerhub::app::Ctx {
             actor: partnerhub::domain::authz::Actor {
-                principal: partnerhub::domain::authz::Principal::App(partnerhub::domain::ids::AppId(uuid::Uuid::nil())),
+                principal: partnerhub::domain::authz::Principal::App(
+                    partnerhub::domain::ids::AppId(uuid::Uuid::nil()),
+                ),
                 tenant: tenant.id,
                 tenant_kind: tenant.kind,
                 roles: [Role::GlobalAdministrator].into_iter().collect(),
@@ -155,7 +161,11 @@ impl TestApp {
         let r = self
             .http
             .post(self.url("/oauth2/token"))
-            .form(&[("grant_type", "password"), ("username", upn), ("password", password)])
+            .form(&[
+                ("grant_type", "password"),
+                ("username", upn),
+                ("password", password),
+            ])
             .send()
             .await
             .unwrap();
@@ -164,7 +174,13 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
-        let r = self.http.get(self.url(path)).bearer_auth(token).send().await.unwrap();
+        let r = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
         let s = r.status().as_u16();
         (s, r.json().await.unwrap_or(Value::Null))
     }
@@ -207,7 +223,10 @@ impl TestApp {
 /// Asserts the partner-center error shape and returns the code.
 pub fn assert_error_shape(body: &Value) -> u64 {
     assert!(body["code"].is_u64(), "error has a numeric code: {body}");
-    assert!(body["description"].as_str().is_some_and(|d| !d.is_empty()), "error has a description: {body}");
+    assert!(
+        body["description"].as_str().is_some_and(|d| !d.is_empty()),
+        "error has a description: {body}"
+    );
     assert!(body["data"].is_array(), "error has data: {body}");
     assert_eq!(body["source"], "PartnerHub");
     body["code"].as_u64().unwrap()

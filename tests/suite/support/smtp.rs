@@ -29,7 +29,10 @@ impl SmtpServer {
     pub fn start_on(port: u16) -> SmtpServer {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("mail.jsonl");
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/suite/support/smtp_sink.py");
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/suite/support/smtp_sink.py"
+        );
         let mut child = Command::new("python3")
             .arg(script)
             .arg(port.to_string())
@@ -42,7 +45,11 @@ impl SmtpServer {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        assert_eq!(line.trim(), "ready", "the SMTP server started (is aiosmtpd installed?)");
+        assert_eq!(
+            line.trim(),
+            "ready",
+            "the SMTP server started (is aiosmtpd installed?)"
+        );
         SmtpServer {
             port,
             child,
@@ -67,11 +74,11 @@ impl SmtpServer {
     /// Waits for a message to `to` and returns it.
     pub async fn wait_for(&self, to: &str) -> Value {
         for _ in 0..400 {
-            if let Some(m) = self
-                .messages()
-                .into_iter()
-                .find(|m| m["to"].as_array().is_some_and(|a| a.iter().any(|x| x == to)))
-            {
+            if let Some(m) = self.messages().into_iter().find(|m| {
+                m["to"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x == to))
+            }) {
                 return m;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints, unit tests, and the integration suite (API, mail
+# over real SMTP, portal in headless Chromium) on SQLite and again on PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+
+echo "== format and lints"
+cargo fmt --all -- --check
+cargo clippy --all-targets --locked -- -D warnings
+
+echo "== build"
+cargo test --locked --no-run
+
+echo "== unit tests and integration suite on SQLite"
+cargo test --locked
+
+echo "== integration suite on PostgreSQL"
+scripts/with-postgres.sh cargo test --locked --test suite
