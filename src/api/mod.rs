@@ -1,6 +1,7 @@
 //! HTTP adapter: the REST API (`/v1`, OAuth, operations) and the portal, one router.
 
 pub mod collection;
+pub mod enrollment;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
@@ -9,6 +10,7 @@ pub mod oauth;
 pub mod openapi;
 pub mod operator;
 pub mod ops;
+pub mod profiles;
 pub mod users;
 
 use crate::app::App;
@@ -29,7 +31,23 @@ pub fn documented() -> OpenApiRouter<App> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(users::me))
         .routes(routes!(users::list_users, users::create_user))
-        .routes(routes!(users::get_user, users::patch_user))
+        .routes(routes!(users::get_user, users::patch_user, users::delete_user))
+        .routes(routes!(enrollment::create_tenant))
+        .routes(routes!(enrollment::list, enrollment::start))
+        .routes(routes!(enrollment::get_one))
+        .routes(routes!(enrollment::link_membership, enrollment::choose_profile, enrollment::unlink_membership))
+        .routes(routes!(enrollment::save_application))
+        .routes(routes!(enrollment::submit))
+        .routes(routes!(enrollment::verify))
+        .routes(routes!(enrollment::approve))
+        .routes(routes!(enrollment::reject))
+        .routes(routes!(enrollment::request_info))
+        .routes(routes!(enrollment::agreement))
+        .routes(routes!(enrollment::accept_agreement))
+        .routes(routes!(profiles::get_legal, profiles::put_legal))
+        .routes(routes!(profiles::get_support, profiles::put_support))
+        .routes(routes!(profiles::get_organization))
+        .routes(routes!(profiles::get_mpn))
         .routes(routes!(users::domain_availability))
         .routes(routes!(users::list_applications, users::create_application))
         .routes(routes!(operator::import_memberships))

@@ -16,6 +16,8 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "identity", description = "The caller's directory: users and applications"),
         (name = "oauth", description = "Tokens and keys"),
+        (name = "enrollment", description = "Joining a partner program: tenant sign-up, application, verification, review, agreement"),
+        (name = "profiles", description = "The partner's legal, support, organisation and partner-network profiles"),
         (name = "operator", description = "Functions of the program's operator"),
         (name = "operations", description = "Health and metrics"),
     )

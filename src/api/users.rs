@@ -392,3 +392,19 @@ pub async fn list_applications(
         },
     )))
 }
+
+/// Removes a user (soft delete: inactive and kept for 30 days).
+#[utoipa::path(delete, path = "/v1/users/{userId}", tag = "identity",
+    params(("userId" = String, Path)),
+    responses((status = 204, description = "removed"), (status = 404, body = super::error::ApiErrorBody),
+        (status = 409, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn delete_user(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let user = load_visible(&app, &ctx, &id).await?;
+    identity::remove_user(&app, &ctx, user.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -3,7 +3,7 @@
 use super::audit::{record, Change};
 use super::{App, Ctx};
 use crate::crypto;
-use crate::domain::authz::{Action, Actor, Principal, Resource};
+use crate::domain::authz::{Action, Actor, PartnerFacts, Principal, Resource};
 use crate::domain::error::Checks;
 use crate::domain::identity::{Country, Domain, Email, Password, Role, TenantKind};
 use crate::domain::ids::{AppId, TenantId, UserId};
@@ -128,6 +128,7 @@ pub async fn create_tenant_with_admin(
         kind: t.kind,
         mfa_required: false,
         created_at: now,
+        version: 1,
     };
     let user = UserRow {
         id: UserId::new(),
@@ -372,6 +373,13 @@ pub async fn update_user(
             return Err(Error::PreconditionFailed);
         }
     }
+    for guarded in [Role::AdminAgent] {
+        let losing = old_roles.contains(&guarded)
+            && (patch.roles.as_ref().is_some_and(|r| !r.contains(&guarded)) || next.state == "inactive");
+        if losing && tenant.kind == TenantKind::Partner && count_active_with_role(&mut tx, current.tenant_id, guarded).await? <= 1 {
+            return Err(Error::conflict("the last admin agent of a partner cannot be removed or demoted: make someone else an admin agent first"));
+        }
+    }
     let losing_admin = old_roles.contains(&Role::GlobalAdministrator)
         && (patch
             .roles
@@ -514,12 +522,14 @@ pub async fn actor_for_user(app: &App, user_id: UserId) -> Result<Option<(Actor,
         return Ok(None);
     };
     let roles = repo::roles(&app.db, user_id).await?;
+    let partner = partner_facts(app, &tenant).await?;
     Ok(Some((
         Actor {
             principal: Principal::User(user_id),
             tenant: tenant.id,
             tenant_kind: tenant.kind,
             roles,
+            partner,
         },
         user,
     )))
@@ -535,11 +545,33 @@ pub async fn actor_for_app(app: &App, app_id: AppId) -> Result<Option<Actor>> {
     let Some(tenant) = repo::tenant(&app.db, reg.tenant_id).await? else {
         return Ok(None);
     };
+    let partner = partner_facts(app, &tenant).await?;
     Ok(Some(Actor {
         principal: Principal::App(app_id),
         tenant: tenant.id,
         tenant_kind: tenant.kind,
         roles: reg.roles.into_iter().collect(),
+        partner,
+    }))
+}
+
+/// The partner account's state, read fresh for each request.
+async fn partner_facts(app: &App, tenant: &TenantRow) -> Result<Option<PartnerFacts>> {
+    if tenant.kind != TenantKind::Partner {
+        return Ok(None);
+    }
+    let Some(p) = crate::store::partners::get(&app.db, tenant.id).await? else {
+        return Ok(None);
+    };
+    let agreement = crate::store::partners::current_agreement(&app.db).await?;
+    let accepted = crate::store::partners::acceptance(&app.db, tenant.id, &agreement.version)
+        .await?
+        .is_some();
+    Ok(Some(PartnerFacts {
+        is_reseller: p.is_reseller,
+        is_provider: p.is_provider,
+        agreement_accepted: accepted,
+        active: p.status == "active",
     }))
 }
 
@@ -577,6 +609,48 @@ pub async fn enable_totp(app: &App, ctx: &Ctx, secret: &[u8], code: &str) -> Res
         now.timestamp_millis(),
     )
     .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes a user from the tenant (soft: inactive, kept for 30 days). The last global
+/// administrator and a partner's last admin agent cannot be removed.
+pub async fn remove_user(app: &App, ctx: &Ctx, user_id: UserId) -> Result<()> {
+    let current = repo::user(&app.db, user_id).await?.ok_or(Error::NotFound("user"))?;
+    if current.tenant_id != ctx.actor.tenant {
+        return Err(Error::NotFound("user"));
+    }
+    ctx.require(Action::ManageUsers, Resource::Tenant(current.tenant_id))?;
+    if ctx.actor.user_id() == Some(user_id) {
+        return Err(Error::conflict("you cannot remove yourself"));
+    }
+    let tenant = repo::tenant(&app.db, current.tenant_id).await?.ok_or(Error::NotFound("tenant"))?;
+    let roles = repo::roles(&app.db, user_id).await?;
+    let now = app.clock.now_ms();
+    let mut tx = app.db.begin().await?;
+    if current.state == "active" {
+        if roles.contains(&Role::GlobalAdministrator)
+            && count_active_with_role(&mut tx, tenant.id, Role::GlobalAdministrator).await? <= 1
+        {
+            return Err(Error::conflict("the last active global administrator of a tenant cannot be removed"));
+        }
+        if tenant.kind == TenantKind::Partner
+            && roles.contains(&Role::AdminAgent)
+            && count_active_with_role(&mut tx, tenant.id, Role::AdminAgent).await? <= 1
+        {
+            return Err(Error::conflict("the last admin agent of a partner cannot be removed: make someone else an admin agent first"));
+        }
+    }
+    repo::soft_delete_user(&mut tx, user_id, now).await?;
+    tokens::revoke_user_refresh(&mut tx, user_id, now).await?;
+    record(&mut tx, Some(ctx), &tenant.id.to_string(), Change {
+        operation: "delete_user",
+        resource_type: "user",
+        resource_id: user_id.to_string(),
+        old: Some(serde_json::json!({ "upn": current.upn, "roles": roles })),
+        new: None,
+        customer_id: None,
+    }, now).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -2,10 +2,12 @@
 //! writes the change, its audit record and its outbox messages together, or nothing.
 
 pub mod audit;
+pub mod enrollment;
 pub mod identity;
 pub mod keys;
 pub mod memberships;
 pub mod oauth;
+pub mod profiles;
 pub mod ratelimit;
 
 use crate::clock::Clock;
@@ -50,6 +52,27 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The platform acting on a tenant by itself (command line, demo loader, test setup):
+    /// a global administrator of that tenant with no user behind it.
+    pub fn system(tenant: crate::domain::ids::TenantId, kind: crate::domain::identity::TenantKind, label: &str) -> Ctx {
+        use crate::domain::identity::Role;
+        let mut roles: std::collections::BTreeSet<Role> = [Role::GlobalAdministrator].into_iter().collect();
+        if kind == crate::domain::identity::TenantKind::Operator {
+            roles.insert(Role::OperatorAdmin);
+        }
+        Ctx {
+            actor: Actor {
+                principal: Principal::App(crate::domain::ids::AppId(uuid::Uuid::nil())),
+                tenant,
+                tenant_kind: kind,
+                roles,
+                partner: None,
+            },
+            upn: Some(label.to_string()),
+            correlation_id: None,
+        }
+    }
+
     /// The one gate: refuses unless [`can`] allows.
     pub fn require(&self, action: Action, resource: Resource) -> Result<()> {
         if can(&self.actor, action, resource).allowed() {

@@ -168,18 +168,7 @@ pub async fn load(app: &App) -> anyhow::Result<()> {
         )
         .await
         .map_err(|e| anyhow::anyhow!("demo org {}: {e}", org.domain))?;
-        let ctx = crate::app::Ctx {
-            actor: crate::domain::authz::Actor {
-                principal: crate::domain::authz::Principal::App(crate::domain::ids::AppId(
-                    uuid::Uuid::nil(),
-                )),
-                tenant: tenant.id,
-                tenant_kind: org.kind,
-                roles: [Role::GlobalAdministrator].into_iter().collect(),
-            },
-            upn: Some("demo-loader".into()),
-            correlation_id: None,
-        };
+        let ctx = crate::app::Ctx::system(tenant.id, org.kind, "demo-loader");
         for (local, name, roles) in rest {
             identity::create_user(
                 app,

@@ -228,20 +228,7 @@ pub async fn create_operator(app: &App, email: &str, password: &str) -> anyhow::
         );
         row.get::<String, _>("id").parse()?
     };
-    let system = crate::app::Ctx {
-        actor: crate::domain::authz::Actor {
-            principal: crate::domain::authz::Principal::App(crate::domain::ids::AppId(
-                uuid::Uuid::nil(),
-            )),
-            tenant: tenant_id,
-            tenant_kind: TenantKind::Operator,
-            roles: [Role::GlobalAdministrator, Role::OperatorAdmin]
-                .into_iter()
-                .collect(),
-        },
-        upn: Some("cli".into()),
-        correlation_id: None,
-    };
+    let system = crate::app::Ctx::system(tenant_id, TenantKind::Operator, "cli");
     let mut u = new_user;
     u.roles.push(Role::GlobalAdministrator);
     identity::create_user(app, &system, tenant_id, u)

@@ -13,12 +13,24 @@ pub enum Principal {
     App(AppId),
 }
 
+/// What the program knows about the actor's organisation as a partner.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartnerFacts {
+    pub is_reseller: bool,
+    pub is_provider: bool,
+    /// The current partner agreement was accepted.
+    pub agreement_accepted: bool,
+    pub active: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub principal: Principal,
     pub tenant: TenantId,
     pub tenant_kind: TenantKind,
     pub roles: BTreeSet<Role>,
+    /// Present when the actor's tenant has an authorized partner account.
+    pub partner: Option<PartnerFacts>,
 }
 
 impl Actor {
@@ -56,6 +68,19 @@ pub enum Action {
     ReadCapturedMail,
     /// Import partner-network membership records.
     ImportMemberships,
+    /// Apply to a partner program for the tenant and manage the application.
+    ManageEnrollment,
+    /// Review applications (operator).
+    ReviewEnrollments,
+    /// Accept the partner agreement for the organisation.
+    AcceptAgreement,
+    /// Read the partner's profiles (legal, organisation, support, partner-network id).
+    ReadPartnerProfile,
+    /// Change the partner's profiles.
+    EditPartnerProfile,
+    /// Invite partners or customers, or place orders: needs an active partner account that
+    /// accepted the agreement.
+    Transact,
 }
 
 /// What the action is done to.
@@ -99,7 +124,9 @@ const USER_MANAGERS: &[Role] = &[
 pub fn can(actor: &Actor, action: Action, resource: Resource) -> Decision {
     match resource {
         Resource::Platform => match action {
-            Action::ReadCapturedMail | Action::ImportMemberships => allow_if(actor.is_operator()),
+            Action::ReadCapturedMail | Action::ImportMemberships | Action::ReviewEnrollments => {
+                allow_if(actor.is_operator())
+            }
             _ => Decision::Deny,
         },
         Resource::Tenant(t) => {
@@ -136,7 +163,32 @@ pub fn can(actor: &Actor, action: Action, resource: Resource) -> Decision {
                             Role::AdminAgent,
                         ]),
                 ),
-                Action::ReadCapturedMail | Action::ImportMemberships => Decision::Deny,
+                // The directory's global administrator applies for the organisation.
+                Action::ManageEnrollment => allow_if(
+                    own && is_user
+                        && actor.tenant_kind == TenantKind::Partner
+                        && actor.has(Role::GlobalAdministrator),
+                ),
+                Action::AcceptAgreement => allow_if(
+                    own && is_user
+                        && actor.partner.as_ref().is_some_and(|p| p.active)
+                        && actor.has_any(&[Role::GlobalAdministrator, Role::AccountAdmin, Role::AdminAgent]),
+                ),
+                Action::ReadPartnerProfile => allow_if(own && actor.tenant_kind == TenantKind::Partner),
+                Action::EditPartnerProfile => allow_if(
+                    own && actor.partner.is_some()
+                        && actor.has_any(&[Role::GlobalAdministrator, Role::AccountAdmin, Role::AdminAgent]),
+                ),
+                Action::Transact => allow_if(
+                    own && actor
+                        .partner
+                        .as_ref()
+                        .is_some_and(|p| p.active && p.agreement_accepted)
+                        && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent, Role::SalesAgent]),
+                ),
+                Action::ReadCapturedMail | Action::ImportMemberships | Action::ReviewEnrollments => {
+                    Decision::Deny
+                }
             }
         }
     }
@@ -152,6 +204,7 @@ mod tests {
             tenant: TenantId::new(),
             tenant_kind: kind,
             roles: roles.iter().copied().collect(),
+            partner: None,
         }
     }
 
@@ -189,6 +242,33 @@ mod tests {
         // The role alone, claimed in a partner tenant, is not enough.
         let fake = actor(TenantKind::Partner, &[Role::OperatorAdmin]);
         assert!(!can(&fake, Action::ImportMemberships, Resource::Platform).allowed());
+    }
+
+    #[test]
+    fn transacting_needs_an_accepted_agreement() {
+        let mut agent = actor(TenantKind::Partner, &[Role::AdminAgent]);
+        let own = Resource::Tenant(agent.tenant);
+        assert!(!can(&agent, Action::Transact, own).allowed(), "no partner account yet");
+        agent.partner = Some(PartnerFacts { is_reseller: true, active: true, ..Default::default() });
+        assert!(!can(&agent, Action::Transact, own).allowed(), "agreement not accepted");
+        assert!(can(&agent, Action::AcceptAgreement, own).allowed());
+        agent.partner.as_mut().unwrap().agreement_accepted = true;
+        assert!(can(&agent, Action::Transact, own).allowed());
+        let helpdesk = Actor { roles: [Role::HelpdeskAgent].into_iter().collect(), ..agent.clone() };
+        assert!(!can(&helpdesk, Action::Transact, own).allowed());
+    }
+
+    #[test]
+    fn only_global_administrators_apply_and_only_operators_review() {
+        let ga = actor(TenantKind::Partner, &[Role::GlobalAdministrator]);
+        assert!(can(&ga, Action::ManageEnrollment, Resource::Tenant(ga.tenant)).allowed());
+        let agent = actor(TenantKind::Partner, &[Role::AdminAgent]);
+        assert!(!can(&agent, Action::ManageEnrollment, Resource::Tenant(agent.tenant)).allowed());
+        let customer = actor(TenantKind::Customer, &[Role::GlobalAdministrator]);
+        assert!(!can(&customer, Action::ManageEnrollment, Resource::Tenant(customer.tenant)).allowed());
+        assert!(!can(&ga, Action::ReviewEnrollments, Resource::Platform).allowed());
+        let op = actor(TenantKind::Operator, &[Role::OperatorAdmin]);
+        assert!(can(&op, Action::ReviewEnrollments, Resource::Platform).allowed());
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub enum Code {
     Conflict = 3001,
     RequestIdReused = 3002,
     RequestInProgress = 3003,
+    LinkNotUsable = 3004,
     PreconditionFailed = 2055,
     RateLimited = 4290,
     Unauthenticated = 4010,

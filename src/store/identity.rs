@@ -15,6 +15,7 @@ pub struct TenantRow {
     pub kind: TenantKind,
     pub mfa_required: bool,
     pub created_at: i64,
+    pub version: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -47,6 +48,7 @@ fn tenant_from(row: &sqlx::any::AnyRow) -> TenantRow {
         kind: TenantKind::from_db(&row.get::<String, _>("kind")),
         mfa_required: row.get::<i64, _>("mfa_required") != 0,
         created_at: row.get("created_at"),
+        version: row.get("version"),
     }
 }
 
@@ -243,4 +245,14 @@ pub async fn tenant_of_kind_exists(db: &Db, kind: TenantKind) -> Result<bool, sq
         .fetch_optional(&db.read)
         .await?;
     Ok(row.is_some())
+}
+
+/// Soft-deletes a user: inactive from now, purged after the retention period.
+pub async fn soft_delete_user(tx: &mut Tx, id: UserId, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET state = 'inactive', deleted_at = $1, version = version + 1 WHERE id = $2")
+        .bind(now)
+        .bind(id.to_string())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
 }

@@ -3,6 +3,9 @@
 //! (`$n` parameters, `ON CONFLICT`, `RETURNING`); the few differences go through [`Backend`].
 
 pub mod audit;
+pub mod enrollments;
+pub mod links;
+pub mod partners;
 pub mod idempotency;
 pub mod identity;
 pub mod mailbox;

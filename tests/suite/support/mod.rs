@@ -121,18 +121,7 @@ impl TestApp {
 
     /// Adds a user with roles to a tenant, as the system (test setup only).
     pub async fn user(&self, tenant: &TenantRow, local: &str, roles: &[Role]) -> UserRow {
-        let ctx = partnerhub::app::Ctx {
-            actor: partnerhub::domain::authz::Actor {
-                principal: partnerhub::domain::authz::Principal::App(
-                    partnerhub::domain::ids::AppId(uuid::Uuid::nil()),
-                ),
-                tenant: tenant.id,
-                tenant_kind: tenant.kind,
-                roles: [Role::GlobalAdministrator].into_iter().collect(),
-            },
-            upn: Some("test-setup".into()),
-            correlation_id: None,
-        };
+        let ctx = partnerhub::app::Ctx::system(tenant.id, tenant.kind, "test-setup");
         let (u, _) = identity::create_user(
             &self.app,
             &ctx,

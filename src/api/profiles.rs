@@ -1,0 +1,289 @@
+//! `/v1/profiles/*`: the caller's partner profiles, partner-center shaped.
+
+use super::collection::{etag, expected_version, Attributes};
+use super::error::ApiResult;
+use super::extract::{Body, Caller};
+use crate::app::profiles::{self, Part};
+use crate::app::{App, Ctx};
+use crate::domain::authz::{Action, Resource};
+use crate::domain::enrollment::{Application, Status};
+use crate::domain::Error;
+use crate::store::{enrollments, identity as ids, partners};
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Address {
+    pub address_line1: String,
+    #[serde(default)]
+    pub address_line2: String,
+    pub city: String,
+    #[serde(default)]
+    pub state: String,
+    pub postal_code: String,
+    pub country: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Contact {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone_number: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LegalBusinessProfile {
+    pub company_name: String,
+    pub address: Address,
+    pub primary_contact: Contact,
+    pub registration_number: String,
+    pub vetting_status: String,
+    pub vetting_sub_status: String,
+    pub profile_type: String,
+    pub attributes: Attributes,
+}
+
+fn legal_dto(a: &Application, status: Status, version: i64) -> LegalBusinessProfile {
+    let (vs, vss) = status.vetting();
+    LegalBusinessProfile {
+        company_name: a.legal_name.clone(),
+        address: Address {
+            address_line1: a.address_line1.clone(),
+            address_line2: a.address_line2.clone(),
+            city: a.city.clone(),
+            state: a.region.clone(),
+            postal_code: a.postal_code.clone(),
+            country: a.country.clone(),
+        },
+        primary_contact: Contact {
+            first_name: a.contact_first_name.clone(),
+            last_name: a.contact_last_name.clone(),
+            email: a.contact_email.clone(),
+            phone_number: a.contact_phone.clone(),
+        },
+        registration_number: a.registration_number.clone(),
+        vetting_status: vs.into(),
+        vetting_sub_status: vss.into(),
+        profile_type: "LegalBusinessProfile".into(),
+        attributes: Attributes::with_etag("LegalBusinessProfile", version),
+    }
+}
+
+fn with_etag<T: Serialize>(version: i64, body: T) -> Response {
+    ([(header::ETAG, etag(version))], axum::Json(body)).into_response()
+}
+
+/// The partner account, or the newest application while there is none yet.
+async fn legal_source(app: &App, ctx: &Ctx) -> Result<(Application, Status, i64), Error> {
+    ctx.require(Action::ReadPartnerProfile, Resource::Tenant(ctx.actor.tenant))?;
+    if let Some(p) = partners::get(&app.db, ctx.actor.tenant).await? {
+        return Ok((p.legal, Status::Authorized, p.version));
+    }
+    let newest = enrollments::of_tenant(&app.db, ctx.actor.tenant)
+        .await?
+        .into_iter()
+        .max_by_key(|e| e.updated_at)
+        .ok_or(Error::NotFound("legal business profile"))?;
+    Ok((newest.application, newest.status, newest.version))
+}
+
+/// The legal business profile with its vetting status (from the application while one is
+/// under way).
+#[utoipa::path(get, path = "/v1/profiles/legalbusiness", tag = "profiles",
+    responses((status = 200, body = LegalBusinessProfile), (status = 404, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_legal(State(app): State<App>, Caller(ctx): Caller) -> ApiResult<Response> {
+    let (a, status, version) = legal_source(&app, &ctx).await?;
+    Ok(with_etag(version, legal_dto(&a, status, version)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LegalBusinessUpdate {
+    pub company_name: String,
+    pub address: Address,
+    pub primary_contact: Contact,
+    #[serde(default)]
+    pub registration_number: String,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub attributes: Option<serde_json::Value>,
+    #[serde(default)]
+    pub profile_type: Option<String>,
+    #[serde(default)]
+    pub vetting_status: Option<String>,
+    #[serde(default)]
+    pub vetting_sub_status: Option<String>,
+}
+
+fn body_etag(a: &Option<serde_json::Value>) -> Option<String> {
+    a.as_ref().and_then(|a| a.get("etag")).and_then(|e| e.as_str()).map(str::to_string)
+}
+
+/// Changes the legal business profile of an authorized partner (send `If-Match`).
+#[utoipa::path(put, path = "/v1/profiles/legalbusiness", tag = "profiles", request_body = LegalBusinessUpdate,
+    params(("If-Match" = Option<String>, Header)),
+    responses((status = 200, body = LegalBusinessProfile), (status = 400, body = super::error::ApiErrorBody),
+        (status = 403, body = super::error::ApiErrorBody), (status = 412, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn put_legal(State(app): State<App>, Caller(ctx): Caller, headers: HeaderMap, Body(b): Body<LegalBusinessUpdate>) -> ApiResult<Response> {
+    let expected = expected_version(&headers, body_etag(&b.attributes).as_deref())?;
+    let a = Application {
+        legal_name: b.company_name,
+        address_line1: b.address.address_line1,
+        address_line2: b.address.address_line2,
+        city: b.address.city,
+        region: b.address.state,
+        postal_code: b.address.postal_code,
+        country: b.address.country,
+        registration_number: b.registration_number,
+        contact_first_name: b.primary_contact.first_name,
+        contact_last_name: b.primary_contact.last_name,
+        contact_email: b.primary_contact.email,
+        contact_phone: b.primary_contact.phone_number,
+        ..Default::default()
+    };
+    let p = profiles::update(&app, &ctx, Part::Legal(Box::new(a)), expected).await?;
+    Ok(with_etag(p.version, legal_dto(&p.legal, Status::Authorized, p.version)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SupportProfile {
+    pub email: String,
+    pub telephone: String,
+    pub website: String,
+    pub profile_type: String,
+    pub attributes: Attributes,
+}
+
+fn support_dto(a: &Application, version: i64) -> SupportProfile {
+    SupportProfile {
+        email: a.support_email.clone(),
+        telephone: a.support_phone.clone(),
+        website: a.support_website.clone(),
+        profile_type: "support_profile".into(),
+        attributes: Attributes::with_etag("PartnerSupportProfile", version),
+    }
+}
+
+/// Customer support details.
+#[utoipa::path(get, path = "/v1/profiles/support", tag = "profiles",
+    responses((status = 200, body = SupportProfile), (status = 404, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_support(State(app): State<App>, Caller(ctx): Caller) -> ApiResult<Response> {
+    let (a, _, version) = legal_source(&app, &ctx).await?;
+    Ok(with_etag(version, support_dto(&a, version)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SupportUpdate {
+    pub email: String,
+    pub telephone: String,
+    #[serde(default)]
+    pub website: String,
+    #[serde(default)]
+    pub profile_type: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub attributes: Option<serde_json::Value>,
+}
+
+/// Changes the support details of an authorized partner (send `If-Match`).
+#[utoipa::path(put, path = "/v1/profiles/support", tag = "profiles", request_body = SupportUpdate,
+    params(("If-Match" = Option<String>, Header)),
+    responses((status = 200, body = SupportProfile), (status = 400, body = super::error::ApiErrorBody),
+        (status = 403, body = super::error::ApiErrorBody), (status = 412, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn put_support(State(app): State<App>, Caller(ctx): Caller, headers: HeaderMap, Body(b): Body<SupportUpdate>) -> ApiResult<Response> {
+    let expected = expected_version(&headers, body_etag(&b.attributes).as_deref())?;
+    let p = profiles::update(&app, &ctx, Part::Support { email: b.email, phone: b.telephone, website: b.website }, expected).await?;
+    Ok(with_etag(p.version, support_dto(&p.legal, p.version)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganizationProfile {
+    pub id: String,
+    pub tenant_id: String,
+    pub company_name: String,
+    pub domain: String,
+    pub email: String,
+    pub country: String,
+    pub language: String,
+    pub culture: String,
+    pub profile_type: String,
+    pub attributes: Attributes,
+}
+
+/// The organisation: directory tenant, name, domain and language.
+#[utoipa::path(get, path = "/v1/profiles/organization", tag = "profiles",
+    responses((status = 200, body = OrganizationProfile), (status = 403, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_organization(State(app): State<App>, Caller(ctx): Caller) -> ApiResult<Response> {
+    ctx.require(Action::ReadPartnerProfile, Resource::Tenant(ctx.actor.tenant))?;
+    let t = ids::tenant(&app.db, ctx.actor.tenant).await?.ok_or(Error::NotFound("tenant"))?;
+    let email = legal_source(&app, &ctx).await.map(|(a, _, _)| a.contact_email).unwrap_or_default();
+    let lang = match ctx.actor.user_id() {
+        Some(u) => ids::user(&app.db, u).await?.map(|u| u.language).unwrap_or_else(|| "en-US".into()),
+        None => "en-US".into(),
+    };
+    let version = t.version;
+    Ok(with_etag(version, OrganizationProfile {
+        id: t.id.to_string(),
+        tenant_id: t.id.to_string(),
+        company_name: t.display_name,
+        domain: t.domain,
+        email,
+        country: t.country,
+        culture: lang.clone(),
+        language: lang.split('-').next().unwrap_or("en").to_string(),
+        profile_type: "OrganizationProfile".into(),
+        attributes: Attributes::with_etag("OrganizationProfile", version),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct MpnQuery {
+    /// Look up another partner by its partner-network id.
+    pub mpn_id: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MpnProfile {
+    pub partner_name: String,
+    pub mpn_id: String,
+    pub profile_type: String,
+    pub attributes: Attributes,
+}
+
+/// The caller's partner-network id, or another authorized partner's by `mpnId`.
+#[utoipa::path(get, path = "/v1/profiles/mpn", tag = "profiles", params(MpnQuery),
+    responses((status = 200, body = MpnProfile), (status = 404, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_mpn(State(app): State<App>, Caller(ctx): Caller, Query(q): Query<MpnQuery>) -> ApiResult<axum::Json<MpnProfile>> {
+    ctx.require(Action::ReadTenant, Resource::Tenant(ctx.actor.tenant))?;
+    let p = match q.mpn_id {
+        Some(id) => partners::by_mpn(&app.db, id).await?,
+        None => partners::get(&app.db, ctx.actor.tenant).await?,
+    }
+    .ok_or(Error::NotFound("partner with this partner-network id"))?;
+    let t = ids::tenant(&app.db, p.tenant_id).await?.ok_or(Error::NotFound("tenant"))?;
+    Ok(axum::Json(MpnProfile {
+        partner_name: t.display_name,
+        mpn_id: p.mpn_id.to_string(),
+        profile_type: "MpnProfile".into(),
+        attributes: Attributes::of("MpnProfile"),
+    }))
+}

@@ -1,0 +1,66 @@
+//! The partner's own profiles: legal business (with contact), support details, organisation.
+
+use super::audit::{record, Change};
+use super::{App, Ctx};
+use crate::domain::authz::{Action, Resource};
+use crate::domain::enrollment::{self as rules, Application};
+use crate::domain::error::Checks;
+use crate::domain::{Error, Result};
+use crate::store::identity as ids;
+use crate::store::partners::{self, PartnerRow};
+
+/// Which part of the partner profile a change touches.
+pub enum Part {
+    /// Legal name, address, registration number and primary contact.
+    Legal(Box<Application>),
+    /// Support e-mail, phone and website.
+    Support { email: String, phone: String, website: String },
+}
+
+pub async fn update(app: &App, ctx: &Ctx, part: Part, expected_version: Option<i64>) -> Result<PartnerRow> {
+    ctx.require(Action::EditPartnerProfile, Resource::Tenant(ctx.actor.tenant))?;
+    let tenant = ids::tenant(&app.db, ctx.actor.tenant).await?.ok_or(Error::NotFound("tenant"))?;
+    let now = app.clock.now_ms();
+    let mut tx = app.db.begin().await?;
+    let mut p = partners::get_in(&mut tx, ctx.actor.tenant).await?.ok_or(Error::NotFound("partner profile"))?;
+    if expected_version.is_some_and(|v| v != p.version) {
+        return Err(Error::PreconditionFailed);
+    }
+    let old = serde_json::to_value(&p.legal).ok();
+    match part {
+        Part::Legal(a) => {
+            let merged = Application {
+                support_email: p.legal.support_email.clone(),
+                support_phone: p.legal.support_phone.clone(),
+                support_website: p.legal.support_website.clone(),
+                ..*a
+            };
+            rules::validate(&merged, &tenant.country)?;
+            p.legal = merged;
+        }
+        Part::Support { email, phone, website } => {
+            let mut next = p.legal.clone();
+            next.support_email = email;
+            next.support_phone = phone;
+            next.support_website = website;
+            let mut checks = Checks::new();
+            rules::validate_support(&next, &mut checks);
+            checks.finish()?;
+            p.legal = next;
+        }
+    }
+    if !partners::save(&mut tx, &p).await? {
+        return Err(Error::PreconditionFailed);
+    }
+    record(&mut tx, Some(ctx), &ctx.actor.tenant.to_string(), Change {
+        operation: "update_partner_profile",
+        resource_type: "partner_profile",
+        resource_id: ctx.actor.tenant.to_string(),
+        old,
+        new: serde_json::to_value(&p.legal).ok(),
+        customer_id: None,
+    }, now).await?;
+    tx.commit().await?;
+    p.version += 1;
+    Ok(p)
+}

@@ -1,0 +1,157 @@
+//! Partner accounts (created when an enrollment is authorized) and the partner agreement.
+
+use super::identity::uuid_col;
+use super::{Db, Tx};
+use crate::domain::enrollment::{Application, Program};
+use crate::domain::ids::{TenantId, UserId};
+use sqlx::Row;
+
+#[derive(Debug, Clone)]
+pub struct PartnerRow {
+    pub tenant_id: TenantId,
+    /// The location partner-network id: the one used as partner of record.
+    pub mpn_id: i64,
+    /// The organisation's partner-network id.
+    pub org_mpn_id: i64,
+    pub is_reseller: bool,
+    pub is_provider: bool,
+    pub status: String,
+    pub legal: Application,
+    pub created_at: i64,
+    pub version: i64,
+}
+
+impl PartnerRow {
+    pub fn has(&self, p: Program) -> bool {
+        match p {
+            Program::IndirectReseller => self.is_reseller,
+            Program::IndirectProvider => self.is_provider,
+        }
+    }
+}
+
+fn from_row(r: &sqlx::any::AnyRow) -> PartnerRow {
+    PartnerRow {
+        tenant_id: uuid_col(r, "tenant_id"),
+        mpn_id: r.get("mpn_id"),
+        org_mpn_id: r.get("org_mpn_id"),
+        is_reseller: r.get::<i64, _>("is_reseller") != 0,
+        is_provider: r.get::<i64, _>("is_provider") != 0,
+        status: r.get("status"),
+        legal: serde_json::from_str(&r.get::<String, _>("legal")).unwrap_or_default(),
+        created_at: r.get("created_at"),
+        version: r.get("version"),
+    }
+}
+
+pub async fn get(db: &Db, tenant: TenantId) -> Result<Option<PartnerRow>, sqlx::Error> {
+    let row = sqlx::query("SELECT * FROM partners WHERE tenant_id = $1")
+        .bind(tenant.to_string())
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.as_ref().map(from_row))
+}
+
+pub async fn get_in(tx: &mut Tx, tenant: TenantId) -> Result<Option<PartnerRow>, sqlx::Error> {
+    let sql = format!("SELECT * FROM partners WHERE tenant_id = $1{}", tx.backend.for_update());
+    let row = sqlx::query(&sql).bind(tenant.to_string()).fetch_optional(tx.conn()).await?;
+    Ok(row.as_ref().map(from_row))
+}
+
+pub async fn by_mpn(db: &Db, mpn_id: i64) -> Result<Option<PartnerRow>, sqlx::Error> {
+    let row = sqlx::query("SELECT * FROM partners WHERE mpn_id = $1")
+        .bind(mpn_id)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.as_ref().map(from_row))
+}
+
+pub async fn insert(tx: &mut Tx, p: &PartnerRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO partners (tenant_id, mpn_id, org_mpn_id, is_reseller, is_provider, status, legal, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(p.tenant_id.to_string())
+    .bind(p.mpn_id)
+    .bind(p.org_mpn_id)
+    .bind(p.is_reseller as i64)
+    .bind(p.is_provider as i64)
+    .bind(&p.status)
+    .bind(serde_json::to_string(&p.legal).expect("serializes"))
+    .bind(p.created_at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Saves programs, status and profile; false when the row changed since it was read.
+pub async fn save(tx: &mut Tx, p: &PartnerRow) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE partners SET is_reseller = $1, is_provider = $2, status = $3, legal = $4, \
+         version = version + 1 WHERE tenant_id = $5 AND version = $6",
+    )
+    .bind(p.is_reseller as i64)
+    .bind(p.is_provider as i64)
+    .bind(&p.status)
+    .bind(serde_json::to_string(&p.legal).expect("serializes"))
+    .bind(p.tenant_id.to_string())
+    .bind(p.version)
+    .execute(tx.conn())
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone)]
+pub struct Agreement {
+    pub version: String,
+    pub title: String,
+    pub body: String,
+}
+
+pub async fn current_agreement(db: &Db) -> Result<Agreement, sqlx::Error> {
+    let r = sqlx::query("SELECT * FROM partner_agreements ORDER BY published_at DESC LIMIT 1")
+        .fetch_one(&db.read)
+        .await?;
+    Ok(Agreement {
+        version: r.get("version"),
+        title: r.get("title"),
+        body: r.get("body"),
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct Acceptance {
+    pub version: String,
+    pub user_id: UserId,
+    pub user_upn: String,
+    pub accepted_at: i64,
+}
+
+pub async fn acceptance(db: &Db, tenant: TenantId, version: &str) -> Result<Option<Acceptance>, sqlx::Error> {
+    let r = sqlx::query("SELECT * FROM agreement_acceptances WHERE tenant_id = $1 AND version = $2")
+        .bind(tenant.to_string())
+        .bind(version)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(r.map(|r| Acceptance {
+        version: r.get("version"),
+        user_id: uuid_col(&r, "user_id"),
+        user_upn: r.get("user_upn"),
+        accepted_at: r.get("accepted_at"),
+    }))
+}
+
+pub async fn accept(tx: &mut Tx, tenant: TenantId, version: &str, user: UserId, upn: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "INSERT INTO agreement_acceptances (tenant_id, version, user_id, user_upn, accepted_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, version) DO NOTHING",
+    )
+    .bind(tenant.to_string())
+    .bind(version)
+    .bind(user.to_string())
+    .bind(upn)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
