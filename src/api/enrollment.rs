@@ -64,13 +64,24 @@ pub async fn create_tenant(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Body(b): Body<NewTenantBody>,
 ) -> ApiResult<Response> {
-    if let Err(secs) = app.limiter.check(&format!("anon:{}", peer.ip()), app.clock.now_ms()) {
-        return Err(Error::RateLimited { retry_after_secs: secs }.into());
+    if let Err(secs) = app
+        .limiter
+        .check(&format!("anon:{}", peer.ip()), app.clock.now_ms())
+    {
+        return Err(Error::RateLimited {
+            retry_after_secs: secs,
+        }
+        .into());
     }
     let (t, u, _) = identity::create_tenant_with_admin(
         &app,
         None,
-        NewTenant { domain: b.domain, display_name: b.display_name, country: b.country, kind: TenantKind::Partner },
+        NewTenant {
+            domain: b.domain,
+            display_name: b.display_name,
+            country: b.country,
+            kind: TenantKind::Partner,
+        },
         NewUser {
             upn: b.admin.user_principal_name,
             display_name: b.admin.display_name,
@@ -161,9 +172,17 @@ pub struct StartEnrollment {
     responses((status = 201, body = Enrollment), (status = 200, body = Enrollment),
         (status = 403, body = super::error::ApiErrorBody), (status = 409, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn start(State(app): State<App>, Caller(ctx): Caller, Body(b): Body<StartEnrollment>) -> ApiResult<Response> {
+pub async fn start(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Body(b): Body<StartEnrollment>,
+) -> ApiResult<Response> {
     let (e, created) = uc::start(&app, &ctx, b.program).await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, axum::Json(dto(e))).into_response())
 }
 
@@ -189,7 +208,9 @@ pub async fn list(
 ) -> ApiResult<axum::Json<Collection<Enrollment>>> {
     let status = match q.status.as_deref() {
         None | Some("") => None,
-        Some(s) => Some(Status::parse(s).ok_or_else(|| Error::field("status", "not a known status"))?),
+        Some(s) => {
+            Some(Status::parse(s).ok_or_else(|| Error::field("status", "not a known status"))?)
+        }
     };
     if !ctx.actor.is_operator() {
         ctx.require(Action::ReadTenant, Resource::Tenant(ctx.actor.tenant))?;
@@ -198,24 +219,60 @@ pub async fn list(
             .into_iter()
             .filter(|e| status.is_none_or(|s| e.status == s))
             .collect();
-        let page = Page::from_request(&HeaderMap::new(), &PageQuery { size: Some(500), seek_operation: None }, "own-enrollments", &app.keys.paging_secret)?;
+        let page = Page::from_request(
+            &HeaderMap::new(),
+            &PageQuery {
+                size: Some(500),
+                seek_operation: None,
+            },
+            "own-enrollments",
+            &app.keys.paging_secret,
+        )?;
         let total = rows.len() as i64;
-        return Ok(axum::Json(page.finish(rows, total, "/v1/enrollments", &app.keys.paging_secret, |e| (String::new(), e.id.clone()), dto)));
+        return Ok(axum::Json(page.finish(
+            rows,
+            total,
+            "/v1/enrollments",
+            &app.keys.paging_secret,
+            |e| (String::new(), e.id.clone()),
+            dto,
+        )));
     }
     ctx.require(Action::ReviewEnrollments, Resource::Platform)?;
     let fingerprint = format!("enrollments:{}", status.map(|s| s.as_str()).unwrap_or(""));
-    let page = Page::from_request(&headers, &PageQuery { size: q.size, seek_operation: None }, &fingerprint, &app.keys.paging_secret)?;
+    let page = Page::from_request(
+        &headers,
+        &PageQuery {
+            size: q.size,
+            seek_operation: None,
+        },
+        &fingerprint,
+        &app.keys.paging_secret,
+    )?;
     let after = page
         .after
         .as_ref()
         .map(|c| (c.key.parse::<i64>().unwrap_or(i64::MIN), c.id.clone()));
-    let rows = repo::page(&app.db, status, after.as_ref().map(|(a, i)| (*a, i.as_str())), page.size + 1).await?;
+    let rows = repo::page(
+        &app.db,
+        status,
+        after.as_ref().map(|(a, i)| (*a, i.as_str())),
+        page.size + 1,
+    )
+    .await?;
     let total = repo::count(&app.db, status).await?;
     let path = match status {
         Some(s) => format!("/v1/enrollments?status={}", s.as_str()),
         None => "/v1/enrollments".to_string(),
     };
-    Ok(axum::Json(page.finish(rows, total, &path, &app.keys.paging_secret, |e| (e.updated_at.to_string(), e.id.clone()), dto)))
+    Ok(axum::Json(page.finish(
+        rows,
+        total,
+        &path,
+        &app.keys.paging_secret,
+        |e| (e.updated_at.to_string(), e.id.clone()),
+        dto,
+    )))
 }
 
 /// One application (the applicant's organisation, or the operator).
@@ -223,7 +280,11 @@ pub async fn list(
     params(("enrollmentId" = String, Path)),
     responses((status = 200, body = Enrollment), (status = 404, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn get_one(State(app): State<App>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult<axum::Json<Enrollment>> {
+pub async fn get_one(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Enrollment>> {
     Ok(axum::Json(dto(uc::visible(&app, &ctx, &id).await?)))
 }
 
@@ -265,12 +326,19 @@ pub async fn link_membership(
     Body(b): Body<MembershipSignIn>,
 ) -> ApiResult<axum::Json<LinkedMembership>> {
     let (e, profiles) = uc::link_membership(&app, &ctx, &id, &b.username, &b.password).await?;
-    let tenant = crate::store::identity::tenant(&app.db, e.tenant_id).await?.ok_or(Error::NotFound("tenant"))?;
+    let tenant = crate::store::identity::tenant(&app.db, e.tenant_id)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
     Ok(axum::Json(LinkedMembership {
         mpn_id: e.mpn_id.unwrap_or_default(),
         profiles: profiles
             .into_iter()
-            .map(|p| MembershipProfile { eligible: p.country == tenant.country, profile_id: p.profile_id, name: p.name, country: p.country })
+            .map(|p| MembershipProfile {
+                eligible: p.country == tenant.country,
+                profile_id: p.profile_id,
+                name: p.name,
+                country: p.country,
+            })
             .collect(),
         attributes: Attributes::of("MembershipLink"),
     }))
@@ -293,7 +361,13 @@ pub async fn choose_profile(
     Path(id): Path<String>,
     Body(b): Body<ChooseProfile>,
 ) -> ApiResult<axum::Json<Enrollment>> {
-    Ok(axum::Json(dto(uc::choose_profile(&app, &ctx, &id, b.profile_id).await?)))
+    Ok(axum::Json(dto(uc::choose_profile(
+        &app,
+        &ctx,
+        &id,
+        b.profile_id,
+    )
+    .await?)))
 }
 
 /// Unlinks the membership ("cancel and sign in with another membership").
@@ -301,8 +375,14 @@ pub async fn choose_profile(
     params(("enrollmentId" = String, Path)),
     responses((status = 200, body = Enrollment), (status = 409, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn unlink_membership(State(app): State<App>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult<axum::Json<Enrollment>> {
-    Ok(axum::Json(dto(uc::unlink_membership(&app, &ctx, &id).await?)))
+pub async fn unlink_membership(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Enrollment>> {
+    Ok(axum::Json(dto(
+        uc::unlink_membership(&app, &ctx, &id).await?
+    )))
 }
 
 /// Saves the application as entered so far (not validated until it is submitted).
@@ -338,7 +418,9 @@ pub async fn submit(
     Path(id): Path<String>,
     Body(b): Body<SubmitBody>,
 ) -> ApiResult<axum::Json<Enrollment>> {
-    Ok(axum::Json(dto(uc::submit(&app, &ctx, &id, b.application).await?)))
+    Ok(axum::Json(dto(
+        uc::submit(&app, &ctx, &id, b.application).await?
+    )))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -365,7 +447,10 @@ pub fn link_error(p: LinkProblem) -> ApiError {
         LinkProblem::Expired => "this link has expired: submit the application again for a new one",
         LinkProblem::Used => "this link was used already",
     };
-    ApiError(Error::Conflict { code: crate::domain::error::Code::LinkNotUsable, message: message.into() })
+    ApiError(Error::Conflict {
+        code: crate::domain::error::Code::LinkNotUsable,
+        message: message.into(),
+    })
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -381,8 +466,18 @@ pub struct ReviewNote {
     responses((status = 200, body = Enrollment), (status = 403, body = super::error::ApiErrorBody),
         (status = 409, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn approve(State(app): State<App>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult<axum::Json<Enrollment>> {
-    Ok(axum::Json(dto(uc::review(&app, &ctx, &id, Decision::Approve).await?)))
+pub async fn approve(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Enrollment>> {
+    Ok(axum::Json(dto(uc::review(
+        &app,
+        &ctx,
+        &id,
+        Decision::Approve,
+    )
+    .await?)))
 }
 
 /// Rejects an application under review with a reason for the applicant (operator).
@@ -391,8 +486,19 @@ pub async fn approve(State(app): State<App>, Caller(ctx): Caller, Path(id): Path
     responses((status = 200, body = Enrollment), (status = 400, body = super::error::ApiErrorBody),
         (status = 403, body = super::error::ApiErrorBody), (status = 409, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn reject(State(app): State<App>, Caller(ctx): Caller, Path(id): Path<String>, Body(b): Body<ReviewNote>) -> ApiResult<axum::Json<Enrollment>> {
-    Ok(axum::Json(dto(uc::review(&app, &ctx, &id, Decision::Reject { reason: b.note }).await?)))
+pub async fn reject(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+    Body(b): Body<ReviewNote>,
+) -> ApiResult<axum::Json<Enrollment>> {
+    Ok(axum::Json(dto(uc::review(
+        &app,
+        &ctx,
+        &id,
+        Decision::Reject { reason: b.note },
+    )
+    .await?)))
 }
 
 /// Sends an application back to the applicant with a request for more information (operator).
@@ -401,8 +507,19 @@ pub async fn reject(State(app): State<App>, Caller(ctx): Caller, Path(id): Path<
     responses((status = 200, body = Enrollment), (status = 400, body = super::error::ApiErrorBody),
         (status = 403, body = super::error::ApiErrorBody), (status = 409, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn request_info(State(app): State<App>, Caller(ctx): Caller, Path(id): Path<String>, Body(b): Body<ReviewNote>) -> ApiResult<axum::Json<Enrollment>> {
-    Ok(axum::Json(dto(uc::review(&app, &ctx, &id, Decision::RequestInfo { message: b.note }).await?)))
+pub async fn request_info(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+    Body(b): Body<ReviewNote>,
+) -> ApiResult<axum::Json<Enrollment>> {
+    Ok(axum::Json(dto(uc::review(
+        &app,
+        &ctx,
+        &id,
+        Decision::RequestInfo { message: b.note },
+    )
+    .await?)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -421,14 +538,22 @@ pub struct AgreementStatus {
 #[utoipa::path(get, path = "/v1/agreements/current", tag = "enrollment",
     responses((status = 200, body = AgreementStatus), (status = 403, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn agreement(State(app): State<App>, Caller(ctx): Caller) -> ApiResult<axum::Json<AgreementStatus>> {
-    ctx.require(Action::ReadPartnerProfile, Resource::Tenant(ctx.actor.tenant))?;
+pub async fn agreement(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+) -> ApiResult<axum::Json<AgreementStatus>> {
+    ctx.require(
+        Action::ReadPartnerProfile,
+        Resource::Tenant(ctx.actor.tenant),
+    )?;
     let a = crate::store::partners::current_agreement(&app.db).await?;
     let acc = crate::store::partners::acceptance(&app.db, ctx.actor.tenant, &a.version).await?;
     Ok(axum::Json(AgreementStatus {
         accepted: acc.is_some(),
         accepted_by: acc.as_ref().map(|x| x.user_upn.clone()),
-        accepted_at: acc.as_ref().map(|x| crate::clock::from_ms(x.accepted_at).to_rfc3339()),
+        accepted_at: acc
+            .as_ref()
+            .map(|x| crate::clock::from_ms(x.accepted_at).to_rfc3339()),
         version: a.version,
         title: a.title,
         body: a.body,
@@ -448,7 +573,11 @@ pub struct AcceptBody {
     responses((status = 200, body = AgreementStatus), (status = 400, body = super::error::ApiErrorBody),
         (status = 403, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn accept_agreement(State(app): State<App>, Caller(ctx): Caller, Body(b): Body<AcceptBody>) -> ApiResult<axum::Json<AgreementStatus>> {
+pub async fn accept_agreement(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Body(b): Body<AcceptBody>,
+) -> ApiResult<axum::Json<AgreementStatus>> {
     uc::accept_agreement(&app, &ctx, &b.version).await?;
     agreement(State(app), Caller(ctx)).await
 }

@@ -31,11 +31,19 @@ pub fn documented() -> OpenApiRouter<App> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(users::me))
         .routes(routes!(users::list_users, users::create_user))
-        .routes(routes!(users::get_user, users::patch_user, users::delete_user))
+        .routes(routes!(
+            users::get_user,
+            users::patch_user,
+            users::delete_user
+        ))
         .routes(routes!(enrollment::create_tenant))
         .routes(routes!(enrollment::list, enrollment::start))
         .routes(routes!(enrollment::get_one))
-        .routes(routes!(enrollment::link_membership, enrollment::choose_profile, enrollment::unlink_membership))
+        .routes(routes!(
+            enrollment::link_membership,
+            enrollment::choose_profile,
+            enrollment::unlink_membership
+        ))
         .routes(routes!(enrollment::save_application))
         .routes(routes!(enrollment::submit))
         .routes(routes!(enrollment::verify))

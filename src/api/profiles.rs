@@ -82,7 +82,10 @@ fn with_etag<T: Serialize>(version: i64, body: T) -> Response {
 
 /// The partner account, or the newest application while there is none yet.
 async fn legal_source(app: &App, ctx: &Ctx) -> Result<(Application, Status, i64), Error> {
-    ctx.require(Action::ReadPartnerProfile, Resource::Tenant(ctx.actor.tenant))?;
+    ctx.require(
+        Action::ReadPartnerProfile,
+        Resource::Tenant(ctx.actor.tenant),
+    )?;
     if let Some(p) = partners::get(&app.db, ctx.actor.tenant).await? {
         return Ok((p.legal, Status::Authorized, p.version));
     }
@@ -124,7 +127,10 @@ pub struct LegalBusinessUpdate {
 }
 
 fn body_etag(a: &Option<serde_json::Value>) -> Option<String> {
-    a.as_ref().and_then(|a| a.get("etag")).and_then(|e| e.as_str()).map(str::to_string)
+    a.as_ref()
+        .and_then(|a| a.get("etag"))
+        .and_then(|e| e.as_str())
+        .map(str::to_string)
 }
 
 /// Changes the legal business profile of an authorized partner (send `If-Match`).
@@ -133,7 +139,12 @@ fn body_etag(a: &Option<serde_json::Value>) -> Option<String> {
     responses((status = 200, body = LegalBusinessProfile), (status = 400, body = super::error::ApiErrorBody),
         (status = 403, body = super::error::ApiErrorBody), (status = 412, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn put_legal(State(app): State<App>, Caller(ctx): Caller, headers: HeaderMap, Body(b): Body<LegalBusinessUpdate>) -> ApiResult<Response> {
+pub async fn put_legal(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    headers: HeaderMap,
+    Body(b): Body<LegalBusinessUpdate>,
+) -> ApiResult<Response> {
     let expected = expected_version(&headers, body_etag(&b.attributes).as_deref())?;
     let a = Application {
         legal_name: b.company_name,
@@ -151,7 +162,10 @@ pub async fn put_legal(State(app): State<App>, Caller(ctx): Caller, headers: Hea
         ..Default::default()
     };
     let p = profiles::update(&app, &ctx, Part::Legal(Box::new(a)), expected).await?;
-    Ok(with_etag(p.version, legal_dto(&p.legal, Status::Authorized, p.version)))
+    Ok(with_etag(
+        p.version,
+        legal_dto(&p.legal, Status::Authorized, p.version),
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -203,9 +217,24 @@ pub struct SupportUpdate {
     responses((status = 200, body = SupportProfile), (status = 400, body = super::error::ApiErrorBody),
         (status = 403, body = super::error::ApiErrorBody), (status = 412, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn put_support(State(app): State<App>, Caller(ctx): Caller, headers: HeaderMap, Body(b): Body<SupportUpdate>) -> ApiResult<Response> {
+pub async fn put_support(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    headers: HeaderMap,
+    Body(b): Body<SupportUpdate>,
+) -> ApiResult<Response> {
     let expected = expected_version(&headers, body_etag(&b.attributes).as_deref())?;
-    let p = profiles::update(&app, &ctx, Part::Support { email: b.email, phone: b.telephone, website: b.website }, expected).await?;
+    let p = profiles::update(
+        &app,
+        &ctx,
+        Part::Support {
+            email: b.email,
+            phone: b.telephone,
+            website: b.website,
+        },
+        expected,
+    )
+    .await?;
     Ok(with_etag(p.version, support_dto(&p.legal, p.version)))
 }
 
@@ -229,26 +258,40 @@ pub struct OrganizationProfile {
     responses((status = 200, body = OrganizationProfile), (status = 403, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_organization(State(app): State<App>, Caller(ctx): Caller) -> ApiResult<Response> {
-    ctx.require(Action::ReadPartnerProfile, Resource::Tenant(ctx.actor.tenant))?;
-    let t = ids::tenant(&app.db, ctx.actor.tenant).await?.ok_or(Error::NotFound("tenant"))?;
-    let email = legal_source(&app, &ctx).await.map(|(a, _, _)| a.contact_email).unwrap_or_default();
+    ctx.require(
+        Action::ReadPartnerProfile,
+        Resource::Tenant(ctx.actor.tenant),
+    )?;
+    let t = ids::tenant(&app.db, ctx.actor.tenant)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
+    let email = legal_source(&app, &ctx)
+        .await
+        .map(|(a, _, _)| a.contact_email)
+        .unwrap_or_default();
     let lang = match ctx.actor.user_id() {
-        Some(u) => ids::user(&app.db, u).await?.map(|u| u.language).unwrap_or_else(|| "en-US".into()),
+        Some(u) => ids::user(&app.db, u)
+            .await?
+            .map(|u| u.language)
+            .unwrap_or_else(|| "en-US".into()),
         None => "en-US".into(),
     };
     let version = t.version;
-    Ok(with_etag(version, OrganizationProfile {
-        id: t.id.to_string(),
-        tenant_id: t.id.to_string(),
-        company_name: t.display_name,
-        domain: t.domain,
-        email,
-        country: t.country,
-        culture: lang.clone(),
-        language: lang.split('-').next().unwrap_or("en").to_string(),
-        profile_type: "OrganizationProfile".into(),
-        attributes: Attributes::with_etag("OrganizationProfile", version),
-    }))
+    Ok(with_etag(
+        version,
+        OrganizationProfile {
+            id: t.id.to_string(),
+            tenant_id: t.id.to_string(),
+            company_name: t.display_name,
+            domain: t.domain,
+            email,
+            country: t.country,
+            culture: lang.clone(),
+            language: lang.split('-').next().unwrap_or("en").to_string(),
+            profile_type: "OrganizationProfile".into(),
+            attributes: Attributes::with_etag("OrganizationProfile", version),
+        },
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -272,14 +315,20 @@ pub struct MpnProfile {
 #[utoipa::path(get, path = "/v1/profiles/mpn", tag = "profiles", params(MpnQuery),
     responses((status = 200, body = MpnProfile), (status = 404, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn get_mpn(State(app): State<App>, Caller(ctx): Caller, Query(q): Query<MpnQuery>) -> ApiResult<axum::Json<MpnProfile>> {
+pub async fn get_mpn(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Query(q): Query<MpnQuery>,
+) -> ApiResult<axum::Json<MpnProfile>> {
     ctx.require(Action::ReadTenant, Resource::Tenant(ctx.actor.tenant))?;
     let p = match q.mpn_id {
         Some(id) => partners::by_mpn(&app.db, id).await?,
         None => partners::get(&app.db, ctx.actor.tenant).await?,
     }
     .ok_or(Error::NotFound("partner with this partner-network id"))?;
-    let t = ids::tenant(&app.db, p.tenant_id).await?.ok_or(Error::NotFound("tenant"))?;
+    let t = ids::tenant(&app.db, p.tenant_id)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
     Ok(axum::Json(MpnProfile {
         partner_name: t.display_name,
         mpn_id: p.mpn_id.to_string(),

@@ -31,7 +31,9 @@ fn program_name(p: Program, lang: &str) -> &'static str {
 /// Loads an application the caller may see: its own tenant's, or any for the operator.
 /// Others' applications are "not found".
 pub async fn visible(app: &App, ctx: &Ctx, id: &str) -> Result<EnrollmentRow> {
-    let e = repo::get(&app.db, id).await?.ok_or(Error::NotFound("enrollment"))?;
+    let e = repo::get(&app.db, id)
+        .await?
+        .ok_or(Error::NotFound("enrollment"))?;
     if e.tenant_id == ctx.actor.tenant || ctx.actor.is_operator() {
         Ok(e)
     } else {
@@ -40,7 +42,9 @@ pub async fn visible(app: &App, ctx: &Ctx, id: &str) -> Result<EnrollmentRow> {
 }
 
 async fn editable(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<EnrollmentRow> {
-    let e = repo::get_for_update(tx, id).await?.ok_or(Error::NotFound("enrollment"))?;
+    let e = repo::get_for_update(tx, id)
+        .await?
+        .ok_or(Error::NotFound("enrollment"))?;
     if e.tenant_id != ctx.actor.tenant {
         return Err(Error::NotFound("enrollment"));
     }
@@ -57,7 +61,9 @@ async fn editable(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<EnrollmentRow> {
 async fn save(tx: &mut Tx, e: &mut EnrollmentRow, now: i64) -> Result<()> {
     e.updated_at = now;
     if !repo::save(tx, e).await? {
-        return Err(Error::conflict("the application changed meanwhile; reload it and try again"));
+        return Err(Error::conflict(
+            "the application changed meanwhile; reload it and try again",
+        ));
     }
     e.version += 1;
     Ok(())
@@ -74,7 +80,10 @@ pub async fn start(app: &App, ctx: &Ctx, program: Program) -> Result<(Enrollment
         )));
     }
     let now = app.clock.now_ms();
-    let user = ctx.actor.user_id().expect("ManageEnrollment requires a user");
+    let user = ctx
+        .actor
+        .user_id()
+        .expect("ManageEnrollment requires a user");
     let draft = EnrollmentRow {
         id: uuid::Uuid::now_v7().to_string(),
         tenant_id: ctx.actor.tenant,
@@ -98,14 +107,21 @@ pub async fn start(app: &App, ctx: &Ctx, program: Program) -> Result<(Enrollment
     let row = repo::insert_or_get(&mut tx, &draft).await?;
     let created = row.id == draft.id;
     if created {
-        record(&mut tx, Some(ctx), &ctx.actor.tenant.to_string(), Change {
-            operation: "start_enrollment",
-            resource_type: "enrollment",
-            resource_id: row.id.clone(),
-            old: None,
-            new: Some(serde_json::json!({ "program": program.as_str() })),
-            customer_id: None,
-        }, now).await?;
+        record(
+            &mut tx,
+            Some(ctx),
+            &ctx.actor.tenant.to_string(),
+            Change {
+                operation: "start_enrollment",
+                resource_type: "enrollment",
+                resource_id: row.id.clone(),
+                old: None,
+                new: Some(serde_json::json!({ "program": program.as_str() })),
+                customer_id: None,
+            },
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok((row, created))
@@ -123,7 +139,9 @@ pub async fn link_membership(
     let now = app.clock.now_ms();
     let until = throttle::locked_until(&app.db, &key).await?;
     if until > now {
-        return Err(Error::Throttled { retry_after_secs: ((until - now) / 1000).max(1) as u64 });
+        return Err(Error::Throttled {
+            retry_after_secs: ((until - now) / 1000).max(1) as u64,
+        });
     }
     let membership = memberships::by_username(&app.db, username).await?;
     let ok = crypto::verify_password_blocking(
@@ -132,15 +150,28 @@ pub async fn link_membership(
     )
     .await;
     let Some(membership) = membership.filter(|_| ok) else {
-        throttle::record_failure(&app.db, &key, now, 900_000, app.config.signin_max_failures, 60_000).await?;
-        return Err(Error::field("membershipUsername", "the membership user name or password is not correct"));
+        throttle::record_failure(
+            &app.db,
+            &key,
+            now,
+            900_000,
+            app.config.signin_max_failures,
+            60_000,
+        )
+        .await?;
+        return Err(Error::field(
+            "membershipUsername",
+            "the membership user name or password is not correct",
+        ));
     };
     throttle::clear(&app.db, &key).await?;
     let profiles = memberships::profiles(&app.db, membership.mpn_id).await?;
     let mut tx = app.db.begin().await?;
     let mut e = editable(&mut tx, ctx, id).await?;
     if e.support_only {
-        return Err(Error::conflict("this organisation's membership is linked already"));
+        return Err(Error::conflict(
+            "this organisation's membership is linked already",
+        ));
     }
     e.mpn_id = Some(membership.mpn_id);
     e.profile_id = None;
@@ -150,17 +181,30 @@ pub async fn link_membership(
 }
 
 /// Chooses the organisation profile; it must be in the tenant's country.
-pub async fn choose_profile(app: &App, ctx: &Ctx, id: &str, profile_id: i64) -> Result<EnrollmentRow> {
-    let tenant = ids::tenant(&app.db, ctx.actor.tenant).await?.ok_or(Error::NotFound("tenant"))?;
+pub async fn choose_profile(
+    app: &App,
+    ctx: &Ctx,
+    id: &str,
+    profile_id: i64,
+) -> Result<EnrollmentRow> {
+    let tenant = ids::tenant(&app.db, ctx.actor.tenant)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
     let mut e = editable(&mut tx, ctx, id).await?;
     let Some(mpn) = e.mpn_id.filter(|_| !e.support_only) else {
-        return Err(Error::field("profileId", "sign in to a partner-network membership first"));
+        return Err(Error::field(
+            "profileId",
+            "sign in to a partner-network membership first",
+        ));
     };
     let profiles = memberships::profiles(&app.db, mpn).await?;
     let Some(p) = profiles.iter().find(|p| p.profile_id == profile_id) else {
-        return Err(Error::field("profileId", "choose one of this membership's organisation profiles"));
+        return Err(Error::field(
+            "profileId",
+            "choose one of this membership's organisation profiles",
+        ));
     };
     if p.country != tenant.country {
         return Err(Error::field(
@@ -172,7 +216,10 @@ pub async fn choose_profile(app: &App, ctx: &Ctx, id: &str, profile_id: i64) -> 
         ));
     }
     if partners::by_mpn(&app.db, profile_id).await?.is_some() {
-        return Err(Error::field("profileId", "this profile is already linked to another partner account"));
+        return Err(Error::field(
+            "profileId",
+            "this profile is already linked to another partner account",
+        ));
     }
     e.profile_id = Some(profile_id);
     if e.application.country.is_empty() {
@@ -189,7 +236,9 @@ pub async fn unlink_membership(app: &App, ctx: &Ctx, id: &str) -> Result<Enrollm
     let mut tx = app.db.begin().await?;
     let mut e = editable(&mut tx, ctx, id).await?;
     if e.support_only {
-        return Err(Error::conflict("this organisation's membership cannot be changed here"));
+        return Err(Error::conflict(
+            "this organisation's membership cannot be changed here",
+        ));
     }
     e.mpn_id = None;
     e.profile_id = None;
@@ -211,7 +260,15 @@ pub async fn save_draft(app: &App, ctx: &Ctx, id: &str, a: Application) -> Resul
 
 fn vars<'a>(e: &EnrollmentRow, org: &str, lang: &str, url: String) -> BTreeMap<&'a str, String> {
     let mut v = BTreeMap::new();
-    v.insert("name", format!("{} {}", e.application.contact_first_name, e.application.contact_last_name).trim().to_string());
+    v.insert(
+        "name",
+        format!(
+            "{} {}",
+            e.application.contact_first_name, e.application.contact_last_name
+        )
+        .trim()
+        .to_string(),
+    );
     v.insert("org", org.to_string());
     v.insert("program", program_name(e.program, lang).to_string());
     v.insert("url", url);
@@ -220,13 +277,23 @@ fn vars<'a>(e: &EnrollmentRow, org: &str, lang: &str, url: String) -> BTreeMap<&
 }
 
 async fn applicant_language(app: &App, e: &EnrollmentRow) -> Result<String> {
-    Ok(ids::user(&app.db, e.applicant_user_id).await?.map(|u| u.language).unwrap_or_else(|| "en-US".into()))
+    Ok(ids::user(&app.db, e.applicant_user_id)
+        .await?
+        .map(|u| u.language)
+        .unwrap_or_else(|| "en-US".into()))
 }
 
 /// "Enroll now": validates everything, then asks the contact to verify the address (or goes
 /// straight to review when the contact is already verified).
-pub async fn submit(app: &App, ctx: &Ctx, id: &str, a: Option<Application>) -> Result<EnrollmentRow> {
-    let tenant = ids::tenant(&app.db, ctx.actor.tenant).await?.ok_or(Error::NotFound("tenant"))?;
+pub async fn submit(
+    app: &App,
+    ctx: &Ctx,
+    id: &str,
+    a: Option<Application>,
+) -> Result<EnrollmentRow> {
+    let tenant = ids::tenant(&app.db, ctx.actor.tenant)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
     let mut e = editable(&mut tx, ctx, id).await?;
@@ -240,14 +307,24 @@ pub async fn submit(app: &App, ctx: &Ctx, id: &str, a: Option<Application>) -> R
         checks.finish()?;
     } else {
         if e.mpn_id.is_none() || e.profile_id.is_none() {
-            return Err(Error::field("profileId", "link a partner-network membership and choose its profile first"));
+            return Err(Error::field(
+                "profileId",
+                "link a partner-network membership and choose its profile first",
+            ));
         }
         rules::validate(&e.application, &tenant.country)?;
     }
     let contact_verified = e.support_only
         || (e.verified_at.is_some()
-            && previous.contact_email.eq_ignore_ascii_case(&e.application.contact_email));
-    let next = rules::transition(e.status, Event::Submit { verified_contact: contact_verified })?;
+            && previous
+                .contact_email
+                .eq_ignore_ascii_case(&e.application.contact_email));
+    let next = rules::transition(
+        e.status,
+        Event::Submit {
+            verified_contact: contact_verified,
+        },
+    )?;
     e.status = next;
     e.submitted_at = Some(now);
     e.review_note = None;
@@ -260,22 +337,65 @@ pub async fn submit(app: &App, ctx: &Ctx, id: &str, a: Option<Application>) -> R
     if next == Status::AwaitingEmailVerification {
         links::revoke_subject(&mut tx, VERIFY_PURPOSE, &e.id, now).await?;
         let token = crypto::random_token(32);
-        links::insert(&mut tx, &crypto::token_hash(&token), VERIFY_PURPOSE, &e.id, now, now + VERIFY_DAYS * crate::clock::DAY_MS).await?;
-        let mut v = vars(&e, &tenant.display_name, &lang, format!("{base}/portal/enroll/verify?token={token}"));
+        links::insert(
+            &mut tx,
+            &crypto::token_hash(&token),
+            VERIFY_PURPOSE,
+            &e.id,
+            now,
+            now + VERIFY_DAYS * crate::clock::DAY_MS,
+        )
+        .await?;
+        let mut v = vars(
+            &e,
+            &tenant.display_name,
+            &lang,
+            format!("{base}/portal/enroll/verify?token={token}"),
+        );
         v.insert("days", VERIFY_DAYS.to_string());
-        crate::mail::enqueue(&mut tx, now, &e.application.contact_email, "enrollment_verify", &lang, &v).await?;
+        crate::mail::enqueue(
+            &mut tx,
+            now,
+            &e.application.contact_email,
+            "enrollment_verify",
+            &lang,
+            &v,
+        )
+        .await?;
     } else {
-        let v = vars(&e, &tenant.display_name, &lang, format!("{base}/portal/enrollment/{}", e.id));
-        crate::mail::enqueue(&mut tx, now, &e.application.contact_email, "enrollment_under_review", &lang, &v).await?;
+        let v = vars(
+            &e,
+            &tenant.display_name,
+            &lang,
+            format!("{base}/portal/enrollment/{}", e.id),
+        );
+        crate::mail::enqueue(
+            &mut tx,
+            now,
+            &e.application.contact_email,
+            "enrollment_under_review",
+            &lang,
+            &v,
+        )
+        .await?;
     }
-    record(&mut tx, Some(ctx), &tenant.id.to_string(), Change {
-        operation: "submit_enrollment",
-        resource_type: "enrollment",
-        resource_id: e.id.clone(),
-        old: None,
-        new: Some(serde_json::json!({ "status": next.as_str(), "program": e.program.as_str() })),
-        customer_id: None,
-    }, now).await?;
+    record(
+        &mut tx,
+        Some(ctx),
+        &tenant.id.to_string(),
+        Change {
+            operation: "submit_enrollment",
+            resource_type: "enrollment",
+            resource_id: e.id.clone(),
+            old: None,
+            new: Some(
+                serde_json::json!({ "status": next.as_str(), "program": e.program.as_str() }),
+            ),
+            customer_id: None,
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(e)
 }
@@ -289,7 +409,10 @@ pub enum LinkProblem {
 }
 
 /// Follows the contact's verification link: valid once, until it expires.
-pub async fn verify_email(app: &App, token: &str) -> Result<std::result::Result<EnrollmentRow, LinkProblem>> {
+pub async fn verify_email(
+    app: &App,
+    token: &str,
+) -> Result<std::result::Result<EnrollmentRow, LinkProblem>> {
     let hash = crypto::token_hash(token.trim());
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
@@ -305,7 +428,9 @@ pub async fn verify_email(app: &App, token: &str) -> Result<std::result::Result<
     if link.expires_at <= now {
         return Ok(Err(LinkProblem::Expired));
     }
-    let mut e = repo::get_for_update(&mut tx, &link.subject_id).await?.ok_or(Error::NotFound("enrollment"))?;
+    let mut e = repo::get_for_update(&mut tx, &link.subject_id)
+        .await?
+        .ok_or(Error::NotFound("enrollment"))?;
     let next = match rules::transition(e.status, Event::VerifyEmail) {
         Ok(n) => n,
         Err(_) => return Ok(Err(LinkProblem::Used)),
@@ -316,10 +441,25 @@ pub async fn verify_email(app: &App, token: &str) -> Result<std::result::Result<
     e.status = next;
     e.verified_at = Some(now);
     save(&mut tx, &mut e, now).await?;
-    let tenant = ids::tenant(&app.db, e.tenant_id).await?.ok_or(Error::NotFound("tenant"))?;
+    let tenant = ids::tenant(&app.db, e.tenant_id)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
     let lang = applicant_language(app, &e).await?;
-    let v = vars(&e, &tenant.display_name, &lang, format!("{}/portal/enrollment/{}", app.config.public_url(), e.id));
-    crate::mail::enqueue(&mut tx, now, &e.application.contact_email, "enrollment_under_review", &lang, &v).await?;
+    let v = vars(
+        &e,
+        &tenant.display_name,
+        &lang,
+        format!("{}/portal/enrollment/{}", app.config.public_url(), e.id),
+    );
+    crate::mail::enqueue(
+        &mut tx,
+        now,
+        &e.application.contact_email,
+        "enrollment_under_review",
+        &lang,
+        &v,
+    )
+    .await?;
     record(&mut tx, None, &tenant.id.to_string(), Change {
         operation: "verify_enrollment_email",
         resource_type: "enrollment",
@@ -349,13 +489,22 @@ pub async fn review(app: &App, ctx: &Ctx, id: &str, decision: Decision) -> Resul
     };
     if let Some(n) = &note {
         if n.is_empty() || n.chars().count() > 2000 {
-            let field = if matches!(decision, Decision::Reject { .. }) { "reason" } else { "message" };
-            return Err(Error::field(field, "write 1 to 2000 characters for the applicant"));
+            let field = if matches!(decision, Decision::Reject { .. }) {
+                "reason"
+            } else {
+                "message"
+            };
+            return Err(Error::field(
+                field,
+                "write 1 to 2000 characters for the applicant",
+            ));
         }
     }
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
-    let mut e = repo::get_for_update(&mut tx, id).await?.ok_or(Error::NotFound("enrollment"))?;
+    let mut e = repo::get_for_update(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound("enrollment"))?;
     let next = rules::transition(e.status, event)?;
     e.status = next;
     e.review_note = note;
@@ -367,26 +516,49 @@ pub async fn review(app: &App, ctx: &Ctx, id: &str, decision: Decision) -> Resul
     if next == Status::Authorized {
         authorize(&mut tx, &e, now).await?;
     }
-    let tenant = ids::tenant(&app.db, e.tenant_id).await?.ok_or(Error::NotFound("tenant"))?;
+    let tenant = ids::tenant(&app.db, e.tenant_id)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
     let lang = applicant_language(app, &e).await?;
     let base = app.config.public_url();
     let (template, url) = match next {
         Status::Authorized => ("enrollment_authorized", format!("{base}/portal/agreement")),
-        Status::Rejected => ("enrollment_rejected", format!("{base}/portal/enrollment/{}", e.id)),
-        _ => ("enrollment_more_info", format!("{base}/portal/enrollment/{}", e.id)),
+        Status::Rejected => (
+            "enrollment_rejected",
+            format!("{base}/portal/enrollment/{}", e.id),
+        ),
+        _ => (
+            "enrollment_more_info",
+            format!("{base}/portal/enrollment/{}", e.id),
+        ),
     };
     let v = vars(&e, &tenant.display_name, &lang, url);
-    crate::mail::enqueue(&mut tx, now, &e.application.contact_email, template, &lang, &v).await?;
+    crate::mail::enqueue(
+        &mut tx,
+        now,
+        &e.application.contact_email,
+        template,
+        &lang,
+        &v,
+    )
+    .await?;
     // Both the operator's log and the applicant's log show the decision.
     for org in [ctx.actor.tenant, tenant.id] {
-        record(&mut tx, Some(ctx), &org.to_string(), Change {
-            operation: "review_enrollment",
-            resource_type: "enrollment",
-            resource_id: e.id.clone(),
-            old: None,
-            new: Some(serde_json::json!({ "status": next.as_str(), "note": e.review_note })),
-            customer_id: None,
-        }, now).await?;
+        record(
+            &mut tx,
+            Some(ctx),
+            &org.to_string(),
+            Change {
+                operation: "review_enrollment",
+                resource_type: "enrollment",
+                resource_id: e.id.clone(),
+                old: None,
+                new: Some(serde_json::json!({ "status": next.as_str(), "note": e.review_note })),
+                customer_id: None,
+            },
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(e)
@@ -404,13 +576,17 @@ async fn authorize(tx: &mut Tx, e: &EnrollmentRow, now: i64) -> Result<()> {
             p.legal.support_phone = e.application.support_phone.clone();
             p.legal.support_website = e.application.support_website.clone();
             if !partners::save(tx, &p).await? {
-                return Err(Error::conflict("the partner account changed meanwhile; try again"));
+                return Err(Error::conflict(
+                    "the partner account changed meanwhile; try again",
+                ));
             }
         }
         None => {
             let p = PartnerRow {
                 tenant_id: e.tenant_id,
-                mpn_id: e.profile_id.ok_or_else(|| Error::conflict("the application has no partner-network profile"))?,
+                mpn_id: e.profile_id.ok_or_else(|| {
+                    Error::conflict("the application has no partner-network profile")
+                })?,
                 org_mpn_id: e.mpn_id.unwrap_or_default(),
                 is_reseller: e.program == Program::IndirectReseller,
                 is_provider: e.program == Program::IndirectProvider,
@@ -421,7 +597,9 @@ async fn authorize(tx: &mut Tx, e: &EnrollmentRow, now: i64) -> Result<()> {
             };
             match partners::insert(tx, &p).await {
                 Err(err) if crate::store::is_unique_violation(&err) => {
-                    return Err(Error::conflict("this partner-network profile is already linked to another partner account"))
+                    return Err(Error::conflict(
+                        "this partner-network profile is already linked to another partner account",
+                    ))
                 }
                 r => r?,
             }
@@ -440,21 +618,34 @@ pub async fn accept_agreement(app: &App, ctx: &Ctx, version: &str) -> Result<par
     ctx.require(Action::AcceptAgreement, Resource::Tenant(ctx.actor.tenant))?;
     let current = partners::current_agreement(&app.db).await?;
     if current.version != version {
-        return Err(Error::field("version", format!("the current agreement is version {}", current.version)));
+        return Err(Error::field(
+            "version",
+            format!("the current agreement is version {}", current.version),
+        ));
     }
-    let user = ctx.actor.user_id().expect("AcceptAgreement requires a user");
+    let user = ctx
+        .actor
+        .user_id()
+        .expect("AcceptAgreement requires a user");
     let upn = ctx.upn.clone().unwrap_or_default();
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
     if partners::accept(&mut tx, ctx.actor.tenant, version, user, &upn, now).await? {
-        record(&mut tx, Some(ctx), &ctx.actor.tenant.to_string(), Change {
-            operation: "accept_partner_agreement",
-            resource_type: "agreement",
-            resource_id: version.to_string(),
-            old: None,
-            new: Some(serde_json::json!({ "version": version, "acceptedBy": upn })),
-            customer_id: None,
-        }, now).await?;
+        record(
+            &mut tx,
+            Some(ctx),
+            &ctx.actor.tenant.to_string(),
+            Change {
+                operation: "accept_partner_agreement",
+                resource_type: "agreement",
+                resource_id: version.to_string(),
+                old: None,
+                new: Some(serde_json::json!({ "version": version, "acceptedBy": upn })),
+                customer_id: None,
+            },
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     partners::acceptance(&app.db, ctx.actor.tenant, version)

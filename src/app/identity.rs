@@ -375,8 +375,12 @@ pub async fn update_user(
     }
     for guarded in [Role::AdminAgent] {
         let losing = old_roles.contains(&guarded)
-            && (patch.roles.as_ref().is_some_and(|r| !r.contains(&guarded)) || next.state == "inactive");
-        if losing && tenant.kind == TenantKind::Partner && count_active_with_role(&mut tx, current.tenant_id, guarded).await? <= 1 {
+            && (patch.roles.as_ref().is_some_and(|r| !r.contains(&guarded))
+                || next.state == "inactive");
+        if losing
+            && tenant.kind == TenantKind::Partner
+            && count_active_with_role(&mut tx, current.tenant_id, guarded).await? <= 1
+        {
             return Err(Error::conflict("the last admin agent of a partner cannot be removed or demoted: make someone else an admin agent first"));
         }
     }
@@ -616,7 +620,9 @@ pub async fn enable_totp(app: &App, ctx: &Ctx, secret: &[u8], code: &str) -> Res
 /// Removes a user from the tenant (soft: inactive, kept for 30 days). The last global
 /// administrator and a partner's last admin agent cannot be removed.
 pub async fn remove_user(app: &App, ctx: &Ctx, user_id: UserId) -> Result<()> {
-    let current = repo::user(&app.db, user_id).await?.ok_or(Error::NotFound("user"))?;
+    let current = repo::user(&app.db, user_id)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
     if current.tenant_id != ctx.actor.tenant {
         return Err(Error::NotFound("user"));
     }
@@ -624,7 +630,9 @@ pub async fn remove_user(app: &App, ctx: &Ctx, user_id: UserId) -> Result<()> {
     if ctx.actor.user_id() == Some(user_id) {
         return Err(Error::conflict("you cannot remove yourself"));
     }
-    let tenant = repo::tenant(&app.db, current.tenant_id).await?.ok_or(Error::NotFound("tenant"))?;
+    let tenant = repo::tenant(&app.db, current.tenant_id)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
     let roles = repo::roles(&app.db, user_id).await?;
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
@@ -632,7 +640,9 @@ pub async fn remove_user(app: &App, ctx: &Ctx, user_id: UserId) -> Result<()> {
         if roles.contains(&Role::GlobalAdministrator)
             && count_active_with_role(&mut tx, tenant.id, Role::GlobalAdministrator).await? <= 1
         {
-            return Err(Error::conflict("the last active global administrator of a tenant cannot be removed"));
+            return Err(Error::conflict(
+                "the last active global administrator of a tenant cannot be removed",
+            ));
         }
         if tenant.kind == TenantKind::Partner
             && roles.contains(&Role::AdminAgent)
@@ -643,14 +653,21 @@ pub async fn remove_user(app: &App, ctx: &Ctx, user_id: UserId) -> Result<()> {
     }
     repo::soft_delete_user(&mut tx, user_id, now).await?;
     tokens::revoke_user_refresh(&mut tx, user_id, now).await?;
-    record(&mut tx, Some(ctx), &tenant.id.to_string(), Change {
-        operation: "delete_user",
-        resource_type: "user",
-        resource_id: user_id.to_string(),
-        old: Some(serde_json::json!({ "upn": current.upn, "roles": roles })),
-        new: None,
-        customer_id: None,
-    }, now).await?;
+    record(
+        &mut tx,
+        Some(ctx),
+        &tenant.id.to_string(),
+        Change {
+            operation: "delete_user",
+            resource_type: "user",
+            resource_id: user_id.to_string(),
+            old: Some(serde_json::json!({ "upn": current.upn, "roles": roles })),
+            new: None,
+            customer_id: None,
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

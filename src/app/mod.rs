@@ -54,9 +54,14 @@ pub struct Ctx {
 impl Ctx {
     /// The platform acting on a tenant by itself (command line, demo loader, test setup):
     /// a global administrator of that tenant with no user behind it.
-    pub fn system(tenant: crate::domain::ids::TenantId, kind: crate::domain::identity::TenantKind, label: &str) -> Ctx {
+    pub fn system(
+        tenant: crate::domain::ids::TenantId,
+        kind: crate::domain::identity::TenantKind,
+        label: &str,
+    ) -> Ctx {
         use crate::domain::identity::Role;
-        let mut roles: std::collections::BTreeSet<Role> = [Role::GlobalAdministrator].into_iter().collect();
+        let mut roles: std::collections::BTreeSet<Role> =
+            [Role::GlobalAdministrator].into_iter().collect();
         if kind == crate::domain::identity::TenantKind::Operator {
             roles.insert(Role::OperatorAdmin);
         }

@@ -14,15 +14,31 @@ pub enum Part {
     /// Legal name, address, registration number and primary contact.
     Legal(Box<Application>),
     /// Support e-mail, phone and website.
-    Support { email: String, phone: String, website: String },
+    Support {
+        email: String,
+        phone: String,
+        website: String,
+    },
 }
 
-pub async fn update(app: &App, ctx: &Ctx, part: Part, expected_version: Option<i64>) -> Result<PartnerRow> {
-    ctx.require(Action::EditPartnerProfile, Resource::Tenant(ctx.actor.tenant))?;
-    let tenant = ids::tenant(&app.db, ctx.actor.tenant).await?.ok_or(Error::NotFound("tenant"))?;
+pub async fn update(
+    app: &App,
+    ctx: &Ctx,
+    part: Part,
+    expected_version: Option<i64>,
+) -> Result<PartnerRow> {
+    ctx.require(
+        Action::EditPartnerProfile,
+        Resource::Tenant(ctx.actor.tenant),
+    )?;
+    let tenant = ids::tenant(&app.db, ctx.actor.tenant)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
-    let mut p = partners::get_in(&mut tx, ctx.actor.tenant).await?.ok_or(Error::NotFound("partner profile"))?;
+    let mut p = partners::get_in(&mut tx, ctx.actor.tenant)
+        .await?
+        .ok_or(Error::NotFound("partner profile"))?;
     if expected_version.is_some_and(|v| v != p.version) {
         return Err(Error::PreconditionFailed);
     }
@@ -38,7 +54,11 @@ pub async fn update(app: &App, ctx: &Ctx, part: Part, expected_version: Option<i
             rules::validate(&merged, &tenant.country)?;
             p.legal = merged;
         }
-        Part::Support { email, phone, website } => {
+        Part::Support {
+            email,
+            phone,
+            website,
+        } => {
             let mut next = p.legal.clone();
             next.support_email = email;
             next.support_phone = phone;
@@ -52,14 +72,21 @@ pub async fn update(app: &App, ctx: &Ctx, part: Part, expected_version: Option<i
     if !partners::save(&mut tx, &p).await? {
         return Err(Error::PreconditionFailed);
     }
-    record(&mut tx, Some(ctx), &ctx.actor.tenant.to_string(), Change {
-        operation: "update_partner_profile",
-        resource_type: "partner_profile",
-        resource_id: ctx.actor.tenant.to_string(),
-        old,
-        new: serde_json::to_value(&p.legal).ok(),
-        customer_id: None,
-    }, now).await?;
+    record(
+        &mut tx,
+        Some(ctx),
+        &ctx.actor.tenant.to_string(),
+        Change {
+            operation: "update_partner_profile",
+            resource_type: "partner_profile",
+            resource_id: ctx.actor.tenant.to_string(),
+            old,
+            new: serde_json::to_value(&p.legal).ok(),
+            customer_id: None,
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
     p.version += 1;
     Ok(p)

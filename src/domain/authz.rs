@@ -172,12 +172,22 @@ pub fn can(actor: &Actor, action: Action, resource: Resource) -> Decision {
                 Action::AcceptAgreement => allow_if(
                     own && is_user
                         && actor.partner.as_ref().is_some_and(|p| p.active)
-                        && actor.has_any(&[Role::GlobalAdministrator, Role::AccountAdmin, Role::AdminAgent]),
+                        && actor.has_any(&[
+                            Role::GlobalAdministrator,
+                            Role::AccountAdmin,
+                            Role::AdminAgent,
+                        ]),
                 ),
-                Action::ReadPartnerProfile => allow_if(own && actor.tenant_kind == TenantKind::Partner),
+                Action::ReadPartnerProfile => {
+                    allow_if(own && actor.tenant_kind == TenantKind::Partner)
+                }
                 Action::EditPartnerProfile => allow_if(
                     own && actor.partner.is_some()
-                        && actor.has_any(&[Role::GlobalAdministrator, Role::AccountAdmin, Role::AdminAgent]),
+                        && actor.has_any(&[
+                            Role::GlobalAdministrator,
+                            Role::AccountAdmin,
+                            Role::AdminAgent,
+                        ]),
                 ),
                 Action::Transact => allow_if(
                     own && actor
@@ -186,9 +196,9 @@ pub fn can(actor: &Actor, action: Action, resource: Resource) -> Decision {
                         .is_some_and(|p| p.active && p.agreement_accepted)
                         && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent, Role::SalesAgent]),
                 ),
-                Action::ReadCapturedMail | Action::ImportMemberships | Action::ReviewEnrollments => {
-                    Decision::Deny
-                }
+                Action::ReadCapturedMail
+                | Action::ImportMemberships
+                | Action::ReviewEnrollments => Decision::Deny,
             }
         }
     }
@@ -248,13 +258,26 @@ mod tests {
     fn transacting_needs_an_accepted_agreement() {
         let mut agent = actor(TenantKind::Partner, &[Role::AdminAgent]);
         let own = Resource::Tenant(agent.tenant);
-        assert!(!can(&agent, Action::Transact, own).allowed(), "no partner account yet");
-        agent.partner = Some(PartnerFacts { is_reseller: true, active: true, ..Default::default() });
-        assert!(!can(&agent, Action::Transact, own).allowed(), "agreement not accepted");
+        assert!(
+            !can(&agent, Action::Transact, own).allowed(),
+            "no partner account yet"
+        );
+        agent.partner = Some(PartnerFacts {
+            is_reseller: true,
+            active: true,
+            ..Default::default()
+        });
+        assert!(
+            !can(&agent, Action::Transact, own).allowed(),
+            "agreement not accepted"
+        );
         assert!(can(&agent, Action::AcceptAgreement, own).allowed());
         agent.partner.as_mut().unwrap().agreement_accepted = true;
         assert!(can(&agent, Action::Transact, own).allowed());
-        let helpdesk = Actor { roles: [Role::HelpdeskAgent].into_iter().collect(), ..agent.clone() };
+        let helpdesk = Actor {
+            roles: [Role::HelpdeskAgent].into_iter().collect(),
+            ..agent.clone()
+        };
         assert!(!can(&helpdesk, Action::Transact, own).allowed());
     }
 
@@ -263,9 +286,19 @@ mod tests {
         let ga = actor(TenantKind::Partner, &[Role::GlobalAdministrator]);
         assert!(can(&ga, Action::ManageEnrollment, Resource::Tenant(ga.tenant)).allowed());
         let agent = actor(TenantKind::Partner, &[Role::AdminAgent]);
-        assert!(!can(&agent, Action::ManageEnrollment, Resource::Tenant(agent.tenant)).allowed());
+        assert!(!can(
+            &agent,
+            Action::ManageEnrollment,
+            Resource::Tenant(agent.tenant)
+        )
+        .allowed());
         let customer = actor(TenantKind::Customer, &[Role::GlobalAdministrator]);
-        assert!(!can(&customer, Action::ManageEnrollment, Resource::Tenant(customer.tenant)).allowed());
+        assert!(!can(
+            &customer,
+            Action::ManageEnrollment,
+            Resource::Tenant(customer.tenant)
+        )
+        .allowed());
         assert!(!can(&ga, Action::ReviewEnrollments, Resource::Platform).allowed());
         let op = actor(TenantKind::Operator, &[Role::OperatorAdmin]);
         assert!(can(&op, Action::ReviewEnrollments, Resource::Platform).allowed());

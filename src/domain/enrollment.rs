@@ -89,7 +89,9 @@ impl Status {
 pub enum Event {
     /// "Enroll now". `verified_contact` skips e-mail verification (the contact was verified
     /// already, e.g. a partner adding the reseller program).
-    Submit { verified_contact: bool },
+    Submit {
+        verified_contact: bool,
+    },
     VerifyEmail,
     Approve,
     Reject,
@@ -101,10 +103,30 @@ pub fn transition(from: Status, event: Event) -> Result<Status> {
     use Event::*;
     use Status::*;
     let next = match (from, event) {
-        (Draft, Submit { verified_contact: false }) => AwaitingEmailVerification,
-        (Draft, Submit { verified_contact: true }) => UnderReview,
-        (MoreInfoNeeded, Submit { verified_contact: false }) => AwaitingEmailVerification,
-        (MoreInfoNeeded, Submit { verified_contact: true }) => UnderReview,
+        (
+            Draft,
+            Submit {
+                verified_contact: false,
+            },
+        ) => AwaitingEmailVerification,
+        (
+            Draft,
+            Submit {
+                verified_contact: true,
+            },
+        ) => UnderReview,
+        (
+            MoreInfoNeeded,
+            Submit {
+                verified_contact: false,
+            },
+        ) => AwaitingEmailVerification,
+        (
+            MoreInfoNeeded,
+            Submit {
+                verified_contact: true,
+            },
+        ) => UnderReview,
         (AwaitingEmailVerification, VerifyEmail) => UnderReview,
         (UnderReview, Approve) => Authorized,
         (UnderReview, Reject) => Rejected,
@@ -223,18 +245,24 @@ pub fn validate(a: &Application, tenant_country: &str) -> Result<()> {
     let mut checks = Checks::new();
     required(&mut checks, &a.legal_name, "legalName", 200);
     required(&mut checks, &a.address_line1, "addressLine1", 200);
-    checks.check(a.address_line2.chars().count() <= 200, "addressLine2", "at most 200 characters");
+    checks.check(
+        a.address_line2.chars().count() <= 200,
+        "addressLine2",
+        "at most 200 characters",
+    );
     required(&mut checks, &a.city, "city", 100);
-    checks.check(a.region.chars().count() <= 100, "region", "at most 100 characters");
+    checks.check(
+        a.region.chars().count() <= 100,
+        "region",
+        "at most 100 characters",
+    );
     required(&mut checks, &a.postal_code, "postalCode", 20);
     match Country::parse("country", &a.country) {
         Ok(c) => {
             checks.check(
                 c.as_str() == tenant_country,
                 "country",
-                &format!(
-                    "the legal address must be in the tenant's country ({tenant_country})"
-                ),
+                &format!("the legal address must be in the tenant's country ({tenant_country})"),
             );
             if REGISTRATION_REQUIRED.contains(&c.as_str()) {
                 checks.check(
@@ -330,7 +358,16 @@ mod tests {
     #[test]
     fn every_bad_field_is_reported_at_once() {
         let f = fields(validate(&Application::default(), "US"));
-        for expected in ["legalName", "addressLine1", "city", "postalCode", "country", "contactEmail", "contactPhone", "supportEmail"] {
+        for expected in [
+            "legalName",
+            "addressLine1",
+            "city",
+            "postalCode",
+            "country",
+            "contactEmail",
+            "contactPhone",
+            "supportEmail",
+        ] {
             assert!(f.contains(&expected.to_string()), "{expected} in {f:?}");
         }
     }
@@ -339,20 +376,53 @@ mod tests {
     fn transitions_follow_the_workflow() {
         use Event::*;
         use Status::*;
-        assert_eq!(transition(Draft, Submit { verified_contact: false }).unwrap(), AwaitingEmailVerification);
-        assert_eq!(transition(AwaitingEmailVerification, VerifyEmail).unwrap(), UnderReview);
-        assert_eq!(transition(UnderReview, RequestInfo).unwrap(), MoreInfoNeeded);
-        assert_eq!(transition(MoreInfoNeeded, Submit { verified_contact: false }).unwrap(), AwaitingEmailVerification);
+        assert_eq!(
+            transition(
+                Draft,
+                Submit {
+                    verified_contact: false
+                }
+            )
+            .unwrap(),
+            AwaitingEmailVerification
+        );
+        assert_eq!(
+            transition(AwaitingEmailVerification, VerifyEmail).unwrap(),
+            UnderReview
+        );
+        assert_eq!(
+            transition(UnderReview, RequestInfo).unwrap(),
+            MoreInfoNeeded
+        );
+        assert_eq!(
+            transition(
+                MoreInfoNeeded,
+                Submit {
+                    verified_contact: false
+                }
+            )
+            .unwrap(),
+            AwaitingEmailVerification
+        );
         assert_eq!(transition(UnderReview, Approve).unwrap(), Authorized);
         assert!(transition(Draft, Approve).is_err());
         assert!(transition(Authorized, Reject).is_err());
-        assert!(transition(Rejected, Submit { verified_contact: true }).is_err());
+        assert!(transition(
+            Rejected,
+            Submit {
+                verified_contact: true
+            }
+        )
+        .is_err());
         assert!(transition(AwaitingEmailVerification, Approve).is_err());
     }
 
     #[test]
     fn vetting_reflects_the_state() {
-        assert_eq!(Status::AwaitingEmailVerification.vetting(), ("pending", "email_ownership"));
+        assert_eq!(
+            Status::AwaitingEmailVerification.vetting(),
+            ("pending", "email_ownership")
+        );
         assert_eq!(Status::Authorized.vetting(), ("authorized", "decision"));
     }
 }

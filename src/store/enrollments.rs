@@ -86,7 +86,10 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<EnrollmentRow>, sqlx::Error
 }
 
 pub async fn get_for_update(tx: &mut Tx, id: &str) -> Result<Option<EnrollmentRow>, sqlx::Error> {
-    let sql = format!("SELECT * FROM enrollments WHERE id = $1{}", tx.backend.for_update());
+    let sql = format!(
+        "SELECT * FROM enrollments WHERE id = $1{}",
+        tx.backend.for_update()
+    );
     let row = sqlx::query(&sql).bind(id).fetch_optional(tx.conn()).await?;
     Ok(row.as_ref().map(from_row))
 }

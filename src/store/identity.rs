@@ -249,10 +249,12 @@ pub async fn tenant_of_kind_exists(db: &Db, kind: TenantKind) -> Result<bool, sq
 
 /// Soft-deletes a user: inactive from now, purged after the retention period.
 pub async fn soft_delete_user(tx: &mut Tx, id: UserId, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET state = 'inactive', deleted_at = $1, version = version + 1 WHERE id = $2")
-        .bind(now)
-        .bind(id.to_string())
-        .execute(tx.conn())
-        .await?;
+    sqlx::query(
+        "UPDATE users SET state = 'inactive', deleted_at = $1, version = version + 1 WHERE id = $2",
+    )
+    .bind(now)
+    .bind(id.to_string())
+    .execute(tx.conn())
+    .await?;
     Ok(())
 }

@@ -40,7 +40,10 @@ pub async fn get_for_update(tx: &mut Tx, token_hash: &str) -> Result<Option<Link
          WHERE token_hash = $1{}",
         tx.backend.for_update()
     );
-    let row = sqlx::query(&sql).bind(token_hash).fetch_optional(tx.conn()).await?;
+    let row = sqlx::query(&sql)
+        .bind(token_hash)
+        .fetch_optional(tx.conn())
+        .await?;
     Ok(row.map(|r| Link {
         purpose: r.get("purpose"),
         subject_id: r.get("subject_id"),
@@ -52,16 +55,23 @@ pub async fn get_for_update(tx: &mut Tx, token_hash: &str) -> Result<Option<Link
 
 /// Marks a link used; false if another request used it first.
 pub async fn mark_used(tx: &mut Tx, token_hash: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query("UPDATE one_time_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
-        .bind(now)
-        .bind(token_hash)
-        .execute(tx.conn())
-        .await?;
+    let r = sqlx::query(
+        "UPDATE one_time_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(token_hash)
+    .execute(tx.conn())
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 
 /// Revokes every unused link of a subject (a new link replaces the old ones).
-pub async fn revoke_subject(tx: &mut Tx, purpose: &str, subject: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn revoke_subject(
+    tx: &mut Tx,
+    purpose: &str,
+    subject: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE one_time_links SET revoked_at = $1 WHERE purpose = $2 AND subject_id = $3 \
          AND used_at IS NULL AND revoked_at IS NULL",

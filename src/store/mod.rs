@@ -4,13 +4,13 @@
 
 pub mod audit;
 pub mod enrollments;
-pub mod links;
-pub mod partners;
 pub mod idempotency;
 pub mod identity;
+pub mod links;
 pub mod mailbox;
 pub mod memberships;
 pub mod outbox;
+pub mod partners;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;

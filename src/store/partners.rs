@@ -53,8 +53,14 @@ pub async fn get(db: &Db, tenant: TenantId) -> Result<Option<PartnerRow>, sqlx::
 }
 
 pub async fn get_in(tx: &mut Tx, tenant: TenantId) -> Result<Option<PartnerRow>, sqlx::Error> {
-    let sql = format!("SELECT * FROM partners WHERE tenant_id = $1{}", tx.backend.for_update());
-    let row = sqlx::query(&sql).bind(tenant.to_string()).fetch_optional(tx.conn()).await?;
+    let sql = format!(
+        "SELECT * FROM partners WHERE tenant_id = $1{}",
+        tx.backend.for_update()
+    );
+    let row = sqlx::query(&sql)
+        .bind(tenant.to_string())
+        .fetch_optional(tx.conn())
+        .await?;
     Ok(row.as_ref().map(from_row))
 }
 
@@ -127,12 +133,17 @@ pub struct Acceptance {
     pub accepted_at: i64,
 }
 
-pub async fn acceptance(db: &Db, tenant: TenantId, version: &str) -> Result<Option<Acceptance>, sqlx::Error> {
-    let r = sqlx::query("SELECT * FROM agreement_acceptances WHERE tenant_id = $1 AND version = $2")
-        .bind(tenant.to_string())
-        .bind(version)
-        .fetch_optional(&db.read)
-        .await?;
+pub async fn acceptance(
+    db: &Db,
+    tenant: TenantId,
+    version: &str,
+) -> Result<Option<Acceptance>, sqlx::Error> {
+    let r =
+        sqlx::query("SELECT * FROM agreement_acceptances WHERE tenant_id = $1 AND version = $2")
+            .bind(tenant.to_string())
+            .bind(version)
+            .fetch_optional(&db.read)
+            .await?;
     Ok(r.map(|r| Acceptance {
         version: r.get("version"),
         user_id: uuid_col(&r, "user_id"),
@@ -141,7 +152,14 @@ pub async fn acceptance(db: &Db, tenant: TenantId, version: &str) -> Result<Opti
     }))
 }
 
-pub async fn accept(tx: &mut Tx, tenant: TenantId, version: &str, user: UserId, upn: &str, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn accept(
+    tx: &mut Tx,
+    tenant: TenantId,
+    version: &str,
+    user: UserId,
+    upn: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let r = sqlx::query(
         "INSERT INTO agreement_acceptances (tenant_id, version, user_id, user_upn, accepted_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, version) DO NOTHING",

@@ -87,6 +87,27 @@ impl SmtpServer {
     }
 }
 
+impl SmtpServer {
+    /// Waits for a message to `to` whose subject contains `subject`.
+    pub async fn wait_for_subject(&self, to: &str, subject: &str) -> Value {
+        for _ in 0..400 {
+            if let Some(m) = self.messages().into_iter().find(|m| {
+                m["to"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x == to))
+                    && m["subject"].as_str().is_some_and(|s| s.contains(subject))
+            }) {
+                return m;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!(
+            "no mail to {to} about {subject:?}; got {:?}",
+            self.messages()
+        );
+    }
+}
+
 impl Drop for SmtpServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
