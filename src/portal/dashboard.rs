@@ -21,11 +21,30 @@ pub async fn dashboard(State(app): State<App>, visit: Visit) -> Response {
         }
         Err(e) => return super::layout::domain_error(&visit, e.into()),
     };
+    let open_applications: Vec<_> = crate::store::enrollments::of_tenant(&app.db, actor.tenant)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| e.status != crate::domain::enrollment::Status::Authorized)
+        .collect();
     let title = t(lang, "dashboard.title");
     page(
         &visit,
         PageOpts { title: &title, active: "/portal", mail_public: app.config.mail_viewer_public },
         html! {
+            @if actor.partner.as_ref().is_some_and(|p| !p.agreement_accepted) {
+                div.alert.info #agreement-banner {
+                    (t(lang, "agreement.banner")) " "
+                    a href="/portal/agreement" { (t(lang, "agreement.read")) }
+                }
+            }
+            @for e in &open_applications {
+                div.alert.info.application-banner {
+                    (t(lang, &format!("program.{}", e.program.as_str()))) ": "
+                    (t(lang, &format!("enroll.status.{}", e.status.as_str()))) " "
+                    a href={"/portal/enrollment/" (e.id)} { (t(lang, "enroll.continue")) }
+                }
+            }
             h1 #welcome { (tf(lang, "dashboard.welcome", &[("name", &user.display_name)])) }
             div.card {
                 dl.facts {

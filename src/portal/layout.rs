@@ -16,11 +16,29 @@ fn menu(visit: &Visit, mail_public: bool) -> Vec<(&'static str, &'static str)> {
         if can(actor, Action::ReadUsers, Resource::Tenant(actor.tenant)).allowed() {
             items.push(("/portal/users", "nav.users"));
         }
+        if can(
+            actor,
+            Action::ManageEnrollment,
+            Resource::Tenant(actor.tenant),
+        )
+        .allowed()
+        {
+            items.push(("/portal/enrollment", "nav.enrollment"));
+        }
+        if actor.partner.is_some() {
+            items.push(("/portal/agreement", "nav.agreement"));
+        }
+        if can(actor, Action::ReviewEnrollments, Resource::Platform).allowed() {
+            items.push(("/portal/operator/enrollments", "nav.review"));
+        }
         if mail_public || can(actor, Action::ReadCapturedMail, Resource::Platform).allowed() {
             items.push(("/portal/mail", "nav.mail"));
         }
-    } else if mail_public {
-        items.push(("/portal/mail", "nav.mail"));
+    } else {
+        items.push(("/portal/enroll", "nav.enroll"));
+        if mail_public {
+            items.push(("/portal/mail", "nav.mail"));
+        }
     }
     items
 }

@@ -4,11 +4,15 @@
 // Handlers return a ready page as their error; boxing it would buy nothing.
 #![allow(clippy::result_large_err)]
 
+pub mod agreement;
 pub mod auth;
 pub mod dashboard;
+pub mod enroll;
+pub mod form;
 pub mod i18n;
 pub mod layout;
 pub mod mail;
+pub mod review;
 pub mod session;
 pub mod users;
 
@@ -34,6 +38,56 @@ pub fn router(app: App) -> Router<App> {
         .route("/portal/mail", get(mail::list))
         .route("/portal/mail/{id}", get(mail::show))
         .route("/portal/users", get(users::list).post(users::add))
+        .route(
+            "/portal/users/{id}/remove",
+            axum::routing::post(users::remove),
+        )
+        .route("/portal/enroll", get(enroll::welcome))
+        .route("/portal/enroll/tenant", get(enroll::tenant_step))
+        .route(
+            "/portal/enroll/tenant/signin",
+            axum::routing::post(enroll::tenant_signin),
+        )
+        .route(
+            "/portal/enroll/tenant/create",
+            axum::routing::post(enroll::tenant_create),
+        )
+        .route(
+            "/portal/enroll/start",
+            axum::routing::post(enroll::start_signed_in),
+        )
+        .route(
+            "/portal/enroll/verify",
+            get(enroll::verify_page).post(enroll::verify_submit),
+        )
+        .route("/portal/enrollment", get(enroll::mine))
+        .route("/portal/enrollment/{id}", get(enroll::enrollment))
+        .route(
+            "/portal/enrollment/{id}/membership",
+            axum::routing::post(enroll::membership),
+        )
+        .route(
+            "/portal/enrollment/{id}/membership/cancel",
+            axum::routing::post(enroll::cancel_membership),
+        )
+        .route(
+            "/portal/enrollment/{id}/profile",
+            axum::routing::post(enroll::profile),
+        )
+        .route(
+            "/portal/enrollment/{id}/application",
+            axum::routing::post(enroll::application),
+        )
+        .route("/portal/operator/enrollments", get(review::queue))
+        .route("/portal/operator/enrollments/{id}", get(review::detail))
+        .route(
+            "/portal/operator/enrollments/{id}/decide",
+            axum::routing::post(review::decide),
+        )
+        .route(
+            "/portal/agreement",
+            get(agreement::show).post(agreement::accept),
+        )
         .route_layer(axum::middleware::from_fn_with_state(app, session::layer))
         .route("/", get(|| async { Redirect::to("/portal") }))
         .route("/portal/static/app.css", get(css))

@@ -33,6 +33,15 @@ impl Visit {
     pub fn signed_in(&self) -> Option<&(Actor, UserRow)> {
         self.user.as_ref()
     }
+    /// The acting context of the signed-in user, for use cases.
+    pub fn ctx(&self) -> Option<crate::app::Ctx> {
+        self.user.as_ref().map(|(actor, user)| crate::app::Ctx {
+            actor: actor.clone(),
+            upn: Some(user.upn.clone()),
+            correlation_id: None,
+        })
+    }
+
     /// Refuses a form whose CSRF token is not this session's.
     pub fn check_csrf(&self, sent: &str) -> Result<(), Response> {
         if crypto::same_secret(sent, &self.session.csrf_token) {

@@ -14,14 +14,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 
-fn ctx_of(visit: &Visit) -> Option<Ctx> {
-    visit.signed_in().map(|(actor, user)| Ctx {
-        actor: actor.clone(),
-        upn: Some(user.upn.clone()),
-        correlation_id: None,
-    })
-}
-
 fn field_error(errors: &[FieldError], field: &str) -> Markup {
     html! {
         @for e in errors.iter().filter(|e| e.field == field) {
@@ -35,6 +27,18 @@ async fn render(
     visit: &Visit,
     ctx: &Ctx,
     notice: Option<String>,
+    errors: &[FieldError],
+    form: &[(String, String)],
+) -> Response {
+    render_with(app, visit, ctx, notice, None, errors, form).await
+}
+
+async fn render_with(
+    app: &App,
+    visit: &Visit,
+    ctx: &Ctx,
+    notice: Option<String>,
+    problem: Option<String>,
     errors: &[FieldError],
     form: &[(String, String)],
 ) -> Response {
@@ -73,7 +77,7 @@ async fn render(
             .unwrap_or_default()
     };
     let title = t(lang, "users.title");
-    let status = if errors.is_empty() {
+    let status = if errors.is_empty() && problem.is_none() {
         StatusCode::OK
     } else {
         StatusCode::BAD_REQUEST
@@ -86,15 +90,26 @@ async fn render(
             html! {
                 h1 { (title) }
                 @if let Some(n) = &notice { div.alert.ok #notice { (n) } }
+                @if let Some(p) = &problem { div.alert.bad #problem role="alert" { (p) } }
                 table #users {
-                    thead { tr { th { (t(lang, "users.upn")) } th { (t(lang, "users.name")) } th { (t(lang, "users.roles")) } th { (t(lang, "users.state")) } } }
+                    thead { tr { th { (t(lang, "users.upn")) } th { (t(lang, "users.name")) } th { (t(lang, "users.roles")) } th { (t(lang, "users.state")) } @if can_manage { th { (t(lang, "users.actions")) } } } }
                     tbody {
                         @for (u, roles) in &rows {
                             tr {
                                 td.upn { (u.upn) }
                                 td { (u.display_name) }
                                 td { @for r in roles { span.tag { (t(lang, &format!("role.{}", r.as_str()))) } } }
-                                td { (u.state) }
+                                td.state { (u.state) }
+                                @if can_manage {
+                                    td {
+                                        @if u.state == "active" && Some(u.id) != ctx.actor.user_id() {
+                                            form method="post" action={"/portal/users/" (u.id) "/remove"} {
+                                                input type="hidden" name="csrf" value=(visit.csrf());
+                                                button.link.remove-user type="submit" data-upn=(u.upn) { (t(lang, "users.remove")) }
+                                            }
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
@@ -132,7 +147,7 @@ async fn render(
 }
 
 pub async fn list(State(app): State<App>, visit: Visit) -> Response {
-    let Some(ctx) = ctx_of(&visit) else {
+    let Some(ctx) = visit.ctx() else {
         return to_signin("/portal/users");
     };
     if let Err(e) = ctx.require(Action::ReadUsers, Resource::Tenant(ctx.actor.tenant)) {
@@ -142,7 +157,7 @@ pub async fn list(State(app): State<App>, visit: Visit) -> Response {
 }
 
 pub async fn add(State(app): State<App>, visit: Visit, body: axum::body::Bytes) -> Response {
-    let Some(ctx) = ctx_of(&visit) else {
+    let Some(ctx) = visit.ctx() else {
         return to_signin("/portal/users");
     };
     // Repeated keys (one per ticked role) need the pair list, not a struct.
@@ -186,6 +201,40 @@ pub async fn add(State(app): State<App>, visit: Visit, body: axum::body::Bytes) 
             render(&app, &visit, &ctx, Some(notice), &[], &[]).await
         }
         Err(Error::Validation(errors)) => render(&app, &visit, &ctx, None, &errors, &form).await,
+        Err(e) => super::layout::domain_error(&visit, e),
+    }
+}
+
+pub async fn remove(
+    State(app): State<App>,
+    visit: Visit,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(ctx) = visit.ctx() else {
+        return to_signin("/portal/users");
+    };
+    let form = super::form::FormData::parse(&body);
+    if let Err(r) = visit.check_csrf(&form.get("csrf")) {
+        return r;
+    }
+    let Ok(user_id) = id.parse() else {
+        return super::layout::domain_error(&visit, Error::NotFound("user"));
+    };
+    let upn = repo::user(&app.db, user_id)
+        .await
+        .ok()
+        .flatten()
+        .map(|u| u.upn)
+        .unwrap_or_default();
+    match identity::remove_user(&app, &ctx, user_id).await {
+        Ok(()) => {
+            let notice = tf(visit.lang(), "users.removed", &[("upn", &upn)]);
+            render(&app, &visit, &ctx, Some(notice), &[], &[]).await
+        }
+        Err(Error::Conflict { message, .. }) => {
+            render_with(&app, &visit, &ctx, None, Some(message), &[], &[]).await
+        }
         Err(e) => super::layout::domain_error(&visit, e),
     }
 }

@@ -130,3 +130,154 @@ async fn an_admin_adds_a_user_and_the_operator_reads_the_mail_in_the_viewer() {
     .await;
     b.finish(result).await;
 }
+
+#[tokio::test]
+async fn a_new_reseller_walks_the_enrollment_wizard_and_the_operator_approves_it() {
+    let (t, smtp) = crate::enrollment::with_smtp().await;
+    let (_, op) = t.tenant(TenantKind::Operator, &[Role::OperatorAdmin]).await;
+    let (taken, _) = t.tenant(TenantKind::Partner, &[]).await;
+    let b = Browser::start("enrollment_wizard", &t.base).await;
+    let result = async {
+        // Welcome: choose the program, read what is needed.
+        b.goto("/portal/enroll").await?;
+        b.click("#choose-reseller").await?;
+        let needs = b.text("#welcome-needs").await?;
+        anyhow::ensure!(needs.contains("partner-network membership"), "{needs}");
+        b.click("#welcome-next").await?;
+        // A new directory; the domain is checked as it is typed.
+        b.fill("#displayName", "Fourth Coffee").await?;
+        b.fill("#domain", &taken.domain).await?;
+        b.client
+            .wait()
+            .at_most(std::time::Duration::from_secs(10))
+            .for_element(fantoccini::Locator::Css(
+                "#domain-status[data-available='false']",
+            ))
+            .await?;
+        b.fill("#domain", "fourthcoffee.example").await?;
+        b.client
+            .wait()
+            .at_most(std::time::Duration::from_secs(10))
+            .for_element(fantoccini::Locator::Css(
+                "#domain-status[data-available='true']",
+            ))
+            .await?;
+        b.fill("#adminName", "Frances Coffee").await?;
+        b.fill("#new-password", PASSWORD).await?;
+        b.click("#create-submit").await?;
+        // Membership: a wrong password first.
+        b.fill("#membershipUsername", "trey").await?;
+        b.fill("#membershipPassword", "wrong-password").await?;
+        b.click("#membership-submit").await?;
+        let err = b.text("[data-field=membershipUsername]").await?;
+        anyhow::ensure!(err.contains("not correct"), "{err}");
+        b.fill("#membershipPassword", "Member-Pass-1").await?;
+        b.click("#membership-submit").await?;
+        // The Korean profile is refused; cancel, sign in again, take the US one.
+        b.click("#profile-8100002").await?;
+        b.click("#profile-submit").await?;
+        let err = b.text("[data-field=profileId]").await?;
+        anyhow::ensure!(err.contains("KR") && err.contains("US"), "{err}");
+        b.click("#cancel-membership").await?;
+        b.fill("#membershipUsername", "trey").await?;
+        b.fill("#membershipPassword", "Member-Pass-1").await?;
+        b.click("#membership-submit").await?;
+        b.click("#profile-8100001").await?;
+        b.click("#profile-submit").await?;
+        // Company details, with a webmail contact first.
+        for (id, v) in [
+            ("#legalName", "Fourth Coffee Ltd"),
+            ("#addressLine1", "4 Bean St"),
+            ("#city", "Seattle"),
+            ("#region", "WA"),
+            ("#postalCode", "98101"),
+            ("#contactFirstName", "Frances"),
+            ("#contactLastName", "Coffee"),
+            ("#contactEmail", "frances@gmail.com"),
+            ("#contactPhone", "+1 206 555 0142"),
+            ("#supportEmail", "help@fourthcoffee.example"),
+            ("#supportPhone", "+1 206 555 0143"),
+            ("#supportWebsite", "https://fourthcoffee.example"),
+        ] {
+            b.fill(id, v).await?;
+        }
+        b.click("#enroll-now").await?;
+        let err = b.text("[data-field=contactEmail]").await?;
+        anyhow::ensure!(err.contains("webmail"), "{err}");
+        let kept = b
+            .wait("#legalName")
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        anyhow::ensure!(kept == "Fourth Coffee Ltd", "kept: {kept}");
+        b.fill("#contactEmail", "frances@fourthcoffee.example")
+            .await?;
+        b.click("#enroll-now").await?;
+        let status = b
+            .wait("#status-text")
+            .await?
+            .attr("data-status")
+            .await?
+            .unwrap_or_default();
+        anyhow::ensure!(status == "awaiting_email_verification", "{status}");
+        anyhow::ensure!(b
+            .text("#check-mail")
+            .await?
+            .contains("frances@fourthcoffee.example"));
+        // The contact opens the mailed link and confirms.
+        let mail = smtp.wait_for("frances@fourthcoffee.example").await;
+        let text = mail["text"].as_str().unwrap_or_default();
+        let link = text
+            .split_whitespace()
+            .find(|w| w.contains("/portal/enroll/verify?token="))
+            .unwrap_or_default()
+            .to_string();
+        anyhow::ensure!(link.starts_with(&t.base), "link {link}");
+        b.client.goto(&link).await?;
+        b.click("#verify-submit").await?;
+        let done = b.text("#verify-result").await?;
+        anyhow::ensure!(done.contains("confirmed"), "{done}");
+        // The operator approves it in the portal.
+        b.goto("/portal").await?;
+        b.click("#signout").await?;
+        b.wait("#signin-submit").await?;
+        b.fill("#upn", &op.upn).await?;
+        b.fill("#password", PASSWORD).await?;
+        b.click("#signin-submit").await?;
+        b.wait("#welcome").await?;
+        b.goto("/portal/operator/enrollments").await?;
+        b.click("a.review-link").await?;
+        anyhow::ensure!(b.text("#review-org").await? == "Fourth Coffee");
+        b.click("#approve").await?;
+        b.wait("#notice").await?;
+        let status = b
+            .wait("#review-status")
+            .await?
+            .attr("data-status")
+            .await?
+            .unwrap_or_default();
+        anyhow::ensure!(status == "authorized", "{status}");
+        // The new partner is told, and accepts the agreement from the dashboard banner.
+        smtp.wait_for_subject("frances@fourthcoffee.example", "is authorized")
+            .await;
+        b.click("#signout").await?;
+        b.fill("#upn", "admin@fourthcoffee.example").await?;
+        b.fill("#password", PASSWORD).await?;
+        b.click("#signin-submit").await?;
+        b.wait("#agreement-banner a").await?.click().await?;
+        b.click("#agreement-check").await?;
+        b.click("#agreement-accept").await?;
+        b.wait("#welcome").await?;
+        anyhow::ensure!(
+            b.client
+                .find(fantoccini::Locator::Css("#agreement-banner"))
+                .await
+                .is_err(),
+            "banner gone"
+        );
+        Ok(())
+    }
+    .await;
+    b.finish(result).await;
+}
