@@ -30,6 +30,7 @@ fn menu(visit: &Visit, mail_public: bool) -> Vec<(&'static str, &'static str)> {
         }
         if can(actor, Action::ReviewEnrollments, Resource::Platform).allowed() {
             items.push(("/portal/operator/enrollments", "nav.review"));
+            items.push(("/portal/operator/memberships", "nav.memberships"));
         }
         if mail_public || can(actor, Action::ReadCapturedMail, Resource::Platform).allowed() {
             items.push(("/portal/mail", "nav.mail"));

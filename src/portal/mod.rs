@@ -39,6 +39,14 @@ pub fn router(app: App) -> Router<App> {
         .route("/portal/mail/{id}", get(mail::show))
         .route("/portal/users", get(users::list).post(users::add))
         .route(
+            "/portal/users/{id}",
+            get(users::edit_page).post(users::edit),
+        )
+        .route(
+            "/portal/operator/memberships",
+            get(review::memberships_page).post(review::import_memberships),
+        )
+        .route(
             "/portal/users/{id}/remove",
             axum::routing::post(users::remove),
         )

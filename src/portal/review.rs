@@ -224,3 +224,67 @@ pub async fn decide(
         Err(e) => domain_error(&visit, e),
     }
 }
+
+/// The partner-network registry: paste or upload CSV rows to import them.
+pub async fn memberships_page(State(app): State<App>, visit: Visit) -> Response {
+    if let Err(r) = operator(&visit, "/portal/operator/memberships") {
+        return r;
+    }
+    render_memberships(&app, &visit, None, None)
+}
+
+fn render_memberships(
+    app: &App,
+    visit: &Visit,
+    notice: Option<String>,
+    errors: Option<Vec<crate::domain::FieldError>>,
+) -> Response {
+    let lang = visit.lang();
+    let title = t(lang, "memberships.title");
+    let status = if errors.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (status, page(visit, PageOpts { title: &title, active: "/portal/operator/memberships", mail_public: app.config.mail_viewer_public }, html! {
+        h1 { (title) }
+        p.muted { (t(lang, "memberships.intro")) }
+        @if let Some(n) = &notice { div.alert.ok #notice { (n) } }
+        @if let Some(errs) = &errors {
+            div.alert.bad role="alert" #import-errors {
+                ul { @for e in errs { li { (e.field) ": " (e.message) } } }
+            }
+        }
+        form.card method="post" action="/portal/operator/memberships" {
+            (csrf(visit.csrf()))
+            label for="csv" { "CSV" }
+            textarea #csv name="csv" rows="10" placeholder="mpn_id,org_name,country,username,password,profile_id,profile_name,profile_country" {}
+            p { button #import-submit type="submit" { (t(lang, "memberships.import")) } }
+        }
+    })).into_response()
+}
+
+pub async fn import_memberships(State(app): State<App>, visit: Visit, body: Bytes) -> Response {
+    let f = FormData::parse(&body);
+    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
+        return r;
+    }
+    let ctx = match operator(&visit, "/portal/operator/memberships") {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match crate::app::memberships::import(&app, Some(&ctx), f.get("csv").as_bytes()).await {
+        Ok(n) => render_memberships(
+            &app,
+            &visit,
+            Some(super::i18n::tf(
+                visit.lang(),
+                "memberships.imported",
+                &[("n", &n.to_string())],
+            )),
+            None,
+        ),
+        Err(Error::Validation(errs)) => render_memberships(&app, &visit, None, Some(errs)),
+        Err(e) => domain_error(&visit, e),
+    }
+}

@@ -96,7 +96,9 @@ async fn render_with(
                     tbody {
                         @for (u, roles) in &rows {
                             tr {
-                                td.upn { (u.upn) }
+                                td.upn {
+                                    @if can_manage { a href={"/portal/users/" (u.id)} { (u.upn) } } @else { (u.upn) }
+                                }
                                 td { (u.display_name) }
                                 td { @for r in roles { span.tag { (t(lang, &format!("role.{}", r.as_str()))) } } }
                                 td.state { (u.state) }
@@ -234,6 +236,146 @@ pub async fn remove(
         }
         Err(Error::Conflict { message, .. }) => {
             render_with(&app, &visit, &ctx, None, Some(message), &[], &[]).await
+        }
+        Err(e) => super::layout::domain_error(&visit, e),
+    }
+}
+
+fn grantable_roles(kind: TenantKind) -> Vec<Role> {
+    Role::ALL
+        .into_iter()
+        .filter(|r| match r {
+            Role::OperatorAdmin => kind == TenantKind::Operator,
+            r if r.is_directory_role() => true,
+            _ => kind == TenantKind::Partner,
+        })
+        .collect()
+}
+
+/// One user: change display name, state and roles.
+pub async fn edit_page(
+    State(app): State<App>,
+    visit: Visit,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    render_edit(&app, &visit, &id, None, None).await
+}
+
+async fn render_edit(
+    app: &App,
+    visit: &Visit,
+    id: &str,
+    notice: Option<String>,
+    problem: Option<String>,
+) -> Response {
+    let Some(ctx) = visit.ctx() else {
+        return to_signin("/portal/users");
+    };
+    let lang = visit.lang();
+    let user = match id.parse().ok() {
+        Some(uid) => repo::user(&app.db, uid)
+            .await
+            .ok()
+            .flatten()
+            .filter(|u| u.tenant_id == ctx.actor.tenant),
+        None => None,
+    };
+    let Some(user) = user else {
+        return super::layout::domain_error(visit, Error::NotFound("user"));
+    };
+    if let Err(e) = ctx.require(Action::ManageUsers, Resource::Tenant(ctx.actor.tenant)) {
+        return super::layout::domain_error(visit, e);
+    }
+    let kind = ctx.actor.tenant_kind;
+    let roles = repo::roles(&app.db, user.id).await.unwrap_or_default();
+    let title = t(lang, "users.title");
+    let status = if problem.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    (status, page(visit, PageOpts { title: &title, active: "/portal/users", mail_public: app.config.mail_viewer_public }, html! {
+        p { a href="/portal/users" { (title) } }
+        h1 #edit-user { (user.upn) }
+        @if let Some(n) = &notice { div.alert.ok #notice { (n) } }
+        @if let Some(p) = &problem { div.alert.bad #problem role="alert" { (p) } }
+        form.card method="post" action={"/portal/users/" (user.id)} {
+            input type="hidden" name="csrf" value=(visit.csrf());
+            input type="hidden" name="version" value=(user.version);
+            label for="display_name" { (t(lang, "users.name")) }
+            input #display_name type="text" name="display_name" value=(user.display_name);
+            fieldset {
+                legend { (t(lang, "users.roles")) }
+                @for r in grantable_roles(kind) {
+                    label style="font-weight:normal" {
+                        input type="checkbox" name="role" value=(r.as_str()) checked[roles.contains(&r)];
+                        " " (t(lang, &format!("role.{}", r.as_str())))
+                    }
+                }
+            }
+            p { button #save-user type="submit" { (t(lang, "enroll.save")) } }
+        }
+    })).into_response()
+}
+
+pub async fn edit(
+    State(app): State<App>,
+    visit: Visit,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(ctx) = visit.ctx() else {
+        return to_signin("/portal/users");
+    };
+    let form = super::form::FormData::parse(&body);
+    if let Err(r) = visit.check_csrf(&form.get("csrf")) {
+        return r;
+    }
+    let Ok(user_id) = id.parse() else {
+        return super::layout::domain_error(&visit, Error::NotFound("user"));
+    };
+    let roles: Vec<Role> = form
+        .all("role")
+        .iter()
+        .filter_map(|r| Role::parse(r))
+        .collect();
+    let patch = identity::UserPatch {
+        display_name: Some(form.get("display_name")),
+        roles: Some(roles),
+        ..Default::default()
+    };
+    match identity::update_user(&app, &ctx, user_id, patch, form.get("version").parse().ok()).await
+    {
+        Ok(_) => {
+            render_edit(
+                &app,
+                &visit,
+                &id,
+                Some(t(visit.lang(), "enroll.saved")),
+                None,
+            )
+            .await
+        }
+        Err(Error::Conflict { message, .. }) => {
+            render_edit(&app, &visit, &id, None, Some(message)).await
+        }
+        Err(Error::PreconditionFailed) => {
+            render_edit(
+                &app,
+                &visit,
+                &id,
+                None,
+                Some(Error::PreconditionFailed.to_string()),
+            )
+            .await
+        }
+        Err(Error::Validation(errs)) => {
+            let msg = errs
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            render_edit(&app, &visit, &id, None, Some(msg)).await
         }
         Err(e) => super::layout::domain_error(&visit, e),
     }

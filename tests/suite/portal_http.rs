@@ -141,3 +141,130 @@ async fn the_public_mail_viewer_needs_no_sign_in() {
     let r = t.http.get(t.url("/portal/mail")).send().await.unwrap();
     assert_eq!(r.status(), 200);
 }
+
+/// Signs in through the portal form; returns the session cookie header and a CSRF token.
+pub async fn portal_session(t: &TestApp, upn: &str) -> (String, String) {
+    let r = t.http.get(t.url("/portal/signin")).send().await.unwrap();
+    let (anon, _) = session_cookie(&r).unwrap();
+    let csrf = csrf_of(&r.text().await.unwrap());
+    let r = t
+        .http
+        .post(t.url("/portal/signin"))
+        .header("cookie", format!("__Host-partnerhub={anon}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("upn", upn),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let (signed, _) = session_cookie(&r).expect("signed in");
+    let cookie = format!("__Host-partnerhub={signed}");
+    let html = t
+        .http
+        .get(t.url("/portal"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    (cookie, csrf_of(&html))
+}
+
+#[tokio::test]
+async fn the_operator_imports_memberships_in_the_portal_with_line_errors() {
+    let t = TestApp::spawn().await;
+    let (_, op) = t.tenant(TenantKind::Operator, &[Role::OperatorAdmin]).await;
+    let (cookie, csrf) = portal_session(&t, &op.upn).await;
+    let bad = "mpn_id,org_name,country,username,password,profile_id,profile_name,profile_country\nx,Org,US,u,password1,1,P,US\n";
+    let r = t
+        .http
+        .post(t.url("/portal/operator/memberships"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("csv", bad)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("line 2: mpn_id"));
+    let good = "mpn_id,org_name,country,username,password,profile_id,profile_name,profile_country\n5,Org,US,orguser,password1,6,P,US\n";
+    let r = t
+        .http
+        .post(t.url("/portal/operator/memberships"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str()), ("csv", good)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("1 membership records imported."));
+    assert!(
+        partnerhub::store::memberships::by_username(&t.app.db, "orguser")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // A partner cannot reach the page.
+    let (_, partner) = t.tenant(TenantKind::Partner, &[Role::AdminAgent]).await;
+    let (pcookie, _) = portal_session(&t, &partner.upn).await;
+    let r = t
+        .http
+        .get(t.url("/portal/operator/memberships"))
+        .header("cookie", &pcookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test]
+async fn an_admin_changes_roles_in_the_portal_and_the_last_admin_is_kept() {
+    let t = TestApp::spawn().await;
+    let (tenant, admin) = t.tenant(TenantKind::Partner, &[Role::AdminAgent]).await;
+    let sales = t.user(&tenant, "sales", &[Role::SalesAgent]).await;
+    let (cookie, csrf) = portal_session(&t, &admin.upn).await;
+    let r = t
+        .http
+        .post(t.url(&format!("/portal/users/{}", sales.id)))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("display_name", "Sam Sales"),
+            ("role", "helpdesk_agent"),
+            ("role", "sales_agent"),
+            ("version", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let roles = partnerhub::store::identity::roles(&t.app.db, sales.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        roles.into_iter().collect::<Vec<_>>(),
+        [Role::SalesAgent, Role::HelpdeskAgent]
+    );
+    // The admin cannot drop its own last admin roles.
+    let r = t
+        .http
+        .post(t.url(&format!("/portal/users/{}", admin.id)))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("display_name", "x"),
+            ("role", "sales_agent"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("last"));
+}
