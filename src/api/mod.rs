@@ -10,6 +10,7 @@ pub mod oauth;
 pub mod openapi;
 pub mod operator;
 pub mod ops;
+pub mod partnerships;
 pub mod profiles;
 pub mod users;
 
@@ -56,6 +57,16 @@ pub fn documented() -> OpenApiRouter<App> {
         .routes(routes!(profiles::get_support, profiles::put_support))
         .routes(routes!(profiles::get_organization))
         .routes(routes!(profiles::get_mpn))
+        .routes(routes!(partnerships::directory))
+        .routes(routes!(partnerships::provider))
+        .routes(routes!(partnerships::my_listing, partnerships::put_listing))
+        .routes(routes!(partnerships::list_invitations, partnerships::create_invitation))
+        .routes(routes!(partnerships::revoke_invitation))
+        .routes(routes!(partnerships::preview))
+        .routes(routes!(partnerships::accept))
+        .routes(routes!(partnerships::relationships))
+        .routes(routes!(partnerships::relationship, partnerships::end, partnerships::patch))
+        .routes(routes!(partnerships::validate_resellers))
         .routes(routes!(users::domain_availability))
         .routes(routes!(users::list_applications, users::create_application))
         .routes(routes!(operator::import_memberships))

@@ -3,6 +3,8 @@
 
 pub mod audit;
 pub mod enrollment;
+pub mod events;
+pub mod partnerships;
 pub mod identity;
 pub mod keys;
 pub mod memberships;

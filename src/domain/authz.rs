@@ -81,6 +81,20 @@ pub enum Action {
     /// Invite partners or customers, or place orders: needs an active partner account that
     /// accepted the agreement.
     Transact,
+    /// Search the provider directory.
+    SearchProviders,
+    /// Edit the provider's directory listing.
+    ManageListing,
+    /// Invite resellers to a partnership (provider).
+    InviteResellers,
+    /// Authorize a provider that invited the organisation (reseller).
+    AuthorizeProvider,
+    /// See the organisation's partnerships.
+    ReadPartnerships,
+    /// End a partnership (either side).
+    EndPartnership,
+    /// Take back the provider's admin access to the reseller's directory (reseller).
+    RevokeProviderAdmin,
 }
 
 /// What the action is done to.
@@ -88,8 +102,10 @@ pub enum Action {
 pub enum Resource {
     /// A directory tenant.
     Tenant(TenantId),
-    /// The platform itself (operator functions).
+    /// The platform itself (operator functions, shared directories).
     Platform,
+    /// A provider-reseller partnership.
+    Partnership { provider: TenantId, reseller: TenantId },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,8 +143,23 @@ pub fn can(actor: &Actor, action: Action, resource: Resource) -> Decision {
             Action::ReadCapturedMail | Action::ImportMemberships | Action::ReviewEnrollments => {
                 allow_if(actor.is_operator())
             }
+            Action::SearchProviders => allow_if(actor.partner.is_some() || actor.is_operator()),
             _ => Decision::Deny,
         },
+        Resource::Partnership { provider, reseller } => {
+            let admins = actor.has_any(&[Role::AccountAdmin, Role::AdminAgent]);
+            match action {
+                Action::EndPartnership => {
+                    allow_if((actor.tenant == provider || actor.tenant == reseller) && admins)
+                }
+                Action::RevokeProviderAdmin => allow_if(
+                    actor.tenant == reseller
+                        && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent, Role::GlobalAdministrator]),
+                ),
+                Action::ReadPartnerships => allow_if(actor.tenant == provider || actor.tenant == reseller),
+                _ => Decision::Deny,
+            }
+        }
         Resource::Tenant(t) => {
             let own = t == actor.tenant;
             let is_user = matches!(actor.principal, Principal::User(_));
@@ -196,9 +227,26 @@ pub fn can(actor: &Actor, action: Action, resource: Resource) -> Decision {
                         .is_some_and(|p| p.active && p.agreement_accepted)
                         && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent, Role::SalesAgent]),
                 ),
+                Action::ManageListing => allow_if(
+                    own && actor.partner.as_ref().is_some_and(|p| p.is_provider && p.active)
+                        && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent, Role::GlobalAdministrator]),
+                ),
+                Action::InviteResellers => allow_if(
+                    own && actor.partner.as_ref().is_some_and(|p| p.is_provider && p.active && p.agreement_accepted)
+                        && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent]),
+                ),
+                Action::AuthorizeProvider => allow_if(
+                    own && is_user
+                        && actor.partner.as_ref().is_some_and(|p| p.is_reseller && p.active && p.agreement_accepted)
+                        && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent]),
+                ),
+                Action::ReadPartnerships => allow_if(own && actor.partner.is_some()),
                 Action::ReadCapturedMail
                 | Action::ImportMemberships
-                | Action::ReviewEnrollments => Decision::Deny,
+                | Action::ReviewEnrollments
+                | Action::SearchProviders
+                | Action::EndPartnership
+                | Action::RevokeProviderAdmin => Decision::Deny,
             }
         }
     }
@@ -302,6 +350,22 @@ mod tests {
         assert!(!can(&ga, Action::ReviewEnrollments, Resource::Platform).allowed());
         let op = actor(TenantKind::Operator, &[Role::OperatorAdmin]);
         assert!(can(&op, Action::ReviewEnrollments, Resource::Platform).allowed());
+    }
+
+    #[test]
+    fn sales_agents_cannot_authorize_providers_and_strangers_cannot_end_partnerships() {
+        let facts = PartnerFacts { is_reseller: true, active: true, agreement_accepted: true, ..Default::default() };
+        let mut agent = actor(TenantKind::Partner, &[Role::AdminAgent]);
+        agent.partner = Some(facts.clone());
+        let mut sales = actor(TenantKind::Partner, &[Role::SalesAgent]);
+        sales.partner = Some(facts);
+        assert!(can(&agent, Action::AuthorizeProvider, Resource::Tenant(agent.tenant)).allowed());
+        assert!(!can(&sales, Action::AuthorizeProvider, Resource::Tenant(sales.tenant)).allowed());
+        let p = Resource::Partnership { provider: TenantId::new(), reseller: agent.tenant };
+        assert!(can(&agent, Action::EndPartnership, p).allowed());
+        assert!(can(&agent, Action::RevokeProviderAdmin, p).allowed());
+        let stranger = Resource::Partnership { provider: TenantId::new(), reseller: TenantId::new() };
+        assert!(!can(&agent, Action::EndPartnership, stranger).allowed());
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub enum Code {
     RequestIdReused = 3002,
     RequestInProgress = 3003,
     LinkNotUsable = 3004,
+    AlreadyPartnered = 3005,
+    RegionMismatch = 2201,
     PreconditionFailed = 2055,
     RateLimited = 4290,
     Unauthenticated = 4010,

@@ -7,5 +7,6 @@ pub mod error;
 pub mod identity;
 pub mod ids;
 pub mod paging;
+pub mod partnership;
 
 pub use error::{Error, FieldError, Result};

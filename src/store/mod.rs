@@ -11,6 +11,7 @@ pub mod mailbox;
 pub mod memberships;
 pub mod outbox;
 pub mod partners;
+pub mod partnerships;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;

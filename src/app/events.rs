@@ -1,0 +1,39 @@
+//! Domain events: written to the outbox with the change that raises them. The webhook and
+//! notification workers deliver them to the organisations listed in `audience`.
+
+use crate::store::{outbox, Tx};
+use serde::Serialize;
+
+pub const TOPIC: &str = "event";
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub event_id: String,
+    pub event_name: String,
+    pub resource_uri: String,
+    pub resource_name: String,
+    pub resource_change_utc_date: String,
+    /// Organisations (tenant ids) the event is delivered to.
+    pub audience: Vec<String>,
+}
+
+pub async fn emit(
+    tx: &mut Tx,
+    now: i64,
+    name: &str,
+    resource_uri: String,
+    resource_name: &str,
+    audience: &[String],
+) -> Result<(), sqlx::Error> {
+    let e = Event {
+        event_id: uuid::Uuid::now_v7().to_string(),
+        event_name: name.to_string(),
+        resource_uri,
+        resource_name: resource_name.to_string(),
+        resource_change_utc_date: crate::clock::from_ms(now).to_rfc3339(),
+        audience: audience.to_vec(),
+    };
+    outbox::enqueue(tx, TOPIC, &serde_json::to_value(&e).expect("event serializes"), now).await?;
+    Ok(())
+}
