@@ -60,12 +60,19 @@ pub fn documented() -> OpenApiRouter<App> {
         .routes(routes!(partnerships::directory))
         .routes(routes!(partnerships::provider))
         .routes(routes!(partnerships::my_listing, partnerships::put_listing))
-        .routes(routes!(partnerships::list_invitations, partnerships::create_invitation))
+        .routes(routes!(
+            partnerships::list_invitations,
+            partnerships::create_invitation
+        ))
         .routes(routes!(partnerships::revoke_invitation))
         .routes(routes!(partnerships::preview))
         .routes(routes!(partnerships::accept))
         .routes(routes!(partnerships::relationships))
-        .routes(routes!(partnerships::relationship, partnerships::end, partnerships::patch))
+        .routes(routes!(
+            partnerships::relationship,
+            partnerships::end,
+            partnerships::patch
+        ))
         .routes(routes!(partnerships::validate_resellers))
         .routes(routes!(users::domain_availability))
         .routes(routes!(users::list_applications, users::create_application))

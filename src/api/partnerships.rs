@@ -44,9 +44,18 @@ pub fn listing_dto(e: DirectoryEntry) -> ProviderListing {
         location: e.country,
         countries,
         services: l.as_ref().map(|l| l.services.clone()).unwrap_or_default(),
-        description: l.as_ref().map(|l| l.description.clone()).unwrap_or_default(),
-        contact_email: l.as_ref().map(|l| l.contact_email.clone()).unwrap_or_default(),
-        contact_phone: l.as_ref().map(|l| l.contact_phone.clone()).unwrap_or_default(),
+        description: l
+            .as_ref()
+            .map(|l| l.description.clone())
+            .unwrap_or_default(),
+        contact_email: l
+            .as_ref()
+            .map(|l| l.contact_email.clone())
+            .unwrap_or_default(),
+        contact_phone: l
+            .as_ref()
+            .map(|l| l.contact_phone.clone())
+            .unwrap_or_default(),
         website: l.as_ref().map(|l| l.website.clone()).unwrap_or_default(),
         attributes: Attributes::with_etag("ProviderListing", l.map(|l| l.version).unwrap_or(0)),
     }
@@ -69,12 +78,39 @@ pub struct DirectoryQuery {
     responses((status = 200, body = Collection<ProviderListing>), (status = 400, body = super::error::ApiErrorBody),
         (status = 403, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn directory(State(app): State<App>, Caller(ctx): Caller, Query(q): Query<DirectoryQuery>) -> ApiResult<axum::Json<Collection<ProviderListing>>> {
+pub async fn directory(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Query(q): Query<DirectoryQuery>,
+) -> ApiResult<axum::Json<Collection<ProviderListing>>> {
     ctx.require(Action::SearchProviders, Resource::Platform)?;
-    let found = uc::search(&app, &DirectoryFilter { country: q.country, service: q.service, name: q.name }).await?;
+    let found = uc::search(
+        &app,
+        &DirectoryFilter {
+            country: q.country,
+            service: q.service,
+            name: q.name,
+        },
+    )
+    .await?;
     let total = found.len() as i64;
-    let page = Page::from_request(&HeaderMap::new(), &PageQuery { size: Some(500), seek_operation: None }, "providers", &app.keys.paging_secret)?;
-    Ok(axum::Json(page.finish(found, total, "/v1/providers", &app.keys.paging_secret, |e| (e.name.to_lowercase(), e.tenant_id.to_string()), listing_dto)))
+    let page = Page::from_request(
+        &HeaderMap::new(),
+        &PageQuery {
+            size: Some(500),
+            seek_operation: None,
+        },
+        "providers",
+        &app.keys.paging_secret,
+    )?;
+    Ok(axum::Json(page.finish(
+        found,
+        total,
+        "/v1/providers",
+        &app.keys.paging_secret,
+        |e| (e.name.to_lowercase(), e.tenant_id.to_string()),
+        listing_dto,
+    )))
 }
 
 /// One provider's directory entry.
@@ -82,7 +118,11 @@ pub async fn directory(State(app): State<App>, Caller(ctx): Caller, Query(q): Qu
     params(("providerId" = String, Path)),
     responses((status = 200, body = ProviderListing), (status = 404, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn provider(State(app): State<App>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult<axum::Json<ProviderListing>> {
+pub async fn provider(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<ProviderListing>> {
     ctx.require(Action::SearchProviders, Resource::Platform)?;
     let tenant = id.parse().map_err(|_| Error::NotFound("provider"))?;
     Ok(axum::Json(listing_dto(uc::entry(&app, tenant).await?)))
@@ -105,11 +145,20 @@ pub async fn my_listing(State(app): State<App>, Caller(ctx): Caller) -> ApiResul
     responses((status = 200, body = ProviderListing), (status = 400, body = super::error::ApiErrorBody),
         (status = 403, body = super::error::ApiErrorBody), (status = 412, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn put_listing(State(app): State<App>, Caller(ctx): Caller, headers: HeaderMap, Body(b): Body<ListingInput>) -> ApiResult<Response> {
+pub async fn put_listing(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    headers: HeaderMap,
+    Body(b): Body<ListingInput>,
+) -> ApiResult<Response> {
     let expected = expected_version(&headers, None)?;
     let l = uc::save_listing(&app, &ctx, b, expected).await?;
     let e = uc::entry(&app, ctx.actor.tenant).await?;
-    Ok(([(header::ETAG, etag(l.version))], axum::Json(listing_dto(e))).into_response())
+    Ok((
+        [(header::ETAG, etag(l.version))],
+        axum::Json(listing_dto(e)),
+    )
+        .into_response())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -143,7 +192,9 @@ pub struct PartnershipInvitation {
 
 fn invitation_dto(i: InvitationRow, now: i64) -> PartnershipInvitation {
     PartnershipInvitation {
-        state: crate::domain::partnership::InvitationState::at(&i.state, i.expires_at, now).as_str().into(),
+        state: crate::domain::partnership::InvitationState::at(&i.state, i.expires_at, now)
+            .as_str()
+            .into(),
         id: i.id,
         url: None,
         draft_email: None,
@@ -177,8 +228,22 @@ pub struct NewInvitation {
     responses((status = 201, body = PartnershipInvitation), (status = 400, body = super::error::ApiErrorBody),
         (status = 403, body = super::error::ApiErrorBody), (status = 409, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn create_invitation(State(app): State<App>, Caller(ctx): Caller, Body(b): Body<NewInvitation>) -> ApiResult<Response> {
-    let inv = uc::invite(&app, &ctx, InviteInput { reseller_mpn_id: b.reseller_mpn_id, email: b.email, send: b.send, days: b.expires_in_days }).await?;
+pub async fn create_invitation(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Body(b): Body<NewInvitation>,
+) -> ApiResult<Response> {
+    let inv = uc::invite(
+        &app,
+        &ctx,
+        InviteInput {
+            reseller_mpn_id: b.reseller_mpn_id,
+            email: b.email,
+            send: b.send,
+            days: b.expires_in_days,
+        },
+    )
+    .await?;
     let mailto = format!(
         "mailto:{}?subject={}&body={}",
         inv.row.email.clone().unwrap_or_default(),
@@ -187,7 +252,11 @@ pub async fn create_invitation(State(app): State<App>, Caller(ctx): Caller, Body
     );
     let mut dto = invitation_dto(inv.row, app.clock.now_ms());
     dto.url = Some(inv.url);
-    dto.draft_email = Some(DraftEmail { subject: inv.subject, body: inv.body, mailto });
+    dto.draft_email = Some(DraftEmail {
+        subject: inv.subject,
+        body: inv.body,
+        mailto,
+    });
     Ok((StatusCode::CREATED, axum::Json(dto)).into_response())
 }
 
@@ -195,13 +264,31 @@ pub async fn create_invitation(State(app): State<App>, Caller(ctx): Caller, Body
 #[utoipa::path(get, path = "/v1/partnershipinvitations", tag = "partnerships",
     responses((status = 200, body = Collection<PartnershipInvitation>), (status = 403, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn list_invitations(State(app): State<App>, Caller(ctx): Caller) -> ApiResult<axum::Json<Collection<PartnershipInvitation>>> {
+pub async fn list_invitations(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+) -> ApiResult<axum::Json<Collection<PartnershipInvitation>>> {
     ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
     let rows = repo::invitations_of(&app.db, ctx.actor.tenant).await?;
     let total = rows.len() as i64;
     let now = app.clock.now_ms();
-    let page = Page::from_request(&HeaderMap::new(), &PageQuery { size: Some(500), seek_operation: None }, "invitations", &app.keys.paging_secret)?;
-    Ok(axum::Json(page.finish(rows, total, "/v1/partnershipinvitations", &app.keys.paging_secret, |i| (String::new(), i.id.clone()), |i| invitation_dto(i, now))))
+    let page = Page::from_request(
+        &HeaderMap::new(),
+        &PageQuery {
+            size: Some(500),
+            seek_operation: None,
+        },
+        "invitations",
+        &app.keys.paging_secret,
+    )?;
+    Ok(axum::Json(page.finish(
+        rows,
+        total,
+        "/v1/partnershipinvitations",
+        &app.keys.paging_secret,
+        |i| (String::new(), i.id.clone()),
+        |i| invitation_dto(i, now),
+    )))
 }
 
 /// Withdraws a pending invitation; its link stops working.
@@ -210,7 +297,11 @@ pub async fn list_invitations(State(app): State<App>, Caller(ctx): Caller) -> Ap
     responses((status = 200, body = PartnershipInvitation), (status = 404, body = super::error::ApiErrorBody),
         (status = 409, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn revoke_invitation(State(app): State<App>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult<axum::Json<PartnershipInvitation>> {
+pub async fn revoke_invitation(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<PartnershipInvitation>> {
     let i = uc::revoke_invitation(&app, &ctx, &id).await?;
     Ok(axum::Json(invitation_dto(i, app.clock.now_ms())))
 }
@@ -243,7 +334,11 @@ pub const PERMISSIONS: [&str; 2] = [
 #[utoipa::path(post, path = "/v1/partnershipinvitations/preview", tag = "partnerships", request_body = TokenBody,
     responses((status = 200, body = InvitationPreview), (status = 409, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn preview(State(app): State<App>, Caller(ctx): Caller, Body(b): Body<TokenBody>) -> ApiResult<axum::Json<InvitationPreview>> {
+pub async fn preview(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Body(b): Body<TokenBody>,
+) -> ApiResult<axum::Json<InvitationPreview>> {
     ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
     let p = uc::preview(&app, &b.token).await?;
     Ok(axum::Json(InvitationPreview {
@@ -283,15 +378,36 @@ pub struct PartnerRelationship {
 }
 
 fn state_word(s: &str) -> String {
-    if s == "active" { "Active".into() } else { "Terminated".into() }
+    if s == "active" {
+        "Active".into()
+    } else {
+        "Terminated".into()
+    }
 }
 
-async fn relationship_dto(app: &App, me: crate::domain::ids::TenantId, p: PartnershipRow) -> Result<PartnerRelationship, Error> {
+async fn relationship_dto(
+    app: &App,
+    me: crate::domain::ids::TenantId,
+    p: PartnershipRow,
+) -> Result<PartnerRelationship, Error> {
     let as_provider = p.provider_tenant_id == me;
-    let other = if as_provider { p.reseller_tenant_id } else { p.provider_tenant_id };
-    let t = crate::store::identity::tenant(&app.db, other).await?.ok_or(Error::NotFound("tenant"))?;
-    let mpn = crate::store::partners::get(&app.db, other).await?.map(|x| x.mpn_id).unwrap_or_default();
-    let rt = if as_provider { RelationshipType::IsIndirectCloudSolutionProviderOf } else { RelationshipType::IsIndirectResellerOf };
+    let other = if as_provider {
+        p.reseller_tenant_id
+    } else {
+        p.provider_tenant_id
+    };
+    let t = crate::store::identity::tenant(&app.db, other)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
+    let mpn = crate::store::partners::get(&app.db, other)
+        .await?
+        .map(|x| x.mpn_id)
+        .unwrap_or_default();
+    let rt = if as_provider {
+        RelationshipType::IsIndirectCloudSolutionProviderOf
+    } else {
+        RelationshipType::IsIndirectResellerOf
+    };
     Ok(PartnerRelationship {
         id: p.id,
         name: t.display_name,
@@ -311,9 +427,17 @@ async fn relationship_dto(app: &App, me: crate::domain::ids::TenantId, p: Partne
     responses((status = 201, body = PartnerRelationship), (status = 400, body = super::error::ApiErrorBody),
         (status = 403, body = super::error::ApiErrorBody), (status = 409, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn accept(State(app): State<App>, Caller(ctx): Caller, Body(b): Body<AcceptInvitation>) -> ApiResult<Response> {
+pub async fn accept(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Body(b): Body<AcceptInvitation>,
+) -> ApiResult<Response> {
     let p = uc::accept(&app, &ctx, &b.token, b.consent).await?;
-    Ok((StatusCode::CREATED, axum::Json(relationship_dto(&app, ctx.actor.tenant, p).await?)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(relationship_dto(&app, ctx.actor.tenant, p).await?),
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -330,28 +454,55 @@ pub struct RelationshipQuery {
     responses((status = 200, body = Collection<PartnerRelationship>), (status = 400, body = super::error::ApiErrorBody),
         (status = 403, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn relationships(State(app): State<App>, Caller(ctx): Caller, headers: HeaderMap, Query(q): Query<RelationshipQuery>) -> ApiResult<axum::Json<Collection<PartnerRelationship>>> {
+pub async fn relationships(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    headers: HeaderMap,
+    Query(q): Query<RelationshipQuery>,
+) -> ApiResult<axum::Json<Collection<PartnerRelationship>>> {
     ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
-    let rt = RelationshipType::parse(&q.relationship_type)
-        .ok_or_else(|| Error::field("relationship_type", "use IsIndirectCloudSolutionProviderOf or IsIndirectResellerOf"))?;
+    let rt = RelationshipType::parse(&q.relationship_type).ok_or_else(|| {
+        Error::field(
+            "relationship_type",
+            "use IsIndirectCloudSolutionProviderOf or IsIndirectResellerOf",
+        )
+    })?;
     let as_provider = rt == RelationshipType::IsIndirectCloudSolutionProviderOf;
     let fingerprint = format!("relationships:{}:{as_provider}", ctx.actor.tenant);
-    let page = Page::from_request(&headers, &PageQuery { size: q.size, seek_operation: None }, &fingerprint, &app.keys.paging_secret)?;
+    let page = Page::from_request(
+        &headers,
+        &PageQuery {
+            size: q.size,
+            seek_operation: None,
+        },
+        &fingerprint,
+        &app.keys.paging_secret,
+    )?;
     let after = page.after.as_ref().map(|c| (c.key.as_str(), c.id.as_str()));
     let rows = repo::page(&app.db, ctx.actor.tenant, as_provider, after, page.size + 1).await?;
     let total = repo::count(&app.db, ctx.actor.tenant, as_provider).await?;
-    let path = format!("/v1/relationships?relationship_type={}", q.relationship_type);
-    Ok(axum::Json(page.finish(rows, total, &path, &app.keys.paging_secret, |c| (c.name.to_lowercase(), c.partnership.id.clone()), move |c| PartnerRelationship {
-        id: c.partnership.id.clone(),
-        name: c.name,
-        relationship_type: rt.wire().into(),
-        state: state_word(&c.partnership.state),
-        mpn_id: c.mpn_id.to_string(),
-        location: c.country,
-        admin_access: c.partnership.admin_access,
-        created_at: crate::clock::from_ms(c.partnership.created_at).to_rfc3339(),
-        attributes: Attributes::of("PartnerRelationship"),
-    })))
+    let path = format!(
+        "/v1/relationships?relationship_type={}",
+        q.relationship_type
+    );
+    Ok(axum::Json(page.finish(
+        rows,
+        total,
+        &path,
+        &app.keys.paging_secret,
+        |c| (c.name.to_lowercase(), c.partnership.id.clone()),
+        move |c| PartnerRelationship {
+            id: c.partnership.id.clone(),
+            name: c.name,
+            relationship_type: rt.wire().into(),
+            state: state_word(&c.partnership.state),
+            mpn_id: c.mpn_id.to_string(),
+            location: c.country,
+            admin_access: c.partnership.admin_access,
+            created_at: crate::clock::from_ms(c.partnership.created_at).to_rfc3339(),
+            attributes: Attributes::of("PartnerRelationship"),
+        },
+    )))
 }
 
 /// One partnership of the caller.
@@ -359,9 +510,15 @@ pub async fn relationships(State(app): State<App>, Caller(ctx): Caller, headers:
     params(("relationshipId" = String, Path)),
     responses((status = 200, body = PartnerRelationship), (status = 404, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn relationship(State(app): State<App>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult<axum::Json<PartnerRelationship>> {
+pub async fn relationship(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<PartnerRelationship>> {
     let p = uc::get(&app, &ctx, &id).await?;
-    Ok(axum::Json(relationship_dto(&app, ctx.actor.tenant, p).await?))
+    Ok(axum::Json(
+        relationship_dto(&app, ctx.actor.tenant, p).await?,
+    ))
 }
 
 /// Ends a partnership (either side). Customers and their other relationships stay.
@@ -370,9 +527,15 @@ pub async fn relationship(State(app): State<App>, Caller(ctx): Caller, Path(id):
     responses((status = 200, body = PartnerRelationship), (status = 403, body = super::error::ApiErrorBody),
         (status = 404, body = super::error::ApiErrorBody), (status = 409, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn end(State(app): State<App>, Caller(ctx): Caller, Path(id): Path<String>) -> ApiResult<axum::Json<PartnerRelationship>> {
+pub async fn end(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<PartnerRelationship>> {
     let p = uc::end(&app, &ctx, &id).await?;
-    Ok(axum::Json(relationship_dto(&app, ctx.actor.tenant, p).await?))
+    Ok(axum::Json(
+        relationship_dto(&app, ctx.actor.tenant, p).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -388,12 +551,23 @@ pub struct RelationshipPatch {
     responses((status = 200, body = PartnerRelationship), (status = 400, body = super::error::ApiErrorBody),
         (status = 403, body = super::error::ApiErrorBody), (status = 409, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn patch(State(app): State<App>, Caller(ctx): Caller, Path(id): Path<String>, Body(b): Body<RelationshipPatch>) -> ApiResult<axum::Json<PartnerRelationship>> {
+pub async fn patch(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+    Body(b): Body<RelationshipPatch>,
+) -> ApiResult<axum::Json<PartnerRelationship>> {
     if b.admin_access {
-        return Err(Error::field("adminAccess", "admin access is given by a new invitation, not restored by an update").into());
+        return Err(Error::field(
+            "adminAccess",
+            "admin access is given by a new invitation, not restored by an update",
+        )
+        .into());
     }
     let p = uc::revoke_admin(&app, &ctx, &id).await?;
-    Ok(axum::Json(relationship_dto(&app, ctx.actor.tenant, p).await?))
+    Ok(axum::Json(
+        relationship_dto(&app, ctx.actor.tenant, p).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -415,14 +589,33 @@ pub struct ResellerValidation {
 #[utoipa::path(post, path = "/v1/partners/validateresellers", tag = "partnerships", request_body = ValidateResellers,
     responses((status = 200, body = Collection<ResellerValidation>), (status = 400, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn validate_resellers(State(app): State<App>, Caller(ctx): Caller, Body(b): Body<ValidateResellers>) -> ApiResult<axum::Json<Collection<ResellerValidation>>> {
+pub async fn validate_resellers(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Body(b): Body<ValidateResellers>,
+) -> ApiResult<axum::Json<Collection<ResellerValidation>>> {
     let results = uc::validate_resellers(&app, &ctx, &b.partner_ids).await?;
     let total = results.len() as i64;
-    let page = Page::from_request(&HeaderMap::new(), &PageQuery { size: Some(500), seek_operation: None }, "validate", &app.keys.paging_secret)?;
-    Ok(axum::Json(page.finish(results, total, "/v1/partners/validateresellers", &app.keys.paging_secret, |r| (String::new(), r.0.clone()), |(id, ok, reason)| ResellerValidation {
-        partner_id: id,
-        is_valid: ok,
-        reason,
-        attributes: Attributes::of("ResellerValidation"),
-    })))
+    let page = Page::from_request(
+        &HeaderMap::new(),
+        &PageQuery {
+            size: Some(500),
+            seek_operation: None,
+        },
+        "validate",
+        &app.keys.paging_secret,
+    )?;
+    Ok(axum::Json(page.finish(
+        results,
+        total,
+        "/v1/partners/validateresellers",
+        &app.keys.paging_secret,
+        |r| (String::new(), r.0.clone()),
+        |(id, ok, reason)| ResellerValidation {
+            partner_id: id,
+            is_valid: ok,
+            reason,
+            attributes: Attributes::of("ResellerValidation"),
+        },
+    )))
 }

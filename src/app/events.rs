@@ -34,6 +34,12 @@ pub async fn emit(
         resource_change_utc_date: crate::clock::from_ms(now).to_rfc3339(),
         audience: audience.to_vec(),
     };
-    outbox::enqueue(tx, TOPIC, &serde_json::to_value(&e).expect("event serializes"), now).await?;
+    outbox::enqueue(
+        tx,
+        TOPIC,
+        &serde_json::to_value(&e).expect("event serializes"),
+        now,
+    )
+    .await?;
     Ok(())
 }

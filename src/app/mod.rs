@@ -4,11 +4,11 @@
 pub mod audit;
 pub mod enrollment;
 pub mod events;
-pub mod partnerships;
 pub mod identity;
 pub mod keys;
 pub mod memberships;
 pub mod oauth;
+pub mod partnerships;
 pub mod profiles;
 pub mod ratelimit;
 

@@ -11,7 +11,9 @@ use crate::domain::partnership::{region_allows, InvitationState, Service};
 use crate::domain::{Error, Result};
 use crate::store::identity as ids;
 use crate::store::partners::{self, PartnerRow};
-use crate::store::partnerships::{self as repo, DirectoryEntry, InvitationRow, ListingRow, PartnershipRow};
+use crate::store::partnerships::{
+    self as repo, DirectoryEntry, InvitationRow, ListingRow, PartnershipRow,
+};
 use crate::store::Tx;
 use std::collections::BTreeMap;
 
@@ -34,20 +36,42 @@ pub struct DirectoryFilter {
 
 /// Searches authorized providers by country served, service offered and name.
 pub async fn search(app: &App, f: &DirectoryFilter) -> Result<Vec<DirectoryEntry>> {
-    let country = f.country.as_deref().map(|c| c.trim().to_ascii_uppercase()).filter(|c| !c.is_empty());
-    let service = match f.service.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => Some(Service::parse(s).ok_or_else(|| Error::field("service", "not a known service"))?),
+    let country = f
+        .country
+        .as_deref()
+        .map(|c| c.trim().to_ascii_uppercase())
+        .filter(|c| !c.is_empty());
+    let service = match f
+        .service
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(s) => {
+            Some(Service::parse(s).ok_or_else(|| Error::field("service", "not a known service"))?)
+        }
         None => None,
     };
-    let name = f.name.as_deref().map(|n| n.trim().to_lowercase()).filter(|n| !n.is_empty());
+    let name = f
+        .name
+        .as_deref()
+        .map(|n| n.trim().to_lowercase())
+        .filter(|n| !n.is_empty());
     Ok(repo::directory(&app.db)
         .await?
         .into_iter()
         .filter(|e| country.as_ref().is_none_or(|c| served(e).contains(c)))
         .filter(|e| {
-            service.is_none_or(|s| e.listing.as_ref().is_some_and(|l| l.services.iter().any(|x| x == s.as_str())))
+            service.is_none_or(|s| {
+                e.listing
+                    .as_ref()
+                    .is_some_and(|l| l.services.iter().any(|x| x == s.as_str()))
+            })
         })
-        .filter(|e| name.as_ref().is_none_or(|n| e.name.to_lowercase().contains(n.as_str())))
+        .filter(|e| {
+            name.as_ref()
+                .is_none_or(|n| e.name.to_lowercase().contains(n.as_str()))
+        })
         .collect())
 }
 
@@ -75,7 +99,12 @@ pub struct ListingInput {
     pub website: String,
 }
 
-pub async fn save_listing(app: &App, ctx: &Ctx, input: ListingInput, expected_version: Option<i64>) -> Result<ListingRow> {
+pub async fn save_listing(
+    app: &App,
+    ctx: &Ctx,
+    input: ListingInput,
+    expected_version: Option<i64>,
+) -> Result<ListingRow> {
     ctx.require(Action::ManageListing, Resource::Tenant(ctx.actor.tenant))?;
     let mut checks = Checks::new();
     let mut countries = Vec::new();
@@ -86,25 +115,37 @@ pub async fn save_listing(app: &App, ctx: &Ctx, input: ListingInput, expected_ve
             }
         }
     }
-    checks.check(!countries.is_empty(), "countries", "list at least one country you serve");
+    checks.check(
+        !countries.is_empty(),
+        "countries",
+        "list at least one country you serve",
+    );
     let mut services = Vec::new();
     for s in &input.services {
         match Service::parse(s.trim()) {
-            Some(s) if !services.contains(&s.as_str().to_string()) => services.push(s.as_str().to_string()),
+            Some(s) if !services.contains(&s.as_str().to_string()) => {
+                services.push(s.as_str().to_string())
+            }
             Some(_) => {}
             None => {
                 checks.check(false, "services", &format!("{s} is not a known service"));
             }
         }
     }
-    checks.check(input.description.chars().count() <= 2000, "description", "at most 2000 characters");
+    checks.check(
+        input.description.chars().count() <= 2000,
+        "description",
+        "at most 2000 characters",
+    );
     if !input.contact_email.trim().is_empty() {
         if let Err(e) = Email::parse("contactEmail", &input.contact_email) {
             checks.push(e);
         }
     }
     checks.check(
-        input.website.trim().is_empty() || input.website.trim().starts_with("https://") || input.website.trim().starts_with("http://"),
+        input.website.trim().is_empty()
+            || input.website.trim().starts_with("https://")
+            || input.website.trim().starts_with("http://"),
         "website",
         "enter a web address starting with https://",
     );
@@ -130,14 +171,23 @@ pub async fn save_listing(app: &App, ctx: &Ctx, input: ListingInput, expected_ve
     if !repo::save_listing(&mut tx, &listing, current_version).await? {
         return Err(Error::PreconditionFailed);
     }
-    record(&mut tx, Some(ctx), &ctx.actor.tenant.to_string(), Change {
-        operation: "update_provider_listing",
-        resource_type: "provider_listing",
-        resource_id: ctx.actor.tenant.to_string(),
-        old: None,
-        new: Some(serde_json::json!({ "countries": listing.countries, "services": listing.services })),
-        customer_id: None,
-    }, now).await?;
+    record(
+        &mut tx,
+        Some(ctx),
+        &ctx.actor.tenant.to_string(),
+        Change {
+            operation: "update_provider_listing",
+            resource_type: "provider_listing",
+            resource_id: ctx.actor.tenant.to_string(),
+            old: None,
+            new: Some(
+                serde_json::json!({ "countries": listing.countries, "services": listing.services }),
+            ),
+            customer_id: None,
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(listing)
 }
@@ -160,14 +210,22 @@ pub struct Invitation {
 }
 
 async fn partner_name(app: &App, tenant: crate::domain::ids::TenantId) -> Result<String> {
-    Ok(ids::tenant(&app.db, tenant).await?.map(|t| t.display_name).unwrap_or_default())
+    Ok(ids::tenant(&app.db, tenant)
+        .await?
+        .map(|t| t.display_name)
+        .unwrap_or_default())
 }
 
 async fn named_reseller(app: &App, mpn: i64) -> Result<PartnerRow> {
     partners::by_mpn(&app.db, mpn)
         .await?
         .filter(|p| p.is_reseller && p.status == "active")
-        .ok_or_else(|| Error::field("resellerMpnId", format!("{mpn} is not an authorized indirect reseller")))
+        .ok_or_else(|| {
+            Error::field(
+                "resellerMpnId",
+                format!("{mpn} is not an authorized indirect reseller"),
+            )
+        })
 }
 
 /// "Request a partnership": a personal link (256-bit token, stored hashed) and a draft mail.
@@ -178,22 +236,42 @@ pub async fn invite(app: &App, ctx: &Ctx, input: InviteInput) -> Result<Invitati
     if !(1..=365).contains(&days) {
         return Err(Error::field("expiresInDays", "choose 1 to 365 days"));
     }
-    let email = match input.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
-        Some(e) => Some(Email::parse("email", e).map_err(|f| Error::Validation(vec![f]))?.to_string()),
+    let email = match input
+        .email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        Some(e) => Some(
+            Email::parse("email", e)
+                .map_err(|f| Error::Validation(vec![f]))?
+                .to_string(),
+        ),
         None => None,
     };
     if input.send && email.is_none() {
-        return Err(Error::field("email", "give the address Partner Hub should send the invitation to"));
+        return Err(Error::field(
+            "email",
+            "give the address Partner Hub should send the invitation to",
+        ));
     }
     let reseller = match input.reseller_mpn_id {
         Some(mpn) => {
             let r = named_reseller(app, mpn).await?;
-            let tenant = ids::tenant(&app.db, r.tenant_id).await?.ok_or(Error::NotFound("tenant"))?;
+            let tenant = ids::tenant(&app.db, r.tenant_id)
+                .await?
+                .ok_or(Error::NotFound("tenant"))?;
             region_allows(&served(&provider), &provider.name, &tenant.country)?;
-            if repo::pair(&app.db, ctx.actor.tenant, r.tenant_id).await?.is_some_and(|p| p.state == "active") {
+            if repo::pair(&app.db, ctx.actor.tenant, r.tenant_id)
+                .await?
+                .is_some_and(|p| p.state == "active")
+            {
                 return Err(Error::Conflict {
                     code: Code::AlreadyPartnered,
-                    message: format!("{} and {} are partners already", provider.name, tenant.display_name),
+                    message: format!(
+                        "{} and {} are partners already",
+                        provider.name, tenant.display_name
+                    ),
                 });
             }
             Some(r.tenant_id)
@@ -215,7 +293,10 @@ pub async fn invite(app: &App, ctx: &Ctx, input: InviteInput) -> Result<Invitati
         accepted_at: None,
         accepted_by: None,
     };
-    let url = format!("{}/portal/partnership/accept?token={token}", app.config.public_url());
+    let url = format!(
+        "{}/portal/partnership/accept?token={token}",
+        app.config.public_url()
+    );
     let mut vars = BTreeMap::new();
     vars.insert("provider", provider.name.clone());
     vars.insert("url", url.clone());
@@ -236,11 +317,18 @@ pub async fn invite(app: &App, ctx: &Ctx, input: InviteInput) -> Result<Invitati
         customer_id: None,
     }, now).await?;
     tx.commit().await?;
-    Ok(Invitation { row, url, subject: draft.subject, body: draft.text })
+    Ok(Invitation {
+        row,
+        url,
+        subject: draft.subject,
+        body: draft.text,
+    })
 }
 
 pub async fn revoke_invitation(app: &App, ctx: &Ctx, id: &str) -> Result<InvitationRow> {
-    let inv = repo::invitation(&app.db, id).await?.ok_or(Error::NotFound("invitation"))?;
+    let inv = repo::invitation(&app.db, id)
+        .await?
+        .ok_or(Error::NotFound("invitation"))?;
     if inv.provider_tenant_id != ctx.actor.tenant {
         return Err(Error::NotFound("invitation"));
     }
@@ -250,16 +338,25 @@ pub async fn revoke_invitation(app: &App, ctx: &Ctx, id: &str) -> Result<Invitat
     if !repo::close_invitation(&mut tx, id, "revoked", now, ctx.upn.as_deref(), None).await? {
         return Err(Error::conflict("only a pending invitation can be revoked"));
     }
-    record(&mut tx, Some(ctx), &ctx.actor.tenant.to_string(), Change {
-        operation: "revoke_partnership_invitation",
-        resource_type: "partnership_invitation",
-        resource_id: id.to_string(),
-        old: None,
-        new: None,
-        customer_id: None,
-    }, now).await?;
+    record(
+        &mut tx,
+        Some(ctx),
+        &ctx.actor.tenant.to_string(),
+        Change {
+            operation: "revoke_partnership_invitation",
+            resource_type: "partnership_invitation",
+            resource_id: id.to_string(),
+            old: None,
+            new: None,
+            customer_id: None,
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
-    repo::invitation(&app.db, id).await?.ok_or(Error::NotFound("invitation"))
+    repo::invitation(&app.db, id)
+        .await?
+        .ok_or(Error::NotFound("invitation"))
 }
 
 /// What a reseller sees before authorizing: who invites, and what it may do.
@@ -276,11 +373,17 @@ fn link_problem(state: InvitationState) -> Error {
         InvitationState::Expired => "this invitation has expired: ask the provider for a new one",
         InvitationState::Pending => "this invitation cannot be used",
     };
-    Error::Conflict { code: Code::LinkNotUsable, message: message.into() }
+    Error::Conflict {
+        code: Code::LinkNotUsable,
+        message: message.into(),
+    }
 }
 
 fn unknown_link() -> Error {
-    Error::Conflict { code: Code::LinkNotUsable, message: "this invitation link is not valid: check that it was copied whole".into() }
+    Error::Conflict {
+        code: Code::LinkNotUsable,
+        message: "this invitation link is not valid: check that it was copied whole".into(),
+    }
 }
 
 pub async fn preview(app: &App, token: &str) -> Result<Preview> {
@@ -289,60 +392,115 @@ pub async fn preview(app: &App, token: &str) -> Result<Preview> {
         .ok_or_else(unknown_link)?;
     let provider = entry(app, inv.provider_tenant_id).await?;
     let state = InvitationState::at(&inv.state, inv.expires_at, app.clock.now_ms());
-    Ok(Preview { invitation: inv, provider, state })
+    Ok(Preview {
+        invitation: inv,
+        provider,
+        state,
+    })
 }
 
 async fn contact_of(app: &App, tenant: crate::domain::ids::TenantId) -> Result<Option<String>> {
-    Ok(partners::get(&app.db, tenant).await?.map(|p| p.legal.contact_email).filter(|e| !e.is_empty()))
+    Ok(partners::get(&app.db, tenant)
+        .await?
+        .map(|p| p.legal.contact_email)
+        .filter(|e| !e.is_empty()))
 }
 
 /// The reseller authorizes the provider: the partnership becomes active at once, once.
 pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<PartnershipRow> {
     if !consent {
-        return Err(Error::field("consent", "tick the box to confirm what the provider will be allowed to do"));
+        return Err(Error::field(
+            "consent",
+            "tick the box to confirm what the provider will be allowed to do",
+        ));
     }
-    ctx.require(Action::AuthorizeProvider, Resource::Tenant(ctx.actor.tenant))?;
+    ctx.require(
+        Action::AuthorizeProvider,
+        Resource::Tenant(ctx.actor.tenant),
+    )?;
     let hash = crypto::token_hash(token.trim());
     let now = app.clock.now_ms();
-    let reseller_tenant = ids::tenant(&app.db, ctx.actor.tenant).await?.ok_or(Error::NotFound("tenant"))?;
+    let reseller_tenant = ids::tenant(&app.db, ctx.actor.tenant)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
     let mut tx = app.db.begin().await?;
-    let inv = repo::invitation_by_token(&mut tx, &hash).await?.ok_or_else(unknown_link)?;
+    let inv = repo::invitation_by_token(&mut tx, &hash)
+        .await?
+        .ok_or_else(unknown_link)?;
     let state = InvitationState::at(&inv.state, inv.expires_at, now);
     if state != InvitationState::Pending {
         return Err(link_problem(state));
     }
-    if inv.reseller_tenant_id.is_some_and(|r| r != ctx.actor.tenant) {
-        return Err(Error::Forbidden("this invitation is meant for another reseller".into()));
+    if inv
+        .reseller_tenant_id
+        .is_some_and(|r| r != ctx.actor.tenant)
+    {
+        return Err(Error::Forbidden(
+            "this invitation is meant for another reseller".into(),
+        ));
     }
     if inv.provider_tenant_id == ctx.actor.tenant {
-        return Err(Error::conflict("an organisation cannot partner with itself"));
+        return Err(Error::conflict(
+            "an organisation cannot partner with itself",
+        ));
     }
     let provider = entry(app, inv.provider_tenant_id).await?;
     region_allows(&served(&provider), &provider.name, &reseller_tenant.country)?;
-    if repo::pair_in(&mut tx, inv.provider_tenant_id, ctx.actor.tenant).await?.is_some_and(|p| p.state == "active") {
+    if repo::pair_in(&mut tx, inv.provider_tenant_id, ctx.actor.tenant)
+        .await?
+        .is_some_and(|p| p.state == "active")
+    {
         return Err(Error::Conflict {
             code: Code::AlreadyPartnered,
-            message: format!("{} and {} are partners already", provider.name, reseller_tenant.display_name),
+            message: format!(
+                "{} and {} are partners already",
+                provider.name, reseller_tenant.display_name
+            ),
         });
     }
-    if !repo::close_invitation(&mut tx, &inv.id, "accepted", now, ctx.upn.as_deref(), Some(ctx.actor.tenant)).await? {
+    if !repo::close_invitation(
+        &mut tx,
+        &inv.id,
+        "accepted",
+        now,
+        ctx.upn.as_deref(),
+        Some(ctx.actor.tenant),
+    )
+    .await?
+    {
         return Err(link_problem(InvitationState::Accepted));
     }
-    let id = repo::activate(&mut tx, &uuid::Uuid::now_v7().to_string(), inv.provider_tenant_id, ctx.actor.tenant, now).await?;
-    announce(app, &mut tx, ctx, Announcement {
-        partnership_id: &id,
-        provider: &provider.name,
-        provider_tenant: inv.provider_tenant_id,
-        reseller: &reseller_tenant.display_name,
-        reseller_tenant: ctx.actor.tenant,
-        operation: "create_partner_relationship",
-        event: "partnership-created",
-        template: "partnership_created",
-        by: &reseller_tenant.display_name,
-        notify_self: true,
-    }, now).await?;
+    let id = repo::activate(
+        &mut tx,
+        &uuid::Uuid::now_v7().to_string(),
+        inv.provider_tenant_id,
+        ctx.actor.tenant,
+        now,
+    )
+    .await?;
+    announce(
+        app,
+        &mut tx,
+        ctx,
+        Announcement {
+            partnership_id: &id,
+            provider: &provider.name,
+            provider_tenant: inv.provider_tenant_id,
+            reseller: &reseller_tenant.display_name,
+            reseller_tenant: ctx.actor.tenant,
+            operation: "create_partner_relationship",
+            event: "partnership-created",
+            template: "partnership_created",
+            by: &reseller_tenant.display_name,
+            notify_self: true,
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
-    repo::get(&app.db, &id).await?.ok_or(Error::NotFound("partnership"))
+    repo::get(&app.db, &id)
+        .await?
+        .ok_or(Error::NotFound("partnership"))
 }
 
 struct Announcement<'a> {
@@ -384,7 +542,10 @@ async fn announce(app: &App, tx: &mut Tx, ctx: &Ctx, a: Announcement<'_>, now: i
     vars.insert("provider", a.provider.to_string());
     vars.insert("reseller", a.reseller.to_string());
     vars.insert("by", a.by.to_string());
-    for (org, path) in [(a.provider_tenant, "/portal/resellers"), (a.reseller_tenant, "/portal/providers")] {
+    for (org, path) in [
+        (a.provider_tenant, "/portal/resellers"),
+        (a.reseller_tenant, "/portal/providers"),
+    ] {
         if org == ctx.actor.tenant && !a.notify_self {
             continue;
         }
@@ -397,8 +558,13 @@ async fn announce(app: &App, tx: &mut Tx, ctx: &Ctx, a: Announcement<'_>, now: i
 }
 
 async fn load_partnership(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipRow> {
-    let p = repo::get(&app.db, id).await?.ok_or(Error::NotFound("relationship"))?;
-    let res = Resource::Partnership { provider: p.provider_tenant_id, reseller: p.reseller_tenant_id };
+    let p = repo::get(&app.db, id)
+        .await?
+        .ok_or(Error::NotFound("relationship"))?;
+    let res = Resource::Partnership {
+        provider: p.provider_tenant_id,
+        reseller: p.reseller_tenant_id,
+    };
     if !crate::domain::authz::can(&ctx.actor, Action::ReadPartnerships, res).allowed() {
         return Err(Error::NotFound("relationship"));
     }
@@ -412,7 +578,13 @@ pub async fn get(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipRow> {
 /// Ends a partnership from either side. Customers and their relationships stay.
 pub async fn end(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipRow> {
     let p = load_partnership(app, ctx, id).await?;
-    ctx.require(Action::EndPartnership, Resource::Partnership { provider: p.provider_tenant_id, reseller: p.reseller_tenant_id })?;
+    ctx.require(
+        Action::EndPartnership,
+        Resource::Partnership {
+            provider: p.provider_tenant_id,
+            reseller: p.reseller_tenant_id,
+        },
+    )?;
     let now = app.clock.now_ms();
     let provider = partner_name(app, p.provider_tenant_id).await?;
     let reseller = partner_name(app, p.reseller_tenant_id).await?;
@@ -421,52 +593,82 @@ pub async fn end(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipRow> {
     if !repo::end(&mut tx, id, now, ctx.upn.as_deref().unwrap_or("")).await? {
         return Err(Error::conflict("this partnership has already ended"));
     }
-    announce(app, &mut tx, ctx, Announcement {
-        partnership_id: id,
-        provider: &provider,
-        provider_tenant: p.provider_tenant_id,
-        reseller: &reseller,
-        reseller_tenant: p.reseller_tenant_id,
-        operation: "remove_partner_relationship",
-        event: "partnership-terminated",
-        template: "partnership_ended",
-        by: &by,
-        notify_self: false,
-    }, now).await?;
+    announce(
+        app,
+        &mut tx,
+        ctx,
+        Announcement {
+            partnership_id: id,
+            provider: &provider,
+            provider_tenant: p.provider_tenant_id,
+            reseller: &reseller,
+            reseller_tenant: p.reseller_tenant_id,
+            operation: "remove_partner_relationship",
+            event: "partnership-terminated",
+            template: "partnership_ended",
+            by: &by,
+            notify_self: false,
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
-    repo::get(&app.db, id).await?.ok_or(Error::NotFound("relationship"))
+    repo::get(&app.db, id)
+        .await?
+        .ok_or(Error::NotFound("relationship"))
 }
 
 /// The reseller takes back the provider's admin access and keeps the partnership.
 pub async fn revoke_admin(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipRow> {
     let p = load_partnership(app, ctx, id).await?;
-    ctx.require(Action::RevokeProviderAdmin, Resource::Partnership { provider: p.provider_tenant_id, reseller: p.reseller_tenant_id })?;
+    ctx.require(
+        Action::RevokeProviderAdmin,
+        Resource::Partnership {
+            provider: p.provider_tenant_id,
+            reseller: p.reseller_tenant_id,
+        },
+    )?;
     let now = app.clock.now_ms();
     let provider = partner_name(app, p.provider_tenant_id).await?;
     let reseller = partner_name(app, p.reseller_tenant_id).await?;
     let mut tx = app.db.begin().await?;
     if !repo::revoke_admin(&mut tx, id, now).await? {
-        return Err(Error::conflict("the provider has no admin access to revoke"));
+        return Err(Error::conflict(
+            "the provider has no admin access to revoke",
+        ));
     }
-    announce(app, &mut tx, ctx, Announcement {
-        partnership_id: id,
-        provider: &provider,
-        provider_tenant: p.provider_tenant_id,
-        reseller: &reseller,
-        reseller_tenant: p.reseller_tenant_id,
-        operation: "remove_indirect_provider_admin_access",
-        event: "partnership-updated",
-        template: "provider_admin_revoked",
-        by: &reseller,
-        notify_self: false,
-    }, now).await?;
+    announce(
+        app,
+        &mut tx,
+        ctx,
+        Announcement {
+            partnership_id: id,
+            provider: &provider,
+            provider_tenant: p.provider_tenant_id,
+            reseller: &reseller,
+            reseller_tenant: p.reseller_tenant_id,
+            operation: "remove_indirect_provider_admin_access",
+            event: "partnership-updated",
+            template: "provider_admin_revoked",
+            by: &reseller,
+            notify_self: false,
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
-    repo::get(&app.db, id).await?.ok_or(Error::NotFound("relationship"))
+    repo::get(&app.db, id)
+        .await?
+        .ok_or(Error::NotFound("relationship"))
 }
 
 /// Checks partner-network ids before they are used as partner of record: each must be an
 /// authorized reseller, and partnered with the caller when the caller is a provider.
-pub async fn validate_resellers(app: &App, ctx: &Ctx, ids: &[String]) -> Result<Vec<(String, bool, String)>> {
+pub async fn validate_resellers(
+    app: &App,
+    ctx: &Ctx,
+    ids: &[String],
+) -> Result<Vec<(String, bool, String)>> {
     ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
     if ids.is_empty() || ids.len() > 100 {
         return Err(Error::field("partnerIds", "send 1 to 100 partner ids"));
@@ -478,10 +680,19 @@ pub async fn validate_resellers(app: &App, ctx: &Ctx, ids: &[String]) -> Result<
             Err(_) => (false, "not a partner-network id".to_string()),
             Ok(mpn) => match partners::by_mpn(&app.db, mpn).await? {
                 None => (false, "no partner has this id".to_string()),
-                Some(p) if !p.is_reseller => (false, "this partner is not an indirect reseller".to_string()),
-                Some(p) if p.status != "active" => (false, "this reseller's program status is not active".to_string()),
-                Some(p) if is_provider
-                    && !repo::pair(&app.db, ctx.actor.tenant, p.tenant_id).await?.is_some_and(|s| s.state == "active") =>
+                Some(p) if !p.is_reseller => (
+                    false,
+                    "this partner is not an indirect reseller".to_string(),
+                ),
+                Some(p) if p.status != "active" => (
+                    false,
+                    "this reseller's program status is not active".to_string(),
+                ),
+                Some(p)
+                    if is_provider
+                        && !repo::pair(&app.db, ctx.actor.tenant, p.tenant_id)
+                            .await?
+                            .is_some_and(|s| s.state == "active") =>
                 {
                     (false, "this reseller is not partnered with you".to_string())
                 }

@@ -9,6 +9,10 @@ use crate::domain::identity::{Role, TenantKind};
 pub const PASSWORD: &str = "Demo-Password-1";
 
 pub struct DemoOrg {
+    /// Partner-network (location) id for partners; 0 for others.
+    pub mpn: i64,
+    /// Programs: provider, reseller.
+    pub programs: (bool, bool),
     pub domain: &'static str,
     pub name: &'static str,
     pub country: &'static str,
@@ -19,6 +23,8 @@ pub struct DemoOrg {
 
 pub const WORLD: &[DemoOrg] = &[
     DemoOrg {
+        mpn: 0,
+        programs: (false, false),
         domain: "operator.example",
         name: "Partner Hub Operator",
         country: "US",
@@ -26,6 +32,8 @@ pub const WORLD: &[DemoOrg] = &[
         users: &[("admin", "Olivia Operator", &[Role::OperatorAdmin])],
     },
     DemoOrg {
+        mpn: 3100001,
+        programs: (true, false),
         domain: "northwind.example",
         name: "Northwind Distribution",
         country: "US",
@@ -41,6 +49,8 @@ pub const WORLD: &[DemoOrg] = &[
         ],
     },
     DemoOrg {
+        mpn: 3100002,
+        programs: (true, false),
         domain: "hanbit.example",
         name: "Hanbit Distribution",
         country: "KR",
@@ -52,6 +62,8 @@ pub const WORLD: &[DemoOrg] = &[
         )],
     },
     DemoOrg {
+        mpn: 3200001,
+        programs: (false, true),
         domain: "contoso.example",
         name: "Contoso Cloud Services",
         country: "US",
@@ -66,6 +78,8 @@ pub const WORLD: &[DemoOrg] = &[
         ],
     },
     DemoOrg {
+        mpn: 3200002,
+        programs: (false, true),
         domain: "fabrikam.example",
         name: "Fabrikam IT",
         country: "US",
@@ -77,6 +91,8 @@ pub const WORLD: &[DemoOrg] = &[
         )],
     },
     DemoOrg {
+        mpn: 3200003,
+        programs: (false, true),
         domain: "saebyeok.example",
         name: "Saebyeok Systems",
         country: "KR",
@@ -88,6 +104,8 @@ pub const WORLD: &[DemoOrg] = &[
         )],
     },
     DemoOrg {
+        mpn: 0,
+        programs: (false, false),
         domain: "adatum.example",
         name: "Adatum Corporation",
         country: "US",
@@ -95,6 +113,8 @@ pub const WORLD: &[DemoOrg] = &[
         users: &[("admin", "Ada Adatum", &[])],
     },
     DemoOrg {
+        mpn: 0,
+        programs: (false, false),
         domain: "litware.example",
         name: "Litware Inc.",
         country: "US",
@@ -102,6 +122,8 @@ pub const WORLD: &[DemoOrg] = &[
         users: &[("admin", "Liam Litware", &[])],
     },
     DemoOrg {
+        mpn: 0,
+        programs: (false, false),
         domain: "tailspin.example",
         name: "Tailspin Toys",
         country: "US",
@@ -109,6 +131,8 @@ pub const WORLD: &[DemoOrg] = &[
         users: &[("admin", "Tara Tailspin", &[])],
     },
     DemoOrg {
+        mpn: 0,
+        programs: (false, false),
         domain: "woodgrove.example",
         name: "Woodgrove Bank",
         country: "US",
@@ -116,6 +140,8 @@ pub const WORLD: &[DemoOrg] = &[
         users: &[("admin", "Will Woodgrove", &[])],
     },
     DemoOrg {
+        mpn: 0,
+        programs: (false, false),
         domain: "mirae.example",
         name: "Mirae Foods",
         country: "KR",
@@ -130,6 +156,111 @@ pub const MEMBERSHIPS_CSV: &str =
 4100001,Blue Yonder Airlines,US,blueyonder,Membership-1,5100001,Blue Yonder Airlines (US),US\n\
 4100001,Blue Yonder Airlines,US,blueyonder,Membership-1,5100002,Blue Yonder Airlines (Korea),KR\n\
 4100002,Coho Winery,KR,coho,Membership-1,5100003,Coho Winery Seoul,KR\n";
+
+/// Provider-reseller partnerships of the demo world.
+pub const PARTNERSHIPS: &[(&str, &str)] = &[
+    ("northwind.example", "contoso.example"),
+    ("northwind.example", "fabrikam.example"),
+    ("hanbit.example", "saebyeok.example"),
+];
+
+async fn tenant_of(app: &App, domain: &str) -> anyhow::Result<crate::domain::ids::TenantId> {
+    use sqlx::Row;
+    let row = sqlx::query("SELECT id FROM tenants WHERE domain = $1")
+        .bind(domain)
+        .fetch_one(&app.db.read)
+        .await?;
+    Ok(row.get::<String, _>("id").parse()?)
+}
+
+/// Makes a tenant an authorized partner that accepted the agreement, as an approved
+/// enrollment would (demo world and test setup; real partners enroll). Providers get a
+/// listing serving their own country.
+pub async fn make_partner(
+    app: &App,
+    tenant: &crate::store::identity::TenantRow,
+    admin: &crate::store::identity::UserRow,
+    provider: bool,
+    reseller: bool,
+    mpn: i64,
+) -> anyhow::Result<()> {
+    use crate::domain::enrollment::Application;
+    let now = app.clock.now_ms();
+    let legal = Application {
+        legal_name: tenant.display_name.clone(),
+        address_line1: "1 Demo Way".into(),
+        city: "Seattle".into(),
+        postal_code: "98101".into(),
+        country: tenant.country.clone(),
+        registration_number: "DEMO-0001".into(),
+        contact_first_name: admin.display_name.clone(),
+        contact_last_name: "Contact".into(),
+        contact_email: admin.upn.clone(),
+        contact_phone: "+1 206 555 0100".into(),
+        support_email: format!("support@{}", tenant.domain),
+        support_phone: "+1 206 555 0199".into(),
+        support_website: format!("https://{}/support", tenant.domain),
+        ..Default::default()
+    };
+    let mut tx = app.db.begin().await?;
+    crate::store::partners::insert(
+        &mut tx,
+        &crate::store::partners::PartnerRow {
+            tenant_id: tenant.id,
+            mpn_id: mpn,
+            org_mpn_id: mpn,
+            is_reseller: reseller,
+            is_provider: provider,
+            status: "active".into(),
+            legal,
+            created_at: now,
+            version: 1,
+        },
+    )
+    .await?;
+    let agreement = crate::store::partners::current_agreement(&app.db).await?;
+    crate::store::partners::accept(
+        &mut tx,
+        tenant.id,
+        &agreement.version,
+        admin.id,
+        &admin.upn,
+        now,
+    )
+    .await?;
+    sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2) ON CONFLICT (user_id, role) DO NOTHING")
+        .bind(admin.id.to_string())
+        .bind(Role::AdminAgent.as_str())
+        .execute(tx.conn())
+        .await?;
+    if provider {
+        crate::store::partnerships::save_listing(
+            &mut tx,
+            &crate::store::partnerships::ListingRow {
+                tenant_id: tenant.id,
+                countries: vec![tenant.country.clone()],
+                services: vec![
+                    "billing".into(),
+                    "customer_support".into(),
+                    "technical_assistance".into(),
+                ],
+                description: format!(
+                    "{} distributes cloud services to resellers in {}.",
+                    tenant.display_name, tenant.country
+                ),
+                contact_email: format!("partners@{}", tenant.domain),
+                contact_phone: "+1 206 555 0150".into(),
+                website: format!("https://{}", tenant.domain),
+                updated_at: now,
+                version: 1,
+            },
+            0,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
 
 pub const SUMMARY: &str = "\
 Partner Hub demo is running at {url}/portal
@@ -185,6 +316,38 @@ pub async fn load(app: &App) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("demo user {local}@{}: {e}", org.domain))?;
         }
+    }
+    // Partner accounts, listings and partnerships.
+    for org in WORLD.iter().filter(|o| o.mpn > 0) {
+        let admin = crate::store::identity::user_by_upn(&app.db, &format!("admin@{}", org.domain))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("demo admin of {}", org.domain))?;
+        let tenant = crate::store::identity::tenant(&app.db, admin.tenant_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("demo tenant {}", org.domain))?;
+        make_partner(
+            app,
+            &tenant,
+            &admin,
+            org.programs.0,
+            org.programs.1,
+            org.mpn,
+        )
+        .await?;
+    }
+    for (provider, reseller) in PARTNERSHIPS {
+        let p = tenant_of(app, provider).await?;
+        let r = tenant_of(app, reseller).await?;
+        let mut tx = app.db.begin().await?;
+        crate::store::partnerships::activate(
+            &mut tx,
+            &uuid::Uuid::now_v7().to_string(),
+            p,
+            r,
+            app.clock.now_ms(),
+        )
+        .await?;
+        tx.commit().await?;
     }
     crate::app::memberships::import(app, None, MEMBERSHIPS_CSV.as_bytes())
         .await

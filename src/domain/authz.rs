@@ -105,7 +105,10 @@ pub enum Resource {
     /// The platform itself (operator functions, shared directories).
     Platform,
     /// A provider-reseller partnership.
-    Partnership { provider: TenantId, reseller: TenantId },
+    Partnership {
+        provider: TenantId,
+        reseller: TenantId,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,9 +157,15 @@ pub fn can(actor: &Actor, action: Action, resource: Resource) -> Decision {
                 }
                 Action::RevokeProviderAdmin => allow_if(
                     actor.tenant == reseller
-                        && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent, Role::GlobalAdministrator]),
+                        && actor.has_any(&[
+                            Role::AccountAdmin,
+                            Role::AdminAgent,
+                            Role::GlobalAdministrator,
+                        ]),
                 ),
-                Action::ReadPartnerships => allow_if(actor.tenant == provider || actor.tenant == reseller),
+                Action::ReadPartnerships => {
+                    allow_if(actor.tenant == provider || actor.tenant == reseller)
+                }
                 _ => Decision::Deny,
             }
         }
@@ -228,16 +237,29 @@ pub fn can(actor: &Actor, action: Action, resource: Resource) -> Decision {
                         && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent, Role::SalesAgent]),
                 ),
                 Action::ManageListing => allow_if(
-                    own && actor.partner.as_ref().is_some_and(|p| p.is_provider && p.active)
-                        && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent, Role::GlobalAdministrator]),
+                    own && actor
+                        .partner
+                        .as_ref()
+                        .is_some_and(|p| p.is_provider && p.active)
+                        && actor.has_any(&[
+                            Role::AccountAdmin,
+                            Role::AdminAgent,
+                            Role::GlobalAdministrator,
+                        ]),
                 ),
                 Action::InviteResellers => allow_if(
-                    own && actor.partner.as_ref().is_some_and(|p| p.is_provider && p.active && p.agreement_accepted)
+                    own && actor
+                        .partner
+                        .as_ref()
+                        .is_some_and(|p| p.is_provider && p.active && p.agreement_accepted)
                         && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent]),
                 ),
                 Action::AuthorizeProvider => allow_if(
                     own && is_user
-                        && actor.partner.as_ref().is_some_and(|p| p.is_reseller && p.active && p.agreement_accepted)
+                        && actor
+                            .partner
+                            .as_ref()
+                            .is_some_and(|p| p.is_reseller && p.active && p.agreement_accepted)
                         && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent]),
                 ),
                 Action::ReadPartnerships => allow_if(own && actor.partner.is_some()),
@@ -354,17 +376,38 @@ mod tests {
 
     #[test]
     fn sales_agents_cannot_authorize_providers_and_strangers_cannot_end_partnerships() {
-        let facts = PartnerFacts { is_reseller: true, active: true, agreement_accepted: true, ..Default::default() };
+        let facts = PartnerFacts {
+            is_reseller: true,
+            active: true,
+            agreement_accepted: true,
+            ..Default::default()
+        };
         let mut agent = actor(TenantKind::Partner, &[Role::AdminAgent]);
         agent.partner = Some(facts.clone());
         let mut sales = actor(TenantKind::Partner, &[Role::SalesAgent]);
         sales.partner = Some(facts);
-        assert!(can(&agent, Action::AuthorizeProvider, Resource::Tenant(agent.tenant)).allowed());
-        assert!(!can(&sales, Action::AuthorizeProvider, Resource::Tenant(sales.tenant)).allowed());
-        let p = Resource::Partnership { provider: TenantId::new(), reseller: agent.tenant };
+        assert!(can(
+            &agent,
+            Action::AuthorizeProvider,
+            Resource::Tenant(agent.tenant)
+        )
+        .allowed());
+        assert!(!can(
+            &sales,
+            Action::AuthorizeProvider,
+            Resource::Tenant(sales.tenant)
+        )
+        .allowed());
+        let p = Resource::Partnership {
+            provider: TenantId::new(),
+            reseller: agent.tenant,
+        };
         assert!(can(&agent, Action::EndPartnership, p).allowed());
         assert!(can(&agent, Action::RevokeProviderAdmin, p).allowed());
-        let stranger = Resource::Partnership { provider: TenantId::new(), reseller: TenantId::new() };
+        let stranger = Resource::Partnership {
+            provider: TenantId::new(),
+            reseller: TenantId::new(),
+        };
         assert!(!can(&agent, Action::EndPartnership, stranger).allowed());
     }
 

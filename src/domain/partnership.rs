@@ -5,7 +5,19 @@ use super::error::{Code, Error, Result};
 use serde::{Deserialize, Serialize};
 
 /// What a provider offers its resellers, as listed in the directory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Service {
     Billing,
@@ -102,7 +114,9 @@ pub enum RelationshipType {
 impl RelationshipType {
     pub fn parse(s: &str) -> Option<RelationshipType> {
         match s.to_ascii_lowercase().replace('_', "").as_str() {
-            "isindirectcloudsolutionproviderof" => Some(RelationshipType::IsIndirectCloudSolutionProviderOf),
+            "isindirectcloudsolutionproviderof" => {
+                Some(RelationshipType::IsIndirectCloudSolutionProviderOf)
+            }
             "isindirectresellerof" => Some(RelationshipType::IsIndirectResellerOf),
             _ => None,
         }
@@ -110,7 +124,9 @@ impl RelationshipType {
     /// The serialized form used in items.
     pub fn wire(self) -> &'static str {
         match self {
-            RelationshipType::IsIndirectCloudSolutionProviderOf => "is_indirect_cloud_solution_provider_of",
+            RelationshipType::IsIndirectCloudSolutionProviderOf => {
+                "is_indirect_cloud_solution_provider_of"
+            }
             RelationshipType::IsIndirectResellerOf => "is_indirect_reseller_of",
         }
     }
@@ -158,8 +174,17 @@ mod tests {
 
     #[test]
     fn pending_invitations_expire_with_time() {
-        assert_eq!(InvitationState::at("pending", 100, 50), InvitationState::Pending);
-        assert_eq!(InvitationState::at("pending", 100, 100), InvitationState::Expired);
-        assert_eq!(InvitationState::at("accepted", 100, 500), InvitationState::Accepted);
+        assert_eq!(
+            InvitationState::at("pending", 100, 50),
+            InvitationState::Pending
+        );
+        assert_eq!(
+            InvitationState::at("pending", 100, 100),
+            InvitationState::Expired
+        );
+        assert_eq!(
+            InvitationState::at("accepted", 100, 500),
+            InvitationState::Accepted
+        );
     }
 }

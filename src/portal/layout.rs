@@ -25,7 +25,17 @@ fn menu(visit: &Visit, mail_public: bool) -> Vec<(&'static str, &'static str)> {
         {
             items.push(("/portal/enrollment", "nav.enrollment"));
         }
-        if actor.partner.is_some() {
+        if let Some(p) = &actor.partner {
+            if p.is_provider {
+                items.push(("/portal/resellers", "nav.resellers"));
+                if can(actor, Action::ManageListing, Resource::Tenant(actor.tenant)).allowed() {
+                    items.push(("/portal/listing", "nav.listing"));
+                }
+            }
+            if p.is_reseller {
+                items.push(("/portal/providers", "nav.providers"));
+            }
+            items.push(("/portal/directory", "nav.directory"));
             items.push(("/portal/agreement", "nav.agreement"));
         }
         if can(actor, Action::ReviewEnrollments, Resource::Platform).allowed() {

@@ -12,6 +12,7 @@ pub mod form;
 pub mod i18n;
 pub mod layout;
 pub mod mail;
+pub mod partners;
 pub mod review;
 pub mod session;
 pub mod users;
@@ -38,6 +39,34 @@ pub fn router(app: App) -> Router<App> {
         .route("/portal/mail", get(mail::list))
         .route("/portal/mail/{id}", get(mail::show))
         .route("/portal/users", get(users::list).post(users::add))
+        .route("/portal/directory", get(partners::directory))
+        .route("/providers", get(partners::public_directory))
+        .route(
+            "/portal/listing",
+            get(partners::listing).post(partners::save_listing),
+        )
+        .route("/portal/providers", get(partners::providers))
+        .route("/portal/resellers", get(partners::resellers))
+        .route(
+            "/portal/resellers/invite",
+            axum::routing::post(partners::create_invitation),
+        )
+        .route(
+            "/portal/resellers/invitations/{id}/revoke",
+            axum::routing::post(partners::revoke_invitation),
+        )
+        .route(
+            "/portal/partnerships/{id}/end",
+            axum::routing::post(partners::end),
+        )
+        .route(
+            "/portal/partnerships/{id}/revoke-admin",
+            axum::routing::post(partners::revoke_admin),
+        )
+        .route(
+            "/portal/partnership/accept",
+            get(partners::accept_page).post(partners::accept),
+        )
         .route(
             "/portal/users/{id}",
             get(users::edit_page).post(users::edit),

@@ -19,7 +19,10 @@ pub struct ListingRow {
 }
 
 fn split(s: String) -> Vec<String> {
-    s.split(',').filter(|x| !x.is_empty()).map(str::to_string).collect()
+    s.split(',')
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn listing_from(r: &sqlx::any::AnyRow) -> ListingRow {
@@ -45,7 +48,11 @@ pub async fn listing(db: &Db, tenant: TenantId) -> Result<Option<ListingRow>, sq
 }
 
 /// Writes a listing if it still has `expected_version` (0: there is none yet).
-pub async fn save_listing(tx: &mut Tx, l: &ListingRow, expected_version: i64) -> Result<bool, sqlx::Error> {
+pub async fn save_listing(
+    tx: &mut Tx,
+    l: &ListingRow,
+    expected_version: i64,
+) -> Result<bool, sqlx::Error> {
     let countries = l.countries.join(",");
     let services = l.services.join(",");
     let done = if expected_version == 0 {
@@ -167,16 +174,25 @@ pub async fn insert_invitation(tx: &mut Tx, i: &InvitationRow) -> Result<(), sql
     Ok(())
 }
 
-pub async fn invitation_by_token(tx: &mut Tx, token_hash: &str) -> Result<Option<InvitationRow>, sqlx::Error> {
+pub async fn invitation_by_token(
+    tx: &mut Tx,
+    token_hash: &str,
+) -> Result<Option<InvitationRow>, sqlx::Error> {
     let sql = format!(
         "SELECT * FROM partnership_invitations WHERE token_hash = $1{}",
         tx.backend.for_update()
     );
-    let r = sqlx::query(&sql).bind(token_hash).fetch_optional(tx.conn()).await?;
+    let r = sqlx::query(&sql)
+        .bind(token_hash)
+        .fetch_optional(tx.conn())
+        .await?;
     Ok(r.as_ref().map(invitation_from))
 }
 
-pub async fn invitation_by_token_read(db: &Db, token_hash: &str) -> Result<Option<InvitationRow>, sqlx::Error> {
+pub async fn invitation_by_token_read(
+    db: &Db,
+    token_hash: &str,
+) -> Result<Option<InvitationRow>, sqlx::Error> {
     let r = sqlx::query("SELECT * FROM partnership_invitations WHERE token_hash = $1")
         .bind(token_hash)
         .fetch_optional(&db.read)
@@ -192,7 +208,10 @@ pub async fn invitation(db: &Db, id: &str) -> Result<Option<InvitationRow>, sqlx
     Ok(r.as_ref().map(invitation_from))
 }
 
-pub async fn invitations_of(db: &Db, provider: TenantId) -> Result<Vec<InvitationRow>, sqlx::Error> {
+pub async fn invitations_of(
+    db: &Db,
+    provider: TenantId,
+) -> Result<Vec<InvitationRow>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT * FROM partnership_invitations WHERE provider_tenant_id = $1 ORDER BY created_at DESC LIMIT 500",
     )
@@ -250,16 +269,26 @@ fn partnership_from(r: &sqlx::any::AnyRow) -> PartnershipRow {
     }
 }
 
-pub async fn pair(db: &Db, provider: TenantId, reseller: TenantId) -> Result<Option<PartnershipRow>, sqlx::Error> {
-    let r = sqlx::query("SELECT * FROM partnerships WHERE provider_tenant_id = $1 AND reseller_tenant_id = $2")
-        .bind(provider.to_string())
-        .bind(reseller.to_string())
-        .fetch_optional(&db.read)
-        .await?;
+pub async fn pair(
+    db: &Db,
+    provider: TenantId,
+    reseller: TenantId,
+) -> Result<Option<PartnershipRow>, sqlx::Error> {
+    let r = sqlx::query(
+        "SELECT * FROM partnerships WHERE provider_tenant_id = $1 AND reseller_tenant_id = $2",
+    )
+    .bind(provider.to_string())
+    .bind(reseller.to_string())
+    .fetch_optional(&db.read)
+    .await?;
     Ok(r.as_ref().map(partnership_from))
 }
 
-pub async fn pair_in(tx: &mut Tx, provider: TenantId, reseller: TenantId) -> Result<Option<PartnershipRow>, sqlx::Error> {
+pub async fn pair_in(
+    tx: &mut Tx,
+    provider: TenantId,
+    reseller: TenantId,
+) -> Result<Option<PartnershipRow>, sqlx::Error> {
     let sql = format!(
         "SELECT * FROM partnerships WHERE provider_tenant_id = $1 AND reseller_tenant_id = $2{}",
         tx.backend.for_update()
@@ -281,13 +310,22 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<PartnershipRow>, sqlx::Erro
 }
 
 pub async fn get_in(tx: &mut Tx, id: &str) -> Result<Option<PartnershipRow>, sqlx::Error> {
-    let sql = format!("SELECT * FROM partnerships WHERE id = $1{}", tx.backend.for_update());
+    let sql = format!(
+        "SELECT * FROM partnerships WHERE id = $1{}",
+        tx.backend.for_update()
+    );
     let r = sqlx::query(&sql).bind(id).fetch_optional(tx.conn()).await?;
     Ok(r.as_ref().map(partnership_from))
 }
 
 /// Makes the pair's partnership active (new, or again after it ended).
-pub async fn activate(tx: &mut Tx, id: &str, provider: TenantId, reseller: TenantId, now: i64) -> Result<String, sqlx::Error> {
+pub async fn activate(
+    tx: &mut Tx,
+    id: &str,
+    provider: TenantId,
+    reseller: TenantId,
+    now: i64,
+) -> Result<String, sqlx::Error> {
     sqlx::query(
         "INSERT INTO partnerships (id, provider_tenant_id, reseller_tenant_id, state, admin_access, created_at, updated_at) \
          VALUES ($1, $2, $3, 'active', 1, $4, $4) ON CONFLICT (provider_tenant_id, reseller_tenant_id) DO UPDATE \
@@ -299,11 +337,13 @@ pub async fn activate(tx: &mut Tx, id: &str, provider: TenantId, reseller: Tenan
     .bind(now)
     .execute(tx.conn())
     .await?;
-    let r = sqlx::query("SELECT id FROM partnerships WHERE provider_tenant_id = $1 AND reseller_tenant_id = $2")
-        .bind(provider.to_string())
-        .bind(reseller.to_string())
-        .fetch_one(tx.conn())
-        .await?;
+    let r = sqlx::query(
+        "SELECT id FROM partnerships WHERE provider_tenant_id = $1 AND reseller_tenant_id = $2",
+    )
+    .bind(provider.to_string())
+    .bind(reseller.to_string())
+    .fetch_one(tx.conn())
+    .await?;
     Ok(r.get("id"))
 }
 
@@ -381,10 +421,16 @@ pub async fn page(
 }
 
 pub async fn count(db: &Db, tenant: TenantId, as_provider: bool) -> Result<i64, sqlx::Error> {
-    let col = if as_provider { "provider_tenant_id" } else { "reseller_tenant_id" };
-    let r = sqlx::query(&format!("SELECT COUNT(*) AS n FROM partnerships WHERE {col} = $1"))
-        .bind(tenant.to_string())
-        .fetch_one(&db.read)
-        .await?;
+    let col = if as_provider {
+        "provider_tenant_id"
+    } else {
+        "reseller_tenant_id"
+    };
+    let r = sqlx::query(&format!(
+        "SELECT COUNT(*) AS n FROM partnerships WHERE {col} = $1"
+    ))
+    .bind(tenant.to_string())
+    .fetch_one(&db.read)
+    .await?;
     Ok(r.get("n"))
 }

@@ -10,5 +10,6 @@ mod cli;
 mod enrollment;
 mod mail;
 mod memberships;
+mod partnerships;
 mod portal_browser;
 mod portal_http;

@@ -281,3 +281,79 @@ async fn a_new_reseller_walks_the_enrollment_wizard_and_the_operator_approves_it
     .await;
     b.finish(result).await;
 }
+
+#[tokio::test]
+async fn a_provider_requests_a_partnership_and_the_reseller_authorizes_it_from_the_mail() {
+    let (t, smtp) = crate::enrollment::with_smtp().await;
+    let p = t.partner(true, false, "US").await;
+    let r = t.partner(false, true, "US").await;
+    let b = Browser::start("partnership_invitation", &t.base).await;
+    let result = async {
+        sign_in(&b, &p.admin.upn).await?;
+        b.goto("/portal/resellers").await?;
+        anyhow::ensure!(b.wait("#partners-empty").await.is_ok(), "no resellers yet");
+        b.fill("#email", "owner@reseller.example").await?;
+        b.click("#send").await?;
+        b.click("#create-invitation").await?;
+        let sent = b.text("#invitation-sent").await?;
+        anyhow::ensure!(sent.contains("owner@reseller.example"), "{sent}");
+        let shown = b
+            .wait("#invite-link")
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        let mail = smtp.wait_for("owner@reseller.example").await;
+        let text = mail["text"].as_str().unwrap_or_default();
+        let link = text
+            .split_whitespace()
+            .find(|w| w.contains("/portal/partnership/accept?token="))
+            .unwrap_or_default()
+            .to_string();
+        anyhow::ensure!(
+            !link.is_empty() && link == shown,
+            "the mailed link is the one shown: {link} / {shown}"
+        );
+        b.click("#signout").await?;
+        b.wait("#signin-submit").await?;
+        // The reseller follows the link, signs in and lands on the authorization page.
+        b.client.goto(&link).await?;
+        b.fill("#upn", &r.admin.upn).await?;
+        b.fill("#password", PASSWORD).await?;
+        b.click("#signin-submit").await?;
+        let intro = b.text("#accept-intro").await?;
+        anyhow::ensure!(
+            intro.contains(&p.tenant.display_name) && intro.contains(&r.tenant.display_name),
+            "{intro}"
+        );
+        let perms = b.text("#permissions").await?;
+        anyhow::ensure!(
+            perms.contains("place orders") && perms.contains("administer"),
+            "{perms}"
+        );
+        b.click("#authorize").await?;
+        let err = b.text("#accept-error").await?;
+        anyhow::ensure!(err.contains("tick the box"), "{err}");
+        b.click("#consent").await?;
+        b.click("#authorize").await?;
+        let row = b.text("#partners .partner-name").await?;
+        anyhow::ensure!(
+            row == p.tenant.display_name,
+            "the reseller lists its provider: {row}"
+        );
+        anyhow::ensure!(b.path().await? == "/portal/providers");
+        b.click("#signout").await?;
+        sign_in(&b, &p.admin.upn).await?;
+        b.goto("/portal/resellers").await?;
+        let row = b.text("#partners .partner-name").await?;
+        anyhow::ensure!(
+            row == r.tenant.display_name,
+            "the provider lists its reseller: {row}"
+        );
+        let state = b.text("#invitations .invitation").await?;
+        anyhow::ensure!(state.contains("accepted"), "{state}");
+        Ok(())
+    }
+    .await;
+    b.finish(result).await;
+}

@@ -36,6 +36,13 @@ pub async fn fresh_database_url(dir: &tempfile::TempDir) -> String {
     }
 }
 
+pub struct Partner {
+    pub tenant: TenantRow,
+    pub admin: UserRow,
+    pub token: String,
+    pub mpn: i64,
+}
+
 pub struct TestApp {
     pub running: Option<Running>,
     pub base: String,
@@ -91,6 +98,38 @@ impl TestApp {
 
     /// A new tenant with its global administrator (extra roles optional).
     pub async fn tenant(&self, kind: TenantKind, extra_roles: &[Role]) -> (TenantRow, UserRow) {
+        self.tenant_in(kind, extra_roles, "US").await
+    }
+
+    /// An authorized partner (agreement accepted) in `country`, with its admin agent's token.
+    pub async fn partner(&self, provider: bool, reseller: bool, country: &str) -> Partner {
+        static MPN: AtomicU32 = AtomicU32::new(6_000_000);
+        let (tenant, admin) = self
+            .tenant_in(
+                TenantKind::Partner,
+                &[Role::AccountAdmin, Role::AdminAgent],
+                country,
+            )
+            .await;
+        let mpn = MPN.fetch_add(1, Ordering::Relaxed) as i64;
+        partnerhub::cli::demo::make_partner(&self.app, &tenant, &admin, provider, reseller, mpn)
+            .await
+            .unwrap();
+        let token = self.token(&admin.upn).await;
+        Partner {
+            tenant,
+            admin,
+            token,
+            mpn,
+        }
+    }
+
+    pub async fn tenant_in(
+        &self,
+        kind: TenantKind,
+        extra_roles: &[Role],
+        country: &str,
+    ) -> (TenantRow, UserRow) {
         static N: AtomicU32 = AtomicU32::new(0);
         let n = N.fetch_add(1, Ordering::Relaxed);
         let domain = format!(
@@ -103,7 +142,7 @@ impl TestApp {
             NewTenant {
                 domain: domain.clone(),
                 display_name: format!("Org {n}"),
-                country: "US".into(),
+                country: country.into(),
                 kind,
             },
             NewUser {
