@@ -690,9 +690,9 @@ pub async fn validate_resellers(
                 ),
                 Some(p)
                     if is_provider
-                        && !repo::pair(&app.db, ctx.actor.tenant, p.tenant_id)
+                        && repo::pair(&app.db, ctx.actor.tenant, p.tenant_id)
                             .await?
-                            .is_some_and(|s| s.state == "active") =>
+                            .is_none_or(|s| s.state != "active") =>
                 {
                     (false, "this reseller is not partnered with you".to_string())
                 }
