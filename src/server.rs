@@ -62,7 +62,8 @@ pub async fn spawn(app: App, listener: TcpListener) -> anyhow::Result<Running> {
     })
 }
 
-/// Drops what has expired: sessions, and request ids older than a day.
+/// Periodic work: expired sessions and request ids, grant expiry and warnings, purge of
+/// deleted customer users.
 async fn housekeeping(app: App, mut stop: watch::Receiver<bool>) {
     loop {
         let now = app.clock.now_ms();
@@ -73,6 +74,12 @@ async fn housekeeping(app: App, mut stop: watch::Receiver<bool>) {
             crate::store::idempotency::purge_before(&app.db, now - crate::clock::DAY_MS).await
         {
             tracing::warn!(error = %e, "request id cleanup failed");
+        }
+        if let Err(e) = crate::app::customers::run_grant_expiry(&app).await {
+            tracing::warn!(error = %e, "grant expiry pass failed");
+        }
+        if let Err(e) = crate::app::customer_users::purge_deleted(&app).await {
+            tracing::warn!(error = %e, "purge of deleted users failed");
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(60)) => {}

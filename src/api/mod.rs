@@ -1,6 +1,7 @@
 //! HTTP adapter: the REST API (`/v1`, OAuth, operations) and the portal, one router.
 
 pub mod collection;
+pub mod customers;
 pub mod enrollment;
 pub mod error;
 pub mod extract;
@@ -74,6 +75,32 @@ pub fn documented() -> OpenApiRouter<App> {
             partnerships::patch
         ))
         .routes(routes!(partnerships::validate_resellers))
+        .routes(routes!(customers::list, customers::create))
+        .routes(routes!(customers::request_link, customers::request_post))
+        .routes(routes!(customers::get_one, customers::patch))
+        .routes(routes!(customers::relationships))
+        .routes(routes!(customers::preview))
+        .routes(routes!(customers::accept))
+        .routes(routes!(customers::decline))
+        .routes(routes!(customers::my_partners))
+        .routes(routes!(customers::my_grants))
+        .routes(routes!(customers::revoke_partner))
+        .routes(routes!(customers::revoke_grant))
+        .routes(routes!(customers::company_profile))
+        .routes(routes!(customers::billing, customers::put_billing))
+        .routes(routes!(customers::users, customers::create_user))
+        .routes(routes!(
+            customers::get_user,
+            customers::patch_user,
+            customers::delete_user
+        ))
+        .routes(routes!(customers::directory_roles))
+        .routes(routes!(customers::role_members, customers::add_member))
+        .routes(routes!(customers::remove_member))
+        .routes(routes!(customers::subscribed_skus))
+        .routes(routes!(customers::user_licenses))
+        .routes(routes!(customers::license_updates))
+        .routes(routes!(customers::shared))
         .routes(routes!(users::domain_availability))
         .routes(routes!(users::list_applications, users::create_application))
         .routes(routes!(operator::import_memberships))

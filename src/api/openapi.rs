@@ -18,6 +18,7 @@ use utoipa::{Modify, OpenApi};
         (name = "oauth", description = "Tokens and keys"),
         (name = "enrollment", description = "Joining a partner program: tenant sign-up, application, verification, review, agreement"),
         (name = "partnerships", description = "Provider directory, partnership invitations and provider-reseller relationships"),
+        (name = "customers", description = "Customers: relationship requests, acceptance, delegated admin, the customer record, users, roles and licenses"),
         (name = "profiles", description = "The partner's legal, support, organisation and partner-network profiles"),
         (name = "operator", description = "Functions of the program's operator"),
         (name = "operations", description = "Health and metrics"),

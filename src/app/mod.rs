@@ -2,10 +2,13 @@
 //! writes the change, its audit record and its outbox messages together, or nothing.
 
 pub mod audit;
+pub mod customer_users;
+pub mod customers;
 pub mod enrollment;
 pub mod events;
 pub mod identity;
 pub mod keys;
+pub mod licenses;
 pub mod memberships;
 pub mod oauth;
 pub mod partnerships;

@@ -2,6 +2,7 @@
 //! resource, from the actor's roles and the facts about relationships loaded for the request.
 //! Every API handler and portal page goes through [`can`]; nothing checks roles by hand.
 
+use super::customer::{CustomerFacts, GrantRole};
 use super::identity::{Role, TenantKind};
 use super::ids::{AppId, TenantId, UserId};
 use std::collections::BTreeSet;
@@ -95,6 +96,32 @@ pub enum Action {
     EndPartnership,
     /// Take back the provider's admin access to the reseller's directory (reseller).
     RevokeProviderAdmin,
+    /// Invite customers or request reseller relationships (reseller).
+    InviteCustomers,
+    /// Create a customer tenant for a partnered reseller (provider).
+    CreateCustomerForReseller,
+    /// See a customer: record, profiles, partners, services.
+    ReadCustomer,
+    /// Change the customer's billing profile.
+    UpdateCustomerBilling,
+    /// End the caller's own reseller relationship with a customer.
+    EndCustomerRelationship,
+    /// Read the customer's users and directory roles.
+    ReadCustomerUsers,
+    /// Create, change, delete and restore the customer's users.
+    ManageCustomerUsers,
+    /// Reset a customer user's password.
+    ResetCustomerPassword,
+    /// Add and remove members of the customer's directory roles.
+    ManageCustomerRoles,
+    /// Read the customer's licenses and seats.
+    ReadLicenses,
+    /// Assign and remove licenses of the customer's users.
+    AssignLicenses,
+    /// The customer sees and revokes its partners' relationships and grants.
+    ManageOwnPartners,
+    /// Place orders and change subscriptions for the customer.
+    OrderForCustomer,
 }
 
 /// What the action is done to.
@@ -109,6 +136,8 @@ pub enum Resource {
         provider: TenantId,
         reseller: TenantId,
     },
+    /// A customer tenant, with the caller's relationship and grants on it.
+    Customer(CustomerFacts),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +178,7 @@ pub fn can(actor: &Actor, action: Action, resource: Resource) -> Decision {
             Action::SearchProviders => allow_if(actor.partner.is_some() || actor.is_operator()),
             _ => Decision::Deny,
         },
+        Resource::Customer(f) => customer(actor, action, f),
         Resource::Partnership { provider, reseller } => {
             let admins = actor.has_any(&[Role::AccountAdmin, Role::AdminAgent]);
             match action {
@@ -263,15 +293,103 @@ pub fn can(actor: &Actor, action: Action, resource: Resource) -> Decision {
                         && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent]),
                 ),
                 Action::ReadPartnerships => allow_if(own && actor.partner.is_some()),
+                Action::InviteCustomers => allow_if(
+                    own && actor
+                        .partner
+                        .as_ref()
+                        .is_some_and(|p| p.is_reseller && p.active && p.agreement_accepted)
+                        && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent, Role::SalesAgent]),
+                ),
+                Action::CreateCustomerForReseller => allow_if(
+                    own && actor
+                        .partner
+                        .as_ref()
+                        .is_some_and(|p| p.is_provider && p.active && p.agreement_accepted)
+                        && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent, Role::SalesAgent]),
+                ),
+                Action::ManageOwnPartners => allow_if(
+                    own && actor.tenant_kind == TenantKind::Customer
+                        && actor.has(Role::GlobalAdministrator),
+                ),
                 Action::ReadCapturedMail
                 | Action::ImportMemberships
                 | Action::ReviewEnrollments
                 | Action::SearchProviders
                 | Action::EndPartnership
-                | Action::RevokeProviderAdmin => Decision::Deny,
+                | Action::RevokeProviderAdmin
+                | Action::ReadCustomer
+                | Action::UpdateCustomerBilling
+                | Action::EndCustomerRelationship
+                | Action::ReadCustomerUsers
+                | Action::ManageCustomerUsers
+                | Action::ResetCustomerPassword
+                | Action::ManageCustomerRoles
+                | Action::ReadLicenses
+                | Action::AssignLicenses
+                | Action::OrderForCustomer => Decision::Deny,
             }
         }
     }
+}
+
+/// A customer tenant: its own administrators act on it directly; a partner acts through an
+/// active relationship (commerce and the record) and an unexpired grant (the directory),
+/// and only with a partner role that fits the work.
+fn customer(actor: &Actor, action: Action, f: CustomerFacts) -> Decision {
+    use GrantRole as G;
+    if actor.tenant == f.customer {
+        let admin = actor.has(Role::GlobalAdministrator);
+        let users = admin || actor.has(Role::UserAdministrator);
+        let helpdesk = users || actor.has(Role::HelpdeskAdministrator);
+        return allow_if(match action {
+            Action::ReadCustomer | Action::ReadLicenses => true,
+            Action::ReadCustomerUsers | Action::ResetCustomerPassword => helpdesk,
+            Action::ManageCustomerUsers | Action::AssignLicenses => users,
+            Action::ManageCustomerRoles
+            | Action::ManageOwnPartners
+            | Action::UpdateCustomerBilling => admin,
+            _ => false,
+        });
+    }
+    if actor.tenant_kind != TenantKind::Partner || !actor.partner.as_ref().is_some_and(|p| p.active)
+    {
+        return Decision::Deny;
+    }
+    let agent = actor.has_any(&[Role::AccountAdmin, Role::AdminAgent]);
+    let helpdesk = agent || actor.has(Role::HelpdeskAgent);
+    let sales = agent || actor.has(Role::SalesAgent);
+    let g = f.grants;
+    allow_if(match action {
+        Action::ReadCustomer => f.relationship || !g.is_empty(),
+        Action::UpdateCustomerBilling => f.relationship && (sales || actor.has(Role::BillingAdmin)),
+        Action::EndCustomerRelationship => f.relationship && agent,
+        Action::OrderForCustomer => {
+            f.relationship && sales && actor.partner.as_ref().is_some_and(|p| p.agreement_accepted)
+        }
+        Action::ReadCustomerUsers => helpdesk && !g.is_empty(),
+        Action::ManageCustomerUsers => {
+            agent && g.any(&[G::GlobalAdministrator, G::UserAdministrator])
+        }
+        Action::ResetCustomerPassword => {
+            helpdesk
+                && g.any(&[
+                    G::GlobalAdministrator,
+                    G::UserAdministrator,
+                    G::HelpdeskAdministrator,
+                ])
+        }
+        Action::ManageCustomerRoles => agent && g.contains(G::GlobalAdministrator),
+        Action::ReadLicenses => helpdesk && !g.is_empty(),
+        Action::AssignLicenses => {
+            helpdesk
+                && g.any(&[
+                    G::GlobalAdministrator,
+                    G::UserAdministrator,
+                    G::LicenseAdministrator,
+                ])
+        }
+        _ => false,
+    })
 }
 
 #[cfg(test)]
@@ -409,6 +527,109 @@ mod tests {
             reseller: TenantId::new(),
         };
         assert!(!can(&agent, Action::EndPartnership, stranger).allowed());
+    }
+
+    fn partner_actor(roles: &[Role]) -> Actor {
+        let mut a = actor(TenantKind::Partner, roles);
+        a.partner = Some(PartnerFacts {
+            is_reseller: true,
+            active: true,
+            agreement_accepted: true,
+            ..Default::default()
+        });
+        a
+    }
+
+    #[test]
+    fn customer_access_needs_a_relationship_for_commerce_and_a_grant_for_the_directory() {
+        use crate::domain::customer::GrantSet;
+        let agent = partner_actor(&[Role::AdminAgent]);
+        let none = CustomerFacts {
+            customer: TenantId::new(),
+            relationship: false,
+            grants: GrantSet::default(),
+        };
+        for a in [
+            Action::ReadCustomer,
+            Action::OrderForCustomer,
+            Action::ReadCustomerUsers,
+            Action::AssignLicenses,
+        ] {
+            assert!(
+                !can(&agent, a, Resource::Customer(none)).allowed(),
+                "{a:?} without relationship"
+            );
+        }
+        let rel = CustomerFacts {
+            relationship: true,
+            ..none
+        };
+        assert!(can(&agent, Action::OrderForCustomer, Resource::Customer(rel)).allowed());
+        assert!(
+            !can(&agent, Action::ManageCustomerUsers, Resource::Customer(rel)).allowed(),
+            "no grant, no directory"
+        );
+        let helpdesk_grant = CustomerFacts {
+            grants: GrantSet::of([GrantRole::HelpdeskAdministrator]),
+            ..rel
+        };
+        assert!(can(
+            &agent,
+            Action::ResetCustomerPassword,
+            Resource::Customer(helpdesk_grant)
+        )
+        .allowed());
+        assert!(!can(
+            &agent,
+            Action::AssignLicenses,
+            Resource::Customer(helpdesk_grant)
+        )
+        .allowed());
+        assert!(!can(
+            &agent,
+            Action::ManageCustomerUsers,
+            Resource::Customer(helpdesk_grant)
+        )
+        .allowed());
+        let sales = partner_actor(&[Role::SalesAgent]);
+        let full = CustomerFacts {
+            grants: GrantSet::of([GrantRole::GlobalAdministrator]),
+            ..rel
+        };
+        assert!(
+            !can(
+                &sales,
+                Action::ManageCustomerUsers,
+                Resource::Customer(full)
+            )
+            .allowed(),
+            "sales agents do not administer"
+        );
+        assert!(can(&sales, Action::OrderForCustomer, Resource::Customer(full)).allowed());
+    }
+
+    #[test]
+    fn customers_administer_themselves() {
+        use crate::domain::customer::GrantSet;
+        let admin = actor(TenantKind::Customer, &[Role::GlobalAdministrator]);
+        let own = CustomerFacts {
+            customer: admin.tenant,
+            relationship: false,
+            grants: GrantSet::default(),
+        };
+        assert!(can(
+            &admin,
+            Action::ManageOwnPartners,
+            Resource::Tenant(admin.tenant)
+        )
+        .allowed());
+        assert!(can(&admin, Action::ManageCustomerUsers, Resource::Customer(own)).allowed());
+        assert!(!can(&admin, Action::OrderForCustomer, Resource::Customer(own)).allowed());
+        let other = CustomerFacts {
+            customer: TenantId::new(),
+            ..own
+        };
+        assert!(!can(&admin, Action::ReadCustomer, Resource::Customer(other)).allowed());
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub enum Code {
     LinkNotUsable = 3004,
     AlreadyPartnered = 3005,
     RegionMismatch = 2201,
+    NotEnoughSeats = 800067,
     PreconditionFailed = 2055,
     RateLimited = 4290,
     Unauthenticated = 4010,

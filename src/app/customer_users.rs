@@ -1,0 +1,387 @@
+//! A customer's users and directory roles, administered by the customer or by a partner
+//! through a delegated-admin grant. Deleted users stay inactive for 30 days, restorable,
+//! then are purged.
+
+use super::audit::{record, Change};
+use super::customers::authorized;
+use super::{App, Ctx};
+use crate::crypto;
+use crate::domain::authz::Action;
+use crate::domain::customer::GrantRole;
+use crate::domain::error::Checks;
+use crate::domain::identity::{Email, Password, Role};
+use crate::domain::ids::UserId;
+use crate::domain::{Error, Result};
+use crate::store::identity::{self as ids, UserRow};
+use crate::store::tokens;
+
+pub const RETENTION_DAYS: i64 = 30;
+
+/// The customer directory roles partners manage through `/directoryroles`.
+pub const DIRECTORY_ROLES: [(GrantRole, Role); 3] = [
+    (GrantRole::GlobalAdministrator, Role::GlobalAdministrator),
+    (GrantRole::UserAdministrator, Role::UserAdministrator),
+    (
+        GrantRole::HelpdeskAdministrator,
+        Role::HelpdeskAdministrator,
+    ),
+];
+
+pub fn role_by_id(role_id: &str) -> Result<Role> {
+    DIRECTORY_ROLES
+        .iter()
+        .find(|(g, _)| g.role_id() == role_id)
+        .map(|(_, r)| *r)
+        .ok_or(Error::NotFound("directory role"))
+}
+
+async fn audit(
+    app: &App,
+    tx: &mut crate::store::Tx,
+    ctx: &Ctx,
+    customer: &str,
+    op: &str,
+    user: &UserRow,
+    new: serde_json::Value,
+) -> Result<()> {
+    let now = app.clock.now_ms();
+    // The customer's log and the acting partner's log both show it.
+    let mut orgs = vec![customer.to_string()];
+    if ctx.actor.tenant.to_string() != customer {
+        orgs.push(ctx.actor.tenant.to_string());
+    }
+    for org in orgs {
+        record(
+            tx,
+            Some(ctx),
+            &org,
+            Change {
+                operation: op,
+                resource_type: "customer_user",
+                resource_id: user.id.to_string(),
+                old: None,
+                new: Some(new.clone()),
+                customer_id: Some(customer.to_string()),
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn list(
+    app: &App,
+    ctx: &Ctx,
+    customer_id: &str,
+    after: Option<(&str, &str)>,
+    limit: u32,
+) -> Result<(Vec<UserRow>, i64)> {
+    let (t, _) = authorized(app, ctx, customer_id, Action::ReadCustomerUsers).await?;
+    Ok((
+        ids::users_page(&app.db, t.id, after, limit).await?,
+        ids::count_users(&app.db, t.id).await?,
+    ))
+}
+
+pub async fn get(app: &App, ctx: &Ctx, customer_id: &str, user_id: &str) -> Result<UserRow> {
+    let (t, _) = authorized(app, ctx, customer_id, Action::ReadCustomerUsers).await?;
+    let id: UserId = user_id.parse().map_err(|_| Error::NotFound("user"))?;
+    ids::user(&app.db, id)
+        .await?
+        .filter(|u| u.tenant_id == t.id)
+        .ok_or(Error::NotFound("user"))
+}
+
+pub struct NewCustomerUser {
+    pub upn: String,
+    pub display_name: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub password: Option<String>,
+}
+
+pub async fn create(
+    app: &App,
+    ctx: &Ctx,
+    customer_id: &str,
+    n: NewCustomerUser,
+) -> Result<(UserRow, String)> {
+    let (t, _) = authorized(app, ctx, customer_id, Action::ManageCustomerUsers).await?;
+    let mut checks = Checks::new();
+    let upn = checks.parse(Email::parse("userPrincipalName", &n.upn));
+    if let Some(u) = &upn {
+        checks.check(
+            u.domain() == t.domain,
+            "userPrincipalName",
+            &format!("the sign-in name must end with @{}", t.domain),
+        );
+    }
+    checks.check(
+        !n.display_name.trim().is_empty(),
+        "displayName",
+        "a display name is required",
+    );
+    let password = match &n.password {
+        Some(p) => checks
+            .parse(Password::parse("passwordProfile.password", p))
+            .map(|p| p.expose().to_string()),
+        None => Some(super::identity::temporary_password()),
+    };
+    checks.finish()?;
+    let password = password.expect("validated");
+    let now = app.clock.now_ms();
+    let user = UserRow {
+        id: UserId::new(),
+        tenant_id: t.id,
+        upn: upn.expect("validated").to_string(),
+        display_name: n.display_name.trim().into(),
+        first_name: n.first_name.trim().into(),
+        last_name: n.last_name.trim().into(),
+        password_hash: crypto::hash_password_blocking(password.clone()).await,
+        totp_secret: None,
+        state: "active".into(),
+        language: "en-US".into(),
+        created_at: now,
+        version: 1,
+    };
+    let mut tx = app.db.begin().await?;
+    match ids::insert_user(&mut tx, &user, &[]).await {
+        Err(e) if crate::store::is_unique_violation(&e) => {
+            return Err(Error::field(
+                "userPrincipalName",
+                "this sign-in name is already in use",
+            ))
+        }
+        r => r?,
+    }
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        &t.id.to_string(),
+        "create_customer_user",
+        &user,
+        serde_json::json!({ "upn": user.upn }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((user, password))
+}
+
+#[derive(Debug, Default)]
+pub struct Patch {
+    pub display_name: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// `active` restores a deleted user within the retention period.
+    pub state: Option<String>,
+    pub new_password: Option<String>,
+}
+
+pub async fn update(
+    app: &App,
+    ctx: &Ctx,
+    customer_id: &str,
+    user_id: &str,
+    p: Patch,
+) -> Result<UserRow> {
+    let only_password = p.display_name.is_none()
+        && p.first_name.is_none()
+        && p.last_name.is_none()
+        && p.state.is_none();
+    let action = if only_password {
+        Action::ResetCustomerPassword
+    } else {
+        Action::ManageCustomerUsers
+    };
+    let (t, _) = authorized(app, ctx, customer_id, action).await?;
+    let id: UserId = user_id.parse().map_err(|_| Error::NotFound("user"))?;
+    let now = app.clock.now_ms();
+    let mut tx = app.db.begin().await?;
+    let mut u = ids::user_in_tx(&mut tx, id)
+        .await?
+        .filter(|u| u.tenant_id == t.id)
+        .ok_or(Error::NotFound("user"))?;
+    let version = u.version;
+    if let Some(d) = p.display_name {
+        if d.trim().is_empty() {
+            return Err(Error::field("displayName", "a display name is required"));
+        }
+        u.display_name = d.trim().into();
+    }
+    if let Some(f) = p.first_name {
+        u.first_name = f.trim().into();
+    }
+    if let Some(l) = p.last_name {
+        u.last_name = l.trim().into();
+    }
+    let mut restored = false;
+    if let Some(s) = p.state {
+        match s.as_str() {
+            "active" => restored = u.state == "inactive",
+            "inactive" => {}
+            _ => return Err(Error::field("state", "use active or inactive")),
+        }
+        u.state = s;
+    }
+    if let Some(pw) = &p.new_password {
+        let pw = Password::parse("passwordProfile.password", pw)
+            .map_err(|f| Error::Validation(vec![f]))?;
+        u.password_hash = crypto::hash_password_blocking(pw.expose().to_string()).await;
+        tokens::revoke_user_refresh(&mut tx, u.id, now).await?;
+    }
+    if !ids::update_user(&mut tx, &u, version).await? {
+        return Err(Error::PreconditionFailed);
+    }
+    if restored {
+        sqlx::query("UPDATE users SET deleted_at = NULL WHERE id = $1")
+            .bind(u.id.to_string())
+            .execute(tx.conn())
+            .await?;
+    }
+    let op = if only_password {
+        "reset_customer_user_password"
+    } else {
+        "update_customer_user"
+    };
+    audit(app, &mut tx, ctx, &t.id.to_string(), op, &u, serde_json::json!({ "state": u.state, "displayName": u.display_name, "restored": restored })).await?;
+    tx.commit().await?;
+    u.version += 1;
+    Ok(u)
+}
+
+pub async fn delete(app: &App, ctx: &Ctx, customer_id: &str, user_id: &str) -> Result<()> {
+    let (t, _) = authorized(app, ctx, customer_id, Action::ManageCustomerUsers).await?;
+    let id: UserId = user_id.parse().map_err(|_| Error::NotFound("user"))?;
+    let now = app.clock.now_ms();
+    let mut tx = app.db.begin().await?;
+    let u = ids::user_in_tx(&mut tx, id)
+        .await?
+        .filter(|u| u.tenant_id == t.id)
+        .ok_or(Error::NotFound("user"))?;
+    ids::soft_delete_user(&mut tx, id, now).await?;
+    tokens::revoke_user_refresh(&mut tx, id, now).await?;
+    sqlx::query("DELETE FROM license_assignments WHERE user_id = $1")
+        .bind(id.to_string())
+        .execute(tx.conn())
+        .await?;
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        &t.id.to_string(),
+        "delete_customer_user",
+        &u,
+        serde_json::json!({ "upn": u.upn }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Purges users deleted more than the retention period ago.
+pub async fn purge_deleted(app: &App) -> Result<u64> {
+    let before = app.clock.now_ms() - RETENTION_DAYS * crate::clock::DAY_MS;
+    let mut tx = app.db.begin().await?;
+    let victims: Vec<String> = sqlx::query("SELECT u.id FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE t.kind = 'customer' AND u.deleted_at IS NOT NULL AND u.deleted_at < $1")
+        .bind(before)
+        .fetch_all(tx.conn())
+        .await?
+        .iter()
+        .map(|r| sqlx::Row::get::<String, _>(r, "id"))
+        .collect();
+    for id in &victims {
+        for sql in [
+            "DELETE FROM license_assignments WHERE user_id = $1",
+            "DELETE FROM user_roles WHERE user_id = $1",
+            "DELETE FROM refresh_tokens WHERE user_id = $1",
+            "DELETE FROM sessions WHERE user_id = $1",
+            "DELETE FROM users WHERE id = $1",
+        ] {
+            sqlx::query(sql).bind(id).execute(tx.conn()).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(victims.len() as u64)
+}
+
+pub async fn members(
+    app: &App,
+    ctx: &Ctx,
+    customer_id: &str,
+    role_id: &str,
+) -> Result<Vec<UserRow>> {
+    let (t, _) = authorized(app, ctx, customer_id, Action::ReadCustomerUsers).await?;
+    let role = role_by_id(role_id)?;
+    let rows = sqlx::query("SELECT u.id FROM users u JOIN user_roles r ON r.user_id = u.id WHERE u.tenant_id = $1 AND r.role = $2 ORDER BY u.upn")
+        .bind(t.id.to_string())
+        .bind(role.as_str())
+        .fetch_all(&app.db.read)
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let id: UserId = sqlx::Row::get::<String, _>(&r, "id")
+            .parse()
+            .map_err(|_| Error::NotFound("user"))?;
+        if let Some(u) = ids::user(&app.db, id).await? {
+            out.push(u);
+        }
+    }
+    Ok(out)
+}
+
+pub async fn set_member(
+    app: &App,
+    ctx: &Ctx,
+    customer_id: &str,
+    role_id: &str,
+    user_id: &str,
+    member: bool,
+) -> Result<UserRow> {
+    let (t, _) = authorized(app, ctx, customer_id, Action::ManageCustomerRoles).await?;
+    let role = role_by_id(role_id)?;
+    let id: UserId = user_id.parse().map_err(|_| Error::NotFound("user"))?;
+    let now = app.clock.now_ms();
+    let mut tx = app.db.begin().await?;
+    let u = ids::user_in_tx(&mut tx, id)
+        .await?
+        .filter(|u| u.tenant_id == t.id)
+        .ok_or(Error::NotFound("user"))?;
+    if member {
+        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2) ON CONFLICT (user_id, role) DO NOTHING")
+            .bind(id.to_string()).bind(role.as_str()).execute(tx.conn()).await?;
+    } else {
+        if role == Role::GlobalAdministrator {
+            let n: i64 = sqlx::Row::get(&sqlx::query("SELECT COUNT(*) AS n FROM users u JOIN user_roles r ON r.user_id = u.id WHERE u.tenant_id = $1 AND r.role = $2 AND u.state = 'active'")
+                .bind(t.id.to_string()).bind(role.as_str()).fetch_one(tx.conn()).await?, "n");
+            if n <= 1 {
+                return Err(Error::conflict(
+                    "the last global administrator of a customer cannot be removed",
+                ));
+            }
+        }
+        sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND role = $2")
+            .bind(id.to_string())
+            .bind(role.as_str())
+            .execute(tx.conn())
+            .await?;
+    }
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        &t.id.to_string(),
+        if member {
+            "add_directory_role_member"
+        } else {
+            "remove_directory_role_member"
+        },
+        &u,
+        serde_json::json!({ "role": role.as_str() }),
+    )
+    .await?;
+    let _ = now;
+    tx.commit().await?;
+    Ok(u)
+}

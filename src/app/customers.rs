@@ -1,0 +1,798 @@
+//! Customer use cases: relationship requests (with or without the provider, with or without
+//! granular delegated admin), acceptance by the customer, the customer's view and
+//! revocations, customers created for resellers, billing profiles, and grant expiry.
+
+use super::audit::{record, Change};
+use super::identity::{self, NewTenant, NewUser};
+use super::{events, App, Ctx};
+use crate::crypto;
+use crate::domain::authz::{can, Action, Resource};
+use crate::domain::customer::{AccessRequest, CustomerFacts, AUTO_EXTEND_DAYS};
+use crate::domain::error::Code;
+use crate::domain::identity::TenantKind;
+use crate::domain::ids::TenantId;
+use crate::domain::partnership::InvitationState;
+use crate::domain::{Error, Result};
+use crate::store::customers::{self as repo, CustomerInvitationRow, GrantRow, NewRelationship};
+use crate::store::identity::{self as ids, TenantRow};
+use crate::store::{partners, partnerships, Tx};
+use std::collections::BTreeMap;
+
+pub const INVITATION_DAYS: i64 = 30;
+
+/// Loads a customer the caller may see, with the facts authorization needs. A customer the
+/// caller has no business with is "not found".
+pub async fn visible(
+    app: &App,
+    ctx: &Ctx,
+    customer_id: &str,
+) -> Result<(TenantRow, CustomerFacts)> {
+    let id: TenantId = customer_id
+        .parse()
+        .map_err(|_| Error::NotFound("customer"))?;
+    let tenant = ids::tenant(&app.db, id)
+        .await?
+        .filter(|t| t.kind == TenantKind::Customer)
+        .ok_or(Error::NotFound("customer"))?;
+    let facts = repo::facts(&app.db, ctx.actor.tenant, id, app.clock.now_ms()).await?;
+    if !can(&ctx.actor, Action::ReadCustomer, Resource::Customer(facts)).allowed() {
+        return Err(Error::NotFound("customer"));
+    }
+    Ok((tenant, facts))
+}
+
+/// `visible`, then the action itself.
+pub async fn authorized(
+    app: &App,
+    ctx: &Ctx,
+    customer_id: &str,
+    action: Action,
+) -> Result<(TenantRow, CustomerFacts)> {
+    let (t, f) = visible(app, ctx, customer_id).await?;
+    ctx.require(action, Resource::Customer(f))?;
+    Ok((t, f))
+}
+
+async fn name_of(app: &App, t: TenantId) -> Result<String> {
+    Ok(ids::tenant(&app.db, t)
+        .await?
+        .map(|t| t.display_name)
+        .unwrap_or_default())
+}
+
+async fn contact_of(app: &App, t: TenantId) -> Result<Option<String>> {
+    Ok(partners::get(&app.db, t)
+        .await?
+        .map(|p| p.legal.contact_email)
+        .filter(|e| !e.is_empty()))
+}
+
+fn access_words(a: &AccessRequest) -> String {
+    if a.roles.is_empty() {
+        "No administrative access is requested.".into()
+    } else {
+        let roles: Vec<&str> = a.roles.iter().map(|r| r.as_str()).collect();
+        format!(
+            "Delegated administration is requested with the roles {} for {} days{}.",
+            roles.join(", "),
+            a.duration_days,
+            if a.auto_extend {
+                ", renewed automatically"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+pub struct Request {
+    pub invitation: CustomerInvitationRow,
+    pub url: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// A personal link asking a customer for a reseller relationship with the caller (a
+/// reseller), and with one of its providers at once when `provider` is given.
+pub async fn request(
+    app: &App,
+    ctx: &Ctx,
+    provider: Option<TenantId>,
+    access: AccessRequest,
+    send_to: Option<&str>,
+) -> Result<Request> {
+    ctx.require(Action::InviteCustomers, Resource::Tenant(ctx.actor.tenant))?;
+    access.validate()?;
+    if let Some(p) = provider {
+        let active = partnerships::pair(&app.db, p, ctx.actor.tenant)
+            .await?
+            .is_some_and(|s| s.state == "active");
+        if !active {
+            return Err(Error::field(
+                "indirectCloudSolutionProviderId",
+                "this provider is not one of your active indirect providers",
+            ));
+        }
+    }
+    let to = match send_to.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(e) => Some(
+            crate::domain::identity::Email::parse("email", e)
+                .map_err(|f| Error::Validation(vec![f]))?
+                .to_string(),
+        ),
+        None => None,
+    };
+    let now = app.clock.now_ms();
+    let token = crypto::random_token(32);
+    let inv = CustomerInvitationRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        reseller: ctx.actor.tenant,
+        provider,
+        token_hash: crypto::token_hash(&token),
+        state: "pending".into(),
+        roles: access.roles.iter().copied().collect(),
+        duration_days: access.duration_days,
+        auto_extend: access.auto_extend,
+        created_by: ctx.upn.clone().unwrap_or_default(),
+        created_at: now,
+        expires_at: now + INVITATION_DAYS * crate::clock::DAY_MS,
+        customer: None,
+    };
+    let url = format!(
+        "{}/portal/customer/accept?token={token}",
+        app.config.public_url()
+    );
+    let mut vars = BTreeMap::new();
+    vars.insert("reseller", name_of(app, ctx.actor.tenant).await?);
+    vars.insert(
+        "provider_part",
+        match provider {
+            Some(p) => format!(" together with its provider {}", name_of(app, p).await?),
+            None => String::new(),
+        },
+    );
+    vars.insert("access", access_words(&access));
+    vars.insert("url", url.clone());
+    vars.insert("days", INVITATION_DAYS.to_string());
+    let draft = crate::mail::templates::render("customer_invitation", "en-US", &vars);
+    let mut tx = app.db.begin().await?;
+    repo::insert_invitation(&mut tx, &inv).await?;
+    if let Some(to) = &to {
+        crate::mail::enqueue(&mut tx, now, to, "customer_invitation", "en-US", &vars).await?;
+    }
+    record(&mut tx, Some(ctx), &ctx.actor.tenant.to_string(), Change {
+        operation: "create_customer_relationship_request",
+        resource_type: "customer_invitation",
+        resource_id: inv.id.clone(),
+        old: None,
+        new: Some(serde_json::json!({ "provider": provider.map(|p| p.to_string()), "access": access, "sentTo": to })),
+        customer_id: None,
+    }, now).await?;
+    tx.commit().await?;
+    Ok(Request {
+        invitation: inv,
+        url,
+        subject: draft.subject,
+        body: draft.text,
+    })
+}
+
+pub struct Preview {
+    pub invitation: CustomerInvitationRow,
+    pub reseller: String,
+    pub provider: Option<String>,
+    pub state: InvitationState,
+}
+
+fn link_error(state: Option<InvitationState>) -> Error {
+    let message = match state {
+        None => "this invitation link is not valid: check that it was copied whole",
+        Some(InvitationState::Accepted) => "this invitation was already answered",
+        Some(InvitationState::Revoked) => "this invitation was withdrawn or declined",
+        Some(InvitationState::Expired) => {
+            "this invitation has expired: ask the reseller for a new one"
+        }
+        Some(InvitationState::Pending) => "this invitation cannot be used",
+    };
+    Error::Conflict {
+        code: Code::LinkNotUsable,
+        message: message.into(),
+    }
+}
+
+pub async fn preview(app: &App, token: &str) -> Result<Preview> {
+    let inv = repo::invitation_by_token_read(&app.db, &crypto::token_hash(token.trim()))
+        .await?
+        .ok_or_else(|| link_error(None))?;
+    let state = InvitationState::at(
+        if inv.state == "declined" {
+            "revoked"
+        } else {
+            &inv.state
+        },
+        inv.expires_at,
+        app.clock.now_ms(),
+    );
+    Ok(Preview {
+        reseller: name_of(app, inv.reseller).await?,
+        provider: match inv.provider {
+            Some(p) => Some(name_of(app, p).await?),
+            None => None,
+        },
+        state,
+        invitation: inv,
+    })
+}
+
+/// The customer's global administrator accepts: relationships (and grants) are created at
+/// once; a link is answered once, by one tenant.
+pub async fn accept(app: &App, ctx: &Ctx, token: &str) -> Result<Vec<TenantId>> {
+    ctx.require(
+        Action::ManageOwnPartners,
+        Resource::Tenant(ctx.actor.tenant),
+    )?;
+    let customer = ids::tenant(&app.db, ctx.actor.tenant)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
+    let now = app.clock.now_ms();
+    let mut tx = app.db.begin().await?;
+    let inv = repo::invitation_by_token(&mut tx, &crypto::token_hash(token.trim()))
+        .await?
+        .ok_or_else(|| link_error(None))?;
+    let state = InvitationState::at(
+        if inv.state == "declined" {
+            "revoked"
+        } else {
+            &inv.state
+        },
+        inv.expires_at,
+        now,
+    );
+    if state != InvitationState::Pending {
+        return Err(link_error(Some(state)));
+    }
+    if !repo::close_invitation(
+        &mut tx,
+        &inv.id,
+        "accepted",
+        now,
+        ctx.upn.as_deref().unwrap_or(""),
+        Some(customer.id),
+    )
+    .await?
+    {
+        return Err(link_error(Some(InvitationState::Accepted)));
+    }
+    let mut partners_added = vec![inv.reseller];
+    if let Some(p) = inv.provider {
+        partners_added.push(p);
+    }
+    let reseller_name = name_of(app, inv.reseller).await?;
+    for partner in &partners_added {
+        let via = (*partner != inv.reseller).then_some(inv.reseller);
+        repo::upsert_relationship(
+            &mut tx,
+            &NewRelationship {
+                customer: customer.id,
+                partner: *partner,
+                indirect_reseller: via,
+                name: &customer.display_name,
+                domain: &customer.domain,
+            },
+            now,
+        )
+        .await?;
+        let event = if via.is_some() {
+            "indirect-reseller-relationship-accepted-by-customer"
+        } else {
+            "reseller-relationship-accepted-by-customer"
+        };
+        events::emit(
+            &mut tx,
+            now,
+            event,
+            format!("/v1/customers/{}", customer.id),
+            &customer.display_name,
+            &[partner.to_string()],
+        )
+        .await?;
+        let mut access = String::new();
+        if !inv.roles.is_empty() {
+            let grant = GrantRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                customer: customer.id,
+                partner: *partner,
+                roles: inv.roles.clone(),
+                status: "active".into(),
+                duration_days: inv.duration_days,
+                auto_extend: inv.auto_extend,
+                created_at: now,
+                expires_at: now + inv.duration_days * crate::clock::DAY_MS,
+                warned_at: None,
+            };
+            repo::insert_grant(&mut tx, &grant).await?;
+            events::emit(
+                &mut tx,
+                now,
+                "granular-admin-relationship-approved",
+                format!("/v1/customers/{}/grants/{}", customer.id, grant.id),
+                &customer.display_name,
+                &[partner.to_string()],
+            )
+            .await?;
+            access = format!(
+                " Delegated administration was granted for {} days.",
+                inv.duration_days
+            );
+        }
+        for org in [customer.id, *partner] {
+            record(&mut tx, Some(ctx), &org.to_string(), Change {
+                operation: "accept_partner_customer_relationship",
+                resource_type: "partner_customer_relationship",
+                resource_id: format!("{}:{}", partner, customer.id),
+                old: None,
+                new: Some(serde_json::json!({ "partner": partner.to_string(), "indirectReseller": via.map(|v| v.to_string()), "roles": inv.roles })),
+                customer_id: Some(customer.id.to_string()),
+            }, now).await?;
+        }
+        if let Some(to) = contact_of(app, *partner).await? {
+            let mut vars = BTreeMap::new();
+            vars.insert("customer", customer.display_name.clone());
+            vars.insert(
+                "partner",
+                if via.is_some() {
+                    format!(
+                        "{} (through {reseller_name})",
+                        name_of(app, *partner).await?
+                    )
+                } else {
+                    reseller_name.clone()
+                },
+            );
+            vars.insert("access", access);
+            vars.insert(
+                "url",
+                format!("{}/portal/customers", app.config.public_url()),
+            );
+            crate::mail::enqueue(&mut tx, now, &to, "customer_accepted", "en-US", &vars).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(partners_added)
+}
+
+pub async fn decline(app: &App, ctx: &Ctx, token: &str) -> Result<()> {
+    ctx.require(
+        Action::ManageOwnPartners,
+        Resource::Tenant(ctx.actor.tenant),
+    )?;
+    let now = app.clock.now_ms();
+    let mut tx = app.db.begin().await?;
+    let inv = repo::invitation_by_token(&mut tx, &crypto::token_hash(token.trim()))
+        .await?
+        .ok_or_else(|| link_error(None))?;
+    if !repo::close_invitation(
+        &mut tx,
+        &inv.id,
+        "declined",
+        now,
+        ctx.upn.as_deref().unwrap_or(""),
+        Some(ctx.actor.tenant),
+    )
+    .await?
+    {
+        return Err(link_error(Some(InvitationState::Accepted)));
+    }
+    record(
+        &mut tx,
+        Some(ctx),
+        &ctx.actor.tenant.to_string(),
+        Change {
+            operation: "decline_partner_customer_relationship",
+            resource_type: "customer_invitation",
+            resource_id: inv.id.clone(),
+            old: None,
+            new: None,
+            customer_id: Some(ctx.actor.tenant.to_string()),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ends one partner's relationship with a customer and the grants that came with it.
+async fn end_for(
+    app: &App,
+    tx: &mut Tx,
+    ctx: &Ctx,
+    customer: &TenantRow,
+    partner: TenantId,
+    by: &str,
+    now: i64,
+) -> Result<bool> {
+    let ended = repo::end_relationship(tx, customer.id, partner, now).await?;
+    let grants = repo::live_grants(tx, partner, customer.id).await?;
+    for g in &grants {
+        repo::end_grant(tx, &g.id, "revoked", now).await?;
+        events::emit(
+            tx,
+            now,
+            "granular-admin-relationship-terminated",
+            format!("/v1/customers/{}/grants/{}", customer.id, g.id),
+            &customer.display_name,
+            &[partner.to_string()],
+        )
+        .await?;
+    }
+    if !ended && grants.is_empty() {
+        return Ok(false);
+    }
+    for org in [customer.id, partner] {
+        record(
+            tx,
+            Some(ctx),
+            &org.to_string(),
+            Change {
+                operation: "remove_partner_customer_relationship",
+                resource_type: "partner_customer_relationship",
+                resource_id: format!("{}:{}", partner, customer.id),
+                old: None,
+                new: Some(serde_json::json!({ "by": by, "grantsEnded": grants.len() })),
+                customer_id: Some(customer.id.to_string()),
+            },
+            now,
+        )
+        .await?;
+    }
+    if let Some(to) = contact_of(app, partner).await? {
+        let mut vars = BTreeMap::new();
+        vars.insert("partner", name_of(app, partner).await?);
+        vars.insert("customer", customer.display_name.clone());
+        vars.insert("by", by.to_string());
+        vars.insert(
+            "url",
+            format!("{}/portal/customers", app.config.public_url()),
+        );
+        crate::mail::enqueue(tx, now, &to, "customer_relationship_ended", "en-US", &vars).await?;
+    }
+    Ok(true)
+}
+
+/// The customer revokes everything a partner has: relationship and grants.
+pub async fn revoke_partner(app: &App, ctx: &Ctx, partner: TenantId) -> Result<()> {
+    ctx.require(
+        Action::ManageOwnPartners,
+        Resource::Tenant(ctx.actor.tenant),
+    )?;
+    let customer = ids::tenant(&app.db, ctx.actor.tenant)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
+    let now = app.clock.now_ms();
+    let mut tx = app.db.begin().await?;
+    if !end_for(
+        app,
+        &mut tx,
+        ctx,
+        &customer,
+        partner,
+        "revoked by the customer",
+        now,
+    )
+    .await?
+    {
+        return Err(Error::NotFound("partner relationship"));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The customer ends one grant and keeps the relationship.
+pub async fn revoke_grant(app: &App, ctx: &Ctx, grant_id: &str) -> Result<GrantRow> {
+    ctx.require(
+        Action::ManageOwnPartners,
+        Resource::Tenant(ctx.actor.tenant),
+    )?;
+    let g = repo::grant(&app.db, grant_id)
+        .await?
+        .filter(|g| g.customer == ctx.actor.tenant)
+        .ok_or(Error::NotFound("grant"))?;
+    let customer = ids::tenant(&app.db, ctx.actor.tenant)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
+    let now = app.clock.now_ms();
+    let mut tx = app.db.begin().await?;
+    if !repo::end_grant(&mut tx, grant_id, "revoked", now).await? {
+        return Err(Error::conflict("this grant has already ended"));
+    }
+    events::emit(
+        &mut tx,
+        now,
+        "granular-admin-relationship-terminated",
+        format!("/v1/customers/{}/grants/{}", customer.id, g.id),
+        &customer.display_name,
+        &[g.partner.to_string()],
+    )
+    .await?;
+    for org in [customer.id, g.partner] {
+        record(
+            &mut tx,
+            Some(ctx),
+            &org.to_string(),
+            Change {
+                operation: "granular_admin_relationship_terminated",
+                resource_type: "granular_admin_relationship",
+                resource_id: g.id.clone(),
+                old: None,
+                new: None,
+                customer_id: Some(customer.id.to_string()),
+            },
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    repo::grant(&app.db, grant_id)
+        .await?
+        .ok_or(Error::NotFound("grant"))
+}
+
+/// The partner ends its own relationship (`relationshipToPartner: none`).
+pub async fn end_from_partner(app: &App, ctx: &Ctx, customer_id: &str) -> Result<()> {
+    let (customer, _) = authorized(app, ctx, customer_id, Action::EndCustomerRelationship).await?;
+    let now = app.clock.now_ms();
+    let by = format!("ended by {}", name_of(app, ctx.actor.tenant).await?);
+    let mut tx = app.db.begin().await?;
+    end_for(app, &mut tx, ctx, &customer, ctx.actor.tenant, &by, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewCustomer {
+    pub domain: String,
+    pub company_name: String,
+    pub country: String,
+    pub billing: serde_json::Value,
+    /// The reseller the customer is created for (tenant id or partner-network id).
+    pub associated_partner_id: String,
+}
+
+/// A provider creates a customer tenant for a partnered reseller; the admin password is
+/// returned once.
+pub async fn create_for_reseller(
+    app: &App,
+    ctx: &Ctx,
+    c: NewCustomer,
+) -> Result<(TenantRow, crate::store::identity::UserRow, String, TenantId)> {
+    ctx.require(
+        Action::CreateCustomerForReseller,
+        Resource::Tenant(ctx.actor.tenant),
+    )?;
+    let reseller = match c.associated_partner_id.trim() {
+        s if s.parse::<TenantId>().is_ok() => {
+            partners::get(&app.db, s.parse().expect("checked")).await?
+        }
+        s => match s.parse::<i64>() {
+            Ok(mpn) => partners::by_mpn(&app.db, mpn).await?,
+            Err(_) => None,
+        },
+    }
+    .filter(|p| p.is_reseller && p.status == "active")
+    .ok_or_else(|| {
+        Error::field(
+            "associatedPartnerId",
+            "name an active indirect reseller you partner with",
+        )
+    })?;
+    if partnerships::pair(&app.db, ctx.actor.tenant, reseller.tenant_id)
+        .await?
+        .is_none_or(|p| p.state != "active")
+    {
+        return Err(Error::field(
+            "associatedPartnerId",
+            "this reseller is not partnered with you",
+        ));
+    }
+    let domain = c.domain.trim().to_ascii_lowercase();
+    let (tenant, admin, password) = identity::create_tenant_with_admin(
+        app,
+        Some(ctx),
+        NewTenant {
+            domain: domain.clone(),
+            display_name: c.company_name.clone(),
+            country: c.country.clone(),
+            kind: TenantKind::Customer,
+        },
+        NewUser {
+            upn: format!("admin@{domain}"),
+            display_name: "Administrator".into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let now = app.clock.now_ms();
+    let mut tx = app.db.begin().await?;
+    for (partner, via) in [
+        (reseller.tenant_id, None),
+        (ctx.actor.tenant, Some(reseller.tenant_id)),
+    ] {
+        repo::upsert_relationship(
+            &mut tx,
+            &NewRelationship {
+                customer: tenant.id,
+                partner,
+                indirect_reseller: via,
+                name: &tenant.display_name,
+                domain: &tenant.domain,
+            },
+            now,
+        )
+        .await?;
+        record(&mut tx, Some(ctx), &partner.to_string(), Change {
+            operation: "add_customer",
+            resource_type: "customer",
+            resource_id: tenant.id.to_string(),
+            old: None,
+            new: Some(serde_json::json!({ "companyName": tenant.display_name, "domain": tenant.domain, "associatedPartnerId": reseller.tenant_id.to_string() })),
+            customer_id: Some(tenant.id.to_string()),
+        }, now).await?;
+    }
+    if !c.billing.is_null() {
+        repo::save_billing(&mut tx, tenant.id, &c.billing, 0, now).await?;
+    }
+    events::emit(
+        &mut tx,
+        now,
+        "customer-created",
+        format!("/v1/customers/{}", tenant.id),
+        &tenant.display_name,
+        &[ctx.actor.tenant.to_string(), reseller.tenant_id.to_string()],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((tenant, admin, password, reseller.tenant_id))
+}
+
+/// Reads the billing profile (empty until set).
+pub async fn billing(app: &App, ctx: &Ctx, customer_id: &str) -> Result<(serde_json::Value, i64)> {
+    let (t, _) = visible(app, ctx, customer_id).await?;
+    Ok(repo::billing(&app.db, t.id)
+        .await?
+        .unwrap_or((serde_json::json!({}), 0)))
+}
+
+pub async fn update_billing(
+    app: &App,
+    ctx: &Ctx,
+    customer_id: &str,
+    billing: serde_json::Value,
+    expected: Option<i64>,
+) -> Result<(serde_json::Value, i64)> {
+    let (t, _) = authorized(app, ctx, customer_id, Action::UpdateCustomerBilling).await?;
+    let current = repo::billing(&app.db, t.id)
+        .await?
+        .map(|(_, v)| v)
+        .unwrap_or(0);
+    if expected.is_some_and(|e| e != current) {
+        return Err(Error::PreconditionFailed);
+    }
+    if let Some(email) = billing.get("email").and_then(|e| e.as_str()) {
+        crate::domain::identity::Email::parse("email", email)
+            .map_err(|f| Error::Validation(vec![f]))?;
+    }
+    let now = app.clock.now_ms();
+    let mut tx = app.db.begin().await?;
+    if !repo::save_billing(&mut tx, t.id, &billing, current, now).await? {
+        return Err(Error::PreconditionFailed);
+    }
+    record(
+        &mut tx,
+        Some(ctx),
+        &ctx.actor.tenant.to_string(),
+        Change {
+            operation: "update_customer_billing_profile",
+            resource_type: "customer_billing_profile",
+            resource_id: t.id.to_string(),
+            old: None,
+            new: Some(billing.clone()),
+            customer_id: Some(t.id.to_string()),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((billing, current + 1))
+}
+
+/// Warns a week ahead, extends auto-extending grants, and ends grants at their date.
+/// Returns (warned, extended, expired).
+pub async fn run_grant_expiry(app: &App) -> Result<(usize, usize, usize)> {
+    let now = app.clock.now_ms();
+    let (mut warned, mut extended, mut expired) = (0, 0, 0);
+    for g in repo::grants_due(&app.db, now + 7 * crate::clock::DAY_MS).await? {
+        let customer = name_of(app, g.customer).await?;
+        let partner = name_of(app, g.partner).await?;
+        let roles: Vec<&str> = g.roles.iter().map(|r| r.as_str()).collect();
+        let mut vars = BTreeMap::new();
+        vars.insert("customer", customer.clone());
+        vars.insert("partner", partner);
+        vars.insert("roles", roles.join(", "));
+        vars.insert(
+            "date",
+            crate::clock::from_ms(g.expires_at)
+                .format("%Y-%m-%d")
+                .to_string(),
+        );
+        let mut tx = app.db.begin().await?;
+        let audience = [g.partner.to_string(), g.customer.to_string()];
+        let uri = format!("/v1/customers/{}/grants/{}", g.customer, g.id);
+        if g.expires_at <= now {
+            if g.auto_extend {
+                let next = g.expires_at + AUTO_EXTEND_DAYS * crate::clock::DAY_MS;
+                if repo::extend_grant(&mut tx, &g.id, g.expires_at, next).await? {
+                    extended += 1;
+                    events::emit(
+                        &mut tx,
+                        now,
+                        "granular-admin-relationship-extended",
+                        uri,
+                        &customer,
+                        &audience,
+                    )
+                    .await?;
+                }
+            } else if repo::end_grant(&mut tx, &g.id, "expired", now).await? {
+                expired += 1;
+                events::emit(
+                    &mut tx,
+                    now,
+                    "granular-admin-relationship-expired",
+                    uri,
+                    &customer,
+                    &audience,
+                )
+                .await?;
+                if let Some(to) = contact_of(app, g.partner).await? {
+                    crate::mail::enqueue(&mut tx, now, &to, "grant_expired", "en-US", &vars)
+                        .await?;
+                }
+                record(
+                    &mut tx,
+                    None,
+                    &g.partner.to_string(),
+                    Change {
+                        operation: "granular_admin_relationship_expired",
+                        resource_type: "granular_admin_relationship",
+                        resource_id: g.id.clone(),
+                        old: None,
+                        new: None,
+                        customer_id: Some(g.customer.to_string()),
+                    },
+                    now,
+                )
+                .await?;
+            }
+        } else if g.warned_at.is_none()
+            && !g.auto_extend
+            && repo::mark_warned(&mut tx, &g.id, now).await?
+        {
+            warned += 1;
+            events::emit(
+                &mut tx,
+                now,
+                "granular-admin-relationship-expiring",
+                uri,
+                &customer,
+                &audience,
+            )
+            .await?;
+            if let Some(to) = contact_of(app, g.partner).await? {
+                crate::mail::enqueue(&mut tx, now, &to, "grant_expiring", "en-US", &vars).await?;
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok((warned, extended, expired))
+}

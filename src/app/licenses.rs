@@ -1,0 +1,201 @@
+//! Licenses by seat: a customer's seats come from its active subscriptions; assignments to
+//! users can never exceed them.
+
+use super::audit::{record, Change};
+use super::customers::authorized;
+use super::{App, Ctx};
+use crate::domain::authz::Action;
+use crate::domain::error::Code;
+use crate::domain::ids::{TenantId, UserId};
+use crate::domain::{Error, Result};
+use crate::store::identity as ids;
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+/// Seats of one SKU in one customer's tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscribedSku {
+    /// `productId:skuId`.
+    pub sku_id: String,
+    pub product_id: String,
+    pub sku: String,
+    pub name: String,
+    pub active_units: i64,
+    pub suspended_units: i64,
+    pub consumed_units: i64,
+}
+
+impl SubscribedSku {
+    pub fn available(&self) -> i64 {
+        (self.active_units - self.consumed_units).max(0)
+    }
+}
+
+/// Seats per SKU, read inside `conn` so a check and an assignment see the same state.
+pub async fn seats(
+    conn: &mut sqlx::AnyConnection,
+    customer: TenantId,
+) -> Result<Vec<SubscribedSku>> {
+    let rows = sqlx::query(
+        "SELECT s.product_id, s.sku_id, k.title, \
+         SUM(CASE WHEN s.status = 'active' THEN s.quantity ELSE 0 END) AS active, \
+         SUM(CASE WHEN s.status = 'suspended' THEN s.quantity ELSE 0 END) AS suspended \
+         FROM subscriptions s JOIN skus k ON k.product_id = s.product_id AND k.id = s.sku_id \
+         WHERE s.customer_tenant_id = $1 AND s.status IN ('active', 'suspended') GROUP BY s.product_id, s.sku_id, k.title",
+    )
+    .bind(customer.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let used = sqlx::query(
+        "SELECT product_id, sku_id, COUNT(*) AS n FROM license_assignments WHERE customer_tenant_id = $1 GROUP BY product_id, sku_id",
+    )
+    .bind(customer.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let used: BTreeMap<(String, String), i64> = used
+        .iter()
+        .map(|r| ((r.get("product_id"), r.get("sku_id")), r.get("n")))
+        .collect();
+    let mut out: Vec<SubscribedSku> = rows
+        .iter()
+        .map(|r| {
+            let (p, s): (String, String) = (r.get("product_id"), r.get("sku_id"));
+            SubscribedSku {
+                sku_id: format!("{p}:{s}"),
+                consumed_units: used.get(&(p.clone(), s.clone())).copied().unwrap_or(0),
+                product_id: p,
+                sku: s,
+                name: r.get("title"),
+                active_units: r.get::<Option<i64>, _>("active").unwrap_or(0),
+                suspended_units: r.get::<Option<i64>, _>("suspended").unwrap_or(0),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.sku_id.cmp(&b.sku_id));
+    Ok(out)
+}
+
+pub async fn subscribed_skus(
+    app: &App,
+    ctx: &Ctx,
+    customer_id: &str,
+) -> Result<Vec<SubscribedSku>> {
+    let (t, _) = authorized(app, ctx, customer_id, Action::ReadLicenses).await?;
+    let mut conn = app.db.read.acquire().await?;
+    seats(&mut conn, t.id).await
+}
+
+/// `productId:skuId` of each license a user holds.
+pub async fn user_licenses(
+    app: &App,
+    ctx: &Ctx,
+    customer_id: &str,
+    user_id: &str,
+) -> Result<Vec<String>> {
+    let (t, _) = authorized(app, ctx, customer_id, Action::ReadLicenses).await?;
+    let user: UserId = user_id.parse().map_err(|_| Error::NotFound("user"))?;
+    ids::user(&app.db, user)
+        .await?
+        .filter(|u| u.tenant_id == t.id)
+        .ok_or(Error::NotFound("user"))?;
+    let rows = sqlx::query("SELECT product_id, sku_id FROM license_assignments WHERE user_id = $1 ORDER BY product_id, sku_id")
+        .bind(user.to_string())
+        .fetch_all(&app.db.read)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{}:{}",
+                r.get::<String, _>("product_id"),
+                r.get::<String, _>("sku_id")
+            )
+        })
+        .collect())
+}
+
+fn split_sku(s: &str) -> Result<(String, String)> {
+    s.split_once(':')
+        .map(|(p, k)| (p.to_string(), k.to_string()))
+        .filter(|(p, k)| !p.is_empty() && !k.is_empty())
+        .ok_or_else(|| Error::field("skuId", format!("{s} is not a productId:skuId")))
+}
+
+/// Assigns and removes licenses in one step: all of it, or nothing when a seat is missing.
+pub async fn update(
+    app: &App,
+    ctx: &Ctx,
+    customer_id: &str,
+    user_id: &str,
+    assign: &[String],
+    remove: &[String],
+) -> Result<Vec<String>> {
+    let (t, _) = authorized(app, ctx, customer_id, Action::AssignLicenses).await?;
+    let user: UserId = user_id.parse().map_err(|_| Error::NotFound("user"))?;
+    let u = ids::user(&app.db, user)
+        .await?
+        .filter(|u| u.tenant_id == t.id)
+        .ok_or(Error::NotFound("user"))?;
+    if u.state != "active" {
+        return Err(Error::conflict(
+            "licenses can be assigned only to active users",
+        ));
+    }
+    let assign: Vec<(String, String)> =
+        assign.iter().map(|s| split_sku(s)).collect::<Result<_>>()?;
+    let remove: Vec<(String, String)> =
+        remove.iter().map(|s| split_sku(s)).collect::<Result<_>>()?;
+    let now = app.clock.now_ms();
+    let mut tx = app.db.begin().await?;
+    for (p, k) in &remove {
+        sqlx::query("DELETE FROM license_assignments WHERE user_id = $1 AND product_id = $2 AND sku_id = $3")
+            .bind(user.to_string()).bind(p).bind(k).execute(tx.conn()).await?;
+    }
+    for (p, k) in &assign {
+        sqlx::query(
+            "INSERT INTO license_assignments (user_id, customer_tenant_id, product_id, sku_id, assigned_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, product_id, sku_id) DO NOTHING",
+        )
+        .bind(user.to_string()).bind(t.id.to_string()).bind(p).bind(k).bind(now)
+        .execute(tx.conn()).await?;
+    }
+    // Checked after the writes, inside the transaction: over-assignment rolls everything back.
+    let seats = seats(tx.conn(), t.id).await?;
+    for (p, k) in &assign {
+        let sku = format!("{p}:{k}");
+        match seats.iter().find(|s| s.sku_id == sku) {
+            None => {
+                return Err(Error::Conflict {
+                    code: Code::NotEnoughSeats,
+                    message: format!("the customer has no subscription for {sku}"),
+                })
+            }
+            Some(s) if s.consumed_units > s.active_units => {
+                return Err(Error::Conflict {
+                    code: Code::NotEnoughSeats,
+                    message: format!(
+                        "not enough available seats for {sku}: {} purchased, {} would be assigned",
+                        s.active_units, s.consumed_units
+                    ),
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    let mut orgs = vec![t.id.to_string()];
+    if ctx.actor.tenant != t.id {
+        orgs.push(ctx.actor.tenant.to_string());
+    }
+    for org in orgs {
+        record(&mut tx, Some(ctx), &org, Change {
+            operation: "update_customer_user_licenses",
+            resource_type: "license",
+            resource_id: user.to_string(),
+            old: None,
+            new: Some(serde_json::json!({ "assigned": assign.iter().map(|(p, k)| format!("{p}:{k}")).collect::<Vec<_>>(), "removed": remove.iter().map(|(p, k)| format!("{p}:{k}")).collect::<Vec<_>>() })),
+            customer_id: Some(t.id.to_string()),
+        }, now).await?;
+    }
+    tx.commit().await?;
+    user_licenses(app, ctx, customer_id, user_id).await
+}

@@ -1,0 +1,572 @@
+//! Customer relationships, delegated-admin grants, customer invitations, billing profiles.
+
+use super::identity::uuid_col;
+use super::{Db, Tx};
+use crate::domain::customer::{CustomerFacts, CustomerFilter, GrantRole, GrantSet};
+use crate::domain::ids::TenantId;
+use sqlx::Row;
+
+/// The caller's relationship and live grants on one customer, as of `now`.
+pub async fn facts(
+    db: &Db,
+    partner: TenantId,
+    customer: TenantId,
+    now: i64,
+) -> Result<CustomerFacts, sqlx::Error> {
+    let rel = sqlx::query(
+        "SELECT 1 AS one FROM customer_relationships WHERE customer_tenant_id = $1 AND partner_tenant_id = $2 AND state = 'active'",
+    )
+    .bind(customer.to_string())
+    .bind(partner.to_string())
+    .fetch_optional(&db.read)
+    .await?
+    .is_some();
+    let rows = sqlx::query(
+        "SELECT roles FROM admin_grants WHERE partner_tenant_id = $1 AND customer_tenant_id = $2 \
+         AND status = 'active' AND expires_at > $3",
+    )
+    .bind(partner.to_string())
+    .bind(customer.to_string())
+    .bind(now)
+    .fetch_all(&db.read)
+    .await?;
+    let roles = rows.iter().flat_map(|r| {
+        r.get::<String, _>("roles")
+            .split(',')
+            .filter_map(GrantRole::parse)
+            .collect::<Vec<_>>()
+    });
+    Ok(CustomerFacts {
+        customer,
+        relationship: rel,
+        grants: GrantSet::of(roles),
+    })
+}
+
+pub struct NewRelationship<'a> {
+    pub customer: TenantId,
+    pub partner: TenantId,
+    pub indirect_reseller: Option<TenantId>,
+    pub name: &'a str,
+    pub domain: &'a str,
+}
+
+/// Creates the relationship, or makes an ended one active again; false if it was active.
+pub async fn upsert_relationship(
+    tx: &mut Tx,
+    r: &NewRelationship<'_>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let existing = sqlx::query(
+        "SELECT state FROM customer_relationships WHERE customer_tenant_id = $1 AND partner_tenant_id = $2",
+    )
+    .bind(r.customer.to_string())
+    .bind(r.partner.to_string())
+    .fetch_optional(tx.conn())
+    .await?;
+    if existing
+        .as_ref()
+        .is_some_and(|row| row.get::<String, _>("state") == "active")
+    {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO customer_relationships (id, customer_tenant_id, partner_tenant_id, indirect_reseller_tenant_id, \
+         customer_name_lower, customer_domain, state, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'active', $7) \
+         ON CONFLICT (customer_tenant_id, partner_tenant_id) DO UPDATE SET state = 'active', ended_at = NULL, \
+         indirect_reseller_tenant_id = excluded.indirect_reseller_tenant_id, created_at = excluded.created_at",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(r.customer.to_string())
+    .bind(r.partner.to_string())
+    .bind(r.indirect_reseller.map(|t| t.to_string()))
+    .bind(r.name.to_lowercase())
+    .bind(r.domain)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    Ok(true)
+}
+
+pub async fn end_relationship(
+    tx: &mut Tx,
+    customer: TenantId,
+    partner: TenantId,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE customer_relationships SET state = 'ended', ended_at = $1 \
+         WHERE customer_tenant_id = $2 AND partner_tenant_id = $3 AND state = 'active'",
+    )
+    .bind(now)
+    .bind(customer.to_string())
+    .bind(partner.to_string())
+    .execute(tx.conn())
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone)]
+pub struct CustomerListRow {
+    pub id: TenantId,
+    pub name: String,
+    pub name_lower: String,
+    pub domain: String,
+    pub country: String,
+    pub indirect_reseller: Option<TenantId>,
+}
+
+fn filter_sql(f: Option<&CustomerFilter>) -> (&'static str, String) {
+    match f {
+        None => ("", String::new()),
+        Some(CustomerFilter::CompanyName(v)) => (" AND r.customer_name_lower LIKE $4", format!("{}%", like_escape(v))),
+        Some(CustomerFilter::Domain(v)) => (" AND r.customer_domain LIKE $4", format!("{}%", like_escape(v))),
+        Some(CustomerFilter::IndirectReseller(v)) => (" AND r.indirect_reseller_tenant_id LIKE $4", format!("{}%", like_escape(v))),
+        Some(CustomerFilter::IndirectCloudSolutionProvider(v)) => (
+            " AND EXISTS (SELECT 1 FROM customer_relationships o WHERE o.customer_tenant_id = r.customer_tenant_id \
+              AND o.state = 'active' AND o.partner_tenant_id LIKE $4)",
+            format!("{}%", like_escape(v)),
+        ),
+    }
+}
+
+/// LIKE patterns take the value literally.
+fn like_escape(v: &str) -> String {
+    v.chars()
+        .filter(|c| *c != '%' && *c != '_' && *c != '\\')
+        .collect()
+}
+
+/// One page of a partner's customers ordered by name (keyset on name, id).
+pub async fn page(
+    db: &Db,
+    partner: TenantId,
+    filter: Option<&CustomerFilter>,
+    after: Option<(&str, &str)>,
+    limit: u32,
+) -> Result<Vec<CustomerListRow>, sqlx::Error> {
+    let (extra, value) = filter_sql(filter);
+    let (k, i) = after.unwrap_or(("", ""));
+    let sql = format!(
+        "SELECT r.customer_tenant_id, r.customer_name_lower, r.customer_domain, r.indirect_reseller_tenant_id, \
+         t.display_name, t.country FROM customer_relationships r JOIN tenants t ON t.id = r.customer_tenant_id \
+         WHERE r.partner_tenant_id = $1 AND r.state = 'active' \
+         AND (r.customer_name_lower > $2 OR (r.customer_name_lower = $2 AND r.customer_tenant_id > $3)){extra} \
+         ORDER BY r.customer_name_lower, r.customer_tenant_id LIMIT {}",
+        limit
+    );
+    let mut q = sqlx::query(&sql).bind(partner.to_string()).bind(k).bind(i);
+    if !extra.is_empty() {
+        q = q.bind(value);
+    }
+    let rows = q.fetch_all(&db.read).await?;
+    Ok(rows
+        .iter()
+        .map(|r| CustomerListRow {
+            id: uuid_col(r, "customer_tenant_id"),
+            name: r.get("display_name"),
+            name_lower: r.get("customer_name_lower"),
+            domain: r.get("customer_domain"),
+            country: r.get("country"),
+            indirect_reseller: r
+                .get::<Option<String>, _>("indirect_reseller_tenant_id")
+                .map(|_| uuid_col(r, "indirect_reseller_tenant_id")),
+        })
+        .collect())
+}
+
+pub async fn count(
+    db: &Db,
+    partner: TenantId,
+    filter: Option<&CustomerFilter>,
+) -> Result<i64, sqlx::Error> {
+    let (extra, value) = filter_sql(filter);
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM customer_relationships r WHERE r.partner_tenant_id = $1 AND r.state = 'active'{}",
+        extra.replace("$4", "$2")
+    );
+    let mut q = sqlx::query(&sql).bind(partner.to_string());
+    if !extra.is_empty() {
+        q = q.bind(value);
+    }
+    Ok(q.fetch_one(&db.read).await?.get("n"))
+}
+
+/// The indirect reseller the caller (a provider) serves a customer through.
+pub async fn reseller_of(
+    db: &Db,
+    partner: TenantId,
+    customer: TenantId,
+) -> Result<Option<TenantId>, sqlx::Error> {
+    let r = sqlx::query(
+        "SELECT indirect_reseller_tenant_id FROM customer_relationships WHERE partner_tenant_id = $1 AND customer_tenant_id = $2",
+    )
+    .bind(partner.to_string())
+    .bind(customer.to_string())
+    .fetch_optional(&db.read)
+    .await?;
+    Ok(r.and_then(|r| {
+        r.get::<Option<String>, _>("indirect_reseller_tenant_id")
+            .and_then(|s| s.parse().ok())
+    }))
+}
+
+#[derive(Debug, Clone)]
+pub struct PartnerOfCustomer {
+    pub partner: TenantId,
+    pub name: String,
+    pub mpn_id: Option<i64>,
+    pub country: String,
+    pub is_provider: bool,
+    pub state: String,
+    pub indirect_reseller: Option<TenantId>,
+    pub since: i64,
+}
+
+/// The partners of a customer (active relationships first, then ended).
+pub async fn partners_of(
+    db: &Db,
+    customer: TenantId,
+) -> Result<Vec<PartnerOfCustomer>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT r.partner_tenant_id, r.state, r.indirect_reseller_tenant_id, r.created_at, t.display_name, t.country, \
+         p.mpn_id, p.is_provider FROM customer_relationships r JOIN tenants t ON t.id = r.partner_tenant_id \
+         LEFT JOIN partners p ON p.tenant_id = r.partner_tenant_id WHERE r.customer_tenant_id = $1 \
+         ORDER BY r.state, t.display_name",
+    )
+    .bind(customer.to_string())
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| PartnerOfCustomer {
+            partner: uuid_col(r, "partner_tenant_id"),
+            name: r.get("display_name"),
+            mpn_id: r.get("mpn_id"),
+            country: r.get("country"),
+            is_provider: r.get::<Option<i64>, _>("is_provider").unwrap_or(0) != 0,
+            state: r.get("state"),
+            indirect_reseller: r
+                .get::<Option<String>, _>("indirect_reseller_tenant_id")
+                .and_then(|s| s.parse().ok()),
+            since: r.get("created_at"),
+        })
+        .collect())
+}
+
+/// Customers both partners of a partnership serve.
+pub async fn shared(
+    db: &Db,
+    provider: TenantId,
+    reseller: TenantId,
+) -> Result<Vec<CustomerListRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT r.customer_tenant_id, r.customer_name_lower, r.customer_domain, r.indirect_reseller_tenant_id, t.display_name, t.country \
+         FROM customer_relationships r JOIN customer_relationships s ON s.customer_tenant_id = r.customer_tenant_id \
+         JOIN tenants t ON t.id = r.customer_tenant_id \
+         WHERE r.partner_tenant_id = $1 AND r.state = 'active' AND s.partner_tenant_id = $2 AND s.state = 'active' \
+         ORDER BY r.customer_name_lower LIMIT 1000",
+    )
+    .bind(provider.to_string())
+    .bind(reseller.to_string())
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| CustomerListRow {
+            id: uuid_col(r, "customer_tenant_id"),
+            name: r.get("display_name"),
+            name_lower: r.get("customer_name_lower"),
+            domain: r.get("customer_domain"),
+            country: r.get("country"),
+            indirect_reseller: r
+                .get::<Option<String>, _>("indirect_reseller_tenant_id")
+                .and_then(|s| s.parse().ok()),
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone)]
+pub struct GrantRow {
+    pub id: String,
+    pub customer: TenantId,
+    pub partner: TenantId,
+    pub roles: Vec<GrantRole>,
+    pub status: String,
+    pub duration_days: i64,
+    pub auto_extend: bool,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub warned_at: Option<i64>,
+}
+
+fn grant_from(r: &sqlx::any::AnyRow) -> GrantRow {
+    GrantRow {
+        id: r.get("id"),
+        customer: uuid_col(r, "customer_tenant_id"),
+        partner: uuid_col(r, "partner_tenant_id"),
+        roles: r
+            .get::<String, _>("roles")
+            .split(',')
+            .filter_map(GrantRole::parse)
+            .collect(),
+        status: r.get("status"),
+        duration_days: r.get("duration_days"),
+        auto_extend: r.get::<i64, _>("auto_extend") != 0,
+        created_at: r.get("created_at"),
+        expires_at: r.get("expires_at"),
+        warned_at: r.get("warned_at"),
+    }
+}
+
+pub async fn insert_grant(tx: &mut Tx, g: &GrantRow) -> Result<(), sqlx::Error> {
+    let roles: Vec<&str> = g.roles.iter().map(|r| r.as_str()).collect();
+    sqlx::query(
+        "INSERT INTO admin_grants (id, customer_tenant_id, partner_tenant_id, roles, status, duration_days, auto_extend, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8)",
+    )
+    .bind(&g.id)
+    .bind(g.customer.to_string())
+    .bind(g.partner.to_string())
+    .bind(roles.join(","))
+    .bind(g.duration_days)
+    .bind(g.auto_extend as i64)
+    .bind(g.created_at)
+    .bind(g.expires_at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub async fn grants_of_customer(db: &Db, customer: TenantId) -> Result<Vec<GrantRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT * FROM admin_grants WHERE customer_tenant_id = $1 ORDER BY created_at DESC",
+    )
+    .bind(customer.to_string())
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.iter().map(grant_from).collect())
+}
+
+pub async fn grant(db: &Db, id: &str) -> Result<Option<GrantRow>, sqlx::Error> {
+    let r = sqlx::query("SELECT * FROM admin_grants WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(r.as_ref().map(grant_from))
+}
+
+/// Ends a live grant with `status` (revoked, expired); false if it was not live.
+pub async fn end_grant(tx: &mut Tx, id: &str, status: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE admin_grants SET status = $1, ended_at = $2 WHERE id = $3 AND status = 'active'",
+    )
+    .bind(status)
+    .bind(now)
+    .bind(id)
+    .execute(tx.conn())
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Live grants of one partner on one customer.
+pub async fn live_grants(
+    tx: &mut Tx,
+    partner: TenantId,
+    customer: TenantId,
+) -> Result<Vec<GrantRow>, sqlx::Error> {
+    let rows = sqlx::query("SELECT * FROM admin_grants WHERE partner_tenant_id = $1 AND customer_tenant_id = $2 AND status = 'active'")
+        .bind(partner.to_string())
+        .bind(customer.to_string())
+        .fetch_all(tx.conn())
+        .await?;
+    Ok(rows.iter().map(grant_from).collect())
+}
+
+/// Live grants whose end is due by `until` (for warnings and expiry).
+pub async fn grants_due(db: &Db, until: i64) -> Result<Vec<GrantRow>, sqlx::Error> {
+    let rows = sqlx::query("SELECT * FROM admin_grants WHERE status = 'active' AND expires_at <= $1 ORDER BY expires_at LIMIT 500")
+        .bind(until)
+        .fetch_all(&db.read)
+        .await?;
+    Ok(rows.iter().map(grant_from).collect())
+}
+
+pub async fn mark_warned(tx: &mut Tx, id: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query("UPDATE admin_grants SET warned_at = $1 WHERE id = $2 AND warned_at IS NULL AND status = 'active'")
+        .bind(now)
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn extend_grant(
+    tx: &mut Tx,
+    id: &str,
+    old_expiry: i64,
+    new_expiry: i64,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE admin_grants SET expires_at = $1, warned_at = NULL WHERE id = $2 AND status = 'active' AND expires_at = $3",
+    )
+    .bind(new_expiry)
+    .bind(id)
+    .bind(old_expiry)
+    .execute(tx.conn())
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone)]
+pub struct CustomerInvitationRow {
+    pub id: String,
+    pub reseller: TenantId,
+    pub provider: Option<TenantId>,
+    pub token_hash: String,
+    pub state: String,
+    pub roles: Vec<GrantRole>,
+    pub duration_days: i64,
+    pub auto_extend: bool,
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub customer: Option<TenantId>,
+}
+
+fn invitation_from(r: &sqlx::any::AnyRow) -> CustomerInvitationRow {
+    CustomerInvitationRow {
+        id: r.get("id"),
+        reseller: uuid_col(r, "reseller_tenant_id"),
+        provider: r
+            .get::<Option<String>, _>("provider_tenant_id")
+            .and_then(|s| s.parse().ok()),
+        token_hash: r.get("token_hash"),
+        state: r.get("state"),
+        roles: r
+            .get::<String, _>("roles")
+            .split(',')
+            .filter_map(GrantRole::parse)
+            .collect(),
+        duration_days: r.get("duration_days"),
+        auto_extend: r.get::<i64, _>("auto_extend") != 0,
+        created_by: r.get("created_by"),
+        created_at: r.get("created_at"),
+        expires_at: r.get("expires_at"),
+        customer: r
+            .get::<Option<String>, _>("customer_tenant_id")
+            .and_then(|s| s.parse().ok()),
+    }
+}
+
+pub async fn insert_invitation(tx: &mut Tx, i: &CustomerInvitationRow) -> Result<(), sqlx::Error> {
+    let roles: Vec<&str> = i.roles.iter().map(|r| r.as_str()).collect();
+    sqlx::query(
+        "INSERT INTO customer_invitations (id, reseller_tenant_id, provider_tenant_id, token_hash, roles, duration_days, \
+         auto_extend, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&i.id)
+    .bind(i.reseller.to_string())
+    .bind(i.provider.map(|p| p.to_string()))
+    .bind(&i.token_hash)
+    .bind(roles.join(","))
+    .bind(i.duration_days)
+    .bind(i.auto_extend as i64)
+    .bind(&i.created_by)
+    .bind(i.created_at)
+    .bind(i.expires_at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub async fn invitation_by_token(
+    tx: &mut Tx,
+    hash: &str,
+) -> Result<Option<CustomerInvitationRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT * FROM customer_invitations WHERE token_hash = $1{}",
+        tx.backend.for_update()
+    );
+    let r = sqlx::query(&sql)
+        .bind(hash)
+        .fetch_optional(tx.conn())
+        .await?;
+    Ok(r.as_ref().map(invitation_from))
+}
+
+pub async fn invitation_by_token_read(
+    db: &Db,
+    hash: &str,
+) -> Result<Option<CustomerInvitationRow>, sqlx::Error> {
+    let r = sqlx::query("SELECT * FROM customer_invitations WHERE token_hash = $1")
+        .bind(hash)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(r.as_ref().map(invitation_from))
+}
+
+pub async fn close_invitation(
+    tx: &mut Tx,
+    id: &str,
+    state: &str,
+    now: i64,
+    by: &str,
+    customer: Option<TenantId>,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE customer_invitations SET state = $1, closed_at = $2, closed_by = $3, customer_tenant_id = $4 \
+         WHERE id = $5 AND state = 'pending'",
+    )
+    .bind(state)
+    .bind(now)
+    .bind(by)
+    .bind(customer.map(|c| c.to_string()))
+    .bind(id)
+    .execute(tx.conn())
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn billing(
+    db: &Db,
+    customer: TenantId,
+) -> Result<Option<(serde_json::Value, i64)>, sqlx::Error> {
+    let r = sqlx::query("SELECT billing, version FROM customer_profiles WHERE tenant_id = $1")
+        .bind(customer.to_string())
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(r.map(|r| {
+        (
+            serde_json::from_str(&r.get::<String, _>("billing")).unwrap_or_default(),
+            r.get("version"),
+        )
+    }))
+}
+
+/// Writes the billing profile if it still has `expected_version` (0: none yet).
+pub async fn save_billing(
+    tx: &mut Tx,
+    customer: TenantId,
+    billing: &serde_json::Value,
+    expected_version: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let r = if expected_version == 0 {
+        sqlx::query("INSERT INTO customer_profiles (tenant_id, billing, updated_at) VALUES ($1, $2, $3) ON CONFLICT (tenant_id) DO NOTHING")
+            .bind(customer.to_string())
+            .bind(billing.to_string())
+            .bind(now)
+            .execute(tx.conn())
+            .await?
+    } else {
+        sqlx::query("UPDATE customer_profiles SET billing = $1, updated_at = $2, version = version + 1 WHERE tenant_id = $3 AND version = $4")
+            .bind(billing.to_string())
+            .bind(now)
+            .bind(customer.to_string())
+            .bind(expected_version)
+            .execute(tx.conn())
+            .await?
+    };
+    Ok(r.rows_affected() == 1)
+}

@@ -1,0 +1,920 @@
+//! Customers by API: relationship requests, acceptance, delegated admin, the customer
+//! record, users, roles, licenses, and who may touch what.
+
+use crate::support::{assert_error_shape, Partner, TestApp, PASSWORD};
+use partnerhub::domain::identity::TenantKind;
+use partnerhub::store::identity::{TenantRow, UserRow};
+use serde_json::{json, Value};
+
+pub struct World {
+    pub p: Partner,
+    pub q: Partner,
+    pub a: Partner,
+    pub b: Partner,
+    pub x: (TenantRow, UserRow, String),
+    pub y: (TenantRow, UserRow, String),
+}
+
+/// Provider P partnered with reseller A; provider Q and reseller B unrelated. Customer X
+/// accepted A and P with `roles`; customer Y accepted B alone.
+pub async fn world(t: &TestApp, roles: &[&str]) -> World {
+    let p = t.partner(true, false, "US").await;
+    let q = t.partner(true, false, "US").await;
+    let a = t.partner(false, true, "US").await;
+    let b = t.partner(false, true, "US").await;
+    partner_up(t, &p, &a).await;
+    let x = customer_via(t, &a, Some(&p), roles, 30).await;
+    let y = customer_via(t, &b, None, roles, 30).await;
+    World { p, q, a, b, x, y }
+}
+
+/// The same world with grants that outlast a month.
+pub async fn long_world(t: &TestApp, roles: &[&str]) -> World {
+    let p = t.partner(true, false, "US").await;
+    let q = t.partner(true, false, "US").await;
+    let a = t.partner(false, true, "US").await;
+    let b = t.partner(false, true, "US").await;
+    partner_up(t, &p, &a).await;
+    let x = customer_via(t, &a, Some(&p), roles, 365).await;
+    let y = customer_via(t, &b, None, roles, 365).await;
+    World { p, q, a, b, x, y }
+}
+
+pub async fn partner_up(t: &TestApp, p: &Partner, r: &Partner) {
+    let (s, inv) = t
+        .post("/v1/partnershipinvitations", &p.token, &json!({}))
+        .await;
+    assert_eq!(s, 201, "{inv}");
+    let link = inv["url"]
+        .as_str()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let (s, rel) = t
+        .post(
+            "/v1/partnershipinvitations/accept",
+            &r.token,
+            &json!({"token": link, "consent": true}),
+        )
+        .await;
+    assert_eq!(s, 201, "{rel}");
+}
+
+pub fn link_token(url: &str) -> String {
+    url.split("token=").nth(1).unwrap().to_string()
+}
+
+/// A new customer tenant that accepts `reseller` (and `provider`) with `roles` for `days`.
+pub async fn customer_via(
+    t: &TestApp,
+    reseller: &Partner,
+    provider: Option<&Partner>,
+    roles: &[&str],
+    days: i64,
+) -> (TenantRow, UserRow, String) {
+    let (s, req) = t
+        .post(
+            "/v1/customers/relationshiprequests",
+            &reseller.token,
+            &json!({
+                "indirectCloudSolutionProviderId": provider.map(|p| p.tenant.id.to_string()),
+                "roles": roles, "durationDays": days
+            }),
+        )
+        .await;
+    assert_eq!(s, 201, "{req}");
+    let (tenant, admin) = t.tenant(TenantKind::Customer, &[]).await;
+    let token = t.token(&admin.upn).await;
+    let (s, b) = t
+        .post(
+            "/v1/customerinvitations/accept",
+            &token,
+            &json!({"token": link_token(req["url"].as_str().unwrap())}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    (tenant, admin, token)
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_customer_accepts_a_reseller_and_its_provider_with_one_link() {
+    let t = TestApp::spawn().await;
+    let p = t.partner(true, false, "US").await;
+    let a = t.partner(false, true, "US").await;
+    partner_up(&t, &p, &a).await;
+    let (s, req) = t.get(&format!("/v1/customers/relationshiprequests?indirectCloudSolutionProviderId={}&roles=user_administrator,helpdesk_administrator&durationDays=60", p.tenant.id), &a.token).await;
+    assert_eq!(s, 200, "{req}");
+    assert_eq!(req["attributes"]["objectType"], "RelationshipRequest");
+    let link = link_token(req["url"].as_str().unwrap());
+    let (cust, admin) = t.tenant(TenantKind::Customer, &[]).await;
+    let token = t.token(&admin.upn).await;
+    let (s, preview) = t
+        .post(
+            "/v1/customerinvitations/preview",
+            &token,
+            &json!({"token": link}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(preview["reseller"], a.tenant.display_name.as_str());
+    assert_eq!(preview["provider"], p.tenant.display_name.as_str());
+    assert_eq!(
+        preview["roles"],
+        json!(["user_administrator", "helpdesk_administrator"])
+    );
+    assert_eq!(preview["durationDays"], 60);
+    // A partner cannot accept a customer's request.
+    assert_eq!(
+        t.post(
+            "/v1/customerinvitations/accept",
+            &a.token,
+            &json!({"token": link})
+        )
+        .await
+        .0,
+        403
+    );
+    let (s, partners) = t
+        .post(
+            "/v1/customerinvitations/accept",
+            &token,
+            &json!({"token": link}),
+        )
+        .await;
+    assert_eq!(s, 200, "{partners}");
+    assert_eq!(partners["totalCount"], 2);
+    // Both partners see the customer at once; the provider sees it under the reseller.
+    let (_, mine) = t.get("/v1/customers", &a.token).await;
+    assert_eq!(ids(&mine), [cust.id.to_string()]);
+    let (_, theirs) = t.get("/v1/customers", &p.token).await;
+    assert_eq!(
+        theirs["items"][0]["associatedPartnerId"],
+        a.tenant.id.to_string()
+    );
+    let (_, rels) = t
+        .get(
+            &format!("/v1/customers/{}/relationships", cust.id),
+            &p.token,
+        )
+        .await;
+    assert_eq!(rels["totalCount"], 2);
+    let (_, one) = t.get(&format!("/v1/customers/{}", cust.id), &a.token).await;
+    assert_eq!(
+        (
+            one["relationshipToPartner"].as_str(),
+            one["allowDelegatedAccess"].as_bool()
+        ),
+        (Some("reseller"), Some(true))
+    );
+    // The link cannot be used again, by this or another tenant.
+    let (_, other) = t.tenant(TenantKind::Customer, &[]).await;
+    let other_token = t.token(&other.upn).await;
+    let (s, b) = t
+        .post(
+            "/v1/customerinvitations/accept",
+            &other_token,
+            &json!({"token": link}),
+        )
+        .await;
+    assert_eq!(s, 409);
+    assert_error_shape(&b);
+    // The customer sees its partners and grants; the shared-customers view has it.
+    let (_, grants) = t.get("/v1/customer/grants", &token).await;
+    assert_eq!(grants["totalCount"], 2);
+    let (_, rel) = t
+        .get(
+            "/v1/relationships?relationship_type=IsIndirectCloudSolutionProviderOf",
+            &p.token,
+        )
+        .await;
+    let (_, shared) = t
+        .get(
+            &format!(
+                "/v1/relationships/{}/customers",
+                rel["items"][0]["id"].as_str().unwrap()
+            ),
+            &a.token,
+        )
+        .await;
+    assert_eq!(ids(&shared), [cust.id.to_string()]);
+    use sqlx::Row;
+    let events: i64 = sqlx::query("SELECT COUNT(*) FROM outbox WHERE topic = 'event' AND payload LIKE '%accepted-by-customer%'").fetch_one(&t.app.db.read).await.unwrap().get(0);
+    assert_eq!(events, 2);
+}
+
+#[tokio::test]
+async fn requests_are_validated_and_only_for_own_providers() {
+    let t = TestApp::spawn().await;
+    let p = t.partner(true, false, "US").await;
+    let a = t.partner(false, true, "US").await;
+    let post = |body: Value| {
+        let t = &t;
+        let tok = a.token.clone();
+        async move {
+            t.post("/v1/customers/relationshiprequests", &tok, &body)
+                .await
+        }
+    };
+    let (s, b) = post(json!({"indirectCloudSolutionProviderId": p.tenant.id.to_string()})).await;
+    assert_eq!(
+        (s, b["data"][0]["field"].as_str()),
+        (400, Some("indirectCloudSolutionProviderId")),
+        "not partnered yet"
+    );
+    let (s, b) = post(json!({"roles": ["user_administrator"], "durationDays": 731})).await;
+    assert_eq!(
+        (s, b["data"][0]["field"].as_str()),
+        (400, Some("durationDays"))
+    );
+    let (s, b) = post(json!({"roles": ["root"], "durationDays": 10})).await;
+    assert_eq!((s, b["data"][0]["field"].as_str()), (400, Some("roles")));
+    let (s, _) = post(json!({"roles": [], "email": "ceo@customer.example"})).await;
+    assert_eq!(s, 201);
+    t.mail_settled().await;
+    let mail = partnerhub::store::mailbox::list(&t.app.db, Some("ceo@customer.example"), 5)
+        .await
+        .unwrap();
+    assert!(mail[0]
+        .text_body
+        .contains("No administrative access is requested."));
+    // Providers do not send reseller requests.
+    assert_eq!(
+        t.post("/v1/customers/relationshiprequests", &p.token, &json!({}))
+            .await
+            .0,
+        403
+    );
+}
+
+/// (caller, expected status) for one request, per actor of the world.
+async fn check(
+    t: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+    expected: &[(&str, &str, u16)],
+) -> usize {
+    let mut checked = 0;
+    for (name, token, want) in expected {
+        let mut r = t.http.request(method.clone(), t.url(path));
+        if !token.is_empty() {
+            r = r.bearer_auth(token);
+        }
+        if let Some(b) = &body {
+            r = r.json(b);
+        }
+        let got = r.send().await.unwrap().status().as_u16();
+        assert_eq!(got, *want, "{name} {method} {path}");
+        checked += 1;
+    }
+    checked
+}
+
+#[tokio::test]
+async fn every_customer_route_is_closed_to_partners_without_a_relationship() {
+    let t = TestApp::spawn().await;
+    let w = world(&t, &["user_administrator", "license_administrator"]).await;
+    let x = w.x.0.id;
+    let (_, xuser) = t
+        .post(
+            &format!("/v1/customers/{x}/users"),
+            &w.a.token,
+            &json!({"userPrincipalName": format!("ann@{}", w.x.0.domain), "displayName": "Ann"}),
+        )
+        .await;
+    let uid = xuser["id"].as_str().unwrap().to_string();
+    // Readable table: A (reseller with grant), P (its provider, same grant), B (other
+    // reseller), Q (other provider), X's admin, Y's admin, anonymous.
+    let actors = |ok: u16, no: u16, own: u16| -> Vec<(&str, String, u16)> {
+        vec![
+            ("reseller A", w.a.token.clone(), ok),
+            ("provider P", w.p.token.clone(), ok),
+            ("reseller B", w.b.token.clone(), no),
+            ("provider Q", w.q.token.clone(), no),
+            ("customer X", w.x.2.clone(), own),
+            ("customer Y", w.y.2.clone(), no),
+            ("anonymous", String::new(), 401),
+        ]
+    };
+    let routes: Vec<(reqwest::Method, String, Option<Value>, (u16, u16, u16))> = vec![
+        (
+            reqwest::Method::GET,
+            format!("/v1/customers/{x}"),
+            None,
+            (200, 404, 200),
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/v1/customers/{x}/relationships"),
+            None,
+            (200, 404, 200),
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/v1/customers/{x}/profiles/company"),
+            None,
+            (200, 404, 200),
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/v1/customers/{x}/profiles/billing"),
+            None,
+            (200, 404, 200),
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/v1/customers/{x}/users"),
+            None,
+            (200, 404, 200),
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/v1/customers/{x}/users/{uid}"),
+            None,
+            (200, 404, 200),
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/v1/customers/{x}/directoryroles"),
+            None,
+            (200, 404, 200),
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/v1/customers/{x}/subscribedskus"),
+            None,
+            (200, 404, 200),
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/v1/customers/{x}/users/{uid}/licenses"),
+            None,
+            (200, 404, 200),
+        ),
+        (
+            reqwest::Method::PATCH,
+            format!("/v1/customers/{x}/users/{uid}"),
+            Some(json!({"displayName": "Ann B"})),
+            (200, 404, 200),
+        ),
+    ];
+    let mut n = 0;
+    for (m, path, body, (ok, no, own)) in routes {
+        let list = actors(ok, no, own);
+        let expected: Vec<(&str, &str, u16)> = list
+            .iter()
+            .map(|(a, tok, s)| (*a, tok.as_str(), *s))
+            .collect();
+        n += check(&t, m, &path, body, &expected).await;
+    }
+    // Grants with user administrator do not reach directory roles (global admin only).
+    let role = "62e90394-69f5-4237-9190-012177145e10";
+    n += check(
+        &t,
+        reqwest::Method::POST,
+        &format!("/v1/customers/{x}/directoryroles/{role}/usermembers"),
+        Some(json!({"id": uid})),
+        &[
+            ("reseller A", &w.a.token, 403),
+            ("reseller B", &w.b.token, 404),
+            ("customer X", &w.x.2, 201),
+        ],
+    )
+    .await;
+    // Ending a relationship: only the partner that has it.
+    n += check(
+        &t,
+        reqwest::Method::PATCH,
+        &format!("/v1/customers/{x}"),
+        Some(json!({"relationshipToPartner": "none"})),
+        &[
+            ("reseller B", &w.b.token, 404),
+            ("provider Q", &w.q.token, 404),
+            ("customer Y", &w.y.2, 404),
+        ],
+    )
+    .await;
+    println!("customer authorization matrix: {n} checks");
+    // Lists never show another partner's customers.
+    let (_, b_list) = t.get("/v1/customers", &w.b.token).await;
+    assert_eq!(ids(&b_list), [w.y.0.id.to_string()]);
+    let (_, q_list) = t.get("/v1/customers", &w.q.token).await;
+    assert_eq!(q_list["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn customer_lists_filter_and_page_with_continuation_tokens() {
+    let t = TestApp::spawn().await;
+    let a = t.partner(false, true, "US").await;
+    for _ in 0..7 {
+        customer_via(&t, &a, None, &[], 0).await;
+    }
+    let (_, all) = t.get("/v1/customers?size=3", &a.token).await;
+    assert_eq!(all["totalCount"], 7);
+    assert_eq!(all["items"].as_array().unwrap().len(), 3);
+    let mut seen = ids(&all);
+    let mut next = all["links"]["next"]["headers"][0]["value"]
+        .as_str()
+        .map(str::to_string);
+    while let Some(tok) = next {
+        let body: Value = t
+            .http
+            .get(t.url("/v1/customers?size=3"))
+            .bearer_auth(&a.token)
+            .header("MS-ContinuationToken", tok)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        seen.extend(ids(&body));
+        next = body["links"]["next"]["headers"][0]["value"]
+            .as_str()
+            .map(str::to_string);
+    }
+    assert_eq!(seen.len(), 7);
+    let names: Vec<String> = {
+        let (_, b) = t.get("/v1/customers", &a.token).await;
+        b["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                i["companyProfile"]["companyName"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    let first = &names[0];
+    let prefix = first[..first.len() - 1].to_lowercase();
+    let filter =
+        format!(r#"{{"Field":"CompanyName","Value":"{prefix}","Operator":"starts_with"}}"#);
+    let url = format!(
+        "/v1/customers?filter={}",
+        partnerhub::portal::session::url_escape(&filter)
+    );
+    let (s, filtered) = t.get(&url, &a.token).await;
+    assert_eq!(s, 200);
+    assert!(filtered["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["companyProfile"]["companyName"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .starts_with(&prefix)));
+    assert!(filtered["totalCount"].as_i64().unwrap() >= 1);
+    let (s, b) = t
+        .get(
+            "/v1/customers?filter=%7B%22Field%22%3A%22Password%22%2C%22Value%22%3A%22x%22%7D",
+            &a.token,
+        )
+        .await;
+    assert_eq!(s, 400);
+    assert_error_shape(&b);
+}
+
+#[tokio::test]
+async fn grants_decide_what_partners_may_do_in_the_customer_directory() {
+    let t = TestApp::spawn().await;
+    let w = world(&t, &["helpdesk_administrator"]).await;
+    let x = &w.x.0;
+    let bob = t.user(x, "bob", &[]).await;
+    let users = format!("/v1/customers/{}/users", x.id);
+    // Helpdesk: reset a password yes, create users or assign licenses no.
+    let r = t
+        .http
+        .patch(t.url(&format!("{users}/{}", bob.id)))
+        .bearer_auth(&w.a.token)
+        .json(&json!({"passwordProfile": {"password": "Brand-New-Pass-1"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(t.token_response(&bob.upn, "Brand-New-Pass-1").await.0, 200);
+    let (s, b) = t
+        .post(
+            &users,
+            &w.a.token,
+            &json!({"userPrincipalName": format!("eve@{}", x.domain), "displayName": "Eve"}),
+        )
+        .await;
+    assert_eq!(s, 403);
+    assert_error_shape(&b);
+    let (s, _) = t
+        .post(
+            &format!("{users}/{}/licenseupdates", bob.id),
+            &w.a.token,
+            &json!({"licensesToAssign": [{"skuId": "p:s"}]}),
+        )
+        .await;
+    assert_eq!(s, 403, "a helpdesk grant does not assign licenses");
+    // The customer revokes the provider's grant: it stops at once.
+    assert_eq!(t.get(&users, &w.p.token).await.0, 200);
+    let (_, grants) = t.get("/v1/customer/grants", &w.x.2).await;
+    let pg = grants["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["partnerId"] == w.p.tenant.id.to_string())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = t
+        .http
+        .delete(t.url(&format!("/v1/customer/grants/{pg}")))
+        .bearer_auth(&w.x.2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        t.get(&users, &w.p.token).await.0,
+        403,
+        "the relationship stays, the directory closes"
+    );
+    assert_eq!(
+        t.get(&format!("/v1/customers/{}", x.id), &w.p.token)
+            .await
+            .0,
+        200
+    );
+    // Grants expire on their date, for tokens already issued too.
+    t.clock.advance(chrono::Duration::days(24));
+    let (warned, _, _) = partnerhub::app::customers::run_grant_expiry(&t.app)
+        .await
+        .unwrap();
+    assert!(warned >= 1, "a week ahead, partners are warned");
+    t.clock.advance(chrono::Duration::days(7));
+    let a_token = t.token(&w.a.admin.upn).await;
+    assert_eq!(
+        t.get(&users, &a_token).await.0,
+        403,
+        "expired by date even before the worker runs"
+    );
+    let (_, _, expired) = partnerhub::app::customers::run_grant_expiry(&t.app)
+        .await
+        .unwrap();
+    assert!(expired >= 1);
+    t.mail_settled().await;
+    let mails = partnerhub::store::mailbox::list(&t.app.db, Some(&w.a.admin.upn), 50)
+        .await
+        .unwrap();
+    assert!(
+        mails.iter().any(|m| m.subject.contains("ends on")),
+        "warning mail"
+    );
+    assert!(
+        mails.iter().any(|m| m.subject.contains("has ended")),
+        "expiry mail"
+    );
+}
+
+#[tokio::test]
+async fn auto_extending_grants_renew_instead_of_ending() {
+    let t = TestApp::spawn().await;
+    let a = t.partner(false, true, "US").await;
+    let (s, req) = t
+        .post(
+            "/v1/customers/relationshiprequests",
+            &a.token,
+            &json!({"roles": ["user_administrator"], "durationDays": 5, "autoExtend": true}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let (cust, admin) = t.tenant(TenantKind::Customer, &[]).await;
+    let ctoken = t.token(&admin.upn).await;
+    t.post(
+        "/v1/customerinvitations/accept",
+        &ctoken,
+        &json!({"token": link_token(req["url"].as_str().unwrap())}),
+    )
+    .await;
+    t.clock.advance(chrono::Duration::days(6));
+    let (_, extended, expired) = partnerhub::app::customers::run_grant_expiry(&t.app)
+        .await
+        .unwrap();
+    assert_eq!((extended, expired), (1, 0));
+    let a_token = t.token(&a.admin.upn).await;
+    assert_eq!(
+        t.get(&format!("/v1/customers/{}/users", cust.id), &a_token)
+            .await
+            .0,
+        200
+    );
+}
+
+#[tokio::test]
+async fn customer_users_are_deleted_softly_restored_and_purged_after_thirty_days() {
+    let t = TestApp::spawn().await;
+    let w = long_world(&t, &["global_administrator"]).await;
+    let x = &w.x.0;
+    let base = format!("/v1/customers/{}/users", x.id);
+    let (s, u) = t
+        .post(
+            &base,
+            &w.a.token,
+            &json!({"userPrincipalName": format!("kim@{}", x.domain), "displayName": "Kim"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{u}");
+    let temp = u["passwordProfile"]["password"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let uid = u["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        t.token_response(&format!("kim@{}", x.domain), &temp)
+            .await
+            .0,
+        200
+    );
+    let r = t
+        .http
+        .delete(t.url(&format!("{base}/{uid}")))
+        .bearer_auth(&w.a.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let (_, kim) = t.get(&format!("{base}/{uid}"), &w.a.token).await;
+    assert_eq!(kim["state"], "inactive");
+    assert_eq!(
+        t.token_response(&format!("kim@{}", x.domain), &temp)
+            .await
+            .0,
+        400
+    );
+    let r = t
+        .http
+        .patch(t.url(&format!("{base}/{uid}")))
+        .bearer_auth(&w.a.token)
+        .json(&json!({"state": "active"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        t.token_response(&format!("kim@{}", x.domain), &temp)
+            .await
+            .0,
+        200,
+        "restored"
+    );
+    t.http
+        .delete(t.url(&format!("{base}/{uid}")))
+        .bearer_auth(&w.a.token)
+        .send()
+        .await
+        .unwrap();
+    t.clock.advance(chrono::Duration::days(31));
+    assert_eq!(
+        partnerhub::app::customer_users::purge_deleted(&t.app)
+            .await
+            .unwrap(),
+        1
+    );
+    let a_token = t.token(&w.a.admin.upn).await;
+    assert_eq!(t.get(&format!("{base}/{uid}"), &a_token).await.0, 404);
+    // Directory roles: add and remove members; the customer's last global admin stays.
+    let ga = "62e90394-69f5-4237-9190-012177145e10";
+    let members = format!("/v1/customers/{}/directoryroles/{ga}/usermembers", x.id);
+    let (_, list) = t.get(&members, &a_token).await;
+    assert_eq!(list["totalCount"], 1);
+    let r = t
+        .http
+        .delete(t.url(&format!("{members}/{}", w.x.1.id)))
+        .bearer_auth(&a_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+}
+
+/// Seeds a product, a SKU and an active subscription of `seats` for a customer.
+pub async fn seed_seats(
+    t: &TestApp,
+    customer: &TenantRow,
+    provider: &Partner,
+    seats: i64,
+) -> String {
+    let now = t.clock.now_ms();
+    let mut tx = t.app.db.begin().await.unwrap();
+    for sql in [
+        "INSERT INTO products (id, title, product_type, created_at) VALUES ('SEED', 'Seed Suite', 'license', 0) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO skus (product_id, id, title, min_quantity, max_quantity) VALUES ('SEED', '0001', 'Seed Suite Standard', 1, 300) ON CONFLICT (product_id, id) DO NOTHING",
+    ] {
+        sqlx::query(sql).execute(tx.conn()).await.unwrap();
+    }
+    let order = uuid::Uuid::new_v4().to_string();
+    sqlx::query("INSERT INTO orders (id, customer_tenant_id, placed_by_tenant_id, provider_tenant_id, status, currency, total, created_at) VALUES ($1, $2, $3, $3, 'completed', 'USD', '0', $4)")
+        .bind(&order).bind(customer.id.to_string()).bind(provider.tenant.id.to_string()).bind(now).execute(tx.conn()).await.unwrap();
+    sqlx::query("INSERT INTO subscriptions (id, customer_tenant_id, order_id, provider_tenant_id, product_id, sku_id, availability_id, friendly_name, quantity, unit_price, currency, billing_cycle, term, status, created_at, term_start, term_end, cancel_until, updated_at) \
+                 VALUES ($1, $2, $3, $4, 'SEED', '0001', 'A', 'Seed', $5, '10', 'USD', 'monthly', 'P1M', 'active', $6, $6, $6, $6, $6)")
+        .bind(uuid::Uuid::new_v4().to_string()).bind(customer.id.to_string()).bind(&order).bind(provider.tenant.id.to_string()).bind(seats).bind(now)
+        .execute(tx.conn()).await.unwrap();
+    tx.commit().await.unwrap();
+    "SEED:0001".into()
+}
+
+#[tokio::test]
+async fn licenses_follow_seats_and_over_assignment_changes_nothing() {
+    let t = TestApp::spawn().await;
+    let w = world(&t, &["license_administrator"]).await;
+    let x = &w.x.0;
+    let sku = seed_seats(&t, x, &w.p, 2).await;
+    let mut users = Vec::new();
+    for n in ["u1", "u2", "u3"] {
+        users.push(t.user(x, n, &[]).await);
+    }
+    let assign = |uid: String| {
+        let t = &t;
+        let tok = w.a.token.clone();
+        let sku = sku.clone();
+        let x = x.id;
+        async move {
+            t.post(
+                &format!("/v1/customers/{x}/users/{uid}/licenseupdates"),
+                &tok,
+                &json!({"licensesToAssign": [{"skuId": sku}]}),
+            )
+            .await
+        }
+    };
+    assert_eq!(assign(users[0].id.to_string()).await.0, 201);
+    assert_eq!(assign(users[1].id.to_string()).await.0, 201);
+    let (s, b) = assign(users[2].id.to_string()).await;
+    assert_eq!(s, 409);
+    assert_eq!(assert_error_shape(&b), 800067);
+    let (_, skus) = t
+        .get(
+            &format!("/v1/customers/{}/subscribedskus", x.id),
+            &w.a.token,
+        )
+        .await;
+    let s0 = &skus["items"][0];
+    assert_eq!(
+        (
+            s0["activeUnits"].as_i64(),
+            s0["consumedUnits"].as_i64(),
+            s0["availableUnits"].as_i64()
+        ),
+        (Some(2), Some(2), Some(0))
+    );
+    let (_, lic) = t
+        .get(
+            &format!("/v1/customers/{}/users/{}/licenses", x.id, users[2].id),
+            &w.a.token,
+        )
+        .await;
+    assert_eq!(lic["totalCount"], 0, "nothing was assigned");
+    // Removing one frees a seat.
+    let (s, _) = t
+        .post(
+            &format!(
+                "/v1/customers/{}/users/{}/licenseupdates",
+                x.id, users[0].id
+            ),
+            &w.a.token,
+            &json!({"licensesToRemove": [sku]}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    assert_eq!(assign(users[2].id.to_string()).await.0, 201);
+}
+
+#[tokio::test]
+async fn a_provider_creates_a_customer_for_its_reseller_and_credentials_show_once() {
+    let t = TestApp::spawn().await;
+    let p = t.partner(true, false, "US").await;
+    let a = t.partner(false, true, "US").await;
+    let b = t.partner(false, true, "US").await;
+    partner_up(&t, &p, &a).await;
+    let body = |reseller: String| {
+        json!({
+            "companyProfile": {"domain": "newco.example", "companyName": "NewCo"},
+            "billingProfile": {"firstName": "Nia", "lastName": "Co", "email": "nia@newco.example", "defaultAddress": {"country": "US", "city": "Austin"}},
+            "associatedPartnerId": reseller
+        })
+    };
+    let (s, err) = t
+        .post("/v1/customers", &p.token, &body(b.mpn.to_string()))
+        .await;
+    assert_eq!(
+        (s, err["data"][0]["field"].as_str()),
+        (400, Some("associatedPartnerId")),
+        "not partnered"
+    );
+    assert_eq!(
+        t.post("/v1/customers", &a.token, &body(a.mpn.to_string()))
+            .await
+            .0,
+        403,
+        "resellers do not"
+    );
+    let (s, c) = t
+        .post("/v1/customers", &p.token, &body(a.tenant.id.to_string()))
+        .await;
+    assert_eq!(s, 201, "{c}");
+    let user = c["userCredentials"]["userName"].as_str().unwrap();
+    let pw = c["userCredentials"]["password"].as_str().unwrap();
+    assert_eq!(t.token_response(user, pw).await.0, 200);
+    let id = c["id"].as_str().unwrap();
+    let (_, again) = t.get(&format!("/v1/customers/{id}"), &p.token).await;
+    assert!(again.get("userCredentials").is_none());
+    let (_, a_list) = t.get("/v1/customers", &a.token).await;
+    assert_eq!(ids(&a_list), [id.to_string()]);
+    // Billing profile with ETag.
+    let r = t
+        .http
+        .get(t.url(&format!("/v1/customers/{id}/profiles/billing")))
+        .bearer_auth(&a.token)
+        .send()
+        .await
+        .unwrap();
+    let tag = r.headers()["etag"].to_str().unwrap().to_string();
+    let b1: Value = r.json().await.unwrap();
+    assert_eq!(b1["email"], "nia@newco.example");
+    let put = |tag: String| {
+        let t = &t;
+        let tok = a.token.clone();
+        let id = id.to_string();
+        async move {
+            t.http.put(t.url(&format!("/v1/customers/{id}/profiles/billing"))).bearer_auth(tok).header("If-Match", tag)
+            .json(&json!({"firstName": "Nia", "lastName": "Co", "email": "billing@newco.example"})).send().await.unwrap().status().as_u16()
+        }
+    };
+    assert_eq!(put(tag.clone()).await, 200);
+    assert_eq!(put(tag).await, 412);
+    // The reseller ends its relationship; the customer leaves its list.
+    let r = t
+        .http
+        .patch(t.url(&format!("/v1/customers/{id}")))
+        .bearer_auth(&a.token)
+        .json(&json!({"relationshipToPartner": "none"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, a_list) = t.get("/v1/customers", &a.token).await;
+    assert_eq!(a_list["totalCount"], 0);
+    assert_eq!(t.get(&format!("/v1/customers/{id}"), &a.token).await.0, 404);
+    let _ = PASSWORD;
+}
+
+#[tokio::test]
+async fn concurrent_acceptance_of_one_link_creates_one_relationship() {
+    let t = TestApp::spawn().await;
+    let a = t.partner(false, true, "US").await;
+    let (_, req) = t
+        .post("/v1/customers/relationshiprequests", &a.token, &json!({}))
+        .await;
+    let link = link_token(req["url"].as_str().unwrap());
+    let mut tokens = Vec::new();
+    for _ in 0..5 {
+        let (_, admin) = t.tenant(TenantKind::Customer, &[]).await;
+        tokens.push(t.token(&admin.upn).await);
+    }
+    let mut handles = Vec::new();
+    for i in 0..40 {
+        let http = t.http.clone();
+        let url = t.url("/v1/customerinvitations/accept");
+        let token = tokens[i % tokens.len()].clone();
+        let link = link.clone();
+        handles.push(tokio::spawn(async move {
+            http.post(url)
+                .bearer_auth(token)
+                .json(&json!({"token": link}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut ok = 0;
+    for h in handles {
+        let s = h.await.unwrap();
+        assert!(s == 200 || s == 409, "{s}");
+        ok += (s == 200) as usize;
+    }
+    assert_eq!(ok, 1);
+    let (_, list) = t.get("/v1/customers", &a.token).await;
+    assert_eq!(list["totalCount"], 1);
+}
