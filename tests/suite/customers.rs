@@ -257,6 +257,9 @@ async fn requests_are_validated_and_only_for_own_providers() {
     );
 }
 
+/// A route and its expected status for (partners with access, without, the customer itself).
+type Route = (reqwest::Method, String, Option<Value>, (u16, u16, u16));
+
 /// (caller, expected status) for one request, per actor of the world.
 async fn check(
     t: &TestApp,
@@ -307,7 +310,7 @@ async fn every_customer_route_is_closed_to_partners_without_a_relationship() {
             ("anonymous", String::new(), 401),
         ]
     };
-    let routes: Vec<(reqwest::Method, String, Option<Value>, (u16, u16, u16))> = vec![
+    let routes: Vec<Route> = vec![
         (
             reqwest::Method::GET,
             format!("/v1/customers/{x}"),
