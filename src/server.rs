@@ -78,6 +78,9 @@ async fn housekeeping(app: App, mut stop: watch::Receiver<bool>) {
         if let Err(e) = crate::app::customers::run_grant_expiry(&app).await {
             tracing::warn!(error = %e, "grant expiry pass failed");
         }
+        if let Err(e) = crate::app::commerce::run_renewals(&app).await {
+            tracing::warn!(error = %e, "subscription renewal pass failed");
+        }
         if let Err(e) = crate::app::customer_users::purge_deleted(&app).await {
             tracing::warn!(error = %e, "purge of deleted users failed");
         }

@@ -1,6 +1,7 @@
 //! HTTP adapter: the REST API (`/v1`, OAuth, operations) and the portal, one router.
 
 pub mod collection;
+pub mod commerce;
 pub mod customers;
 pub mod enrollment;
 pub mod error;
@@ -101,6 +102,32 @@ pub fn documented() -> OpenApiRouter<App> {
         .routes(routes!(customers::user_licenses))
         .routes(routes!(customers::license_updates))
         .routes(routes!(customers::shared))
+        .routes(routes!(commerce::products))
+        .routes(routes!(commerce::product))
+        .routes(routes!(commerce::skus))
+        .routes(routes!(commerce::availabilities))
+        .routes(routes!(commerce::import))
+        .routes(routes!(commerce::orders, commerce::create_order))
+        .routes(routes!(commerce::order))
+        .routes(routes!(commerce::create_cart))
+        .routes(routes!(commerce::get_cart, commerce::put_cart))
+        .routes(routes!(commerce::checkout))
+        .routes(routes!(commerce::subscriptions))
+        .routes(routes!(
+            commerce::subscription,
+            commerce::update_subscription
+        ))
+        .routes(routes!(commerce::invoices))
+        .routes(routes!(commerce::invoice))
+        .routes(routes!(commerce::invoice_lines))
+        .routes(routes!(commerce::invoice_csv))
+        .routes(routes!(commerce::statements))
+        .routes(routes!(commerce::generate))
+        .routes(routes!(
+            commerce::provider_prices,
+            commerce::put_provider_prices
+        ))
+        .routes(routes!(commerce::put_reseller_prices))
         .routes(routes!(users::domain_availability))
         .routes(routes!(users::list_applications, users::create_application))
         .routes(routes!(operator::import_memberships))

@@ -157,6 +157,49 @@ pub const MEMBERSHIPS_CSV: &str =
 4100001,Blue Yonder Airlines,US,blueyonder,Membership-1,5100002,Blue Yonder Airlines (Korea),KR\n\
 4100002,Coho Winery,KR,coho,Membership-1,5100003,Coho Winery Seoul,KR\n";
 
+/// The demo catalog (format: docs/catalog.md).
+pub const CATALOG_JSON: &str = include_str!("../../demo/catalog.json");
+
+/// (customer, reseller, provider, catalog item ordered, seats): relationships with both
+/// partners, a year of user and license administration, and one order each.
+pub const CUSTOMERS: &[(&str, &str, &str, &str, i64)] = &[
+    (
+        "adatum.example",
+        "contoso.example",
+        "northwind.example",
+        "PH-SUITE:STANDARD:US-M",
+        25,
+    ),
+    (
+        "litware.example",
+        "contoso.example",
+        "northwind.example",
+        "PH-SUITE:BASIC:US-Y",
+        10,
+    ),
+    (
+        "tailspin.example",
+        "fabrikam.example",
+        "northwind.example",
+        "PH-SUITE:PREMIUM:US-M",
+        40,
+    ),
+    (
+        "woodgrove.example",
+        "fabrikam.example",
+        "northwind.example",
+        "PH-SECURE:DEFENDER:US-M",
+        120,
+    ),
+    (
+        "mirae.example",
+        "saebyeok.example",
+        "hanbit.example",
+        "PH-SUITE:STANDARD:KR-M",
+        15,
+    ),
+];
+
 /// Provider-reseller partnerships of the demo world.
 pub const PARTNERSHIPS: &[(&str, &str)] = &[
     ("northwind.example", "contoso.example"),
@@ -348,6 +391,86 @@ pub async fn load(app: &App) -> anyhow::Result<()> {
         )
         .await?;
         tx.commit().await?;
+    }
+    let catalog: crate::app::commerce::CatalogFile =
+        serde_json::from_str(CATALOG_JSON).expect("the demo catalog parses");
+    crate::app::commerce::import_catalog(app, None, &catalog)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo catalog: {e}"))?;
+    for (customer, reseller, provider, item, seats) in CUSTOMERS {
+        let c = tenant_of(app, customer).await?;
+        let r = tenant_of(app, reseller).await?;
+        let p = tenant_of(app, provider).await?;
+        let t = crate::store::identity::tenant(&app.db, c)
+            .await?
+            .expect("demo customer");
+        let mut tx = app.db.begin().await?;
+        let now = app.clock.now_ms();
+        for (partner, via) in [(r, None), (p, Some(r))] {
+            crate::store::customers::upsert_relationship(
+                &mut tx,
+                &crate::store::customers::NewRelationship {
+                    customer: c,
+                    partner,
+                    indirect_reseller: via,
+                    name: &t.display_name,
+                    domain: &t.domain,
+                },
+                now,
+            )
+            .await?;
+            crate::store::customers::insert_grant(
+                &mut tx,
+                &crate::store::customers::GrantRow {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    customer: c,
+                    partner,
+                    roles: vec![
+                        crate::domain::customer::GrantRole::UserAdministrator,
+                        crate::domain::customer::GrantRole::LicenseAdministrator,
+                    ],
+                    status: "active".into(),
+                    duration_days: 365,
+                    auto_extend: true,
+                    created_at: now,
+                    expires_at: now + 365 * crate::clock::DAY_MS,
+                    warned_at: None,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        let provider_admin =
+            crate::store::identity::user_by_upn(&app.db, &format!("admin@{provider}"))
+                .await?
+                .expect("demo provider admin");
+        let (actor, user) = crate::app::identity::actor_for_user(app, provider_admin.id)
+            .await?
+            .expect("active");
+        let ctx = crate::app::Ctx {
+            actor,
+            upn: Some(user.upn),
+            correlation_id: None,
+        };
+        let mpn = crate::store::partners::get(&app.db, r)
+            .await?
+            .map(|x| x.mpn_id.to_string());
+        crate::app::commerce::place_order(
+            app,
+            &ctx,
+            &c.to_string(),
+            crate::app::commerce::OrderInput {
+                request_id: Some(format!("demo-{customer}")),
+                lines: vec![crate::app::commerce::LineInput {
+                    catalog_item_id: item.to_string(),
+                    quantity: *seats,
+                    partner_id_on_record: mpn,
+                }],
+                provider_id: None,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("demo order for {customer}: {e}"))?;
     }
     crate::app::memberships::import(app, None, MEMBERSHIPS_CSV.as_bytes())
         .await

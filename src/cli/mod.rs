@@ -71,6 +71,19 @@ enum AdminCommand {
         #[command(flatten)]
         config: Config,
     },
+    /// Import or update the catalog from a JSON file (format: docs/catalog.md).
+    ImportCatalog {
+        file: PathBuf,
+        #[command(flatten)]
+        config: Config,
+    },
+    /// Create the invoices of a closed month (YYYY-MM) for every provider.
+    Invoice {
+        #[arg(long)]
+        period: String,
+        #[command(flatten)]
+        config: Config,
+    },
 }
 
 #[derive(Subcommand)]
@@ -149,6 +162,38 @@ async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                     }
                     Err(e) => Err(e.into()),
                 }
+            }
+            AdminCommand::ImportCatalog { file, config } => {
+                let app = App::start(config, Clock::system()).await?;
+                let data = std::fs::read_to_string(&file)?;
+                let catalog: crate::app::commerce::CatalogFile = serde_json::from_str(&data)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                match crate::app::commerce::import_catalog(&app, None, &catalog).await {
+                    Ok(n) => {
+                        println!("imported {n} availabilities");
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Err(crate::domain::Error::Validation(errs)) => {
+                        for e in errs {
+                            eprintln!("{}: {}", e.field, e.message);
+                        }
+                        Ok(ExitCode::from(2))
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+            AdminCommand::Invoice { period, config } => {
+                let app = App::start(config, Clock::system()).await?;
+                let start = chrono::NaiveDate::parse_from_str(&format!("{period}-01"), "%Y-%m-%d")?
+                    .and_hms_opt(0, 0, 0)
+                    .expect("midnight exists")
+                    .and_utc()
+                    .timestamp_millis();
+                let n = crate::app::commerce::generate_invoices(&app, start)
+                    .await
+                    .map_err(describe)?;
+                println!("created {n} invoices for {period}");
+                Ok(ExitCode::SUCCESS)
             }
         },
         Command::Audit {

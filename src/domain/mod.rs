@@ -2,6 +2,7 @@
 //! authorization. No I/O and no async here.
 
 pub mod authz;
+pub mod commerce;
 pub mod customer;
 pub mod enrollment;
 pub mod error;

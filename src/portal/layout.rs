@@ -35,8 +35,22 @@ fn menu(visit: &Visit, mail_public: bool) -> Vec<(&'static str, &'static str)> {
             if p.is_reseller {
                 items.push(("/portal/providers", "nav.providers"));
             }
+            items.push(("/portal/customers", "nav.customers"));
+            items.push(("/portal/catalog", "nav.catalog"));
+            if p.is_provider {
+                items.push(("/portal/invoices", "nav.invoices"));
+            }
             items.push(("/portal/directory", "nav.directory"));
             items.push(("/portal/agreement", "nav.agreement"));
+        }
+        if can(
+            actor,
+            Action::ManageOwnPartners,
+            Resource::Tenant(actor.tenant),
+        )
+        .allowed()
+        {
+            items.push(("/portal/customer/partners", "nav.my_partners"));
         }
         if can(actor, Action::ReviewEnrollments, Resource::Platform).allowed() {
             items.push(("/portal/operator/enrollments", "nav.review"));

@@ -6,6 +6,8 @@
 
 pub mod agreement;
 pub mod auth;
+pub mod commerce;
+pub mod customers;
 pub mod dashboard;
 pub mod enroll;
 pub mod form;
@@ -39,6 +41,44 @@ pub fn router(app: App) -> Router<App> {
         .route("/portal/mail", get(mail::list))
         .route("/portal/mail/{id}", get(mail::show))
         .route("/portal/users", get(users::list).post(users::add))
+        .route("/portal/customers", get(customers::list))
+        .route(
+            "/portal/customers/request",
+            axum::routing::post(customers::request),
+        )
+        .route("/portal/customers/{id}", get(customers::record))
+        .route(
+            "/portal/customers/{id}/order",
+            get(commerce::order_form).post(commerce::place),
+        )
+        .route(
+            "/portal/customers/{id}/subscriptions/{sid}",
+            axum::routing::post(commerce::change),
+        )
+        .route(
+            "/portal/partnerships/{id}/customers",
+            get(customers::shared),
+        )
+        .route(
+            "/portal/customer/accept",
+            get(customers::accept_page).post(customers::answer),
+        )
+        .route(
+            "/portal/customer/accept/create",
+            axum::routing::post(customers::create_and_accept),
+        )
+        .route("/portal/customer/partners", get(customers::my_partners))
+        .route(
+            "/portal/customer/grants/{id}/revoke",
+            axum::routing::post(customers::revoke_grant),
+        )
+        .route(
+            "/portal/customer/partners/{id}/revoke",
+            axum::routing::post(customers::revoke_partner),
+        )
+        .route("/portal/catalog", get(commerce::catalog))
+        .route("/portal/invoices", get(commerce::invoices))
+        .route("/portal/invoices/{id}/csv", get(commerce::invoice_csv))
         .route("/portal/directory", get(partners::directory))
         .route("/providers", get(partners::public_directory))
         .route(

@@ -7,6 +7,7 @@ mod api_conventions;
 mod api_identity;
 mod audit;
 mod cli;
+mod commerce;
 mod customers;
 mod enrollment;
 mod mail;

@@ -1,0 +1,322 @@
+//! Commerce rules: catalog ids, prices (decimal with currency, never float), subscription
+//! states and their transitions, the cancellation window, and invoice proration.
+
+use super::error::{Code, Error, Result};
+use rust_decimal::prelude::*;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// `productId:skuId:availabilityId`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CatalogItemId {
+    pub product: String,
+    pub sku: String,
+    pub availability: String,
+}
+
+impl CatalogItemId {
+    pub fn parse(s: &str) -> Result<CatalogItemId> {
+        let parts: Vec<&str> = s.trim().split(':').collect();
+        match parts.as_slice() {
+            [p, k, a] if !p.is_empty() && !k.is_empty() && !a.is_empty() && s.len() <= 200 => {
+                Ok(CatalogItemId {
+                    product: p.to_string(),
+                    sku: k.to_string(),
+                    availability: a.to_string(),
+                })
+            }
+            _ => Err(Error::field(
+                "catalogItemId",
+                format!("{s:?} is not productId:skuId:availabilityId"),
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for CatalogItemId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.product, self.sku, self.availability)
+    }
+}
+
+/// Parses a price written as a decimal string; refuses negatives and more than 4 decimals.
+pub fn parse_price(field: &str, s: &str) -> Result<Decimal> {
+    let plain = !s.trim().is_empty() && s.trim().chars().all(|c| c.is_ascii_digit() || c == '.');
+    let d = Decimal::from_str(s.trim())
+        .ok()
+        .filter(|_| plain)
+        .ok_or_else(|| Error::field(field, "write the price as a decimal number such as 12.50"))?;
+    if d.is_sign_negative() || d.scale() > 4 {
+        return Err(Error::field(
+            field,
+            "a price is zero or more, with at most 4 decimals",
+        ));
+    }
+    Ok(d)
+}
+
+/// How a provider prices an SKU for its resellers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderPrice {
+    /// Percent added to the operator's price (e.g. 12.5 for 12.5 %).
+    Markup(Decimal),
+    Fixed(Decimal),
+}
+
+impl ProviderPrice {
+    pub fn apply(self, list: Decimal) -> Decimal {
+        match self {
+            ProviderPrice::Markup(pct) => {
+                (list * (Decimal::ONE + pct / Decimal::ONE_HUNDRED)).round_dp(4)
+            }
+            ProviderPrice::Fixed(p) => p,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionStatus {
+    Pending,
+    Active,
+    Suspended,
+    Deleted,
+    Expired,
+}
+
+impl SubscriptionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubscriptionStatus::Pending => "pending",
+            SubscriptionStatus::Active => "active",
+            SubscriptionStatus::Suspended => "suspended",
+            SubscriptionStatus::Deleted => "deleted",
+            SubscriptionStatus::Expired => "expired",
+        }
+    }
+    pub fn parse(s: &str) -> Option<SubscriptionStatus> {
+        [
+            Self::Pending,
+            Self::Active,
+            Self::Suspended,
+            Self::Deleted,
+            Self::Expired,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s.to_ascii_lowercase())
+    }
+    /// Seats count and charges run in this state.
+    pub fn charged(self) -> bool {
+        self == SubscriptionStatus::Active
+    }
+}
+
+/// Days after purchase or renewal during which a subscription can be cancelled.
+pub const CANCELLATION_DAYS: i64 = 7;
+
+/// The one status transition function. `now` and `cancel_until` decide cancellation.
+pub fn change_status(
+    from: SubscriptionStatus,
+    to: SubscriptionStatus,
+    now: i64,
+    cancel_until: i64,
+) -> Result<SubscriptionStatus> {
+    use SubscriptionStatus::*;
+    match (from, to) {
+        (a, b) if a == b => Ok(a),
+        (Active, Suspended) | (Suspended, Active) => Ok(to),
+        (Active | Suspended, Deleted) if now <= cancel_until => Ok(Deleted),
+        (Active | Suspended, Deleted) => Err(Error::Conflict {
+            code: Code::CancellationWindowClosed,
+            message: "the cancellation window closed: a subscription can be cancelled within 7 days of purchase or renewal".into(),
+        }),
+        (from, to) => Err(Error::Conflict {
+            code: Code::InvalidSubscriptionChange,
+            message: format!("a {} subscription cannot become {}", from.as_str(), to.as_str()),
+        }),
+    }
+}
+
+/// One state of a subscription from `at` on: quantity, status, monthly unit price.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub at: i64,
+    pub quantity: i64,
+    pub status: SubscriptionStatus,
+    pub unit_price: Decimal,
+}
+
+/// One charged span of a subscription within a billing period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Charge {
+    pub start: i64,
+    pub end: i64,
+    pub quantity: i64,
+    pub unit_price: Decimal,
+    pub amount: Decimal,
+}
+
+pub const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// Charges of one subscription in `[period_start, period_end)`: each span in a charged state
+/// pays its quantity times the monthly price, prorated by the share of the period's days it
+/// covers (to the millisecond), rounded to cents per span.
+pub fn charges(history: &[Segment], period_start: i64, period_end: i64) -> Vec<Charge> {
+    let period = Decimal::from(period_end - period_start);
+    let mut out = Vec::new();
+    for (i, s) in history.iter().enumerate() {
+        let next = history.get(i + 1).map(|n| n.at).unwrap_or(i64::MAX);
+        let start = s.at.max(period_start);
+        let end = next.min(period_end);
+        if end <= start || !s.status.charged() || s.quantity <= 0 {
+            continue;
+        }
+        let share = Decimal::from(end - start) / period;
+        let amount = (Decimal::from(s.quantity) * s.unit_price * share).round_dp(2);
+        out.push(Charge {
+            start,
+            end,
+            quantity: s.quantity,
+            unit_price: s.unit_price,
+            amount,
+        });
+    }
+    out
+}
+
+/// The calendar month `[start, end)` containing `at` (UTC), in milliseconds.
+pub fn month_of(at: i64) -> (i64, i64) {
+    use chrono::{Datelike, TimeZone, Utc};
+    let d = Utc.timestamp_millis_opt(at).single().unwrap_or_default();
+    let start = Utc
+        .with_ymd_and_hms(d.year(), d.month(), 1, 0, 0, 0)
+        .single()
+        .expect("valid date");
+    let (y, m) = if d.month() == 12 {
+        (d.year() + 1, 1)
+    } else {
+        (d.year(), d.month() + 1)
+    };
+    let end = Utc
+        .with_ymd_and_hms(y, m, 1, 0, 0, 0)
+        .single()
+        .expect("valid date");
+    (start.timestamp_millis(), end.timestamp_millis())
+}
+
+/// Term length in days for a term code.
+pub fn term_days(term: &str) -> Option<i64> {
+    match term {
+        "P1M" => Some(30),
+        "P1Y" => Some(365),
+        "P3Y" => Some(3 * 365),
+        "none" => Some(30),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn catalog_item_ids_have_three_parts() {
+        let c = CatalogItemId::parse("CFQ7TTC0LH18:0001:AV1").unwrap();
+        assert_eq!(c.to_string(), "CFQ7TTC0LH18:0001:AV1");
+        assert!(CatalogItemId::parse("a:b").is_err());
+        assert!(CatalogItemId::parse("a::c").is_err());
+    }
+
+    #[test]
+    fn prices_are_decimal_and_markups_round_to_four_places() {
+        assert_eq!(
+            ProviderPrice::Markup(d("12.5")).apply(d("10.00")),
+            d("11.25")
+        );
+        assert_eq!(ProviderPrice::Fixed(d("9.99")).apply(d("10.00")), d("9.99"));
+        assert!(parse_price("p", "-1").is_err());
+        assert!(parse_price("p", "1.23456").is_err());
+        assert!(parse_price("p", "1e3").is_err());
+        assert_eq!(
+            parse_price("p", "0.1").unwrap() + parse_price("p", "0.2").unwrap(),
+            d("0.3")
+        );
+    }
+
+    #[test]
+    fn cancellation_only_inside_the_window() {
+        use SubscriptionStatus::*;
+        assert_eq!(change_status(Active, Deleted, 5, 10).unwrap(), Deleted);
+        assert!(change_status(Active, Deleted, 11, 10).is_err());
+        assert!(change_status(Deleted, Active, 1, 10).is_err());
+        assert_eq!(change_status(Active, Suspended, 99, 10).unwrap(), Suspended);
+        assert!(change_status(Expired, Suspended, 1, 10).is_err());
+    }
+
+    #[test]
+    fn a_half_month_of_ten_seats_costs_half() {
+        let h = [Segment {
+            at: 50,
+            quantity: 10,
+            status: SubscriptionStatus::Active,
+            unit_price: d("8"),
+        }];
+        let c = charges(&h, 0, 100);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].amount, d("40.00"));
+    }
+
+    #[test]
+    fn months_start_on_the_first() {
+        let (s, e) = month_of(1_700_000_000_000); // 2023-11-14
+        assert_eq!(
+            chrono::DateTime::from_timestamp_millis(s)
+                .unwrap()
+                .to_rfc3339(),
+            "2023-11-01T00:00:00+00:00"
+        );
+        assert_eq!(
+            chrono::DateTime::from_timestamp_millis(e)
+                .unwrap()
+                .to_rfc3339(),
+            "2023-12-01T00:00:00+00:00"
+        );
+    }
+
+    proptest! {
+        /// Random histories: the invoice equals the sum of the charged spans computed day by
+        /// day, to within the rounding of each span.
+        #[test]
+        fn invoices_equal_the_sum_of_charged_days(
+            steps in proptest::collection::vec((1i64..10, 0i64..50, 0usize..3), 1..12)
+        ) {
+            let statuses = [SubscriptionStatus::Active, SubscriptionStatus::Suspended, SubscriptionStatus::Active];
+            let mut at = 0i64;
+            let mut history = Vec::new();
+            for (days, qty, st) in &steps {
+                history.push(Segment { at, quantity: *qty, status: statuses[*st], unit_price: d("30") });
+                at += days * DAY_MS;
+            }
+            history.push(Segment { at, quantity: 0, status: SubscriptionStatus::Deleted, unit_price: d("30") });
+            let period_end = 30 * DAY_MS;
+            let total: Decimal = charges(&history, 0, period_end).iter().map(|c| c.amount).sum();
+            // Day-by-day: each charged day costs quantity * 30 / 30 = quantity.
+            let mut expected = Decimal::ZERO;
+            for day in 0..30 {
+                let t = day * DAY_MS;
+                if let Some(s) = history.iter().rev().find(|s| s.at <= t) {
+                    if s.status.charged() {
+                        expected += Decimal::from(s.quantity);
+                    }
+                }
+            }
+            let spans = charges(&history, 0, period_end).len() as i64;
+            prop_assert!((total - expected).abs() <= Decimal::new(spans, 2), "{total} vs {expected}");
+        }
+    }
+}

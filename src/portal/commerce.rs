@@ -1,0 +1,406 @@
+//! Commerce pages: the catalog, the order form and services on a customer's record, and the
+//! provider's invoices with CSV download.
+
+use super::form::{csrf, FormData};
+use super::i18n::t;
+use super::layout::{domain_error, error_page, page, PageOpts};
+use super::session::{to_signin, Visit};
+use crate::app::commerce::{self as uc, LineInput, OrderInput, SubscriptionPatch};
+use crate::app::App;
+use crate::domain::authz::{can, Action, Resource};
+use crate::domain::Error;
+use crate::store::commerce::{self as repo, SubscriptionRow};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+/// The services (subscriptions) table of a customer's record.
+pub fn services_table(lang: &str, subs: &[SubscriptionRow]) -> Markup {
+    html! {
+        h2 { (t(lang, "services.title")) }
+        @if subs.is_empty() { p #services-empty { (t(lang, "services.none")) } } @else {
+            table #services {
+                thead { tr { th { (t(lang, "record.sku")) } th { (t(lang, "catalog.quantity")) } th { (t(lang, "services.status")) } th { (t(lang, "catalog.price")) } } }
+                tbody {
+                    @for s in subs {
+                        tr.service data-subscription=(s.id) {
+                            td.service-name { (s.friendly_name) }
+                            td.service-quantity { (s.quantity) }
+                            td.service-status { (s.status) }
+                            td { (s.unit_price) " " (s.currency) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CatalogQuery {
+    country: Option<String>,
+}
+
+pub async fn catalog(
+    State(app): State<App>,
+    visit: Visit,
+    Query(q): Query<CatalogQuery>,
+) -> Response {
+    let Some((actor, _)) = visit.signed_in() else {
+        return to_signin("/portal/catalog");
+    };
+    if !can(actor, Action::SearchProviders, Resource::Platform).allowed() {
+        return error_page(
+            &visit,
+            StatusCode::FORBIDDEN,
+            &t(visit.lang(), "error.forbidden"),
+        );
+    }
+    let lang = visit.lang();
+    let country = match q.country.filter(|c| !c.trim().is_empty()) {
+        Some(c) => c.trim().to_ascii_uppercase(),
+        None => crate::store::identity::tenant(&app.db, actor.tenant)
+            .await
+            .ok()
+            .flatten()
+            .map(|t| t.country)
+            .unwrap_or_else(|| "US".into()),
+    };
+    let products = repo::products(&app.db, &country, "")
+        .await
+        .unwrap_or_default();
+    let mut rows = Vec::new();
+    for p in &products {
+        for s in repo::skus(&app.db, &p.id).await.unwrap_or_default() {
+            for a in repo::availabilities(&app.db, &p.id, &s.id, &country)
+                .await
+                .unwrap_or_default()
+            {
+                rows.push((p.title.clone(), s.clone(), a));
+            }
+        }
+    }
+    let title = t(lang, "catalog.title");
+    page(&visit, PageOpts { title: &title, active: "/portal/catalog", mail_public: app.config.mail_viewer_public }, html! {
+        h1 { (title) }
+        form method="get" action="/portal/catalog" {
+            label for="country" { (t(lang, "catalog.country")) }
+            input #country type="text" name="country" value=(country);
+            " " button type="submit" { (t(lang, "directory.search")) }
+        }
+        table #catalog {
+            thead { tr { th { (t(lang, "record.sku")) } th { (t(lang, "catalog.item")) } th { (t(lang, "catalog.price")) } th { (t(lang, "catalog.term")) } th { (t(lang, "catalog.billing")) } th { (t(lang, "catalog.quantity")) } } }
+            tbody {
+                @for (ptitle, s, a) in &rows {
+                    tr.catalog-item {
+                        td { strong { (ptitle) } br; (s.title) }
+                        td.catalog-id { code { (a.product_id) ":" (a.sku_id) ":" (a.id) } }
+                        td { (a.list_price) " " (a.currency) }
+                        td { (a.term) }
+                        td { (a.billing_cycle) }
+                        td { (s.minimum_quantity) "–" (s.maximum_quantity) }
+                    }
+                }
+            }
+        }
+    }).into_response()
+}
+
+/// The order form on a customer's record: the provider names the reseller of record, a
+/// reseller names the provider it orders through.
+pub async fn order_form(State(app): State<App>, visit: Visit, Path(id): Path<String>) -> Response {
+    render_order(&app, &visit, &id, None, None).await
+}
+
+async fn render_order(
+    app: &App,
+    visit: &Visit,
+    id: &str,
+    notice: Option<String>,
+    problem: Option<String>,
+) -> Response {
+    let Some(ctx) = visit.ctx() else {
+        return to_signin(&format!("/portal/customers/{id}/order"));
+    };
+    let lang = visit.lang();
+    let (tenant, facts) = match crate::app::customers::visible(app, &ctx, id).await {
+        Ok(x) => x,
+        Err(e) => return domain_error(visit, e),
+    };
+    if !can(
+        &ctx.actor,
+        Action::OrderForCustomer,
+        Resource::Customer(facts),
+    )
+    .allowed()
+    {
+        return error_page(visit, StatusCode::FORBIDDEN, &t(lang, "error.forbidden"));
+    }
+    let is_provider = ctx.actor.partner.as_ref().is_some_and(|p| p.is_provider);
+    let partners: Vec<_> =
+        crate::store::partnerships::page(&app.db, ctx.actor.tenant, is_provider, None, 500)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|c| c.partnership.state == "active")
+            .collect();
+    let mut items = Vec::new();
+    for p in repo::products(&app.db, &tenant.country, "")
+        .await
+        .unwrap_or_default()
+    {
+        for s in repo::skus(&app.db, &p.id).await.unwrap_or_default() {
+            for a in repo::availabilities(&app.db, &p.id, &s.id, &tenant.country)
+                .await
+                .unwrap_or_default()
+            {
+                items.push((
+                    format!("{}:{}:{}", a.product_id, a.sku_id, a.id),
+                    format!(
+                        "{} – {} ({} {}/{})",
+                        p.title, s.title, a.list_price, a.currency, a.term
+                    ),
+                ));
+            }
+        }
+    }
+    let subs = repo::subscriptions_of(&app.db, tenant.id)
+        .await
+        .unwrap_or_default();
+    let title = t(lang, "order.title");
+    let status = if problem.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (status, page(visit, PageOpts { title: &title, active: "/portal/customers", mail_public: app.config.mail_viewer_public }, html! {
+        p { a href={"/portal/customers/" (tenant.id)} { (tenant.display_name) } }
+        h1 { (title) }
+        @if let Some(n) = &notice { div.alert.ok #notice { (n) } }
+        @if let Some(p) = &problem { div.alert.bad role="alert" #order-error { (p) } }
+        form.card method="post" action={"/portal/customers/" (tenant.id) "/order"} #order-form {
+            (csrf(visit.csrf()))
+            label for="item" { (t(lang, "catalog.item")) }
+            select #item name="item" { @for (id, label) in &items { option value=(id) { (label) } } }
+            label for="quantity" { (t(lang, "catalog.quantity")) }
+            input #quantity type="text" name="quantity" value="1";
+            @if is_provider {
+                label for="reseller" { (t(lang, "order.reseller")) }
+                select #reseller name="reseller" { @for p in &partners { option value=(p.mpn_id) { (p.name) " (" (p.mpn_id) ")" } } }
+            } @else {
+                label for="provider" { (t(lang, "order.provider")) }
+                select #provider name="provider" { @for p in &partners { option value=(p.other_tenant) { (p.name) } } }
+            }
+            p { button #place-order type="submit" { (t(lang, "order.submit")) } }
+        }
+        (services_table(lang, &subs))
+        @for s in subs.iter().filter(|s| s.status == "active" || s.status == "suspended") {
+            form.card.change-subscription method="post" action={"/portal/customers/" (tenant.id) "/subscriptions/" (s.id)} {
+                (csrf(visit.csrf()))
+                input type="hidden" name="version" value=(s.version);
+                strong { (s.friendly_name) } " "
+                input type="text" name="quantity" value=(s.quantity) aria-label=(t(lang, "catalog.quantity"));
+                " " button.change-quantity type="submit" name="action" value="quantity" { (t(lang, "services.change")) }
+                " " button.link.cancel-subscription type="submit" name="action" value="cancel" { (t(lang, "services.cancel")) }
+            }
+        }
+    })).into_response()
+}
+
+pub async fn place(
+    State(app): State<App>,
+    visit: Visit,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let f = FormData::parse(&body);
+    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
+        return r;
+    }
+    let Some(ctx) = visit.ctx() else {
+        return to_signin(&format!("/portal/customers/{id}/order"));
+    };
+    let Ok(quantity) = f.get("quantity").trim().parse::<i64>() else {
+        return render_order(
+            &app,
+            &visit,
+            &id,
+            None,
+            Some("quantity: a whole number".into()),
+        )
+        .await;
+    };
+    let is_provider = ctx.actor.partner.as_ref().is_some_and(|p| p.is_provider);
+    let input = OrderInput {
+        request_id: None,
+        lines: vec![LineInput {
+            catalog_item_id: f.get("item"),
+            quantity,
+            partner_id_on_record: is_provider
+                .then(|| f.get("reseller"))
+                .filter(|s| !s.is_empty()),
+        }],
+        provider_id: if is_provider {
+            None
+        } else {
+            f.get("provider").parse().ok()
+        },
+    };
+    match uc::place_order(&app, &ctx, &id, input).await {
+        Ok(_) => {
+            render_order(
+                &app,
+                &visit,
+                &id,
+                Some(t(visit.lang(), "order.placed")),
+                None,
+            )
+            .await
+        }
+        Err(Error::Validation(e)) => {
+            render_order(
+                &app,
+                &visit,
+                &id,
+                None,
+                Some(
+                    e.iter()
+                        .map(|x| x.message.clone())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            )
+            .await
+        }
+        Err(Error::Conflict { message, .. }) => {
+            render_order(&app, &visit, &id, None, Some(message)).await
+        }
+        Err(e) => domain_error(&visit, e),
+    }
+}
+
+pub async fn change(
+    State(app): State<App>,
+    visit: Visit,
+    Path((id, sid)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let f = FormData::parse(&body);
+    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
+        return r;
+    }
+    let Some(ctx) = visit.ctx() else {
+        return to_signin(&format!("/portal/customers/{id}/order"));
+    };
+    let patch = if f.get("action") == "cancel" {
+        SubscriptionPatch {
+            status: Some("deleted".into()),
+            ..Default::default()
+        }
+    } else {
+        match f.get("quantity").trim().parse::<i64>() {
+            Ok(q) => SubscriptionPatch {
+                quantity: Some(q),
+                ..Default::default()
+            },
+            Err(_) => {
+                return render_order(
+                    &app,
+                    &visit,
+                    &id,
+                    None,
+                    Some("quantity: a whole number".into()),
+                )
+                .await
+            }
+        }
+    };
+    match uc::update_subscription(&app, &ctx, &id, &sid, patch, f.get("version").parse().ok()).await
+    {
+        Ok(_) => {
+            render_order(
+                &app,
+                &visit,
+                &id,
+                Some(t(visit.lang(), "services.saved")),
+                None,
+            )
+            .await
+        }
+        Err(Error::Conflict { message, .. }) => {
+            render_order(&app, &visit, &id, None, Some(message)).await
+        }
+        Err(Error::PreconditionFailed) => {
+            render_order(
+                &app,
+                &visit,
+                &id,
+                None,
+                Some(Error::PreconditionFailed.to_string()),
+            )
+            .await
+        }
+        Err(e) => domain_error(&visit, e),
+    }
+}
+
+pub async fn invoices(State(app): State<App>, visit: Visit) -> Response {
+    let Some((actor, _)) = visit.signed_in() else {
+        return to_signin("/portal/invoices");
+    };
+    let lang = visit.lang();
+    let rows = repo::invoices_of(&app.db, actor.tenant)
+        .await
+        .unwrap_or_default();
+    let title = t(lang, "invoices.title");
+    page(&visit, PageOpts { title: &title, active: "/portal/invoices", mail_public: app.config.mail_viewer_public }, html! {
+        h1 { (title) }
+        @if rows.is_empty() { p #invoices-empty { (t(lang, "invoices.none")) } } @else {
+            table #invoices {
+                thead { tr { th { (t(lang, "invoices.period")) } th { (t(lang, "invoices.total")) } th {} } }
+                tbody {
+                    @for i in &rows {
+                        tr.invoice {
+                            td { (crate::clock::from_ms(i.period_start).format("%Y-%m")) }
+                            td { (i.total) " " (i.currency) }
+                            td { a href={"/portal/invoices/" (i.id) "/csv"} { (t(lang, "invoices.download")) } }
+                        }
+                    }
+                }
+            }
+        }
+    }).into_response()
+}
+
+pub async fn invoice_csv(State(app): State<App>, visit: Visit, Path(id): Path<String>) -> Response {
+    let Some((actor, _)) = visit.signed_in() else {
+        return to_signin("/portal/invoices");
+    };
+    match repo::invoice(&app.db, &id).await {
+        Ok(Some(i)) if i.provider == actor.tenant => {
+            let lines = repo::invoice_lines(&app.db, &id).await.unwrap_or_default();
+            match crate::api::commerce::csv_of(&lines, &i.currency) {
+                Ok(body) => (
+                    [
+                        (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                        (
+                            header::CONTENT_DISPOSITION,
+                            format!("attachment; filename=\"invoice-{id}.csv\""),
+                        ),
+                    ],
+                    body,
+                )
+                    .into_response(),
+                Err(e) => domain_error(&visit, Error::Internal(e.into())),
+            }
+        }
+        _ => domain_error(&visit, Error::NotFound("invoice")),
+    }
+}
+
+pub fn redirect_order(id: &str) -> Response {
+    Redirect::to(&format!("/portal/customers/{id}/order")).into_response()
+}

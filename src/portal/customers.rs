@@ -1,0 +1,601 @@
+//! Customer pages: the partner's customers (with "invite a customer"), one customer's record,
+//! the customer's answer to a relationship request, and the customer's own partners page.
+
+use super::form::{csrf, FormData};
+use super::i18n::{t, tf};
+use super::layout::{domain_error, error_page, page, PageOpts};
+use super::session::{self, to_signin, url_escape, NewSession, Visit};
+use crate::app::customers as uc;
+use crate::app::identity::{self, NewTenant, NewUser};
+use crate::app::{licenses, App};
+use crate::domain::authz::{can, Action, Resource};
+use crate::domain::customer::{AccessRequest, CustomerFilter, GrantRole};
+use crate::domain::identity::TenantKind;
+use crate::domain::ids::TenantId;
+use crate::domain::Error;
+use crate::store::customers as repo;
+use crate::store::identity as ids;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+fn opts<'a>(app: &App, title: &'a str, active: &'a str) -> PageOpts<'a> {
+    PageOpts {
+        title,
+        active,
+        mail_public: app.config.mail_viewer_public,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    q: Option<String>,
+}
+
+struct Created {
+    url: String,
+    subject: String,
+    body: String,
+}
+
+pub async fn list(State(app): State<App>, visit: Visit, Query(q): Query<ListQuery>) -> Response {
+    render_list(&app, &visit, q.q, None, None).await
+}
+
+async fn render_list(
+    app: &App,
+    visit: &Visit,
+    search: Option<String>,
+    created: Option<Created>,
+    problem: Option<String>,
+) -> Response {
+    let Some((actor, _)) = visit.signed_in() else {
+        return to_signin("/portal/customers");
+    };
+    if !can(
+        actor,
+        Action::ReadPartnerships,
+        Resource::Tenant(actor.tenant),
+    )
+    .allowed()
+    {
+        return error_page(
+            visit,
+            StatusCode::FORBIDDEN,
+            &t(visit.lang(), "error.forbidden"),
+        );
+    }
+    let lang = visit.lang();
+    let filter = search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| CustomerFilter::CompanyName(s.to_lowercase()));
+    let rows = match repo::page(&app.db, actor.tenant, filter.as_ref(), None, 500).await {
+        Ok(r) => r,
+        Err(e) => return domain_error(visit, e.into()),
+    };
+    // A provider sees its customers grouped by the reseller it serves them through.
+    let mut groups: Vec<(Option<TenantId>, String, Vec<repo::CustomerListRow>)> = Vec::new();
+    for r in rows {
+        match groups.iter_mut().find(|g| g.0 == r.indirect_reseller) {
+            Some(g) => g.2.push(r),
+            None => {
+                let name = match r.indirect_reseller {
+                    Some(res) => ids::tenant(&app.db, res)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|t| t.display_name)
+                        .unwrap_or_default(),
+                    None => t(lang, "customers.direct"),
+                };
+                groups.push((r.indirect_reseller, name, vec![r]));
+            }
+        }
+    }
+    let may_invite = can(
+        actor,
+        Action::InviteCustomers,
+        Resource::Tenant(actor.tenant),
+    )
+    .allowed();
+    let providers = if may_invite {
+        crate::store::partnerships::page(&app.db, actor.tenant, false, None, 500)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|c| c.partnership.state == "active")
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let title = t(lang, "customers.title");
+    let status = if problem.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (status, page(visit, opts(app, &title, "/portal/customers"), html! {
+        h1 { (title) }
+        form method="get" action="/portal/customers" {
+            label for="q" { (t(lang, "customers.search")) }
+            input #q type="text" name="q" value=(search.clone().unwrap_or_default());
+            " " button type="submit" { (t(lang, "directory.search")) }
+        }
+        @if groups.is_empty() { p #customers-empty { (t(lang, "customers.none")) } }
+        @for (_, name, rows) in &groups {
+            h2.customer-group { (name) }
+            table.customers {
+                thead { tr { th { (t(lang, "customers.name")) } th { (t(lang, "customers.domain")) } th { (t(lang, "customers.country")) } } }
+                tbody {
+                    @for r in rows {
+                        tr.customer {
+                            td { a.customer-link href={"/portal/customers/" (r.id)} { (r.name) } }
+                            td { (r.domain) }
+                            td { (r.country) }
+                        }
+                    }
+                }
+            }
+        }
+        @if let Some(c) = &created {
+            div.card #request-created {
+                label for="request-link" { (t(lang, "resellers.link")) }
+                input #request-link type="text" readonly value=(c.url);
+                p {
+                    button type="button" data-copy="request-link" data-copied=(t(lang, "resellers.copied")) { (t(lang, "resellers.copy")) }
+                    " "
+                    a.button href={"mailto:?subject=" (url_escape(&c.subject)) "&body=" (url_escape(&c.body))} { (t(lang, "resellers.mailto")) }
+                }
+                pre.mail { (c.body) }
+            }
+        }
+        @if let Some(p) = &problem { div.alert.bad role="alert" #request-error { (p) } }
+        @if may_invite {
+            form.card method="post" action="/portal/customers/request" #customer-request {
+                h2 { (t(lang, "customers.request")) }
+                p.muted { (t(lang, "customers.request_intro")) }
+                (csrf(visit.csrf()))
+                label for="provider" { (t(lang, "customers.provider")) }
+                select #provider name="provider" {
+                    option value="" { (t(lang, "customers.no_provider")) }
+                    @for p in &providers { option value=(p.other_tenant) { (p.name) } }
+                }
+                fieldset {
+                    legend { (t(lang, "customers.roles")) }
+                    @for r in GrantRole::ALL {
+                        label style="font-weight:normal" {
+                            input type="checkbox" name="role" value=(r.as_str());
+                            " " (t(lang, &format!("grant.{}", r.as_str())))
+                        }
+                    }
+                }
+                label for="days" { (t(lang, "customers.duration")) }
+                input #days type="text" name="days" value="90";
+                label style="font-weight:normal" { input type="checkbox" name="auto_extend" value="yes"; " " (t(lang, "customers.auto_extend")) }
+                label for="email" { (t(lang, "customers.email")) }
+                input #email type="email" name="email";
+                p { button #create-request type="submit" { (t(lang, "customers.create_link")) } }
+            }
+        }
+    })).into_response()
+}
+
+pub async fn request(State(app): State<App>, visit: Visit, body: Bytes) -> Response {
+    let f = FormData::parse(&body);
+    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
+        return r;
+    }
+    let Some(ctx) = visit.ctx() else {
+        return to_signin("/portal/customers");
+    };
+    let provider = f.get("provider").parse::<TenantId>().ok();
+    let roles: Vec<GrantRole> = f
+        .all("role")
+        .iter()
+        .filter_map(|r| GrantRole::parse(r))
+        .collect();
+    let access = AccessRequest {
+        duration_days: if roles.is_empty() {
+            0
+        } else {
+            f.get("days").trim().parse().unwrap_or(0)
+        },
+        auto_extend: f.get("auto_extend") == "yes",
+        roles: roles.into_iter().collect(),
+    };
+    let email = f.get("email");
+    match uc::request(&app, &ctx, provider, access, Some(email.as_str())).await {
+        Ok(r) => {
+            render_list(
+                &app,
+                &visit,
+                None,
+                Some(Created {
+                    url: r.url,
+                    subject: r.subject,
+                    body: r.body,
+                }),
+                None,
+            )
+            .await
+        }
+        Err(Error::Validation(errs)) => {
+            let msg = errs
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            render_list(&app, &visit, None, None, Some(msg)).await
+        }
+        Err(e) => domain_error(&visit, e),
+    }
+}
+
+/// One customer: company, partners, users (with a grant) and seats.
+pub async fn record(State(app): State<App>, visit: Visit, Path(id): Path<String>) -> Response {
+    let Some(ctx) = visit.ctx() else {
+        return to_signin(&format!("/portal/customers/{id}"));
+    };
+    let lang = visit.lang();
+    let (tenant, facts) = match uc::visible(&app, &ctx, &id).await {
+        Ok(x) => x,
+        Err(e) => return domain_error(&visit, e),
+    };
+    let partners = repo::partners_of(&app.db, tenant.id)
+        .await
+        .unwrap_or_default();
+    let directory = can(
+        &ctx.actor,
+        Action::ReadCustomerUsers,
+        Resource::Customer(facts),
+    )
+    .allowed();
+    let users = if directory {
+        ids::users_page(&app.db, tenant.id, None, 200)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let seats = licenses::subscribed_skus(&app, &ctx, &id)
+        .await
+        .unwrap_or_default();
+    let subs = crate::store::commerce::subscriptions_of(&app.db, tenant.id)
+        .await
+        .unwrap_or_default();
+    page(&visit, opts(&app, &tenant.display_name, "/portal/customers"), html! {
+        p { a href="/portal/customers" { (t(lang, "customers.title")) } }
+        h1 #customer-name { (tenant.display_name) }
+        div.card { dl.facts {
+            dt { (t(lang, "customers.domain")) } dd { (tenant.domain) }
+            dt { (t(lang, "customers.country")) } dd { (tenant.country) }
+        } }
+        h2 { (t(lang, "record.partners")) }
+        ul #customer-partners { @for p in partners.iter().filter(|p| p.state == "active") { li { (p.name) } } }
+        (super::commerce::services_table(lang, &subs))
+        h2 { (t(lang, "record.seats")) }
+        @if seats.is_empty() { p.muted { "-" } } @else {
+            table #seats {
+                thead { tr { th { (t(lang, "record.sku")) } th { (t(lang, "record.purchased")) } th { (t(lang, "record.assigned")) } th { (t(lang, "record.available")) } } }
+                tbody { @for s in &seats { tr { td { (s.name) } td { (s.active_units) } td { (s.consumed_units) } td { (s.available()) } } } }
+            }
+        }
+        h2 { (t(lang, "record.users")) }
+        @if directory {
+            table #customer-users { tbody { @for u in &users { tr { td { (u.upn) } td { (u.display_name) } td { (u.state) } } } } }
+        } @else {
+            p #no-directory { (t(lang, "record.no_directory")) }
+        }
+    }).into_response()
+}
+
+/// Customers both sides of a partnership serve.
+pub async fn shared(State(app): State<App>, visit: Visit, Path(id): Path<String>) -> Response {
+    let Some(ctx) = visit.ctx() else {
+        return to_signin("/portal");
+    };
+    let lang = visit.lang();
+    let p = match crate::app::partnerships::get(&app, &ctx, &id).await {
+        Ok(p) => p,
+        Err(e) => return domain_error(&visit, e),
+    };
+    let rows = repo::shared(&app.db, p.provider_tenant_id, p.reseller_tenant_id)
+        .await
+        .unwrap_or_default();
+    let title = t(lang, "customers.shared");
+    page(&visit, opts(&app, &title, ""), html! {
+        h1 { (title) }
+        @if rows.is_empty() { p #shared-empty { (t(lang, "customers.none")) } }
+        ul #shared { @for r in &rows { li { a href={"/portal/customers/" (r.id)} { (r.name) } } } }
+    }).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+fn access_list(lang: &str, roles: &[GrantRole], days: i64) -> Markup {
+    html! {
+        @if roles.is_empty() {
+            p #requested-access { (t(lang, "caccept.no_roles")) }
+        } @else {
+            p { (tf(lang, "caccept.roles", &[("days", &days.to_string())])) }
+            ul #requested-access { @for r in roles { li { (t(lang, &format!("grant.{}", r.as_str()))) } } }
+        }
+    }
+}
+
+/// The customer's answer page for a relationship request.
+pub async fn accept_page(
+    State(app): State<App>,
+    visit: Visit,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    render_accept(&app, &visit, &q.token.unwrap_or_default(), None, None).await
+}
+
+async fn render_accept(
+    app: &App,
+    visit: &Visit,
+    token: &str,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let lang = visit.lang();
+    let title = t(lang, "caccept.title");
+    let p = match uc::preview(app, token).await {
+        Ok(p) => p,
+        Err(Error::Conflict { message, .. }) => {
+            return error_page(visit, StatusCode::CONFLICT, &message)
+        }
+        Err(e) => return domain_error(visit, e),
+    };
+    if p.state != crate::domain::partnership::InvitationState::Pending {
+        return error_page(visit, StatusCode::CONFLICT, &t(lang, "verify.used"));
+    }
+    let org = match visit.signed_in() {
+        Some((a, _)) => ids::tenant(&app.db, a.tenant)
+            .await
+            .ok()
+            .flatten()
+            .map(|t| t.display_name)
+            .unwrap_or_default(),
+        None => "your organisation".into(),
+    };
+    let may_answer = visit.signed_in().is_some_and(|(a, _)| {
+        can(a, Action::ManageOwnPartners, Resource::Tenant(a.tenant)).allowed()
+    });
+    let next = format!("/portal/customer/accept?token={token}");
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (status, page(visit, opts(app, &title, ""), html! {
+        div.card {
+            h1 { (title) }
+            p #caccept-intro { (tf(lang, "caccept.intro", &[("reseller", &p.reseller), ("org", &org)])) }
+            @if let Some(provider) = &p.provider { p #caccept-provider { (tf(lang, "caccept.with_provider", &[("provider", provider), ("reseller", &p.reseller)])) } }
+            (access_list(lang, &p.invitation.roles, p.invitation.duration_days))
+            @if let Some(n) = &notice { div.alert.ok { (n) } }
+            @if let Some(e) = &error { div.alert.bad role="alert" #caccept-error { (e) } }
+            @if may_answer {
+                form method="post" action="/portal/customer/accept" style="display:inline" {
+                    (csrf(visit.csrf()))
+                    input type="hidden" name="token" value=(token);
+                    button #caccept-accept type="submit" name="answer" value="accept" { (t(lang, "caccept.accept")) }
+                    " "
+                    button.link #caccept-decline type="submit" name="answer" value="decline" { (t(lang, "caccept.decline")) }
+                }
+            } @else {
+                @if visit.signed_in().is_some() { div.alert.bad #caccept-not-admin { (t(lang, "caccept.not_admin")) } }
+                p { a.button #caccept-signin href={"/portal/signin?next=" (url_escape(&next))} { (t(lang, "caccept.signin")) } }
+                h2 { (t(lang, "caccept.create")) }
+                form method="post" action="/portal/customer/accept/create" #caccept-create {
+                    (csrf(visit.csrf()))
+                    input type="hidden" name="token" value=(token);
+                    label for="displayName" { (t(lang, "enroll.org_name")) }
+                    input #displayName type="text" name="displayName";
+                    label for="domain" { (t(lang, "enroll.domain")) }
+                    input #domain type="text" name="domain";
+                    label for="country" { (t(lang, "enroll.country")) }
+                    select #country name="country" { @for (c, n) in super::enroll::COUNTRIES { option value=(c) { (n) } } }
+                    label for="adminName" { (t(lang, "enroll.admin_name")) }
+                    input #adminName type="text" name="adminName";
+                    label for="new-password" { (t(lang, "signin.password")) }
+                    input #new-password type="password" name="password";
+                    p { button #caccept-create-submit type="submit" { (t(lang, "enroll.create_submit")) } }
+                }
+            }
+        }
+    })).into_response()
+}
+
+pub async fn answer(State(app): State<App>, visit: Visit, body: Bytes) -> Response {
+    let f = FormData::parse(&body);
+    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
+        return r;
+    }
+    let token = f.get("token");
+    let Some(ctx) = visit.ctx() else {
+        return to_signin(&format!("/portal/customer/accept?token={token}"));
+    };
+    let result = if f.get("answer") == "decline" {
+        uc::decline(&app, &ctx, &token).await.map(|_| ())
+    } else {
+        uc::accept(&app, &ctx, &token).await.map(|_| ())
+    };
+    match result {
+        Ok(()) => Redirect::to("/portal/customer/partners").into_response(),
+        Err(Error::Conflict { message, .. }) => error_page(&visit, StatusCode::CONFLICT, &message),
+        Err(e) => domain_error(&visit, e),
+    }
+}
+
+/// Creates the customer's directory on the spot, signs its administrator in, and accepts.
+pub async fn create_and_accept(State(app): State<App>, visit: Visit, body: Bytes) -> Response {
+    let f = FormData::parse(&body);
+    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
+        return r;
+    }
+    let token = f.get("token");
+    let domain = f.get("domain").trim().to_ascii_lowercase();
+    let created = identity::create_tenant_with_admin(
+        &app,
+        None,
+        NewTenant {
+            domain: domain.clone(),
+            display_name: f.get("displayName"),
+            country: f.get("country"),
+            kind: TenantKind::Customer,
+        },
+        NewUser {
+            upn: format!("admin@{domain}"),
+            display_name: f.get("adminName"),
+            password: Some(f.get("password")),
+            language: Some(visit.lang().into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let user = match created {
+        Ok((_, u, _)) => u,
+        Err(Error::Validation(errs)) => {
+            let msg = errs
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            return render_accept(&app, &visit, &token, None, Some(msg)).await;
+        }
+        Err(e) => return domain_error(&visit, e),
+    };
+    let Ok(Some((actor, _))) = identity::actor_for_user(&app, user.id).await else {
+        return domain_error(&visit, Error::NotFound("user"));
+    };
+    let ctx = crate::app::Ctx {
+        actor,
+        upn: Some(user.upn.clone()),
+        correlation_id: None,
+    };
+    let _ = crate::store::sessions::delete(&app.db, &visit.token_hash).await;
+    let (stoken, row) = match session::create(&app, Some(&user), visit.lang(), false).await {
+        Ok(x) => x,
+        Err(e) => return domain_error(&visit, e.into()),
+    };
+    let mut resp = match uc::accept(&app, &ctx, &token).await {
+        Ok(_) => Redirect::to("/portal/customer/partners").into_response(),
+        Err(Error::Conflict { message, .. }) => error_page(&visit, StatusCode::CONFLICT, &message),
+        Err(e) => domain_error(&visit, e),
+    };
+    resp.extensions_mut()
+        .insert(NewSession(stoken, row.expires_at - app.clock.now_ms()));
+    resp
+}
+
+/// The customer's partners: relationships and grants, with revocation.
+pub async fn my_partners(State(app): State<App>, visit: Visit) -> Response {
+    let Some((actor, _)) = visit.signed_in() else {
+        return to_signin("/portal/customer/partners");
+    };
+    if !can(
+        actor,
+        Action::ManageOwnPartners,
+        Resource::Tenant(actor.tenant),
+    )
+    .allowed()
+    {
+        return error_page(
+            &visit,
+            StatusCode::FORBIDDEN,
+            &t(visit.lang(), "error.forbidden"),
+        );
+    }
+    let lang = visit.lang();
+    let partners = repo::partners_of(&app.db, actor.tenant)
+        .await
+        .unwrap_or_default();
+    let grants = repo::grants_of_customer(&app.db, actor.tenant)
+        .await
+        .unwrap_or_default();
+    let now = app.clock.now_ms();
+    let title = t(lang, "mypartners.title");
+    page(&visit, opts(&app, &title, "/portal/customer/partners"), html! {
+        h1 { (title) }
+        p.muted { (t(lang, "mypartners.intro")) }
+        @if partners.is_empty() { p #mypartners-empty { (t(lang, "mypartners.none")) } }
+        @for p in partners.iter().filter(|p| p.state == "active") {
+            div.card.my-partner data-partner=(p.partner) {
+                h2.my-partner-name { (p.name) }
+                table {
+                    thead { tr { th { (t(lang, "mypartners.access")) } th { (t(lang, "mypartners.until")) } th {} } }
+                    tbody {
+                        @for g in grants.iter().filter(|g| g.partner == p.partner && g.status == "active" && g.expires_at > now) {
+                            tr.grant {
+                                td { @for r in &g.roles { span.tag { (t(lang, &format!("grant.{}", r.as_str()))) } } }
+                                td { (crate::clock::from_ms(g.expires_at).format("%Y-%m-%d")) @if g.auto_extend { " (auto)" } }
+                                td {
+                                    form method="post" action={"/portal/customer/grants/" (g.id) "/revoke"} {
+                                        (csrf(visit.csrf()))
+                                        button.link.revoke-grant type="submit" { (t(lang, "mypartners.revoke_grant")) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                form method="post" action={"/portal/customer/partners/" (p.partner) "/revoke"} {
+                    (csrf(visit.csrf()))
+                    button.link.revoke-partner type="submit" { (t(lang, "mypartners.revoke")) }
+                }
+            }
+        }
+    }).into_response()
+}
+
+pub async fn revoke_grant(
+    State(app): State<App>,
+    visit: Visit,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let f = FormData::parse(&body);
+    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
+        return r;
+    }
+    let Some(ctx) = visit.ctx() else {
+        return to_signin("/portal/customer/partners");
+    };
+    match uc::revoke_grant(&app, &ctx, &id).await {
+        Ok(_) => Redirect::to("/portal/customer/partners").into_response(),
+        Err(e) => domain_error(&visit, e),
+    }
+}
+
+pub async fn revoke_partner(
+    State(app): State<App>,
+    visit: Visit,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let f = FormData::parse(&body);
+    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
+        return r;
+    }
+    let Some(ctx) = visit.ctx() else {
+        return to_signin("/portal/customer/partners");
+    };
+    let Ok(partner) = id.parse() else {
+        return domain_error(&visit, Error::NotFound("partner"));
+    };
+    match uc::revoke_partner(&app, &ctx, partner).await {
+        Ok(_) => Redirect::to("/portal/customer/partners").into_response(),
+        Err(e) => domain_error(&visit, e),
+    }
+}
