@@ -13,7 +13,7 @@ use crate::store::commerce::{self as repo, SubscriptionRow};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -399,8 +399,4 @@ pub async fn invoice_csv(State(app): State<App>, visit: Visit, Path(id): Path<St
         }
         _ => domain_error(&visit, Error::NotFound("invoice")),
     }
-}
-
-pub fn redirect_order(id: &str) -> Response {
-    Redirect::to(&format!("/portal/customers/{id}/order")).into_response()
 }

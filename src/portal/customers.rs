@@ -271,6 +271,9 @@ pub async fn record(State(app): State<App>, visit: Visit, Path(id): Path<String>
     page(&visit, opts(&app, &tenant.display_name, "/portal/customers"), html! {
         p { a href="/portal/customers" { (t(lang, "customers.title")) } }
         h1 #customer-name { (tenant.display_name) }
+        @if can(&ctx.actor, Action::OrderForCustomer, Resource::Customer(facts)).allowed() {
+            p { a.button #order-link href={"/portal/customers/" (tenant.id) "/order"} { (t(lang, "order.title")) } }
+        }
         div.card { dl.facts {
             dt { (t(lang, "customers.domain")) } dd { (tenant.domain) }
             dt { (t(lang, "customers.country")) } dd { (tenant.country) }

@@ -134,6 +134,25 @@ async fn the_demo_world_loads_once_with_every_documented_organisation() {
         partnerhub::cli::demo::WORLD.len(),
         "loaded once"
     );
+    let orders: i64 = sqlx::query("SELECT COUNT(*) AS n FROM orders")
+        .fetch_one(&t.app.db.read)
+        .await
+        .unwrap()
+        .get("n");
+    assert_eq!(
+        orders as usize,
+        partnerhub::cli::demo::CUSTOMERS.len(),
+        "one demo order per customer"
+    );
+    let partnerships: i64 = sqlx::query("SELECT COUNT(*) AS n FROM partnerships")
+        .fetch_one(&t.app.db.read)
+        .await
+        .unwrap()
+        .get("n");
+    assert_eq!(
+        partnerships as usize,
+        partnerhub::cli::demo::PARTNERSHIPS.len()
+    );
     let (s, _) = t
         .token_response("admin@northwind.example", partnerhub::cli::demo::PASSWORD)
         .await;

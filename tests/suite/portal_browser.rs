@@ -357,3 +357,151 @@ async fn a_provider_requests_a_partnership_and_the_reseller_authorizes_it_from_t
     .await;
     b.finish(result).await;
 }
+
+#[tokio::test]
+async fn a_reseller_invites_a_customer_with_its_provider_who_accepts_and_later_revokes_the_provider(
+) {
+    let t = TestApp::spawn().await;
+    crate::commerce::load_catalog(&t).await;
+    let p = t.partner(true, false, "US").await;
+    let a = t.partner(false, true, "US").await;
+    crate::customers::partner_up(&t, &p, &a).await;
+    let b = Browser::start("customer_invitation", &t.base).await;
+    let result = async {
+        sign_in(&b, &a.admin.upn).await?;
+        b.goto("/portal/customers").await?;
+        b.client
+            .find(fantoccini::Locator::Css(&format!(
+                "#provider option[value='{}']",
+                p.tenant.id
+            )))
+            .await?
+            .click()
+            .await?;
+        b.click("input[name=role][value=user_administrator]")
+            .await?;
+        b.fill("#days", "120").await?;
+        b.click("#create-request").await?;
+        let link = b
+            .wait("#request-link")
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        anyhow::ensure!(link.contains("/portal/customer/accept?token="), "{link}");
+        b.click("#signout").await?;
+        b.wait("#signin-submit").await?;
+        // The customer opens the link and creates its directory on the spot.
+        b.client.goto(&link).await?;
+        let intro = b.text("#caccept-intro").await?;
+        anyhow::ensure!(intro.contains(&a.tenant.display_name), "{intro}");
+        anyhow::ensure!(b
+            .text("#caccept-provider")
+            .await?
+            .contains(&p.tenant.display_name));
+        anyhow::ensure!(b
+            .text("#requested-access")
+            .await?
+            .contains("User administrator"));
+        b.fill("#displayName", "Graphic Design Institute").await?;
+        b.fill("#domain", "gdi.example").await?;
+        b.fill("#adminName", "Gia Admin").await?;
+        b.fill("#new-password", PASSWORD).await?;
+        b.click("#caccept-create-submit").await?;
+        let partners = b.text(".my-partner-name").await?;
+        anyhow::ensure!(
+            partners == p.tenant.display_name || partners == a.tenant.display_name,
+            "{partners}"
+        );
+        let all = b
+            .client
+            .find_all(fantoccini::Locator::Css(".my-partner"))
+            .await?;
+        anyhow::ensure!(all.len() == 2, "both partners listed");
+        // Both partners see the customer.
+        b.click("#signout").await?;
+        for who in [&a, &p] {
+            sign_in(&b, &who.admin.upn).await?;
+            b.goto("/portal/customers").await?;
+            let list = b.text(".customers").await?;
+            anyhow::ensure!(
+                list.contains("Graphic Design Institute"),
+                "{} sees it: {list}",
+                who.tenant.display_name
+            );
+            b.click("#signout").await?;
+            b.wait("#signin-submit").await?;
+        }
+        // The customer revokes the provider's grant; the provider loses the directory.
+        sign_in(&b, "admin@gdi.example").await?;
+        b.goto("/portal/customer/partners").await?;
+        b.click(&format!(
+            ".my-partner[data-partner='{}'] .revoke-grant",
+            p.tenant.id
+        ))
+        .await?;
+        b.wait(".my-partner").await?;
+        let remaining = b
+            .client
+            .find_all(fantoccini::Locator::Css(&format!(
+                ".my-partner[data-partner='{}'] .grant",
+                p.tenant.id
+            )))
+            .await?;
+        anyhow::ensure!(remaining.is_empty(), "the provider's grant is gone");
+        b.click("#signout").await?;
+        sign_in(&b, &p.admin.upn).await?;
+        b.goto("/portal/customers").await?;
+        b.click(".customer-link").await?;
+        b.wait("#no-directory").await?;
+        Ok(())
+    }
+    .await;
+    b.finish(result).await;
+    let customer = partnerhub::store::identity::user_by_upn(&t.app.db, "admin@gdi.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let token = t.token(&p.admin.upn).await;
+    assert_eq!(
+        t.get(
+            &format!("/v1/customers/{}/users", customer.tenant_id),
+            &token
+        )
+        .await
+        .0,
+        403
+    );
+}
+
+#[tokio::test]
+async fn a_provider_orders_for_a_resellers_customer_and_the_reseller_sees_the_subscription() {
+    let t = TestApp::spawn().await;
+    let s = crate::commerce::shop(&t).await;
+    let b = Browser::start("provider_order", &t.base).await;
+    let result = async {
+        sign_in(&b, &s.p.admin.upn).await?;
+        b.goto(&format!("/portal/customers/{}", s.x.id)).await?;
+        b.click("#order-link").await?;
+        b.client
+            .find(fantoccini::Locator::Css(
+                "#item option[value='PH-SUITE:PREMIUM:US-M']",
+            ))
+            .await?
+            .click()
+            .await?;
+        b.fill("#quantity", "7").await?;
+        b.click("#place-order").await?;
+        let notice = b.text("#notice").await?;
+        anyhow::ensure!(notice.contains("Order placed"), "{notice}");
+        b.click("#signout").await?;
+        sign_in(&b, &s.a.admin.upn).await?;
+        b.goto(&format!("/portal/customers/{}", s.x.id)).await?;
+        let name = b.text("#services .service-name").await?;
+        let qty = b.text("#services .service-quantity").await?;
+        anyhow::ensure!(name.contains("Premium") && qty == "7", "{name} {qty}");
+        Ok(())
+    }
+    .await;
+    b.finish(result).await;
+}
