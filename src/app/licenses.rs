@@ -38,8 +38,8 @@ pub async fn seats(
 ) -> Result<Vec<SubscribedSku>> {
     let rows = sqlx::query(
         "SELECT s.product_id, s.sku_id, k.title, \
-         SUM(CASE WHEN s.status = 'active' THEN s.quantity ELSE 0 END) AS active, \
-         SUM(CASE WHEN s.status = 'suspended' THEN s.quantity ELSE 0 END) AS suspended \
+         CAST(SUM(CASE WHEN s.status = 'active' THEN s.quantity ELSE 0 END) AS BIGINT) AS active, \
+         CAST(SUM(CASE WHEN s.status = 'suspended' THEN s.quantity ELSE 0 END) AS BIGINT) AS suspended \
          FROM subscriptions s JOIN skus k ON k.product_id = s.product_id AND k.id = s.sku_id \
          WHERE s.customer_tenant_id = $1 AND s.status IN ('active', 'suspended') GROUP BY s.product_id, s.sku_id, k.title",
     )

@@ -49,7 +49,8 @@ impl Backend {
 
 /// Connection pools. On SQLite, writes go through one connection (SQLite allows one writer
 /// at a time; queueing in the pool beats retrying on SQLITE_BUSY) and reads through several.
-/// On PostgreSQL both are the same pool.
+/// On PostgreSQL reads and writes also use separate pools, so that reads made while a
+/// transaction is open never wait for a write connection.
 #[derive(Clone)]
 pub struct Db {
     pub read: AnyPool,
@@ -106,15 +107,20 @@ impl Db {
                 backend: Backend::Sqlite,
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let pool = AnyPoolOptions::new()
-                .max_connections(max_connections.max(2))
-                .acquire_timeout(Duration::from_secs(30))
-                .connect(url)
-                .await
-                .context("connecting to PostgreSQL")?;
+            // Two pools here too: a transaction waiting on a row lock holds a write
+            // connection, and the reads it makes meanwhile must never wait for another
+            // write connection (with one pool, a burst of such transactions deadlocks it).
+            let pool = || {
+                AnyPoolOptions::new()
+                    .max_connections(max_connections.max(2))
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect(url)
+            };
+            let write = pool().await.context("connecting to PostgreSQL")?;
+            let read = pool().await.context("connecting to PostgreSQL")?;
             Ok(Db {
-                read: pool.clone(),
-                write: pool,
+                read,
+                write,
                 backend: Backend::Postgres,
             })
         } else {

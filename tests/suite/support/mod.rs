@@ -67,6 +67,13 @@ impl TestApp {
     }
 
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        // PARTNERHUB_TEST_LOG=warn (for example) shows the servers' logs while debugging.
+        if let Ok(filter) = std::env::var("PARTNERHUB_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
+        }
         let dir = tempfile::tempdir().unwrap();
         let url = fresh_database_url(&dir).await;
         let mut config = test_config(&url);
