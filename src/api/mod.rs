@@ -33,6 +33,8 @@ use utoipa_axum::routes;
 pub fn documented() -> OpenApiRouter<App> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(users::me))
+        .routes(routes!(users::mfa_setup))
+        .routes(routes!(users::mfa_confirm))
         .routes(routes!(users::list_users, users::create_user))
         .routes(routes!(
             users::get_user,
@@ -57,7 +59,10 @@ pub fn documented() -> OpenApiRouter<App> {
         .routes(routes!(enrollment::accept_agreement))
         .routes(routes!(profiles::get_legal, profiles::put_legal))
         .routes(routes!(profiles::get_support, profiles::put_support))
-        .routes(routes!(profiles::get_organization))
+        .routes(routes!(
+            profiles::get_organization,
+            profiles::put_organization
+        ))
         .routes(routes!(profiles::get_mpn))
         .routes(routes!(partnerships::directory))
         .routes(routes!(partnerships::provider))

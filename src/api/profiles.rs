@@ -336,3 +336,29 @@ pub async fn get_mpn(
         attributes: Attributes::of("MpnProfile"),
     }))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganizationUpdate {
+    pub company_name: String,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub attributes: Option<serde_json::Value>,
+}
+
+/// Renames the organisation (send `If-Match`); other fields come from the directory.
+#[utoipa::path(put, path = "/v1/profiles/organization", tag = "profiles", request_body = OrganizationUpdate,
+    params(("If-Match" = Option<String>, Header)),
+    responses((status = 200, body = OrganizationProfile), (status = 400, body = super::error::ApiErrorBody),
+        (status = 403, body = super::error::ApiErrorBody), (status = 412, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn put_organization(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    headers: HeaderMap,
+    Body(b): Body<OrganizationUpdate>,
+) -> ApiResult<Response> {
+    let expected = expected_version(&headers, body_etag(&b.attributes).as_deref())?;
+    profiles::rename(&app, &ctx, &b.company_name, expected).await?;
+    get_organization(State(app), Caller(ctx)).await
+}

@@ -408,3 +408,57 @@ pub async fn delete_user(
     identity::remove_user(&app, &ctx, user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaSetup {
+    /// Base32 secret for an authenticator app.
+    pub secret: String,
+    /// `otpauth://` URI (a QR code of it sets up most apps).
+    pub otpauth_uri: String,
+    pub attributes: Attributes,
+}
+
+/// Starts TOTP set-up for the signed-in user: a new secret, not active until confirmed.
+#[utoipa::path(post, path = "/v1/me/mfa/setup", tag = "identity",
+    responses((status = 200, body = MfaSetup), (status = 403, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn mfa_setup(Caller(ctx): Caller) -> ApiResult<axum::Json<MfaSetup>> {
+    let upn = ctx
+        .upn
+        .clone()
+        .ok_or_else(|| Error::Forbidden("only users have two-step verification".into()))?;
+    let secret = crate::crypto::base32(&crate::crypto::random_bytes(20));
+    Ok(axum::Json(MfaSetup {
+        otpauth_uri: format!("otpauth://totp/Partner%20Hub:{upn}?secret={secret}&issuer=Partner%20Hub&algorithm=SHA1&digits=6&period=30"),
+        secret,
+        attributes: Attributes::of("MfaSetup"),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MfaConfirm {
+    /// The base32 secret from the set-up step.
+    pub secret: String,
+    /// The current code from the authenticator app.
+    pub code: String,
+}
+
+/// Turns TOTP on once the user proves the authenticator app works.
+#[utoipa::path(post, path = "/v1/me/mfa/confirm", tag = "identity", request_body = MfaConfirm,
+    responses((status = 204, description = "on"), (status = 400, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn mfa_confirm(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Body(b): Body<MfaConfirm>,
+) -> ApiResult<StatusCode> {
+    let secret = crate::crypto::base32_decode(&b.secret)
+        .ok_or_else(|| Error::field("secret", "not a base32 secret from the set-up step"))?;
+    if secret.len() < 16 {
+        return Err(Error::field("secret", "the secret is too short").into());
+    }
+    identity::enable_totp(&app, &ctx, &secret, &b.code).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -91,3 +91,49 @@ pub async fn update(
     p.version += 1;
     Ok(p)
 }
+
+/// Renames the organisation (the organization profile's company name).
+pub async fn rename(
+    app: &App,
+    ctx: &Ctx,
+    name: &str,
+    expected_version: Option<i64>,
+) -> Result<i64> {
+    ctx.require(
+        Action::EditPartnerProfile,
+        Resource::Tenant(ctx.actor.tenant),
+    )?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 256 {
+        return Err(Error::field(
+            "companyName",
+            "a name of 1 to 256 characters is required",
+        ));
+    }
+    let tenant = ids::tenant(&app.db, ctx.actor.tenant)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
+    let expected = expected_version.unwrap_or(tenant.version);
+    let now = app.clock.now_ms();
+    let mut tx = app.db.begin().await?;
+    if !ids::rename_tenant(&mut tx, tenant.id, name, expected).await? {
+        return Err(Error::PreconditionFailed);
+    }
+    record(
+        &mut tx,
+        Some(ctx),
+        &tenant.id.to_string(),
+        Change {
+            operation: "update_organization_profile",
+            resource_type: "organization_profile",
+            resource_id: tenant.id.to_string(),
+            old: Some(serde_json::json!({ "companyName": tenant.display_name })),
+            new: Some(serde_json::json!({ "companyName": name })),
+            customer_id: None,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(expected + 1)
+}

@@ -250,3 +250,72 @@ pub async fn switch_language(
         .and_then(|r| r.find("/portal").map(|i| r[i..].to_string()));
     Redirect::to(&safe_next(back.as_deref())).into_response()
 }
+
+/// Sets up TOTP for the signed-in user: a fresh key, confirmed with a code.
+pub async fn mfa_setup_page(State(app): State<App>, visit: Visit) -> Response {
+    render_mfa_setup(&app, &visit, None).await
+}
+
+async fn render_mfa_setup(app: &App, visit: &Visit, error: Option<String>) -> Response {
+    let Some((_, user)) = visit.signed_in() else {
+        return super::session::to_signin("/portal/mfa");
+    };
+    let lang = visit.lang();
+    let title = t(lang, "mfa.setup_title");
+    let secret = crypto::base32(&crypto::random_bytes(20));
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (status, page(visit, PageOpts { title: &title, active: "", mail_public: app.config.mail_viewer_public }, html! {
+        div.card.narrow {
+            h1 { (title) }
+            @if user.totp_secret.is_some() {
+                div.alert.ok #mfa-on { (t(lang, "mfa.enabled")) }
+            } @else {
+                p { (t(lang, "mfa.setup_intro")) }
+                @if let Some(e) = &error { div.alert.bad role="alert" #mfa-error { (e) } }
+                p { (t(lang, "mfa.secret")) ": " code #mfa-secret { (secret) } }
+                p.muted { code { "otpauth://totp/Partner%20Hub:" (user.upn) "?secret=" (secret) "&issuer=Partner%20Hub" } }
+                form method="post" action="/portal/mfa" {
+                    input type="hidden" name="csrf" value=(visit.csrf());
+                    input type="hidden" name="secret" value=(secret);
+                    label for="code" { (t(lang, "mfa.code")) }
+                    input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code";
+                    p { button #mfa-enable type="submit" { (t(lang, "mfa.enable")) } }
+                }
+            }
+        }
+    })).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct MfaSetupForm {
+    csrf: String,
+    secret: String,
+    code: String,
+}
+
+pub async fn mfa_setup_submit(
+    State(app): State<App>,
+    visit: Visit,
+    Form(f): Form<MfaSetupForm>,
+) -> Response {
+    if let Err(r) = visit.check_csrf(&f.csrf) {
+        return r;
+    }
+    let Some(ctx) = visit.ctx() else {
+        return super::session::to_signin("/portal/mfa");
+    };
+    let Some(secret) = crypto::base32_decode(&f.secret).filter(|s| s.len() >= 16) else {
+        return render_mfa_setup(&app, &visit, Some(t(visit.lang(), "mfa.failed"))).await;
+    };
+    match identity::enable_totp(&app, &ctx, &secret, &f.code).await {
+        Ok(()) => Redirect::to("/portal/mfa").into_response(),
+        Err(Error::Validation(_)) => {
+            render_mfa_setup(&app, &visit, Some(t(visit.lang(), "mfa.failed"))).await
+        }
+        Err(e) => super::layout::domain_error(&visit, e),
+    }
+}

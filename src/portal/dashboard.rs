@@ -51,6 +51,8 @@ pub async fn dashboard(State(app): State<App>, visit: Visit) -> Response {
                     dt { (t(lang, "dashboard.tenant")) } dd #tenant-name { (tenant.display_name) }
                     dt { (t(lang, "dashboard.domain")) } dd { (tenant.domain) }
                     dt { (t(lang, "dashboard.kind")) } dd #tenant-kind { (t(lang, &format!("kind.{}", tenant.kind.as_str()))) }
+                    dt { (t(lang, "mfa.setup_title")) }
+                    dd { a #mfa-link href="/portal/mfa" { (t(lang, "mfa.link")) } }
                     dt { (t(lang, "dashboard.roles")) }
                     dd #roles {
                         @for r in &actor.roles { span.tag { (t(lang, &format!("role.{}", r.as_str()))) } }

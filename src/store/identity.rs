@@ -258,3 +258,19 @@ pub async fn soft_delete_user(tx: &mut Tx, id: UserId, now: i64) -> Result<(), s
     .await?;
     Ok(())
 }
+
+/// Renames a tenant if it still has `expected_version`; false when it changed meanwhile.
+pub async fn rename_tenant(
+    tx: &mut Tx,
+    id: TenantId,
+    name: &str,
+    expected_version: i64,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query("UPDATE tenants SET display_name = $1, version = version + 1 WHERE id = $2 AND version = $3")
+        .bind(name)
+        .bind(id.to_string())
+        .bind(expected_version)
+        .execute(tx.conn())
+        .await?;
+    Ok(r.rows_affected() == 1)
+}

@@ -298,3 +298,189 @@ async fn the_token_endpoint_refuses_bad_requests_clearly() {
     let b: serde_json::Value = r.json().await.unwrap();
     assert_eq!(b["error"], "invalid_request");
 }
+
+fn code_now(t: &TestApp, secret_b32: &str) -> String {
+    let secret = partnerhub::crypto::base32_decode(secret_b32).unwrap();
+    partnerhub::crypto::totp(&secret)
+        .unwrap()
+        .generate(t.clock.now().timestamp() as u64)
+}
+
+#[tokio::test]
+async fn users_turn_on_totp_and_then_need_it_to_sign_in() {
+    let t = TestApp::spawn().await;
+    let (_, admin) = t.tenant(TenantKind::Partner, &[]).await;
+    let token = t.token(&admin.upn).await;
+    let (s, setup) = t.post("/v1/me/mfa/setup", &token, &json!({})).await;
+    assert_eq!(s, 200);
+    let secret = setup["secret"].as_str().unwrap().to_string();
+    assert!(setup["otpauthUri"]
+        .as_str()
+        .unwrap()
+        .starts_with("otpauth://totp/"));
+    let (s, b) = t
+        .post(
+            "/v1/me/mfa/confirm",
+            &token,
+            &json!({"secret": secret, "code": "000000"}),
+        )
+        .await;
+    assert_eq!((s, b["data"][0]["field"].as_str()), (400, Some("code")));
+    let r = t
+        .http
+        .post(t.url("/v1/me/mfa/confirm"))
+        .bearer_auth(&token)
+        .json(&json!({"secret": secret, "code": code_now(&t, &secret)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    // The password alone no longer signs in; with the current code it does.
+    let (s, b) = t.token_response(&admin.upn, PASSWORD).await;
+    assert_eq!((s, b["error"].as_str()), (400, Some("invalid_grant")));
+    let r = t
+        .http
+        .post(t.url("/oauth2/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", admin.upn.as_str()),
+            ("password", PASSWORD),
+            ("mfa_code", code_now(&t, &secret).as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // The portal asks for the code after the password.
+    let r = t.http.get(t.url("/portal/signin")).send().await.unwrap();
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("__Host-partnerhub="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let html = r.text().await.unwrap();
+    let i = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = html[i..].split('"').next().unwrap().to_string();
+    let r = t
+        .http
+        .post(t.url("/portal/signin"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("upn", admin.upn.as_str()),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/portal/signin/mfa"));
+    let pending = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("__Host-partnerhub="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    // Half signed-in is not signed in.
+    let r = t
+        .http
+        .get(t.url("/portal"))
+        .header("cookie", &pending)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let html = t
+        .http
+        .get(t.url("/portal/signin/mfa"))
+        .header("cookie", &pending)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let i = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = html[i..].split('"').next().unwrap().to_string();
+    let r = t
+        .http
+        .post(t.url("/portal/signin/mfa"))
+        .header("cookie", &pending)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("code", code_now(&t, &secret).as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let signed = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("__Host-partnerhub="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        t.http
+            .get(t.url("/portal"))
+            .header("cookie", &signed)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn partners_rename_their_organisation_with_an_etag() {
+    let t = TestApp::spawn().await;
+    let p = t.partner(true, false, "US").await;
+    let r = t
+        .http
+        .get(t.url("/v1/profiles/organization"))
+        .bearer_auth(&p.token)
+        .send()
+        .await
+        .unwrap();
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    let put = |tag: String| {
+        let t = &t;
+        let tok = p.token.clone();
+        async move {
+            t.http
+                .put(t.url("/v1/profiles/organization"))
+                .bearer_auth(tok)
+                .header("If-Match", tag)
+                .json(&json!({"companyName": "Renamed Distribution"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(put(etag.clone()).await, 200);
+    assert_eq!(put(etag).await, 412);
+    let (_, org) = t.get("/v1/profiles/organization", &p.token).await;
+    assert_eq!(org["companyName"], "Renamed Distribution");
+}
