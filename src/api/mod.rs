@@ -1,5 +1,6 @@
 //! HTTP adapter: the REST API (`/v1`, OAuth, operations) and the portal, one router.
 
+pub mod audit;
 pub mod collection;
 pub mod commerce;
 pub mod customers;
@@ -33,6 +34,7 @@ use utoipa_axum::routes;
 pub fn documented() -> OpenApiRouter<App> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(users::me))
+        .routes(routes!(audit::records))
         .routes(routes!(users::mfa_setup))
         .routes(routes!(users::mfa_confirm))
         .routes(routes!(users::list_users, users::create_user))

@@ -20,6 +20,7 @@ use utoipa::{Modify, OpenApi};
         (name = "partnerships", description = "Provider directory, partnership invitations and provider-reseller relationships"),
         (name = "customers", description = "Customers: relationship requests, acceptance, delegated admin, the customer record, users, roles and licenses"),
         (name = "commerce", description = "Catalog, price lists, carts, orders, subscriptions and invoices"),
+        (name = "audit", description = "The activity log"),
         (name = "profiles", description = "The partner's legal, support, organisation and partner-network profiles"),
         (name = "operator", description = "Functions of the program's operator"),
         (name = "operations", description = "Health and metrics"),

@@ -63,3 +63,42 @@ pub async fn dashboard(State(app): State<App>, visit: Visit) -> Response {
     )
     .into_response()
 }
+
+/// The organisation's activity log for the last 30 days.
+pub async fn audit(State(app): State<App>, visit: Visit) -> Response {
+    let Some((actor, _)) = visit.signed_in() else {
+        return to_signin("/portal/audit");
+    };
+    let lang = visit.lang();
+    let now = app.clock.now_ms();
+    let q = crate::store::audit::AuditQuery {
+        start: now - 30 * crate::clock::DAY_MS,
+        end: now + 1,
+        ..Default::default()
+    };
+    let rows = crate::store::audit::page(&app.db, &actor.tenant.to_string(), &q, None, 200)
+        .await
+        .unwrap_or_default();
+    let title = t(lang, "audit.title");
+    page(&visit, PageOpts { title: &title, active: "/portal/audit", mail_public: app.config.mail_viewer_public }, html! {
+        h1 { (title) }
+        p.muted { (t(lang, "audit.intro")) }
+        @if rows.is_empty() { p #audit-empty { (t(lang, "audit.none")) } } @else {
+            table #audit {
+                thead { tr { th { (t(lang, "audit.when")) } th { (t(lang, "audit.who")) } th { (t(lang, "audit.what")) } th { (t(lang, "audit.resource")) } th { (t(lang, "audit.customer")) } } }
+                tbody {
+                    @for r in &rows {
+                        tr.audit-row {
+                            td { (crate::clock::from_ms(r.entry.created_at).format("%Y-%m-%d %H:%M:%S")) }
+                            td.audit-who { (r.entry.actor_upn.clone().unwrap_or_else(|| "system".into())) }
+                            td.audit-op { (r.entry.operation) }
+                            td { (r.entry.resource_type) }
+                            td { (r.customer_name.clone().unwrap_or_default()) }
+                        }
+                    }
+                }
+            }
+        }
+    })
+    .into_response()
+}

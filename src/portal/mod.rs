@@ -41,6 +41,7 @@ pub fn router(app: App) -> Router<App> {
         .route("/portal/mail", get(mail::list))
         .route("/portal/mail/{id}", get(mail::show))
         .route("/portal/users", get(users::list).post(users::add))
+        .route("/portal/audit", get(dashboard::audit))
         .route(
             "/portal/mfa",
             get(auth::mfa_setup_page).post(auth::mfa_setup_submit),

@@ -186,3 +186,58 @@ pub async fn count_for(db: &Db, org: &str) -> Result<i64, sqlx::Error> {
         .await?;
     Ok(row.get("n"))
 }
+
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub id: String,
+    pub entry: AuditEntry,
+    pub customer_name: Option<String>,
+}
+
+/// What to narrow an organisation's records by.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub start: i64,
+    pub end: i64,
+    /// Customer name contains (lower-case).
+    pub company_name: Option<String>,
+    pub customer_id: Option<String>,
+    pub resource_type: Option<String>,
+}
+
+/// One page of an organisation's records, newest first (keyset on time, id).
+pub async fn page(
+    db: &Db,
+    org: &str,
+    q: &AuditQuery,
+    before: Option<(i64, &str)>,
+    limit: u32,
+) -> Result<Vec<AuditRow>, sqlx::Error> {
+    let (at, id) = before.unwrap_or((i64::MAX, ""));
+    let rows = sqlx::query(
+        "SELECT a.*, t.display_name AS customer_name FROM audit_records a LEFT JOIN tenants t ON t.id = a.customer_id \
+         WHERE a.org_tenant_id = $1 AND a.created_at >= $2 AND a.created_at < $3 \
+         AND ($4 = '' OR LOWER(t.display_name) LIKE $4) AND ($5 = '' OR a.customer_id = $5) AND ($6 = '' OR a.resource_type = $6) \
+         AND (a.created_at < $7 OR (a.created_at = $7 AND ($8 = '' OR a.id < $8))) \
+         ORDER BY a.created_at DESC, a.id DESC LIMIT $9",
+    )
+    .bind(org)
+    .bind(q.start)
+    .bind(q.end)
+    .bind(q.company_name.as_ref().map(|c| format!("%{c}%")).unwrap_or_default())
+    .bind(q.customer_id.clone().unwrap_or_default())
+    .bind(q.resource_type.clone().unwrap_or_default())
+    .bind(at)
+    .bind(id)
+    .bind(limit as i64)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| AuditRow {
+            id: r.get("id"),
+            entry: entry_from(r),
+            customer_name: r.get("customer_name"),
+        })
+        .collect())
+}

@@ -82,3 +82,58 @@ async fn a_record_altered_in_the_database_breaks_the_chain_there() {
     let (_, broken) = audit::verify(&t.app.db).await.unwrap();
     assert!(broken.iter().any(|b| b.org_tenant_id == t2.id.to_string()));
 }
+
+#[tokio::test]
+async fn the_activity_log_shows_each_organisation_its_own_records_and_customers_see_partners_acts()
+{
+    let t = TestApp::spawn().await;
+    let w = crate::customers::world(&t, &["user_administrator"]).await;
+    let x = &w.x.0;
+    let (s, _) = t
+        .post(
+            &format!("/v1/customers/{}/users", x.id),
+            &w.a.token,
+            &json!({"userPrincipalName": format!("zoe@{}", x.domain), "displayName": "Zoe"}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    // The customer sees which partner user did it.
+    let (s, log) = t.get("/v1/auditrecords", &w.x.2).await;
+    assert_eq!(s, 200);
+    let created = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["operationType"] == "create_customer_user")
+        .expect("the customer sees the partner's change");
+    assert_eq!(created["userPrincipalName"], w.a.admin.upn.as_str());
+    assert_eq!(created["attributes"]["objectType"], "AuditRecord");
+    // The partner sees it in its own log; another partner does not.
+    let filter = partnerhub::portal::session::url_escape(
+        r#"{"Field":"ResourceType","Value":"customer_user","Operator":"equals"}"#,
+    );
+    let (_, mine) = t
+        .get(&format!("/v1/auditrecords?filter={filter}"), &w.a.token)
+        .await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    let (_, theirs) = t
+        .get(&format!("/v1/auditrecords?filter={filter}"), &w.b.token)
+        .await;
+    assert_eq!(theirs["items"].as_array().unwrap().len(), 0);
+    // 90 days back at most; bad filters are clear errors.
+    let old = (chrono::Utc::now() - chrono::Duration::days(120)).format("%Y-%m-%d");
+    let (s, b) = t
+        .get(&format!("/v1/auditrecords?startDate={old}"), &w.a.token)
+        .await;
+    assert_eq!(
+        (s, b["data"][0]["field"].as_str()),
+        (400, Some("startDate"))
+    );
+    let (s, _) = t
+        .get(
+            "/v1/auditrecords?filter=%7B%22Field%22%3A%22Secret%22%2C%22Value%22%3A%22x%22%7D",
+            &w.a.token,
+        )
+        .await;
+    assert_eq!(s, 400);
+}
