@@ -10,5 +10,6 @@ pub mod identity;
 pub mod ids;
 pub mod paging;
 pub mod partnership;
+pub mod webhook;
 
 pub use error::{Error, FieldError, Result};
