@@ -186,3 +186,24 @@ impl Page {
         }
     }
 }
+
+/// A short list returned whole, as one page with the collection shape (no continuation).
+pub fn single_page<R, T>(
+    key: &[u8],
+    rows: Vec<R>,
+    path: &str,
+    sort_key: impl Fn(&R) -> (String, String),
+    map: impl Fn(R) -> T,
+) -> Result<Collection<T>, Error> {
+    let total = rows.len() as i64;
+    let page = Page::from_request(
+        &HeaderMap::new(),
+        &PageQuery {
+            size: Some(paging::MAX_PAGE_SIZE),
+            seek_operation: None,
+        },
+        path,
+        key,
+    )?;
+    Ok(page.finish(rows, total, path, key, sort_key, map))
+}

@@ -1,7 +1,7 @@
 //! `/v1/products` (catalog), `/v1/catalog/import`, orders, carts, subscriptions, price lists
 //! and invoices.
 
-use super::collection::{etag, expected_version, Attributes, Collection, Page, PageQuery};
+use super::collection::{etag, expected_version, single_page, Attributes, Collection};
 use super::error::ApiResult;
 use super::extract::{Body, Caller};
 use crate::app::commerce::{
@@ -23,26 +23,6 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 use utoipa::{IntoParams, ToSchema};
-
-fn simple<R, T>(
-    app: &App,
-    rows: Vec<R>,
-    path: &str,
-    key: impl Fn(&R) -> (String, String),
-    map: impl Fn(R) -> T,
-) -> Result<Collection<T>, Error> {
-    let total = rows.len() as i64;
-    let page = Page::from_request(
-        &HeaderMap::new(),
-        &PageQuery {
-            size: Some(500),
-            seek_operation: None,
-        },
-        path,
-        &app.keys.paging_secret,
-    )?;
-    Ok(page.finish(rows, total, path, &app.keys.paging_secret, key, map))
-}
 
 fn catalog_reader(ctx: &Ctx) -> Result<(), Error> {
     ctx.require(Action::SearchProviders, Resource::Platform)
@@ -83,8 +63,8 @@ pub async fn products(
             .unwrap_or_default(),
     };
     let rows = repo::products(&app.db, &country, q.target_segment.as_deref().unwrap_or("")).await?;
-    Ok(axum::Json(simple(
-        &app,
+    Ok(axum::Json(single_page(
+        &app.keys.paging_secret,
         rows,
         "/v1/products",
         |p| (String::new(), p.id.clone()),
@@ -134,8 +114,8 @@ pub async fn skus(
         .await?
         .ok_or(Error::NotFound("product"))?;
     let rows = repo::skus(&app.db, &id).await?;
-    Ok(axum::Json(simple(
-        &app,
+    Ok(axum::Json(single_page(
+        &app.keys.paging_secret,
         rows,
         &format!("/v1/products/{id}/skus"),
         |s| (String::new(), s.id.clone()),
@@ -208,8 +188,8 @@ pub async fn availabilities(
         };
         out.push((a, reseller_price));
     }
-    Ok(axum::Json(simple(
-        &app,
+    Ok(axum::Json(single_page(
+        &app.keys.paging_secret,
         out,
         &format!("/v1/products/{p}/skus/{s}/availabilities"),
         |(a, _)| (String::new(), a.id.clone()),
@@ -388,8 +368,8 @@ pub async fn orders(
     for o in repo::orders_of(&app.db, t.id).await? {
         out.push(order_dto(&app, o).await?);
     }
-    Ok(axum::Json(simple(
-        &app,
+    Ok(axum::Json(single_page(
+        &app.keys.paging_secret,
         out,
         &format!("/v1/customers/{id}/orders"),
         |o| (String::new(), o.id.clone()),
@@ -503,8 +483,8 @@ pub async fn subscriptions(
         }
         out.push(dto);
     }
-    Ok(axum::Json(simple(
-        &app,
+    Ok(axum::Json(single_page(
+        &app.keys.paging_secret,
         out,
         &format!("/v1/customers/{id}/subscriptions"),
         |s| (String::new(), s.id.clone()),
@@ -866,8 +846,8 @@ pub async fn invoices(
 ) -> ApiResult<axum::Json<Collection<InvoiceDto>>> {
     ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
     let rows = repo::invoices_of(&app.db, ctx.actor.tenant).await?;
-    Ok(axum::Json(simple(
-        &app,
+    Ok(axum::Json(single_page(
+        &app.keys.paging_secret,
         rows,
         "/v1/invoices",
         |i| (String::new(), i.id.clone()),
@@ -915,8 +895,8 @@ pub async fn invoice_lines(
 ) -> ApiResult<axum::Json<Collection<InvoiceLineDto>>> {
     own_invoice(&app, &ctx, &id).await?;
     let rows = repo::invoice_lines(&app.db, &id).await?;
-    Ok(axum::Json(simple(
-        &app,
+    Ok(axum::Json(single_page(
+        &app.keys.paging_secret,
         rows,
         &format!("/v1/invoices/{id}/lineitems"),
         |l| (String::new(), format!("{:08}", l.line_number)),
@@ -1048,8 +1028,8 @@ pub async fn statements(
         e.2 += 1;
     }
     let rows: Vec<_> = by.into_iter().collect();
-    Ok(axum::Json(simple(
-        &app,
+    Ok(axum::Json(single_page(
+        &app.keys.paging_secret,
         rows,
         &format!("/v1/invoices/{id}/statements"),
         |(r, _)| (String::new(), r.clone().unwrap_or_default()),
@@ -1106,8 +1086,8 @@ pub async fn provider_prices(
 ) -> ApiResult<axum::Json<Collection<ProviderPriceInput>>> {
     ctx.require(Action::ManageListing, Resource::Tenant(ctx.actor.tenant))?;
     let rows = repo::provider_prices(&app.db, ctx.actor.tenant).await?;
-    Ok(axum::Json(simple(
-        &app,
+    Ok(axum::Json(single_page(
+        &app.keys.paging_secret,
         rows,
         "/v1/pricelists/provider",
         |r| (String::new(), format!("{}:{}:{}", r.0, r.1, r.2)),

@@ -1,7 +1,9 @@
 //! `/v1/customers` and everything under it, `/v1/customerinvitations` (the customer answers a
 //! request) and `/v1/customer/*` (the customer's own view of its partners).
 
-use super::collection::{etag, expected_version, Attributes, Collection, Page, PageQuery};
+use super::collection::{
+    etag, expected_version, single_page, Attributes, Collection, Page, PageQuery,
+};
 use super::error::ApiResult;
 use super::extract::{Body, Caller};
 use crate::app::customer_users::{self, NewCustomerUser, Patch, DIRECTORY_ROLES};
@@ -320,8 +322,8 @@ pub async fn relationships(
         .into_iter()
         .filter(|p| p.state == "active")
         .collect();
-    Ok(axum::Json(simple(
-        &app,
+    Ok(axum::Json(single_page(
+        &app.keys.paging_secret,
         rows,
         &format!("/v1/customers/{id}/relationships"),
         |p| (p.name.clone(), p.partner.to_string()),
@@ -349,27 +351,6 @@ fn partner_dto(p: repo::PartnerOfCustomer) -> CustomerPartner {
         since: crate::clock::from_ms(p.since).to_rfc3339(),
         attributes: Attributes::of("CustomerPartnerRelationship"),
     }
-}
-
-/// A one-page collection for short lists.
-fn simple<R, T>(
-    app: &App,
-    rows: Vec<R>,
-    path: &str,
-    key: impl Fn(&R) -> (String, String),
-    map: impl Fn(R) -> T,
-) -> Result<Collection<T>, Error> {
-    let total = rows.len() as i64;
-    let page = Page::from_request(
-        &HeaderMap::new(),
-        &PageQuery {
-            size: Some(500),
-            seek_operation: None,
-        },
-        path,
-        &app.keys.paging_secret,
-    )?;
-    Ok(page.finish(rows, total, path, &app.keys.paging_secret, key, map))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -601,8 +582,8 @@ pub async fn my_partners(
         Resource::Tenant(ctx.actor.tenant),
     )?;
     let rows = repo::partners_of(&app.db, ctx.actor.tenant).await?;
-    Ok(axum::Json(simple(
-        &app,
+    Ok(axum::Json(single_page(
+        &app.keys.paging_secret,
         rows,
         "/v1/customer/partners",
         |p| (p.name.clone(), p.partner.to_string()),
@@ -632,8 +613,8 @@ pub async fn my_grants(
         named.push((g, name));
     }
     let now = app.clock.now_ms();
-    Ok(axum::Json(simple(
-        &app,
+    Ok(axum::Json(single_page(
+        &app.keys.paging_secret,
         named,
         "/v1/customer/grants",
         |(g, _)| (String::new(), g.id.clone()),
@@ -965,8 +946,8 @@ pub async fn directory_roles(
 ) -> ApiResult<axum::Json<Collection<DirectoryRole>>> {
     uc::authorized(&app, &ctx, &id, Action::ReadCustomerUsers).await?;
     let rows: Vec<_> = DIRECTORY_ROLES.to_vec();
-    Ok(axum::Json(simple(
-        &app,
+    Ok(axum::Json(single_page(
+        &app.keys.paging_secret,
         rows,
         &format!("/v1/customers/{id}/directoryroles"),
         |(g, _)| (String::new(), g.role_id().into()),
@@ -998,8 +979,8 @@ pub async fn role_members(
     Path((id, role)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<Collection<UserMember>>> {
     let rows = customer_users::members(&app, &ctx, &id, &role).await?;
-    Ok(axum::Json(simple(
-        &app,
+    Ok(axum::Json(single_page(
+        &app.keys.paging_secret,
         rows,
         &format!("/v1/customers/{id}/directoryroles/{role}/usermembers"),
         |u| (u.upn.clone(), u.id.to_string()),
@@ -1082,8 +1063,8 @@ pub async fn subscribed_skus(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Collection<SubscribedSku>>> {
     let rows = licenses::subscribed_skus(&app, &ctx, &id).await?;
-    Ok(axum::Json(simple(
-        &app,
+    Ok(axum::Json(single_page(
+        &app.keys.paging_secret,
         rows,
         &format!("/v1/customers/{id}/subscribedskus"),
         |s| (String::new(), s.sku_id.clone()),
@@ -1118,8 +1099,8 @@ pub async fn user_licenses(
     Path((id, uid)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<Collection<License>>> {
     let rows = licenses::user_licenses(&app, &ctx, &id, &uid).await?;
-    Ok(axum::Json(simple(
-        &app,
+    Ok(axum::Json(single_page(
+        &app.keys.paging_secret,
         rows,
         &format!("/v1/customers/{id}/users/{uid}/licenses"),
         |s| (String::new(), s.clone()),
@@ -1165,8 +1146,8 @@ pub async fn license_updates(
 ) -> ApiResult<Response> {
     let assign: Vec<String> = b.licenses_to_assign.into_iter().map(|l| l.sku_id).collect();
     let rows = licenses::update(&app, &ctx, &id, &uid, &assign, &b.licenses_to_remove).await?;
-    let c = simple(
-        &app,
+    let c = single_page(
+        &app.keys.paging_secret,
         rows,
         &format!("/v1/customers/{id}/users/{uid}/licenses"),
         |s| (String::new(), s.clone()),
@@ -1189,8 +1170,8 @@ pub async fn shared(
 ) -> ApiResult<axum::Json<Collection<Customer>>> {
     let p = crate::app::partnerships::get(&app, &ctx, &id).await?;
     let rows = repo::shared(&app.db, p.provider_tenant_id, p.reseller_tenant_id).await?;
-    Ok(axum::Json(simple(
-        &app,
+    Ok(axum::Json(single_page(
+        &app.keys.paging_secret,
         rows,
         &format!("/v1/relationships/{id}/customers"),
         |r| (r.name_lower.clone(), r.id.to_string()),
