@@ -454,6 +454,10 @@ pub async fn mfa_confirm(
     Caller(ctx): Caller,
     Body(b): Body<MfaConfirm>,
 ) -> ApiResult<StatusCode> {
+    // Who asks comes before what they sent: an application has no second factor.
+    if ctx.actor.user_id().is_none() {
+        return Err(Error::Forbidden("only users have two-step verification".into()).into());
+    }
     let secret = crate::crypto::base32_decode(&b.secret)
         .ok_or_else(|| Error::field("secret", "not a base32 secret from the set-up step"))?;
     if secret.len() < 16 {

@@ -6,6 +6,7 @@ mod support;
 mod api_conventions;
 mod api_identity;
 mod audit;
+mod authz_matrix;
 mod cli;
 mod commerce;
 mod customers;
