@@ -16,10 +16,6 @@ use std::time::Duration;
 
 pub const REQUEST_ID_HEADER: &str = "ms-requestid";
 
-/// How long a claim may stay unfinished before another request may take it over (the
-/// first holder crashed).
-const STALE_CLAIM_MS: i64 = 60_000;
-
 fn scope_of(app: &App, req: &Request) -> Option<String> {
     let auth = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let token = auth.strip_prefix("Bearer ")?;
@@ -99,7 +95,7 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
                     metrics::counter!("partnerhub_idempotent_replays_total").increment(1);
                     return replay(status, body, &ctype, &rid);
                 }
-                if now - stored.created_at > STALE_CLAIM_MS {
+                if now - stored.created_at > app.config.idempotency_stale_secs.max(1) * 1000 {
                     let _ = idempotency::release(&app.db, &scope, &rid).await;
                     continue;
                 }

@@ -9,6 +9,7 @@ mod audit;
 mod authz_matrix;
 mod cli;
 mod commerce;
+mod crash;
 mod customers;
 mod enrollment;
 mod mail;
