@@ -184,7 +184,7 @@ async fn orders_survive_sigkill_at_random_moments() {
             .await
             .unwrap();
         let ids: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
-        assert_eq!(ids, [id.clone()], "request {rid}");
+        assert_eq!(ids, std::slice::from_ref(id), "request {rid}");
     }
     // No half-written order: each has its line, each line its subscription.
     let orders: i64 = sqlx::query("SELECT COUNT(*) FROM orders WHERE created_at >= $1")
