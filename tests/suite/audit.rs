@@ -21,14 +21,20 @@ async fn changes_are_recorded_with_who_and_the_chain_verifies() {
     let ops: Vec<String> = rows.iter().map(|r| r.get("operation")).collect();
     assert_eq!(
         ops,
-        ["create_tenant", "create_user", "create_user", "create_user"]
+        [
+            "create_tenant",
+            "set_mfa_policy",
+            "create_user",
+            "create_user",
+            "create_user"
+        ]
     );
     assert_eq!(
-        rows[1].get::<Option<String>, _>("actor_upn").as_deref(),
+        rows[2].get::<Option<String>, _>("actor_upn").as_deref(),
         Some(admin.upn.as_str())
     );
     assert_eq!(
-        rows[3]
+        rows[4]
             .get::<Option<String>, _>("correlation_id")
             .as_deref(),
         Some("c-2")

@@ -17,3 +17,4 @@ mod memberships;
 mod partnerships;
 mod portal_browser;
 mod portal_http;
+mod security;
