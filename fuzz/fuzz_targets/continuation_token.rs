@@ -24,6 +24,12 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(decode(&token, KEY, &cursor.query), Ok(cursor.clone()));
     }
     let other = format!("{}x", cursor.query);
-    assert!(decode(&token, KEY, &other).is_err(), "a token works only for its query");
-    assert!(decode(&token, b"another key", &cursor.query).is_err(), "forged key accepted");
+    assert!(
+        decode(&token, KEY, &other).is_err(),
+        "a token works only for its query"
+    );
+    assert!(
+        decode(&token, b"another key", &cursor.query).is_err(),
+        "forged key accepted"
+    );
 });

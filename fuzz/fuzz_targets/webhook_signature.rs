@@ -19,8 +19,18 @@ fuzz_target!(|data: &[u8]| {
     let header = parts.next().unwrap_or_default();
     let _ = verify(secret, id, timestamp, rest, header, now, 300);
     let good = sign(secret, id, timestamp, rest);
-    assert!(verify(secret, id, timestamp, rest, &format!("v1,bad {good}"), timestamp, 300));
+    assert!(verify(
+        secret,
+        id,
+        timestamp,
+        rest,
+        &format!("v1,bad {good}"),
+        timestamp,
+        300
+    ));
     let mut other = rest.to_vec();
     other.push(b'!');
-    assert!(!verify(secret, id, timestamp, &other, &good, timestamp, 300));
+    assert!(!verify(
+        secret, id, timestamp, &other, &good, timestamp, 300
+    ));
 });

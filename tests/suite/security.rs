@@ -492,3 +492,25 @@ async fn no_secret_of_a_run_reaches_the_logs() {
         printed.lines().count()
     );
 }
+
+#[tokio::test]
+async fn spraying_passwords_over_many_accounts_from_one_address_is_locked() {
+    let t = TestApp::spawn_with(|c| c.signin_max_failures = 2).await;
+    let (_, admin) = t.tenant(TenantKind::Partner, &[]).await;
+    // One failure per account stays under the per-account limit; the address gets four
+    // times the account limit, then it is locked for every account.
+    for i in 0..8 {
+        let (s, body) = t
+            .token_response(&format!("user{i}@spray.example"), "Guess-Password-1")
+            .await;
+        assert_eq!(
+            (s, body["error"].as_str()),
+            (400, Some("invalid_grant")),
+            "try {i}"
+        );
+    }
+    let (s, _) = t.token_response(&admin.upn, PASSWORD).await;
+    assert_eq!(s, 429, "the address is locked, even for a right password");
+    t.clock.advance(chrono::Duration::minutes(20));
+    assert_eq!(t.token_response(&admin.upn, PASSWORD).await.0, 200);
+}
