@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 
 bin=${PARTNERHUB_BIN:-target/debug/partnerhub}
 examples=${FUZZ_EXAMPLES:-10}
-venv=${SCHEMATHESIS_VENV:-target/schemathesis-venv}
+venv=${SCHEMATHESIS_VENV:-$PWD/target/schemathesis-venv}
+bin=$(realpath "$bin")
 if [ ! -x "$venv/bin/schemathesis" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet 'schemathesis>=4,<5'
@@ -33,12 +34,13 @@ token=$(curl -fsS -X POST "$base/oauth2/token" -d grant_type=password \
   python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 
 set +e
-"$venv/bin/schemathesis" run "$base/v1/openapi.json" \
+# From the temporary directory: schemathesis keeps a cache in its working directory.
+(cd "$dir" && "$venv/bin/schemathesis" run "$base/v1/openapi.json" \
   --header "Authorization: Bearer $token" \
   --checks not_a_server_error,response_schema_conformance,content_type_conformance \
   --phases examples,coverage,fuzzing \
   --max-examples "$examples" --seed "${FUZZ_SEED:-20261124}" \
-  --no-color --suppress-health-check all 2>&1 | tee "$dir/report.txt"
+  --no-color --suppress-health-check all) 2>&1 | tee "$dir/report.txt"
 status=${PIPESTATUS[0]}
 set -e
 if grep -q "panicked\|internal error" "$dir/server.log"; then
