@@ -98,7 +98,7 @@ pub async fn records(
     headers: HeaderMap,
     Query(p): Query<AuditParams>,
 ) -> ApiResult<axum::Json<Collection<AuditRecord>>> {
-    ctx.require(Action::ReadTenant, Resource::Tenant(ctx.actor.tenant))?;
+    ctx.require(Action::ReadActivityLog, Resource::Tenant(ctx.actor.tenant))?;
     let now = app.clock.now_ms();
     let today = now - now.rem_euclid(crate::clock::DAY_MS);
     let start = match &p.start_date {

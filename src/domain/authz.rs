@@ -61,6 +61,9 @@ pub enum Action {
     ReadUsers,
     /// Create, change, remove users and their roles.
     ManageUsers,
+    /// Read the organisation's activity (audit) log: who changed what, including the
+    /// organisation's partners acting in its directory.
+    ReadActivityLog,
     /// Reset a user's password (helpdesk).
     ResetPassword,
     /// Register applications (OAuth clients) for a tenant.
@@ -204,7 +207,8 @@ pub fn can(actor: &Actor, action: Action, resource: Resource) -> Decision {
             let is_user = matches!(actor.principal, Principal::User(_));
             match action {
                 Action::ReadTenant => allow_if(own),
-                Action::ReadUsers => allow_if(
+                // The activity log tells who changed which user: the same people read it.
+                Action::ReadUsers | Action::ReadActivityLog => allow_if(
                     own && actor.has_any(&[
                         Role::GlobalAdministrator,
                         Role::UserAdministrator,
@@ -638,5 +642,48 @@ mod tests {
         app.principal = Principal::App(AppId::new());
         assert!(!can(&app, Action::ManageApps, Resource::Tenant(app.tenant)).allowed());
         assert!(can(&app, Action::ManageUsers, Resource::Tenant(app.tenant)).allowed());
+    }
+}
+
+#[cfg(test)]
+mod activity_tests {
+    use super::*;
+
+    #[test]
+    fn the_activity_log_is_for_administrators_and_helpdesk_not_every_member() {
+        let mk = |kind, roles: &[Role]| Actor {
+            principal: Principal::User(UserId::new()),
+            tenant: TenantId::new(),
+            tenant_kind: kind,
+            roles: roles.iter().copied().collect(),
+            partner: None,
+        };
+        let plain = mk(TenantKind::Customer, &[]);
+        assert!(!can(
+            &plain,
+            Action::ReadActivityLog,
+            Resource::Tenant(plain.tenant)
+        )
+        .allowed());
+        let sales = mk(TenantKind::Partner, &[Role::SalesAgent]);
+        assert!(!can(
+            &sales,
+            Action::ReadActivityLog,
+            Resource::Tenant(sales.tenant)
+        )
+        .allowed());
+        let agent = mk(TenantKind::Partner, &[Role::AdminAgent]);
+        assert!(can(
+            &agent,
+            Action::ReadActivityLog,
+            Resource::Tenant(agent.tenant)
+        )
+        .allowed());
+        assert!(!can(
+            &agent,
+            Action::ReadActivityLog,
+            Resource::Tenant(TenantId::new())
+        )
+        .allowed());
     }
 }

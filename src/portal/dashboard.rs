@@ -69,6 +69,18 @@ pub async fn audit(State(app): State<App>, visit: Visit) -> Response {
     let Some((actor, _)) = visit.signed_in() else {
         return to_signin("/portal/audit");
     };
+    if !crate::domain::authz::can(
+        actor,
+        crate::domain::authz::Action::ReadActivityLog,
+        crate::domain::authz::Resource::Tenant(actor.tenant),
+    )
+    .allowed()
+    {
+        return super::layout::domain_error(
+            &visit,
+            crate::domain::Error::Forbidden("you do not have permission to do this".into()),
+        );
+    }
     let lang = visit.lang();
     let now = app.clock.now_ms();
     let q = crate::store::audit::AuditQuery {

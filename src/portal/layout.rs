@@ -13,7 +13,15 @@ fn menu(visit: &Visit, mail_public: bool) -> Vec<(&'static str, &'static str)> {
     let mut items = Vec::new();
     if let Some((actor, _)) = visit.signed_in() {
         items.push(("/portal", "nav.dashboard"));
-        items.push(("/portal/audit", "nav.audit"));
+        if can(
+            actor,
+            Action::ReadActivityLog,
+            Resource::Tenant(actor.tenant),
+        )
+        .allowed()
+        {
+            items.push(("/portal/audit", "nav.audit"));
+        }
         if can(actor, Action::ReadUsers, Resource::Tenant(actor.tenant)).allowed() {
             items.push(("/portal/users", "nav.users"));
         }

@@ -45,7 +45,7 @@ POST /v1/enrollments/verification             | -         | anyone
 GET /v1/me                                    | -         | users a_app
 POST /v1/me/mfa/setup                         | -         | users
 POST /v1/me/mfa/confirm                       | -         | users
-GET /v1/auditrecords                          | -         | users a_app
+GET /v1/auditrecords                          | -         | op p_admin p_help a_admin a_help a_app b_admin d_admin e_admin q_admin x_admin y_admin
 GET /v1/users                                 | -         | op p_admin p_help a_admin a_help a_app b_admin d_admin e_admin q_admin x_admin y_admin
 POST /v1/users                                | -         | op p_admin a_admin a_app b_admin d_admin e_admin q_admin x_admin y_admin
 GET /v1/users/{userId}                        | A.user    | a_admin a_help a_app
@@ -57,18 +57,18 @@ DELETE /v1/users/{userId}                     | P.user    | p_admin
 GET /v1/applications                          | -         | op p_admin a_admin b_admin d_admin e_admin q_admin x_admin y_admin
 POST /v1/applications                         | -         | op p_admin a_admin b_admin d_admin e_admin q_admin x_admin y_admin
 
-GET /v1/enrollments | - | users a_app
+GET /v1/enrollments                           | -         | users a_app
 POST /v1/enrollments                          | -         | e_admin b_admin d_admin q_admin
 GET /v1/enrollments/{enrollmentId}            | E         | e_admin op
 PUT /v1/enrollments/{enrollmentId}/membership | E         | e_admin
-POST /v1/enrollments/{enrollmentId}/membership | E        | e_admin
-DELETE /v1/enrollments/{enrollmentId}/membership | E      | e_admin
-PUT /v1/enrollments/{enrollmentId}/application | E        | e_admin
+POST /v1/enrollments/{enrollmentId}/membership| E         | e_admin
+DELETE /v1/enrollments/{enrollmentId}/membership| E         | e_admin
+PUT /v1/enrollments/{enrollmentId}/application| E         | e_admin
 POST /v1/enrollments/{enrollmentId}/submit    | E         | e_admin
 POST /v1/enrollments/{enrollmentId}/approve   | E         | op
 POST /v1/enrollments/{enrollmentId}/reject    | E         | op
-POST /v1/enrollments/{enrollmentId}/requestinfo | E       | op
-GET /v1/agreements/current | - | partners e_admin
+POST /v1/enrollments/{enrollmentId}/requestinfo| E         | op
+GET /v1/agreements/current                    | -         | partners e_admin
 POST /v1/agreements/current/acceptance        | -         | p_admin a_admin b_admin d_admin q_admin
 POST /v1/memberships/import                   | -         | op
 GET /v1/mail                                  | -         | op
@@ -81,33 +81,33 @@ GET /v1/profiles/support                      | -         | partners e_admin
 PUT /v1/profiles/support                      | -         | p_admin a_admin a_app b_admin d_admin q_admin
 GET /v1/profiles/organization                 | -         | partners e_admin
 PUT /v1/profiles/organization                 | -         | p_admin a_admin a_app b_admin d_admin q_admin
-GET /v1/profiles/mpn | - | partners
+GET /v1/profiles/mpn                          | -         | partners
 
 GET /v1/providers                             | -         | partners op
 GET /v1/providers/{providerId}                | P         | partners op
-GET /v1/providerlisting | - | p_admin q_admin
+GET /v1/providerlisting                       | -         | p_admin q_admin
 PUT /v1/providerlisting                       | -         | p_admin q_admin
-GET /v1/partnershipinvitations | - | partners
+GET /v1/partnershipinvitations                | -         | partners
 POST /v1/partnershipinvitations               | -         | p_admin q_admin
-DELETE /v1/partnershipinvitations/{invitationId} | P.invitation | p_admin
+DELETE /v1/partnershipinvitations/{invitationId}| P.invitation| p_admin
 POST /v1/partnershipinvitations/preview       | -         | partners
 POST /v1/partnershipinvitations/accept        | -         | a_admin b_admin d_admin
 GET /v1/relationships                         | -         | partners
 GET /v1/relationships/{relationshipId}        | P-A       | P* A* a_app
 GET /v1/relationships/{relationshipId}        | P-D ended | P* d_admin
-GET /v1/relationships/{relationshipId}/customers | P-A    | P* A* a_app
-GET /v1/relationships/{relationshipId}/customers | P-D ended | P* d_admin
+GET /v1/relationships/{relationshipId}/customers| P-A       | P* A* a_app
+GET /v1/relationships/{relationshipId}/customers| P-D ended | P* d_admin
 PATCH /v1/relationships/{relationshipId}      | P-A       | a_admin a_app
 PATCH /v1/relationships/{relationshipId}      | P-D ended | d_admin
 DELETE /v1/relationships/{relationshipId}     | P-A       | p_admin a_admin a_app
 DELETE /v1/relationships/{relationshipId}     | P-D ended | p_admin d_admin
-POST /v1/partners/validateresellers | - | partners
+POST /v1/partners/validateresellers           | -         | partners
 
 GET /v1/customers                             | -         | partners
 POST /v1/customers                            | -         | p_admin p_sales q_admin
-GET /v1/customers/relationshiprequests | - | a_admin a_sales a_app b_admin d_admin
+GET /v1/customers/relationshiprequests        | -         | a_admin a_sales a_app b_admin d_admin
 POST /v1/customers/relationshiprequests       | -         | a_admin a_sales a_app b_admin d_admin
-POST /v1/customerinvitations/preview | - | users a_app
+POST /v1/customerinvitations/preview          | -         | users a_app
 POST /v1/customerinvitations/accept           | -         | x_admin y_admin
 POST /v1/customerinvitations/decline          | -         | x_admin y_admin
 GET /v1/customer/partners                     | -         | x_admin y_admin
@@ -124,15 +124,15 @@ PATCH /v1/customers/{customerId}              | Z         | a_admin a_app
 GET /v1/customers/{customerId}/relationships  | X         | P* A* a_app x_admin x_user
 GET /v1/customers/{customerId}/relationships  | Y         | b_admin y_admin
 GET /v1/customers/{customerId}/relationships  | Z         | A* a_app
-GET /v1/customers/{customerId}/profiles/company | X       | P* A* a_app x_admin x_user
-GET /v1/customers/{customerId}/profiles/company | Y       | b_admin y_admin
-GET /v1/customers/{customerId}/profiles/company | Z       | A* a_app
-GET /v1/customers/{customerId}/profiles/billing | X       | P* A* a_app x_admin x_user
-GET /v1/customers/{customerId}/profiles/billing | Y       | b_admin y_admin
-GET /v1/customers/{customerId}/profiles/billing | Z       | A* a_app
-PUT /v1/customers/{customerId}/profiles/billing | X       | p_admin p_sales a_admin a_sales a_app x_admin
-PUT /v1/customers/{customerId}/profiles/billing | Y       | b_admin y_admin
-PUT /v1/customers/{customerId}/profiles/billing | Z       | a_admin a_sales a_app
+GET /v1/customers/{customerId}/profiles/company| X         | P* A* a_app x_admin x_user
+GET /v1/customers/{customerId}/profiles/company| Y         | b_admin y_admin
+GET /v1/customers/{customerId}/profiles/company| Z         | A* a_app
+GET /v1/customers/{customerId}/profiles/billing| X         | P* A* a_app x_admin x_user
+GET /v1/customers/{customerId}/profiles/billing| Y         | b_admin y_admin
+GET /v1/customers/{customerId}/profiles/billing| Z         | A* a_app
+PUT /v1/customers/{customerId}/profiles/billing| X         | p_admin p_sales a_admin a_sales a_app x_admin
+PUT /v1/customers/{customerId}/profiles/billing| Y         | b_admin y_admin
+PUT /v1/customers/{customerId}/profiles/billing| Z         | a_admin a_sales a_app
 
 GET /v1/customers/{customerId}/users          | X         | p_admin p_help a_admin a_help a_app x_admin
 GET /v1/customers/{customerId}/users          | Y         | b_admin y_admin
@@ -143,27 +143,27 @@ POST /v1/customers/{customerId}/users         | Z         | -
 GET /v1/customers/{customerId}/users/{userId} | X/x_user  | p_admin p_help a_admin a_help a_app x_admin
 GET /v1/customers/{customerId}/users/{userId} | Y/y_user  | b_admin y_admin
 GET /v1/customers/{customerId}/users/{userId} | X/y_user  | -
-PATCH /v1/customers/{customerId}/users/{userId} | X/x_user | p_admin a_admin a_app x_admin
-PATCH /v1/customers/{customerId}/users/{userId} | Y/y_user | b_admin y_admin
-PATCH /v1/customers/{customerId}/users/{userId} | X/y_user | -
-DELETE /v1/customers/{customerId}/users/{userId} | X/x_user | p_admin a_admin a_app x_admin
-DELETE /v1/customers/{customerId}/users/{userId} | Y/y_user | b_admin y_admin
-DELETE /v1/customers/{customerId}/users/{userId} | X/y_user | -
-GET /v1/customers/{customerId}/users/{userId}/licenses | X/x_user | p_admin p_help a_admin a_help a_app x_admin x_user
-GET /v1/customers/{customerId}/users/{userId}/licenses | Y/y_user | b_admin y_admin
-GET /v1/customers/{customerId}/users/{userId}/licenses | X/y_user | -
-POST /v1/customers/{customerId}/users/{userId}/licenseupdates | X/x_user | p_admin p_help a_admin a_help a_app x_admin
-POST /v1/customers/{customerId}/users/{userId}/licenseupdates | Y/y_user | b_admin y_admin
-POST /v1/customers/{customerId}/users/{userId}/licenseupdates | X/y_user | -
+PATCH /v1/customers/{customerId}/users/{userId}| X/x_user  | p_admin a_admin a_app x_admin
+PATCH /v1/customers/{customerId}/users/{userId}| Y/y_user  | b_admin y_admin
+PATCH /v1/customers/{customerId}/users/{userId}| X/y_user  | -
+DELETE /v1/customers/{customerId}/users/{userId}| X/x_user  | p_admin a_admin a_app x_admin
+DELETE /v1/customers/{customerId}/users/{userId}| Y/y_user  | b_admin y_admin
+DELETE /v1/customers/{customerId}/users/{userId}| X/y_user  | -
+GET /v1/customers/{customerId}/users/{userId}/licenses| X/x_user  | p_admin p_help a_admin a_help a_app x_admin x_user
+GET /v1/customers/{customerId}/users/{userId}/licenses| Y/y_user  | b_admin y_admin
+GET /v1/customers/{customerId}/users/{userId}/licenses| X/y_user  | -
+POST /v1/customers/{customerId}/users/{userId}/licenseupdates| X/x_user  | p_admin p_help a_admin a_help a_app x_admin
+POST /v1/customers/{customerId}/users/{userId}/licenseupdates| Y/y_user  | b_admin y_admin
+POST /v1/customers/{customerId}/users/{userId}/licenseupdates| X/y_user  | -
 GET /v1/customers/{customerId}/directoryroles | X         | p_admin p_help a_admin a_help a_app x_admin
 GET /v1/customers/{customerId}/directoryroles | Y         | b_admin y_admin
 GET /v1/customers/{customerId}/directoryroles | Z         | -
-GET /v1/customers/{customerId}/directoryroles/{roleId}/usermembers | X/GA | p_admin p_help a_admin a_help a_app x_admin
-GET /v1/customers/{customerId}/directoryroles/{roleId}/usermembers | Y/GA | b_admin y_admin
-POST /v1/customers/{customerId}/directoryroles/{roleId}/usermembers | X/GA | x_admin
-POST /v1/customers/{customerId}/directoryroles/{roleId}/usermembers | Y/GA | b_admin y_admin
-DELETE /v1/customers/{customerId}/directoryroles/{roleId}/usermembers/{userId} | X/GA/x_user | x_admin
-DELETE /v1/customers/{customerId}/directoryroles/{roleId}/usermembers/{userId} | Y/GA/y_user | b_admin y_admin
+GET /v1/customers/{customerId}/directoryroles/{roleId}/usermembers| X/GA      | p_admin p_help a_admin a_help a_app x_admin
+GET /v1/customers/{customerId}/directoryroles/{roleId}/usermembers| Y/GA      | b_admin y_admin
+POST /v1/customers/{customerId}/directoryroles/{roleId}/usermembers| X/GA      | x_admin
+POST /v1/customers/{customerId}/directoryroles/{roleId}/usermembers| Y/GA      | b_admin y_admin
+DELETE /v1/customers/{customerId}/directoryroles/{roleId}/usermembers/{userId}| X/GA/x_user| x_admin
+DELETE /v1/customers/{customerId}/directoryroles/{roleId}/usermembers/{userId}| Y/GA/y_user| b_admin y_admin
 GET /v1/customers/{customerId}/subscribedskus | X         | p_admin p_help a_admin a_help a_app x_admin x_user
 GET /v1/customers/{customerId}/subscribedskus | Y         | b_admin y_admin
 GET /v1/customers/{customerId}/subscribedskus | Z         | -
@@ -171,15 +171,15 @@ GET /v1/customers/{customerId}/subscribedskus | Z         | -
 GET /v1/products                              | -         | partners op
 GET /v1/products/{productId}                  | PH-SUITE  | partners op
 GET /v1/products/{productId}/skus             | PH-SUITE  | partners op
-GET /v1/products/{productId}/skus/{skuId}/availabilities | PH-SUITE/BASIC | partners op
+GET /v1/products/{productId}/skus/{skuId}/availabilities| PH-SUITE/BASIC| partners op
 GET /v1/customers/{customerId}/orders         | X         | P* A* a_app x_admin x_user
 GET /v1/customers/{customerId}/orders         | Y         | b_admin y_admin
 POST /v1/customers/{customerId}/orders        | X         | p_admin p_sales a_admin a_sales a_app
 POST /v1/customers/{customerId}/orders        | Y         | b_admin
 POST /v1/customers/{customerId}/orders        | Z         | a_admin a_sales a_app
 GET /v1/customers/{customerId}/orders         | Z         | A* a_app
-GET /v1/customers/{customerId}/orders/{orderId} | X/order-X | P* A* a_app x_admin x_user
-GET /v1/customers/{customerId}/orders/{orderId} | Y/order-X | -
+GET /v1/customers/{customerId}/orders/{orderId}| X/order-X | P* A* a_app x_admin x_user
+GET /v1/customers/{customerId}/orders/{orderId}| Y/order-X | -
 POST /v1/customers/{customerId}/carts         | X         | p_admin p_sales a_admin a_sales a_app
 POST /v1/customers/{customerId}/carts         | Y         | b_admin
 POST /v1/customers/{customerId}/carts         | Z         | a_admin a_sales a_app
@@ -187,23 +187,23 @@ GET /v1/customers/{customerId}/carts/{cartId} | X/cart-X  | p_admin p_sales
 GET /v1/customers/{customerId}/carts/{cartId} | Y/cart-X  | -
 PUT /v1/customers/{customerId}/carts/{cartId} | X/cart-X  | p_admin p_sales
 PUT /v1/customers/{customerId}/carts/{cartId} | Y/cart-X  | -
-POST /v1/customers/{customerId}/carts/{cartId}/checkout | X/cart-X | p_admin p_sales
-POST /v1/customers/{customerId}/carts/{cartId}/checkout | Y/cart-X | -
+POST /v1/customers/{customerId}/carts/{cartId}/checkout| X/cart-X  | p_admin p_sales
+POST /v1/customers/{customerId}/carts/{cartId}/checkout| Y/cart-X  | -
 GET /v1/customers/{customerId}/subscriptions  | X         | P* A* a_app x_admin x_user
 GET /v1/customers/{customerId}/subscriptions  | Y         | b_admin y_admin
 GET /v1/customers/{customerId}/subscriptions  | Z         | A* a_app
-GET /v1/customers/{customerId}/subscriptions/{subscriptionId} | X/sub-X | P* A* a_app x_admin x_user
-GET /v1/customers/{customerId}/subscriptions/{subscriptionId} | Y/sub-X | -
-PATCH /v1/customers/{customerId}/subscriptions/{subscriptionId} | X/sub-X | p_admin p_sales a_admin a_sales a_app
-PATCH /v1/customers/{customerId}/subscriptions/{subscriptionId} | Y/sub-X | -
-GET /v1/invoices | - | partners
-GET /v1/invoices/{invoiceId} | P.invoice | P* op
-GET /v1/invoices/{invoiceId}/lineitems | P.invoice | P* op
-GET /v1/invoices/{invoiceId}/csv | P.invoice | P* op
-GET /v1/invoices/{invoiceId}/statements | P.invoice | P* op
+GET /v1/customers/{customerId}/subscriptions/{subscriptionId}| X/sub-X   | P* A* a_app x_admin x_user
+GET /v1/customers/{customerId}/subscriptions/{subscriptionId}| Y/sub-X   | -
+PATCH /v1/customers/{customerId}/subscriptions/{subscriptionId}| X/sub-X   | p_admin p_sales a_admin a_sales a_app
+PATCH /v1/customers/{customerId}/subscriptions/{subscriptionId}| Y/sub-X   | -
+GET /v1/invoices                              | -         | partners
+GET /v1/invoices/{invoiceId}                  | P.invoice | P* op
+GET /v1/invoices/{invoiceId}/lineitems        | P.invoice | P* op
+GET /v1/invoices/{invoiceId}/csv              | P.invoice | P* op
+GET /v1/invoices/{invoiceId}/statements       | P.invoice | P* op
 GET /v1/pricelists/provider                   | -         | p_admin q_admin
 PUT /v1/pricelists/provider                   | -         | p_admin q_admin
-PUT /v1/pricelists/customer | - | a_admin a_sales a_app b_admin d_admin
+PUT /v1/pricelists/customer                   | -         | a_admin a_sales a_app b_admin d_admin
 "#;
 
 /// Every actor position, in the order the matrix prints them.

@@ -514,3 +514,43 @@ async fn spraying_passwords_over_many_accounts_from_one_address_is_locked() {
     t.clock.advance(chrono::Duration::minutes(20));
     assert_eq!(t.token_response(&admin.upn, PASSWORD).await.0, 200);
 }
+
+#[tokio::test]
+async fn only_administrators_and_helpdesk_read_the_activity_log() {
+    let t = TestApp::spawn().await;
+    let (org, admin) = t.tenant(TenantKind::Customer, &[]).await;
+    let plain = t.user(&org, "plain", &[]).await;
+    let helpdesk = t.user(&org, "desk", &[Role::HelpdeskAdministrator]).await;
+    for (upn, want) in [(&plain.upn, 403), (&helpdesk.upn, 200), (&admin.upn, 200)] {
+        let token = t.token(upn).await;
+        assert_eq!(
+            t.get("/v1/auditrecords", &token).await.0,
+            want,
+            "API, {upn}"
+        );
+        let (cookie, _) = portal_sign_in(&t, upn).await;
+        let r = t
+            .http
+            .get(t.url("/portal/audit"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), want, "portal, {upn}");
+        let home = t
+            .http
+            .get(t.url("/portal"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            home.contains("href=\"/portal/audit\""),
+            want == 200,
+            "menu, {upn}"
+        );
+    }
+}
