@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the cargo-fuzz targets in fuzz/ (continuation tokens, the customer filter parameter,
-# webhook signature verification) for FUZZ_SECONDS each (default 15): a smoke run for CI.
+# webhook signature verification) for FUZZ_SECONDS each (default 10): a smoke run for CI.
 #
 # CI does not install cargo-fuzz: this builds the same libFuzzer binaries with the
 # instrumentation flags cargo-fuzz passes (coverage counters and comparison tracing, no
@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 
-seconds=${FUZZ_SECONDS:-15}
+seconds=${FUZZ_SECONDS:-10}
 target=$(rustc -vV | sed -n 's/^host: //p')
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
@@ -20,7 +20,7 @@ cargo build --quiet --target "$target" --bins
 for name in continuation_token customer_filter webhook_signature; do
   mkdir -p "corpus/$name" "artifacts/$name"
   echo "== fuzz $name for ${seconds}s"
-  "target/$target/debug/$name" "corpus/$name" -artifact_prefix="artifacts/$name/" \
+  "${CARGO_TARGET_DIR:-target}/$target/debug/$name" "corpus/$name" -artifact_prefix="artifacts/$name/" \
     -max_total_time="$seconds" -print_final_stats=1 2>"artifacts/$name.log" || {
     tail -40 "artifacts/$name.log"
     exit 1
