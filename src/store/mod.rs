@@ -11,12 +11,15 @@ pub mod identity;
 pub mod links;
 pub mod mailbox;
 pub mod memberships;
+pub mod notifications;
 pub mod outbox;
 pub mod partners;
 pub mod partnerships;
+pub mod referrals;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
+pub mod webhooks;
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
