@@ -161,6 +161,19 @@ async fn the_demo_world_loads_once_with_every_documented_organisation() {
         .token_response("admin@operator.example", partnerhub::cli::demo::PASSWORD)
         .await;
     assert_eq!(s, 200);
+    // The first reseller has a referral from its provider waiting.
+    let reseller = partnerhub::cli::demo::PARTNERSHIPS[0].1;
+    let (_, tok) = t
+        .token_response(
+            &format!("admin@{reseller}"),
+            partnerhub::cli::demo::PASSWORD,
+        )
+        .await;
+    let token = tok["access_token"].as_str().unwrap().to_string();
+    let (s, got) = t.get("/v1/referrals?direction=received", &token).await;
+    assert_eq!(s, 200);
+    assert_eq!(got["totalCount"], 1, "{got}");
+    assert_eq!(got["items"][0]["substatus"], "pending");
 }
 
 #[tokio::test]
