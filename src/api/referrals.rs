@@ -187,10 +187,7 @@ pub async fn list(
         &fingerprint,
         &app.keys.paging_secret,
     )?;
-    let before = page
-        .after
-        .as_ref()
-        .map(|c| (c.key.parse::<i64>().unwrap_or(i64::MAX), c.id.as_str()));
+    let before = page.before_time();
     let rows = referrals::list(
         &app,
         &ctx,

@@ -286,10 +286,7 @@ pub async fn deliveries(
         &fingerprint,
         &app.keys.paging_secret,
     )?;
-    let before = page
-        .after
-        .as_ref()
-        .map(|c| (c.key.parse::<i64>().unwrap_or(i64::MAX), c.id.as_str()));
+    let before = page.before_time();
     let rows = webhooks::deliveries(&app, &ctx, status.as_deref(), before, page.size + 1).await?;
     let total = rows.len().min(page.size as usize) as i64;
     Ok(axum::Json(page.finish(

@@ -77,6 +77,23 @@ fn problem(e: &Error) -> String {
     }
 }
 
+/// The page in the portal frame, with the status the flash calls for.
+fn respond(
+    app: &App,
+    visit: &Visit,
+    title: &str,
+    active: &str,
+    flash: &Flash,
+    body: Markup,
+) -> Response {
+    let opts = PageOpts {
+        title,
+        active,
+        mail_public: app.config.mail_viewer_public,
+    };
+    (flash.status(), page(visit, opts, body)).into_response()
+}
+
 fn when(ms: i64) -> String {
     crate::clock::from_ms(ms)
         .format("%Y-%m-%d %H:%M:%S UTC")
@@ -192,20 +209,7 @@ async fn render_webhook(
             }
         }
     };
-    let status = flash.status();
-    (
-        status,
-        page(
-            visit,
-            PageOpts {
-                title: &title,
-                active: "/portal/webhooks",
-                mail_public: app.config.mail_viewer_public,
-            },
-            body,
-        ),
-    )
-        .into_response()
+    respond(app, visit, &title, "/portal/webhooks", &flash, body)
 }
 
 /// One handler for the webhook page's buttons: `what` says which.
@@ -313,20 +317,7 @@ async fn render_notifications(app: &App, visit: &Visit, ctx: &Ctx, flash: Flash)
             p { button #notifications-save type="submit" { (t(lang, "notifications.save")) } }
         }
     };
-    let status = flash.status();
-    (
-        status,
-        page(
-            visit,
-            PageOpts {
-                title: &title,
-                active: "/portal/notifications",
-                mail_public: app.config.mail_viewer_public,
-            },
-            body,
-        ),
-    )
-        .into_response()
+    respond(app, visit, &title, "/portal/notifications", &flash, body)
 }
 
 pub async fn save_notifications(
@@ -468,20 +459,7 @@ async fn render_referrals(
             }
         }
     };
-    let status = flash.status();
-    (
-        status,
-        page(
-            visit,
-            PageOpts {
-                title: &title,
-                active: "/portal/referrals",
-                mail_public: app.config.mail_viewer_public,
-            },
-            body,
-        ),
-    )
-        .into_response()
+    respond(app, visit, &title, "/portal/referrals", &flash, body)
 }
 
 fn direction_key(r: &ReferralRow, me: crate::domain::ids::TenantId) -> &'static str {
@@ -585,19 +563,7 @@ async fn render_referral(app: &App, visit: &Visit, ctx: &Ctx, id: &str, flash: F
         }
         p { a href="/portal/referrals" { (t(lang, "referrals.back")) } }
     };
-    (
-        flash.status(),
-        page(
-            visit,
-            PageOpts {
-                title: &title,
-                active: "/portal/referrals",
-                mail_public: app.config.mail_viewer_public,
-            },
-            body,
-        ),
-    )
-        .into_response()
+    respond(app, visit, &title, "/portal/referrals", &flash, body)
 }
 
 pub async fn move_referral(
