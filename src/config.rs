@@ -120,6 +120,17 @@ pub struct Config {
     /// Without it, records past retention are kept online.
     #[arg(long, env = "PARTNERHUB_AUDIT_ARCHIVE_DIR")]
     pub audit_archive_dir: Option<std::path::PathBuf>,
+
+    /// Seconds an unfinished `MS-RequestId` claim blocks retries before another request may
+    /// take it over (its first holder crashed). Effects stay single: orders are unique per
+    /// request id in the database.
+    #[arg(long, env = "PARTNERHUB_IDEMPOTENCY_STALE_SECS", default_value_t = 60)]
+    pub idempotency_stale_secs: i64,
+
+    /// Seconds a worker holds the outbox messages it claimed; a crashed worker's messages
+    /// are delivered by another pass once the lease ends (at least once).
+    #[arg(long, env = "PARTNERHUB_OUTBOX_LEASE_SECS", default_value_t = 60)]
+    pub outbox_lease_secs: i64,
 }
 
 impl Config {

@@ -5,11 +5,12 @@
 use super::collection::{Attributes, Collection, Page, PageQuery};
 use super::error::ApiResult;
 use super::extract::Caller;
+use super::extract::Query;
 use crate::app::App;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::Error;
 use crate::store::audit::{self, AuditQuery, AuditRow};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

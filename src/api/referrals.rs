@@ -208,8 +208,8 @@ pub async fn list(
     )))
 }
 
-#[utoipa::path(get, path = "/v1/referrals/{referral_id}", tag = "referrals",
-    params(("referral_id" = String, Path)),
+#[utoipa::path(get, path = "/v1/referrals/{referralId}", tag = "referrals",
+    params(("referralId" = String, Path)),
     responses((status = 200, body = Referral), (status = 404, body = ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_one(
@@ -235,8 +235,8 @@ pub struct ReferralPatch {
 }
 
 /// Moves a referral on or changes its deal details (`If-Match` optional).
-#[utoipa::path(patch, path = "/v1/referrals/{referral_id}", tag = "referrals",
-    params(("referral_id" = String, Path)), request_body = ReferralPatch,
+#[utoipa::path(patch, path = "/v1/referrals/{referralId}", tag = "referrals",
+    params(("referralId" = String, Path)), request_body = ReferralPatch,
     responses((status = 200, body = Referral), (status = 400, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
         (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 412, body = ApiErrorBody)),
     security(("bearer" = [])))]

@@ -238,8 +238,8 @@ fn delivery_dto(d: Delivery, attempts: Option<Vec<AttemptRow>>) -> DeliveryDto {
 }
 
 /// What happened to a test event.
-#[utoipa::path(get, path = "/webhooks/v1/registration/validationEvents/{correlation_id}", tag = "webhooks",
-    params(("correlation_id" = String, Path)),
+#[utoipa::path(get, path = "/webhooks/v1/registration/validationEvents/{correlationId}", tag = "webhooks",
+    params(("correlationId" = String, Path)),
     responses((status = 200, body = DeliveryDto), (status = 404, body = ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn test_status(
@@ -300,8 +300,8 @@ pub async fn deliveries(
 }
 
 /// One delivery with every attempt (time, response code, error, duration).
-#[utoipa::path(get, path = "/webhooks/v1/registration/deliveries/{delivery_id}", tag = "webhooks",
-    params(("delivery_id" = String, Path)),
+#[utoipa::path(get, path = "/webhooks/v1/registration/deliveries/{deliveryId}", tag = "webhooks",
+    params(("deliveryId" = String, Path)),
     responses((status = 200, body = DeliveryDto), (status = 404, body = ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn delivery(
@@ -314,8 +314,8 @@ pub async fn delivery(
 }
 
 /// Queues a delivered or failed event again, with its original event id.
-#[utoipa::path(post, path = "/webhooks/v1/registration/deliveries/{delivery_id}/redeliver", tag = "webhooks",
-    params(("delivery_id" = String, Path)),
+#[utoipa::path(post, path = "/webhooks/v1/registration/deliveries/{deliveryId}/redeliver", tag = "webhooks",
+    params(("deliveryId" = String, Path)),
     responses((status = 202), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn redeliver(

@@ -9,7 +9,8 @@ use crate::store::{outbox, webhooks};
 /// Handles what is due once; returns how many events were fanned out.
 pub async fn run_once(app: &App) -> anyhow::Result<usize> {
     let now = app.clock.now_ms();
-    let batch = outbox::claim(&app.db, TOPIC, now, 60_000, 100).await?;
+    let lease_ms = app.config.outbox_lease_secs.max(1) * 1000;
+    let batch = outbox::claim(&app.db, TOPIC, now, lease_ms, 100).await?;
     let n = batch.len();
     for msg in batch {
         let event: Event = match serde_json::from_str(&msg.payload) {

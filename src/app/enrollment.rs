@@ -149,6 +149,13 @@ pub async fn link_membership(
     username: &str,
     password: &str,
 ) -> Result<(EnrollmentRow, Vec<Profile>)> {
+    // The caller must own the application before a credential is even looked at, so the
+    // endpoint is no password oracle for other tenants' callers.
+    let own = repo::get(&app.db, id)
+        .await?
+        .filter(|e| e.tenant_id == ctx.actor.tenant)
+        .ok_or(Error::NotFound("enrollment"))?;
+    ctx.require(Action::ManageEnrollment, Resource::Tenant(own.tenant_id))?;
     let key = format!("membership:{}", username.trim().to_ascii_lowercase());
     let now = app.clock.now_ms();
     let until = throttle::locked_until(&app.db, &key).await?;

@@ -343,6 +343,11 @@ pub async fn load(app: &App) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("demo org {}: {e}", org.domain))?;
         let ctx = crate::app::Ctx::system(tenant.id, org.kind, "demo-loader");
+        // Demo organisations let admins sign in with the shared demo password alone; real
+        // organisations keep the default (admins use two-step verification).
+        identity::set_mfa_policy(app, &ctx, tenant.id, false, true)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo org {}: {e}", org.domain))?;
         for (local, name, roles) in rest {
             identity::create_user(
                 app,

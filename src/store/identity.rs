@@ -14,6 +14,8 @@ pub struct TenantRow {
     pub country: String,
     pub kind: TenantKind,
     pub mfa_required: bool,
+    /// Admin roles may sign in without two-step verification (an explicit opt-out).
+    pub admin_mfa_exempt: bool,
     pub created_at: i64,
     pub version: i64,
 }
@@ -47,6 +49,7 @@ fn tenant_from(row: &sqlx::any::AnyRow) -> TenantRow {
         country: row.get("country"),
         kind: TenantKind::from_db(&row.get::<String, _>("kind")),
         mfa_required: row.get::<i64, _>("mfa_required") != 0,
+        admin_mfa_exempt: row.get::<i64, _>("admin_mfa_exempt") != 0,
         created_at: row.get("created_at"),
         version: row.get("version"),
     }
@@ -273,4 +276,20 @@ pub async fn rename_tenant(
         .execute(tx.conn())
         .await?;
     Ok(r.rows_affected() == 1)
+}
+
+/// Sets the organisation's two-step verification policy.
+pub async fn set_mfa_policy(
+    tx: &mut Tx,
+    tenant: TenantId,
+    everyone: bool,
+    admins_exempt: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE tenants SET mfa_required = $1, admin_mfa_exempt = $2 WHERE id = $3")
+        .bind(everyone as i64)
+        .bind(admins_exempt as i64)
+        .bind(tenant.to_string())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
 }

@@ -8,9 +8,6 @@ use crate::store::webhooks::{self as repo, Attempt, Delivery};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-/// Deliveries are leased for longer than a request may take, so no other node sends them
-/// meanwhile.
-const LEASE_MS: i64 = 60_000;
 const BATCH: i64 = 50;
 
 pub struct Sender {
@@ -150,7 +147,11 @@ async fn deliver(app: &App, sender: &Sender, d: Delivery) -> anyhow::Result<()> 
 
 /// Posts what is due once; returns how many deliveries were attempted.
 pub async fn deliver_once(app: &App, sender: &Sender) -> anyhow::Result<usize> {
-    let batch = repo::claim(&app.db, app.clock.now_ms(), LEASE_MS, BATCH).await?;
+    // Leased for longer than a request may take, so no other node sends them meanwhile; a
+    // crashed node's deliveries go out again once the lease ends.
+    let lease_ms = (app.config.outbox_lease_secs.max(1) * 1000)
+        .max(app.config.webhook_timeout_secs as i64 * 2000 + 1000);
+    let batch = repo::claim(&app.db, app.clock.now_ms(), lease_ms, BATCH).await?;
     let n = batch.len();
     let results =
         futures::future::join_all(batch.into_iter().map(|d| deliver(app, sender, d))).await;

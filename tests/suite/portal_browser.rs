@@ -265,6 +265,17 @@ async fn a_new_reseller_walks_the_enrollment_wizard_and_the_operator_approves_it
         b.fill("#upn", "admin@fourthcoffee.example").await?;
         b.fill("#password", PASSWORD).await?;
         b.click("#signin-submit").await?;
+        // Now an admin agent, the applicant sets up two-step verification before anything.
+        b.wait("#mfa-required").await?;
+        let secret = b.text("#mfa-secret").await?;
+        let secret = partnerhub::crypto::base32_decode(secret.trim()).unwrap_or_default();
+        let code = partnerhub::crypto::totp(&secret)
+            .map(|t| t.generate(chrono::Utc::now().timestamp() as u64))
+            .unwrap_or_default();
+        b.fill("#code", &code).await?;
+        b.click("#mfa-enable").await?;
+        b.wait("#mfa-on").await?;
+        b.goto("/portal").await?;
         b.wait("#agreement-banner a").await?.click().await?;
         b.click("#agreement-check").await?;
         b.click("#agreement-accept").await?;

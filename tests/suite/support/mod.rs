@@ -163,7 +163,18 @@ impl TestApp {
         )
         .await
         .expect("tenant created");
+        // Test organisations switch off the admin two-step verification default explicitly,
+        // so tests can sign in with a password; the tests of that default use `strict_tenant`.
+        self.set_mfa_policy(&t, false, true).await;
         (t, u)
+    }
+
+    /// Sets an organisation's two-step verification policy, as the system.
+    pub async fn set_mfa_policy(&self, tenant: &TenantRow, everyone: bool, admins_exempt: bool) {
+        let ctx = partnerhub::app::Ctx::system(tenant.id, tenant.kind, "test-setup");
+        identity::set_mfa_policy(&self.app, &ctx, tenant.id, everyone, admins_exempt)
+            .await
+            .expect("policy set");
     }
 
     /// Adds a user with roles to a tenant, as the system (test setup only).
