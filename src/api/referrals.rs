@@ -3,12 +3,13 @@
 use super::collection::{etag, expected_version, Attributes, Collection, Page, PageQuery};
 use super::error::{ApiErrorBody, ApiResult};
 use super::extract::{Body, Caller};
+use super::extract::{Path, Query};
 use crate::app::referrals::{self, Update};
 use crate::app::App;
 use crate::domain::referral::LeadInput;
 use crate::domain::Error;
 use crate::store::referrals::{Direction, ReferralRow};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};

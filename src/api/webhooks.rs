@@ -4,11 +4,12 @@
 use super::collection::{etag, expected_version, Attributes, Collection, Page, PageQuery};
 use super::error::{ApiErrorBody, ApiResult};
 use super::extract::{Body, Caller};
+use super::extract::{Path, Query};
 use crate::app::webhooks::{self, Input};
 use crate::app::App;
 use crate::domain::webhook::EVENTS;
 use crate::store::webhooks::{AttemptRow, Delivery, Registration};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
