@@ -92,6 +92,12 @@ pub struct Config {
     /// Failed sign-ins allowed per account or address within 15 minutes before a lock.
     #[arg(long, env = "PARTNERHUB_SIGNIN_MAX_FAILURES", default_value_t = 5)]
     pub signin_max_failures: i64,
+
+    /// Mount the bare benchmark routes under /bench (fixed JSON, one indexed read, a
+    /// two-insert transaction) that `partnerhub bench run` measures ceilings with. Off by
+    /// default; never turn it on in production.
+    #[arg(long, env = "PARTNERHUB_BENCH_ROUTES", default_value_t = false)]
+    pub bench_routes: bool,
 }
 
 impl Config {
