@@ -13,3 +13,18 @@ CREATE TABLE bench_ceiling_lines (
     payload      TEXT NOT NULL,
     PRIMARY KEY (order_id, line_number)
 );
+
+-- Per-key request counts per one-minute window, shared by every node.
+CREATE TABLE rate_limit_windows (
+    limit_key     TEXT NOT NULL,
+    window_start  BIGINT NOT NULL,
+    used          BIGINT NOT NULL,
+    PRIMARY KEY (limit_key, window_start)
+);
+
+-- Singleton jobs (housekeeping): the node holding an unexpired lease runs them.
+CREATE TABLE job_leases (
+    job         TEXT PRIMARY KEY,
+    holder      TEXT NOT NULL,
+    expires_at  BIGINT NOT NULL
+);

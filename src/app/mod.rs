@@ -38,9 +38,10 @@ impl App {
         let db = Db::connect(&config.database_url, config.db_connections).await?;
         db.migrate().await?;
         let keys = keys::Keys::load_or_create(&db, &clock).await?;
+        let limiter = ratelimit::RateLimiter::new(config.rate_limit_per_minute, db.clone());
         Ok(App {
             db,
-            limiter: Arc::new(ratelimit::RateLimiter::new(config.rate_limit_per_minute)),
+            limiter: Arc::new(limiter),
             config: Arc::new(config),
             keys: Arc::new(keys),
             clock,

@@ -14,6 +14,7 @@ pub mod memberships;
 pub mod outbox;
 pub mod partners;
 pub mod partnerships;
+pub mod ratelimit;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
