@@ -6,6 +6,7 @@ mod support;
 mod api_conventions;
 mod api_identity;
 mod audit;
+mod bench_smoke;
 mod cli;
 mod commerce;
 mod customers;
