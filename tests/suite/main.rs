@@ -13,6 +13,7 @@ mod customers;
 mod enrollment;
 mod mail;
 mod memberships;
+mod multi_node;
 mod partnerships;
 mod portal_browser;
 mod portal_http;
