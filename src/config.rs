@@ -131,6 +131,12 @@ pub struct Config {
     /// are delivered by another pass once the lease ends (at least once).
     #[arg(long, env = "PARTNERHUB_OUTBOX_LEASE_SECS", default_value_t = 60)]
     pub outbox_lease_secs: i64,
+
+    /// Mount the bare benchmark routes under /bench (fixed JSON, one indexed read, a
+    /// two-insert transaction) that `partnerhub bench run` measures ceilings with. Off by
+    /// default; never turn it on in production.
+    #[arg(long, env = "PARTNERHUB_BENCH_ROUTES", default_value_t = false)]
+    pub bench_routes: bool,
 }
 
 impl Config {

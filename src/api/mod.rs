@@ -187,6 +187,11 @@ pub fn router(app: App) -> Router {
         }),
     )
     .merge(crate::portal::router(app.clone()))
+    .merge(if app.config.bench_routes {
+        crate::bench::routes::router()
+    } else {
+        Router::new()
+    })
     .fallback(not_found)
     .layer(axum::middleware::from_fn_with_state(
         app.clone(),

@@ -47,10 +47,12 @@ impl App {
         db.migrate().await?;
         let keys = keys::Keys::load_or_create(&db, &clock).await?;
         let vault = vault::Vault::load_or_create(&db, &clock, config.data_key.as_deref()).await?;
+        let limiter = ratelimit::RateLimiter::new(config.rate_limit_per_minute, db.clone());
+        let test_events = ratelimit::RateLimiter::new(config.webhook_test_per_minute, db.clone());
         Ok(App {
             db,
-            limiter: Arc::new(ratelimit::RateLimiter::new(config.rate_limit_per_minute)),
-            test_events: Arc::new(ratelimit::RateLimiter::new(config.webhook_test_per_minute)),
+            limiter: Arc::new(limiter),
+            test_events: Arc::new(test_events),
             vault: Arc::new(vault),
             config: Arc::new(config),
             keys: Arc::new(keys),

@@ -257,8 +257,10 @@ pub async fn send_test(app: &App, ctx: &Ctx) -> Result<String> {
     let tenant = ctx.actor.tenant;
     ctx.require(Action::ManageWebhooks, Resource::Tenant(tenant))?;
     let now = app.clock.now_ms();
+    // A key of its own: the API's per-tenant budget lives in the same shared counter table.
     app.test_events
-        .check(&tenant.to_string(), now)
+        .check(&format!("webhook-test:{tenant}"), now)
+        .await
         .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
     repo::registration(&app.db, tenant)
         .await?

@@ -53,6 +53,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Benchmark harness: build a large world, then measure the API against its ceilings.
+    Bench {
+        #[command(subcommand)]
+        command: crate::bench::BenchCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -214,6 +219,7 @@ async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
         },
+        Command::Bench { command } => crate::bench::main(command).await,
         Command::Audit {
             command: AuditCommand::Verify { config },
         } => {
