@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs and the machine lacks: Chromium and its driver,
-# PostgreSQL (server binaries only; clusters are made per run), and aiosmtpd.
+# PostgreSQL (server binaries only; clusters are made per run), nginx (the multi-node test
+# starts its own), and aiosmtpd.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx)
 command -v python3 >/dev/null 2>&1 || need+=(python3 python3-pip)
 
 if [ ${#need[@]} -gt 0 ]; then

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -15,3 +16,4 @@ pub mod mail;
 pub mod portal;
 pub mod server;
 pub mod store;
+pub mod webhooks;

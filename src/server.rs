@@ -51,6 +51,10 @@ pub async fn spawn(app: App, listener: TcpListener) -> anyhow::Result<Running> {
             app.clone(),
             stop_rx.clone(),
         )));
+        workers.push(tokio::spawn(crate::webhooks::worker::run(
+            app.clone(),
+            stop_rx.clone(),
+        )));
         workers.push(tokio::spawn(housekeeping(app.clone(), stop_rx.clone())));
     }
     Ok(Running {
@@ -62,32 +66,67 @@ pub async fn spawn(app: App, listener: TcpListener) -> anyhow::Result<Running> {
     })
 }
 
-/// Periodic work: expired sessions and request ids, grant expiry and warnings, purge of
-/// deleted customer users.
+/// The lease that lets one node run housekeeping while several share a database.
+const HOUSEKEEPING_LEASE: &str = "housekeeping";
+/// How long a lease outlives its holder's last pass (a crashed node's jobs resume then).
+const LEASE_MS: i64 = 3 * 60_000;
+
+/// Periodic work: expired sessions and request ids, rate-limit windows, grant expiry and
+/// warnings, renewals, purge of deleted customer users. With several nodes on one database,
+/// only the node holding the housekeeping lease runs a pass, so nothing runs twice.
 async fn housekeeping(app: App, mut stop: watch::Receiver<bool>) {
+    let holder = uuid::Uuid::new_v4().to_string();
     loop {
         let now = app.clock.now_ms();
-        if let Err(e) = crate::store::sessions::delete_expired(&app.db, now).await {
-            tracing::warn!(error = %e, "session cleanup failed");
-        }
-        if let Err(e) =
-            crate::store::idempotency::purge_before(&app.db, now - crate::clock::DAY_MS).await
+        match crate::store::ratelimit::take_lease(
+            &app.db,
+            HOUSEKEEPING_LEASE,
+            &holder,
+            now,
+            now + LEASE_MS,
+        )
+        .await
         {
-            tracing::warn!(error = %e, "request id cleanup failed");
+            Ok(true) => housekeeping_pass(&app, now).await,
+            Ok(false) => tracing::debug!("another node holds the housekeeping lease"),
+            Err(e) => tracing::warn!(error = %e, "housekeeping lease failed"),
         }
-        if let Err(e) = crate::app::customers::run_grant_expiry(&app).await {
-            tracing::warn!(error = %e, "grant expiry pass failed");
+        if let Err(e) = crate::app::notifications::send_digests(&app).await {
+            tracing::warn!(error = %e, "notification digests failed");
         }
-        if let Err(e) = crate::app::commerce::run_renewals(&app).await {
-            tracing::warn!(error = %e, "subscription renewal pass failed");
-        }
-        if let Err(e) = crate::app::customer_users::purge_deleted(&app).await {
-            tracing::warn!(error = %e, "purge of deleted users failed");
+        if let Err(e) = crate::app::audit::apply_retention(&app).await {
+            tracing::warn!(error = %e, "audit retention pass failed");
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(60)) => {}
-            _ = stop.changed() => return,
+            _ = stop.changed() => {
+                let _ = crate::store::ratelimit::release_lease(&app.db, HOUSEKEEPING_LEASE, &holder).await;
+                return;
+            }
         }
+    }
+}
+
+async fn housekeeping_pass(app: &App, now: i64) {
+    if let Err(e) = crate::store::sessions::delete_expired(&app.db, now).await {
+        tracing::warn!(error = %e, "session cleanup failed");
+    }
+    if let Err(e) =
+        crate::store::idempotency::purge_before(&app.db, now - crate::clock::DAY_MS).await
+    {
+        tracing::warn!(error = %e, "request id cleanup failed");
+    }
+    if let Err(e) = crate::app::customers::run_grant_expiry(app).await {
+        tracing::warn!(error = %e, "grant expiry pass failed");
+    }
+    if let Err(e) = crate::app::commerce::run_renewals(app).await {
+        tracing::warn!(error = %e, "subscription renewal pass failed");
+    }
+    if let Err(e) = crate::app::customer_users::purge_deleted(app).await {
+        tracing::warn!(error = %e, "purge of deleted users failed");
+    }
+    if let Err(e) = crate::store::ratelimit::purge_windows(&app.db, now - 5 * 60_000).await {
+        tracing::warn!(error = %e, "rate-limit window cleanup failed");
     }
 }
 

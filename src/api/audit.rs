@@ -139,10 +139,7 @@ pub async fn records(
         &fingerprint,
         &app.keys.paging_secret,
     )?;
-    let before = page
-        .after
-        .as_ref()
-        .map(|c| (c.key.parse::<i64>().unwrap_or(i64::MAX), c.id.as_str()));
+    let before = page.before_time();
     let rows = audit::page(
         &app.db,
         &ctx.actor.tenant.to_string(),

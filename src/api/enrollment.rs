@@ -68,6 +68,7 @@ pub async fn create_tenant(
     if let Err(secs) = app
         .limiter
         .check(&format!("anon:{}", peer.ip()), app.clock.now_ms())
+        .await
     {
         return Err(Error::RateLimited {
             retry_after_secs: secs,

@@ -63,6 +63,7 @@ impl FromRequestParts<App> for Caller {
         if let Err(secs) = app
             .limiter
             .check(&actor.tenant.to_string(), app.clock.now_ms())
+            .await
         {
             metrics::counter!("partnerhub_rate_limited_total").increment(1);
             return Err(ApiError(Error::RateLimited {

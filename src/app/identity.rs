@@ -517,26 +517,33 @@ pub async fn authenticate(app: &App, upn: &str, password: &str, client: &str) ->
 /// Builds the actor for a user from the current database state (roles, tenant, state), so a
 /// removed role or a disabled user stops working at once, even with a token still valid.
 pub async fn actor_for_user(app: &App, user_id: UserId) -> Result<Option<(Actor, UserRow)>> {
-    let Some(user) = repo::user(&app.db, user_id).await? else {
+    // One query: this runs on every API request.
+    let Some(rows) = repo::actor_rows(&app.db, user_id).await? else {
         return Ok(None);
     };
-    if user.state != "active" {
+    if rows.user.state != "active" {
         return Ok(None);
     }
-    let Some(tenant) = repo::tenant(&app.db, user.tenant_id).await? else {
-        return Ok(None);
+    let partner = match (rows.tenant.kind, rows.partner) {
+        (TenantKind::Partner, Some((is_reseller, is_provider, status, accepted))) => {
+            Some(PartnerFacts {
+                is_reseller,
+                is_provider,
+                agreement_accepted: accepted,
+                active: status == "active",
+            })
+        }
+        _ => None,
     };
-    let roles = repo::roles(&app.db, user_id).await?;
-    let partner = partner_facts(app, &tenant).await?;
     Ok(Some((
         Actor {
             principal: Principal::User(user_id),
-            tenant: tenant.id,
-            tenant_kind: tenant.kind,
-            roles,
+            tenant: rows.tenant.id,
+            tenant_kind: rows.tenant.kind,
+            roles: rows.roles,
             partner,
         },
-        user,
+        rows.user,
     )))
 }
 

@@ -13,29 +13,30 @@ pub async fn facts(
     customer: TenantId,
     now: i64,
 ) -> Result<CustomerFacts, sqlx::Error> {
-    let rel = sqlx::query(
-        "SELECT 1 AS one FROM customer_relationships WHERE customer_tenant_id = $1 AND partner_tenant_id = $2 AND state = 'active'",
-    )
-    .bind(customer.to_string())
-    .bind(partner.to_string())
-    .fetch_optional(&db.read)
-    .await?
-    .is_some();
+    // One round trip: the relationship row (if any) and the live grants' roles.
     let rows = sqlx::query(
-        "SELECT roles FROM admin_grants WHERE partner_tenant_id = $1 AND customer_tenant_id = $2 \
-         AND status = 'active' AND expires_at > $3",
+        "SELECT 'relationship' AS kind, '' AS roles FROM customer_relationships \
+         WHERE customer_tenant_id = $1 AND partner_tenant_id = $2 AND state = 'active' \
+         UNION ALL SELECT 'grant' AS kind, roles FROM admin_grants WHERE partner_tenant_id = $2 \
+         AND customer_tenant_id = $1 AND status = 'active' AND expires_at > $3",
     )
-    .bind(partner.to_string())
     .bind(customer.to_string())
+    .bind(partner.to_string())
     .bind(now)
     .fetch_all(&db.read)
     .await?;
-    let roles = rows.iter().flat_map(|r| {
-        r.get::<String, _>("roles")
-            .split(',')
-            .filter_map(GrantRole::parse)
-            .collect::<Vec<_>>()
-    });
+    let rel = rows
+        .iter()
+        .any(|r| r.get::<String, _>("kind") == "relationship");
+    let roles = rows
+        .iter()
+        .filter(|r| r.get::<String, _>("kind") == "grant")
+        .flat_map(|r| {
+            r.get::<String, _>("roles")
+                .split(',')
+                .filter_map(GrantRole::parse)
+                .collect::<Vec<_>>()
+        });
     Ok(CustomerFacts {
         customer,
         relationship: rel,
@@ -180,6 +181,15 @@ pub async fn count(
     partner: TenantId,
     filter: Option<&CustomerFilter>,
 ) -> Result<i64, sqlx::Error> {
+    if filter.is_none() {
+        // Kept by triggers on customer_relationships (migration 0008): counting half a
+        // million index entries on every page would dominate the list's cost.
+        let row = sqlx::query("SELECT active FROM customer_counts WHERE partner_tenant_id = $1")
+            .bind(partner.to_string())
+            .fetch_optional(&db.read)
+            .await?;
+        return Ok(row.map(|r| r.get::<i64, _>("active")).unwrap_or(0));
+    }
     let (extra, value) = filter_sql(filter);
     let sql = format!(
         "SELECT COUNT(*) AS n FROM customer_relationships r WHERE r.partner_tenant_id = $1 AND r.state = 'active'{}",

@@ -165,6 +165,75 @@ pub async fn user(db: &Db, id: UserId) -> Result<Option<UserRow>, sqlx::Error> {
     Ok(row.as_ref().map(user_from))
 }
 
+/// Everything a request's actor is built from, in one query: the user, its tenant, its
+/// roles, and (for partners) the partner account and whether it accepted the current
+/// agreement. Requests rebuild the actor every time, so this is on every API call's path.
+pub struct ActorRows {
+    pub user: UserRow,
+    pub tenant: TenantRow,
+    pub roles: BTreeSet<Role>,
+    /// (is_reseller, is_provider, status, accepted the current agreement)
+    pub partner: Option<(bool, bool, String, bool)>,
+}
+
+pub async fn actor_rows(db: &Db, id: UserId) -> Result<Option<ActorRows>, sqlx::Error> {
+    let concat = match db.backend {
+        super::Backend::Sqlite => "group_concat(role, ',')",
+        super::Backend::Postgres => "string_agg(role, ',')",
+    };
+    let sql = format!(
+        "SELECT u.id, u.tenant_id, u.upn, u.display_name, u.first_name, u.last_name, u.password_hash, \
+         u.totp_secret, u.state, u.language, u.created_at, u.version, \
+         t.domain AS t_domain, t.display_name AS t_display_name, t.country AS t_country, t.kind AS t_kind, \
+         t.mfa_required AS t_mfa_required, t.admin_mfa_exempt AS t_admin_mfa_exempt, t.created_at AS t_created_at, t.version AS t_version, \
+         p.is_reseller AS p_reseller, p.is_provider AS p_provider, p.status AS p_status, \
+         (SELECT COUNT(*) FROM agreement_acceptances a WHERE a.tenant_id = t.id AND a.version = \
+            (SELECT version FROM partner_agreements ORDER BY published_at DESC LIMIT 1)) AS accepted, \
+         (SELECT {concat} FROM user_roles r WHERE r.user_id = u.id) AS roles \
+         FROM users u JOIN tenants t ON t.id = u.tenant_id LEFT JOIN partners p ON p.tenant_id = t.id \
+         WHERE u.id = $1"
+    );
+    let Some(row) = sqlx::query(&sql)
+        .bind(id.to_string())
+        .fetch_optional(&db.read)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let user = user_from(&row);
+    let tenant = TenantRow {
+        id: user.tenant_id,
+        domain: row.get("t_domain"),
+        display_name: row.get("t_display_name"),
+        country: row.get("t_country"),
+        kind: TenantKind::from_db(&row.get::<String, _>("t_kind")),
+        mfa_required: row.get::<i64, _>("t_mfa_required") != 0,
+        admin_mfa_exempt: row.get::<i64, _>("t_admin_mfa_exempt") != 0,
+        created_at: row.get("t_created_at"),
+        version: row.get("t_version"),
+    };
+    let roles = row
+        .get::<Option<String>, _>("roles")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(Role::parse)
+        .collect();
+    let partner = row.get::<Option<String>, _>("p_status").map(|status| {
+        (
+            row.get::<i64, _>("p_reseller") != 0,
+            row.get::<i64, _>("p_provider") != 0,
+            status,
+            row.get::<i64, _>("accepted") > 0,
+        )
+    });
+    Ok(Some(ActorRows {
+        user,
+        tenant,
+        roles,
+        partner,
+    }))
+}
+
 pub async fn user_in_tx(tx: &mut Tx, id: UserId) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = format!(
         "SELECT {USER_COLS} FROM users WHERE id = $1{}",

@@ -11,12 +11,16 @@ pub mod identity;
 pub mod links;
 pub mod mailbox;
 pub mod memberships;
+pub mod notifications;
 pub mod outbox;
 pub mod partners;
 pub mod partnerships;
+pub mod ratelimit;
+pub mod referrals;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
+pub mod webhooks;
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -79,28 +83,33 @@ impl Db {
         if url.starts_with("sqlite:") {
             let url = prepare_sqlite_url(url)?;
             let opts = AnyConnectOptions::from_str(&url)?;
-            let pool = |n: u32| {
+            // Page cache per connection: the writer keeps 32 MB, each reader 8 MB. The
+            // operating system's file cache holds the rest, so a large database does not
+            // make each of many read connections grow its own copy of hot pages.
+            let pool = |n: u32, cache_kb: i64| {
                 AnyPoolOptions::new()
                     .max_connections(n)
                     .min_connections(1)
                     .acquire_timeout(Duration::from_secs(30))
-                    .after_connect(|conn, _| {
+                    .after_connect(move |conn, _| {
                         Box::pin(async move {
-                            conn.execute(
+                            let pragmas = format!(
                                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; \
                                  PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; \
-                                 PRAGMA cache_size=-32000;",
-                            )
-                            .await?;
+                                 PRAGMA cache_size=-{cache_kb};"
+                            );
+                            conn.execute(pragmas.as_str()).await?;
                             Ok(())
                         })
                     })
             };
-            let write = pool(1)
+            let write = pool(1, 32_000)
                 .connect_with(opts.clone())
                 .await
                 .with_context(|| format!("opening {url}"))?;
-            let read = pool(max_connections.max(2)).connect_with(opts).await?;
+            let read = pool(max_connections.max(2), 8_000)
+                .connect_with(opts)
+                .await?;
             Ok(Db {
                 read,
                 write,

@@ -204,6 +204,24 @@ GET /v1/invoices/{invoiceId}/statements       | P.invoice | P* op
 GET /v1/pricelists/provider                   | -         | p_admin q_admin
 PUT /v1/pricelists/provider                   | -         | p_admin q_admin
 PUT /v1/pricelists/customer                   | -         | a_admin a_sales a_app b_admin d_admin
+
+GET /webhooks/v1/registration/events          | -         | users a_app
+POST /webhooks/v1/registration                | -         | p_admin q_admin a_admin a_app b_admin d_admin
+GET /webhooks/v1/registration                 | -         | p_admin q_admin a_admin a_app b_admin d_admin
+PUT /webhooks/v1/registration                 | -         | p_admin q_admin a_admin a_app b_admin d_admin
+DELETE /webhooks/v1/registration              | -         | p_admin q_admin a_admin a_app b_admin d_admin
+POST /webhooks/v1/registration/secret/rotate  | -         | p_admin q_admin a_admin a_app b_admin d_admin
+POST /webhooks/v1/registration/validationEvents | -       | p_admin q_admin a_admin a_app b_admin d_admin
+GET /webhooks/v1/registration/validationEvents/{correlationId} | P.test | p_admin
+GET /webhooks/v1/registration/deliveries      | -         | p_admin q_admin a_admin a_app b_admin d_admin
+GET /webhooks/v1/registration/deliveries/{deliveryId} | P.test | p_admin
+POST /webhooks/v1/registration/deliveries/{deliveryId}/redeliver | P.test | p_admin
+GET /v1/users/me/notifications                | -         | users
+PUT /v1/users/me/notifications                | -         | users
+GET /v1/referrals                             | -         | op p_admin p_sales q_admin a_admin a_sales a_app b_admin d_admin
+POST /v1/referrals                            | -         | p_admin p_sales q_admin a_admin a_sales a_app b_admin d_admin
+GET /v1/referrals/{referralId}                | P->A      | p_admin p_sales a_admin a_sales a_app
+PATCH /v1/referrals/{referralId}              | P->A      | p_admin p_sales a_admin a_sales a_app
 "#;
 
 /// Every actor position, in the order the matrix prints them.
@@ -279,6 +297,10 @@ struct World {
     invoice_p: String,
     grant_x_a: String,
     agreement: String,
+    /// A referral from P to A.
+    referral_pa: String,
+    /// P's test event to its webhook: (correlation id, delivery id).
+    test_p: (String, String),
 }
 
 const GA_ROLE: &str = "62e90394-69f5-4237-9190-012177145e10";
@@ -522,13 +544,64 @@ async fn build(t: &TestApp) -> World {
         invoice_p,
         grant_x_a,
         agreement,
+        referral_pa: String::new(),
+        test_p: (String::new(), String::new()),
     };
     // Partner tokens of the helpers expired when the clock moved.
     w.p.token = t.token(&w.p.admin.upn).await;
+    let (s, r) = t
+        .post(
+            "/v1/referrals",
+            &w.p.token,
+            &referral_body(Some(&w.a.tenant.id.to_string())),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    w.referral_pa = r["id"].as_str().unwrap().to_string();
+    register_webhook(t, &w.p.token).await;
+    let (s, v) = t
+        .post(
+            "/webhooks/v1/registration/validationEvents",
+            &w.p.token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let corr = v["correlationId"].as_str().unwrap().to_string();
+    let (s, d) = t
+        .get(
+            &format!("/webhooks/v1/registration/validationEvents/{corr}"),
+            &w.p.token,
+        )
+        .await;
+    assert_eq!(s, 200, "{d}");
+    w.test_p = (corr, d["id"].as_str().unwrap().to_string());
     w.b.token = t.token(&w.b.admin.upn).await;
     w.d.token = t.token(&w.d.admin.upn).await;
     w.r.token = t.token(&w.r.admin.upn).await;
     w
+}
+
+/// A webhook on a closed local port: registrations pass (the test allows 127.0.0.1) and
+/// deliveries fail quietly.
+async fn register_webhook(t: &TestApp, token: &str) -> u16 {
+    t.post(
+        "/webhooks/v1/registration",
+        token,
+        &json!({"webhookUrl": "http://127.0.0.1:9/hook", "webhookEvents": ["test-created", "order-created"]}),
+    )
+    .await
+    .0
+}
+
+fn referral_body(target: Option<&str>) -> Value {
+    let mut v = json!({"name": "Matrix lead", "dealValue": "100.00", "currency": "USD", "consent": true,
+        "customerProfile": {"name": "Lead Co", "country": "US",
+            "contact": {"name": "Lee", "email": "lee@lead.example"}}});
+    if let Some(t) = target {
+        v["targetPartnerId"] = json!(t);
+    }
+    v
 }
 
 /// The targets an operation is tried on, from the names of its path parameters.
@@ -636,6 +709,9 @@ fn scenes(w: &World, params: &[String]) -> Vec<(&'static str, BTreeMap<String, S
         ],
         ["grantId"] => vec![("X.A", m(&[("grantId", w.grant_x_a.clone())]))],
         ["partnerId"] => vec![("X.A", m(&[("partnerId", w.a.tenant.id.to_string())]))],
+        ["referralId"] => vec![("P->A", m(&[("referralId", w.referral_pa.clone())]))],
+        ["correlationId"] => vec![("P.test", m(&[("correlationId", w.test_p.0.clone())]))],
+        ["deliveryId"] => vec![("P.test", m(&[("deliveryId", w.test_p.1.clone())]))],
         other => panic!("no targets for path parameters {other:?}: add them to scenes()"),
     }
 }
@@ -680,6 +756,14 @@ fn payload(w: &World, method: &str, path: &str, fresh: &str) -> Payload {
         ("POST", "/v1/users") => json!({"userPrincipalName": format!("u{uniq}@example.invalid"),
             "displayName": "New User", "password": PASSWORD}),
         ("PATCH", "/v1/users/{userId}") => json!({"displayName": "Renamed"}),
+        ("POST", "/webhooks/v1/registration") | ("PUT", "/webhooks/v1/registration") => {
+            json!({"webhookUrl": "http://127.0.0.1:9/hook", "webhookEvents": ["order-created"]})
+        }
+        ("PUT", "/v1/users/me/notifications") => {
+            json!({"events": ["order-created"], "dailyDigest": false})
+        }
+        ("POST", "/v1/referrals") => referral_body(None),
+        ("PATCH", "/v1/referrals/{referralId}") => json!({"notes": format!("note {uniq}")}),
         ("POST", "/v1/applications") => json!({"displayName": "Matrix app"}),
         ("POST", "/v1/enrollments") => json!({"program": "indirect_reseller"}),
         ("PUT", "/v1/enrollments/{enrollmentId}/membership") => json!({"profileId": 5100001}),
@@ -915,6 +999,27 @@ async fn prepare(
         {
             "reseller".into()
         }
+        // Each caller meets its organisation without a webhook when registering, and with one
+        // for everything else about it.
+        ("POST", "/webhooks/v1/registration") => {
+            let r = t
+                .http
+                .delete(t.url("/webhooks/v1/registration"))
+                .bearer_auth(&w.tokens[actor])
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().as_u16() < 500);
+            String::new()
+        }
+        (_, p)
+            if p.starts_with("/webhooks/v1/registration")
+                && !p.contains('{')
+                && p != "/webhooks/v1/registration/events" =>
+        {
+            assert!(register_webhook(t, &w.tokens[actor]).await < 500);
+            String::new()
+        }
         _ => String::new(),
     }
 }
@@ -945,7 +1050,12 @@ fn query(path: &str) -> &'static str {
 
 #[tokio::test]
 async fn every_operation_answers_every_actor_as_the_table_says() {
-    let t = TestApp::spawn_with(|c| c.rate_limit_per_minute = 1_000_000).await;
+    let t = TestApp::spawn_with(|c| {
+        c.rate_limit_per_minute = 1_000_000;
+        c.webhook_test_per_minute = 1_000_000;
+        c.webhook_allow = vec!["127.0.0.1".into()];
+    })
+    .await;
     let w = build(&t).await;
     let table = expectations();
     let (s, doc) = t.get("/v1/openapi.json", "").await;

@@ -1,0 +1,289 @@
+//! The benchmark harness: `bench generate` builds a large world in the real schema, `bench run`
+//! drives a server over loopback HTTP and prints latency and throughput beside the ceilings
+//! measured in the same run (the bare routes of [`routes`], mounted only with `--bench-routes`).
+
+pub mod generate;
+pub mod routes;
+pub mod run;
+
+use crate::app::App;
+use crate::clock::Clock;
+use crate::config::Config;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Build a large world in the database (scale 1.0: 20 providers, 10,000 resellers,
+    /// 1,000,000 customers, 3,000,000 subscriptions). Use an empty database.
+    Generate {
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        #[command(flatten)]
+        config: Config,
+    },
+    /// Drive a server with the workloads and print throughput, latency, ceilings and memory.
+    /// Without --url, starts `partnerhub serve --bench-routes` on the same database itself.
+    Run {
+        #[command(flatten)]
+        run: RunArgs,
+        #[command(flatten)]
+        config: Config,
+    },
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// A server already running with --bench-routes (otherwise one is started).
+    #[arg(long)]
+    url: Option<String>,
+    /// Process id of that server, to report its peak memory.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Measured seconds per workload.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Unmeasured seconds before each workload.
+    #[arg(long, default_value_t = 1.0)]
+    warmup: f64,
+    /// Customers sampled for random requests.
+    #[arg(long, default_value_t = 20_000)]
+    sample: usize,
+    /// Deep list page measured (the deepest available when the world is smaller).
+    #[arg(long, default_value_t = 5_000)]
+    deep_page: usize,
+    /// Run only these workloads (comma-separated names as printed); ceilings always run.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// Also write the results as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Extra argument for the server this command starts (repeatable), e.g.
+    /// --serve-arg=--db-connections=8.
+    #[arg(long, allow_hyphen_values = true)]
+    serve_arg: Vec<String>,
+}
+
+pub async fn main(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        BenchCommand::Generate { scale, config } => {
+            let app = App::start(config, Clock::system()).await?;
+            let sizes = Sizes::of(scale);
+            eprintln!(
+                "generating scale {scale}: {} providers, {} resellers, {} customers into {}",
+                sizes.providers,
+                sizes.resellers,
+                sizes.customers,
+                crate::cli::redact(&app.config.database_url)
+            );
+            let r = generate::generate(&app, scale).await?;
+            println!(
+                "generated {} providers, {} resellers, {} customers, {} users, {} subscriptions, {} licenses in {:.1} s; database size {:.1} MB",
+                r.providers,
+                r.resellers,
+                r.customers,
+                r.users,
+                r.subscriptions,
+                r.licenses,
+                r.seconds,
+                r.database_bytes as f64 / 1_048_576.0
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        BenchCommand::Run { run: a, config } => {
+            let database_url = config.database_url.clone();
+            let app = App::start(config, Clock::system()).await?;
+            let mut child = None;
+            let (base, pid) = match &a.url {
+                Some(u) => (u.trim_end_matches('/').to_string(), a.server_pid),
+                None => {
+                    let (c, base) = start_server(&database_url, &a.serve_arg).await?;
+                    let pid = c.id();
+                    child = Some(c);
+                    (base, pid)
+                }
+            };
+            let opts = run::Options {
+                base,
+                server_pid: pid,
+                concurrency: a.concurrency.max(1),
+                duration: Duration::from_secs_f64(a.seconds.max(0.1)),
+                warmup: Duration::from_secs_f64(a.warmup.max(0.0)),
+                sample: a.sample.max(1),
+                deep_page: a.deep_page.max(1),
+                only: a.only.clone(),
+            };
+            let result = run::run(&app, &opts).await;
+            if let Some(mut c) = child {
+                stop_server(&mut c).await;
+            }
+            let summary = result?;
+            run::print(&summary);
+            if let Some(path) = &a.json {
+                std::fs::write(path, serde_json::to_vec_pretty(&summary)?)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Starts `partnerhub serve --bench-routes` on a free loopback port and waits until ready.
+async fn start_server(
+    database_url: &str,
+    extra: &[String],
+) -> anyhow::Result<(tokio::process::Child, String)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let exe = std::env::current_exe()?;
+    let mut cmd = tokio::process::Command::new(exe);
+    cmd.arg("serve")
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--database-url")
+        .arg(database_url)
+        .arg("--bench-routes")
+        .arg("--rate-limit-per-minute=0")
+        .args(extra)
+        .env(
+            "PARTNERHUB_LOG",
+            std::env::var("PARTNERHUB_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .kill_on_drop(true);
+    let mut child = cmd.spawn()?;
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..300 {
+        if let Ok(Ok(mut s)) = tokio::time::timeout(
+            Duration::from_secs(1),
+            tokio::net::TcpStream::connect(("127.0.0.1", port)),
+        )
+        .await
+        {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let _ = s
+                .write_all(b"GET /readyz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+                .await;
+            let mut buf = vec![0u8; 64];
+            if let Ok(n) = s.read(&mut buf).await {
+                if buf[..n].starts_with(b"HTTP/1.1 200") {
+                    return Ok((child, base));
+                }
+            }
+        }
+        if let Some(status) = child.try_wait()? {
+            anyhow::bail!("the server exited early: {status}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("the server did not become ready on {base}")
+}
+
+/// Asks the server to stop (SIGTERM) and waits for it.
+async fn stop_server(child: &mut tokio::process::Child) {
+    if let Some(pid) = child.id() {
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status();
+    }
+    if tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .is_err()
+    {
+        let _ = child.kill().await;
+    }
+}
+
+/// Every user the generator creates signs in with this password (one argon2id hash, computed
+/// once and shared by all bulk users: bench data only).
+pub const PASSWORD: &str = "Bench-Password-1";
+
+/// Domains of the generated world, so the runner can find its organisations.
+pub const DOMAIN_SUFFIX: &str = "bench.example";
+
+pub fn operator_domain() -> String {
+    format!("operator.{DOMAIN_SUFFIX}")
+}
+pub fn provider_domain(i: usize) -> String {
+    format!("p{i:03}.{DOMAIN_SUFFIX}")
+}
+pub fn reseller_domain(i: usize) -> String {
+    format!("r{i:05}.{DOMAIN_SUFFIX}")
+}
+pub fn customer_domain(i: usize) -> String {
+    format!("c{i:07}.{DOMAIN_SUFFIX}")
+}
+
+/// How many of each thing a scale factor gives. Scale 1.0 is the issue's world: 20 providers,
+/// 10,000 resellers, 1,000,000 customers, 3,000,000 subscriptions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sizes {
+    pub providers: usize,
+    pub resellers: usize,
+    pub customers: usize,
+}
+
+/// Subscriptions (order lines) every customer has.
+pub const SUBSCRIPTIONS_PER_CUSTOMER: usize = 3;
+
+impl Sizes {
+    pub fn of(scale: f64) -> Sizes {
+        let n = |full: f64, min: usize| ((full * scale).round() as usize).max(min);
+        let providers = n(20.0, 2);
+        let resellers = n(10_000.0, 4);
+        let customers = n(1_000_000.0, resellers);
+        Sizes {
+            providers,
+            resellers,
+            customers,
+        }
+    }
+
+    /// The largest provider (index 0) serves 55% of the resellers, so at full scale it has
+    /// more than 500,000 customers: page 5,000 of its list exists.
+    pub fn primary_provider(&self, reseller: usize) -> usize {
+        let big = (self.resellers * 55).div_ceil(100);
+        if reseller < big || self.providers == 1 {
+            0
+        } else {
+            1 + reseller % (self.providers - 1)
+        }
+    }
+
+    /// Every fifth reseller also works with a second provider (no customers through it).
+    pub fn second_provider(&self, reseller: usize) -> Option<usize> {
+        (reseller % 5 == 0 && self.providers > 1)
+            .then(|| (self.primary_provider(reseller) + 1) % self.providers)
+    }
+
+    pub fn reseller_of(&self, customer: usize) -> usize {
+        customer % self.resellers
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_scale_matches_the_issue_and_small_scales_keep_a_usable_world() {
+        let s = Sizes::of(1.0);
+        assert_eq!(
+            (s.providers, s.resellers, s.customers),
+            (20, 10_000, 1_000_000)
+        );
+        let big = (0..s.customers)
+            .filter(|c| s.primary_provider(s.reseller_of(*c)) == 0)
+            .count();
+        assert!(big >= 500_000, "largest provider has {big} customers");
+        let tiny = Sizes::of(0.0001);
+        assert_eq!((tiny.providers, tiny.resellers), (2, 4));
+        assert!(tiny.customers >= tiny.resellers);
+        assert!((0..tiny.resellers).any(|r| tiny.primary_provider(r) == 1));
+    }
+}

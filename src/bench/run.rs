@@ -1,0 +1,711 @@
+//! `bench run`: closed-loop HTTP/1.1 load over loopback with real tokens, one workload at a
+//! time, each beside the ceiling route of the same kind, and the server's peak memory.
+//!
+//! The runner reads the generated world from the database (a random sample of customers,
+//! their reseller and provider users) and mints access tokens with the server's own signing
+//! key, as the token endpoint would (one password sign-in is made for real as a check).
+
+use crate::app::App;
+use axum::body::Bytes;
+use hdrhistogram::Histogram;
+use http_body_util::{BodyExt, Full};
+use hyper::{Method, Request};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use sqlx::Row;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Base URL of the server (`http://127.0.0.1:PORT`).
+    pub base: String,
+    /// The server's process id, for its peak resident memory.
+    pub server_pid: Option<u32>,
+    pub concurrency: usize,
+    pub duration: Duration,
+    pub warmup: Duration,
+    /// Customers sampled from the world for random reads and writes.
+    pub sample: usize,
+    /// The deep list page to measure (5,000 in the issue; the deepest available if fewer).
+    pub deep_page: usize,
+    /// Only these workloads (all when empty).
+    pub only: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub workload: String,
+    pub requests: u64,
+    pub errors: u64,
+    pub per_second: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub p999_ms: f64,
+    pub ceiling: Option<String>,
+    pub ratio: Option<f64>,
+    /// First error seen (status and body start), to tell what failed.
+    pub first_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub backend: String,
+    pub customers: i64,
+    pub concurrency: usize,
+    pub seconds_per_workload: f64,
+    pub deep_page: usize,
+    pub outcomes: Vec<Outcome>,
+    pub server_peak_rss_kb: Option<u64>,
+    pub machine: String,
+}
+
+struct Org {
+    tenant: String,
+    admin: Arc<str>,
+    sales: Arc<str>,
+    mpn: Option<i64>,
+}
+
+struct Customer {
+    id: String,
+    staff: String,
+    provider: usize,
+    reseller: usize,
+}
+
+struct World {
+    providers: Vec<Org>,
+    resellers: Vec<Org>,
+    customers: Vec<Customer>,
+    largest: usize,
+    customer_count: i64,
+}
+
+async fn users_of(app: &App, tenant: &str) -> anyhow::Result<(Arc<str>, Arc<str>)> {
+    let rows = sqlx::query("SELECT id, upn FROM users WHERE tenant_id = $1")
+        .bind(tenant)
+        .fetch_all(&app.db.read)
+        .await?;
+    let mut admin = None;
+    let mut sales = None;
+    let t: crate::domain::ids::TenantId = tenant.parse()?;
+    for r in rows {
+        let upn: String = r.get("upn");
+        let id: crate::domain::ids::UserId = r.get::<String, _>("id").parse()?;
+        let token = crate::app::oauth::mint_user_token(app, id, t, 6 * 3600)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if upn.starts_with("admin@") {
+            admin = Some(Arc::from(token));
+        } else if upn.starts_with("sales@") {
+            sales = Some(Arc::from(token));
+        }
+    }
+    match (admin, sales) {
+        (Some(a), Some(s)) => Ok((a, s)),
+        _ => anyhow::bail!("organisation {tenant} lacks its admin@ or sales@ user"),
+    }
+}
+
+async fn load_world(app: &App, sample: usize) -> anyhow::Result<World> {
+    let mut providers = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for i in 0.. {
+        let Some(row) = sqlx::query("SELECT id FROM tenants WHERE domain = $1")
+            .bind(super::provider_domain(i))
+            .fetch_optional(&app.db.read)
+            .await?
+        else {
+            break;
+        };
+        let tenant: String = row.get("id");
+        let (admin, sales) = users_of(app, &tenant).await?;
+        index.insert(tenant.clone(), i);
+        providers.push(Org {
+            tenant,
+            admin,
+            sales,
+            mpn: None,
+        });
+    }
+    anyhow::ensure!(
+        !providers.is_empty(),
+        "no bench world in this database: run `partnerhub bench generate` first"
+    );
+    let customer_count: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM tenants WHERE kind = 'customer'")
+            .fetch_one(&app.db.read)
+            .await?
+            .get("n");
+    let rows = sqlx::query(
+        "SELECT customer_tenant_id, partner_tenant_id, indirect_reseller_tenant_id, customer_domain \
+         FROM customer_relationships WHERE indirect_reseller_tenant_id IS NOT NULL AND state = 'active' \
+         AND customer_domain LIKE '%.bench.example' ORDER BY random() LIMIT $1",
+    )
+    .bind(sample as i64)
+    .fetch_all(&app.db.read)
+    .await?;
+    let mut resellers: Vec<Org> = Vec::new();
+    let mut r_index: HashMap<String, usize> = HashMap::new();
+    let mut customers = Vec::with_capacity(rows.len());
+    for r in rows {
+        let provider_id: String = r.get("partner_tenant_id");
+        let Some(&provider) = index.get(&provider_id) else {
+            continue;
+        };
+        let reseller_id: String = r.get("indirect_reseller_tenant_id");
+        let reseller = match r_index.get(&reseller_id) {
+            Some(i) => *i,
+            None => {
+                let (admin, sales) = users_of(app, &reseller_id).await?;
+                let mpn: i64 = sqlx::query("SELECT mpn_id FROM partners WHERE tenant_id = $1")
+                    .bind(&reseller_id)
+                    .fetch_one(&app.db.read)
+                    .await?
+                    .get("mpn_id");
+                resellers.push(Org {
+                    tenant: reseller_id.clone(),
+                    admin,
+                    sales,
+                    mpn: Some(mpn),
+                });
+                r_index.insert(reseller_id, resellers.len() - 1);
+                resellers.len() - 1
+            }
+        };
+        let domain: String = r.get("customer_domain");
+        let staff = crate::store::identity::user_by_upn(&app.db, &format!("staff@{domain}"))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("staff@{domain} missing"))?;
+        customers.push(Customer {
+            id: r.get("customer_tenant_id"),
+            staff: staff.id.to_string(),
+            provider,
+            reseller,
+        });
+    }
+    anyhow::ensure!(!customers.is_empty(), "the bench world has no customers");
+    let mut largest = 0;
+    let mut most = -1i64;
+    for (i, p) in providers.iter().enumerate() {
+        let n: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM customer_relationships WHERE partner_tenant_id = $1 AND state = 'active'",
+        )
+        .bind(&p.tenant)
+        .fetch_one(&app.db.read)
+        .await?
+        .get("n");
+        if n > most {
+            most = n;
+            largest = i;
+        }
+    }
+    Ok(World {
+        providers,
+        resellers,
+        customers,
+        largest,
+        customer_count,
+    })
+}
+
+/// One request to send, and the status that counts as success.
+struct Req {
+    method: Method,
+    path: String,
+    token: Option<Arc<str>>,
+    headers: Vec<(&'static str, String)>,
+    body: Option<String>,
+    expect: u16,
+}
+
+impl Req {
+    fn get(path: String, token: Option<Arc<str>>) -> Req {
+        Req {
+            method: Method::GET,
+            path,
+            token,
+            headers: vec![],
+            body: None,
+            expect: 200,
+        }
+    }
+}
+
+type Gen = Arc<dyn Fn(&mut StdRng) -> Req + Send + Sync>;
+
+struct Conn {
+    sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+}
+
+async fn connect(addr: &str) -> anyhow::Result<Conn> {
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let (sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(Conn { sender })
+}
+
+async fn send(conn: &mut Conn, host: &str, r: &Req) -> anyhow::Result<(u16, Bytes)> {
+    let mut b = Request::builder()
+        .method(r.method.clone())
+        .uri(&r.path)
+        .header("host", host);
+    if let Some(t) = &r.token {
+        b = b.header("authorization", format!("Bearer {t}"));
+    }
+    for (k, v) in &r.headers {
+        b = b.header(*k, v);
+    }
+    let body = match &r.body {
+        Some(s) => {
+            b = b.header("content-type", "application/json");
+            Full::new(Bytes::from(s.clone()))
+        }
+        None => Full::new(Bytes::new()),
+    };
+    conn.sender.ready().await?;
+    let resp = conn.sender.send_request(b.body(body)?).await?;
+    let status = resp.status().as_u16();
+    let bytes = resp.into_body().collect().await?.to_bytes();
+    Ok((status, bytes))
+}
+
+struct Measured {
+    hist: Histogram<u64>,
+    errors: u64,
+    first_error: Option<String>,
+    seconds: f64,
+}
+
+async fn measure(
+    host: &str,
+    gen: Gen,
+    concurrency: usize,
+    warmup: Duration,
+    duration: Duration,
+) -> anyhow::Result<Measured> {
+    let start = Instant::now();
+    let record_from = start + warmup;
+    let end = record_from + duration;
+    let mut tasks = Vec::new();
+    for w in 0..concurrency {
+        let gen = gen.clone();
+        let host = host.to_string();
+        tasks.push(tokio::spawn(async move {
+            let mut rng =
+                StdRng::seed_from_u64(0x5eed ^ w as u64 ^ start.elapsed().as_nanos() as u64);
+            let mut hist = Histogram::<u64>::new_with_bounds(1, 120_000_000, 3).expect("bounds");
+            let mut errors = 0u64;
+            let mut first_error = None;
+            let mut conn = None;
+            loop {
+                let now = Instant::now();
+                if now >= end {
+                    break;
+                }
+                if conn.is_none() {
+                    match connect(&host).await {
+                        Ok(c) => conn = Some(c),
+                        Err(e) => {
+                            errors += 1;
+                            first_error.get_or_insert_with(|| format!("connect: {e}"));
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    }
+                }
+                let req = gen(&mut rng);
+                let t0 = Instant::now();
+                let result = send(conn.as_mut().expect("connected"), &host, &req).await;
+                let micros = t0.elapsed().as_micros() as u64;
+                let recording = t0 >= record_from;
+                match result {
+                    Ok((status, body)) => {
+                        if status != req.expect {
+                            if recording {
+                                errors += 1;
+                            }
+                            first_error.get_or_insert_with(|| {
+                                format!(
+                                    "{} {} -> {status}: {}",
+                                    req.method,
+                                    req.path,
+                                    String::from_utf8_lossy(&body[..body.len().min(200)])
+                                )
+                            });
+                        } else if recording {
+                            hist.saturating_record(micros.max(1));
+                        }
+                    }
+                    Err(e) => {
+                        if recording {
+                            errors += 1;
+                        }
+                        first_error
+                            .get_or_insert_with(|| format!("{} {}: {e}", req.method, req.path));
+                        conn = None;
+                    }
+                }
+            }
+            (hist, errors, first_error)
+        }));
+    }
+    let mut hist = Histogram::<u64>::new_with_bounds(1, 120_000_000, 3)?;
+    let mut errors = 0;
+    let mut first_error = None;
+    for t in tasks {
+        let (h, e, f) = t.await?;
+        hist.add(&h)?;
+        errors += e;
+        if first_error.is_none() {
+            first_error = f;
+        }
+    }
+    let seconds = (Instant::now().min(end) - record_from)
+        .as_secs_f64()
+        .max(1e-3);
+    Ok(Measured {
+        hist,
+        errors,
+        first_error,
+        seconds,
+    })
+}
+
+/// Peak and current resident memory of a process, in kB (Linux /proc).
+pub fn memory_kb(pid: u32) -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+    };
+    Some((field("VmHWM:")?, field("VmRSS:")?))
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        })
+        .map(|kb| format!("{:.0} GB RAM", kb as f64 / 1_048_576.0))
+        .unwrap_or_default();
+    format!("{cpu}, {cores} cores, {mem}")
+}
+
+/// Follows continuation tokens from the first page; returns (pages walked, token of the
+/// last page reached) where the last page is `target` or the deepest one.
+async fn walk_pages(
+    host: &str,
+    token: Arc<str>,
+    target: usize,
+) -> anyhow::Result<(usize, Option<String>)> {
+    let mut conn = connect(host).await?;
+    let mut page = 1;
+    let mut continuation: Option<String> = None;
+    while page < target {
+        let mut req = Req::get("/v1/customers?size=100".into(), Some(token.clone()));
+        if let Some(c) = &continuation {
+            req.headers.push(("ms-continuationtoken", c.clone()));
+        }
+        let (status, body) = send(&mut conn, host, &req).await?;
+        anyhow::ensure!(
+            status == 200,
+            "list page {page}: {status} {}",
+            String::from_utf8_lossy(&body)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&body)?;
+        match v["continuationToken"].as_str() {
+            Some(next) => {
+                continuation = Some(next.to_string());
+                page += 1;
+            }
+            None => break,
+        }
+    }
+    Ok((page, continuation))
+}
+
+pub async fn run(app: &App, o: &Options) -> anyhow::Result<Summary> {
+    let host = o
+        .base
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    eprintln!(
+        "loading a sample of {} customers and minting tokens",
+        o.sample
+    );
+    let world = Arc::new(load_world(app, o.sample).await?);
+    // One real sign-in through the token endpoint proves the generated passwords work.
+    {
+        let mut conn = connect(&host).await?;
+        let body = format!(
+            "grant_type=password&username=admin%40{}&password={}",
+            super::provider_domain(0),
+            super::PASSWORD
+        );
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri("/oauth2/token")
+            .header("host", &host)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Full::new(Bytes::from(body)))?;
+        conn.sender.ready().await?;
+        let resp = conn.sender.send_request(req).await?;
+        anyhow::ensure!(
+            resp.status().is_success(),
+            "password sign-in of admin@{} failed: {}",
+            super::provider_domain(0),
+            resp.status()
+        );
+    }
+    eprintln!(
+        "walking the largest provider's list to page {} (continuation tokens)",
+        o.deep_page
+    );
+    let largest_token = world.providers[world.largest].admin.clone();
+    let (deep_page, deep_token) = walk_pages(&host, largest_token.clone(), o.deep_page).await?;
+
+    let pick = |w: &World, rng: &mut StdRng| rng.gen_range(0..w.customers.len());
+    let wants = |name: &str| o.only.is_empty() || o.only.iter().any(|x| x == name);
+    let mut plan: Vec<(&str, Gen, Option<&str>)> = Vec::new();
+    let w = world.clone();
+    plan.push((
+        "ceiling: fixed JSON",
+        Arc::new(|_| Req::get("/bench/fixed".into(), None)),
+        None,
+    ));
+    plan.push((
+        "ceiling: indexed read",
+        Arc::new(move |rng| {
+            let c = &w.customers[pick(&w, rng)];
+            Req::get(format!("/bench/read/{}", c.id), None)
+        }),
+        None,
+    ));
+    plan.push((
+        "ceiling: two-insert tx",
+        Arc::new(|_| Req {
+            method: Method::POST,
+            path: "/bench/write".into(),
+            token: None,
+            headers: vec![],
+            body: Some("{}".into()),
+            expect: 201,
+        }),
+        None,
+    ));
+    let read = {
+        let w = world.clone();
+        Arc::new(move |rng: &mut StdRng| {
+            let c = &w.customers[pick(&w, rng)];
+            let token = if rng.gen_bool(0.5) {
+                w.providers[c.provider].admin.clone()
+            } else {
+                w.resellers[c.reseller].admin.clone()
+            };
+            Req::get(format!("/v1/customers/{}", c.id), Some(token))
+        })
+    };
+    plan.push((
+        "authorized read",
+        read.clone(),
+        Some("ceiling: indexed read"),
+    ));
+    let t = largest_token.clone();
+    plan.push((
+        "list page 1",
+        Arc::new(move |_| Req::get("/v1/customers?size=100".into(), Some(t.clone()))),
+        Some("ceiling: indexed read"),
+    ));
+    if let Some(tok) = deep_token.clone() {
+        let t = largest_token.clone();
+        let name: &'static str = Box::leak(format!("list page {deep_page}").into_boxed_str());
+        plan.push((
+            name,
+            Arc::new(move |_| {
+                let mut r = Req::get("/v1/customers?size=100".into(), Some(t.clone()));
+                r.headers.push(("ms-continuationtoken", tok.clone()));
+                r
+            }),
+            Some("ceiling: indexed read"),
+        ));
+    }
+    let order = {
+        let w = world.clone();
+        Arc::new(move |rng: &mut StdRng| {
+            let c = &w.customers[pick(&w, rng)];
+            let rid = uuid::Uuid::new_v4().to_string();
+            let (token, body) = if rng.gen_bool(0.5) {
+                (
+                    w.providers[c.provider].sales.clone(),
+                    serde_json::json!({"lineItems": [{"catalogItemId": "PH-SUITE:BASIC:US-M", "quantity": 1,
+                        "partnerIdOnRecord": w.resellers[c.reseller].mpn.map(|m| m.to_string())}]}),
+                )
+            } else {
+                (
+                    w.resellers[c.reseller].sales.clone(),
+                    serde_json::json!({"lineItems": [{"catalogItemId": "PH-SUITE:BASIC:US-M", "quantity": 1}],
+                        "providerId": w.providers[c.provider].tenant}),
+                )
+            };
+            Req {
+                method: Method::POST,
+                path: format!("/v1/customers/{}/orders", c.id),
+                token: Some(token),
+                headers: vec![("ms-requestid", rid)],
+                body: Some(body.to_string()),
+                expect: 201,
+            }
+        })
+    };
+    plan.push(("order", order.clone(), Some("ceiling: two-insert tx")));
+    let w = world.clone();
+    plan.push((
+        "license update (grants)",
+        Arc::new(move |rng| {
+            let c = &w.customers[pick(&w, rng)];
+            let token = if rng.gen_bool(0.5) {
+                w.providers[c.provider].admin.clone()
+            } else {
+                w.resellers[c.reseller].admin.clone()
+            };
+            let body = if rng.gen_bool(0.5) {
+                serde_json::json!({"licensesToAssign": [{"skuId": "PH-SECURE:DEFENDER"}], "licensesToRemove": []})
+            } else {
+                serde_json::json!({"licensesToAssign": [], "licensesToRemove": ["PH-SECURE:DEFENDER"]})
+            };
+            Req {
+                method: Method::POST,
+                path: format!("/v1/customers/{}/users/{}/licenseupdates", c.id, c.staff),
+                token: Some(token),
+                headers: vec![],
+                body: Some(body.to_string()),
+                expect: 201,
+            }
+        }),
+        Some("ceiling: two-insert tx"),
+    ));
+    let w = world.clone();
+    plan.push((
+        "mixed 90/9/1",
+        Arc::new(move |rng| {
+            let roll = rng.gen_range(0..100);
+            if roll < 90 {
+                read(rng)
+            } else if roll < 99 {
+                let c = &w.customers[pick(&w, rng)];
+                let token = if rng.gen_bool(0.5) {
+                    w.providers[c.provider].admin.clone()
+                } else {
+                    w.resellers[c.reseller].admin.clone()
+                };
+                Req::get("/v1/customers?size=100".into(), Some(token))
+            } else {
+                order(rng)
+            }
+        }),
+        Some("ceiling: indexed read"),
+    ));
+
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    for (name, gen, ceiling) in plan {
+        if !wants(name) && !name.starts_with("ceiling") {
+            continue;
+        }
+        eprintln!("running {name}");
+        let m = measure(&host, gen, o.concurrency, o.warmup, o.duration).await?;
+        let requests = m.hist.len();
+        let per_second = requests as f64 / m.seconds;
+        let q = |p: f64| m.hist.value_at_quantile(p) as f64 / 1000.0;
+        let ratio = ceiling.and_then(|c| {
+            outcomes
+                .iter()
+                .find(|x| x.workload == c)
+                .filter(|x| x.per_second > 0.0)
+                .map(|x| per_second / x.per_second)
+        });
+        outcomes.push(Outcome {
+            workload: name.to_string(),
+            requests,
+            errors: m.errors,
+            per_second,
+            p50_ms: q(0.5),
+            p99_ms: q(0.99),
+            p999_ms: q(0.999),
+            ceiling: ceiling.map(str::to_string),
+            ratio,
+            first_error: m.first_error.filter(|_| m.errors > 0),
+        });
+    }
+    Ok(Summary {
+        backend: format!("{:?}", app.db.backend),
+        customers: world.customer_count,
+        concurrency: o.concurrency,
+        seconds_per_workload: o.duration.as_secs_f64(),
+        deep_page,
+        outcomes,
+        server_peak_rss_kb: o.server_pid.and_then(memory_kb).map(|(peak, _)| peak),
+        machine: machine(),
+    })
+}
+
+pub fn print(s: &Summary) {
+    println!(
+        "Partner Hub bench: {} with {} customers; {} connections, {:.0} s per workload; {}",
+        s.backend, s.customers, s.concurrency, s.seconds_per_workload, s.machine
+    );
+    println!(
+        "{:<26} {:>9} {:>10} {:>8} {:>8} {:>9} {:>7}  ratio to ceiling",
+        "workload", "requests", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "errors"
+    );
+    for o in &s.outcomes {
+        let ratio = match (&o.ratio, &o.ceiling) {
+            (Some(r), Some(c)) => format!("{r:.2}x {}", c.trim_start_matches("ceiling: ")),
+            _ => String::new(),
+        };
+        println!(
+            "{:<26} {:>9} {:>10.0} {:>8.2} {:>8.2} {:>9.2} {:>7}  {}",
+            o.workload, o.requests, o.per_second, o.p50_ms, o.p99_ms, o.p999_ms, o.errors, ratio
+        );
+    }
+    match s.server_peak_rss_kb {
+        Some(kb) => println!(
+            "server peak resident memory (VmHWM): {:.0} MB",
+            kb as f64 / 1024.0
+        ),
+        None => println!("server peak resident memory: unknown (give --server-pid)"),
+    }
+    for o in s.outcomes.iter().filter(|o| o.first_error.is_some()) {
+        println!(
+            "first error in {}: {}",
+            o.workload,
+            o.first_error.as_deref().unwrap_or_default()
+        );
+    }
+}
