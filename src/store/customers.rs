@@ -44,6 +44,60 @@ pub async fn facts(
     })
 }
 
+/// A customer as one partner sees it, in one round trip: the tenant, the partner's facts
+/// (active relationship, live grant roles) and the reseller it serves the customer through.
+/// This is the whole database work of `GET /v1/customers/{id}` after the actor.
+pub struct CustomerView {
+    pub tenant: super::identity::TenantRow,
+    pub facts: CustomerFacts,
+    pub via: Option<TenantId>,
+}
+
+pub async fn view(
+    db: &Db,
+    partner: TenantId,
+    customer: TenantId,
+    now: i64,
+) -> Result<Option<CustomerView>, sqlx::Error> {
+    let concat = match db.backend {
+        super::Backend::Sqlite => "group_concat(g.roles, ',')",
+        super::Backend::Postgres => "string_agg(g.roles, ',')",
+    };
+    let sql = format!(
+        "SELECT t.*, \
+         (SELECT COUNT(*) FROM customer_relationships r WHERE r.customer_tenant_id = t.id \
+            AND r.partner_tenant_id = $2 AND r.state = 'active') AS rel_active, \
+         (SELECT r.indirect_reseller_tenant_id FROM customer_relationships r \
+            WHERE r.customer_tenant_id = t.id AND r.partner_tenant_id = $2) AS via, \
+         (SELECT {concat} FROM admin_grants g WHERE g.partner_tenant_id = $2 \
+            AND g.customer_tenant_id = t.id AND g.status = 'active' AND g.expires_at > $3) AS grant_roles \
+         FROM tenants t WHERE t.id = $1"
+    );
+    let Some(row) = sqlx::query(&sql)
+        .bind(customer.to_string())
+        .bind(partner.to_string())
+        .bind(now)
+        .fetch_optional(&db.read)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let roles = row
+        .get::<Option<String>, _>("grant_roles")
+        .unwrap_or_default();
+    Ok(Some(CustomerView {
+        tenant: super::identity::tenant_from(&row),
+        facts: CustomerFacts {
+            customer,
+            relationship: row.get::<i64, _>("rel_active") > 0,
+            grants: GrantSet::of(roles.split(',').filter_map(GrantRole::parse)),
+        },
+        via: row
+            .get::<Option<String>, _>("via")
+            .and_then(|s| s.parse().ok()),
+    }))
+}
+
 pub struct NewRelationship<'a> {
     pub customer: TenantId,
     pub partner: TenantId,
