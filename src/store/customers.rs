@@ -192,7 +192,9 @@ fn like_escape(v: &str) -> String {
         .collect()
 }
 
-/// One page of a partner's customers ordered by name (keyset on name, id).
+/// One page of a partner's customers ordered by name (keyset on name, id). The keyset is a
+/// row-value comparison: PostgreSQL turns it into an index range, where the equivalent
+/// `a > x OR (a = x AND b > y)` made it scan every earlier entry (seconds at page 5,000).
 pub async fn page(
     db: &Db,
     partner: TenantId,
@@ -206,7 +208,7 @@ pub async fn page(
         "SELECT r.customer_tenant_id, r.customer_name_lower, r.customer_domain, r.indirect_reseller_tenant_id, \
          t.display_name, t.country FROM customer_relationships r JOIN tenants t ON t.id = r.customer_tenant_id \
          WHERE r.partner_tenant_id = $1 AND r.state = 'active' \
-         AND (r.customer_name_lower > $2 OR (r.customer_name_lower = $2 AND r.customer_tenant_id > $3)){extra} \
+         AND (r.customer_name_lower, r.customer_tenant_id) > ($2, $3){extra} \
          ORDER BY r.customer_name_lower, r.customer_tenant_id LIMIT {}",
         limit
     );
