@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, unit tests, and the integration suite (API, mail
-# over real SMTP, portal in headless Chromium) on SQLite and again on PostgreSQL.
+# over real SMTP, portal in headless Chromium, authorization matrix, crash safety) on SQLite
+# and again on PostgreSQL; then API fuzzing (schemathesis) and the cargo-fuzz targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,3 +19,9 @@ cargo test --locked
 
 echo "== integration suite on PostgreSQL"
 scripts/with-postgres.sh cargo test --locked --test suite
+
+echo "== API fuzzing: schemathesis against a demo server"
+scripts/fuzz-api.sh
+
+echo "== fuzz targets (cargo-fuzz)"
+scripts/fuzz.sh

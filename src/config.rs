@@ -93,6 +93,45 @@ pub struct Config {
     #[arg(long, env = "PARTNERHUB_SIGNIN_MAX_FAILURES", default_value_t = 5)]
     pub signin_max_failures: i64,
 
+    /// AES-256 key (base64, 32 bytes) sealing stored secrets such as webhook signing secrets.
+    /// Without it the key is generated once and kept in the database.
+    #[arg(long, env = "PARTNERHUB_DATA_KEY", hide_env_values = true)]
+    pub data_key: Option<String>,
+
+    /// Webhook targets allowed although private or plain HTTP: host names, IP addresses or
+    /// CIDR blocks, comma-separated (for tests and on-premises receivers).
+    #[arg(long, env = "PARTNERHUB_WEBHOOK_ALLOW", value_delimiter = ',')]
+    pub webhook_allow: Vec<String>,
+
+    /// Seconds a webhook receiver has to answer.
+    #[arg(long, env = "PARTNERHUB_WEBHOOK_TIMEOUT_SECS", default_value_t = 5)]
+    pub webhook_timeout_secs: u64,
+
+    /// Test events a partner may send per minute.
+    #[arg(long, env = "PARTNERHUB_WEBHOOK_TEST_PER_MINUTE", default_value_t = 2)]
+    pub webhook_test_per_minute: u32,
+
+    /// Days audit records stay online; older ones are archived (see --audit-archive-dir) and
+    /// removed by housekeeping. 0 keeps everything.
+    #[arg(long, env = "PARTNERHUB_AUDIT_RETENTION_DAYS", default_value_t = 90)]
+    pub audit_retention_days: i64,
+
+    /// Directory where records past retention are written as JSON lines before removal.
+    /// Without it, records past retention are kept online.
+    #[arg(long, env = "PARTNERHUB_AUDIT_ARCHIVE_DIR")]
+    pub audit_archive_dir: Option<std::path::PathBuf>,
+
+    /// Seconds an unfinished `MS-RequestId` claim blocks retries before another request may
+    /// take it over (its first holder crashed). Effects stay single: orders are unique per
+    /// request id in the database.
+    #[arg(long, env = "PARTNERHUB_IDEMPOTENCY_STALE_SECS", default_value_t = 60)]
+    pub idempotency_stale_secs: i64,
+
+    /// Seconds a worker holds the outbox messages it claimed; a crashed worker's messages
+    /// are delivered by another pass once the lease ends (at least once).
+    #[arg(long, env = "PARTNERHUB_OUTBOX_LEASE_SECS", default_value_t = 60)]
+    pub outbox_lease_secs: i64,
+
     /// Mount the bare benchmark routes under /bench (fixed JSON, one indexed read, a
     /// two-insert transaction) that `partnerhub bench run` measures ceilings with. Off by
     /// default; never turn it on in production.

@@ -179,3 +179,69 @@ mod tests {
         assert!(!same_secret("abc", "abd"));
     }
 }
+
+/// Marks a value sealed by [`seal`] (rows written before encryption lack it).
+const SEALED_V1: u8 = 1;
+
+/// Encrypts `plain` with AES-256-GCM under `key`, bound to `context` (so a sealed value
+/// cannot be moved to another row). Output: version, nonce, ciphertext and tag.
+pub fn seal(key: &[u8; 32], context: &[u8], plain: &[u8]) -> Vec<u8> {
+    use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
+    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).expect("32-byte key"));
+    let nonce_bytes: [u8; NONCE_LEN] = random_bytes(NONCE_LEN).try_into().expect("nonce length");
+    let mut buf = plain.to_vec();
+    key.seal_in_place_append_tag(
+        Nonce::assume_unique_for_key(nonce_bytes),
+        Aad::from(context),
+        &mut buf,
+    )
+    .expect("sealing cannot fail for in-memory sizes");
+    let mut out = Vec::with_capacity(1 + NONCE_LEN + buf.len());
+    out.push(SEALED_V1);
+    out.extend_from_slice(&nonce_bytes);
+    out.extend_from_slice(&buf);
+    out
+}
+
+/// Decrypts what [`seal`] produced; `None` when the value is not sealed, was changed, or
+/// belongs to another context.
+pub fn open(key: &[u8; 32], context: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
+    use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
+    let (&version, rest) = sealed.split_first()?;
+    if version != SEALED_V1 || rest.len() < NONCE_LEN {
+        return None;
+    }
+    let (nonce, body) = rest.split_at(NONCE_LEN);
+    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).ok()?);
+    let mut buf = body.to_vec();
+    let plain = key
+        .open_in_place(
+            Nonce::try_assume_unique_for_key(nonce).ok()?,
+            Aad::from(context),
+            &mut buf,
+        )
+        .ok()?;
+    Some(plain.to_vec())
+}
+
+#[cfg(test)]
+mod sealing_tests {
+    use super::*;
+
+    #[test]
+    fn sealed_values_open_only_with_their_key_and_context() {
+        let key = [7u8; 32];
+        let sealed = seal(&key, b"row-1", b"client secret");
+        assert!(!sealed.windows(6).any(|w| w == b"secret"));
+        assert_eq!(
+            open(&key, b"row-1", &sealed).as_deref(),
+            Some(&b"client secret"[..])
+        );
+        assert_eq!(open(&key, b"row-2", &sealed), None);
+        assert_eq!(open(&[8u8; 32], b"row-1", &sealed), None);
+        let mut changed = sealed.clone();
+        *changed.last_mut().unwrap() ^= 1;
+        assert_eq!(open(&key, b"row-1", &changed), None);
+        assert_eq!(open(&key, b"row-1", b"{\"plain\": true}"), None);
+    }
+}

@@ -16,3 +16,4 @@ pub mod mail;
 pub mod portal;
 pub mod server;
 pub mod store;
+pub mod webhooks;

@@ -51,6 +51,10 @@ pub async fn spawn(app: App, listener: TcpListener) -> anyhow::Result<Running> {
             app.clone(),
             stop_rx.clone(),
         )));
+        workers.push(tokio::spawn(crate::webhooks::worker::run(
+            app.clone(),
+            stop_rx.clone(),
+        )));
         workers.push(tokio::spawn(housekeeping(app.clone(), stop_rx.clone())));
     }
     Ok(Running {
@@ -86,6 +90,12 @@ async fn housekeeping(app: App, mut stop: watch::Receiver<bool>) {
             Ok(true) => housekeeping_pass(&app, now).await,
             Ok(false) => tracing::debug!("another node holds the housekeeping lease"),
             Err(e) => tracing::warn!(error = %e, "housekeeping lease failed"),
+        }
+        if let Err(e) = crate::app::notifications::send_digests(&app).await {
+            tracing::warn!(error = %e, "notification digests failed");
+        }
+        if let Err(e) = crate::app::audit::apply_retention(&app).await {
+            tracing::warn!(error = %e, "audit retention pass failed");
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(60)) => {}

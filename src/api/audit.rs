@@ -5,11 +5,12 @@
 use super::collection::{Attributes, Collection, Page, PageQuery};
 use super::error::ApiResult;
 use super::extract::Caller;
+use super::extract::Query;
 use crate::app::App;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::Error;
 use crate::store::audit::{self, AuditQuery, AuditRow};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -138,10 +139,7 @@ pub async fn records(
         &fingerprint,
         &app.keys.paging_secret,
     )?;
-    let before = page
-        .after
-        .as_ref()
-        .map(|c| (c.key.parse::<i64>().unwrap_or(i64::MAX), c.id.as_str()));
+    let before = page.before_time();
     let rows = audit::page(
         &app.db,
         &ctx.actor.tenant.to_string(),

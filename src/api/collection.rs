@@ -136,6 +136,13 @@ impl Page {
     }
 
     /// Wraps a fetched page (fetch `size + 1` rows to know whether more exist).
+    /// For lists newest first by a millisecond time: the (time, id) to continue before.
+    pub fn before_time(&self) -> Option<(i64, &str)> {
+        self.after
+            .as_ref()
+            .map(|c| (c.key.parse::<i64>().unwrap_or(i64::MAX), c.id.as_str()))
+    }
+
     pub fn finish<T, R>(
         self,
         mut rows: Vec<R>,

@@ -4,6 +4,7 @@
 use super::collection::{etag, expected_version, single_page, Attributes, Collection};
 use super::error::ApiResult;
 use super::extract::{Body, Caller};
+use super::extract::{Path, Query};
 use crate::app::commerce::{
     self as uc, CatalogFile, LineInput, OrderInput, ProviderPriceInput, ResellerPriceInput,
     SubscriptionPatch,
@@ -16,7 +17,7 @@ use crate::domain::error::Code;
 use crate::domain::ids::TenantId;
 use crate::domain::Error;
 use crate::store::commerce::{self as repo, Availability, OrderRow, Product, Sku, SubscriptionRow};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
@@ -204,6 +205,7 @@ pub async fn availabilities(
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = CatalogImportResult)]
 pub struct ImportResult {
     pub availabilities: usize,
     pub attributes: Attributes,

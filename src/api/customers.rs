@@ -6,6 +6,7 @@ use super::collection::{
 };
 use super::error::ApiResult;
 use super::extract::{Body, Caller};
+use super::extract::{Path, Query};
 use crate::app::customer_users::{self, NewCustomerUser, Patch, DIRECTORY_ROLES};
 use crate::app::customers::{self as uc, NewCustomer};
 use crate::app::{licenses, App, Ctx};
@@ -15,7 +16,7 @@ use crate::domain::ids::TenantId;
 use crate::domain::Error;
 use crate::store::customers as repo;
 use crate::store::identity::{TenantRow, UserRow};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -483,12 +484,14 @@ pub async fn request_post(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = CustomerInvitationToken)]
 pub struct TokenBody {
     pub token: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = CustomerInvitationPreview)]
 pub struct InvitationPreview {
     pub reseller: String,
     pub provider: Option<String>,
@@ -794,6 +797,7 @@ pub async fn users(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = NewCustomerUserBody)]
 pub struct NewUserBody {
     pub user_principal_name: String,
     pub display_name: String,
@@ -864,6 +868,7 @@ pub async fn get_user(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = CustomerUserPatchBody)]
 pub struct UserPatchBody {
     pub display_name: Option<String>,
     pub first_name: Option<String>,

@@ -4,6 +4,7 @@
 use super::collection::{Attributes, Collection, Page, PageQuery};
 use super::error::{ApiError, ApiResult};
 use super::extract::{Body, Caller};
+use super::extract::{Path, Query};
 use crate::app::enrollment::{self as uc, Decision, LinkProblem};
 use crate::app::identity::{self, NewTenant, NewUser};
 use crate::app::App;
@@ -12,7 +13,7 @@ use crate::domain::enrollment::{Application, Program, Status};
 use crate::domain::identity::TenantKind;
 use crate::domain::Error;
 use crate::store::enrollments::{self as repo, EnrollmentRow};
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};

@@ -128,3 +128,43 @@ pub fn json_rejection(rej: JsonRejection) -> Response {
     };
     error_response(status, Code::InvalidInput, msg, Vec::new()).into_response()
 }
+
+/// `Query<T>` whose failures come back in the API's error shape.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Query(v)),
+            Err(rej) => Err(error_response(
+                StatusCode::BAD_REQUEST,
+                Code::InvalidInput,
+                format!("the query string is not valid: {}", rej.body_text()),
+                Vec::new(),
+            )
+            .into_response()),
+        }
+    }
+}
+
+/// `Path<T>` whose failures come back in the API's error shape.
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(rej) => Err(error_response(
+                StatusCode::BAD_REQUEST,
+                Code::InvalidInput,
+                format!("the path is not valid: {}", rej.body_text()),
+                Vec::new(),
+            )
+            .into_response()),
+        }
+    }
+}

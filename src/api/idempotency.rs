@@ -1,5 +1,5 @@
 //! `MS-RequestId` makes every POST idempotent: the first request with an id does the work
-//! and its successful response is stored; a retry with the same id and body gets that
+//! and its successful response is stored (encrypted: it may hold one-time secrets); a retry with the same id and body gets that
 //! response back without the work being done again; the same id with another body is a 409.
 //! Concurrent duplicates wait for the first to finish.
 
@@ -15,10 +15,6 @@ use axum::response::{IntoResponse, Response};
 use std::time::Duration;
 
 pub const REQUEST_ID_HEADER: &str = "ms-requestid";
-
-/// How long a claim may stay unfinished before another request may take it over (the
-/// first holder crashed).
-const STALE_CLAIM_MS: i64 = 60_000;
 
 fn scope_of(app: &App, req: &Request) -> Option<String> {
     let auth = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -95,11 +91,25 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
                         vec![],
                     );
                 }
-                if let Some((status, body, ctype)) = stored.response {
+                if let Some((status, sealed, ctype)) = stored.response {
+                    // Responses are kept encrypted: they may hold one-time secrets.
+                    let Some(body) = crate::crypto::open(
+                        &app.keys.response_key,
+                        format!("{scope}\n{rid}").as_bytes(),
+                        &sealed,
+                    ) else {
+                        tracing::error!("a stored idempotent response could not be decrypted");
+                        return error_response(
+                            StatusCode::CONFLICT,
+                            Code::RequestIdReused,
+                            "this MS-RequestId was already used; use a new id".into(),
+                            vec![],
+                        );
+                    };
                     metrics::counter!("partnerhub_idempotent_replays_total").increment(1);
                     return replay(status, body, &ctype, &rid);
                 }
-                if now - stored.created_at > STALE_CLAIM_MS {
+                if now - stored.created_at > app.config.idempotency_stale_secs.max(1) * 1000 {
                     let _ = idempotency::release(&app.db, &scope, &rid).await;
                     continue;
                 }
@@ -134,8 +144,13 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
             .and_then(|v| v.to_str().ok())
             .unwrap_or("application/json")
             .to_string();
+        let sealed = crate::crypto::seal(
+            &app.keys.response_key,
+            format!("{scope}\n{rid}").as_bytes(),
+            &rbytes,
+        );
         if let Err(e) =
-            idempotency::complete(&app.db, &scope, &rid, status.as_u16(), &rbytes, &ctype).await
+            idempotency::complete(&app.db, &scope, &rid, status.as_u16(), &sealed, &ctype).await
         {
             tracing::error!(error = %e, "could not store the idempotent response");
         }

@@ -9,13 +9,16 @@ pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod middleware;
+pub mod notifications;
 pub mod oauth;
 pub mod openapi;
 pub mod operator;
 pub mod ops;
 pub mod partnerships;
 pub mod profiles;
+pub mod referrals;
 pub mod users;
+pub mod webhooks;
 
 use crate::app::App;
 use crate::domain::error::Code;
@@ -35,6 +38,25 @@ pub fn documented() -> OpenApiRouter<App> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(users::me))
         .routes(routes!(audit::records))
+        .routes(routes!(webhooks::events))
+        .routes(routes!(
+            webhooks::register,
+            webhooks::get_registration,
+            webhooks::update,
+            webhooks::remove
+        ))
+        .routes(routes!(webhooks::rotate))
+        .routes(routes!(webhooks::send_test))
+        .routes(routes!(webhooks::test_status))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::delivery))
+        .routes(routes!(webhooks::redeliver))
+        .routes(routes!(referrals::create, referrals::list))
+        .routes(routes!(referrals::get_one, referrals::patch))
+        .routes(routes!(
+            notifications::get_settings,
+            notifications::put_settings
+        ))
         .routes(routes!(users::mfa_setup))
         .routes(routes!(users::mfa_confirm))
         .routes(routes!(users::list_users, users::create_user))

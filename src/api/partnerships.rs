@@ -4,13 +4,14 @@
 use super::collection::{etag, expected_version, Attributes, Collection, Page, PageQuery};
 use super::error::ApiResult;
 use super::extract::{Body, Caller};
+use super::extract::{Path, Query};
 use crate::app::partnerships::{self as uc, DirectoryFilter, InviteInput, ListingInput};
 use crate::app::App;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::partnership::RelationshipType;
 use crate::domain::Error;
 use crate::store::partnerships::{self as repo, DirectoryEntry, InvitationRow, PartnershipRow};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};

@@ -2,6 +2,7 @@
 
 use super::collection::{etag, expected_version, Attributes};
 use super::error::ApiResult;
+use super::extract::Query;
 use super::extract::{Body, Caller};
 use crate::app::profiles::{self, Part};
 use crate::app::{App, Ctx};
@@ -9,7 +10,7 @@ use crate::domain::authz::{Action, Resource};
 use crate::domain::enrollment::{Application, Status};
 use crate::domain::Error;
 use crate::store::{enrollments, identity as ids, partners};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};

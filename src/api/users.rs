@@ -4,6 +4,7 @@
 use super::collection::{etag, expected_version, Attributes, Collection, Page, PageQuery};
 use super::error::{ApiError, ApiResult};
 use super::extract::{Body, Caller};
+use super::extract::{Path, Query};
 use crate::app::identity::{self, NewUser, UserPatch};
 use crate::app::{oauth, App};
 use crate::domain::authz::{Action, Resource};
@@ -11,7 +12,7 @@ use crate::domain::identity::{Domain, Role};
 use crate::domain::ids::UserId;
 use crate::domain::Error;
 use crate::store::identity::{self as repo, UserRow};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -454,6 +455,10 @@ pub async fn mfa_confirm(
     Caller(ctx): Caller,
     Body(b): Body<MfaConfirm>,
 ) -> ApiResult<StatusCode> {
+    // Who asks comes before what they sent: an application has no second factor.
+    if ctx.actor.user_id().is_none() {
+        return Err(Error::Forbidden("only users have two-step verification".into()).into());
+    }
     let secret = crate::crypto::base32_decode(&b.secret)
         .ok_or_else(|| Error::field("secret", "not a base32 secret from the set-up step"))?;
     if secret.len() < 16 {

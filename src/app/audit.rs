@@ -40,3 +40,73 @@ pub async fn record(
     };
     audit::append(tx, &entry).await.map(|_| ())
 }
+
+/// Writes records as JSON lines, in chain order, to `out`; returns how many and the last
+/// record of each organisation written.
+pub async fn export(
+    db: &crate::store::Db,
+    org: Option<&str>,
+    start: i64,
+    before: i64,
+    out: &mut (dyn std::io::Write + Send),
+) -> anyhow::Result<(u64, Vec<(String, i64)>)> {
+    let mut after = (String::new(), 0i64);
+    let mut n = 0u64;
+    let mut last: Vec<(String, i64)> = Vec::new();
+    loop {
+        let page = audit::export_page(db, org, start, before, (&after.0, after.1), 1000).await?;
+        let Some(tail) = page.last() else { break };
+        after = (tail.entry.org_tenant_id.clone(), tail.seq);
+        for r in &page {
+            serde_json::to_writer(&mut *out, r)?;
+            out.write_all(b"\n")?;
+            n += 1;
+            match last.last_mut() {
+                Some((o, s)) if *o == r.entry.org_tenant_id => *s = r.seq,
+                _ => last.push((r.entry.org_tenant_id.clone(), r.seq)),
+            }
+        }
+    }
+    out.flush()?;
+    Ok((n, last))
+}
+
+/// Retention: records older than the configured days are written to the archive directory
+/// (one JSON-lines file per pass, synced to disk) and only then removed online. Without an
+/// archive directory nothing is removed.
+pub async fn apply_retention(app: &super::App) -> anyhow::Result<u64> {
+    let (days, Some(dir)) = (
+        app.config.audit_retention_days,
+        app.config.audit_archive_dir.as_ref(),
+    ) else {
+        return Ok(0);
+    };
+    if days <= 0 {
+        return Ok(0);
+    }
+    let now = app.clock.now_ms();
+    let cutoff = now - days * crate::clock::DAY_MS;
+    if audit::orgs_with_records_before(&app.db, cutoff)
+        .await?
+        .is_empty()
+    {
+        return Ok(0);
+    }
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(format!(
+        "audit-before-{}-{}.jsonl",
+        crate::clock::from_ms(cutoff).format("%Y%m%dT%H%M%S"),
+        uuid::Uuid::now_v7().simple()
+    ));
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    let (n, last) = export(&app.db, None, 0, cutoff, &mut file).await?;
+    file.into_inner()?.sync_all()?;
+    let mut removed = 0;
+    for (org, seq) in last {
+        let mut tx = app.db.begin().await?;
+        removed += audit::prune_through(&mut tx, &org, seq).await?;
+        tx.commit().await?;
+    }
+    tracing::info!(archived = n, removed, file = %path.display(), "audit retention pass");
+    Ok(removed)
+}

@@ -58,6 +58,20 @@ async fn editable(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<EnrollmentRow> {
     Ok(e)
 }
 
+/// Tells the applicant's organisation (webhooks, notifications) that the status moved.
+async fn status_changed(tx: &mut Tx, e: &EnrollmentRow, now: i64) -> Result<()> {
+    super::events::emit(
+        tx,
+        now,
+        "enrollment-status-changed",
+        format!("/v1/enrollments/{}", e.id),
+        &format!("{} {}", e.program.as_str(), e.status.as_str()),
+        &[e.tenant_id.to_string()],
+    )
+    .await?;
+    Ok(())
+}
+
 async fn save(tx: &mut Tx, e: &mut EnrollmentRow, now: i64) -> Result<()> {
     e.updated_at = now;
     if !repo::save(tx, e).await? {
@@ -135,6 +149,13 @@ pub async fn link_membership(
     username: &str,
     password: &str,
 ) -> Result<(EnrollmentRow, Vec<Profile>)> {
+    // The caller must own the application before a credential is even looked at, so the
+    // endpoint is no password oracle for other tenants' callers.
+    let own = repo::get(&app.db, id)
+        .await?
+        .filter(|e| e.tenant_id == ctx.actor.tenant)
+        .ok_or(Error::NotFound("enrollment"))?;
+    ctx.require(Action::ManageEnrollment, Resource::Tenant(own.tenant_id))?;
     let key = format!("membership:{}", username.trim().to_ascii_lowercase());
     let now = app.clock.now_ms();
     let until = throttle::locked_until(&app.db, &key).await?;
@@ -332,6 +353,7 @@ pub async fn submit(
         e.verified_at = None;
     }
     save(&mut tx, &mut e, now).await?;
+    status_changed(&mut tx, &e, now).await?;
     let lang = applicant_language(app, &e).await?;
     let base = app.config.public_url();
     if next == Status::AwaitingEmailVerification {
@@ -441,6 +463,7 @@ pub async fn verify_email(
     e.status = next;
     e.verified_at = Some(now);
     save(&mut tx, &mut e, now).await?;
+    status_changed(&mut tx, &e, now).await?;
     let tenant = ids::tenant(&app.db, e.tenant_id)
         .await?
         .ok_or(Error::NotFound("tenant"))?;
@@ -513,6 +536,7 @@ pub async fn review(app: &App, ctx: &Ctx, id: &str, decision: Decision) -> Resul
         e.decided_at = Some(now);
     }
     save(&mut tx, &mut e, now).await?;
+    status_changed(&mut tx, &e, now).await?;
     if next == Status::Authorized {
         authorize(&mut tx, &e, now).await?;
     }

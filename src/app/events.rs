@@ -2,11 +2,11 @@
 //! notification workers deliver them to the organisations listed in `audience`.
 
 use crate::store::{outbox, Tx};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub const TOPIC: &str = "event";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     pub event_id: String,

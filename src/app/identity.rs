@@ -127,6 +127,7 @@ pub async fn create_tenant_with_admin(
         country: country.to_string(),
         kind: t.kind,
         mfa_required: false,
+        admin_mfa_exempt: false,
         created_at: now,
         version: 1,
     };
@@ -673,6 +674,55 @@ pub async fn remove_user(app: &App, ctx: &Ctx, user_id: UserId) -> Result<()> {
             customer_id: None,
         },
         now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whether the user must set up two-step verification before signing in to anything: the
+/// organisation requires it of everyone, or the user holds an admin role and the
+/// organisation has not exempted admins.
+pub async fn mfa_setup_needed(app: &App, user: &UserRow) -> Result<bool> {
+    if user.totp_secret.is_some() {
+        return Ok(false);
+    }
+    let Some(tenant) = repo::tenant(&app.db, user.tenant_id).await? else {
+        return Ok(false);
+    };
+    let roles = repo::roles(&app.db, user.id).await?;
+    Ok(crate::domain::identity::mfa_required(
+        tenant.mfa_required,
+        tenant.admin_mfa_exempt,
+        &roles,
+    ))
+}
+
+/// Changes the organisation's two-step verification policy (its user administrators, or the
+/// platform itself for set-up).
+pub async fn set_mfa_policy(
+    app: &App,
+    ctx: &Ctx,
+    tenant: TenantId,
+    everyone: bool,
+    admins_exempt: bool,
+) -> Result<()> {
+    ctx.require(Action::ManageUsers, Resource::Tenant(tenant))?;
+    let mut tx = app.db.begin().await?;
+    repo::set_mfa_policy(&mut tx, tenant, everyone, admins_exempt).await?;
+    record(
+        &mut tx,
+        Some(ctx),
+        &tenant.to_string(),
+        Change {
+            operation: "set_mfa_policy",
+            resource_type: "tenant",
+            resource_id: tenant.to_string(),
+            old: None,
+            new: Some(serde_json::json!({"everyone": everyone, "adminsExempt": admins_exempt})),
+            customer_id: None,
+        },
+        app.clock.now_ms(),
     )
     .await?;
     tx.commit().await?;

@@ -5,16 +5,21 @@ pub mod audit;
 pub mod commerce;
 pub mod customer_users;
 pub mod customers;
+pub mod dispatch;
 pub mod enrollment;
 pub mod events;
 pub mod identity;
 pub mod keys;
 pub mod licenses;
 pub mod memberships;
+pub mod notifications;
 pub mod oauth;
 pub mod partnerships;
 pub mod profiles;
 pub mod ratelimit;
+pub mod referrals;
+pub mod vault;
+pub mod webhooks;
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -31,6 +36,9 @@ pub struct App {
     pub config: Arc<Config>,
     pub keys: Arc<keys::Keys>,
     pub limiter: Arc<ratelimit::RateLimiter>,
+    /// Test events per partner (webhook validation), a separate small budget.
+    pub test_events: Arc<ratelimit::RateLimiter>,
+    pub vault: Arc<vault::Vault>,
 }
 
 impl App {
@@ -38,10 +46,14 @@ impl App {
         let db = Db::connect(&config.database_url, config.db_connections).await?;
         db.migrate().await?;
         let keys = keys::Keys::load_or_create(&db, &clock).await?;
+        let vault = vault::Vault::load_or_create(&db, &clock, config.data_key.as_deref()).await?;
         let limiter = ratelimit::RateLimiter::new(config.rate_limit_per_minute, db.clone());
+        let test_events = ratelimit::RateLimiter::new(config.webhook_test_per_minute, db.clone());
         Ok(App {
             db,
             limiter: Arc::new(limiter),
+            test_events: Arc::new(test_events),
+            vault: Arc::new(vault),
             config: Arc::new(config),
             keys: Arc::new(keys),
             clock,

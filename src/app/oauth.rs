@@ -123,6 +123,13 @@ async fn issue_for_user(
     user: &UserRow,
     family: Option<String>,
 ) -> Result<TokenResponse> {
+    if super::identity::mfa_setup_needed(app, user).await? {
+        return Err(Error::Forbidden(format!(
+            "two-step verification is required for this account: set it up in the portal at \
+             {}/portal/mfa, then sign in again with mfa_code",
+            app.config.public_url()
+        )));
+    }
     let (access, ttl) = sign(app, user.id.to_string(), user.tenant_id.to_string(), "user")?;
     let refresh = crypto::random_token(32);
     let now = app.clock.now_ms();

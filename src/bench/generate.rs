@@ -106,7 +106,7 @@ struct Tables {
 impl Tables {
     fn new() -> Tables {
         Tables {
-            tenants: Bulk::new("INSERT INTO tenants (id, domain, display_name, country, kind, mfa_required, created_at)"),
+            tenants: Bulk::new("INSERT INTO tenants (id, domain, display_name, country, kind, mfa_required, admin_mfa_exempt, created_at)"),
             users: Bulk::new("INSERT INTO users (id, tenant_id, upn, display_name, first_name, last_name, password_hash, state, language, created_at)"),
             roles: Bulk::new("INSERT INTO user_roles (user_id, role)"),
             partners: Bulk::new("INSERT INTO partners (tenant_id, mpn_id, org_mpn_id, is_reseller, is_provider, status, legal, created_at)"),
@@ -205,6 +205,11 @@ async fn real_partner(
     .await
     .map_err(|e| anyhow::anyhow!("sales@{domain}: {e}"))?;
     crate::cli::demo::make_partner(app, &tenant, &admin, true, false, mpn).await?;
+    // The load runner signs its agents in with passwords: the bench organisations opt their
+    // admins out of two-step verification, as an organisation may.
+    identity::set_mfa_policy(app, &ctx, tenant.id, false, true)
+        .await
+        .map_err(|e| anyhow::anyhow!("{domain} MFA policy: {e}"))?;
     Ok(tenant.id)
 }
 
@@ -317,7 +322,7 @@ pub async fn generate(app: &App, scale: f64) -> anyhow::Result<Report> {
         let name = format!("Bench Reseller {i:05}");
         let mpn = 8_000_000 + i as i64;
         t.tenants.push(format_args!(
-            "{},{},{},'US','partner',0,{now}",
+            "{},{},{},'US','partner',0,1,{now}",
             q(&tid),
             q(&domain),
             q(&name)
@@ -412,7 +417,7 @@ pub async fn generate(app: &App, scale: f64) -> anyhow::Result<Report> {
         let domain = super::customer_domain(c);
         let name = format!("Bench Customer {c:07}");
         t.tenants.push(format_args!(
-            "{tq},{},{},'US','customer',0,{now}",
+            "{tq},{},{},'US','customer',0,0,{now}",
             q(&domain),
             q(&name)
         ));

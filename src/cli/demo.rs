@@ -343,6 +343,11 @@ pub async fn load(app: &App) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("demo org {}: {e}", org.domain))?;
         let ctx = crate::app::Ctx::system(tenant.id, org.kind, "demo-loader");
+        // Demo organisations let admins sign in with the shared demo password alone; real
+        // organisations keep the default (admins use two-step verification).
+        identity::set_mfa_policy(app, &ctx, tenant.id, false, true)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo org {}: {e}", org.domain))?;
         for (local, name, roles) in rest {
             identity::create_user(
                 app,
@@ -471,6 +476,39 @@ pub async fn load(app: &App) -> anyhow::Result<()> {
         )
         .await
         .map_err(|e| anyhow::anyhow!("demo order for {customer}: {e}"))?;
+    }
+    // A referral from the first provider to its first reseller, waiting to be taken up.
+    if let Some((provider, reseller)) = PARTNERSHIPS.first() {
+        let admin = crate::store::identity::user_by_upn(&app.db, &format!("admin@{provider}"))
+            .await?
+            .expect("demo provider admin");
+        let (actor, user) = crate::app::identity::actor_for_user(app, admin.id)
+            .await?
+            .expect("active");
+        let ctx = crate::app::Ctx {
+            actor,
+            upn: Some(user.upn),
+            correlation_id: None,
+        };
+        crate::app::referrals::create(
+            app,
+            &ctx,
+            Some(tenant_of(app, reseller).await?),
+            crate::domain::referral::LeadInput {
+                name: "Woodgrove Bank workplace refresh",
+                deal_value: "36000.00",
+                currency: "USD",
+                customer_name: "Woodgrove Bank",
+                customer_country: "US",
+                contact_name: "Morgan Lee",
+                contact_email: "morgan.lee@woodgrove.example",
+                contact_phone: "",
+                notes: "Asked for a quote for 300 seats from next quarter.",
+                consent: true,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("demo referral: {e}"))?;
     }
     crate::app::memberships::import(app, None, MEMBERSHIPS_CSV.as_bytes())
         .await

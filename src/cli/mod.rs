@@ -7,6 +7,7 @@ use crate::app::App;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::identity::{Role, TenantKind};
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -95,6 +96,23 @@ enum AdminCommand {
 enum AuditCommand {
     /// Check every organisation's audit hash chain; report the first broken link of each.
     Verify {
+        #[command(flatten)]
+        config: Config,
+    },
+    /// Write audit records as JSON lines (all fields and hashes), in chain order.
+    Export {
+        /// Only this organisation (tenant id).
+        #[arg(long)]
+        org: Option<String>,
+        /// First day included, YYYY-MM-DD.
+        #[arg(long)]
+        since: Option<String>,
+        /// Last day included, YYYY-MM-DD.
+        #[arg(long)]
+        until: Option<String>,
+        /// File to write; standard output without it.
+        #[arg(long)]
+        out: Option<PathBuf>,
         #[command(flatten)]
         config: Config,
     },
@@ -219,6 +237,41 @@ async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                 }
                 Ok(ExitCode::from(3))
             }
+        }
+        Command::Audit {
+            command:
+                AuditCommand::Export {
+                    org,
+                    since,
+                    until,
+                    out,
+                    config,
+                },
+        } => {
+            let day = |s: &str| -> anyhow::Result<i64> {
+                Ok(chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .context("dates are YYYY-MM-DD")?
+                    .and_hms_opt(0, 0, 0)
+                    .expect("midnight")
+                    .and_utc()
+                    .timestamp_millis())
+            };
+            let start = since.as_deref().map(day).transpose()?.unwrap_or(0);
+            let before = match until.as_deref() {
+                Some(u) => day(u)? + crate::clock::DAY_MS,
+                None => i64::MAX,
+            };
+            let app = App::start(config, Clock::system()).await?;
+            let mut sink: Box<dyn std::io::Write + Send> = match &out {
+                Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p)?)),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+            };
+            let (n, _) =
+                crate::app::audit::export(&app.db, org.as_deref(), start, before, &mut *sink)
+                    .await?;
+            drop(sink);
+            eprintln!("exported {n} audit records");
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

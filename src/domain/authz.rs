@@ -122,6 +122,19 @@ pub enum Action {
     ManageOwnPartners,
     /// Place orders and change subscriptions for the customer.
     OrderForCustomer,
+    /// Register, change and remove the organisation's webhook, rotate its secret, send a
+    /// test event, redeliver.
+    ManageWebhooks,
+    /// See the webhook registration and its delivery log.
+    ReadWebhooks,
+    /// Choose which events mail oneself.
+    ManageOwnNotifications,
+    /// Record a referral (to oneself) or send one to another partner.
+    SendReferral,
+    /// See a referral the organisation sent or received.
+    ReadReferral,
+    /// Move a referral through its statuses, change its details.
+    UpdateReferral,
 }
 
 /// What the action is done to.
@@ -138,6 +151,13 @@ pub enum Resource {
     },
     /// A customer tenant, with the caller's relationship and grants on it.
     Customer(CustomerFacts),
+    /// A referral from one organisation to another (the same one for a partner's own leads).
+    /// `partnered`: the creator is a provider with an active partnership with the target.
+    Referral {
+        creator: TenantId,
+        target: TenantId,
+        partnered: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +189,38 @@ const USER_MANAGERS: &[Role] = &[
     Role::AdminAgent,
 ];
 
+/// Referrals: a partner records its own leads; a provider sends leads to resellers it is
+/// partnered with; the operator sends leads to any partner. Both ends see and move them on.
+fn referral(
+    actor: &Actor,
+    action: Action,
+    creator: TenantId,
+    target: TenantId,
+    partnered: bool,
+) -> Decision {
+    let active = actor.partner.as_ref().filter(|p| p.active);
+    let sellers = actor.has_any(&[
+        Role::AccountAdmin,
+        Role::AdminAgent,
+        Role::SalesAgent,
+        Role::ReferralsAdmin,
+    ]);
+    match action {
+        Action::SendReferral => allow_if(
+            actor.tenant == creator
+                && ((actor.is_operator() && target != creator)
+                    || (sellers
+                        && active
+                            .is_some_and(|p| target == creator || (p.is_provider && partnered)))),
+        ),
+        Action::ReadReferral | Action::UpdateReferral => allow_if(
+            (actor.tenant == creator || actor.tenant == target)
+                && (actor.is_operator() || (sellers && active.is_some())),
+        ),
+        _ => Decision::Deny,
+    }
+}
+
 pub fn can(actor: &Actor, action: Action, resource: Resource) -> Decision {
     match resource {
         Resource::Platform => match action {
@@ -179,6 +231,11 @@ pub fn can(actor: &Actor, action: Action, resource: Resource) -> Decision {
             _ => Decision::Deny,
         },
         Resource::Customer(f) => customer(actor, action, f),
+        Resource::Referral {
+            creator,
+            target,
+            partnered,
+        } => referral(actor, action, creator, target, partnered),
         Resource::Partnership { provider, reseller } => {
             let admins = actor.has_any(&[Role::AccountAdmin, Role::AdminAgent]);
             match action {
@@ -311,10 +368,18 @@ pub fn can(actor: &Actor, action: Action, resource: Resource) -> Decision {
                     own && actor.tenant_kind == TenantKind::Customer
                         && actor.has(Role::GlobalAdministrator),
                 ),
+                Action::ManageWebhooks | Action::ReadWebhooks => allow_if(
+                    own && actor.partner.as_ref().is_some_and(|p| p.active)
+                        && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent]),
+                ),
+                Action::ManageOwnNotifications => allow_if(own && is_user),
                 Action::ReadCapturedMail
                 | Action::ImportMemberships
                 | Action::ReviewEnrollments
                 | Action::SearchProviders
+                | Action::SendReferral
+                | Action::ReadReferral
+                | Action::UpdateReferral
                 | Action::EndPartnership
                 | Action::RevokeProviderAdmin
                 | Action::ReadCustomer
@@ -527,6 +592,72 @@ mod tests {
             reseller: TenantId::new(),
         };
         assert!(!can(&agent, Action::EndPartnership, stranger).allowed());
+    }
+
+    #[test]
+    fn referrals_go_to_oneself_to_partnered_resellers_or_from_the_operator() {
+        let facts = |provider: bool| PartnerFacts {
+            is_reseller: !provider,
+            is_provider: provider,
+            active: true,
+            agreement_accepted: true,
+        };
+        let mut provider = actor(TenantKind::Partner, &[Role::SalesAgent]);
+        provider.partner = Some(facts(true));
+        let mut reseller = actor(TenantKind::Partner, &[Role::ReferralsAdmin]);
+        reseller.partner = Some(facts(false));
+        let mut helpdesk = actor(TenantKind::Partner, &[Role::HelpdeskAgent]);
+        helpdesk.partner = Some(facts(false));
+        let op = actor(TenantKind::Operator, &[Role::OperatorAdmin]);
+        let r = |creator, target, partnered| Resource::Referral {
+            creator,
+            target,
+            partnered,
+        };
+        let (p, rs) = (provider.tenant, reseller.tenant);
+        assert!(can(&provider, Action::SendReferral, r(p, rs, true)).allowed());
+        assert!(!can(&provider, Action::SendReferral, r(p, rs, false)).allowed());
+        assert!(can(&reseller, Action::SendReferral, r(rs, rs, false)).allowed());
+        assert!(
+            !can(&reseller, Action::SendReferral, r(rs, p, true)).allowed(),
+            "resellers do not send leads upstream"
+        );
+        assert!(!can(&reseller, Action::SendReferral, r(p, rs, true)).allowed());
+        assert!(!can(
+            &helpdesk,
+            Action::SendReferral,
+            r(helpdesk.tenant, helpdesk.tenant, false)
+        )
+        .allowed());
+        assert!(can(&op, Action::SendReferral, r(op.tenant, rs, false)).allowed());
+        assert!(can(&reseller, Action::UpdateReferral, r(p, rs, true)).allowed());
+        assert!(can(&provider, Action::ReadReferral, r(p, rs, true)).allowed());
+        let other = TenantId::new();
+        assert!(!can(&provider, Action::ReadReferral, r(other, rs, true)).allowed());
+        assert!(!can(&reseller, Action::UpdateReferral, r(p, other, true)).allowed());
+    }
+
+    #[test]
+    fn webhooks_belong_to_the_partner_admins() {
+        let mut agent = partner_actor(&[Role::AdminAgent]);
+        let own = Resource::Tenant(agent.tenant);
+        assert!(can(&agent, Action::ManageWebhooks, own).allowed());
+        assert!(!can(
+            &agent,
+            Action::ManageWebhooks,
+            Resource::Tenant(TenantId::new())
+        )
+        .allowed());
+        let sales = partner_actor(&[Role::SalesAgent]);
+        assert!(!can(&sales, Action::ReadWebhooks, Resource::Tenant(sales.tenant)).allowed());
+        assert!(can(
+            &sales,
+            Action::ManageOwnNotifications,
+            Resource::Tenant(sales.tenant)
+        )
+        .allowed());
+        agent.partner = None;
+        assert!(!can(&agent, Action::ReadWebhooks, own).allowed());
     }
 
     fn partner_actor(roles: &[Role]) -> Actor {

@@ -160,6 +160,7 @@ pub const REGISTRATION_REQUIRED: &[&str] = &[
 /// The legal business profile, primary contact and support details as entered.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = EnrollmentApplication)]
 pub struct Application {
     #[serde(default)]
     pub legal_name: String,

@@ -333,3 +333,32 @@ mod tests {
         assert_eq!(Role::parse("root"), None);
     }
 }
+
+/// Roles that carry administrative power over other organisations or the platform: their
+/// holders use two-step verification unless their organisation exempts them.
+pub const MFA_ROLES: &[Role] = &[Role::AdminAgent, Role::AccountAdmin, Role::OperatorAdmin];
+
+/// The two-step verification rule: everyone when the organisation requires it, admins by
+/// default.
+pub fn mfa_required(
+    org_requires_everyone: bool,
+    admins_exempt: bool,
+    roles: &std::collections::BTreeSet<Role>,
+) -> bool {
+    org_requires_everyone || (!admins_exempt && MFA_ROLES.iter().any(|r| roles.contains(r)))
+}
+
+#[cfg(test)]
+mod mfa_tests {
+    use super::*;
+
+    #[test]
+    fn admins_need_two_step_verification_unless_exempted() {
+        let agent: std::collections::BTreeSet<Role> = [Role::AdminAgent].into_iter().collect();
+        let sales: std::collections::BTreeSet<Role> = [Role::SalesAgent].into_iter().collect();
+        assert!(mfa_required(false, false, &agent));
+        assert!(!mfa_required(false, true, &agent));
+        assert!(!mfa_required(false, false, &sales));
+        assert!(mfa_required(true, true, &sales));
+    }
+}

@@ -60,3 +60,11 @@ id_type!(
     /// One audit record.
     AuditId
 );
+id_type!(
+    /// One event's delivery to one organisation's webhook.
+    DeliveryId
+);
+id_type!(
+    /// A referral (sales lead).
+    ReferralId
+);

@@ -10,6 +10,7 @@ pub mod identity;
 pub mod ids;
 pub mod paging;
 pub mod partnership;
+pub mod referral;
 pub mod webhook;
 
 pub use error::{Error, FieldError, Result};

@@ -51,7 +51,8 @@ pub fn verify(
     now: i64,
     tolerance_secs: i64,
 ) -> bool {
-    if (now - timestamp).abs() > tolerance_secs {
+    // abs_diff: timestamps come from outside and may be anything; a subtraction overflows.
+    if now.abs_diff(timestamp) > tolerance_secs.max(0) as u64 {
         return false;
     }
     let expected = sign(secret, id, timestamp, body);
@@ -100,9 +101,173 @@ pub fn ip_refused(ip: IpAddr) -> bool {
     }
 }
 
+/// Targets the operator allows although private or plain HTTP (tests, on-premises receivers):
+/// exact host names, IP addresses and CIDR blocks.
+#[derive(Debug, Clone, Default)]
+pub struct AllowList {
+    hosts: Vec<String>,
+    nets: Vec<(IpAddr, u8)>,
+}
+
+impl AllowList {
+    pub fn parse(entries: &[String]) -> Result<AllowList, String> {
+        let mut list = AllowList::default();
+        for raw in entries.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
+            if let Some((ip, bits)) = raw.split_once('/') {
+                let ip: IpAddr = ip.parse().map_err(|_| format!("{raw}: not a CIDR block"))?;
+                let max = if ip.is_ipv4() { 32 } else { 128 };
+                let bits: u8 = bits
+                    .parse()
+                    .ok()
+                    .filter(|b| *b <= max)
+                    .ok_or_else(|| format!("{raw}: prefix length 0 to {max}"))?;
+                list.nets.push((ip, bits));
+            } else if let Ok(ip) = raw.parse::<IpAddr>() {
+                list.nets.push((ip, if ip.is_ipv4() { 32 } else { 128 }));
+            } else {
+                list.hosts.push(raw.to_ascii_lowercase());
+            }
+        }
+        Ok(list)
+    }
+
+    pub fn permits_host(&self, host: &str) -> bool {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
+            || host.parse::<IpAddr>().is_ok_and(|ip| self.permits_ip(ip))
+    }
+
+    pub fn permits_ip(&self, ip: IpAddr) -> bool {
+        self.nets.iter().any(|(net, bits)| in_net(ip, *net, *bits))
+    }
+}
+
+fn in_net(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => {
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
+            (u32::from(a) & mask) == (u32::from(b) & mask)
+        }
+        (IpAddr::V6(a), IpAddr::V6(b)) => {
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - bits)
+            };
+            (u128::from(a) & mask) == (u128::from(b) & mask)
+        }
+        _ => false,
+    }
+}
+
+/// Why a target URL is refused before any address lookup, or the parsed URL.
+pub fn check_url(raw: &str, allow: &AllowList) -> Result<url::Url, String> {
+    let raw = raw.trim();
+    if raw.len() > 2048 {
+        return Err("the URL is longer than 2048 characters".into());
+    }
+    let url = url::Url::parse(raw).map_err(|e| format!("the URL is not valid ({e})"))?;
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or("the URL has no host")?
+        .to_string();
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("the URL may not carry a user name or password".into());
+    }
+    if url.fragment().is_some() {
+        return Err("the URL may not have a fragment".into());
+    }
+    let allowed = allow.permits_host(&host);
+    match url.scheme() {
+        "https" => {}
+        "http" if allowed => {}
+        "http" => return Err("the URL must use https".into()),
+        other => return Err(format!("the scheme {other} is not supported; use https")),
+    }
+    if let Ok(ip) = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+    {
+        if ip_refused(ip) && !allowed {
+            return Err(format!(
+                "{ip} is a loopback, private, link-local or reserved address"
+            ));
+        }
+    }
+    if !allowed && (host.eq_ignore_ascii_case("localhost") || host.ends_with(".localhost")) {
+        return Err("the URL points at this machine".into());
+    }
+    Ok(url)
+}
+
+/// Checks a set of event names against [`EVENTS`]; returns the unknown ones.
+pub fn unknown_events(names: &[String]) -> Vec<String> {
+    names
+        .iter()
+        .filter(|n| !EVENTS.contains(&n.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// Delay before the next attempt: 30 s doubling to at most 2 h. Attempts stop once an event
+/// is older than [`GIVE_UP_AFTER_MS`], so a receiver down for a day still gets it.
+pub fn retry_delay_ms(attempts: i64) -> i64 {
+    let exp = (attempts - 1).clamp(0, 12) as u32;
+    (30_000i64 * 2i64.pow(exp)).min(2 * 3_600_000)
+}
+
+pub const GIVE_UP_AFTER_MS: i64 = 26 * 3_600_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_are_checked_before_lookup() {
+        let none = AllowList::default();
+        assert!(check_url("https://hooks.example.com/partner", &none).is_ok());
+        for (bad, why) in [
+            ("not a url", "not valid"),
+            ("http://hooks.example.com/", "https"),
+            ("ftp://hooks.example.com/", "scheme"),
+            ("https://10.0.0.5/hook", "private"),
+            ("https://169.254.169.254/latest", "private"),
+            ("https://[::1]:8443/", "loopback"),
+            ("https://localhost/", "this machine"),
+            ("https://user:pw@hooks.example.com/", "password"),
+        ] {
+            let e = check_url(bad, &none).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+        let allow = AllowList::parse(&["127.0.0.0/8".into(), "receiver.internal".into()]).unwrap();
+        assert!(check_url("http://127.0.0.1:9000/h", &allow).is_ok());
+        assert!(check_url("http://receiver.internal/h", &allow).is_ok());
+        assert!(check_url("http://10.0.0.1/h", &allow).is_err());
+        assert!(allow.permits_ip("127.9.9.9".parse().unwrap()));
+        assert!(!allow.permits_ip("128.0.0.1".parse().unwrap()));
+        assert!(AllowList::parse(&["10.0.0.0/40".into()]).is_err());
+    }
+
+    #[test]
+    fn retries_back_off_and_cover_a_day() {
+        assert_eq!(retry_delay_ms(1), 30_000);
+        assert_eq!(retry_delay_ms(2), 60_000);
+        assert_eq!(retry_delay_ms(50), 7_200_000);
+        let mut at = 0;
+        let mut n = 1;
+        while at < 24 * 3_600_000 {
+            at += retry_delay_ms(n);
+            n += 1;
+        }
+        assert!(at < GIVE_UP_AFTER_MS, "attempts continue past 24 hours");
+        assert!(n < 30, "but not forever: {n} attempts");
+    }
 
     #[test]
     fn signatures_verify_and_tampering_fails() {

@@ -100,7 +100,8 @@ pub fn backoff_ms(attempts: i64) -> i64 {
 /// Delivers what is due once; returns how many messages were handled.
 pub async fn run_once(app: &App, sender: &Sender) -> anyhow::Result<usize> {
     let now = app.clock.now_ms();
-    let batch = outbox::claim(&app.db, TOPIC, now, 60_000, 20).await?;
+    let lease_ms = app.config.outbox_lease_secs.max(1) * 1000;
+    let batch = outbox::claim(&app.db, TOPIC, now, lease_ms, 20).await?;
     let n = batch.len();
     for msg in batch {
         let out: Outgoing = match serde_json::from_str(&msg.payload) {

@@ -90,6 +90,11 @@ pub async fn signin_submit(
             };
             let target = if mfa {
                 format!("/portal/signin/mfa?next={}", session::url_escape(&next))
+            } else if identity::mfa_setup_needed(&app, &user)
+                .await
+                .unwrap_or(true)
+            {
+                "/portal/mfa".to_string()
             } else {
                 next
             };
@@ -263,6 +268,7 @@ async fn render_mfa_setup(app: &App, visit: &Visit, error: Option<String>) -> Re
     let lang = visit.lang();
     let title = t(lang, "mfa.setup_title");
     let secret = crypto::base32(&crypto::random_bytes(20));
+    let required = identity::mfa_setup_needed(app, user).await.unwrap_or(false);
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -274,6 +280,7 @@ async fn render_mfa_setup(app: &App, visit: &Visit, error: Option<String>) -> Re
             @if user.totp_secret.is_some() {
                 div.alert.ok #mfa-on { (t(lang, "mfa.enabled")) }
             } @else {
+                @if required { div.alert.bad role="alert" #mfa-required { (t(lang, "mfa.required")) } }
                 p { (t(lang, "mfa.setup_intro")) }
                 @if let Some(e) = &error { div.alert.bad role="alert" #mfa-error { (e) } }
                 p { (t(lang, "mfa.secret")) ": " code #mfa-secret { (secret) } }

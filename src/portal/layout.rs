@@ -44,6 +44,26 @@ fn menu(visit: &Visit, mail_public: bool) -> Vec<(&'static str, &'static str)> {
             items.push(("/portal/directory", "nav.directory"));
             items.push(("/portal/agreement", "nav.agreement"));
         }
+        let referral_scope = Resource::Referral {
+            creator: actor.tenant,
+            target: actor.tenant,
+            partnered: false,
+        };
+        if can(actor, Action::ReadReferral, referral_scope).allowed() {
+            items.push(("/portal/referrals", "nav.referrals"));
+        }
+        if can(actor, Action::ReadWebhooks, Resource::Tenant(actor.tenant)).allowed() {
+            items.push(("/portal/webhooks", "nav.webhooks"));
+        }
+        if can(
+            actor,
+            Action::ManageOwnNotifications,
+            Resource::Tenant(actor.tenant),
+        )
+        .allowed()
+        {
+            items.push(("/portal/notifications", "nav.notifications"));
+        }
         if can(
             actor,
             Action::ManageOwnPartners,

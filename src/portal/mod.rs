@@ -10,6 +10,7 @@ pub mod commerce;
 pub mod customers;
 pub mod dashboard;
 pub mod enroll;
+pub mod events;
 pub mod form;
 pub mod i18n;
 pub mod layout;
@@ -42,6 +43,30 @@ pub fn router(app: App) -> Router<App> {
         .route("/portal/mail/{id}", get(mail::show))
         .route("/portal/users", get(users::list).post(users::add))
         .route("/portal/audit", get(dashboard::audit))
+        .route(
+            "/portal/webhooks",
+            get(events::webhook_page).post(events::webhook_action),
+        )
+        .route(
+            "/portal/webhooks/{what}",
+            axum::routing::post(events::webhook_action),
+        )
+        .route(
+            "/portal/webhooks/deliveries/{id}/redeliver",
+            axum::routing::post(events::redeliver),
+        )
+        .route(
+            "/portal/notifications",
+            get(events::notifications_page).post(events::save_notifications),
+        )
+        .route(
+            "/portal/referrals",
+            get(events::referrals_page).post(events::create_referral),
+        )
+        .route(
+            "/portal/referrals/{id}",
+            get(events::referral_page).post(events::move_referral),
+        )
         .route(
             "/portal/mfa",
             get(auth::mfa_setup_page).post(auth::mfa_setup_submit),

@@ -169,6 +169,16 @@ pub async fn layer(State(app): State<App>, mut req: Request, next: Next) -> Resp
         (Some(uid), false) => identity::actor_for_user(&app, uid).await.ok().flatten(),
         _ => None,
     };
+    // A user who must use two-step verification and has not set it up does nothing else.
+    if let Some((_, u)) = &user {
+        let path = req.uri().path();
+        let open = path == "/portal/mfa"
+            || path == "/portal/signout"
+            || path.starts_with("/portal/static");
+        if !open && identity::mfa_setup_needed(&app, u).await.unwrap_or(true) {
+            return axum::response::Redirect::to("/portal/mfa").into_response();
+        }
+    }
     req.extensions_mut().insert(Visit {
         token_hash: session.token_hash.clone(),
         session,

@@ -116,20 +116,28 @@ pub struct BrokenLink {
 /// Walks every organisation's chain; returns the first broken link of each broken chain and
 /// the number of records checked.
 pub async fn verify(db: &Db) -> Result<(u64, Vec<BrokenLink>), sqlx::Error> {
-    let orgs =
-        sqlx::query("SELECT org_tenant_id, seq, hash FROM audit_heads ORDER BY org_tenant_id")
-            .fetch_all(&db.read)
-            .await?;
+    let orgs = sqlx::query(
+        "SELECT org_tenant_id, seq, hash, pruned_seq, pruned_hash FROM audit_heads ORDER BY org_tenant_id",
+    )
+    .fetch_all(&db.read)
+    .await?;
     let mut checked = 0u64;
     let mut broken = Vec::new();
     for org in orgs {
         let org_id: String = org.get("org_tenant_id");
         let head_seq: i64 = org.get("seq");
         let head_hash: String = org.get("hash");
-        let mut prev = GENESIS.to_string();
-        let mut expected_seq = 1i64;
+        // After retention removed the oldest records, the chain is checked from the last
+        // archived record's hash (kept in the head), so the archive and the rest still link.
+        let pruned: i64 = org.get("pruned_seq");
+        let mut prev = if pruned > 0 {
+            org.get::<String, _>("pruned_hash")
+        } else {
+            GENESIS.to_string()
+        };
+        let mut expected_seq = pruned + 1;
         let mut last_id = String::new();
-        let mut after = 0i64;
+        let mut after = pruned;
         let mut ok = true;
         'pages: loop {
             let rows = sqlx::query(
@@ -240,4 +248,92 @@ pub async fn page(
             customer_name: r.get("customer_name"),
         })
         .collect())
+}
+
+/// One record as exported: everything stored, hashes included, so an archive can be checked
+/// against the chain.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Exported {
+    pub id: String,
+    pub seq: i64,
+    #[serde(flatten)]
+    pub entry: AuditEntry,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Records in chain order, `limit` at a time after `(org, seq)`; `before` bounds their time.
+pub async fn export_page(
+    db: &Db,
+    org: Option<&str>,
+    start: i64,
+    before: i64,
+    after: (&str, i64),
+    limit: i64,
+) -> Result<Vec<Exported>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT * FROM audit_records WHERE ($1 = '' OR org_tenant_id = $1) AND created_at >= $2          AND created_at < $3 AND (org_tenant_id > $4 OR (org_tenant_id = $4 AND seq > $5))          ORDER BY org_tenant_id, seq LIMIT $6",
+    )
+    .bind(org.unwrap_or(""))
+    .bind(start)
+    .bind(before)
+    .bind(after.0)
+    .bind(after.1)
+    .bind(limit)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Exported {
+            id: r.get("id"),
+            seq: r.get("seq"),
+            entry: entry_from(r),
+            prev_hash: r.get("prev_hash"),
+            hash: r.get("hash"),
+        })
+        .collect())
+}
+
+/// Organisations holding records older than `cutoff`.
+pub async fn orgs_with_records_before(db: &Db, cutoff: i64) -> Result<Vec<String>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT org_tenant_id FROM audit_records WHERE created_at < $1 ORDER BY org_tenant_id",
+    )
+    .bind(cutoff)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows.iter().map(|r| r.get("org_tenant_id")).collect())
+}
+
+/// Removes an organisation's records up to `seq` (already archived) and moves the chain's
+/// anchor there. Never touches the newest record, so the head stays verifiable.
+pub async fn prune_through(tx: &mut Tx, org: &str, seq: i64) -> Result<u64, sqlx::Error> {
+    let sql = format!(
+        "SELECT seq FROM audit_heads WHERE org_tenant_id = $1{}",
+        tx.backend.for_update()
+    );
+    let head: i64 = sqlx::query(&sql)
+        .bind(org)
+        .fetch_one(tx.conn())
+        .await?
+        .get("seq");
+    let seq = seq.min(head - 1);
+    if seq <= 0 {
+        return Ok(0);
+    }
+    let done = sqlx::query("DELETE FROM audit_records WHERE org_tenant_id = $1 AND seq <= $2")
+        .bind(org)
+        .bind(seq)
+        .execute(tx.conn())
+        .await?;
+    sqlx::query(
+        "UPDATE audit_heads SET pruned_seq = $1, pruned_hash = (SELECT prev_hash FROM audit_records          WHERE org_tenant_id = $2 AND seq = $3) WHERE org_tenant_id = $2 AND pruned_seq < $1",
+    )
+    .bind(seq)
+    .bind(org)
+    .bind(seq + 1)
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected())
 }

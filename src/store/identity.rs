@@ -14,6 +14,8 @@ pub struct TenantRow {
     pub country: String,
     pub kind: TenantKind,
     pub mfa_required: bool,
+    /// Admin roles may sign in without two-step verification (an explicit opt-out).
+    pub admin_mfa_exempt: bool,
     pub created_at: i64,
     pub version: i64,
 }
@@ -47,6 +49,7 @@ pub(crate) fn tenant_from(row: &sqlx::any::AnyRow) -> TenantRow {
         country: row.get("country"),
         kind: TenantKind::from_db(&row.get::<String, _>("kind")),
         mfa_required: row.get::<i64, _>("mfa_required") != 0,
+        admin_mfa_exempt: row.get::<i64, _>("admin_mfa_exempt") != 0,
         created_at: row.get("created_at"),
         version: row.get("version"),
     }
@@ -182,7 +185,7 @@ pub async fn actor_rows(db: &Db, id: UserId) -> Result<Option<ActorRows>, sqlx::
         "SELECT u.id, u.tenant_id, u.upn, u.display_name, u.first_name, u.last_name, u.password_hash, \
          u.totp_secret, u.state, u.language, u.created_at, u.version, \
          t.domain AS t_domain, t.display_name AS t_display_name, t.country AS t_country, t.kind AS t_kind, \
-         t.mfa_required AS t_mfa_required, t.created_at AS t_created_at, t.version AS t_version, \
+         t.mfa_required AS t_mfa_required, t.admin_mfa_exempt AS t_admin_mfa_exempt, t.created_at AS t_created_at, t.version AS t_version, \
          p.is_reseller AS p_reseller, p.is_provider AS p_provider, p.status AS p_status, \
          (SELECT COUNT(*) FROM agreement_acceptances a WHERE a.tenant_id = t.id AND a.version = \
             (SELECT version FROM partner_agreements ORDER BY published_at DESC LIMIT 1)) AS accepted, \
@@ -205,6 +208,7 @@ pub async fn actor_rows(db: &Db, id: UserId) -> Result<Option<ActorRows>, sqlx::
         country: row.get("t_country"),
         kind: TenantKind::from_db(&row.get::<String, _>("t_kind")),
         mfa_required: row.get::<i64, _>("t_mfa_required") != 0,
+        admin_mfa_exempt: row.get::<i64, _>("t_admin_mfa_exempt") != 0,
         created_at: row.get("t_created_at"),
         version: row.get("t_version"),
     };
@@ -341,4 +345,20 @@ pub async fn rename_tenant(
         .execute(tx.conn())
         .await?;
     Ok(r.rows_affected() == 1)
+}
+
+/// Sets the organisation's two-step verification policy.
+pub async fn set_mfa_policy(
+    tx: &mut Tx,
+    tenant: TenantId,
+    everyone: bool,
+    admins_exempt: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE tenants SET mfa_required = $1, admin_mfa_exempt = $2 WHERE id = $3")
+        .bind(everyone as i64)
+        .bind(admins_exempt as i64)
+        .bind(tenant.to_string())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
 }

@@ -11,13 +11,16 @@ pub mod identity;
 pub mod links;
 pub mod mailbox;
 pub mod memberships;
+pub mod notifications;
 pub mod outbox;
 pub mod partners;
 pub mod partnerships;
 pub mod ratelimit;
+pub mod referrals;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
+pub mod webhooks;
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

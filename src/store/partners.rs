@@ -173,3 +173,47 @@ pub async fn accept(
     .await?;
     Ok(r.rows_affected() == 1)
 }
+
+/// Active partner organisations with their names, by name (for pickers; bounded).
+pub async fn all_active(db: &Db, limit: i64) -> Result<Vec<(TenantId, String)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT p.tenant_id, t.display_name FROM partners p JOIN tenants t ON t.id = p.tenant_id \
+         WHERE p.status = 'active' ORDER BY t.display_name, p.tenant_id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            (
+                super::identity::uuid_col(r, "tenant_id"),
+                r.get("display_name"),
+            )
+        })
+        .collect())
+}
+
+/// A provider's active resellers with their names.
+pub async fn resellers_of(
+    db: &Db,
+    provider: TenantId,
+) -> Result<Vec<(TenantId, String)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT s.reseller_tenant_id AS tenant_id, t.display_name FROM partnerships s \
+         JOIN tenants t ON t.id = s.reseller_tenant_id WHERE s.provider_tenant_id = $1 AND s.state = 'active' \
+         ORDER BY t.display_name, s.reseller_tenant_id",
+    )
+    .bind(provider.to_string())
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            (
+                super::identity::uuid_col(r, "tenant_id"),
+                r.get("display_name"),
+            )
+        })
+        .collect())
+}

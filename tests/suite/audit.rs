@@ -21,14 +21,20 @@ async fn changes_are_recorded_with_who_and_the_chain_verifies() {
     let ops: Vec<String> = rows.iter().map(|r| r.get("operation")).collect();
     assert_eq!(
         ops,
-        ["create_tenant", "create_user", "create_user", "create_user"]
+        [
+            "create_tenant",
+            "set_mfa_policy",
+            "create_user",
+            "create_user",
+            "create_user"
+        ]
     );
     assert_eq!(
-        rows[1].get::<Option<String>, _>("actor_upn").as_deref(),
+        rows[2].get::<Option<String>, _>("actor_upn").as_deref(),
         Some(admin.upn.as_str())
     );
     assert_eq!(
-        rows[3]
+        rows[4]
             .get::<Option<String>, _>("correlation_id")
             .as_deref(),
         Some("c-2")
@@ -136,4 +142,134 @@ async fn the_activity_log_shows_each_organisation_its_own_records_and_customers_
         )
         .await;
     assert_eq!(s, 400);
+}
+
+#[tokio::test]
+async fn retention_archives_old_records_as_json_lines_and_the_chain_still_verifies() {
+    let archive = tempfile::tempdir().unwrap();
+    let dir = archive.path().to_path_buf();
+    let t = TestApp::spawn_with(move |c| {
+        c.audit_retention_days = 30;
+        c.audit_archive_dir = Some(dir);
+    })
+    .await;
+    let (tenant, admin) = t.tenant(TenantKind::Partner, &[Role::AdminAgent]).await;
+    let token = t.token(&admin.upn).await;
+    let add = |n: &'static str| {
+        let body = json!({"userPrincipalName": format!("{n}@{}", tenant.domain), "displayName": n});
+        let token = token.clone();
+        let t = &t;
+        async move {
+            let (s, b) = t.post("/v1/users", &token, &body).await;
+            assert_eq!(s, 201, "{b}");
+        }
+    };
+    let org = tenant.id.to_string();
+    let setup = audit::count_for(&t.app.db, &org).await.unwrap();
+    add("old1").await;
+    add("old2").await;
+    let old = audit::count_for(&t.app.db, &org).await.unwrap();
+    assert_eq!(old, setup + 2, "two users added");
+
+    // Nothing is old yet.
+    assert_eq!(
+        partnerhub::app::audit::apply_retention(&t.app)
+            .await
+            .unwrap(),
+        0
+    );
+    t.clock.advance(chrono::Duration::days(31));
+    let token = t.token(&admin.upn).await;
+    let (s, _) = t
+        .post(
+            "/v1/users",
+            &token,
+            &json!({"userPrincipalName": format!("new1@{}", tenant.domain), "displayName": "new"}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let removed = partnerhub::app::audit::apply_retention(&t.app)
+        .await
+        .unwrap();
+    assert!(
+        removed >= old as u64,
+        "the old records of this organisation went: {removed}"
+    );
+    let online = audit::count_for(&t.app.db, &org).await.unwrap();
+    assert!(online >= 1, "the recent record stays online");
+
+    // The archive holds the removed records with their hashes, in chain order.
+    let files: Vec<_> = std::fs::read_dir(archive.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1);
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    let mine: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|r: &serde_json::Value| r["orgTenantId"] == org.as_str())
+        .collect();
+    let n = old as usize;
+    assert_eq!(mine.len(), n);
+    assert_eq!(mine[0]["seq"], 1);
+    assert!(
+        mine.windows(2).all(|w| w[1]["prevHash"] == w[0]["hash"]),
+        "archived in chain order"
+    );
+    assert_eq!(mine[n - 1]["operation"], "create_user");
+
+    // The online chain links to the archive and keeps verifying, also after new records.
+    let (_, broken) = audit::verify(&t.app.db).await.unwrap();
+    assert!(broken.is_empty(), "{broken:?}");
+    use sqlx::Row;
+    let first_online = sqlx::query(
+        "SELECT prev_hash FROM audit_records WHERE org_tenant_id = $1 ORDER BY seq LIMIT 1",
+    )
+    .bind(&org)
+    .fetch_one(&t.app.db.read)
+    .await
+    .unwrap();
+    assert_eq!(
+        first_online.get::<String, _>("prev_hash"),
+        mine[n - 1]["hash"].as_str().unwrap()
+    );
+    let (s, _) = t
+        .post(
+            "/v1/users",
+            &token,
+            &json!({"userPrincipalName": format!("new2@{}", tenant.domain), "displayName": "new"}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let (_, broken) = audit::verify(&t.app.db).await.unwrap();
+    assert!(broken.is_empty(), "{broken:?}");
+    // Tampering with the first online record is still caught.
+    sqlx::query(
+        "UPDATE audit_records SET operation = 'nothing' WHERE org_tenant_id = $1 AND seq = $2",
+    )
+    .bind(&org)
+    .bind(old + 1)
+    .execute(&t.app.db.write)
+    .await
+    .unwrap();
+    let (_, broken) = audit::verify(&t.app.db).await.unwrap();
+    assert_eq!(broken.len(), 1);
+    assert_eq!(broken[0].seq, old + 1);
+}
+
+#[tokio::test]
+async fn no_api_operation_can_change_or_delete_audit_records() {
+    let doc = serde_json::to_value(partnerhub::api::openapi_document()).unwrap();
+    let mut audit_ops = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.contains("audit") {
+            continue;
+        }
+        for method in item.as_object().unwrap().keys() {
+            audit_ops += 1;
+            assert_eq!(method, "get", "{method} {path} would touch the audit log");
+        }
+    }
+    assert!(audit_ops >= 1);
 }

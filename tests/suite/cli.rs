@@ -161,4 +161,64 @@ async fn the_demo_world_loads_once_with_every_documented_organisation() {
         .token_response("admin@operator.example", partnerhub::cli::demo::PASSWORD)
         .await;
     assert_eq!(s, 200);
+    // The first reseller has a referral from its provider waiting.
+    let reseller = partnerhub::cli::demo::PARTNERSHIPS[0].1;
+    let (_, tok) = t
+        .token_response(
+            &format!("admin@{reseller}"),
+            partnerhub::cli::demo::PASSWORD,
+        )
+        .await;
+    let token = tok["access_token"].as_str().unwrap().to_string();
+    let (s, got) = t.get("/v1/referrals?direction=received", &token).await;
+    assert_eq!(s, 200);
+    assert_eq!(got["totalCount"], 1, "{got}");
+    assert_eq!(got["items"][0]["substatus"], "pending");
+}
+
+#[tokio::test]
+async fn audit_export_writes_every_record_as_a_json_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_database_url(&dir).await;
+    let (code, _, err) = partnerhub(
+        &[
+            "admin",
+            "create-operator",
+            "--email",
+            "ops@operator.example",
+            "--password",
+            "Correct-Horse-9-Battery",
+        ],
+        &db,
+    );
+    assert_eq!(code, 0, "{err}");
+    let out = dir.path().join("audit.jsonl");
+    let (code, _, err) = partnerhub(&["audit", "export", "--out", out.to_str().unwrap()], &db);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert!(!lines.is_empty());
+    assert!(
+        err.contains(&format!("exported {} audit records", lines.len())),
+        "{err}"
+    );
+    for r in &lines {
+        for k in [
+            "id",
+            "seq",
+            "orgTenantId",
+            "operation",
+            "hash",
+            "prevHash",
+            "createdAt",
+        ] {
+            assert!(!r[k].is_null(), "{k} in {r}");
+        }
+    }
+    let (code, _, err) = partnerhub(&["audit", "export", "--since", "24-11-2026"], &db);
+    assert_ne!(code, 0);
+    assert!(err.contains("YYYY-MM-DD"), "{err}");
 }

@@ -1,6 +1,7 @@
 //! Three `partnerhub serve` processes on one PostgreSQL database behind nginx behave as one
 //! product: tokens, refresh tokens and portal sessions work on any node, the per-tenant rate
-//! limit holds across nodes, and every outbox mail reaches the SMTP server exactly once.
+//! limit holds across nodes, and every outbox mail reaches the SMTP server and every webhook
+//! event the test's receiver exactly once.
 //!
 //! Needs PostgreSQL (`PARTNERHUB_TEST_DATABASE_URL`, as `scripts/with-postgres.sh` sets) and
 //! the Debian `nginx` package. Without a PostgreSQL URL the test says so and does nothing
@@ -133,6 +134,9 @@ impl Cluster {
             ],
             &db,
         );
+        // The operator organisation opts its administrators out of two-step verification (an
+        // organisation's own setting), so the test signs in with a password on every node.
+        exempt_admins_of(&db, operator).await;
         let lb_port = free_port();
         let lb = format!("http://127.0.0.1:{lb_port}");
         let ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
@@ -146,6 +150,8 @@ impl Cluster {
                 .env("PARTNERHUB_MAIL_MODE", "smtp")
                 .env("PARTNERHUB_SMTP_URL", smtp.url())
                 .env("PARTNERHUB_RATE_LIMIT_PER_MINUTE", RATE_LIMIT.to_string())
+                .env("PARTNERHUB_WEBHOOK_ALLOW", "127.0.0.1")
+                .env("PARTNERHUB_WEBHOOK_TEST_PER_MINUTE", "1000")
                 .env("PARTNERHUB_DB_CONNECTIONS", "4")
                 .env("PARTNERHUB_LOG", "warn")
                 .stdout(Stdio::null())
@@ -218,6 +224,16 @@ impl Cluster {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    async fn pending(&self, topic: &str) -> i64 {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&self.db).await.unwrap();
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic = $1 AND done_at IS NULL")
+            .bind(topic)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+    }
+
     async fn pending_mail(&self) -> i64 {
         use sqlx::Connection;
         let mut conn = sqlx::PgConnection::connect(&self.db).await.unwrap();
@@ -237,6 +253,67 @@ impl Cluster {
         .await
         .unwrap()
     }
+}
+
+/// The library, on the cluster's database, without workers of its own.
+async fn library(db: &str) -> partnerhub::app::App {
+    let mut config = crate::support::test_config(db);
+    config.workers = false;
+    partnerhub::app::App::start(config, partnerhub::clock::Clock::system())
+        .await
+        .unwrap()
+}
+
+async fn exempt_admins_of(db: &str, upn: &str) {
+    use partnerhub::domain::identity::TenantKind;
+    let app = library(db).await;
+    let user = partnerhub::store::identity::user_by_upn(&app.db, upn)
+        .await
+        .unwrap()
+        .expect("the user exists");
+    let ctx = partnerhub::app::Ctx::system(user.tenant_id, TenantKind::Operator, "test");
+    partnerhub::app::identity::set_mfa_policy(&app, &ctx, user.tenant_id, false, true)
+        .await
+        .unwrap();
+}
+
+/// An authorized partner, made through the library against the cluster's database (no
+/// workers of its own); returns its admin's sign-in name.
+async fn make_partner(db: &str) -> String {
+    use partnerhub::app::identity::{self, NewTenant, NewUser};
+    use partnerhub::domain::identity::{Role, TenantKind};
+    let app = library(db).await;
+    let domain = format!(
+        "wh-{}.example",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    let (tenant, admin, _) = identity::create_tenant_with_admin(
+        &app,
+        None,
+        NewTenant {
+            domain: domain.clone(),
+            display_name: "Webhook Partner".into(),
+            country: "US".into(),
+            kind: TenantKind::Partner,
+        },
+        NewUser {
+            upn: format!("admin@{domain}"),
+            display_name: "Admin".into(),
+            roles: vec![Role::AccountAdmin, Role::AdminAgent],
+            password: Some(PASSWORD.into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let ctx = partnerhub::app::Ctx::system(tenant.id, TenantKind::Partner, "test");
+    identity::set_mfa_policy(&app, &ctx, tenant.id, false, true)
+        .await
+        .unwrap();
+    partnerhub::cli::demo::make_partner(&app, &tenant, &admin, false, true, 7_777_001)
+        .await
+        .unwrap();
+    admin.upn
 }
 
 fn session_cookie(r: &reqwest::Response) -> Option<String> {
@@ -392,8 +469,66 @@ async fn three_nodes_behind_nginx_share_tokens_sessions_rate_limits_and_deliver_
         c.delivered_mail().await,
         "the SMTP server got one message per delivered outbox row: {received:?}"
     );
-    // Webhook deliveries join here once the webhook worker exists: start a receiver next to
-    // the SMTP server, register it, and compare received events with the `event` outbox rows.
+
+    // Webhooks: a partner's events, raised on any node (test events written as deliveries,
+    // referrals fanned out from the event outbox), reach the receiver once each.
+    let partner = make_partner(&c.db).await;
+    let (ptoken, _) = c.token(&c.lb, &partner).await;
+    let rx = crate::support::receiver::Receiver::start().await;
+    let r = c
+        .http
+        .post(format!("{}/webhooks/v1/registration", c.lb))
+        .bearer_auth(&ptoken)
+        .json(&json!({"webhookUrl": rx.url, "webhookEvents": ["test-created", "referral-created"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    const EACH: usize = 12;
+    for i in 0..EACH {
+        let r = c
+            .http
+            .post(format!(
+                "{}/webhooks/v1/registration/validationEvents",
+                c.lb
+            ))
+            .bearer_auth(&ptoken)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        let r = c
+            .http
+            .post(format!("{}/v1/referrals", c.lb))
+            .bearer_auth(&ptoken)
+            .json(&json!({"name": format!("Lead {i}"), "dealValue": "10", "currency": "USD", "consent": true,
+                "customerProfile": {"name": "Lead Co", "country": "US", "contact": {"name": "Lee", "email": "lee@lead.example"}}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    }
+    let got = rx.wait_for(2 * EACH).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let got_now = rx.received();
+    assert_eq!(got_now.len(), got.len(), "no late duplicates");
+    let ids: std::collections::BTreeSet<String> =
+        got_now.iter().map(|r| r.header("webhook-id")).collect();
+    assert_eq!(
+        ids.len(),
+        2 * EACH,
+        "each event once: {} requests",
+        got_now.len()
+    );
+    let names: Vec<String> = got_now
+        .iter()
+        .map(|r| r.json()["eventName"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        names.iter().filter(|n| *n == "referral-created").count(),
+        EACH
+    );
+    assert_eq!(c.pending("event").await, 0, "every event was fanned out");
 
     // Rate limit: one tenant's budget is shared by the nodes. Through nginx the requests
     // take turns on the three nodes; per-node counting would admit all of them.

@@ -265,6 +265,17 @@ async fn a_new_reseller_walks_the_enrollment_wizard_and_the_operator_approves_it
         b.fill("#upn", "admin@fourthcoffee.example").await?;
         b.fill("#password", PASSWORD).await?;
         b.click("#signin-submit").await?;
+        // Now an admin agent, the applicant sets up two-step verification before anything.
+        b.wait("#mfa-required").await?;
+        let secret = b.text("#mfa-secret").await?;
+        let secret = partnerhub::crypto::base32_decode(secret.trim()).unwrap_or_default();
+        let code = partnerhub::crypto::totp(&secret)
+            .map(|t| t.generate(chrono::Utc::now().timestamp() as u64))
+            .unwrap_or_default();
+        b.fill("#code", &code).await?;
+        b.click("#mfa-enable").await?;
+        b.wait("#mfa-on").await?;
+        b.goto("/portal").await?;
         b.wait("#agreement-banner a").await?.click().await?;
         b.click("#agreement-check").await?;
         b.click("#agreement-accept").await?;
@@ -500,6 +511,107 @@ async fn a_provider_orders_for_a_resellers_customer_and_the_reseller_sees_the_su
         let name = b.text("#services .service-name").await?;
         let qty = b.text("#services .service-quantity").await?;
         anyhow::ensure!(name.contains("Premium") && qty == "7", "{name} {qty}");
+        Ok(())
+    }
+    .await;
+    b.finish(result).await;
+}
+
+#[tokio::test]
+async fn a_partner_registers_a_webhook_tests_it_and_works_a_referral_in_the_portal() {
+    let t = TestApp::spawn_with(|c| c.webhook_allow = vec!["127.0.0.1".into()]).await;
+    let rx = crate::support::receiver::Receiver::start().await;
+    let p = t.partner(true, false, "US").await;
+    let a = t.partner(false, true, "US").await;
+    crate::customers::partner_up(&t, &p, &a).await;
+    let b = Browser::start("webhooks_referrals", &t.base).await;
+    let result = async {
+        sign_in(&b, &p.admin.upn).await?;
+        let menu = b.text("#menu").await?;
+        anyhow::ensure!(
+            menu.contains("Webhooks") && menu.contains("Referrals"),
+            "menu: {menu}"
+        );
+        b.goto("/portal/webhooks").await?;
+        b.wait("#deliveries-empty").await?;
+        // A private address is refused with the reason.
+        b.fill("#url", "https://10.0.0.7/hook").await?;
+        b.click("input[name='event'][value='test-created']").await?;
+        b.click("#webhook-save").await?;
+        let problem = b.text("#problem").await?;
+        anyhow::ensure!(problem.contains("private"), "{problem}");
+        b.fill("#url", &rx.url).await?;
+        b.click("input[name='event'][value='test-created']").await?;
+        b.click("#webhook-save").await?;
+        let secret = b.text("#webhook-secret").await?;
+        anyhow::ensure!(secret.starts_with("whsec_"), "{secret}");
+        b.click("#webhook-test").await?;
+        b.wait("#notice").await?;
+        rx.wait_for(1).await;
+        // The log shows the delivery once the worker has recorded it.
+        let mut status = String::new();
+        for _ in 0..40 {
+            b.goto("/portal/webhooks").await?;
+            status = b
+                .text("#deliveries tr[data-event='test-created'] .status")
+                .await
+                .unwrap_or_default();
+            if status == "delivered" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        anyhow::ensure!(status == "delivered", "delivery status: {status}");
+        anyhow::ensure!(b.text("#deliveries .code").await? == "200");
+
+        // Send a referral to the reseller.
+        b.goto("/portal/referrals").await?;
+        b.wait("#referrals-empty").await?;
+        b.client
+            .find(fantoccini::Locator::Css(&format!(
+                "#target option[value='{}']",
+                a.tenant.id
+            )))
+            .await?
+            .click()
+            .await?;
+        for (css, v) in [
+            ("#name", "Northwind renewal"),
+            ("#customer_name", "Northwind"),
+            ("#country", "US"),
+            ("#contact_name", "Lee"),
+            ("#contact_email", "lee@northwind.example"),
+            ("#deal_value", "9000"),
+            ("#currency", "USD"),
+        ] {
+            b.fill(css, v).await?;
+        }
+        b.click("#referral-submit").await?;
+        let problem = b.text("#problem").await?;
+        anyhow::ensure!(
+            problem.contains("consent"),
+            "consent is required: {problem}"
+        );
+        b.click("#consent").await?;
+        b.click("#referral-submit").await?;
+        b.wait("#notice").await?;
+        anyhow::ensure!(b.text("#referrals").await?.contains("Northwind renewal"));
+        Ok(())
+    }
+    .await;
+    b.finish(result).await;
+
+    // The reseller accepts it in its portal.
+    let b = Browser::start("referral_receiver", &t.base).await;
+    let result = async {
+        sign_in(&b, &a.admin.upn).await?;
+        b.goto("/portal/referrals").await?;
+        b.click("#referrals a").await?;
+        b.wait("#referral-status").await?;
+        b.click("button[data-substatus='accepted']").await?;
+        b.wait("#notice").await?;
+        let status = b.text("#referral-status").await?;
+        anyhow::ensure!(status == "active / accepted", "{status}");
         Ok(())
     }
     .await;

@@ -83,7 +83,7 @@ impl Browser {
         Ok(self
             .client
             .wait()
-            .at_most(Duration::from_secs(10))
+            .at_most(Duration::from_secs(20))
             .for_element(Locator::Css(css))
             .await?)
     }

@@ -3,6 +3,7 @@
 //! clients, a real SMTP server, and a headless browser.
 
 pub mod browser;
+pub mod receiver;
 pub mod smtp;
 
 use partnerhub::app::identity::{self, NewTenant, NewUser};
@@ -162,7 +163,18 @@ impl TestApp {
         )
         .await
         .expect("tenant created");
+        // Test organisations switch off the admin two-step verification default explicitly,
+        // so tests can sign in with a password; the tests of that default use `strict_tenant`.
+        self.set_mfa_policy(&t, false, true).await;
         (t, u)
+    }
+
+    /// Sets an organisation's two-step verification policy, as the system.
+    pub async fn set_mfa_policy(&self, tenant: &TenantRow, everyone: bool, admins_exempt: bool) {
+        let ctx = partnerhub::app::Ctx::system(tenant.id, tenant.kind, "test-setup");
+        identity::set_mfa_policy(&self.app, &ctx, tenant.id, everyone, admins_exempt)
+            .await
+            .expect("policy set");
     }
 
     /// Adds a user with roles to a tenant, as the system (test setup only).
@@ -246,6 +258,54 @@ impl TestApp {
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
         panic!("mail was not delivered in time");
+    }
+
+    /// Stops the server and its workers and starts new ones on the same database and clock,
+    /// as after a restart.
+    pub async fn restart(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await;
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut config = (*self.app.config).clone();
+        config.public_url = Some(format!("http://{addr}"));
+        let app = App::start(config, self.clock.clone())
+            .await
+            .expect("app restarts");
+        self.running = Some(
+            partnerhub::server::spawn(app.clone(), listener)
+                .await
+                .unwrap(),
+        );
+        self.app = app;
+        self.base = format!("http://{addr}");
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .http
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .http
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn shutdown(mut self) {

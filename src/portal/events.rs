@@ -1,0 +1,597 @@
+//! Portal pages for what leaves the platform: the webhook and its delivery log, the user's
+//! notification choices, and referrals.
+
+use super::i18n::{t, tf};
+use super::layout::{domain_error, page, PageOpts};
+use super::session::{to_signin, Visit};
+use crate::app::{notifications, referrals, webhooks, App, Ctx};
+use crate::domain::authz::{can, Action, Resource};
+use crate::domain::referral::{LeadInput, Substatus};
+use crate::domain::webhook::EVENTS;
+use crate::domain::Error;
+use crate::store::referrals::{Direction, ReferralRow};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
+
+type Form = Vec<(String, String)>;
+
+fn parse(body: &[u8]) -> Form {
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
+}
+
+fn get(form: &Form, k: &str) -> String {
+    form.iter()
+        .find(|(f, _)| f == k)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+fn all(form: &Form, k: &str) -> Vec<String> {
+    form.iter()
+        .filter(|(f, _)| f == k)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+/// A notice or an error above the page, and the status that goes with it.
+enum Flash {
+    None,
+    Ok(String),
+    Bad(String),
+}
+
+impl Flash {
+    fn from<T>(lang: &str, r: &Result<T, Error>, ok_key: &str) -> Flash {
+        match r {
+            Ok(_) => Flash::Ok(t(lang, ok_key)),
+            Err(e) => Flash::Bad(problem(e)),
+        }
+    }
+    fn status(&self) -> StatusCode {
+        match self {
+            Flash::Bad(_) => StatusCode::BAD_REQUEST,
+            _ => StatusCode::OK,
+        }
+    }
+    fn show(&self) -> Markup {
+        html! {
+            @match self {
+                Flash::Ok(m) => div.alert.ok #notice { (m) },
+                Flash::Bad(m) => div.alert.bad #problem role="alert" { (m) },
+                Flash::None => {},
+            }
+        }
+    }
+}
+
+fn problem(e: &Error) -> String {
+    match e {
+        Error::Validation(fields) => fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
+
+/// The page in the portal frame, with the status the flash calls for.
+fn respond(
+    app: &App,
+    visit: &Visit,
+    title: &str,
+    active: &str,
+    flash: &Flash,
+    body: Markup,
+) -> Response {
+    let opts = PageOpts {
+        title,
+        active,
+        mail_public: app.config.mail_viewer_public,
+    };
+    (flash.status(), page(visit, opts, body)).into_response()
+}
+
+fn when(ms: i64) -> String {
+    crate::clock::from_ms(ms)
+        .format("%Y-%m-%d %H:%M:%S UTC")
+        .to_string()
+}
+
+// ---- webhooks ----
+
+pub async fn webhook_page(State(app): State<App>, visit: Visit) -> Response {
+    let Some(ctx) = visit.ctx() else {
+        return to_signin("/portal/webhooks");
+    };
+    if let Err(e) = ctx.require(Action::ReadWebhooks, Resource::Tenant(ctx.actor.tenant)) {
+        return domain_error(&visit, e);
+    }
+    render_webhook(&app, &visit, &ctx, Flash::None, None).await
+}
+
+async fn render_webhook(
+    app: &App,
+    visit: &Visit,
+    ctx: &Ctx,
+    flash: Flash,
+    secret: Option<String>,
+) -> Response {
+    let lang = visit.lang();
+    let reg = match webhooks::get(app, ctx).await {
+        Ok(r) => Some(r),
+        Err(Error::NotFound(_)) => None,
+        Err(e) => return domain_error(visit, e),
+    };
+    let log = match webhooks::deliveries(app, ctx, None, None, 50).await {
+        Ok(l) => l,
+        Err(e) => return domain_error(visit, e),
+    };
+    let chosen = |e: &str| {
+        reg.as_ref()
+            .is_some_and(|r| r.events.iter().any(|x| x == e))
+    };
+    let title = t(lang, "webhooks.title");
+    let body = html! {
+        h1 { (title) }
+        p.muted { (t(lang, "webhooks.intro")) }
+        (flash.show())
+        @if let Some(s) = &secret {
+            div.card #secret-card {
+                p { (t(lang, "webhooks.secret_once")) }
+                code #webhook-secret { (s) }
+            }
+        }
+        div.card {
+            form method="post" action="/portal/webhooks" #webhook-form {
+                input type="hidden" name="csrf" value=(visit.csrf());
+                label for="url" { (t(lang, "webhooks.url")) }
+                input #url type="url" name="url" value=(reg.as_ref().map(|r| r.url.clone()).unwrap_or_default()) placeholder="https://";
+                fieldset {
+                    legend { (t(lang, "webhooks.events")) }
+                    @for e in EVENTS {
+                        label style="font-weight:normal" {
+                            input type="checkbox" name="event" value=(e) checked[chosen(e)];
+                            " " code { (e) }
+                        }
+                    }
+                }
+                p { button #webhook-save type="submit" { (t(lang, if reg.is_some() { "webhooks.update" } else { "webhooks.register" })) } }
+            }
+            @if reg.is_some() {
+                div.actions {
+                    form method="post" action="/portal/webhooks/test" style="display:inline" {
+                        input type="hidden" name="csrf" value=(visit.csrf());
+                        button #webhook-test type="submit" { (t(lang, "webhooks.test")) }
+                    }
+                    " "
+                    form method="post" action="/portal/webhooks/rotate" style="display:inline" {
+                        input type="hidden" name="csrf" value=(visit.csrf());
+                        button #webhook-rotate type="submit" { (t(lang, "webhooks.rotate")) }
+                    }
+                    " "
+                    form method="post" action="/portal/webhooks/remove" style="display:inline" {
+                        input type="hidden" name="csrf" value=(visit.csrf());
+                        button.link #webhook-remove type="submit" { (t(lang, "webhooks.remove")) }
+                    }
+                }
+            }
+        }
+        h2 { (t(lang, "webhooks.log")) }
+        @if log.is_empty() { p #deliveries-empty { (t(lang, "webhooks.log_empty")) } } @else {
+            table #deliveries {
+                thead { tr {
+                    th { (t(lang, "webhooks.when")) } th { (t(lang, "webhooks.event")) } th { (t(lang, "webhooks.status")) }
+                    th { (t(lang, "webhooks.code")) } th { (t(lang, "webhooks.attempts")) } th { (t(lang, "webhooks.error")) } th {}
+                } }
+                tbody {
+                    @for d in &log {
+                        tr data-event=(d.event_name) {
+                            td { (when(d.created_at)) }
+                            td { code { (d.event_name) } }
+                            td.status { (d.status) }
+                            td.code { (d.last_status_code.map(|c| c.to_string()).unwrap_or_default()) }
+                            td { (d.attempts) }
+                            td { (d.last_error.clone().unwrap_or_default()) }
+                            td {
+                                @if d.status != "pending" {
+                                    form method="post" action={"/portal/webhooks/deliveries/" (d.id) "/redeliver"} {
+                                        input type="hidden" name="csrf" value=(visit.csrf());
+                                        button.link type="submit" { (t(lang, "webhooks.redeliver")) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    respond(app, visit, &title, "/portal/webhooks", &flash, body)
+}
+
+/// One handler for the webhook page's buttons: `what` says which.
+pub async fn webhook_action(
+    State(app): State<App>,
+    visit: Visit,
+    what: Option<Path<String>>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(ctx) = visit.ctx() else {
+        return to_signin("/portal/webhooks");
+    };
+    let form = parse(&body);
+    if let Err(r) = visit.check_csrf(&get(&form, "csrf")) {
+        return r;
+    }
+    let lang = visit.lang().to_string();
+    let what = what.map(|Path(w)| w).unwrap_or_default();
+    let has = webhooks::get(&app, &ctx).await.is_ok();
+    let (flash, secret) = match what.as_str() {
+        "" => {
+            let input = webhooks::Input {
+                url: get(&form, "url"),
+                events: all(&form, "event"),
+            };
+            if has {
+                let r = webhooks::update(&app, &ctx, input, None).await;
+                (Flash::from(&lang, &r, "webhooks.saved"), None)
+            } else {
+                match webhooks::register(&app, &ctx, input).await {
+                    Ok(v) => (Flash::Ok(t(&lang, "webhooks.registered")), v.secret),
+                    Err(e) => (Flash::Bad(problem(&e)), None),
+                }
+            }
+        }
+        "rotate" => match webhooks::rotate_secret(&app, &ctx).await {
+            Ok(v) => (Flash::Ok(t(&lang, "webhooks.rotated")), v.secret),
+            Err(e) => (Flash::Bad(problem(&e)), None),
+        },
+        "test" => {
+            let r = webhooks::send_test(&app, &ctx).await;
+            (Flash::from(&lang, &r, "webhooks.test_sent"), None)
+        }
+        "remove" => {
+            let r = webhooks::remove(&app, &ctx).await;
+            (Flash::from(&lang, &r, "webhooks.removed"), None)
+        }
+        _ => return super::not_found_page().await,
+    };
+    render_webhook(&app, &visit, &ctx, flash, secret).await
+}
+
+pub async fn redeliver(
+    State(app): State<App>,
+    visit: Visit,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(ctx) = visit.ctx() else {
+        return to_signin("/portal/webhooks");
+    };
+    if let Err(r) = visit.check_csrf(&get(&parse(&body), "csrf")) {
+        return r;
+    }
+    let r = webhooks::redeliver(&app, &ctx, &id).await;
+    let flash = Flash::from(visit.lang(), &r, "webhooks.requeued");
+    render_webhook(&app, &visit, &ctx, flash, None).await
+}
+
+// ---- notifications ----
+
+pub async fn notifications_page(State(app): State<App>, visit: Visit) -> Response {
+    let Some(ctx) = visit.ctx() else {
+        return to_signin("/portal/notifications");
+    };
+    render_notifications(&app, &visit, &ctx, Flash::None).await
+}
+
+async fn render_notifications(app: &App, visit: &Visit, ctx: &Ctx, flash: Flash) -> Response {
+    let lang = visit.lang();
+    let s = match notifications::settings(app, ctx).await {
+        Ok(s) => s,
+        Err(e) => return domain_error(visit, e),
+    };
+    let title = t(lang, "notifications.title");
+    let body = html! {
+        h1 { (title) }
+        p.muted { (t(lang, "notifications.intro")) }
+        (flash.show())
+        form.card method="post" action="/portal/notifications" #notifications-form {
+            input type="hidden" name="csrf" value=(visit.csrf());
+            fieldset {
+                legend { (t(lang, "webhooks.events")) }
+                @for e in notifications::choosable() {
+                    label style="font-weight:normal" {
+                        input type="checkbox" name="event" value=(e) checked[s.events.iter().any(|x| x == e)];
+                        " " code { (e) }
+                    }
+                }
+            }
+            label style="font-weight:normal" {
+                input #digest type="checkbox" name="digest" value="1" checked[s.digest];
+                " " (t(lang, "notifications.digest"))
+            }
+            p { button #notifications-save type="submit" { (t(lang, "notifications.save")) } }
+        }
+    };
+    respond(app, visit, &title, "/portal/notifications", &flash, body)
+}
+
+pub async fn save_notifications(
+    State(app): State<App>,
+    visit: Visit,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(ctx) = visit.ctx() else {
+        return to_signin("/portal/notifications");
+    };
+    let form = parse(&body);
+    if let Err(r) = visit.check_csrf(&get(&form, "csrf")) {
+        return r;
+    }
+    let r = notifications::save(&app, &ctx, all(&form, "event"), get(&form, "digest") == "1").await;
+    let flash = Flash::from(visit.lang(), &r, "notifications.saved");
+    render_notifications(&app, &visit, &ctx, flash).await
+}
+
+// ---- referrals ----
+
+pub async fn referrals_page(State(app): State<App>, visit: Visit) -> Response {
+    let Some(ctx) = visit.ctx() else {
+        return to_signin("/portal/referrals");
+    };
+    render_referrals(&app, &visit, &ctx, Flash::None, &Vec::new()).await
+}
+
+/// Organisations the caller may send referrals to: itself, its resellers (providers), or
+/// every partner (operator).
+async fn targets(app: &App, ctx: &Ctx) -> Vec<(String, String)> {
+    let me = ctx.actor.tenant;
+    let mut out = Vec::new();
+    if ctx.actor.partner.is_some() {
+        out.push((me.to_string(), "—".to_string()));
+    }
+    let candidates = if ctx.actor.is_operator() {
+        crate::store::partners::all_active(&app.db, 500).await
+    } else if ctx.actor.partner.as_ref().is_some_and(|p| p.is_provider) {
+        crate::store::partners::resellers_of(&app.db, me).await
+    } else {
+        Ok(Vec::new())
+    }
+    .unwrap_or_default();
+    for (tenant, name) in candidates {
+        if tenant == me {
+            continue;
+        }
+        let partnered = crate::store::partnerships::pair(&app.db, me, tenant)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|p| p.state == "active");
+        let res = Resource::Referral {
+            creator: me,
+            target: tenant,
+            partnered,
+        };
+        if can(&ctx.actor, Action::SendReferral, res).allowed() {
+            out.push((tenant.to_string(), name));
+        }
+    }
+    out
+}
+
+async fn render_referrals(
+    app: &App,
+    visit: &Visit,
+    ctx: &Ctx,
+    flash: Flash,
+    form: &Form,
+) -> Response {
+    let lang = visit.lang();
+    let list = match referrals::list(app, ctx, Direction::All, None, None, 200).await {
+        Ok(l) => l,
+        Err(e) => return domain_error(visit, e),
+    };
+    let targets = targets(app, ctx).await;
+    let me = ctx.actor.tenant;
+    let v = |k: &str| get(form, k);
+    let title = t(lang, "referrals.title");
+    let body = html! {
+        h1 { (title) }
+        p.muted { (t(lang, "referrals.intro")) }
+        (flash.show())
+        @if list.is_empty() { p #referrals-empty { (t(lang, "referrals.none")) } } @else {
+            table #referrals {
+                thead { tr {
+                    th { (t(lang, "referrals.name")) } th { (t(lang, "referrals.direction")) } th { (t(lang, "referrals.customer")) }
+                    th { (t(lang, "referrals.value")) } th { (t(lang, "referrals.status")) } th { (t(lang, "referrals.updated")) }
+                } }
+                tbody {
+                    @for r in &list {
+                        tr {
+                            td { a href={"/portal/referrals/" (r.id)} { (r.name) } }
+                            td { (t(lang, direction_key(r, me))) }
+                            td { (r.customer_name) " (" (r.customer_country) ")" }
+                            td { (r.deal_value) " " (r.currency) }
+                            td.status { (r.status) " / " (r.substatus) }
+                            td { (when(r.updated_at)) }
+                        }
+                    }
+                }
+            }
+        }
+        @if !targets.is_empty() {
+            div.card {
+                h2 { (t(lang, "referrals.new")) }
+                form method="post" action="/portal/referrals" #referral-form {
+                    input type="hidden" name="csrf" value=(visit.csrf());
+                    label for="target" { (t(lang, "referrals.target")) }
+                    select #target name="target" {
+                        @for (id, name) in &targets {
+                            option value=(id) selected[v("target") == *id] { (if *name == "—" { t(lang, "referrals.own") } else { name.clone() }) }
+                        }
+                    }
+                    label for="name" { (t(lang, "referrals.name")) }
+                    input #name type="text" name="name" value=(v("name"));
+                    label for="customer_name" { (t(lang, "referrals.customer")) }
+                    input #customer_name type="text" name="customer_name" value=(v("customer_name"));
+                    label for="country" { (t(lang, "referrals.country")) }
+                    input #country type="text" name="country" maxlength="2" value=(v("country"));
+                    label for="contact_name" { (t(lang, "referrals.contact")) }
+                    input #contact_name type="text" name="contact_name" value=(v("contact_name"));
+                    label for="contact_email" { (t(lang, "referrals.email")) }
+                    input #contact_email type="email" name="contact_email" value=(v("contact_email"));
+                    label for="deal_value" { (t(lang, "referrals.value")) }
+                    input #deal_value type="text" name="deal_value" value=(v("deal_value")) placeholder="10000.00";
+                    label for="currency" { (t(lang, "referrals.currency")) }
+                    input #currency type="text" name="currency" maxlength="3" value=(v("currency")) placeholder="USD";
+                    label for="notes" { (t(lang, "referrals.notes")) }
+                    textarea #notes name="notes" { (v("notes")) }
+                    label style="font-weight:normal" {
+                        input #consent type="checkbox" name="consent" value="1";
+                        " " (t(lang, "referrals.consent"))
+                    }
+                    p { button #referral-submit type="submit" { (t(lang, "referrals.create")) } }
+                }
+            }
+        }
+    };
+    respond(app, visit, &title, "/portal/referrals", &flash, body)
+}
+
+fn direction_key(r: &ReferralRow, me: crate::domain::ids::TenantId) -> &'static str {
+    if r.created_by_tenant == r.target_tenant {
+        "referrals.own"
+    } else if r.target_tenant == me {
+        "referrals.received"
+    } else {
+        "referrals.sent"
+    }
+}
+
+pub async fn create_referral(
+    State(app): State<App>,
+    visit: Visit,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(ctx) = visit.ctx() else {
+        return to_signin("/portal/referrals");
+    };
+    let form = parse(&body);
+    if let Err(r) = visit.check_csrf(&get(&form, "csrf")) {
+        return r;
+    }
+    let target = get(&form, "target").parse().ok();
+    let r = referrals::create(
+        &app,
+        &ctx,
+        target,
+        LeadInput {
+            name: &get(&form, "name"),
+            deal_value: &get(&form, "deal_value"),
+            currency: &get(&form, "currency"),
+            customer_name: &get(&form, "customer_name"),
+            customer_country: &get(&form, "country"),
+            contact_name: &get(&form, "contact_name"),
+            contact_email: &get(&form, "contact_email"),
+            contact_phone: "",
+            notes: &get(&form, "notes"),
+            consent: get(&form, "consent") == "1",
+        },
+    )
+    .await;
+    let keep: Form = if r.is_ok() { Vec::new() } else { form };
+    let flash = Flash::from(visit.lang(), &r, "referrals.created");
+    render_referrals(&app, &visit, &ctx, flash, &keep).await
+}
+
+pub async fn referral_page(
+    State(app): State<App>,
+    visit: Visit,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(ctx) = visit.ctx() else {
+        return to_signin(&format!("/portal/referrals/{id}"));
+    };
+    render_referral(&app, &visit, &ctx, &id, Flash::None).await
+}
+
+async fn render_referral(app: &App, visit: &Visit, ctx: &Ctx, id: &str, flash: Flash) -> Response {
+    let lang = visit.lang();
+    let r = match referrals::get(app, ctx, id).await {
+        Ok(r) => r,
+        Err(e) => return domain_error(visit, e),
+    };
+    let me = ctx.actor.tenant;
+    let receiver = r.target_tenant == me;
+    let current = Substatus::parse(&r.substatus).unwrap_or(Substatus::Pending);
+    let moves: Vec<Substatus> = Substatus::ALL
+        .into_iter()
+        .filter(|s| {
+            *s != current && crate::domain::referral::may_move(current, *s, receiver).is_ok()
+        })
+        .collect();
+    let title = r.name.clone();
+    let body = html! {
+        h1 { (r.name) }
+        (flash.show())
+        dl.card #referral {
+            dt { (t(lang, "referrals.status")) } dd #referral-status { (r.status) " / " (r.substatus) }
+            dt { (t(lang, "referrals.direction")) } dd { (t(lang, direction_key(&r, me))) }
+            dt { (t(lang, "referrals.customer")) } dd { (r.customer_name) " (" (r.customer_country) ")" }
+            dt { (t(lang, "referrals.contact")) } dd { (r.contact_name) " · " (r.contact_email) " " (r.contact_phone) }
+            dt { (t(lang, "referrals.value")) } dd { (r.deal_value) " " (r.currency) }
+            dt { (t(lang, "referrals.consent_at")) } dd { (when(r.consent_at)) }
+            dt { (t(lang, "referrals.notes")) } dd { (r.notes) }
+        }
+        @if !moves.is_empty() {
+            div.actions {
+                @for s in &moves {
+                    form method="post" action={"/portal/referrals/" (r.id)} style="display:inline" {
+                        input type="hidden" name="csrf" value=(visit.csrf());
+                        input type="hidden" name="substatus" value=(s.as_str());
+                        button.move-referral type="submit" data-substatus=(s.as_str()) {
+                            (tf(lang, "referrals.move", &[("to", &t(lang, &format!("referrals.sub.{}", s.as_str())))]))
+                        }
+                        " "
+                    }
+                }
+            }
+        }
+        p { a href="/portal/referrals" { (t(lang, "referrals.back")) } }
+    };
+    respond(app, visit, &title, "/portal/referrals", &flash, body)
+}
+
+pub async fn move_referral(
+    State(app): State<App>,
+    visit: Visit,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(ctx) = visit.ctx() else {
+        return to_signin(&format!("/portal/referrals/{id}"));
+    };
+    let form = parse(&body);
+    if let Err(r) = visit.check_csrf(&get(&form, "csrf")) {
+        return r;
+    }
+    let r = referrals::update(
+        &app,
+        &ctx,
+        &id,
+        referrals::Update {
+            substatus: Some(get(&form, "substatus")),
+            deal_value: None,
+            currency: None,
+            notes: None,
+        },
+        None,
+    )
+    .await;
+    let flash = Flash::from(visit.lang(), &r, "referrals.moved");
+    render_referral(&app, &visit, &ctx, &id, flash).await
+}
