@@ -72,8 +72,9 @@ const HOUSEKEEPING_LEASE: &str = "housekeeping";
 const LEASE_MS: i64 = 3 * 60_000;
 
 /// Periodic work: expired sessions and request ids, rate-limit windows, grant expiry and
-/// warnings, renewals, purge of deleted customer users. With several nodes on one database,
-/// only the node holding the housekeeping lease runs a pass, so nothing runs twice.
+/// warnings, renewals, purge of deleted customer users, notification digests, audit retention.
+/// With several nodes on one database, only the node holding the housekeeping lease runs a
+/// pass, so nothing runs twice.
 async fn housekeeping(app: App, mut stop: watch::Receiver<bool>) {
     let holder = uuid::Uuid::new_v4().to_string();
     loop {
@@ -90,12 +91,6 @@ async fn housekeeping(app: App, mut stop: watch::Receiver<bool>) {
             Ok(true) => housekeeping_pass(&app, now).await,
             Ok(false) => tracing::debug!("another node holds the housekeeping lease"),
             Err(e) => tracing::warn!(error = %e, "housekeeping lease failed"),
-        }
-        if let Err(e) = crate::app::notifications::send_digests(&app).await {
-            tracing::warn!(error = %e, "notification digests failed");
-        }
-        if let Err(e) = crate::app::audit::apply_retention(&app).await {
-            tracing::warn!(error = %e, "audit retention pass failed");
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(60)) => {}
@@ -127,6 +122,14 @@ async fn housekeeping_pass(app: &App, now: i64) {
     }
     if let Err(e) = crate::store::ratelimit::purge_windows(&app.db, now - 5 * 60_000).await {
         tracing::warn!(error = %e, "rate-limit window cleanup failed");
+    }
+    // Under the lease too: two nodes must not both mail a digest or both archive the same
+    // audit records.
+    if let Err(e) = crate::app::notifications::send_digests(app).await {
+        tracing::warn!(error = %e, "notification digests failed");
+    }
+    if let Err(e) = crate::app::audit::apply_retention(app).await {
+        tracing::warn!(error = %e, "audit retention pass failed");
     }
 }
 

@@ -146,14 +146,12 @@ pub async fn list(
     )))
 }
 
-async fn customer_dto(
-    app: &App,
-    ctx: &Ctx,
+fn customer_dto(
     t: TenantRow,
     facts: crate::domain::customer::CustomerFacts,
-) -> Result<Customer, Error> {
-    let via = repo::reseller_of(&app.db, ctx.actor.tenant, t.id).await?;
-    Ok(Customer {
+    via: Option<TenantId>,
+) -> Customer {
+    Customer {
         id: t.id.to_string(),
         company_profile: company(t.id, t.domain, t.display_name, t.country),
         relationship_to_partner: if facts.relationship {
@@ -165,7 +163,7 @@ async fn customer_dto(
         associated_partner_id: via.map(|v| v.to_string()),
         user_credentials: None,
         attributes: Attributes::of("Customer"),
-    })
+    }
 }
 
 /// One customer the caller serves (or the caller's own tenant, for a customer).
@@ -177,8 +175,8 @@ pub async fn get_one(
     Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Customer>> {
-    let (t, f) = uc::visible(&app, &ctx, &id).await?;
-    Ok(axum::Json(customer_dto(&app, &ctx, t, f).await?))
+    let (t, f, via) = uc::visible_with_reseller(&app, &ctx, &id).await?;
+    Ok(axum::Json(customer_dto(t, f, via)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -209,14 +207,14 @@ pub async fn patch(
         )
         .into());
     }
-    let (t, f) = uc::visible(&app, &ctx, &id).await?;
+    let (t, f, via) = uc::visible_with_reseller(&app, &ctx, &id).await?;
     uc::end_from_partner(&app, &ctx, &id).await?;
     let facts = crate::domain::customer::CustomerFacts {
         relationship: false,
         grants: Default::default(),
         ..f
     };
-    Ok(axum::Json(customer_dto(&app, &ctx, t, facts).await?))
+    Ok(axum::Json(customer_dto(t, facts, via)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

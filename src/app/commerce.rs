@@ -251,8 +251,11 @@ pub async fn place_order(
     if input.lines.is_empty() || input.lines.len() > 50 {
         return Err(Error::field("lineItems", "an order has 1 to 50 line items"));
     }
-    let me = partners::get(&app.db, ctx.actor.tenant)
-        .await?
+    // The actor's partner facts were read from the partner row for this request.
+    let me = ctx
+        .actor
+        .partner
+        .as_ref()
         .ok_or_else(|| Error::Forbidden("only partners place orders".into()))?;
     // Who is billed (provider) and who is the reseller of record.
     let (provider, reseller) = if me.is_provider && input.provider_id.is_none() {
@@ -336,6 +339,10 @@ pub async fn place_order(
     let mut subs = Vec::new();
     let mut currency = String::new();
     let mut total = Decimal::ZERO;
+    let reseller_row = match reseller {
+        Some(r) => partners::get(&app.db, r).await?,
+        None => None,
+    };
     for (i, l) in input.lines.iter().enumerate() {
         let item = CatalogItemId::parse(&l.catalog_item_id)?;
         let a = repo::availability(&app.db, &item.product, &item.sku, &item.availability)
@@ -399,12 +406,7 @@ pub async fn place_order(
             updated_at: now,
             version: 1,
         };
-        let mpn = match reseller {
-            Some(r) => partners::get(&app.db, r)
-                .await?
-                .map(|p| p.mpn_id.to_string()),
-            None => None,
-        };
+        let mpn = reseller_row.as_ref().map(|p| p.mpn_id.to_string());
         lines.push(OrderLine {
             line_number: i as i64,
             catalog_item_id: item.to_string(),
@@ -472,10 +474,10 @@ pub async fn place_order(
         &audience,
     )
     .await?;
-    if let Some(r) = reseller {
-        if let Some(to) = partners::get(&app.db, r)
-            .await?
-            .map(|p| p.legal.contact_email)
+    if reseller.is_some() {
+        if let Some(to) = reseller_row
+            .as_ref()
+            .map(|p| p.legal.contact_email.clone())
             .filter(|e| !e.is_empty())
         {
             let mut vars = BTreeMap::new();

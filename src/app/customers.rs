@@ -27,18 +27,33 @@ pub async fn visible(
     ctx: &Ctx,
     customer_id: &str,
 ) -> Result<(TenantRow, CustomerFacts)> {
+    let (t, f, _) = visible_with_reseller(app, ctx, customer_id).await?;
+    Ok((t, f))
+}
+
+/// `visible`, plus the indirect reseller the caller serves the customer through (one query).
+pub async fn visible_with_reseller(
+    app: &App,
+    ctx: &Ctx,
+    customer_id: &str,
+) -> Result<(TenantRow, CustomerFacts, Option<TenantId>)> {
     let id: TenantId = customer_id
         .parse()
         .map_err(|_| Error::NotFound("customer"))?;
-    let tenant = ids::tenant(&app.db, id)
+    let view = repo::view(&app.db, ctx.actor.tenant, id, app.clock.now_ms())
         .await?
-        .filter(|t| t.kind == TenantKind::Customer)
+        .filter(|v| v.tenant.kind == TenantKind::Customer)
         .ok_or(Error::NotFound("customer"))?;
-    let facts = repo::facts(&app.db, ctx.actor.tenant, id, app.clock.now_ms()).await?;
-    if !can(&ctx.actor, Action::ReadCustomer, Resource::Customer(facts)).allowed() {
+    if !can(
+        &ctx.actor,
+        Action::ReadCustomer,
+        Resource::Customer(view.facts),
+    )
+    .allowed()
+    {
         return Err(Error::NotFound("customer"));
     }
-    Ok((tenant, facts))
+    Ok((view.tenant, view.facts, view.via))
 }
 
 /// `visible`, then the action itself.

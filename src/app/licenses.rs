@@ -98,6 +98,10 @@ pub async fn user_licenses(
         .await?
         .filter(|u| u.tenant_id == t.id)
         .ok_or(Error::NotFound("user"))?;
+    licenses_of(app, user).await
+}
+
+async fn licenses_of(app: &App, user: UserId) -> Result<Vec<String>> {
     let rows = sqlx::query("SELECT product_id, sku_id FROM license_assignments WHERE user_id = $1 ORDER BY product_id, sku_id")
         .bind(user.to_string())
         .fetch_all(&app.db.read)
@@ -197,5 +201,6 @@ pub async fn update(
         }, now).await?;
     }
     tx.commit().await?;
-    user_licenses(app, ctx, customer_id, user_id).await
+    // Authorized and checked above: read the result without doing it again.
+    licenses_of(app, user).await
 }

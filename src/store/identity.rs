@@ -41,7 +41,7 @@ pub(crate) fn uuid_col<T: std::str::FromStr>(row: &sqlx::any::AnyRow, col: &str)
     s.parse().ok().expect("ids in the database are valid")
 }
 
-fn tenant_from(row: &sqlx::any::AnyRow) -> TenantRow {
+pub(crate) fn tenant_from(row: &sqlx::any::AnyRow) -> TenantRow {
     TenantRow {
         id: uuid_col(row, "id"),
         domain: row.get("domain"),

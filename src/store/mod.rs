@@ -83,7 +83,7 @@ impl Db {
         if url.starts_with("sqlite:") {
             let url = prepare_sqlite_url(url)?;
             let opts = AnyConnectOptions::from_str(&url)?;
-            // Page cache per connection: the writer keeps 32 MB, each reader 8 MB. The
+            // Page cache per connection: the writer keeps 32 MB, each reader 4 MB. The
             // operating system's file cache holds the rest, so a large database does not
             // make each of many read connections grow its own copy of hot pages.
             let pool = |n: u32, cache_kb: i64| {
@@ -107,7 +107,7 @@ impl Db {
                 .connect_with(opts.clone())
                 .await
                 .with_context(|| format!("opening {url}"))?;
-            let read = pool(max_connections.max(2), 8_000)
+            let read = pool(max_connections.max(2), 4_000)
                 .connect_with(opts)
                 .await?;
             Ok(Db {

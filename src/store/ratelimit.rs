@@ -69,3 +69,35 @@ pub async fn release_lease(db: &Db, job: &str, holder: &str) -> Result<(), sqlx:
         .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn one_holder_at_a_time_until_the_lease_expires_or_is_released() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&format!("sqlite:{}/lease.db", dir.path().display()), 2)
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        assert!(take_lease(&db, "job", "a", 0, 1_000).await.unwrap());
+        assert!(!take_lease(&db, "job", "b", 500, 1_500).await.unwrap());
+        assert!(
+            take_lease(&db, "job", "a", 900, 2_000).await.unwrap(),
+            "renewal"
+        );
+        assert!(!take_lease(&db, "job", "b", 1_500, 2_500).await.unwrap());
+        assert!(
+            take_lease(&db, "job", "b", 2_000, 3_000).await.unwrap(),
+            "expired"
+        );
+        assert!(!take_lease(&db, "job", "a", 2_100, 3_100).await.unwrap());
+        release_lease(&db, "job", "b").await.unwrap();
+        assert!(
+            take_lease(&db, "job", "a", 2_200, 3_200).await.unwrap(),
+            "released"
+        );
+        assert!(take_lease(&db, "other", "b", 2_200, 3_200).await.unwrap());
+    }
+}
