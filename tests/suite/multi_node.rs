@@ -56,12 +56,25 @@ fn running_as_root() -> bool {
         .unwrap_or(false)
 }
 
-/// Children killed when the test ends, pass or fail.
+/// Children stopped when the test ends, pass or fail: SIGTERM first, so nginx's master stops
+/// its workers (a killed master leaves them running), then SIGKILL for what is left.
 struct Processes(Vec<Child>);
 
 impl Drop for Processes {
     fn drop(&mut self) {
+        for c in &self.0 {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .status();
+        }
         for c in &mut self.0 {
+            for _ in 0..100 {
+                if matches!(c.try_wait(), Ok(Some(_))) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
             let _ = c.kill();
             let _ = c.wait();
         }
