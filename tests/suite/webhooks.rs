@@ -32,7 +32,7 @@ async fn register(t: &TestApp, token: &str, url: &str, events: &[&str]) -> Value
 
 /// Polls a test event until it has `attempts` attempts and is no longer being sent.
 async fn settled(t: &TestApp, token: &str, correlation: &str, attempts: i64) -> Value {
-    for _ in 0..400 {
+    for _ in 0..1200 {
         let (s, d) = t
             .get(
                 &format!("/webhooks/v1/registration/validationEvents/{correlation}"),

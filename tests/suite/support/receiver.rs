@@ -105,7 +105,7 @@ impl Receiver {
 
     /// Waits until at least `n` requests arrived.
     pub async fn wait_for(&self, n: usize) -> Vec<Received> {
-        for _ in 0..400 {
+        for _ in 0..1200 {
             let got = self.received();
             if got.len() >= n {
                 return got;
