@@ -451,15 +451,23 @@ async fn a_reseller_invites_a_customer_with_its_provider_who_accepts_and_later_r
             p.tenant.id
         ))
         .await?;
-        b.wait(".my-partner").await?;
-        let remaining = b
-            .client
-            .find_all(fantoccini::Locator::Css(&format!(
-                ".my-partner[data-partner='{}'] .grant",
-                p.tenant.id
-            )))
-            .await?;
-        anyhow::ensure!(remaining.is_empty(), "the provider's grant is gone");
+        // The old page may still be on screen for a moment: look until the new one shows the
+        // partners without the provider's grant (or give up and fail).
+        let grant = format!(".my-partner[data-partner='{}'] .grant", p.tenant.id);
+        let mut gone = false;
+        for _ in 0..100 {
+            let partners = b
+                .client
+                .find_all(fantoccini::Locator::Css(".my-partner"))
+                .await?;
+            let grants = b.client.find_all(fantoccini::Locator::Css(&grant)).await?;
+            if !partners.is_empty() && grants.is_empty() {
+                gone = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        anyhow::ensure!(gone, "the provider's grant is gone");
         b.click("#signout").await?;
         sign_in(&b, &p.admin.upn).await?;
         b.goto("/portal/customers").await?;
