@@ -226,7 +226,7 @@ pub async fn page(
         "SELECT a.*, t.display_name AS customer_name FROM audit_records a LEFT JOIN tenants t ON t.id = a.customer_id \
          WHERE a.org_tenant_id = $1 AND a.created_at >= $2 AND a.created_at < $3 \
          AND ($4 = '' OR LOWER(t.display_name) LIKE $4) AND ($5 = '' OR a.customer_id = $5) AND ($6 = '' OR a.resource_type = $6) \
-         AND (a.created_at < $7 OR (a.created_at = $7 AND ($8 = '' OR a.id < $8))) \
+         AND (a.created_at, a.id) < ($7, $8) \
          ORDER BY a.created_at DESC, a.id DESC LIMIT $9",
     )
     .bind(org)

@@ -137,7 +137,7 @@ pub async fn page(
     let (at, id) = after.unwrap_or((i64::MIN, ""));
     let rows = sqlx::query(
         "SELECT * FROM enrollments WHERE ($1 = '' OR status = $1) \
-         AND (updated_at > $2 OR (updated_at = $2 AND id > $3)) ORDER BY updated_at, id LIMIT $4",
+         AND (updated_at, id) > ($2, $3) ORDER BY updated_at, id LIMIT $4",
     )
     .bind(status.map(|s| s.as_str()).unwrap_or(""))
     .bind(at)

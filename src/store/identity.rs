@@ -266,7 +266,7 @@ pub async fn users_page(
 ) -> Result<Vec<UserRow>, sqlx::Error> {
     let (upn, id) = after.unwrap_or(("", ""));
     let rows = sqlx::query(&format!(
-        "SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND (upn > $2 OR (upn = $2 AND id > $3)) \
+        "SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND (upn, id) > ($2, $3) \
          ORDER BY upn, id LIMIT $4"
     ))
     .bind(tenant.to_string())

@@ -142,7 +142,7 @@ pub async fn page(
     };
     let sql = format!(
         "SELECT * FROM referrals WHERE {side} AND ($2 = '' OR status = $2) \
-         AND (created_at < $3 OR (created_at = $3 AND ($4 = '' OR id < $4))) \
+         AND (created_at, id) < ($3, $4) \
          ORDER BY created_at DESC, id DESC LIMIT $5"
     );
     let rows = sqlx::query(&sql)

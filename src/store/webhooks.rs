@@ -282,7 +282,7 @@ pub async fn page(
     let (at, id) = before.unwrap_or((i64::MAX, ""));
     let rows = sqlx::query(
         "SELECT * FROM webhook_deliveries WHERE tenant_id = $1 AND ($2 = '' OR status = $2) \
-         AND (created_at < $3 OR (created_at = $3 AND ($4 = '' OR id < $4))) \
+         AND (created_at, id) < ($3, $4) \
          ORDER BY created_at DESC, id DESC LIMIT $5",
     )
     .bind(tenant.to_string())

@@ -201,3 +201,48 @@ async fn referrals_move_from_sender_to_receiver_through_their_statuses() {
         200
     );
 }
+
+#[tokio::test]
+async fn referral_lists_page_newest_first_without_gaps_or_repeats() {
+    let t = TestApp::spawn().await;
+    let a = t.partner(false, true, "US").await;
+    for _ in 0..5 {
+        let (s, _) = t.post("/v1/referrals", &a.token, &lead(None)).await;
+        assert_eq!(s, 201);
+    }
+    let (_, whole) = t.get("/v1/referrals?size=100", &a.token).await;
+    let expected: Vec<String> = whole["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(expected.len(), 5);
+    let created: Vec<&str> = whole["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["createdDate"].as_str().unwrap())
+        .collect();
+    assert!(created.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    let mut seen = Vec::new();
+    let mut token: Option<String> = None;
+    for _ in 0..5 {
+        let mut req = t
+            .http
+            .get(t.url("/v1/referrals?size=2"))
+            .bearer_auth(&a.token);
+        if let Some(tok) = &token {
+            req = req.header("MS-ContinuationToken", tok);
+        }
+        let page: Value = req.send().await.unwrap().json().await.unwrap();
+        for r in page["items"].as_array().unwrap() {
+            seen.push(r["id"].as_str().unwrap().to_string());
+        }
+        match page["continuationToken"].as_str() {
+            Some(tok) => token = Some(tok.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, expected);
+}
