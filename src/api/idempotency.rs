@@ -93,11 +93,7 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
                 }
                 if let Some((status, sealed, ctype)) = stored.response {
                     // Responses are kept encrypted: they may hold one-time secrets.
-                    let Some(body) = crate::crypto::open(
-                        &app.keys.response_key,
-                        format!("{scope}\n{rid}").as_bytes(),
-                        &sealed,
-                    ) else {
+                    let Some(body) = app.vault.open(&format!("{scope}\n{rid}"), &sealed) else {
                         tracing::error!("a stored idempotent response could not be decrypted");
                         return error_response(
                             StatusCode::CONFLICT,
@@ -144,11 +140,7 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
             .and_then(|v| v.to_str().ok())
             .unwrap_or("application/json")
             .to_string();
-        let sealed = crate::crypto::seal(
-            &app.keys.response_key,
-            format!("{scope}\n{rid}").as_bytes(),
-            &rbytes,
-        );
+        let sealed = app.vault.seal(&format!("{scope}\n{rid}"), &rbytes);
         if let Err(e) =
             idempotency::complete(&app.db, &scope, &rid, status.as_u16(), &sealed, &ctype).await
         {

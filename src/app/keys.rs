@@ -17,9 +17,6 @@ pub struct Keys {
     pub jwks: serde_json::Value,
     /// Secret for continuation-token MACs, derived from the signing key.
     pub paging_secret: Vec<u8>,
-    /// AES-256-GCM key for responses kept at rest (idempotent replays), derived from the
-    /// oldest signing key so every node, and every later key rotation, can read them.
-    pub response_key: [u8; 32],
 }
 
 impl Keys {
@@ -54,14 +51,7 @@ impl Keys {
         let paging_secret =
             crate::crypto::sha256_hex(&[b"paging:".as_slice(), &newest.private_der].concat())
                 .into_bytes();
-        let oldest = stored.last().context("a signing key exists")?;
-        let response_key: [u8; 32] = sha2::Digest::finalize(sha2::Digest::chain_update(
-            <sha2::Sha256 as sha2::Digest>::new(),
-            [b"idempotent-responses:".as_slice(), &oldest.private_der].concat(),
-        ))
-        .into();
         Ok(Keys {
-            response_key,
             kid: newest.kid.clone(),
             encoding: EncodingKey::from_ed_der(&newest.private_der),
             decoding,

@@ -399,7 +399,11 @@ pub async fn preview(app: &App, token: &str) -> Result<Preview> {
     })
 }
 
-async fn contact_of(app: &App, tenant: crate::domain::ids::TenantId) -> Result<Option<String>> {
+/// The partner's primary contact, where its organisation mail goes.
+pub(crate) async fn contact_of(
+    app: &App,
+    tenant: crate::domain::ids::TenantId,
+) -> Result<Option<String>> {
     Ok(partners::get(&app.db, tenant)
         .await?
         .map(|p| p.legal.contact_email)

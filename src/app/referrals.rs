@@ -68,7 +68,6 @@ pub async fn create(
     let mut tx = app.db.begin().await?;
     repo::insert(&mut tx, &row).await?;
     announce(
-        app,
         &mut tx,
         ctx,
         &row,
@@ -78,7 +77,8 @@ pub async fn create(
     )
     .await?;
     if target != creator {
-        if let Some(to) = Some(receiver.legal.contact_email).filter(|e| !e.is_empty()) {
+        let to = receiver.legal.contact_email;
+        if !to.is_empty() {
             let mut vars = mail_vars(app, &row, ctx);
             vars.insert(
                 "url",
@@ -109,7 +109,6 @@ fn mail_vars(app: &App, r: &ReferralRow, ctx: &Ctx) -> BTreeMap<&'static str, St
 }
 
 async fn announce(
-    _app: &App,
     tx: &mut Tx,
     ctx: &Ctx,
     r: &ReferralRow,
@@ -263,27 +262,14 @@ pub async fn update(
     }
     r.version += 1;
     r.updated_at = now;
-    announce(
-        app,
-        &mut tx,
-        ctx,
-        &r,
-        "update_referral",
-        "referral-updated",
-        now,
-    )
-    .await?;
+    announce(&mut tx, ctx, &r, "update_referral", "referral-updated", now).await?;
     let other = if by_receiver {
         r.created_by_tenant
     } else {
         r.target_tenant
     };
     if other != ctx.actor.tenant {
-        if let Some(to) = partners::get(&app.db, other)
-            .await?
-            .map(|p| p.legal.contact_email)
-            .filter(|e| !e.is_empty())
-        {
+        if let Some(to) = super::partnerships::contact_of(app, other).await? {
             let vars = mail_vars(app, &r, ctx);
             crate::mail::enqueue(&mut tx, now, &to, "referral_updated", "en-US", &vars).await?;
         }

@@ -1,4 +1,5 @@
-//! Seals secrets the platform must read back later (webhook signing secrets) with AES-256-GCM.
+//! The data key that seals what the platform must read back later (webhook signing secrets,
+//! responses kept for `MS-RequestId` replays) with AES-256-GCM.
 //! The key comes from `--data-key` when the operator keeps it outside the database, else from
 //! the `data_keys` table (created on first start, like the token signing key).
 
@@ -7,21 +8,18 @@ use crate::store::Db;
 use anyhow::Context;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
-use ring::rand::{SecureRandom, SystemRandom};
 use sqlx::Row;
 
 pub struct Vault {
-    key: LessSafeKey,
+    key: [u8; 32],
 }
 
 impl Vault {
     pub fn from_bytes(bytes: &[u8]) -> anyhow::Result<Vault> {
-        let unbound = UnboundKey::new(&AES_256_GCM, bytes)
+        let key: [u8; 32] = bytes
+            .try_into()
             .map_err(|_| anyhow::anyhow!("the data key is 32 bytes"))?;
-        Ok(Vault {
-            key: LessSafeKey::new(unbound),
-        })
+        Ok(Vault { key })
     }
 
     pub async fn load_or_create(
@@ -35,16 +33,13 @@ impl Vault {
                 .context("--data-key is 32 bytes in base64")?;
             return Vault::from_bytes(&bytes);
         }
-        let mut fresh = [0u8; 32];
-        SystemRandom::new()
-            .fill(&mut fresh)
-            .map_err(|_| anyhow::anyhow!("no randomness"))?;
+        let fresh = crate::crypto::random_bytes(32);
         // Every node races to insert the same id; the first one wins and all read it back.
         sqlx::query(
             "INSERT INTO data_keys (id, key_bytes, created_at) VALUES ('primary', $1, $2) \
              ON CONFLICT (id) DO NOTHING",
         )
-        .bind(fresh.to_vec())
+        .bind(fresh)
         .bind(clock.now_ms())
         .execute(&db.write)
         .await?;
@@ -55,36 +50,14 @@ impl Vault {
         Vault::from_bytes(&bytes)
     }
 
-    /// `nonce || ciphertext || tag`. `context` binds the sealed value to where it is stored,
-    /// so a sealed secret copied to another row does not open.
+    /// Seals with [`crate::crypto::seal`]. `context` binds the value to where it is stored,
+    /// so a sealed value copied to another row does not open.
     pub fn seal(&self, context: &str, plain: &[u8]) -> Vec<u8> {
-        let mut nonce = [0u8; NONCE_LEN];
-        SystemRandom::new()
-            .fill(&mut nonce)
-            .expect("system randomness");
-        let mut buf = plain.to_vec();
-        self.key
-            .seal_in_place_append_tag(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(context.as_bytes()),
-                &mut buf,
-            )
-            .expect("sealing cannot fail for in-memory buffers");
-        [nonce.as_slice(), &buf].concat()
+        crate::crypto::seal(&self.key, context.as_bytes(), plain)
     }
 
     pub fn open(&self, context: &str, sealed: &[u8]) -> Option<Vec<u8>> {
-        if sealed.len() < NONCE_LEN {
-            return None;
-        }
-        let (nonce, body) = sealed.split_at(NONCE_LEN);
-        let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
-        let mut buf = body.to_vec();
-        let plain = self
-            .key
-            .open_in_place(nonce, Aad::from(context.as_bytes()), &mut buf)
-            .ok()?;
-        Some(plain.to_vec())
+        crate::crypto::open(&self.key, context.as_bytes(), sealed)
     }
 }
 

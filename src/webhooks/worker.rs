@@ -3,8 +3,10 @@
 
 use super::client;
 use crate::app::App;
+use crate::domain::ids::TenantId;
 use crate::domain::webhook::{self as rules, AllowList};
-use crate::store::webhooks::{self as repo, Attempt, Delivery};
+use crate::store::webhooks::{self as repo, Attempt, Delivery, Registration};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
@@ -31,18 +33,22 @@ enum Outcome {
     Failed(Option<i64>, String),
 }
 
-async fn post(app: &App, sender: &Sender, d: &Delivery, now: i64) -> Outcome {
-    let reg = match repo::registration(&app.db, d.tenant_id).await {
-        Ok(Some(r)) => r,
-        Ok(None) => return Outcome::Failed(None, "the webhook registration was removed".into()),
-        Err(e) => return Outcome::Failed(None, format!("storage: {e}")),
+async fn post(
+    app: &App,
+    sender: &Sender,
+    reg: Option<&Registration>,
+    d: &Delivery,
+    now: i64,
+) -> Outcome {
+    let Some(reg) = reg else {
+        return Outcome::Failed(None, "the webhook registration was removed".into());
     };
     // The URL is checked again: the allow-list may have changed since registration.
     if let Err(why) = rules::check_url(&reg.url, &sender.allow) {
         return Outcome::Failed(None, why);
     }
     let ts = now / 1000;
-    let signatures: Vec<String> = crate::app::webhooks::signing_secrets(app, &reg, now)
+    let signatures: Vec<String> = crate::app::webhooks::signing_secrets(app, reg, now)
         .iter()
         .map(|s| rules::sign(s, &d.event_id, ts, d.payload.as_bytes()))
         .collect();
@@ -95,10 +101,15 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     cur.to_string()
 }
 
-async fn deliver(app: &App, sender: &Sender, d: Delivery) -> anyhow::Result<()> {
+async fn deliver(
+    app: &App,
+    sender: &Sender,
+    reg: Option<&Registration>,
+    d: Delivery,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     let now = app.clock.now_ms();
-    let outcome = post(app, sender, &d, now).await;
+    let outcome = post(app, sender, reg, &d, now).await;
     let duration_ms = started.elapsed().as_millis() as i64;
     let done_at = app.clock.now_ms();
     match outcome {
@@ -153,8 +164,18 @@ pub async fn deliver_once(app: &App, sender: &Sender) -> anyhow::Result<usize> {
         .max(app.config.webhook_timeout_secs as i64 * 2000 + 1000);
     let batch = repo::claim(&app.db, app.clock.now_ms(), lease_ms, BATCH).await?;
     let n = batch.len();
-    let results =
-        futures::future::join_all(batch.into_iter().map(|d| deliver(app, sender, d))).await;
+    // One read per organisation in the batch, not one per delivery.
+    let mut registrations: HashMap<TenantId, Option<Registration>> = HashMap::new();
+    for d in &batch {
+        if let std::collections::hash_map::Entry::Vacant(slot) = registrations.entry(d.tenant_id) {
+            slot.insert(repo::registration(&app.db, d.tenant_id).await?);
+        }
+    }
+    let results = futures::future::join_all(batch.into_iter().map(|d| {
+        let reg = registrations.get(&d.tenant_id).and_then(Option::as_ref);
+        deliver(app, sender, reg, d)
+    }))
+    .await;
     for r in results {
         r?;
     }
