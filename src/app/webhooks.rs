@@ -302,8 +302,9 @@ pub async fn test_status(
     let d = repo::by_correlation(&app.db, tenant, correlation)
         .await?
         .ok_or(Error::NotFound("the test event"))?;
-    let attempts = repo::attempts(&app.db, d.id).await?;
-    Ok((d, attempts))
+    repo::with_attempts(&app.db, tenant, d.id)
+        .await?
+        .ok_or(Error::NotFound("the test event"))
 }
 
 pub async fn deliveries(
@@ -326,11 +327,10 @@ pub async fn deliveries(
 pub async fn delivery(app: &App, ctx: &Ctx, id: &str) -> Result<(Delivery, Vec<repo::AttemptRow>)> {
     let tenant = ctx.actor.tenant;
     ctx.require(Action::ReadWebhooks, Resource::Tenant(tenant))?;
-    let d = repo::get(&app.db, tenant, id)
+    let id: DeliveryId = id.parse().map_err(|_| Error::NotFound("the delivery"))?;
+    repo::with_attempts(&app.db, tenant, id)
         .await?
-        .ok_or(Error::NotFound("the delivery"))?;
-    let attempts = repo::attempts(&app.db, d.id).await?;
-    Ok((d, attempts))
+        .ok_or(Error::NotFound("the delivery"))
 }
 
 /// Sends a delivered or failed event again (same event id, so receivers can deduplicate).

@@ -351,3 +351,15 @@ pub async fn pending_count(db: &Db) -> Result<i64, sqlx::Error> {
         .await?;
     Ok(row.get("n"))
 }
+
+/// A delivery with its attempt log, read log first: an attempt and the delivery's new status
+/// commit together, so a log read before the row never shows an attempt the row has not
+/// caught up with (reads through separate statements see separate snapshots on PostgreSQL).
+pub async fn with_attempts(
+    db: &Db,
+    tenant: TenantId,
+    id: DeliveryId,
+) -> Result<Option<(Delivery, Vec<AttemptRow>)>, sqlx::Error> {
+    let log = attempts(db, id).await?;
+    Ok(get(db, tenant, &id.to_string()).await?.map(|d| (d, log)))
+}

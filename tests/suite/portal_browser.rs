@@ -571,6 +571,34 @@ async fn a_partner_registers_a_webhook_tests_it_and_works_a_referral_in_the_port
         }
         anyhow::ensure!(status == "delivered", "delivery status: {status}");
         anyhow::ensure!(b.text("#deliveries .code").await? == "200");
+        // Rotating shows a new secret once; the old one keeps signing for a day.
+        b.click("#webhook-rotate").await?;
+        b.wait("#notice").await?;
+        let rotated = b.text("#webhook-secret").await?;
+        anyhow::ensure!(
+            rotated.starts_with("whsec_") && rotated != secret,
+            "{rotated}"
+        );
+
+        // The user's own notification choices.
+        b.goto("/portal/notifications").await?;
+        b.click("input[name='event'][value='referral-updated']")
+            .await?;
+        b.click("#digest").await?;
+        b.click("#notifications-save").await?;
+        b.wait("#notice").await?;
+        anyhow::ensure!(b
+            .client
+            .find(fantoccini::Locator::Css(
+                "input[name='event'][value='referral-updated']:checked"
+            ))
+            .await
+            .is_ok());
+        anyhow::ensure!(b
+            .client
+            .find(fantoccini::Locator::Css("#digest:checked"))
+            .await
+            .is_ok());
 
         // Send a referral to the reseller.
         b.goto("/portal/referrals").await?;
@@ -608,6 +636,12 @@ async fn a_partner_registers_a_webhook_tests_it_and_works_a_referral_in_the_port
     }
     .await;
     b.finish(result).await;
+    let (s, chosen) = t.get("/v1/users/me/notifications", &p.token).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        chosen,
+        serde_json::json!({"events": ["referral-updated"], "dailyDigest": true})
+    );
 
     // The reseller accepts it in its portal.
     let b = Browser::start("referral_receiver", &t.base).await;
