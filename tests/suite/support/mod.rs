@@ -233,9 +233,28 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
+        self.send(reqwest::Method::POST, path, token, body).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
+        self.send(reqwest::Method::PUT, path, token, body).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
+        self.send(reqwest::Method::PATCH, path, token, body).await
+    }
+
+    /// A JSON request with a bearer token; the status and the JSON answer (null if none).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: &Value,
+    ) -> (u16, Value) {
         let r = self
             .http
-            .post(self.url(path))
+            .request(method, self.url(path))
             .bearer_auth(token)
             .json(body)
             .send()
@@ -280,32 +299,6 @@ impl TestApp {
         );
         self.app = app;
         self.base = format!("http://{addr}");
-    }
-
-    pub async fn put(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
-        let r = self
-            .http
-            .put(self.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        let s = r.status().as_u16();
-        (s, r.json().await.unwrap_or(Value::Null))
-    }
-
-    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
-        let r = self
-            .http
-            .patch(self.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        let s = r.status().as_u16();
-        (s, r.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn shutdown(mut self) {
