@@ -55,7 +55,7 @@ async fn render(app: &App, visit: &Visit, error: Option<String>) -> Response {
             form method="post" action="/portal/agreement" {
                 (csrf(visit.csrf()))
                 input type="hidden" name="version" value=(a.version);
-                label style="font-weight:normal" {
+                label.choice {
                     input #agreement-check type="checkbox" name="accept" value="yes";
                     " " (t(lang, "agreement.check"))
                 }

@@ -168,7 +168,7 @@ async fn render_list(
                 fieldset {
                     legend { (t(lang, "customers.roles")) }
                     @for r in GrantRole::ALL {
-                        label style="font-weight:normal" {
+                        label.choice {
                             input type="checkbox" name="role" value=(r.as_str());
                             " " (t(lang, &format!("grant.{}", r.as_str())))
                         }
@@ -176,7 +176,7 @@ async fn render_list(
                 }
                 label for="days" { (t(lang, "customers.duration")) }
                 input #days type="text" name="days" value="90";
-                label style="font-weight:normal" { input type="checkbox" name="auto_extend" value="yes"; " " (t(lang, "customers.auto_extend")) }
+                label.choice { input type="checkbox" name="auto_extend" value="yes"; " " (t(lang, "customers.auto_extend")) }
                 label for="email" { (t(lang, "customers.email")) }
                 input #email type="email" name="email";
                 p { button #create-request type="submit" { (t(lang, "customers.create_link")) } }
@@ -389,7 +389,7 @@ async fn render_accept(
             @if let Some(n) = &notice { div.alert.ok { (n) } }
             @if let Some(e) = &error { div.alert.bad role="alert" #caccept-error { (e) } }
             @if may_answer {
-                form method="post" action="/portal/customer/accept" style="display:inline" {
+                form.inline method="post" action="/portal/customer/accept" {
                     (csrf(visit.csrf()))
                     input type="hidden" name="token" value=(token);
                     button #caccept-accept type="submit" name="answer" value="accept" { (t(lang, "caccept.accept")) }

@@ -458,7 +458,7 @@ async fn render_step(
                 form method="post" action={"/portal/enrollment/" (e.id) "/profile"} {
                     (csrf(visit.csrf()))
                     @for p in &profiles {
-                        label style="font-weight:normal" {
+                        label.choice {
                             input type="radio" name="profileId" value=(p.profile_id) id={"profile-" (p.profile_id)};
                             " " (p.name) " (" (p.profile_id) ", " (p.country) ")"
                             @if p.country != tenant.country { " " span.muted { (t(lang, "enroll.profile_other_country")) } }

@@ -152,7 +152,7 @@ async fn render_webhook(
                 fieldset {
                     legend { (t(lang, "webhooks.events")) }
                     @for e in EVENTS {
-                        label style="font-weight:normal" {
+                        label.choice {
                             input type="checkbox" name="event" value=(e) checked[chosen(e)];
                             " " code { (e) }
                         }
@@ -162,17 +162,17 @@ async fn render_webhook(
             }
             @if reg.is_some() {
                 div.actions {
-                    form method="post" action="/portal/webhooks/test" style="display:inline" {
+                    form.inline method="post" action="/portal/webhooks/test" {
                         input type="hidden" name="csrf" value=(visit.csrf());
                         button #webhook-test type="submit" { (t(lang, "webhooks.test")) }
                     }
                     " "
-                    form method="post" action="/portal/webhooks/rotate" style="display:inline" {
+                    form.inline method="post" action="/portal/webhooks/rotate" {
                         input type="hidden" name="csrf" value=(visit.csrf());
                         button #webhook-rotate type="submit" { (t(lang, "webhooks.rotate")) }
                     }
                     " "
-                    form method="post" action="/portal/webhooks/remove" style="display:inline" {
+                    form.inline method="post" action="/portal/webhooks/remove" {
                         input type="hidden" name="csrf" value=(visit.csrf());
                         button.link #webhook-remove type="submit" { (t(lang, "webhooks.remove")) }
                     }
@@ -304,13 +304,13 @@ async fn render_notifications(app: &App, visit: &Visit, ctx: &Ctx, flash: Flash)
             fieldset {
                 legend { (t(lang, "webhooks.events")) }
                 @for e in notifications::choosable() {
-                    label style="font-weight:normal" {
+                    label.choice {
                         input type="checkbox" name="event" value=(e) checked[s.events.iter().any(|x| x == e)];
                         " " code { (e) }
                     }
                 }
             }
-            label style="font-weight:normal" {
+            label.choice {
                 input #digest type="checkbox" name="digest" value="1" checked[s.digest];
                 " " (t(lang, "notifications.digest"))
             }
@@ -450,7 +450,7 @@ async fn render_referrals(
                     input #currency type="text" name="currency" maxlength="3" value=(v("currency")) placeholder="USD";
                     label for="notes" { (t(lang, "referrals.notes")) }
                     textarea #notes name="notes" { (v("notes")) }
-                    label style="font-weight:normal" {
+                    label.choice {
                         input #consent type="checkbox" name="consent" value="1";
                         " " (t(lang, "referrals.consent"))
                     }
@@ -550,7 +550,7 @@ async fn render_referral(app: &App, visit: &Visit, ctx: &Ctx, id: &str, flash: F
         @if !moves.is_empty() {
             div.actions {
                 @for s in &moves {
-                    form method="post" action={"/portal/referrals/" (r.id)} style="display:inline" {
+                    form.inline method="post" action={"/portal/referrals/" (r.id)} {
                         input type="hidden" name="csrf" value=(visit.csrf());
                         input type="hidden" name="substatus" value=(s.as_str());
                         button.move-referral type="submit" data-substatus=(s.as_str()) {

@@ -114,6 +114,7 @@ pub fn page(visit: &Visit, opts: PageOpts<'_>, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (opts.title) " · " (t(lang, "app.name")) }
                 link rel="stylesheet" href="/portal/static/app.css";
+                link rel="icon" type="image/svg+xml" href="/portal/static/favicon.svg";
                 script src="/portal/static/app.js" defer {}
             }
             body {
@@ -121,7 +122,7 @@ pub fn page(visit: &Visit, opts: PageOpts<'_>, body: Markup) -> Markup {
                     a.brand href="/portal" { (t(lang, "app.name")) }
                     form method="post" action="/portal/lang" {
                         input type="hidden" name="csrf" value=(visit.csrf());
-                        label for="lang-select" style="display:inline" { (t(lang, "lang.label")) " " }
+                        label.inline for="lang-select" { (t(lang, "lang.label")) " " }
                         select #lang-select name="lang" {
                             @for (code, name) in LANGUAGES {
                                 option value=(code) selected[code == lang] { (name) }

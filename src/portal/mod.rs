@@ -199,6 +199,12 @@ pub fn router(app: App) -> Router<App> {
         .route("/", get(|| async { Redirect::to("/portal") }))
         .route("/portal/static/app.css", get(css))
         .route("/portal/static/app.js", get(js))
+        .route("/favicon.ico", get(favicon))
+        .route("/portal/static/favicon.svg", get(favicon))
+}
+
+async fn favicon() -> Response {
+    static_file("image/svg+xml", include_str!("static/favicon.svg"))
 }
 
 async fn css() -> Response {

@@ -180,7 +180,7 @@ async fn render_listing(
             fieldset {
                 legend { (t(lang, "listing.services")) }
                 @for s in Service::ALL {
-                    label style="font-weight:normal" {
+                    label.choice {
                         input type="checkbox" name="services" value=(s.as_str()) checked[services.iter().any(|x| x == s.as_str())];
                         " " (t(lang, &format!("service.{}", s.as_str())))
                     }
@@ -400,7 +400,7 @@ async fn render_resellers(
                 (csrf(visit.csrf()))
                 (input(&t(lang, "resellers.mpn"), "resellerMpnId", "text", &v("resellerMpnId"), errors))
                 (input(&t(lang, "resellers.email"), "email", "email", &v("email"), errors))
-                label style="font-weight:normal" { input #send type="checkbox" name="send" value="yes"; " " (t(lang, "resellers.send")) }
+                label.choice { input #send type="checkbox" name="send" value="yes"; " " (t(lang, "resellers.send")) }
                 @for e in errors.iter().filter(|e| e.field == "resellers") { div.field-error { (e.message) } }
                 p { button #create-invitation type="submit" { (t(lang, "resellers.create")) } }
             }
@@ -630,7 +630,7 @@ async fn render_accept(
             form method="post" action="/portal/partnership/accept" {
                 (csrf(visit.csrf()))
                 input type="hidden" name="token" value=(token);
-                label style="font-weight:normal" {
+                label.choice {
                     input #consent type="checkbox" name="consent" value="yes";
                     " " (tf(lang, "accept.consent", &[("provider", &provider), ("org", &org)]))
                 }

@@ -131,7 +131,7 @@ async fn render_with(
                             fieldset {
                                 legend { (t(lang, "users.roles")) }
                                 @for r in &grantable {
-                                    label style="font-weight:normal" {
+                                    label.choice {
                                         input type="checkbox" name="role" value=(r.as_str()) checked[form.iter().any(|(k, v)| k == "role" && v == r.as_str())];
                                         " " (t(lang, &format!("role.{}", r.as_str())))
                                     }
@@ -307,7 +307,7 @@ async fn render_edit(
             fieldset {
                 legend { (t(lang, "users.roles")) }
                 @for r in grantable_roles(kind) {
-                    label style="font-weight:normal" {
+                    label.choice {
                         input type="checkbox" name="role" value=(r.as_str()) checked[roles.contains(&r)];
                         " " (t(lang, &format!("role.{}", r.as_str())))
                     }

@@ -268,3 +268,49 @@ async fn an_admin_changes_roles_in_the_portal_and_the_last_admin_is_kept() {
     assert_eq!(r.status(), 409);
     assert!(r.text().await.unwrap().contains("last"));
 }
+
+/// The portal's CSP allows styles from its own stylesheet only (`style-src 'self'`), so an
+/// inline `style` attribute is dropped by the browser and logged as a violation on every load.
+#[tokio::test]
+async fn menu_pages_carry_no_inline_styles_and_the_favicon_is_served() {
+    let t = TestApp::spawn().await;
+    let partner = t.partner(true, true, "US").await;
+    let (cookie, _) = portal_session(&t, &partner.admin.upn).await;
+    let get = |path: String| {
+        let req = t.http.get(t.url(&path)).header("cookie", &cookie);
+        async move { req.send().await.unwrap() }
+    };
+    let dashboard = get("/portal".into()).await.text().await.unwrap();
+    let menu: Vec<String> = dashboard
+        .split("<nav class=\"side\" id=\"menu\">")
+        .nth(1)
+        .expect("signed-in pages have a menu")
+        .split("</nav>")
+        .next()
+        .unwrap()
+        .split("href=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_string())
+        .collect();
+    assert!(menu.len() >= 10, "a provider and reseller admin has a full menu: {menu:?}");
+    let mut checked = 0;
+    for path in &menu {
+        let r = get(path.clone()).await;
+        // A menu entry may send the visitor on (enrollment, for an authorized partner).
+        assert!([200, 303].contains(&r.status().as_u16()), "{path}");
+        if r.status() != 200 {
+            continue;
+        }
+        checked += 1;
+        let html = r.text().await.unwrap();
+        assert!(!html.contains(" style="), "{path} has an inline style");
+        assert!(!html.contains("<style"), "{path} has a style element");
+        assert!(html.contains("rel=\"icon\""), "{path} names its icon");
+    }
+    assert!(checked >= 10, "most menu pages render: {checked} of {menu:?}");
+    for icon in ["/favicon.ico", "/portal/static/favicon.svg"] {
+        let r = t.http.get(t.url(icon)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{icon}");
+        assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    }
+}
