@@ -59,6 +59,7 @@ pub fn documented() -> OpenApiRouter<App> {
         ))
         .routes(routes!(users::mfa_setup))
         .routes(routes!(users::mfa_confirm))
+        .routes(routes!(users::mfa_recovery_codes))
         .routes(routes!(users::list_users, users::create_user))
         .routes(routes!(
             users::get_user,

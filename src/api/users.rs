@@ -6,7 +6,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
 use crate::app::identity::{self, NewUser, UserPatch};
-use crate::app::{oauth, App};
+use crate::app::{mfa, oauth, App};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::identity::{Domain, Role};
 use crate::domain::ids::UserId;
@@ -444,6 +444,10 @@ pub struct MfaConfirm {
     pub secret: String,
     /// The current code from the authenticator app.
     pub code: String,
+    /// When two-step verification is already on: a code of the current authenticator (or a
+    /// recovery code). Without it an existing secret is not replaced.
+    #[serde(default)]
+    pub current_code: Option<String>,
 }
 
 /// Turns TOTP on once the user proves the authenticator app works.
@@ -464,6 +468,46 @@ pub async fn mfa_confirm(
     if secret.len() < 16 {
         return Err(Error::field("secret", "the secret is too short").into());
     }
-    identity::enable_totp(&app, &ctx, &secret, &b.code).await?;
+    let proof = match b.current_code.as_deref() {
+        Some(c) => mfa::Proof::Code(c),
+        None => mfa::Proof::Nothing,
+    };
+    mfa::enable(&app, &ctx, &secret, &b.code, proof).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecoveryCodesRequest {
+    /// A current code from the authenticator app.
+    pub code: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryCodes {
+    /// Single-use codes that stand in for the authenticator; shown only now.
+    pub codes: Vec<String>,
+    pub attributes: Attributes,
+}
+
+/// Makes a new set of recovery codes for the signed-in user (the previous set stops working).
+#[utoipa::path(post, path = "/v1/me/mfa/recoverycodes", tag = "identity", request_body = RecoveryCodesRequest,
+    responses((status = 201, body = RecoveryCodes), (status = 400, body = super::error::ApiErrorBody),
+        (status = 403, body = super::error::ApiErrorBody), (status = 409, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn mfa_recovery_codes(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Body(b): Body<RecoveryCodesRequest>,
+) -> ApiResult<Response> {
+    let codes = mfa::new_recovery_codes(&app, &ctx, &b.code).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(RecoveryCodes {
+            codes,
+            attributes: Attributes::of("RecoveryCodes"),
+        }),
+    )
+        .into_response())
 }

@@ -167,16 +167,13 @@ pub async fn password_grant(
         ));
     }
     let user = super::identity::authenticate(app, username, password, client).await?;
-    if let Some(secret) = &user.totp_secret {
-        let now = app.clock.now().timestamp() as u64;
-        match mfa_code {
-            Some(c) if crypto::totp_check(secret, c, now) => {}
-            _ => {
-                return Err(Error::Unauthenticated(
-                    "a valid mfa_code is required for this user".into(),
-                ))
-            }
-        }
+    if user.totp_secret.is_some() {
+        let Some(code) = mfa_code.filter(|c| !c.trim().is_empty()) else {
+            return Err(Error::Unauthenticated(
+                "a valid mfa_code is required for this user".into(),
+            ));
+        };
+        super::mfa::verify(app, &user, code).await?;
     }
     issue_for_user(app, &user, None).await
 }

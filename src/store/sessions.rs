@@ -77,3 +77,12 @@ pub async fn delete_expired(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
         .await?
         .rows_affected())
 }
+
+/// Ends every portal session of a user (password changed or reset, account disabled).
+pub async fn delete_for_user(tx: &mut super::Tx, user: UserId) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user.to_string())
+        .execute(tx.conn())
+        .await?
+        .rows_affected())
+}
