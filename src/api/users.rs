@@ -365,8 +365,7 @@ pub async fn list_applications(
     State(app): State<App>,
     Caller(ctx): Caller,
 ) -> ApiResult<axum::Json<Collection<Application>>> {
-    ctx.require(Action::ManageApps, Resource::Tenant(ctx.actor.tenant))?;
-    let apps = crate::store::tokens::apps_of(&app.db, ctx.actor.tenant).await?;
+    let apps = oauth::list_apps(&app, &ctx).await?;
     let page = Page::from_request(
         &HeaderMap::new(),
         &PageQuery {
@@ -383,15 +382,97 @@ pub async fn list_applications(
         "/v1/applications",
         &app.keys.paging_secret,
         |a| (String::new(), a.id.to_string()),
-        |a| Application {
-            id: a.id.to_string(),
-            display_name: a.display_name,
-            roles: a.roles,
-            enabled: !a.disabled,
-            client_secret: None,
-            attributes: Attributes::of("Application"),
-        },
+        |a| app_dto(a, None),
     )))
+}
+
+fn app_dto(a: crate::store::tokens::AppRow, secret: Option<String>) -> Application {
+    Application {
+        id: a.id.to_string(),
+        display_name: a.display_name,
+        roles: a.roles,
+        enabled: !a.disabled,
+        client_secret: secret,
+        attributes: Attributes::of("Application"),
+    }
+}
+
+fn app_id(raw: &str) -> Result<crate::domain::ids::AppId, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError(Error::NotFound("application")))
+}
+
+/// One application of the caller's tenant.
+#[utoipa::path(get, path = "/v1/applications/{applicationId}", tag = "identity",
+    params(("applicationId" = String, Path)),
+    responses((status = 200, body = Application), (status = 404, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_application(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Application>> {
+    let reg = oauth::get_app(&app, &ctx, app_id(&id)?).await?;
+    Ok(axum::Json(app_dto(reg, None)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ApplicationPatch {
+    /// `false` stops the application's tokens and sign-ins at once; `true` turns it back on.
+    pub enabled: bool,
+}
+
+/// Turns an application on or off.
+#[utoipa::path(patch, path = "/v1/applications/{applicationId}", tag = "identity",
+    params(("applicationId" = String, Path)), request_body = ApplicationPatch,
+    responses((status = 200, body = Application), (status = 404, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn patch_application(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+    Body(b): Body<ApplicationPatch>,
+) -> ApiResult<axum::Json<Application>> {
+    let id = app_id(&id)?;
+    let change = if b.enabled {
+        oauth::AppChange::Enable
+    } else {
+        oauth::AppChange::Disable
+    };
+    oauth::change_app(&app, &ctx, id, change).await?;
+    Ok(axum::Json(app_dto(
+        oauth::get_app(&app, &ctx, id).await?,
+        None,
+    )))
+}
+
+/// Deletes an application: its tokens stop working at once.
+#[utoipa::path(delete, path = "/v1/applications/{applicationId}", tag = "identity",
+    params(("applicationId" = String, Path)),
+    responses((status = 204, description = "deleted"), (status = 404, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn delete_application(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    oauth::change_app(&app, &ctx, app_id(&id)?, oauth::AppChange::Delete).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Gives an application a new client secret, shown once; the old one stops working.
+#[utoipa::path(post, path = "/v1/applications/{applicationId}/secret", tag = "identity",
+    params(("applicationId" = String, Path)),
+    responses((status = 201, body = Application), (status = 404, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn rotate_application_secret(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let (reg, secret) = oauth::rotate_app_secret(&app, &ctx, app_id(&id)?).await?;
+    Ok((StatusCode::CREATED, axum::Json(app_dto(reg, Some(secret)))).into_response())
 }
 
 /// Removes a user (soft delete: inactive and kept for 30 days).

@@ -4,18 +4,18 @@
 
 use super::audit::{record, Change};
 use super::customers::authorized;
+use super::identity::{keep_last_global_admin, require_act_on};
 use super::{App, Ctx};
 use crate::crypto;
-use super::identity::{keep_last_global_admin, require_act_on};
 use crate::domain::authz::{self, Action, UserOp, Via};
 use crate::domain::customer::{CustomerFacts, GrantRole};
-use std::collections::BTreeSet;
 use crate::domain::error::Checks;
 use crate::domain::identity::{Email, Password, Role};
 use crate::domain::ids::UserId;
 use crate::domain::{Error, Result};
 use crate::store::identity::{self as ids, UserRow};
 use crate::store::tokens;
+use std::collections::BTreeSet;
 
 pub const RETENTION_DAYS: i64 = 30;
 

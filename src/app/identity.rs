@@ -481,7 +481,10 @@ pub(crate) async fn keep_last_global_admin(
     if !losing {
         return Ok(());
     }
-    let lock = format!("SELECT id FROM tenants WHERE id = $1{}", tx.backend.for_update());
+    let lock = format!(
+        "SELECT id FROM tenants WHERE id = $1{}",
+        tx.backend.for_update()
+    );
     sqlx::query(&lock)
         .bind(tenant.to_string())
         .fetch_optional(tx.conn())
@@ -597,36 +600,27 @@ pub async fn actor_for_app(app: &App, app_id: AppId) -> Result<Option<Actor>> {
     if reg.disabled {
         return Ok(None);
     }
-    let Some(tenant) = repo::tenant(&app.db, reg.tenant_id).await? else {
+    // The application acts with at most its registrar's current roles: it stops when the
+    // registrar is removed or disabled, or no longer holds every role it was given.
+    let Some(creator) = reg.created_by else {
         return Ok(None);
     };
-    let partner = partner_facts(app, &tenant).await?;
-    Ok(Some(Actor {
-        principal: Principal::App(app_id),
-        tenant: tenant.id,
-        tenant_kind: tenant.kind,
-        roles: reg.roles.into_iter().collect(),
-        partner,
-    }))
-}
-
-/// The partner account's state, read fresh for each request.
-async fn partner_facts(app: &App, tenant: &TenantRow) -> Result<Option<PartnerFacts>> {
-    if tenant.kind != TenantKind::Partner {
+    let Some((registrar, _)) = actor_for_user(app, creator).await? else {
+        return Ok(None);
+    };
+    if registrar.tenant != reg.tenant_id {
         return Ok(None);
     }
-    let Some(p) = crate::store::partners::get(&app.db, tenant.id).await? else {
+    if !reg.roles.iter().all(|r| registrar.roles.contains(r)) {
         return Ok(None);
-    };
-    let agreement = crate::store::partners::current_agreement(&app.db).await?;
-    let accepted = crate::store::partners::acceptance(&app.db, tenant.id, &agreement.version)
-        .await?
-        .is_some();
-    Ok(Some(PartnerFacts {
-        is_reseller: p.is_reseller,
-        is_provider: p.is_provider,
-        agreement_accepted: accepted,
-        active: p.status == "active",
+    }
+    let roles: std::collections::BTreeSet<Role> = reg.roles.into_iter().collect();
+    Ok(Some(Actor {
+        principal: Principal::App(app_id),
+        tenant: registrar.tenant,
+        tenant_kind: registrar.tenant_kind,
+        roles,
+        partner: registrar.partner,
     }))
 }
 

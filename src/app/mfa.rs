@@ -46,7 +46,13 @@ pub async fn verify(app: &App, user: &UserRow, code: &str) -> Result<()> {
     ))
 }
 
-async fn code_matches(app: &App, user: UserId, secret: &[u8], code: &str, now: i64) -> Result<bool> {
+async fn code_matches(
+    app: &App,
+    user: UserId,
+    secret: &[u8],
+    code: &str,
+    now: i64,
+) -> Result<bool> {
     let unix = (now / 1000).max(0) as u64;
     if let Some(step) = crypto::totp_step(secret, code, unix) {
         // A code seen before (or older than one seen) is a replay.
@@ -83,7 +89,13 @@ pub enum Proof<'a> {
 /// Turns on TOTP with `secret` once `code` proves the authenticator holds it. Replacing a
 /// secret that is already on needs [`Proof`]: a stolen session or token alone cannot move
 /// the second factor to the thief's device.
-pub async fn enable(app: &App, ctx: &Ctx, secret: &[u8], code: &str, proof: Proof<'_>) -> Result<()> {
+pub async fn enable(
+    app: &App,
+    ctx: &Ctx,
+    secret: &[u8],
+    code: &str,
+    proof: Proof<'_>,
+) -> Result<()> {
     let user_id = ctx
         .actor
         .user_id()

@@ -9,7 +9,12 @@ use sqlx::Row;
 /// Takes one guess from the account's allowance. Returns the number of guesses in the window
 /// including this one; the caller refuses the guess when it is over the limit. One statement,
 /// so two nodes or two connections cannot both take the last guess.
-pub async fn take_guess(db: &Db, user: UserId, now: i64, window_ms: i64) -> Result<i64, sqlx::Error> {
+pub async fn take_guess(
+    db: &Db,
+    user: UserId,
+    now: i64,
+    window_ms: i64,
+) -> Result<i64, sqlx::Error> {
     let row = sqlx::query(
         "INSERT INTO mfa_guards (user_id, window_start, guesses, last_step) VALUES ($1, $2, 1, 0) \
          ON CONFLICT (user_id) DO UPDATE SET \
@@ -59,7 +64,12 @@ pub async fn use_step(db: &Db, user: UserId, step: i64, now: i64) -> Result<bool
 }
 
 /// The same as [`use_step`] inside a transaction (TOTP set-up consumes its code).
-pub async fn use_step_in_tx(tx: &mut Tx, user: UserId, step: i64, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn use_step_in_tx(
+    tx: &mut Tx,
+    user: UserId,
+    step: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "INSERT INTO mfa_guards (user_id, window_start, guesses, last_step) VALUES ($1, $2, 0, $3) \
          ON CONFLICT (user_id) DO UPDATE SET last_step = $3 WHERE mfa_guards.last_step < $3",
@@ -84,18 +94,25 @@ pub async fn replace_recovery_codes(
         .execute(tx.conn())
         .await?;
     for h in hashes {
-        sqlx::query("INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)")
-            .bind(user.to_string())
-            .bind(h)
-            .bind(now)
-            .execute(tx.conn())
-            .await?;
+        sqlx::query(
+            "INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(user.to_string())
+        .bind(h)
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
     }
     Ok(())
 }
 
 /// Spends a recovery code: true once per code, by a conditional update.
-pub async fn spend_recovery_code(db: &Db, user: UserId, hash: &str, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn spend_recovery_code(
+    db: &Db,
+    user: UserId,
+    hash: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
     )
