@@ -69,6 +69,20 @@ pub struct Config {
     #[arg(long, env = "PARTNERHUB_SESSION_TTL_HOURS", default_value_t = 12)]
     pub session_ttl_hours: i64,
 
+    /// Portal sessions of administrators (global, user and helpdesk administrators, account
+    /// admins, admin agents, operator admins) end after this many idle minutes (0: never).
+    #[arg(
+        long,
+        env = "PARTNERHUB_SESSION_IDLE_ADMIN_MINUTES",
+        default_value_t = 30
+    )]
+    pub session_idle_admin_minutes: i64,
+
+    /// Portal sessions of everyone else end after this many idle minutes (0: only the
+    /// session lifetime applies).
+    #[arg(long, env = "PARTNERHUB_SESSION_IDLE_MINUTES", default_value_t = 0)]
+    pub session_idle_minutes: i64,
+
     /// API requests per minute allowed per tenant (0 turns the limit off).
     #[arg(long, env = "PARTNERHUB_RATE_LIMIT_PER_MINUTE", default_value_t = 500)]
     pub rate_limit_per_minute: u32,

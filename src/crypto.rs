@@ -41,16 +41,33 @@ pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
         && real
 }
 
-pub async fn hash_password_blocking(password: String) -> String {
-    tokio::task::spawn_blocking(move || hash_password(&password))
+/// Argon2 takes 19 MiB and a core for each hash: without a cap, a burst of sign-ins grows
+/// memory with the burst (60 at once took the server past 1 GB). Hashes wait here for one of
+/// as many permits as there are cores, so memory stays flat and each hash runs at full speed.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores.clamp(1, 16))
+    })
+}
+
+async fn capped<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .expect("the hashing semaphore is never closed");
+    tokio::task::spawn_blocking(work)
         .await
         .expect("hashing task does not panic")
 }
 
+pub async fn hash_password_blocking(password: String) -> String {
+    capped(move || hash_password(&password)).await
+}
+
 pub async fn verify_password_blocking(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || verify_password(&password, stored.as_deref()))
-        .await
-        .expect("verify task does not panic")
+    capped(move || verify_password(&password, stored.as_deref())).await
 }
 
 /// A random token of `bytes` bytes, URL-safe. 32 bytes = 256 bits.
@@ -91,7 +108,21 @@ pub fn totp(secret: &[u8]) -> Option<totp_rs::TOTP> {
 }
 
 pub fn totp_check(secret: &[u8], code: &str, unix_secs: u64) -> bool {
-    totp(secret).is_some_and(|t| t.check(code.trim(), unix_secs))
+    totp_step(secret, code, unix_secs).is_some()
+}
+
+/// The 30-second time step the code belongs to (the current one or one either side), or
+/// `None` when it matches none. The step lets the caller refuse a code used before.
+pub fn totp_step(secret: &[u8], code: &str, unix_secs: u64) -> Option<u64> {
+    let t = totp(secret)?;
+    let code = code.trim();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let now = unix_secs / 30;
+    [now, now.saturating_sub(1), now + 1]
+        .into_iter()
+        .find(|step| same_secret(&t.generate(step * 30), code))
 }
 
 /// Base32 (RFC 4648, no padding) as authenticator apps expect for the shared secret.

@@ -29,9 +29,7 @@ impl FromRequestParts<App> for Caller {
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| unauth("sign in: send Authorization: Bearer <access token>"))?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
+        let token = bearer(header)
             .ok_or_else(|| unauth("the Authorization header must use the Bearer scheme"))?;
         let claims = oauth::verify(app, token.trim())?;
         let (actor, upn) = match claims.kind.as_str() {
@@ -81,6 +79,16 @@ impl FromRequestParts<App> for Caller {
             correlation_id,
         }))
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header. The scheme is matched without
+/// regard to case (RFC 9110), here and in the idempotency layer alike.
+pub fn bearer(header: &str) -> Option<&str> {
+    let (scheme, token) = header.trim_start().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 impl Caller {

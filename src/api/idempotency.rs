@@ -4,7 +4,7 @@
 //! Concurrent duplicates wait for the first to finish.
 
 use super::error::error_response;
-use crate::app::{oauth, App};
+use crate::app::{identity, oauth, App};
 use crate::domain::error::Code;
 use crate::store::idempotency::{self, Claim};
 use axum::body::{to_bytes, Body};
@@ -16,11 +16,26 @@ use std::time::Duration;
 
 pub const REQUEST_ID_HEADER: &str = "ms-requestid";
 
-fn scope_of(app: &App, req: &Request) -> Option<String> {
-    let auth = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = auth.strip_prefix("Bearer ")?;
-    let claims = oauth::verify(app, token.trim()).ok()?;
-    Some(format!("{}:{}", claims.kind, claims.sub))
+/// The caller's scope (`user:<id>` or `app:<id>`) and a fingerprint of what it may do now
+/// (tenant, roles, partner state). `None` when the caller is not (or no longer) signed in:
+/// the handler then answers 401 without any stored response being replayed.
+async fn caller_of(app: &App, auth: Option<String>) -> Option<(String, String)> {
+    let token = super::extract::bearer(auth.as_deref()?)?;
+    let claims = oauth::verify(app, token).ok()?;
+    let actor = match claims.kind.as_str() {
+        "user" => {
+            identity::actor_for_user(app, claims.sub.parse().ok()?)
+                .await
+                .ok()??
+                .0
+        }
+        "app" => identity::actor_for_app(app, claims.sub.parse().ok()?)
+            .await
+            .ok()??,
+        _ => return None,
+    };
+    let fingerprint = format!("{}|{:?}|{:?}", actor.tenant, actor.roles, actor.partner);
+    Some((format!("{}:{}", claims.kind, claims.sub), fingerprint))
 }
 
 pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response {
@@ -46,9 +61,17 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
         );
     }
     // Unauthenticated requests fail before doing anything; let the handler say so.
-    let Some(scope) = scope_of(&app, &req) else {
+    let auth = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let Some((scope, fingerprint)) = caller_of(&app, auth).await else {
         return next.run(req).await;
     };
+    // The stored answer is bound to what the caller could do when it was made: a caller whose
+    // roles or partner standing changed since gets no replay.
+    let aad = format!("{scope}\n{rid}\n{fingerprint}");
     let (parts, body) = req.into_parts();
     let bytes = match to_bytes(body, app.config.max_body_bytes).await {
         Ok(b) => b,
@@ -93,12 +116,13 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
                 }
                 if let Some((status, sealed, ctype)) = stored.response {
                     // Responses are kept encrypted: they may hold one-time secrets.
-                    let Some(body) = app.vault.open(&format!("{scope}\n{rid}"), &sealed) else {
-                        tracing::error!("a stored idempotent response could not be decrypted");
+                    let Some(body) = app.vault.open(&aad, &sealed) else {
                         return error_response(
-                            StatusCode::CONFLICT,
-                            Code::RequestIdReused,
-                            "this MS-RequestId was already used; use a new id".into(),
+                            StatusCode::FORBIDDEN,
+                            Code::AuthorizationFailed,
+                            "your access changed since this MS-RequestId was first used; \
+                             send the request again with a new id"
+                                .into(),
                             vec![],
                         );
                     };
@@ -140,7 +164,7 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
             .and_then(|v| v.to_str().ok())
             .unwrap_or("application/json")
             .to_string();
-        let sealed = app.vault.seal(&format!("{scope}\n{rid}"), &rbytes);
+        let sealed = app.vault.seal(&aad, &rbytes);
         if let Err(e) =
             idempotency::complete(&app.db, &scope, &rid, status.as_u16(), &sealed, &ctype).await
         {

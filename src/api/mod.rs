@@ -59,6 +59,13 @@ pub fn documented() -> OpenApiRouter<App> {
         ))
         .routes(routes!(users::mfa_setup))
         .routes(routes!(users::mfa_confirm))
+        .routes(routes!(users::mfa_recovery_codes))
+        .routes(routes!(
+            users::get_application,
+            users::patch_application,
+            users::delete_application
+        ))
+        .routes(routes!(users::rotate_application_secret))
         .routes(routes!(users::list_users, users::create_user))
         .routes(routes!(
             users::get_user,

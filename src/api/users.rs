@@ -6,7 +6,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
 use crate::app::identity::{self, NewUser, UserPatch};
-use crate::app::{oauth, App};
+use crate::app::{mfa, oauth, App};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::identity::{Domain, Role};
 use crate::domain::ids::UserId;
@@ -365,8 +365,7 @@ pub async fn list_applications(
     State(app): State<App>,
     Caller(ctx): Caller,
 ) -> ApiResult<axum::Json<Collection<Application>>> {
-    ctx.require(Action::ManageApps, Resource::Tenant(ctx.actor.tenant))?;
-    let apps = crate::store::tokens::apps_of(&app.db, ctx.actor.tenant).await?;
+    let apps = oauth::list_apps(&app, &ctx).await?;
     let page = Page::from_request(
         &HeaderMap::new(),
         &PageQuery {
@@ -383,15 +382,97 @@ pub async fn list_applications(
         "/v1/applications",
         &app.keys.paging_secret,
         |a| (String::new(), a.id.to_string()),
-        |a| Application {
-            id: a.id.to_string(),
-            display_name: a.display_name,
-            roles: a.roles,
-            enabled: !a.disabled,
-            client_secret: None,
-            attributes: Attributes::of("Application"),
-        },
+        |a| app_dto(a, None),
     )))
+}
+
+fn app_dto(a: crate::store::tokens::AppRow, secret: Option<String>) -> Application {
+    Application {
+        id: a.id.to_string(),
+        display_name: a.display_name,
+        roles: a.roles,
+        enabled: !a.disabled,
+        client_secret: secret,
+        attributes: Attributes::of("Application"),
+    }
+}
+
+fn app_id(raw: &str) -> Result<crate::domain::ids::AppId, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError(Error::NotFound("application")))
+}
+
+/// One application of the caller's tenant.
+#[utoipa::path(get, path = "/v1/applications/{applicationId}", tag = "identity",
+    params(("applicationId" = String, Path)),
+    responses((status = 200, body = Application), (status = 404, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_application(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Application>> {
+    let reg = oauth::get_app(&app, &ctx, app_id(&id)?).await?;
+    Ok(axum::Json(app_dto(reg, None)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ApplicationPatch {
+    /// `false` stops the application's tokens and sign-ins at once; `true` turns it back on.
+    pub enabled: bool,
+}
+
+/// Turns an application on or off.
+#[utoipa::path(patch, path = "/v1/applications/{applicationId}", tag = "identity",
+    params(("applicationId" = String, Path)), request_body = ApplicationPatch,
+    responses((status = 200, body = Application), (status = 404, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn patch_application(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+    Body(b): Body<ApplicationPatch>,
+) -> ApiResult<axum::Json<Application>> {
+    let id = app_id(&id)?;
+    let change = if b.enabled {
+        oauth::AppChange::Enable
+    } else {
+        oauth::AppChange::Disable
+    };
+    oauth::change_app(&app, &ctx, id, change).await?;
+    Ok(axum::Json(app_dto(
+        oauth::get_app(&app, &ctx, id).await?,
+        None,
+    )))
+}
+
+/// Deletes an application: its tokens stop working at once.
+#[utoipa::path(delete, path = "/v1/applications/{applicationId}", tag = "identity",
+    params(("applicationId" = String, Path)),
+    responses((status = 204, description = "deleted"), (status = 404, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn delete_application(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    oauth::change_app(&app, &ctx, app_id(&id)?, oauth::AppChange::Delete).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Gives an application a new client secret, shown once; the old one stops working.
+#[utoipa::path(post, path = "/v1/applications/{applicationId}/secret", tag = "identity",
+    params(("applicationId" = String, Path)),
+    responses((status = 201, body = Application), (status = 404, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn rotate_application_secret(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let (reg, secret) = oauth::rotate_app_secret(&app, &ctx, app_id(&id)?).await?;
+    Ok((StatusCode::CREATED, axum::Json(app_dto(reg, Some(secret)))).into_response())
 }
 
 /// Removes a user (soft delete: inactive and kept for 30 days).
@@ -444,6 +525,10 @@ pub struct MfaConfirm {
     pub secret: String,
     /// The current code from the authenticator app.
     pub code: String,
+    /// When two-step verification is already on: a code of the current authenticator (or a
+    /// recovery code). Without it an existing secret is not replaced.
+    #[serde(default)]
+    pub current_code: Option<String>,
 }
 
 /// Turns TOTP on once the user proves the authenticator app works.
@@ -464,6 +549,46 @@ pub async fn mfa_confirm(
     if secret.len() < 16 {
         return Err(Error::field("secret", "the secret is too short").into());
     }
-    identity::enable_totp(&app, &ctx, &secret, &b.code).await?;
+    let proof = match b.current_code.as_deref() {
+        Some(c) => mfa::Proof::Code(c),
+        None => mfa::Proof::Nothing,
+    };
+    mfa::enable(&app, &ctx, &secret, &b.code, proof).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecoveryCodesRequest {
+    /// A current code from the authenticator app.
+    pub code: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryCodes {
+    /// Single-use codes that stand in for the authenticator; shown only now.
+    pub codes: Vec<String>,
+    pub attributes: Attributes,
+}
+
+/// Makes a new set of recovery codes for the signed-in user (the previous set stops working).
+#[utoipa::path(post, path = "/v1/me/mfa/recoverycodes", tag = "identity", request_body = RecoveryCodesRequest,
+    responses((status = 201, body = RecoveryCodes), (status = 400, body = super::error::ApiErrorBody),
+        (status = 403, body = super::error::ApiErrorBody), (status = 409, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn mfa_recovery_codes(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Body(b): Body<RecoveryCodesRequest>,
+) -> ApiResult<Response> {
+    let codes = mfa::new_recovery_codes(&app, &ctx, &b.code).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(RecoveryCodes {
+            codes,
+            attributes: Attributes::of("RecoveryCodes"),
+        }),
+    )
+        .into_response())
 }

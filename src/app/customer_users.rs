@@ -4,16 +4,18 @@
 
 use super::audit::{record, Change};
 use super::customers::authorized;
+use super::identity::{keep_last_global_admin, require_act_on};
 use super::{App, Ctx};
 use crate::crypto;
-use crate::domain::authz::Action;
-use crate::domain::customer::GrantRole;
+use crate::domain::authz::{self, Action, UserOp, Via};
+use crate::domain::customer::{CustomerFacts, GrantRole};
 use crate::domain::error::Checks;
 use crate::domain::identity::{Email, Password, Role};
 use crate::domain::ids::UserId;
 use crate::domain::{Error, Result};
 use crate::store::identity::{self as ids, UserRow};
 use crate::store::tokens;
+use std::collections::BTreeSet;
 
 pub const RETENTION_DAYS: i64 = 30;
 
@@ -195,7 +197,7 @@ pub async fn update(
     } else {
         Action::ManageCustomerUsers
     };
-    let (t, _) = authorized(app, ctx, customer_id, action).await?;
+    let (t, f) = authorized(app, ctx, customer_id, action).await?;
     let id: UserId = user_id.parse().map_err(|_| Error::NotFound("user"))?;
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
@@ -203,6 +205,20 @@ pub async fn update(
         .await?
         .filter(|u| u.tenant_id == t.id)
         .ok_or(Error::NotFound("user"))?;
+    let held = held_roles(&mut tx, id).await?;
+    if p.new_password.is_some() {
+        require_act_on(ctx, via(ctx, &f), UserOp::ResetPassword, id, &held)?;
+    }
+    let disabling = p.state.as_deref() == Some("inactive") && u.state != "inactive";
+    if disabling {
+        require_act_on(ctx, via(ctx, &f), UserOp::Disable, id, &held)?;
+    }
+    keep_last_global_admin(
+        &mut tx,
+        t.id,
+        disabling && held.contains(&Role::GlobalAdministrator),
+    )
+    .await?;
     let version = u.version;
     if let Some(d) = p.display_name {
         if d.trim().is_empty() {
@@ -229,7 +245,10 @@ pub async fn update(
         let pw = Password::parse("passwordProfile.password", pw)
             .map_err(|f| Error::Validation(vec![f]))?;
         u.password_hash = crypto::hash_password_blocking(pw.expose().to_string()).await;
-        tokens::revoke_user_refresh(&mut tx, u.id, now).await?;
+        end_sign_ins(&mut tx, u.id, now).await?;
+    }
+    if disabling {
+        end_sign_ins(&mut tx, u.id, now).await?;
     }
     if !ids::update_user(&mut tx, &u, version).await? {
         return Err(Error::PreconditionFailed);
@@ -252,7 +271,7 @@ pub async fn update(
 }
 
 pub async fn delete(app: &App, ctx: &Ctx, customer_id: &str, user_id: &str) -> Result<()> {
-    let (t, _) = authorized(app, ctx, customer_id, Action::ManageCustomerUsers).await?;
+    let (t, f) = authorized(app, ctx, customer_id, Action::ManageCustomerUsers).await?;
     let id: UserId = user_id.parse().map_err(|_| Error::NotFound("user"))?;
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
@@ -260,8 +279,16 @@ pub async fn delete(app: &App, ctx: &Ctx, customer_id: &str, user_id: &str) -> R
         .await?
         .filter(|u| u.tenant_id == t.id)
         .ok_or(Error::NotFound("user"))?;
+    let held = held_roles(&mut tx, id).await?;
+    require_act_on(ctx, via(ctx, &f), UserOp::Delete, id, &held)?;
+    keep_last_global_admin(
+        &mut tx,
+        t.id,
+        u.state == "active" && held.contains(&Role::GlobalAdministrator),
+    )
+    .await?;
     ids::soft_delete_user(&mut tx, id, now).await?;
-    tokens::revoke_user_refresh(&mut tx, id, now).await?;
+    end_sign_ins(&mut tx, id, now).await?;
     sqlx::query("DELETE FROM license_assignments WHERE user_id = $1")
         .bind(id.to_string())
         .execute(tx.conn())
@@ -277,6 +304,35 @@ pub async fn delete(app: &App, ctx: &Ctx, customer_id: &str, user_id: &str) -> R
     )
     .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Through what the caller reaches the customer's directory: as the customer itself, or as
+/// a partner through its grants.
+fn via(ctx: &Ctx, f: &CustomerFacts) -> Via {
+    if ctx.actor.tenant == f.customer {
+        Via::OwnTenant
+    } else {
+        Via::Grant(f.grants)
+    }
+}
+
+async fn held_roles(tx: &mut crate::store::Tx, user: UserId) -> Result<BTreeSet<Role>> {
+    let rows = sqlx::query("SELECT role FROM user_roles WHERE user_id = $1")
+        .bind(user.to_string())
+        .fetch_all(tx.conn())
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| Role::parse(&sqlx::Row::get::<String, _>(r, "role")))
+        .collect())
+}
+
+/// A new password or a disabled account ends every sign-in the user had: refresh tokens
+/// and portal sessions.
+async fn end_sign_ins(tx: &mut crate::store::Tx, user: UserId, now: i64) -> Result<()> {
+    tokens::revoke_user_refresh(tx, user, now).await?;
+    crate::store::sessions::delete_for_user(tx, user).await?;
     Ok(())
 }
 
@@ -339,7 +395,7 @@ pub async fn set_member(
     user_id: &str,
     member: bool,
 ) -> Result<UserRow> {
-    let (t, _) = authorized(app, ctx, customer_id, Action::ManageCustomerRoles).await?;
+    let (t, f) = authorized(app, ctx, customer_id, Action::ManageCustomerRoles).await?;
     let role = role_by_id(role_id)?;
     let id: UserId = user_id.parse().map_err(|_| Error::NotFound("user"))?;
     let now = app.clock.now_ms();
@@ -348,19 +404,19 @@ pub async fn set_member(
         .await?
         .filter(|u| u.tenant_id == t.id)
         .ok_or(Error::NotFound("user"))?;
+    let held = held_roles(&mut tx, id).await?;
+    require_act_on(ctx, via(ctx, &f), UserOp::ChangeRoles, id, &held)?;
+    if member && !authz::may_grant(&ctx.actor, via(ctx, &f), role).allowed() {
+        return Err(Error::Forbidden(format!(
+            "you may not grant {}",
+            role.as_str()
+        )));
+    }
     if member {
         sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2) ON CONFLICT (user_id, role) DO NOTHING")
             .bind(id.to_string()).bind(role.as_str()).execute(tx.conn()).await?;
     } else {
-        if role == Role::GlobalAdministrator {
-            let n: i64 = sqlx::Row::get(&sqlx::query("SELECT COUNT(*) AS n FROM users u JOIN user_roles r ON r.user_id = u.id WHERE u.tenant_id = $1 AND r.role = $2 AND u.state = 'active'")
-                .bind(t.id.to_string()).bind(role.as_str()).fetch_one(tx.conn()).await?, "n");
-            if n <= 1 {
-                return Err(Error::conflict(
-                    "the last global administrator of a customer cannot be removed",
-                ));
-            }
-        }
+        keep_last_global_admin(&mut tx, t.id, role == Role::GlobalAdministrator).await?;
         sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND role = $2")
             .bind(id.to_string())
             .bind(role.as_str())

@@ -3,7 +3,7 @@
 use super::audit::{record, Change};
 use super::{App, Ctx};
 use crate::crypto;
-use crate::domain::authz::{Action, Actor, PartnerFacts, Principal, Resource};
+use crate::domain::authz::{self, Action, Actor, PartnerFacts, Principal, Resource, UserOp, Via};
 use crate::domain::error::Checks;
 use crate::domain::identity::{Country, Domain, Email, Password, Role, TenantKind};
 use crate::domain::ids::{AppId, TenantId, UserId};
@@ -200,15 +200,10 @@ fn check_grantable(ctx: &Ctx, kind: TenantKind, roles: &[Role]) -> Result<()> {
                 ),
             ));
         }
-        let privileged = matches!(
-            r,
-            Role::GlobalAdministrator | Role::OperatorAdmin | Role::AccountAdmin
-        );
-        if privileged
-            && !(ctx.actor.has(Role::GlobalAdministrator) || ctx.actor.has(Role::AccountAdmin))
-        {
+        if !authz::may_grant(&ctx.actor, Via::OwnTenant, *r).allowed() {
             return Err(Error::Forbidden(format!(
-                "only a global administrator or account admin can grant {}",
+                "you may not grant {}: only someone who holds it, or the organisation's global \
+                 administrator or account admin, can",
                 r.as_str()
             )));
         }
@@ -356,6 +351,15 @@ pub async fn update_user(
     }
     checks.finish()?;
     let old_roles = repo::roles(&app.db, user_id).await?;
+    let held: std::collections::BTreeSet<Role> = old_roles.iter().copied().collect();
+    if patch.roles.as_ref().is_some_and(|r| {
+        r.iter().collect::<std::collections::BTreeSet<_>>() != held.iter().collect()
+    }) {
+        require_act_on(ctx, Via::OwnTenant, UserOp::ChangeRoles, user_id, &held)?;
+    }
+    if next.state == "inactive" && current.state != "inactive" {
+        require_act_on(ctx, Via::OwnTenant, UserOp::Disable, user_id, &held)?;
+    }
     if let Some(roles) = &patch.roles {
         let added: Vec<Role> = roles
             .iter()
@@ -391,13 +395,7 @@ pub async fn update_user(
             .as_ref()
             .is_some_and(|r| !r.contains(&Role::GlobalAdministrator))
             || next.state == "inactive");
-    if losing_admin
-        && count_active_with_role(&mut tx, current.tenant_id, Role::GlobalAdministrator).await? <= 1
-    {
-        return Err(Error::conflict(
-            "the last active global administrator of a tenant cannot be removed or demoted",
-        ));
-    }
+    keep_last_global_admin(&mut tx, current.tenant_id, losing_admin).await?;
     if !repo::update_user(&mut tx, &next, locked.version).await? {
         return Err(Error::PreconditionFailed);
     }
@@ -406,6 +404,7 @@ pub async fn update_user(
     }
     if next.state == "inactive" {
         tokens::revoke_user_refresh(&mut tx, user_id, now).await?;
+        crate::store::sessions::delete_for_user(&mut tx, user_id).await?;
     }
     record(
         &mut tx,
@@ -450,6 +449,53 @@ pub async fn update_user(
     tx.commit().await?;
     next.version = locked.version + 1;
     Ok(next)
+}
+
+/// Refuses an operation on another user unless [`authz::may_act_on`] allows it.
+pub(crate) fn require_act_on(
+    ctx: &Ctx,
+    via: Via,
+    op: UserOp,
+    target: UserId,
+    roles: &std::collections::BTreeSet<Role>,
+) -> Result<()> {
+    if authz::may_act_on(&ctx.actor, via, op, target, roles).allowed() {
+        return Ok(());
+    }
+    if ctx.actor.user_id() == Some(target) {
+        return Err(Error::conflict("you cannot disable or remove yourself"));
+    }
+    Err(Error::Forbidden(
+        "this user holds a role above yours: ask someone who holds at least that role".into(),
+    ))
+}
+
+/// Refuses to disable, delete or demote the last active global administrator of a tenant.
+/// The tenant row is locked first (PostgreSQL), so two concurrent removals of the last two
+/// administrators cannot both see the other one still there.
+pub(crate) async fn keep_last_global_admin(
+    tx: &mut crate::store::Tx,
+    tenant: TenantId,
+    losing: bool,
+) -> Result<()> {
+    if !losing {
+        return Ok(());
+    }
+    let lock = format!(
+        "SELECT id FROM tenants WHERE id = $1{}",
+        tx.backend.for_update()
+    );
+    sqlx::query(&lock)
+        .bind(tenant.to_string())
+        .fetch_optional(tx.conn())
+        .await?;
+    if count_active_with_role(tx, tenant, Role::GlobalAdministrator).await? <= 1 {
+        return Err(Error::conflict(
+            "the last active global administrator of a tenant cannot be removed, disabled or \
+             demoted: make someone else a global administrator first",
+        ));
+    }
+    Ok(())
 }
 
 async fn count_active_with_role(
@@ -554,75 +600,28 @@ pub async fn actor_for_app(app: &App, app_id: AppId) -> Result<Option<Actor>> {
     if reg.disabled {
         return Ok(None);
     }
-    let Some(tenant) = repo::tenant(&app.db, reg.tenant_id).await? else {
+    // The application acts with at most its registrar's current roles: it stops when the
+    // registrar is removed or disabled, or no longer holds every role it was given.
+    let Some(creator) = reg.created_by else {
         return Ok(None);
     };
-    let partner = partner_facts(app, &tenant).await?;
+    let Some((registrar, _)) = actor_for_user(app, creator).await? else {
+        return Ok(None);
+    };
+    if registrar.tenant != reg.tenant_id {
+        return Ok(None);
+    }
+    if !reg.roles.iter().all(|r| registrar.roles.contains(r)) {
+        return Ok(None);
+    }
+    let roles: std::collections::BTreeSet<Role> = reg.roles.into_iter().collect();
     Ok(Some(Actor {
         principal: Principal::App(app_id),
-        tenant: tenant.id,
-        tenant_kind: tenant.kind,
-        roles: reg.roles.into_iter().collect(),
-        partner,
+        tenant: registrar.tenant,
+        tenant_kind: registrar.tenant_kind,
+        roles,
+        partner: registrar.partner,
     }))
-}
-
-/// The partner account's state, read fresh for each request.
-async fn partner_facts(app: &App, tenant: &TenantRow) -> Result<Option<PartnerFacts>> {
-    if tenant.kind != TenantKind::Partner {
-        return Ok(None);
-    }
-    let Some(p) = crate::store::partners::get(&app.db, tenant.id).await? else {
-        return Ok(None);
-    };
-    let agreement = crate::store::partners::current_agreement(&app.db).await?;
-    let accepted = crate::store::partners::acceptance(&app.db, tenant.id, &agreement.version)
-        .await?
-        .is_some();
-    Ok(Some(PartnerFacts {
-        is_reseller: p.is_reseller,
-        is_provider: p.is_provider,
-        agreement_accepted: accepted,
-        active: p.status == "active",
-    }))
-}
-
-/// Turns on TOTP for the signed-in user once they prove they set up their authenticator.
-pub async fn enable_totp(app: &App, ctx: &Ctx, secret: &[u8], code: &str) -> Result<()> {
-    let user_id = ctx
-        .actor
-        .user_id()
-        .ok_or_else(|| Error::Forbidden("only users have MFA".into()))?;
-    let now = app.clock.now();
-    if !crypto::totp_check(secret, code, now.timestamp() as u64) {
-        return Err(Error::field(
-            "code",
-            "the code does not match; check the time on your device",
-        ));
-    }
-    let mut tx = app.db.begin().await?;
-    let mut user = repo::user_in_tx(&mut tx, user_id)
-        .await?
-        .ok_or(Error::NotFound("user"))?;
-    user.totp_secret = Some(secret.to_vec());
-    repo::update_user(&mut tx, &user, user.version).await?;
-    record(
-        &mut tx,
-        Some(ctx),
-        &user.tenant_id.to_string(),
-        Change {
-            operation: "enable_mfa",
-            resource_type: "user",
-            resource_id: user.id.to_string(),
-            old: None,
-            new: None,
-            customer_id: None,
-        },
-        now.timestamp_millis(),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 /// Removes a user from the tenant (soft: inactive, kept for 30 days). The last global
@@ -642,16 +641,17 @@ pub async fn remove_user(app: &App, ctx: &Ctx, user_id: UserId) -> Result<()> {
         .await?
         .ok_or(Error::NotFound("tenant"))?;
     let roles = repo::roles(&app.db, user_id).await?;
+    let held: std::collections::BTreeSet<Role> = roles.iter().copied().collect();
+    require_act_on(ctx, Via::OwnTenant, UserOp::Delete, user_id, &held)?;
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
     if current.state == "active" {
-        if roles.contains(&Role::GlobalAdministrator)
-            && count_active_with_role(&mut tx, tenant.id, Role::GlobalAdministrator).await? <= 1
-        {
-            return Err(Error::conflict(
-                "the last active global administrator of a tenant cannot be removed",
-            ));
-        }
+        keep_last_global_admin(
+            &mut tx,
+            tenant.id,
+            roles.contains(&Role::GlobalAdministrator),
+        )
+        .await?;
         if tenant.kind == TenantKind::Partner
             && roles.contains(&Role::AdminAgent)
             && count_active_with_role(&mut tx, tenant.id, Role::AdminAgent).await? <= 1
@@ -661,6 +661,7 @@ pub async fn remove_user(app: &App, ctx: &Ctx, user_id: UserId) -> Result<()> {
     }
     repo::soft_delete_user(&mut tx, user_id, now).await?;
     tokens::revoke_user_refresh(&mut tx, user_id, now).await?;
+    crate::store::sessions::delete_for_user(&mut tx, user_id).await?;
     record(
         &mut tx,
         Some(ctx),

@@ -12,6 +12,7 @@ pub mod identity;
 pub mod keys;
 pub mod licenses;
 pub mod memberships;
+pub mod mfa;
 pub mod notifications;
 pub mod oauth;
 pub mod partnerships;

@@ -123,6 +123,15 @@ async fn issue_for_user(
     user: &UserRow,
     family: Option<String>,
 ) -> Result<TokenResponse> {
+    ensure_mfa_set_up(app, user).await?;
+    let pair = new_pair(app, user, family)?;
+    let mut tx = app.db.begin().await?;
+    tokens::insert_refresh(&mut tx, &pair.1, &pair.2, user.id, pair.3, pair.4).await?;
+    tx.commit().await?;
+    Ok(pair.0)
+}
+
+async fn ensure_mfa_set_up(app: &App, user: &UserRow) -> Result<()> {
     if super::identity::mfa_setup_needed(app, user).await? {
         return Err(Error::Forbidden(format!(
             "two-step verification is required for this account: set it up in the portal at \
@@ -130,28 +139,33 @@ async fn issue_for_user(
             app.config.public_url()
         )));
     }
+    Ok(())
+}
+
+/// A signed access token and a new refresh token: (response, refresh hash, family, now,
+/// expiry). The caller stores the refresh token in its own transaction.
+fn new_pair(
+    app: &App,
+    user: &UserRow,
+    family: Option<String>,
+) -> Result<(TokenResponse, String, String, i64, i64)> {
     let (access, ttl) = sign(app, user.id.to_string(), user.tenant_id.to_string(), "user")?;
     let refresh = crypto::random_token(32);
     let now = app.clock.now_ms();
     let expires = now + app.config.refresh_token_ttl_days * crate::clock::DAY_MS;
     let family = family.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-    let mut tx = app.db.begin().await?;
-    tokens::insert_refresh(
-        &mut tx,
-        &crypto::token_hash(&refresh),
-        &family,
-        user.id,
+    Ok((
+        TokenResponse {
+            access_token: access,
+            token_type: "Bearer".into(),
+            expires_in: ttl,
+            refresh_token: Some(refresh.clone()),
+        },
+        crypto::token_hash(&refresh),
+        family,
         now,
         expires,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(TokenResponse {
-        access_token: access,
-        token_type: "Bearer".into(),
-        expires_in: ttl,
-        refresh_token: Some(refresh),
-    })
+    ))
 }
 
 pub async fn password_grant(
@@ -167,22 +181,24 @@ pub async fn password_grant(
         ));
     }
     let user = super::identity::authenticate(app, username, password, client).await?;
-    if let Some(secret) = &user.totp_secret {
-        let now = app.clock.now().timestamp() as u64;
-        match mfa_code {
-            Some(c) if crypto::totp_check(secret, c, now) => {}
-            _ => {
-                return Err(Error::Unauthenticated(
-                    "a valid mfa_code is required for this user".into(),
-                ))
-            }
-        }
+    if user.totp_secret.is_some() {
+        let Some(code) = mfa_code.filter(|c| !c.trim().is_empty()) else {
+            return Err(Error::Unauthenticated(
+                "a valid mfa_code is required for this user".into(),
+            ));
+        };
+        super::mfa::verify(app, &user, code).await?;
     }
     issue_for_user(app, &user, None).await
 }
 
 /// Exchanges a refresh token for a new pair. A token used twice means it leaked: the whole
 /// family is revoked and both holders must sign in again.
+///
+/// The old token is spent and the new one stored in one transaction that holds the old
+/// token's row: a concurrent second use waits, then sees the token spent and revokes the
+/// family, new token included. (Before, the new token was stored after the commit and could
+/// land after the revocation, leaving the winner a live family.)
 pub async fn refresh_grant(app: &App, refresh: &str) -> Result<TokenResponse> {
     let invalid = || Error::Unauthenticated("the refresh token is not valid".into());
     let hash = crypto::token_hash(refresh.trim());
@@ -194,18 +210,21 @@ pub async fn refresh_grant(app: &App, refresh: &str) -> Result<TokenResponse> {
     if rt.revoked_at.is_some() || rt.expires_at <= now {
         return Err(invalid());
     }
-    if rt.used_at.is_some() {
+    if rt.used_at.is_some() || !tokens::spend_refresh(&mut tx, &hash, now).await? {
         tokens::revoke_family(&mut tx, &rt.family_id, now).await?;
         tx.commit().await?;
         tracing::warn!(family = %rt.family_id, "refresh token reuse; family revoked");
         return Err(invalid());
     }
-    tokens::mark_refresh_used(&mut tx, &hash, now).await?;
-    tx.commit().await?;
+    // The user must still exist, be active and meet the two-step rule.
     let Some((_, user)) = super::identity::actor_for_user(app, rt.user_id).await? else {
         return Err(invalid());
     };
-    issue_for_user(app, &user, Some(rt.family_id)).await
+    ensure_mfa_set_up(app, &user).await?;
+    let (resp, new_hash, family, at, expires) = new_pair(app, &user, Some(rt.family_id))?;
+    tokens::insert_refresh(&mut tx, &new_hash, &family, user.id, at, expires).await?;
+    tx.commit().await?;
+    Ok(resp)
 }
 
 pub async fn client_credentials(app: &App, client_id: &str, secret: &str) -> Result<TokenResponse> {
@@ -213,6 +232,10 @@ pub async fn client_credentials(app: &App, client_id: &str, secret: &str) -> Res
     let id: AppId = client_id.trim().parse().map_err(|_| invalid())?;
     let reg = tokens::app(&app.db, id).await?.ok_or_else(invalid)?;
     if reg.disabled || !crypto::same_secret(&crypto::token_hash(secret.trim()), &reg.secret_hash) {
+        return Err(invalid());
+    }
+    // An application whose registrar left or lost every role it had no longer signs in.
+    if super::identity::actor_for_app(app, id).await?.is_none() {
         return Err(invalid());
     }
     let (access, ttl) = sign(app, reg.id.to_string(), reg.tenant_id.to_string(), "app")?;
@@ -239,14 +262,15 @@ pub async fn register_app(
             "a name of 1 to 120 characters is required",
         ));
     }
+    // An application carries at most the roles of the person who registers it.
     for r in &roles {
-        if r.is_directory_role()
-            || *r == Role::OperatorAdmin
-            || !ctx.actor.has(*r) && !ctx.actor.has(Role::GlobalAdministrator)
-        {
+        if r.is_directory_role() || *r == Role::OperatorAdmin || !ctx.actor.has(*r) {
             return Err(Error::field(
                 "roles",
-                format!("an application cannot be given {}", r.as_str()),
+                format!(
+                    "an application cannot be given {}: it may hold only partner roles you hold",
+                    r.as_str()
+                ),
             ));
         }
     }
@@ -260,6 +284,7 @@ pub async fn register_app(
         roles,
         created_at: now,
         disabled: false,
+        created_by: ctx.actor.user_id(),
     };
     let creator: UserId = ctx.actor.user_id().expect("ManageApps requires a user");
     let mut tx = app.db.begin().await?;
@@ -281,4 +306,92 @@ pub async fn register_app(
     .await?;
     tx.commit().await?;
     Ok((reg, secret))
+}
+
+/// The applications of the caller's organisation.
+pub async fn list_apps(app: &App, ctx: &Ctx) -> Result<Vec<AppRow>> {
+    ctx.require(Action::ManageApps, Resource::Tenant(ctx.actor.tenant))?;
+    Ok(tokens::apps_of(&app.db, ctx.actor.tenant).await?)
+}
+
+/// One application of the caller's organisation; another organisation's is "not found".
+pub async fn get_app(app: &App, ctx: &Ctx, id: AppId) -> Result<AppRow> {
+    ctx.require(Action::ManageApps, Resource::Tenant(ctx.actor.tenant))?;
+    tokens::app(&app.db, id)
+        .await?
+        .filter(|a| a.tenant_id == ctx.actor.tenant)
+        .ok_or(Error::NotFound("application"))
+}
+
+/// What an administrator does to an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppChange {
+    Enable,
+    Disable,
+    Delete,
+}
+
+/// Turns an application on or off, or deletes it; its tokens stop working at the next
+/// request because the actor is rebuilt every time.
+pub async fn change_app(app: &App, ctx: &Ctx, id: AppId, change: AppChange) -> Result<()> {
+    let reg = get_app(app, ctx, id).await?;
+    let now = app.clock.now_ms();
+    let mut tx = app.db.begin().await?;
+    let tenant = ctx.actor.tenant;
+    let done = match change {
+        AppChange::Enable => tokens::set_app_disabled(&mut tx, tenant, id, None).await?,
+        AppChange::Disable => tokens::set_app_disabled(&mut tx, tenant, id, Some(now)).await?,
+        AppChange::Delete => tokens::delete_app(&mut tx, tenant, id).await?,
+    };
+    if !done {
+        return Err(Error::NotFound("application"));
+    }
+    let operation = match change {
+        AppChange::Enable => "enable_application",
+        AppChange::Disable => "disable_application",
+        AppChange::Delete => "delete_application",
+    };
+    audit_app(&mut tx, ctx, &reg, operation, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Gives an application a new secret (returned once); the old one stops working at once.
+pub async fn rotate_app_secret(app: &App, ctx: &Ctx, id: AppId) -> Result<(AppRow, String)> {
+    let mut reg = get_app(app, ctx, id).await?;
+    let secret = crypto::random_token(32);
+    reg.secret_hash = crypto::token_hash(&secret);
+    let now = app.clock.now_ms();
+    let mut tx = app.db.begin().await?;
+    if !tokens::set_app_secret(&mut tx, ctx.actor.tenant, id, &reg.secret_hash).await? {
+        return Err(Error::NotFound("application"));
+    }
+    audit_app(&mut tx, ctx, &reg, "rotate_application_secret", now).await?;
+    tx.commit().await?;
+    Ok((reg, secret))
+}
+
+async fn audit_app(
+    tx: &mut crate::store::Tx,
+    ctx: &Ctx,
+    reg: &AppRow,
+    operation: &'static str,
+    now: i64,
+) -> Result<()> {
+    record(
+        tx,
+        Some(ctx),
+        &ctx.actor.tenant.to_string(),
+        Change {
+            operation,
+            resource_type: "application",
+            resource_id: reg.id.to_string(),
+            old: None,
+            new: Some(serde_json::json!({ "displayName": reg.display_name })),
+            customer_id: None,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
 }

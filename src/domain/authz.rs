@@ -401,6 +401,134 @@ pub fn can(actor: &Actor, action: Action, resource: Resource) -> Decision {
     }
 }
 
+/// How much power a user holds, seen as the target of someone else's action, or a role
+/// seen as something to grant. Ordered: `Top` outranks `Admin` outranks `Member`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Standing {
+    Member,
+    Admin,
+    Top,
+}
+
+impl Role {
+    /// Global administrators, account admins and operator admins can do anything in their
+    /// organisation; every other administrative role is `Admin`; the rest are members.
+    pub fn standing(self) -> Standing {
+        match self {
+            Role::GlobalAdministrator | Role::AccountAdmin | Role::OperatorAdmin => Standing::Top,
+            Role::UserAdministrator
+            | Role::HelpdeskAdministrator
+            | Role::AdminAgent
+            | Role::BillingAdmin => Standing::Admin,
+            Role::SalesAgent | Role::HelpdeskAgent | Role::ReferralsAdmin => Standing::Member,
+        }
+    }
+}
+
+/// The standing of a user who holds `roles`: that of their highest role.
+pub fn standing_of<'a>(roles: impl IntoIterator<Item = &'a Role>) -> Standing {
+    roles
+        .into_iter()
+        .map(|r| r.standing())
+        .max()
+        .unwrap_or(Standing::Member)
+}
+
+/// How the actor reaches the target's directory: as a member of the same organisation, or
+/// as a partner through the grants its organisation holds on the customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    OwnTenant,
+    Grant(super::customer::GrantSet),
+}
+
+/// What is done to another user. Profile edits (names, language) are not listed: they give
+/// no power over the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserOp {
+    ResetPassword,
+    Disable,
+    Delete,
+    ChangeRoles,
+}
+
+/// The highest standing of user the actor may act on, or `None`. Helpdesk roles reach only
+/// members; user administrators and admin agents reach administrators but not the top;
+/// global administrators and account admins reach everyone in their own organisation. A
+/// partner acting through a grant never reaches the customer's top: its reach is the lower
+/// of what its partner role and what the grant give, and at most `Admin`.
+pub fn reach(actor: &Actor, via: Via) -> Option<Standing> {
+    use GrantRole as G;
+    let own = if actor.has_any(&[
+        Role::GlobalAdministrator,
+        Role::AccountAdmin,
+        Role::OperatorAdmin,
+    ]) {
+        Some(Standing::Top)
+    } else if actor.has_any(&[Role::UserAdministrator, Role::AdminAgent]) {
+        Some(Standing::Admin)
+    } else if actor.has_any(&[Role::HelpdeskAdministrator, Role::HelpdeskAgent]) {
+        Some(Standing::Member)
+    } else {
+        None
+    };
+    match via {
+        Via::OwnTenant => own,
+        Via::Grant(g) => {
+            let partner = if actor.has_any(&[Role::AccountAdmin, Role::AdminAgent]) {
+                Some(Standing::Admin)
+            } else if actor.has(Role::HelpdeskAgent) {
+                Some(Standing::Member)
+            } else {
+                None
+            };
+            let grant = if g.any(&[G::GlobalAdministrator, G::UserAdministrator]) {
+                Some(Standing::Admin)
+            } else if g.contains(G::HelpdeskAdministrator) {
+                Some(Standing::Member)
+            } else {
+                None
+            };
+            partner.min(grant)
+        }
+    }
+}
+
+/// Who may act on whom: the one rule for password resets, disabling, deleting and role
+/// changes of another user, in the API and the portal, in one's own organisation or a
+/// customer's. Nobody acts on a user who stands higher than their reach; nobody disables or
+/// deletes themselves (an organisation must not lose its last administrator by accident).
+pub fn may_act_on(
+    actor: &Actor,
+    via: Via,
+    op: UserOp,
+    target: UserId,
+    target_roles: &BTreeSet<Role>,
+) -> Decision {
+    if actor.user_id() == Some(target) {
+        return allow_if(matches!(op, UserOp::ResetPassword | UserOp::ChangeRoles));
+    }
+    allow_if(reach(actor, via).is_some_and(|r| standing_of(target_roles) <= r))
+}
+
+/// Whether the actor may give `role` to someone (itself included). Only the top of an
+/// organisation hands out top roles; an administrative role is handed out only by someone who
+/// holds it (a user administrator cannot make anyone an admin agent); member roles by any
+/// administrator. Through a grant, a partner never hands out the customer's top role.
+pub fn may_grant(actor: &Actor, via: Via, role: Role) -> Decision {
+    let Some(reach) = reach(actor, via) else {
+        return Decision::Deny;
+    };
+    allow_if(match role.standing() {
+        Standing::Top => reach == Standing::Top,
+        Standing::Admin => {
+            reach == Standing::Top
+                || (reach == Standing::Admin && (via != Via::OwnTenant || actor.has(role)))
+        }
+        Standing::Member => reach >= Standing::Admin,
+    })
+}
+
 /// A customer tenant: its own administrators act on it directly; a partner acts through an
 /// active relationship (commerce and the record) and an unexpired grant (the directory),
 /// and only with a partner role that fits the work.

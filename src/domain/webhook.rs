@@ -74,31 +74,60 @@ pub fn secret_bytes(text: &str) -> Option<Vec<u8>> {
 /// Addresses a webhook may never reach unless explicitly allowed.
 pub fn ip_refused(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || o[0] == 0
-                || (o[0] == 100 && (64..128).contains(&o[1]))
-                || (o[0] == 198 && (o[1] == 18 || o[1] == 19))
-        }
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (s[0] & 0xfe00) == 0xfc00
-                || (s[0] & 0xffc0) == 0xfe80
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| ip_refused(IpAddr::V4(v4)))
-        }
+        IpAddr::V4(v4) => v4_refused(v4),
+        IpAddr::V6(v6) => v6_refused(v6),
     }
+}
+
+/// IPv4 blocks that are not the public internet (IANA special-purpose registry): this
+/// network, private, shared (CGNAT), loopback, link-local (cloud metadata), IETF protocol
+/// assignments (NAT64 discovery among them), documentation, the 6to4 relay anycast block,
+/// benchmarking, multicast and the reserved 240/4 with broadcast.
+fn v4_refused(v4: std::net::Ipv4Addr) -> bool {
+    const BLOCKS: &[([u8; 4], u8)] = &[
+        ([0, 0, 0, 0], 8),
+        ([10, 0, 0, 0], 8),
+        ([100, 64, 0, 0], 10),
+        ([127, 0, 0, 0], 8),
+        ([169, 254, 0, 0], 16),
+        ([172, 16, 0, 0], 12),
+        ([192, 0, 0, 0], 24),
+        ([192, 0, 2, 0], 24),
+        ([192, 88, 99, 0], 24),
+        ([192, 168, 0, 0], 16),
+        ([198, 18, 0, 0], 15),
+        ([198, 51, 100, 0], 24),
+        ([203, 0, 113, 0], 24),
+        ([224, 0, 0, 0], 4),
+        ([240, 0, 0, 0], 4),
+    ];
+    BLOCKS
+        .iter()
+        .any(|(net, bits)| in_net(IpAddr::V4(v4), IpAddr::from(*net), *bits))
+}
+
+/// IPv6: only global unicast (2000::/3) can be a target, and within it not the transition
+/// and special blocks that reach IPv4 or nowhere: Teredo and the other IETF protocol
+/// assignments (2001::/23), documentation (2001:db8::/32, 3fff::/20), 6to4 (2002::/16, which
+/// embeds any IPv4 address) and segment-routing identifiers (5f00::/16). Everything outside
+/// 2000::/3 is refused: loopback, unspecified, IPv4-mapped and -compatible, NAT64 (64:ff9b::/96
+/// and 64:ff9b:1::/48), discard, unique local, site-local, link-local and multicast. A mapped
+/// address is refused even when its IPv4 address is public: it is a spelling meant for
+/// software that then checks only IPv4 rules.
+fn v6_refused(v6: std::net::Ipv6Addr) -> bool {
+    const REFUSED: &[(&str, u8)] = &[
+        ("2001::", 23),
+        ("2001:db8::", 32),
+        ("2002::", 16),
+        ("3fff::", 20),
+        ("5f00::", 16),
+    ];
+    let ip = IpAddr::V6(v6);
+    let global_unicast = (v6.segments()[0] & 0xe000) == 0x2000;
+    !global_unicast
+        || REFUSED
+            .iter()
+            .any(|(net, bits)| in_net(ip, net.parse().expect("valid IPv6 block"), *bits))
 }
 
 /// Targets the operator allows although private or plain HTTP (tests, on-premises receivers):
@@ -189,18 +218,22 @@ pub fn check_url(raw: &str, allow: &AllowList) -> Result<url::Url, String> {
         "http" => return Err("the URL must use https".into()),
         other => return Err(format!("the scheme {other} is not supported; use https")),
     }
-    if let Ok(ip) = host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse::<IpAddr>()
-    {
+    // The parser has already turned every spelling of an address (hex, octal, dotted or not,
+    // bracketed IPv6 with an embedded IPv4) into one value.
+    let literal = match url.host() {
+        Some(url::Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
+        Some(url::Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
+        _ => None,
+    };
+    if let Some(ip) = literal {
         if ip_refused(ip) && !allowed {
             return Err(format!(
-                "{ip} is a loopback, private, link-local or reserved address"
+                "{ip} is a loopback, private, link-local, transition or reserved address"
             ));
         }
     }
-    if !allowed && (host.eq_ignore_ascii_case("localhost") || host.ends_with(".localhost")) {
+    let name = host.trim_end_matches('.').to_ascii_lowercase();
+    if !allowed && (name == "localhost" || name.ends_with(".localhost")) {
         return Err("the URL points at this machine".into());
     }
     Ok(url)
@@ -244,6 +277,48 @@ mod tests {
         ] {
             let e = check_url(bad, &none).unwrap_err();
             assert!(e.contains(why), "{bad}: {e}");
+        }
+        for spelling in [
+            "https://0x7f.1/",
+            "https://2130706433/",
+            "https://0177.0.0.1/",
+            "https://127.1/",
+            "https://[::ffff:127.0.0.1]/",
+            "https://[::ffff:7f00:1]/",
+            "https://[::ffff:8.8.8.8]/",
+            "https://[::127.0.0.1]/",
+            "https://[64:ff9b::a00:1]/",
+            "https://[64:ff9b::808:808]/",
+            "https://[64:ff9b:1::1]/",
+            "https://[2002:7f00:1::]/",
+            "https://[2002:a00:1::1]/",
+            "https://[2001:0:4136:e378::1]/",
+            "https://[fec0::1]/",
+            "https://[fc00::1]/",
+            "https://[fe80::1]/",
+            "https://[ff02::1]/",
+            "https://[100::1]/",
+            "https://[2001:db8::1]/",
+            "https://[::]/",
+            "https://0.0.0.0/",
+            "https://192.0.0.170/",
+            "https://192.88.99.1/",
+            "https://198.18.0.1/",
+            "https://240.0.0.1/",
+            "https://255.255.255.255/",
+            "https://224.0.0.1/",
+            "https://100.100.100.200/",
+            "https://localhost./",
+            "https://x.LOCALHOST/",
+        ] {
+            assert!(check_url(spelling, &none).is_err(), "{spelling} accepted");
+        }
+        for public in [
+            "https://8.8.8.8/",
+            "https://[2606:4700:4700::1111]/",
+            "https://93.184.216.34/",
+        ] {
+            assert!(check_url(public, &none).is_ok(), "{public} refused");
         }
         let allow = AllowList::parse(&["127.0.0.0/8".into(), "receiver.internal".into()]).unwrap();
         assert!(check_url("http://127.0.0.1:9000/h", &allow).is_ok());

@@ -3,7 +3,7 @@
 use super::i18n::{t, tf};
 use super::layout::{page, PageOpts};
 use super::session::{self, safe_next, NewSession, Visit};
-use crate::app::{identity, App};
+use crate::app::{identity, mfa, App};
 use crate::crypto;
 use crate::domain::Error;
 use crate::store::{identity as repo, sessions};
@@ -178,27 +178,29 @@ pub async fn mfa_submit(State(app): State<App>, visit: Visit, Form(f): Form<MfaF
         Ok(Some(u)) => u,
         _ => return Redirect::to("/portal/signin").into_response(),
     };
-    let now = app.clock.now().timestamp() as u64;
-    let ok = user
-        .totp_secret
-        .as_deref()
-        .is_some_and(|s| crypto::totp_check(s, &f.code, now));
-    if !ok {
-        let key = format!("acct:{}", user.upn);
-        let _ = crate::store::throttle::record_failure(
-            &app.db,
-            &key,
-            app.clock.now_ms(),
-            900_000,
-            app.config.signin_max_failures,
-            60_000,
-        )
-        .await;
-        return (
-            StatusCode::UNAUTHORIZED,
-            mfa_form(&visit, &next, Some(&t(visit.lang(), "mfa.failed"))),
-        )
-            .into_response();
+    // One guard for portal and API: guesses counted per account before the code is read.
+    match crate::app::mfa::verify(&app, &user, &f.code).await {
+        Ok(()) => {}
+        Err(Error::Throttled { retry_after_secs }) => {
+            let msg = tf(
+                visit.lang(),
+                "signin.throttled",
+                &[("secs", &retry_after_secs.to_string())],
+            );
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                mfa_form(&visit, &next, Some(&msg)),
+            )
+                .into_response();
+        }
+        Err(Error::Unauthenticated(_)) => {
+            return (
+                StatusCode::UNAUTHORIZED,
+                mfa_form(&visit, &next, Some(&t(visit.lang(), "mfa.failed"))),
+            )
+                .into_response()
+        }
+        Err(e) => return super::layout::domain_error(&visit, e),
     }
     let _ = sessions::delete(&app.db, &visit.token_hash).await;
     let (token, row) = match session::create(&app, Some(&user), visit.lang(), false).await {
@@ -258,10 +260,15 @@ pub async fn switch_language(
 
 /// Sets up TOTP for the signed-in user: a fresh key, confirmed with a code.
 pub async fn mfa_setup_page(State(app): State<App>, visit: Visit) -> Response {
-    render_mfa_setup(&app, &visit, None).await
+    render_mfa_setup(&app, &visit, None, None).await
 }
 
-async fn render_mfa_setup(app: &App, visit: &Visit, error: Option<String>) -> Response {
+async fn render_mfa_setup(
+    app: &App,
+    visit: &Visit,
+    error: Option<String>,
+    codes: Option<Vec<String>>,
+) -> Response {
     let Some((_, user)) = visit.signed_in() else {
         return super::session::to_signin("/portal/mfa");
     };
@@ -279,6 +286,30 @@ async fn render_mfa_setup(app: &App, visit: &Visit, error: Option<String>) -> Re
             h1 { (title) }
             @if user.totp_secret.is_some() {
                 div.alert.ok #mfa-on { (t(lang, "mfa.enabled")) }
+                @if let Some(e) = &error { div.alert.bad role="alert" #mfa-error { (e) } }
+                @if let Some(codes) = codes {
+                    div.alert.ok #recovery-codes {
+                        p { (t(lang, "mfa.recovery_shown")) }
+                        ul { @for c in codes { li { code.recovery-code { (c) } } } }
+                    }
+                }
+                form method="post" action="/portal/mfa/recovery" {
+                    input type="hidden" name="csrf" value=(visit.csrf());
+                    label for="recovery-current" { (t(lang, "mfa.current_code")) }
+                    input #recovery-current type="text" name="code" autocomplete="one-time-code";
+                    p { button #recovery-new type="submit" { (t(lang, "mfa.recovery_new")) } }
+                }
+                h2 { (t(lang, "mfa.replace")) }
+                p { (t(lang, "mfa.secret")) ": " code #mfa-secret { (secret) } }
+                form method="post" action="/portal/mfa" {
+                    input type="hidden" name="csrf" value=(visit.csrf());
+                    input type="hidden" name="secret" value=(secret);
+                    label for="current_code" { (t(lang, "mfa.current_code")) }
+                    input #current_code type="text" name="current_code" autocomplete="one-time-code";
+                    label for="code" { (t(lang, "mfa.code")) }
+                    input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code";
+                    p { button #mfa-enable type="submit" { (t(lang, "mfa.enable")) } }
+                }
             } @else {
                 @if required { div.alert.bad role="alert" #mfa-required { (t(lang, "mfa.required")) } }
                 p { (t(lang, "mfa.setup_intro")) }
@@ -302,6 +333,8 @@ pub struct MfaSetupForm {
     csrf: String,
     secret: String,
     code: String,
+    #[serde(default)]
+    current_code: String,
 }
 
 pub async fn mfa_setup_submit(
@@ -316,12 +349,45 @@ pub async fn mfa_setup_submit(
         return super::session::to_signin("/portal/mfa");
     };
     let Some(secret) = crypto::base32_decode(&f.secret).filter(|s| s.len() >= 16) else {
-        return render_mfa_setup(&app, &visit, Some(t(visit.lang(), "mfa.failed"))).await;
+        return render_mfa_setup(&app, &visit, Some(t(visit.lang(), "mfa.failed")), None).await;
     };
-    match identity::enable_totp(&app, &ctx, &secret, &f.code).await {
+    let current = f.current_code.trim();
+    let proof = if current.is_empty() {
+        mfa::Proof::Nothing
+    } else {
+        mfa::Proof::Code(current)
+    };
+    match mfa::enable(&app, &ctx, &secret, &f.code, proof).await {
         Ok(()) => Redirect::to("/portal/mfa").into_response(),
         Err(Error::Validation(_)) => {
-            render_mfa_setup(&app, &visit, Some(t(visit.lang(), "mfa.failed"))).await
+            render_mfa_setup(&app, &visit, Some(t(visit.lang(), "mfa.failed")), None).await
+        }
+        Err(e) => super::layout::domain_error(&visit, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RecoveryForm {
+    csrf: String,
+    code: String,
+}
+
+/// A new set of recovery codes, shown on this answer only.
+pub async fn mfa_recovery_submit(
+    State(app): State<App>,
+    visit: Visit,
+    Form(f): Form<RecoveryForm>,
+) -> Response {
+    if let Err(r) = visit.check_csrf(&f.csrf) {
+        return r;
+    }
+    let Some(ctx) = visit.ctx() else {
+        return super::session::to_signin("/portal/mfa");
+    };
+    match mfa::new_recovery_codes(&app, &ctx, &f.code).await {
+        Ok(codes) => render_mfa_setup(&app, &visit, None, Some(codes)).await,
+        Err(Error::Validation(_)) => {
+            render_mfa_setup(&app, &visit, Some(t(visit.lang(), "mfa.failed")), None).await
         }
         Err(e) => super::layout::domain_error(&visit, e),
     }

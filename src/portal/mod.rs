@@ -71,6 +71,10 @@ pub fn router(app: App) -> Router<App> {
             "/portal/mfa",
             get(auth::mfa_setup_page).post(auth::mfa_setup_submit),
         )
+        .route(
+            "/portal/mfa/recovery",
+            axum::routing::post(auth::mfa_recovery_submit),
+        )
         .route("/portal/customers", get(customers::list))
         .route(
             "/portal/customers/request",

@@ -111,10 +111,51 @@ pub async fn create(
         language: lang.to_string(),
         mfa_pending,
         expires_at: now + ttl,
+        last_seen_at: now,
     };
     sessions::insert(&app.db, &row, now).await?;
     Ok((token, row))
 }
+
+/// The session of an anonymous visitor who has no stored one: nothing is written (a page
+/// view by anyone must not grow a table). Its CSRF token is derived from the cookie token,
+/// which only that browser holds, so forms still carry a token no other site can know.
+fn anonymous(token: &str, lang: &str, now: i64) -> SessionRow {
+    SessionRow {
+        token_hash: crypto::token_hash(token),
+        user_id: None,
+        csrf_token: crypto::sha256_hex(format!("portal-csrf\n{token}").as_bytes()),
+        language: lang.to_string(),
+        mfa_pending: false,
+        expires_at: now + ANON_TTL_MS,
+        last_seen_at: now,
+    }
+}
+
+/// How long the user's session may sit unused, or `None` for no idle limit.
+fn idle_limit_ms(app: &App, actor: &Actor) -> Option<i64> {
+    use crate::domain::identity::Role;
+    let admin = actor.roles.iter().any(|r| {
+        matches!(
+            r,
+            Role::GlobalAdministrator
+                | Role::UserAdministrator
+                | Role::HelpdeskAdministrator
+                | Role::AccountAdmin
+                | Role::AdminAgent
+                | Role::OperatorAdmin
+        )
+    });
+    let minutes = if admin {
+        app.config.session_idle_admin_minutes
+    } else {
+        app.config.session_idle_minutes
+    };
+    (minutes > 0).then_some(minutes * 60_000)
+}
+
+/// Activity is written at most once a minute per session.
+const TOUCH_EVERY_MS: i64 = 60_000;
 
 fn set_cookie(app: &App, resp: &mut Response, token: &str, max_age_secs: i64) {
     let secure = if app.config.cookie_secure {
@@ -144,38 +185,69 @@ fn accept_language(req: &Request) -> &'static str {
     }
 }
 
-pub async fn layer(State(app): State<App>, mut req: Request, next: Next) -> Response {
+pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response {
     let now = app.clock.now_ms();
-    let existing = match read_cookie(&req, cookie_name(&app)) {
-        Some(t) if t.len() <= 64 => sessions::get(&app.db, &crypto::token_hash(&t), now)
+    let cookie = read_cookie(&req, cookie_name(&app)).filter(|t| !t.is_empty() && t.len() <= 64);
+    let existing = match &cookie {
+        Some(t) => sessions::get(&app.db, &crypto::token_hash(t), now)
             .await
             .ok()
             .flatten(),
-        _ => None,
+        None => None,
     };
-    let (session, fresh_token) = match existing {
-        Some(s) => (s, None),
-        None => match create(&app, None, accept_language(&req), false).await {
-            Ok((t, s)) => (s, Some(t)),
-            Err(e) => {
-                return super::layout::plain_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    &e.to_string(),
-                )
-            }
-        },
+    let (mut session, fresh_token) = match (existing, cookie) {
+        (Some(s), _) => (s, None),
+        (None, Some(t)) => (anonymous(&t, accept_language(&req), now), None),
+        (None, None) => {
+            let t = crypto::random_token(32);
+            (anonymous(&t, accept_language(&req), now), Some(t))
+        }
     };
     let user = match (session.user_id, session.mfa_pending) {
         (Some(uid), false) => identity::actor_for_user(&app, uid).await.ok().flatten(),
         _ => None,
     };
+    if let Some((actor, _)) = &user {
+        let idle = now - session.last_seen_at;
+        if idle_limit_ms(&app, actor).is_some_and(|limit| idle > limit) {
+            // Idle too long: the session ends and the visitor is anonymous again.
+            let _ = sessions::delete(&app.db, &session.token_hash).await;
+            let t = crypto::random_token(32);
+            session = anonymous(&t, &session.language, now);
+            return finish(&app, req, next, session, None, Some(t)).await;
+        }
+        if idle > TOUCH_EVERY_MS {
+            let _ = sessions::touch(&app.db, &session.token_hash, now).await;
+        }
+    }
+    // An anonymous visitor's session is stored only when it posts something (a language
+    // choice must outlive the request); page views write nothing.
+    if session.user_id.is_none()
+        && !matches!(
+            *req.method(),
+            axum::http::Method::GET | axum::http::Method::HEAD
+        )
+    {
+        let _ = sessions::insert_if_absent(&app.db, &session, now).await;
+    }
+    finish(&app, req, next, session, user, fresh_token).await
+}
+
+async fn finish(
+    app: &App,
+    mut req: Request,
+    next: Next,
+    session: SessionRow,
+    user: Option<(Actor, UserRow)>,
+    fresh_token: Option<String>,
+) -> Response {
     // A user who must use two-step verification and has not set it up does nothing else.
     if let Some((_, u)) = &user {
         let path = req.uri().path();
         let open = path == "/portal/mfa"
             || path == "/portal/signout"
             || path.starts_with("/portal/static");
-        if !open && identity::mfa_setup_needed(&app, u).await.unwrap_or(true) {
+        if !open && identity::mfa_setup_needed(app, u).await.unwrap_or(true) {
             return axum::response::Redirect::to("/portal/mfa").into_response();
         }
     }
@@ -186,9 +258,9 @@ pub async fn layer(State(app): State<App>, mut req: Request, next: Next) -> Resp
     });
     let mut resp = next.run(req).await;
     if let Some(NewSession(token, ttl_ms)) = resp.extensions().get::<NewSession>().cloned() {
-        set_cookie(&app, &mut resp, &token, ttl_ms / 1000);
+        set_cookie(app, &mut resp, &token, ttl_ms / 1000);
     } else if let Some(t) = fresh_token {
-        set_cookie(&app, &mut resp, &t, ANON_TTL_MS / 1000);
+        set_cookie(app, &mut resp, &t, ANON_TTL_MS / 1000);
     }
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -207,10 +279,19 @@ pub fn url_escape(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Only same-site relative paths are followed after sign-in (no open redirect).
+/// Only same-site relative paths are followed after sign-in (no open redirect), and only
+/// those that can go into a `Location` header as they are.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with("/portal") && !n.starts_with("//") && !n.contains('\\') => {
+        // Control characters and spaces would make an invalid Location header (a 500 before):
+        // such an address is not ours, so it falls back to the dashboard.
+        Some(n)
+            if n.starts_with("/portal")
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && n.len() <= 2048
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
             n.to_string()
         }
         _ => "/portal".to_string(),

@@ -11,6 +11,7 @@ pub mod identity;
 pub mod links;
 pub mod mailbox;
 pub mod memberships;
+pub mod mfa;
 pub mod notifications;
 pub mod outbox;
 pub mod partners;

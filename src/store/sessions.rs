@@ -13,12 +13,14 @@ pub struct SessionRow {
     pub language: String,
     pub mfa_pending: bool,
     pub expires_at: i64,
+    /// When the session was last used (for the idle timeout).
+    pub last_seen_at: i64,
 }
 
 pub async fn insert(db: &Db, s: &SessionRow, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, csrf_token, language, mfa_pending, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, language, mfa_pending, created_at, expires_at, last_seen_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $6)",
     )
     .bind(&s.token_hash)
     .bind(s.user_id.map(|u| u.to_string()))
@@ -34,7 +36,7 @@ pub async fn insert(db: &Db, s: &SessionRow, now: i64) -> Result<(), sqlx::Error
 
 pub async fn get(db: &Db, token_hash: &str, now: i64) -> Result<Option<SessionRow>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT token_hash, user_id, csrf_token, language, mfa_pending, expires_at \
+        "SELECT token_hash, user_id, csrf_token, language, mfa_pending, expires_at, last_seen_at \
          FROM sessions WHERE token_hash = $1 AND expires_at > $2",
     )
     .bind(token_hash)
@@ -50,6 +52,7 @@ pub async fn get(db: &Db, token_hash: &str, now: i64) -> Result<Option<SessionRo
         language: r.get("language"),
         mfa_pending: r.get::<i64, _>("mfa_pending") != 0,
         expires_at: r.get("expires_at"),
+        last_seen_at: r.get("last_seen_at"),
     }))
 }
 
@@ -76,4 +79,41 @@ pub async fn delete_expired(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
         .execute(&db.write)
         .await?
         .rows_affected())
+}
+
+/// Ends every portal session of a user (password changed or reset, account disabled).
+pub async fn delete_for_user(tx: &mut super::Tx, user: UserId) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user.to_string())
+        .execute(tx.conn())
+        .await?
+        .rows_affected())
+}
+
+/// Records that the session was used now.
+pub async fn touch(db: &Db, token_hash: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+        .bind(now)
+        .bind(token_hash)
+        .execute(&db.write)
+        .await?;
+    Ok(())
+}
+
+/// Stores an anonymous session the first time it posts; a second post finds it there.
+pub async fn insert_if_absent(db: &Db, s: &SessionRow, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, language, mfa_pending, created_at, expires_at, last_seen_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $6) ON CONFLICT (token_hash) DO NOTHING",
+    )
+    .bind(&s.token_hash)
+    .bind(s.user_id.map(|u| u.to_string()))
+    .bind(&s.csrf_token)
+    .bind(&s.language)
+    .bind(s.mfa_pending as i64)
+    .bind(now)
+    .bind(s.expires_at)
+    .execute(&db.write)
+    .await?;
+    Ok(())
 }

@@ -23,36 +23,39 @@ pub async fn record_failure(
     lock_ms: i64,
 ) -> Result<i64, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let row =
-        sqlx::query("SELECT failures, window_start FROM signin_throttle WHERE throttle_key = $1")
-            .bind(key)
-            .fetch_optional(tx.conn())
-            .await?;
-    let (failures, start) = match row {
-        Some(r) if now - r.get::<i64, _>("window_start") < window_ms => (
-            r.get::<i64, _>("failures") + 1,
-            r.get::<i64, _>("window_start"),
-        ),
-        _ => (1, now),
-    };
+    // One statement counts the failure, so concurrent failures on PostgreSQL (several
+    // connections, several nodes) each add one instead of overwriting each other's count.
+    let row = sqlx::query(
+        "INSERT INTO signin_throttle (throttle_key, failures, window_start, locked_until) \
+         VALUES ($1, 1, $2, 0) ON CONFLICT (throttle_key) DO UPDATE SET \
+         failures = CASE WHEN $2 - signin_throttle.window_start < $3 \
+             THEN signin_throttle.failures + 1 ELSE 1 END, \
+         window_start = CASE WHEN $2 - signin_throttle.window_start < $3 \
+             THEN signin_throttle.window_start ELSE $2 END \
+         RETURNING failures",
+    )
+    .bind(key)
+    .bind(now)
+    .bind(window_ms)
+    .fetch_one(tx.conn())
+    .await?;
+    let failures: i64 = row.get("failures");
     let locked = if failures >= max {
         let factor = 1i64 << (failures - max).min(6);
         now + (lock_ms * factor).min(3_600_000)
     } else {
         0
     };
-    sqlx::query(
-        "INSERT INTO signin_throttle (throttle_key, failures, window_start, locked_until) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (throttle_key) DO UPDATE SET \
-         failures = excluded.failures, window_start = excluded.window_start, \
-         locked_until = excluded.locked_until",
-    )
-    .bind(key)
-    .bind(failures)
-    .bind(start)
-    .bind(locked)
-    .execute(tx.conn())
-    .await?;
+    if locked > 0 {
+        sqlx::query(
+            "UPDATE signin_throttle SET locked_until = $1 \
+             WHERE throttle_key = $2 AND locked_until < $1",
+        )
+        .bind(locked)
+        .bind(key)
+        .execute(tx.conn())
+        .await?;
+    }
     tx.commit().await?;
     Ok(locked)
 }

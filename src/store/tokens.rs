@@ -107,13 +107,16 @@ pub async fn refresh_for_update(
     }))
 }
 
-pub async fn mark_refresh_used(tx: &mut Tx, hash: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2")
-        .bind(now)
-        .bind(hash)
-        .execute(tx.conn())
-        .await?;
-    Ok(())
+/// Marks a refresh token used if nobody did before: false means it was already spent.
+pub async fn spend_refresh(tx: &mut Tx, hash: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(hash)
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn revoke_family(tx: &mut Tx, family: &str, now: i64) -> Result<(), sqlx::Error> {
@@ -147,6 +150,8 @@ pub struct AppRow {
     pub roles: Vec<Role>,
     pub created_at: i64,
     pub disabled: bool,
+    /// The user who registered it: the application never holds more than they do.
+    pub created_by: Option<UserId>,
 }
 
 fn app_from(r: &sqlx::any::AnyRow) -> AppRow {
@@ -159,6 +164,9 @@ fn app_from(r: &sqlx::any::AnyRow) -> AppRow {
         roles: roles.split(',').filter_map(Role::parse).collect(),
         created_at: r.get("created_at"),
         disabled: r.get::<Option<i64>, _>("disabled_at").is_some(),
+        created_by: r
+            .get::<Option<String>, _>("created_by")
+            .and_then(|s| s.parse().ok()),
     }
 }
 
@@ -195,4 +203,49 @@ pub async fn apps_of(db: &Db, tenant: TenantId) -> Result<Vec<AppRow>, sqlx::Err
             .fetch_all(&db.read)
             .await?;
     Ok(rows.iter().map(app_from).collect())
+}
+
+/// Turns an application on or off; false when it is not the tenant's.
+pub async fn set_app_disabled(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: AppId,
+    disabled_at: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE app_registrations SET disabled_at = $1 WHERE id = $2 AND tenant_id = $3",
+    )
+    .bind(disabled_at)
+    .bind(id.to_string())
+    .bind(tenant.to_string())
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Replaces the secret's hash: the old secret stops working at once.
+pub async fn set_app_secret(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: AppId,
+    secret_hash: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE app_registrations SET secret_hash = $1 WHERE id = $2 AND tenant_id = $3",
+    )
+    .bind(secret_hash)
+    .bind(id.to_string())
+    .bind(tenant.to_string())
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn delete_app(tx: &mut Tx, tenant: TenantId, id: AppId) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM app_registrations WHERE id = $1 AND tenant_id = $2")
+        .bind(id.to_string())
+        .bind(tenant.to_string())
+        .execute(tx.conn())
+        .await?;
+    Ok(done.rows_affected() == 1)
 }

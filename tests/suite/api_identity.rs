@@ -335,6 +335,8 @@ async fn users_turn_on_totp_and_then_need_it_to_sign_in() {
         .await
         .unwrap();
     assert_eq!(r.status(), 204);
+    // A code works once: the next sign-in waits for the next one.
+    t.clock.advance(chrono::Duration::seconds(30));
     // The password alone no longer signs in; with the current code it does.
     let (s, b) = t.token_response(&admin.upn, PASSWORD).await;
     assert_eq!((s, b["error"].as_str()), (400, Some("invalid_grant")));
@@ -351,6 +353,7 @@ async fn users_turn_on_totp_and_then_need_it_to_sign_in() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    t.clock.advance(chrono::Duration::seconds(30));
     // The portal asks for the code after the password.
     let r = t.http.get(t.url("/portal/signin")).send().await.unwrap();
     let cookie = r

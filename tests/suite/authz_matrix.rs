@@ -45,6 +45,7 @@ POST /v1/enrollments/verification             | -         | anyone
 GET /v1/me                                    | -         | users a_app
 POST /v1/me/mfa/setup                         | -         | users
 POST /v1/me/mfa/confirm                       | -         | users
+POST /v1/me/mfa/recoverycodes                 | -         | users
 GET /v1/auditrecords                          | -         | op p_admin p_help a_admin a_help a_app b_admin d_admin e_admin q_admin x_admin y_admin
 GET /v1/users                                 | -         | op p_admin p_help a_admin a_help a_app b_admin d_admin e_admin q_admin x_admin y_admin
 POST /v1/users                                | -         | op p_admin a_admin a_app b_admin d_admin e_admin q_admin x_admin y_admin
@@ -56,6 +57,10 @@ DELETE /v1/users/{userId}                     | A.user    | a_admin a_app
 DELETE /v1/users/{userId}                     | P.user    | p_admin
 GET /v1/applications                          | -         | op p_admin a_admin b_admin d_admin e_admin q_admin x_admin y_admin
 POST /v1/applications                         | -         | op p_admin a_admin b_admin d_admin e_admin q_admin x_admin y_admin
+GET /v1/applications/{applicationId}          | A.app     | a_admin
+PATCH /v1/applications/{applicationId}        | A.app     | a_admin
+DELETE /v1/applications/{applicationId}       | A.app     | a_admin
+POST /v1/applications/{applicationId}/secret  | A.app     | a_admin
 
 GET /v1/enrollments                           | -         | users a_app
 POST /v1/enrollments                          | -         | e_admin b_admin d_admin q_admin
@@ -161,9 +166,9 @@ GET /v1/customers/{customerId}/directoryroles | Z         | -
 GET /v1/customers/{customerId}/directoryroles/{roleId}/usermembers| X/GA      | p_admin p_help a_admin a_help a_app x_admin
 GET /v1/customers/{customerId}/directoryroles/{roleId}/usermembers| Y/GA      | b_admin y_admin
 POST /v1/customers/{customerId}/directoryroles/{roleId}/usermembers| X/GA      | x_admin
-POST /v1/customers/{customerId}/directoryroles/{roleId}/usermembers| Y/GA      | b_admin y_admin
+POST /v1/customers/{customerId}/directoryroles/{roleId}/usermembers| Y/GA      | y_admin
 DELETE /v1/customers/{customerId}/directoryroles/{roleId}/usermembers/{userId}| X/GA/x_user| x_admin
-DELETE /v1/customers/{customerId}/directoryroles/{roleId}/usermembers/{userId}| Y/GA/y_user| b_admin y_admin
+DELETE /v1/customers/{customerId}/directoryroles/{roleId}/usermembers/{userId}| Y/GA/y_user| y_admin
 GET /v1/customers/{customerId}/subscribedskus | X         | p_admin p_help a_admin a_help a_app x_admin x_user
 GET /v1/customers/{customerId}/subscribedskus | Y         | b_admin y_admin
 GET /v1/customers/{customerId}/subscribedskus | Z         | -
@@ -301,6 +306,8 @@ struct World {
     referral_pa: String,
     /// P's test event to its webhook: (correlation id, delivery id).
     test_p: (String, String),
+    /// An application of A registered by its admin agent (not the one that calls).
+    app_a: String,
 }
 
 const GA_ROLE: &str = "62e90394-69f5-4237-9190-012177145e10";
@@ -546,7 +553,9 @@ async fn build(t: &TestApp) -> World {
         agreement,
         referral_pa: String::new(),
         test_p: (String::new(), String::new()),
+        app_a: String::new(),
     };
+    w.app_a = new_app(t, &w.tokens["a_admin"]).await;
     // Partner tokens of the helpers expired when the clock moved.
     w.p.token = t.token(&w.p.admin.upn).await;
     let (s, r) = t
@@ -580,6 +589,19 @@ async fn build(t: &TestApp) -> World {
     w.d.token = t.token(&w.d.admin.upn).await;
     w.r.token = t.token(&w.r.admin.upn).await;
     w
+}
+
+/// An application registered by the holder of `token`, with no roles.
+async fn new_app(t: &TestApp, token: &str) -> String {
+    let (s, reg) = t
+        .post(
+            "/v1/applications",
+            token,
+            &json!({"displayName": "Matrix target"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{reg}");
+    reg["id"].as_str().unwrap().to_string()
 }
 
 /// A webhook on a closed local port: registrations pass (the test allows 127.0.0.1) and
@@ -707,6 +729,7 @@ fn scenes(w: &World, params: &[String]) -> Vec<(&'static str, BTreeMap<String, S
             ("P-A", m(&[("relationshipId", w.rel_pa.clone())])),
             ("P-D ended", m(&[("relationshipId", w.rel_pd.clone())])),
         ],
+        ["applicationId"] => vec![("A.app", m(&[("applicationId", w.app_a.clone())]))],
         ["grantId"] => vec![("X.A", m(&[("grantId", w.grant_x_a.clone())]))],
         ["partnerId"] => vec![("X.A", m(&[("partnerId", w.a.tenant.id.to_string())]))],
         ["referralId"] => vec![("P->A", m(&[("referralId", w.referral_pa.clone())]))],
@@ -765,6 +788,8 @@ fn payload(w: &World, method: &str, path: &str, fresh: &str) -> Payload {
         ("POST", "/v1/referrals") => referral_body(None),
         ("PATCH", "/v1/referrals/{referralId}") => json!({"notes": format!("note {uniq}")}),
         ("POST", "/v1/applications") => json!({"displayName": "Matrix app"}),
+        ("PATCH", "/v1/applications/{applicationId}") => json!({"enabled": false}),
+        ("POST", "/v1/me/mfa/recoverycodes") => json!({"code": "000000"}),
         ("POST", "/v1/enrollments") => json!({"program": "indirect_reseller"}),
         ("PUT", "/v1/enrollments/{enrollmentId}/membership") => json!({"profileId": 5100001}),
         ("POST", "/v1/enrollments/{enrollmentId}/membership") => {
@@ -942,6 +967,15 @@ async fn prepare(
                 )
                 .await;
             params.insert("userId".into(), u.id.to_string());
+            String::new()
+        }
+        ("DELETE", "/v1/applications/{applicationId}")
+        | ("PATCH", "/v1/applications/{applicationId}")
+        | ("POST", "/v1/applications/{applicationId}/secret") => {
+            params.insert(
+                "applicationId".into(),
+                new_app(t, &w.tokens["a_admin"]).await,
+            );
             String::new()
         }
         ("DELETE", "/v1/customers/{customerId}/users/{userId}") => {

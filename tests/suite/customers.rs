@@ -700,6 +700,7 @@ async fn customer_users_are_deleted_softly_restored_and_purged_after_thirty_days
     let members = format!("/v1/customers/{}/directoryroles/{ga}/usermembers", x.id);
     let (_, list) = t.get(&members, &a_token).await;
     assert_eq!(list["totalCount"], 1);
+    // A partner never touches the customer's global administrator, even with a full grant.
     let r = t
         .http
         .delete(t.url(&format!("{members}/{}", w.x.1.id)))
@@ -707,7 +708,18 @@ async fn customer_users_are_deleted_softly_restored_and_purged_after_thirty_days
         .send()
         .await
         .unwrap();
+    assert_eq!(r.status(), 403);
+    // The customer itself cannot remove its last one either.
+    let x_token = t.token(&w.x.1.upn).await;
+    let r = t
+        .http
+        .delete(t.url(&format!("{members}/{}", w.x.1.id)))
+        .bearer_auth(&x_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 409);
+    assert_eq!(t.get(&members, &a_token).await.1["totalCount"], 1);
 }
 
 /// Seeds a product, a SKU and an active subscription of `seats` for a customer.

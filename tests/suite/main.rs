@@ -13,6 +13,7 @@ mod commerce;
 mod crash;
 mod customers;
 mod enrollment;
+mod hardening;
 mod mail;
 mod memberships;
 mod multi_node;

@@ -131,9 +131,17 @@ async fn admin_agents_must_set_up_two_step_verification_unless_their_organisatio
         upn: Some(user.upn.clone()),
         correlation_id: None,
     };
-    partnerhub::app::identity::enable_totp(&t.app, &ctx, &secret, &code_now(&t, &secret))
-        .await
-        .unwrap();
+    partnerhub::app::mfa::enable(
+        &t.app,
+        &ctx,
+        &secret,
+        &code_now(&t, &secret),
+        partnerhub::app::mfa::Proof::Nothing,
+    )
+    .await
+    .unwrap();
+    // The confirming code is spent; sign-in uses the next one.
+    t.clock.advance(chrono::Duration::seconds(30));
     let (s, e) = grant(&t, &agent.upn, None).await;
     assert_eq!(s, 400, "{e}");
     assert!(
