@@ -707,3 +707,19 @@ pub async fn validate_resellers(
     }
     Ok(out)
 }
+
+/// A partner named by its tenant id or either of its partner-network ids: every place that
+/// names a partner accepts all three.
+pub async fn find_partner(
+    app: &App,
+    named: &str,
+) -> Result<Option<crate::store::partners::PartnerRow>> {
+    let named = named.trim();
+    if let Ok(t) = named.parse::<crate::domain::ids::TenantId>() {
+        return Ok(crate::store::partners::get(&app.db, t).await?);
+    }
+    match named.parse::<i64>() {
+        Ok(id) => Ok(crate::store::partners::by_any_mpn(&app.db, id).await?),
+        Err(_) => Ok(None),
+    }
+}
