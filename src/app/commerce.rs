@@ -12,7 +12,6 @@ use crate::domain::commerce::{
 };
 use crate::domain::error::{Checks, Code};
 use crate::domain::ids::TenantId;
-use crate::domain::refusal::Refusal;
 use crate::domain::{Error, Result};
 use crate::store::commerce::{
     self as repo, Availability, OrderLine, OrderRow, Product, Sku, SubscriptionRow,
@@ -480,7 +479,10 @@ async fn billed_and_of_record(
         .await?
         .is_none_or(|s| s.state != "active")
     {
-        return Err(Error::Refused(Refusal::PartnershipNotActive));
+        return Err(Error::field(
+            "providerId",
+            "this provider is not one of your active indirect providers",
+        ));
     }
     let me_named = ctx.actor.tenant.to_string();
     let reseller = record_facts(app, provider, customer, &me_named).await?;

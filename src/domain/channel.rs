@@ -9,6 +9,21 @@
 use super::error::{Code, Error, Result};
 use super::ids::TenantId;
 
+/// Every mailed link (partnership invitation, relationship request) expires within this.
+pub const MAX_LINK_DAYS: i64 = 90;
+
+/// Checks a link lifetime chosen by the caller.
+pub fn check_link_days(field: &str, days: i64) -> Result<i64> {
+    if (1..=MAX_LINK_DAYS).contains(&days) {
+        Ok(days)
+    } else {
+        Err(Error::field(
+            field,
+            format!("a link lasts 1 to {MAX_LINK_DAYS} days"),
+        ))
+    }
+}
+
 /// What is known about one reseller named (or found) as reseller of record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordFacts {

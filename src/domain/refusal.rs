@@ -29,6 +29,8 @@ pub enum Refusal {
     PeopleOnly,
     /// The caller's roles do not include one this action needs.
     MissingRole,
+    /// Only admin agents and account admins may ask a customer for Global Administrator.
+    GlobalAdminNotRequestable,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +52,7 @@ impl Refusal {
             Refusal::NoDelegatedGrant => Code::NoDelegatedGrant,
             Refusal::PeopleOnly => Code::PeopleOnly,
             Refusal::MissingRole => Code::MissingRole,
+            Refusal::GlobalAdminNotRequestable => Code::AccessNotRequestable,
         }
     }
 
@@ -90,6 +93,7 @@ impl Refusal {
             }
             Refusal::PeopleOnly => "refused: only a signed-in person may do this, not an application".into(),
             Refusal::MissingRole => "refused: your roles do not allow this".into(),
+            Refusal::GlobalAdminNotRequestable => "refused: only admin agents and account admins may ask a customer for Global Administrator".into(),
         }
     }
 }

@@ -672,3 +672,31 @@ pub async fn qualified_resellers(
         .filter_map(|r| r.get::<String, _>("partner_tenant_id").parse().ok())
         .collect())
 }
+
+pub async fn invitation(db: &Db, id: &str) -> Result<Option<CustomerInvitationRow>, sqlx::Error> {
+    let r = sqlx::query("SELECT * FROM customer_invitations WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(r.as_ref().map(invitation_from))
+}
+
+/// Records the customer's consent to the access a request asked for (at acceptance).
+pub async fn record_consent(
+    tx: &mut Tx,
+    id: &str,
+    at: i64,
+    by: &str,
+    access: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE customer_invitations SET consent_at = $1, consent_by = $2, consent_access = $3 WHERE id = $4",
+    )
+    .bind(at)
+    .bind(by)
+    .bind(access)
+    .bind(id)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
