@@ -317,14 +317,21 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
         .map(str::to_string)
 }
 
-fn provider_of(raw: Option<&str>) -> Result<Option<TenantId>, Error> {
-    raw.map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.parse()
-                .map_err(|_| Error::field("providerId", "not a tenant id"))
-        })
-        .transpose()
+/// The billed provider named by its tenant id or partner-network id.
+async fn provider_of(app: &App, raw: Option<&str>) -> Result<Option<TenantId>, Error> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => crate::app::partnerships::find_partner(app, s)
+            .await?
+            .filter(|p| p.is_provider)
+            .map(|p| Some(p.tenant_id))
+            .ok_or_else(|| {
+                Error::field(
+                    "providerId",
+                    "not the tenant id or partner-network id of an indirect provider",
+                )
+            }),
+    }
 }
 
 /// Places an order for a customer; its subscriptions exist when this returns. Send
@@ -351,7 +358,7 @@ pub async fn create_order(
                 partner_id_on_record: l.partner_id_on_record,
             })
             .collect(),
-        provider_id: provider_of(b.provider_id.as_deref())?,
+        provider_id: provider_of(&app, b.provider_id.as_deref()).await?,
     };
     let (o, _) = uc::place_order(&app, &ctx, &id, input).await?;
     Ok((StatusCode::CREATED, axum::Json(order_dto(&app, o).await?)).into_response())
@@ -637,7 +644,7 @@ fn cart_dto(c: repo::CartRow) -> CartDto {
     }
 }
 
-fn validate_cart(b: &CartBody) -> Result<serde_json::Value, Error> {
+async fn validate_cart(app: &App, b: &CartBody) -> Result<serde_json::Value, Error> {
     if b.line_items.is_empty() || b.line_items.len() > 50 {
         return Err(Error::field("lineItems", "a cart has 1 to 50 line items"));
     }
@@ -647,7 +654,7 @@ fn validate_cart(b: &CartBody) -> Result<serde_json::Value, Error> {
             return Err(Error::field("quantity", "at least 1"));
         }
     }
-    provider_of(b.provider_id.as_deref())?;
+    provider_of(app, b.provider_id.as_deref()).await?;
     Ok(serde_json::json!({ "providerId": b.provider_id, "lines": b.line_items }))
 }
 
@@ -661,7 +668,7 @@ pub async fn create_cart(
     Body(b): Body<CartBody>,
 ) -> ApiResult<Response> {
     let (t, _) = authorized(&app, &ctx, &id, Action::OrderForCustomer).await?;
-    let lines = validate_cart(&b)?;
+    let lines = validate_cart(&app, &b).await?;
     let now = app.clock.now_ms();
     let c = repo::CartRow {
         id: uuid::Uuid::now_v7().to_string(),
@@ -720,7 +727,7 @@ pub async fn put_cart(
         .into());
     }
     let expected = expected_version(&headers, None)?.unwrap_or(cart.version);
-    let lines = validate_cart(&b)?;
+    let lines = validate_cart(&app, &b).await?;
     let mut tx = app.db.begin().await?;
     if !repo::update_cart(&mut tx, &cid, &lines, app.clock.now_ms(), expected).await? {
         return Err(Error::PreconditionFailed.into());
@@ -761,7 +768,11 @@ pub async fn checkout(
         }
         .into());
     }
-    let provider = provider_of(cart.line_items.get("providerId").and_then(|v| v.as_str()))?;
+    let provider = provider_of(
+        &app,
+        cart.line_items.get("providerId").and_then(|v| v.as_str()),
+    )
+    .await?;
     let lines: Vec<CartLine> =
         serde_json::from_value(cart.line_items.get("lines").cloned().unwrap_or_default())
             .unwrap_or_default();

@@ -368,7 +368,12 @@ pub struct RequestQuery {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RelationshipRequest {
+    /// The request's id: `DELETE /v1/customers/relationshiprequests/{id}` withdraws it.
+    pub id: String,
     pub url: String,
+    /// The API call that accepts, for a customer that works through the API:
+    /// `POST /v1/customerinvitations/accept` with `{"token": ..., "consent": true}`.
+    pub token: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub draft_email: Option<super::partnerships::DraftEmail>,
     pub expires_at: String,
@@ -392,13 +397,20 @@ fn access_of(
     })
 }
 
-fn provider_param(raw: Option<&str>) -> Result<Option<TenantId>, Error> {
+/// The provider named by its tenant id or partner-network id.
+async fn provider_param(app: &App, raw: Option<&str>) -> Result<Option<TenantId>, Error> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => s
-            .parse()
-            .map(Some)
-            .map_err(|_| Error::field("indirectCloudSolutionProviderId", "not a tenant id")),
+        Some(s) => crate::app::partnerships::find_partner(app, s)
+            .await?
+            .filter(|p| p.is_provider)
+            .map(|p| Some(p.tenant_id))
+            .ok_or_else(|| {
+                Error::field(
+                    "indirectCloudSolutionProviderId",
+                    "not the tenant id or partner-network id of an indirect provider",
+                )
+            }),
     }
 }
 
@@ -416,7 +428,10 @@ async fn request_dto(
         crate::portal::session::url_escape(&r.subject),
         crate::portal::session::url_escape(&r.body)
     );
+    let token = r.url.split("token=").nth(1).unwrap_or_default().to_string();
     Ok(RelationshipRequest {
+        id: r.invitation.id.clone(),
+        token,
         url: r.url,
         expires_at: crate::clock::from_ms(r.invitation.expires_at).to_rfc3339(),
         draft_email: Some(super::partnerships::DraftEmail {
@@ -447,7 +462,7 @@ pub async fn request_link(
         .map(|s| s.trim().to_string())
         .collect();
     let access = access_of(&roles, q.duration_days, q.auto_extend)?;
-    let provider = provider_param(q.indirect_cloud_solution_provider_id.as_deref())?;
+    let provider = provider_param(&app, q.indirect_cloud_solution_provider_id.as_deref()).await?;
     Ok(axum::Json(
         request_dto(&app, &ctx, provider, access, None).await?,
     ))
@@ -477,9 +492,24 @@ pub async fn request_post(
     Body(b): Body<RequestBody>,
 ) -> ApiResult<Response> {
     let access = access_of(&b.roles, b.duration_days, b.auto_extend)?;
-    let provider = provider_param(b.indirect_cloud_solution_provider_id.as_deref())?;
+    let provider = provider_param(&app, b.indirect_cloud_solution_provider_id.as_deref()).await?;
     let dto = request_dto(&app, &ctx, provider, access, b.email.as_deref()).await?;
     Ok((StatusCode::CREATED, axum::Json(dto)).into_response())
+}
+
+/// The reseller withdraws a relationship request; its link stops working.
+#[utoipa::path(delete, path = "/v1/customers/relationshiprequests/{requestId}", tag = "customers",
+    params(("requestId" = String, Path)),
+    responses((status = 204, description = "withdrawn"), (status = 404, body = super::error::ApiErrorBody),
+        (status = 409, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn revoke_request(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    uc::revoke_request(&app, &ctx, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -526,8 +556,19 @@ pub async fn preview(
     }))
 }
 
-/// The customer's global administrator accepts: relationships and grants start now.
-#[utoipa::path(post, path = "/v1/customerinvitations/accept", tag = "customers", request_body = TokenBody,
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AcceptRequestBody {
+    pub token: String,
+    /// Consent to the delegated access the request asks for (required when it asks for any);
+    /// recorded with the time and the user.
+    #[serde(default)]
+    pub consent: bool,
+}
+
+/// The customer's global administrator accepts: relationships and grants start now. A
+/// provider named in the request gets nothing if its partnership ended meanwhile.
+#[utoipa::path(post, path = "/v1/customerinvitations/accept", tag = "customers", request_body = AcceptRequestBody,
     params(("MS-RequestId" = Option<String>, Header)),
     responses((status = 200, body = Collection<CustomerPartner>), (status = 403, body = super::error::ApiErrorBody),
         (status = 409, body = super::error::ApiErrorBody)),
@@ -535,9 +576,9 @@ pub async fn preview(
 pub async fn accept(
     State(app): State<App>,
     Caller(ctx): Caller,
-    Body(b): Body<TokenBody>,
+    Body(b): Body<AcceptRequestBody>,
 ) -> ApiResult<axum::Json<Collection<CustomerPartner>>> {
-    uc::accept(&app, &ctx, &b.token).await?;
+    uc::accept(&app, &ctx, &b.token, b.consent).await?;
     my_partners(State(app), Caller(ctx)).await
 }
 

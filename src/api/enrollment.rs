@@ -42,6 +42,9 @@ pub struct NewTenantBody {
     /// ISO country code of the organisation.
     pub country: String,
     pub admin: NewTenantAdmin,
+    /// `partner` (the default: an organisation that will enroll) or `customer` (a company
+    /// that will accept partners' relationship requests).
+    pub kind: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -52,6 +55,8 @@ pub struct CreatedTenant {
     pub display_name: String,
     pub country: String,
     pub admin_user_principal_name: String,
+    /// `partner` or `customer`.
+    pub kind: String,
     pub attributes: Attributes,
 }
 
@@ -75,6 +80,12 @@ pub async fn create_tenant(
         }
         .into());
     }
+    let kind = match b.kind.as_deref().map(str::trim) {
+        None | Some("") => TenantKind::Partner,
+        Some(k) if k.eq_ignore_ascii_case("partner") => TenantKind::Partner,
+        Some(k) if k.eq_ignore_ascii_case("customer") => TenantKind::Customer,
+        Some(_) => return Err(Error::field("kind", "use partner or customer").into()),
+    };
     let (t, u, _) = identity::create_tenant_with_admin(
         &app,
         None,
@@ -82,7 +93,7 @@ pub async fn create_tenant(
             domain: b.domain,
             display_name: b.display_name,
             country: b.country,
-            kind: TenantKind::Partner,
+            kind,
         },
         NewUser {
             upn: b.admin.user_principal_name,
@@ -103,6 +114,7 @@ pub async fn create_tenant(
             display_name: t.display_name,
             country: t.country,
             admin_user_principal_name: u.upn,
+            kind: t.kind.as_str().into(),
             attributes: Attributes::of("Tenant"),
         }),
     )

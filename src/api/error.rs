@@ -37,6 +37,7 @@ pub fn status_of(e: &Error) -> StatusCode {
         Error::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
         Error::RateLimited { .. } | Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
         Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        Error::Refused(_) => StatusCode::FORBIDDEN,
     }
 }
 

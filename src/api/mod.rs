@@ -114,6 +114,7 @@ pub fn documented() -> OpenApiRouter<App> {
         .routes(routes!(partnerships::validate_resellers))
         .routes(routes!(customers::list, customers::create))
         .routes(routes!(customers::request_link, customers::request_post))
+        .routes(routes!(customers::revoke_request))
         .routes(routes!(customers::get_one, customers::patch))
         .routes(routes!(customers::relationships))
         .routes(routes!(customers::preview))

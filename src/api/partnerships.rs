@@ -363,7 +363,11 @@ pub struct AcceptInvitation {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PartnerRelationship {
+    /// The other partner's tenant id, as the public partner-center API gives it: use it as
+    /// `associatedPartnerId`, `indirectCloudSolutionProviderId` or `providerId`.
     pub id: String,
+    /// The partnership itself (also accepted in `/v1/relationships/{relationshipId}`).
+    pub partnership_id: String,
     /// The other partner's name.
     pub name: String,
     pub relationship_type: String,
@@ -410,7 +414,8 @@ async fn relationship_dto(
         RelationshipType::IsIndirectResellerOf
     };
     Ok(PartnerRelationship {
-        id: p.id,
+        id: other.to_string(),
+        partnership_id: p.id,
         name: t.display_name,
         relationship_type: rt.wire().into(),
         state: state_word(&p.state),
@@ -445,8 +450,9 @@ pub async fn accept(
 #[into_params(parameter_in = Query)]
 pub struct RelationshipQuery {
     /// `IsIndirectCloudSolutionProviderOf` (as provider: its resellers) or
-    /// `IsIndirectResellerOf` (as reseller: its providers).
-    pub relationship_type: String,
+    /// `IsIndirectResellerOf` (as reseller: its providers). Optional: a provider sees its
+    /// resellers, a reseller its providers.
+    pub relationship_type: Option<String>,
     pub size: Option<u32>,
 }
 
@@ -462,12 +468,21 @@ pub async fn relationships(
     Query(q): Query<RelationshipQuery>,
 ) -> ApiResult<axum::Json<Collection<PartnerRelationship>>> {
     ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
-    let rt = RelationshipType::parse(&q.relationship_type).ok_or_else(|| {
-        Error::field(
-            "relationship_type",
-            "use IsIndirectCloudSolutionProviderOf or IsIndirectResellerOf",
-        )
-    })?;
+    let rt = match q.relationship_type.as_deref().map(str::trim) {
+        None | Some("") => {
+            if ctx.actor.partner.as_ref().is_some_and(|p| p.is_provider) {
+                RelationshipType::IsIndirectCloudSolutionProviderOf
+            } else {
+                RelationshipType::IsIndirectResellerOf
+            }
+        }
+        Some(raw) => RelationshipType::parse(raw).ok_or_else(|| {
+            Error::field(
+                "relationship_type",
+                "use IsIndirectCloudSolutionProviderOf or IsIndirectResellerOf",
+            )
+        })?,
+    };
     let as_provider = rt == RelationshipType::IsIndirectCloudSolutionProviderOf;
     let fingerprint = format!("relationships:{}:{as_provider}", ctx.actor.tenant);
     let page = Page::from_request(
@@ -482,10 +497,7 @@ pub async fn relationships(
     let after = page.after.as_ref().map(|c| (c.key.as_str(), c.id.as_str()));
     let rows = repo::page(&app.db, ctx.actor.tenant, as_provider, after, page.size + 1).await?;
     let total = repo::count(&app.db, ctx.actor.tenant, as_provider).await?;
-    let path = format!(
-        "/v1/relationships?relationship_type={}",
-        q.relationship_type
-    );
+    let path = format!("/v1/relationships?relationship_type={}", rt.wire());
     Ok(axum::Json(page.finish(
         rows,
         total,
@@ -493,7 +505,12 @@ pub async fn relationships(
         &app.keys.paging_secret,
         |c| (c.name.to_lowercase(), c.partnership.id.clone()),
         move |c| PartnerRelationship {
-            id: c.partnership.id.clone(),
+            id: if as_provider {
+                c.partnership.reseller_tenant_id.to_string()
+            } else {
+                c.partnership.provider_tenant_id.to_string()
+            },
+            partnership_id: c.partnership.id.clone(),
             name: c.name,
             relationship_type: rt.wire().into(),
             state: state_word(&c.partnership.state),

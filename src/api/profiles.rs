@@ -307,7 +307,12 @@ pub struct MpnQuery {
 #[serde(rename_all = "camelCase")]
 pub struct MpnProfile {
     pub partner_name: String,
+    /// The location id: name it as partner of record and when a provider asks for it.
     pub mpn_id: String,
+    /// The organisation's partner-network id (the membership).
+    pub org_mpn_id: String,
+    /// The partner's directory tenant id (accepted wherever a partner is named).
+    pub tenant_id: String,
     pub profile_type: String,
     pub attributes: Attributes,
 }
@@ -323,7 +328,7 @@ pub async fn get_mpn(
 ) -> ApiResult<axum::Json<MpnProfile>> {
     ctx.require(Action::ReadTenant, Resource::Tenant(ctx.actor.tenant))?;
     let p = match q.mpn_id {
-        Some(id) => partners::by_mpn(&app.db, id).await?,
+        Some(id) => partners::by_any_mpn(&app.db, id).await?,
         None => partners::get(&app.db, ctx.actor.tenant).await?,
     }
     .ok_or(Error::NotFound("partner with this partner-network id"))?;
@@ -333,6 +338,8 @@ pub async fn get_mpn(
     Ok(axum::Json(MpnProfile {
         partner_name: t.display_name,
         mpn_id: p.mpn_id.to_string(),
+        org_mpn_id: p.org_mpn_id.to_string(),
+        tenant_id: p.tenant_id.to_string(),
         profile_type: "MpnProfile".into(),
         attributes: Attributes::of("MpnProfile"),
     }))

@@ -6,6 +6,7 @@ use super::audit::{record, Change};
 use super::customers::authorized;
 use super::{events, App, Ctx};
 use crate::domain::authz::{Action, Resource};
+use crate::domain::channel;
 use crate::domain::commerce::{
     self as rules, CatalogItemId, ProviderPrice, Segment, SubscriptionStatus, CANCELLATION_DAYS,
 };
@@ -257,82 +258,7 @@ pub async fn place_order(
         .partner
         .as_ref()
         .ok_or_else(|| Error::Forbidden("only partners place orders".into()))?;
-    // Who is billed (provider) and who is the reseller of record.
-    let (provider, reseller) = if me.is_provider && input.provider_id.is_none() {
-        let mut record_of: Option<TenantId> = None;
-        for l in &input.lines {
-            if let Some(mpn) = l
-                .partner_id_on_record
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-            {
-                let p = mpn
-                    .parse::<i64>()
-                    .ok()
-                    .map(|m| partners::by_mpn(&app.db, m));
-                let p = match p {
-                    Some(f) => f.await?,
-                    None => None,
-                };
-                let Some(p) = p else {
-                    return Err(Error::Conflict {
-                        code: Code::InvalidPartnerOfRecord,
-                        message: format!(
-                            "{mpn} is not a partner-network id of an indirect reseller"
-                        ),
-                    });
-                };
-                if !p.is_reseller {
-                    return Err(Error::Conflict { code: Code::InvalidPartnerOfRecord, message: format!("{mpn} is not valid as partner of record: use the indirect reseller's id, never a provider's") });
-                }
-                if p.status != "active" {
-                    return Err(Error::Conflict {
-                        code: Code::InvalidPartnerOfRecord,
-                        message: format!("the reseller {mpn}'s program status is not active"),
-                    });
-                }
-                if partnerships::pair(&app.db, ctx.actor.tenant, p.tenant_id)
-                    .await?
-                    .is_none_or(|s| s.state != "active")
-                {
-                    return Err(Error::Conflict {
-                        code: Code::InvalidPartnerOfRecord,
-                        message: format!("the reseller {mpn} is not partnered with you"),
-                    });
-                }
-                if record_of.is_some_and(|r| r != p.tenant_id) {
-                    return Err(Error::field(
-                        "partnerIdOnRecord",
-                        "one order names one reseller of record",
-                    ));
-                }
-                record_of = Some(p.tenant_id);
-            }
-        }
-        let record_of = match record_of {
-            Some(r) => Some(r),
-            None => customers::reseller_of(&app.db, ctx.actor.tenant, customer.id).await?,
-        };
-        (ctx.actor.tenant, record_of)
-    } else {
-        let provider = input.provider_id.ok_or_else(|| {
-            Error::field(
-                "providerId",
-                "name the indirect provider this order is placed through",
-            )
-        })?;
-        if partnerships::pair(&app.db, provider, ctx.actor.tenant)
-            .await?
-            .is_none_or(|s| s.state != "active")
-        {
-            return Err(Error::field(
-                "providerId",
-                "this provider is not one of your active indirect providers",
-            ));
-        }
-        (provider, Some(ctx.actor.tenant))
-    };
+    let (provider, reseller) = billed_and_of_record(app, ctx, me, customer.id, &input).await?;
     let now = app.clock.now_ms();
     let order_id = uuid::Uuid::now_v7().to_string();
     let mut lines = Vec::new();
@@ -505,6 +431,89 @@ pub async fn place_order(
     tx.commit().await?;
     metrics::counter!("partnerhub_orders_total").increment(1);
     Ok((order, true))
+}
+
+/// Who is billed (the provider) and who is the reseller of record, under the channel rule of
+/// `domain::channel`: a provider orders for a reseller it partners with that serves the
+/// customer; a reseller orders itself through one of its active providers.
+async fn billed_and_of_record(
+    app: &App,
+    ctx: &Ctx,
+    me: &crate::domain::authz::PartnerFacts,
+    customer: TenantId,
+    input: &OrderInput,
+) -> Result<(TenantId, Option<TenantId>)> {
+    if me.is_provider && input.provider_id.is_none() {
+        let mut named: Option<&str> = None;
+        for l in &input.lines {
+            if let Some(n) = l
+                .partner_id_on_record
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
+                if named.is_some_and(|m| m != n) {
+                    return Err(Error::field(
+                        "partnerIdOnRecord",
+                        "one order names one reseller of record",
+                    ));
+                }
+                named = Some(n);
+            }
+        }
+        let reseller = match named {
+            Some(n) => record_facts(app, ctx.actor.tenant, customer, n).await?,
+            None => channel::only_reseller_of_record(
+                &customers::qualified_resellers(&app.db, ctx.actor.tenant, customer).await?,
+            )?,
+        };
+        return Ok((ctx.actor.tenant, Some(reseller)));
+    }
+    let provider = input.provider_id.ok_or_else(|| {
+        Error::field(
+            "providerId",
+            "name the indirect provider this order is placed through",
+        )
+    })?;
+    if partnerships::pair(&app.db, provider, ctx.actor.tenant)
+        .await?
+        .is_none_or(|s| s.state != "active")
+    {
+        return Err(Error::field(
+            "providerId",
+            "this provider is not one of your active indirect providers",
+        ));
+    }
+    let me_named = ctx.actor.tenant.to_string();
+    let reseller = record_facts(app, provider, customer, &me_named).await?;
+    Ok((provider, Some(reseller)))
+}
+
+/// Loads the facts about a reseller named as reseller of record and checks them.
+async fn record_facts(
+    app: &App,
+    provider: TenantId,
+    customer: TenantId,
+    named: &str,
+) -> Result<TenantId> {
+    let p = super::partnerships::find_partner(app, named)
+        .await?
+        .ok_or_else(|| Error::Conflict {
+            code: Code::InvalidPartnerOfRecord,
+            message: format!(
+                "{named} is not the tenant id or partner-network id of an indirect reseller"
+            ),
+        })?;
+    let facts = channel::RecordFacts {
+        reseller: p.tenant_id,
+        is_reseller: p.is_reseller,
+        partner_active: p.status == "active",
+        partnered_with_provider: partnerships::pair(&app.db, provider, p.tenant_id)
+            .await?
+            .is_some_and(|s| s.state == "active"),
+        serves_customer: customers::serves(&app.db, customer, p.tenant_id).await?,
+    };
+    channel::check_reseller_of_record(named, facts)
 }
 
 #[derive(Debug, Clone, Default)]

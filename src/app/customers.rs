@@ -118,6 +118,10 @@ pub async fn request(
 ) -> Result<Request> {
     ctx.require(Action::InviteCustomers, Resource::Tenant(ctx.actor.tenant))?;
     access.validate()?;
+    access.check_requester(
+        ctx.actor.has(crate::domain::identity::Role::AccountAdmin)
+            || ctx.actor.has(crate::domain::identity::Role::AdminAgent),
+    )?;
     if let Some(p) = provider {
         let active = partnerships::pair(&app.db, p, ctx.actor.tenant)
             .await?
@@ -169,6 +173,15 @@ pub async fn request(
     vars.insert("access", access_words(&access));
     vars.insert("url", url.clone());
     vars.insert("days", INVITATION_DAYS.to_string());
+    vars.insert(
+        "api",
+        crate::mail::templates::api_call(
+            &app.config.public_url(),
+            "/v1/customerinvitations/accept",
+            &token,
+            ", \"consent\": true",
+        ),
+    );
     let draft = crate::mail::templates::render("customer_invitation", "en-US", &vars);
     let mut tx = app.db.begin().await?;
     repo::insert_invitation(&mut tx, &inv).await?;
@@ -239,9 +252,35 @@ pub async fn preview(app: &App, token: &str) -> Result<Preview> {
     })
 }
 
+/// The partners a request still grants something to at acceptance: the reseller must still be
+/// an active indirect reseller (else the link is not usable), and a provider named in the
+/// request only while its partnership with the reseller is active (else it gets nothing).
+async fn partners_still_valid(app: &App, inv: &CustomerInvitationRow) -> Result<Vec<TenantId>> {
+    let reseller_ok = partners::get(&app.db, inv.reseller)
+        .await?
+        .is_some_and(|p| p.is_reseller && p.status == "active");
+    if !reseller_ok {
+        return Err(Error::Conflict {
+            code: Code::LinkNotUsable,
+            message: "this request can no longer be accepted: the reseller that sent it is no longer an active indirect reseller".into(),
+        });
+    }
+    let mut out = vec![inv.reseller];
+    if let Some(p) = inv.provider {
+        if partnerships::pair(&app.db, p, inv.reseller)
+            .await?
+            .is_some_and(|s| s.state == "active")
+        {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
 /// The customer's global administrator accepts: relationships (and grants) are created at
-/// once; a link is answered once, by one tenant.
-pub async fn accept(app: &App, ctx: &Ctx, token: &str) -> Result<Vec<TenantId>> {
+/// once; a link is answered once, by one tenant. Delegated access needs `consent` (recorded
+/// with its time and user), and every precondition is checked again now, not at request time.
+pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<Vec<TenantId>> {
     ctx.require(
         Action::ManageOwnPartners,
         Resource::Tenant(ctx.actor.tenant),
@@ -266,6 +305,13 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str) -> Result<Vec<TenantId>> 
     if state != InvitationState::Pending {
         return Err(link_error(Some(state)));
     }
+    if !inv.roles.is_empty() && !consent {
+        return Err(Error::field(
+            "consent",
+            "confirm that you consent to the delegated access this request asks for",
+        ));
+    }
+    let partners_added = partners_still_valid(app, &inv).await?;
     if !repo::close_invitation(
         &mut tx,
         &inv.id,
@@ -278,10 +324,24 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str) -> Result<Vec<TenantId>> 
     {
         return Err(link_error(Some(InvitationState::Accepted)));
     }
-    let mut partners_added = vec![inv.reseller];
-    if let Some(p) = inv.provider {
-        partners_added.push(p);
-    }
+    let requested = AccessRequest {
+        roles: inv.roles.iter().copied().collect(),
+        duration_days: inv.duration_days,
+        auto_extend: inv.auto_extend,
+    };
+    repo::record_consent(
+        &mut tx,
+        &inv.id,
+        now,
+        ctx.upn.as_deref().unwrap_or(""),
+        &access_words(&requested),
+    )
+    .await?;
+    // Global Administrator is never renewed automatically, whatever an older request said.
+    let auto_extend = inv.auto_extend
+        && !inv
+            .roles
+            .contains(&crate::domain::customer::GrantRole::GlobalAdministrator);
     let reseller_name = name_of(app, inv.reseller).await?;
     for partner in &partners_added {
         let via = (*partner != inv.reseller).then_some(inv.reseller);
@@ -320,7 +380,7 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str) -> Result<Vec<TenantId>> 
                 roles: inv.roles.clone(),
                 status: "active".into(),
                 duration_days: inv.duration_days,
-                auto_extend: inv.auto_extend,
+                auto_extend,
                 created_at: now,
                 expires_at: now + inv.duration_days * crate::clock::DAY_MS,
                 warned_at: None,
@@ -346,7 +406,7 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str) -> Result<Vec<TenantId>> 
                 resource_type: "partner_customer_relationship",
                 resource_id: format!("{}:{}", partner, customer.id),
                 old: None,
-                new: Some(serde_json::json!({ "partner": partner.to_string(), "indirectReseller": via.map(|v| v.to_string()), "roles": inv.roles })),
+                new: Some(serde_json::json!({ "partner": partner.to_string(), "indirectReseller": via.map(|v| v.to_string()), "roles": inv.roles, "consent": { "at": now, "by": ctx.upn, "access": access_words(&requested) } })),
                 customer_id: Some(customer.id.to_string()),
             }, now).await?;
         }
@@ -744,7 +804,11 @@ pub async fn run_grant_expiry(app: &App) -> Result<(usize, usize, usize)> {
         let audience = [g.partner.to_string(), g.customer.to_string()];
         let uri = format!("/v1/customers/{}/grants/{}", g.customer, g.id);
         if g.expires_at <= now {
-            if g.auto_extend {
+            if g.auto_extend
+                && !g
+                    .roles
+                    .contains(&crate::domain::customer::GrantRole::GlobalAdministrator)
+            {
                 let next = g.expires_at + AUTO_EXTEND_DAYS * crate::clock::DAY_MS;
                 if repo::extend_grant(&mut tx, &g.id, g.expires_at, next).await? {
                     extended += 1;
@@ -810,4 +874,48 @@ pub async fn run_grant_expiry(app: &App) -> Result<(usize, usize, usize)> {
         tx.commit().await?;
     }
     Ok((warned, extended, expired))
+}
+
+/// The reseller withdraws a relationship request it sent; its link stops working at once.
+pub async fn revoke_request(app: &App, ctx: &Ctx, id: &str) -> Result<CustomerInvitationRow> {
+    ctx.require(Action::InviteCustomers, Resource::Tenant(ctx.actor.tenant))?;
+    let inv = repo::invitation(&app.db, id)
+        .await?
+        .filter(|i| i.reseller == ctx.actor.tenant)
+        .ok_or(Error::NotFound("relationship request"))?;
+    let now = app.clock.now_ms();
+    let mut tx = app.db.begin().await?;
+    if !repo::close_invitation(
+        &mut tx,
+        &inv.id,
+        "revoked",
+        now,
+        ctx.upn.as_deref().unwrap_or(""),
+        None,
+    )
+    .await?
+    {
+        return Err(Error::conflict(
+            "this request was already answered or withdrawn",
+        ));
+    }
+    record(
+        &mut tx,
+        Some(ctx),
+        &ctx.actor.tenant.to_string(),
+        Change {
+            operation: "revoke_customer_relationship_request",
+            resource_type: "customer_invitation",
+            resource_id: inv.id.clone(),
+            old: None,
+            new: None,
+            customer_id: None,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    repo::invitation(&app.db, id)
+        .await?
+        .ok_or(Error::NotFound("relationship request"))
 }

@@ -375,6 +375,10 @@ pub async fn submit(
             format!("{base}/portal/enroll/verify?token={token}"),
         );
         v.insert("days", VERIFY_DAYS.to_string());
+        v.insert(
+            "api",
+            crate::mail::templates::api_call(&base, "/v1/enrollments/verification", &token, ""),
+        );
         crate::mail::enqueue(
             &mut tx,
             now,

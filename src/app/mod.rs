@@ -103,9 +103,11 @@ impl Ctx {
         if can(&self.actor, action, resource).allowed() {
             Ok(())
         } else {
-            Err(Error::Forbidden(
-                "you do not have permission to do this".to_string(),
-            ))
+            Err(Error::Refused(crate::domain::refusal::explain(
+                &self.actor,
+                action,
+                resource,
+            )))
         }
     }
 

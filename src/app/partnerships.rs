@@ -233,8 +233,11 @@ pub async fn invite(app: &App, ctx: &Ctx, input: InviteInput) -> Result<Invitati
     ctx.require(Action::InviteResellers, Resource::Tenant(ctx.actor.tenant))?;
     let provider = entry(app, ctx.actor.tenant).await?;
     let days = input.days.unwrap_or(DEFAULT_INVITATION_DAYS);
-    if !(1..=365).contains(&days) {
-        return Err(Error::field("expiresInDays", "choose 1 to 365 days"));
+    if !(1..=crate::domain::channel::MAX_LINK_DAYS).contains(&days) {
+        return Err(Error::field(
+            "expiresInDays",
+            format!("choose 1 to {} days", crate::domain::channel::MAX_LINK_DAYS),
+        ));
     }
     let email = match input
         .email
@@ -301,6 +304,15 @@ pub async fn invite(app: &App, ctx: &Ctx, input: InviteInput) -> Result<Invitati
     vars.insert("provider", provider.name.clone());
     vars.insert("url", url.clone());
     vars.insert("days", days.to_string());
+    vars.insert(
+        "api",
+        crate::mail::templates::api_call(
+            &app.config.public_url(),
+            "/v1/partnershipinvitations/accept",
+            &token,
+            ", \"consent\": true",
+        ),
+    );
     let draft = crate::mail::templates::render("partnership_invitation", "en-US", &vars);
     let mut tx = app.db.begin().await?;
     repo::insert_invitation(&mut tx, &row).await?;
@@ -561,10 +573,24 @@ async fn announce(app: &App, tx: &mut Tx, ctx: &Ctx, a: Announcement<'_>, now: i
     Ok(())
 }
 
+/// A partnership of the caller named by its id, or by the other partner's tenant id or
+/// partner-network id (the `id` of `/v1/relationships` items).
 async fn load_partnership(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipRow> {
-    let p = repo::get(&app.db, id)
-        .await?
-        .ok_or(Error::NotFound("relationship"))?;
+    let p = match repo::get(&app.db, id).await? {
+        Some(p) => p,
+        None => {
+            let other = find_partner(app, id)
+                .await?
+                .ok_or(Error::NotFound("relationship"))?;
+            let me = ctx.actor.tenant;
+            match repo::pair(&app.db, me, other.tenant_id).await? {
+                Some(p) => p,
+                None => repo::pair(&app.db, other.tenant_id, me)
+                    .await?
+                    .ok_or(Error::NotFound("relationship"))?,
+            }
+        }
+    };
     let res = Resource::Partnership {
         provider: p.provider_tenant_id,
         reseller: p.reseller_tenant_id,
@@ -582,6 +608,9 @@ pub async fn get(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipRow> {
 /// Ends a partnership from either side. Customers and their relationships stay.
 pub async fn end(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipRow> {
     let p = load_partnership(app, ctx, id).await?;
+    // Named by the other partner's id too: from here on, the partnership's own id.
+    let id = p.id.clone();
+    let id = id.as_str();
     ctx.require(
         Action::EndPartnership,
         Resource::Partnership {
@@ -625,6 +654,9 @@ pub async fn end(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipRow> {
 /// The reseller takes back the provider's admin access and keeps the partnership.
 pub async fn revoke_admin(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipRow> {
     let p = load_partnership(app, ctx, id).await?;
+    // Named by the other partner's id too: from here on, the partnership's own id.
+    let id = p.id.clone();
+    let id = id.as_str();
     ctx.require(
         Action::RevokeProviderAdmin,
         Resource::Partnership {
@@ -706,4 +738,41 @@ pub async fn validate_resellers(
         out.push((id.clone(), verdict.0, verdict.1));
     }
     Ok(out)
+}
+
+/// A partner named by its tenant id or either of its partner-network ids: every place that
+/// names a partner accepts all three.
+pub async fn find_partner(
+    app: &App,
+    named: &str,
+) -> Result<Option<crate::store::partners::PartnerRow>> {
+    let named = named.trim();
+    if let Ok(t) = named.parse::<crate::domain::ids::TenantId>() {
+        return Ok(crate::store::partners::get(&app.db, t).await?);
+    }
+    match named.parse::<i64>() {
+        Ok(id) => Ok(crate::store::partners::by_any_mpn(&app.db, id).await?),
+        Err(_) => Ok(None),
+    }
+}
+
+/// A partner's own ids, as it shows them to others: tenant id and partner-network ids.
+#[derive(Debug, Clone)]
+pub struct PartnerIds {
+    pub tenant_id: crate::domain::ids::TenantId,
+    /// The location id: the one named as partner of record.
+    pub mpn_id: i64,
+    /// The organisation's id (the membership).
+    pub org_mpn_id: i64,
+}
+
+/// The caller's own ids, when its organisation has a partner account.
+pub async fn own_ids(app: &App, ctx: &Ctx) -> Result<Option<PartnerIds>> {
+    Ok(crate::store::partners::get(&app.db, ctx.actor.tenant)
+        .await?
+        .map(|p| PartnerIds {
+            tenant_id: p.tenant_id,
+            mpn_id: p.mpn_id,
+            org_mpn_id: p.org_mpn_id,
+        }))
 }

@@ -108,6 +108,23 @@ impl AccessRequest {
                 format!("a delegated-admin grant lasts {MIN_GRANT_DAYS} to {MAX_GRANT_DAYS} days"),
             ));
         }
+        if self.auto_extend && self.roles.contains(&GrantRole::GlobalAdministrator) {
+            return Err(Error::field(
+                "autoExtend",
+                "a grant with Global Administrator is never extended automatically",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Least privilege at the source: only the partner's admin agents and account admins may
+    /// ask a customer for Global Administrator (sales agents may not).
+    pub fn check_requester(&self, requester_is_admin: bool) -> Result<()> {
+        if self.roles.contains(&GrantRole::GlobalAdministrator) && !requester_is_admin {
+            return Err(Error::Refused(
+                super::refusal::Refusal::GlobalAdminNotRequestable,
+            ));
+        }
         Ok(())
     }
 }
@@ -221,6 +238,23 @@ mod tests {
         r.duration_days = 731;
         assert!(r.validate().is_err());
         assert!(AccessRequest::none().validate().is_ok());
+    }
+
+    #[test]
+    fn global_administrator_is_asked_by_admins_only_and_never_auto_extended() {
+        let mut r = AccessRequest {
+            roles: [GrantRole::GlobalAdministrator].into(),
+            duration_days: 30,
+            auto_extend: false,
+        };
+        assert!(r.validate().is_ok());
+        assert!(r.check_requester(true).is_ok());
+        assert!(matches!(r.check_requester(false), Err(Error::Refused(_))));
+        r.auto_extend = true;
+        assert!(r.validate().is_err());
+        r.roles = [GrantRole::UserAdministrator].into();
+        assert!(r.validate().is_ok());
+        assert!(r.check_requester(false).is_ok());
     }
 
     proptest! {

@@ -46,6 +46,19 @@ pub enum Code {
     Unauthenticated = 4010,
     Throttled = 4011,
     Internal = 5000,
+    // Refusals (403) that say which precondition failed (`domain::refusal`).
+    NotYourOrganisation = 1101,
+    WrongTenantKind = 1102,
+    PartnerNotActive = 1103,
+    ProgramMissing = 1104,
+    AgreementNotAccepted = 1105,
+    PartnershipNotActive = 1106,
+    NoCustomerRelationship = 1107,
+    NoDelegatedGrant = 1108,
+    PeopleOnly = 1109,
+    MissingRole = 1110,
+    /// An access request a requester may not make (a role it cannot ask for).
+    AccessNotRequestable = 1111,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +81,9 @@ pub enum Error {
     Throttled { retry_after_secs: u64 },
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
+    /// A 403 that names the precondition which failed.
+    #[error("{}", .0.describe())]
+    Refused(super::refusal::Refusal),
 }
 
 fn describe_fields(fields: &[FieldError]) -> String {
@@ -100,6 +116,7 @@ impl Error {
             Error::RateLimited { .. } => Code::RateLimited,
             Error::Throttled { .. } => Code::Throttled,
             Error::Internal(_) => Code::Internal,
+            Error::Refused(r) => r.code(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! authorization. No I/O and no async here.
 
 pub mod authz;
+pub mod channel;
 pub mod commerce;
 pub mod customer;
 pub mod enrollment;
@@ -11,6 +12,7 @@ pub mod ids;
 pub mod paging;
 pub mod partnership;
 pub mod referral;
+pub mod refusal;
 pub mod webhook;
 
 pub use error::{Error, FieldError, Result};

@@ -102,6 +102,12 @@ pub fn template_names(lang: &str) -> Vec<String> {
     v
 }
 
+/// The API call that does what a mailed link does, with the link's token in it, so an
+/// integrator needs no portal: `POST <base><path> {"token": "...", ...}`.
+pub fn api_call(base: &str, path: &str, token: &str, extra: &str) -> String {
+    format!("POST {base}{path} {{\"token\": \"{token}\"{extra}}}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

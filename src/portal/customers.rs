@@ -375,6 +375,22 @@ async fn render_accept(
         can(a, Action::ManageOwnPartners, Resource::Tenant(a.tenant)).allowed()
     });
     let next = format!("/portal/customer/accept?token={token}");
+    // Delegated access is consented to explicitly, naming who gets what for how long.
+    let who = match &p.provider {
+        Some(provider) => format!("{} and {provider}", p.reseller),
+        None => p.reseller.clone(),
+    };
+    let consent = html! {
+        @if !p.invitation.roles.is_empty() {
+            fieldset #caccept-consent-step {
+                legend { (t(lang, "caccept.consent_title")) }
+                label {
+                    input #caccept-consent type="checkbox" name="consent" value="yes";
+                    " " (tf(lang, "caccept.consent", &[("who", &who), ("days", &p.invitation.duration_days.to_string())]))
+                }
+            }
+        }
+    };
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -392,6 +408,7 @@ async fn render_accept(
                 form.inline method="post" action="/portal/customer/accept" {
                     (csrf(visit.csrf()))
                     input type="hidden" name="token" value=(token);
+                    (consent)
                     button #caccept-accept type="submit" name="answer" value="accept" { (t(lang, "caccept.accept")) }
                     " "
                     button.link #caccept-decline type="submit" name="answer" value="decline" { (t(lang, "caccept.decline")) }
@@ -413,6 +430,7 @@ async fn render_accept(
                     input #adminName type="text" name="adminName";
                     label for="new-password" { (t(lang, "signin.password")) }
                     input #new-password type="password" name="password";
+                    (consent)
                     p { button #caccept-create-submit type="submit" { (t(lang, "enroll.create_submit")) } }
                 }
             }
@@ -432,7 +450,9 @@ pub async fn answer(State(app): State<App>, visit: Visit, body: Bytes) -> Respon
     let result = if f.get("answer") == "decline" {
         uc::decline(&app, &ctx, &token).await.map(|_| ())
     } else {
-        uc::accept(&app, &ctx, &token).await.map(|_| ())
+        uc::accept(&app, &ctx, &token, f.get("consent") == "yes")
+            .await
+            .map(|_| ())
     };
     match result {
         Ok(()) => Redirect::to("/portal/customer/partners").into_response(),
@@ -449,6 +469,15 @@ pub async fn create_and_accept(State(app): State<App>, visit: Visit, body: Bytes
     }
     let token = f.get("token");
     let domain = f.get("domain").trim().to_ascii_lowercase();
+    // Consent is asked before anything is created, so a missing tick never leaves behind a
+    // directory that could not then accept.
+    let consent = f.get("consent") == "yes";
+    if let Ok(p) = uc::preview(&app, &token).await {
+        if !p.invitation.roles.is_empty() && !consent {
+            let msg = t(visit.lang(), "caccept.consent_title");
+            return render_accept(&app, &visit, &token, None, Some(msg)).await;
+        }
+    }
     let created = identity::create_tenant_with_admin(
         &app,
         None,
@@ -469,6 +498,15 @@ pub async fn create_and_accept(State(app): State<App>, visit: Visit, body: Bytes
     .await;
     let user = match created {
         Ok((_, u, _)) => u,
+        // A directory made earlier (through the API, say) accepts by signing in.
+        Err(Error::Validation(errs))
+            if errs
+                .iter()
+                .any(|e| e.field == "domain" && e.message.contains("taken")) =>
+        {
+            let msg = t(visit.lang(), "caccept.exists");
+            return render_accept(&app, &visit, &token, None, Some(msg)).await;
+        }
         Err(Error::Validation(errs)) => {
             let msg = errs
                 .iter()
@@ -492,7 +530,7 @@ pub async fn create_and_accept(State(app): State<App>, visit: Visit, body: Bytes
         Ok(x) => x,
         Err(e) => return domain_error(&visit, e.into()),
     };
-    let mut resp = match uc::accept(&app, &ctx, &token).await {
+    let mut resp = match uc::accept(&app, &ctx, &token, consent).await {
         Ok(_) => Redirect::to("/portal/customer/partners").into_response(),
         Err(Error::Conflict { message, .. }) => error_page(&visit, StatusCode::CONFLICT, &message),
         Err(e) => domain_error(&visit, e),

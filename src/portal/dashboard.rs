@@ -27,6 +27,13 @@ pub async fn dashboard(State(app): State<App>, visit: Visit) -> Response {
         .into_iter()
         .filter(|e| e.status != crate::domain::enrollment::Status::Authorized)
         .collect();
+    let own = match visit.ctx() {
+        Some(ctx) => crate::app::partnerships::own_ids(&app, &ctx)
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
     let title = t(lang, "dashboard.title");
     page(
         &visit,
@@ -50,6 +57,11 @@ pub async fn dashboard(State(app): State<App>, visit: Visit) -> Response {
                 dl.facts {
                     dt { (t(lang, "dashboard.tenant")) } dd #tenant-name { (tenant.display_name) }
                     dt { (t(lang, "dashboard.domain")) } dd { (tenant.domain) }
+                    dt { (t(lang, "dashboard.tenant_id")) } dd #tenant-id { (tenant.id) }
+                    @if let Some(ids) = &own {
+                        dt { (t(lang, "dashboard.mpn_id")) } dd #mpn-id { (ids.mpn_id) }
+                        dt { (t(lang, "dashboard.org_mpn_id")) } dd #org-mpn-id { (ids.org_mpn_id) }
+                    }
                     dt { (t(lang, "dashboard.kind")) } dd #tenant-kind { (t(lang, &format!("kind.{}", tenant.kind.as_str()))) }
                     dt { (t(lang, "mfa.setup_title")) }
                     dd { a #mfa-link href="/portal/mfa" { (t(lang, "mfa.link")) } }

@@ -194,6 +194,7 @@ pub fn domain_error(visit: &Visit, e: crate::domain::Error) -> Response {
     let status = crate::api::error::status_of(&e);
     let msg = match &e {
         Error::Forbidden(_) => t(visit.lang(), "error.forbidden"),
+        Error::Refused(r) => format!("{} ({})", t(visit.lang(), "error.forbidden"), r.describe()),
         Error::NotFound(_) => t(visit.lang(), "error.notfound"),
         Error::Internal(inner) => {
             tracing::error!(error = ?inner, "internal error in portal");

@@ -636,3 +636,67 @@ pub async fn save_billing(
     };
     Ok(r.rows_affected() == 1)
 }
+
+/// Whether `partner` has an active relationship with `customer`.
+pub async fn serves(db: &Db, customer: TenantId, partner: TenantId) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "SELECT 1 AS one FROM customer_relationships WHERE customer_tenant_id = $1 AND partner_tenant_id = $2 AND state = 'active'",
+    )
+    .bind(customer.to_string())
+    .bind(partner.to_string())
+    .fetch_optional(&db.read)
+    .await?;
+    Ok(r.is_some())
+}
+
+/// The resellers that may be of record when `provider` orders for `customer`: active
+/// resellers with an active relationship with the customer and an active partnership with
+/// the provider (the channel rule of `domain::channel`).
+pub async fn qualified_resellers(
+    db: &Db,
+    provider: TenantId,
+    customer: TenantId,
+) -> Result<Vec<TenantId>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT r.partner_tenant_id FROM customer_relationships r \
+         JOIN partnerships s ON s.reseller_tenant_id = r.partner_tenant_id AND s.provider_tenant_id = $2 AND s.state = 'active' \
+         JOIN partners p ON p.tenant_id = r.partner_tenant_id AND p.is_reseller = 1 AND p.status = 'active' \
+         WHERE r.customer_tenant_id = $1 AND r.state = 'active' ORDER BY r.created_at, r.partner_tenant_id",
+    )
+    .bind(customer.to_string())
+    .bind(provider.to_string())
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| r.get::<String, _>("partner_tenant_id").parse().ok())
+        .collect())
+}
+
+pub async fn invitation(db: &Db, id: &str) -> Result<Option<CustomerInvitationRow>, sqlx::Error> {
+    let r = sqlx::query("SELECT * FROM customer_invitations WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(r.as_ref().map(invitation_from))
+}
+
+/// Records the customer's consent to the access a request asked for (at acceptance).
+pub async fn record_consent(
+    tx: &mut Tx,
+    id: &str,
+    at: i64,
+    by: &str,
+    access: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE customer_invitations SET consent_at = $1, consent_by = $2, consent_access = $3 WHERE id = $4",
+    )
+    .bind(at)
+    .bind(by)
+    .bind(access)
+    .bind(id)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}

@@ -217,3 +217,19 @@ pub async fn resellers_of(
         })
         .collect())
 }
+
+/// A partner by either of its partner-network ids (location or organisation); `None` when
+/// the organisation id is shared by several locations.
+pub async fn by_any_mpn(db: &Db, id: i64) -> Result<Option<PartnerRow>, sqlx::Error> {
+    if let Some(p) = by_mpn(db, id).await? {
+        return Ok(Some(p));
+    }
+    let rows = sqlx::query("SELECT * FROM partners WHERE org_mpn_id = $1 LIMIT 2")
+        .bind(id)
+        .fetch_all(&db.read)
+        .await?;
+    Ok(match rows.as_slice() {
+        [one] => Some(from_row(one)),
+        _ => None,
+    })
+}

@@ -112,6 +112,7 @@ GET /v1/customers                             | -         | partners
 POST /v1/customers                            | -         | p_admin p_sales q_admin
 GET /v1/customers/relationshiprequests        | -         | a_admin a_sales a_app b_admin d_admin
 POST /v1/customers/relationshiprequests       | -         | a_admin a_sales a_app b_admin d_admin
+DELETE /v1/customers/relationshiprequests/{requestId}| A.request | a_admin a_sales a_app
 POST /v1/customerinvitations/preview          | -         | users a_app
 POST /v1/customerinvitations/accept           | -         | x_admin y_admin
 POST /v1/customerinvitations/decline          | -         | x_admin y_admin
@@ -325,7 +326,7 @@ async fn relationship_id(t: &TestApp, token: &str, other: &Partner) -> String {
         .unwrap()
         .iter()
         .find(|i| i["mpnId"].as_str() == Some(other.mpn.to_string().as_str()))
-        .unwrap_or_else(|| panic!("relationship with {} in {list}", other.mpn))["id"]
+        .unwrap_or_else(|| panic!("relationship with {} in {list}", other.mpn))["partnershipId"]
         .as_str()
         .unwrap()
         .to_string()
@@ -719,6 +720,7 @@ fn scenes(w: &World, params: &[String]) -> Vec<(&'static str, BTreeMap<String, S
         ["enrollmentId"] => vec![("E", m(&[("enrollmentId", w.enrollment.clone())]))],
         ["invoiceId"] => vec![("P.invoice", m(&[("invoiceId", w.invoice_p.clone())]))],
         ["invitationId"] => vec![("P.invitation", m(&[("invitationId", String::new())]))],
+        ["requestId"] => vec![("A.request", m(&[("requestId", String::new())]))],
         ["productId"] => vec![("PH-SUITE", m(&[("productId", "PH-SUITE".into())]))],
         ["productId", "skuId"] => vec![(
             "PH-SUITE/BASIC",
@@ -934,6 +936,18 @@ async fn prepare(
                 .post("/v1/partnershipinvitations", &w.p.token, &json!({}))
                 .await;
             params.insert("invitationId".into(), inv["id"].as_str().unwrap().into());
+            String::new()
+        }
+        ("DELETE", "/v1/customers/relationshiprequests/{requestId}") => {
+            let (s, req) = t
+                .post(
+                    "/v1/customers/relationshiprequests",
+                    &w.tokens["a_admin"],
+                    &json!({}),
+                )
+                .await;
+            assert_eq!(s, 201, "{req}");
+            params.insert("requestId".into(), req["id"].as_str().unwrap().into());
             String::new()
         }
         ("POST", "/v1/partnershipinvitations/preview")

@@ -91,7 +91,7 @@ pub async fn customer_via(
         .post(
             "/v1/customerinvitations/accept",
             &token,
-            &json!({"token": link_token(req["url"].as_str().unwrap())}),
+            &json!({"token": link_token(req["url"].as_str().unwrap()), "consent": true}),
         )
         .await;
     assert_eq!(s, 200, "{b}");
@@ -139,7 +139,7 @@ async fn a_customer_accepts_a_reseller_and_its_provider_with_one_link() {
         t.post(
             "/v1/customerinvitations/accept",
             &a.token,
-            &json!({"token": link})
+            &json!({"token": link, "consent": true})
         )
         .await
         .0,
@@ -149,7 +149,7 @@ async fn a_customer_accepts_a_reseller_and_its_provider_with_one_link() {
         .post(
             "/v1/customerinvitations/accept",
             &token,
-            &json!({"token": link}),
+            &json!({"token": link, "consent": true}),
         )
         .await;
     assert_eq!(s, 200, "{partners}");
@@ -184,7 +184,7 @@ async fn a_customer_accepts_a_reseller_and_its_provider_with_one_link() {
         .post(
             "/v1/customerinvitations/accept",
             &other_token,
-            &json!({"token": link}),
+            &json!({"token": link, "consent": true}),
         )
         .await;
     assert_eq!(s, 409);
@@ -202,7 +202,7 @@ async fn a_customer_accepts_a_reseller_and_its_provider_with_one_link() {
         .get(
             &format!(
                 "/v1/relationships/{}/customers",
-                rel["items"][0]["id"].as_str().unwrap()
+                rel["items"][0]["partnershipId"].as_str().unwrap()
             ),
             &a.token,
         )
@@ -606,7 +606,7 @@ async fn auto_extending_grants_renew_instead_of_ending() {
     t.post(
         "/v1/customerinvitations/accept",
         &ctoken,
-        &json!({"token": link_token(req["url"].as_str().unwrap())}),
+        &json!({"token": link_token(req["url"].as_str().unwrap()), "consent": true}),
     )
     .await;
     t.clock.advance(chrono::Duration::days(6));
@@ -915,7 +915,7 @@ async fn concurrent_acceptance_of_one_link_creates_one_relationship() {
         handles.push(tokio::spawn(async move {
             http.post(url)
                 .bearer_auth(token)
-                .json(&json!({"token": link}))
+                .json(&json!({"token": link, "consent": true}))
                 .send()
                 .await
                 .unwrap()

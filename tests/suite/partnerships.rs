@@ -360,7 +360,7 @@ async fn either_side_ends_a_partnership_and_the_reseller_can_revoke_admin_access
     let outsider = t.partner(false, true, "US").await;
     let (_, inv) = invite(&t, &p, json!({})).await;
     let (_, rel) = accept(&t, &r.token, &token_of(&inv)).await;
-    let id = rel["id"].as_str().unwrap().to_string();
+    let id = rel["partnershipId"].as_str().unwrap().to_string();
     // Revoke admin access only.
     let patch = |token: String, body: Value| {
         let t = &t;

@@ -418,6 +418,8 @@ async fn a_reseller_invites_a_customer_with_its_provider_who_accepts_and_later_r
         b.fill("#domain", "gdi.example").await?;
         b.fill("#adminName", "Gia Admin").await?;
         b.fill("#new-password", PASSWORD).await?;
+        // Delegated access is consented to as its own step.
+        b.click("#caccept-consent").await?;
         b.click("#caccept-create-submit").await?;
         let partners = b.text(".my-partner-name").await?;
         anyhow::ensure!(
