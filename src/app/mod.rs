@@ -18,6 +18,7 @@ pub mod partnerships;
 pub mod profiles;
 pub mod ratelimit;
 pub mod referrals;
+pub mod support;
 pub mod vault;
 pub mod webhooks;
 

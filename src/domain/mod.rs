@@ -11,6 +11,7 @@ pub mod ids;
 pub mod paging;
 pub mod partnership;
 pub mod referral;
+pub mod support;
 pub mod webhook;
 
 pub use error::{Error, FieldError, Result};
