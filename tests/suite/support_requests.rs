@@ -654,3 +654,112 @@ async fn support_mail_reaches_requester_and_assignee_in_their_languages() {
     );
     let _ = x_tenant;
 }
+
+async fn sign_in(b: &crate::support::browser::Browser, upn: &str) -> anyhow::Result<()> {
+    b.goto("/portal/signin").await?;
+    b.fill("#upn", upn).await?;
+    b.fill("#password", crate::support::PASSWORD).await?;
+    b.click("#signin-submit").await?;
+    b.wait("#welcome").await?;
+    Ok(())
+}
+
+/// The reseller works the customer's case in the portal: the list, the case page with its
+/// thread and clock, an answer, and an escalation that asks for confirmation first. The
+/// provider then sees it, and its breach-rate page draws the chart.
+#[tokio::test]
+async fn the_portal_case_page_answers_and_escalates_with_confirmation() {
+    use crate::support::browser::Browser;
+    let t = TestApp::spawn().await;
+    let w = world(&t).await;
+    let (s, c) = t
+        .post("/v1/servicerequests", &w.x.2, &case("critical"))
+        .await;
+    assert_eq!(s, 201, "{c}");
+    let id = c["id"].as_str().unwrap().to_string();
+    let (s, _) = t
+        .post(
+            &format!("/v1/servicerequests/{id}/notes"),
+            &w.x.2,
+            &json!({"text": "It started after Monday's order."}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let b = Browser::start("support_case", &t.base).await;
+    let result = async {
+        sign_in(&b, &w.a.admin.upn).await?;
+        b.goto("/portal/support?view=assigned&severity=critical")
+            .await?;
+        let list = b.text("#support-list").await?;
+        anyhow::ensure!(list.contains("Users cannot get licenses"), "listed: {list}");
+        b.click("#support-list a").await?;
+        b.wait("#case-title").await?;
+        let thread = b.text("#thread").await?;
+        anyhow::ensure!(
+            thread.contains("It started after Monday's order."),
+            "{thread}"
+        );
+        let clock = b.text("#sla-left").await?;
+        anyhow::ensure!(
+            clock.contains("First response") && clock.contains("left"),
+            "{clock}"
+        );
+        b.fill("#note-text", "We are checking the seat sync.")
+            .await?;
+        b.click("#note-submit").await?;
+        b.wait("#notice").await?;
+        let thread = b.text("#thread").await?;
+        anyhow::ensure!(
+            thread.contains("We are checking the seat sync."),
+            "{thread}"
+        );
+        if std::env::var("PARTNERHUB_SCREENSHOTS").is_ok() {
+            let png = b.client.screenshot().await?;
+            let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/screenshots");
+            std::fs::create_dir_all(dir)?;
+            std::fs::write(format!("{dir}/support-case.png"), png)?;
+        }
+        // Escalating asks first; cancelling changes nothing.
+        b.click("#do-escalate").await?;
+        let q = b.text("#confirm-question").await?;
+        anyhow::ensure!(q.contains("Provider"), "confirmation names the tier: {q}");
+        b.click("#confirm-no").await?;
+        let tier = b.text("#case-tier").await?;
+        anyhow::ensure!(tier.contains("Reseller"), "still with the reseller: {tier}");
+        b.click("#do-escalate").await?;
+        b.fill("#confirm-note", "Needs the provider's eyes.")
+            .await?;
+        b.click("#confirm-yes").await?;
+        b.wait("#notice").await?;
+        let tier = b.text("#case-tier").await?;
+        anyhow::ensure!(tier.contains("Provider"), "escalated: {tier}");
+        let html = b.client.source().await?;
+        anyhow::ensure!(
+            !html.contains("do-escalate"),
+            "the reseller no longer holds it"
+        );
+        Ok(())
+    }
+    .await;
+    b.finish(result).await;
+    let (_, c) = t
+        .get(&format!("/v1/servicerequests/{id}"), &w.p.token)
+        .await;
+    assert_eq!(c["tier"], "provider", "{c}");
+    assert_eq!(c["notes"].as_array().unwrap().len(), 3);
+
+    let b = Browser::start("support_rates", &t.base).await;
+    let result = async {
+        sign_in(&b, &w.p.admin.upn).await?;
+        b.goto(&format!("/portal/support/{id}")).await?;
+        let thread = b.text("#thread").await?;
+        anyhow::ensure!(thread.contains("Needs the provider's eyes."), "{thread}");
+        b.goto("/portal/support/rates").await?;
+        b.wait("#rates-chart").await?;
+        let table = b.text("#rates").await?;
+        anyhow::ensure!(table.contains(&w.a.tenant.display_name), "{table}");
+        Ok(())
+    }
+    .await;
+    b.finish(result).await;
+}
