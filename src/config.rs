@@ -135,6 +135,11 @@ pub struct Config {
     #[arg(long, env = "PARTNERHUB_AUDIT_ARCHIVE_DIR")]
     pub audit_archive_dir: Option<std::path::PathBuf>,
 
+    /// Directory for files attached to support requests. Without it they are kept in the
+    /// database.
+    #[arg(long, env = "PARTNERHUB_SUPPORT_ATTACHMENT_DIR")]
+    pub support_attachment_dir: Option<std::path::PathBuf>,
+
     /// Seconds an unfinished `MS-RequestId` claim blocks retries before another request may
     /// take it over (its first holder crashed). Effects stay single: orders are unique per
     /// request id in the database.

@@ -72,7 +72,8 @@ const HOUSEKEEPING_LEASE: &str = "housekeeping";
 const LEASE_MS: i64 = 3 * 60_000;
 
 /// Periodic work: expired sessions and request ids, rate-limit windows, grant expiry and
-/// warnings, renewals, purge of deleted customer users, notification digests, audit retention.
+/// warnings, renewals, purge of deleted customer users, notification digests, audit retention,
+/// support service levels.
 /// With several nodes on one database, only the node holding the housekeeping lease runs a
 /// pass, so nothing runs twice.
 async fn housekeeping(app: App, mut stop: watch::Receiver<bool>) {
@@ -130,6 +131,10 @@ async fn housekeeping_pass(app: &App, now: i64) {
     }
     if let Err(e) = crate::app::audit::apply_retention(app).await {
         tracing::warn!(error = %e, "audit retention pass failed");
+    }
+    // Support service levels: warnings before a target is missed, breaches recorded once.
+    if let Err(e) = crate::app::support::run_service_levels(app).await {
+        tracing::warn!(error = %e, "support service-level pass failed");
     }
 }
 

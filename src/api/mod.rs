@@ -17,6 +17,7 @@ pub mod ops;
 pub mod partnerships;
 pub mod profiles;
 pub mod referrals;
+pub mod support;
 pub mod users;
 pub mod webhooks;
 
@@ -53,6 +54,18 @@ pub fn documented() -> OpenApiRouter<App> {
         .routes(routes!(webhooks::redeliver))
         .routes(routes!(referrals::create, referrals::list))
         .routes(routes!(referrals::get_one, referrals::patch))
+        .routes(routes!(support::list, support::create))
+        .routes(routes!(support::topics))
+        .routes(routes!(support::breach_rates))
+        .routes(routes!(support::get_one, support::patch))
+        .routes(routes!(support::notes, support::add_note))
+        .routes(routes!(support::attachments, support::upload))
+        .routes(routes!(support::download))
+        .routes(routes!(
+            support::list_for_customer,
+            support::create_for_customer
+        ))
+        .routes(routes!(support::get_targets, support::put_targets))
         .routes(routes!(
             notifications::get_settings,
             notifications::put_settings

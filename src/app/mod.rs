@@ -19,6 +19,7 @@ pub mod partnerships;
 pub mod profiles;
 pub mod ratelimit;
 pub mod referrals;
+pub mod support;
 pub mod vault;
 pub mod webhooks;
 

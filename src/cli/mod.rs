@@ -83,6 +83,13 @@ enum AdminCommand {
         #[command(flatten)]
         config: Config,
     },
+    /// Import or update support topics from a JSON file (`{"topics": [{id, name,
+    /// description, productName}]}`, see demo/support-topics.json).
+    ImportSupportTopics {
+        file: PathBuf,
+        #[command(flatten)]
+        config: Config,
+    },
     /// Create the invoices of a closed month (YYYY-MM) for every provider.
     Invoice {
         #[arg(long)]
@@ -194,6 +201,25 @@ async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                 match crate::app::commerce::import_catalog(&app, None, &catalog).await {
                     Ok(n) => {
                         println!("imported {n} availabilities");
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Err(crate::domain::Error::Validation(errs)) => {
+                        for e in errs {
+                            eprintln!("{}: {}", e.field, e.message);
+                        }
+                        Ok(ExitCode::from(2))
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+            AdminCommand::ImportSupportTopics { file, config } => {
+                let app = App::start(config, Clock::system()).await?;
+                let data = std::fs::read_to_string(&file)?;
+                let topics: crate::app::support::TopicFile = serde_json::from_str(&data)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                match crate::app::support::import_topics(&app, &topics).await {
+                    Ok(n) => {
+                        println!("imported {n} support topics");
                         Ok(ExitCode::SUCCESS)
                     }
                     Err(crate::domain::Error::Validation(errs)) => {

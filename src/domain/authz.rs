@@ -5,6 +5,7 @@
 use super::customer::{CustomerFacts, GrantRole};
 use super::identity::{Role, TenantKind};
 use super::ids::{AppId, TenantId, UserId};
+use super::support::{self, CaseFacts, SupportAction as S};
 use std::collections::BTreeSet;
 
 /// Who is calling: a signed-in user or an application acting for its own tenant.
@@ -138,6 +139,26 @@ pub enum Action {
     ReadReferral,
     /// Move a referral through its statuses, change its details.
     UpdateReferral,
+    /// Support requests (`domain::support` holds the rules): list the organisation's cases.
+    ReadServiceRequests,
+    /// Raise a case for the organisation itself (on `Tenant`) or for a customer (`Customer`).
+    RaiseServiceRequest,
+    /// Read a case and its thread.
+    ReadServiceRequest,
+    /// Add a note or a file to a case's thread.
+    NoteServiceRequest,
+    /// Change a case's status (answer, ask for information, resolve, withdraw, reopen).
+    UpdateServiceRequest,
+    /// Hand a case to the next tier up.
+    EscalateServiceRequest,
+    /// See the support topics.
+    ReadSupportTopics,
+    /// See the organisation's service-level targets.
+    ReadSupportTargets,
+    /// Set the organisation's service-level targets.
+    ManageSupportTargets,
+    /// See breach rates per reseller and per topic (operator, providers).
+    ReadSupportStats,
 }
 
 /// What the action is done to.
@@ -161,6 +182,8 @@ pub enum Resource {
         target: TenantId,
         partnered: bool,
     },
+    /// A support request, with the organisations on its path.
+    ServiceRequest(CaseFacts),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -231,9 +254,20 @@ pub fn can(actor: &Actor, action: Action, resource: Resource) -> Decision {
                 allow_if(actor.is_operator())
             }
             Action::SearchProviders => allow_if(actor.partner.is_some() || actor.is_operator()),
+            Action::ReadSupportTopics => Decision::Allow,
             _ => Decision::Deny,
         },
+        Resource::Customer(f) if action == Action::RaiseServiceRequest => {
+            support::on_customer(actor, f.customer, f.relationship)
+        }
         Resource::Customer(f) => customer(actor, action, f),
+        Resource::ServiceRequest(f) => match action {
+            Action::ReadServiceRequest => support::on_case(actor, S::Read, &f),
+            Action::NoteServiceRequest => support::on_case(actor, S::Note, &f),
+            Action::UpdateServiceRequest => support::on_case(actor, S::Update, &f),
+            Action::EscalateServiceRequest => support::on_case(actor, S::Escalate, &f),
+            _ => Decision::Deny,
+        },
         Resource::Referral {
             creator,
             target,
@@ -377,6 +411,21 @@ pub fn can(actor: &Actor, action: Action, resource: Resource) -> Decision {
                         && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent]),
                 ),
                 Action::ManageOwnNotifications => allow_if(own && is_user),
+                Action::ReadServiceRequests if own => support::on_own_tenant(actor, S::List),
+                Action::RaiseServiceRequest if own => support::on_own_tenant(actor, S::RaiseOwn),
+                Action::ReadSupportTargets if own => support::on_own_tenant(actor, S::ReadTargets),
+                Action::ManageSupportTargets if own => support::on_own_tenant(actor, S::SetTargets),
+                Action::ReadSupportStats if own => support::on_own_tenant(actor, S::ReadStats),
+                Action::ReadServiceRequests
+                | Action::RaiseServiceRequest
+                | Action::ReadSupportTargets
+                | Action::ManageSupportTargets
+                | Action::ReadSupportStats
+                | Action::ReadServiceRequest
+                | Action::NoteServiceRequest
+                | Action::UpdateServiceRequest
+                | Action::EscalateServiceRequest
+                | Action::ReadSupportTopics => Decision::Deny,
                 Action::ReadCapturedMail
                 | Action::ImportMemberships
                 | Action::ReviewEnrollments

@@ -68,3 +68,15 @@ id_type!(
     /// A referral (sales lead).
     ReferralId
 );
+id_type!(
+    /// A support request (service request).
+    ServiceRequestId
+);
+id_type!(
+    /// A note in a support request's thread.
+    NoteId
+);
+id_type!(
+    /// A file attached to a support request.
+    AttachmentId
+);

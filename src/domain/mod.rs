@@ -13,6 +13,7 @@ pub mod paging;
 pub mod partnership;
 pub mod referral;
 pub mod refusal;
+pub mod support;
 pub mod webhook;
 
 pub use error::{Error, FieldError, Result};

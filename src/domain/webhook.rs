@@ -26,6 +26,10 @@ pub const EVENTS: &[&str] = &[
     "enrollment-status-changed",
     "referral-created",
     "referral-updated",
+    "servicerequest-created",
+    "servicerequest-updated",
+    "servicerequest-escalated",
+    "servicerequest-breached",
 ];
 
 /// `v1,<base64 HMAC-SHA256(secret, "{id}.{timestamp}.{body}")>` per the Standard Webhooks

@@ -60,6 +60,15 @@ fn menu(visit: &Visit, mail_public: bool) -> Vec<(&'static str, &'static str)> {
         if can(actor, Action::ReadReferral, referral_scope).allowed() {
             items.push(("/portal/referrals", "nav.referrals"));
         }
+        if can(
+            actor,
+            Action::ReadServiceRequests,
+            Resource::Tenant(actor.tenant),
+        )
+        .allowed()
+        {
+            items.push(("/portal/support", "nav.support"));
+        }
         if can(actor, Action::ReadWebhooks, Resource::Tenant(actor.tenant)).allowed() {
             items.push(("/portal/webhooks", "nav.webhooks"));
         }

@@ -18,6 +18,7 @@ pub mod mail;
 pub mod partners;
 pub mod review;
 pub mod session;
+pub mod support;
 pub mod users;
 
 use crate::app::App;
@@ -67,6 +68,17 @@ pub fn router(app: App) -> Router<App> {
             "/portal/referrals/{id}",
             get(events::referral_page).post(events::move_referral),
         )
+        .route("/portal/support", get(support::list).post(support::raise))
+        .route(
+            "/portal/support/targets",
+            get(support::targets_page).post(support::save_targets),
+        )
+        .route("/portal/support/rates", get(support::rates_page))
+        .route(
+            "/portal/support/{id}",
+            get(support::case_page).post(support::act),
+        )
+        .route("/portal/support/{id}/files/{file}", get(support::download))
         .route(
             "/portal/mfa",
             get(auth::mfa_setup_page).post(auth::mfa_setup_submit),

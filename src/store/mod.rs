@@ -19,6 +19,7 @@ pub mod partnerships;
 pub mod ratelimit;
 pub mod referrals;
 pub mod sessions;
+pub mod support;
 pub mod throttle;
 pub mod tokens;
 pub mod webhooks;

@@ -228,6 +228,32 @@ GET /v1/referrals                             | -         | op p_admin p_sales q
 POST /v1/referrals                            | -         | p_admin p_sales q_admin a_admin a_sales a_app b_admin d_admin
 GET /v1/referrals/{referralId}                | P->A      | p_admin p_sales a_admin a_sales a_app
 PATCH /v1/referrals/{referralId}              | P->A      | p_admin p_sales a_admin a_sales a_app
+
+GET /v1/servicerequests                       | -         | op p_admin p_help q_admin a_admin a_help a_app b_admin d_admin x_admin y_admin
+POST /v1/servicerequests                      | -         | p_admin p_help q_admin a_admin a_help a_app b_admin d_admin x_admin y_admin
+GET /v1/servicerequests/supporttopics         | -         | users a_app
+GET /v1/servicerequests/breachrates           | -         | op p_admin p_help q_admin
+GET /v1/profiles/supporttargets               | -         | op p_admin p_help q_admin a_admin a_help a_app b_admin d_admin
+PUT /v1/profiles/supporttargets               | -         | op p_admin q_admin a_admin a_app b_admin d_admin
+GET /v1/customers/{customerId}/servicerequests| X         | p_admin p_help a_admin a_help a_app x_admin
+GET /v1/customers/{customerId}/servicerequests| Y         | b_admin y_admin
+GET /v1/customers/{customerId}/servicerequests| Z         | a_admin a_help a_app
+POST /v1/customers/{customerId}/servicerequests| X        | p_admin p_help a_admin a_help a_app x_admin
+POST /v1/customers/{customerId}/servicerequests| Y        | b_admin y_admin
+POST /v1/customers/{customerId}/servicerequests| Z        | a_admin a_help a_app
+GET /v1/servicerequests/{serviceRequestId}    | X->A      | x_admin a_admin a_help a_app
+GET /v1/servicerequests/{serviceRequestId}    | X->op     | x_admin a_admin a_help a_app p_admin p_help op
+PATCH /v1/servicerequests/{serviceRequestId}  | X->A      | x_admin a_admin a_help a_app
+PATCH /v1/servicerequests/{serviceRequestId}  | X->op     | x_admin op
+GET /v1/servicerequests/{serviceRequestId}/notes | X->A   | x_admin a_admin a_help a_app
+GET /v1/servicerequests/{serviceRequestId}/notes | X->op  | x_admin a_admin a_help a_app p_admin p_help op
+POST /v1/servicerequests/{serviceRequestId}/notes | X->A  | x_admin a_admin a_help a_app
+POST /v1/servicerequests/{serviceRequestId}/notes | X->op | x_admin a_admin a_help a_app p_admin p_help op
+GET /v1/servicerequests/{serviceRequestId}/attachments | X->A  | x_admin a_admin a_help a_app
+GET /v1/servicerequests/{serviceRequestId}/attachments | X->op | x_admin a_admin a_help a_app p_admin p_help op
+POST /v1/servicerequests/{serviceRequestId}/attachments | X->A  | x_admin a_admin a_help a_app
+POST /v1/servicerequests/{serviceRequestId}/attachments | X->op | x_admin a_admin a_help a_app p_admin p_help op
+GET /v1/servicerequests/{serviceRequestId}/attachments/{attachmentId} | X->A.file | x_admin a_admin a_help a_app
 "#;
 
 /// Every actor position, in the order the matrix prints them.
@@ -309,6 +335,11 @@ struct World {
     test_p: (String, String),
     /// An application of A registered by its admin agent (not the one that calls).
     app_a: String,
+    /// Support requests raised by X: one held by A, one escalated to the operator; a file on
+    /// the first.
+    case_xa: String,
+    case_xop: String,
+    file_xa: String,
 }
 
 const GA_ROLE: &str = "62e90394-69f5-4237-9190-012177145e10";
@@ -555,6 +586,9 @@ async fn build(t: &TestApp) -> World {
         referral_pa: String::new(),
         test_p: (String::new(), String::new()),
         app_a: String::new(),
+        case_xa: String::new(),
+        case_xop: String::new(),
+        file_xa: String::new(),
     };
     w.app_a = new_app(t, &w.tokens["a_admin"]).await;
     // Partner tokens of the helpers expired when the clock moved.
@@ -589,6 +623,7 @@ async fn build(t: &TestApp) -> World {
     w.b.token = t.token(&w.b.admin.upn).await;
     w.d.token = t.token(&w.d.admin.upn).await;
     w.r.token = t.token(&w.r.admin.upn).await;
+    support_cases(t, &mut w).await;
     w
 }
 
@@ -603,6 +638,43 @@ async fn new_app(t: &TestApp, token: &str) -> String {
         .await;
     assert_eq!(s, 201, "{reg}");
     reg["id"].as_str().unwrap().to_string()
+}
+
+/// X raises two support requests: one stays with A (with a file), one climbs to the operator.
+async fn support_cases(t: &TestApp, w: &mut World) {
+    crate::support_requests::load_topics(t).await;
+    let body = json!({"title": "Matrix case", "description": "d", "severity": "normal",
+        "supportTopicId": "licenses-seats"});
+    let raise = |token: String| {
+        let body = body.clone();
+        async move {
+            let (s, c) = t.post("/v1/servicerequests", &token, &body).await;
+            assert_eq!(s, 201, "{c}");
+            c["id"].as_str().unwrap().to_string()
+        }
+    };
+    w.case_xa = raise(w.tokens["x_admin"].clone()).await;
+    w.case_xop = raise(w.tokens["x_admin"].clone()).await;
+    let path = format!("/v1/servicerequests/{}", w.case_xop);
+    for token in [&w.tokens["a_admin"], &w.p.token] {
+        let (s, c) = t.patch(&path, token, &json!({"escalate": true})).await;
+        assert_eq!(s, 200, "{c}");
+    }
+    let r = t
+        .http
+        .post(t.url(&format!(
+            "/v1/servicerequests/{}/attachments?fileName=trace.txt",
+            w.case_xa
+        )))
+        .bearer_auth(&w.tokens["x_admin"])
+        .header("content-type", "text/plain")
+        .body("trace")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let a: Value = r.json().await.unwrap();
+    w.file_xa = a["id"].as_str().unwrap().to_string();
 }
 
 /// A webhook on a closed local port: registrations pass (the test allows 127.0.0.1) and
@@ -737,6 +809,17 @@ fn scenes(w: &World, params: &[String]) -> Vec<(&'static str, BTreeMap<String, S
         ["referralId"] => vec![("P->A", m(&[("referralId", w.referral_pa.clone())]))],
         ["correlationId"] => vec![("P.test", m(&[("correlationId", w.test_p.0.clone())]))],
         ["deliveryId"] => vec![("P.test", m(&[("deliveryId", w.test_p.1.clone())]))],
+        ["serviceRequestId"] => vec![
+            ("X->A", m(&[("serviceRequestId", w.case_xa.clone())])),
+            ("X->op", m(&[("serviceRequestId", w.case_xop.clone())])),
+        ],
+        ["serviceRequestId", "attachmentId"] => vec![(
+            "X->A.file",
+            m(&[
+                ("serviceRequestId", w.case_xa.clone()),
+                ("attachmentId", w.file_xa.clone()),
+            ]),
+        )],
         other => panic!("no targets for path parameters {other:?}: add them to scenes()"),
     }
 }
@@ -862,6 +945,17 @@ fn payload(w: &World, method: &str, path: &str, fresh: &str) -> Payload {
         ("PUT", "/v1/pricelists/provider") => json!([{"productId": "PH-SUITE", "skuId": "BASIC",
             "country": "US", "kind": "markup", "value": "5"}]),
         ("PUT", "/v1/pricelists/customer") => json!([]),
+        ("POST", "/v1/servicerequests")
+        | ("POST", "/v1/customers/{customerId}/servicerequests") => {
+            json!({"title": "Matrix", "description": "d", "severity": "high",
+                "supportTopicId": "sign-in-access"})
+        }
+        ("PATCH", "/v1/servicerequests/{serviceRequestId}") => json!({"status": "open"}),
+        ("POST", "/v1/servicerequests/{serviceRequestId}/notes") => json!({"text": "matrix note"}),
+        ("POST", "/v1/servicerequests/{serviceRequestId}/attachments") => {
+            json!({"note": "a JSON file"})
+        }
+        ("PUT", "/v1/profiles/supporttargets") => json!([]),
         ("GET", _) | ("DELETE", _) => return Payload::None,
         _ => json!({}),
     })
@@ -1092,6 +1186,7 @@ fn query(path: &str) -> &'static str {
     match path {
         "/v1/relationships" => "?relationship_type=IsIndirectResellerOf",
         "/v1/tenants/domainavailability" => "?domain=free-domain.example",
+        "/v1/servicerequests/{serviceRequestId}/attachments" => "?fileName=matrix.json",
         _ => "",
     }
 }

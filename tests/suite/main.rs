@@ -24,4 +24,5 @@ mod portal_browser;
 mod portal_http;
 mod referrals;
 mod security;
+mod support_requests;
 mod webhooks;
