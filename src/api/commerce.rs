@@ -251,7 +251,7 @@ pub struct NewOrder {
     pub line_items: Vec<OrderLineItem>,
     /// For a reseller ordering itself: the provider (tenant id) the order is placed through.
     pub provider_id: Option<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     #[serde(default)]
     pub attributes: Option<serde_json::Value>,
 }
@@ -521,9 +521,15 @@ pub struct SubscriptionUpdate {
     /// active, suspended or deleted (cancel, within the cancellation window).
     pub status: Option<String>,
     pub auto_renew_enabled: Option<bool>,
-    #[schema(value_type = Object)]
     #[serde(default)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
+}
+
+/// The `attributes` a client sends back with a resource: only the ETag is read.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EtagAttributes {
+    pub etag: Option<String>,
 }
 
 /// Changes a subscription: send the full resource (or the fields to change) with its ETag
@@ -537,35 +543,11 @@ pub async fn update_subscription(
     Caller(ctx): Caller,
     Path((id, sid)): Path<(String, String)>,
     headers: HeaderMap,
-    Body(b): Body<serde_json::Value>,
+    Body(b): Body<SubscriptionUpdate>,
 ) -> ApiResult<Response> {
-    let body_tag = b
-        .pointer("/attributes/etag")
-        .and_then(|e| e.as_str())
-        .map(str::to_string);
+    let body_tag = b.attributes.and_then(|a| a.etag);
     let expected = expected_version(&headers, body_tag.as_deref())?;
-    let quantity = match b.get("quantity") {
-        Some(q) => Some(
-            q.as_i64()
-                .ok_or_else(|| Error::field("quantity", "a whole number"))?,
-        ),
-        None => None,
-    };
-    let status = match b.get("status") {
-        Some(s) => Some(
-            s.as_str()
-                .ok_or_else(|| Error::field("status", "a string"))?
-                .to_string(),
-        ),
-        None => None,
-    };
-    let auto_renew = match b.get("autoRenewEnabled") {
-        Some(a) => Some(
-            a.as_bool()
-                .ok_or_else(|| Error::field("autoRenewEnabled", "true or false"))?,
-        ),
-        None => None,
-    };
+    let (quantity, status, auto_renew) = (b.quantity, b.status, b.auto_renew_enabled);
     let s = uc::update_subscription(
         &app,
         &ctx,
@@ -605,7 +587,7 @@ pub struct CartLine {
 pub struct CartBody {
     pub line_items: Vec<CartLine>,
     pub provider_id: Option<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     #[serde(default)]
     pub attributes: Option<serde_json::Value>,
 }

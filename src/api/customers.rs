@@ -184,7 +184,7 @@ pub async fn get_one(
 pub struct CustomerPatch {
     /// `none` ends the caller's reseller relationship with the customer.
     pub relationship_to_partner: String,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub attributes: Option<serde_json::Value>,
 }
 
@@ -221,7 +221,9 @@ pub async fn patch(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewCustomerCompany {
     pub domain: String,
-    pub company_name: String,
+    /// Read from `billingProfile.companyName` when left out, as the public contract places it.
+    #[serde(default)]
+    pub company_name: Option<String>,
     #[serde(default)]
     pub country: Option<String>,
 }
@@ -231,11 +233,11 @@ pub struct NewCustomerCompany {
 pub struct NewCustomerBody {
     pub company_profile: NewCustomerCompany,
     /// `{firstName, lastName, email, culture, language, companyName, defaultAddress{country, ...}}`
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub billing_profile: Option<serde_json::Value>,
     /// The indirect reseller (tenant id or partner-network id) the customer is created for.
     pub associated_partner_id: String,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub attributes: Option<serde_json::Value>,
 }
 
@@ -249,8 +251,26 @@ pub struct NewCustomerBody {
 pub async fn create(
     State(app): State<App>,
     Caller(ctx): Caller,
-    Body(b): Body<NewCustomerBody>,
+    Body(mut b): Body<NewCustomerBody>,
 ) -> ApiResult<Response> {
+    b.billing_profile = b.billing_profile.map(super::lenient::camel_keys);
+    let company_name = b
+        .company_profile
+        .company_name
+        .clone()
+        .or_else(|| {
+            b.billing_profile
+                .as_ref()
+                .and_then(|p| p.get("companyName"))
+                .and_then(|c| c.as_str())
+                .map(str::to_string)
+        })
+        .ok_or_else(|| {
+            Error::field(
+                "billingProfile.companyName",
+                "name the customer's company in billingProfile.companyName",
+            )
+        })?;
     let country = b
         .company_profile
         .country
@@ -268,7 +288,7 @@ pub async fn create(
         &ctx,
         NewCustomer {
             domain: b.company_profile.domain,
-            company_name: b.company_profile.company_name,
+            company_name,
             country,
             billing: b.billing_profile.unwrap_or(serde_json::Value::Null),
             associated_partner_id: b.associated_partner_id,
@@ -719,8 +739,9 @@ pub async fn put_billing(
     Caller(ctx): Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Body(mut b): Body<serde_json::Value>,
+    Body(b): Body<serde_json::Value>,
 ) -> ApiResult<Response> {
+    let mut b = super::lenient::camel_keys(b);
     if !b.is_object() {
         return Err(Error::field(
             "billingProfile",
@@ -808,9 +829,9 @@ pub struct NewUserBody {
     #[serde(default)]
     pub usage_location: Option<String>,
     /// `{password, forceChangePassword}`; without it a password is generated.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub password_profile: Option<serde_json::Value>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub attributes: Option<serde_json::Value>,
 }
 
@@ -875,11 +896,11 @@ pub struct UserPatchBody {
     pub last_name: Option<String>,
     /// `active` restores a deleted user.
     pub state: Option<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub password_profile: Option<serde_json::Value>,
     pub user_principal_name: Option<String>,
     pub usage_location: Option<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub attributes: Option<serde_json::Value>,
 }
 
@@ -1009,7 +1030,7 @@ pub struct NewMember {
     pub display_name: Option<String>,
     #[serde(default)]
     pub user_principal_name: Option<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     #[serde(default)]
     pub attributes: Option<serde_json::Value>,
 }
@@ -1114,7 +1135,7 @@ pub async fn user_licenses(
     )?))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LicenseToAssign {
     /// `productId:skuId`.
@@ -1130,15 +1151,34 @@ pub struct LicenseUpdate {
     pub licenses_to_assign: Vec<LicenseToAssign>,
     #[serde(default)]
     pub licenses_to_remove: Vec<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub attributes: Option<serde_json::Value>,
 }
 
+/// A license warning of the public contract (this server refuses instead of warning, so the
+/// list is always empty; it is declared so clients can read it).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LicenseWarning {
+    pub code: String,
+    pub message: String,
+}
+
+/// The license update as applied: what was assigned and removed, with warnings.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LicenseUpdateResult {
+    pub licenses_to_assign: Vec<LicenseToAssign>,
+    pub licenses_to_remove: Vec<String>,
+    pub license_warnings: Vec<LicenseWarning>,
+    pub attributes: Attributes,
+}
+
 /// Assigns and removes a user's licenses in one step; beyond the available seats nothing
-/// changes.
+/// changes. Answers the update as applied (read the licenses with GET .../licenses).
 #[utoipa::path(post, path = "/v1/customers/{customerId}/users/{userId}/licenseupdates", tag = "customers",
     params(("customerId" = String, Path), ("userId" = String, Path)), request_body = LicenseUpdate,
-    responses((status = 201, body = Collection<License>), (status = 400, body = super::error::ApiErrorBody), (status = 403, body = super::error::ApiErrorBody),
+    responses((status = 201, body = LicenseUpdateResult), (status = 400, body = super::error::ApiErrorBody), (status = 403, body = super::error::ApiErrorBody),
         (status = 404, body = super::error::ApiErrorBody), (status = 409, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn license_updates(
@@ -1147,19 +1187,19 @@ pub async fn license_updates(
     Path((id, uid)): Path<(String, String)>,
     Body(b): Body<LicenseUpdate>,
 ) -> ApiResult<Response> {
-    let assign: Vec<String> = b.licenses_to_assign.into_iter().map(|l| l.sku_id).collect();
-    let rows = licenses::update(&app, &ctx, &id, &uid, &assign, &b.licenses_to_remove).await?;
-    let c = single_page(
-        &app.keys.paging_secret,
-        rows,
-        &format!("/v1/customers/{id}/users/{uid}/licenses"),
-        |s| (String::new(), s.clone()),
-        |s| License {
-            product_sku: serde_json::json!({ "id": s }),
-            attributes: Attributes::of("License"),
-        },
-    )?;
-    Ok((StatusCode::CREATED, axum::Json(c)).into_response())
+    let assign: Vec<String> = b
+        .licenses_to_assign
+        .iter()
+        .map(|l| l.sku_id.clone())
+        .collect();
+    licenses::update(&app, &ctx, &id, &uid, &assign, &b.licenses_to_remove).await?;
+    let applied = LicenseUpdateResult {
+        licenses_to_assign: b.licenses_to_assign,
+        licenses_to_remove: b.licenses_to_remove,
+        license_warnings: Vec::new(),
+        attributes: Attributes::of("LicenseUpdate"),
+    };
+    Ok((StatusCode::CREATED, axum::Json(applied)).into_response())
 }
 
 /// Customers both partners of a partnership serve.

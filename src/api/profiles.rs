@@ -117,7 +117,7 @@ pub struct LegalBusinessUpdate {
     #[serde(default)]
     pub registration_number: String,
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub attributes: Option<serde_json::Value>,
     #[serde(default)]
     pub profile_type: Option<String>,
@@ -208,7 +208,7 @@ pub struct SupportUpdate {
     #[serde(default)]
     pub profile_type: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub attributes: Option<serde_json::Value>,
 }
 
@@ -343,7 +343,7 @@ pub async fn get_mpn(
 pub struct OrganizationUpdate {
     pub company_name: String,
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub attributes: Option<serde_json::Value>,
 }
 

@@ -144,7 +144,7 @@ pub struct NewUserBody {
     pub password: Option<String>,
     pub language: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub attributes: Option<serde_json::Value>,
 }
 
@@ -230,7 +230,7 @@ pub struct UserPatchBody {
     pub roles: Option<Vec<Role>>,
     pub state: Option<String>,
     pub language: Option<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub attributes: Option<serde_json::Value>,
 }
 

@@ -38,7 +38,7 @@ pub async fn shop(t: &TestApp) -> Shop {
     Shop { p, a, x, x_token }
 }
 
-async fn order(
+pub async fn order(
     t: &TestApp,
     token: &str,
     customer: &TenantRow,
@@ -58,7 +58,7 @@ async fn order(
     (s, r.json().await.unwrap_or(Value::Null))
 }
 
-fn line(item: &str, qty: i64, mpn: Option<i64>) -> Value {
+pub fn line(item: &str, qty: i64, mpn: Option<i64>) -> Value {
     json!({"lineItems": [{"lineItemNumber": 0, "catalogItemId": item, "quantity": qty, "partnerIdOnRecord": mpn.map(|m| m.to_string())}]})
 }
 

@@ -10,6 +10,7 @@ mod authz_matrix;
 mod bench_smoke;
 mod cli;
 mod commerce;
+mod contract;
 mod crash;
 mod customers;
 mod enrollment;

@@ -1,0 +1,162 @@
+//! The public partner-center contract: request bodies read the way the reference service reads
+//! them, and an OpenAPI document that validators and client generators accept.
+
+use crate::commerce::{line, order, shop};
+use crate::support::{assert_error_shape, TestApp};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+#[tokio::test]
+async fn a_pascal_case_subscription_patch_changes_the_subscription() {
+    let t = TestApp::spawn().await;
+    let s = shop(&t).await;
+    let (_, o) = order(
+        &t,
+        &s.p.token,
+        &s.x,
+        line("PH-SUITE:STANDARD:US-M", 5, Some(s.a.mpn)),
+        None,
+    )
+    .await;
+    let sub = o["lineItems"][0]["subscriptionId"].as_str().unwrap();
+    let path = format!("/v1/customers/{}/subscriptions/{sub}", s.x.id);
+    // The reference examples send the whole resource back, names in PascalCase, with members
+    // this server does not keep (ignored) and the ETag inside Attributes.
+    let (_, current) = t.get(&path, &s.p.token).await;
+    let etag = current["attributes"]["etag"].as_str().unwrap().to_string();
+    let (st, b) = t
+        .patch(
+            &path,
+            &s.p.token,
+            &json!({"Id": sub, "Quantity": 7, "FriendlyName": "Suite", "Links": null,
+                    "Attributes": {"Etag": etag, "ObjectType": "Subscription"}}),
+        )
+        .await;
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(b["quantity"], 7);
+    let (_, now) = t.get(&path, &s.p.token).await;
+    assert_eq!(now["quantity"], 7, "the change was stored");
+    // The same member twice in different cases is ambiguous: refused, nothing changes.
+    let (st, b) = t
+        .patch(&path, &s.p.token, &json!({"quantity": 8, "Quantity": 9}))
+        .await;
+    assert_eq!(st, 400, "{b}");
+    assert_error_shape(&b);
+    assert!(b["description"].as_str().unwrap().contains("twice"), "{b}");
+    let (_, now) = t.get(&path, &s.p.token).await;
+    assert_eq!(now["quantity"], 7);
+}
+
+#[tokio::test]
+async fn order_bodies_take_any_case_null_lists_and_unknown_members() {
+    let t = TestApp::spawn().await;
+    let s = shop(&t).await;
+    let (st, o) = order(
+        &t,
+        &s.p.token,
+        &s.x,
+        json!({"LineItems": [{"LineItemNumber": 0, "OfferId": "PH-SUITE:STANDARD:US-M",
+            "TermDuration": "P1M", "Quantity": 3,
+            "PartnerIdOnRecord": s.a.mpn.to_string(), "ProvisioningContext": null}],
+            "Attributes": {"ObjectType": "Order"}}),
+        None,
+    )
+    .await;
+    assert_eq!(st, 201, "{o}");
+    assert_eq!(o["lineItems"][0]["quantity"], 3);
+}
+
+async fn document(t: &TestApp) -> Value {
+    t.http
+        .get(t.url("/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            out.push((path.clone(), method.clone(), op));
+        }
+    }
+    out
+}
+
+fn header_names(op: &Value) -> Vec<String> {
+    op["parameters"]
+        .as_array()
+        .map(|ps| {
+            ps.iter()
+                .filter(|p| p["in"] == "header")
+                .map(|p| p["name"].as_str().unwrap().to_ascii_lowercase())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_openapi_document_declares_unique_operations_and_the_contract_headers() {
+    let t = TestApp::spawn().await;
+    let doc = document(&t).await;
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    for (path, method, op) in operations(&doc) {
+        let id = op["operationId"].as_str().unwrap_or_default();
+        assert!(!id.is_empty(), "{method} {path} has no operationId");
+        *ids.entry(id.to_string()).or_default() += 1;
+        let headers = header_names(op);
+        assert!(
+            headers.contains(&"ms-correlationid".to_string()),
+            "{method} {path} lacks MS-CorrelationId"
+        );
+        if method == "post" {
+            assert!(
+                headers.contains(&"ms-requestid".to_string()),
+                "{method} {path} lacks MS-RequestId"
+            );
+        }
+        let paged = op["parameters"]
+            .as_array()
+            .is_some_and(|ps| ps.iter().any(|p| p["name"] == "seekOperation"));
+        if paged {
+            assert!(
+                headers.contains(&"ms-continuationtoken".to_string()),
+                "{method} {path} lacks MS-ContinuationToken"
+            );
+        }
+    }
+    let shared: Vec<_> = ids.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(shared.is_empty(), "shared operationIds: {shared:?}");
+    let list = &doc["paths"]["/v1/customers"]["get"];
+    assert!(header_names(list).contains(&"ms-continuationtoken".to_string()));
+}
+
+#[tokio::test]
+async fn a_body_the_document_marks_optional_may_be_left_out() {
+    let t = TestApp::spawn().await;
+    let doc = document(&t).await;
+    let submit = &doc["paths"]["/v1/enrollments/{enrollmentId}/submit"]["post"];
+    assert_eq!(submit["requestBody"]["required"], false, "{submit}");
+    let create = &doc["paths"]["/v1/customers"]["post"];
+    assert_eq!(create["requestBody"]["required"], true);
+    // A POST whose body has no required member works with no body at all.
+    let s = shop(&t).await;
+    let r = t
+        .http
+        .post(t.url("/v1/customers"))
+        .bearer_auth(&s.a.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        400,
+        "a required body is still required"
+    );
+    let b: Value = r.json().await.unwrap();
+    assert_error_shape(&b);
+}
