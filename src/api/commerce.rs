@@ -1,7 +1,9 @@
 //! `/v1/products` (catalog), `/v1/catalog/import`, orders, carts, subscriptions, price lists
 //! and invoices.
 
-use super::collection::{etag, expected_version, single_page, Attributes, Collection};
+use super::collection::{
+    etag, expected_version, single_page, Attributes, Collection, EtagAttributes,
+};
 use super::error::ApiResult;
 use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
@@ -251,9 +253,8 @@ pub struct NewOrder {
     pub line_items: Vec<OrderLineItem>,
     /// For a reseller ordering itself: the provider (tenant id) the order is placed through.
     pub provider_id: Option<String>,
-    #[schema(value_type = Option<Object>)]
     #[serde(default)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -525,13 +526,6 @@ pub struct SubscriptionUpdate {
     pub attributes: Option<EtagAttributes>,
 }
 
-/// The `attributes` a client sends back with a resource: only the ETag is read.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct EtagAttributes {
-    pub etag: Option<String>,
-}
-
 /// Changes a subscription: send the full resource (or the fields to change) with its ETag
 /// in `If-Match` or `attributes.etag`; a stale ETag is 412.
 #[utoipa::path(patch, path = "/v1/customers/{customerId}/subscriptions/{subscriptionId}", tag = "commerce",
@@ -587,9 +581,8 @@ pub struct CartLine {
 pub struct CartBody {
     pub line_items: Vec<CartLine>,
     pub provider_id: Option<String>,
-    #[schema(value_type = Option<Object>)]
     #[serde(default)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -2,7 +2,7 @@
 //! request) and `/v1/customer/*` (the customer's own view of its partners).
 
 use super::collection::{
-    etag, expected_version, single_page, Attributes, Collection, Page, PageQuery,
+    etag, expected_version, single_page, Attributes, Collection, EtagAttributes, Page, PageQuery,
 };
 use super::error::ApiResult;
 use super::extract::{Body, Caller};
@@ -184,8 +184,7 @@ pub async fn get_one(
 pub struct CustomerPatch {
     /// `none` ends the caller's reseller relationship with the customer.
     pub relationship_to_partner: String,
-    #[schema(value_type = Option<Object>)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
 }
 
 /// Ends the caller's relationship with a customer (`relationshipToPartner: none`).
@@ -237,8 +236,7 @@ pub struct NewCustomerBody {
     pub billing_profile: Option<serde_json::Value>,
     /// The indirect reseller (tenant id or partner-network id) the customer is created for.
     pub associated_partner_id: String,
-    #[schema(value_type = Option<Object>)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
 }
 
 /// A provider creates a customer tenant for a partnered reseller; the admin credentials are
@@ -831,8 +829,7 @@ pub struct NewUserBody {
     /// `{password, forceChangePassword}`; without it a password is generated.
     #[schema(value_type = Option<Object>)]
     pub password_profile: Option<serde_json::Value>,
-    #[schema(value_type = Option<Object>)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
 }
 
 /// Adds a user to the customer's directory.
@@ -900,8 +897,7 @@ pub struct UserPatchBody {
     pub password_profile: Option<serde_json::Value>,
     pub user_principal_name: Option<String>,
     pub usage_location: Option<String>,
-    #[schema(value_type = Option<Object>)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
 }
 
 /// Changes a user, resets its password, or restores it after deletion.
@@ -1030,9 +1026,8 @@ pub struct NewMember {
     pub display_name: Option<String>,
     #[serde(default)]
     pub user_principal_name: Option<String>,
-    #[schema(value_type = Option<Object>)]
     #[serde(default)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
 }
 
 /// Adds a user to a directory role.
@@ -1151,8 +1146,7 @@ pub struct LicenseUpdate {
     pub licenses_to_assign: Vec<LicenseToAssign>,
     #[serde(default)]
     pub licenses_to_remove: Vec<String>,
-    #[schema(value_type = Option<Object>)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
 }
 
 /// A license warning of the public contract (this server refuses instead of warning, so the

@@ -160,3 +160,49 @@ async fn a_body_the_document_marks_optional_may_be_left_out() {
     let b: Value = r.json().await.unwrap();
     assert_error_shape(&b);
 }
+
+#[tokio::test]
+async fn profiles_carry_the_contract_profile_types_and_a_legal_put_keeps_what_it_lacks() {
+    let (t, _smtp) = crate::enrollment::with_smtp().await;
+    let (token, _) =
+        crate::enrollment::authorized_partner(&t, "wideworld", 8100003, "wwi.example").await;
+    for (path, kind) in [
+        ("/v1/profiles/legalbusiness", "legal_business_profile"),
+        ("/v1/profiles/organization", "organization_profile"),
+        ("/v1/profiles/mpn", "mpn_profile"),
+        ("/v1/profiles/support", "support_profile"),
+    ] {
+        let (s, p) = t.get(path, &token).await;
+        assert_eq!((s, p["profileType"].as_str()), (200, Some(kind)), "{path}");
+    }
+    let legal = "/v1/profiles/legalbusiness";
+    let (_, current) = t.get(legal, &token).await;
+    let mut ours = current.clone();
+    ours["registrationNumber"] = json!("REG-1");
+    let (s, b) = t.put(legal, &token, &ours).await;
+    assert_eq!(s, 200, "{b}");
+    // A client of the public contract sends the profile without a registration number, with
+    // its names in PascalCase.
+    let (s, b) = t
+        .put(
+            legal,
+            &token,
+            &json!({"CompanyName": "Wide World Importers Ltd",
+                "Address": {"AddressLine1": "2 Harbor Rd", "City": "Redmond", "State": "WA",
+                            "PostalCode": "98052", "Country": "US"},
+                "PrimaryContact": current["primaryContact"],
+                "ProfileType": "legal_business_profile",
+                "Attributes": {"Etag": b["attributes"]["etag"], "ObjectType": "LegalBusinessProfile"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (_, now) = t.get(legal, &token).await;
+    assert_eq!(now["companyName"], "Wide World Importers Ltd");
+    assert_eq!(now["address"]["addressLine1"], "2 Harbor Rd");
+    assert_eq!(now["registrationNumber"], "REG-1", "not wiped: {now}");
+    // The ETag inside PascalCase Attributes is read: a stale one is refused.
+    let mut stale = now.clone();
+    stale["attributes"] = json!({"Etag": current["attributes"]["etag"]});
+    let (s, b) = t.put(legal, &token, &stale).await;
+    assert_eq!(s, 412, "{b}");
+}
