@@ -43,7 +43,13 @@ pub struct UserCredentials {
 #[serde(rename_all = "camelCase")]
 pub struct Customer {
     pub id: String,
+    /// The customer's commerce account id; this server has one id per customer, its tenant id.
+    pub commerce_id: String,
     pub company_profile: CompanyProfile,
+    /// The billing profile (single reads and creation; `GET .../profiles/billing` reads it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub billing_profile: Option<serde_json::Value>,
     /// `reseller` for a partner with a relationship, `none` otherwise.
     pub relationship_to_partner: String,
     /// The caller holds a live delegated-admin grant (single reads only).
@@ -55,7 +61,25 @@ pub struct Customer {
     /// Shown once, when a provider creates the customer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_credentials: Option<UserCredentials>,
+    pub links: CustomerLinks,
     pub attributes: Attributes,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerLinks {
+    #[serde(rename = "self")]
+    pub self_link: super::collection::Link,
+}
+
+fn customer_links(id: TenantId) -> CustomerLinks {
+    CustomerLinks {
+        self_link: super::collection::Link {
+            uri: format!("/customers/{id}"),
+            method: "GET".into(),
+            headers: vec![],
+        },
+    }
 }
 
 fn company(id: TenantId, domain: String, name: String, country: String) -> CompanyProfile {
@@ -136,6 +160,9 @@ pub async fn list(
         |r| (r.name_lower.clone(), r.id.to_string()),
         |r| Customer {
             id: r.id.to_string(),
+            commerce_id: r.id.to_string(),
+            billing_profile: None,
+            links: customer_links(r.id),
             company_profile: company(r.id, r.domain, r.name, r.country),
             relationship_to_partner: "reseller".into(),
             allow_delegated_access: None,
@@ -153,6 +180,9 @@ fn customer_dto(
 ) -> Customer {
     Customer {
         id: t.id.to_string(),
+        commerce_id: t.id.to_string(),
+        billing_profile: None,
+        links: customer_links(t.id),
         company_profile: company(t.id, t.domain, t.display_name, t.country),
         relationship_to_partner: if facts.relationship {
             "reseller".into()
@@ -176,7 +206,23 @@ pub async fn get_one(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Customer>> {
     let (t, f, via) = uc::visible_with_reseller(&app, &ctx, &id).await?;
-    Ok(axum::Json(customer_dto(t, f, via)))
+    let mut dto = customer_dto(t, f, via);
+    dto.billing_profile = billing_if_allowed(&app, &ctx, &id).await?;
+    Ok(axum::Json(dto))
+}
+
+/// The billing profile when the caller may read it and one is set; a caller who may see the
+/// customer but not its billing gets the customer without it.
+async fn billing_if_allowed(
+    app: &App,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<Option<serde_json::Value>, Error> {
+    match uc::billing(app, ctx, id).await {
+        Ok((b, _)) if b.as_object().is_some_and(|o| !o.is_empty()) => Ok(Some(b)),
+        Ok(_) | Err(Error::Forbidden(_)) | Err(Error::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -288,13 +334,16 @@ pub async fn create(
             domain: b.company_profile.domain,
             company_name,
             country,
-            billing: b.billing_profile.unwrap_or(serde_json::Value::Null),
+            billing: b.billing_profile.clone().unwrap_or(serde_json::Value::Null),
             associated_partner_id: b.associated_partner_id,
         },
     )
     .await?;
     let dto = Customer {
         id: t.id.to_string(),
+        commerce_id: t.id.to_string(),
+        billing_profile: b.billing_profile,
+        links: customer_links(t.id),
         company_profile: company(t.id, t.domain, t.display_name, t.country),
         relationship_to_partner: "reseller".into(),
         allow_delegated_access: Some(false),
@@ -1214,6 +1263,9 @@ pub async fn shared(
         |r| (r.name_lower.clone(), r.id.to_string()),
         |r| Customer {
             id: r.id.to_string(),
+            commerce_id: r.id.to_string(),
+            billing_profile: None,
+            links: customer_links(r.id),
             company_profile: company(r.id, r.domain, r.name, r.country),
             relationship_to_partner: "reseller".into(),
             allow_delegated_access: None,

@@ -206,3 +206,248 @@ async fn profiles_carry_the_contract_profile_types_and_a_legal_put_keeps_what_it
     let (s, b) = t.put(legal, &token, &stale).await;
     assert_eq!(s, 412, "{b}");
 }
+
+#[tokio::test]
+async fn a_cart_survives_get_then_put_with_its_terms_and_participants() {
+    let t = TestApp::spawn().await;
+    let s = shop(&t).await;
+    let base = format!("/v1/customers/{}/carts", s.x.id);
+    // The reference's example shape: PascalCase, billing cycle and term on each line.
+    let (st, cart) = t
+        .post(
+            &base,
+            &s.p.token,
+            &json!({"LineItems": [{"Id": 0, "CatalogItemId": "PH-SUITE:BASIC:US-M",
+                "FriendlyName": "Sales team", "Quantity": 2, "BillingCycle": "Monthly", "TermDuration": "P1M",
+                "Participants": [{"Key": "transaction_reseller", "Value": s.a.mpn.to_string()}],
+                "ProvisioningContext": null}]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{cart}");
+    let line = &cart["lineItems"][0];
+    assert!(cart["lineItems"].is_array(), "{cart}");
+    assert_eq!(
+        (
+            line["billingCycle"].as_str(),
+            line["termDuration"].as_str(),
+            line["friendlyName"].as_str()
+        ),
+        (Some("monthly"), Some("P1M"), Some("Sales team"))
+    );
+    assert_eq!(line["participants"][0]["value"], s.a.mpn.to_string());
+    let cid = cart["id"].as_str().unwrap();
+    // What GET answers goes back in a PUT unchanged but for the quantity.
+    let (_, mut got) = t.get(&format!("{base}/{cid}"), &s.p.token).await;
+    got["lineItems"][0]["quantity"] = json!(3);
+    let etag = got["attributes"]["etag"].as_str().unwrap().to_string();
+    let r = t
+        .http
+        .put(t.url(&format!("{base}/{cid}")))
+        .bearer_auth(&s.p.token)
+        .header("If-Match", etag)
+        .json(&got)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let put: Value = r.json().await.unwrap();
+    assert_eq!(put["lineItems"][0]["quantity"], 3);
+    assert_eq!(
+        put["lineItems"][0]["participants"],
+        got["lineItems"][0]["participants"]
+    );
+    assert_eq!(put["lineItems"][0]["termDuration"], "P1M");
+    // A term the availability does not have is refused, naming the line.
+    let (st, e) = t
+        .post(
+            &base,
+            &s.p.token,
+            &json!({"lineItems": [{"catalogItemId": "PH-SUITE:BASIC:US-M", "quantity": 1, "termDuration": "P3Y"}]}),
+        )
+        .await;
+    assert_eq!(st, 400, "{e}");
+    assert_eq!(e["data"][0]["field"], "lineItems[0].termDuration");
+    // Checkout orders the line under its friendly name, and a second checkout answers the same.
+    let (st, result) = t
+        .post(&format!("{base}/{cid}/checkout"), &s.p.token, &json!({}))
+        .await;
+    assert_eq!(st, 201, "{result}");
+    assert_eq!(
+        result["orders"][0]["lineItems"][0]["friendlyName"],
+        "Sales team"
+    );
+    let r = t
+        .http
+        .post(t.url(&format!("{base}/{cid}/checkout")))
+        .bearer_auth(&s.p.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        201,
+        "checkout with no body, as the reference sends it"
+    );
+    let again: Value = r.json().await.unwrap();
+    assert_eq!(again["orders"][0]["id"], result["orders"][0]["id"]);
+}
+
+#[tokio::test]
+async fn an_order_keeps_its_friendly_name() {
+    let t = TestApp::spawn().await;
+    let s = shop(&t).await;
+    let (st, o) = order(
+        &t,
+        &s.p.token,
+        &s.x,
+        json!({"lineItems": [{"lineItemNumber": 0, "offerId": "PH-SUITE:STANDARD:US-M", "friendlyName": "Head office",
+            "quantity": 2, "partnerIdOnRecord": s.a.mpn.to_string()}]}),
+        None,
+    )
+    .await;
+    assert_eq!(st, 201, "{o}");
+    assert_eq!(o["lineItems"][0]["friendlyName"], "Head office");
+    let oid = o["id"].as_str().unwrap();
+    let (_, again) = t
+        .get(
+            &format!("/v1/customers/{}/orders/{oid}", s.x.id),
+            &s.p.token,
+        )
+        .await;
+    assert_eq!(again["lineItems"][0]["friendlyName"], "Head office");
+    let sub = o["lineItems"][0]["subscriptionId"].as_str().unwrap();
+    let (_, subscription) = t
+        .get(
+            &format!("/v1/customers/{}/subscriptions/{sub}", s.x.id),
+            &s.p.token,
+        )
+        .await;
+    assert_eq!(subscription["friendlyName"], "Head office");
+}
+
+#[tokio::test]
+async fn customers_carry_the_contract_members_and_filters() {
+    let t = TestApp::spawn().await;
+    let s = shop(&t).await;
+    let (st, list) = t.get("/v1/customers?size=0", &s.p.token).await;
+    assert_eq!(st, 200, "size=0 means the default page size: {list}");
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len() as i64, list["totalCount"].as_i64().unwrap());
+    let item = items
+        .iter()
+        .find(|c| c["id"] == s.x.id.to_string())
+        .unwrap();
+    assert_eq!(item["commerceId"], s.x.id.to_string());
+    assert_eq!(
+        item["links"]["self"]["uri"],
+        format!("/customers/{}", s.x.id)
+    );
+    // The filter spellings of the reference's pages and SDKs.
+    let name: String = item["companyProfile"]["companyName"]
+        .as_str()
+        .unwrap()
+        .chars()
+        .take(3)
+        .collect();
+    for (field, op) in [
+        ("CompanyName", "starts_with"),
+        ("company_name", "StartsWith"),
+        ("companyName", "startsWith"),
+    ] {
+        let filter = json!({"Field": field, "Value": name, "Operator": op}).to_string();
+        let (st, found) = t
+            .get(
+                &format!(
+                    "/v1/customers?size=0&filter={}",
+                    partnerhub::portal::session::url_escape(&filter)
+                ),
+                &s.p.token,
+            )
+            .await;
+        assert_eq!(st, 200, "{field} {op}: {found}");
+        assert!(
+            found["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["id"] == s.x.id.to_string()),
+            "{field} {op}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_created_customer_shows_its_billing_profile() {
+    let t = TestApp::spawn().await;
+    let s = shop(&t).await;
+    let (st, c) = t
+        .post(
+            "/v1/customers",
+            &s.p.token,
+            &json!({"CompanyProfile": {"Domain": "fourthcoffee.example"},
+                "BillingProfile": {"Email": "ada@fourthcoffee.example", "Culture": "en-US", "Language": "en",
+                    "CompanyName": "Fourth Coffee", "DefaultAddress": {"Country": "US", "City": "Redmond",
+                    "AddressLine1": "1 Main St", "PostalCode": "98052", "FirstName": "Ada", "LastName": "Lovelace"}},
+                "AssociatedPartnerId": s.a.mpn.to_string()}),
+        )
+        .await;
+    assert_eq!(st, 201, "{c}");
+    assert_eq!(c["companyProfile"]["companyName"], "Fourth Coffee");
+    assert_eq!(c["billingProfile"]["email"], "ada@fourthcoffee.example");
+    let id = c["id"].as_str().unwrap();
+    let (_, one) = t.get(&format!("/v1/customers/{id}"), &s.p.token).await;
+    assert_eq!(
+        one["billingProfile"]["companyName"], "Fourth Coffee",
+        "{one}"
+    );
+    assert_eq!(one["billingProfile"]["defaultAddress"]["country"], "US");
+    assert_eq!(one["commerceId"], id);
+    // Without a company name anywhere, the error names where it belongs.
+    let (st, e) = t
+        .post(
+            "/v1/customers",
+            &s.p.token,
+            &json!({"companyProfile": {"domain": "nameless.example"}, "billingProfile": {"email": "a@nameless.example"},
+                "associatedPartnerId": s.a.mpn.to_string()}),
+        )
+        .await;
+    assert_eq!(st, 400);
+    assert_eq!(e["data"][0]["field"], "billingProfile.companyName");
+}
+
+#[tokio::test]
+async fn license_updates_answer_the_license_update() {
+    let t = TestApp::spawn().await;
+    let s = shop(&t).await;
+    order(
+        &t,
+        &s.p.token,
+        &s.x,
+        line("PH-SUITE:STANDARD:US-M", 2, Some(s.a.mpn)),
+        None,
+    )
+    .await;
+    let (_, users) = t
+        .get(&format!("/v1/customers/{}/users", s.x.id), &s.a.token)
+        .await;
+    let uid = users["items"][0]["id"].as_str().unwrap();
+    let (st, b) = t
+        .post(
+            &format!("/v1/customers/{}/users/{uid}/licenseupdates", s.x.id),
+            &s.a.token,
+            &json!({"LicensesToAssign": [{"ExcludedPlans": null, "SkuId": "PH-SUITE:STANDARD"}],
+                "LicensesToRemove": null, "Attributes": {"ObjectType": "LicenseUpdate"}}),
+        )
+        .await;
+    assert_eq!(st, 201, "{b}");
+    assert_eq!(b["licensesToAssign"][0]["skuId"], "PH-SUITE:STANDARD");
+    assert_eq!(b["licenseWarnings"], json!([]));
+    assert_eq!(b["attributes"]["objectType"], "LicenseUpdate");
+    let (_, lic) = t
+        .get(
+            &format!("/v1/customers/{}/users/{uid}/licenses", s.x.id),
+            &s.a.token,
+        )
+        .await;
+    assert_eq!(lic["totalCount"], 1, "{lic}");
+}
