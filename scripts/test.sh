@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, unit tests, and the integration suite (API, mail
 # over real SMTP, portal in headless Chromium, authorization matrix, crash safety) on SQLite
-# and again on PostgreSQL; then API fuzzing (schemathesis) and the cargo-fuzz targets.
+# and again on PostgreSQL; then API fuzzing (schemathesis), the contract check (OpenAPI validator and
+# a generated client) and the cargo-fuzz targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +23,9 @@ scripts/with-postgres.sh cargo test --locked --test suite
 
 echo "== API fuzzing: schemathesis against a demo server"
 scripts/fuzz-api.sh
+
+echo "== the public contract: OpenAPI validation and a generated client"
+scripts/contract.sh
 
 echo "== fuzz targets (cargo-fuzz)"
 scripts/fuzz.sh

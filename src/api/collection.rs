@@ -55,6 +55,14 @@ impl Attributes {
     }
 }
 
+/// The `attributes` a client sends back with a resource (`objectType` and the rest are
+/// ignored): only the ETag is read.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EtagAttributes {
+    pub etag: Option<String>,
+}
+
 pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }

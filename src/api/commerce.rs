@@ -1,7 +1,9 @@
 //! `/v1/products` (catalog), `/v1/catalog/import`, orders, carts, subscriptions, price lists
 //! and invoices.
 
-use super::collection::{etag, expected_version, single_page, Attributes, Collection};
+use super::collection::{
+    etag, expected_version, single_page, Attributes, Collection, EtagAttributes,
+};
 use super::error::ApiResult;
 use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
@@ -251,9 +253,8 @@ pub struct NewOrder {
     pub line_items: Vec<OrderLineItem>,
     /// For a reseller ordering itself: the provider (tenant id) the order is placed through.
     pub provider_id: Option<String>,
-    #[schema(value_type = Object)]
     #[serde(default)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -261,6 +262,8 @@ pub struct NewOrder {
 pub struct OrderLineDto {
     pub line_item_number: i64,
     pub offer_id: String,
+    /// The subscription's name (given with the order, or the SKU's title).
+    pub friendly_name: String,
     pub subscription_id: String,
     pub quantity: i64,
     pub unit_price: String,
@@ -284,6 +287,7 @@ pub struct OrderDto {
 
 async fn order_dto(app: &App, o: OrderRow) -> Result<OrderDto, Error> {
     let lines = repo::lines(&app.db, &o.id).await?;
+    let mut names = uc::subscription_names(app, o.customer, &o.id).await?;
     Ok(OrderDto {
         reference_customer_id: o.customer.to_string(),
         billing_provider_id: o.provider.to_string(),
@@ -297,6 +301,7 @@ async fn order_dto(app: &App, o: OrderRow) -> Result<OrderDto, Error> {
             .map(|l| OrderLineDto {
                 line_item_number: l.line_number,
                 offer_id: l.catalog_item_id,
+                friendly_name: names.remove(&l.subscription_id).unwrap_or_default(),
                 subscription_id: l.subscription_id,
                 quantity: l.quantity,
                 unit_price: l.unit_price,
@@ -356,6 +361,7 @@ pub async fn create_order(
                 catalog_item_id: l.catalog_item_id,
                 quantity: l.quantity,
                 partner_id_on_record: l.partner_id_on_record,
+                friendly_name: l.friendly_name,
             })
             .collect(),
         provider_id: provider_of(&app, b.provider_id.as_deref()).await?,
@@ -528,9 +534,8 @@ pub struct SubscriptionUpdate {
     /// active, suspended or deleted (cancel, within the cancellation window).
     pub status: Option<String>,
     pub auto_renew_enabled: Option<bool>,
-    #[schema(value_type = Object)]
     #[serde(default)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
 }
 
 /// Changes a subscription: send the full resource (or the fields to change) with its ETag
@@ -544,35 +549,11 @@ pub async fn update_subscription(
     Caller(ctx): Caller,
     Path((id, sid)): Path<(String, String)>,
     headers: HeaderMap,
-    Body(b): Body<serde_json::Value>,
+    Body(b): Body<SubscriptionUpdate>,
 ) -> ApiResult<Response> {
-    let body_tag = b
-        .pointer("/attributes/etag")
-        .and_then(|e| e.as_str())
-        .map(str::to_string);
+    let body_tag = b.attributes.and_then(|a| a.etag);
     let expected = expected_version(&headers, body_tag.as_deref())?;
-    let quantity = match b.get("quantity") {
-        Some(q) => Some(
-            q.as_i64()
-                .ok_or_else(|| Error::field("quantity", "a whole number"))?,
-        ),
-        None => None,
-    };
-    let status = match b.get("status") {
-        Some(s) => Some(
-            s.as_str()
-                .ok_or_else(|| Error::field("status", "a string"))?
-                .to_string(),
-        ),
-        None => None,
-    };
-    let auto_renew = match b.get("autoRenewEnabled") {
-        Some(a) => Some(
-            a.as_bool()
-                .ok_or_else(|| Error::field("autoRenewEnabled", "true or false"))?,
-        ),
-        None => None,
-    };
+    let (quantity, status, auto_renew) = (b.quantity, b.status, b.auto_renew_enabled);
     let s = uc::update_subscription(
         &app,
         &ctx,
@@ -594,17 +575,71 @@ pub async fn update_subscription(
         .into_response())
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+/// How often a line is billed, as the public contract spells it (read in any case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BillingCycle {
+    Monthly,
+    Annual,
+    Triennial,
+    None,
+    OneTime,
+}
+
+impl BillingCycle {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Monthly => "monthly",
+            Self::Annual => "annual",
+            Self::Triennial => "triennial",
+            Self::None => "none",
+            Self::OneTime => "one_time",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Monthly,
+            Self::Annual,
+            Self::Triennial,
+            Self::None,
+            Self::OneTime,
+        ]
+        .into_iter()
+        .find(|c| c.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+/// A party to a line: `transaction_reseller` names the reseller of record.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Participant {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CartLine {
+    /// The line's position, given by the server.
     #[serde(default)]
     pub id: Option<i64>,
     pub catalog_item_id: String,
+    /// The name the subscription takes (the SKU's title when left out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub friendly_name: Option<String>,
     pub quantity: i64,
+    /// The availability's billing cycle; when given it must match the availability.
+    #[serde(default)]
+    pub billing_cycle: Option<BillingCycle>,
+    /// `P1M`, `P1Y` or `P3Y`: the availability's term; when given it must match.
+    #[serde(default)]
+    pub term_duration: Option<String>,
     /// `[{"key":"transaction_reseller","value":"<reseller partner-network id>"}]`
     #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
-    pub participants: Vec<serde_json::Value>,
+    pub participants: Vec<Participant>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioning_context: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -612,9 +647,8 @@ pub struct CartLine {
 pub struct CartBody {
     pub line_items: Vec<CartLine>,
     pub provider_id: Option<String>,
-    #[schema(value_type = Object)]
     #[serde(default)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -622,8 +656,10 @@ pub struct CartBody {
 pub struct CartDto {
     pub id: String,
     pub status: String,
-    #[schema(value_type = Object)]
-    pub line_items: serde_json::Value,
+    pub line_items: Vec<CartLine>,
+    /// For a reseller ordering itself: the provider the cart is ordered through.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider_id: Option<String>,
     pub creation_timestamp: String,
     pub last_modified_timestamp: String,
     pub expiration_timestamp: String,
@@ -631,11 +667,25 @@ pub struct CartDto {
     pub attributes: Attributes,
 }
 
+/// The lines a cart row keeps (`{"providerId", "lines"}`).
+fn stored_lines(c: &repo::CartRow) -> (Option<String>, Vec<CartLine>) {
+    let provider = c
+        .line_items
+        .get("providerId")
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    let lines = serde_json::from_value(c.line_items.get("lines").cloned().unwrap_or_default())
+        .unwrap_or_default();
+    (provider, lines)
+}
+
 fn cart_dto(c: repo::CartRow) -> CartDto {
+    let (provider_id, line_items) = stored_lines(&c);
     CartDto {
         id: c.id,
         status: c.status,
-        line_items: c.line_items,
+        line_items,
+        provider_id,
         creation_timestamp: crate::clock::from_ms(c.created_at).to_rfc3339(),
         last_modified_timestamp: crate::clock::from_ms(c.updated_at).to_rfc3339(),
         expiration_timestamp: crate::clock::from_ms(c.expires_at).to_rfc3339(),
@@ -644,18 +694,42 @@ fn cart_dto(c: repo::CartRow) -> CartDto {
     }
 }
 
-async fn validate_cart(app: &App, b: &CartBody) -> Result<serde_json::Value, Error> {
+/// Checks each line against its availability, fills in the billing cycle and term it
+/// implies, numbers the lines, and answers what the cart row keeps.
+async fn validate_cart(app: &App, ctx: &Ctx, b: CartBody) -> Result<serde_json::Value, Error> {
     if b.line_items.is_empty() || b.line_items.len() > 50 {
         return Err(Error::field("lineItems", "a cart has 1 to 50 line items"));
     }
-    for l in &b.line_items {
-        CatalogItemId::parse(&l.catalog_item_id)?;
+    let mut lines = Vec::with_capacity(b.line_items.len());
+    for (i, mut l) in b.line_items.into_iter().enumerate() {
+        let item = CatalogItemId::parse(&l.catalog_item_id)?;
         if l.quantity < 1 {
             return Err(Error::field("quantity", "at least 1"));
         }
+        let a = crate::app::catalog::availability(app, ctx, &item).await?;
+        let cycle = BillingCycle::parse(&a.billing_cycle).unwrap_or(BillingCycle::None);
+        if l.billing_cycle.is_some_and(|c| c != cycle) {
+            return Err(Error::field(
+                format!("lineItems[{i}].billingCycle"),
+                format!("this availability is billed {}", cycle.as_str()),
+            ));
+        }
+        if l.term_duration
+            .as_deref()
+            .is_some_and(|t| !t.eq_ignore_ascii_case(&a.term))
+        {
+            return Err(Error::field(
+                format!("lineItems[{i}].termDuration"),
+                format!("this availability's term is {}", a.term),
+            ));
+        }
+        l.id = Some(i as i64);
+        l.billing_cycle = Some(cycle);
+        l.term_duration = Some(a.term.clone());
+        lines.push(l);
     }
     provider_of(app, b.provider_id.as_deref()).await?;
-    Ok(serde_json::json!({ "providerId": b.provider_id, "lines": b.line_items }))
+    Ok(serde_json::json!({ "providerId": b.provider_id, "lines": lines }))
 }
 
 /// Creates a cart for a customer; its lines are ordered at checkout.
@@ -668,7 +742,7 @@ pub async fn create_cart(
     Body(b): Body<CartBody>,
 ) -> ApiResult<Response> {
     let (t, _) = authorized(&app, &ctx, &id, Action::OrderForCustomer).await?;
-    let lines = validate_cart(&app, &b).await?;
+    let lines = validate_cart(&app, &ctx, b).await?;
     let now = app.clock.now_ms();
     let c = repo::CartRow {
         id: uuid::Uuid::now_v7().to_string(),
@@ -726,8 +800,9 @@ pub async fn put_cart(
         }
         .into());
     }
-    let expected = expected_version(&headers, None)?.unwrap_or(cart.version);
-    let lines = validate_cart(&app, &b).await?;
+    let body_tag = b.attributes.as_ref().and_then(|a| a.etag.clone());
+    let expected = expected_version(&headers, body_tag.as_deref())?.unwrap_or(cart.version);
+    let lines = validate_cart(&app, &ctx, b).await?;
     let mut tx = app.db.begin().await?;
     if !repo::update_cart(&mut tx, &cid, &lines, app.clock.now_ms(), expected).await? {
         return Err(Error::PreconditionFailed.into());
@@ -749,7 +824,8 @@ pub struct CheckoutResult {
     pub attributes: Attributes,
 }
 
-/// Orders a cart's lines; the cart can be checked out once.
+/// Orders a cart's lines. Checkout is idempotent: checking out an ordered cart again answers
+/// the same order and orders nothing.
 #[utoipa::path(post, path = "/v1/customers/{customerId}/carts/{cartId}/checkout", tag = "commerce", params(("customerId" = String, Path), ("cartId" = String, Path)),
     responses((status = 201, body = CheckoutResult), (status = 404, body = super::error::ApiErrorBody), (status = 409, body = super::error::ApiErrorBody)), security(("bearer" = [])))]
 pub async fn checkout(
@@ -761,23 +837,18 @@ pub async fn checkout(
     let cart = repo::cart(&app.db, t.id, ctx.actor.tenant, &cid)
         .await?
         .ok_or(Error::NotFound("cart"))?;
-    if cart.status != "Active" {
+    let ordered = cart.status == "Ordered";
+    if cart.status != "Active" && !ordered {
         return Err(Error::Conflict {
             code: Code::CartAlreadySubmitted,
-            message: "this cart was already submitted".into(),
+            message: format!("this cart is {} and cannot be checked out", cart.status),
         }
         .into());
     }
-    let provider = provider_of(
-        &app,
-        cart.line_items.get("providerId").and_then(|v| v.as_str()),
-    )
-    .await?;
-    let lines: Vec<CartLine> =
-        serde_json::from_value(cart.line_items.get("lines").cloned().unwrap_or_default())
-            .unwrap_or_default();
+    let (provider, lines) = stored_lines(&cart);
+    let provider = provider_of(&app, provider.as_deref()).await?;
     let input = OrderInput {
-        // The cart id makes checkout idempotent: a retried checkout finds the same order.
+        // The cart id is the order's request id: a repeated checkout finds the same order.
         request_id: Some(format!("cart:{cid}")),
         lines: lines
             .into_iter()
@@ -785,20 +856,21 @@ pub async fn checkout(
                 partner_id_on_record: l
                     .participants
                     .iter()
-                    .find(|p| p.get("key").and_then(|k| k.as_str()) == Some("transaction_reseller"))
-                    .and_then(|p| p.get("value"))
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string),
+                    .find(|p| p.key.eq_ignore_ascii_case("transaction_reseller"))
+                    .map(|p| p.value.clone()),
                 catalog_item_id: l.catalog_item_id,
                 quantity: l.quantity,
+                friendly_name: l.friendly_name,
             })
             .collect(),
         provider_id: provider,
     };
     let (order, _) = uc::place_order(&app, &ctx, &id, input).await?;
-    let mut tx = app.db.begin().await?;
-    repo::mark_ordered(&mut tx, &cid, &order.id, app.clock.now_ms()).await?;
-    tx.commit().await?;
+    if !ordered {
+        let mut tx = app.db.begin().await?;
+        repo::mark_ordered(&mut tx, &cid, &order.id, app.clock.now_ms()).await?;
+        tx.commit().await?;
+    }
     let dto = order_dto(&app, order).await?;
     Ok((
         StatusCode::CREATED,

@@ -2,7 +2,7 @@
 //! request) and `/v1/customer/*` (the customer's own view of its partners).
 
 use super::collection::{
-    etag, expected_version, single_page, Attributes, Collection, Page, PageQuery,
+    etag, expected_version, single_page, Attributes, Collection, EtagAttributes, Page, PageQuery,
 };
 use super::error::ApiResult;
 use super::extract::{Body, Caller};
@@ -43,7 +43,13 @@ pub struct UserCredentials {
 #[serde(rename_all = "camelCase")]
 pub struct Customer {
     pub id: String,
+    /// The customer's commerce account id; this server has one id per customer, its tenant id.
+    pub commerce_id: String,
     pub company_profile: CompanyProfile,
+    /// The billing profile (single reads and creation; `GET .../profiles/billing` reads it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub billing_profile: Option<serde_json::Value>,
     /// `reseller` for a partner with a relationship, `none` otherwise.
     pub relationship_to_partner: String,
     /// The caller holds a live delegated-admin grant (single reads only).
@@ -55,7 +61,25 @@ pub struct Customer {
     /// Shown once, when a provider creates the customer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_credentials: Option<UserCredentials>,
+    pub links: CustomerLinks,
     pub attributes: Attributes,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerLinks {
+    #[serde(rename = "self")]
+    pub self_link: super::collection::Link,
+}
+
+fn customer_links(id: TenantId) -> CustomerLinks {
+    CustomerLinks {
+        self_link: super::collection::Link {
+            uri: format!("/customers/{id}"),
+            method: "GET".into(),
+            headers: vec![],
+        },
+    }
 }
 
 fn company(id: TenantId, domain: String, name: String, country: String) -> CompanyProfile {
@@ -136,6 +160,9 @@ pub async fn list(
         |r| (r.name_lower.clone(), r.id.to_string()),
         |r| Customer {
             id: r.id.to_string(),
+            commerce_id: r.id.to_string(),
+            billing_profile: None,
+            links: customer_links(r.id),
             company_profile: company(r.id, r.domain, r.name, r.country),
             relationship_to_partner: "reseller".into(),
             allow_delegated_access: None,
@@ -153,6 +180,9 @@ fn customer_dto(
 ) -> Customer {
     Customer {
         id: t.id.to_string(),
+        commerce_id: t.id.to_string(),
+        billing_profile: None,
+        links: customer_links(t.id),
         company_profile: company(t.id, t.domain, t.display_name, t.country),
         relationship_to_partner: if facts.relationship {
             "reseller".into()
@@ -176,7 +206,23 @@ pub async fn get_one(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Customer>> {
     let (t, f, via) = uc::visible_with_reseller(&app, &ctx, &id).await?;
-    Ok(axum::Json(customer_dto(t, f, via)))
+    let mut dto = customer_dto(t, f, via);
+    dto.billing_profile = billing_if_allowed(&app, &ctx, &id).await?;
+    Ok(axum::Json(dto))
+}
+
+/// The billing profile when the caller may read it and one is set; a caller who may see the
+/// customer but not its billing gets the customer without it.
+async fn billing_if_allowed(
+    app: &App,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<Option<serde_json::Value>, Error> {
+    match uc::billing(app, ctx, id).await {
+        Ok((b, _)) if b.as_object().is_some_and(|o| !o.is_empty()) => Ok(Some(b)),
+        Ok(_) | Err(Error::Forbidden(_)) | Err(Error::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -184,8 +230,7 @@ pub async fn get_one(
 pub struct CustomerPatch {
     /// `none` ends the caller's reseller relationship with the customer.
     pub relationship_to_partner: String,
-    #[schema(value_type = Object)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
 }
 
 /// Ends the caller's relationship with a customer (`relationshipToPartner: none`).
@@ -221,7 +266,9 @@ pub async fn patch(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewCustomerCompany {
     pub domain: String,
-    pub company_name: String,
+    /// Read from `billingProfile.companyName` when left out, as the public contract places it.
+    #[serde(default)]
+    pub company_name: Option<String>,
     #[serde(default)]
     pub country: Option<String>,
 }
@@ -231,12 +278,11 @@ pub struct NewCustomerCompany {
 pub struct NewCustomerBody {
     pub company_profile: NewCustomerCompany,
     /// `{firstName, lastName, email, culture, language, companyName, defaultAddress{country, ...}}`
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub billing_profile: Option<serde_json::Value>,
     /// The indirect reseller (tenant id or partner-network id) the customer is created for.
     pub associated_partner_id: String,
-    #[schema(value_type = Object)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
 }
 
 /// A provider creates a customer tenant for a partnered reseller; the admin credentials are
@@ -249,8 +295,26 @@ pub struct NewCustomerBody {
 pub async fn create(
     State(app): State<App>,
     Caller(ctx): Caller,
-    Body(b): Body<NewCustomerBody>,
+    Body(mut b): Body<NewCustomerBody>,
 ) -> ApiResult<Response> {
+    b.billing_profile = b.billing_profile.map(super::lenient::camel_keys);
+    let company_name = b
+        .company_profile
+        .company_name
+        .clone()
+        .or_else(|| {
+            b.billing_profile
+                .as_ref()
+                .and_then(|p| p.get("companyName"))
+                .and_then(|c| c.as_str())
+                .map(str::to_string)
+        })
+        .ok_or_else(|| {
+            Error::field(
+                "billingProfile.companyName",
+                "name the customer's company in billingProfile.companyName",
+            )
+        })?;
     let country = b
         .company_profile
         .country
@@ -268,15 +332,18 @@ pub async fn create(
         &ctx,
         NewCustomer {
             domain: b.company_profile.domain,
-            company_name: b.company_profile.company_name,
+            company_name,
             country,
-            billing: b.billing_profile.unwrap_or(serde_json::Value::Null),
+            billing: b.billing_profile.clone().unwrap_or(serde_json::Value::Null),
             associated_partner_id: b.associated_partner_id,
         },
     )
     .await?;
     let dto = Customer {
         id: t.id.to_string(),
+        commerce_id: t.id.to_string(),
+        billing_profile: b.billing_profile,
+        links: customer_links(t.id),
         company_profile: company(t.id, t.domain, t.display_name, t.country),
         relationship_to_partner: "reseller".into(),
         allow_delegated_access: Some(false),
@@ -760,8 +827,9 @@ pub async fn put_billing(
     Caller(ctx): Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Body(mut b): Body<serde_json::Value>,
+    Body(b): Body<serde_json::Value>,
 ) -> ApiResult<Response> {
+    let mut b = super::lenient::camel_keys(b);
     if !b.is_object() {
         return Err(Error::field(
             "billingProfile",
@@ -849,10 +917,9 @@ pub struct NewUserBody {
     #[serde(default)]
     pub usage_location: Option<String>,
     /// `{password, forceChangePassword}`; without it a password is generated.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub password_profile: Option<serde_json::Value>,
-    #[schema(value_type = Object)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
 }
 
 /// Adds a user to the customer's directory.
@@ -916,12 +983,11 @@ pub struct UserPatchBody {
     pub last_name: Option<String>,
     /// `active` restores a deleted user.
     pub state: Option<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub password_profile: Option<serde_json::Value>,
     pub user_principal_name: Option<String>,
     pub usage_location: Option<String>,
-    #[schema(value_type = Object)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
 }
 
 /// Changes a user, resets its password, or restores it after deletion.
@@ -1050,9 +1116,8 @@ pub struct NewMember {
     pub display_name: Option<String>,
     #[serde(default)]
     pub user_principal_name: Option<String>,
-    #[schema(value_type = Object)]
     #[serde(default)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
 }
 
 /// Adds a user to a directory role.
@@ -1155,7 +1220,7 @@ pub async fn user_licenses(
     )?))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LicenseToAssign {
     /// `productId:skuId`.
@@ -1171,15 +1236,33 @@ pub struct LicenseUpdate {
     pub licenses_to_assign: Vec<LicenseToAssign>,
     #[serde(default)]
     pub licenses_to_remove: Vec<String>,
-    #[schema(value_type = Object)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
+}
+
+/// A license warning of the public contract (this server refuses instead of warning, so the
+/// list is always empty; it is declared so clients can read it).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LicenseWarning {
+    pub code: String,
+    pub message: String,
+}
+
+/// The license update as applied: what was assigned and removed, with warnings.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LicenseUpdateResult {
+    pub licenses_to_assign: Vec<LicenseToAssign>,
+    pub licenses_to_remove: Vec<String>,
+    pub license_warnings: Vec<LicenseWarning>,
+    pub attributes: Attributes,
 }
 
 /// Assigns and removes a user's licenses in one step; beyond the available seats nothing
-/// changes.
+/// changes. Answers the update as applied (read the licenses with GET .../licenses).
 #[utoipa::path(post, path = "/v1/customers/{customerId}/users/{userId}/licenseupdates", tag = "customers",
     params(("customerId" = String, Path), ("userId" = String, Path)), request_body = LicenseUpdate,
-    responses((status = 201, body = Collection<License>), (status = 400, body = super::error::ApiErrorBody), (status = 403, body = super::error::ApiErrorBody),
+    responses((status = 201, body = LicenseUpdateResult), (status = 400, body = super::error::ApiErrorBody), (status = 403, body = super::error::ApiErrorBody),
         (status = 404, body = super::error::ApiErrorBody), (status = 409, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn license_updates(
@@ -1188,19 +1271,19 @@ pub async fn license_updates(
     Path((id, uid)): Path<(String, String)>,
     Body(b): Body<LicenseUpdate>,
 ) -> ApiResult<Response> {
-    let assign: Vec<String> = b.licenses_to_assign.into_iter().map(|l| l.sku_id).collect();
-    let rows = licenses::update(&app, &ctx, &id, &uid, &assign, &b.licenses_to_remove).await?;
-    let c = single_page(
-        &app.keys.paging_secret,
-        rows,
-        &format!("/v1/customers/{id}/users/{uid}/licenses"),
-        |s| (String::new(), s.clone()),
-        |s| License {
-            product_sku: serde_json::json!({ "id": s }),
-            attributes: Attributes::of("License"),
-        },
-    )?;
-    Ok((StatusCode::CREATED, axum::Json(c)).into_response())
+    let assign: Vec<String> = b
+        .licenses_to_assign
+        .iter()
+        .map(|l| l.sku_id.clone())
+        .collect();
+    licenses::update(&app, &ctx, &id, &uid, &assign, &b.licenses_to_remove).await?;
+    let applied = LicenseUpdateResult {
+        licenses_to_assign: b.licenses_to_assign,
+        licenses_to_remove: b.licenses_to_remove,
+        license_warnings: Vec::new(),
+        attributes: Attributes::of("LicenseUpdate"),
+    };
+    Ok((StatusCode::CREATED, axum::Json(applied)).into_response())
 }
 
 /// Customers both partners of a partnership serve.
@@ -1221,6 +1304,9 @@ pub async fn shared(
         |r| (r.name_lower.clone(), r.id.to_string()),
         |r| Customer {
             id: r.id.to_string(),
+            commerce_id: r.id.to_string(),
+            billing_profile: None,
+            links: customer_links(r.id),
             company_profile: company(r.id, r.domain, r.name, r.country),
             relationship_to_partner: "reseller".into(),
             allow_delegated_access: None,

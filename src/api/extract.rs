@@ -97,18 +97,46 @@ impl Caller {
     }
 }
 
-/// `Json<T>` whose failures come back as `{code, description, data, source}`.
+/// A JSON body read the way the public partner-center service reads one (member names in any
+/// case, `null` for an empty list, unknown members ignored; see `lenient`), whose failures come
+/// back as `{code, description, data, source}`. Every JSON request body goes through here.
 pub struct Body<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Body(v)),
-            Err(rej) => Err(json_rejection(rej)),
-        }
+        let value = if has_no_body(&req) {
+            // A body the contract marks optional may be left out: read it as `{}`.
+            serde_json::Value::Object(Default::default())
+        } else {
+            match axum::Json::<serde_json::Value>::from_request(req, state).await {
+                Ok(axum::Json(v)) => v,
+                Err(rej) => return Err(json_rejection(rej)),
+            }
+        };
+        super::lenient::from_value(value).map(Body).map_err(|e| {
+            let path = e.path().to_string();
+            let msg = if path == "." {
+                format!("the body does not match the expected shape: {}", e.inner())
+            } else {
+                format!(
+                    "the body does not match the expected shape: {path}: {}",
+                    e.inner()
+                )
+            };
+            error_response(StatusCode::BAD_REQUEST, Code::InvalidInput, msg, Vec::new())
+                .into_response()
+        })
     }
+}
+
+fn has_no_body(req: &Request) -> bool {
+    use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
+    let h = req.headers();
+    !h.contains_key(CONTENT_TYPE)
+        && !h.contains_key(TRANSFER_ENCODING)
+        && h.get(CONTENT_LENGTH).is_none_or(|v| v.as_bytes() == b"0")
 }
 
 pub fn json_rejection(rej: JsonRejection) -> Response {

@@ -8,6 +8,7 @@ pub mod enrollment;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod lenient;
 pub mod middleware;
 pub mod notifications;
 pub mod oauth;
@@ -191,12 +192,15 @@ pub fn documented() -> OpenApiRouter<App> {
 }
 
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    documented().split_for_parts().1
+    let mut doc = documented().split_for_parts().1;
+    openapi::finish(&mut doc);
+    doc
 }
 
 pub fn router(app: App) -> Router {
     ops::prometheus();
     let (api, mut doc) = documented().split_for_parts();
+    openapi::finish(&mut doc);
     doc.servers = Some(vec![utoipa::openapi::Server::new(app.config.public_url())]);
     let doc = Arc::new(doc);
     let max_body = app.config.max_body_bytes;

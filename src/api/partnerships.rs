@@ -598,42 +598,39 @@ pub struct ValidateResellers {
 #[serde(rename_all = "camelCase")]
 pub struct ResellerValidation {
     pub partner_id: String,
-    pub is_valid: bool,
-    pub reason: String,
+    pub is_valid_partner_id_on_record: bool,
+    /// Why the id may not be used (null when it may).
+    pub error_code: Option<String>,
+    pub error_description: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResellerValidations {
+    pub validation_results: Vec<ResellerValidation>,
     pub attributes: Attributes,
 }
 
 /// Checks partner-network ids before they are used as partner of record.
 #[utoipa::path(post, path = "/v1/partners/validateresellers", tag = "partnerships", request_body = ValidateResellers,
-    responses((status = 200, body = Collection<ResellerValidation>), (status = 400, body = super::error::ApiErrorBody)),
+    responses((status = 200, body = ResellerValidations), (status = 400, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn validate_resellers(
     State(app): State<App>,
     Caller(ctx): Caller,
     Body(b): Body<ValidateResellers>,
-) -> ApiResult<axum::Json<Collection<ResellerValidation>>> {
+) -> ApiResult<axum::Json<ResellerValidations>> {
     let results = uc::validate_resellers(&app, &ctx, &b.partner_ids).await?;
-    let total = results.len() as i64;
-    let page = Page::from_request(
-        &HeaderMap::new(),
-        &PageQuery {
-            size: Some(500),
-            seek_operation: None,
-        },
-        "validate",
-        &app.keys.paging_secret,
-    )?;
-    Ok(axum::Json(page.finish(
-        results,
-        total,
-        "/v1/partners/validateresellers",
-        &app.keys.paging_secret,
-        |r| (String::new(), r.0.clone()),
-        |(id, ok, reason)| ResellerValidation {
-            partner_id: id,
-            is_valid: ok,
-            reason,
-            attributes: Attributes::of("ResellerValidation"),
-        },
-    )))
+    Ok(axum::Json(ResellerValidations {
+        validation_results: results
+            .into_iter()
+            .map(|(id, v)| ResellerValidation {
+                partner_id: id,
+                is_valid_partner_id_on_record: v.code().is_none(),
+                error_code: v.code().map(str::to_string),
+                error_description: v.code().map(|_| v.description().to_string()),
+            })
+            .collect(),
+        attributes: Attributes::of("PartnerIdValidationResults"),
+    }))
 }

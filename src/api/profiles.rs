@@ -1,6 +1,6 @@
 //! `/v1/profiles/*`: the caller's partner profiles, partner-center shaped.
 
-use super::collection::{etag, expected_version, Attributes};
+use super::collection::{etag, expected_version, Attributes, EtagAttributes};
 use super::error::ApiResult;
 use super::extract::Query;
 use super::extract::{Body, Caller};
@@ -38,6 +38,20 @@ pub struct Contact {
     pub phone_number: String,
 }
 
+/// Which profile a response is, spelled as the public contract spells it.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProfileType {
+    #[serde(rename = "legal_business_profile")]
+    LegalBusiness,
+    #[serde(rename = "organization_profile")]
+    Organization,
+    #[serde(rename = "mpn_profile")]
+    Mpn,
+    #[serde(rename = "support_profile")]
+    Support,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LegalBusinessProfile {
@@ -47,7 +61,7 @@ pub struct LegalBusinessProfile {
     pub registration_number: String,
     pub vetting_status: String,
     pub vetting_sub_status: String,
-    pub profile_type: String,
+    pub profile_type: ProfileType,
     pub attributes: Attributes,
 }
 
@@ -72,7 +86,7 @@ fn legal_dto(a: &Application, status: Status, version: i64) -> LegalBusinessProf
         registration_number: a.registration_number.clone(),
         vetting_status: vs.into(),
         vetting_sub_status: vss.into(),
-        profile_type: "LegalBusinessProfile".into(),
+        profile_type: ProfileType::LegalBusiness,
         attributes: Attributes::with_etag("LegalBusinessProfile", version),
     }
 }
@@ -114,11 +128,11 @@ pub struct LegalBusinessUpdate {
     pub company_name: String,
     pub address: Address,
     pub primary_contact: Contact,
+    /// Not part of the public contract: left out (or empty), the stored number is kept.
     #[serde(default)]
     pub registration_number: String,
     #[serde(default)]
-    #[schema(value_type = Object)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
     #[serde(default)]
     pub profile_type: Option<String>,
     #[serde(default)]
@@ -127,11 +141,8 @@ pub struct LegalBusinessUpdate {
     pub vetting_sub_status: Option<String>,
 }
 
-fn body_etag(a: &Option<serde_json::Value>) -> Option<String> {
-    a.as_ref()
-        .and_then(|a| a.get("etag"))
-        .and_then(|e| e.as_str())
-        .map(str::to_string)
+fn body_etag(a: &Option<EtagAttributes>) -> Option<String> {
+    a.as_ref().and_then(|a| a.etag.clone())
 }
 
 /// Changes the legal business profile of an authorized partner (send `If-Match`).
@@ -175,7 +186,7 @@ pub struct SupportProfile {
     pub email: String,
     pub telephone: String,
     pub website: String,
-    pub profile_type: String,
+    pub profile_type: ProfileType,
     pub attributes: Attributes,
 }
 
@@ -184,7 +195,7 @@ fn support_dto(a: &Application, version: i64) -> SupportProfile {
         email: a.support_email.clone(),
         telephone: a.support_phone.clone(),
         website: a.support_website.clone(),
-        profile_type: "support_profile".into(),
+        profile_type: ProfileType::Support,
         attributes: Attributes::with_etag("PartnerSupportProfile", version),
     }
 }
@@ -208,8 +219,7 @@ pub struct SupportUpdate {
     #[serde(default)]
     pub profile_type: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Object)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
 }
 
 /// Changes the support details of an authorized partner (send `If-Match`).
@@ -250,7 +260,7 @@ pub struct OrganizationProfile {
     pub country: String,
     pub language: String,
     pub culture: String,
-    pub profile_type: String,
+    pub profile_type: ProfileType,
     pub attributes: Attributes,
 }
 
@@ -289,7 +299,7 @@ pub async fn get_organization(State(app): State<App>, Caller(ctx): Caller) -> Ap
             country: t.country,
             culture: lang.clone(),
             language: lang.split('-').next().unwrap_or("en").to_string(),
-            profile_type: "OrganizationProfile".into(),
+            profile_type: ProfileType::Organization,
             attributes: Attributes::with_etag("OrganizationProfile", version),
         },
     ))
@@ -313,7 +323,7 @@ pub struct MpnProfile {
     pub org_mpn_id: String,
     /// The partner's directory tenant id (accepted wherever a partner is named).
     pub tenant_id: String,
-    pub profile_type: String,
+    pub profile_type: ProfileType,
     pub attributes: Attributes,
 }
 
@@ -340,7 +350,7 @@ pub async fn get_mpn(
         mpn_id: p.mpn_id.to_string(),
         org_mpn_id: p.org_mpn_id.to_string(),
         tenant_id: p.tenant_id.to_string(),
-        profile_type: "MpnProfile".into(),
+        profile_type: ProfileType::Mpn,
         attributes: Attributes::of("MpnProfile"),
     }))
 }
@@ -350,8 +360,7 @@ pub async fn get_mpn(
 pub struct OrganizationUpdate {
     pub company_name: String,
     #[serde(default)]
-    #[schema(value_type = Object)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
 }
 
 /// Renames the organisation (send `If-Match`); other fields come from the directory.

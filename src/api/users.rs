@@ -1,7 +1,9 @@
 //! `/v1/me`, `/v1/users`, `/v1/applications`, `/v1/tenants/domainavailability`: the caller's
 //! own directory.
 
-use super::collection::{etag, expected_version, Attributes, Collection, Page, PageQuery};
+use super::collection::{
+    etag, expected_version, Attributes, Collection, EtagAttributes, Page, PageQuery,
+};
 use super::error::{ApiError, ApiResult};
 use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
@@ -144,8 +146,7 @@ pub struct NewUserBody {
     pub password: Option<String>,
     pub language: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Object)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -230,8 +231,7 @@ pub struct UserPatchBody {
     pub roles: Option<Vec<Role>>,
     pub state: Option<String>,
     pub language: Option<String>,
-    #[schema(value_type = Object)]
-    pub attributes: Option<serde_json::Value>,
+    pub attributes: Option<EtagAttributes>,
 }
 
 /// Changes a user. Send `If-Match` with the ETag you read to avoid overwriting a change.
@@ -249,12 +249,7 @@ pub async fn patch_user(
     Body(b): Body<UserPatchBody>,
 ) -> ApiResult<Response> {
     let user = load_visible(&app, &ctx, &id).await?;
-    let body_etag = b
-        .attributes
-        .as_ref()
-        .and_then(|a| a.get("etag"))
-        .and_then(|e| e.as_str())
-        .map(str::to_string);
+    let body_etag = b.attributes.as_ref().and_then(|a| a.etag.clone());
     let expected = expected_version(&headers, body_etag.as_deref())?;
     let updated = identity::update_user(
         &app,

@@ -225,6 +225,8 @@ pub struct LineInput {
     pub quantity: i64,
     /// Partner-network id of the reseller of record (provider orders).
     pub partner_id_on_record: Option<String>,
+    /// The subscription's name; the SKU's title when none is given.
+    pub friendly_name: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -317,7 +319,13 @@ pub async fn place_order(
             product_id: item.product.clone(),
             sku_id: item.sku.clone(),
             availability_id: item.availability.clone(),
-            friendly_name: sku.title.clone(),
+            friendly_name: l
+                .friendly_name
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(|n| n.chars().take(200).collect())
+                .unwrap_or_else(|| sku.title.clone()),
             quantity: l.quantity,
             unit_price: a.list_price.clone(),
             currency: a.currency.clone(),
@@ -958,4 +966,19 @@ pub async fn set_reseller_prices(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The names of an order's subscriptions, by subscription id (the order's line items show
+/// them as `friendlyName`).
+pub async fn subscription_names(
+    app: &App,
+    customer: TenantId,
+    order_id: &str,
+) -> Result<BTreeMap<String, String>> {
+    Ok(repo::subscriptions_of(&app.db, customer)
+        .await?
+        .into_iter()
+        .filter(|s| s.order_id == order_id)
+        .map(|s| (s.id, s.friendly_name))
+        .collect())
 }

@@ -704,7 +704,7 @@ pub async fn validate_resellers(
     app: &App,
     ctx: &Ctx,
     ids: &[String],
-) -> Result<Vec<(String, bool, String)>> {
+) -> Result<Vec<(String, ResellerVerdict)>> {
     ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
     if ids.is_empty() || ids.len() > 100 {
         return Err(Error::field("partnerIds", "send 1 to 100 partner ids"));
@@ -713,29 +713,23 @@ pub async fn validate_resellers(
     let mut out = Vec::new();
     for id in ids {
         let verdict = match id.trim().parse::<i64>() {
-            Err(_) => (false, "not a partner-network id".to_string()),
+            Err(_) => ResellerVerdict::Malformed,
             Ok(mpn) => match partners::by_mpn(&app.db, mpn).await? {
-                None => (false, "no partner has this id".to_string()),
-                Some(p) if !p.is_reseller => (
-                    false,
-                    "this partner is not an indirect reseller".to_string(),
-                ),
-                Some(p) if p.status != "active" => (
-                    false,
-                    "this reseller's program status is not active".to_string(),
-                ),
+                None => ResellerVerdict::Unknown,
+                Some(p) if !p.is_reseller => ResellerVerdict::NotAReseller,
+                Some(p) if p.status != "active" => ResellerVerdict::Inactive,
                 Some(p)
                     if is_provider
                         && repo::pair(&app.db, ctx.actor.tenant, p.tenant_id)
                             .await?
                             .is_none_or(|s| s.state != "active") =>
                 {
-                    (false, "this reseller is not partnered with you".to_string())
+                    ResellerVerdict::NotPartnered
                 }
-                Some(_) => (true, "authorized indirect reseller".to_string()),
+                Some(_) => ResellerVerdict::Valid,
             },
         };
-        out.push((id.clone(), verdict.0, verdict.1));
+        out.push((id.clone(), verdict));
     }
     Ok(out)
 }
@@ -775,4 +769,40 @@ pub async fn own_ids(app: &App, ctx: &Ctx) -> Result<Option<PartnerIds>> {
             mpn_id: p.mpn_id,
             org_mpn_id: p.org_mpn_id,
         }))
+}
+
+/// Whether a partner-network id may be named as reseller of record, and if not why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResellerVerdict {
+    Valid,
+    Malformed,
+    Unknown,
+    NotAReseller,
+    Inactive,
+    NotPartnered,
+}
+
+impl ResellerVerdict {
+    /// A stable code for the failure (none when valid).
+    pub fn code(self) -> Option<&'static str> {
+        match self {
+            Self::Valid => None,
+            Self::Malformed => Some("InvalidPartnerIdFormat"),
+            Self::Unknown => Some("PartnerNotFound"),
+            Self::NotAReseller => Some("NotAnIndirectReseller"),
+            Self::Inactive => Some("ResellerNotActive"),
+            Self::NotPartnered => Some("ResellerNotPartnered"),
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::Valid => "authorized indirect reseller",
+            Self::Malformed => "not a partner-network id",
+            Self::Unknown => "no partner has this id",
+            Self::NotAReseller => "this partner is not an indirect reseller",
+            Self::Inactive => "this reseller's program status is not active",
+            Self::NotPartnered => "this reseller is not partnered with you",
+        }
+    }
 }

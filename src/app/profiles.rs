@@ -11,7 +11,7 @@ use crate::store::partners::{self, PartnerRow};
 
 /// Which part of the partner profile a change touches.
 pub enum Part {
-    /// Legal name, address, registration number and primary contact.
+    /// Legal name, address, registration number (kept when left empty) and primary contact.
     Legal(Box<Application>),
     /// Support e-mail, phone and website.
     Support {
@@ -45,10 +45,18 @@ pub async fn update(
     let old = serde_json::to_value(&p.legal).ok();
     match part {
         Part::Legal(a) => {
+            // The registration number is not in the public contract's legal profile, so a
+            // client written for it never sends one: its absence keeps the stored number.
+            let registration_number = if a.registration_number.trim().is_empty() {
+                p.legal.registration_number.clone()
+            } else {
+                a.registration_number.clone()
+            };
             let merged = Application {
                 support_email: p.legal.support_email.clone(),
                 support_phone: p.legal.support_phone.clone(),
                 support_website: p.legal.support_website.clone(),
+                registration_number,
                 ..*a
             };
             rules::validate(&merged, &tenant.country)?;

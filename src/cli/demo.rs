@@ -470,6 +470,7 @@ pub async fn load(app: &App) -> anyhow::Result<()> {
                     catalog_item_id: item.to_string(),
                     quantity: *seats,
                     partner_id_on_record: mpn,
+                    friendly_name: None,
                 }],
                 provider_id: None,
             },

@@ -184,14 +184,17 @@ pub fn parse_filter(raw: &str) -> Result<CustomerFilter> {
     };
     let field = get("Field").ok_or_else(|| bad("the filter needs a Field"))?;
     let value = get("Value").ok_or_else(|| bad("the filter needs a Value"))?;
+    // The contract's spellings differ between its pages and SDKs (`starts_with`,
+    // `StartsWith`; `CompanyName`, `company_name`): compare without case or underscores.
+    let squash = |s: &str| s.replace('_', "").to_ascii_lowercase();
     let op = get("Operator").unwrap_or_else(|| "starts_with".into());
-    if !op.eq_ignore_ascii_case("starts_with") {
+    if squash(&op) != "startswith" {
         return Err(bad("only the starts_with operator is supported"));
     }
     if value.is_empty() || value.len() > 256 {
         return Err(bad("the filter Value has 1 to 256 characters"));
     }
-    match field.to_ascii_lowercase().as_str() {
+    match squash(&field).as_str() {
         "companyname" => Ok(CustomerFilter::CompanyName(value.to_lowercase())),
         "domain" => Ok(CustomerFilter::Domain(value.to_lowercase())),
         "indirectreseller" => Ok(CustomerFilter::IndirectReseller(value.to_lowercase())),

@@ -63,10 +63,13 @@ pub fn decode(token: &str, key: &[u8], query: &str) -> Result<Cursor, BadToken> 
 }
 
 /// Clamps a requested page size into `1..=MAX_PAGE_SIZE`.
+/// The page size of a request: `size=0`, as the public contract's examples send it, means
+/// "no size given" (the default), like leaving `size` out.
 pub fn page_size(requested: Option<u32>) -> u32 {
-    requested
-        .unwrap_or(DEFAULT_PAGE_SIZE)
-        .clamp(1, MAX_PAGE_SIZE)
+    match requested {
+        None | Some(0) => DEFAULT_PAGE_SIZE,
+        Some(n) => n.min(MAX_PAGE_SIZE),
+    }
 }
 
 #[cfg(test)]

@@ -242,6 +242,7 @@ pub async fn place(
             partner_id_on_record: is_provider
                 .then(|| f.get("reseller"))
                 .filter(|s| !s.is_empty()),
+            friendly_name: None,
         }],
         provider_id: if is_provider {
             None

@@ -239,7 +239,7 @@ async fn etags_protect_updates_from_lost_writes() {
 #[tokio::test]
 async fn bad_bodies_get_clear_errors_and_change_nothing() {
     let t = TestApp::spawn_with(|c| c.max_body_bytes = 4096).await;
-    let (_, token) = admin_token(&t).await;
+    let (tenant, token) = admin_token(&t).await;
     let post_raw = |body: String, ctype: &'static str| {
         let t = &t;
         let token = token.clone();
@@ -272,14 +272,18 @@ async fn bad_bodies_get_clear_errors_and_change_nothing() {
     .await;
     assert_eq!(s, 400);
     assert_error_shape(&b);
+    // A known member given twice in different cases is refused (never silently dropped).
     let (s, b) = post_raw(
-        json!({"userPrincipalName": "a@b.example", "displayName": "x", "isAdmin": true})
+        json!({"userPrincipalName": "a@b.example", "UserPrincipalName": "c@b.example", "displayName": "x"})
             .to_string(),
         "application/json",
     )
     .await;
-    assert_eq!(s, 400, "unknown fields are refused");
-    assert!(b["description"].as_str().unwrap().contains("isAdmin"));
+    assert_eq!(s, 400, "an ambiguous member is refused");
+    assert!(b["description"]
+        .as_str()
+        .unwrap()
+        .contains("userPrincipalName"));
     let (s, b) = post_raw("x".repeat(10_000), "application/json").await;
     assert_eq!(s, 413);
     assert_error_shape(&b);
@@ -306,6 +310,19 @@ async fn bad_bodies_get_clear_errors_and_change_nothing() {
     );
     let (_, list) = t.get("/v1/users", &token).await;
     assert_eq!(list["totalCount"], 1, "nothing was written");
+    // Unknown members are ignored, as the public service ignores them, and grant nothing.
+    let (s, b) = post_raw(
+        json!({"userPrincipalName": format!("a@{}", tenant.domain), "displayName": "x", "isAdmin": true})
+            .to_string(),
+        "application/json",
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(
+        b["roles"],
+        json!([]),
+        "an unknown member grants no role: {b}"
+    );
 }
 
 #[tokio::test]

@@ -38,7 +38,7 @@ pub async fn shop(t: &TestApp) -> Shop {
     Shop { p, a, x, x_token }
 }
 
-async fn order(
+pub async fn order(
     t: &TestApp,
     token: &str,
     customer: &TenantRow,
@@ -58,7 +58,7 @@ async fn order(
     (s, r.json().await.unwrap_or(Value::Null))
 }
 
-fn line(item: &str, qty: i64, mpn: Option<i64>) -> Value {
+pub fn line(item: &str, qty: i64, mpn: Option<i64>) -> Value {
     json!({"lineItems": [{"lineItemNumber": 0, "catalogItemId": item, "quantity": qty, "partnerIdOnRecord": mpn.map(|m| m.to_string())}]})
 }
 
@@ -534,12 +534,36 @@ async fn carts_check_out_once() {
         .await;
     assert_eq!(st, 201, "{result}");
     assert_eq!(result["orders"][0]["lineItems"][0]["quantity"], 4);
-    let (st, e) = t
+    // Checkout is idempotent: again, the same order answers and nothing more is ordered.
+    let (st, again) = t
         .post(&format!("{base}/{cid}/checkout"), &s.p.token, &json!({}))
         .await;
-    assert_eq!((st, assert_error_shape(&e)), (409, 800065));
+    assert_eq!(st, 201, "{again}");
+    assert_eq!(again["orders"][0]["id"], result["orders"][0]["id"]);
+    let (_, orders) = t
+        .get(&format!("/v1/customers/{}/orders", s.x.id), &s.p.token)
+        .await;
+    let placed = orders["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["id"] == result["orders"][0]["id"])
+        .count();
+    assert_eq!(placed, 1);
     let (_, c) = t.get(&format!("{base}/{cid}"), &s.p.token).await;
     assert_eq!(c["status"], "Ordered");
+    // An ordered cart no longer changes.
+    let r = t
+        .http
+        .put(t.url(&format!("{base}/{cid}")))
+        .bearer_auth(&s.p.token)
+        .json(&json!({"lineItems": [{"catalogItemId": "PH-SUITE:BASIC:US-M", "quantity": 1}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(assert_error_shape(&e), 800065);
 }
 
 #[tokio::test]

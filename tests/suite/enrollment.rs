@@ -336,7 +336,7 @@ async fn profiles_honour_etags_and_validation() {
     assert_error_shape(&b);
     let (_, org) = t.get("/v1/profiles/organization", &token).await;
     assert_eq!(org["domain"], "wwi.example");
-    assert_eq!(org["profileType"], "OrganizationProfile");
+    assert_eq!(org["profileType"], "organization_profile");
 }
 
 /// Runs a whole enrollment for a new tenant by API and returns (admin token, enrollment id).

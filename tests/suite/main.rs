@@ -11,6 +11,7 @@ mod bench_smoke;
 mod channel_story;
 mod cli;
 mod commerce;
+mod contract;
 mod crash;
 mod customers;
 mod enrollment;

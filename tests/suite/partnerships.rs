@@ -217,13 +217,30 @@ async fn a_provider_invites_a_reseller_who_authorizes_it_and_both_see_each_other
         )
         .await;
     assert_eq!(s, 200);
-    let valid: Vec<bool> = v["items"]
-        .as_array()
-        .unwrap()
+    let results = v["validationResults"].as_array().unwrap();
+    let valid: Vec<bool> = results
         .iter()
-        .map(|i| i["isValid"].as_bool().unwrap())
+        .map(|i| i["isValidPartnerIdOnRecord"].as_bool().unwrap())
         .collect();
     assert_eq!(valid, [true, false, false, false]);
+    assert_eq!(results[0]["partnerId"], r.mpn.to_string());
+    assert!(results[0]["errorCode"].is_null(), "{v}");
+    let codes: Vec<&str> = results[1..]
+        .iter()
+        .map(|i| i["errorCode"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "NotAnIndirectReseller",
+            "InvalidPartnerIdFormat",
+            "PartnerNotFound"
+        ]
+    );
+    assert!(results[1]["errorDescription"]
+        .as_str()
+        .unwrap()
+        .contains("reseller"));
 }
 
 #[tokio::test]
