@@ -347,8 +347,17 @@ async fn resellers_raise_for_customers_and_providers_for_themselves() {
 
 #[tokio::test]
 async fn service_levels_warn_before_and_record_breaches_once_on_a_moved_clock() {
-    let t = TestApp::spawn().await;
+    let t = TestApp::spawn_with(|c| c.webhook_allow = vec!["127.0.0.1".into()]).await;
     let w = world(&t).await;
+    let rx = crate::support::receiver::Receiver::start().await;
+    let (s, reg) = t
+        .post(
+            "/webhooks/v1/registration",
+            &w.a.token,
+            &json!({"webhookUrl": rx.url, "webhookEvents": ["servicerequest-created", "servicerequest-breached"]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{reg}");
     // The reseller sets its own targets for critical requests.
     let (s, tg) = t
         .put(
@@ -441,6 +450,12 @@ async fn service_levels_warn_before_and_record_breaches_once_on_a_moved_clock() 
         .unwrap();
     t.mail_settled().await;
     assert_eq!(breaches(&t).await, 1, "one breach mail");
+    let got = rx.wait_for(2).await;
+    let names: Vec<String> = got
+        .iter()
+        .map(|r| r.json()["eventName"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(names, ["servicerequest-created", "servicerequest-breached"]);
     let (_, c) = t.get(&path, &a_token).await;
     assert!(c["serviceLevel"]["breached"].as_bool().unwrap(), "{c}");
     assert!(c["serviceLevel"]["secondsLeft"].as_i64().unwrap() < 0);
