@@ -778,3 +778,79 @@ async fn the_portal_case_page_answers_and_escalates_with_confirmation() {
     .await;
     b.finish(result).await;
 }
+
+/// The demo world has cases at each tier: one with the operator, one close to its target.
+#[tokio::test]
+async fn the_demo_world_has_cases_at_each_tier() {
+    let t = TestApp::spawn().await;
+    partnerhub::cli::demo::load(&t.app).await.unwrap();
+    let pw = partnerhub::cli::demo::PASSWORD;
+    let token = |upn: &'static str| {
+        let t = &t;
+        async move {
+            let (s, b) = t.token_response(upn, pw).await;
+            assert_eq!(s, 200, "{upn}: {b}");
+            b["access_token"].as_str().unwrap().to_string()
+        }
+    };
+    let op = token("admin@operator.example").await;
+    let (_, held) = t.get("/v1/servicerequests?view=assigned", &op).await;
+    // Northwind's own case, and Litware's escalated all the way up.
+    assert_eq!(count(&held), 2, "{held}");
+    let escalated = held["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] == "Nobody can sign in since this morning")
+        .unwrap_or_else(|| panic!("the escalated case in {held}"));
+    assert_eq!(escalated["tier"], "operator");
+    assert_eq!(escalated["organization"]["name"], "Litware Inc.");
+    let saebyeok = token("admin@saebyeok.example").await;
+    let (_, near) = t.get("/v1/servicerequests?view=assigned", &saebyeok).await;
+    let left = near["items"][0]["serviceLevel"]["secondsLeft"]
+        .as_i64()
+        .unwrap();
+    assert!((0..=12 * 60).contains(&left), "near its target: {left}");
+    let northwind = token("admin@northwind.example").await;
+    let (_, all) = t.get("/v1/servicerequests", &northwind).await;
+    assert!(count(&all) >= 4, "{all}");
+    let (_, closed) = t.get("/v1/servicerequests?status=closed", &northwind).await;
+    assert_eq!(count(&closed), 1);
+}
+
+/// Support topics are data: the command line imports them, and importing again updates.
+#[tokio::test]
+async fn support_topics_import_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = crate::support::fresh_database_url(&dir).await;
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/demo/support-topics.json");
+    for _ in 0..2 {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_partnerhub"))
+            .args(["admin", "import-support-topics", file])
+            .env("PARTNERHUB_DATABASE_URL", &db)
+            .env("PARTNERHUB_LOG", "warn")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("imported 7 support topics"), "{stdout}");
+    }
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"topics": [{"id": "has space", "name": ""}]}"#).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_partnerhub"))
+        .args(["admin", "import-support-topics", bad.to_str().unwrap()])
+        .env("PARTNERHUB_DATABASE_URL", &db)
+        .env("PARTNERHUB_LOG", "warn")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("topics[0].id") && err.contains("topics[0].name"),
+        "{err}"
+    );
+}
