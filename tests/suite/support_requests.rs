@@ -729,7 +729,10 @@ async fn the_portal_case_page_answers_and_escalates_with_confirmation() {
             "{thread}"
         );
         if std::env::var("PARTNERHUB_SCREENSHOTS").is_ok() {
+            // Tall enough for the clock, the thread and the actions in one picture.
+            b.client.set_window_size(1280, 1500).await?;
             let png = b.client.screenshot().await?;
+            b.client.set_window_size(1280, 900).await?;
             let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/screenshots");
             std::fs::create_dir_all(dir)?;
             std::fs::write(format!("{dir}/support-case.png"), png)?;
