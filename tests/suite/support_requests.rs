@@ -756,6 +756,23 @@ async fn the_portal_case_page_answers_and_escalates_with_confirmation() {
             !html.contains("do-escalate"),
             "the reseller no longer holds it"
         );
+        // The reseller raises one for its customer from the form: it goes to the provider.
+        b.goto("/portal/support").await?;
+        b.fill("#sr-title", "Seat count wrong after renewal")
+            .await?;
+        b.fill("#sr-description", "Renewal kept the old quantity.")
+            .await?;
+        b.wait("#sr-customer")
+            .await?
+            .select_by_value(&w.x.0.id.to_string())
+            .await?;
+        b.click("#support-submit").await?;
+        b.wait("#case-title").await?;
+        let tier = b.text("#case-tier").await?;
+        anyhow::ensure!(
+            tier.contains("Provider"),
+            "raised for X to the provider: {tier}"
+        );
         Ok(())
     }
     .await;
