@@ -874,3 +874,55 @@ async fn support_topics_import_from_the_command_line() {
         "{err}"
     );
 }
+
+/// With `--support-attachment-dir`, files live in that directory under their id (never the
+/// uploaded name) and download the same.
+#[tokio::test]
+async fn attachments_can_live_in_a_directory() {
+    let files = tempfile::tempdir().unwrap();
+    let dir = files.path().to_path_buf();
+    let t = TestApp::spawn_with(|c| c.support_attachment_dir = Some(dir)).await;
+    let w = world(&t).await;
+    let (_, c) = t.post("/v1/servicerequests", &w.x.2, &case("normal")).await;
+    let path = format!(
+        "/v1/servicerequests/{}/attachments?fileName=../../evil.txt",
+        c["id"].as_str().unwrap()
+    );
+    let r = t
+        .http
+        .post(t.url(&path))
+        .bearer_auth(&w.x.2)
+        .header("content-type", "text/plain")
+        .body("payload")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "folders in the name are refused");
+    let path = path.replace("../../evil.txt", "notes.txt");
+    let r = t
+        .http
+        .post(t.url(&path))
+        .bearer_auth(&w.x.2)
+        .header("content-type", "text/plain")
+        .body("payload")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let a: Value = r.json().await.unwrap();
+    let stored = files.path().join(a["id"].as_str().unwrap());
+    assert_eq!(std::fs::read(&stored).unwrap(), b"payload");
+    let r = t
+        .http
+        .get(t.url(a["uri"].as_str().unwrap()))
+        .bearer_auth(&w.a.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("filename=\"notes.txt\""));
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"payload");
+}
