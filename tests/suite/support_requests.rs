@@ -270,6 +270,26 @@ async fn a_customer_case_climbs_every_tier_and_only_its_path_sees_it() {
     assert_eq!(s, 400, "{e}");
 
     // Audit and mail followed each change.
+    let (s, log) = t.get("/v1/auditrecords", &w.a.token).await;
+    assert_eq!(s, 200, "{log}");
+    let ops: Vec<(&str, &str)> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["resourceType"] == "service_request")
+        .map(|r| {
+            (
+                r["operationType"].as_str().unwrap(),
+                r["resourceId"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    for op in [
+        "servicerequest_attention_needed",
+        "servicerequest_escalated",
+    ] {
+        assert!(ops.contains(&(op, id.as_str())), "{op} in A's log: {ops:?}");
+    }
     t.mail_settled().await;
     let mails = partnerhub::store::mailbox::list(&t.app.db, None, 200)
         .await
