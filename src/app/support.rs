@@ -268,6 +268,19 @@ async fn require_raise(app: &App, ctx: &Ctx, customer: Option<TenantId>) -> Resu
     }
 }
 
+/// Customers a partner may raise requests for (the first 200 by name), for pickers.
+pub async fn customers_for_raising(app: &App, ctx: &Ctx) -> Result<Vec<(TenantId, String)>> {
+    ctx.require(
+        Action::RaiseServiceRequest,
+        Resource::Tenant(ctx.actor.tenant),
+    )?;
+    if ctx.actor.partner.is_none() {
+        return Ok(Vec::new());
+    }
+    let rows = customers::page(&app.db, ctx.actor.tenant, None, None, 200).await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.name)).collect())
+}
+
 pub async fn raise(app: &App, ctx: &Ctx, new: NewCase<'_>) -> Result<CaseDetail> {
     require_raise(app, ctx, new.customer).await?;
     let draft = rules::validate(&new.input)?;
@@ -390,7 +403,7 @@ pub async fn list_for_customer(
     let f = customers::facts(&app.db, ctx.actor.tenant, customer, app.clock.now_ms()).await?;
     if !can(
         &ctx.actor,
-        Action::RaiseServiceRequest,
+        Action::ReadServiceRequests,
         Resource::Customer(f),
     )
     .allowed()

@@ -511,9 +511,155 @@ pub async fn load(app: &App) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("demo referral: {e}"))?;
     }
+    load_support(app)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo support requests: {e}"))?;
     crate::app::memberships::import(app, None, MEMBERSHIPS_CSV.as_bytes())
         .await
         .map_err(|e| anyhow::anyhow!("demo memberships: {e}"))?;
     tracing::info!("demo world loaded");
+    Ok(())
+}
+
+/// The demo support topics (format: `partnerhub admin import-support-topics`).
+pub const SUPPORT_TOPICS_JSON: &str = include_str!("../../demo/support-topics.json");
+
+async fn ctx_of(app: &App, upn: &str) -> anyhow::Result<crate::app::Ctx> {
+    let u = crate::store::identity::user_by_upn(&app.db, upn)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo user {upn}"))?;
+    let (actor, user) = crate::app::identity::actor_for_user(app, u.id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo user {upn} is not active"))?;
+    Ok(crate::app::Ctx {
+        actor,
+        upn: Some(user.upn),
+        correlation_id: None,
+    })
+}
+
+/// One demo case: who raises it (and for which customer), then who does what to it.
+struct DemoCase {
+    by: &'static str,
+    customer: Option<&'static str>,
+    title: &'static str,
+    description: &'static str,
+    severity: &'static str,
+    topic: &'static str,
+    /// (user, status, note, escalate)
+    steps: &'static [(&'static str, Option<&'static str>, &'static str, bool)],
+}
+
+const DEMO_CASES: &[DemoCase] = &[
+    DemoCase {
+        by: "admin@adatum.example",
+        customer: None,
+        title: "Mail to partners arrives hours late",
+        description: "Since Tuesday, messages to two partner domains take three to five hours to arrive.",
+        severity: "normal",
+        topic: "mail-delivery",
+        steps: &[("admin@contoso.example", Some("attentionNeeded"), "Could you send the headers of one delayed message?", false)],
+    },
+    DemoCase {
+        by: "admin@litware.example",
+        customer: None,
+        title: "Nobody can sign in since this morning",
+        description: "All users get an error after entering their password. Business is stopped.",
+        severity: "critical",
+        topic: "sign-in-access",
+        steps: &[
+            ("admin@contoso.example", None, "Reproduced with a test user; passing it to Northwind.", true),
+            ("help@northwind.example", None, "Affects several tenants in the region; escalating to the vendor.", true),
+        ],
+    },
+    DemoCase {
+        by: "admin@contoso.example",
+        customer: None,
+        title: "October invoice misses the promised credit",
+        description: "The credit agreed for the Litware migration does not appear on the October invoice.",
+        severity: "high",
+        topic: "billing-invoices",
+        steps: &[],
+    },
+    DemoCase {
+        by: "admin@northwind.example",
+        customer: Some("tailspin.example"),
+        title: "Security add-on raises hundreds of alerts",
+        description: "Tailspin Toys sees a flood of sign-in alerts from one office since the last update.",
+        severity: "high",
+        topic: "security-alerts",
+        steps: &[],
+    },
+    DemoCase {
+        by: "admin@fabrikam.example",
+        customer: Some("woodgrove.example"),
+        title: "Seats not available after order",
+        description: "Woodgrove Bank ordered 120 seats; only 100 can be assigned.",
+        severity: "normal",
+        topic: "licenses-seats",
+        steps: &[("help@northwind.example", Some("closed"), "Quantity corrected; all 120 seats can be assigned now.", false)],
+    },
+    // Saebyeok answers critical requests within 12 minutes: this one is close to its target.
+    DemoCase {
+        by: "admin@mirae.example",
+        customer: None,
+        title: "Cloud plan usage doubled overnight",
+        description: "Usage charges for the cloud plan doubled between two days without any change on our side.",
+        severity: "critical",
+        topic: "cloud-usage",
+        steps: &[],
+    },
+];
+
+/// Support topics and a few cases at each tier: one escalated to the operator, one close to
+/// breaching its first-response target, one resolved.
+async fn load_support(app: &App) -> anyhow::Result<()> {
+    let topics: crate::app::support::TopicFile =
+        serde_json::from_str(SUPPORT_TOPICS_JSON).expect("the demo topics parse");
+    crate::app::support::import_topics(app, &topics).await?;
+    let saebyeok = ctx_of(app, "admin@saebyeok.example").await?;
+    let mut targets = crate::app::support::targets(app, &saebyeok).await?;
+    for t in targets.iter_mut() {
+        if t.severity == crate::domain::support::Severity::Critical {
+            t.first_response_minutes = 12;
+            t.resolution_minutes = 240;
+        }
+    }
+    crate::app::support::set_targets(app, &saebyeok, targets).await?;
+    for case in DEMO_CASES {
+        let ctx = ctx_of(app, case.by).await?;
+        let customer = match case.customer {
+            Some(d) => Some(tenant_of(app, d).await?),
+            None => None,
+        };
+        let d = crate::app::support::raise(
+            app,
+            &ctx,
+            crate::app::support::NewCase {
+                input: crate::domain::support::DraftInput {
+                    title: case.title,
+                    description: case.description,
+                    severity: case.severity,
+                    topic_id: case.topic,
+                    product_name: "",
+                    contact_name: "",
+                    contact_email: "",
+                },
+                customer,
+                subscription_id: None,
+            },
+        )
+        .await?;
+        let id = d.case.id.to_string();
+        for (upn, status, note, escalate) in case.steps {
+            let ctx = ctx_of(app, upn).await?;
+            let update = crate::app::support::Update {
+                status: status.map(str::to_string),
+                note: Some(note.to_string()),
+                escalate: *escalate,
+            };
+            crate::app::support::update(app, &ctx, &id, update, None).await?;
+        }
+    }
     Ok(())
 }

@@ -257,7 +257,13 @@ pub fn can(actor: &Actor, action: Action, resource: Resource) -> Decision {
             Action::ReadSupportTopics => Decision::Allow,
             _ => Decision::Deny,
         },
-        Resource::Customer(f) if action == Action::RaiseServiceRequest => {
+        // Support about a customer: the customer itself, or a partner serving it.
+        Resource::Customer(f)
+            if matches!(
+                action,
+                Action::RaiseServiceRequest | Action::ReadServiceRequests
+            ) =>
+        {
             support::on_customer(actor, f.customer, f.relationship)
         }
         Resource::Customer(f) => customer(actor, action, f),

@@ -552,6 +552,19 @@ mod tests {
     }
 
     #[test]
+    fn requests_about_a_customer_come_from_it_or_a_partner_serving_it() {
+        let c = TenantId::new();
+        let admin = actor(c, TenantKind::Customer, &[Role::GlobalAdministrator]);
+        let plain = actor(c, TenantKind::Customer, &[]);
+        let agent = actor(TenantId::new(), TenantKind::Partner, &[Role::HelpdeskAgent]);
+        assert!(on_customer(&admin, c, false).allowed());
+        assert!(!on_customer(&plain, c, false).allowed());
+        assert!(!on_customer(&admin, TenantId::new(), false).allowed());
+        assert!(on_customer(&agent, c, true).allowed());
+        assert!(!on_customer(&agent, c, false).allowed(), "no relationship");
+    }
+
+    #[test]
     fn escalation_skips_missing_tiers() {
         let [c, p, o] = [(); 3].map(|_| TenantId::new());
         let path = Path([Some(c), None, Some(p), Some(o)]);

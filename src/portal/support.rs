@@ -150,6 +150,13 @@ async fn render_list(
         Resource::Tenant(ctx.actor.tenant),
     )
     .allowed();
+    let customers = if may_raise {
+        support::customers_for_raising(app, ctx)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let now = app.clock.now_ms();
     let sel = |k: &str| q.get(k).cloned().unwrap_or_default();
     let title = t(lang, "support.title");
@@ -198,7 +205,7 @@ async fn render_list(
                 }
             }
         }
-        @if may_raise { (raise_form(lang, visit, &topics, ctx)) }
+        @if may_raise { (raise_form(lang, visit, &topics, &customers, ctx)) }
     };
     respond(app, visit, &title, StatusCode::OK, body)
 }
@@ -229,7 +236,13 @@ fn select(lang: &str, name: &str, current: &str, options: &[(&str, &str)]) -> Ma
     }
 }
 
-fn raise_form(lang: &str, visit: &Visit, topics: &[support::Topic], ctx: &Ctx) -> Markup {
+fn raise_form(
+    lang: &str,
+    visit: &Visit,
+    topics: &[support::Topic],
+    customers: &[(crate::domain::ids::TenantId, String)],
+    ctx: &Ctx,
+) -> Markup {
     let partner = ctx.actor.partner.is_some();
     html! {
         div.card {
@@ -250,7 +263,10 @@ fn raise_form(lang: &str, visit: &Visit, topics: &[support::Topic], ctx: &Ctx) -
                 }
                 @if partner {
                     label for="sr-customer" { (t(lang, "support.on_behalf")) }
-                    input #sr-customer name="customerId" size="38";
+                    select #sr-customer name="customerId" {
+                        option value="" { (t(lang, "support.for_us")) }
+                        @for (id, name) in customers { option value=(id) { (name) } }
+                    }
                     label for="sr-subscription" { (t(lang, "support.subscription")) }
                     input #sr-subscription name="subscriptionId" size="38";
                 }

@@ -270,6 +270,26 @@ async fn a_customer_case_climbs_every_tier_and_only_its_path_sees_it() {
     assert_eq!(s, 400, "{e}");
 
     // Audit and mail followed each change.
+    let (s, log) = t.get("/v1/auditrecords", &w.a.token).await;
+    assert_eq!(s, 200, "{log}");
+    let ops: Vec<(&str, &str)> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["resourceType"] == "service_request")
+        .map(|r| {
+            (
+                r["operationType"].as_str().unwrap(),
+                r["resourceId"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    for op in [
+        "servicerequest_attention_needed",
+        "servicerequest_escalated",
+    ] {
+        assert!(ops.contains(&(op, id.as_str())), "{op} in A's log: {ops:?}");
+    }
     t.mail_settled().await;
     let mails = partnerhub::store::mailbox::list(&t.app.db, None, 200)
         .await
@@ -347,8 +367,17 @@ async fn resellers_raise_for_customers_and_providers_for_themselves() {
 
 #[tokio::test]
 async fn service_levels_warn_before_and_record_breaches_once_on_a_moved_clock() {
-    let t = TestApp::spawn().await;
+    let t = TestApp::spawn_with(|c| c.webhook_allow = vec!["127.0.0.1".into()]).await;
     let w = world(&t).await;
+    let rx = crate::support::receiver::Receiver::start().await;
+    let (s, reg) = t
+        .post(
+            "/webhooks/v1/registration",
+            &w.a.token,
+            &json!({"webhookUrl": rx.url, "webhookEvents": ["servicerequest-created", "servicerequest-breached"]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{reg}");
     // The reseller sets its own targets for critical requests.
     let (s, tg) = t
         .put(
@@ -441,6 +470,12 @@ async fn service_levels_warn_before_and_record_breaches_once_on_a_moved_clock() 
         .unwrap();
     t.mail_settled().await;
     assert_eq!(breaches(&t).await, 1, "one breach mail");
+    let got = rx.wait_for(2).await;
+    let names: Vec<String> = got
+        .iter()
+        .map(|r| r.json()["eventName"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(names, ["servicerequest-created", "servicerequest-breached"]);
     let (_, c) = t.get(&path, &a_token).await;
     assert!(c["serviceLevel"]["breached"].as_bool().unwrap(), "{c}");
     assert!(c["serviceLevel"]["secondsLeft"].as_i64().unwrap() < 0);
@@ -714,7 +749,10 @@ async fn the_portal_case_page_answers_and_escalates_with_confirmation() {
             "{thread}"
         );
         if std::env::var("PARTNERHUB_SCREENSHOTS").is_ok() {
+            // Tall enough for the clock, the thread and the actions in one picture.
+            b.client.set_window_size(1280, 1500).await?;
             let png = b.client.screenshot().await?;
+            b.client.set_window_size(1280, 900).await?;
             let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/screenshots");
             std::fs::create_dir_all(dir)?;
             std::fs::write(format!("{dir}/support-case.png"), png)?;
@@ -737,6 +775,23 @@ async fn the_portal_case_page_answers_and_escalates_with_confirmation() {
         anyhow::ensure!(
             !html.contains("do-escalate"),
             "the reseller no longer holds it"
+        );
+        // The reseller raises one for its customer from the form: it goes to the provider.
+        b.goto("/portal/support").await?;
+        b.fill("#sr-title", "Seat count wrong after renewal")
+            .await?;
+        b.fill("#sr-description", "Renewal kept the old quantity.")
+            .await?;
+        b.wait("#sr-customer")
+            .await?
+            .select_by_value(&w.x.0.id.to_string())
+            .await?;
+        b.click("#support-submit").await?;
+        b.wait("#case-title").await?;
+        let tier = b.text("#case-tier").await?;
+        anyhow::ensure!(
+            tier.contains("Provider"),
+            "raised for X to the provider: {tier}"
         );
         Ok(())
     }
@@ -762,4 +817,132 @@ async fn the_portal_case_page_answers_and_escalates_with_confirmation() {
     }
     .await;
     b.finish(result).await;
+}
+
+/// The demo world has cases at each tier: one with the operator, one close to its target.
+#[tokio::test]
+async fn the_demo_world_has_cases_at_each_tier() {
+    let t = TestApp::spawn().await;
+    partnerhub::cli::demo::load(&t.app).await.unwrap();
+    let pw = partnerhub::cli::demo::PASSWORD;
+    let token = |upn: &'static str| {
+        let t = &t;
+        async move {
+            let (s, b) = t.token_response(upn, pw).await;
+            assert_eq!(s, 200, "{upn}: {b}");
+            b["access_token"].as_str().unwrap().to_string()
+        }
+    };
+    let op = token("admin@operator.example").await;
+    let (_, held) = t.get("/v1/servicerequests?view=assigned", &op).await;
+    // Northwind's own case, and Litware's escalated all the way up.
+    assert_eq!(count(&held), 2, "{held}");
+    let escalated = held["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] == "Nobody can sign in since this morning")
+        .unwrap_or_else(|| panic!("the escalated case in {held}"));
+    assert_eq!(escalated["tier"], "operator");
+    assert_eq!(escalated["organization"]["name"], "Litware Inc.");
+    let saebyeok = token("admin@saebyeok.example").await;
+    let (_, near) = t.get("/v1/servicerequests?view=assigned", &saebyeok).await;
+    let left = near["items"][0]["serviceLevel"]["secondsLeft"]
+        .as_i64()
+        .unwrap();
+    assert!((0..=12 * 60).contains(&left), "near its target: {left}");
+    let northwind = token("admin@northwind.example").await;
+    let (_, all) = t.get("/v1/servicerequests", &northwind).await;
+    assert!(count(&all) >= 4, "{all}");
+    let (_, closed) = t.get("/v1/servicerequests?status=closed", &northwind).await;
+    assert_eq!(count(&closed), 1);
+}
+
+/// Support topics are data: the command line imports them, and importing again updates.
+#[tokio::test]
+async fn support_topics_import_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = crate::support::fresh_database_url(&dir).await;
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/demo/support-topics.json");
+    for _ in 0..2 {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_partnerhub"))
+            .args(["admin", "import-support-topics", file])
+            .env("PARTNERHUB_DATABASE_URL", &db)
+            .env("PARTNERHUB_LOG", "warn")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("imported 7 support topics"), "{stdout}");
+    }
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"topics": [{"id": "has space", "name": ""}]}"#).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_partnerhub"))
+        .args(["admin", "import-support-topics", bad.to_str().unwrap()])
+        .env("PARTNERHUB_DATABASE_URL", &db)
+        .env("PARTNERHUB_LOG", "warn")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("topics[0].id") && err.contains("topics[0].name"),
+        "{err}"
+    );
+}
+
+/// With `--support-attachment-dir`, files live in that directory under their id (never the
+/// uploaded name) and download the same.
+#[tokio::test]
+async fn attachments_can_live_in_a_directory() {
+    let files = tempfile::tempdir().unwrap();
+    let dir = files.path().to_path_buf();
+    let t = TestApp::spawn_with(|c| c.support_attachment_dir = Some(dir)).await;
+    let w = world(&t).await;
+    let (_, c) = t.post("/v1/servicerequests", &w.x.2, &case("normal")).await;
+    let path = format!(
+        "/v1/servicerequests/{}/attachments?fileName=../../evil.txt",
+        c["id"].as_str().unwrap()
+    );
+    let r = t
+        .http
+        .post(t.url(&path))
+        .bearer_auth(&w.x.2)
+        .header("content-type", "text/plain")
+        .body("payload")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "folders in the name are refused");
+    let path = path.replace("../../evil.txt", "notes.txt");
+    let r = t
+        .http
+        .post(t.url(&path))
+        .bearer_auth(&w.x.2)
+        .header("content-type", "text/plain")
+        .body("payload")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let a: Value = r.json().await.unwrap();
+    let stored = files.path().join(a["id"].as_str().unwrap());
+    assert_eq!(std::fs::read(&stored).unwrap(), b"payload");
+    let r = t
+        .http
+        .get(t.url(a["uri"].as_str().unwrap()))
+        .bearer_auth(&w.a.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("filename=\"notes.txt\""));
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"payload");
 }
