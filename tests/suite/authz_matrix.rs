@@ -1058,6 +1058,27 @@ async fn prepare(
     }
 }
 
+/// The customers an actor has no relationship or grant with, whose ids must appear in none of
+/// its lists: Y is B's alone, Z is A's alone, X is served by A and P. The operator is left
+/// out (invoices and reviews span the platform).
+fn foreign_customers(w: &World, actor: &str) -> Vec<(&'static str, String)> {
+    let sees_x = actor.starts_with("p_") || actor.starts_with("a_") || actor.starts_with("x_");
+    let sees_y = matches!(actor, "b_admin" | "y_admin");
+    let sees_z = actor.starts_with("a_");
+    if actor == "op" {
+        return vec![];
+    }
+    [
+        ("X", sees_x, w.x.id.to_string()),
+        ("Y", sees_y, w.y.id.to_string()),
+        ("Z", sees_z, w.z.id.to_string()),
+    ]
+    .into_iter()
+    .filter(|(_, sees, _)| !sees)
+    .map(|(n, _, id)| (n, id))
+    .collect()
+}
+
 fn fill(path: &str, params: &BTreeMap<String, String>) -> String {
     let mut out = path.to_string();
     for (k, v) in params {
@@ -1106,6 +1127,9 @@ async fn every_operation_answers_every_actor_as_the_table_says() {
     let mut unexpected_allow = Vec::new();
     let mut unexpected_deny = Vec::new();
     let mut server_errors = Vec::new();
+    let mut foreign_items = Vec::new();
+    // Lists that name a customer at all: the foreign-item check is not vacuous.
+    let mut lists_with_customers = 0usize;
     let mut cells = 0usize;
     for (method, path) in &ops {
         for (label, base) in scenes(&w, &path_params(path)) {
@@ -1157,6 +1181,25 @@ async fn every_operation_answers_every_actor_as_the_table_says() {
                     unexpected_deny.push(cell);
                 } else if !want && !denied {
                     unexpected_allow.push(cell);
+                } else if method == "GET" && !denied {
+                    // List contents: no customer the caller has no business with, anywhere
+                    // in any list it reads.
+                    let list = serde_json::from_str::<Value>(&body)
+                        .ok()
+                        .filter(|v| v.get("items").is_some_and(Value::is_array));
+                    if let Some(list) = list {
+                        let text = list["items"].to_string();
+                        lists_with_customers += usize::from(
+                            [&w.x, &w.y, &w.z]
+                                .iter()
+                                .any(|c| text.contains(&c.id.to_string())),
+                        );
+                        for (name, id) in foreign_customers(&w, actor) {
+                            if text.contains(&id) {
+                                foreign_items.push(format!("{cell} lists customer {name}"));
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -1164,18 +1207,20 @@ async fn every_operation_answers_every_actor_as_the_table_says() {
     let stale: Vec<_> = table.keys().filter(|k| !used.contains(*k)).collect();
     println!(
         "authorization matrix: {} operations x targets, {} actors, {cells} cells; \
-         {} unexpected allows, {} unexpected denies, {} server errors",
+         {} unexpected allows, {} unexpected denies, {} server errors, {} foreign list items",
         used.len(),
         ACTORS.len(),
         unexpected_allow.len(),
         unexpected_deny.len(),
-        server_errors.len()
+        server_errors.len(),
+        foreign_items.len()
     );
     let report = [
         ("operations without a row in EXPECTED", &missing),
         ("UNEXPECTED ALLOWS", &unexpected_allow),
         ("server errors", &server_errors),
         ("unexpected denies", &unexpected_deny),
+        ("FOREIGN ITEMS IN LISTS", &foreign_items),
     ]
     .iter()
     .filter(|(_, v)| !v.is_empty())
@@ -1187,6 +1232,11 @@ async fn every_operation_answers_every_actor_as_the_table_says() {
         "rows for operations that do not exist: {stale:?}"
     );
     assert!(cells > 1000, "the matrix ran {cells} cells");
+    assert!(
+        lists_with_customers >= 20,
+        "only {lists_with_customers} lists named a customer"
+    );
+    println!("{lists_with_customers} list reads named a customer, none a foreign one");
 }
 
 /// Who may act on whom (docs/security.md, "Privileged targets"): every actor, on every kind
