@@ -18,3 +18,5 @@ CREATE TABLE recovery_codes (
 );
 
 ALTER TABLE sessions ADD COLUMN last_seen_at BIGINT NOT NULL DEFAULT 0;
+-- Sessions open at the upgrade count as used when they were made.
+UPDATE sessions SET last_seen_at = created_at;

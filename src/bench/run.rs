@@ -264,7 +264,9 @@ async fn send(conn: &mut Conn, host: &str, r: &Req) -> anyhow::Result<(u16, Byte
     }
     let body = match &r.body {
         Some(s) => {
-            b = b.header("content-type", "application/json");
+            if !r.headers.iter().any(|(k, _)| *k == "content-type") {
+                b = b.header("content-type", "application/json");
+            }
             Full::new(Bytes::from(s.clone()))
         }
         None => Full::new(Bytes::new()),
@@ -663,6 +665,9 @@ pub async fn run(app: &App, o: &Options) -> anyhow::Result<Summary> {
             first_error: m.first_error.filter(|_| m.errors > 0),
         });
     }
+    if o.only.iter().any(|x| x == SIGN_IN_BURST) {
+        outcomes.push(sign_in_burst(&host, world.providers.len(), o).await?);
+    }
     Ok(Summary {
         backend: format!("{:?}", app.db.backend),
         customers: world.customer_count,
@@ -672,6 +677,52 @@ pub async fn run(app: &App, o: &Options) -> anyhow::Result<Summary> {
         outcomes,
         server_peak_rss_kb: o.server_pid.and_then(memory_kb).map(|(peak, _)| peak),
         machine: machine(),
+    })
+}
+
+/// The sign-in burst: 200 connections signing in with the password grant at once, to see
+/// that the hashing cap keeps the server's memory flat (`server_peak_rss_kb`, under 1 GB) and
+/// the token endpoint's p99 under 2 s. Run only when named, since every request costs a
+/// full argon2 hash: `bench run --only "sign-in x200"`.
+pub const SIGN_IN_BURST: &str = "sign-in x200";
+
+async fn sign_in_burst(host: &str, providers: usize, o: &Options) -> anyhow::Result<Outcome> {
+    eprintln!("running {SIGN_IN_BURST}");
+    let users: Arc<Vec<String>> = Arc::new(
+        (0..providers.max(1))
+            .map(|i| {
+                format!(
+                    "grant_type=password&username=admin%40{}&password={}",
+                    super::provider_domain(i),
+                    super::PASSWORD
+                )
+            })
+            .collect(),
+    );
+    let gen: Gen = Arc::new(move |rng: &mut StdRng| Req {
+        method: Method::POST,
+        path: "/oauth2/token".into(),
+        token: None,
+        headers: vec![(
+            "content-type",
+            "application/x-www-form-urlencoded".to_string(),
+        )],
+        body: Some(users[rng.gen_range(0..users.len())].clone()),
+        expect: 200,
+    });
+    let m = measure(host, gen, 200, o.warmup, o.duration).await?;
+    let q = |p: f64| m.hist.value_at_quantile(p) as f64 / 1000.0;
+    Ok(Outcome {
+        workload: SIGN_IN_BURST.to_string(),
+        requests: m.hist.len(),
+        errors: m.errors,
+        per_second: m.hist.len() as f64 / m.seconds,
+        p50_ms: q(0.5),
+        p99_ms: q(0.99),
+        p999_ms: q(0.999),
+        ceiling: None,
+        ratio: None,
+        first_error: m.first_error.filter(|_| m.errors > 0),
     })
 }
 

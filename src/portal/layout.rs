@@ -25,6 +25,9 @@ fn menu(visit: &Visit, mail_public: bool) -> Vec<(&'static str, &'static str)> {
         if can(actor, Action::ReadUsers, Resource::Tenant(actor.tenant)).allowed() {
             items.push(("/portal/users", "nav.users"));
         }
+        if can(actor, Action::ManageApps, Resource::Tenant(actor.tenant)).allowed() {
+            items.push(("/portal/applications", "nav.applications"));
+        }
         if can(
             actor,
             Action::ManageEnrollment,

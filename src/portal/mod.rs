@@ -5,6 +5,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod agreement;
+pub mod applications;
 pub mod auth;
 pub mod commerce;
 pub mod customers;
@@ -43,6 +44,11 @@ pub fn router(app: App) -> Router<App> {
         .route("/portal/mail", get(mail::list))
         .route("/portal/mail/{id}", get(mail::show))
         .route("/portal/users", get(users::list).post(users::add))
+        .route("/portal/applications", get(applications::list))
+        .route(
+            "/portal/applications/{id}",
+            axum::routing::post(applications::change),
+        )
         .route("/portal/audit", get(dashboard::audit))
         .route(
             "/portal/webhooks",

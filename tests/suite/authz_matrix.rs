@@ -1166,6 +1166,27 @@ async fn prepare(
     }
 }
 
+/// The customers an actor has no relationship or grant with, whose ids must appear in none of
+/// its lists: Y is B's alone, Z is A's alone, X is served by A and P. The operator is left
+/// out (invoices and reviews span the platform).
+fn foreign_customers(w: &World, actor: &str) -> Vec<(&'static str, String)> {
+    let sees_x = actor.starts_with("p_") || actor.starts_with("a_") || actor.starts_with("x_");
+    let sees_y = matches!(actor, "b_admin" | "y_admin");
+    let sees_z = actor.starts_with("a_");
+    if actor == "op" {
+        return vec![];
+    }
+    [
+        ("X", sees_x, w.x.id.to_string()),
+        ("Y", sees_y, w.y.id.to_string()),
+        ("Z", sees_z, w.z.id.to_string()),
+    ]
+    .into_iter()
+    .filter(|(_, sees, _)| !sees)
+    .map(|(n, _, id)| (n, id))
+    .collect()
+}
+
 fn fill(path: &str, params: &BTreeMap<String, String>) -> String {
     let mut out = path.to_string();
     for (k, v) in params {
@@ -1215,6 +1236,9 @@ async fn every_operation_answers_every_actor_as_the_table_says() {
     let mut unexpected_allow = Vec::new();
     let mut unexpected_deny = Vec::new();
     let mut server_errors = Vec::new();
+    let mut foreign_items = Vec::new();
+    // Lists that name a customer at all: the foreign-item check is not vacuous.
+    let mut lists_with_customers = 0usize;
     let mut cells = 0usize;
     for (method, path) in &ops {
         for (label, base) in scenes(&w, &path_params(path)) {
@@ -1266,6 +1290,25 @@ async fn every_operation_answers_every_actor_as_the_table_says() {
                     unexpected_deny.push(cell);
                 } else if !want && !denied {
                     unexpected_allow.push(cell);
+                } else if method == "GET" && !denied {
+                    // List contents: no customer the caller has no business with, anywhere
+                    // in any list it reads.
+                    let list = serde_json::from_str::<Value>(&body)
+                        .ok()
+                        .filter(|v| v.get("items").is_some_and(Value::is_array));
+                    if let Some(list) = list {
+                        let text = list["items"].to_string();
+                        lists_with_customers += usize::from(
+                            [&w.x, &w.y, &w.z]
+                                .iter()
+                                .any(|c| text.contains(&c.id.to_string())),
+                        );
+                        for (name, id) in foreign_customers(&w, actor) {
+                            if text.contains(&id) {
+                                foreign_items.push(format!("{cell} lists customer {name}"));
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -1273,18 +1316,20 @@ async fn every_operation_answers_every_actor_as_the_table_says() {
     let stale: Vec<_> = table.keys().filter(|k| !used.contains(*k)).collect();
     println!(
         "authorization matrix: {} operations x targets, {} actors, {cells} cells; \
-         {} unexpected allows, {} unexpected denies, {} server errors",
+         {} unexpected allows, {} unexpected denies, {} server errors, {} foreign list items",
         used.len(),
         ACTORS.len(),
         unexpected_allow.len(),
         unexpected_deny.len(),
-        server_errors.len()
+        server_errors.len(),
+        foreign_items.len()
     );
     let report = [
         ("operations without a row in EXPECTED", &missing),
         ("UNEXPECTED ALLOWS", &unexpected_allow),
         ("server errors", &server_errors),
         ("unexpected denies", &unexpected_deny),
+        ("FOREIGN ITEMS IN LISTS", &foreign_items),
     ]
     .iter()
     .filter(|(_, v)| !v.is_empty())
@@ -1296,4 +1341,473 @@ async fn every_operation_answers_every_actor_as_the_table_says() {
         "rows for operations that do not exist: {stale:?}"
     );
     assert!(cells > 1000, "the matrix ran {cells} cells");
+    assert!(
+        lists_with_customers >= 20,
+        "only {lists_with_customers} lists named a customer"
+    );
+    println!("{lists_with_customers} list reads named a customer, none a foreign one");
+}
+
+/// Who may act on whom (docs/security.md, "Privileged targets"): every actor, on every kind
+/// of target, with the payloads that carry power (a new password, `state`, roles). One line
+/// per actor and operation: the targets it may act on. Targets: `self`, `plain` (no role),
+/// `help` (a helpdesk role), `admin` (an administrative role), `ga` (global administrator).
+///
+/// Customer C is served by reseller R with a global administrator grant. Customer actors:
+/// `c_ga`, `c_ua` (user administrator), `c_hd` (helpdesk administrator), `c_plain`. R's
+/// actors: `r_account` (account admin), `r_agent` (admin agent), `r_useradmin` (a user
+/// administrator of R's own directory), `r_billing`, `r_help` (helpdesk agent), `r_sales`,
+/// `r_app` (R's application with the admin agent role), `r_suspended` (r_agent while R is
+/// suspended), `r_noagreement` (r_agent while R has not accepted the current agreement).
+/// Partner P's own directory: `p_account`, `p_agent`, `p_useradmin`, `p_billing`,
+/// `p_help`, `p_sales`, `p_plain` and `p_app` (P's application with the admin agent role).
+/// `role` adds a role the target lacks (customer: user or helpdesk administrator; partner:
+/// sales agent or referrals admin); `escalate` adds admin agent, or account admin to someone
+/// who is already an admin agent (only the top, or a holder of the role, may).
+const TARGETS_EXPECTED: &str = r#"
+c_ga          | reset   | self plain help admin ga
+c_ga          | disable | plain help admin ga
+c_ga          | delete  | plain help admin ga
+c_ga          | role    | self plain help admin ga
+c_ua          | reset   | self plain help admin
+c_ua          | disable | plain help admin
+c_ua          | delete  | plain help admin
+c_ua          | role    | -
+c_hd          | reset   | self plain
+c_hd          | disable | -
+c_hd          | delete  | -
+c_hd          | role    | -
+c_plain       | reset   | -
+c_plain       | disable | -
+c_plain       | delete  | -
+c_plain       | role    | -
+r_account     | reset   | plain help admin
+r_account     | disable | plain help admin
+r_account     | delete  | plain help admin
+r_account     | role    | plain help admin
+r_agent       | reset   | plain help admin
+r_agent       | disable | plain help admin
+r_agent       | delete  | plain help admin
+r_agent       | role    | plain help admin
+r_app         | reset   | plain help admin
+r_app         | disable | plain help admin
+r_app         | delete  | plain help admin
+r_app         | role    | plain help admin
+r_noagreement | reset   | plain help admin
+r_noagreement | disable | plain help admin
+r_noagreement | delete  | plain help admin
+r_noagreement | role    | plain help admin
+r_help        | reset   | plain
+r_help        | disable | -
+r_help        | delete  | -
+r_help        | role    | -
+r_useradmin   | reset   | -
+r_useradmin   | disable | -
+r_useradmin   | delete  | -
+r_useradmin   | role    | -
+r_billing     | reset   | -
+r_billing     | disable | -
+r_billing     | delete  | -
+r_billing     | role    | -
+r_sales       | reset   | -
+r_sales       | disable | -
+r_sales       | delete  | -
+r_sales       | role    | -
+r_suspended   | reset   | -
+r_suspended   | disable | -
+r_suspended   | delete  | -
+r_suspended   | role    | -
+p_account     | disable | plain help admin ga
+p_account     | delete  | plain help admin ga
+p_account     | role    | self plain help admin ga
+p_account     | escalate| self plain help admin ga
+p_agent       | disable | plain help admin
+p_agent       | delete  | plain help admin
+p_agent       | role    | self plain help admin
+p_agent       | escalate| plain help
+p_app         | disable | plain help admin
+p_app         | delete  | plain help admin
+p_app         | role    | plain help admin
+p_app         | escalate| plain help
+p_useradmin   | disable | plain help admin
+p_useradmin   | delete  | plain help admin
+p_useradmin   | role    | self plain help admin
+p_useradmin   | escalate| -
+p_billing     | disable | -
+p_billing     | delete  | -
+p_billing     | role    | -
+p_billing     | escalate| -
+p_help        | disable | -
+p_help        | delete  | -
+p_help        | role    | -
+p_help        | escalate| -
+p_sales       | disable | -
+p_sales       | delete  | -
+p_sales       | role    | -
+p_sales       | escalate| -
+p_plain       | disable | -
+p_plain       | delete  | -
+p_plain       | role    | -
+p_plain       | escalate| -
+"#;
+
+const UA_ROLE: &str = "fe930be7-5e62-47db-91af-98c3a49a38b1";
+const HA_ROLE: &str = "729827e3-9c14-49f7-bb1b-9608f156bbb8";
+
+struct Acting {
+    token: String,
+    /// The actor's own user, when it is one (for the `self` target).
+    user: Option<UserRow>,
+}
+
+/// What a user looks like before and after a cell, to tell whether the call had its effect.
+#[derive(Debug, PartialEq, Eq, Clone)]
+struct Seen {
+    hash: String,
+    state: String,
+    roles: BTreeSet<String>,
+}
+
+async fn seen(t: &TestApp, u: &UserRow) -> Seen {
+    let row = sqlx::query("SELECT password_hash, state FROM users WHERE id = $1")
+        .bind(u.id.to_string())
+        .fetch_one(&t.app.db.read)
+        .await
+        .unwrap();
+    use sqlx::Row;
+    let roles = sqlx::query("SELECT role FROM user_roles WHERE user_id = $1")
+        .bind(u.id.to_string())
+        .fetch_all(&t.app.db.read)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<String, _>("role"))
+        .collect();
+    Seen {
+        hash: row.get("password_hash"),
+        state: row.get("state"),
+        roles,
+    }
+}
+
+/// Whether `after` shows the operation's effect on `before`.
+fn took_effect(op: &str, before: &Seen, after: &Seen) -> bool {
+    match op {
+        "reset" => before.hash != after.hash,
+        "disable" | "delete" => after.state == "inactive",
+        "role" | "escalate" => {
+            after.roles.is_superset(&before.roles) && after.roles != before.roles
+        }
+        _ => unreachable!(),
+    }
+}
+
+/// The first of `roles` the target does not hold yet: each role operation really adds one.
+fn missing<'a>(held: &BTreeSet<String>, roles: &[&'a str]) -> &'a str {
+    roles
+        .iter()
+        .copied()
+        .find(|r| !held.contains(*r))
+        .expect("a role to add")
+}
+
+async fn act(
+    t: &TestApp,
+    token: &str,
+    customer: Option<&TenantRow>,
+    op: &str,
+    target: &UserRow,
+    held: &BTreeSet<String>,
+) -> u16 {
+    let with = |extra: &str| {
+        let mut r: Vec<String> = held.iter().cloned().collect();
+        r.push(extra.to_string());
+        r.sort();
+        r.dedup();
+        json!({ "roles": r })
+    };
+    let (method, path, body) = match (customer, op) {
+        (Some(c), "reset") => (
+            Method::PATCH,
+            format!("/v1/customers/{}/users/{}", c.id, target.id),
+            Some(json!({"passwordProfile": {"password": PASSWORD, "forceChangePassword": false}})),
+        ),
+        (Some(c), "disable") => (
+            Method::PATCH,
+            format!("/v1/customers/{}/users/{}", c.id, target.id),
+            Some(json!({"state": "inactive"})),
+        ),
+        (Some(c), "delete") => (
+            Method::DELETE,
+            format!("/v1/customers/{}/users/{}", c.id, target.id),
+            None,
+        ),
+        (Some(c), "role") => {
+            let role = match missing(held, &["user_administrator", "helpdesk_administrator"]) {
+                "user_administrator" => UA_ROLE,
+                _ => HA_ROLE,
+            };
+            (
+                Method::POST,
+                format!("/v1/customers/{}/directoryroles/{role}/usermembers", c.id),
+                Some(json!({"id": target.id.to_string()})),
+            )
+        }
+        (None, "disable") => (
+            Method::PATCH,
+            format!("/v1/users/{}", target.id),
+            Some(json!({"state": "inactive"})),
+        ),
+        (None, "delete") => (Method::DELETE, format!("/v1/users/{}", target.id), None),
+        (None, "role") => (
+            Method::PATCH,
+            format!("/v1/users/{}", target.id),
+            Some(with(missing(held, &["sales_agent", "referrals_admin"]))),
+        ),
+        (None, "escalate") => (
+            Method::PATCH,
+            format!("/v1/users/{}", target.id),
+            Some(with(missing(held, &["admin_agent", "account_admin"]))),
+        ),
+        other => panic!("no operation {other:?}"),
+    };
+    let mut req = t.http.request(method, t.url(&path)).bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    req.send().await.unwrap().status().as_u16()
+}
+
+async fn app_token(t: &TestApp, registrar_token: &str) -> String {
+    let (s, reg) = t
+        .post(
+            "/v1/applications",
+            registrar_token,
+            &json!({"displayName": "Target matrix", "roles": ["admin_agent"]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{reg}");
+    let r = t
+        .http
+        .post(t.url("/oauth2/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", reg["id"].as_str().unwrap()),
+            ("client_secret", reg["clientSecret"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let b: Value = r.json().await.unwrap();
+    b["access_token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn every_actor_acts_on_every_kind_of_target_as_the_rule_says() {
+    let t = TestApp::spawn_with(|c| c.rate_limit_per_minute = 1_000_000).await;
+    let r = t.partner(false, true, "US").await;
+    let (c, c_admin, _) = customer_via(&t, &r, None, &["global_administrator"], 365).await;
+    let p = t.partner(true, false, "US").await;
+    let mut actors: BTreeMap<&str, Acting> = BTreeMap::new();
+    let add = |name: &'static str, user: UserRow| {
+        let t = &t;
+        async move {
+            let token = t.token(&user.upn).await;
+            (
+                name,
+                Acting {
+                    token,
+                    user: Some(user),
+                },
+            )
+        }
+    };
+    for (name, tenant, roles) in [
+        ("c_ua", &c, vec![Role::UserAdministrator]),
+        ("c_hd", &c, vec![Role::HelpdeskAdministrator]),
+        ("c_plain", &c, vec![]),
+        ("r_account", &r.tenant, vec![Role::AccountAdmin]),
+        ("r_agent", &r.tenant, vec![Role::AdminAgent]),
+        ("r_useradmin", &r.tenant, vec![Role::UserAdministrator]),
+        ("r_billing", &r.tenant, vec![Role::BillingAdmin]),
+        ("r_help", &r.tenant, vec![Role::HelpdeskAgent]),
+        ("r_sales", &r.tenant, vec![Role::SalesAgent]),
+        ("p_account", &p.tenant, vec![Role::AccountAdmin]),
+        ("p_agent", &p.tenant, vec![Role::AdminAgent]),
+        ("p_useradmin", &p.tenant, vec![Role::UserAdministrator]),
+        ("p_billing", &p.tenant, vec![Role::BillingAdmin]),
+        ("p_help", &p.tenant, vec![Role::HelpdeskAgent]),
+        ("p_sales", &p.tenant, vec![Role::SalesAgent]),
+        ("p_plain", &p.tenant, vec![]),
+    ] {
+        let u = t.user(tenant, name, &roles).await;
+        let (n, a) = add(name, u).await;
+        actors.insert(n, a);
+    }
+    let (n, a) = add("c_ga", c_admin.clone()).await;
+    actors.insert(n, a);
+    let r_app = app_token(&t, &actors["r_agent"].token).await;
+    let p_app = app_token(&t, &actors["p_agent"].token).await;
+    for (name, token) in [("r_app", r_app), ("p_app", p_app)] {
+        actors.insert(name, Acting { token, user: None });
+    }
+    for name in ["r_suspended", "r_noagreement"] {
+        let token = actors["r_agent"].token.clone();
+        let user = actors["r_agent"].user.clone();
+        actors.insert(name, Acting { token, user });
+    }
+
+    let mut table: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for line in TARGETS_EXPECTED
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        let parts: Vec<&str> = line.split('|').map(str::trim).collect();
+        let allowed = parts[2]
+            .split_whitespace()
+            .filter(|s| *s != "-")
+            .map(str::to_string)
+            .collect();
+        assert!(table
+            .insert((parts[0].to_string(), parts[1].to_string()), allowed)
+            .is_none());
+    }
+    let kinds: [(&str, Vec<Role>, Vec<Role>); 4] = [
+        ("plain", vec![], vec![]),
+        (
+            "help",
+            vec![Role::HelpdeskAdministrator],
+            vec![Role::HelpdeskAgent],
+        ),
+        (
+            "admin",
+            vec![Role::UserAdministrator],
+            vec![Role::AdminAgent],
+        ),
+        (
+            "ga",
+            vec![Role::GlobalAdministrator],
+            vec![Role::GlobalAdministrator],
+        ),
+    ];
+    // R's acceptance of the agreement, put back after the position that goes without it.
+    let accepted: Vec<(String, String, String, i64)> = {
+        use sqlx::Row;
+        sqlx::query(
+            "SELECT version, user_id, user_upn, accepted_at FROM agreement_acceptances WHERE tenant_id = $1",
+        )
+        .bind(r.tenant.id.to_string())
+        .fetch_all(&t.app.db.read)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row.get("version"),
+                row.get("user_id"),
+                row.get("user_upn"),
+                row.get("accepted_at"),
+            )
+        })
+        .collect()
+    };
+    assert!(!accepted.is_empty(), "R accepted the agreement");
+    let mut wrong = Vec::new();
+    let mut cells = 0usize;
+    let (mut actor_names, mut target_names, mut op_names) =
+        (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    for ((actor, op), allowed) in &table {
+        let acting = &actors[actor.as_str()];
+        let customer_side = actor.starts_with("c_") || actor.starts_with("r_");
+        let home = if customer_side { &c } else { &p.tenant };
+        // R's standing changes for the two positions that test it, and is put back after.
+        let r_id = r.tenant.id.to_string();
+        match actor.as_str() {
+            "r_suspended" => {
+                sqlx::query("UPDATE partners SET status = 'suspended' WHERE tenant_id = $1")
+                    .bind(&r_id)
+                    .execute(&t.app.db.write)
+                    .await
+                    .unwrap();
+            }
+            "r_noagreement" => {
+                sqlx::query("DELETE FROM agreement_acceptances WHERE tenant_id = $1")
+                    .bind(&r_id)
+                    .execute(&t.app.db.write)
+                    .await
+                    .unwrap();
+            }
+            _ => {}
+        }
+        let mut targets: Vec<(String, UserRow)> = Vec::new();
+        if let Some(u) = acting.user.as_ref().filter(|u| u.tenant_id == home.id) {
+            targets.push(("self".into(), u.clone()));
+        }
+        for (kind, in_customer, in_partner) in &kinds {
+            let roles = if customer_side {
+                in_customer
+            } else {
+                in_partner
+            };
+            let local = format!("{kind}{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+            targets.push((kind.to_string(), t.user(home, &local, roles).await));
+        }
+        for (kind, target) in targets {
+            let before = seen(&t, &target).await;
+            let status = act(
+                &t,
+                &acting.token,
+                customer_side.then_some(&c),
+                op,
+                &target,
+                &before.roles,
+            )
+            .await;
+            let after = seen(&t, &target).await;
+            let want = allowed.contains(&kind);
+            let effect = took_effect(op, &before, &after);
+            let ok_status = (200..300).contains(&status);
+            cells += 1;
+            actor_names.insert(actor.clone());
+            target_names.insert(kind.clone());
+            op_names.insert(op.clone());
+            if status >= 500 || want != ok_status || want != effect {
+                wrong.push(format!(
+                    "{actor} {op} {kind}: {status}, effect {effect}, expected {}",
+                    if want { "allow" } else { "deny" }
+                ));
+            }
+        }
+        sqlx::query("UPDATE partners SET status = 'active' WHERE tenant_id = $1")
+            .bind(&r_id)
+            .execute(&t.app.db.write)
+            .await
+            .unwrap();
+        if actor == "r_noagreement" {
+            for (version, user, upn, at) in &accepted {
+                sqlx::query(
+                    "INSERT INTO agreement_acceptances (tenant_id, version, user_id, user_upn, accepted_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&r_id)
+                .bind(version)
+                .bind(user)
+                .bind(upn)
+                .bind(at)
+                .execute(&t.app.db.write)
+                .await
+                .unwrap();
+            }
+        }
+    }
+    println!(
+        "target matrix: {} actors x {} targets x {} operations, {cells} cells; {} wrong",
+        actor_names.len(),
+        target_names.len(),
+        op_names.len(),
+        wrong.len()
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(cells > 300, "{cells} cells");
 }

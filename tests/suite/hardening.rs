@@ -871,3 +871,63 @@ async fn two_global_administrators_removing_each_other_at_once_leave_one() {
     .get(0);
     assert_eq!(active, 1);
 }
+
+#[tokio::test]
+async fn the_portal_lists_turns_off_rotates_and_deletes_applications() {
+    let t = TestApp::spawn().await;
+    let p = t.partner(true, false, "US").await;
+    let other = t.partner(false, true, "US").await;
+    let (_, reg) = register(&t, &p.token, json!(["admin_agent"])).await;
+    let (_, foreign) = register(&t, &other.token, json!([])).await;
+    let (id, secret) = (
+        reg["id"].as_str().unwrap().to_string(),
+        reg["clientSecret"].as_str().unwrap().to_string(),
+    );
+    let (cookie, _) = portal_password(&t, &p.admin.upn).await;
+    let (s, _, html) = page(&t, &cookie, "/portal/applications").await;
+    assert_eq!(s, 200);
+    assert!(html.contains(&id));
+    assert!(!html.contains(foreign["id"].as_str().unwrap()));
+    let csrf = csrf_of(&html);
+    let change = |app: String, what: &'static str| {
+        let form = vec![("csrf", csrf.clone()), ("change", what.to_string())];
+        t.http
+            .post(t.url(&format!("/portal/applications/{app}")))
+            .header("cookie", &cookie)
+            .form(&form)
+            .send()
+    };
+    assert_eq!(change(id.clone(), "disable").await.unwrap().status(), 303);
+    assert_eq!(client_token(&t, &id, &secret).await.0, 400, "off");
+    assert_eq!(change(id.clone(), "enable").await.unwrap().status(), 303);
+    assert_eq!(client_token(&t, &id, &secret).await.0, 200, "on");
+    let r = change(id.clone(), "rotate").await.unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    let i = html
+        .find("id=\"app-secret\"")
+        .expect("the new secret shown");
+    let new_secret = html[i..]
+        .split("<code>")
+        .nth(1)
+        .unwrap()
+        .split("</code>")
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(client_token(&t, &id, &secret).await.0, 400, "old secret");
+    assert_eq!(
+        client_token(&t, &id, &new_secret).await.0,
+        200,
+        "new secret"
+    );
+    let foreign_id = foreign["id"].as_str().unwrap().to_string();
+    assert_eq!(change(foreign_id, "delete").await.unwrap().status(), 404);
+    assert_eq!(change(id.clone(), "delete").await.unwrap().status(), 303);
+    let (_, _, html) = page(&t, &cookie, "/portal/applications").await;
+    assert!(!html.contains(&id));
+    // A member without the right sees no such page.
+    let sales = t.user(&p.tenant, "sales", &[Role::SalesAgent]).await;
+    let (cookie, _) = portal_password(&t, &sales.upn).await;
+    assert_eq!(page(&t, &cookie, "/portal/applications").await.0, 403);
+}
