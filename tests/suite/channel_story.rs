@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 const WRONG_RESELLER_OF_RECORD: u64 = 800016;
 const AGREEMENT_NOT_ACCEPTED: u64 = 1105;
+const WRONG_TENANT_KIND: u64 = 1102;
 const GLOBAL_ADMIN_NOT_REQUESTABLE: u64 = 1111;
 const LINK_NOT_USABLE: u64 = 3004;
 
@@ -275,6 +276,10 @@ async fn new_customer_accepts(
         .await;
     assert_eq!(s, 400, "delegated access needs explicit consent: {b}");
     assert_eq!(b["data"][0]["field"], "consent");
+    // A partner cannot answer a customer's request, and the refusal says why.
+    let (s, b) = follow_api(t, &api, Some(trey_token)).await;
+    assert_eq!((s, assert_error_shape(&b)), (403, WRONG_TENANT_KIND), "{b}");
+    assert!(b["description"].as_str().unwrap().contains("customer"));
     let (s, partners) = follow_api(t, &api, Some(&ctoken)).await;
     assert_eq!(
         (s, partners["totalCount"].as_i64()),
