@@ -58,7 +58,8 @@ async fn the_portal_asks_for_consent_and_refuses_a_reseller_of_record_that_does_
         );
         // Accepting without the tick is refused and nothing is granted.
         b.click("#caccept-accept").await?;
-        let problem = b.text("main").await?;
+        // Wait for the answer page, not the form still on screen.
+        let problem = b.text("#error-message").await?;
         anyhow::ensure!(problem.contains("confirm that you consent"), "{problem}");
         b.client.goto(&link).await?;
         b.click("#caccept-consent").await?;

@@ -491,11 +491,12 @@ async fn ending_a_partnership_or_relationship_keeps_subscriptions_and_stops_new_
         .post(&orders, &p.token, &order("PH-SUITE:BASIC:US-M", 1, None))
         .await;
     assert_eq!((s, o["resellerId"].as_str()), (201, Some(a_id.as_str())));
-    // The customer ends A: no reseller of record is left for this provider.
+    // The customer ends A (naming it by its partner-network id): no reseller of record is
+    // left for this provider.
     let (s, _) = t
         .send(
             reqwest::Method::DELETE,
-            &format!("/v1/customer/partners/{a_id}"),
+            &format!("/v1/customer/partners/{}", a.mpn),
             &ctoken,
             &json!({}),
         )
