@@ -759,9 +759,11 @@ pub async fn revoke_partner(
     Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let partner: TenantId = id
-        .parse()
-        .map_err(|_| Error::NotFound("partner relationship"))?;
+    // The partner is named by its tenant id or partner-network id.
+    let partner: TenantId = crate::app::partnerships::find_partner(&app, &id)
+        .await?
+        .map(|p| p.tenant_id)
+        .ok_or(Error::NotFound("partner relationship"))?;
     uc::revoke_partner(&app, &ctx, partner).await?;
     Ok(StatusCode::NO_CONTENT)
 }

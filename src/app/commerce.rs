@@ -982,3 +982,11 @@ pub async fn subscription_names(
         .map(|s| (s.id, s.friendly_name))
         .collect())
 }
+
+/// The resellers the caller (a provider) may name as reseller of record for a customer it
+/// may order for: those with an active relationship with the customer and an active
+/// partnership with the caller (`domain::channel`).
+pub async fn resellers_of_record(app: &App, ctx: &Ctx, customer_id: &str) -> Result<Vec<TenantId>> {
+    let (customer, _) = authorized(app, ctx, customer_id, Action::OrderForCustomer).await?;
+    Ok(customers::qualified_resellers(&app.db, ctx.actor.tenant, customer.id).await?)
+}

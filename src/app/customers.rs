@@ -645,22 +645,15 @@ pub async fn create_for_reseller(
         Action::CreateCustomerForReseller,
         Resource::Tenant(ctx.actor.tenant),
     )?;
-    let reseller = match c.associated_partner_id.trim() {
-        s if s.parse::<TenantId>().is_ok() => {
-            partners::get(&app.db, s.parse().expect("checked")).await?
-        }
-        s => match s.parse::<i64>() {
-            Ok(mpn) => partners::by_mpn(&app.db, mpn).await?,
-            Err(_) => None,
-        },
-    }
-    .filter(|p| p.is_reseller && p.status == "active")
-    .ok_or_else(|| {
-        Error::field(
-            "associatedPartnerId",
-            "name an active indirect reseller you partner with",
-        )
-    })?;
+    let reseller = super::partnerships::find_partner(app, &c.associated_partner_id)
+        .await?
+        .filter(|p| p.is_reseller && p.status == "active")
+        .ok_or_else(|| {
+            Error::field(
+                "associatedPartnerId",
+                "name an active indirect reseller you partner with",
+            )
+        })?;
     if partnerships::pair(&app.db, ctx.actor.tenant, reseller.tenant_id)
         .await?
         .is_none_or(|p| p.state != "active")

@@ -147,6 +147,18 @@ async fn render_order(
             .into_iter()
             .filter(|c| c.partnership.state == "active")
             .collect();
+    // A provider is offered only the resellers that may be of record for this customer.
+    let of_record = if is_provider {
+        uc::resellers_of_record(app, &ctx, id)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let partners: Vec<_> = partners
+        .into_iter()
+        .filter(|c| !is_provider || of_record.contains(&c.other_tenant))
+        .collect();
     let mut items = Vec::new();
     for p in repo::products(&app.db, &tenant.country, "")
         .await

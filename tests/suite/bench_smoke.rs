@@ -77,6 +77,18 @@ async fn bench_generate_builds_a_consistent_world_and_bench_run_measures_every_w
         .await,
         0
     );
+    // The channel rule holds in the generated world: every subscription names a reseller of
+    // record with an active relationship with its customer and an active partnership with
+    // the provider billed (`domain::channel`).
+    assert_eq!(
+        c("SELECT COUNT(*) FROM subscriptions s WHERE s.reseller_tenant_id IS NULL \
+           OR NOT EXISTS (SELECT 1 FROM customer_relationships r WHERE r.customer_tenant_id = s.customer_tenant_id \
+           AND r.partner_tenant_id = s.reseller_tenant_id AND r.state = 'active') \
+           OR NOT EXISTS (SELECT 1 FROM partnerships p WHERE p.provider_tenant_id = s.provider_tenant_id \
+           AND p.reseller_tenant_id = s.reseller_tenant_id AND p.state = 'active')")
+        .await,
+        0
+    );
     // Seats cover every assigned license.
     assert_eq!(
         c("SELECT COUNT(*) FROM license_assignments l WHERE NOT EXISTS (SELECT 1 FROM subscriptions s \

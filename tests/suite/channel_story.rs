@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 const WRONG_RESELLER_OF_RECORD: u64 = 800016;
 const AGREEMENT_NOT_ACCEPTED: u64 = 1105;
+const WRONG_TENANT_KIND: u64 = 1102;
 const GLOBAL_ADMIN_NOT_REQUESTABLE: u64 = 1111;
 const LINK_NOT_USABLE: u64 = 3004;
 
@@ -275,6 +276,10 @@ async fn new_customer_accepts(
         .await;
     assert_eq!(s, 400, "delegated access needs explicit consent: {b}");
     assert_eq!(b["data"][0]["field"], "consent");
+    // A partner cannot answer a customer's request, and the refusal says why.
+    let (s, b) = follow_api(t, &api, Some(trey_token)).await;
+    assert_eq!((s, assert_error_shape(&b)), (403, WRONG_TENANT_KIND), "{b}");
+    assert!(b["description"].as_str().unwrap().contains("customer"));
     let (s, partners) = follow_api(t, &api, Some(&ctoken)).await;
     assert_eq!(
         (s, partners["totalCount"].as_i64()),
@@ -486,11 +491,12 @@ async fn ending_a_partnership_or_relationship_keeps_subscriptions_and_stops_new_
         .post(&orders, &p.token, &order("PH-SUITE:BASIC:US-M", 1, None))
         .await;
     assert_eq!((s, o["resellerId"].as_str()), (201, Some(a_id.as_str())));
-    // The customer ends A: no reseller of record is left for this provider.
+    // The customer ends A (naming it by its partner-network id): no reseller of record is
+    // left for this provider.
     let (s, _) = t
         .send(
             reqwest::Method::DELETE,
-            &format!("/v1/customer/partners/{a_id}"),
+            &format!("/v1/customer/partners/{}", a.mpn),
             &ctoken,
             &json!({}),
         )
@@ -640,5 +646,76 @@ async fn delegated_access_requests_are_least_privilege_and_rechecked_at_acceptan
         )
         .await;
     assert_eq!(s, 400, "{b}");
+    t.shutdown().await;
+}
+
+/// A provider creates a customer for a reseller, naming it by the `id` its relationship list
+/// gives; the customer's global administrator later claims the directory with the password
+/// given once, sees its partners, and grants delegated access by accepting a request.
+#[tokio::test]
+async fn a_customer_created_by_a_provider_is_claimed_by_its_global_administrator() {
+    let t = TestApp::spawn().await;
+    let p = t.partner(true, false, "US").await;
+    let a = t.partner(false, true, "US").await;
+    partner_up(&t, &p, &a).await;
+    let (_, rels) = t.get("/v1/relationships", &p.token).await;
+    let reseller_id = items(&rels)[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(reseller_id, a.tenant.id.to_string());
+    let body = |domain: &str, partner: &str| {
+        json!({"companyProfile": {"domain": domain, "companyName": "Alpine Ski House", "country": "US"},
+               "associatedPartnerId": partner})
+    };
+    let (s, c) = t
+        .post(
+            "/v1/customers",
+            &p.token,
+            &body("alpine.example", &reseller_id),
+        )
+        .await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(c["associatedPartnerId"], reseller_id.as_str());
+    // The reseller's partner-network id names it just as well.
+    let (s, c2) = t
+        .post(
+            "/v1/customers",
+            &p.token,
+            &body("alpine2.example", &a.mpn.to_string()),
+        )
+        .await;
+    assert_eq!(
+        (s, c2["associatedPartnerId"].as_str()),
+        (201, Some(reseller_id.as_str()))
+    );
+    // The global administrator claims the directory with the credentials given once.
+    let upn = c["userCredentials"]["userName"].as_str().unwrap();
+    let password = c["userCredentials"]["password"].as_str().unwrap();
+    let (s, tok) = t.token_response(upn, password).await;
+    assert_eq!(s, 200, "{tok}");
+    let ctoken = tok["access_token"].as_str().unwrap().to_string();
+    let (_, partners) = t.get("/v1/customer/partners", &ctoken).await;
+    assert_eq!(partners["totalCount"], 2, "{partners}");
+    let (_, grants) = t.get("/v1/customer/grants", &ctoken).await;
+    assert_eq!(
+        grants["totalCount"], 0,
+        "no delegated access without consent"
+    );
+    // As an existing customer it accepts a request for delegated access, with consent.
+    let (_, req) = t
+        .post(
+            "/v1/customers/relationshiprequests",
+            &a.token,
+            &json!({"roles": ["helpdesk_administrator"], "durationDays": 10}),
+        )
+        .await;
+    let (s, _) = t
+        .post(
+            "/v1/customerinvitations/accept",
+            &ctoken,
+            &json!({"token": req["token"], "consent": true}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, grants) = t.get("/v1/customer/grants", &ctoken).await;
+    assert_eq!(grants["totalCount"], 1, "{grants}");
     t.shutdown().await;
 }

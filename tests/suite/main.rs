@@ -8,6 +8,7 @@ mod api_identity;
 mod audit;
 mod authz_matrix;
 mod bench_smoke;
+mod channel_portal;
 mod channel_story;
 mod cli;
 mod commerce;
