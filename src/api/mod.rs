@@ -9,9 +9,11 @@ pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod lenient;
+pub mod lookups;
 pub mod middleware;
 pub mod notifications;
 pub mod oauth;
+pub mod offers;
 pub mod openapi;
 pub mod operator;
 pub mod ops;
@@ -126,6 +128,7 @@ pub fn documented() -> OpenApiRouter<App> {
             customers::delete_user
         ))
         .routes(routes!(customers::directory_roles))
+        .routes(routes!(customers::user_directory_roles))
         .routes(routes!(customers::role_members, customers::add_member))
         .routes(routes!(customers::remove_member))
         .routes(routes!(customers::subscribed_skus))
@@ -136,6 +139,14 @@ pub fn documented() -> OpenApiRouter<App> {
         .routes(routes!(commerce::product))
         .routes(routes!(commerce::skus))
         .routes(routes!(commerce::availabilities))
+        .routes(routes!(lookups::domain))
+        .routes(routes!(lookups::agreement_status))
+        .routes(routes!(offers::offers))
+        .routes(routes!(offers::offer))
+        .routes(routes!(offers::addons))
+        .routes(routes!(offers::categories))
+        .routes(routes!(offers::sku))
+        .routes(routes!(offers::availability))
         .routes(routes!(commerce::import))
         .routes(routes!(commerce::orders, commerce::create_order))
         .routes(routes!(commerce::order))

@@ -12,6 +12,7 @@ pub mod events;
 pub mod identity;
 pub mod keys;
 pub mod licenses;
+pub mod lookups;
 pub mod memberships;
 pub mod notifications;
 pub mod oauth;

@@ -40,6 +40,7 @@ GET /metrics                                  | -         | anyone
 POST /oauth2/token                            | -         | anyone
 POST /v1/tenants                              | -         | anyone
 GET /v1/tenants/domainavailability            | -         | anyone
+HEAD /v1/domains/{domain}                     | X.domain  | anyone
 POST /v1/enrollments/verification             | -         | anyone
 
 GET /v1/me                                    | -         | users a_app
@@ -102,6 +103,7 @@ PATCH /v1/relationships/{relationshipId}      | P-D ended | d_admin
 DELETE /v1/relationships/{relationshipId}     | P-A       | p_admin a_admin a_app
 DELETE /v1/relationships/{relationshipId}     | P-D ended | p_admin d_admin
 POST /v1/partners/validateresellers           | -         | partners
+GET /v1/compliance/csp/agreementstatus        | -         | partners
 
 GET /v1/customers                             | -         | partners
 POST /v1/customers                            | -         | p_admin p_sales q_admin
@@ -143,6 +145,9 @@ POST /v1/customers/{customerId}/users         | Z         | -
 GET /v1/customers/{customerId}/users/{userId} | X/x_user  | p_admin p_help a_admin a_help a_app x_admin
 GET /v1/customers/{customerId}/users/{userId} | Y/y_user  | b_admin y_admin
 GET /v1/customers/{customerId}/users/{userId} | X/y_user  | -
+GET /v1/customers/{customerId}/users/{userId}/directoryroles| X/x_user| p_admin p_help a_admin a_help a_app x_admin
+GET /v1/customers/{customerId}/users/{userId}/directoryroles| Y/y_user| b_admin y_admin
+GET /v1/customers/{customerId}/users/{userId}/directoryroles| X/y_user| -
 PATCH /v1/customers/{customerId}/users/{userId}| X/x_user  | p_admin a_admin a_app x_admin
 PATCH /v1/customers/{customerId}/users/{userId}| Y/y_user  | b_admin y_admin
 PATCH /v1/customers/{customerId}/users/{userId}| X/y_user  | -
@@ -172,6 +177,12 @@ GET /v1/products                              | -         | partners op
 GET /v1/products/{productId}                  | PH-SUITE  | partners op
 GET /v1/products/{productId}/skus             | PH-SUITE  | partners op
 GET /v1/products/{productId}/skus/{skuId}/availabilities| PH-SUITE/BASIC| partners op
+GET /v1/products/{productId}/skus/{skuId}     | PH-SUITE/BASIC| partners op
+GET /v1/products/{productId}/skus/{skuId}/availabilities/{availabilityId}| PH-SUITE/BASIC/US-M| partners op
+GET /v1/offers                                | -         | partners op
+GET /v1/offers/{offerId}                      | PH-SUITE:BASIC:US-M| partners op
+GET /v1/offers/{offerId}/addons               | PH-SUITE:BASIC:US-M| partners op
+GET /v1/offercategories                       | -         | partners op
 GET /v1/customers/{customerId}/orders         | X         | P* A* a_app x_admin x_user
 GET /v1/customers/{customerId}/orders         | Y         | b_admin y_admin
 POST /v1/customers/{customerId}/orders        | X         | p_admin p_sales a_admin a_sales a_app
@@ -701,6 +712,19 @@ fn scenes(w: &World, params: &[String]) -> Vec<(&'static str, BTreeMap<String, S
         ["productId", "skuId"] => vec![(
             "PH-SUITE/BASIC",
             m(&[("productId", "PH-SUITE".into()), ("skuId", "BASIC".into())]),
+        )],
+        ["productId", "skuId", "availabilityId"] => vec![(
+            "PH-SUITE/BASIC/US-M",
+            m(&[
+                ("productId", "PH-SUITE".into()),
+                ("skuId", "BASIC".into()),
+                ("availabilityId", "US-M".into()),
+            ]),
+        )],
+        ["domain"] => vec![("X.domain", m(&[("domain", w.x.domain.clone())]))],
+        ["offerId"] => vec![(
+            "PH-SUITE:BASIC:US-M",
+            m(&[("offerId", "PH-SUITE:BASIC:US-M".into())]),
         )],
         ["providerId"] => vec![("P", m(&[("providerId", w.p.tenant.id.to_string())]))],
         ["relationshipId"] => vec![
