@@ -41,6 +41,7 @@ pub fn documented() -> OpenApiRouter<App> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(users::me))
         .routes(routes!(audit::records))
+        .routes(routes!(audit::record))
         .routes(routes!(webhooks::events))
         .routes(routes!(
             webhooks::register,
@@ -147,6 +148,9 @@ pub fn documented() -> OpenApiRouter<App> {
         .routes(routes!(offers::categories))
         .routes(routes!(offers::sku))
         .routes(routes!(offers::availability))
+        .routes(routes!(offers::provisioning_status))
+        .routes(routes!(offers::subscription_addons))
+        .routes(routes!(offers::upgrades))
         .routes(routes!(commerce::import))
         .routes(routes!(commerce::orders, commerce::create_order))
         .routes(routes!(commerce::order))

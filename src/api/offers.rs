@@ -254,3 +254,87 @@ pub async fn availability(
         attributes: Attributes::of("Availability"),
     }))
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvisioningStatus {
+    pub sku_id: String,
+    /// `success`: subscriptions are provisioned when their order is placed.
+    pub status: String,
+    pub quantity: i64,
+    pub attributes: Attributes,
+}
+
+/// Whether a subscription's seats are provisioned.
+#[utoipa::path(get, path = "/v1/customers/{customerId}/subscriptions/{subscriptionId}/provisioningstatus", tag = "commerce",
+    params(("customerId" = String, Path), ("subscriptionId" = String, Path)),
+    responses((status = 200, body = ProvisioningStatus), (status = 404, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn provisioning_status(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path((id, sid)): Path<(String, String)>,
+) -> ApiResult<axum::Json<ProvisioningStatus>> {
+    let s = crate::app::subscriptions::get(&app, &ctx, &id, &sid).await?;
+    Ok(axum::Json(ProvisioningStatus {
+        sku_id: format!("{}:{}", s.product_id, s.sku_id),
+        status: "success".into(),
+        quantity: s.quantity,
+        attributes: Attributes::of("SubscriptionProvisioningStatus"),
+    }))
+}
+
+/// A subscription's add-on subscriptions (none: the catalog has no add-on relation yet).
+#[utoipa::path(get, path = "/v1/customers/{customerId}/subscriptions/{subscriptionId}/addons", tag = "commerce",
+    params(("customerId" = String, Path), ("subscriptionId" = String, Path)),
+    responses((status = 200, body = Collection<OfferDto>), (status = 404, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn subscription_addons(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path((id, sid)): Path<(String, String)>,
+) -> ApiResult<axum::Json<Collection<OfferDto>>> {
+    crate::app::subscriptions::get(&app, &ctx, &id, &sid).await?;
+    Ok(axum::Json(single_page(
+        &app.keys.paging_secret,
+        Vec::<Offer>::new(),
+        &format!("/v1/customers/{id}/subscriptions/{sid}/addons"),
+        |_| (String::new(), String::new()),
+        offer_dto,
+    )?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Upgrade {
+    pub target_offer: OfferDto,
+    /// `upgrade_only`: the subscription changes SKU and keeps its seats.
+    pub upgrade_type: String,
+    pub is_eligible: bool,
+    pub attributes: Attributes,
+}
+
+/// The offers a subscription may be upgraded to.
+#[utoipa::path(get, path = "/v1/customers/{customerId}/subscriptions/{subscriptionId}/upgrades", tag = "commerce",
+    params(("customerId" = String, Path), ("subscriptionId" = String, Path)),
+    responses((status = 200, body = Collection<Upgrade>), (status = 404, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn upgrades(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path((id, sid)): Path<(String, String)>,
+) -> ApiResult<axum::Json<Collection<Upgrade>>> {
+    let rows = crate::app::subscriptions::upgrades(&app, &ctx, &id, &sid).await?;
+    Ok(axum::Json(single_page(
+        &app.keys.paging_secret,
+        rows,
+        &format!("/v1/customers/{id}/subscriptions/{sid}/upgrades"),
+        |o| (String::new(), o.sku.id.clone()),
+        |o| Upgrade {
+            target_offer: offer_dto(o),
+            upgrade_type: "upgrade_only".into(),
+            is_eligible: true,
+            attributes: Attributes::of("Upgrade"),
+        },
+    )?))
+}

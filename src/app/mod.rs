@@ -20,6 +20,7 @@ pub mod partnerships;
 pub mod profiles;
 pub mod ratelimit;
 pub mod referrals;
+pub mod subscriptions;
 pub mod vault;
 pub mod webhooks;
 

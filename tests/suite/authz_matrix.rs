@@ -47,6 +47,7 @@ GET /v1/me                                    | -         | users a_app
 POST /v1/me/mfa/setup                         | -         | users
 POST /v1/me/mfa/confirm                       | -         | users
 GET /v1/auditrecords                          | -         | op p_admin p_help a_admin a_help a_app b_admin d_admin e_admin q_admin x_admin y_admin
+GET /v1/auditrecords/{auditRecordId}          | P.record  | p_admin p_help
 GET /v1/users                                 | -         | op p_admin p_help a_admin a_help a_app b_admin d_admin e_admin q_admin x_admin y_admin
 POST /v1/users                                | -         | op p_admin a_admin a_app b_admin d_admin e_admin q_admin x_admin y_admin
 GET /v1/users/{userId}                        | A.user    | a_admin a_help a_app
@@ -205,6 +206,12 @@ GET /v1/customers/{customerId}/subscriptions  | Y         | b_admin y_admin
 GET /v1/customers/{customerId}/subscriptions  | Z         | A* a_app
 GET /v1/customers/{customerId}/subscriptions/{subscriptionId}| X/sub-X   | P* A* a_app x_admin x_user
 GET /v1/customers/{customerId}/subscriptions/{subscriptionId}| Y/sub-X   | -
+GET /v1/customers/{customerId}/subscriptions/{subscriptionId}/provisioningstatus| X/sub-X | P* A* a_app x_admin x_user
+GET /v1/customers/{customerId}/subscriptions/{subscriptionId}/provisioningstatus| Y/sub-X | -
+GET /v1/customers/{customerId}/subscriptions/{subscriptionId}/addons| X/sub-X | P* A* a_app x_admin x_user
+GET /v1/customers/{customerId}/subscriptions/{subscriptionId}/addons| Y/sub-X | -
+GET /v1/customers/{customerId}/subscriptions/{subscriptionId}/upgrades| X/sub-X | P* A* a_app x_admin x_user
+GET /v1/customers/{customerId}/subscriptions/{subscriptionId}/upgrades| Y/sub-X | -
 PATCH /v1/customers/{customerId}/subscriptions/{subscriptionId}| X/sub-X   | p_admin p_sales a_admin a_sales a_app
 PATCH /v1/customers/{customerId}/subscriptions/{subscriptionId}| Y/sub-X   | -
 GET /v1/invoices                              | -         | partners
@@ -306,6 +313,7 @@ struct World {
     sub_x: String,
     cart_x: String,
     invoice_p: String,
+    audit_p: String,
     grant_x_a: String,
     agreement: String,
     /// A referral from P to A.
@@ -465,6 +473,13 @@ async fn build(t: &TestApp) -> World {
     assert_eq!(s, 201, "{run}");
     let (_, invs) = t.get("/v1/invoices", &t.token(&p.admin.upn).await).await;
     let invoice_p = invs["items"][0]["id"].as_str().unwrap().to_string();
+    let (_, records) = t
+        .get("/v1/auditrecords", &t.token(&p.admin.upn).await)
+        .await;
+    let audit_p = records["items"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("P has audit records: {records}"))
+        .to_string();
     // Z: A's global administrator grant for one day, which then runs out.
     let a_fresh = Partner {
         token: t.token(&a.admin.upn).await,
@@ -553,6 +568,7 @@ async fn build(t: &TestApp) -> World {
         sub_x,
         cart_x,
         invoice_p,
+        audit_p,
         grant_x_a,
         agreement,
         referral_pa: String::new(),
@@ -721,6 +737,7 @@ fn scenes(w: &World, params: &[String]) -> Vec<(&'static str, BTreeMap<String, S
                 ("availabilityId", "US-M".into()),
             ]),
         )],
+        ["auditRecordId"] => vec![("P.record", m(&[("auditRecordId", w.audit_p.clone())]))],
         ["domain"] => vec![("X.domain", m(&[("domain", w.x.domain.clone())]))],
         ["offerId"] => vec![(
             "PH-SUITE:BASIC:US-M",

@@ -587,3 +587,50 @@ async fn lookups_answer_domains_agreements_and_a_users_roles() {
         "{roles}"
     );
 }
+
+#[tokio::test]
+async fn a_subscription_answers_its_provisioning_add_ons_and_upgrades() {
+    let t = TestApp::spawn().await;
+    let s = shop(&t).await;
+    let (_, o) = order(
+        &t,
+        &s.p.token,
+        &s.x,
+        line("PH-SUITE:BASIC:US-M", 4, Some(s.a.mpn)),
+        None,
+    )
+    .await;
+    let sub = o["lineItems"][0]["subscriptionId"].as_str().unwrap();
+    let base = format!("/v1/customers/{}/subscriptions/{sub}", s.x.id);
+    let (st, p) = t
+        .get(&format!("{base}/provisioningstatus"), &s.a.token)
+        .await;
+    assert_eq!(st, 200, "{p}");
+    assert_eq!(
+        (p["status"].as_str(), p["quantity"].as_i64()),
+        (Some("success"), Some(4))
+    );
+    let (st, addons) = t.get(&format!("{base}/addons"), &s.a.token).await;
+    assert_eq!((st, addons["totalCount"].as_i64()), (200, Some(0)));
+    let (st, up) = t.get(&format!("{base}/upgrades"), &s.a.token).await;
+    assert_eq!(st, 200, "{up}");
+    let targets: Vec<&str> = up["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["targetOffer"]["id"].as_str().unwrap())
+        .collect();
+    assert!(targets.contains(&"PH-SUITE:STANDARD:US-M"), "{up}");
+    assert!(!targets.iter().any(|t| t.starts_with("PH-SUITE:BASIC:")));
+    assert_eq!(t.get(&format!("{base}/upgrades"), &s.x_token).await.0, 200);
+    // The audit record an operation wrote, by id.
+    let (_, records) = t.get("/v1/auditrecords", &s.p.token).await;
+    let id = records["items"][0]["id"].as_str().unwrap();
+    let (st, one) = t.get(&format!("/v1/auditrecords/{id}"), &s.p.token).await;
+    assert_eq!((st, one["id"].as_str()), (200, Some(id)));
+    assert_eq!(
+        t.get(&format!("/v1/auditrecords/{id}"), &s.a.token).await.0,
+        404,
+        "another organisation's record is not found"
+    );
+}
