@@ -634,3 +634,33 @@ async fn a_subscription_answers_its_provisioning_add_ons_and_upgrades() {
         "another organisation's record is not found"
     );
 }
+
+#[tokio::test]
+async fn a_wrong_client_secret_over_basic_auth_is_401_with_a_challenge() {
+    let t = TestApp::spawn().await;
+    let s = shop(&t).await;
+    let (st, created) = t
+        .post(
+            "/v1/applications",
+            &s.p.token,
+            &json!({"displayName": "Integration", "roles": ["admin_agent"]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{created}");
+    let client_id = created["id"].as_str().unwrap();
+    let r = t
+        .http
+        .post(t.url("/oauth2/token"))
+        .basic_auth(client_id, Some("not-the-secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .starts_with("Basic"));
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["error"], "invalid_client");
+}
