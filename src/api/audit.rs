@@ -159,6 +159,20 @@ pub async fn records(
     )))
 }
 
+/// One audit record of the caller's organisation (the link a webhook's `AuditUri` names).
+#[utoipa::path(get, path = "/v1/auditrecords/{auditRecordId}", tag = "audit", params(("auditRecordId" = String, Path)),
+    responses((status = 200, body = AuditRecord), (status = 403, body = super::error::ApiErrorBody), (status = 404, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn record(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    super::extract::Path(id): super::extract::Path<String>,
+) -> ApiResult<axum::Json<AuditRecord>> {
+    Ok(axum::Json(dto(
+        crate::app::audit::one(&app, &ctx, &id).await?
+    )))
+}
+
 fn dto(r: AuditRow) -> AuditRecord {
     let e = r.entry;
     AuditRecord {

@@ -1071,6 +1071,30 @@ pub async fn directory_roles(
     )?))
 }
 
+/// The directory roles a customer's user holds.
+#[utoipa::path(get, path = "/v1/customers/{customerId}/users/{userId}/directoryroles", tag = "customers",
+    params(("customerId" = String, Path), ("userId" = String, Path)),
+    responses((status = 200, body = Collection<DirectoryRole>), (status = 404, body = super::error::ApiErrorBody)),
+    security(("bearer" = [])))]
+pub async fn user_directory_roles(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+    Path((id, uid)): Path<(String, String)>,
+) -> ApiResult<axum::Json<Collection<DirectoryRole>>> {
+    let rows = customer_users::roles_of(&app, &ctx, &id, &uid).await?;
+    Ok(axum::Json(single_page(
+        &app.keys.paging_secret,
+        rows,
+        &format!("/v1/customers/{id}/users/{uid}/directoryroles"),
+        |(g, _)| (String::new(), g.role_id().into()),
+        |(g, r)| DirectoryRole {
+            id: g.role_id().into(),
+            name: r.as_str().into(),
+            attributes: Attributes::of("DirectoryRole"),
+        },
+    )?))
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserMember {

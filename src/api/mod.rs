@@ -9,9 +9,11 @@ pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod lenient;
+pub mod lookups;
 pub mod middleware;
 pub mod notifications;
 pub mod oauth;
+pub mod offers;
 pub mod openapi;
 pub mod operator;
 pub mod ops;
@@ -40,6 +42,7 @@ pub fn documented() -> OpenApiRouter<App> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(users::me))
         .routes(routes!(audit::records))
+        .routes(routes!(audit::record))
         .routes(routes!(webhooks::events))
         .routes(routes!(
             webhooks::register,
@@ -147,6 +150,7 @@ pub fn documented() -> OpenApiRouter<App> {
             customers::delete_user
         ))
         .routes(routes!(customers::directory_roles))
+        .routes(routes!(customers::user_directory_roles))
         .routes(routes!(customers::role_members, customers::add_member))
         .routes(routes!(customers::remove_member))
         .routes(routes!(customers::subscribed_skus))
@@ -157,6 +161,17 @@ pub fn documented() -> OpenApiRouter<App> {
         .routes(routes!(commerce::product))
         .routes(routes!(commerce::skus))
         .routes(routes!(commerce::availabilities))
+        .routes(routes!(lookups::domain))
+        .routes(routes!(lookups::agreement_status))
+        .routes(routes!(offers::offers))
+        .routes(routes!(offers::offer))
+        .routes(routes!(offers::addons))
+        .routes(routes!(offers::categories))
+        .routes(routes!(offers::sku))
+        .routes(routes!(offers::availability))
+        .routes(routes!(offers::provisioning_status))
+        .routes(routes!(offers::subscription_addons))
+        .routes(routes!(offers::upgrades))
         .routes(routes!(commerce::import))
         .routes(routes!(commerce::orders, commerce::create_order))
         .routes(routes!(commerce::order))

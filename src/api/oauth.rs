@@ -73,6 +73,7 @@ fn from_domain(e: Error, on_auth_failure: &str) -> Response {
 #[utoipa::path(post, path = "/oauth2/token", tag = "oauth",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, body = oauth::TokenResponse), (status = 400, body = OAuthError),
+        (status = 401, body = OAuthError, description = "client authentication failed"),
         (status = 429, body = OAuthError)))]
 pub async fn token(
     State(app): State<App>,
@@ -123,6 +124,7 @@ pub async fn token(
         }
         "client_credentials" => {
             let basic = basic_auth(&headers);
+            let over_basic = basic.is_some();
             let (id, secret) = match (basic, &req.client_id, &req.client_secret) {
                 (Some((i, s)), _, _) => (i, s),
                 (None, Some(i), Some(s)) => (i.clone(), s.clone()),
@@ -136,7 +138,10 @@ pub async fn token(
             };
             oauth::client_credentials(&app, &id, &secret)
                 .await
-                .map_err(|e| from_domain(e, "invalid_client"))
+                .map_err(|e| match e {
+                    Error::Unauthenticated(m) if over_basic => basic_auth_failed(&m),
+                    e => from_domain(e, "invalid_client"),
+                })
         }
         other => {
             return oauth_error(
@@ -155,6 +160,17 @@ pub async fn token(
         }
         Err(r) => r,
     }
+}
+
+/// Client authentication over the Authorization header failed: RFC 6749 (5.2) answers 401
+/// with a challenge for the scheme the client used.
+fn basic_auth_failed(message: &str) -> Response {
+    let mut r = oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", message);
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"partnerhub\""),
+    );
+    r
 }
 
 fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {

@@ -110,3 +110,12 @@ pub async fn apply_retention(app: &super::App) -> anyhow::Result<u64> {
     tracing::info!(archived = n, removed, file = %path.display(), "audit retention pass");
     Ok(removed)
 }
+
+/// One audit record of the caller's organisation.
+pub async fn one(app: &super::App, ctx: &Ctx, id: &str) -> crate::domain::Result<audit::AuditRow> {
+    use crate::domain::authz::{Action, Resource};
+    ctx.require(Action::ReadActivityLog, Resource::Tenant(ctx.actor.tenant))?;
+    audit::one(&app.db, &ctx.actor.tenant.to_string(), id)
+        .await?
+        .ok_or(crate::domain::Error::NotFound("audit record"))
+}

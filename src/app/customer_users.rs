@@ -95,6 +95,21 @@ pub async fn get(app: &App, ctx: &Ctx, customer_id: &str, user_id: &str) -> Resu
         .ok_or(Error::NotFound("user"))
 }
 
+/// The directory roles a customer's user holds.
+pub async fn roles_of(
+    app: &App,
+    ctx: &Ctx,
+    customer_id: &str,
+    user_id: &str,
+) -> Result<Vec<(GrantRole, Role)>> {
+    let user = get(app, ctx, customer_id, user_id).await?;
+    let held = ids::roles(&app.db, user.id).await?;
+    Ok(DIRECTORY_ROLES
+        .into_iter()
+        .filter(|(_, r)| held.contains(r))
+        .collect())
+}
+
 pub struct NewCustomerUser {
     pub upn: String,
     pub display_name: String,

@@ -250,6 +250,23 @@ pub async fn page(
         .collect())
 }
 
+/// One of an organisation's records by id.
+pub async fn one(db: &Db, org: &str, id: &str) -> Result<Option<AuditRow>, sqlx::Error> {
+    let r = sqlx::query(
+        "SELECT a.*, t.display_name AS customer_name FROM audit_records a LEFT JOIN tenants t ON t.id = a.customer_id \
+         WHERE a.org_tenant_id = $1 AND a.id = $2",
+    )
+    .bind(org)
+    .bind(id)
+    .fetch_optional(&db.read)
+    .await?;
+    Ok(r.as_ref().map(|r| AuditRow {
+        id: r.get("id"),
+        entry: entry_from(r),
+        customer_name: r.get("customer_name"),
+    }))
+}
+
 /// One record as exported: everything stored, hashes included, so an archive can be checked
 /// against the chain.
 #[derive(Debug, Clone, Serialize)]

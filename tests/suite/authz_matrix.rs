@@ -40,6 +40,7 @@ GET /metrics                                  | -         | anyone
 POST /oauth2/token                            | -         | anyone
 POST /v1/tenants                              | -         | anyone
 GET /v1/tenants/domainavailability            | -         | anyone
+HEAD /v1/domains/{domain}                     | X.domain  | anyone
 POST /v1/enrollments/verification             | -         | anyone
 
 GET /v1/me                                    | -         | users a_app
@@ -47,6 +48,7 @@ POST /v1/me/mfa/setup                         | -         | users
 POST /v1/me/mfa/confirm                       | -         | users
 POST /v1/me/mfa/recoverycodes                 | -         | users
 GET /v1/auditrecords                          | -         | op p_admin p_help a_admin a_help a_app b_admin d_admin e_admin q_admin x_admin y_admin
+GET /v1/auditrecords/{auditRecordId}          | P.record  | p_admin p_help
 GET /v1/users                                 | -         | op p_admin p_help a_admin a_help a_app b_admin d_admin e_admin q_admin x_admin y_admin
 POST /v1/users                                | -         | op p_admin a_admin a_app b_admin d_admin e_admin q_admin x_admin y_admin
 GET /v1/users/{userId}                        | A.user    | a_admin a_help a_app
@@ -107,6 +109,7 @@ PATCH /v1/relationships/{relationshipId}      | P-D ended | d_admin
 DELETE /v1/relationships/{relationshipId}     | P-A       | p_admin a_admin a_app
 DELETE /v1/relationships/{relationshipId}     | P-D ended | p_admin d_admin
 POST /v1/partners/validateresellers           | -         | partners
+GET /v1/compliance/csp/agreementstatus        | -         | partners
 
 GET /v1/customers                             | -         | partners
 POST /v1/customers                            | -         | p_admin p_sales q_admin
@@ -149,6 +152,9 @@ POST /v1/customers/{customerId}/users         | Z         | -
 GET /v1/customers/{customerId}/users/{userId} | X/x_user  | p_admin p_help a_admin a_help a_app x_admin
 GET /v1/customers/{customerId}/users/{userId} | Y/y_user  | b_admin y_admin
 GET /v1/customers/{customerId}/users/{userId} | X/y_user  | -
+GET /v1/customers/{customerId}/users/{userId}/directoryroles| X/x_user| p_admin p_help a_admin a_help a_app x_admin
+GET /v1/customers/{customerId}/users/{userId}/directoryroles| Y/y_user| b_admin y_admin
+GET /v1/customers/{customerId}/users/{userId}/directoryroles| X/y_user| -
 PATCH /v1/customers/{customerId}/users/{userId}| X/x_user  | p_admin a_admin a_app x_admin
 PATCH /v1/customers/{customerId}/users/{userId}| Y/y_user  | b_admin y_admin
 PATCH /v1/customers/{customerId}/users/{userId}| X/y_user  | -
@@ -178,6 +184,12 @@ GET /v1/products                              | -         | partners op
 GET /v1/products/{productId}                  | PH-SUITE  | partners op
 GET /v1/products/{productId}/skus             | PH-SUITE  | partners op
 GET /v1/products/{productId}/skus/{skuId}/availabilities| PH-SUITE/BASIC| partners op
+GET /v1/products/{productId}/skus/{skuId}     | PH-SUITE/BASIC| partners op
+GET /v1/products/{productId}/skus/{skuId}/availabilities/{availabilityId}| PH-SUITE/BASIC/US-M| partners op
+GET /v1/offers                                | -         | partners op
+GET /v1/offers/{offerId}                      | PH-SUITE:BASIC:US-M| partners op
+GET /v1/offers/{offerId}/addons               | PH-SUITE:BASIC:US-M| partners op
+GET /v1/offercategories                       | -         | partners op
 GET /v1/customers/{customerId}/orders         | X         | P* A* a_app x_admin x_user
 GET /v1/customers/{customerId}/orders         | Y         | b_admin y_admin
 POST /v1/customers/{customerId}/orders        | X         | p_admin p_sales a_admin a_sales a_app
@@ -200,6 +212,12 @@ GET /v1/customers/{customerId}/subscriptions  | Y         | b_admin y_admin
 GET /v1/customers/{customerId}/subscriptions  | Z         | A* a_app
 GET /v1/customers/{customerId}/subscriptions/{subscriptionId}| X/sub-X   | P* A* a_app x_admin x_user
 GET /v1/customers/{customerId}/subscriptions/{subscriptionId}| Y/sub-X   | -
+GET /v1/customers/{customerId}/subscriptions/{subscriptionId}/provisioningstatus| X/sub-X | P* A* a_app x_admin x_user
+GET /v1/customers/{customerId}/subscriptions/{subscriptionId}/provisioningstatus| Y/sub-X | -
+GET /v1/customers/{customerId}/subscriptions/{subscriptionId}/addons| X/sub-X | P* A* a_app x_admin x_user
+GET /v1/customers/{customerId}/subscriptions/{subscriptionId}/addons| Y/sub-X | -
+GET /v1/customers/{customerId}/subscriptions/{subscriptionId}/upgrades| X/sub-X | P* A* a_app x_admin x_user
+GET /v1/customers/{customerId}/subscriptions/{subscriptionId}/upgrades| Y/sub-X | -
 PATCH /v1/customers/{customerId}/subscriptions/{subscriptionId}| X/sub-X   | p_admin p_sales a_admin a_sales a_app
 PATCH /v1/customers/{customerId}/subscriptions/{subscriptionId}| Y/sub-X   | -
 GET /v1/invoices                              | -         | partners
@@ -327,6 +345,7 @@ struct World {
     sub_x: String,
     cart_x: String,
     invoice_p: String,
+    audit_p: String,
     grant_x_a: String,
     agreement: String,
     /// A referral from P to A.
@@ -493,6 +512,13 @@ async fn build(t: &TestApp) -> World {
     assert_eq!(s, 201, "{run}");
     let (_, invs) = t.get("/v1/invoices", &t.token(&p.admin.upn).await).await;
     let invoice_p = invs["items"][0]["id"].as_str().unwrap().to_string();
+    let (_, records) = t
+        .get("/v1/auditrecords", &t.token(&p.admin.upn).await)
+        .await;
+    let audit_p = records["items"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("P has audit records: {records}"))
+        .to_string();
     // Z: A's global administrator grant for one day, which then runs out.
     let a_fresh = Partner {
         token: t.token(&a.admin.upn).await,
@@ -581,6 +607,7 @@ async fn build(t: &TestApp) -> World {
         sub_x,
         cart_x,
         invoice_p,
+        audit_p,
         grant_x_a,
         agreement,
         referral_pa: String::new(),
@@ -797,6 +824,20 @@ fn scenes(w: &World, params: &[String]) -> Vec<(&'static str, BTreeMap<String, S
         ["productId", "skuId"] => vec![(
             "PH-SUITE/BASIC",
             m(&[("productId", "PH-SUITE".into()), ("skuId", "BASIC".into())]),
+        )],
+        ["productId", "skuId", "availabilityId"] => vec![(
+            "PH-SUITE/BASIC/US-M",
+            m(&[
+                ("productId", "PH-SUITE".into()),
+                ("skuId", "BASIC".into()),
+                ("availabilityId", "US-M".into()),
+            ]),
+        )],
+        ["auditRecordId"] => vec![("P.record", m(&[("auditRecordId", w.audit_p.clone())]))],
+        ["domain"] => vec![("X.domain", m(&[("domain", w.x.domain.clone())]))],
+        ["offerId"] => vec![(
+            "PH-SUITE:BASIC:US-M",
+            m(&[("offerId", "PH-SUITE:BASIC:US-M".into())]),
         )],
         ["providerId"] => vec![("P", m(&[("providerId", w.p.tenant.id.to_string())]))],
         ["relationshipId"] => vec![

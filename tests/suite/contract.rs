@@ -451,3 +451,216 @@ async fn license_updates_answer_the_license_update() {
         .await;
     assert_eq!(lic["totalCount"], 1, "{lic}");
 }
+
+#[tokio::test]
+async fn the_catalog_answers_as_offers_skus_and_availabilities_by_id() {
+    let t = TestApp::spawn().await;
+    let s = shop(&t).await;
+    let (st, offers) = t.get("/v1/offers?country=US", &s.p.token).await;
+    assert_eq!(st, 200, "{offers}");
+    let items = offers["items"].as_array().unwrap();
+    let basic = items
+        .iter()
+        .find(|o| o["id"] == "PH-SUITE:BASIC:US-M")
+        .expect("one offer per catalog item");
+    assert_eq!(basic["product"]["id"], "PH-SUITE");
+    assert_eq!(basic["supportedBillingCycles"], json!(["monthly"]));
+    assert_eq!(basic["attributes"]["objectType"], "Offer");
+    let (st, one) = t.get("/v1/offers/PH-SUITE:BASIC:US-M", &s.p.token).await;
+    assert_eq!((st, &one["id"]), (200, &basic["id"]));
+    assert_eq!(
+        t.get("/v1/offers/PH-SUITE:BASIC:XX", &s.p.token).await.0,
+        404
+    );
+    assert_eq!(t.get("/v1/offers/nonsense", &s.p.token).await.0, 400);
+    let (st, addons) = t
+        .get("/v1/offers/PH-SUITE:BASIC:US-M/addons", &s.p.token)
+        .await;
+    assert_eq!((st, addons["totalCount"].as_i64()), (200, Some(0)));
+    let (_, cats) = t.get("/v1/offercategories?country=US", &s.p.token).await;
+    let ids: Vec<&str> = cats["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["license", "usage"]);
+    let (st, sku) = t.get("/v1/products/PH-SUITE/skus/BASIC", &s.p.token).await;
+    assert_eq!((st, sku["id"].as_str()), (200, Some("BASIC")));
+    let (st, a) = t
+        .get(
+            "/v1/products/PH-SUITE/skus/BASIC/availabilities/US-M",
+            &s.p.token,
+        )
+        .await;
+    assert_eq!(
+        (st, a["catalogItemId"].as_str()),
+        (200, Some("PH-SUITE:BASIC:US-M"))
+    );
+    // Customers do not browse the catalog.
+    assert_eq!(t.get("/v1/offers", &s.x_token).await.0, 403);
+}
+
+#[tokio::test]
+async fn lookups_answer_domains_agreements_and_a_users_roles() {
+    let t = TestApp::spawn().await;
+    let s = shop(&t).await;
+    let head = |path: String| {
+        let t = &t;
+        async move {
+            t.http
+                .head(t.url(&path))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(head(format!("/v1/domains/{}", s.x.domain)).await, 200);
+    assert_eq!(
+        head("/v1/domains/nobody-has-this.example".into()).await,
+        404
+    );
+    let (st, b) = t
+        .get(
+            &format!("/v1/compliance/csp/agreementstatus?mpnId={}", s.a.mpn),
+            &s.p.token,
+        )
+        .await;
+    assert_eq!(st, 200, "{b}");
+    assert!(b["isAgreementSigned"].is_boolean());
+    let (st, _) = t
+        .get(
+            &format!(
+                "/v1/compliance/csp/agreementstatus?tenantId={}",
+                s.a.tenant.id
+            ),
+            &s.p.token,
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (st, e) = t
+        .get("/v1/compliance/csp/agreementstatus", &s.p.token)
+        .await;
+    assert_eq!(st, 400);
+    assert_error_shape(&e);
+    let (st, _) = t
+        .get(
+            &format!("/v1/compliance/csp/agreementstatus?mpnId={}", s.p.mpn),
+            &s.p.token,
+        )
+        .await;
+    assert_eq!(st, 404, "a provider is not an indirect reseller");
+    // The customer's admin holds the global administrator role.
+    let (_, users) = t
+        .get(&format!("/v1/customers/{}/users", s.x.id), &s.a.token)
+        .await;
+    let admin = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| {
+            u["userPrincipalName"]
+                .as_str()
+                .unwrap()
+                .starts_with("admin@")
+        })
+        .expect("the customer's admin");
+    let (st, roles) = t
+        .get(
+            &format!(
+                "/v1/customers/{}/users/{}/directoryroles",
+                s.x.id,
+                admin["id"].as_str().unwrap()
+            ),
+            &s.a.token,
+        )
+        .await;
+    assert_eq!(st, 200, "{roles}");
+    assert!(
+        roles["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == "global_administrator"),
+        "{roles}"
+    );
+}
+
+#[tokio::test]
+async fn a_subscription_answers_its_provisioning_add_ons_and_upgrades() {
+    let t = TestApp::spawn().await;
+    let s = shop(&t).await;
+    let (_, o) = order(
+        &t,
+        &s.p.token,
+        &s.x,
+        line("PH-SUITE:BASIC:US-M", 4, Some(s.a.mpn)),
+        None,
+    )
+    .await;
+    let sub = o["lineItems"][0]["subscriptionId"].as_str().unwrap();
+    let base = format!("/v1/customers/{}/subscriptions/{sub}", s.x.id);
+    let (st, p) = t
+        .get(&format!("{base}/provisioningstatus"), &s.a.token)
+        .await;
+    assert_eq!(st, 200, "{p}");
+    assert_eq!(
+        (p["status"].as_str(), p["quantity"].as_i64()),
+        (Some("success"), Some(4))
+    );
+    let (st, addons) = t.get(&format!("{base}/addons"), &s.a.token).await;
+    assert_eq!((st, addons["totalCount"].as_i64()), (200, Some(0)));
+    let (st, up) = t.get(&format!("{base}/upgrades"), &s.a.token).await;
+    assert_eq!(st, 200, "{up}");
+    let targets: Vec<&str> = up["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["targetOffer"]["id"].as_str().unwrap())
+        .collect();
+    assert!(targets.contains(&"PH-SUITE:STANDARD:US-M"), "{up}");
+    assert!(!targets.iter().any(|t| t.starts_with("PH-SUITE:BASIC:")));
+    assert_eq!(t.get(&format!("{base}/upgrades"), &s.x_token).await.0, 200);
+    // The audit record an operation wrote, by id.
+    let (_, records) = t.get("/v1/auditrecords", &s.p.token).await;
+    let id = records["items"][0]["id"].as_str().unwrap();
+    let (st, one) = t.get(&format!("/v1/auditrecords/{id}"), &s.p.token).await;
+    assert_eq!((st, one["id"].as_str()), (200, Some(id)));
+    assert_eq!(
+        t.get(&format!("/v1/auditrecords/{id}"), &s.a.token).await.0,
+        404,
+        "another organisation's record is not found"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_client_secret_over_basic_auth_is_401_with_a_challenge() {
+    let t = TestApp::spawn().await;
+    let s = shop(&t).await;
+    let (st, created) = t
+        .post(
+            "/v1/applications",
+            &s.p.token,
+            &json!({"displayName": "Integration", "roles": ["admin_agent"]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{created}");
+    let client_id = created["id"].as_str().unwrap();
+    let r = t
+        .http
+        .post(t.url("/oauth2/token"))
+        .basic_auth(client_id, Some("not-the-secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .starts_with("Basic"));
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["error"], "invalid_client");
+}
