@@ -292,7 +292,10 @@ async fn menu_pages_carry_no_inline_styles_and_the_favicon_is_served() {
         .skip(1)
         .map(|s| s.split('"').next().unwrap().to_string())
         .collect();
-    assert!(menu.len() >= 10, "a provider and reseller admin has a full menu: {menu:?}");
+    assert!(
+        menu.len() >= 10,
+        "a provider and reseller admin has a full menu: {menu:?}"
+    );
     let mut checked = 0;
     for path in &menu {
         let r = get(path.clone()).await;
@@ -307,7 +310,10 @@ async fn menu_pages_carry_no_inline_styles_and_the_favicon_is_served() {
         assert!(!html.contains("<style"), "{path} has a style element");
         assert!(html.contains("rel=\"icon\""), "{path} names its icon");
     }
-    assert!(checked >= 10, "most menu pages render: {checked} of {menu:?}");
+    assert!(
+        checked >= 10,
+        "most menu pages render: {checked} of {menu:?}"
+    );
     for icon in ["/favicon.ico", "/portal/static/favicon.svg"] {
         let r = t.http.get(t.url(icon)).send().await.unwrap();
         assert_eq!(r.status(), 200, "{icon}");
