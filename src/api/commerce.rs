@@ -910,16 +910,7 @@ fn invoice_dto(i: repo::InvoiceRow) -> InvoiceDto {
 }
 
 async fn own_invoice(app: &App, ctx: &Ctx, id: &str) -> Result<repo::InvoiceRow, Error> {
-    let i = repo::invoice(&app.db, id)
-        .await?
-        .ok_or(Error::NotFound("invoice"))?;
-    if i.provider != ctx.actor.tenant && !ctx.actor.is_operator() {
-        return Err(Error::NotFound("invoice"));
-    }
-    if !ctx.actor.is_operator() {
-        ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
-    }
-    Ok(i)
+    Ok(uc::invoice(app, ctx, id).await?.0)
 }
 
 /// The provider's invoices, newest period first.
@@ -1016,9 +1007,8 @@ pub async fn invoice_csv(
     Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let inv = own_invoice(&app, &ctx, &id).await?;
-    let body = csv_of(&repo::invoice_lines(&app.db, &id).await?, &inv.currency)
-        .map_err(|e| Error::Internal(e.into()))?;
+    let (inv, lines) = uc::invoice(&app, &ctx, &id).await?;
+    let body = csv_of(&lines, &inv.currency).map_err(|e| Error::Internal(e.into()))?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

@@ -990,3 +990,28 @@ pub async fn resellers_of_record(app: &App, ctx: &Ctx, customer_id: &str) -> Res
     let (customer, _) = authorized(app, ctx, customer_id, Action::OrderForCustomer).await?;
     Ok(customers::qualified_resellers(&app.db, ctx.actor.tenant, customer.id).await?)
 }
+
+/// One invoice and its lines, for the provider it bills or the operator. Anyone else is told
+/// it does not exist, so invoice ids leak nothing.
+pub async fn invoice(
+    app: &App,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<(
+    crate::store::commerce::InvoiceRow,
+    Vec<crate::store::commerce::InvoiceLine>,
+)> {
+    let invoice = crate::store::commerce::invoice(&app.db, id)
+        .await?
+        .filter(|i| {
+            crate::domain::authz::can(
+                &ctx.actor,
+                Action::ReadInvoices,
+                Resource::Tenant(i.provider),
+            )
+            .allowed()
+        })
+        .ok_or(Error::NotFound("invoice"))?;
+    let lines = crate::store::commerce::invoice_lines(&app.db, id).await?;
+    Ok((invoice, lines))
+}

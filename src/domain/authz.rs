@@ -96,6 +96,8 @@ pub enum Action {
     AuthorizeProvider,
     /// See the organisation's partnerships.
     ReadPartnerships,
+    /// Read a provider's invoices (the provider itself, or the operator who bills them).
+    ReadInvoices,
     /// End a partnership (either side).
     EndPartnership,
     /// Take back the provider's admin access to the reseller's directory (reseller).
@@ -394,6 +396,9 @@ pub fn can(actor: &Actor, action: Action, resource: Resource) -> Decision {
                         && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent]),
                 ),
                 Action::ReadPartnerships => allow_if(own && actor.partner.is_some()),
+                Action::ReadInvoices => {
+                    allow_if(actor.is_operator() || (own && actor.partner.is_some()))
+                }
                 Action::InviteCustomers => allow_if(
                     own && actor
                         .partner

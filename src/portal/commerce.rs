@@ -389,27 +389,24 @@ pub async fn invoices(State(app): State<App>, visit: Visit) -> Response {
 }
 
 pub async fn invoice_csv(State(app): State<App>, visit: Visit, Path(id): Path<String>) -> Response {
-    let Some((actor, _)) = visit.signed_in() else {
+    let Some(ctx) = visit.ctx() else {
         return to_signin("/portal/invoices");
     };
-    match repo::invoice(&app.db, &id).await {
-        Ok(Some(i)) if i.provider == actor.tenant => {
-            let lines = repo::invoice_lines(&app.db, &id).await.unwrap_or_default();
-            match crate::api::commerce::csv_of(&lines, &i.currency) {
-                Ok(body) => (
-                    [
-                        (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                        (
-                            header::CONTENT_DISPOSITION,
-                            format!("attachment; filename=\"invoice-{id}.csv\""),
-                        ),
-                    ],
-                    body,
-                )
-                    .into_response(),
-                Err(e) => domain_error(&visit, Error::Internal(e.into())),
-            }
-        }
-        _ => domain_error(&visit, Error::NotFound("invoice")),
+    match crate::app::commerce::invoice(&app, &ctx, &id).await {
+        Ok((i, lines)) => match crate::api::commerce::csv_of(&lines, &i.currency) {
+            Ok(body) => (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"invoice-{id}.csv\""),
+                    ),
+                ],
+                body,
+            )
+                .into_response(),
+            Err(e) => domain_error(&visit, Error::Internal(e.into())),
+        },
+        Err(e) => domain_error(&visit, e),
     }
 }

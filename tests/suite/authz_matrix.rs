@@ -325,6 +325,8 @@ fn expectations() -> BTreeMap<Key, BTreeSet<&'static str>> {
 /// The world every cell runs against.
 struct World {
     tokens: BTreeMap<&'static str, String>,
+    /// Each person's sign-in name, for the portal's half of the matrix.
+    upns: BTreeMap<&'static str, String>,
     p: Partner,
     a: Partner,
     b: Partner,
@@ -541,6 +543,7 @@ async fn build(t: &TestApp) -> World {
     let enrollment = en["id"].as_str().unwrap().to_string();
     // Tokens are minted now, after the clock moved.
     let mut tokens = BTreeMap::new();
+    let mut upns = BTreeMap::new();
     for (name, upn) in [
         ("op", &op.upn),
         ("p_admin", &p_admin.upn),
@@ -558,6 +561,7 @@ async fn build(t: &TestApp) -> World {
         ("y_admin", &y_admin.upn),
     ] {
         tokens.insert(name, t.token(upn).await);
+        upns.insert(name, upn.to_string());
     }
     let a_token = t.token(&a.admin.upn).await;
     let (s, reg) = t
@@ -588,6 +592,7 @@ async fn build(t: &TestApp) -> World {
     let agreement = ag["version"].as_str().unwrap_or("").to_string();
     let mut w = World {
         tokens,
+        upns,
         p,
         a,
         b,
@@ -1851,4 +1856,105 @@ async fn every_actor_acts_on_every_kind_of_target_as_the_rule_says() {
     );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     assert!(cells > 300, "{cells} cells");
+}
+
+/// The portal is the second door to the same records: each page that shows one record opens
+/// for exactly the people the table lets read it through the API, and shows the others
+/// nothing (no 200, no record data).
+#[tokio::test]
+async fn every_portal_record_page_opens_for_whom_the_api_table_allows() {
+    let t = TestApp::spawn_with(|c| {
+        c.rate_limit_per_minute = 1_000_000;
+        c.webhook_allow = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let w = build(&t).await;
+    let table = expectations();
+    let (x, y) = (w.x.id.to_string(), w.y.id.to_string());
+    // (portal page, the API row that reads the same record, text only the record's page shows).
+    // A user's page is where administrators change the user, so it follows the change row.
+    let pages: Vec<(String, Key, String)> = vec![
+        (
+            format!("/portal/customers/{x}"),
+            key("GET /v1/customers/{customerId}", "X"),
+            w.x.domain.clone(),
+        ),
+        (
+            format!("/portal/customers/{y}"),
+            key("GET /v1/customers/{customerId}", "Y"),
+            w.y.domain.clone(),
+        ),
+        (
+            format!("/portal/support/{}", w.case_xa),
+            key("GET /v1/servicerequests/{serviceRequestId}", "X->A"),
+            "Matrix case".into(),
+        ),
+        (
+            format!("/portal/referrals/{}", w.referral_pa),
+            key("GET /v1/referrals/{referralId}", "P->A"),
+            "Matrix lead".into(),
+        ),
+        (
+            format!("/portal/users/{}", w.a_user.id),
+            key("PATCH /v1/users/{userId}", "A.user"),
+            w.a_user.upn.clone(),
+        ),
+        (
+            format!("/portal/users/{}", w.p_user.id),
+            key("PATCH /v1/users/{userId}", "P.user"),
+            w.p_user.upn.clone(),
+        ),
+        (
+            format!("/portal/invoices/{}/csv", w.invoice_p),
+            key("GET /v1/invoices/{invoiceId}/csv", "P.invoice"),
+            // A download: any 200 is the record.
+            String::new(),
+        ),
+        (
+            format!("/portal/enrollment/{}", w.enrollment),
+            key("GET /v1/enrollments/{enrollmentId}", "E"),
+            w.enrollment.clone(),
+        ),
+    ];
+    let mut mismatches = Vec::new();
+    let mut cells = 0;
+    for (actor, upn) in &w.upns {
+        let (cookie, _) = crate::portal_http::portal_session(&t, upn).await;
+        for (page, row, marker) in &pages {
+            let allowed = table
+                .get(row)
+                .unwrap_or_else(|| panic!("no table row {row:?}"))
+                .contains(actor);
+            let r = t
+                .http
+                .get(t.url(page))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let html = r.text().await.unwrap();
+            assert!(status < 500, "{actor} {page}: {status}");
+            cells += 1;
+            let opened = status == 200 && html.contains(marker.as_str());
+            if status == 200 && !opened && !allowed {
+                // A 200 that is not the record (an error or empty state) is still a refusal,
+                // as long as nothing of the record shows.
+                continue;
+            }
+            if opened != allowed {
+                mismatches.push(format!(
+                    "{actor} {page}: {status}, expected {}",
+                    if allowed { "the record" } else { "a refusal" }
+                ));
+            }
+        }
+    }
+    assert_eq!(cells, w.upns.len() * pages.len());
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+fn key(op: &str, target: &str) -> Key {
+    let (method, path) = op.split_once(' ').unwrap();
+    (method.into(), path.into(), target.into())
 }
