@@ -13,7 +13,7 @@ use crate::store::commerce::{self as repo, SubscriptionRow};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -111,8 +111,21 @@ pub async fn catalog(
 
 /// The order form on a customer's record: the provider names the reseller of record, a
 /// reseller names the provider it orders through.
-pub async fn order_form(State(app): State<App>, visit: Visit, Path(id): Path<String>) -> Response {
-    render_order(&app, &visit, &id, None, None).await
+pub async fn order_form(
+    State(app): State<App>,
+    visit: Visit,
+    Path(id): Path<String>,
+    Query(q): Query<OrderPageQuery>,
+) -> Response {
+    // After a placed order the browser lands here by a redirect (post/redirect/get), so a
+    // reload repeats this read, never the order.
+    let notice = q.placed.map(|_| t(visit.lang(), "order.placed"));
+    render_order(&app, &visit, &id, notice, None).await
+}
+
+#[derive(Deserialize)]
+pub struct OrderPageQuery {
+    placed: Option<String>,
 }
 
 async fn render_order(
@@ -195,6 +208,9 @@ async fn render_order(
         @if let Some(p) = &problem { div.alert.bad role="alert" #order-error { (p) } }
         form.card method="post" action={"/portal/customers/" (tenant.id) "/order"} #order-form {
             (csrf(visit.csrf()))
+            // One request id per rendered form: sending the same form twice (a double click,
+            // back and submit again) finds the first order instead of placing a second.
+            input type="hidden" name="request_id" value=(uuid::Uuid::new_v4());
             label for="item" { (t(lang, "catalog.item")) }
             select #item name="item" { @for (id, label) in &items { option value=(id) { (label) } } }
             label for="quantity" { (t(lang, "catalog.quantity")) }
@@ -246,8 +262,11 @@ pub async fn place(
         .await;
     };
     let is_provider = ctx.actor.partner.as_ref().is_some_and(|p| p.is_provider);
+    let request_id = f.get("request_id");
     let input = OrderInput {
-        request_id: None,
+        request_id: uuid::Uuid::parse_str(request_id.trim())
+            .ok()
+            .map(|u| format!("portal:{u}")),
         lines: vec![LineInput {
             catalog_item_id: f.get("item"),
             quantity,
@@ -263,16 +282,11 @@ pub async fn place(
         },
     };
     match uc::place_order(&app, &ctx, &id, input).await {
-        Ok(_) => {
-            render_order(
-                &app,
-                &visit,
-                &id,
-                Some(t(visit.lang(), "order.placed")),
-                None,
-            )
-            .await
-        }
+        Ok((order, _)) => Redirect::to(&format!(
+            "/portal/customers/{}/order?placed={}",
+            order.customer, order.id
+        ))
+        .into_response(),
         Err(Error::Validation(e)) => {
             render_order(
                 &app,

@@ -515,6 +515,20 @@ async fn a_provider_orders_for_a_resellers_customer_and_the_reseller_sees_the_su
         b.click("#place-order").await?;
         let notice = b.text("#notice").await?;
         anyhow::ensure!(notice.contains("Order placed"), "{notice}");
+        // The answer came by a redirect: reloading it reads the page again, orders nothing.
+        let path = b.path().await?;
+        anyhow::ensure!(path.ends_with("/order"), "landed on {path}");
+        b.client.refresh().await?;
+        b.wait("#notice").await?;
+        let rows = b
+            .client
+            .find_all(fantoccini::Locator::Css("#services .service-name"))
+            .await?;
+        anyhow::ensure!(
+            rows.len() == 1,
+            "{} subscriptions after a reload",
+            rows.len()
+        );
         b.click("#signout").await?;
         sign_in(&b, &s.a.admin.upn).await?;
         b.goto(&format!("/portal/customers/{}", s.x.id)).await?;

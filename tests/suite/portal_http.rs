@@ -320,3 +320,68 @@ async fn menu_pages_carry_no_inline_styles_and_the_favicon_is_served() {
         assert_eq!(r.headers()["content-type"], "image/svg+xml");
     }
 }
+
+/// The order form carries its own request id: the same form sent twice (a double click, or
+/// back and submit again) finds the first order, and the answer is a redirect to a page a
+/// reload can only read.
+#[tokio::test]
+async fn an_order_form_sent_twice_places_one_order() {
+    let t = TestApp::spawn().await;
+    let s = crate::commerce::shop(&t).await;
+    let (cookie, csrf) = portal_session(&t, &s.p.admin.upn).await;
+    let form_path = format!("/portal/customers/{}/order", s.x.id);
+    let html = t
+        .http
+        .get(t.url(&form_path))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = html
+        .find("name=\"request_id\" value=\"")
+        .expect("a request id")
+        + 25;
+    let request_id = html[at..].split('"').next().unwrap().to_string();
+    let mpn = s.a.mpn.to_string();
+    let mut places = Vec::new();
+    for _ in 0..2 {
+        let r = t
+            .http
+            .post(t.url(&form_path))
+            .header("cookie", &cookie)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("request_id", request_id.as_str()),
+                ("item", "PH-SUITE:BASIC:US-M"),
+                ("quantity", "2"),
+                ("reseller", mpn.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        places.push(r.headers()["location"].to_str().unwrap().to_string());
+    }
+    assert_eq!(places[0], places[1], "both answers name the same order");
+    assert!(places[0].starts_with(&format!("{form_path}?placed=")));
+    let (status, subs) = t
+        .get(
+            &format!("/v1/customers/{}/subscriptions", s.x.id),
+            &s.x_token,
+        )
+        .await;
+    assert_eq!(status, 200, "{subs}");
+    assert_eq!(subs["totalCount"], 1, "{subs}");
+    let page = t
+        .http
+        .get(t.url(&places[0]))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("id=\"notice\""));
+}
