@@ -1958,3 +1958,95 @@ fn key(op: &str, target: &str) -> Key {
     let (method, path) = op.split_once(' ').unwrap();
     (method.into(), path.into(), target.into())
 }
+
+/// The portal's destructive forms reach the same use cases as the API: everyone the table
+/// does not allow gets nothing done (checked through the API after each attempt), and then
+/// one allowed person's form takes effect.
+#[tokio::test]
+async fn every_portal_destructive_form_acts_only_for_whom_the_api_table_allows() {
+    let t = TestApp::spawn_with(|c| {
+        c.rate_limit_per_minute = 1_000_000;
+        c.webhook_allow = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let w = build(&t).await;
+    let table = expectations();
+    let mut sessions = BTreeMap::new();
+    for (actor, upn) in &w.upns {
+        sessions.insert(*actor, crate::portal_http::portal_session(&t, upn).await);
+    }
+    let relationship = format!("/v1/relationships/{}", w.rel_pa);
+    let user = format!("/v1/users/{}", w.a_user.id);
+    // (form, API row, who finally acts, how to read the state through the API)
+    let forms = [
+        (
+            format!("/portal/partnerships/{}/end", w.rel_pa),
+            key("DELETE /v1/relationships/{relationshipId}", "P-A"),
+            "p_admin",
+            (relationship.clone(), "p_admin", "state"),
+        ),
+        (
+            format!("/portal/users/{}/remove", w.a_user.id),
+            key("DELETE /v1/users/{userId}", "A.user"),
+            "a_admin",
+            (user.clone(), "a_admin", "*"),
+        ),
+        (
+            format!("/portal/customer/grants/{}/revoke", w.grant_x_a),
+            key("DELETE /v1/customer/grants/{grantId}", "X.A"),
+            "x_admin",
+            ("/v1/customer/grants".to_string(), "x_admin", "items"),
+        ),
+    ];
+    let state = |(path, reader, field): &(String, &'static str, &'static str)| {
+        let (path, token, field) = (path.clone(), w.tokens[reader].clone(), *field);
+        let t = &t;
+        async move {
+            let (status, body) = t.get(&path, &token).await;
+            let shown = if field == "*" { &body } else { &body[field] };
+            format!("{status} {shown}")
+        }
+    };
+    let mut refused = 0;
+    for (form, row, finally, read) in &forms {
+        let allowed = &table[row];
+        let before = state(read).await;
+        for (actor, (cookie, csrf)) in &sessions {
+            if allowed.contains(actor) {
+                continue;
+            }
+            let r = t
+                .http
+                .post(t.url(form))
+                .header("cookie", cookie)
+                .form(&[("csrf", csrf.as_str()), ("confirm", "yes")])
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().as_u16() < 500, "{actor} {form}: {}", r.status());
+            assert_eq!(
+                state(read).await,
+                before,
+                "{actor} changed something with {form}"
+            );
+            refused += 1;
+        }
+        assert!(allowed.contains(finally), "{finally} may send {form}");
+        let (cookie, csrf) = &sessions[finally];
+        let r = t
+            .http
+            .post(t.url(form))
+            .header("cookie", cookie)
+            .form(&[("csrf", csrf.as_str()), ("confirm", "yes")])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status().as_u16() < 400,
+            "{finally} {form}: {}",
+            r.status()
+        );
+        assert_ne!(state(read).await, before, "{finally}'s {form} took effect");
+    }
+    assert!(refused >= 3 * 10, "most people were refused: {refused}");
+}
