@@ -8,7 +8,7 @@ use crate::crypto;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::enrollment::{self as rules, Application, Event, Program, Status};
 use crate::domain::error::Checks;
-use crate::domain::identity::{Role, TenantKind};
+use crate::domain::identity::Role;
 use crate::domain::{Error, Result};
 use crate::store::enrollments::{self as repo, EnrollmentRow};
 use crate::store::memberships::{self, Profile};
@@ -679,9 +679,4 @@ pub async fn accept_agreement(app: &App, ctx: &Ctx, version: &str) -> Result<par
     partners::acceptance(&app.db, ctx.actor.tenant, version)
         .await?
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("acceptance not stored")))
-}
-
-/// The tenant kind that may enroll.
-pub fn may_enroll(kind: TenantKind) -> bool {
-    kind == TenantKind::Partner
 }

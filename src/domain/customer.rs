@@ -59,9 +59,6 @@ impl GrantRole {
             GrantRole::DirectoryReaders => "88d8e3e3-8f55-4a1e-953a-9b9898b8876b",
         }
     }
-    pub fn from_role_id(id: &str) -> Option<GrantRole> {
-        GrantRole::ALL.into_iter().find(|r| r.role_id() == id)
-    }
 }
 
 pub fn parse_roles(list: &[String], field: &str) -> Result<BTreeSet<GrantRole>> {

@@ -311,14 +311,6 @@ pub async fn update_user(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn tenant_of_kind_exists(db: &Db, kind: TenantKind) -> Result<bool, sqlx::Error> {
-    let row = sqlx::query("SELECT 1 AS one FROM tenants WHERE kind = $1 LIMIT 1")
-        .bind(kind.as_str())
-        .fetch_optional(&db.read)
-        .await?;
-    Ok(row.is_some())
-}
-
 /// Soft-deletes a user: inactive from now, purged after the retention period.
 pub async fn soft_delete_user(tx: &mut Tx, id: UserId, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
