@@ -16,7 +16,6 @@ use crate::app::{App, Ctx};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::commerce::CatalogItemId;
 use crate::domain::error::Code;
-use crate::domain::ids::TenantId;
 use crate::domain::Error;
 use crate::store::commerce::{self as repo, Availability, OrderRow, Product, Sku, SubscriptionRow};
 use axum::extract::State;
@@ -322,23 +321,6 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The billed provider named by its tenant id or partner-network id.
-async fn provider_of(app: &App, raw: Option<&str>) -> Result<Option<TenantId>, Error> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => crate::app::partnerships::find_partner(app, s)
-            .await?
-            .filter(|p| p.is_provider)
-            .map(|p| Some(p.tenant_id))
-            .ok_or_else(|| {
-                Error::field(
-                    "providerId",
-                    "not the tenant id or partner-network id of an indirect provider",
-                )
-            }),
-    }
-}
-
 /// Places an order for a customer; its subscriptions exist when this returns. Send
 /// `MS-RequestId`: a retry with the same id returns the same order and places nothing.
 #[utoipa::path(post, path = "/v1/customers/{customerId}/orders", tag = "commerce", params(("customerId" = String, Path), ("MS-RequestId" = Option<String>, Header)),
@@ -364,7 +346,12 @@ pub async fn create_order(
                 friendly_name: l.friendly_name,
             })
             .collect(),
-        provider_id: provider_of(&app, b.provider_id.as_deref()).await?,
+        provider_id: crate::app::partnerships::provider_named(
+            &app,
+            b.provider_id.as_deref(),
+            "providerId",
+        )
+        .await?,
     };
     let (o, _) = uc::place_order(&app, &ctx, &id, input).await?;
     Ok((StatusCode::CREATED, axum::Json(order_dto(&app, o).await?)).into_response())
@@ -728,7 +715,7 @@ async fn validate_cart(app: &App, ctx: &Ctx, b: CartBody) -> Result<serde_json::
         l.term_duration = Some(a.term.clone());
         lines.push(l);
     }
-    provider_of(app, b.provider_id.as_deref()).await?;
+    crate::app::partnerships::provider_named(app, b.provider_id.as_deref(), "providerId").await?;
     Ok(serde_json::json!({ "providerId": b.provider_id, "lines": lines }))
 }
 
@@ -846,7 +833,8 @@ pub async fn checkout(
         .into());
     }
     let (provider, lines) = stored_lines(&cart);
-    let provider = provider_of(&app, provider.as_deref()).await?;
+    let provider =
+        crate::app::partnerships::provider_named(&app, provider.as_deref(), "providerId").await?;
     let input = OrderInput {
         // The cart id is the order's request id: a repeated checkout finds the same order.
         request_id: Some(format!("cart:{cid}")),

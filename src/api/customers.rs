@@ -464,23 +464,6 @@ fn access_of(
     })
 }
 
-/// The provider named by its tenant id or partner-network id.
-async fn provider_param(app: &App, raw: Option<&str>) -> Result<Option<TenantId>, Error> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => crate::app::partnerships::find_partner(app, s)
-            .await?
-            .filter(|p| p.is_provider)
-            .map(|p| Some(p.tenant_id))
-            .ok_or_else(|| {
-                Error::field(
-                    "indirectCloudSolutionProviderId",
-                    "not the tenant id or partner-network id of an indirect provider",
-                )
-            }),
-    }
-}
-
 async fn request_dto(
     app: &App,
     ctx: &Ctx,
@@ -529,7 +512,12 @@ pub async fn request_link(
         .map(|s| s.trim().to_string())
         .collect();
     let access = access_of(&roles, q.duration_days, q.auto_extend)?;
-    let provider = provider_param(&app, q.indirect_cloud_solution_provider_id.as_deref()).await?;
+    let provider = crate::app::partnerships::provider_named(
+        &app,
+        q.indirect_cloud_solution_provider_id.as_deref(),
+        "indirectCloudSolutionProviderId",
+    )
+    .await?;
     Ok(axum::Json(
         request_dto(&app, &ctx, provider, access, None).await?,
     ))
@@ -559,7 +547,12 @@ pub async fn request_post(
     Body(b): Body<RequestBody>,
 ) -> ApiResult<Response> {
     let access = access_of(&b.roles, b.duration_days, b.auto_extend)?;
-    let provider = provider_param(&app, b.indirect_cloud_solution_provider_id.as_deref()).await?;
+    let provider = crate::app::partnerships::provider_named(
+        &app,
+        b.indirect_cloud_solution_provider_id.as_deref(),
+        "indirectCloudSolutionProviderId",
+    )
+    .await?;
     let dto = request_dto(&app, &ctx, provider, access, b.email.as_deref()).await?;
     Ok((StatusCode::CREATED, axum::Json(dto)).into_response())
 }
@@ -1047,6 +1040,19 @@ pub struct DirectoryRole {
     pub attributes: Attributes,
 }
 
+fn role_dto(
+    (g, r): (
+        crate::domain::customer::GrantRole,
+        crate::domain::identity::Role,
+    ),
+) -> DirectoryRole {
+    DirectoryRole {
+        id: g.role_id().into(),
+        name: r.as_str().into(),
+        attributes: Attributes::of("DirectoryRole"),
+    }
+}
+
 /// The directory roles partners manage in the customer's tenant.
 #[utoipa::path(get, path = "/v1/customers/{customerId}/directoryroles", tag = "customers", params(("customerId" = String, Path)),
     responses((status = 200, body = Collection<DirectoryRole>), (status = 403, body = super::error::ApiErrorBody), (status = 404, body = super::error::ApiErrorBody)),
@@ -1063,11 +1069,7 @@ pub async fn directory_roles(
         rows,
         &format!("/v1/customers/{id}/directoryroles"),
         |(g, _)| (String::new(), g.role_id().into()),
-        |(g, r)| DirectoryRole {
-            id: g.role_id().into(),
-            name: r.as_str().into(),
-            attributes: Attributes::of("DirectoryRole"),
-        },
+        role_dto,
     )?))
 }
 
@@ -1087,11 +1089,7 @@ pub async fn user_directory_roles(
         rows,
         &format!("/v1/customers/{id}/users/{uid}/directoryroles"),
         |(g, _)| (String::new(), g.role_id().into()),
-        |(g, r)| DirectoryRole {
-            id: g.role_id().into(),
-            name: r.as_str().into(),
-            attributes: Attributes::of("DirectoryRole"),
-        },
+        role_dto,
     )?))
 }
 

@@ -734,6 +734,28 @@ pub async fn validate_resellers(
     Ok(out)
 }
 
+/// The indirect provider a request names in `field` (tenant id or partner-network id); none
+/// when the field is empty, a field error when it names no provider.
+pub async fn provider_named(
+    app: &App,
+    named: Option<&str>,
+    field: &str,
+) -> Result<Option<crate::domain::ids::TenantId>> {
+    let Some(named) = named.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    find_partner(app, named)
+        .await?
+        .filter(|p| p.is_provider)
+        .map(|p| Some(p.tenant_id))
+        .ok_or_else(|| {
+            Error::field(
+                field,
+                "not the tenant id or partner-network id of an indirect provider",
+            )
+        })
+}
+
 /// A partner named by its tenant id or either of its partner-network ids: every place that
 /// names a partner accepts all three.
 pub async fn find_partner(

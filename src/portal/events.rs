@@ -1,8 +1,9 @@
 //! Portal pages for what leaves the platform: the webhook and its delivery log, the user's
 //! notification choices, and referrals.
 
+use super::form::FormData;
 use super::i18n::{t, tf};
-use super::layout::{domain_error, page, PageOpts};
+use super::layout::{domain_error, page, problem, PageOpts};
 use super::session::{to_signin, Visit};
 use crate::app::{notifications, referrals, webhooks, App, Ctx};
 use crate::domain::authz::{can, Action, Resource};
@@ -14,26 +15,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
-
-type Form = Vec<(String, String)>;
-
-fn parse(body: &[u8]) -> Form {
-    serde_urlencoded::from_bytes(body).unwrap_or_default()
-}
-
-fn get(form: &Form, k: &str) -> String {
-    form.iter()
-        .find(|(f, _)| f == k)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
-fn all(form: &Form, k: &str) -> Vec<String> {
-    form.iter()
-        .filter(|(f, _)| f == k)
-        .map(|(_, v)| v.clone())
-        .collect()
-}
 
 /// A notice or an error above the page, and the status that goes with it.
 enum Flash {
@@ -63,17 +44,6 @@ impl Flash {
                 Flash::None => {},
             }
         }
-    }
-}
-
-fn problem(e: &Error) -> String {
-    match e {
-        Error::Validation(fields) => fields
-            .iter()
-            .map(|f| format!("{}: {}", f.field, f.message))
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.to_string(),
     }
 }
 
@@ -222,8 +192,8 @@ pub async fn webhook_action(
     let Some(ctx) = visit.ctx() else {
         return to_signin("/portal/webhooks");
     };
-    let form = parse(&body);
-    if let Err(r) = visit.check_csrf(&get(&form, "csrf")) {
+    let form = FormData::parse(&body);
+    if let Err(r) = visit.check_csrf(&form.get("csrf")) {
         return r;
     }
     let lang = visit.lang().to_string();
@@ -232,8 +202,8 @@ pub async fn webhook_action(
     let (flash, secret) = match what.as_str() {
         "" => {
             let input = webhooks::Input {
-                url: get(&form, "url"),
-                events: all(&form, "event"),
+                url: form.get("url"),
+                events: form.all("event"),
             };
             if has {
                 let r = webhooks::update(&app, &ctx, input, None).await;
@@ -271,7 +241,7 @@ pub async fn redeliver(
     let Some(ctx) = visit.ctx() else {
         return to_signin("/portal/webhooks");
     };
-    if let Err(r) = visit.check_csrf(&get(&parse(&body), "csrf")) {
+    if let Err(r) = visit.check_csrf(&FormData::parse(&body).get("csrf")) {
         return r;
     }
     let r = webhooks::redeliver(&app, &ctx, &id).await;
@@ -328,11 +298,11 @@ pub async fn save_notifications(
     let Some(ctx) = visit.ctx() else {
         return to_signin("/portal/notifications");
     };
-    let form = parse(&body);
-    if let Err(r) = visit.check_csrf(&get(&form, "csrf")) {
+    let form = FormData::parse(&body);
+    if let Err(r) = visit.check_csrf(&form.get("csrf")) {
         return r;
     }
-    let r = notifications::save(&app, &ctx, all(&form, "event"), get(&form, "digest") == "1").await;
+    let r = notifications::save(&app, &ctx, form.all("event"), form.get("digest") == "1").await;
     let flash = Flash::from(visit.lang(), &r, "notifications.saved");
     render_notifications(&app, &visit, &ctx, flash).await
 }
@@ -343,7 +313,7 @@ pub async fn referrals_page(State(app): State<App>, visit: Visit) -> Response {
     let Some(ctx) = visit.ctx() else {
         return to_signin("/portal/referrals");
     };
-    render_referrals(&app, &visit, &ctx, Flash::None, &Vec::new()).await
+    render_referrals(&app, &visit, &ctx, Flash::None, &FormData::default()).await
 }
 
 /// Organisations the caller may send referrals to: itself, its resellers (providers), or
@@ -388,7 +358,7 @@ async fn render_referrals(
     visit: &Visit,
     ctx: &Ctx,
     flash: Flash,
-    form: &Form,
+    form: &FormData,
 ) -> Response {
     let lang = visit.lang();
     let list = match referrals::list(app, ctx, Direction::All, None, None, 200).await {
@@ -397,7 +367,7 @@ async fn render_referrals(
     };
     let targets = targets(app, ctx).await;
     let me = ctx.actor.tenant;
-    let v = |k: &str| get(form, k);
+    let v = |k: &str| form.get(k);
     let title = t(lang, "referrals.title");
     let body = html! {
         h1 { (title) }
@@ -480,30 +450,30 @@ pub async fn create_referral(
     let Some(ctx) = visit.ctx() else {
         return to_signin("/portal/referrals");
     };
-    let form = parse(&body);
-    if let Err(r) = visit.check_csrf(&get(&form, "csrf")) {
+    let form = FormData::parse(&body);
+    if let Err(r) = visit.check_csrf(&form.get("csrf")) {
         return r;
     }
-    let target = get(&form, "target").parse().ok();
+    let target = form.get("target").parse().ok();
     let r = referrals::create(
         &app,
         &ctx,
         target,
         LeadInput {
-            name: &get(&form, "name"),
-            deal_value: &get(&form, "deal_value"),
-            currency: &get(&form, "currency"),
-            customer_name: &get(&form, "customer_name"),
-            customer_country: &get(&form, "country"),
-            contact_name: &get(&form, "contact_name"),
-            contact_email: &get(&form, "contact_email"),
+            name: &form.get("name"),
+            deal_value: &form.get("deal_value"),
+            currency: &form.get("currency"),
+            customer_name: &form.get("customer_name"),
+            customer_country: &form.get("country"),
+            contact_name: &form.get("contact_name"),
+            contact_email: &form.get("contact_email"),
             contact_phone: "",
-            notes: &get(&form, "notes"),
-            consent: get(&form, "consent") == "1",
+            notes: &form.get("notes"),
+            consent: form.get("consent") == "1",
         },
     )
     .await;
-    let keep: Form = if r.is_ok() { Vec::new() } else { form };
+    let keep = if r.is_ok() { FormData::default() } else { form };
     let flash = Flash::from(visit.lang(), &r, "referrals.created");
     render_referrals(&app, &visit, &ctx, flash, &keep).await
 }
@@ -575,8 +545,8 @@ pub async fn move_referral(
     let Some(ctx) = visit.ctx() else {
         return to_signin(&format!("/portal/referrals/{id}"));
     };
-    let form = parse(&body);
-    if let Err(r) = visit.check_csrf(&get(&form, "csrf")) {
+    let form = FormData::parse(&body);
+    if let Err(r) = visit.check_csrf(&form.get("csrf")) {
         return r;
     }
     let r = referrals::update(
@@ -584,7 +554,7 @@ pub async fn move_referral(
         &ctx,
         &id,
         referrals::Update {
-            substatus: Some(get(&form, "substatus")),
+            substatus: Some(form.get("substatus")),
             deal_value: None,
             currency: None,
             notes: None,

@@ -4,6 +4,7 @@ use crate::domain::FieldError;
 use maud::{html, Markup};
 
 /// A decoded `application/x-www-form-urlencoded` body.
+#[derive(Default)]
 pub struct FormData(pub Vec<(String, String)>);
 
 impl FormData {
@@ -16,6 +17,10 @@ impl FormData {
             .find(|(f, _)| f == k)
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
+    }
+    /// A free-text field without surrounding white space (never for passwords).
+    pub fn trimmed(&self, k: &str) -> String {
+        self.get(k).trim().to_string()
     }
     pub fn all(&self, k: &str) -> Vec<String> {
         self.0

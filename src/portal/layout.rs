@@ -217,6 +217,18 @@ pub fn domain_error(visit: &Visit, e: crate::domain::Error) -> Response {
     error_page(visit, status, &msg)
 }
 
+/// A refusal as one line beside the form that caused it: field errors with their fields.
+pub fn problem(e: &crate::domain::Error) -> String {
+    match e {
+        crate::domain::Error::Validation(fields) => fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
+
 /// Plain text with its http(s) links made clickable; everything else escaped.
 pub fn linkify(text: &str) -> Markup {
     html! {

@@ -3,8 +3,9 @@
 //! information / resolve / escalate (the last two confirmed on a second page), service-level
 //! targets, and breach rates as a table and a server-rendered SVG chart.
 
+use super::form::FormData;
 use super::i18n::{t, tf};
-use super::layout::{domain_error, page, PageOpts};
+use super::layout::{domain_error, page, problem, PageOpts};
 use super::session::{to_signin, Visit};
 use crate::app::support::{self, CaseDetail, CaseFilter, CaseView, NewCase, RateRow, Update};
 use crate::app::{App, Ctx};
@@ -16,30 +17,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup, PreEscaped};
 use std::collections::BTreeMap;
-
-type Form = Vec<(String, String)>;
-
-fn parse(body: &[u8]) -> Form {
-    serde_urlencoded::from_bytes(body).unwrap_or_default()
-}
-
-fn get(form: &Form, k: &str) -> String {
-    form.iter()
-        .find(|(f, _)| f == k)
-        .map(|(_, v)| v.trim().to_string())
-        .unwrap_or_default()
-}
-
-fn problem(e: &Error) -> String {
-    match e {
-        Error::Validation(fields) => fields
-            .iter()
-            .map(|f| format!("{}: {}", f.field, f.message))
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.to_string(),
-    }
-}
 
 fn when(ms: i64) -> String {
     crate::clock::from_ms(ms)
@@ -280,11 +257,11 @@ pub async fn raise(State(app): State<App>, visit: Visit, body: axum::body::Bytes
     let Some(ctx) = visit.ctx() else {
         return to_signin("/portal/support");
     };
-    let form = parse(&body);
-    if let Err(r) = visit.check_csrf(&get(&form, "csrf")) {
+    let form = FormData::parse(&body);
+    if let Err(r) = visit.check_csrf(&form.trimmed("csrf")) {
         return r;
     }
-    let customer = get(&form, "customerId");
+    let customer = form.trimmed("customerId");
     let customer = match customer.parse() {
         Ok(c) => Some(c),
         Err(_) if customer.is_empty() => None,
@@ -294,10 +271,10 @@ pub async fn raise(State(app): State<App>, visit: Visit, body: axum::body::Bytes
         }
     };
     let (title, description, severity, topic) = (
-        get(&form, "title"),
-        get(&form, "description"),
-        get(&form, "severity"),
-        get(&form, "supportTopicId"),
+        form.trimmed("title"),
+        form.trimmed("description"),
+        form.trimmed("severity"),
+        form.trimmed("supportTopicId"),
     );
     let r = support::raise(
         &app,
@@ -313,7 +290,7 @@ pub async fn raise(State(app): State<App>, visit: Visit, body: axum::body::Bytes
                 contact_email: "",
             },
             customer,
-            subscription_id: Some(get(&form, "subscriptionId")),
+            subscription_id: Some(form.trimmed("subscriptionId")),
         },
     )
     .await;
@@ -506,13 +483,13 @@ pub async fn act(
     let Some(ctx) = visit.ctx() else {
         return to_signin(&format!("/portal/support/{id}"));
     };
-    let form = parse(&body);
-    if let Err(r) = visit.check_csrf(&get(&form, "csrf")) {
+    let form = FormData::parse(&body);
+    if let Err(r) = visit.check_csrf(&form.trimmed("csrf")) {
         return r;
     }
-    let what = get(&form, "do");
-    let note = Some(get(&form, "note")).filter(|n| !n.is_empty());
-    if matches!(what.as_str(), "escalate" | "resolve") && get(&form, "confirm") != "yes" {
+    let what = form.trimmed("do");
+    let note = Some(form.trimmed("note")).filter(|n| !n.is_empty());
+    if matches!(what.as_str(), "escalate" | "resolve") && form.trimmed("confirm") != "yes" {
         return match support::detail(&app, &ctx, &id).await {
             Ok(d) => confirm_page(&app, &visit, &d, &what, note.as_deref().unwrap_or("")),
             Err(e) => domain_error(&visit, e),
@@ -634,11 +611,11 @@ pub async fn save_targets(
     let Some(ctx) = visit.ctx() else {
         return to_signin("/portal/support/targets");
     };
-    let form = parse(&body);
-    if let Err(r) = visit.check_csrf(&get(&form, "csrf")) {
+    let form = FormData::parse(&body);
+    if let Err(r) = visit.check_csrf(&form.trimmed("csrf")) {
         return r;
     }
-    let num = |k: String| get(&form, &k).parse::<i64>().unwrap_or(0);
+    let num = |k: String| form.trimmed(&k).parse::<i64>().unwrap_or(0);
     let targets: Vec<Target> = Severity::ALL
         .iter()
         .map(|s| Target {

@@ -18,20 +18,7 @@ pub struct SessionRow {
 }
 
 pub async fn insert(db: &Db, s: &SessionRow, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, csrf_token, language, mfa_pending, created_at, expires_at, last_seen_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $6)",
-    )
-    .bind(&s.token_hash)
-    .bind(s.user_id.map(|u| u.to_string()))
-    .bind(&s.csrf_token)
-    .bind(&s.language)
-    .bind(s.mfa_pending as i64)
-    .bind(now)
-    .bind(s.expires_at)
-    .execute(&db.write)
-    .await?;
-    Ok(())
+    write(db, s, now, "").await
 }
 
 pub async fn get(db: &Db, token_hash: &str, now: i64) -> Result<Option<SessionRow>, sqlx::Error> {
@@ -102,18 +89,23 @@ pub async fn touch(db: &Db, token_hash: &str, now: i64) -> Result<(), sqlx::Erro
 
 /// Stores an anonymous session the first time it posts; a second post finds it there.
 pub async fn insert_if_absent(db: &Db, s: &SessionRow, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    write(db, s, now, " ON CONFLICT (token_hash) DO NOTHING").await
+}
+
+async fn write(db: &Db, s: &SessionRow, now: i64, on_conflict: &str) -> Result<(), sqlx::Error> {
+    let sql = format!(
         "INSERT INTO sessions (token_hash, user_id, csrf_token, language, mfa_pending, created_at, expires_at, last_seen_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $6) ON CONFLICT (token_hash) DO NOTHING",
-    )
-    .bind(&s.token_hash)
-    .bind(s.user_id.map(|u| u.to_string()))
-    .bind(&s.csrf_token)
-    .bind(&s.language)
-    .bind(s.mfa_pending as i64)
-    .bind(now)
-    .bind(s.expires_at)
-    .execute(&db.write)
-    .await?;
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $6){on_conflict}"
+    );
+    sqlx::query(&sql)
+        .bind(&s.token_hash)
+        .bind(s.user_id.map(|u| u.to_string()))
+        .bind(&s.csrf_token)
+        .bind(&s.language)
+        .bind(s.mfa_pending as i64)
+        .bind(now)
+        .bind(s.expires_at)
+        .execute(&db.write)
+        .await?;
     Ok(())
 }
