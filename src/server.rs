@@ -66,75 +66,23 @@ pub async fn spawn(app: App, listener: TcpListener) -> anyhow::Result<Running> {
     })
 }
 
-/// The lease that lets one node run housekeeping while several share a database.
-const HOUSEKEEPING_LEASE: &str = "housekeeping";
-/// How long a lease outlives its holder's last pass (a crashed node's jobs resume then).
-const LEASE_MS: i64 = 3 * 60_000;
-
-/// Periodic work: expired sessions and request ids, rate-limit windows, grant expiry and
-/// warnings, renewals, purge of deleted customer users, notification digests, audit retention,
-/// support service levels.
-/// With several nodes on one database, only the node holding the housekeeping lease runs a
-/// pass, so nothing runs twice.
+/// The housekeeping timer: every minute, the node holding the lease runs a pass
+/// (`app::housekeeping`).
 async fn housekeeping(app: App, mut stop: watch::Receiver<bool>) {
     let holder = uuid::Uuid::new_v4().to_string();
     loop {
-        let now = app.clock.now_ms();
-        match crate::store::ratelimit::take_lease(
-            &app.db,
-            HOUSEKEEPING_LEASE,
-            &holder,
-            now,
-            now + LEASE_MS,
-        )
-        .await
-        {
-            Ok(true) => housekeeping_pass(&app, now).await,
+        match crate::app::housekeeping::take_lease(&app, &holder).await {
+            Ok(true) => crate::app::housekeeping::pass(&app).await,
             Ok(false) => tracing::debug!("another node holds the housekeeping lease"),
             Err(e) => tracing::warn!(error = %e, "housekeeping lease failed"),
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(60)) => {}
             _ = stop.changed() => {
-                let _ = crate::store::ratelimit::release_lease(&app.db, HOUSEKEEPING_LEASE, &holder).await;
+                crate::app::housekeeping::release_lease(&app, &holder).await;
                 return;
             }
         }
-    }
-}
-
-async fn housekeeping_pass(app: &App, now: i64) {
-    if let Err(e) = crate::store::sessions::delete_expired(&app.db, now).await {
-        tracing::warn!(error = %e, "session cleanup failed");
-    }
-    if let Err(e) =
-        crate::store::idempotency::purge_before(&app.db, now - crate::clock::DAY_MS).await
-    {
-        tracing::warn!(error = %e, "request id cleanup failed");
-    }
-    if let Err(e) = crate::app::customers::run_grant_expiry(app).await {
-        tracing::warn!(error = %e, "grant expiry pass failed");
-    }
-    if let Err(e) = crate::app::commerce::run_renewals(app).await {
-        tracing::warn!(error = %e, "subscription renewal pass failed");
-    }
-    if let Err(e) = crate::app::customer_users::purge_deleted(app).await {
-        tracing::warn!(error = %e, "purge of deleted users failed");
-    }
-    if let Err(e) = crate::store::ratelimit::purge_windows(&app.db, now - 5 * 60_000).await {
-        tracing::warn!(error = %e, "rate-limit window cleanup failed");
-    }
-    // Under the lease too: two nodes must not both mail a digest or both archive the same
-    // audit records.
-    if let Err(e) = crate::app::notifications::send_digests(app).await {
-        tracing::warn!(error = %e, "notification digests failed");
-    }
-    if let Err(e) = crate::app::audit::apply_retention(app).await {
-        tracing::warn!(error = %e, "audit retention pass failed");
-    }
-    // Support service levels: warnings before a target is missed, breaches recorded once.
-    if let Err(e) = crate::app::support::run_service_levels(app).await {
-        tracing::warn!(error = %e, "support service-level pass failed");
     }
 }
 

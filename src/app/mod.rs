@@ -1,18 +1,24 @@
 //! Application layer: one function per use case. Each runs in one database transaction that
 //! writes the change, its audit record and its outbox messages together, or nothing.
 
+pub mod admin_tasks;
 pub mod audit;
+pub mod bench_world;
 pub mod catalog;
 pub mod commerce;
 pub mod customer_users;
 pub mod customers;
+pub mod deliveries;
 pub mod dispatch;
 pub mod enrollment;
 pub mod events;
+pub mod fixtures;
+pub mod housekeeping;
 pub mod identity;
 pub mod keys;
 pub mod licenses;
 pub mod lookups;
+pub mod mailing;
 pub mod memberships;
 pub mod mfa;
 pub mod notifications;

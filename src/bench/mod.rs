@@ -2,7 +2,6 @@
 //! drives a server over loopback HTTP and prints latency and throughput beside the ceilings
 //! measured in the same run (the bare routes of [`routes`], mounted only with `--bench-routes`).
 
-pub mod generate;
 pub mod routes;
 pub mod run;
 
@@ -81,7 +80,7 @@ pub async fn main(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
                 sizes.customers,
                 crate::cli::redact(&app.config.database_url)
             );
-            let r = generate::generate(&app, scale).await?;
+            let r = crate::app::bench_world::generate(&app, scale).await?;
             println!(
                 "generated {} providers, {} resellers, {} customers, {} users, {} subscriptions, {} licenses in {:.1} s; database size {:.1} MB",
                 r.providers,
@@ -199,91 +198,7 @@ async fn stop_server(child: &mut tokio::process::Child) {
     }
 }
 
-/// Every user the generator creates signs in with this password (one argon2id hash, computed
-/// once and shared by all bulk users: bench data only).
-pub const PASSWORD: &str = "Bench-Password-1";
-
-/// Domains of the generated world, so the runner can find its organisations.
-pub const DOMAIN_SUFFIX: &str = "bench.example";
-
-pub fn operator_domain() -> String {
-    format!("operator.{DOMAIN_SUFFIX}")
-}
-pub fn provider_domain(i: usize) -> String {
-    format!("p{i:03}.{DOMAIN_SUFFIX}")
-}
-pub fn reseller_domain(i: usize) -> String {
-    format!("r{i:05}.{DOMAIN_SUFFIX}")
-}
-pub fn customer_domain(i: usize) -> String {
-    format!("c{i:07}.{DOMAIN_SUFFIX}")
-}
-
-/// How many of each thing a scale factor gives. Scale 1.0 is the issue's world: 20 providers,
-/// 10,000 resellers, 1,000,000 customers, 3,000,000 subscriptions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sizes {
-    pub providers: usize,
-    pub resellers: usize,
-    pub customers: usize,
-}
-
-/// Subscriptions (order lines) every customer has.
-pub const SUBSCRIPTIONS_PER_CUSTOMER: usize = 3;
-
-impl Sizes {
-    pub fn of(scale: f64) -> Sizes {
-        let n = |full: f64, min: usize| ((full * scale).round() as usize).max(min);
-        let providers = n(20.0, 2);
-        let resellers = n(10_000.0, 4);
-        let customers = n(1_000_000.0, resellers);
-        Sizes {
-            providers,
-            resellers,
-            customers,
-        }
-    }
-
-    /// The largest provider (index 0) serves 55% of the resellers, so at full scale it has
-    /// more than 500,000 customers: page 5,000 of its list exists.
-    pub fn primary_provider(&self, reseller: usize) -> usize {
-        let big = (self.resellers * 55).div_ceil(100);
-        if reseller < big || self.providers == 1 {
-            0
-        } else {
-            1 + reseller % (self.providers - 1)
-        }
-    }
-
-    /// Every fifth reseller also works with a second provider (no customers through it).
-    pub fn second_provider(&self, reseller: usize) -> Option<usize> {
-        (reseller % 5 == 0 && self.providers > 1)
-            .then(|| (self.primary_provider(reseller) + 1) % self.providers)
-    }
-
-    pub fn reseller_of(&self, customer: usize) -> usize {
-        customer % self.resellers
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn full_scale_matches_the_issue_and_small_scales_keep_a_usable_world() {
-        let s = Sizes::of(1.0);
-        assert_eq!(
-            (s.providers, s.resellers, s.customers),
-            (20, 10_000, 1_000_000)
-        );
-        let big = (0..s.customers)
-            .filter(|c| s.primary_provider(s.reseller_of(*c)) == 0)
-            .count();
-        assert!(big >= 500_000, "largest provider has {big} customers");
-        let tiny = Sizes::of(0.0001);
-        assert_eq!((tiny.providers, tiny.resellers), (2, 4));
-        assert!(tiny.customers >= tiny.resellers);
-        assert!((0..tiny.resellers).any(|r| tiny.primary_provider(r) == 1));
-    }
-}
+pub use crate::app::bench_world::{
+    customer_domain, operator_domain, provider_domain, reseller_domain, Sizes, DOMAIN_SUFFIX,
+    PASSWORD, SUBSCRIPTIONS_PER_CUSTOMER,
+};

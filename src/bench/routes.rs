@@ -9,7 +9,6 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use sqlx::Row;
 
 pub fn router() -> Router<App> {
     Router::new()
@@ -25,37 +24,20 @@ async fn fixed() -> Json<Value> {
 
 /// One indexed read (a tenant by primary key).
 async fn read(State(app): State<App>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let row = sqlx::query("SELECT id, domain, display_name, country FROM tenants WHERE id = $1")
-        .bind(&id)
-        .fetch_optional(&app.db.read)
+    let (id, domain, name, country) = crate::app::bench_world::ceiling_read(&app, &id)
         .await?
         .ok_or(crate::domain::Error::NotFound("tenant"))?;
     Ok(Json(json!({
-        "id": row.get::<String, _>("id"),
-        "domain": row.get::<String, _>("domain"),
-        "companyName": row.get::<String, _>("display_name"),
-        "country": row.get::<String, _>("country"),
+        "id": id,
+        "domain": domain,
+        "companyName": name,
+        "country": country,
     })))
 }
 
 /// A transaction of two inserts, like an order and its line.
 async fn write(State(app): State<App>) -> Result<(StatusCode, Json<Value>), ApiError> {
     let id = uuid::Uuid::now_v7().to_string();
-    let now = app.clock.now_ms();
-    let mut tx = app.db.begin().await?;
-    sqlx::query("INSERT INTO bench_ceiling_orders (id, subject, created_at) VALUES ($1, $2, $3)")
-        .bind(&id)
-        .bind("bench")
-        .bind(now)
-        .execute(tx.conn())
-        .await?;
-    sqlx::query(
-        "INSERT INTO bench_ceiling_lines (order_id, line_number, payload) VALUES ($1, 0, $2)",
-    )
-    .bind(&id)
-    .bind("PH-SUITE:BASIC:US-M x 1")
-    .execute(tx.conn())
-    .await?;
-    tx.commit().await?;
+    crate::app::bench_world::ceiling_write(&app, &id).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
 }

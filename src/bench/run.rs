@@ -5,6 +5,7 @@
 //! their reseller and provider users) and mints access tokens with the server's own signing
 //! key, as the token endpoint would (one password sign-in is made for real as a check).
 
+use crate::app::bench_world;
 use crate::app::App;
 use axum::body::Bytes;
 use hdrhistogram::Histogram;
@@ -13,7 +14,6 @@ use hyper::{Method, Request};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
-use sqlx::Row;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -85,16 +85,10 @@ struct World {
 }
 
 async fn users_of(app: &App, tenant: &str) -> anyhow::Result<(Arc<str>, Arc<str>)> {
-    let rows = sqlx::query("SELECT id, upn FROM users WHERE tenant_id = $1")
-        .bind(tenant)
-        .fetch_all(&app.db.read)
-        .await?;
+    let t: crate::domain::ids::TenantId = tenant.parse()?;
     let mut admin = None;
     let mut sales = None;
-    let t: crate::domain::ids::TenantId = tenant.parse()?;
-    for r in rows {
-        let upn: String = r.get("upn");
-        let id: crate::domain::ids::UserId = r.get::<String, _>("id").parse()?;
+    for (id, upn) in bench_world::users_of(app, t).await? {
         let token = crate::app::oauth::mint_user_token(app, id, t, 6 * 3600)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         if upn.starts_with("admin@") {
@@ -113,14 +107,12 @@ async fn load_world(app: &App, sample: usize) -> anyhow::Result<World> {
     let mut providers = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for i in 0.. {
-        let Some(row) = sqlx::query("SELECT id FROM tenants WHERE domain = $1")
-            .bind(super::provider_domain(i))
-            .fetch_optional(&app.db.read)
-            .await?
+        let Some(t) =
+            crate::app::admin_tasks::tenant_by_domain(app, &super::provider_domain(i)).await?
         else {
             break;
         };
-        let tenant: String = row.get("id");
+        let tenant = t.id.to_string();
         let (admin, sales) = users_of(app, &tenant).await?;
         index.insert(tenant.clone(), i);
         providers.push(Org {
@@ -134,53 +126,37 @@ async fn load_world(app: &App, sample: usize) -> anyhow::Result<World> {
         !providers.is_empty(),
         "no bench world in this database: run `partnerhub bench generate` first"
     );
-    let customer_count: i64 =
-        sqlx::query("SELECT COUNT(*) AS n FROM tenants WHERE kind = 'customer'")
-            .fetch_one(&app.db.read)
-            .await?
-            .get("n");
-    let rows = sqlx::query(
-        "SELECT customer_tenant_id, partner_tenant_id, indirect_reseller_tenant_id, customer_domain \
-         FROM customer_relationships WHERE indirect_reseller_tenant_id IS NOT NULL AND state = 'active' \
-         AND customer_domain LIKE '%.bench.example' ORDER BY random() LIMIT $1",
-    )
-    .bind(sample as i64)
-    .fetch_all(&app.db.read)
-    .await?;
+    let customer_count = bench_world::customer_count(app).await?;
     let mut resellers: Vec<Org> = Vec::new();
     let mut r_index: HashMap<String, usize> = HashMap::new();
-    let mut customers = Vec::with_capacity(rows.len());
-    for r in rows {
-        let provider_id: String = r.get("partner_tenant_id");
-        let Some(&provider) = index.get(&provider_id) else {
+    let mut customers = Vec::new();
+    for r in bench_world::sample_customers(app, sample).await? {
+        let Some(&provider) = index.get(&r.provider) else {
             continue;
         };
-        let reseller_id: String = r.get("indirect_reseller_tenant_id");
-        let reseller = match r_index.get(&reseller_id) {
+        let reseller = match r_index.get(&r.reseller) {
             Some(i) => *i,
             None => {
-                let (admin, sales) = users_of(app, &reseller_id).await?;
-                let mpn: i64 = sqlx::query("SELECT mpn_id FROM partners WHERE tenant_id = $1")
-                    .bind(&reseller_id)
-                    .fetch_one(&app.db.read)
+                let (admin, sales) = users_of(app, &r.reseller).await?;
+                let mpn = crate::app::fixtures::partner_mpn(app, r.reseller.parse()?)
                     .await?
-                    .get("mpn_id");
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("reseller {} has no partner account", r.reseller)
+                    })?;
                 resellers.push(Org {
-                    tenant: reseller_id.clone(),
+                    tenant: r.reseller.clone(),
                     admin,
                     sales,
                     mpn: Some(mpn),
                 });
-                r_index.insert(reseller_id, resellers.len() - 1);
+                r_index.insert(r.reseller.clone(), resellers.len() - 1);
                 resellers.len() - 1
             }
         };
-        let domain: String = r.get("customer_domain");
-        let staff = crate::store::identity::user_by_upn(&app.db, &format!("staff@{domain}"))
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("staff@{domain} missing"))?;
+        let (staff, _) =
+            crate::app::fixtures::user_and_tenant(app, &format!("staff@{}", r.domain)).await?;
         customers.push(Customer {
-            id: r.get("customer_tenant_id"),
+            id: r.customer,
             staff: staff.id.to_string(),
             provider,
             reseller,
@@ -190,13 +166,7 @@ async fn load_world(app: &App, sample: usize) -> anyhow::Result<World> {
     let mut largest = 0;
     let mut most = -1i64;
     for (i, p) in providers.iter().enumerate() {
-        let n: i64 = sqlx::query(
-            "SELECT COUNT(*) AS n FROM customer_relationships WHERE partner_tenant_id = $1 AND state = 'active'",
-        )
-        .bind(&p.tenant)
-        .fetch_one(&app.db.read)
-        .await?
-        .get("n");
+        let n = bench_world::active_customers_of(app, &p.tenant).await?;
         if n > most {
             most = n;
             largest = i;
@@ -669,7 +639,7 @@ pub async fn run(app: &App, o: &Options) -> anyhow::Result<Summary> {
         outcomes.push(sign_in_burst(&host, world.providers.len(), o).await?);
     }
     Ok(Summary {
-        backend: format!("{:?}", app.db.backend),
+        backend: bench_world::backend_name(app),
         customers: world.customer_count,
         concurrency: o.concurrency,
         seconds_per_workload: o.duration.as_secs_f64(),

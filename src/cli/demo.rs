@@ -3,7 +3,7 @@
 //! Every demo user signs in with the password [`PASSWORD`].
 
 use crate::app::identity::{self, NewTenant, NewUser};
-use crate::app::App;
+use crate::app::{fixtures, App};
 use crate::domain::identity::{Role, TenantKind};
 
 pub const PASSWORD: &str = "Demo-Password-1";
@@ -207,104 +207,6 @@ pub const PARTNERSHIPS: &[(&str, &str)] = &[
     ("hanbit.example", "saebyeok.example"),
 ];
 
-async fn tenant_of(app: &App, domain: &str) -> anyhow::Result<crate::domain::ids::TenantId> {
-    use sqlx::Row;
-    let row = sqlx::query("SELECT id FROM tenants WHERE domain = $1")
-        .bind(domain)
-        .fetch_one(&app.db.read)
-        .await?;
-    Ok(row.get::<String, _>("id").parse()?)
-}
-
-/// Makes a tenant an authorized partner that accepted the agreement, as an approved
-/// enrollment would (demo world and test setup; real partners enroll). Providers get a
-/// listing serving their own country.
-pub async fn make_partner(
-    app: &App,
-    tenant: &crate::store::identity::TenantRow,
-    admin: &crate::store::identity::UserRow,
-    provider: bool,
-    reseller: bool,
-    mpn: i64,
-) -> anyhow::Result<()> {
-    use crate::domain::enrollment::Application;
-    let now = app.clock.now_ms();
-    let legal = Application {
-        legal_name: tenant.display_name.clone(),
-        address_line1: "1 Demo Way".into(),
-        city: "Seattle".into(),
-        postal_code: "98101".into(),
-        country: tenant.country.clone(),
-        registration_number: "DEMO-0001".into(),
-        contact_first_name: admin.display_name.clone(),
-        contact_last_name: "Contact".into(),
-        contact_email: admin.upn.clone(),
-        contact_phone: "+1 206 555 0100".into(),
-        support_email: format!("support@{}", tenant.domain),
-        support_phone: "+1 206 555 0199".into(),
-        support_website: format!("https://{}/support", tenant.domain),
-        ..Default::default()
-    };
-    let mut tx = app.db.begin().await?;
-    crate::store::partners::insert(
-        &mut tx,
-        &crate::store::partners::PartnerRow {
-            tenant_id: tenant.id,
-            mpn_id: mpn,
-            org_mpn_id: mpn,
-            is_reseller: reseller,
-            is_provider: provider,
-            status: "active".into(),
-            legal,
-            created_at: now,
-            version: 1,
-        },
-    )
-    .await?;
-    let agreement = crate::store::partners::current_agreement(&app.db).await?;
-    crate::store::partners::accept(
-        &mut tx,
-        tenant.id,
-        &agreement.version,
-        admin.id,
-        &admin.upn,
-        now,
-    )
-    .await?;
-    sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2) ON CONFLICT (user_id, role) DO NOTHING")
-        .bind(admin.id.to_string())
-        .bind(Role::AdminAgent.as_str())
-        .execute(tx.conn())
-        .await?;
-    if provider {
-        crate::store::partnerships::save_listing(
-            &mut tx,
-            &crate::store::partnerships::ListingRow {
-                tenant_id: tenant.id,
-                countries: vec![tenant.country.clone()],
-                services: vec![
-                    "billing".into(),
-                    "customer_support".into(),
-                    "technical_assistance".into(),
-                ],
-                description: format!(
-                    "{} distributes cloud services to resellers in {}.",
-                    tenant.display_name, tenant.country
-                ),
-                contact_email: format!("partners@{}", tenant.domain),
-                contact_phone: "+1 206 555 0150".into(),
-                website: format!("https://{}", tenant.domain),
-                updated_at: now,
-                version: 1,
-            },
-            0,
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
 pub const SUMMARY: &str = "\
 Partner Hub demo is running at {url}/portal
   Every demo user's password: Demo-Password-1
@@ -317,10 +219,34 @@ Partner Hub demo is running at {url}/portal
   API:        {url}/v1/openapi.json";
 
 pub async fn load(app: &App) -> anyhow::Result<()> {
-    if crate::store::identity::domain_taken(&app.db, WORLD[0].domain).await? {
+    if crate::app::admin_tasks::tenant_by_domain(app, WORLD[0].domain)
+        .await?
+        .is_some()
+    {
         tracing::info!("demo world already loaded");
         return Ok(());
     }
+    load_organisations(app).await?;
+    load_partners(app).await?;
+    let catalog: crate::app::commerce::CatalogFile =
+        serde_json::from_str(CATALOG_JSON).expect("the demo catalog parses");
+    crate::app::commerce::import_catalog(app, None, &catalog)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo catalog: {e}"))?;
+    load_customers(app).await?;
+    load_referral(app).await?;
+    load_support(app)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo support requests: {e}"))?;
+    crate::app::memberships::import(app, None, MEMBERSHIPS_CSV.as_bytes())
+        .await
+        .map_err(|e| anyhow::anyhow!("demo memberships: {e}"))?;
+    tracing::info!("demo world loaded");
+    Ok(())
+}
+
+/// Every organisation's directory tenant and users, through the identity use cases.
+async fn load_organisations(app: &App) -> anyhow::Result<()> {
     for org in WORLD {
         let (first, rest) = org.users.split_first().expect("each demo org has a user");
         let (tenant, _, _) = identity::create_tenant_with_admin(
@@ -365,101 +291,35 @@ pub async fn load(app: &App) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("demo user {local}@{}: {e}", org.domain))?;
         }
     }
-    // Partner accounts, listings and partnerships.
+    Ok(())
+}
+
+/// Partner accounts (with listings) and the provider-reseller partnerships.
+async fn load_partners(app: &App) -> anyhow::Result<()> {
     for org in WORLD.iter().filter(|o| o.mpn > 0) {
-        let admin = crate::store::identity::user_by_upn(&app.db, &format!("admin@{}", org.domain))
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("demo admin of {}", org.domain))?;
-        let tenant = crate::store::identity::tenant(&app.db, admin.tenant_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("demo tenant {}", org.domain))?;
-        make_partner(
-            app,
-            &tenant,
-            &admin,
-            org.programs.0,
-            org.programs.1,
-            org.mpn,
-        )
-        .await?;
+        let (admin, tenant) =
+            fixtures::user_and_tenant(app, &format!("admin@{}", org.domain)).await?;
+        let (provider, reseller) = org.programs;
+        fixtures::make_partner(app, &tenant, &admin, provider, reseller, org.mpn).await?;
     }
     for (provider, reseller) in PARTNERSHIPS {
-        let p = tenant_of(app, provider).await?;
-        let r = tenant_of(app, reseller).await?;
-        let mut tx = app.db.begin().await?;
-        crate::store::partnerships::activate(
-            &mut tx,
-            &uuid::Uuid::now_v7().to_string(),
-            p,
-            r,
-            app.clock.now_ms(),
-        )
-        .await?;
-        tx.commit().await?;
+        let p = fixtures::tenant_id(app, provider).await?;
+        let r = fixtures::tenant_id(app, reseller).await?;
+        fixtures::partnership(app, p, r).await?;
     }
-    let catalog: crate::app::commerce::CatalogFile =
-        serde_json::from_str(CATALOG_JSON).expect("the demo catalog parses");
-    crate::app::commerce::import_catalog(app, None, &catalog)
-        .await
-        .map_err(|e| anyhow::anyhow!("demo catalog: {e}"))?;
+    Ok(())
+}
+
+/// Each demo customer with its reseller and provider, and a first order placed by the
+/// provider through the ordering use case.
+async fn load_customers(app: &App) -> anyhow::Result<()> {
     for (customer, reseller, provider, item, seats) in CUSTOMERS {
-        let c = tenant_of(app, customer).await?;
-        let r = tenant_of(app, reseller).await?;
-        let p = tenant_of(app, provider).await?;
-        let t = crate::store::identity::tenant(&app.db, c)
-            .await?
-            .expect("demo customer");
-        let mut tx = app.db.begin().await?;
-        let now = app.clock.now_ms();
-        for (partner, via) in [(r, None), (p, Some(r))] {
-            crate::store::customers::upsert_relationship(
-                &mut tx,
-                &crate::store::customers::NewRelationship {
-                    customer: c,
-                    partner,
-                    indirect_reseller: via,
-                    name: &t.display_name,
-                    domain: &t.domain,
-                },
-                now,
-            )
-            .await?;
-            crate::store::customers::insert_grant(
-                &mut tx,
-                &crate::store::customers::GrantRow {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    customer: c,
-                    partner,
-                    roles: vec![
-                        crate::domain::customer::GrantRole::UserAdministrator,
-                        crate::domain::customer::GrantRole::LicenseAdministrator,
-                    ],
-                    status: "active".into(),
-                    duration_days: 365,
-                    auto_extend: true,
-                    created_at: now,
-                    expires_at: now + 365 * crate::clock::DAY_MS,
-                    warned_at: None,
-                },
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        let provider_admin =
-            crate::store::identity::user_by_upn(&app.db, &format!("admin@{provider}"))
-                .await?
-                .expect("demo provider admin");
-        let (actor, user) = crate::app::identity::actor_for_user(app, provider_admin.id)
-            .await?
-            .expect("active");
-        let ctx = crate::app::Ctx {
-            actor,
-            upn: Some(user.upn),
-            correlation_id: None,
-        };
-        let mpn = crate::store::partners::get(&app.db, r)
-            .await?
-            .map(|x| x.mpn_id.to_string());
+        let c = fixtures::tenant_id(app, customer).await?;
+        let r = fixtures::tenant_id(app, reseller).await?;
+        let p = fixtures::tenant_id(app, provider).await?;
+        fixtures::customer_of(app, c, r, p).await?;
+        let ctx = fixtures::ctx_of(app, &format!("admin@{provider}")).await?;
+        let mpn = fixtures::partner_mpn(app, r).await?.map(|m| m.to_string());
         crate::app::commerce::place_order(
             app,
             &ctx,
@@ -478,65 +338,39 @@ pub async fn load(app: &App) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("demo order for {customer}: {e}"))?;
     }
-    // A referral from the first provider to its first reseller, waiting to be taken up.
-    if let Some((provider, reseller)) = PARTNERSHIPS.first() {
-        let admin = crate::store::identity::user_by_upn(&app.db, &format!("admin@{provider}"))
-            .await?
-            .expect("demo provider admin");
-        let (actor, user) = crate::app::identity::actor_for_user(app, admin.id)
-            .await?
-            .expect("active");
-        let ctx = crate::app::Ctx {
-            actor,
-            upn: Some(user.upn),
-            correlation_id: None,
-        };
-        crate::app::referrals::create(
-            app,
-            &ctx,
-            Some(tenant_of(app, reseller).await?),
-            crate::domain::referral::LeadInput {
-                name: "Woodgrove Bank workplace refresh",
-                deal_value: "36000.00",
-                currency: "USD",
-                customer_name: "Woodgrove Bank",
-                customer_country: "US",
-                contact_name: "Morgan Lee",
-                contact_email: "morgan.lee@woodgrove.example",
-                contact_phone: "",
-                notes: "Asked for a quote for 300 seats from next quarter.",
-                consent: true,
-            },
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("demo referral: {e}"))?;
-    }
-    load_support(app)
-        .await
-        .map_err(|e| anyhow::anyhow!("demo support requests: {e}"))?;
-    crate::app::memberships::import(app, None, MEMBERSHIPS_CSV.as_bytes())
-        .await
-        .map_err(|e| anyhow::anyhow!("demo memberships: {e}"))?;
-    tracing::info!("demo world loaded");
+    Ok(())
+}
+
+/// A referral from the first provider to its first reseller, waiting to be taken up.
+async fn load_referral(app: &App) -> anyhow::Result<()> {
+    let Some((provider, reseller)) = PARTNERSHIPS.first() else {
+        return Ok(());
+    };
+    let ctx = fixtures::ctx_of(app, &format!("admin@{provider}")).await?;
+    crate::app::referrals::create(
+        app,
+        &ctx,
+        Some(fixtures::tenant_id(app, reseller).await?),
+        crate::domain::referral::LeadInput {
+            name: "Woodgrove Bank workplace refresh",
+            deal_value: "36000.00",
+            currency: "USD",
+            customer_name: "Woodgrove Bank",
+            customer_country: "US",
+            contact_name: "Morgan Lee",
+            contact_email: "morgan.lee@woodgrove.example",
+            contact_phone: "",
+            notes: "Asked for a quote for 300 seats from next quarter.",
+            consent: true,
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("demo referral: {e}"))?;
     Ok(())
 }
 
 /// The demo support topics (format: `partnerhub admin import-support-topics`).
 pub const SUPPORT_TOPICS_JSON: &str = include_str!("../../demo/support-topics.json");
-
-async fn ctx_of(app: &App, upn: &str) -> anyhow::Result<crate::app::Ctx> {
-    let u = crate::store::identity::user_by_upn(&app.db, upn)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("demo user {upn}"))?;
-    let (actor, user) = crate::app::identity::actor_for_user(app, u.id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("demo user {upn} is not active"))?;
-    Ok(crate::app::Ctx {
-        actor,
-        upn: Some(user.upn),
-        correlation_id: None,
-    })
-}
 
 /// One demo case: who raises it (and for which customer), then who does what to it.
 struct DemoCase {
@@ -617,7 +451,7 @@ async fn load_support(app: &App) -> anyhow::Result<()> {
     let topics: crate::app::support::TopicFile =
         serde_json::from_str(SUPPORT_TOPICS_JSON).expect("the demo topics parse");
     crate::app::support::import_topics(app, &topics).await?;
-    let saebyeok = ctx_of(app, "admin@saebyeok.example").await?;
+    let saebyeok = fixtures::ctx_of(app, "admin@saebyeok.example").await?;
     let mut targets = crate::app::support::targets(app, &saebyeok).await?;
     for t in targets.iter_mut() {
         if t.severity == crate::domain::support::Severity::Critical {
@@ -627,9 +461,9 @@ async fn load_support(app: &App) -> anyhow::Result<()> {
     }
     crate::app::support::set_targets(app, &saebyeok, targets).await?;
     for case in DEMO_CASES {
-        let ctx = ctx_of(app, case.by).await?;
+        let ctx = fixtures::ctx_of(app, case.by).await?;
         let customer = match case.customer {
-            Some(d) => Some(tenant_of(app, d).await?),
+            Some(d) => Some(fixtures::tenant_id(app, d).await?),
             None => None,
         };
         let d = crate::app::support::raise(
@@ -652,7 +486,7 @@ async fn load_support(app: &App) -> anyhow::Result<()> {
         .await?;
         let id = d.case.id.to_string();
         for (upn, status, note, escalate) in case.steps {
-            let ctx = ctx_of(app, upn).await?;
+            let ctx = fixtures::ctx_of(app, upn).await?;
             let update = crate::app::support::Update {
                 status: status.map(str::to_string),
                 note: Some(note.to_string()),

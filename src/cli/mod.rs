@@ -2,11 +2,9 @@
 
 pub mod demo;
 
-use crate::app::identity::{self, NewTenant, NewUser};
 use crate::app::App;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::identity::{Role, TenantKind};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -250,7 +248,7 @@ async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             command: AuditCommand::Verify { config },
         } => {
             let app = App::start(config, Clock::system()).await?;
-            let (checked, broken) = crate::store::audit::verify(&app.db).await?;
+            let (checked, broken) = crate::app::admin_tasks::verify_audit(&app).await?;
             if broken.is_empty() {
                 println!("audit chains intact: {checked} records checked");
                 Ok(ExitCode::SUCCESS)
@@ -292,9 +290,14 @@ async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                 Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p)?)),
                 None => Box::new(std::io::BufWriter::new(std::io::stdout())),
             };
-            let (n, _) =
-                crate::app::audit::export(&app.db, org.as_deref(), start, before, &mut *sink)
-                    .await?;
+            let (n, _) = crate::app::admin_tasks::export_audit(
+                &app,
+                org.as_deref(),
+                start,
+                before,
+                &mut *sink,
+            )
+            .await?;
             drop(sink);
             eprintln!("exported {n} audit records");
             Ok(ExitCode::SUCCESS)
@@ -316,69 +319,9 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// Creates the operator tenant from the e-mail's domain if none exists, and the user.
-pub async fn create_operator(app: &App, email: &str, password: &str) -> anyhow::Result<()> {
-    let domain = email.split_once('@').map(|(_, d)| d).unwrap_or("");
-    let existing =
-        crate::store::identity::domain_taken(&app.db, &domain.to_ascii_lowercase()).await?;
-    let new_user = NewUser {
-        upn: email.to_string(),
-        display_name: "Operator administrator".into(),
-        roles: vec![Role::OperatorAdmin],
-        password: Some(password.to_string()),
-        ..Default::default()
-    };
-    if !existing {
-        identity::create_tenant_with_admin(
-            app,
-            None,
-            NewTenant {
-                domain: domain.to_string(),
-                display_name: "Program operator".into(),
-                country: "US".into(),
-                kind: TenantKind::Operator,
-            },
-            new_user,
-        )
-        .await
-        .map_err(describe)?;
-        return Ok(());
-    }
-    // The operator tenant exists: add the user as a global and operator administrator.
-    let tenant_id = {
-        use sqlx::Row;
-        let row = sqlx::query("SELECT id, kind FROM tenants WHERE domain = $1")
-            .bind(domain.to_ascii_lowercase())
-            .fetch_one(&app.db.read)
-            .await?;
-        let kind: String = row.get("kind");
-        anyhow::ensure!(
-            kind == "operator",
-            "{domain} belongs to a tenant that is not the operator"
-        );
-        row.get::<String, _>("id").parse()?
-    };
-    let system = crate::app::Ctx::system(tenant_id, TenantKind::Operator, "cli");
-    let mut u = new_user;
-    u.roles.push(Role::GlobalAdministrator);
-    identity::create_user(app, &system, tenant_id, u)
-        .await
-        .map_err(describe)?;
-    Ok(())
-}
+pub use crate::app::admin_tasks::create_operator;
 
-fn describe(e: crate::domain::Error) -> anyhow::Error {
-    match e {
-        crate::domain::Error::Validation(errs) => anyhow::anyhow!(
-            "{}",
-            errs.iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
-        other => anyhow::anyhow!("{other}"),
-    }
-}
+use crate::app::admin_tasks::describe;
 
 async fn serve(mut config: Config, demo: bool) -> anyhow::Result<ExitCode> {
     if demo {

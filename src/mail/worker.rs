@@ -1,10 +1,9 @@
 //! Delivers queued mail: over SMTP (lettre) with retries and exponential backoff, or into the
 //! built-in capture. Several nodes may run it; the outbox claim hands each message to one.
 
-use super::{Outgoing, TOPIC};
-use crate::app::App;
+use super::Outgoing;
+use crate::app::{mailing, App};
 use crate::config::MailMode;
-use crate::store::{mailbox, outbox};
 use anyhow::Context;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
@@ -99,33 +98,20 @@ pub fn backoff_ms(attempts: i64) -> i64 {
 
 /// Delivers what is due once; returns how many messages were handled.
 pub async fn run_once(app: &App, sender: &Sender) -> anyhow::Result<usize> {
-    let now = app.clock.now_ms();
     let lease_ms = app.config.outbox_lease_secs.max(1) * 1000;
-    let batch = outbox::claim(&app.db, TOPIC, now, lease_ms, 20).await?;
+    let batch = mailing::claim_due(app, lease_ms, 20).await?;
     let n = batch.len();
     for msg in batch {
         let out: Outgoing = match serde_json::from_str(&msg.payload) {
             Ok(o) => o,
             Err(e) => {
-                outbox::mark_failed(&app.db, msg.id, &format!("bad payload: {e}"), i64::MAX / 2)
-                    .await?;
+                mailing::failed(app, msg.id, &format!("bad payload: {e}"), i64::MAX / 2).await?;
                 continue;
             }
         };
         let result = match sender {
             Sender::Capture => {
-                let mut tx = app.db.begin().await?;
-                let cm = mailbox::CapturedMail {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    to: out.to.clone(),
-                    subject: out.subject.clone(),
-                    text_body: out.text.clone(),
-                    html_body: out.html.clone(),
-                    created_at: app.clock.now_ms(),
-                };
-                mailbox::insert(&mut tx, &msg.id.to_string(), &cm).await?;
-                outbox::mark_done_in(&mut tx, msg.id, app.clock.now_ms()).await?;
-                tx.commit().await?;
+                mailing::capture(app, msg.id, &out).await?;
                 metrics::counter!("partnerhub_mail_delivered_total", "mode" => "capture")
                     .increment(1);
                 continue;
@@ -137,7 +123,7 @@ pub async fn run_once(app: &App, sender: &Sender) -> anyhow::Result<usize> {
         };
         match result {
             Ok(()) => {
-                outbox::mark_done(&app.db, msg.id, app.clock.now_ms()).await?;
+                mailing::sent(app, msg.id).await?;
                 metrics::counter!("partnerhub_mail_delivered_total", "mode" => "smtp").increment(1);
             }
             Err(e) => {
@@ -150,7 +136,7 @@ pub async fn run_once(app: &App, sender: &Sender) -> anyhow::Result<usize> {
                     tracing::warn!(id = %msg.id, attempt = msg.attempts, error = %e, "mail delivery failed");
                     now + backoff_ms(msg.attempts)
                 };
-                outbox::mark_failed(&app.db, msg.id, &e, retry_at).await?;
+                mailing::failed(app, msg.id, &e, retry_at).await?;
             }
         }
     }

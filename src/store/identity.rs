@@ -100,6 +100,26 @@ pub async fn tenant(db: &Db, id: TenantId) -> Result<Option<TenantRow>, sqlx::Er
     Ok(row.as_ref().map(tenant_from))
 }
 
+pub async fn tenant_by_domain(db: &Db, domain: &str) -> Result<Option<TenantRow>, sqlx::Error> {
+    let row = sqlx::query("SELECT * FROM tenants WHERE domain = $1")
+        .bind(domain)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.as_ref().map(tenant_from))
+}
+
+/// Adds one role to a user, keeping the others.
+pub async fn add_role(tx: &mut Tx, user: UserId, role: Role) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO user_roles (user_id, role) VALUES ($1, $2) ON CONFLICT (user_id, role) DO NOTHING",
+    )
+    .bind(user.to_string())
+    .bind(role.as_str())
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
 pub async fn domain_taken(db: &Db, domain: &str) -> Result<bool, sqlx::Error> {
     let row = sqlx::query("SELECT 1 AS one FROM tenants WHERE domain = $1")
         .bind(domain)

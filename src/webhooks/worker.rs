@@ -2,10 +2,10 @@
 //! receiver does not hold up the others. Any node may run it; claims keep work disjoint.
 
 use super::client;
+use crate::app::deliveries::{self, Attempt, Delivery, Registration};
 use crate::app::App;
 use crate::domain::ids::TenantId;
 use crate::domain::webhook::{self as rules, AllowList};
-use crate::store::webhooks::{self as repo, Attempt, Delivery, Registration};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -117,19 +117,12 @@ async fn deliver(
             metrics::counter!("partnerhub_webhooks_delivered_total").increment(1);
             metrics::histogram!("partnerhub_webhook_delay_seconds")
                 .record((done_at - d.created_at) as f64 / 1000.0);
-            repo::finish_attempt(
-                &app.db,
-                d.id,
-                &Attempt {
-                    status_code: Some(code),
-                    error: None,
-                    duration_ms,
-                },
-                true,
-                None,
-                done_at,
-            )
-            .await?;
+            let attempt = Attempt {
+                status_code: Some(code),
+                error: None,
+                duration_ms,
+            };
+            deliveries::record_attempt(app, d.id, &attempt, true, None).await?;
         }
         Outcome::Failed(code, why) => {
             metrics::counter!("partnerhub_webhook_failures_total").increment(1);
@@ -138,19 +131,12 @@ async fn deliver(
             if retry_at.is_none() {
                 tracing::warn!(delivery = %d.id, event = %d.event_name, "giving up on webhook delivery");
             }
-            repo::finish_attempt(
-                &app.db,
-                d.id,
-                &Attempt {
-                    status_code: code,
-                    error: Some(&why),
-                    duration_ms,
-                },
-                false,
-                retry_at,
-                done_at,
-            )
-            .await?;
+            let attempt = Attempt {
+                status_code: code,
+                error: Some(&why),
+                duration_ms,
+            };
+            deliveries::record_attempt(app, d.id, &attempt, false, retry_at).await?;
         }
     }
     Ok(())
@@ -162,13 +148,13 @@ pub async fn deliver_once(app: &App, sender: &Sender) -> anyhow::Result<usize> {
     // crashed node's deliveries go out again once the lease ends.
     let lease_ms = (app.config.outbox_lease_secs.max(1) * 1000)
         .max(app.config.webhook_timeout_secs as i64 * 2000 + 1000);
-    let batch = repo::claim(&app.db, app.clock.now_ms(), lease_ms, BATCH).await?;
+    let batch = deliveries::claim_due(app, lease_ms, BATCH).await?;
     let n = batch.len();
     // One read per organisation in the batch, not one per delivery.
     let mut registrations: HashMap<TenantId, Option<Registration>> = HashMap::new();
     for d in &batch {
         if let std::collections::hash_map::Entry::Vacant(slot) = registrations.entry(d.tenant_id) {
-            slot.insert(repo::registration(&app.db, d.tenant_id).await?);
+            slot.insert(deliveries::registration(app, d.tenant_id).await?);
         }
     }
     let results = futures::future::join_all(batch.into_iter().map(|d| {

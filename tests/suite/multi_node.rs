@@ -323,7 +323,7 @@ async fn make_partner(db: &str) -> String {
     identity::set_mfa_policy(&app, &ctx, tenant.id, false, true)
         .await
         .unwrap();
-    partnerhub::cli::demo::make_partner(&app, &tenant, &admin, false, true, 7_777_001)
+    partnerhub::app::fixtures::make_partner(&app, &tenant, &admin, false, true, 7_777_001)
         .await
         .unwrap();
     admin.upn

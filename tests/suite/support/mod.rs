@@ -120,9 +120,11 @@ impl TestApp {
             )
             .await;
         let mpn = MPN.fetch_add(1, Ordering::Relaxed) as i64;
-        partnerhub::cli::demo::make_partner(&self.app, &tenant, &admin, provider, reseller, mpn)
-            .await
-            .unwrap();
+        partnerhub::app::fixtures::make_partner(
+            &self.app, &tenant, &admin, provider, reseller, mpn,
+        )
+        .await
+        .unwrap();
         let token = self.token(&admin.upn).await;
         Partner {
             tenant,
