@@ -433,39 +433,67 @@ pub async fn run(app: &App, o: &Options) -> anyhow::Result<Summary> {
         o.sample
     );
     let world = Arc::new(load_world(app, o.sample).await?);
-    // One real sign-in through the token endpoint proves the generated passwords work.
-    {
-        let mut conn = connect(&host).await?;
-        let body = format!(
-            "grant_type=password&username=admin%40{}&password={}",
-            super::provider_domain(0),
-            super::PASSWORD
-        );
-        let req = Request::builder()
-            .method(Method::POST)
-            .uri("/oauth2/token")
-            .header("host", &host)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(Full::new(Bytes::from(body)))?;
-        conn.sender.ready().await?;
-        let resp = conn.sender.send_request(req).await?;
-        anyhow::ensure!(
-            resp.status().is_success(),
-            "password sign-in of admin@{} failed: {}",
-            super::provider_domain(0),
-            resp.status()
-        );
-    }
+    check_password_sign_in(&host).await?;
     eprintln!(
         "walking the largest provider's list to page {} (continuation tokens)",
         o.deep_page
     );
     let largest_token = world.providers[world.largest].admin.clone();
     let (deep_page, deep_token) = walk_pages(&host, largest_token.clone(), o.deep_page).await?;
+    let plan = plan(&world, largest_token, deep_page, deep_token);
+    let mut outcomes = measure_plan(&host, plan, o).await?;
+    if o.only.iter().any(|x| x == SIGN_IN_BURST) {
+        outcomes.push(sign_in_burst(&host, world.providers.len(), o).await?);
+    }
+    Ok(Summary {
+        backend: bench_world::backend_name(app),
+        customers: world.customer_count,
+        concurrency: o.concurrency,
+        seconds_per_workload: o.duration.as_secs_f64(),
+        deep_page,
+        outcomes,
+        server_peak_rss_kb: o.server_pid.and_then(memory_kb).map(|(peak, _)| peak),
+        machine: machine(),
+    })
+}
 
+/// One real sign-in through the token endpoint proves the generated passwords work.
+async fn check_password_sign_in(host: &str) -> anyhow::Result<()> {
+    let mut conn = connect(host).await?;
+    let body = format!(
+        "grant_type=password&username=admin%40{}&password={}",
+        super::provider_domain(0),
+        super::PASSWORD
+    );
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/oauth2/token")
+        .header("host", host)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Full::new(Bytes::from(body)))?;
+    conn.sender.ready().await?;
+    let resp = conn.sender.send_request(req).await?;
+    anyhow::ensure!(
+        resp.status().is_success(),
+        "password sign-in of admin@{} failed: {}",
+        super::provider_domain(0),
+        resp.status()
+    );
+    Ok(())
+}
+
+/// A workload: its name, its request generator, and the ceiling it is compared with.
+type Planned = (&'static str, Gen, Option<&'static str>);
+
+/// Every workload of a run, ceilings first.
+fn plan(
+    world: &Arc<World>,
+    largest_token: Arc<str>,
+    deep_page: usize,
+    deep_token: Option<String>,
+) -> Vec<Planned> {
     let pick = |w: &World, rng: &mut StdRng| rng.gen_range(0..w.customers.len());
-    let wants = |name: &str| o.only.is_empty() || o.only.iter().any(|x| x == name);
-    let mut plan: Vec<(&str, Gen, Option<&str>)> = Vec::new();
+    let mut plan: Vec<Planned> = Vec::new();
     let w = world.clone();
     plan.push((
         "ceiling: fixed JSON",
@@ -492,18 +520,7 @@ pub async fn run(app: &App, o: &Options) -> anyhow::Result<Summary> {
         }),
         None,
     ));
-    let read = {
-        let w = world.clone();
-        Arc::new(move |rng: &mut StdRng| {
-            let c = &w.customers[pick(&w, rng)];
-            let token = if rng.gen_bool(0.5) {
-                w.providers[c.provider].admin.clone()
-            } else {
-                w.resellers[c.reseller].admin.clone()
-            };
-            Req::get(format!("/v1/customers/{}", c.id), Some(token))
-        })
-    };
+    let read = read_gen(world);
     plan.push((
         "authorized read",
         read.clone(),
@@ -528,34 +545,7 @@ pub async fn run(app: &App, o: &Options) -> anyhow::Result<Summary> {
             Some("ceiling: indexed read"),
         ));
     }
-    let order = {
-        let w = world.clone();
-        Arc::new(move |rng: &mut StdRng| {
-            let c = &w.customers[pick(&w, rng)];
-            let rid = uuid::Uuid::new_v4().to_string();
-            let (token, body) = if rng.gen_bool(0.5) {
-                (
-                    w.providers[c.provider].sales.clone(),
-                    serde_json::json!({"lineItems": [{"catalogItemId": "PH-SUITE:BASIC:US-M", "quantity": 1,
-                        "partnerIdOnRecord": w.resellers[c.reseller].mpn.map(|m| m.to_string())}]}),
-                )
-            } else {
-                (
-                    w.resellers[c.reseller].sales.clone(),
-                    serde_json::json!({"lineItems": [{"catalogItemId": "PH-SUITE:BASIC:US-M", "quantity": 1}],
-                        "providerId": w.providers[c.provider].tenant}),
-                )
-            };
-            Req {
-                method: Method::POST,
-                path: format!("/v1/customers/{}/orders", c.id),
-                token: Some(token),
-                headers: vec![("ms-requestid", rid)],
-                body: Some(body.to_string()),
-                expect: 201,
-            }
-        })
-    };
+    let order = order_gen(world);
     plan.push(("order", order.clone(), Some("ceiling: two-insert tx")));
     let w = world.clone();
     plan.push((
@@ -605,13 +595,66 @@ pub async fn run(app: &App, o: &Options) -> anyhow::Result<Summary> {
         Some("ceiling: indexed read"),
     ));
 
+    plan
+}
+
+/// A customer read by its provider's or its reseller's admin, half each.
+fn read_gen(world: &Arc<World>) -> Gen {
+    let w = world.clone();
+    let pick = |w: &World, rng: &mut StdRng| rng.gen_range(0..w.customers.len());
+    Arc::new(move |rng: &mut StdRng| {
+        let c = &w.customers[pick(&w, rng)];
+        let token = if rng.gen_bool(0.5) {
+            w.providers[c.provider].admin.clone()
+        } else {
+            w.resellers[c.reseller].admin.clone()
+        };
+        Req::get(format!("/v1/customers/{}", c.id), Some(token))
+    })
+}
+
+/// An order of one seat, placed half by the provider's and half by the reseller's sales agent.
+fn order_gen(world: &Arc<World>) -> Gen {
+    let w = world.clone();
+    let pick = |w: &World, rng: &mut StdRng| rng.gen_range(0..w.customers.len());
+    Arc::new(move |rng: &mut StdRng| {
+        let c = &w.customers[pick(&w, rng)];
+        let rid = uuid::Uuid::new_v4().to_string();
+        let (token, body) = if rng.gen_bool(0.5) {
+            (
+                w.providers[c.provider].sales.clone(),
+                serde_json::json!({"lineItems": [{"catalogItemId": "PH-SUITE:BASIC:US-M", "quantity": 1,
+                    "partnerIdOnRecord": w.resellers[c.reseller].mpn.map(|m| m.to_string())}]}),
+            )
+        } else {
+            (
+                w.resellers[c.reseller].sales.clone(),
+                serde_json::json!({"lineItems": [{"catalogItemId": "PH-SUITE:BASIC:US-M", "quantity": 1}],
+                    "providerId": w.providers[c.provider].tenant}),
+            )
+        };
+        Req {
+            method: Method::POST,
+            path: format!("/v1/customers/{}/orders", c.id),
+            token: Some(token),
+            headers: vec![("ms-requestid", rid)],
+            body: Some(body.to_string()),
+            expect: 201,
+        }
+    })
+}
+
+/// Measures each planned workload (the ceilings always, the others when named or when no
+/// workload is named), with its ratio to its ceiling.
+async fn measure_plan(host: &str, plan: Vec<Planned>, o: &Options) -> anyhow::Result<Vec<Outcome>> {
+    let wants = |name: &str| o.only.is_empty() || o.only.iter().any(|x| x == name);
     let mut outcomes: Vec<Outcome> = Vec::new();
     for (name, gen, ceiling) in plan {
         if !wants(name) && !name.starts_with("ceiling") {
             continue;
         }
         eprintln!("running {name}");
-        let m = measure(&host, gen, o.concurrency, o.warmup, o.duration).await?;
+        let m = measure(host, gen, o.concurrency, o.warmup, o.duration).await?;
         let requests = m.hist.len();
         let per_second = requests as f64 / m.seconds;
         let q = |p: f64| m.hist.value_at_quantile(p) as f64 / 1000.0;
@@ -635,19 +678,7 @@ pub async fn run(app: &App, o: &Options) -> anyhow::Result<Summary> {
             first_error: m.first_error.filter(|_| m.errors > 0),
         });
     }
-    if o.only.iter().any(|x| x == SIGN_IN_BURST) {
-        outcomes.push(sign_in_burst(&host, world.providers.len(), o).await?);
-    }
-    Ok(Summary {
-        backend: bench_world::backend_name(app),
-        customers: world.customer_count,
-        concurrency: o.concurrency,
-        seconds_per_workload: o.duration.as_secs_f64(),
-        deep_page,
-        outcomes,
-        server_peak_rss_kb: o.server_pid.and_then(memory_kb).map(|(peak, _)| peak),
-        machine: machine(),
-    })
+    Ok(outcomes)
 }
 
 /// The sign-in burst: 200 connections signing in with the password grant at once, to see

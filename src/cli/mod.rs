@@ -163,90 +163,88 @@ async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             println!("migrations applied to {}", redact(&app.config.database_url));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Admin { command } => match command {
-            AdminCommand::CreateOperator {
-                email,
-                password,
-                config,
-            } => {
-                let app = App::start(config, Clock::system()).await?;
-                create_operator(&app, &email, &password).await?;
-                println!("operator administrator {email} created");
-                Ok(ExitCode::SUCCESS)
-            }
-            AdminCommand::ImportMemberships { file, config } => {
-                let app = App::start(config, Clock::system()).await?;
-                let data = std::fs::read(&file)?;
-                match crate::app::memberships::import(&app, None, &data).await {
-                    Ok(n) => {
-                        println!("imported {n} membership records");
-                        Ok(ExitCode::SUCCESS)
-                    }
-                    Err(crate::domain::Error::Validation(errs)) => {
-                        for e in errs {
-                            eprintln!("{}: {}", e.field, e.message);
-                        }
-                        Ok(ExitCode::from(2))
-                    }
-                    Err(e) => Err(e.into()),
-                }
-            }
-            AdminCommand::ImportCatalog { file, config } => {
-                let app = App::start(config, Clock::system()).await?;
-                let data = std::fs::read_to_string(&file)?;
-                let catalog: crate::app::commerce::CatalogFile = serde_json::from_str(&data)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-                match crate::app::commerce::import_catalog(&app, None, &catalog).await {
-                    Ok(n) => {
-                        println!("imported {n} availabilities");
-                        Ok(ExitCode::SUCCESS)
-                    }
-                    Err(crate::domain::Error::Validation(errs)) => {
-                        for e in errs {
-                            eprintln!("{}: {}", e.field, e.message);
-                        }
-                        Ok(ExitCode::from(2))
-                    }
-                    Err(e) => Err(e.into()),
-                }
-            }
-            AdminCommand::ImportSupportTopics { file, config } => {
-                let app = App::start(config, Clock::system()).await?;
-                let data = std::fs::read_to_string(&file)?;
-                let topics: crate::app::support::TopicFile = serde_json::from_str(&data)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-                match crate::app::support::import_topics(&app, &topics).await {
-                    Ok(n) => {
-                        println!("imported {n} support topics");
-                        Ok(ExitCode::SUCCESS)
-                    }
-                    Err(crate::domain::Error::Validation(errs)) => {
-                        for e in errs {
-                            eprintln!("{}: {}", e.field, e.message);
-                        }
-                        Ok(ExitCode::from(2))
-                    }
-                    Err(e) => Err(e.into()),
-                }
-            }
-            AdminCommand::Invoice { period, config } => {
-                let app = App::start(config, Clock::system()).await?;
-                let start = chrono::NaiveDate::parse_from_str(&format!("{period}-01"), "%Y-%m-%d")?
-                    .and_hms_opt(0, 0, 0)
-                    .expect("midnight exists")
-                    .and_utc()
-                    .timestamp_millis();
-                let n = crate::app::commerce::generate_invoices(&app, start)
-                    .await
-                    .map_err(describe)?;
-                println!("created {n} invoices for {period}");
-                Ok(ExitCode::SUCCESS)
-            }
-        },
+        Command::Admin { command } => admin(command).await,
         Command::Bench { command } => crate::bench::main(command).await,
-        Command::Audit {
-            command: AuditCommand::Verify { config },
+        Command::Audit { command } => audit(command).await,
+    }
+}
+
+async fn admin(command: AdminCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        AdminCommand::CreateOperator {
+            email,
+            password,
+            config,
         } => {
+            let app = App::start(config, Clock::system()).await?;
+            create_operator(&app, &email, &password).await?;
+            println!("operator administrator {email} created");
+            Ok(ExitCode::SUCCESS)
+        }
+        AdminCommand::ImportMemberships { file, config } => {
+            let app = App::start(config, Clock::system()).await?;
+            let data = std::fs::read(&file)?;
+            imported(
+                crate::app::memberships::import(&app, None, &data).await,
+                "membership records",
+            )
+        }
+        AdminCommand::ImportCatalog { file, config } => {
+            let app = App::start(config, Clock::system()).await?;
+            let data = std::fs::read_to_string(&file)?;
+            let catalog: crate::app::commerce::CatalogFile = serde_json::from_str(&data)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            imported(
+                crate::app::commerce::import_catalog(&app, None, &catalog).await,
+                "availabilities",
+            )
+        }
+        AdminCommand::ImportSupportTopics { file, config } => {
+            let app = App::start(config, Clock::system()).await?;
+            let data = std::fs::read_to_string(&file)?;
+            let topics: crate::app::support::TopicFile = serde_json::from_str(&data)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            imported(
+                crate::app::support::import_topics(&app, &topics).await,
+                "support topics",
+            )
+        }
+        AdminCommand::Invoice { period, config } => {
+            let app = App::start(config, Clock::system()).await?;
+            let start = chrono::NaiveDate::parse_from_str(&format!("{period}-01"), "%Y-%m-%d")?
+                .and_hms_opt(0, 0, 0)
+                .expect("midnight exists")
+                .and_utc()
+                .timestamp_millis();
+            let n = crate::app::commerce::generate_invoices(&app, start)
+                .await
+                .map_err(describe)?;
+            println!("created {n} invoices for {period}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// An import's outcome for a terminal: the count, or each refused field and exit code 2.
+fn imported(result: crate::domain::Result<usize>, what: &str) -> anyhow::Result<ExitCode> {
+    match result {
+        Ok(n) => {
+            println!("imported {n} {what}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(crate::domain::Error::Validation(errs)) => {
+            for e in errs {
+                eprintln!("{}: {}", e.field, e.message);
+            }
+            Ok(ExitCode::from(2))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        AuditCommand::Verify { config } => {
             let app = App::start(config, Clock::system()).await?;
             let (checked, broken) = crate::app::admin_tasks::verify_audit(&app).await?;
             if broken.is_empty() {
@@ -262,15 +260,12 @@ async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(3))
             }
         }
-        Command::Audit {
-            command:
-                AuditCommand::Export {
-                    org,
-                    since,
-                    until,
-                    out,
-                    config,
-                },
+        AuditCommand::Export {
+            org,
+            since,
+            until,
+            out,
+            config,
         } => {
             let day = |s: &str| -> anyhow::Result<i64> {
                 Ok(chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
