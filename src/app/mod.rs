@@ -2,6 +2,7 @@
 //! writes the change, its audit record and its outbox messages together, or nothing.
 
 pub mod audit;
+pub mod billing_profile;
 pub mod catalog;
 pub mod commerce;
 pub mod customer_users;
@@ -17,12 +18,15 @@ pub mod memberships;
 pub mod mfa;
 pub mod notifications;
 pub mod oauth;
+pub mod order_changes;
 pub mod partnerships;
 pub mod profiles;
 pub mod ratelimit;
 pub mod referrals;
 pub mod subscriptions;
 pub mod support;
+pub mod support_contact;
+pub mod upgrades;
 pub mod vault;
 pub mod webhooks;
 
