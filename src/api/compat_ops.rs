@@ -125,7 +125,10 @@ fn billing_dto(p: BillingProfile, version: i64) -> Response {
 #[utoipa::path(get, path = "/v1/profiles/billing", tag = "profiles",
     responses((status = 200, body = PartnerBillingProfile), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn get_billing(State(app): State<App>, Caller(ctx): Caller) -> ApiResult<Response> {
+pub async fn get_partner_billing(
+    State(app): State<App>,
+    Caller(ctx): Caller,
+) -> ApiResult<Response> {
     let (p, version) = billing_profile::get(&app, &ctx).await?;
     Ok(billing_dto(p, version))
 }
@@ -136,7 +139,7 @@ pub async fn get_billing(State(app): State<App>, Caller(ctx): Caller) -> ApiResu
     responses((status = 200, body = PartnerBillingProfile), (status = 400, body = ApiErrorBody),
         (status = 403, body = ApiErrorBody), (status = 412, body = ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn put_billing(
+pub async fn put_partner_billing(
     State(app): State<App>,
     Caller(ctx): Caller,
     headers: HeaderMap,

@@ -172,7 +172,10 @@ pub fn documented() -> OpenApiRouter<App> {
         .routes(routes!(offers::availability))
         .routes(routes!(offers::provisioning_status))
         .routes(routes!(compat_ops::subscription_addons))
-        .routes(routes!(compat_ops::get_billing, compat_ops::put_billing))
+        .routes(routes!(
+            compat_ops::get_partner_billing,
+            compat_ops::put_partner_billing
+        ))
         .routes(routes!(
             compat_ops::get_support_contact,
             compat_ops::put_support_contact

@@ -504,3 +504,30 @@ async fn a_webhook_registration_may_choose_the_reference_payload_shape() {
         .await;
     assert_eq!(st, 400);
 }
+
+#[tokio::test]
+async fn relationships_name_the_partner_and_mpn_profiles_look_up_another_partner() {
+    let t = TestApp::spawn().await;
+    let s = shop(&t).await;
+    // No relationship_type: a provider sees its resellers; the item id is the partner's
+    // tenant id, which other operations take as associatedPartnerId.
+    let (st, rels) = t.get("/v1/relationships", &s.p.token).await;
+    assert_eq!(st, 200, "{rels}");
+    let item = &rels["items"][0];
+    assert_eq!(item["id"], s.a.tenant.id.to_string());
+    assert!(item["partnershipId"]
+        .as_str()
+        .is_some_and(|p| p != s.a.tenant.id.to_string()));
+    let (st, mpn) = t
+        .get(&format!("/v1/profiles/mpn?mpnId={}", s.a.mpn), &s.p.token)
+        .await;
+    assert_eq!(st, 200, "{mpn}");
+    assert_eq!(
+        (mpn["tenantId"].as_str(), mpn["profileType"].as_str()),
+        (
+            Some(s.a.tenant.id.to_string().as_str()),
+            Some("mpn_profile")
+        )
+    );
+    assert_eq!(t.get("/v1/profiles/mpn?mpnId=1", &s.p.token).await.0, 404);
+}
