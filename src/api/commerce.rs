@@ -284,7 +284,7 @@ pub struct OrderDto {
     pub attributes: Attributes,
 }
 
-async fn order_dto(app: &App, o: OrderRow) -> Result<OrderDto, Error> {
+pub(crate) async fn order_dto(app: &App, o: OrderRow) -> Result<OrderDto, Error> {
     let lines = repo::lines(&app.db, &o.id).await?;
     let mut names = uc::subscription_names(app, o.customer, &o.id).await?;
     Ok(OrderDto {
@@ -420,7 +420,10 @@ pub struct SubscriptionDto {
     pub attributes: Attributes,
 }
 
-async fn subscription_dto(app: &App, s: SubscriptionRow) -> Result<SubscriptionDto, Error> {
+pub(crate) async fn subscription_dto(
+    app: &App,
+    s: SubscriptionRow,
+) -> Result<SubscriptionDto, Error> {
     let mpn = match s.reseller {
         Some(r) => crate::store::partners::get(&app.db, r)
             .await?

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod collection;
 pub mod commerce;
+pub mod compat_ops;
 pub mod customers;
 pub mod enrollment;
 pub mod error;
@@ -170,11 +171,20 @@ pub fn documented() -> OpenApiRouter<App> {
         .routes(routes!(offers::sku))
         .routes(routes!(offers::availability))
         .routes(routes!(offers::provisioning_status))
-        .routes(routes!(offers::subscription_addons))
-        .routes(routes!(offers::upgrades))
+        .routes(routes!(compat_ops::subscription_addons))
+        .routes(routes!(
+            compat_ops::get_partner_billing,
+            compat_ops::put_partner_billing
+        ))
+        .routes(routes!(
+            compat_ops::get_support_contact,
+            compat_ops::put_support_contact
+        ))
+        .routes(routes!(compat_ops::order_provisioning_status))
+        .routes(routes!(offers::upgrades, compat_ops::upgrade))
         .routes(routes!(commerce::import))
         .routes(routes!(commerce::orders, commerce::create_order))
-        .routes(routes!(commerce::order))
+        .routes(routes!(commerce::order, compat_ops::patch_order))
         .routes(routes!(commerce::create_cart))
         .routes(routes!(commerce::get_cart, commerce::put_cart))
         .routes(routes!(commerce::checkout))

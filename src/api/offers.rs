@@ -93,9 +93,8 @@ fn offer_dto(o: Offer) -> OfferDto {
         billing: o.product.product_type.clone(),
         supported_billing_cycles: vec![a.billing_cycle.clone()],
         term_duration: a.term.clone(),
-        // The catalog has no add-on relation between products yet.
-        is_add_on: false,
-        has_add_ons: false,
+        is_add_on: o.is_add_on,
+        has_add_ons: o.has_add_ons,
         is_available_for_purchase: true,
         is_auto_renewable: o.product.product_type == "license",
         is_trial: o.sku.is_trial,
@@ -149,7 +148,8 @@ pub async fn offer(
     )))
 }
 
-/// The add-ons of an offer (none: the catalog has no add-on relation yet).
+/// The add-ons of an offer: offers of the products bought on top of its product, in its
+/// country, billed on the same cycle and term.
 #[utoipa::path(get, path = "/v1/offers/{offerId}/addons", tag = "commerce", params(("offerId" = String, Path)),
     responses((status = 200, body = Collection<OfferDto>), (status = 404, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
@@ -158,12 +158,18 @@ pub async fn addons(
     Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Collection<OfferDto>>> {
-    catalog::offer(&app, &ctx, &id).await?;
+    let rows = catalog::addons(&app, &ctx, &id).await?;
     Ok(axum::Json(single_page(
         &app.keys.paging_secret,
-        Vec::<Offer>::new(),
+        rows,
         &format!("/v1/offers/{id}/addons"),
-        |_| (String::new(), String::new()),
+        |o| {
+            let a = &o.availability;
+            (
+                String::new(),
+                format!("{}:{}:{}", a.product_id, a.sku_id, a.id),
+            )
+        },
         offer_dto,
     )?))
 }
@@ -282,26 +288,6 @@ pub async fn provisioning_status(
         quantity: s.quantity,
         attributes: Attributes::of("SubscriptionProvisioningStatus"),
     }))
-}
-
-/// A subscription's add-on subscriptions (none: the catalog has no add-on relation yet).
-#[utoipa::path(get, path = "/v1/customers/{customerId}/subscriptions/{subscriptionId}/addons", tag = "commerce",
-    params(("customerId" = String, Path), ("subscriptionId" = String, Path)),
-    responses((status = 200, body = Collection<OfferDto>), (status = 404, body = super::error::ApiErrorBody)),
-    security(("bearer" = [])))]
-pub async fn subscription_addons(
-    State(app): State<App>,
-    Caller(ctx): Caller,
-    Path((id, sid)): Path<(String, String)>,
-) -> ApiResult<axum::Json<Collection<OfferDto>>> {
-    crate::app::subscriptions::get(&app, &ctx, &id, &sid).await?;
-    Ok(axum::Json(single_page(
-        &app.keys.paging_secret,
-        Vec::<Offer>::new(),
-        &format!("/v1/customers/{id}/subscriptions/{sid}/addons"),
-        |_| (String::new(), String::new()),
-        offer_dto,
-    )?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -7,7 +7,7 @@ use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
 use crate::app::webhooks::{self, Input};
 use crate::app::App;
-use crate::domain::webhook::EVENTS;
+use crate::domain::webhook::{PayloadShape, EVENTS};
 use crate::store::webhooks::{AttemptRow, Delivery, Registration};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -24,6 +24,21 @@ pub struct RegistrationInput {
     /// Event names from `GET /webhooks/v1/registration/events`.
     #[serde(alias = "WebhookEvents")]
     pub webhook_events: Vec<String>,
+    /// `standard` (camelCase with `eventId`, the default) or `partner_center` (the public
+    /// reference's PascalCase `EventName`, `ResourceUri`, `ResourceName`, `AuditUri`,
+    /// `ResourceChangeUtcDate`). Left out on PUT, the current shape stays.
+    #[serde(default)]
+    pub payload_shape: Option<String>,
+}
+
+fn shape(raw: &Option<String>) -> Result<Option<PayloadShape>, crate::domain::Error> {
+    raw.as_deref()
+        .map(|s| {
+            PayloadShape::parse(s).ok_or_else(|| {
+                crate::domain::Error::field("payloadShape", "standard or partner_center")
+            })
+        })
+        .transpose()
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -32,6 +47,8 @@ pub struct RegistrationDto {
     pub subscriber_id: String,
     pub webhook_url: String,
     pub webhook_events: Vec<String>,
+    /// `standard` or `partner_center`.
+    pub payload_shape: String,
     /// The signing secret (`whsec_…`), shown only when created or rotated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_secret: Option<String>,
@@ -48,6 +65,7 @@ fn dto(r: Registration, secret: Option<String>, now: i64) -> RegistrationDto {
         subscriber_id: r.subscriber_id,
         webhook_url: r.url,
         webhook_events: r.events,
+        payload_shape: r.payload_shape.as_str().into(),
         webhook_secret: secret,
         previous_secret_valid_until: r
             .previous_until
@@ -83,6 +101,7 @@ pub async fn register(
         &app,
         &ctx,
         Input {
+            payload_shape: shape(&b.payload_shape)?,
             url: b.webhook_url,
             events: b.webhook_events,
         },
@@ -124,6 +143,7 @@ pub async fn update(
         &app,
         &ctx,
         Input {
+            payload_shape: shape(&b.payload_shape)?,
             url: b.webhook_url,
             events: b.webhook_events,
         },

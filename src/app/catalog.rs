@@ -7,6 +7,7 @@ use crate::domain::authz::{Action, Resource};
 use crate::domain::commerce::CatalogItemId;
 use crate::domain::{Error, Result};
 use crate::store::commerce::{self as repo, Availability, Product, Sku};
+use crate::store::subscription_links as links;
 
 fn reader(ctx: &Ctx) -> Result<()> {
     ctx.require(Action::SearchProviders, Resource::Platform)
@@ -33,6 +34,47 @@ pub struct Offer {
     pub product: Product,
     pub sku: Sku,
     pub availability: Availability,
+    /// The product is bought on top of a subscription of another product.
+    pub is_add_on: bool,
+    /// Other products are bought on top of this one.
+    pub has_add_ons: bool,
+}
+
+/// The add-on relation of the catalog: (add-on product, base product).
+async fn add_on_flags(app: &App, product: &str) -> Result<(bool, bool)> {
+    Ok((
+        links::base_product(&app.db, product).await?.is_some(),
+        !links::addon_products(&app.db, product).await?.is_empty(),
+    ))
+}
+
+/// The add-ons of an offer: the offers of its add-on products in its country, billed on the
+/// same cycle and term.
+pub async fn addons(app: &App, ctx: &Ctx, id: &str) -> Result<Vec<Offer>> {
+    let base = offer(app, ctx, id).await?;
+    let mut out = Vec::new();
+    for p in links::addon_products(&app.db, &base.product.id).await? {
+        let product = repo::product(&app.db, &p)
+            .await?
+            .ok_or(Error::NotFound("product"))?;
+        for sku in repo::skus(&app.db, &p).await? {
+            for a in repo::availabilities(&app.db, &p, &sku.id, &base.availability.country).await? {
+                if a.billing_cycle == base.availability.billing_cycle
+                    && a.term == base.availability.term
+                    && a.segment == base.availability.segment
+                {
+                    out.push(Offer {
+                        product: product.clone(),
+                        sku: sku.clone(),
+                        availability: a,
+                        is_add_on: true,
+                        has_add_ons: false,
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Every offer available in a country (the caller's country when none is given).
@@ -47,6 +89,7 @@ pub async fn offers(app: &App, ctx: &Ctx, country: Option<&str>) -> Result<Vec<O
     };
     let mut out = Vec::new();
     for product in repo::products(&app.db, &country, "").await? {
+        let (is_add_on, has_add_ons) = add_on_flags(app, &product.id).await?;
         for sku in repo::skus(&app.db, &product.id).await? {
             for availability in
                 repo::availabilities(&app.db, &product.id, &sku.id, &country).await?
@@ -55,6 +98,8 @@ pub async fn offers(app: &App, ctx: &Ctx, country: Option<&str>) -> Result<Vec<O
                     product: product.clone(),
                     sku: sku.clone(),
                     availability,
+                    is_add_on,
+                    has_add_ons,
                 });
             }
         }
@@ -70,9 +115,12 @@ pub async fn offer(app: &App, ctx: &Ctx, id: &str) -> Result<Offer> {
     let product = repo::product(&app.db, &item.product)
         .await?
         .ok_or(Error::NotFound("product"))?;
+    let (is_add_on, has_add_ons) = add_on_flags(app, &product.id).await?;
     Ok(Offer {
         product,
         sku,
         availability,
+        is_add_on,
+        has_add_ons,
     })
 }

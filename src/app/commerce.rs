@@ -69,6 +69,9 @@ pub struct CatalogProduct {
     pub description: String,
     /// `license` or `usage`.
     pub product_type: String,
+    /// For an add-on product: the product whose subscriptions it is bought on.
+    #[serde(default)]
+    pub add_on_of: Option<String>,
     pub skus: Vec<CatalogSku>,
 }
 
@@ -101,6 +104,17 @@ pub async fn import_catalog(app: &App, ctx: Option<&Ctx>, file: &CatalogFile) ->
             &f("productType"),
             "license or usage",
         );
+        if let Some(base) = &p.add_on_of {
+            c.check(
+                base != &p.id
+                    && file
+                        .products
+                        .iter()
+                        .any(|b| &b.id == base && b.add_on_of.is_none()),
+                &f("addOnOf"),
+                "another product of the file, itself no add-on",
+            );
+        }
         for (j, s) in p.skus.iter().enumerate() {
             let f = |k: &str| format!("products[{i}].skus[{j}].{k}");
             c.check(id_ok(&s.sku.id), &f("id"), "letters, digits, - and _ only");
@@ -158,6 +172,8 @@ pub async fn import_catalog(app: &App, ctx: Option<&Ctx>, file: &CatalogFile) ->
             now,
         )
         .await?;
+        crate::store::subscription_links::set_base_product(&mut tx, &p.id, p.add_on_of.as_deref())
+            .await?;
         for s in &p.skus {
             repo::upsert_sku(
                 &mut tx,
@@ -498,7 +514,7 @@ async fn billed_and_of_record(
 }
 
 /// Loads the facts about a reseller named as reseller of record and checks them.
-async fn record_facts(
+pub(crate) async fn record_facts(
     app: &App,
     provider: TenantId,
     customer: TenantId,

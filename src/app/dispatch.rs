@@ -22,11 +22,11 @@ pub async fn run_once(app: &App) -> anyhow::Result<usize> {
             }
         };
         let mut tx = app.db.begin().await?;
-        let body = super::webhooks::body(app, &event);
         for reg in webhooks::registrations_of(&mut tx, &event.audience).await? {
             if !reg.events.iter().any(|e| e == &event.event_name) {
                 continue;
             }
+            let body = super::webhooks::shaped_body(app, &event, reg.payload_shape);
             webhooks::enqueue(
                 &mut tx,
                 &webhooks::NewDelivery {

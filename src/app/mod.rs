@@ -4,6 +4,7 @@
 pub mod admin_tasks;
 pub mod audit;
 pub mod bench_world;
+pub mod billing_profile;
 pub mod catalog;
 pub mod commerce;
 pub mod customer_users;
@@ -23,12 +24,15 @@ pub mod memberships;
 pub mod mfa;
 pub mod notifications;
 pub mod oauth;
+pub mod order_changes;
 pub mod partnerships;
 pub mod profiles;
 pub mod ratelimit;
 pub mod referrals;
 pub mod subscriptions;
 pub mod support;
+pub mod support_contact;
+pub mod upgrades;
 pub mod vault;
 pub mod webhooks;
 

@@ -40,9 +40,26 @@ pub async fn upgrades(app: &App, ctx: &Ctx, customer_id: &str, id: &str) -> Resu
                     product: product.clone(),
                     sku: sku.clone(),
                     availability: a,
+                    is_add_on: false,
+                    has_add_ons: false,
                 });
             }
         }
+    }
+    Ok(out)
+}
+
+/// The add-on subscriptions bought on a subscription.
+pub async fn addons(
+    app: &App,
+    ctx: &Ctx,
+    customer_id: &str,
+    id: &str,
+) -> Result<Vec<SubscriptionRow>> {
+    let s = get(app, ctx, customer_id, id).await?;
+    let mut out = Vec::new();
+    for a in crate::store::subscription_links::addons_of(&app.db, &s.id).await? {
+        out.extend(repo::subscription(&app.db, s.customer, &a).await?);
     }
     Ok(out)
 }

@@ -17,6 +17,8 @@ pub const ROTATION_OVERLAP_MS: i64 = 24 * 3_600_000;
 pub struct Input {
     pub url: String,
     pub events: Vec<String>,
+    /// The payload shape; `None` keeps the current one (standard for a new registration).
+    pub payload_shape: Option<rules::PayloadShape>,
 }
 
 /// A registration as shown to its owner; the secret only right after it was made.
@@ -120,6 +122,7 @@ pub async fn register(app: &App, ctx: &Ctx, input: Input) -> Result<View> {
         created_at: now,
         updated_at: now,
         version: 1,
+        payload_shape: input.payload_shape.unwrap_or_default(),
     };
     let mut tx = app.db.begin().await?;
     if !repo::insert(&mut tx, &reg).await? {
@@ -188,6 +191,9 @@ pub async fn update(
     }
     reg.url = url;
     reg.events = events;
+    if let Some(shape) = input.payload_shape {
+        reg.payload_shape = shape;
+    }
     repo::update(&mut tx, &reg, now).await?;
     audit(&mut tx, ctx, "update_webhook", &reg, now).await?;
     tx.commit().await?;
@@ -238,9 +244,25 @@ pub async fn rotate_secret(app: &App, ctx: &Ctx) -> Result<View> {
 
 /// The JSON body a receiver gets. The event id is also the `webhook-id` header.
 pub fn body(app: &App, event: &super::events::Event) -> String {
+    shaped_body(app, event, rules::PayloadShape::Standard)
+}
+
+/// The body in the shape a registration chose: the standard camelCase one, or the public
+/// reference's PascalCase members (which carry no event id: it stays in `webhook-id`).
+pub fn shaped_body(app: &App, event: &super::events::Event, shape: rules::PayloadShape) -> String {
     let base = app.config.public_url();
     let date = &event.resource_change_utc_date;
     let day = date.get(..10).unwrap_or(date);
+    if shape == rules::PayloadShape::PartnerCenter {
+        return serde_json::json!({
+            "EventName": event.event_name,
+            "ResourceUri": format!("{base}{}", event.resource_uri),
+            "ResourceName": event.resource_name,
+            "AuditUri": format!("{base}/v1/auditrecords?startDate={day}&endDate={day}"),
+            "ResourceChangeUtcDate": date,
+        })
+        .to_string();
+    }
     serde_json::json!({
         "eventId": event.event_id,
         "eventName": event.event_name,
@@ -262,7 +284,7 @@ pub async fn send_test(app: &App, ctx: &Ctx) -> Result<String> {
         .check(&format!("webhook-test:{tenant}"), now)
         .await
         .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })?;
-    repo::registration(&app.db, tenant)
+    let reg = repo::registration(&app.db, tenant)
         .await?
         .ok_or(Error::NotFound("the webhook registration"))?;
     let correlation = uuid::Uuid::now_v7().to_string();
@@ -274,7 +296,7 @@ pub async fn send_test(app: &App, ctx: &Ctx) -> Result<String> {
         resource_change_utc_date: crate::clock::from_ms(now).to_rfc3339(),
         audience: vec![tenant.to_string()],
     };
-    let payload = body(app, &event);
+    let payload = shaped_body(app, &event, reg.payload_shape);
     let mut tx = app.db.begin().await?;
     repo::enqueue(
         &mut tx,

@@ -30,7 +30,42 @@ pub const EVENTS: &[&str] = &[
     "servicerequest-updated",
     "servicerequest-escalated",
     "servicerequest-breached",
+    "order-updated",
+    "billing-profile-updated",
 ];
+
+/// The JSON a registration's deliveries carry. Both are signed the Standard Webhooks way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PayloadShape {
+    /// camelCase members with `eventId` (the default).
+    #[default]
+    Standard,
+    /// The public partner-center reference's PascalCase members (`EventName`, `ResourceUri`,
+    /// `ResourceName`, `AuditUri`, `ResourceChangeUtcDate`).
+    PartnerCenter,
+}
+
+impl PayloadShape {
+    pub fn parse(s: &str) -> Option<PayloadShape> {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', '_'], "")
+            .as_str()
+        {
+            "standard" => Some(PayloadShape::Standard),
+            "partnercenter" => Some(PayloadShape::PartnerCenter),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PayloadShape::Standard => "standard",
+            PayloadShape::PartnerCenter => "partner_center",
+        }
+    }
+}
 
 /// `v1,<base64 HMAC-SHA256(secret, "{id}.{timestamp}.{body}")>` per the Standard Webhooks
 /// scheme.

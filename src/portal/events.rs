@@ -204,6 +204,7 @@ pub async fn webhook_action(
             let input = webhooks::Input {
                 url: form.get("url"),
                 events: form.all("event"),
+                payload_shape: None,
             };
             if has {
                 let r = webhooks::update(&app, &ctx, input, None).await;

@@ -3,6 +3,7 @@
 use super::identity::uuid_col;
 use super::{Db, Tx};
 use crate::domain::ids::{DeliveryId, TenantId};
+use crate::domain::webhook::PayloadShape;
 use sqlx::Row;
 
 #[derive(Debug, Clone)]
@@ -17,6 +18,7 @@ pub struct Registration {
     pub created_at: i64,
     pub updated_at: i64,
     pub version: i64,
+    pub payload_shape: PayloadShape,
 }
 
 fn registration_from(r: &sqlx::any::AnyRow) -> Registration {
@@ -32,6 +34,8 @@ fn registration_from(r: &sqlx::any::AnyRow) -> Registration {
         created_at: r.get("created_at"),
         updated_at: r.get("updated_at"),
         version: r.get("version"),
+        payload_shape: PayloadShape::parse(&r.get::<String, _>("payload_shape"))
+            .unwrap_or_default(),
     }
 }
 
@@ -62,7 +66,7 @@ pub async fn registration_in(
 pub async fn insert(tx: &mut Tx, r: &Registration) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "INSERT INTO webhook_registrations (tenant_id, subscriber_id, url, events, secret_sealed, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (tenant_id) DO NOTHING",
+         created_at, updated_at, payload_shape) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (tenant_id) DO NOTHING",
     )
     .bind(r.tenant_id.to_string())
     .bind(&r.subscriber_id)
@@ -70,6 +74,7 @@ pub async fn insert(tx: &mut Tx, r: &Registration) -> Result<bool, sqlx::Error> 
     .bind(serde_json::to_string(&r.events).expect("strings serialize"))
     .bind(r.secret_sealed.clone())
     .bind(r.created_at)
+    .bind(r.payload_shape.as_str())
     .execute(tx.conn())
     .await?;
     Ok(done.rows_affected() == 1)
@@ -79,8 +84,8 @@ pub async fn insert(tx: &mut Tx, r: &Registration) -> Result<bool, sqlx::Error> 
 pub async fn update(tx: &mut Tx, r: &Registration, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE webhook_registrations SET url = $1, events = $2, secret_sealed = $3, \
-         previous_sealed = $4, previous_until = $5, updated_at = $6, version = version + 1 \
-         WHERE tenant_id = $7",
+         previous_sealed = $4, previous_until = $5, updated_at = $6, version = version + 1, \
+         payload_shape = $8 WHERE tenant_id = $7",
     )
     .bind(&r.url)
     .bind(serde_json::to_string(&r.events).expect("strings serialize"))
@@ -89,6 +94,7 @@ pub async fn update(tx: &mut Tx, r: &Registration, now: i64) -> Result<(), sqlx:
     .bind(r.previous_until)
     .bind(now)
     .bind(r.tenant_id.to_string())
+    .bind(r.payload_shape.as_str())
     .execute(tx.conn())
     .await?;
     Ok(())

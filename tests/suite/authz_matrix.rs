@@ -89,6 +89,8 @@ PUT /v1/profiles/support                      | -         | p_admin a_admin a_ap
 GET /v1/profiles/organization                 | -         | partners e_admin
 PUT /v1/profiles/organization                 | -         | p_admin a_admin a_app b_admin d_admin q_admin
 GET /v1/profiles/mpn                          | -         | partners
+GET /v1/profiles/billing                      | -         | partners
+PUT /v1/profiles/billing                      | -         | p_admin a_admin a_app b_admin d_admin q_admin
 
 GET /v1/providers                             | -         | partners op
 GET /v1/providers/{providerId}                | P         | partners op
@@ -198,6 +200,10 @@ POST /v1/customers/{customerId}/orders        | Z         | a_admin a_sales a_ap
 GET /v1/customers/{customerId}/orders         | Z         | A* a_app
 GET /v1/customers/{customerId}/orders/{orderId}| X/order-X | P* A* a_app x_admin x_user
 GET /v1/customers/{customerId}/orders/{orderId}| Y/order-X | -
+GET /v1/customers/{customerId}/orders/{orderId}/provisioningstatus| X/order-X | P* A* a_app x_admin x_user
+GET /v1/customers/{customerId}/orders/{orderId}/provisioningstatus| Y/order-X | -
+PATCH /v1/customers/{customerId}/orders/{orderId}| X/order-X | p_admin p_sales a_admin a_sales a_app
+PATCH /v1/customers/{customerId}/orders/{orderId}| Y/order-X | -
 POST /v1/customers/{customerId}/carts         | X         | p_admin p_sales a_admin a_sales a_app
 POST /v1/customers/{customerId}/carts         | Y         | b_admin
 POST /v1/customers/{customerId}/carts         | Z         | a_admin a_sales a_app
@@ -218,6 +224,12 @@ GET /v1/customers/{customerId}/subscriptions/{subscriptionId}/addons| X/sub-X | 
 GET /v1/customers/{customerId}/subscriptions/{subscriptionId}/addons| Y/sub-X | -
 GET /v1/customers/{customerId}/subscriptions/{subscriptionId}/upgrades| X/sub-X | P* A* a_app x_admin x_user
 GET /v1/customers/{customerId}/subscriptions/{subscriptionId}/upgrades| Y/sub-X | -
+POST /v1/customers/{customerId}/subscriptions/{subscriptionId}/upgrades| X/sub-X | p_admin p_sales a_admin a_sales a_app
+POST /v1/customers/{customerId}/subscriptions/{subscriptionId}/upgrades| Y/sub-X | -
+GET /v1/customers/{customerId}/subscriptions/{subscriptionId}/supportcontact| X/sub-X | P* A* a_app x_admin x_user
+GET /v1/customers/{customerId}/subscriptions/{subscriptionId}/supportcontact| Y/sub-X | -
+PUT /v1/customers/{customerId}/subscriptions/{subscriptionId}/supportcontact| X/sub-X | p_admin p_sales a_admin a_sales a_app
+PUT /v1/customers/{customerId}/subscriptions/{subscriptionId}/supportcontact| Y/sub-X | -
 PATCH /v1/customers/{customerId}/subscriptions/{subscriptionId}| X/sub-X   | p_admin p_sales a_admin a_sales a_app
 PATCH /v1/customers/{customerId}/subscriptions/{subscriptionId}| Y/sub-X   | -
 GET /v1/invoices                              | -         | partners
@@ -988,6 +1000,19 @@ fn payload(w: &World, method: &str, path: &str, fresh: &str) -> Payload {
             json!({"autoRenewEnabled": true})
         }
         ("PATCH", "/v1/relationships/{relationshipId}") => json!({"adminAccess": false}),
+        ("PATCH", "/v1/customers/{customerId}/orders/{orderId}") => {
+            json!({"billingCycle": "monthly"})
+        }
+        ("POST", "/v1/customers/{customerId}/subscriptions/{subscriptionId}/upgrades") => {
+            json!({"targetOffer": {"id": "PH-SUITE:STANDARD:US-M"}, "upgradeType": "upgrade_only"})
+        }
+        ("PUT", "/v1/customers/{customerId}/subscriptions/{subscriptionId}/supportcontact") => {
+            json!({"supportTenantId": w.a.tenant.id.to_string()})
+        }
+        ("PUT", "/v1/profiles/billing") => json!({"billingCurrency": "USD", "taxId": "T-1",
+            "address": {"addressLine1": "1 Main St", "city": "Redmond", "postalCode": "98052", "country": "US"},
+            "primaryContact": {"firstName": "Bo", "lastName": "Bill", "email": "bo@billing.example",
+                "phoneNumber": "4255550100"}}),
         ("PUT", "/v1/pricelists/provider") => json!([{"productId": "PH-SUITE", "skuId": "BASIC",
             "country": "US", "kind": "markup", "value": "5"}]),
         ("PUT", "/v1/pricelists/customer") => json!([]),
@@ -1012,6 +1037,8 @@ fn payload(w: &World, method: &str, path: &str, fresh: &str) -> Payload {
 fn rank(method: &str, path: &str) -> u8 {
     match (method, path) {
         ("GET", _) => 0,
+        // Upgrading suspends the subscription: after everything else that uses it.
+        ("POST", "/v1/customers/{customerId}/subscriptions/{subscriptionId}/upgrades") => 2,
         ("PATCH", "/v1/relationships/{relationshipId}") => 3,
         ("DELETE", "/v1/relationships/{relationshipId}") => 4,
         ("PATCH", "/v1/customers/{customerId}") => 5,

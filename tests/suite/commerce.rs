@@ -102,8 +102,8 @@ async fn the_catalog_is_imported_by_the_operator_and_browsed_by_partners() {
         .collect();
     assert_eq!(
         ids,
-        ["PH-CLOUD", "PH-SUITE", "PH-SECURE"],
-        "ordered by title"
+        ["PH-CLOUD", "PH-SUITE", "PH-ARCHIVE", "PH-SECURE"],
+        "ordered by title (the archiving add-on is a product of its own)"
     );
     let (_, skus) = t.get("/v1/products/PH-SUITE/skus", &p.token).await;
     assert_eq!(skus["totalCount"], 3);

@@ -476,7 +476,13 @@ async fn the_catalog_answers_as_offers_skus_and_availabilities_by_id() {
     let (st, addons) = t
         .get("/v1/offers/PH-SUITE:BASIC:US-M/addons", &s.p.token)
         .await;
-    assert_eq!((st, addons["totalCount"].as_i64()), (200, Some(0)));
+    // The demo catalog's one add-on product is bought on top of the suite.
+    assert_eq!(
+        (st, addons["totalCount"].as_i64()),
+        (200, Some(1)),
+        "{addons}"
+    );
+    assert_eq!(addons["items"][0]["id"], "PH-ARCHIVE:ARCHIVE:US-M");
     let (_, cats) = t.get("/v1/offercategories?country=US", &s.p.token).await;
     let ids: Vec<&str> = cats["items"]
         .as_array()

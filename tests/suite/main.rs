@@ -13,6 +13,7 @@ mod channel_story;
 mod cli;
 mod commerce;
 mod contract;
+mod contract_ops;
 mod crash;
 mod customers;
 mod enrollment;

@@ -1,0 +1,184 @@
+//! Carrying out an upgrade (`POST .../subscriptions/{id}/upgrades`): the seats move to an
+//! eligible SKU of the same product (one `subscriptions::upgrades` lists). A new order buys the
+//! target subscription with the same quantity, reseller of record and provider; the source
+//! subscription is suspended (it stops billing and its seats stop counting), and license
+//! assignments beyond the seats left on the source SKU move to the target SKU.
+
+use super::audit::Change;
+use super::customers::authorized;
+use super::order_changes::{publish, subscription_like};
+use super::App;
+use super::Ctx;
+use crate::domain::authz::Action;
+use crate::domain::commerce::SubscriptionStatus;
+use crate::domain::error::Code;
+use crate::domain::{Error, Result};
+use crate::store::commerce::{self as repo, OrderLine, OrderRow};
+use crate::store::subscription_links as links;
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// What an upgrade did.
+#[derive(Debug, Clone)]
+pub struct UpgradeDone {
+    pub source_subscription_id: String,
+    pub target_subscription_id: String,
+    pub order_id: String,
+    /// Users whose license moved to the target SKU.
+    pub licenses_moved: i64,
+}
+
+pub async fn upgrade(
+    app: &App,
+    ctx: &Ctx,
+    customer_id: &str,
+    sub_id: &str,
+    target_offer_id: &str,
+    expected_version: Option<i64>,
+) -> Result<UpgradeDone> {
+    let (customer, _) = authorized(app, ctx, customer_id, Action::OrderForCustomer).await?;
+    let targets = super::subscriptions::upgrades(app, ctx, customer_id, sub_id).await?;
+    let target = targets
+        .into_iter()
+        .find(|o| {
+            let a = &o.availability;
+            format!("{}:{}:{}", a.product_id, a.sku_id, a.id) == target_offer_id.trim()
+        })
+        .ok_or_else(|| Error::Conflict {
+            code: Code::InvalidSubscriptionChange,
+            message: format!(
+                "{target_offer_id} is not an eligible upgrade of this subscription (see GET .../upgrades)"
+            ),
+        })?;
+    let now = app.clock.now_ms();
+    let mut tx = app.db.begin().await?;
+    let mut source = repo::subscription_for_update(&mut tx, customer.id, sub_id)
+        .await?
+        .ok_or(Error::NotFound("subscription"))?;
+    if expected_version.is_some_and(|v| v != source.version) {
+        return Err(Error::PreconditionFailed);
+    }
+    if source.status != SubscriptionStatus::Active.as_str() {
+        return Err(Error::Conflict {
+            code: Code::InvalidSubscriptionChange,
+            message: format!(
+                "only an active subscription is upgraded; this one is {}",
+                source.status
+            ),
+        });
+    }
+    let version = source.version;
+    let order_id = uuid::Uuid::now_v7().to_string();
+    let new = subscription_like(
+        &source,
+        &order_id,
+        &target.availability,
+        &target.sku,
+        source.quantity,
+        None,
+        now,
+    );
+    source.status = SubscriptionStatus::Suspended.as_str().into();
+    source.updated_at = now;
+    if !repo::save_subscription(&mut tx, &source, version).await? {
+        return Err(Error::PreconditionFailed);
+    }
+    repo::record_event(&mut tx, &source, now).await?;
+    let price = Decimal::from_str(&new.unit_price).unwrap_or_default();
+    let order = OrderRow {
+        id: order_id.clone(),
+        customer: customer.id,
+        placed_by: ctx.actor.tenant,
+        provider: source.provider,
+        reseller: source.reseller,
+        request_id: None,
+        status: "completed".into(),
+        currency: new.currency.clone(),
+        total: (price * Decimal::from(new.quantity))
+            .round_dp(2)
+            .to_string(),
+        created_at: now,
+    };
+    repo::insert_order(&mut tx, &order).await?;
+    let record_of = repo::lines(&app.db, &source.order_id)
+        .await?
+        .into_iter()
+        .find(|l| l.subscription_id == source.id)
+        .and_then(|l| l.partner_id_on_record);
+    repo::insert_line(
+        &mut tx,
+        &order.id,
+        &OrderLine {
+            line_number: 0,
+            catalog_item_id: format!("{}:{}:{}", new.product_id, new.sku_id, new.availability_id),
+            quantity: new.quantity,
+            unit_price: new.unit_price.clone(),
+            partner_id_on_record: record_of,
+            subscription_id: new.id.clone(),
+        },
+    )
+    .await?;
+    repo::insert_subscription(&mut tx, &new).await?;
+    repo::record_event(&mut tx, &new, now).await?;
+    // Assignments the source SKU no longer has seats for follow the seats.
+    let seats = super::licenses::seats(tx.conn(), customer.id).await?;
+    let consumed = seats
+        .iter()
+        .find(|k| k.product_id == source.product_id && k.sku == source.sku_id);
+    let excess = match consumed {
+        Some(k) => k.consumed_units - k.active_units,
+        None => links::assigned(&mut tx, customer.id, &source.product_id, &source.sku_id).await?,
+    };
+    let licenses_moved = links::move_licenses(
+        &mut tx,
+        customer.id,
+        &source.product_id,
+        &source.sku_id,
+        &new.sku_id,
+        excess,
+    )
+    .await?;
+    let mut parties = vec![source.provider];
+    parties.extend(source.reseller);
+    publish(
+        &mut tx,
+        ctx,
+        customer.id,
+        &parties,
+        Change {
+            operation: "upgrade_subscription",
+            resource_type: "subscription",
+            resource_id: source.id.clone(),
+            old: Some(serde_json::json!({"offerId": format!("{}:{}:{}", source.product_id, source.sku_id, source.availability_id), "status": "active"})),
+            new: Some(serde_json::json!({"status": source.status, "targetSubscriptionId": new.id, "targetOfferId": format!("{}:{}:{}", new.product_id, new.sku_id, new.availability_id), "quantity": new.quantity, "licensesMoved": licenses_moved})),
+            customer_id: Some(customer.id.to_string()),
+        },
+        "subscription-updated",
+        format!("/v1/customers/{}/subscriptions/{}", customer.id, source.id),
+        &source.friendly_name,
+        now,
+    )
+    .await?;
+    super::events::emit(
+        &mut tx,
+        now,
+        "order-created",
+        format!("/v1/customers/{}/orders/{}", customer.id, order.id),
+        &customer.display_name,
+        &parties
+            .iter()
+            .chain([&ctx.actor.tenant])
+            .map(|t| t.to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(UpgradeDone {
+        source_subscription_id: source.id,
+        target_subscription_id: new.id,
+        order_id: order.id,
+        licenses_moved,
+    })
+}
