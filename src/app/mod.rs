@@ -17,6 +17,7 @@ pub mod memberships;
 pub mod mfa;
 pub mod notifications;
 pub mod oauth;
+pub mod oidc;
 pub mod partnerships;
 pub mod profiles;
 pub mod ratelimit;

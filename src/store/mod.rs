@@ -13,6 +13,7 @@ pub mod mailbox;
 pub mod memberships;
 pub mod mfa;
 pub mod notifications;
+pub mod oidc;
 pub mod outbox;
 pub mod partners;
 pub mod partnerships;
