@@ -37,17 +37,28 @@ h = {"Authorization": f"Bearer {admin}"}
 app = requests.post(f"{base}/v1/applications", json={"displayName": "Contract check"}, headers=h, timeout=30).json()
 requests.put(f"{base}/v1/applications/{app['id']}/redirecturis", json={"redirectUris": [redirect]}, headers=h, timeout=30)
 
-# A reseller's administrator signs in to the portal, then consents.
+# A reseller's administrator signs in to the portal, then consents. The session cookie is a
+# `__Host-` (Secure) cookie, which a client keeps for https only: it is carried by hand here.
 s = requests.Session()
 csrf = lambda html: re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-page = s.get(f"{base}/portal/signin", timeout=30).text
-s.post(f"{base}/portal/signin", data={"csrf": csrf(page), "upn": "admin@contoso.example", "password": "Demo-Password-1"}, timeout=30)
+
+
+def cookie_of(r):
+    m = re.search(r"(__Host-partnerhub=[^;]+)", r.headers.get("set-cookie", ""))
+    return m.group(1) if m else None
+
+
+page = s.get(f"{base}/portal/signin", timeout=30)
+anon = cookie_of(page)
+signed = s.post(f"{base}/portal/signin", headers={"Cookie": anon}, allow_redirects=False, timeout=30,
+                data={"csrf": csrf(page.text), "upn": "admin@contoso.example", "password": "Demo-Password-1"})
+s.headers["Cookie"] = cookie_of(signed)
 verifier = secrets.token_urlsafe(48)
 challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 q = {"response_type": "code", "client_id": app["id"], "redirect_uri": redirect, "scope": "openid profile",
      "state": "s1", "nonce": "n1", "code_challenge": challenge, "code_challenge_method": "S256"}
-page = s.get(meta["authorization_endpoint"], params=q, timeout=30)
-check(page.status_code == 200 and "consent-scopes" in page.text, "the consent page")
+page = s.get(meta["authorization_endpoint"], params=q, allow_redirects=False, timeout=30)
+check(page.status_code == 200 and "consent-scopes" in page.text, f"the consent page (HTTP {page.status_code})")
 answer = s.post(f"{base}/portal/oauth2/authorize", data={**q, "csrf": csrf(page.text), "decision": "approve"},
                 allow_redirects=False, timeout=30)
 code = parse_qs(urlparse(answer.headers["location"]).query)["code"][0]
