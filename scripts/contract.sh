@@ -2,16 +2,26 @@
 # The public contract, from the outside: validates /v1/openapi.json of a demo server with
 # openapi-spec-validator, generates a Python client from it with openapi-python-client, and runs
 # scripts/contract/generated_client.py with that client (list customers, follow a continuation,
-# create a customer). Both tools come from PyPI into a throwaway venv.
+# create a customer), then drives the server with Microsoft's generated partner-center SDK
+# (scripts/contract/sdk_check.py, PyPI partnercenterservices) and checks an OpenID Connect id
+# token with PyJWT against the JWKS (scripts/contract/oidc_check.py). Everything comes from PyPI
+# into a throwaway venv.
 #   PARTNERHUB_BIN the binary (default target/debug/partnerhub)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bin=$(realpath "${PARTNERHUB_BIN:-target/debug/partnerhub}")
 venv=${CONTRACT_VENV:-$PWD/target/contract-venv}
-if [ ! -x "$venv/bin/openapi-python-client" ] || [ ! -x "$venv/bin/openapi-spec-validator" ]; then
+# The marker names what is installed; a venv copied from elsewhere (its scripts point at
+# another path) or an older one is made again.
+want="openapi-spec-validator>=0.7,<1 openapi-python-client>=0.21,<1 partnercenterservices==0.1.2 PyJWT[crypto]==2.10.1 requests==2.32.3"
+if [ "$(cat "$venv/.contract-deps" 2>/dev/null)" != "$want" ] || ! "$venv/bin/python" -c 'import sys' 2>/dev/null \
+  || ! head -1 "$venv/bin/openapi-spec-validator" 2>/dev/null | grep -qF "$venv/"; then
+  rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet 'openapi-spec-validator>=0.7,<1' 'openapi-python-client>=0.21,<1'
+  # shellcheck disable=SC2086
+  "$venv/bin/python" -m pip install --quiet $want
+  echo "$want" >"$venv/.contract-deps"
 fi
 
 export PATH="$venv/bin:$PATH" # the generator formats its output with the venv's ruff
@@ -39,3 +49,9 @@ echo "-- openapi-python-client"
 echo "-- the generated client against the server"
 PYTHONPATH="$dir/client/.." PARTNERHUB_URL="$base" CLIENT_PACKAGE="$(basename "$dir/client")" \
   "$venv/bin/python" scripts/contract/generated_client.py
+
+echo "-- an OpenID Connect sign-in, the id token checked with PyJWT"
+PARTNERHUB_URL="$base" "$venv/bin/python" scripts/contract/oidc_check.py
+
+echo "-- the partnercenterservices SDK against the server"
+PARTNERHUB_URL="$base" "$venv/bin/python" scripts/contract/sdk_check.py

@@ -15,6 +15,7 @@ pub mod middleware;
 pub mod notifications;
 pub mod oauth;
 pub mod offers;
+pub mod oidc;
 pub mod openapi;
 pub mod operator;
 pub mod ops;
@@ -211,6 +212,9 @@ pub fn documented() -> OpenApiRouter<App> {
         .routes(routes!(oauth::token))
         .routes(routes!(oauth::jwks))
         .routes(routes!(oauth::discovery))
+        .routes(routes!(oidc::list_consents))
+        .routes(routes!(oidc::revoke_consent))
+        .routes(routes!(oidc::get_redirect_uris, oidc::put_redirect_uris))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics_text))

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenRequest {
-    /// `password`, `refresh_token` or `client_credentials`.
+    /// `authorization_code`, `password`, `refresh_token` or `client_credentials`.
     pub grant_type: String,
     pub username: Option<String>,
     pub password: Option<String>,
@@ -24,6 +24,10 @@ pub struct TokenRequest {
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
     pub scope: Option<String>,
+    /// `authorization_code`: the code, the redirect_uri it was issued for, the PKCE verifier.
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -32,7 +36,7 @@ pub struct OAuthError {
     pub error_description: String,
 }
 
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+pub(super) fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     let mut r = (
         status,
         axum::Json(OAuthError {
@@ -118,10 +122,23 @@ pub async fn token(
                     "refresh_token is required",
                 );
             };
+            // A refresh token from a revoked or lapsed consent is refused.
+            match crate::app::oidc::refresh_allowed(&app, t).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    return oauth_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_grant",
+                        "the consent was revoked",
+                    )
+                }
+                Err(e) => return super::error::ApiError(e).into_response(),
+            }
             oauth::refresh_grant(&app, t)
                 .await
                 .map_err(|e| from_domain(e, "invalid_grant"))
         }
+        "authorization_code" => return super::oidc::token_by_code(&app, &headers, &req).await,
         "client_credentials" => {
             let basic = basic_auth(&headers);
             let over_basic = basic.is_some();
@@ -173,7 +190,7 @@ fn basic_auth_failed(message: &str) -> Response {
     r
 }
 
-fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
+pub(super) fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let raw = base64::engine::general_purpose::STANDARD
         .decode(v.strip_prefix("Basic ")?)
@@ -183,32 +200,49 @@ fn basic_auth(headers: &HeaderMap) -> Option<(String, String)> {
     Some((i.to_string(), p.to_string()))
 }
 
-/// Public keys that verify access tokens.
+/// Public keys that verify access tokens (EdDSA) and id tokens (RS256).
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "oauth",
     responses((status = 200, description = "JSON Web Key Set")))]
 pub async fn jwks(State(app): State<App>) -> Response {
-    axum::Json(app.keys.jwks.clone()).into_response()
+    let mut set = app.keys.jwks.clone();
+    match crate::app::oidc::rsa_key(&app).await {
+        Ok(k) => {
+            if let Some(keys) = set["keys"].as_array_mut() {
+                keys.push(k.jwk.clone());
+            }
+        }
+        Err(e) => return super::error::ApiError(e).into_response(),
+    }
+    axum::Json(set).into_response()
 }
 
-/// OpenID Provider metadata.
+/// OpenID Provider metadata. `access_token_audience` (Partner Hub's own member) is the `aud`
+/// of every access token, for resource servers that check it.
 #[utoipa::path(get, path = "/.well-known/openid-configuration", tag = "oauth",
     responses((status = 200, description = "OpenID discovery document")))]
 pub async fn discovery(State(app): State<App>) -> Response {
     let base = app.config.public_url();
+    let mut grants = vec!["authorization_code", "refresh_token", "client_credentials"];
+    if !app.config.disable_password_grant {
+        grants.push("password");
+    }
     axum::Json(serde_json::json!({
         "issuer": base,
+        "authorization_endpoint": format!("{base}/portal/oauth2/authorize"),
         "token_endpoint": format!("{base}/oauth2/token"),
         "jwks_uri": format!("{base}/.well-known/jwks.json"),
-        "grant_types_supported": if app.config.disable_password_grant {
-            vec!["refresh_token", "client_credentials"]
-        } else {
-            vec!["password", "refresh_token", "client_credentials"]
-        },
+        "scopes_supported": crate::app::oidc::SCOPES.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": grants,
+        "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "id_token_signing_alg_values_supported": ["EdDSA"],
+        "id_token_signing_alg_values_supported": ["RS256"],
         "subject_types_supported": ["public"],
-        "response_types_supported": ["token"],
-        "claims_supported": ["sub", "tid", "kind", "iss", "aud", "exp", "iat", "jti"],
+        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "azp", "tid",
+            "name", "preferred_username", "email"],
+        "access_token_audience": crate::app::oauth::AUDIENCE,
+        "access_token_signing_alg_values_supported": ["EdDSA"],
     }))
     .into_response()
 }

@@ -17,6 +17,8 @@ pub struct Keys {
     pub jwks: serde_json::Value,
     /// Secret for continuation-token MACs, derived from the signing key.
     pub paging_secret: Vec<u8>,
+    /// The RS256 key for id tokens, loaded on first use (see `app::oidc::rsa_key`).
+    pub rsa: tokio::sync::OnceCell<crate::app::oidc::RsaKey>,
 }
 
 impl Keys {
@@ -57,6 +59,7 @@ impl Keys {
             decoding,
             jwks: serde_json::json!({ "keys": jwks }),
             paging_secret,
+            rsa: tokio::sync::OnceCell::new(),
         })
     }
 }

@@ -24,6 +24,7 @@ pub mod memberships;
 pub mod mfa;
 pub mod notifications;
 pub mod oauth;
+pub mod oidc;
 pub mod order_changes;
 pub mod partnerships;
 pub mod profiles;

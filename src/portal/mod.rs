@@ -8,6 +8,7 @@ pub mod agreement;
 pub mod applications;
 pub mod auth;
 pub mod commerce;
+pub mod consent;
 pub mod customers;
 pub mod dashboard;
 pub mod enroll;
@@ -45,6 +46,15 @@ pub fn router(app: App) -> Router<App> {
         .route("/portal/mail/{id}", get(mail::show))
         .route("/portal/users", get(users::list).post(users::add))
         .route("/portal/applications", get(applications::list))
+        .route(
+            "/portal/oauth2/authorize",
+            get(consent::authorize).post(consent::decide),
+        )
+        .route("/portal/consents", get(consent::list))
+        .route(
+            "/portal/consents/{id}/revoke",
+            axum::routing::post(consent::revoke),
+        )
         .route(
             "/portal/applications/{id}",
             axum::routing::post(applications::change),

@@ -14,6 +14,7 @@ pub mod mailbox;
 pub mod memberships;
 pub mod mfa;
 pub mod notifications;
+pub mod oidc;
 pub mod outbox;
 pub mod partner_billing;
 pub mod partners;

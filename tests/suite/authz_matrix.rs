@@ -63,6 +63,10 @@ GET /v1/applications/{applicationId}          | A.app     | a_admin
 PATCH /v1/applications/{applicationId}        | A.app     | a_admin
 DELETE /v1/applications/{applicationId}       | A.app     | a_admin
 POST /v1/applications/{applicationId}/secret  | A.app     | a_admin
+GET /v1/applications/{applicationId}/redirecturis | A.app  | a_admin
+PUT /v1/applications/{applicationId}/redirecturis | A.app  | a_admin
+GET /v1/consents                              | -         | users
+DELETE /v1/consents/{consentId}               | A.consent | a_admin
 
 GET /v1/enrollments                           | -         | users a_app
 POST /v1/enrollments                          | -         | e_admin b_admin d_admin q_admin
@@ -862,6 +866,7 @@ fn scenes(w: &World, params: &[String]) -> Vec<(&'static str, BTreeMap<String, S
             ("P-D ended", m(&[("relationshipId", w.rel_pd.clone())])),
         ],
         ["applicationId"] => vec![("A.app", m(&[("applicationId", w.app_a.clone())]))],
+        ["consentId"] => vec![("A.consent", m(&[("consentId", String::new())]))],
         ["grantId"] => vec![("X.A", m(&[("grantId", w.grant_x_a.clone())]))],
         ["partnerId"] => vec![("X.A", m(&[("partnerId", w.a.tenant.id.to_string())]))],
         ["referralId"] => vec![("P->A", m(&[("referralId", w.referral_pa.clone())]))],
@@ -932,6 +937,9 @@ fn payload(w: &World, method: &str, path: &str, fresh: &str) -> Payload {
         ("PATCH", "/v1/referrals/{referralId}") => json!({"notes": format!("note {uniq}")}),
         ("POST", "/v1/applications") => json!({"displayName": "Matrix app"}),
         ("PATCH", "/v1/applications/{applicationId}") => json!({"enabled": false}),
+        ("PUT", "/v1/applications/{applicationId}/redirecturis") => {
+            json!({"redirectUris": ["https://matrix.example/callback"]})
+        }
         ("POST", "/v1/me/mfa/recoverycodes") => json!({"code": "000000"}),
         ("POST", "/v1/enrollments") => json!({"program": "indirect_reseller"}),
         ("PUT", "/v1/enrollments/{enrollmentId}/membership") => json!({"profileId": 5100001}),
@@ -1098,6 +1106,26 @@ async fn prepare(
 ) -> String {
     let x_token = &w.tokens["x_admin"];
     match (method, path) {
+        ("DELETE", "/v1/consents/{consentId}") => {
+            // A fresh consent of A's admin agent to A's application.
+            let (_, me) = t.get("/v1/me", &w.tokens["a_admin"]).await;
+            let consent = partnerhub::store::oidc::ConsentRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                user_id: me["user"]["id"].as_str().unwrap().parse().unwrap(),
+                app_id: w.app_a.parse().unwrap(),
+                scopes: "openid".into(),
+                granted_at: t.clock.now_ms(),
+                expires_at: t.clock.now_ms() + 86_400_000,
+                revoked_at: None,
+            };
+            let mut tx = t.app.db.begin().await.unwrap();
+            partnerhub::store::oidc::insert_consent(&mut tx, &consent)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            params.insert("consentId".into(), consent.id);
+            String::new()
+        }
         ("DELETE", "/v1/partnershipinvitations/{invitationId}") => {
             let (_, inv) = t
                 .post("/v1/partnershipinvitations", &w.p.token, &json!({}))

@@ -22,6 +22,7 @@ mod mail;
 mod memberships;
 mod multi_node;
 mod notifications;
+mod oidc;
 mod partnerships;
 mod portal_browser;
 mod portal_http;
