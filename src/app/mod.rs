@@ -2,6 +2,7 @@
 //! writes the change, its audit record and its outbox messages together, or nothing.
 
 pub mod audit;
+pub mod carts;
 pub mod catalog;
 pub mod commerce;
 pub mod customer_users;
