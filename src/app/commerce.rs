@@ -937,3 +937,9 @@ pub async fn invoice(
     let lines = crate::store::commerce::invoice_lines(&app.db, id).await?;
     Ok((invoice, lines))
 }
+
+/// The invoices of the caller's organisation (a provider), newest period first.
+pub async fn invoices(app: &App, ctx: &Ctx) -> Result<Vec<crate::store::commerce::InvoiceRow>> {
+    ctx.require(Action::ReadInvoices, Resource::Tenant(ctx.actor.tenant))?;
+    Ok(repo::invoices_of(&app.db, ctx.actor.tenant).await?)
+}

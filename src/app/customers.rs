@@ -948,3 +948,74 @@ pub async fn revoke_request(app: &App, ctx: &Ctx, id: &str) -> Result<CustomerIn
         .await?
         .ok_or(Error::NotFound("relationship request"))
 }
+
+/// A partner's customers served through one reseller (`None`: served directly).
+pub struct CustomerGroup {
+    pub reseller: Option<TenantId>,
+    /// The reseller's display name; `None` for the direct group.
+    pub reseller_name: Option<String>,
+    pub rows: Vec<repo::CustomerListRow>,
+}
+
+/// The portal's customer list: the caller's customers whose name starts with `search`, in
+/// name order, grouped by the reseller a provider serves them through (at most `limit`).
+pub async fn grouped(
+    app: &App,
+    ctx: &Ctx,
+    search: Option<&str>,
+    limit: u32,
+) -> Result<Vec<CustomerGroup>> {
+    ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
+    let filter = search
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| crate::domain::customer::CustomerFilter::CompanyName(s.to_lowercase()));
+    let rows = repo::page(&app.db, ctx.actor.tenant, filter.as_ref(), None, limit).await?;
+    let mut groups: Vec<CustomerGroup> = Vec::new();
+    for r in rows {
+        match groups
+            .iter_mut()
+            .find(|g| g.reseller == r.indirect_reseller)
+        {
+            Some(g) => g.rows.push(r),
+            None => groups.push(CustomerGroup {
+                reseller: r.indirect_reseller,
+                reseller_name: None,
+                rows: vec![r],
+            }),
+        }
+    }
+    let resellers: Vec<TenantId> = groups.iter().filter_map(|g| g.reseller).collect();
+    let names: BTreeMap<TenantId, String> = repo::tenant_names(&app.db, &resellers)
+        .await?
+        .into_iter()
+        .collect();
+    for g in &mut groups {
+        g.reseller_name = g
+            .reseller
+            .map(|r| names.get(&r).cloned().unwrap_or_default());
+    }
+    Ok(groups)
+}
+
+/// The providers a reseller may name on a customer request: its active indirect providers
+/// (tenant id and name). Empty for a caller who may not invite customers.
+pub async fn request_providers(app: &App, ctx: &Ctx) -> Result<Vec<(TenantId, String)>> {
+    if !can(
+        &ctx.actor,
+        Action::InviteCustomers,
+        Resource::Tenant(ctx.actor.tenant),
+    )
+    .allowed()
+    {
+        return Ok(Vec::new());
+    }
+    Ok(
+        partnerships::page(&app.db, ctx.actor.tenant, false, None, 500)
+            .await?
+            .into_iter()
+            .filter(|c| c.partnership.state == "active")
+            .map(|c| (c.other_tenant, c.name))
+            .collect(),
+    )
+}

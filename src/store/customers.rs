@@ -739,3 +739,33 @@ pub async fn record_consent(
     .await?;
     Ok(())
 }
+
+/// Display names of several tenants in one read (for list views; no read per item).
+pub async fn tenant_names(
+    db: &Db,
+    tenants: &[TenantId],
+) -> Result<Vec<(TenantId, String)>, sqlx::Error> {
+    if tenants.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=tenants.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT id, display_name FROM tenants WHERE id IN ({})",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for t in tenants {
+        q = q.bind(t.to_string());
+    }
+    q.fetch_all(&db.read)
+        .await?
+        .iter()
+        .map(|r| {
+            let id: String = r.try_get("id")?;
+            let id = id
+                .parse()
+                .map_err(|_| sqlx::Error::Decode(format!("tenants.id: {id:?}").into()))?;
+            Ok((id, r.try_get("display_name")?))
+        })
+        .collect()
+}
