@@ -202,23 +202,125 @@ impl Page {
     }
 }
 
-/// A short list returned whole, as one page with the collection shape (no continuation).
+impl Page {
+    /// Pages a list already held in memory (a bounded list read whole): sorts it by
+    /// `sort_key`, skips to the continuation token's position and keeps `size + 1` rows, so
+    /// `finish` links a `next` that really continues. Returns the rows and the total.
+    pub fn slice<R>(
+        &self,
+        mut rows: Vec<R>,
+        sort_key: impl Fn(&R) -> (String, String),
+    ) -> (Vec<R>, i64) {
+        let total = rows.len() as i64;
+        rows.sort_by_cached_key(|r| sort_key(r));
+        if let Some(after) = &self.after {
+            let at = (after.key.clone(), after.id.clone());
+            rows.retain(|r| sort_key(r) > at);
+        }
+        rows.truncate(self.size as usize + 1);
+        (rows, total)
+    }
+
+    /// `slice` then `finish`: one call for an in-memory list.
+    pub fn finish_in_memory<T, R>(
+        self,
+        rows: Vec<R>,
+        path: &str,
+        key: &[u8],
+        sort_key: impl Fn(&R) -> (String, String),
+        to_item: impl Fn(R) -> T,
+    ) -> Collection<T> {
+        let (rows, total) = self.slice(rows, &sort_key);
+        self.finish(rows, total, path, key, sort_key, to_item)
+    }
+}
+
+/// A short list returned whole, as one page with the collection shape. It never links a
+/// `next` page: without the request's headers it could not honour a continuation token, and
+/// a `next` that answers page 1 again sends clients round in circles. Lists that may grow
+/// page through `Page::from_request` (a store query, or `Page::finish_in_memory`).
 pub fn single_page<R, T>(
-    key: &[u8],
+    _key: &[u8],
     rows: Vec<R>,
     path: &str,
-    sort_key: impl Fn(&R) -> (String, String),
+    _sort_key: impl Fn(&R) -> (String, String),
     map: impl Fn(R) -> T,
 ) -> Result<Collection<T>, Error> {
     let total = rows.len() as i64;
-    let page = Page::from_request(
-        &HeaderMap::new(),
-        &PageQuery {
-            size: Some(paging::MAX_PAGE_SIZE),
-            seek_operation: None,
+    let sep = if path.contains('?') { '&' } else { '?' };
+    Ok(Collection {
+        total_count: total,
+        items: rows.into_iter().map(map).collect(),
+        links: Links {
+            self_link: Link {
+                uri: format!("{path}{sep}size={total}"),
+                method: "GET".into(),
+                headers: vec![],
+            },
+            next: None,
         },
-        path,
-        key,
-    )?;
-    Ok(page.finish(rows, total, path, key, sort_key, map))
+        continuation_token: None,
+        attributes: Attributes::of("Collection"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &[u8] = b"test-key-test-key-test-key-32byt";
+
+    fn page(headers: &HeaderMap, size: u32) -> Page {
+        let q = PageQuery {
+            size: Some(size),
+            seek_operation: None,
+        };
+        Page::from_request(headers, &q, "/v1/things", KEY).unwrap()
+    }
+
+    /// Following `next` with its token walks an in-memory list once, in order, to the end.
+    #[test]
+    fn in_memory_pages_follow_the_continuation_token() {
+        let rows: Vec<String> = ["d", "a", "e", "c", "b"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut seen = Vec::new();
+        let mut headers = HeaderMap::new();
+        for _ in 0..10 {
+            let c = page(&headers, 2).finish_in_memory(
+                rows.clone(),
+                "/v1/things",
+                KEY,
+                |r| (String::new(), r.clone()),
+                |r| r,
+            );
+            assert_eq!(c.total_count, 5);
+            seen.extend(c.items);
+            match c.links.next {
+                Some(next) => {
+                    headers = HeaderMap::new();
+                    headers.insert(CONTINUATION_HEADER, next.headers[0].value.parse().unwrap());
+                }
+                None => break,
+            }
+        }
+        assert_eq!(seen, ["a", "b", "c", "d", "e"]);
+    }
+
+    /// A whole list answered at once links no `next`, even past the largest page size.
+    #[test]
+    fn single_page_never_links_page_one_again() {
+        let rows: Vec<u32> = (0..700).collect();
+        let c = single_page(
+            KEY,
+            rows,
+            "/v1/things",
+            |r| (String::new(), r.to_string()),
+            |r| r,
+        )
+        .unwrap();
+        assert_eq!((c.items.len(), c.total_count), (700, 700));
+        assert!(c.links.next.is_none() && c.continuation_token.is_none());
+    }
 }

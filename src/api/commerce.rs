@@ -7,6 +7,7 @@ use super::collection::{
 use super::error::ApiResult;
 use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
+use crate::app::carts;
 use crate::app::commerce::{
     self as uc, CatalogFile, LineInput, OrderInput, ProviderPriceInput, ResellerPriceInput,
     SubscriptionPatch,
@@ -14,8 +15,6 @@ use crate::app::commerce::{
 use crate::app::customers::authorized;
 use crate::app::{App, Ctx};
 use crate::domain::authz::{Action, Resource};
-use crate::domain::commerce::CatalogItemId;
-use crate::domain::error::Code;
 use crate::domain::Error;
 use crate::store::commerce::{self as repo, Availability, OrderRow, Product, Sku, SubscriptionRow};
 use axum::extract::State;
@@ -565,72 +564,8 @@ pub async fn update_subscription(
         .into_response())
 }
 
-/// How often a line is billed, as the public contract spells it (read in any case).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum BillingCycle {
-    Monthly,
-    Annual,
-    Triennial,
-    None,
-    OneTime,
-}
-
-impl BillingCycle {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Monthly => "monthly",
-            Self::Annual => "annual",
-            Self::Triennial => "triennial",
-            Self::None => "none",
-            Self::OneTime => "one_time",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Monthly,
-            Self::Annual,
-            Self::Triennial,
-            Self::None,
-            Self::OneTime,
-        ]
-        .into_iter()
-        .find(|c| c.as_str().eq_ignore_ascii_case(s))
-    }
-}
-
-/// A party to a line: `transaction_reseller` names the reseller of record.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Participant {
-    pub key: String,
-    pub value: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CartLine {
-    /// The line's position, given by the server.
-    #[serde(default)]
-    pub id: Option<i64>,
-    pub catalog_item_id: String,
-    /// The name the subscription takes (the SKU's title when left out).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub friendly_name: Option<String>,
-    pub quantity: i64,
-    /// The availability's billing cycle; when given it must match the availability.
-    #[serde(default)]
-    pub billing_cycle: Option<BillingCycle>,
-    /// `P1M`, `P1Y` or `P3Y`: the availability's term; when given it must match.
-    #[serde(default)]
-    pub term_duration: Option<String>,
-    /// `[{"key":"transaction_reseller","value":"<reseller partner-network id>"}]`
-    #[serde(default)]
-    pub participants: Vec<Participant>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provisioning_context: Option<std::collections::BTreeMap<String, String>>,
-}
+pub use crate::app::carts::{CartLine, Participant};
+pub use crate::domain::commerce::BillingCycle;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -641,10 +576,20 @@ pub struct CartBody {
     pub attributes: Option<EtagAttributes>,
 }
 
+impl CartBody {
+    fn content(self) -> carts::CartContent {
+        carts::CartContent {
+            provider_id: self.provider_id,
+            lines: self.line_items,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CartDto {
     pub id: String,
+    /// `Active` or `Ordered`.
     pub status: String,
     pub line_items: Vec<CartLine>,
     /// For a reseller ordering itself: the provider the cart is ordered through.
@@ -657,69 +602,18 @@ pub struct CartDto {
     pub attributes: Attributes,
 }
 
-/// The lines a cart row keeps (`{"providerId", "lines"}`).
-fn stored_lines(c: &repo::CartRow) -> (Option<String>, Vec<CartLine>) {
-    let provider = c
-        .line_items
-        .get("providerId")
-        .and_then(|v| v.as_str())
-        .map(str::to_string);
-    let lines = serde_json::from_value(c.line_items.get("lines").cloned().unwrap_or_default())
-        .unwrap_or_default();
-    (provider, lines)
-}
-
-fn cart_dto(c: repo::CartRow) -> CartDto {
-    let (provider_id, line_items) = stored_lines(&c);
+fn cart_dto(c: carts::Cart) -> CartDto {
     CartDto {
         id: c.id,
-        status: c.status,
-        line_items,
-        provider_id,
+        status: c.status.wire().into(),
+        line_items: c.content.lines,
+        provider_id: c.content.provider_id,
         creation_timestamp: crate::clock::from_ms(c.created_at).to_rfc3339(),
         last_modified_timestamp: crate::clock::from_ms(c.updated_at).to_rfc3339(),
         expiration_timestamp: crate::clock::from_ms(c.expires_at).to_rfc3339(),
         order_id: c.order_id,
         attributes: Attributes::with_etag("Cart", c.version),
     }
-}
-
-/// Checks each line against its availability, fills in the billing cycle and term it
-/// implies, numbers the lines, and answers what the cart row keeps.
-async fn validate_cart(app: &App, ctx: &Ctx, b: CartBody) -> Result<serde_json::Value, Error> {
-    if b.line_items.is_empty() || b.line_items.len() > 50 {
-        return Err(Error::field("lineItems", "a cart has 1 to 50 line items"));
-    }
-    let mut lines = Vec::with_capacity(b.line_items.len());
-    for (i, mut l) in b.line_items.into_iter().enumerate() {
-        let item = CatalogItemId::parse(&l.catalog_item_id)?;
-        if l.quantity < 1 {
-            return Err(Error::field("quantity", "at least 1"));
-        }
-        let a = crate::app::catalog::availability(app, ctx, &item).await?;
-        let cycle = BillingCycle::parse(&a.billing_cycle).unwrap_or(BillingCycle::None);
-        if l.billing_cycle.is_some_and(|c| c != cycle) {
-            return Err(Error::field(
-                format!("lineItems[{i}].billingCycle"),
-                format!("this availability is billed {}", cycle.as_str()),
-            ));
-        }
-        if l.term_duration
-            .as_deref()
-            .is_some_and(|t| !t.eq_ignore_ascii_case(&a.term))
-        {
-            return Err(Error::field(
-                format!("lineItems[{i}].termDuration"),
-                format!("this availability's term is {}", a.term),
-            ));
-        }
-        l.id = Some(i as i64);
-        l.billing_cycle = Some(cycle);
-        l.term_duration = Some(a.term.clone());
-        lines.push(l);
-    }
-    crate::app::partnerships::provider_named(app, b.provider_id.as_deref(), "providerId").await?;
-    Ok(serde_json::json!({ "providerId": b.provider_id, "lines": lines }))
 }
 
 /// Creates a cart for a customer; its lines are ordered at checkout.
@@ -731,24 +625,7 @@ pub async fn create_cart(
     Path(id): Path<String>,
     Body(b): Body<CartBody>,
 ) -> ApiResult<Response> {
-    let (t, _) = authorized(&app, &ctx, &id, Action::OrderForCustomer).await?;
-    let lines = validate_cart(&app, &ctx, b).await?;
-    let now = app.clock.now_ms();
-    let c = repo::CartRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        customer: t.id,
-        owner: ctx.actor.tenant,
-        status: "Active".into(),
-        line_items: lines,
-        created_at: now,
-        updated_at: now,
-        expires_at: now + 7 * crate::clock::DAY_MS,
-        order_id: None,
-        version: 1,
-    };
-    let mut tx = app.db.begin().await?;
-    repo::insert_cart(&mut tx, &c).await?;
-    tx.commit().await?;
+    let c = carts::create(&app, &ctx, &id, b.content()).await?;
     Ok((StatusCode::CREATED, axum::Json(cart_dto(c))).into_response())
 }
 
@@ -760,11 +637,8 @@ pub async fn get_cart(
     Caller(ctx): Caller,
     Path((id, cid)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<CartDto>> {
-    let (t, _) = authorized(&app, &ctx, &id, Action::OrderForCustomer).await?;
     Ok(axum::Json(cart_dto(
-        repo::cart(&app.db, t.id, ctx.actor.tenant, &cid)
-            .await?
-            .ok_or(Error::NotFound("cart"))?,
+        carts::get(&app, &ctx, &id, &cid).await?,
     )))
 }
 
@@ -779,30 +653,10 @@ pub async fn put_cart(
     headers: HeaderMap,
     Body(b): Body<CartBody>,
 ) -> ApiResult<axum::Json<CartDto>> {
-    let (t, _) = authorized(&app, &ctx, &id, Action::OrderForCustomer).await?;
-    let cart = repo::cart(&app.db, t.id, ctx.actor.tenant, &cid)
-        .await?
-        .ok_or(Error::NotFound("cart"))?;
-    if cart.status != "Active" {
-        return Err(Error::Conflict {
-            code: Code::CartAlreadySubmitted,
-            message: "this cart was already submitted".into(),
-        }
-        .into());
-    }
     let body_tag = b.attributes.as_ref().and_then(|a| a.etag.clone());
-    let expected = expected_version(&headers, body_tag.as_deref())?.unwrap_or(cart.version);
-    let lines = validate_cart(&app, &ctx, b).await?;
-    let mut tx = app.db.begin().await?;
-    if !repo::update_cart(&mut tx, &cid, &lines, app.clock.now_ms(), expected).await? {
-        return Err(Error::PreconditionFailed.into());
-    }
-    tx.commit().await?;
-    Ok(axum::Json(cart_dto(
-        repo::cart(&app.db, t.id, ctx.actor.tenant, &cid)
-            .await?
-            .ok_or(Error::NotFound("cart"))?,
-    )))
+    let expected = expected_version(&headers, body_tag.as_deref())?;
+    let c = carts::update(&app, &ctx, &id, &cid, b.content(), expected).await?;
+    Ok(axum::Json(cart_dto(c)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -823,45 +677,7 @@ pub async fn checkout(
     Caller(ctx): Caller,
     Path((id, cid)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let (t, _) = authorized(&app, &ctx, &id, Action::OrderForCustomer).await?;
-    let cart = repo::cart(&app.db, t.id, ctx.actor.tenant, &cid)
-        .await?
-        .ok_or(Error::NotFound("cart"))?;
-    let ordered = cart.status == "Ordered";
-    if cart.status != "Active" && !ordered {
-        return Err(Error::Conflict {
-            code: Code::CartAlreadySubmitted,
-            message: format!("this cart is {} and cannot be checked out", cart.status),
-        }
-        .into());
-    }
-    let (provider, lines) = stored_lines(&cart);
-    let provider =
-        crate::app::partnerships::provider_named(&app, provider.as_deref(), "providerId").await?;
-    let input = OrderInput {
-        // The cart id is the order's request id: a repeated checkout finds the same order.
-        request_id: Some(format!("cart:{cid}")),
-        lines: lines
-            .into_iter()
-            .map(|l| LineInput {
-                partner_id_on_record: l
-                    .participants
-                    .iter()
-                    .find(|p| p.key.eq_ignore_ascii_case("transaction_reseller"))
-                    .map(|p| p.value.clone()),
-                catalog_item_id: l.catalog_item_id,
-                quantity: l.quantity,
-                friendly_name: l.friendly_name,
-            })
-            .collect(),
-        provider_id: provider,
-    };
-    let (order, _) = uc::place_order(&app, &ctx, &id, input).await?;
-    if !ordered {
-        let mut tx = app.db.begin().await?;
-        repo::mark_ordered(&mut tx, &cid, &order.id, app.clock.now_ms()).await?;
-        tx.commit().await?;
-    }
+    let order = carts::checkout(&app, &ctx, &id, &cid).await?;
     let dto = order_dto(&app, order).await?;
     Ok((
         StatusCode::CREATED,

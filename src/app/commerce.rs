@@ -16,147 +16,22 @@ use crate::domain::{Error, Result};
 use crate::store::commerce::{
     self as repo, Availability, OrderLine, OrderRow, Product, Sku, SubscriptionRow,
 };
-use crate::store::{customers, identity as ids, partners, partnerships};
+use crate::store::identity::TenantRow;
+use crate::store::{customers, identity as ids, partners, Tx};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CatalogSku {
-    #[serde(flatten)]
-    pub sku: SkuInput,
-    pub availabilities: Vec<AvailabilityInput>,
-}
-
-#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SkuInput {
-    pub id: String,
-    pub title: String,
-    #[serde(default)]
-    pub description: String,
-    pub minimum_quantity: i64,
-    pub maximum_quantity: i64,
-    #[serde(default)]
-    pub is_trial: bool,
-}
-
-#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AvailabilityInput {
-    pub id: String,
-    pub country: String,
-    pub currency: String,
-    #[serde(default = "commercial")]
-    pub segment: String,
-    pub billing_cycle: String,
-    pub term: String,
-    /// Monthly price per unit, as a decimal string.
-    pub list_price: String,
-}
-
-fn commercial() -> String {
-    "commercial".into()
-}
-
-#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CatalogProduct {
-    pub id: String,
-    pub title: String,
-    #[serde(default)]
-    pub description: String,
-    /// `license` or `usage`.
-    pub product_type: String,
-    /// For an add-on product: the product whose subscriptions it is bought on.
-    #[serde(default)]
-    pub add_on_of: Option<String>,
-    pub skus: Vec<CatalogSku>,
-}
-
-#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CatalogFile {
-    pub products: Vec<CatalogProduct>,
-}
-
-fn id_ok(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        && !s.contains(':')
-}
+pub use crate::domain::catalog::{
+    AvailabilityInput, CatalogFile, CatalogProduct, CatalogSku, SkuInput,
+};
 
 /// Validates the whole catalog file, then writes it in one transaction.
 pub async fn import_catalog(app: &App, ctx: Option<&Ctx>, file: &CatalogFile) -> Result<usize> {
     if let Some(ctx) = ctx {
         ctx.require(Action::ImportMemberships, Resource::Platform)?;
     }
-    let mut c = Checks::new();
-    for (i, p) in file.products.iter().enumerate() {
-        let f = |k: &str| format!("products[{i}].{k}");
-        c.check(id_ok(&p.id), &f("id"), "letters, digits, - and _ only");
-        c.check(!p.title.trim().is_empty(), &f("title"), "is required");
-        c.check(
-            p.product_type == "license" || p.product_type == "usage",
-            &f("productType"),
-            "license or usage",
-        );
-        if let Some(base) = &p.add_on_of {
-            c.check(
-                base != &p.id
-                    && file
-                        .products
-                        .iter()
-                        .any(|b| &b.id == base && b.add_on_of.is_none()),
-                &f("addOnOf"),
-                "another product of the file, itself no add-on",
-            );
-        }
-        for (j, s) in p.skus.iter().enumerate() {
-            let f = |k: &str| format!("products[{i}].skus[{j}].{k}");
-            c.check(id_ok(&s.sku.id), &f("id"), "letters, digits, - and _ only");
-            c.check(
-                s.sku.minimum_quantity >= 1 && s.sku.maximum_quantity >= s.sku.minimum_quantity,
-                &f("maximumQuantity"),
-                "1 <= minimum <= maximum",
-            );
-            for (k, a) in s.availabilities.iter().enumerate() {
-                let f = |x: &str| format!("products[{i}].skus[{j}].availabilities[{k}].{x}");
-                c.check(id_ok(&a.id), &f("id"), "letters, digits, - and _ only");
-                c.check(
-                    crate::domain::identity::Country::parse("c", &a.country).is_ok(),
-                    &f("country"),
-                    "a two-letter country code",
-                );
-                c.check(
-                    a.currency.len() == 3 && a.currency.chars().all(|x| x.is_ascii_uppercase()),
-                    &f("currency"),
-                    "a three-letter currency code",
-                );
-                c.check(
-                    ["monthly", "annual", "none"].contains(&a.billing_cycle.as_str()),
-                    &f("billingCycle"),
-                    "monthly, annual or none",
-                );
-                c.check(
-                    rules::term_days(&a.term).is_some(),
-                    &f("term"),
-                    "P1M, P1Y, P3Y or none",
-                );
-                if let Err(Error::Validation(v)) =
-                    rules::parse_price(&f("listPrice"), &a.list_price)
-                {
-                    for e in v {
-                        c.push(e);
-                    }
-                }
-            }
-        }
-    }
-    c.finish()?;
+    crate::domain::catalog::validate(file)?;
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
     let mut n = 0;
@@ -185,11 +60,7 @@ pub async fn import_catalog(app: &App, ctx: Option<&Ctx>, file: &CatalogFile) ->
                     minimum_quantity: s.sku.minimum_quantity,
                     maximum_quantity: s.sku.maximum_quantity,
                     is_trial: s.sku.is_trial,
-                    unit_type: if p.product_type == "usage" {
-                        "usage".into()
-                    } else {
-                        "licenses".into()
-                    },
+                    unit_type: crate::domain::catalog::unit_type(&p.product_type).into(),
                 },
             )
             .await?;
@@ -262,12 +133,65 @@ pub async fn place_order(
     input: OrderInput,
 ) -> Result<(OrderRow, bool)> {
     let (customer, _) = authorized(app, ctx, customer_id, Action::OrderForCustomer).await?;
-    if let Some(rid) = &input.request_id {
-        if let Some(o) = repo::order_by_request(&app.db, ctx.actor.tenant, rid).await? {
-            return Ok((o, false));
+    if let Some(o) = prior_order(app, ctx, input.request_id.as_deref()).await? {
+        return Ok((o, false));
+    }
+    let mut tx = app.db.begin().await?;
+    match write_order(app, ctx, &mut tx, &customer, &input).await? {
+        Some(order) => {
+            tx.commit().await?;
+            metrics::counter!("partnerhub_orders_total").increment(1);
+            Ok((order, true))
+        }
+        None => {
+            drop(tx);
+            Ok((taken_request(app, ctx, &input).await?, false))
         }
     }
-    if input.lines.is_empty() || input.lines.len() > 50 {
+}
+
+/// The order placed earlier under this request id by the caller's organisation.
+pub(crate) async fn prior_order(
+    app: &App,
+    ctx: &Ctx,
+    request_id: Option<&str>,
+) -> Result<Option<OrderRow>> {
+    match request_id {
+        Some(rid) => Ok(repo::order_by_request(&app.db, ctx.actor.tenant, rid).await?),
+        None => Ok(None),
+    }
+}
+
+/// After `write_order` found its request id taken by a concurrent twin: that twin's order.
+pub(crate) async fn taken_request(app: &App, ctx: &Ctx, input: &OrderInput) -> Result<OrderRow> {
+    prior_order(app, ctx, input.request_id.as_deref())
+        .await?
+        .ok_or_else(|| {
+            Error::Internal(anyhow::anyhow!(
+                "an order's request id was taken, yet no order holds it"
+            ))
+        })
+}
+
+/// An order ready to write: the order, its lines and a subscription per line.
+struct Draft {
+    order: OrderRow,
+    lines: Vec<OrderLine>,
+    subs: Vec<SubscriptionRow>,
+}
+
+/// Inside `tx`: resolves the channel (read in `tx`, so it holds for what is written), prices
+/// the lines and writes the order with its lines, subscriptions, history, audit records,
+/// event and mail. `None` when the request id is taken by a concurrent twin: the transaction
+/// is then spoiled; drop it and read the first order with `taken_request`.
+pub(crate) async fn write_order(
+    app: &App,
+    ctx: &Ctx,
+    tx: &mut Tx,
+    customer: &TenantRow,
+    input: &OrderInput,
+) -> Result<Option<OrderRow>> {
+    if input.lines.is_empty() || input.lines.len() > rules::MAX_LINES {
         return Err(Error::field("lineItems", "an order has 1 to 50 line items"));
     }
     // The actor's partner facts were read from the partner row for this request.
@@ -276,17 +200,48 @@ pub async fn place_order(
         .partner
         .as_ref()
         .ok_or_else(|| Error::Forbidden("only partners place orders".into()))?;
-    let (provider, reseller) = billed_and_of_record(app, ctx, me, customer.id, &input).await?;
-    let now = app.clock.now_ms();
-    let order_id = uuid::Uuid::now_v7().to_string();
-    let mut lines = Vec::new();
-    let mut subs = Vec::new();
-    let mut currency = String::new();
-    let mut total = Decimal::ZERO;
+    let (provider, reseller) = billed_and_of_record(app, ctx, tx, me, customer.id, input).await?;
     let reseller_row = match reseller {
         Some(r) => partners::get(&app.db, r).await?,
         None => None,
     };
+    let mpn = reseller_row.as_ref().map(|p| p.mpn_id.to_string());
+    let draft = draft_order(app, ctx, customer, input, (provider, reseller), mpn).await?;
+    if let Err(e) = repo::insert_order(tx, &draft.order).await {
+        if crate::store::is_unique_violation(&e) && input.request_id.is_some() {
+            return Ok(None);
+        }
+        return Err(e.into());
+    }
+    let now = draft.order.created_at;
+    for (l, s) in draft.lines.iter().zip(&draft.subs) {
+        repo::insert_line(tx, &draft.order.id, l).await?;
+        repo::insert_subscription(tx, s).await?;
+        repo::record_event(tx, s, now).await?;
+    }
+    record_order(tx, ctx, customer, &draft).await?;
+    let contact = reseller_row
+        .map(|p| p.legal.contact_email)
+        .filter(|e| !e.is_empty());
+    if let Some(to) = contact {
+        mail_order(app, tx, &to, customer, &draft).await?;
+    }
+    Ok(Some(draft.order))
+}
+
+/// Prices every line (`domain::commerce::price_line`) and builds the rows to write.
+async fn draft_order(
+    app: &App,
+    ctx: &Ctx,
+    customer: &TenantRow,
+    input: &OrderInput,
+    (provider, reseller): (TenantId, Option<TenantId>),
+    mpn: Option<String>,
+) -> Result<Draft> {
+    let now = app.clock.now_ms();
+    let order_id = uuid::Uuid::now_v7().to_string();
+    let (mut lines, mut subs) = (Vec::new(), Vec::new());
+    let mut total = rules::OrderTotal::default();
     for (i, l) in input.lines.iter().enumerate() {
         let item = CatalogItemId::parse(&l.catalog_item_id)?;
         let a = repo::availability(&app.db, &item.product, &item.sku, &item.availability)
@@ -298,33 +253,15 @@ pub async fn place_order(
         let sku = repo::sku(&app.db, &item.product, &item.sku)
             .await?
             .ok_or(Error::NotFound("sku"))?;
-        if a.country != customer.country {
-            return Err(Error::Conflict {
-                code: Code::NotOffered,
-                message: format!(
-                    "{item} is offered in {} ({}), not in the customer's country {}",
-                    a.country, a.currency, customer.country
-                ),
-            });
-        }
-        if !(sku.minimum_quantity..=sku.maximum_quantity).contains(&l.quantity) {
-            return Err(Error::Conflict {
-                code: Code::QuantityOutOfRange,
-                message: format!(
-                    "the quantity of {item} must be between {} and {}",
-                    sku.minimum_quantity, sku.maximum_quantity
-                ),
-            });
-        }
-        if !currency.is_empty() && currency != a.currency {
-            return Err(Error::field(
-                "lineItems",
-                "all lines of an order use one currency",
-            ));
-        }
-        currency = a.currency.clone();
-        let price = Decimal::from_str(&a.list_price).map_err(|e| Error::Internal(e.into()))?;
-        total += price * Decimal::from(l.quantity);
+        let offer = rules::Offer {
+            country: &a.country,
+            currency: &a.currency,
+            list_price: &a.list_price,
+            minimum_quantity: sku.minimum_quantity,
+            maximum_quantity: sku.maximum_quantity,
+        };
+        let price = rules::price_line(&item, offer, &customer.country, l.quantity)?;
+        total.add(&a.currency, price, l.quantity)?;
         let days = rules::term_days(&a.term).unwrap_or(30);
         let sub = SubscriptionRow {
             id: uuid::Uuid::now_v7().to_string(),
@@ -335,13 +272,7 @@ pub async fn place_order(
             product_id: item.product.clone(),
             sku_id: item.sku.clone(),
             availability_id: item.availability.clone(),
-            friendly_name: l
-                .friendly_name
-                .as_deref()
-                .map(str::trim)
-                .filter(|n| !n.is_empty())
-                .map(|n| n.chars().take(200).collect())
-                .unwrap_or_else(|| sku.title.clone()),
+            friendly_name: rules::friendly_name(l.friendly_name.as_deref(), &sku.title),
             quantity: l.quantity,
             unit_price: a.list_price.clone(),
             currency: a.currency.clone(),
@@ -356,13 +287,12 @@ pub async fn place_order(
             updated_at: now,
             version: 1,
         };
-        let mpn = reseller_row.as_ref().map(|p| p.mpn_id.to_string());
         lines.push(OrderLine {
             line_number: i as i64,
             catalog_item_id: item.to_string(),
             quantity: l.quantity,
             unit_price: a.list_price.clone(),
-            partner_id_on_record: mpn,
+            partner_id_on_record: mpn.clone(),
             subscription_id: sub.id.clone(),
         });
         subs.push(sub);
@@ -375,120 +305,106 @@ pub async fn place_order(
         reseller,
         request_id: input.request_id.clone(),
         status: "completed".into(),
-        currency,
-        total: total.round_dp(2).to_string(),
+        total: total.amount(),
+        currency: total.currency,
         created_at: now,
     };
-    let mut tx = app.db.begin().await?;
-    if let Err(e) = repo::insert_order(&mut tx, &order).await {
-        if crate::store::is_unique_violation(&e) {
-            drop(tx);
-            let rid = input.request_id.as_deref().unwrap_or_default();
-            let existing = repo::order_by_request(&app.db, ctx.actor.tenant, rid)
-                .await?
-                .ok_or(Error::Internal(e.into()))?;
-            return Ok((existing, false));
-        }
-        return Err(e.into());
-    }
-    for (l, s) in lines.iter().zip(&subs) {
-        repo::insert_line(&mut tx, &order.id, l).await?;
-        repo::insert_subscription(&mut tx, s).await?;
-        repo::record_event(&mut tx, s, now).await?;
-    }
-    let mut orgs = vec![customer.id, ctx.actor.tenant, provider];
-    orgs.extend(reseller);
+    Ok(Draft { order, lines, subs })
+}
+
+/// The order's audit record in the log of every organisation involved, and its event.
+async fn record_order(tx: &mut Tx, ctx: &Ctx, customer: &TenantRow, d: &Draft) -> Result<()> {
+    let o = &d.order;
+    let mut orgs = vec![customer.id, ctx.actor.tenant, o.provider];
+    orgs.extend(o.reseller);
     orgs.sort();
     orgs.dedup();
+    let lines: Vec<_> = d
+        .lines
+        .iter()
+        .map(|l| serde_json::json!({"catalogItemId": l.catalog_item_id, "quantity": l.quantity, "partnerIdOnRecord": l.partner_id_on_record}))
+        .collect();
+    let new = serde_json::json!({ "lines": lines, "total": o.total, "currency": o.currency });
     for org in &orgs {
-        record(&mut tx, Some(ctx), &org.to_string(), Change {
+        let change = Change {
             operation: "create_order",
             resource_type: "order",
-            resource_id: order.id.clone(),
+            resource_id: o.id.clone(),
             old: None,
-            new: Some(serde_json::json!({ "lines": lines.iter().map(|l| serde_json::json!({"catalogItemId": l.catalog_item_id, "quantity": l.quantity, "partnerIdOnRecord": l.partner_id_on_record})).collect::<Vec<_>>(), "total": order.total, "currency": order.currency })),
+            new: Some(new.clone()),
             customer_id: Some(customer.id.to_string()),
-        }, now).await?;
+        };
+        record(tx, Some(ctx), &org.to_string(), change, o.created_at).await?;
     }
     let audience: Vec<String> = orgs
         .iter()
-        .filter(|o| **o != customer.id)
-        .map(|o| o.to_string())
+        .filter(|x| **x != customer.id)
+        .map(|x| x.to_string())
         .collect();
     events::emit(
-        &mut tx,
-        now,
-        "order-created",
-        format!("/v1/customers/{}/orders/{}", customer.id, order.id),
+        tx,
+        o.created_at,
+        rules::event::ORDER_CREATED,
+        format!("/v1/customers/{}/orders/{}", customer.id, o.id),
         &customer.display_name,
         &audience,
     )
     .await?;
-    if reseller.is_some() {
-        if let Some(to) = reseller_row
-            .as_ref()
-            .map(|p| p.legal.contact_email.clone())
-            .filter(|e| !e.is_empty())
-        {
-            let mut vars = BTreeMap::new();
-            vars.insert("customer", customer.display_name.clone());
-            vars.insert("total", format!("{} {}", order.total, order.currency));
-            vars.insert(
-                "lines",
-                lines
-                    .iter()
-                    .map(|l| format!("{} x {}", l.quantity, l.catalog_item_id))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            );
-            vars.insert(
-                "url",
-                format!(
-                    "{}/portal/customers/{}",
-                    app.config.public_url(),
-                    customer.id
-                ),
-            );
-            crate::mail::enqueue(&mut tx, now, &to, "order_created", "en-US", &vars).await?;
-        }
-    }
-    tx.commit().await?;
-    metrics::counter!("partnerhub_orders_total").increment(1);
-    Ok((order, true))
+    Ok(())
+}
+
+/// Tells the reseller of record what was ordered for its customer.
+async fn mail_order(
+    app: &App,
+    tx: &mut Tx,
+    to: &str,
+    customer: &TenantRow,
+    d: &Draft,
+) -> Result<()> {
+    let mut vars = BTreeMap::new();
+    vars.insert("customer", customer.display_name.clone());
+    vars.insert("total", format!("{} {}", d.order.total, d.order.currency));
+    let lines: Vec<String> = d
+        .lines
+        .iter()
+        .map(|l| format!("{} x {}", l.quantity, l.catalog_item_id))
+        .collect();
+    vars.insert("lines", lines.join(", "));
+    vars.insert(
+        "url",
+        format!(
+            "{}/portal/customers/{}",
+            app.config.public_url(),
+            customer.id
+        ),
+    );
+    crate::mail::enqueue(tx, d.order.created_at, to, "order_created", "en-US", &vars).await?;
+    Ok(())
 }
 
 /// Who is billed (the provider) and who is the reseller of record, under the channel rule of
 /// `domain::channel`: a provider orders for a reseller it partners with that serves the
-/// customer; a reseller orders itself through one of its active providers.
+/// customer; a reseller orders itself through one of its active providers. The facts are
+/// read in `tx`, the transaction that writes the order.
 async fn billed_and_of_record(
     app: &App,
     ctx: &Ctx,
+    tx: &mut Tx,
     me: &crate::domain::authz::PartnerFacts,
     customer: TenantId,
     input: &OrderInput,
 ) -> Result<(TenantId, Option<TenantId>)> {
     if me.is_provider && input.provider_id.is_none() {
-        let mut named: Option<&str> = None;
-        for l in &input.lines {
-            if let Some(n) = l
-                .partner_id_on_record
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-            {
-                if named.is_some_and(|m| m != n) {
-                    return Err(Error::field(
-                        "partnerIdOnRecord",
-                        "one order names one reseller of record",
-                    ));
-                }
-                named = Some(n);
-            }
-        }
+        let named = channel::named_reseller_of_record(
+            input
+                .lines
+                .iter()
+                .map(|l| l.partner_id_on_record.as_deref()),
+        )?;
         let reseller = match named {
-            Some(n) => record_facts(app, ctx.actor.tenant, customer, n).await?,
+            Some(n) => record_facts(app, tx, ctx.actor.tenant, customer, n).await?,
             None => channel::only_reseller_of_record(
-                &customers::qualified_resellers(&app.db, ctx.actor.tenant, customer).await?,
+                &customers::qualified_resellers(tx.conn(), ctx.actor.tenant, customer).await?,
             )?,
         };
         return Ok((ctx.actor.tenant, Some(reseller)));
@@ -499,23 +415,22 @@ async fn billed_and_of_record(
             "name the indirect provider this order is placed through",
         )
     })?;
-    if partnerships::pair(&app.db, provider, ctx.actor.tenant)
-        .await?
-        .is_none_or(|s| s.state != "active")
-    {
+    let mine = customers::record_facts(tx.conn(), provider, customer, ctx.actor.tenant).await?;
+    if !mine.partnered_with_provider {
         return Err(Error::field(
             "providerId",
             "this provider is not one of your active indirect providers",
         ));
     }
     let me_named = ctx.actor.tenant.to_string();
-    let reseller = record_facts(app, provider, customer, &me_named).await?;
+    let reseller = channel::check_reseller_of_record(&me_named, mine)?;
     Ok((provider, Some(reseller)))
 }
 
-/// Loads the facts about a reseller named as reseller of record and checks them.
+/// Finds the reseller named as reseller of record and checks it, reading its facts in `tx`.
 pub(crate) async fn record_facts(
     app: &App,
+    tx: &mut Tx,
     provider: TenantId,
     customer: TenantId,
     named: &str,
@@ -528,15 +443,7 @@ pub(crate) async fn record_facts(
                 "{named} is not the tenant id or partner-network id of an indirect reseller"
             ),
         })?;
-    let facts = channel::RecordFacts {
-        reseller: p.tenant_id,
-        is_reseller: p.is_reseller,
-        partner_active: p.status == "active",
-        partnered_with_provider: partnerships::pair(&app.db, provider, p.tenant_id)
-            .await?
-            .is_some_and(|s| s.state == "active"),
-        serves_customer: customers::serves(&app.db, customer, p.tenant_id).await?,
-    };
+    let facts = customers::record_facts(tx.conn(), provider, customer, p.tenant_id).await?;
     channel::check_reseller_of_record(named, facts)
 }
 
@@ -1004,7 +911,8 @@ pub async fn subscription_names(
 /// partnership with the caller (`domain::channel`).
 pub async fn resellers_of_record(app: &App, ctx: &Ctx, customer_id: &str) -> Result<Vec<TenantId>> {
     let (customer, _) = authorized(app, ctx, customer_id, Action::OrderForCustomer).await?;
-    Ok(customers::qualified_resellers(&app.db, ctx.actor.tenant, customer.id).await?)
+    let mut conn = app.db.read.acquire().await?;
+    Ok(customers::qualified_resellers(&mut conn, ctx.actor.tenant, customer.id).await?)
 }
 
 /// One invoice and its lines, for the provider it bills or the operator. Anyone else is told
@@ -1030,4 +938,10 @@ pub async fn invoice(
         .ok_or(Error::NotFound("invoice"))?;
     let lines = crate::store::commerce::invoice_lines(&app.db, id).await?;
     Ok((invoice, lines))
+}
+
+/// The invoices of the caller's organisation (a provider), newest period first.
+pub async fn invoices(app: &App, ctx: &Ctx) -> Result<Vec<crate::store::commerce::InvoiceRow>> {
+    ctx.require(Action::ReadInvoices, Resource::Tenant(ctx.actor.tenant))?;
+    Ok(repo::invoices_of(&app.db, ctx.actor.tenant).await?)
 }

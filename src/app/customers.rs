@@ -343,97 +343,133 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
             .roles
             .contains(&crate::domain::customer::GrantRole::GlobalAdministrator);
     let reseller_name = name_of(app, inv.reseller).await?;
+    let accepted = Accepted {
+        customer: &customer,
+        inv: &inv,
+        access: access_words(&requested),
+        auto_extend,
+        reseller_name,
+        now,
+    };
     for partner in &partners_added {
-        let via = (*partner != inv.reseller).then_some(inv.reseller);
-        repo::upsert_relationship(
-            &mut tx,
-            &NewRelationship {
-                customer: customer.id,
-                partner: *partner,
-                indirect_reseller: via,
-                name: &customer.display_name,
-                domain: &customer.domain,
-            },
-            now,
-        )
-        .await?;
-        let event = if via.is_some() {
-            "indirect-reseller-relationship-accepted-by-customer"
-        } else {
-            "reseller-relationship-accepted-by-customer"
-        };
-        events::emit(
-            &mut tx,
-            now,
-            event,
-            format!("/v1/customers/{}", customer.id),
-            &customer.display_name,
-            &[partner.to_string()],
-        )
-        .await?;
-        let mut access = String::new();
-        if !inv.roles.is_empty() {
-            let grant = GrantRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                customer: customer.id,
-                partner: *partner,
-                roles: inv.roles.clone(),
-                status: "active".into(),
-                duration_days: inv.duration_days,
-                auto_extend,
-                created_at: now,
-                expires_at: now + inv.duration_days * crate::clock::DAY_MS,
-                warned_at: None,
-            };
-            repo::insert_grant(&mut tx, &grant).await?;
-            events::emit(
-                &mut tx,
-                now,
-                "granular-admin-relationship-approved",
-                format!("/v1/customers/{}/grants/{}", customer.id, grant.id),
-                &customer.display_name,
-                &[partner.to_string()],
-            )
-            .await?;
-            access = format!(
-                " Delegated administration was granted for {} days.",
-                inv.duration_days
-            );
-        }
-        for org in [customer.id, *partner] {
-            record(&mut tx, Some(ctx), &org.to_string(), Change {
-                operation: "accept_partner_customer_relationship",
-                resource_type: "partner_customer_relationship",
-                resource_id: format!("{}:{}", partner, customer.id),
-                old: None,
-                new: Some(serde_json::json!({ "partner": partner.to_string(), "indirectReseller": via.map(|v| v.to_string()), "roles": inv.roles, "consent": { "at": now, "by": ctx.upn, "access": access_words(&requested) } })),
-                customer_id: Some(customer.id.to_string()),
-            }, now).await?;
-        }
-        if let Some(to) = contact_of(app, *partner).await? {
-            let mut vars = BTreeMap::new();
-            vars.insert("customer", customer.display_name.clone());
-            vars.insert(
-                "partner",
-                if via.is_some() {
-                    format!(
-                        "{} (through {reseller_name})",
-                        name_of(app, *partner).await?
-                    )
-                } else {
-                    reseller_name.clone()
-                },
-            );
-            vars.insert("access", access);
-            vars.insert(
-                "url",
-                format!("{}/portal/customers", app.config.public_url()),
-            );
-            crate::mail::enqueue(&mut tx, now, &to, "customer_accepted", "en-US", &vars).await?;
-        }
+        add_partner(app, ctx, &mut tx, &accepted, *partner).await?;
     }
     tx.commit().await?;
     Ok(partners_added)
+}
+
+/// What one acceptance gives every partner it adds.
+struct Accepted<'a> {
+    customer: &'a TenantRow,
+    inv: &'a CustomerInvitationRow,
+    /// The consent's words: the access asked for.
+    access: String,
+    auto_extend: bool,
+    reseller_name: String,
+    now: i64,
+}
+
+/// One partner of an accepted request: its relationship (and grant), events, audit records
+/// in both logs and the mail to it.
+async fn add_partner(
+    app: &App,
+    ctx: &Ctx,
+    tx: &mut Tx,
+    a: &Accepted<'_>,
+    partner: TenantId,
+) -> Result<()> {
+    let (customer, inv, now) = (a.customer, a.inv, a.now);
+    let via = (partner != inv.reseller).then_some(inv.reseller);
+    let relationship = NewRelationship {
+        customer: customer.id,
+        partner,
+        indirect_reseller: via,
+        name: &customer.display_name,
+        domain: &customer.domain,
+    };
+    repo::upsert_relationship(tx, &relationship, now).await?;
+    let event = if via.is_some() {
+        "indirect-reseller-relationship-accepted-by-customer"
+    } else {
+        "reseller-relationship-accepted-by-customer"
+    };
+    let uri = format!("/v1/customers/{}", customer.id);
+    events::emit(
+        tx,
+        now,
+        event,
+        uri,
+        &customer.display_name,
+        &[partner.to_string()],
+    )
+    .await?;
+    let access = if inv.roles.is_empty() {
+        String::new()
+    } else {
+        grant_access(tx, a, partner).await?;
+        format!(
+            " Delegated administration was granted for {} days.",
+            inv.duration_days
+        )
+    };
+    for org in [customer.id, partner] {
+        record(tx, Some(ctx), &org.to_string(), Change {
+            operation: "accept_partner_customer_relationship",
+            resource_type: "partner_customer_relationship",
+            resource_id: format!("{}:{}", partner, customer.id),
+            old: None,
+            new: Some(serde_json::json!({ "partner": partner.to_string(), "indirectReseller": via.map(|v| v.to_string()), "roles": inv.roles, "consent": { "at": now, "by": ctx.upn, "access": a.access } })),
+            customer_id: Some(customer.id.to_string()),
+        }, now).await?;
+    }
+    if let Some(to) = contact_of(app, partner).await? {
+        let shown = match via {
+            Some(_) => format!(
+                "{} (through {})",
+                name_of(app, partner).await?,
+                a.reseller_name
+            ),
+            None => a.reseller_name.clone(),
+        };
+        let mut vars = BTreeMap::new();
+        vars.insert("customer", customer.display_name.clone());
+        vars.insert("partner", shown);
+        vars.insert("access", access);
+        vars.insert(
+            "url",
+            format!("{}/portal/customers", app.config.public_url()),
+        );
+        crate::mail::enqueue(tx, now, &to, "customer_accepted", "en-US", &vars).await?;
+    }
+    Ok(())
+}
+
+/// The delegated access an accepted request asked for, granted to one partner.
+async fn grant_access(tx: &mut Tx, a: &Accepted<'_>, partner: TenantId) -> Result<()> {
+    let (customer, inv, now) = (a.customer, a.inv, a.now);
+    let grant = GrantRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        customer: customer.id,
+        partner,
+        roles: inv.roles.clone(),
+        status: "active".into(),
+        duration_days: inv.duration_days,
+        auto_extend: a.auto_extend,
+        created_at: now,
+        expires_at: now + inv.duration_days * crate::clock::DAY_MS,
+        warned_at: None,
+    };
+    repo::insert_grant(tx, &grant).await?;
+    events::emit(
+        tx,
+        now,
+        "granular-admin-relationship-approved",
+        format!("/v1/customers/{}/grants/{}", customer.id, grant.id),
+        &customer.display_name,
+        &[partner.to_string()],
+    )
+    .await?;
+    Ok(())
 }
 
 pub async fn decline(app: &App, ctx: &Ctx, token: &str) -> Result<()> {
@@ -911,4 +947,75 @@ pub async fn revoke_request(app: &App, ctx: &Ctx, id: &str) -> Result<CustomerIn
     repo::invitation(&app.db, id)
         .await?
         .ok_or(Error::NotFound("relationship request"))
+}
+
+/// A partner's customers served through one reseller (`None`: served directly).
+pub struct CustomerGroup {
+    pub reseller: Option<TenantId>,
+    /// The reseller's display name; `None` for the direct group.
+    pub reseller_name: Option<String>,
+    pub rows: Vec<repo::CustomerListRow>,
+}
+
+/// The portal's customer list: the caller's customers whose name starts with `search`, in
+/// name order, grouped by the reseller a provider serves them through (at most `limit`).
+pub async fn grouped(
+    app: &App,
+    ctx: &Ctx,
+    search: Option<&str>,
+    limit: u32,
+) -> Result<Vec<CustomerGroup>> {
+    ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
+    let filter = search
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| crate::domain::customer::CustomerFilter::CompanyName(s.to_lowercase()));
+    let rows = repo::page(&app.db, ctx.actor.tenant, filter.as_ref(), None, limit).await?;
+    let mut groups: Vec<CustomerGroup> = Vec::new();
+    for r in rows {
+        match groups
+            .iter_mut()
+            .find(|g| g.reseller == r.indirect_reseller)
+        {
+            Some(g) => g.rows.push(r),
+            None => groups.push(CustomerGroup {
+                reseller: r.indirect_reseller,
+                reseller_name: None,
+                rows: vec![r],
+            }),
+        }
+    }
+    let resellers: Vec<TenantId> = groups.iter().filter_map(|g| g.reseller).collect();
+    let names: BTreeMap<TenantId, String> = repo::tenant_names(&app.db, &resellers)
+        .await?
+        .into_iter()
+        .collect();
+    for g in &mut groups {
+        g.reseller_name = g
+            .reseller
+            .map(|r| names.get(&r).cloned().unwrap_or_default());
+    }
+    Ok(groups)
+}
+
+/// The providers a reseller may name on a customer request: its active indirect providers
+/// (tenant id and name). Empty for a caller who may not invite customers.
+pub async fn request_providers(app: &App, ctx: &Ctx) -> Result<Vec<(TenantId, String)>> {
+    if !can(
+        &ctx.actor,
+        Action::InviteCustomers,
+        Resource::Tenant(ctx.actor.tenant),
+    )
+    .allowed()
+    {
+        return Ok(Vec::new());
+    }
+    Ok(
+        partnerships::page(&app.db, ctx.actor.tenant, false, None, 500)
+            .await?
+            .into_iter()
+            .filter(|c| c.partnership.state == "active")
+            .map(|c| (c.other_tenant, c.name))
+            .collect(),
+    )
 }

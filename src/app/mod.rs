@@ -5,6 +5,7 @@ pub mod admin_tasks;
 pub mod audit;
 pub mod bench_world;
 pub mod billing_profile;
+pub mod carts;
 pub mod catalog;
 pub mod commerce;
 pub mod customer_users;

@@ -70,10 +70,12 @@ pub async fn put(
             "name the reseller by its tenant id (or supportMpnId)",
         ));
     }
-    let reseller = super::commerce::record_facts(app, s.provider, s.customer, named).await?;
     let before = links::support_contact(&app.db, &s.id).await?.or(s.reseller);
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
+    // Read in the writing transaction, so a partnership ended meanwhile is seen.
+    let reseller =
+        super::commerce::record_facts(app, &mut tx, s.provider, s.customer, named).await?;
     links::set_support_contact(&mut tx, &s.id, reseller, now).await?;
     let mut orgs = vec![s.customer, s.provider, reseller, ctx.actor.tenant];
     orgs.extend(s.reseller);

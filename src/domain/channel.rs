@@ -84,6 +84,29 @@ pub fn only_reseller_of_record(qualified: &[TenantId]) -> Result<TenantId> {
     }
 }
 
+/// The reseller of record an order's lines name, if any: every line names the same one or
+/// none (one order has one reseller of record).
+pub fn named_reseller_of_record<'a>(
+    lines: impl IntoIterator<Item = Option<&'a str>>,
+) -> Result<Option<&'a str>> {
+    let mut named: Option<&str> = None;
+    for n in lines
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        if named.is_some_and(|m| m != n) {
+            return Err(Error::field(
+                "partnerIdOnRecord",
+                "one order names one reseller of record",
+            ));
+        }
+        named = Some(n);
+    }
+    Ok(named)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +160,15 @@ mod tests {
             only_reseller_of_record(&[]).unwrap_err().code(),
             Code::InvalidPartnerOfRecord
         );
+    }
+
+    #[test]
+    fn one_order_names_one_reseller_of_record() {
+        assert_eq!(
+            named_reseller_of_record([None, Some(" 7 "), Some("7")]).unwrap(),
+            Some("7")
+        );
+        assert_eq!(named_reseller_of_record([None, Some("")]).unwrap(), None);
+        assert!(named_reseller_of_record([Some("7"), Some("8")]).is_err());
     }
 }

@@ -111,6 +111,161 @@ impl SubscriptionStatus {
     }
 }
 
+/// How often a line is billed, as the public contract spells it (read in any case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BillingCycle {
+    Monthly,
+    Annual,
+    Triennial,
+    None,
+    OneTime,
+}
+
+impl BillingCycle {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Monthly => "monthly",
+            Self::Annual => "annual",
+            Self::Triennial => "triennial",
+            Self::None => "none",
+            Self::OneTime => "one_time",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Monthly,
+            Self::Annual,
+            Self::Triennial,
+            Self::None,
+            Self::OneTime,
+        ]
+        .into_iter()
+        .find(|c| c.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+/// A cart's state. Stored lower-case like every other state; the API spells it `Active` and
+/// `Ordered`, as the public contract does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub enum CartStatus {
+    /// Lines may still change; checkout orders them.
+    Active,
+    /// Checked out: the cart names its order and changes no more.
+    Ordered,
+}
+
+impl CartStatus {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CartStatus::Active => "active",
+            CartStatus::Ordered => "ordered",
+        }
+    }
+    /// The API's spelling.
+    pub fn wire(self) -> &'static str {
+        match self {
+            CartStatus::Active => "Active",
+            CartStatus::Ordered => "Ordered",
+        }
+    }
+    pub fn parse(s: &str) -> Option<CartStatus> {
+        [Self::Active, Self::Ordered]
+            .into_iter()
+            .find(|x| x.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+/// A cart is kept this many days.
+pub const CART_DAYS: i64 = 7;
+/// An order or a cart has 1 to this many lines.
+pub const MAX_LINES: usize = 50;
+
+/// Event names of commerce, mapped once.
+pub mod event {
+    pub const ORDER_CREATED: &str = "order-created";
+    pub const SUBSCRIPTION_UPDATED: &str = "subscription-updated";
+    pub const INVOICE_READY: &str = "invoice-ready";
+    pub const CART_CREATED: &str = "cart-created";
+    pub const CART_UPDATED: &str = "cart-updated";
+}
+
+/// What an order line is checked and priced against: its availability and SKU.
+#[derive(Debug, Clone, Copy)]
+pub struct Offer<'a> {
+    pub country: &'a str,
+    pub currency: &'a str,
+    /// Monthly price per unit, as stored (a decimal string).
+    pub list_price: &'a str,
+    pub minimum_quantity: i64,
+    pub maximum_quantity: i64,
+}
+
+/// Checks one order line (offered in the customer's country, quantity in range) and answers
+/// its unit price.
+pub fn price_line(
+    item: &CatalogItemId,
+    offer: Offer<'_>,
+    customer_country: &str,
+    quantity: i64,
+) -> Result<Decimal> {
+    if offer.country != customer_country {
+        return Err(Error::Conflict {
+            code: Code::NotOffered,
+            message: format!(
+                "{item} is offered in {} ({}), not in the customer's country {customer_country}",
+                offer.country, offer.currency
+            ),
+        });
+    }
+    if !(offer.minimum_quantity..=offer.maximum_quantity).contains(&quantity) {
+        return Err(Error::Conflict {
+            code: Code::QuantityOutOfRange,
+            message: format!(
+                "the quantity of {item} must be between {} and {}",
+                offer.minimum_quantity, offer.maximum_quantity
+            ),
+        });
+    }
+    Decimal::from_str(offer.list_price).map_err(|e| Error::Internal(e.into()))
+}
+
+/// An order's running total: one currency for every line.
+#[derive(Debug, Clone, Default)]
+pub struct OrderTotal {
+    pub currency: String,
+    pub total: Decimal,
+}
+
+impl OrderTotal {
+    pub fn add(&mut self, currency: &str, unit_price: Decimal, quantity: i64) -> Result<()> {
+        if !self.currency.is_empty() && self.currency != currency {
+            return Err(Error::field(
+                "lineItems",
+                "all lines of an order use one currency",
+            ));
+        }
+        self.currency = currency.to_string();
+        self.total += unit_price * Decimal::from(quantity);
+        Ok(())
+    }
+    /// The total as stored: rounded to cents.
+    pub fn amount(&self) -> String {
+        self.total.round_dp(2).to_string()
+    }
+}
+
+/// A subscription's name: the one given (trimmed, at most 200 characters) or the SKU's title.
+pub fn friendly_name(given: Option<&str>, sku_title: &str) -> String {
+    given
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| n.chars().take(200).collect())
+        .unwrap_or_else(|| sku_title.to_string())
+}
+
 /// Days after purchase or renewal during which a subscription can be cancelled.
 pub const CANCELLATION_DAYS: i64 = 7;
 

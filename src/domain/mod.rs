@@ -2,6 +2,7 @@
 //! authorization. No I/O and no async here.
 
 pub mod authz;
+pub mod catalog;
 pub mod channel;
 pub mod commerce;
 pub mod customer;

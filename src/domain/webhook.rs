@@ -21,6 +21,8 @@ pub const EVENTS: &[&str] = &[
     "granular-admin-relationship-expired",
     "granular-admin-relationship-terminated",
     "order-created",
+    "cart-created",
+    "cart-updated",
     "subscription-updated",
     "invoice-ready",
     "enrollment-status-changed",

@@ -375,13 +375,14 @@ pub async fn change(
 }
 
 pub async fn invoices(State(app): State<App>, visit: Visit) -> Response {
-    let Some((actor, _)) = visit.signed_in() else {
+    let Some(ctx) = visit.ctx() else {
         return to_signin("/portal/invoices");
     };
     let lang = visit.lang();
-    let rows = repo::invoices_of(&app.db, actor.tenant)
-        .await
-        .unwrap_or_default();
+    let rows = match crate::app::commerce::invoices(&app, &ctx).await {
+        Ok(rows) => rows,
+        Err(e) => return domain_error(&visit, e),
+    };
     let title = t(lang, "invoices.title");
     page(&visit, PageOpts { title: &title, active: "/portal/invoices", mail_public: app.config.mail_viewer_public }, html! {
         h1 { (title) }

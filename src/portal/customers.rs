@@ -9,7 +9,7 @@ use crate::app::customers as uc;
 use crate::app::identity::{self, NewTenant, NewUser};
 use crate::app::{licenses, App};
 use crate::domain::authz::{can, Action, Resource};
-use crate::domain::customer::{AccessRequest, CustomerFilter, GrantRole};
+use crate::domain::customer::{AccessRequest, GrantRole};
 use crate::domain::identity::TenantKind;
 use crate::domain::ids::TenantId;
 use crate::domain::Error;
@@ -52,87 +52,65 @@ async fn render_list(
     created: Option<Created>,
     problem: Option<String>,
 ) -> Response {
-    let Some((actor, _)) = visit.signed_in() else {
+    let Some(ctx) = visit.ctx() else {
         return to_signin("/portal/customers");
     };
-    if !can(
-        actor,
-        Action::ReadPartnerships,
-        Resource::Tenant(actor.tenant),
-    )
-    .allowed()
-    {
-        return error_page(
-            visit,
-            StatusCode::FORBIDDEN,
-            &t(visit.lang(), "error.forbidden"),
-        );
-    }
     let lang = visit.lang();
-    let filter = search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| CustomerFilter::CompanyName(s.to_lowercase()));
-    let rows = match repo::page(&app.db, actor.tenant, filter.as_ref(), None, 500).await {
-        Ok(r) => r,
-        Err(e) => return domain_error(visit, e.into()),
-    };
-    // A provider sees its customers grouped by the reseller it serves them through.
-    let mut groups: Vec<(Option<TenantId>, String, Vec<repo::CustomerListRow>)> = Vec::new();
-    for r in rows {
-        match groups.iter_mut().find(|g| g.0 == r.indirect_reseller) {
-            Some(g) => g.2.push(r),
-            None => {
-                let name = match r.indirect_reseller {
-                    Some(res) => ids::tenant(&app.db, res)
-                        .await
-                        .ok()
-                        .flatten()
-                        .map(|t| t.display_name)
-                        .unwrap_or_default(),
-                    None => t(lang, "customers.direct"),
-                };
-                groups.push((r.indirect_reseller, name, vec![r]));
-            }
+    let groups = match uc::grouped(app, &ctx, search.as_deref(), 500).await {
+        Ok(g) => g,
+        Err(Error::Forbidden(_)) => {
+            return error_page(visit, StatusCode::FORBIDDEN, &t(lang, "error.forbidden"))
         }
-    }
+        Err(e) => return domain_error(visit, e),
+    };
+    let providers = match uc::request_providers(app, &ctx).await {
+        Ok(p) => p,
+        Err(e) => return domain_error(visit, e),
+    };
     let may_invite = can(
-        actor,
+        &ctx.actor,
         Action::InviteCustomers,
-        Resource::Tenant(actor.tenant),
+        Resource::Tenant(ctx.actor.tenant),
     )
     .allowed();
-    let providers = if may_invite {
-        crate::store::partnerships::page(&app.db, actor.tenant, false, None, 500)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|c| c.partnership.state == "active")
-            .collect()
-    } else {
-        Vec::new()
-    };
     let title = t(lang, "customers.title");
     let status = if problem.is_some() {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    (status, page(visit, opts(app, &title, "/portal/customers"), html! {
-        h1 { (title) }
-        form method="get" action="/portal/customers" {
-            label for="q" { (t(lang, "customers.search")) }
-            input #q type="text" name="q" value=(search.clone().unwrap_or_default());
-            " " button type="submit" { (t(lang, "directory.search")) }
-        }
+    (
+        status,
+        page(
+            visit,
+            opts(app, &title, "/portal/customers"),
+            html! {
+                h1 { (title) }
+                form method="get" action="/portal/customers" {
+                    label for="q" { (t(lang, "customers.search")) }
+                    input #q type="text" name="q" value=(search.clone().unwrap_or_default());
+                    " " button type="submit" { (t(lang, "directory.search")) }
+                }
+                (customer_groups(lang, &groups))
+                @if let Some(c) = &created { (request_created(lang, c)) }
+                @if let Some(p) = &problem { div.alert.bad role="alert" #request-error { (p) } }
+                @if may_invite { (request_form(visit, lang, &providers)) }
+            },
+        ),
+    )
+        .into_response()
+}
+
+/// The customers, one table per reseller they are served through.
+fn customer_groups(lang: &str, groups: &[uc::CustomerGroup]) -> Markup {
+    html! {
         @if groups.is_empty() { p #customers-empty { (t(lang, "customers.none")) } }
-        @for (_, name, rows) in &groups {
-            h2.customer-group { (name) }
+        @for g in groups {
+            h2.customer-group { (g.reseller_name.clone().unwrap_or_else(|| t(lang, "customers.direct"))) }
             table.customers {
                 thead { tr { th { (t(lang, "customers.name")) } th { (t(lang, "customers.domain")) } th { (t(lang, "customers.country")) } } }
                 tbody {
-                    @for r in rows {
+                    @for r in &g.rows {
                         tr.customer {
                             td { a.customer-link href={"/portal/customers/" (r.id)} { (r.name) } }
                             td { (r.domain) }
@@ -142,47 +120,54 @@ async fn render_list(
                 }
             }
         }
-        @if let Some(c) = &created {
-            div.card #request-created {
-                label for="request-link" { (t(lang, "resellers.link")) }
-                input #request-link type="text" readonly value=(c.url);
-                p {
-                    button type="button" data-copy="request-link" data-copied=(t(lang, "resellers.copied")) { (t(lang, "resellers.copy")) }
-                    " "
-                    a.button href={"mailto:?subject=" (url_escape(&c.subject)) "&body=" (url_escape(&c.body))} { (t(lang, "resellers.mailto")) }
-                }
-                pre.mail { (c.body) }
+    }
+}
+
+/// The link a new customer request made, to copy or mail.
+fn request_created(lang: &str, c: &Created) -> Markup {
+    html! {
+        div.card #request-created {
+            label for="request-link" { (t(lang, "resellers.link")) }
+            input #request-link type="text" readonly value=(c.url);
+            p {
+                button type="button" data-copy="request-link" data-copied=(t(lang, "resellers.copied")) { (t(lang, "resellers.copy")) }
+                " "
+                a.button href={"mailto:?subject=" (url_escape(&c.subject)) "&body=" (url_escape(&c.body))} { (t(lang, "resellers.mailto")) }
             }
+            pre.mail { (c.body) }
         }
-        @if let Some(p) = &problem { div.alert.bad role="alert" #request-error { (p) } }
-        @if may_invite {
-            form.card method="post" action="/portal/customers/request" #customer-request {
-                h2 { (t(lang, "customers.request")) }
-                p.muted { (t(lang, "customers.request_intro")) }
-                (csrf(visit.csrf()))
-                label for="provider" { (t(lang, "customers.provider")) }
-                select #provider name="provider" {
-                    option value="" { (t(lang, "customers.no_provider")) }
-                    @for p in &providers { option value=(p.other_tenant) { (p.name) } }
-                }
-                fieldset {
-                    legend { (t(lang, "customers.roles")) }
-                    @for r in GrantRole::ALL {
-                        label.choice {
-                            input type="checkbox" name="role" value=(r.as_str());
-                            " " (t(lang, &format!("grant.{}", r.as_str())))
-                        }
+    }
+}
+
+/// The form that creates a customer relationship request.
+fn request_form(visit: &Visit, lang: &str, providers: &[(TenantId, String)]) -> Markup {
+    html! {
+        form.card method="post" action="/portal/customers/request" #customer-request {
+            h2 { (t(lang, "customers.request")) }
+            p.muted { (t(lang, "customers.request_intro")) }
+            (csrf(visit.csrf()))
+            label for="provider" { (t(lang, "customers.provider")) }
+            select #provider name="provider" {
+                option value="" { (t(lang, "customers.no_provider")) }
+                @for (id, name) in providers { option value=(id) { (name) } }
+            }
+            fieldset {
+                legend { (t(lang, "customers.roles")) }
+                @for r in GrantRole::ALL {
+                    label.choice {
+                        input type="checkbox" name="role" value=(r.as_str());
+                        " " (t(lang, &format!("grant.{}", r.as_str())))
                     }
                 }
-                label for="days" { (t(lang, "customers.duration")) }
-                input #days type="text" name="days" value="90";
-                label.choice { input type="checkbox" name="auto_extend" value="yes"; " " (t(lang, "customers.auto_extend")) }
-                label for="email" { (t(lang, "customers.email")) }
-                input #email type="email" name="email";
-                p { button #create-request type="submit" { (t(lang, "customers.create_link")) } }
             }
+            label for="days" { (t(lang, "customers.duration")) }
+            input #days type="text" name="days" value="90";
+            label.choice { input type="checkbox" name="auto_extend" value="yes"; " " (t(lang, "customers.auto_extend")) }
+            label for="email" { (t(lang, "customers.email")) }
+            input #email type="email" name="email";
+            p { button #create-request type="submit" { (t(lang, "customers.create_link")) } }
         }
-    })).into_response()
+    }
 }
 
 pub async fn request(State(app): State<App>, visit: Visit, body: Bytes) -> Response {

@@ -2,6 +2,7 @@
 
 use super::identity::uuid_col;
 use super::{Db, Tx};
+use crate::domain::commerce::CartStatus;
 use crate::domain::ids::TenantId;
 use sqlx::Row;
 
@@ -631,12 +632,24 @@ pub async fn invoice_lines(db: &Db, invoice: &str) -> Result<Vec<InvoiceLine>, s
         .collect())
 }
 
+fn decode_err(col: &str, why: impl std::fmt::Display) -> sqlx::Error {
+    sqlx::Error::Decode(format!("{col}: {why}").into())
+}
+
+/// A column holding a typed id or state; a value that does not parse is a decode error.
+fn parsed<T: std::str::FromStr>(r: &sqlx::any::AnyRow, col: &str) -> Result<T, sqlx::Error> {
+    let v: String = r.try_get(col)?;
+    v.parse()
+        .map_err(|_| decode_err(col, format_args!("unexpected value {v:?}")))
+}
+
 #[derive(Debug, Clone)]
 pub struct CartRow {
     pub id: String,
     pub customer: TenantId,
     pub owner: TenantId,
-    pub status: String,
+    pub status: CartStatus,
+    /// `{"providerId", "lines"}` as `app::carts` writes it.
     pub line_items: serde_json::Value,
     pub created_at: i64,
     pub updated_at: i64,
@@ -645,24 +658,27 @@ pub struct CartRow {
     pub version: i64,
 }
 
-fn cart_from(r: &sqlx::any::AnyRow) -> CartRow {
-    CartRow {
-        id: r.get("id"),
-        customer: uuid_col(r, "customer_tenant_id"),
-        owner: uuid_col(r, "owner_tenant_id"),
-        status: r.get("status"),
-        line_items: serde_json::from_str(&r.get::<String, _>("line_items")).unwrap_or_default(),
-        created_at: r.get("created_at"),
-        updated_at: r.get("updated_at"),
-        expires_at: r.get("expires_at"),
-        order_id: r.get("order_id"),
-        version: r.get("version"),
-    }
+fn cart_from(r: &sqlx::any::AnyRow) -> Result<CartRow, sqlx::Error> {
+    let status: String = r.try_get("status")?;
+    let lines: String = r.try_get("line_items")?;
+    Ok(CartRow {
+        id: r.try_get("id")?,
+        customer: parsed(r, "customer_tenant_id")?,
+        owner: parsed(r, "owner_tenant_id")?,
+        status: CartStatus::parse(&status)
+            .ok_or_else(|| decode_err("status", format_args!("unexpected value {status:?}")))?,
+        line_items: serde_json::from_str(&lines).map_err(|e| decode_err("line_items", e))?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        expires_at: r.try_get("expires_at")?,
+        order_id: r.try_get("order_id")?,
+        version: r.try_get("version")?,
+    })
 }
 
 pub async fn insert_cart(tx: &mut Tx, c: &CartRow) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO carts (id, customer_tenant_id, owner_tenant_id, status, line_items, created_at, updated_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)")
-        .bind(&c.id).bind(c.customer.to_string()).bind(c.owner.to_string()).bind(&c.status).bind(c.line_items.to_string()).bind(c.created_at).bind(c.expires_at)
+        .bind(&c.id).bind(c.customer.to_string()).bind(c.owner.to_string()).bind(c.status.as_str()).bind(c.line_items.to_string()).bind(c.created_at).bind(c.expires_at)
         .execute(tx.conn()).await?;
     Ok(())
 }
@@ -681,7 +697,27 @@ pub async fn cart(
     .bind(id)
     .fetch_optional(&db.read)
     .await?;
-    Ok(r.as_ref().map(cart_from))
+    r.as_ref().map(cart_from).transpose()
+}
+
+/// The cart, locked for the transaction that changes or checks it out.
+pub async fn cart_in(
+    tx: &mut Tx,
+    customer: TenantId,
+    owner: TenantId,
+    id: &str,
+) -> Result<Option<CartRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT * FROM carts WHERE customer_tenant_id = $1 AND owner_tenant_id = $2 AND id = $3{}",
+        tx.backend.for_update()
+    );
+    let r = sqlx::query(&sql)
+        .bind(customer.to_string())
+        .bind(owner.to_string())
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?;
+    r.as_ref().map(cart_from).transpose()
 }
 
 /// Replaces the lines of an active cart at `expected_version`.
@@ -692,8 +728,8 @@ pub async fn update_cart(
     now: i64,
     expected_version: i64,
 ) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query("UPDATE carts SET line_items = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4 AND status = 'Active'")
-        .bind(lines.to_string()).bind(now).bind(id).bind(expected_version).execute(tx.conn()).await?;
+    let r = sqlx::query("UPDATE carts SET line_items = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4 AND status = $5")
+        .bind(lines.to_string()).bind(now).bind(id).bind(expected_version).bind(CartStatus::Active.as_str()).execute(tx.conn()).await?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -704,7 +740,7 @@ pub async fn mark_ordered(
     order: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query("UPDATE carts SET status = 'Ordered', order_id = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND status = 'Active'")
-        .bind(order).bind(now).bind(id).execute(tx.conn()).await?;
+    let r = sqlx::query("UPDATE carts SET status = $1, order_id = $2, updated_at = $3, version = version + 1 WHERE id = $4 AND status = $5")
+        .bind(CartStatus::Ordered.as_str()).bind(order).bind(now).bind(id).bind(CartStatus::Active.as_str()).execute(tx.conn()).await?;
     Ok(r.rows_affected() == 1)
 }

@@ -651,9 +651,10 @@ pub async fn serves(db: &Db, customer: TenantId, partner: TenantId) -> Result<bo
 
 /// The resellers that may be of record when `provider` orders for `customer`: active
 /// resellers with an active relationship with the customer and an active partnership with
-/// the provider (the channel rule of `domain::channel`).
+/// the provider (the channel rule of `domain::channel`). `conn` is the writing transaction's
+/// when an order is placed, so the answer holds for what it writes.
 pub async fn qualified_resellers(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     provider: TenantId,
     customer: TenantId,
 ) -> Result<Vec<TenantId>, sqlx::Error> {
@@ -665,12 +666,50 @@ pub async fn qualified_resellers(
     )
     .bind(customer.to_string())
     .bind(provider.to_string())
-    .fetch_all(&db.read)
+    .fetch_all(conn)
     .await?;
-    Ok(rows
-        .iter()
-        .filter_map(|r| r.get::<String, _>("partner_tenant_id").parse().ok())
-        .collect())
+    rows.iter()
+        .map(|r| {
+            let v: String = r.try_get("partner_tenant_id")?;
+            v.parse()
+                .map_err(|_| sqlx::Error::Decode(format!("partner_tenant_id: {v:?}").into()))
+        })
+        .collect()
+}
+
+/// What the channel rule needs about `reseller` as reseller of record of an order billed to
+/// `provider` for `customer`, in one read (inside the writing transaction).
+pub async fn record_facts(
+    conn: &mut sqlx::AnyConnection,
+    provider: TenantId,
+    customer: TenantId,
+    reseller: TenantId,
+) -> Result<crate::domain::channel::RecordFacts, sqlx::Error> {
+    let r = sqlx::query(
+        "SELECT CAST(p.is_reseller AS BIGINT) AS is_reseller, \
+         CAST(CASE WHEN p.status = 'active' THEN 1 ELSE 0 END AS BIGINT) AS active, \
+         CAST(CASE WHEN EXISTS (SELECT 1 FROM partnerships s WHERE s.provider_tenant_id = $1 AND s.reseller_tenant_id = p.tenant_id AND s.state = 'active') THEN 1 ELSE 0 END AS BIGINT) AS partnered, \
+         CAST(CASE WHEN EXISTS (SELECT 1 FROM customer_relationships c WHERE c.customer_tenant_id = $2 AND c.partner_tenant_id = p.tenant_id AND c.state = 'active') THEN 1 ELSE 0 END AS BIGINT) AS serves \
+         FROM partners p WHERE p.tenant_id = $3",
+    )
+    .bind(provider.to_string())
+    .bind(customer.to_string())
+    .bind(reseller.to_string())
+    .fetch_optional(conn)
+    .await?;
+    let flag = |col: &str| -> Result<bool, sqlx::Error> {
+        Ok(match &r {
+            Some(r) => r.try_get::<i64, _>(col)? != 0,
+            None => false,
+        })
+    };
+    Ok(crate::domain::channel::RecordFacts {
+        reseller,
+        is_reseller: flag("is_reseller")?,
+        partner_active: flag("active")?,
+        partnered_with_provider: flag("partnered")?,
+        serves_customer: flag("serves")?,
+    })
 }
 
 pub async fn invitation(db: &Db, id: &str) -> Result<Option<CustomerInvitationRow>, sqlx::Error> {
@@ -699,4 +738,34 @@ pub async fn record_consent(
     .execute(tx.conn())
     .await?;
     Ok(())
+}
+
+/// Display names of several tenants in one read (for list views; no read per item).
+pub async fn tenant_names(
+    db: &Db,
+    tenants: &[TenantId],
+) -> Result<Vec<(TenantId, String)>, sqlx::Error> {
+    if tenants.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=tenants.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT id, display_name FROM tenants WHERE id IN ({})",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for t in tenants {
+        q = q.bind(t.to_string());
+    }
+    q.fetch_all(&db.read)
+        .await?
+        .iter()
+        .map(|r| {
+            let id: String = r.try_get("id")?;
+            let id = id
+                .parse()
+                .map_err(|_| sqlx::Error::Decode(format!("tenants.id: {id:?}").into()))?;
+            Ok((id, r.try_get("display_name")?))
+        })
+        .collect()
 }

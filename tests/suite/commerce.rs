@@ -564,6 +564,36 @@ async fn carts_check_out_once() {
     assert_eq!(r.status(), 409);
     let e: Value = r.json().await.unwrap();
     assert_eq!(assert_error_shape(&e), 800065);
+    // Each cart change is in the owner's audit log, once, with the order it made.
+    let ops: Vec<String> = sqlx::query("SELECT operation FROM audit_records WHERE org_tenant_id = $1 AND resource_id IN ($2, $3) ORDER BY seq")
+        .bind(s.p.tenant.id.to_string()).bind(cid).bind(result["orders"][0]["id"].as_str().unwrap())
+        .fetch_all(&t.app.db.read).await.unwrap().iter().map(|r| sqlx::Row::get(r, 0)).collect();
+    assert_eq!(
+        ops,
+        [
+            "create_cart",
+            "update_cart",
+            "create_order",
+            "checkout_cart"
+        ]
+    );
+    // ... and raised an event for the owner with it.
+    let events: Vec<String> =
+        sqlx::query("SELECT payload FROM outbox WHERE topic = 'event' ORDER BY created_at, id")
+            .fetch_all(&t.app.db.read)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| sqlx::Row::get::<String, _>(r, 0))
+            .filter_map(|p| {
+                let v: Value = serde_json::from_str(&p).ok()?;
+                v["resourceUri"]
+                    .as_str()?
+                    .ends_with(cid)
+                    .then(|| v["eventName"].as_str().unwrap().to_string())
+            })
+            .collect();
+    assert_eq!(events, ["cart-created", "cart-updated", "cart-updated"]);
 }
 
 #[tokio::test]
