@@ -21,6 +21,7 @@ mod mail;
 mod memberships;
 mod multi_node;
 mod notifications;
+mod paging_identity;
 mod partnerships;
 mod portal_browser;
 mod portal_http;
