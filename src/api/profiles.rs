@@ -82,8 +82,8 @@ fn legal_dto(a: &Application, status: Status, version: i64) -> LegalBusinessProf
             phone_number: a.contact_phone.clone(),
         },
         registration_number: a.registration_number.clone(),
-        vetting_status: vs.into(),
-        vetting_sub_status: vss.into(),
+        vetting_status: vs.as_str().into(),
+        vetting_sub_status: vss.as_str().into(),
         profile_type: ProfileType::LegalBusiness,
         attributes: Attributes::with_etag("LegalBusinessProfile", version),
     }

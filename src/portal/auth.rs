@@ -305,12 +305,13 @@ fn mfa_first_setup(
     error: Option<&str>,
 ) -> Markup {
     let lang = visit.lang();
+    let uri = format!("otpauth://totp/Partner%20Hub:{upn}?secret={secret}&issuer=Partner%20Hub");
     html! {
         @if required { div.alert.bad role="alert" #mfa-required { (t(lang, "mfa.required")) } }
         p { (t(lang, "mfa.setup_intro")) }
         @if let Some(e) = error { div.alert.bad role="alert" #mfa-error { (e) } }
         p { (t(lang, "mfa.secret")) ": " code #mfa-secret { (secret) } }
-        p.muted { code { "otpauth://totp/Partner%20Hub:" (upn) "?secret=" (secret) "&issuer=Partner%20Hub" } }
+        p.muted { code { (uri) } }
         form method="post" action="/portal/mfa" {
             input type="hidden" name="csrf" value=(visit.csrf());
             input type="hidden" name="secret" value=(secret);
