@@ -868,7 +868,7 @@ fn user_dto(u: UserRow) -> CustomerUser {
         display_name: u.display_name,
         first_name: u.first_name,
         last_name: u.last_name,
-        state: u.state,
+        state: u.state.as_str().into(),
         password_profile: None,
         attributes: Attributes::with_etag("CustomerUser", u.version),
     }

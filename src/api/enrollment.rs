@@ -5,14 +5,13 @@ use super::collection::{Attributes, Collection, Page, PageQuery};
 use super::error::{ApiError, ApiResult};
 use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
-use crate::app::enrollment::{self as uc, Decision, LinkProblem};
+use crate::app::enrollment::{self as uc, Decision, EnrollmentRow, LinkProblem};
 use crate::app::identity::{self, NewTenant, NewUser};
 use crate::app::App;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::enrollment::{Application, Program, Status};
 use crate::domain::identity::TenantKind;
 use crate::domain::Error;
-use crate::store::enrollments::{self as repo, EnrollmentRow};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -157,8 +156,8 @@ pub fn dto(e: EnrollmentRow) -> Enrollment {
         id: e.id,
         program: e.program,
         status: e.status,
-        vetting_status: vs.into(),
-        vetting_sub_status: vss.into(),
+        vetting_status: vs.as_str().into(),
+        vetting_sub_status: vss.as_str().into(),
         tenant_id: e.tenant_id.to_string(),
         mpn_id: e.mpn_id,
         profile_id: e.profile_id,
@@ -226,34 +225,17 @@ pub async fn list(
             Some(Status::parse(s).ok_or_else(|| Error::field("status", "not a known status"))?)
         }
     };
-    if !ctx.actor.is_operator() {
-        ctx.require(Action::ReadTenant, Resource::Tenant(ctx.actor.tenant))?;
-        let rows: Vec<EnrollmentRow> = repo::of_tenant(&app.db, ctx.actor.tenant)
-            .await?
-            .into_iter()
-            .filter(|e| status.is_none_or(|s| e.status == s))
-            .collect();
-        let page = Page::from_request(
-            &HeaderMap::new(),
-            &PageQuery {
-                size: Some(500),
-                seek_operation: None,
-            },
-            "own-enrollments",
-            &app.keys.paging_secret,
-        )?;
-        let total = rows.len() as i64;
-        return Ok(axum::Json(page.finish(
-            rows,
-            total,
-            "/v1/enrollments",
-            &app.keys.paging_secret,
-            |e| (String::new(), e.id.clone()),
-            dto,
-        )));
-    }
-    ctx.require(Action::ReviewEnrollments, Resource::Platform)?;
-    let fingerprint = format!("enrollments:{}", status.map(|s| s.as_str()).unwrap_or(""));
+    // The applicant's own list and the operator's queue page the same way; the fingerprint
+    // keeps a continuation from being replayed by another tenant or with another filter.
+    let scope = if ctx.actor.is_operator() {
+        "all".to_string()
+    } else {
+        ctx.actor.tenant.to_string()
+    };
+    let fingerprint = format!(
+        "enrollments:{scope}:{}",
+        status.map(|s| s.as_str()).unwrap_or("")
+    );
     let page = Page::from_request(
         &headers,
         &PageQuery {
@@ -267,14 +249,14 @@ pub async fn list(
         .after
         .as_ref()
         .map(|c| (c.key.parse::<i64>().unwrap_or(i64::MIN), c.id.clone()));
-    let rows = repo::page(
-        &app.db,
+    let (rows, total) = uc::page(
+        &app,
+        &ctx,
         status,
         after.as_ref().map(|(a, i)| (*a, i.as_str())),
         page.size + 1,
     )
     .await?;
-    let total = repo::count(&app.db, status).await?;
     let path = match status {
         Some(s) => format!("/v1/enrollments?status={}", s.as_str()),
         None => "/v1/enrollments".to_string(),
@@ -340,9 +322,7 @@ pub async fn link_membership(
     Body(b): Body<MembershipSignIn>,
 ) -> ApiResult<axum::Json<LinkedMembership>> {
     let (e, profiles) = uc::link_membership(&app, &ctx, &id, &b.username, &b.password).await?;
-    let tenant = crate::store::identity::tenant(&app.db, e.tenant_id)
-        .await?
-        .ok_or(Error::NotFound("tenant"))?;
+    let tenant = uc::step_facts(&app, &ctx, &e).await?.tenant;
     Ok(axum::Json(LinkedMembership {
         mpn_id: e.mpn_id.unwrap_or_default(),
         profiles: profiles
@@ -560,8 +540,7 @@ pub async fn agreement(
         Action::ReadPartnerProfile,
         Resource::Tenant(ctx.actor.tenant),
     )?;
-    let a = crate::store::partners::current_agreement(&app.db).await?;
-    let acc = crate::store::partners::acceptance(&app.db, ctx.actor.tenant, &a.version).await?;
+    let (a, acc) = uc::agreement_status(&app, &ctx).await?;
     Ok(axum::Json(AgreementStatus {
         accepted: acc.is_some(),
         accepted_by: acc.as_ref().map(|x| x.user_upn.clone()),

@@ -5,7 +5,6 @@ use super::error::ApiResult;
 use super::extract::Caller;
 use super::extract::Query;
 use crate::app::{memberships, App};
-use crate::domain::authz::{Action, Resource};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -73,9 +72,8 @@ pub async fn captured_mail(
     Caller(ctx): Caller,
     Query(q): Query<MailQuery>,
 ) -> ApiResult<axum::Json<Collection<MailMessage>>> {
-    ctx.require(Action::ReadCapturedMail, Resource::Platform)?;
     let size = crate::domain::paging::page_size(q.size);
-    let rows = crate::store::mailbox::list(&app.db, q.to.as_deref(), size as i64).await?;
+    let rows = crate::app::operator::captured_mail(&app, &ctx, q.to.as_deref(), size).await?;
     let page = Page::from_request(
         &HeaderMap::new(),
         &PageQuery {

@@ -6,10 +6,8 @@ use super::extract::Query;
 use super::extract::{Body, Caller};
 use crate::app::profiles::{self, Part};
 use crate::app::{App, Ctx};
-use crate::domain::authz::{Action, Resource};
 use crate::domain::enrollment::{Application, Status};
 use crate::domain::Error;
-use crate::store::{enrollments, identity as ids, partners};
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
@@ -84,8 +82,8 @@ fn legal_dto(a: &Application, status: Status, version: i64) -> LegalBusinessProf
             phone_number: a.contact_phone.clone(),
         },
         registration_number: a.registration_number.clone(),
-        vetting_status: vs.into(),
-        vetting_sub_status: vss.into(),
+        vetting_status: vs.as_str().into(),
+        vetting_sub_status: vss.as_str().into(),
         profile_type: ProfileType::LegalBusiness,
         attributes: Attributes::with_etag("LegalBusinessProfile", version),
     }
@@ -97,19 +95,7 @@ fn with_etag<T: Serialize>(version: i64, body: T) -> Response {
 
 /// The partner account, or the newest application while there is none yet.
 async fn legal_source(app: &App, ctx: &Ctx) -> Result<(Application, Status, i64), Error> {
-    ctx.require(
-        Action::ReadPartnerProfile,
-        Resource::Tenant(ctx.actor.tenant),
-    )?;
-    if let Some(p) = partners::get(&app.db, ctx.actor.tenant).await? {
-        return Ok((p.legal, Status::Authorized, p.version));
-    }
-    let newest = enrollments::of_tenant(&app.db, ctx.actor.tenant)
-        .await?
-        .into_iter()
-        .max_by_key(|e| e.updated_at)
-        .ok_or(Error::NotFound("legal business profile"))?;
-    Ok((newest.application, newest.status, newest.version))
+    profiles::legal_source(app, ctx).await
 }
 
 /// The legal business profile with its vetting status (from the application while one is
@@ -269,24 +255,7 @@ pub struct OrganizationProfile {
     responses((status = 200, body = OrganizationProfile), (status = 403, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_organization(State(app): State<App>, Caller(ctx): Caller) -> ApiResult<Response> {
-    ctx.require(
-        Action::ReadPartnerProfile,
-        Resource::Tenant(ctx.actor.tenant),
-    )?;
-    let t = ids::tenant(&app.db, ctx.actor.tenant)
-        .await?
-        .ok_or(Error::NotFound("tenant"))?;
-    let email = legal_source(&app, &ctx)
-        .await
-        .map(|(a, _, _)| a.contact_email)
-        .unwrap_or_default();
-    let lang = match ctx.actor.user_id() {
-        Some(u) => ids::user(&app.db, u)
-            .await?
-            .map(|u| u.language)
-            .unwrap_or_else(|| "en-US".into()),
-        None => "en-US".into(),
-    };
+    let (t, email, lang) = profiles::organization(&app, &ctx).await?;
     let version = t.version;
     Ok(with_etag(
         version,
@@ -336,15 +305,7 @@ pub async fn get_mpn(
     Caller(ctx): Caller,
     Query(q): Query<MpnQuery>,
 ) -> ApiResult<axum::Json<MpnProfile>> {
-    ctx.require(Action::ReadTenant, Resource::Tenant(ctx.actor.tenant))?;
-    let p = match q.mpn_id {
-        Some(id) => partners::by_any_mpn(&app.db, id).await?,
-        None => partners::get(&app.db, ctx.actor.tenant).await?,
-    }
-    .ok_or(Error::NotFound("partner with this partner-network id"))?;
-    let t = ids::tenant(&app.db, p.tenant_id)
-        .await?
-        .ok_or(Error::NotFound("tenant"))?;
+    let (p, t) = profiles::mpn(&app, &ctx, q.mpn_id).await?;
     Ok(axum::Json(MpnProfile {
         partner_name: t.display_name,
         mpn_id: p.mpn_id.to_string(),

@@ -7,13 +7,11 @@ use super::collection::{
 use super::error::{ApiError, ApiResult};
 use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
-use crate::app::identity::{self, NewUser, UserPatch};
+use crate::app::identity::{self, NewUser, UserPatch, UserRow, UserView};
 use crate::app::{mfa, oauth, App};
-use crate::domain::authz::{Action, Resource};
 use crate::domain::identity::{Domain, Role};
 use crate::domain::ids::UserId;
 use crate::domain::Error;
-use crate::store::identity::{self as repo, UserRow};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -43,7 +41,7 @@ fn user_dto(u: UserRow, roles: Vec<Role>) -> User {
         display_name: u.display_name,
         first_name: u.first_name,
         last_name: u.last_name,
-        state: u.state,
+        state: u.state.as_str().into(),
         language: u.language,
         roles,
         mfa_enabled: u.totp_secret.is_some(),
@@ -75,17 +73,9 @@ pub struct Me {
     responses((status = 200, body = Me), (status = 401, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn me(State(app): State<App>, Caller(ctx): Caller) -> ApiResult<axum::Json<Me>> {
-    ctx.require(Action::ReadTenant, Resource::Tenant(ctx.actor.tenant))?;
-    let tenant = repo::tenant(&app.db, ctx.actor.tenant)
-        .await?
-        .ok_or(Error::NotFound("tenant"))?;
+    let (tenant, user) = identity::me(&app, &ctx).await?;
     let roles: Vec<Role> = ctx.actor.roles.iter().copied().collect();
-    let user = match ctx.actor.user_id() {
-        Some(id) => repo::user(&app.db, id)
-            .await?
-            .map(|u| user_dto(u, roles.clone())),
-        None => None,
-    };
+    let user = user.map(|u| user_dto(u, roles.clone()));
     Ok(axum::Json(Me {
         user,
         application_id: ctx.app_id(),
@@ -109,25 +99,17 @@ pub async fn list_users(
     headers: HeaderMap,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<User>>> {
-    let tenant = ctx.actor.tenant;
-    ctx.require(Action::ReadUsers, Resource::Tenant(tenant))?;
-    let fingerprint = format!("users:{tenant}");
+    let fingerprint = format!("users:{}", ctx.actor.tenant);
     let page = Page::from_request(&headers, &q, &fingerprint, &app.keys.paging_secret)?;
     let after = page.after.as_ref().map(|c| (c.key.as_str(), c.id.as_str()));
-    let rows = repo::users_page(&app.db, tenant, after, page.size + 1).await?;
-    let total = repo::count_users(&app.db, tenant).await?;
-    let mut with_roles = Vec::with_capacity(rows.len());
-    for r in rows {
-        let roles = repo::roles(&app.db, r.id).await?.into_iter().collect();
-        with_roles.push((r, roles));
-    }
+    let (views, total) = identity::users_page(&app, &ctx, after, page.size + 1).await?;
     Ok(axum::Json(page.finish(
-        with_roles,
+        views,
         total,
         "/v1/users",
         &app.keys.paging_secret,
-        |(u, _)| (u.upn.clone(), u.id.to_string()),
-        |(u, roles)| user_dto(u, roles),
+        |v| (v.user.upn.clone(), v.user.id.to_string()),
+        |v| user_dto(v.user, v.roles),
     )))
 }
 
@@ -194,17 +176,9 @@ pub async fn create_user(
     Ok((StatusCode::CREATED, [(header::ETAG, tag)], axum::Json(body)).into_response())
 }
 
-async fn load_visible(app: &App, ctx: &crate::app::Ctx, id: &str) -> Result<UserRow, ApiError> {
+async fn load_visible(app: &App, ctx: &crate::app::Ctx, id: &str) -> Result<UserView, ApiError> {
     let id: UserId = id.parse().map_err(|_| Error::NotFound("user"))?;
-    let user = repo::user(&app.db, id)
-        .await?
-        .ok_or(Error::NotFound("user"))?;
-    // Another tenant's user does not exist as far as this caller can tell.
-    if user.tenant_id != ctx.actor.tenant {
-        return Err(Error::NotFound("user").into());
-    }
-    ctx.require(Action::ReadUsers, Resource::Tenant(user.tenant_id))?;
-    Ok(user)
+    Ok(identity::user_view(app, ctx, id).await?)
 }
 
 /// One user of the caller's tenant.
@@ -217,9 +191,8 @@ pub async fn get_user(
     Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let user = load_visible(&app, &ctx, &id).await?;
-    let roles = repo::roles(&app.db, user.id).await?.into_iter().collect();
-    Ok(with_etag(StatusCode::OK, user_dto(user, roles)))
+    let v = load_visible(&app, &ctx, &id).await?;
+    Ok(with_etag(StatusCode::OK, user_dto(v.user, v.roles)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -248,7 +221,7 @@ pub async fn patch_user(
     headers: HeaderMap,
     Body(b): Body<UserPatchBody>,
 ) -> ApiResult<Response> {
-    let user = load_visible(&app, &ctx, &id).await?;
+    let user = load_visible(&app, &ctx, &id).await?.user;
     let body_etag = b.attributes.as_ref().and_then(|a| a.etag.clone());
     let expected = expected_version(&headers, body_etag.as_deref())?;
     let updated = identity::update_user(
@@ -266,11 +239,8 @@ pub async fn patch_user(
         expected,
     )
     .await?;
-    let roles = repo::roles(&app.db, updated.id)
-        .await?
-        .into_iter()
-        .collect();
-    Ok(with_etag(StatusCode::OK, user_dto(updated, roles)))
+    let v = identity::user_view(&app, &ctx, updated.id).await?;
+    Ok(with_etag(StatusCode::OK, user_dto(updated, v.roles)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -296,10 +266,10 @@ pub async fn domain_availability(
     Query(q): Query<DomainQuery>,
 ) -> ApiResult<axum::Json<DomainAvailability>> {
     let domain = Domain::parse("domain", &q.domain).map_err(|f| Error::Validation(vec![f]))?;
-    let taken = repo::domain_taken(&app.db, domain.as_str()).await?;
+    let available = identity::domain_available(&app, &domain).await?;
     Ok(axum::Json(DomainAvailability {
         domain: domain.to_string(),
-        available: !taken,
+        available,
         attributes: Attributes::of("DomainAvailability"),
     }))
 }
@@ -352,36 +322,35 @@ pub async fn create_application(
         .into_response())
 }
 
-/// Applications registered for the caller's tenant.
-#[utoipa::path(get, path = "/v1/applications", tag = "identity",
-    responses((status = 200, body = Collection<Application>), (status = 403, body = super::error::ApiErrorBody)),
+/// Applications registered for the caller's tenant, in registration order.
+#[utoipa::path(get, path = "/v1/applications", tag = "identity", params(PageQuery),
+    responses((status = 200, body = Collection<Application>), (status = 400, body = super::error::ApiErrorBody),
+        (status = 403, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn list_applications(
     State(app): State<App>,
     Caller(ctx): Caller,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<Application>>> {
-    let apps = oauth::list_apps(&app, &ctx).await?;
-    let page = Page::from_request(
-        &HeaderMap::new(),
-        &PageQuery {
-            size: Some(crate::domain::paging::MAX_PAGE_SIZE),
-            seek_operation: None,
-        },
-        "apps",
-        &app.keys.paging_secret,
-    )?;
-    let total = apps.len() as i64;
+    let fingerprint = format!("apps:{}", ctx.actor.tenant);
+    let page = Page::from_request(&headers, &q, &fingerprint, &app.keys.paging_secret)?;
+    let after = page
+        .after
+        .as_ref()
+        .map(|c| (c.key.parse::<i64>().unwrap_or(i64::MIN), c.id.as_str()));
+    let (apps, total) = identity::applications_page(&app, &ctx, after, page.size + 1).await?;
     Ok(axum::Json(page.finish(
         apps,
         total,
         "/v1/applications",
         &app.keys.paging_secret,
-        |a| (String::new(), a.id.to_string()),
+        |a| (a.created_at.to_string(), a.id.to_string()),
         |a| app_dto(a, None),
     )))
 }
 
-fn app_dto(a: crate::store::tokens::AppRow, secret: Option<String>) -> Application {
+fn app_dto(a: identity::AppRow, secret: Option<String>) -> Application {
     Application {
         id: a.id.to_string(),
         display_name: a.display_name,
@@ -481,7 +450,7 @@ pub async fn delete_user(
     Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let user = load_visible(&app, &ctx, &id).await?;
+    let user = load_visible(&app, &ctx, &id).await?.user;
     identity::remove_user(&app, &ctx, user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

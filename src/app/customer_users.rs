@@ -10,7 +10,7 @@ use crate::crypto;
 use crate::domain::authz::{self, Action, UserOp, Via};
 use crate::domain::customer::{CustomerFacts, GrantRole};
 use crate::domain::error::Checks;
-use crate::domain::identity::{Email, Password, Role};
+use crate::domain::identity::{Email, Password, Role, UserState};
 use crate::domain::ids::UserId;
 use crate::domain::{Error, Result};
 use crate::store::identity::{self as ids, UserRow};
@@ -157,7 +157,7 @@ pub async fn create(
         last_name: n.last_name.trim().into(),
         password_hash: crypto::hash_password_blocking(password.clone()).await,
         totp_secret: None,
-        state: "active".into(),
+        state: UserState::Active,
         language: "en-US".into(),
         created_at: now,
         version: 1,
@@ -224,7 +224,7 @@ pub async fn update(
     if p.new_password.is_some() {
         require_act_on(ctx, via(ctx, &f), UserOp::ResetPassword, id, &held)?;
     }
-    let disabling = p.state.as_deref() == Some("inactive") && u.state != "inactive";
+    let disabling = p.state.as_deref() == Some("inactive") && u.state != UserState::Inactive;
     if disabling {
         require_act_on(ctx, via(ctx, &f), UserOp::Disable, id, &held)?;
     }
@@ -249,11 +249,9 @@ pub async fn update(
     }
     let mut restored = false;
     if let Some(s) = p.state {
-        match s.as_str() {
-            "active" => restored = u.state == "inactive",
-            "inactive" => {}
-            _ => return Err(Error::field("state", "use active or inactive")),
-        }
+        let s =
+            UserState::parse(&s).ok_or_else(|| Error::field("state", "use active or inactive"))?;
+        restored = s == UserState::Active && u.state == UserState::Inactive;
         u.state = s;
     }
     if let Some(pw) = &p.new_password {
@@ -299,7 +297,7 @@ pub async fn delete(app: &App, ctx: &Ctx, customer_id: &str, user_id: &str) -> R
     keep_last_global_admin(
         &mut tx,
         t.id,
-        u.state == "active" && held.contains(&Role::GlobalAdministrator),
+        u.state == UserState::Active && held.contains(&Role::GlobalAdministrator),
     )
     .await?;
     ids::soft_delete_user(&mut tx, id, now).await?;

@@ -10,8 +10,11 @@ use crate::domain::enrollment::{self as rules, Application, Event, Program, Stat
 use crate::domain::error::Checks;
 use crate::domain::identity::Role;
 use crate::domain::{Error, Result};
-use crate::store::enrollments::{self as repo, EnrollmentRow};
-use crate::store::memberships::{self, Profile};
+use crate::store::enrollments as repo;
+/// The rows these use cases hand out (read-only views for adapters).
+pub use crate::store::enrollments::EnrollmentRow;
+use crate::store::memberships;
+pub use crate::store::memberships::Profile;
 use crate::store::partners::{self, PartnerRow};
 use crate::store::{identity as ids, links, throttle, Tx};
 use std::collections::BTreeMap;
@@ -679,4 +682,100 @@ pub async fn accept_agreement(app: &App, ctx: &Ctx, version: &str) -> Result<par
     partners::acceptance(&app.db, ctx.actor.tenant, version)
         .await?
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("acceptance not stored")))
+}
+
+// --- Reads: what the API and the portal may show of applications ----------------------------
+
+pub use crate::store::partners::{Acceptance, Agreement};
+
+/// Which applications the caller sees in a list: the operator reviews every tenant's, anyone
+/// else sees their own organisation's.
+fn list_scope(ctx: &Ctx, status: Option<Status>) -> Result<repo::Filter> {
+    let tenant = if ctx.actor.is_operator() {
+        ctx.require(Action::ReviewEnrollments, Resource::Platform)?;
+        None
+    } else {
+        ctx.require(Action::ReadTenant, Resource::Tenant(ctx.actor.tenant))?;
+        Some(ctx.actor.tenant)
+    };
+    Ok(repo::Filter { tenant, status })
+}
+
+/// One keyset page of the applications the caller may see (oldest change first, after
+/// `(updated_at, id)`) and how many there are.
+pub async fn page(
+    app: &App,
+    ctx: &Ctx,
+    status: Option<Status>,
+    after: Option<(i64, &str)>,
+    limit: u32,
+) -> Result<(Vec<EnrollmentRow>, i64)> {
+    let filter = list_scope(ctx, status)?;
+    let rows = repo::page(&app.db, filter, after, limit).await?;
+    let total = repo::count(&app.db, filter).await?;
+    Ok((rows, total))
+}
+
+/// The operator's review queue: a page of applications with each applicant's organisation
+/// name (one more query for the page, not one per row).
+pub async fn review_queue(
+    app: &App,
+    ctx: &Ctx,
+    status: Option<Status>,
+    limit: u32,
+) -> Result<Vec<(EnrollmentRow, String)>> {
+    ctx.require(Action::ReviewEnrollments, Resource::Platform)?;
+    let filter = repo::Filter {
+        tenant: None,
+        status,
+    };
+    let rows = repo::page(&app.db, filter, None, limit).await?;
+    let ids: Vec<_> = rows.iter().map(|e| e.tenant_id).collect();
+    let names = ids::tenant_names(&app.db, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|e| {
+            let name = names.get(&e.tenant_id).cloned().unwrap_or_default();
+            (e, name)
+        })
+        .collect())
+}
+
+/// The caller's organisation's most recently changed application, if any.
+pub async fn newest_own(app: &App, ctx: &Ctx) -> Result<Option<EnrollmentRow>> {
+    ctx.require(Action::ReadTenant, Resource::Tenant(ctx.actor.tenant))?;
+    Ok(repo::of_tenant(&app.db, ctx.actor.tenant)
+        .await?
+        .into_iter()
+        .max_by_key(|e| e.updated_at))
+}
+
+/// What an application page shows besides the application: the applicant's organisation and,
+/// while a profile is to be chosen, the linked membership's profiles.
+pub struct StepFacts {
+    pub tenant: ids::TenantRow,
+    pub profiles: Vec<Profile>,
+}
+
+/// Facts for an application the caller may see (its own organisation's, or the operator).
+pub async fn step_facts(app: &App, ctx: &Ctx, e: &EnrollmentRow) -> Result<StepFacts> {
+    if e.tenant_id != ctx.actor.tenant && !ctx.actor.is_operator() {
+        return Err(Error::NotFound("enrollment"));
+    }
+    let tenant = ids::tenant(&app.db, e.tenant_id)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
+    let profiles = match (e.mpn_id, e.profile_id) {
+        (Some(mpn), None) if !e.support_only => memberships::profiles(&app.db, mpn).await?,
+        _ => Vec::new(),
+    };
+    Ok(StepFacts { tenant, profiles })
+}
+
+/// The current partner agreement and the caller's organisation's acceptance of it.
+pub async fn agreement_status(app: &App, ctx: &Ctx) -> Result<(Agreement, Option<Acceptance>)> {
+    ctx.require(Action::ReadTenant, Resource::Tenant(ctx.actor.tenant))?;
+    let a = partners::current_agreement(&app.db).await?;
+    let acc = partners::acceptance(&app.db, ctx.actor.tenant, &a.version).await?;
+    Ok((a, acc))
 }

@@ -5,12 +5,15 @@ use super::{App, Ctx};
 use crate::crypto;
 use crate::domain::authz::{self, Action, Actor, PartnerFacts, Principal, Resource, UserOp, Via};
 use crate::domain::error::Checks;
-use crate::domain::identity::{Country, Domain, Email, Password, Role, TenantKind};
+use crate::domain::identity::{Country, Domain, Email, Password, Role, TenantKind, UserState};
 use crate::domain::ids::{AppId, TenantId, UserId};
 use crate::domain::{Error, Result};
-use crate::store::identity::{self as repo, TenantRow, UserRow};
+use crate::store::identity as repo;
+/// The directory rows use cases hand out (read-only views for adapters).
+pub use crate::store::identity::{TenantRow, UserRow};
+pub use crate::store::tokens::AppRow;
 use crate::store::{throttle, tokens};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct NewUser {
@@ -140,7 +143,7 @@ pub async fn create_tenant_with_admin(
         last_name: admin.last_name.trim().to_string(),
         password_hash: hash,
         totp_secret: None,
-        state: "active".into(),
+        state: UserState::Active,
         language: language(admin.language.as_deref()),
         created_at: now,
         version: 1,
@@ -244,7 +247,7 @@ pub async fn create_user(
         last_name: new.last_name.trim().to_string(),
         password_hash: hash,
         totp_secret: None,
-        state: "active".into(),
+        state: UserState::Active,
         language: language(new.language.as_deref()),
         created_at: now,
         version: 1,
@@ -297,25 +300,8 @@ pub struct UserPatch {
     pub language: Option<String>,
 }
 
-/// Changes a user. `expected_version` (from If-Match) must match when given.
-pub async fn update_user(
-    app: &App,
-    ctx: &Ctx,
-    user_id: UserId,
-    patch: UserPatch,
-    expected_version: Option<i64>,
-) -> Result<UserRow> {
-    let current = repo::user(&app.db, user_id)
-        .await?
-        .ok_or(Error::NotFound("user"))?;
-    // Users of other tenants are "not found", not "forbidden": nothing is revealed.
-    if current.tenant_id != ctx.actor.tenant {
-        return Err(Error::NotFound("user"));
-    }
-    ctx.require(Action::ManageUsers, Resource::Tenant(current.tenant_id))?;
-    let tenant = repo::tenant(&app.db, current.tenant_id)
-        .await?
-        .ok_or(Error::NotFound("tenant"))?;
+/// The patch applied to a copy of the user, or the field problems it has.
+fn patched(current: &UserRow, patch: &UserPatch) -> Result<UserRow> {
     let mut next = current.clone();
     let mut checks = Checks::new();
     if let Some(d) = &patch.display_name {
@@ -334,12 +320,9 @@ pub async fn update_user(
         next.last_name = l.trim().to_string();
     }
     if let Some(s) = &patch.state {
-        checks.check(
-            s == "active" || s == "inactive",
-            "state",
-            "use active or inactive",
-        );
-        next.state = s.clone();
+        let state = UserState::parse(s);
+        checks.check(state.is_some(), "state", "use active or inactive");
+        next.state = state.unwrap_or(current.state);
     }
     if let Some(l) = &patch.language {
         checks.check(
@@ -350,15 +333,43 @@ pub async fn update_user(
         next.language = l.clone();
     }
     checks.finish()?;
-    let old_roles = repo::roles(&app.db, user_id).await?;
-    let held: std::collections::BTreeSet<Role> = old_roles.iter().copied().collect();
-    if patch.roles.as_ref().is_some_and(|r| {
-        r.iter().collect::<std::collections::BTreeSet<_>>() != held.iter().collect()
-    }) {
-        require_act_on(ctx, Via::OwnTenant, UserOp::ChangeRoles, user_id, &held)?;
+    Ok(next)
+}
+
+/// Whether the patch takes `role` away: removed from the roles, or the user disabled.
+fn loses(old: &BTreeSet<Role>, patch: &UserPatch, next: &UserRow, role: Role) -> bool {
+    old.contains(&role)
+        && (patch.roles.as_ref().is_some_and(|r| !r.contains(&role))
+            || next.state == UserState::Inactive)
+}
+
+fn roles_change(old: &BTreeSet<Role>, patch: &UserPatch) -> bool {
+    patch
+        .roles
+        .as_ref()
+        .is_some_and(|r| r.iter().copied().collect::<BTreeSet<_>>() != *old)
+}
+
+/// What the caller may do to this user: change roles, disable, grant the added roles.
+fn check_user_change(
+    ctx: &Ctx,
+    kind: TenantKind,
+    current: &UserRow,
+    next: &UserRow,
+    old_roles: &BTreeSet<Role>,
+    patch: &UserPatch,
+) -> Result<()> {
+    if roles_change(old_roles, patch) {
+        require_act_on(
+            ctx,
+            Via::OwnTenant,
+            UserOp::ChangeRoles,
+            current.id,
+            old_roles,
+        )?;
     }
-    if next.state == "inactive" && current.state != "inactive" {
-        require_act_on(ctx, Via::OwnTenant, UserOp::Disable, user_id, &held)?;
+    if next.state == UserState::Inactive && current.state != UserState::Inactive {
+        require_act_on(ctx, Via::OwnTenant, UserOp::Disable, current.id, old_roles)?;
     }
     if let Some(roles) = &patch.roles {
         let added: Vec<Role> = roles
@@ -366,43 +377,92 @@ pub async fn update_user(
             .filter(|r| !old_roles.contains(r))
             .copied()
             .collect();
-        check_grantable(ctx, tenant.kind, &added)?;
+        check_grantable(ctx, kind, &added)?;
     }
+    Ok(())
+}
+
+/// Refuses a change that leaves a partner without an admin agent or a tenant without a
+/// global administrator.
+async fn keep_last_admins(
+    tx: &mut crate::store::Tx,
+    tenant: &TenantRow,
+    old_roles: &BTreeSet<Role>,
+    patch: &UserPatch,
+    next: &UserRow,
+) -> Result<()> {
+    if loses(old_roles, patch, next, Role::AdminAgent)
+        && tenant.kind == TenantKind::Partner
+        && count_active_with_role(tx, tenant.id, Role::AdminAgent).await? <= 1
+    {
+        return Err(Error::conflict("the last admin agent of a partner cannot be removed or demoted: make someone else an admin agent first"));
+    }
+    let losing_admin = loses(old_roles, patch, next, Role::GlobalAdministrator);
+    keep_last_global_admin(tx, tenant.id, losing_admin).await
+}
+
+/// Tells the user which roles they hold now.
+async fn mail_roles_changed(
+    tx: &mut crate::store::Tx,
+    now: i64,
+    user: &UserRow,
+    tenant: &TenantRow,
+    roles: &[Role],
+) -> Result<()> {
+    let mut vars = BTreeMap::new();
+    vars.insert("name", user.display_name.clone());
+    vars.insert("org", tenant.display_name.clone());
+    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    let listed = if names.is_empty() {
+        "-".into()
+    } else {
+        names.join(", ")
+    };
+    vars.insert("roles", listed);
+    crate::mail::enqueue(
+        tx,
+        now,
+        &user.upn,
+        "user_roles_changed",
+        &user.language,
+        &vars,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Changes a user. `expected_version` (from If-Match) must match when given.
+pub async fn update_user(
+    app: &App,
+    ctx: &Ctx,
+    user_id: UserId,
+    patch: UserPatch,
+    expected_version: Option<i64>,
+) -> Result<UserRow> {
+    let current = own_user(app, ctx, user_id).await?;
+    ctx.require(Action::ManageUsers, Resource::Tenant(current.tenant_id))?;
+    let tenant = repo::tenant(&app.db, current.tenant_id)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
+    let mut next = patched(&current, &patch)?;
+    let old_roles = repo::roles(&app.db, user_id).await?;
+    check_user_change(ctx, tenant.kind, &current, &next, &old_roles, &patch)?;
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
     let locked = repo::user_in_tx(&mut tx, user_id)
         .await?
         .ok_or(Error::NotFound("user"))?;
-    if let Some(v) = expected_version {
-        if v != locked.version {
-            return Err(Error::PreconditionFailed);
-        }
+    if expected_version.is_some_and(|v| v != locked.version) {
+        return Err(Error::PreconditionFailed);
     }
-    for guarded in [Role::AdminAgent] {
-        let losing = old_roles.contains(&guarded)
-            && (patch.roles.as_ref().is_some_and(|r| !r.contains(&guarded))
-                || next.state == "inactive");
-        if losing
-            && tenant.kind == TenantKind::Partner
-            && count_active_with_role(&mut tx, current.tenant_id, guarded).await? <= 1
-        {
-            return Err(Error::conflict("the last admin agent of a partner cannot be removed or demoted: make someone else an admin agent first"));
-        }
-    }
-    let losing_admin = old_roles.contains(&Role::GlobalAdministrator)
-        && (patch
-            .roles
-            .as_ref()
-            .is_some_and(|r| !r.contains(&Role::GlobalAdministrator))
-            || next.state == "inactive");
-    keep_last_global_admin(&mut tx, current.tenant_id, losing_admin).await?;
+    keep_last_admins(&mut tx, &tenant, &old_roles, &patch, &next).await?;
     if !repo::update_user(&mut tx, &next, locked.version).await? {
         return Err(Error::PreconditionFailed);
     }
     if let Some(roles) = &patch.roles {
         repo::set_roles(tx.conn(), user_id, roles).await?;
     }
-    if next.state == "inactive" {
+    if next.state == UserState::Inactive {
         tokens::revoke_user_refresh(&mut tx, user_id, now).await?;
         crate::store::sessions::delete_for_user(&mut tx, user_id).await?;
     }
@@ -421,30 +481,12 @@ pub async fn update_user(
         now,
     )
     .await?;
-    if let Some(roles) = &patch.roles {
-        if roles.iter().collect::<std::collections::BTreeSet<_>>() != old_roles.iter().collect() {
-            let mut vars = BTreeMap::new();
-            vars.insert("name", next.display_name.clone());
-            vars.insert("org", tenant.display_name.clone());
-            let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-            vars.insert(
-                "roles",
-                if names.is_empty() {
-                    "-".into()
-                } else {
-                    names.join(", ")
-                },
-            );
-            crate::mail::enqueue(
-                &mut tx,
-                now,
-                &next.upn,
-                "user_roles_changed",
-                &next.language,
-                &vars,
-            )
-            .await?;
-        }
+    if let Some(roles) = patch
+        .roles
+        .as_ref()
+        .filter(|_| roles_change(&old_roles, &patch))
+    {
+        mail_roles_changed(&mut tx, now, &next, &tenant, roles).await?;
     }
     tx.commit().await?;
     next.version = locked.version + 1;
@@ -506,10 +548,11 @@ async fn count_active_with_role(
     use sqlx::Row;
     let row = sqlx::query(
         "SELECT COUNT(*) AS n FROM users u JOIN user_roles r ON r.user_id = u.id \
-         WHERE u.tenant_id = $1 AND r.role = $2 AND u.state = 'active'",
+         WHERE u.tenant_id = $1 AND r.role = $2 AND u.state = $3",
     )
     .bind(tenant.to_string())
     .bind(role.as_str())
+    .bind(UserState::Active.as_str())
     .fetch_one(tx.conn())
     .await?;
     Ok(row.get("n"))
@@ -541,7 +584,7 @@ pub async fn authenticate(app: &App, upn: &str, password: &str, client: &str) ->
     )
     .await;
     match user {
-        Some(u) if ok && u.state == "active" => {
+        Some(u) if ok && u.state.is_active() => {
             throttle::clear(&app.db, &keys[0]).await?;
             Ok(u)
         }
@@ -567,16 +610,16 @@ pub async fn actor_for_user(app: &App, user_id: UserId) -> Result<Option<(Actor,
     let Some(rows) = repo::actor_rows(&app.db, user_id).await? else {
         return Ok(None);
     };
-    if rows.user.state != "active" {
+    if !rows.user.state.is_active() {
         return Ok(None);
     }
     let partner = match (rows.tenant.kind, rows.partner) {
-        (TenantKind::Partner, Some((is_reseller, is_provider, status, accepted))) => {
+        (TenantKind::Partner, Some((is_reseller, is_provider, active, accepted))) => {
             Some(PartnerFacts {
                 is_reseller,
                 is_provider,
                 agreement_accepted: accepted,
-                active: status == "active",
+                active,
             })
         }
         _ => None,
@@ -627,12 +670,7 @@ pub async fn actor_for_app(app: &App, app_id: AppId) -> Result<Option<Actor>> {
 /// Removes a user from the tenant (soft: inactive, kept for 30 days). The last global
 /// administrator and a partner's last admin agent cannot be removed.
 pub async fn remove_user(app: &App, ctx: &Ctx, user_id: UserId) -> Result<()> {
-    let current = repo::user(&app.db, user_id)
-        .await?
-        .ok_or(Error::NotFound("user"))?;
-    if current.tenant_id != ctx.actor.tenant {
-        return Err(Error::NotFound("user"));
-    }
+    let current = own_user(app, ctx, user_id).await?;
     ctx.require(Action::ManageUsers, Resource::Tenant(current.tenant_id))?;
     if ctx.actor.user_id() == Some(user_id) {
         return Err(Error::conflict("you cannot remove yourself"));
@@ -645,7 +683,7 @@ pub async fn remove_user(app: &App, ctx: &Ctx, user_id: UserId) -> Result<()> {
     require_act_on(ctx, Via::OwnTenant, UserOp::Delete, user_id, &held)?;
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
-    if current.state == "active" {
+    if current.state.is_active() {
         keep_last_global_admin(
             &mut tx,
             tenant.id,
@@ -728,4 +766,95 @@ pub async fn set_mfa_policy(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+// --- Reads: what the API and the portal may show of the directory ---------------------------
+
+/// A user with the roles they hold.
+#[derive(Debug, Clone)]
+pub struct UserView {
+    pub user: UserRow,
+    pub roles: Vec<Role>,
+}
+
+/// A user of the caller's own tenant; any other user is "not found" (nothing is revealed).
+async fn own_user(app: &App, ctx: &Ctx, id: UserId) -> Result<UserRow> {
+    repo::user(&app.db, id)
+        .await?
+        .filter(|u| u.tenant_id == ctx.actor.tenant)
+        .ok_or(Error::NotFound("user"))
+}
+
+/// The caller's own tenant.
+pub async fn own_tenant(app: &App, ctx: &Ctx) -> Result<TenantRow> {
+    ctx.require(Action::ReadTenant, Resource::Tenant(ctx.actor.tenant))?;
+    repo::tenant(&app.db, ctx.actor.tenant)
+        .await?
+        .ok_or(Error::NotFound("tenant"))
+}
+
+/// The caller: its tenant and, for a person, its user row.
+pub async fn me(app: &App, ctx: &Ctx) -> Result<(TenantRow, Option<UserRow>)> {
+    let tenant = own_tenant(app, ctx).await?;
+    let user = match ctx.actor.user_id() {
+        Some(id) => repo::user(&app.db, id).await?,
+        None => None,
+    };
+    Ok((tenant, user))
+}
+
+/// One keyset page of the caller's users ordered by sign-in name (after `(upn, id)`), their
+/// roles read in one more query, and how many users the tenant has.
+pub async fn users_page(
+    app: &App,
+    ctx: &Ctx,
+    after: Option<(&str, &str)>,
+    limit: u32,
+) -> Result<(Vec<UserView>, i64)> {
+    let tenant = ctx.actor.tenant;
+    ctx.require(Action::ReadUsers, Resource::Tenant(tenant))?;
+    let rows = repo::users_page(&app.db, tenant, after, limit).await?;
+    let total = repo::count_users(&app.db, tenant).await?;
+    let ids: Vec<UserId> = rows.iter().map(|u| u.id).collect();
+    let mut roles = repo::roles_of(&app.db, &ids).await?;
+    let views = rows
+        .into_iter()
+        .map(|user| UserView {
+            roles: roles
+                .remove(&user.id)
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
+            user,
+        })
+        .collect();
+    Ok((views, total))
+}
+
+/// One user of the caller's tenant with its roles.
+pub async fn user_view(app: &App, ctx: &Ctx, id: UserId) -> Result<UserView> {
+    let user = own_user(app, ctx, id).await?;
+    ctx.require(Action::ReadUsers, Resource::Tenant(user.tenant_id))?;
+    let roles = repo::roles(&app.db, id).await?.into_iter().collect();
+    Ok(UserView { user, roles })
+}
+
+/// Whether a domain is free for a new tenant. Anyone may ask (enrollment checks while typing).
+pub async fn domain_available(app: &App, domain: &Domain) -> Result<bool> {
+    Ok(!repo::domain_taken(&app.db, domain.as_str()).await?)
+}
+
+/// One keyset page of the applications registered for the caller's tenant (registration
+/// order, after `(created_at, id)`) and how many there are.
+pub async fn applications_page(
+    app: &App,
+    ctx: &Ctx,
+    after: Option<(i64, &str)>,
+    limit: u32,
+) -> Result<(Vec<AppRow>, i64)> {
+    let tenant = ctx.actor.tenant;
+    ctx.require(Action::ManageApps, Resource::Tenant(tenant))?;
+    let rows = tokens::apps_page(&app.db, tenant, after, limit).await?;
+    let total = tokens::count_apps(&app.db, tenant).await?;
+    Ok((rows, total))
 }

@@ -140,7 +140,7 @@ pub async fn update(
         .await?
         .filter(|u| u.tenant_id == t.id)
         .ok_or(Error::NotFound("user"))?;
-    if u.state != "active" {
+    if !u.state.is_active() {
         return Err(Error::conflict(
             "licenses can be assigned only to active users",
         ));

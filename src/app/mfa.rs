@@ -16,6 +16,17 @@ pub const GUESS_WINDOW_MS: i64 = 24 * 3_600_000;
 /// How many recovery codes a set holds.
 pub const RECOVERY_CODES: usize = 10;
 
+/// The second sign-in step: `user` proved the password in this session (the session says so),
+/// and now sends a code. Returns the user when the code is right, `None` when the user no
+/// longer exists.
+pub async fn verify_pending(app: &App, user: UserId, code: &str) -> Result<Option<UserRow>> {
+    let Some(u) = repo::user(&app.db, user).await? else {
+        return Ok(None);
+    };
+    verify(app, &u, code).await?;
+    Ok(Some(u))
+}
+
 /// Checks a second-factor code (a TOTP code or an unused recovery code) for `user`.
 ///
 /// The guess is counted before the code is compared, by one atomic statement, so neither

@@ -145,3 +145,69 @@ pub async fn rename(
     tx.commit().await?;
     Ok(expected + 1)
 }
+
+// --- Reads ----------------------------------------------------------------------------------
+
+/// The legal business profile, its vetting status and version: from the partner account, or
+/// from the newest application while there is no account yet.
+pub async fn legal_source(
+    app: &App,
+    ctx: &Ctx,
+) -> Result<(Application, crate::domain::enrollment::Status, i64)> {
+    ctx.require(
+        Action::ReadPartnerProfile,
+        Resource::Tenant(ctx.actor.tenant),
+    )?;
+    if let Some(p) = partners::get(&app.db, ctx.actor.tenant).await? {
+        return Ok((
+            p.legal,
+            crate::domain::enrollment::Status::Authorized,
+            p.version,
+        ));
+    }
+    let newest = crate::store::enrollments::of_tenant(&app.db, ctx.actor.tenant)
+        .await?
+        .into_iter()
+        .max_by_key(|e| e.updated_at)
+        .ok_or(Error::NotFound("legal business profile"))?;
+    Ok((newest.application, newest.status, newest.version))
+}
+
+/// The organisation: its tenant, its contact e-mail (empty before any application) and the
+/// caller's language.
+pub async fn organization(app: &App, ctx: &Ctx) -> Result<(ids::TenantRow, String, String)> {
+    ctx.require(
+        Action::ReadPartnerProfile,
+        Resource::Tenant(ctx.actor.tenant),
+    )?;
+    let t = ids::tenant(&app.db, ctx.actor.tenant)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
+    let email = legal_source(app, ctx)
+        .await
+        .map(|(a, _, _)| a.contact_email)
+        .unwrap_or_default();
+    let lang = match ctx.actor.user_id() {
+        Some(u) => ids::user(&app.db, u).await?.map(|u| u.language),
+        None => None,
+    };
+    Ok((t, email, lang.unwrap_or_else(|| "en-US".into())))
+}
+
+/// The caller's partner account, or another partner's by partner-network id, with its tenant.
+pub async fn mpn(
+    app: &App,
+    ctx: &Ctx,
+    mpn_id: Option<i64>,
+) -> Result<(PartnerRow, ids::TenantRow)> {
+    ctx.require(Action::ReadTenant, Resource::Tenant(ctx.actor.tenant))?;
+    let p = match mpn_id {
+        Some(id) => partners::by_any_mpn(&app.db, id).await?,
+        None => partners::get(&app.db, ctx.actor.tenant).await?,
+    }
+    .ok_or(Error::NotFound("partner with this partner-network id"))?;
+    let t = ids::tenant(&app.db, p.tenant_id)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
+    Ok((p, t))
+}

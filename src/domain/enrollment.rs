@@ -72,15 +72,73 @@ impl Status {
         matches!(self, Status::Draft | Status::MoreInfoNeeded)
     }
     /// Partner-center vetting status and sub-status for this state.
-    pub fn vetting(self) -> (&'static str, &'static str) {
+    pub fn vetting(self) -> (Vetting, VettingStep) {
+        use Vetting as V;
+        use VettingStep as S;
         match self {
-            Status::Draft => ("none", "none"),
-            Status::AwaitingEmailVerification => ("pending", "email_ownership"),
-            Status::UnderReview => ("pending", "business_verification"),
-            Status::MoreInfoNeeded => ("pending", "employment_verification"),
-            Status::Authorized => ("authorized", "decision"),
-            Status::Rejected => ("rejected", "decision"),
+            Status::Draft => (V::None, S::None),
+            Status::AwaitingEmailVerification => (V::Pending, S::EmailOwnership),
+            Status::UnderReview => (V::Pending, S::BusinessVerification),
+            Status::MoreInfoNeeded => (V::Pending, S::EmploymentVerification),
+            Status::Authorized => (V::Authorized, S::Decision),
+            Status::Rejected => (V::Rejected, S::Decision),
         }
+    }
+}
+
+/// The partner-center vetting status an application state shows as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Vetting {
+    None,
+    Pending,
+    Authorized,
+    Rejected,
+}
+
+impl Vetting {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Vetting::None => "none",
+            Vetting::Pending => "pending",
+            Vetting::Authorized => "authorized",
+            Vetting::Rejected => "rejected",
+        }
+    }
+}
+
+/// Which vetting step an application is at (the partner-center sub-status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VettingStep {
+    None,
+    EmailOwnership,
+    EmploymentVerification,
+    BusinessVerification,
+    Decision,
+}
+
+impl VettingStep {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VettingStep::None => "none",
+            VettingStep::EmailOwnership => "email_ownership",
+            VettingStep::EmploymentVerification => "employment_verification",
+            VettingStep::BusinessVerification => "business_verification",
+            VettingStep::Decision => "decision",
+        }
+    }
+}
+
+impl std::fmt::Display for Vetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for VettingStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -420,10 +478,13 @@ mod tests {
 
     #[test]
     fn vetting_reflects_the_state() {
+        let (v, step) = Status::AwaitingEmailVerification.vetting();
+        assert_eq!((v.as_str(), step.as_str()), ("pending", "email_ownership"));
+        let (v, step) = Status::Authorized.vetting();
+        assert_eq!((v.as_str(), step.as_str()), ("authorized", "decision"));
         assert_eq!(
-            Status::AwaitingEmailVerification.vetting(),
-            ("pending", "email_ownership")
+            Status::UnderReview.vetting().1,
+            VettingStep::BusinessVerification
         );
-        assert_eq!(Status::Authorized.vetting(), ("authorized", "decision"));
     }
 }

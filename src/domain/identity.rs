@@ -197,6 +197,40 @@ impl TenantKind {
     }
 }
 
+/// Whether a user may sign in. A removed user is `Inactive` with a deletion time (purged after
+/// the retention period), so two states cover the row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UserState {
+    Active,
+    Inactive,
+}
+
+impl UserState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserState::Active => "active",
+            UserState::Inactive => "inactive",
+        }
+    }
+    pub fn parse(s: &str) -> Option<UserState> {
+        match s {
+            "active" => Some(UserState::Active),
+            "inactive" => Some(UserState::Inactive),
+            _ => None,
+        }
+    }
+    pub fn is_active(self) -> bool {
+        self == UserState::Active
+    }
+}
+
+impl fmt::Display for UserState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Roles a user can hold: directory roles (in its own tenant), partner roles (in a partner
 /// account) and the operator role. One enum so authorization reads one set.
 #[derive(

@@ -7,7 +7,6 @@ use super::session::{to_signin, Visit};
 use crate::app::enrollment as uc;
 use crate::app::App;
 use crate::domain::authz::{can, Action, Resource};
-use crate::store::partners;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -19,18 +18,14 @@ pub async fn show(State(app): State<App>, visit: Visit) -> Response {
 }
 
 async fn render(app: &App, visit: &Visit, error: Option<String>) -> Response {
-    let Some((actor, _)) = visit.signed_in() else {
+    let (Some((actor, _)), Some(ctx)) = (visit.signed_in(), visit.ctx()) else {
         return to_signin("/portal/agreement");
     };
     let lang = visit.lang();
-    let a = match partners::current_agreement(&app.db).await {
-        Ok(a) => a,
-        Err(e) => return domain_error(visit, e.into()),
+    let (a, accepted) = match uc::agreement_status(app, &ctx).await {
+        Ok(x) => x,
+        Err(e) => return domain_error(visit, e),
     };
-    let accepted = partners::acceptance(&app.db, actor.tenant, &a.version)
-        .await
-        .ok()
-        .flatten();
     let may_accept = can(
         actor,
         Action::AcceptAgreement,

@@ -6,7 +6,6 @@ use super::session::{self, safe_next, NewSession, Visit};
 use crate::app::{identity, mfa, App};
 use crate::crypto;
 use crate::domain::Error;
-use crate::store::{identity as repo, sessions};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -77,7 +76,7 @@ pub async fn signin_submit(
     match identity::authenticate(&app, &f.upn, &f.password, &peer.ip().to_string()).await {
         Ok(user) => {
             // A fresh session for the signed-in user; the anonymous one is dropped.
-            let _ = sessions::delete(&app.db, &visit.token_hash).await;
+            let _ = crate::app::sessions::end(&app, &visit.token_hash).await;
             let mfa = user.totp_secret.is_some();
             let lang = if user.language.is_empty() {
                 lang
@@ -86,7 +85,7 @@ pub async fn signin_submit(
             };
             let (token, row) = match session::create(&app, Some(&user), &lang, mfa).await {
                 Ok(x) => x,
-                Err(e) => return super::layout::domain_error(&visit, e.into()),
+                Err(e) => return super::layout::domain_error(&visit, e),
             };
             let target = if mfa {
                 format!("/portal/signin/mfa?next={}", session::url_escape(&next))
@@ -174,13 +173,10 @@ pub async fn mfa_submit(State(app): State<App>, visit: Visit, Form(f): Form<MfaF
     let (Some(uid), true) = (visit.session.user_id, visit.session.mfa_pending) else {
         return Redirect::to("/portal/signin").into_response();
     };
-    let user = match repo::user(&app.db, uid).await {
-        Ok(Some(u)) => u,
-        _ => return Redirect::to("/portal/signin").into_response(),
-    };
     // One guard for portal and API: guesses counted per account before the code is read.
-    match crate::app::mfa::verify(&app, &user, &f.code).await {
-        Ok(()) => {}
+    let user = match crate::app::mfa::verify_pending(&app, uid, &f.code).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return Redirect::to("/portal/signin").into_response(),
         Err(Error::Throttled { retry_after_secs }) => {
             let msg = tf(
                 visit.lang(),
@@ -201,11 +197,11 @@ pub async fn mfa_submit(State(app): State<App>, visit: Visit, Form(f): Form<MfaF
                 .into_response()
         }
         Err(e) => return super::layout::domain_error(&visit, e),
-    }
-    let _ = sessions::delete(&app.db, &visit.token_hash).await;
+    };
+    let _ = crate::app::sessions::end(&app, &visit.token_hash).await;
     let (token, row) = match session::create(&app, Some(&user), visit.lang(), false).await {
         Ok(x) => x,
-        Err(e) => return super::layout::domain_error(&visit, e.into()),
+        Err(e) => return super::layout::domain_error(&visit, e),
     };
     let mut resp = Redirect::to(&next).into_response();
     resp.extensions_mut()
@@ -222,10 +218,10 @@ pub async fn signout(State(app): State<App>, visit: Visit, Form(f): Form<CsrfOnl
     if let Err(r) = visit.check_csrf(&f.csrf) {
         return r;
     }
-    let _ = sessions::delete(&app.db, &visit.token_hash).await;
+    let _ = crate::app::sessions::end(&app, &visit.token_hash).await;
     let (token, row) = match session::create(&app, None, visit.lang(), false).await {
         Ok(x) => x,
-        Err(e) => return super::layout::domain_error(&visit, e.into()),
+        Err(e) => return super::layout::domain_error(&visit, e),
     };
     let mut resp = Redirect::to("/portal/signin").into_response();
     resp.extensions_mut()
@@ -249,7 +245,7 @@ pub async fn switch_language(
         return r;
     }
     let lang = super::i18n::normalize(&f.lang);
-    let _ = sessions::set_language(&app.db, &visit.token_hash, lang).await;
+    let _ = crate::app::sessions::set_language(&app, &visit.token_hash, lang).await;
     // Back to the page the switch was used on, when it is one of ours.
     let back = headers
         .get(axum::http::header::REFERER)
@@ -261,6 +257,69 @@ pub async fn switch_language(
 /// Sets up TOTP for the signed-in user: a fresh key, confirmed with a code.
 pub async fn mfa_setup_page(State(app): State<App>, visit: Visit) -> Response {
     render_mfa_setup(&app, &visit, None, None).await
+}
+
+/// Two-step verification is on: new recovery codes, or replace the authenticator.
+fn mfa_manage(
+    visit: &Visit,
+    secret: &str,
+    error: Option<&str>,
+    codes: Option<Vec<String>>,
+) -> Markup {
+    let lang = visit.lang();
+    html! {
+        div.alert.ok #mfa-on { (t(lang, "mfa.enabled")) }
+        @if let Some(e) = error { div.alert.bad role="alert" #mfa-error { (e) } }
+        @if let Some(codes) = codes {
+            div.alert.ok #recovery-codes {
+                p { (t(lang, "mfa.recovery_shown")) }
+                ul { @for c in codes { li { code.recovery-code { (c) } } } }
+            }
+        }
+        form method="post" action="/portal/mfa/recovery" {
+            input type="hidden" name="csrf" value=(visit.csrf());
+            label for="recovery-current" { (t(lang, "mfa.current_code")) }
+            input #recovery-current type="text" name="code" autocomplete="one-time-code";
+            p { button #recovery-new type="submit" { (t(lang, "mfa.recovery_new")) } }
+        }
+        h2 { (t(lang, "mfa.replace")) }
+        p { (t(lang, "mfa.secret")) ": " code #mfa-secret { (secret) } }
+        form method="post" action="/portal/mfa" {
+            input type="hidden" name="csrf" value=(visit.csrf());
+            input type="hidden" name="secret" value=(secret);
+            label for="current_code" { (t(lang, "mfa.current_code")) }
+            input #current_code type="text" name="current_code" autocomplete="one-time-code";
+            label for="code" { (t(lang, "mfa.code")) }
+            input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code";
+            p { button #mfa-enable type="submit" { (t(lang, "mfa.enable")) } }
+        }
+    }
+}
+
+/// Two-step verification is off: a fresh key to confirm with a code.
+fn mfa_first_setup(
+    visit: &Visit,
+    upn: &str,
+    secret: &str,
+    required: bool,
+    error: Option<&str>,
+) -> Markup {
+    let lang = visit.lang();
+    let uri = format!("otpauth://totp/Partner%20Hub:{upn}?secret={secret}&issuer=Partner%20Hub");
+    html! {
+        @if required { div.alert.bad role="alert" #mfa-required { (t(lang, "mfa.required")) } }
+        p { (t(lang, "mfa.setup_intro")) }
+        @if let Some(e) = error { div.alert.bad role="alert" #mfa-error { (e) } }
+        p { (t(lang, "mfa.secret")) ": " code #mfa-secret { (secret) } }
+        p.muted { code { (uri) } }
+        form method="post" action="/portal/mfa" {
+            input type="hidden" name="csrf" value=(visit.csrf());
+            input type="hidden" name="secret" value=(secret);
+            label for="code" { (t(lang, "mfa.code")) }
+            input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code";
+            p { button #mfa-enable type="submit" { (t(lang, "mfa.enable")) } }
+        }
+    }
 }
 
 async fn render_mfa_setup(
@@ -281,51 +340,25 @@ async fn render_mfa_setup(
     } else {
         StatusCode::OK
     };
-    (status, page(visit, PageOpts { title: &title, active: "", mail_public: app.config.mail_viewer_public }, html! {
-        div.card.narrow {
-            h1 { (title) }
-            @if user.totp_secret.is_some() {
-                div.alert.ok #mfa-on { (t(lang, "mfa.enabled")) }
-                @if let Some(e) = &error { div.alert.bad role="alert" #mfa-error { (e) } }
-                @if let Some(codes) = codes {
-                    div.alert.ok #recovery-codes {
-                        p { (t(lang, "mfa.recovery_shown")) }
-                        ul { @for c in codes { li { code.recovery-code { (c) } } } }
-                    }
-                }
-                form method="post" action="/portal/mfa/recovery" {
-                    input type="hidden" name="csrf" value=(visit.csrf());
-                    label for="recovery-current" { (t(lang, "mfa.current_code")) }
-                    input #recovery-current type="text" name="code" autocomplete="one-time-code";
-                    p { button #recovery-new type="submit" { (t(lang, "mfa.recovery_new")) } }
-                }
-                h2 { (t(lang, "mfa.replace")) }
-                p { (t(lang, "mfa.secret")) ": " code #mfa-secret { (secret) } }
-                form method="post" action="/portal/mfa" {
-                    input type="hidden" name="csrf" value=(visit.csrf());
-                    input type="hidden" name="secret" value=(secret);
-                    label for="current_code" { (t(lang, "mfa.current_code")) }
-                    input #current_code type="text" name="current_code" autocomplete="one-time-code";
-                    label for="code" { (t(lang, "mfa.code")) }
-                    input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code";
-                    p { button #mfa-enable type="submit" { (t(lang, "mfa.enable")) } }
-                }
-            } @else {
-                @if required { div.alert.bad role="alert" #mfa-required { (t(lang, "mfa.required")) } }
-                p { (t(lang, "mfa.setup_intro")) }
-                @if let Some(e) = &error { div.alert.bad role="alert" #mfa-error { (e) } }
-                p { (t(lang, "mfa.secret")) ": " code #mfa-secret { (secret) } }
-                p.muted { code { "otpauth://totp/Partner%20Hub:" (user.upn) "?secret=" (secret) "&issuer=Partner%20Hub" } }
-                form method="post" action="/portal/mfa" {
-                    input type="hidden" name="csrf" value=(visit.csrf());
-                    input type="hidden" name="secret" value=(secret);
-                    label for="code" { (t(lang, "mfa.code")) }
-                    input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code";
-                    p { button #mfa-enable type="submit" { (t(lang, "mfa.enable")) } }
-                }
-            }
-        }
-    })).into_response()
+    let body = if user.totp_secret.is_some() {
+        mfa_manage(visit, &secret, error.as_deref(), codes)
+    } else {
+        mfa_first_setup(visit, &user.upn, &secret, required, error.as_deref())
+    };
+    let opts = PageOpts {
+        title: &title,
+        active: "",
+        mail_public: app.config.mail_viewer_public,
+    };
+    (
+        status,
+        page(
+            visit,
+            opts,
+            html! { div.card.narrow { h1 { (title) } (body) } },
+        ),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]

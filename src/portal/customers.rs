@@ -513,7 +513,7 @@ pub async fn create_and_accept(State(app): State<App>, visit: Visit, body: Bytes
     let _ = crate::store::sessions::delete(&app.db, &visit.token_hash).await;
     let (stoken, row) = match session::create(&app, Some(&user), visit.lang(), false).await {
         Ok(x) => x,
-        Err(e) => return domain_error(&visit, e.into()),
+        Err(e) => return domain_error(&visit, e),
     };
     let mut resp = match uc::accept(&app, &ctx, &token, consent).await {
         Ok(_) => Redirect::to("/portal/customer/partners").into_response(),

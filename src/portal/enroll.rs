@@ -5,13 +5,12 @@ use super::form::{csrf, errors_for, input, FormData};
 use super::i18n::{t, tf};
 use super::layout::{domain_error, error_page, page, PageOpts};
 use super::session::{self, to_signin, NewSession, Visit};
-use crate::app::enrollment::{self as uc, LinkProblem};
-use crate::app::identity::{self, NewTenant, NewUser};
+use crate::app::enrollment::{self as uc, EnrollmentRow, LinkProblem, Profile};
+use crate::app::identity::{self, NewTenant, NewUser, UserRow};
 use crate::app::App;
 use crate::domain::enrollment::{Application, Program, Status};
 use crate::domain::identity::{Role, TenantKind};
 use crate::domain::{Error, FieldError};
-use crate::store::{enrollments, identity as ids, memberships};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
@@ -187,7 +186,7 @@ pub async fn tenant_step(
 async fn start_as(
     app: &App,
     visit: &Visit,
-    user: &crate::store::identity::UserRow,
+    user: &UserRow,
     program: Program,
     new_session: Option<NewSession>,
 ) -> Response {
@@ -213,15 +212,11 @@ async fn start_as(
     resp
 }
 
-async fn new_session_for(
-    app: &App,
-    visit: &Visit,
-    user: &crate::store::identity::UserRow,
-) -> Result<NewSession, Response> {
-    let _ = crate::store::sessions::delete(&app.db, &visit.token_hash).await;
+async fn new_session_for(app: &App, visit: &Visit, user: &UserRow) -> Result<NewSession, Response> {
+    let _ = crate::app::sessions::end(app, &visit.token_hash).await;
     match session::create(app, Some(user), visit.lang(), false).await {
         Ok((token, row)) => Ok(NewSession(token, row.expires_at - app.clock.now_ms())),
-        Err(e) => Err(domain_error(visit, e.into())),
+        Err(e) => Err(domain_error(visit, e)),
     }
 }
 
@@ -377,7 +372,7 @@ async fn own(
     app: &App,
     visit: &Visit,
     id: &str,
-) -> Result<(crate::app::Ctx, crate::store::enrollments::EnrollmentRow), Response> {
+) -> Result<(crate::app::Ctx, EnrollmentRow), Response> {
     let Some(ctx) = visit.ctx() else {
         return Err(to_signin(&format!("/portal/enrollment/{id}")));
     };
@@ -397,26 +392,15 @@ struct StepState<'a> {
 
 /// The application page: the next step while it is being filled in, its status after.
 pub async fn enrollment(State(app): State<App>, visit: Visit, Path(id): Path<String>) -> Response {
-    let (_, e) = match own(&app, &visit, &id).await {
+    let (ctx, e) = match own(&app, &visit, &id).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    render_step(&app, &visit, &e, StepState::default()).await
+    render_step(&app, &visit, &ctx, &e, StepState::default()).await
 }
 
-async fn render_step(
-    app: &App,
-    visit: &Visit,
-    e: &crate::store::enrollments::EnrollmentRow,
-    st: StepState<'_>,
-) -> Response {
-    let lang = visit.lang();
-    let tenant = match ids::tenant(&app.db, e.tenant_id).await {
-        Ok(Some(t)) => t,
-        _ => return domain_error(visit, Error::NotFound("tenant")),
-    };
-    let title = t(lang, "enroll.status_title");
-    let status_card = html! {
+fn status_card(lang: &str, e: &EnrollmentRow) -> Markup {
+    html! {
         div.card #enrollment-status {
             dl.facts {
                 dt { (t(lang, "review.program")) } dd { (t(lang, &format!("program.{}", e.program.as_str()))) }
@@ -428,105 +412,147 @@ async fn render_step(
                 p #check-mail { (tf(lang, "enroll.check_mail", &[("email", &e.application.contact_email)])) }
             }
         }
-    };
-    let body: Markup = if !e.status.editable() {
-        html! { h1 { (title) } (status_card) }
-    } else if !e.support_only && e.mpn_id.is_none() {
-        let v = |k: &str| st.form.map(|d| d.get(k)).unwrap_or_default();
-        html! {
-            h1 { (t(lang, "enroll.membership_title")) }
-            @if let Some(err) = &st.error { div.alert.bad role="alert" { (err) } }
-            div.card {
-                p { (t(lang, "enroll.membership_intro")) }
-                form method="post" action={"/portal/enrollment/" (e.id) "/membership"} {
-                    (csrf(visit.csrf()))
-                    (input(&t(lang, "enroll.membership_user"), "membershipUsername", "text", &v("membershipUsername"), st.errors))
-                    label for="membershipPassword" { (t(lang, "enroll.membership_password")) }
-                    input #membershipPassword type="password" name="membershipPassword";
-                    p { button #membership-submit type="submit" { (t(lang, "enroll.membership_submit")) } }
-                }
-            }
-        }
-    } else if !e.support_only && e.profile_id.is_none() {
-        let profiles = memberships::profiles(&app.db, e.mpn_id.unwrap_or_default())
-            .await
-            .unwrap_or_default();
-        html! {
-            h1 { (t(lang, "enroll.profile_title")) }
-            div.card {
-                p { (tf(lang, "enroll.profile_intro", &[("country", &tenant.country)])) }
-                form method="post" action={"/portal/enrollment/" (e.id) "/profile"} {
-                    (csrf(visit.csrf()))
-                    @for p in &profiles {
-                        label.choice {
-                            input type="radio" name="profileId" value=(p.profile_id) id={"profile-" (p.profile_id)};
-                            " " (p.name) " (" (p.profile_id) ", " (p.country) ")"
-                            @if p.country != tenant.country { " " span.muted { (t(lang, "enroll.profile_other_country")) } }
-                        }
-                    }
-                    (errors_for(st.errors, "profileId"))
-                    p { button #profile-submit type="submit" { (t(lang, "enroll.profile_submit")) } }
-                }
-                form method="post" action={"/portal/enrollment/" (e.id) "/membership/cancel"} {
-                    (csrf(visit.csrf()))
-                    button.link #cancel-membership type="submit" { (t(lang, "enroll.cancel_membership")) }
-                }
-            }
-        }
-    } else {
-        let a = &e.application;
-        let v = |k: &str, current: &str| {
-            st.form
-                .map(|d| d.get(k))
-                .unwrap_or_else(|| current.to_string())
-        };
-        let country = if a.country.is_empty() {
-            tenant.country.clone()
-        } else {
-            a.country.clone()
-        };
-        html! {
-            h1 { (t(lang, "enroll.application_title")) }
-            @if e.status == Status::MoreInfoNeeded { (status_card) }
-            @if let Some(n) = &st.notice { div.alert.ok #notice { (n) } }
-            @if !st.errors.is_empty() { div.alert.bad role="alert" #form-invalid { (t(lang, "form.invalid")) } }
-            form method="post" action={"/portal/enrollment/" (e.id) "/application"} #application {
+    }
+}
+
+/// Step one: sign in to the partner-network membership.
+fn membership_step(visit: &Visit, e: &EnrollmentRow, st: &StepState<'_>) -> Markup {
+    let lang = visit.lang();
+    let v = |k: &str| st.form.map(|d| d.get(k)).unwrap_or_default();
+    html! {
+        h1 { (t(lang, "enroll.membership_title")) }
+        @if let Some(err) = &st.error { div.alert.bad role="alert" { (err) } }
+        div.card {
+            p { (t(lang, "enroll.membership_intro")) }
+            form method="post" action={"/portal/enrollment/" (e.id) "/membership"} {
                 (csrf(visit.csrf()))
-                @if e.support_only {
-                    div.alert.info { (t(lang, "enroll.support_only")) }
-                } @else {
-                    div.card {
-                        h2 { (t(lang, "enroll.legal")) }
-                        (input(&t(lang, "enroll.legal_name"), "legalName", "text", &v("legalName", &a.legal_name), st.errors))
-                        (input(&t(lang, "enroll.address1"), "addressLine1", "text", &v("addressLine1", &a.address_line1), st.errors))
-                        (input(&t(lang, "enroll.address2"), "addressLine2", "text", &v("addressLine2", &a.address_line2), st.errors))
-                        (input(&t(lang, "enroll.city"), "city", "text", &v("city", &a.city), st.errors))
-                        (input(&t(lang, "enroll.region"), "region", "text", &v("region", &a.region), st.errors))
-                        (input(&t(lang, "enroll.postal"), "postalCode", "text", &v("postalCode", &a.postal_code), st.errors))
-                        (input(&t(lang, "enroll.country"), "country", "text", &v("country", &country), st.errors))
-                        (input(&t(lang, "enroll.registration"), "registrationNumber", "text", &v("registrationNumber", &a.registration_number), st.errors))
+                (input(&t(lang, "enroll.membership_user"), "membershipUsername", "text", &v("membershipUsername"), st.errors))
+                label for="membershipPassword" { (t(lang, "enroll.membership_password")) }
+                input #membershipPassword type="password" name="membershipPassword";
+                p { button #membership-submit type="submit" { (t(lang, "enroll.membership_submit")) } }
+            }
+        }
+    }
+}
+
+/// Step two: choose one of the membership's profiles.
+fn profile_step(
+    visit: &Visit,
+    e: &EnrollmentRow,
+    country: &str,
+    profiles: &[Profile],
+    st: &StepState<'_>,
+) -> Markup {
+    let lang = visit.lang();
+    html! {
+        h1 { (t(lang, "enroll.profile_title")) }
+        div.card {
+            p { (tf(lang, "enroll.profile_intro", &[("country", country)])) }
+            form method="post" action={"/portal/enrollment/" (e.id) "/profile"} {
+                (csrf(visit.csrf()))
+                @for p in profiles {
+                    label.choice {
+                        input type="radio" name="profileId" value=(p.profile_id) id={"profile-" (p.profile_id)};
+                        " " (p.name) " (" (p.profile_id) ", " (p.country) ")"
+                        @if p.country != country { " " span.muted { (t(lang, "enroll.profile_other_country")) } }
                     }
-                    div.card {
-                        h2 { (t(lang, "enroll.contact")) }
-                        (input(&t(lang, "enroll.first_name"), "contactFirstName", "text", &v("contactFirstName", &a.contact_first_name), st.errors))
-                        (input(&t(lang, "enroll.last_name"), "contactLastName", "text", &v("contactLastName", &a.contact_last_name), st.errors))
-                        (input(&t(lang, "enroll.email"), "contactEmail", "email", &v("contactEmail", &a.contact_email), st.errors))
-                        (input(&t(lang, "enroll.phone"), "contactPhone", "tel", &v("contactPhone", &a.contact_phone), st.errors))
-                    }
+                }
+                (errors_for(st.errors, "profileId"))
+                p { button #profile-submit type="submit" { (t(lang, "enroll.profile_submit")) } }
+            }
+            form method="post" action={"/portal/enrollment/" (e.id) "/membership/cancel"} {
+                (csrf(visit.csrf()))
+                button.link #cancel-membership type="submit" { (t(lang, "enroll.cancel_membership")) }
+            }
+        }
+    }
+}
+
+/// Step three: the application itself (legal business, contact, support).
+fn application_step(
+    visit: &Visit,
+    e: &EnrollmentRow,
+    tenant_country: &str,
+    st: &StepState<'_>,
+) -> Markup {
+    let lang = visit.lang();
+    let a = &e.application;
+    let v = |k: &str, current: &str| {
+        st.form
+            .map(|d| d.get(k))
+            .unwrap_or_else(|| current.to_string())
+    };
+    let country = if a.country.is_empty() {
+        tenant_country.to_string()
+    } else {
+        a.country.clone()
+    };
+    html! {
+        h1 { (t(lang, "enroll.application_title")) }
+        @if e.status == Status::MoreInfoNeeded { (status_card(lang, e)) }
+        @if let Some(n) = &st.notice { div.alert.ok #notice { (n) } }
+        @if !st.errors.is_empty() { div.alert.bad role="alert" #form-invalid { (t(lang, "form.invalid")) } }
+        form method="post" action={"/portal/enrollment/" (e.id) "/application"} #application {
+            (csrf(visit.csrf()))
+            @if e.support_only {
+                div.alert.info { (t(lang, "enroll.support_only")) }
+            } @else {
+                div.card {
+                    h2 { (t(lang, "enroll.legal")) }
+                    (input(&t(lang, "enroll.legal_name"), "legalName", "text", &v("legalName", &a.legal_name), st.errors))
+                    (input(&t(lang, "enroll.address1"), "addressLine1", "text", &v("addressLine1", &a.address_line1), st.errors))
+                    (input(&t(lang, "enroll.address2"), "addressLine2", "text", &v("addressLine2", &a.address_line2), st.errors))
+                    (input(&t(lang, "enroll.city"), "city", "text", &v("city", &a.city), st.errors))
+                    (input(&t(lang, "enroll.region"), "region", "text", &v("region", &a.region), st.errors))
+                    (input(&t(lang, "enroll.postal"), "postalCode", "text", &v("postalCode", &a.postal_code), st.errors))
+                    (input(&t(lang, "enroll.country"), "country", "text", &v("country", &country), st.errors))
+                    (input(&t(lang, "enroll.registration"), "registrationNumber", "text", &v("registrationNumber", &a.registration_number), st.errors))
                 }
                 div.card {
-                    h2 { (t(lang, "enroll.support")) }
-                    (input(&t(lang, "enroll.support_email"), "supportEmail", "email", &v("supportEmail", &a.support_email), st.errors))
-                    (input(&t(lang, "enroll.support_phone"), "supportPhone", "tel", &v("supportPhone", &a.support_phone), st.errors))
-                    (input(&t(lang, "enroll.support_website"), "supportWebsite", "url", &v("supportWebsite", &a.support_website), st.errors))
-                }
-                p {
-                    button #enroll-now type="submit" name="action" value="submit" { (t(lang, "enroll.submit")) }
-                    " "
-                    button.link #save-draft type="submit" name="action" value="save" { (t(lang, "enroll.save")) }
+                    h2 { (t(lang, "enroll.contact")) }
+                    (input(&t(lang, "enroll.first_name"), "contactFirstName", "text", &v("contactFirstName", &a.contact_first_name), st.errors))
+                    (input(&t(lang, "enroll.last_name"), "contactLastName", "text", &v("contactLastName", &a.contact_last_name), st.errors))
+                    (input(&t(lang, "enroll.email"), "contactEmail", "email", &v("contactEmail", &a.contact_email), st.errors))
+                    (input(&t(lang, "enroll.phone"), "contactPhone", "tel", &v("contactPhone", &a.contact_phone), st.errors))
                 }
             }
+            div.card {
+                h2 { (t(lang, "enroll.support")) }
+                (input(&t(lang, "enroll.support_email"), "supportEmail", "email", &v("supportEmail", &a.support_email), st.errors))
+                (input(&t(lang, "enroll.support_phone"), "supportPhone", "tel", &v("supportPhone", &a.support_phone), st.errors))
+                (input(&t(lang, "enroll.support_website"), "supportWebsite", "url", &v("supportWebsite", &a.support_website), st.errors))
+            }
+            p {
+                button #enroll-now type="submit" name="action" value="submit" { (t(lang, "enroll.submit")) }
+                " "
+                button.link #save-draft type="submit" name="action" value="save" { (t(lang, "enroll.save")) }
+            }
         }
+    }
+}
+
+/// The application page: the status once it is no longer editable, else the next step.
+async fn render_step(
+    app: &App,
+    visit: &Visit,
+    ctx: &crate::app::Ctx,
+    e: &EnrollmentRow,
+    st: StepState<'_>,
+) -> Response {
+    let lang = visit.lang();
+    let facts = match uc::step_facts(app, ctx, e).await {
+        Ok(f) => f,
+        Err(err) => return domain_error(visit, err),
+    };
+    let title = t(lang, "enroll.status_title");
+    let body: Markup = if !e.status.editable() {
+        html! { h1 { (title) } (status_card(lang, e)) }
+    } else if !e.support_only && e.mpn_id.is_none() {
+        membership_step(visit, e, &st)
+    } else if !e.support_only && e.profile_id.is_none() {
+        profile_step(visit, e, &facts.tenant.country, &facts.profiles, &st)
+    } else {
+        application_step(visit, e, &facts.tenant.country, &st)
     };
     let status = if st.errors.is_empty() && st.error.is_none() {
         StatusCode::OK
@@ -564,6 +590,7 @@ pub async fn membership(
             render_step(
                 &app,
                 &visit,
+                &ctx,
                 &e,
                 StepState {
                     errors: &errors,
@@ -582,6 +609,7 @@ pub async fn membership(
             render_step(
                 &app,
                 &visit,
+                &ctx,
                 &e,
                 StepState {
                     error: Some(msg),
@@ -616,6 +644,7 @@ pub async fn profile(
             render_step(
                 &app,
                 &visit,
+                &ctx,
                 &e,
                 StepState {
                     errors: &errors,
@@ -700,6 +729,7 @@ pub async fn application(
         return render_step(
             &app,
             &visit,
+            &ctx,
             &saved,
             StepState {
                 notice: Some(notice),
@@ -714,6 +744,7 @@ pub async fn application(
             render_step(
                 &app,
                 &visit,
+                &ctx,
                 &saved,
                 StepState {
                     errors: &errors,
@@ -786,13 +817,10 @@ pub async fn verify_submit(State(app): State<App>, visit: Visit, body: Bytes) ->
 
 /// The signed-in organisation's applications (menu entry "My application").
 pub async fn mine(State(app): State<App>, visit: Visit) -> Response {
-    let Some((actor, _)) = visit.signed_in() else {
+    let Some(ctx) = visit.ctx() else {
         return to_signin("/portal/enrollment");
     };
-    let list = enrollments::of_tenant(&app.db, actor.tenant)
-        .await
-        .unwrap_or_default();
-    match list.iter().max_by_key(|e| e.updated_at) {
+    match uc::newest_own(&app, &ctx).await.ok().flatten() {
         Some(e) => Redirect::to(&format!("/portal/enrollment/{}", e.id)).into_response(),
         None => Redirect::to("/portal/enroll").into_response(),
     }

@@ -9,7 +9,6 @@ use crate::app::App;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::enrollment::Status;
 use crate::domain::Error;
-use crate::store::{enrollments, identity as ids};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -40,29 +39,20 @@ pub struct QueueQuery {
 }
 
 pub async fn queue(State(app): State<App>, visit: Visit, Query(q): Query<QueueQuery>) -> Response {
-    if let Err(r) = operator(&visit, "/portal/operator/enrollments") {
-        return r;
-    }
+    let ctx = match operator(&visit, "/portal/operator/enrollments") {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let lang = visit.lang();
     let status = match q.status.as_deref() {
         None => Some(Status::UnderReview),
         Some("") | Some("all") => None,
         Some(s) => Status::parse(s),
     };
-    let rows = match enrollments::page(&app.db, status, None, 500).await {
+    let named = match uc::review_queue(&app, &ctx, status, 500).await {
         Ok(r) => r,
-        Err(e) => return domain_error(&visit, e.into()),
+        Err(e) => return domain_error(&visit, e),
     };
-    let mut named = Vec::new();
-    for e in rows {
-        let name = ids::tenant(&app.db, e.tenant_id)
-            .await
-            .ok()
-            .flatten()
-            .map(|t| t.display_name)
-            .unwrap_or_default();
-        named.push((e, name));
-    }
     let title = t(lang, "review.title");
     let filters = [
         "under_review",
@@ -117,12 +107,14 @@ async fn render(
     error: Option<String>,
 ) -> Response {
     let lang = visit.lang();
-    let e = match enrollments::get(&app.db, id).await {
-        Ok(Some(e)) => e,
-        Ok(None) => return domain_error(visit, Error::NotFound("enrollment")),
-        Err(e) => return domain_error(visit, e.into()),
+    let Some(ctx) = visit.ctx() else {
+        return to_signin(&format!("/portal/operator/enrollments/{id}"));
     };
-    let tenant = ids::tenant(&app.db, e.tenant_id).await.ok().flatten();
+    let e = match uc::visible(app, &ctx, id).await {
+        Ok(e) => e,
+        Err(e) => return domain_error(visit, e),
+    };
+    let tenant = uc::step_facts(app, &ctx, &e).await.ok().map(|f| f.tenant);
     let a = &e.application;
     let title = t(lang, "review.title");
     let status = if error.is_some() {

@@ -2,11 +2,10 @@
 //! hashed) holding the CSRF token and language; signing in replaces it with a new one so a
 //! planted session id is worthless (no fixation).
 
+use crate::app::sessions::{self, SessionRow, UserRow};
 use crate::app::{identity, App};
 use crate::crypto;
 use crate::domain::authz::Actor;
-use crate::store::identity::UserRow;
-use crate::store::sessions::{self, SessionRow};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -96,7 +95,7 @@ pub async fn create(
     user: Option<&UserRow>,
     lang: &str,
     mfa_pending: bool,
-) -> Result<(String, SessionRow), sqlx::Error> {
+) -> crate::domain::Result<(String, SessionRow)> {
     let token = crypto::random_token(32);
     let now = app.clock.now_ms();
     let ttl = if user.is_some() {
@@ -113,7 +112,7 @@ pub async fn create(
         expires_at: now + ttl,
         last_seen_at: now,
     };
-    sessions::insert(&app.db, &row, now).await?;
+    sessions::start(app, &row, now).await?;
     Ok((token, row))
 }
 
@@ -189,7 +188,7 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
     let now = app.clock.now_ms();
     let cookie = read_cookie(&req, cookie_name(&app)).filter(|t| !t.is_empty() && t.len() <= 64);
     let existing = match &cookie {
-        Some(t) => sessions::get(&app.db, &crypto::token_hash(t), now)
+        Some(t) => sessions::find(&app, &crypto::token_hash(t), now)
             .await
             .ok()
             .flatten(),
@@ -211,13 +210,13 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
         let idle = now - session.last_seen_at;
         if idle_limit_ms(&app, actor).is_some_and(|limit| idle > limit) {
             // Idle too long: the session ends and the visitor is anonymous again.
-            let _ = sessions::delete(&app.db, &session.token_hash).await;
+            let _ = sessions::end(&app, &session.token_hash).await;
             let t = crypto::random_token(32);
             session = anonymous(&t, &session.language, now);
             return finish(&app, req, next, session, None, Some(t)).await;
         }
         if idle > TOUCH_EVERY_MS {
-            let _ = sessions::touch(&app.db, &session.token_hash, now).await;
+            let _ = sessions::touch(&app, &session.token_hash, now).await;
         }
     }
     // An anonymous visitor's session is stored only when it posts something (a language
@@ -228,7 +227,7 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
             axum::http::Method::GET | axum::http::Method::HEAD
         )
     {
-        let _ = sessions::insert_if_absent(&app.db, &session, now).await;
+        let _ = sessions::keep(&app, &session, now).await;
     }
     finish(&app, req, next, session, user, fresh_token).await
 }

@@ -8,7 +8,6 @@ use crate::app::{App, Ctx};
 use crate::domain::authz::{can, Action, Resource};
 use crate::domain::identity::{Role, TenantKind};
 use crate::domain::{Error, FieldError};
-use crate::store::identity as repo;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -43,19 +42,14 @@ async fn render_with(
     form: &[(String, String)],
 ) -> Response {
     let lang = visit.lang();
-    let tenant = match repo::tenant(&app.db, ctx.actor.tenant).await {
-        Ok(Some(t)) => t,
-        _ => return super::layout::domain_error(visit, Error::NotFound("tenant")),
+    let tenant = match identity::own_tenant(app, ctx).await {
+        Ok(t) => t,
+        Err(e) => return super::layout::domain_error(visit, e),
     };
-    let users = match repo::users_page(&app.db, ctx.actor.tenant, None, 500).await {
-        Ok(u) => u,
-        Err(e) => return super::layout::domain_error(visit, e.into()),
+    let rows: Vec<_> = match identity::users_page(app, ctx, None, 500).await {
+        Ok((views, _)) => views.into_iter().map(|v| (v.user, v.roles)).collect(),
+        Err(e) => return super::layout::domain_error(visit, e),
     };
-    let mut rows = Vec::new();
-    for u in users {
-        let roles = repo::roles(&app.db, u.id).await.unwrap_or_default();
-        rows.push((u, roles));
-    }
     let can_manage = can(
         &ctx.actor,
         Action::ManageUsers,
@@ -104,7 +98,7 @@ async fn render_with(
                                 td.state { (u.state) }
                                 @if can_manage {
                                     td {
-                                        @if u.state == "active" && Some(u.id) != ctx.actor.user_id() {
+                                        @if u.state.is_active() && Some(u.id) != ctx.actor.user_id() {
                                             form method="post" action={"/portal/users/" (u.id) "/remove"} {
                                                 input type="hidden" name="csrf" value=(visit.csrf());
                                                 button.link.remove-user type="submit" data-upn=(u.upn) { (t(lang, "users.remove")) }
@@ -223,11 +217,9 @@ pub async fn remove(
     let Ok(user_id) = id.parse() else {
         return super::layout::domain_error(&visit, Error::NotFound("user"));
     };
-    let upn = repo::user(&app.db, user_id)
+    let upn = identity::user_view(&app, &ctx, user_id)
         .await
-        .ok()
-        .flatten()
-        .map(|u| u.upn)
+        .map(|v| v.user.upn)
         .unwrap_or_default();
     match identity::remove_user(&app, &ctx, user_id).await {
         Ok(()) => {
@@ -272,22 +264,19 @@ async fn render_edit(
         return to_signin("/portal/users");
     };
     let lang = visit.lang();
-    let user = match id.parse().ok() {
-        Some(uid) => repo::user(&app.db, uid)
-            .await
-            .ok()
-            .flatten()
-            .filter(|u| u.tenant_id == ctx.actor.tenant),
-        None => None,
+    let view = match id.parse().ok() {
+        Some(uid) => identity::user_view(app, &ctx, uid).await,
+        None => Err(Error::NotFound("user")),
     };
-    let Some(user) = user else {
-        return super::layout::domain_error(visit, Error::NotFound("user"));
+    let view = match view {
+        Ok(v) => v,
+        Err(e) => return super::layout::domain_error(visit, e),
     };
     if let Err(e) = ctx.require(Action::ManageUsers, Resource::Tenant(ctx.actor.tenant)) {
         return super::layout::domain_error(visit, e);
     }
     let kind = ctx.actor.tenant_kind;
-    let roles = repo::roles(&app.db, user.id).await.unwrap_or_default();
+    let (user, roles) = (view.user, view.roles);
     let title = t(lang, "users.title");
     let status = if problem.is_some() {
         StatusCode::CONFLICT

@@ -86,7 +86,7 @@ pub async fn view(
         .get::<Option<String>, _>("grant_roles")
         .unwrap_or_default();
     Ok(Some(CustomerView {
-        tenant: super::identity::tenant_from(&row),
+        tenant: super::identity::tenant_from(&row)?,
         facts: CustomerFacts {
             customer,
             relationship: row.get::<i64, _>("rel_active") > 0,

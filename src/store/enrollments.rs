@@ -1,6 +1,6 @@
 //! Enrollment applications.
 
-use super::identity::uuid_col;
+use super::identity::{bad_column, id_col};
 use super::{Db, Tx};
 use crate::domain::enrollment::{Application, Program, Status};
 use crate::domain::ids::{TenantId, UserId};
@@ -27,26 +27,31 @@ pub struct EnrollmentRow {
     pub version: i64,
 }
 
-fn from_row(r: &sqlx::any::AnyRow) -> EnrollmentRow {
-    EnrollmentRow {
-        id: r.get("id"),
-        tenant_id: uuid_col(r, "tenant_id"),
-        program: Program::parse(&r.get::<String, _>("program")).expect("valid program"),
-        status: Status::parse(&r.get::<String, _>("status")).expect("valid status"),
-        applicant_user_id: uuid_col(r, "applicant_user_id"),
-        support_only: r.get::<i64, _>("support_only") != 0,
-        mpn_id: r.get("mpn_id"),
-        profile_id: r.get("profile_id"),
-        application: serde_json::from_str(&r.get::<String, _>("application")).unwrap_or_default(),
-        review_note: r.get("review_note"),
-        reviewed_by: r.get("reviewed_by"),
-        submitted_at: r.get("submitted_at"),
-        verified_at: r.get("verified_at"),
-        decided_at: r.get("decided_at"),
-        created_at: r.get("created_at"),
-        updated_at: r.get("updated_at"),
-        version: r.get("version"),
-    }
+fn from_row(r: &sqlx::any::AnyRow) -> Result<EnrollmentRow, sqlx::Error> {
+    let program: String = r.try_get("program")?;
+    let status: String = r.try_get("status")?;
+    let application: String = r.try_get("application")?;
+    Ok(EnrollmentRow {
+        id: r.try_get("id")?,
+        tenant_id: id_col(r, "tenant_id")?,
+        program: Program::parse(&program).ok_or_else(|| bad_column("program", &program))?,
+        status: Status::parse(&status).ok_or_else(|| bad_column("status", &status))?,
+        applicant_user_id: id_col(r, "applicant_user_id")?,
+        support_only: r.try_get::<i64, _>("support_only")? != 0,
+        mpn_id: r.try_get("mpn_id")?,
+        profile_id: r.try_get("profile_id")?,
+        // A corrupt application is an error, not an empty form.
+        application: serde_json::from_str(&application)
+            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        review_note: r.try_get("review_note")?,
+        reviewed_by: r.try_get("reviewed_by")?,
+        submitted_at: r.try_get("submitted_at")?,
+        verified_at: r.try_get("verified_at")?,
+        decided_at: r.try_get("decided_at")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        version: r.try_get("version")?,
+    })
 }
 
 /// Creates the draft unless the tenant already has an application for the program; returns
@@ -74,7 +79,7 @@ pub async fn insert_or_get(tx: &mut Tx, e: &EnrollmentRow) -> Result<EnrollmentR
         .bind(e.program.as_str())
         .fetch_one(tx.conn())
         .await?;
-    Ok(from_row(&row))
+    from_row(&row)
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Option<EnrollmentRow>, sqlx::Error> {
@@ -82,7 +87,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<EnrollmentRow>, sqlx::Error
         .bind(id)
         .fetch_optional(&db.read)
         .await?;
-    Ok(row.as_ref().map(from_row))
+    row.as_ref().map(from_row).transpose()
 }
 
 pub async fn get_for_update(tx: &mut Tx, id: &str) -> Result<Option<EnrollmentRow>, sqlx::Error> {
@@ -91,15 +96,16 @@ pub async fn get_for_update(tx: &mut Tx, id: &str) -> Result<Option<EnrollmentRo
         tx.backend.for_update()
     );
     let row = sqlx::query(&sql).bind(id).fetch_optional(tx.conn()).await?;
-    Ok(row.as_ref().map(from_row))
+    row.as_ref().map(from_row).transpose()
 }
 
+/// A tenant's applications: at most one per program, so the list is short by construction.
 pub async fn of_tenant(db: &Db, tenant: TenantId) -> Result<Vec<EnrollmentRow>, sqlx::Error> {
     let rows = sqlx::query("SELECT * FROM enrollments WHERE tenant_id = $1 ORDER BY created_at")
         .bind(tenant.to_string())
         .fetch_all(&db.read)
         .await?;
-    Ok(rows.iter().map(from_row).collect())
+    rows.iter().map(from_row).collect()
 }
 
 /// Saves every mutable field; false when the row changed since it was read.
@@ -127,31 +133,56 @@ pub async fn save(tx: &mut Tx, e: &EnrollmentRow) -> Result<bool, sqlx::Error> {
     Ok(r.rows_affected() == 1)
 }
 
-/// A page of applications, optionally in one status, oldest change first (a review queue).
+/// Which applications a list shows: one tenant's (the applicant) or all (the operator's
+/// review queue), optionally in one status.
+#[derive(Debug, Clone, Copy)]
+pub struct Filter {
+    pub tenant: Option<TenantId>,
+    pub status: Option<Status>,
+}
+
+impl Filter {
+    fn binds(&self) -> (String, &'static str) {
+        (
+            self.tenant.map(|t| t.to_string()).unwrap_or_default(),
+            self.status.map(|s| s.as_str()).unwrap_or(""),
+        )
+    }
+}
+
+/// A keyset page of applications, oldest change first (a review queue), after
+/// `(updated_at, id)`.
 pub async fn page(
     db: &Db,
-    status: Option<Status>,
+    filter: Filter,
     after: Option<(i64, &str)>,
     limit: u32,
 ) -> Result<Vec<EnrollmentRow>, sqlx::Error> {
     let (at, id) = after.unwrap_or((i64::MIN, ""));
+    let (tenant, status) = filter.binds();
     let rows = sqlx::query(
-        "SELECT * FROM enrollments WHERE ($1 = '' OR status = $1) \
-         AND (updated_at, id) > ($2, $3) ORDER BY updated_at, id LIMIT $4",
+        "SELECT * FROM enrollments WHERE ($1 = '' OR tenant_id = $1) AND ($2 = '' OR status = $2) \
+         AND (updated_at, id) > ($3, $4) ORDER BY updated_at, id LIMIT $5",
     )
-    .bind(status.map(|s| s.as_str()).unwrap_or(""))
+    .bind(tenant)
+    .bind(status)
     .bind(at)
     .bind(id)
     .bind(limit as i64)
     .fetch_all(&db.read)
     .await?;
-    Ok(rows.iter().map(from_row).collect())
+    rows.iter().map(from_row).collect()
 }
 
-pub async fn count(db: &Db, status: Option<Status>) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM enrollments WHERE ($1 = '' OR status = $1)")
-        .bind(status.map(|s| s.as_str()).unwrap_or(""))
-        .fetch_one(&db.read)
-        .await?;
-    Ok(row.get("n"))
+pub async fn count(db: &Db, filter: Filter) -> Result<i64, sqlx::Error> {
+    let (tenant, status) = filter.binds();
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM enrollments WHERE ($1 = '' OR tenant_id = $1) \
+         AND ($2 = '' OR status = $2)",
+    )
+    .bind(tenant)
+    .bind(status)
+    .fetch_one(&db.read)
+    .await?;
+    row.try_get("n")
 }

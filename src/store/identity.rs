@@ -1,7 +1,7 @@
 //! Tenants, users and their roles.
 
 use super::{Db, Tx};
-use crate::domain::identity::{Role, TenantKind};
+use crate::domain::identity::{Role, TenantKind, UserState};
 use crate::domain::ids::{TenantId, UserId};
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeSet;
@@ -30,7 +30,7 @@ pub struct UserRow {
     pub last_name: String,
     pub password_hash: String,
     pub totp_secret: Option<Vec<u8>>,
-    pub state: String,
+    pub state: UserState,
     pub language: String,
     pub created_at: i64,
     pub version: i64,
@@ -41,38 +41,74 @@ pub(crate) fn uuid_col<T: std::str::FromStr>(row: &sqlx::any::AnyRow, col: &str)
     s.parse().ok().expect("ids in the database are valid")
 }
 
-pub(crate) fn tenant_from(row: &sqlx::any::AnyRow) -> TenantRow {
-    TenantRow {
-        id: uuid_col(row, "id"),
-        domain: row.get("domain"),
-        display_name: row.get("display_name"),
-        country: row.get("country"),
-        kind: TenantKind::from_db(&row.get::<String, _>("kind")),
-        mfa_required: row.get::<i64, _>("mfa_required") != 0,
-        admin_mfa_exempt: row.get::<i64, _>("admin_mfa_exempt") != 0,
-        created_at: row.get("created_at"),
-        version: row.get("version"),
+/// A column that does not hold what the schema promises: a store error, never a panic.
+pub(crate) fn bad_column(col: &str, value: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("column {col} holds an unexpected value {value:?}").into())
+}
+
+/// An id column decoded without panicking.
+pub(crate) fn id_col<T: std::str::FromStr>(
+    row: &sqlx::any::AnyRow,
+    col: &str,
+) -> Result<T, sqlx::Error> {
+    let s: String = row.try_get(col)?;
+    s.parse().map_err(|_| bad_column(col, &s))
+}
+
+fn tenant_kind(row: &sqlx::any::AnyRow, col: &str) -> Result<TenantKind, sqlx::Error> {
+    let s: String = row.try_get(col)?;
+    match s.as_str() {
+        "operator" | "partner" | "customer" => Ok(TenantKind::from_db(&s)),
+        _ => Err(bad_column(col, &s)),
     }
 }
+
+/// Reads a tenant whose columns carry `prefix` (empty for `SELECT * FROM tenants`).
+fn tenant_cols(
+    row: &sqlx::any::AnyRow,
+    prefix: &str,
+    id: TenantId,
+) -> Result<TenantRow, sqlx::Error> {
+    let c = |name: &str| format!("{prefix}{name}");
+    Ok(TenantRow {
+        id,
+        domain: row.try_get(c("domain").as_str())?,
+        display_name: row.try_get(c("display_name").as_str())?,
+        country: row.try_get(c("country").as_str())?,
+        kind: tenant_kind(row, &c("kind"))?,
+        mfa_required: row.try_get::<i64, _>(c("mfa_required").as_str())? != 0,
+        admin_mfa_exempt: row.try_get::<i64, _>(c("admin_mfa_exempt").as_str())? != 0,
+        created_at: row.try_get(c("created_at").as_str())?,
+        version: row.try_get(c("version").as_str())?,
+    })
+}
+
+pub(crate) fn tenant_from(row: &sqlx::any::AnyRow) -> Result<TenantRow, sqlx::Error> {
+    tenant_cols(row, "", id_col(row, "id")?)
+}
+
+/// The partner status that lets a partner act (the partners table's own word).
+const ACTIVE_PARTNER: &str = "active";
 
 const USER_COLS: &str = "id, tenant_id, upn, display_name, first_name, last_name, password_hash, \
                          totp_secret, state, language, created_at, version";
 
-fn user_from(row: &sqlx::any::AnyRow) -> UserRow {
-    UserRow {
-        id: uuid_col(row, "id"),
-        tenant_id: uuid_col(row, "tenant_id"),
-        upn: row.get("upn"),
-        display_name: row.get("display_name"),
-        first_name: row.get("first_name"),
-        last_name: row.get("last_name"),
-        password_hash: row.get("password_hash"),
-        totp_secret: row.get("totp_secret"),
-        state: row.get("state"),
-        language: row.get("language"),
-        created_at: row.get("created_at"),
-        version: row.get("version"),
-    }
+fn user_from(row: &sqlx::any::AnyRow) -> Result<UserRow, sqlx::Error> {
+    let state: String = row.try_get("state")?;
+    Ok(UserRow {
+        id: id_col(row, "id")?,
+        tenant_id: id_col(row, "tenant_id")?,
+        upn: row.try_get("upn")?,
+        display_name: row.try_get("display_name")?,
+        first_name: row.try_get("first_name")?,
+        last_name: row.try_get("last_name")?,
+        password_hash: row.try_get("password_hash")?,
+        totp_secret: row.try_get("totp_secret")?,
+        state: UserState::parse(&state).ok_or_else(|| bad_column("state", &state))?,
+        language: row.try_get("language")?,
+        created_at: row.try_get("created_at")?,
+        version: row.try_get("version")?,
+    })
 }
 
 pub async fn insert_tenant(tx: &mut Tx, t: &TenantRow) -> Result<(), sqlx::Error> {
@@ -97,7 +133,7 @@ pub async fn tenant(db: &Db, id: TenantId) -> Result<Option<TenantRow>, sqlx::Er
         .bind(id.to_string())
         .fetch_optional(&db.read)
         .await?;
-    Ok(row.as_ref().map(tenant_from))
+    row.as_ref().map(tenant_from).transpose()
 }
 
 pub async fn tenant_by_domain(db: &Db, domain: &str) -> Result<Option<TenantRow>, sqlx::Error> {
@@ -105,7 +141,7 @@ pub async fn tenant_by_domain(db: &Db, domain: &str) -> Result<Option<TenantRow>
         .bind(domain)
         .fetch_optional(&db.read)
         .await?;
-    Ok(row.as_ref().map(tenant_from))
+    row.as_ref().map(tenant_from).transpose()
 }
 
 /// Adds one role to a user, keeping the others.
@@ -142,7 +178,7 @@ pub async fn insert_user(tx: &mut Tx, u: &UserRow, roles: &[Role]) -> Result<(),
     .bind(&u.last_name)
     .bind(&u.password_hash)
     .bind(u.totp_secret.clone())
-    .bind(&u.state)
+    .bind(u.state.as_str())
     .bind(&u.language)
     .bind(u.created_at)
     .execute(tx.conn())
@@ -174,7 +210,7 @@ pub async fn user_by_upn(db: &Db, upn: &str) -> Result<Option<UserRow>, sqlx::Er
         .bind(upn.to_ascii_lowercase())
         .fetch_optional(&db.read)
         .await?;
-    Ok(row.as_ref().map(user_from))
+    row.as_ref().map(user_from).transpose()
 }
 
 pub async fn user(db: &Db, id: UserId) -> Result<Option<UserRow>, sqlx::Error> {
@@ -182,7 +218,7 @@ pub async fn user(db: &Db, id: UserId) -> Result<Option<UserRow>, sqlx::Error> {
         .bind(id.to_string())
         .fetch_optional(&db.read)
         .await?;
-    Ok(row.as_ref().map(user_from))
+    row.as_ref().map(user_from).transpose()
 }
 
 /// Everything a request's actor is built from, in one query: the user, its tenant, its
@@ -192,8 +228,8 @@ pub struct ActorRows {
     pub user: UserRow,
     pub tenant: TenantRow,
     pub roles: BTreeSet<Role>,
-    /// (is_reseller, is_provider, status, accepted the current agreement)
-    pub partner: Option<(bool, bool, String, bool)>,
+    /// (is_reseller, is_provider, active, accepted the current agreement)
+    pub partner: Option<(bool, bool, bool, bool)>,
 }
 
 pub async fn actor_rows(db: &Db, id: UserId) -> Result<Option<ActorRows>, sqlx::Error> {
@@ -220,32 +256,23 @@ pub async fn actor_rows(db: &Db, id: UserId) -> Result<Option<ActorRows>, sqlx::
     else {
         return Ok(None);
     };
-    let user = user_from(&row);
-    let tenant = TenantRow {
-        id: user.tenant_id,
-        domain: row.get("t_domain"),
-        display_name: row.get("t_display_name"),
-        country: row.get("t_country"),
-        kind: TenantKind::from_db(&row.get::<String, _>("t_kind")),
-        mfa_required: row.get::<i64, _>("t_mfa_required") != 0,
-        admin_mfa_exempt: row.get::<i64, _>("t_admin_mfa_exempt") != 0,
-        created_at: row.get("t_created_at"),
-        version: row.get("t_version"),
-    };
+    let user = user_from(&row)?;
+    let tenant = tenant_cols(&row, "t_", user.tenant_id)?;
     let roles = row
-        .get::<Option<String>, _>("roles")
+        .try_get::<Option<String>, _>("roles")?
         .unwrap_or_default()
         .split(',')
         .filter_map(Role::parse)
         .collect();
-    let partner = row.get::<Option<String>, _>("p_status").map(|status| {
-        (
-            row.get::<i64, _>("p_reseller") != 0,
-            row.get::<i64, _>("p_provider") != 0,
-            status,
-            row.get::<i64, _>("accepted") > 0,
-        )
-    });
+    let partner = match row.try_get::<Option<String>, _>("p_status")? {
+        Some(status) => Some((
+            row.try_get::<i64, _>("p_reseller")? != 0,
+            row.try_get::<i64, _>("p_provider")? != 0,
+            status == ACTIVE_PARTNER,
+            row.try_get::<i64, _>("accepted")? > 0,
+        )),
+        None => None,
+    };
     Ok(Some(ActorRows {
         user,
         tenant,
@@ -263,7 +290,7 @@ pub async fn user_in_tx(tx: &mut Tx, id: UserId) -> Result<Option<UserRow>, sqlx
         .bind(id.to_string())
         .fetch_optional(tx.conn())
         .await?;
-    Ok(row.as_ref().map(user_from))
+    row.as_ref().map(user_from).transpose()
 }
 
 pub async fn roles(db: &Db, user: UserId) -> Result<BTreeSet<Role>, sqlx::Error> {
@@ -271,10 +298,12 @@ pub async fn roles(db: &Db, user: UserId) -> Result<BTreeSet<Role>, sqlx::Error>
         .bind(user.to_string())
         .fetch_all(&db.read)
         .await?;
-    Ok(rows
-        .iter()
-        .filter_map(|r| Role::parse(&r.get::<String, _>("role")))
-        .collect())
+    let mut out = BTreeSet::new();
+    for r in &rows {
+        let role: String = r.try_get("role")?;
+        out.insert(Role::parse(&role).ok_or_else(|| bad_column("role", &role))?);
+    }
+    Ok(out)
 }
 
 /// One page of a tenant's users ordered by UPN, after `after` (keyset).
@@ -295,7 +324,7 @@ pub async fn users_page(
     .bind(limit as i64)
     .fetch_all(&db.read)
     .await?;
-    Ok(rows.iter().map(user_from).collect())
+    rows.iter().map(user_from).collect()
 }
 
 pub async fn count_users(db: &Db, tenant: TenantId) -> Result<i64, sqlx::Error> {
@@ -303,7 +332,7 @@ pub async fn count_users(db: &Db, tenant: TenantId) -> Result<i64, sqlx::Error> 
         .bind(tenant.to_string())
         .fetch_one(&db.read)
         .await?;
-    Ok(row.get("n"))
+    row.try_get("n")
 }
 
 /// Updates the editable fields if the row still has `expected_version`; false when it moved.
@@ -320,7 +349,7 @@ pub async fn update_user(
     .bind(&u.display_name)
     .bind(&u.first_name)
     .bind(&u.last_name)
-    .bind(&u.state)
+    .bind(u.state.as_str())
     .bind(&u.language)
     .bind(&u.password_hash)
     .bind(u.totp_secret.clone())
@@ -373,4 +402,56 @@ pub async fn set_mfa_policy(
         .execute(tx.conn())
         .await?;
     Ok(())
+}
+
+/// The roles of several users in one query (a page of users, never one query per user).
+pub async fn roles_of(
+    db: &Db,
+    users: &[UserId],
+) -> Result<std::collections::BTreeMap<UserId, BTreeSet<Role>>, sqlx::Error> {
+    let mut out: std::collections::BTreeMap<UserId, BTreeSet<Role>> =
+        users.iter().map(|u| (*u, BTreeSet::new())).collect();
+    if users.is_empty() {
+        return Ok(out);
+    }
+    let marks: Vec<String> = (1..=users.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT user_id, role FROM user_roles WHERE user_id IN ({})",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for u in users {
+        q = q.bind(u.to_string());
+    }
+    for r in q.fetch_all(&db.read).await? {
+        let user: UserId = id_col(&r, "user_id")?;
+        let role: String = r.try_get("role")?;
+        let role = Role::parse(&role).ok_or_else(|| bad_column("role", &role))?;
+        out.entry(user).or_default().insert(role);
+    }
+    Ok(out)
+}
+
+/// Display names of several tenants in one query (a page that names each row's tenant).
+pub async fn tenant_names(
+    db: &Db,
+    tenants: &[TenantId],
+) -> Result<std::collections::BTreeMap<TenantId, String>, sqlx::Error> {
+    let mut out = std::collections::BTreeMap::new();
+    if tenants.is_empty() {
+        return Ok(out);
+    }
+    let marks: Vec<String> = (1..=tenants.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT id, display_name FROM tenants WHERE id IN ({})",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for t in tenants {
+        q = q.bind(t.to_string());
+    }
+    for r in q.fetch_all(&db.read).await? {
+        out.insert(id_col(&r, "id")?, r.try_get("display_name")?);
+    }
+    Ok(out)
 }

@@ -62,12 +62,15 @@ pub async fn by_username(db: &Db, username: &str) -> Result<Option<Membership>, 
         .bind(username.trim().to_ascii_lowercase())
         .fetch_optional(&db.read)
         .await?;
-    Ok(row.map(|r| Membership {
-        mpn_id: r.get("mpn_id"),
-        org_name: r.get("org_name"),
-        country: r.get("country"),
-        username: r.get("username"),
-        password_hash: r.get("password_hash"),
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    Ok(Some(Membership {
+        mpn_id: r.try_get("mpn_id")?,
+        org_name: r.try_get("org_name")?,
+        country: r.try_get("country")?,
+        username: r.try_get("username")?,
+        password_hash: r.try_get("password_hash")?,
     }))
 }
 
@@ -77,20 +80,21 @@ pub async fn profiles(db: &Db, mpn_id: i64) -> Result<Vec<Profile>, sqlx::Error>
             .bind(mpn_id)
             .fetch_all(&db.read)
             .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Profile {
-            profile_id: r.get("profile_id"),
-            mpn_id: r.get("mpn_id"),
-            name: r.get("name"),
-            country: r.get("country"),
+    rows.iter()
+        .map(|r| {
+            Ok(Profile {
+                profile_id: r.try_get("profile_id")?,
+                mpn_id: r.try_get("mpn_id")?,
+                name: r.try_get("name")?,
+                country: r.try_get("country")?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM membership_records")
         .fetch_one(&db.read)
         .await?;
-    Ok(row.get("n"))
+    row.try_get("n")
 }

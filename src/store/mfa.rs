@@ -27,7 +27,7 @@ pub async fn take_guess(
     .bind(window_ms)
     .fetch_one(&db.write)
     .await?;
-    Ok(row.get("guesses"))
+    row.try_get("guesses")
 }
 
 /// When the window of the account's guesses started (for `Retry-After`).
@@ -36,7 +36,10 @@ pub async fn window_start(db: &Db, user: UserId) -> Result<i64, sqlx::Error> {
         .bind(user.to_string())
         .fetch_optional(&db.read)
         .await?;
-    Ok(row.map(|r| r.get("window_start")).unwrap_or(0))
+    Ok(match row {
+        Some(r) => r.try_get("window_start")?,
+        None => 0,
+    })
 }
 
 /// Gives back the guess a correct code took: only wrong guesses use up the allowance.
@@ -132,5 +135,5 @@ pub async fn recovery_codes_left(db: &Db, user: UserId) -> Result<i64, sqlx::Err
     .bind(user.to_string())
     .fetch_one(&db.read)
     .await?;
-    Ok(row.get("n"))
+    row.try_get("n")
 }

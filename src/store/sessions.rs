@@ -1,6 +1,6 @@
 //! Portal sessions. The cookie holds a random token; only its hash is stored.
 
-use super::identity::uuid_col;
+use super::identity::id_col;
 use super::Db;
 use crate::domain::ids::UserId;
 use sqlx::Row;
@@ -30,16 +30,21 @@ pub async fn get(db: &Db, token_hash: &str, now: i64) -> Result<Option<SessionRo
     .bind(now)
     .fetch_optional(&db.read)
     .await?;
-    Ok(row.map(|r| SessionRow {
-        token_hash: r.get("token_hash"),
-        user_id: r
-            .get::<Option<String>, _>("user_id")
-            .map(|_| uuid_col(&r, "user_id")),
-        csrf_token: r.get("csrf_token"),
-        language: r.get("language"),
-        mfa_pending: r.get::<i64, _>("mfa_pending") != 0,
-        expires_at: r.get("expires_at"),
-        last_seen_at: r.get("last_seen_at"),
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    let user_id = match r.try_get::<Option<String>, _>("user_id")? {
+        Some(_) => Some(id_col(&r, "user_id")?),
+        None => None,
+    };
+    Ok(Some(SessionRow {
+        token_hash: r.try_get("token_hash")?,
+        user_id,
+        csrf_token: r.try_get("csrf_token")?,
+        language: r.try_get("language")?,
+        mfa_pending: r.try_get::<i64, _>("mfa_pending")? != 0,
+        expires_at: r.try_get("expires_at")?,
+        last_seen_at: r.try_get("last_seen_at")?,
     }))
 }
 

@@ -9,7 +9,10 @@ pub async fn locked_until(db: &Db, key: &str) -> Result<i64, sqlx::Error> {
         .bind(key)
         .fetch_optional(&db.read)
         .await?;
-    Ok(row.map(|r| r.get("locked_until")).unwrap_or(0))
+    Ok(match row {
+        Some(r) => r.try_get("locked_until")?,
+        None => 0,
+    })
 }
 
 /// Counts one failure in a sliding window; after `max` failures the key is locked for
@@ -39,7 +42,7 @@ pub async fn record_failure(
     .bind(window_ms)
     .fetch_one(tx.conn())
     .await?;
-    let failures: i64 = row.get("failures");
+    let failures: i64 = row.try_get("failures")?;
     let locked = if failures >= max {
         let factor = 1i64 << (failures - max).min(6);
         now + (lock_ms * factor).min(3_600_000)

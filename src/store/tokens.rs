@@ -1,6 +1,6 @@
 //! Signing keys, refresh-token families and application registrations.
 
-use super::identity::uuid_col;
+use super::identity::id_col;
 use super::{Db, Tx};
 use crate::domain::identity::Role;
 use crate::domain::ids::{AppId, TenantId, UserId};
@@ -97,13 +97,16 @@ pub async fn refresh_for_update(
         .bind(hash)
         .fetch_optional(tx.conn())
         .await?;
-    Ok(row.map(|r| RefreshToken {
-        token_hash: r.get("token_hash"),
-        family_id: r.get("family_id"),
-        user_id: uuid_col(&r, "user_id"),
-        expires_at: r.get("expires_at"),
-        used_at: r.get("used_at"),
-        revoked_at: r.get("revoked_at"),
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    Ok(Some(RefreshToken {
+        token_hash: r.try_get("token_hash")?,
+        family_id: r.try_get("family_id")?,
+        user_id: id_col(&r, "user_id")?,
+        expires_at: r.try_get("expires_at")?,
+        used_at: r.try_get("used_at")?,
+        revoked_at: r.try_get("revoked_at")?,
     }))
 }
 
@@ -154,20 +157,20 @@ pub struct AppRow {
     pub created_by: Option<UserId>,
 }
 
-fn app_from(r: &sqlx::any::AnyRow) -> AppRow {
-    let roles: String = r.get("roles");
-    AppRow {
-        id: uuid_col(r, "id"),
-        tenant_id: uuid_col(r, "tenant_id"),
-        display_name: r.get("display_name"),
-        secret_hash: r.get("secret_hash"),
+fn app_from(r: &sqlx::any::AnyRow) -> Result<AppRow, sqlx::Error> {
+    let roles: String = r.try_get("roles")?;
+    Ok(AppRow {
+        id: id_col(r, "id")?,
+        tenant_id: id_col(r, "tenant_id")?,
+        display_name: r.try_get("display_name")?,
+        secret_hash: r.try_get("secret_hash")?,
         roles: roles.split(',').filter_map(Role::parse).collect(),
-        created_at: r.get("created_at"),
-        disabled: r.get::<Option<i64>, _>("disabled_at").is_some(),
+        created_at: r.try_get("created_at")?,
+        disabled: r.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
         created_by: r
-            .get::<Option<String>, _>("created_by")
+            .try_get::<Option<String>, _>("created_by")?
             .and_then(|s| s.parse().ok()),
-    }
+    })
 }
 
 pub async fn insert_app(tx: &mut Tx, a: &AppRow, created_by: UserId) -> Result<(), sqlx::Error> {
@@ -193,7 +196,7 @@ pub async fn app(db: &Db, id: AppId) -> Result<Option<AppRow>, sqlx::Error> {
         .bind(id.to_string())
         .fetch_optional(&db.read)
         .await?;
-    Ok(row.as_ref().map(app_from))
+    row.as_ref().map(app_from).transpose()
 }
 
 pub async fn apps_of(db: &Db, tenant: TenantId) -> Result<Vec<AppRow>, sqlx::Error> {
@@ -202,7 +205,7 @@ pub async fn apps_of(db: &Db, tenant: TenantId) -> Result<Vec<AppRow>, sqlx::Err
             .bind(tenant.to_string())
             .fetch_all(&db.read)
             .await?;
-    Ok(rows.iter().map(app_from).collect())
+    rows.iter().map(app_from).collect()
 }
 
 /// Turns an application on or off; false when it is not the tenant's.
@@ -248,4 +251,33 @@ pub async fn delete_app(tx: &mut Tx, tenant: TenantId, id: AppId) -> Result<bool
         .execute(tx.conn())
         .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// A keyset page of a tenant's applications in registration order, after `(created_at, id)`.
+pub async fn apps_page(
+    db: &Db,
+    tenant: TenantId,
+    after: Option<(i64, &str)>,
+    limit: u32,
+) -> Result<Vec<AppRow>, sqlx::Error> {
+    let (at, id) = after.unwrap_or((i64::MIN, ""));
+    let rows = sqlx::query(
+        "SELECT * FROM app_registrations WHERE tenant_id = $1 AND (created_at, id) > ($2, $3) \
+         ORDER BY created_at, id LIMIT $4",
+    )
+    .bind(tenant.to_string())
+    .bind(at)
+    .bind(id)
+    .bind(limit as i64)
+    .fetch_all(&db.read)
+    .await?;
+    rows.iter().map(app_from).collect()
+}
+
+pub async fn count_apps(db: &Db, tenant: TenantId) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM app_registrations WHERE tenant_id = $1")
+        .bind(tenant.to_string())
+        .fetch_one(&db.read)
+        .await?;
+    row.try_get("n")
 }

@@ -23,6 +23,7 @@ mod memberships;
 mod multi_node;
 mod notifications;
 mod oidc;
+mod paging_identity;
 mod partnerships;
 mod portal_browser;
 mod portal_http;
