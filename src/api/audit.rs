@@ -6,10 +6,9 @@ use super::collection::{Attributes, Collection, Page, PageQuery};
 use super::error::ApiResult;
 use super::extract::Caller;
 use super::extract::Query;
+use crate::app::audit::{self as uc, AuditQuery, AuditRow};
 use crate::app::App;
-use crate::domain::authz::{Action, Resource};
 use crate::domain::Error;
-use crate::store::audit::{self, AuditQuery, AuditRow};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
@@ -98,7 +97,6 @@ pub async fn records(
     headers: HeaderMap,
     Query(p): Query<AuditParams>,
 ) -> ApiResult<axum::Json<Collection<AuditRecord>>> {
-    ctx.require(Action::ReadActivityLog, Resource::Tenant(ctx.actor.tenant))?;
     let now = app.clock.now_ms();
     let today = now - now.rem_euclid(crate::clock::DAY_MS);
     let start = match &p.start_date {
@@ -140,15 +138,7 @@ pub async fn records(
         &app.keys.paging_secret,
     )?;
     let before = page.before_time();
-    let rows = audit::page(
-        &app.db,
-        &ctx.actor.tenant.to_string(),
-        &q,
-        before,
-        page.size + 1,
-    )
-    .await?;
-    let total = rows.len().min(page.size as usize) as i64;
+    let (rows, total) = uc::records(&app, &ctx, &q, before, page.size + 1).await?;
     Ok(axum::Json(page.finish(
         rows,
         total,

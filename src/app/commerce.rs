@@ -485,7 +485,7 @@ async fn billed_and_of_record(
     })?;
     if partnerships::pair(&app.db, provider, ctx.actor.tenant)
         .await?
-        .is_none_or(|s| s.state != "active")
+        .is_none_or(|s| !s.is_active())
     {
         return Err(Error::field(
             "providerId",
@@ -518,7 +518,7 @@ async fn record_facts(
         partner_active: p.status == "active",
         partnered_with_provider: partnerships::pair(&app.db, provider, p.tenant_id)
             .await?
-            .is_some_and(|s| s.state == "active"),
+            .is_some_and(|s| s.is_active()),
         serves_customer: customers::serves(&app.db, customer, p.tenant_id).await?,
     };
     channel::check_reseller_of_record(named, facts)

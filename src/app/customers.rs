@@ -125,7 +125,7 @@ pub async fn request(
     if let Some(p) = provider {
         let active = partnerships::pair(&app.db, p, ctx.actor.tenant)
             .await?
-            .is_some_and(|s| s.state == "active");
+            .is_some_and(|s| s.is_active());
         if !active {
             return Err(Error::field(
                 "indirectCloudSolutionProviderId",
@@ -269,7 +269,7 @@ async fn partners_still_valid(app: &App, inv: &CustomerInvitationRow) -> Result<
     if let Some(p) = inv.provider {
         if partnerships::pair(&app.db, p, inv.reseller)
             .await?
-            .is_some_and(|s| s.state == "active")
+            .is_some_and(|s| s.is_active())
         {
             out.push(p);
         }
@@ -656,7 +656,7 @@ pub async fn create_for_reseller(
         })?;
     if partnerships::pair(&app.db, ctx.actor.tenant, reseller.tenant_id)
         .await?
-        .is_none_or(|p| p.state != "active")
+        .is_none_or(|p| !p.is_active())
     {
         return Err(Error::field(
             "associatedPartnerId",

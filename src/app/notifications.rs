@@ -6,7 +6,8 @@ use super::{App, Ctx};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::webhook::{unknown_events, EVENTS};
 use crate::domain::{Error, Result};
-use crate::store::notifications::{self as repo, DigestItem, Settings};
+pub use crate::store::notifications::Settings;
+use crate::store::notifications::{self as repo, DigestItem};
 use crate::store::Tx;
 use std::collections::BTreeMap;
 

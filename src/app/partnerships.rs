@@ -11,9 +11,8 @@ use crate::domain::partnership::{region_allows, InvitationState, Service};
 use crate::domain::{Error, Result};
 use crate::store::identity as ids;
 use crate::store::partners::{self, PartnerRow};
-use crate::store::partnerships::{
-    self as repo, DirectoryEntry, InvitationRow, ListingRow, PartnershipRow,
-};
+use crate::store::partnerships::{self as repo, ListingRow};
+pub use crate::store::partnerships::{Counterpart, DirectoryEntry, InvitationRow, PartnershipRow};
 use crate::store::Tx;
 use std::collections::BTreeMap;
 
@@ -267,7 +266,7 @@ pub async fn invite(app: &App, ctx: &Ctx, input: InviteInput) -> Result<Invitati
             region_allows(&served(&provider), &provider.name, &tenant.country)?;
             if repo::pair(&app.db, ctx.actor.tenant, r.tenant_id)
                 .await?
-                .is_some_and(|p| p.state == "active")
+                .is_some_and(|p| p.is_active())
             {
                 return Err(Error::Conflict {
                     code: Code::AlreadyPartnered,
@@ -289,7 +288,7 @@ pub async fn invite(app: &App, ctx: &Ctx, input: InviteInput) -> Result<Invitati
         reseller_tenant_id: reseller,
         email: email.clone(),
         token_hash: crypto::token_hash(&token),
-        state: "pending".into(),
+        state: InvitationState::Pending,
         created_by: ctx.upn.clone().unwrap_or_default(),
         created_at: now,
         expires_at: now + days * crate::clock::DAY_MS,
@@ -347,7 +346,16 @@ pub async fn revoke_invitation(app: &App, ctx: &Ctx, id: &str) -> Result<Invitat
     ctx.require(Action::InviteResellers, Resource::Tenant(ctx.actor.tenant))?;
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
-    if !repo::close_invitation(&mut tx, id, "revoked", now, ctx.upn.as_deref(), None).await? {
+    if !repo::close_invitation(
+        &mut tx,
+        id,
+        InvitationState::Revoked,
+        now,
+        ctx.upn.as_deref(),
+        None,
+    )
+    .await?
+    {
         return Err(Error::conflict("only a pending invitation can be revoked"));
     }
     record(
@@ -403,7 +411,7 @@ pub async fn preview(app: &App, token: &str) -> Result<Preview> {
         .await?
         .ok_or_else(unknown_link)?;
     let provider = entry(app, inv.provider_tenant_id).await?;
-    let state = InvitationState::at(&inv.state, inv.expires_at, app.clock.now_ms());
+    let state = inv.state.seen_at(inv.expires_at, app.clock.now_ms());
     Ok(Preview {
         invitation: inv,
         provider,
@@ -443,7 +451,7 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
     let inv = repo::invitation_by_token(&mut tx, &hash)
         .await?
         .ok_or_else(unknown_link)?;
-    let state = InvitationState::at(&inv.state, inv.expires_at, now);
+    let state = inv.state.seen_at(inv.expires_at, now);
     if state != InvitationState::Pending {
         return Err(link_problem(state));
     }
@@ -464,7 +472,7 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
     region_allows(&served(&provider), &provider.name, &reseller_tenant.country)?;
     if repo::pair_in(&mut tx, inv.provider_tenant_id, ctx.actor.tenant)
         .await?
-        .is_some_and(|p| p.state == "active")
+        .is_some_and(|p| p.is_active())
     {
         return Err(Error::Conflict {
             code: Code::AlreadyPartnered,
@@ -477,7 +485,7 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
     if !repo::close_invitation(
         &mut tx,
         &inv.id,
-        "accepted",
+        InvitationState::Accepted,
         now,
         ctx.upn.as_deref(),
         Some(ctx.actor.tenant),
@@ -722,7 +730,7 @@ pub async fn validate_resellers(
                     if is_provider
                         && repo::pair(&app.db, ctx.actor.tenant, p.tenant_id)
                             .await?
-                            .is_none_or(|s| s.state != "active") =>
+                            .is_none_or(|s| !s.is_active()) =>
                 {
                     ResellerVerdict::NotPartnered
                 }
@@ -827,4 +835,105 @@ impl ResellerVerdict {
             Self::NotPartnered => "this reseller is not partnered with you",
         }
     }
+}
+
+// ---- Reads for the adapters: each authorizes, then returns what the page or response shows.
+
+/// One page of the caller's partnerships from one side (`as_provider`), keyset on
+/// (lower-cased name, id), and how many there are in all.
+pub async fn relationships_page(
+    app: &App,
+    ctx: &Ctx,
+    as_provider: bool,
+    after: Option<(&str, &str)>,
+    limit: u32,
+) -> Result<(Vec<Counterpart>, i64)> {
+    ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
+    let rows = repo::page(&app.db, ctx.actor.tenant, as_provider, after, limit).await?;
+    let total = repo::count(&app.db, ctx.actor.tenant, as_provider).await?;
+    Ok((rows, total))
+}
+
+/// One page of the provider's invitations (newest first, keyset on created time and id) and
+/// how many there are.
+pub async fn invitations_page(
+    app: &App,
+    ctx: &Ctx,
+    before: Option<(i64, &str)>,
+    limit: u32,
+) -> Result<(Vec<InvitationRow>, i64)> {
+    ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
+    let rows = repo::invitations_page(&app.db, ctx.actor.tenant, before, limit).await?;
+    let total = repo::count_invitations(&app.db, ctx.actor.tenant).await?;
+    Ok((rows, total))
+}
+
+/// A partnership the caller may read, with the other side's name, country and
+/// partner-network id.
+pub async fn counterpart(app: &App, ctx: &Ctx, p: PartnershipRow) -> Result<Counterpart> {
+    let me = ctx.actor.tenant;
+    if me != p.provider_tenant_id && me != p.reseller_tenant_id {
+        ctx.require(
+            Action::ReadPartnerships,
+            Resource::Partnership {
+                provider: p.provider_tenant_id,
+                reseller: p.reseller_tenant_id,
+            },
+        )?;
+    }
+    let other = if p.provider_tenant_id == me {
+        p.reseller_tenant_id
+    } else {
+        p.provider_tenant_id
+    };
+    let t = ids::tenant(&app.db, other)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
+    let mpn_id = partners::get(&app.db, other)
+        .await?
+        .map(|x| x.mpn_id)
+        .unwrap_or_default();
+    Ok(Counterpart {
+        partnership: p,
+        other_tenant: other,
+        name: t.display_name,
+        mpn_id,
+        country: t.country,
+    })
+}
+
+/// The display name of the caller's own organisation (portal headings).
+pub async fn own_name(app: &App, ctx: &Ctx) -> Result<String> {
+    Ok(ids::tenant(&app.db, ctx.actor.tenant)
+        .await?
+        .map(|t| t.display_name)
+        .unwrap_or_default())
+}
+
+/// The directory search for a signed-in caller (the public portal page uses `search`).
+pub async fn search_as(app: &App, ctx: &Ctx, f: &DirectoryFilter) -> Result<Vec<DirectoryEntry>> {
+    ctx.require(Action::SearchProviders, Resource::Platform)?;
+    search(app, f).await
+}
+
+/// One provider's directory entry, for a caller who may search the directory.
+pub async fn provider(
+    app: &App,
+    ctx: &Ctx,
+    tenant: crate::domain::ids::TenantId,
+) -> Result<DirectoryEntry> {
+    ctx.require(Action::SearchProviders, Resource::Platform)?;
+    entry(app, tenant).await
+}
+
+/// The caller's own listing, as the directory shows it (providers that manage one).
+pub async fn own_listing(app: &App, ctx: &Ctx) -> Result<DirectoryEntry> {
+    ctx.require(Action::ManageListing, Resource::Tenant(ctx.actor.tenant))?;
+    entry(app, ctx.actor.tenant).await
+}
+
+/// What an invitation link offers, for a partner who may read partnerships.
+pub async fn preview_as(app: &App, ctx: &Ctx, token: &str) -> Result<Preview> {
+    ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
+    preview(app, token).await
 }

@@ -7,7 +7,8 @@ use crate::domain::authz::{Action, Resource};
 use crate::domain::ids::DeliveryId;
 use crate::domain::webhook::{self as rules, AllowList};
 use crate::domain::{Error, Result};
-use crate::store::webhooks::{self as repo, Delivery, Registration};
+use crate::store::webhooks as repo;
+pub use crate::store::webhooks::{AttemptRow, Delivery, Registration};
 use ring::rand::{SecureRandom, SystemRandom};
 use std::net::IpAddr;
 

@@ -108,7 +108,7 @@ async fn render_list(
             .await
             .unwrap_or_default()
             .into_iter()
-            .filter(|c| c.partnership.state == "active")
+            .filter(|c| c.partnership.is_active())
             .collect()
     } else {
         Vec::new()

@@ -5,12 +5,12 @@ use super::form::FormData;
 use super::i18n::{t, tf};
 use super::layout::{domain_error, page, problem, PageOpts};
 use super::session::{to_signin, Visit};
+use crate::app::referrals::{Direction, ReferralRow};
 use crate::app::{notifications, referrals, webhooks, App, Ctx};
-use crate::domain::authz::{can, Action, Resource};
+use crate::domain::authz::{Action, Resource};
 use crate::domain::referral::{LeadInput, Substatus};
 use crate::domain::webhook::EVENTS;
 use crate::domain::Error;
-use crate::store::referrals::{Direction, ReferralRow};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -316,41 +316,14 @@ pub async fn referrals_page(State(app): State<App>, visit: Visit) -> Response {
     render_referrals(&app, &visit, &ctx, Flash::None, &FormData::default()).await
 }
 
-/// Organisations the caller may send referrals to: itself, its resellers (providers), or
-/// every partner (operator).
+/// Organisations the caller may send referrals to, as picker options.
 async fn targets(app: &App, ctx: &Ctx) -> Vec<(String, String)> {
-    let me = ctx.actor.tenant;
-    let mut out = Vec::new();
-    if ctx.actor.partner.is_some() {
-        out.push((me.to_string(), "—".to_string()));
-    }
-    let candidates = if ctx.actor.is_operator() {
-        crate::store::partners::all_active(&app.db, 500).await
-    } else if ctx.actor.partner.as_ref().is_some_and(|p| p.is_provider) {
-        crate::store::partners::resellers_of(&app.db, me).await
-    } else {
-        Ok(Vec::new())
-    }
-    .unwrap_or_default();
-    for (tenant, name) in candidates {
-        if tenant == me {
-            continue;
-        }
-        let partnered = crate::store::partnerships::pair(&app.db, me, tenant)
-            .await
-            .ok()
-            .flatten()
-            .is_some_and(|p| p.state == "active");
-        let res = Resource::Referral {
-            creator: me,
-            target: tenant,
-            partnered,
-        };
-        if can(&ctx.actor, Action::SendReferral, res).allowed() {
-            out.push((tenant.to_string(), name));
-        }
-    }
-    out
+    referrals::targets(app, ctx)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(t, name)| (t.to_string(), name))
+        .collect()
 }
 
 async fn render_referrals(
