@@ -123,11 +123,23 @@ pub async fn records(
     };
     q.start = start;
     q.end = end;
-    let fingerprint = format!(
-        "audit:{}:{start}:{end}:{}",
-        ctx.actor.tenant,
-        p.filter.clone().unwrap_or_default()
-    );
+    // The list's own parameters, as given: they name the same list on every page (the
+    // default end moves with the clock; the keyset keeps the walk consistent).
+    let given: Vec<(&str, &str)> = [
+        ("startDate", &p.start_date),
+        ("endDate", &p.end_date),
+        ("filter", &p.filter),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+    .collect();
+    let given = serde_urlencoded::to_string(&given).unwrap_or_default();
+    let fingerprint = format!("audit:{}:{given}", ctx.actor.tenant);
+    let path = if given.is_empty() {
+        "/v1/auditrecords".to_string()
+    } else {
+        format!("/v1/auditrecords?{given}")
+    };
     let page = Page::from_request(
         &headers,
         &PageQuery {
@@ -142,7 +154,7 @@ pub async fn records(
     Ok(axum::Json(page.finish(
         rows,
         total,
-        "/v1/auditrecords",
+        &path,
         &app.keys.paging_secret,
         |r| (r.entry.created_at.to_string(), r.id.clone()),
         dto,

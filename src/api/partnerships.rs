@@ -73,7 +73,11 @@ pub struct DirectoryQuery {
     pub service: Option<String>,
     /// Name contains this text (case-insensitive).
     pub name: Option<String>,
+    /// Items per page, 1 to 500 (default 100).
     pub size: Option<u32>,
+    /// `Next` when following a continuation token.
+    #[serde(rename = "seekOperation")]
+    pub seek_operation: Option<String>,
 }
 
 /// Find a provider: authorized indirect providers, by country served, service and name.
@@ -451,7 +455,11 @@ pub struct RelationshipQuery {
     /// `IsIndirectResellerOf` (as reseller: its providers). Optional: a provider sees its
     /// resellers, a reseller its providers.
     pub relationship_type: Option<String>,
+    /// Items per page, 1 to 500 (default 100).
     pub size: Option<u32>,
+    /// `Next` when following a continuation token.
+    #[serde(rename = "seekOperation")]
+    pub seek_operation: Option<String>,
 }
 
 /// The caller's partners, partner-center shaped and paged.

@@ -189,7 +189,7 @@ pub async fn list(
         &app.keys.paging_secret,
     )?;
     let before = page.before_time();
-    let rows = referrals::list(
+    let (rows, total) = referrals::list(
         &app,
         &ctx,
         direction,
@@ -198,7 +198,6 @@ pub async fn list(
         page.size + 1,
     )
     .await?;
-    let total = rows.len().min(page.size as usize) as i64;
     Ok(axum::Json(page.finish(
         rows,
         total,

@@ -8,7 +8,7 @@ use super::extract::{Path, Query};
 use crate::app::webhooks::{self, Input};
 use crate::app::webhooks::{AttemptRow, Delivery, Registration};
 use crate::app::App;
-use crate::domain::webhook::EVENTS;
+use crate::domain::webhook::{DeliveryStatus, EVENTS};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -216,8 +216,8 @@ fn delivery_dto(d: Delivery, attempts: Option<Vec<AttemptRow>>) -> DeliveryDto {
         event_id: d.event_id,
         event_name: d.event_name,
         correlation_id: d.correlation_id,
-        next_attempt_at: (d.status == "pending").then(|| when(d.next_attempt_at)),
-        status: d.status,
+        next_attempt_at: (d.status == DeliveryStatus::Pending).then(|| when(d.next_attempt_at)),
+        status: d.status.as_str().into(),
         attempts: d.attempts,
         last_status_code: d.last_status_code,
         last_error: d.last_error,
@@ -288,8 +288,8 @@ pub async fn deliveries(
         &app.keys.paging_secret,
     )?;
     let before = page.before_time();
-    let rows = webhooks::deliveries(&app, &ctx, status.as_deref(), before, page.size + 1).await?;
-    let total = rows.len().min(page.size as usize) as i64;
+    let (rows, total) =
+        webhooks::deliveries(&app, &ctx, status.as_deref(), before, page.size + 1).await?;
     Ok(axum::Json(page.finish(
         rows,
         total,

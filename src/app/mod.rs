@@ -11,6 +11,7 @@ pub mod dispatch;
 pub mod enrollment;
 pub mod events;
 pub mod health;
+pub mod idempotency;
 pub mod identity;
 pub mod keys;
 pub mod licenses;

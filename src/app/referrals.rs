@@ -170,7 +170,7 @@ pub async fn list(
     status: Option<&str>,
     before: Option<(i64, &str)>,
     limit: u32,
-) -> Result<Vec<ReferralRow>> {
+) -> Result<(Vec<ReferralRow>, i64)> {
     let t = ctx.actor.tenant;
     ctx.require(
         Action::ReadReferral,
@@ -188,7 +188,8 @@ pub async fn list(
         ),
         None => None,
     };
-    Ok(repo::page(&app.db, t, direction, status, before, limit).await?)
+    let rows = repo::page(&app.db, t, direction, status, before, limit).await?;
+    Ok((rows, repo::count(&app.db, t, direction, status).await?))
 }
 
 pub struct Update {

@@ -63,6 +63,18 @@ pub async fn topics(app: &App, ctx: &Ctx) -> Result<Vec<repo::TopicRow>> {
     Ok(repo::topics(&app.db).await?)
 }
 
+/// One page of the support topics by name, and how many there are.
+pub async fn topics_page(
+    app: &App,
+    ctx: &Ctx,
+    after: Option<(&str, &str)>,
+    limit: u32,
+) -> Result<(Vec<repo::TopicRow>, i64)> {
+    ctx.require(Action::ReadSupportTopics, Resource::Platform)?;
+    let rows = repo::topics_page(&app.db, after, limit).await?;
+    Ok((rows, repo::count_topics(&app.db).await?))
+}
+
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TopicFile {
@@ -693,6 +705,32 @@ async fn write_file(
     .map_err(|e| Error::Internal(e.into()))?;
     a.stored_path = Some(path.display().to_string());
     Ok(a)
+}
+
+/// One page of a case's notes (oldest first) and how many it has.
+pub async fn notes_page(
+    app: &App,
+    ctx: &Ctx,
+    id: &str,
+    after: Option<(i64, &str)>,
+    limit: u32,
+) -> Result<(Vec<NoteRow>, i64)> {
+    let c = visible(app, ctx, id).await?;
+    let rows = repo::notes_page(&app.db, c.id, after, limit).await?;
+    Ok((rows, repo::count_notes(&app.db, c.id).await?))
+}
+
+/// One page of a case's attachments (oldest first) and how many it has.
+pub async fn attachments_page(
+    app: &App,
+    ctx: &Ctx,
+    id: &str,
+    after: Option<(i64, &str)>,
+    limit: u32,
+) -> Result<(Vec<AttachmentRow>, i64)> {
+    let c = visible(app, ctx, id).await?;
+    let rows = repo::attachments_page(&app.db, c.id, after, limit).await?;
+    Ok((rows, repo::count_attachments(&app.db, c.id).await?))
 }
 
 pub async fn attachments(app: &App, ctx: &Ctx, id: &str) -> Result<Vec<AttachmentRow>> {

@@ -9,7 +9,7 @@ use crate::app::referrals::{Direction, ReferralRow};
 use crate::app::{notifications, referrals, webhooks, App, Ctx};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::referral::{LeadInput, Substatus};
-use crate::domain::webhook::EVENTS;
+use crate::domain::webhook::{DeliveryStatus, EVENTS};
 use crate::domain::Error;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -96,7 +96,7 @@ async fn render_webhook(
         Err(e) => return domain_error(visit, e),
     };
     let log = match webhooks::deliveries(app, ctx, None, None, 50).await {
-        Ok(l) => l,
+        Ok((l, _)) => l,
         Err(e) => return domain_error(visit, e),
     };
     let chosen = |e: &str| {
@@ -161,12 +161,12 @@ async fn render_webhook(
                         tr data-event=(d.event_name) {
                             td { (when(d.created_at)) }
                             td { code { (d.event_name) } }
-                            td.status { (d.status) }
+                            td.status { (d.status.as_str()) }
                             td.code { (d.last_status_code.map(|c| c.to_string()).unwrap_or_default()) }
                             td { (d.attempts) }
                             td { (d.last_error.clone().unwrap_or_default()) }
                             td {
-                                @if d.status != "pending" {
+                                @if d.status != DeliveryStatus::Pending {
                                     form method="post" action={"/portal/webhooks/deliveries/" (d.id) "/redeliver"} {
                                         input type="hidden" name="csrf" value=(visit.csrf());
                                         button.link type="submit" { (t(lang, "webhooks.redeliver")) }
@@ -335,7 +335,7 @@ async fn render_referrals(
 ) -> Response {
     let lang = visit.lang();
     let list = match referrals::list(app, ctx, Direction::All, None, None, 200).await {
-        Ok(l) => l,
+        Ok((l, _)) => l,
         Err(e) => return domain_error(visit, e),
     };
     let targets = targets(app, ctx).await;
