@@ -433,7 +433,15 @@ pub async fn place_order(
                     customer.id
                 ),
             );
-            crate::mail::enqueue(&mut tx, now, &to, "order_created", "en-US", &vars).await?;
+            crate::mail::enqueue(
+                &mut tx,
+                now,
+                &to,
+                crate::mail::Template::OrderCreated,
+                "en-US",
+                &vars,
+            )
+            .await?;
         }
     }
     tx.commit().await?;

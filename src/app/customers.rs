@@ -182,11 +182,20 @@ pub async fn request(
             ", \"consent\": true",
         ),
     );
-    let draft = crate::mail::templates::render("customer_invitation", "en-US", &vars);
+    let draft =
+        crate::mail::templates::render(crate::mail::Template::CustomerInvitation, "en-US", &vars);
     let mut tx = app.db.begin().await?;
     repo::insert_invitation(&mut tx, &inv).await?;
     if let Some(to) = &to {
-        crate::mail::enqueue(&mut tx, now, to, "customer_invitation", "en-US", &vars).await?;
+        crate::mail::enqueue(
+            &mut tx,
+            now,
+            to,
+            crate::mail::Template::CustomerInvitation,
+            "en-US",
+            &vars,
+        )
+        .await?;
     }
     record(&mut tx, Some(ctx), &ctx.actor.tenant.to_string(), Change {
         operation: "create_customer_relationship_request",
@@ -429,7 +438,15 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
                 "url",
                 format!("{}/portal/customers", app.config.public_url()),
             );
-            crate::mail::enqueue(&mut tx, now, &to, "customer_accepted", "en-US", &vars).await?;
+            crate::mail::enqueue(
+                &mut tx,
+                now,
+                &to,
+                crate::mail::Template::CustomerAccepted,
+                "en-US",
+                &vars,
+            )
+            .await?;
         }
     }
     tx.commit().await?;
@@ -530,7 +547,15 @@ async fn end_for(
             "url",
             format!("{}/portal/customers", app.config.public_url()),
         );
-        crate::mail::enqueue(tx, now, &to, "customer_relationship_ended", "en-US", &vars).await?;
+        crate::mail::enqueue(
+            tx,
+            now,
+            &to,
+            crate::mail::Template::CustomerRelationshipEnded,
+            "en-US",
+            &vars,
+        )
+        .await?;
     }
     Ok(true)
 }
@@ -827,8 +852,15 @@ pub async fn run_grant_expiry(app: &App) -> Result<(usize, usize, usize)> {
                 )
                 .await?;
                 if let Some(to) = contact_of(app, g.partner).await? {
-                    crate::mail::enqueue(&mut tx, now, &to, "grant_expired", "en-US", &vars)
-                        .await?;
+                    crate::mail::enqueue(
+                        &mut tx,
+                        now,
+                        &to,
+                        crate::mail::Template::GrantExpired,
+                        "en-US",
+                        &vars,
+                    )
+                    .await?;
                 }
                 record(
                     &mut tx,
@@ -861,7 +893,15 @@ pub async fn run_grant_expiry(app: &App) -> Result<(usize, usize, usize)> {
             )
             .await?;
             if let Some(to) = contact_of(app, g.partner).await? {
-                crate::mail::enqueue(&mut tx, now, &to, "grant_expiring", "en-US", &vars).await?;
+                crate::mail::enqueue(
+                    &mut tx,
+                    now,
+                    &to,
+                    crate::mail::Template::GrantExpiring,
+                    "en-US",
+                    &vars,
+                )
+                .await?;
             }
         }
         tx.commit().await?;

@@ -281,7 +281,15 @@ pub async fn create_user(
         vars.insert("upn", user.upn.clone());
         vars.insert("password", password.clone());
         vars.insert("url", format!("{}/portal/signin", app.config.public_url()));
-        crate::mail::enqueue(&mut tx, now, &user.upn, "user_added", &user.language, &vars).await?;
+        crate::mail::enqueue(
+            &mut tx,
+            now,
+            &user.upn,
+            crate::mail::Template::UserAdded,
+            &user.language,
+            &vars,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok((user, generated.then_some(password)))
@@ -439,7 +447,7 @@ pub async fn update_user(
                 &mut tx,
                 now,
                 &next.upn,
-                "user_roles_changed",
+                crate::mail::Template::UserRolesChanged,
                 &next.language,
                 &vars,
             )

@@ -218,7 +218,7 @@ async fn partner_name(app: &App, tenant: crate::domain::ids::TenantId) -> Result
 async fn named_reseller(app: &App, mpn: i64) -> Result<PartnerRow> {
     partners::by_mpn(&app.db, mpn)
         .await?
-        .filter(|p| p.is_reseller && p.status == "active")
+        .filter(|p| p.is_reseller && p.is_active())
         .ok_or_else(|| {
             Error::field(
                 "resellerMpnId",
@@ -312,12 +312,24 @@ pub async fn invite(app: &App, ctx: &Ctx, input: InviteInput) -> Result<Invitati
             ", \"consent\": true",
         ),
     );
-    let draft = crate::mail::templates::render("partnership_invitation", "en-US", &vars);
+    let draft = crate::mail::templates::render(
+        crate::mail::Template::PartnershipInvitation,
+        "en-US",
+        &vars,
+    );
     let mut tx = app.db.begin().await?;
     repo::insert_invitation(&mut tx, &row).await?;
     if input.send {
         let to = email.as_deref().expect("checked above");
-        crate::mail::enqueue(&mut tx, now, to, "partnership_invitation", "en-US", &vars).await?;
+        crate::mail::enqueue(
+            &mut tx,
+            now,
+            to,
+            crate::mail::Template::PartnershipInvitation,
+            "en-US",
+            &vars,
+        )
+        .await?;
     }
     record(&mut tx, Some(ctx), &ctx.actor.tenant.to_string(), Change {
         operation: "create_partnership_invitation",
@@ -514,7 +526,7 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
             reseller_tenant: ctx.actor.tenant,
             operation: "create_partner_relationship",
             event: "partnership-created",
-            template: "partnership_created",
+            template: crate::mail::Template::PartnershipCreated,
             by: &reseller_tenant.display_name,
             notify_self: true,
         },
@@ -535,7 +547,7 @@ struct Announcement<'a> {
     reseller_tenant: crate::domain::ids::TenantId,
     operation: &'a str,
     event: &'a str,
-    template: &'a str,
+    template: crate::mail::Template,
     by: &'a str,
     /// Mail the acting side too, not only the other one.
     notify_self: bool,
@@ -646,7 +658,7 @@ pub async fn end(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipRow> {
             reseller_tenant: p.reseller_tenant_id,
             operation: "remove_partner_relationship",
             event: "partnership-terminated",
-            template: "partnership_ended",
+            template: crate::mail::Template::PartnershipEnded,
             by: &by,
             notify_self: false,
         },
@@ -693,7 +705,7 @@ pub async fn revoke_admin(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipR
             reseller_tenant: p.reseller_tenant_id,
             operation: "remove_indirect_provider_admin_access",
             event: "partnership-updated",
-            template: "provider_admin_revoked",
+            template: crate::mail::Template::ProviderAdminRevoked,
             by: &reseller,
             notify_self: false,
         },
@@ -725,7 +737,7 @@ pub async fn validate_resellers(
             Ok(mpn) => match partners::by_mpn(&app.db, mpn).await? {
                 None => ResellerVerdict::Unknown,
                 Some(p) if !p.is_reseller => ResellerVerdict::NotAReseller,
-                Some(p) if p.status != "active" => ResellerVerdict::Inactive,
+                Some(p) if !p.is_active() => ResellerVerdict::Inactive,
                 Some(p)
                     if is_provider
                         && repo::pair(&app.db, ctx.actor.tenant, p.tenant_id)

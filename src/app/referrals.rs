@@ -43,7 +43,7 @@ pub async fn create(
     let lead = rules::validate(&input)?;
     let receiver = partners::get(&app.db, target)
         .await?
-        .filter(|p| p.status == "active")
+        .filter(|p| p.is_active())
         .ok_or_else(|| Error::field("targetPartnerId", "not an active partner"))?;
     let now = app.clock.now_ms();
     let row = ReferralRow {
@@ -85,7 +85,15 @@ pub async fn create(
                 "url",
                 format!("{}/portal/referrals/{}", app.config.public_url(), row.id),
             );
-            crate::mail::enqueue(&mut tx, now, &to, "referral_received", "en-US", &vars).await?;
+            crate::mail::enqueue(
+                &mut tx,
+                now,
+                &to,
+                crate::mail::Template::ReferralReceived,
+                "en-US",
+                &vars,
+            )
+            .await?;
         }
     }
     tx.commit().await?;
@@ -273,7 +281,15 @@ pub async fn update(
     if other != ctx.actor.tenant {
         if let Some(to) = super::partnerships::contact_of(app, other).await? {
             let vars = mail_vars(app, &r, ctx);
-            crate::mail::enqueue(&mut tx, now, &to, "referral_updated", "en-US", &vars).await?;
+            crate::mail::enqueue(
+                &mut tx,
+                now,
+                &to,
+                crate::mail::Template::ReferralUpdated,
+                "en-US",
+                &vars,
+            )
+            .await?;
         }
     }
     tx.commit().await?;

@@ -908,11 +908,11 @@ async fn mail(
     to.sort();
     to.dedup_by(|a, b| a.0 == b.0);
     let template = match change.what {
-        "raised" => "servicerequest_created",
-        "escalated" => "servicerequest_escalated",
-        "sla_warning" => "servicerequest_sla_warning",
-        "sla_breached" => "servicerequest_breached",
-        _ => "servicerequest_updated",
+        "raised" => crate::mail::Template::ServicerequestCreated,
+        "escalated" => crate::mail::Template::ServicerequestEscalated,
+        "sla_warning" => crate::mail::Template::ServicerequestSlaWarning,
+        "sla_breached" => crate::mail::Template::ServicerequestBreached,
+        _ => crate::mail::Template::ServicerequestUpdated,
     };
     for (upn, lang) in to {
         let vars = mail_vars(app, c, ctx, change, &lang);
