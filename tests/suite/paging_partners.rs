@@ -126,7 +126,7 @@ async fn referrals_audit_records_and_webhook_deliveries_page_to_the_end() {
         partner_up(&t, &p, &r).await;
         resellers.push(r);
     }
-    for i in 0..5 {
+    for (i, r) in resellers.iter().enumerate() {
         let mut lead = json!({
             "name": format!("Lead {i}"),
             "dealValue": "1000.00",
@@ -138,7 +138,7 @@ async fn referrals_audit_records_and_webhook_deliveries_page_to_the_end() {
             },
             "consent": true
         });
-        lead["targetPartnerId"] = json!(resellers[i].tenant.id.to_string());
+        lead["targetPartnerId"] = json!(r.tenant.id.to_string());
         let (s, v) = t.post("/v1/referrals", &p.token, &lead).await;
         assert_eq!(s, 201, "{v}");
     }
