@@ -6,10 +6,9 @@ use super::collection::{Attributes, Collection, Page, PageQuery};
 use super::error::ApiResult;
 use super::extract::Caller;
 use super::extract::Query;
+use crate::app::audit::{self as uc, AuditQuery, AuditRow};
 use crate::app::App;
-use crate::domain::authz::{Action, Resource};
 use crate::domain::Error;
-use crate::store::audit::{self, AuditQuery, AuditRow};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
@@ -98,7 +97,6 @@ pub async fn records(
     headers: HeaderMap,
     Query(p): Query<AuditParams>,
 ) -> ApiResult<axum::Json<Collection<AuditRecord>>> {
-    ctx.require(Action::ReadActivityLog, Resource::Tenant(ctx.actor.tenant))?;
     let now = app.clock.now_ms();
     let today = now - now.rem_euclid(crate::clock::DAY_MS);
     let start = match &p.start_date {
@@ -125,11 +123,23 @@ pub async fn records(
     };
     q.start = start;
     q.end = end;
-    let fingerprint = format!(
-        "audit:{}:{start}:{end}:{}",
-        ctx.actor.tenant,
-        p.filter.clone().unwrap_or_default()
-    );
+    // The list's own parameters, as given: they name the same list on every page (the
+    // default end moves with the clock; the keyset keeps the walk consistent).
+    let given: Vec<(&str, &str)> = [
+        ("startDate", &p.start_date),
+        ("endDate", &p.end_date),
+        ("filter", &p.filter),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+    .collect();
+    let given = serde_urlencoded::to_string(&given).unwrap_or_default();
+    let fingerprint = format!("audit:{}:{given}", ctx.actor.tenant);
+    let path = if given.is_empty() {
+        "/v1/auditrecords".to_string()
+    } else {
+        format!("/v1/auditrecords?{given}")
+    };
     let page = Page::from_request(
         &headers,
         &PageQuery {
@@ -140,19 +150,11 @@ pub async fn records(
         &app.keys.paging_secret,
     )?;
     let before = page.before_time();
-    let rows = audit::page(
-        &app.db,
-        &ctx.actor.tenant.to_string(),
-        &q,
-        before,
-        page.size + 1,
-    )
-    .await?;
-    let total = rows.len().min(page.size as usize) as i64;
+    let (rows, total) = uc::records(&app, &ctx, &q, before, page.size + 1).await?;
     Ok(axum::Json(page.finish(
         rows,
         total,
-        "/v1/auditrecords",
+        &path,
         &app.keys.paging_secret,
         |r| (r.entry.created_at.to_string(), r.id.clone()),
         dto,

@@ -2,8 +2,8 @@
 
 use super::error::{ApiErrorBody, ApiResult};
 use super::extract::{Body, Caller};
+use crate::app::notifications::Settings;
 use crate::app::{notifications, App};
-use crate::store::notifications::Settings;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -5,12 +5,13 @@ use super::collection::{etag, expected_version, Attributes, Collection, Page, Pa
 use super::error::ApiResult;
 use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
-use crate::app::partnerships::{self as uc, DirectoryFilter, InviteInput, ListingInput};
+use crate::app::partnerships::{
+    self as uc, Counterpart, DirectoryEntry, DirectoryFilter, InvitationRow, InviteInput,
+    ListingInput,
+};
 use crate::app::App;
-use crate::domain::authz::{Action, Resource};
 use crate::domain::partnership::RelationshipType;
 use crate::domain::Error;
-use crate::store::partnerships::{self as repo, DirectoryEntry, InvitationRow, PartnershipRow};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -72,6 +73,11 @@ pub struct DirectoryQuery {
     pub service: Option<String>,
     /// Name contains this text (case-insensitive).
     pub name: Option<String>,
+    /// Items per page, 1 to 500 (default 100).
+    pub size: Option<u32>,
+    /// `Next` when following a continuation token.
+    #[serde(rename = "seekOperation")]
+    pub seek_operation: Option<String>,
 }
 
 /// Find a provider: authorized indirect providers, by country served, service and name.
@@ -82,34 +88,58 @@ pub struct DirectoryQuery {
 pub async fn directory(
     State(app): State<App>,
     Caller(ctx): Caller,
+    headers: HeaderMap,
     Query(q): Query<DirectoryQuery>,
 ) -> ApiResult<axum::Json<Collection<ProviderListing>>> {
-    ctx.require(Action::SearchProviders, Resource::Platform)?;
-    let found = uc::search(
-        &app,
-        &DirectoryFilter {
-            country: q.country,
-            service: q.service,
-            name: q.name,
-        },
-    )
-    .await?;
-    let total = found.len() as i64;
+    let filters: Vec<(&str, &str)> = [
+        ("country", &q.country),
+        ("service", &q.service),
+        ("name", &q.name),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+    .collect();
+    let filters = serde_urlencoded::to_string(&filters).unwrap_or_default();
+    let fingerprint = format!("providers:{filters}");
+    let path = if filters.is_empty() {
+        "/v1/providers".to_string()
+    } else {
+        format!("/v1/providers?{filters}")
+    };
     let page = Page::from_request(
-        &HeaderMap::new(),
+        &headers,
         &PageQuery {
-            size: Some(500),
+            size: q.size,
             seek_operation: None,
         },
-        "providers",
+        &fingerprint,
         &app.keys.paging_secret,
     )?;
+    let filter = DirectoryFilter {
+        country: q.country,
+        service: q.service,
+        name: q.name,
+    };
+    let found = uc::search_as(&app, &ctx, &filter).await?;
+    let total = found.len() as i64;
+    // The directory is small and filtered in memory; the keyset applies to what matched.
+    let sort_key = |e: &DirectoryEntry| (e.name.to_lowercase(), e.tenant_id.to_string());
+    let mut found: Vec<_> = found
+        .into_iter()
+        .filter(|e| {
+            page.after
+                .as_ref()
+                .is_none_or(|c| sort_key(e) > (c.key.clone(), c.id.clone()))
+        })
+        .collect();
+    found.sort_by_key(sort_key);
+    found.truncate(page.size as usize + 1);
     Ok(axum::Json(page.finish(
         found,
         total,
-        "/v1/providers",
+        &path,
         &app.keys.paging_secret,
-        |e| (e.name.to_lowercase(), e.tenant_id.to_string()),
+        sort_key,
         listing_dto,
     )))
 }
@@ -124,9 +154,10 @@ pub async fn provider(
     Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<ProviderListing>> {
-    ctx.require(Action::SearchProviders, Resource::Platform)?;
     let tenant = id.parse().map_err(|_| Error::NotFound("provider"))?;
-    Ok(axum::Json(listing_dto(uc::entry(&app, tenant).await?)))
+    Ok(axum::Json(listing_dto(
+        uc::provider(&app, &ctx, tenant).await?,
+    )))
 }
 
 /// The caller's own directory listing (provider).
@@ -134,8 +165,7 @@ pub async fn provider(
     responses((status = 200, body = ProviderListing), (status = 403, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn my_listing(State(app): State<App>, Caller(ctx): Caller) -> ApiResult<Response> {
-    ctx.require(Action::ManageListing, Resource::Tenant(ctx.actor.tenant))?;
-    let e = uc::entry(&app, ctx.actor.tenant).await?;
+    let e = uc::own_listing(&app, &ctx).await?;
     let version = e.listing.as_ref().map(|l| l.version).unwrap_or(0);
     Ok(([(header::ETAG, etag(version))], axum::Json(listing_dto(e))).into_response())
 }
@@ -154,7 +184,7 @@ pub async fn put_listing(
 ) -> ApiResult<Response> {
     let expected = expected_version(&headers, None)?;
     let l = uc::save_listing(&app, &ctx, b, expected).await?;
-    let e = uc::entry(&app, ctx.actor.tenant).await?;
+    let e = uc::own_listing(&app, &ctx).await?;
     Ok((
         [(header::ETAG, etag(l.version))],
         axum::Json(listing_dto(e)),
@@ -193,9 +223,7 @@ pub struct PartnershipInvitation {
 
 fn invitation_dto(i: InvitationRow, now: i64) -> PartnershipInvitation {
     PartnershipInvitation {
-        state: crate::domain::partnership::InvitationState::at(&i.state, i.expires_at, now)
-            .as_str()
-            .into(),
+        state: i.state.seen_at(i.expires_at, now).as_str().into(),
         id: i.id,
         url: None,
         draft_email: None,
@@ -261,33 +289,30 @@ pub async fn create_invitation(
     Ok((StatusCode::CREATED, axum::Json(dto)).into_response())
 }
 
-/// The provider's invitations, newest first.
-#[utoipa::path(get, path = "/v1/partnershipinvitations", tag = "partnerships",
+/// The provider's invitations, newest first, paged.
+#[utoipa::path(get, path = "/v1/partnershipinvitations", tag = "partnerships", params(PageQuery),
     responses((status = 200, body = Collection<PartnershipInvitation>), (status = 403, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn list_invitations(
     State(app): State<App>,
     Caller(ctx): Caller,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<PartnershipInvitation>>> {
-    ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
-    let rows = repo::invitations_of(&app.db, ctx.actor.tenant).await?;
-    let total = rows.len() as i64;
-    let now = app.clock.now_ms();
     let page = Page::from_request(
-        &HeaderMap::new(),
-        &PageQuery {
-            size: Some(500),
-            seek_operation: None,
-        },
-        "invitations",
+        &headers,
+        &q,
+        &format!("invitations:{}", ctx.actor.tenant),
         &app.keys.paging_secret,
     )?;
+    let (rows, total) = uc::invitations_page(&app, &ctx, page.before_time(), page.size + 1).await?;
+    let now = app.clock.now_ms();
     Ok(axum::Json(page.finish(
         rows,
         total,
         "/v1/partnershipinvitations",
         &app.keys.paging_secret,
-        |i| (String::new(), i.id.clone()),
+        |i| (i.created_at.to_string(), i.id.clone()),
         |i| invitation_dto(i, now),
     )))
 }
@@ -340,8 +365,7 @@ pub async fn preview(
     Caller(ctx): Caller,
     Body(b): Body<TokenBody>,
 ) -> ApiResult<axum::Json<InvitationPreview>> {
-    ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
-    let p = uc::preview(&app, &b.token).await?;
+    let p = uc::preview_as(&app, &ctx, &b.token).await?;
     Ok(axum::Json(InvitationPreview {
         state: p.state.as_str().into(),
         expires_at: crate::clock::from_ms(p.invitation.expires_at).to_rfc3339(),
@@ -382,49 +406,24 @@ pub struct PartnerRelationship {
     pub attributes: Attributes,
 }
 
-fn state_word(s: &str) -> String {
-    if s == "active" {
-        "Active".into()
-    } else {
-        "Terminated".into()
-    }
-}
-
-async fn relationship_dto(
-    app: &App,
-    me: crate::domain::ids::TenantId,
-    p: PartnershipRow,
-) -> Result<PartnerRelationship, Error> {
-    let as_provider = p.provider_tenant_id == me;
-    let other = if as_provider {
-        p.reseller_tenant_id
-    } else {
-        p.provider_tenant_id
-    };
-    let t = crate::store::identity::tenant(&app.db, other)
-        .await?
-        .ok_or(Error::NotFound("tenant"))?;
-    let mpn = crate::store::partners::get(&app.db, other)
-        .await?
-        .map(|x| x.mpn_id)
-        .unwrap_or_default();
-    let rt = if as_provider {
+fn relationship_dto(me: crate::domain::ids::TenantId, c: Counterpart) -> PartnerRelationship {
+    let rt = if c.partnership.provider_tenant_id == me {
         RelationshipType::IsIndirectCloudSolutionProviderOf
     } else {
         RelationshipType::IsIndirectResellerOf
     };
-    Ok(PartnerRelationship {
-        id: other.to_string(),
-        partnership_id: p.id,
-        name: t.display_name,
+    PartnerRelationship {
+        id: c.other_tenant.to_string(),
+        partnership_id: c.partnership.id,
+        name: c.name,
         relationship_type: rt.wire().into(),
-        state: state_word(&p.state),
-        mpn_id: mpn.to_string(),
-        location: t.country,
-        admin_access: p.admin_access,
-        created_at: crate::clock::from_ms(p.created_at).to_rfc3339(),
+        state: c.partnership.state.wire().into(),
+        mpn_id: c.mpn_id.to_string(),
+        location: c.country,
+        admin_access: c.partnership.admin_access,
+        created_at: crate::clock::from_ms(c.partnership.created_at).to_rfc3339(),
         attributes: Attributes::of("PartnerRelationship"),
-    })
+    }
 }
 
 /// The reseller authorizes the provider (admin agent or account admin, with consent).
@@ -441,7 +440,10 @@ pub async fn accept(
     let p = uc::accept(&app, &ctx, &b.token, b.consent).await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(relationship_dto(&app, ctx.actor.tenant, p).await?),
+        axum::Json(relationship_dto(
+            ctx.actor.tenant,
+            uc::counterpart(&app, &ctx, p).await?,
+        )),
     )
         .into_response())
 }
@@ -453,7 +455,11 @@ pub struct RelationshipQuery {
     /// `IsIndirectResellerOf` (as reseller: its providers). Optional: a provider sees its
     /// resellers, a reseller its providers.
     pub relationship_type: Option<String>,
+    /// Items per page, 1 to 500 (default 100).
     pub size: Option<u32>,
+    /// `Next` when following a continuation token.
+    #[serde(rename = "seekOperation")]
+    pub seek_operation: Option<String>,
 }
 
 /// The caller's partners, partner-center shaped and paged.
@@ -467,7 +473,6 @@ pub async fn relationships(
     headers: HeaderMap,
     Query(q): Query<RelationshipQuery>,
 ) -> ApiResult<axum::Json<Collection<PartnerRelationship>>> {
-    ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
     let rt = match q.relationship_type.as_deref().map(str::trim) {
         None | Some("") => {
             if ctx.actor.partner.as_ref().is_some_and(|p| p.is_provider) {
@@ -495,8 +500,8 @@ pub async fn relationships(
         &app.keys.paging_secret,
     )?;
     let after = page.after.as_ref().map(|c| (c.key.as_str(), c.id.as_str()));
-    let rows = repo::page(&app.db, ctx.actor.tenant, as_provider, after, page.size + 1).await?;
-    let total = repo::count(&app.db, ctx.actor.tenant, as_provider).await?;
+    let (rows, total) =
+        uc::relationships_page(&app, &ctx, as_provider, after, page.size + 1).await?;
     let path = format!("/v1/relationships?relationship_type={}", rt.wire());
     Ok(axum::Json(page.finish(
         rows,
@@ -504,22 +509,7 @@ pub async fn relationships(
         &path,
         &app.keys.paging_secret,
         |c| (c.name.to_lowercase(), c.partnership.id.clone()),
-        move |c| PartnerRelationship {
-            id: if as_provider {
-                c.partnership.reseller_tenant_id.to_string()
-            } else {
-                c.partnership.provider_tenant_id.to_string()
-            },
-            partnership_id: c.partnership.id.clone(),
-            name: c.name,
-            relationship_type: rt.wire().into(),
-            state: state_word(&c.partnership.state),
-            mpn_id: c.mpn_id.to_string(),
-            location: c.country,
-            admin_access: c.partnership.admin_access,
-            created_at: crate::clock::from_ms(c.partnership.created_at).to_rfc3339(),
-            attributes: Attributes::of("PartnerRelationship"),
-        },
+        |c| relationship_dto(ctx.actor.tenant, c),
     )))
 }
 
@@ -534,9 +524,10 @@ pub async fn relationship(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<PartnerRelationship>> {
     let p = uc::get(&app, &ctx, &id).await?;
-    Ok(axum::Json(
-        relationship_dto(&app, ctx.actor.tenant, p).await?,
-    ))
+    Ok(axum::Json(relationship_dto(
+        ctx.actor.tenant,
+        uc::counterpart(&app, &ctx, p).await?,
+    )))
 }
 
 /// Ends a partnership (either side). Customers and their other relationships stay.
@@ -551,9 +542,10 @@ pub async fn end(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<PartnerRelationship>> {
     let p = uc::end(&app, &ctx, &id).await?;
-    Ok(axum::Json(
-        relationship_dto(&app, ctx.actor.tenant, p).await?,
-    ))
+    Ok(axum::Json(relationship_dto(
+        ctx.actor.tenant,
+        uc::counterpart(&app, &ctx, p).await?,
+    )))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -583,9 +575,10 @@ pub async fn patch(
         .into());
     }
     let p = uc::revoke_admin(&app, &ctx, &id).await?;
-    Ok(axum::Json(
-        relationship_dto(&app, ctx.actor.tenant, p).await?,
-    ))
+    Ok(axum::Json(relationship_dto(
+        ctx.actor.tenant,
+        uc::counterpart(&app, &ctx, p).await?,
+    )))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

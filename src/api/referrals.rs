@@ -5,10 +5,10 @@ use super::error::{ApiErrorBody, ApiResult};
 use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
 use crate::app::referrals::{self, Update};
+use crate::app::referrals::{Direction, ReferralRow};
 use crate::app::App;
 use crate::domain::referral::LeadInput;
 use crate::domain::Error;
-use crate::store::referrals::{Direction, ReferralRow};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -189,7 +189,7 @@ pub async fn list(
         &app.keys.paging_secret,
     )?;
     let before = page.before_time();
-    let rows = referrals::list(
+    let (rows, total) = referrals::list(
         &app,
         &ctx,
         direction,
@@ -198,7 +198,6 @@ pub async fn list(
         page.size + 1,
     )
     .await?;
-    let total = rows.len().min(page.size as usize) as i64;
     Ok(axum::Json(page.finish(
         rows,
         total,

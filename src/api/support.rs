@@ -4,7 +4,7 @@
 //! channel's own parts: the tier holding a case, escalation, the service-level clock, files,
 //! each organisation's targets and breach rates.
 
-use super::collection::{etag, expected_version, single_page, Attributes, Collection, Page};
+use super::collection::{etag, expected_version, Attributes, Collection, Page, PageQuery};
 use super::error::{ApiErrorBody, ApiResult};
 use super::extract::{Body, Caller, Path, Query};
 use crate::app::support::{self, CaseDetail, CaseFilter, CaseView, NewCase, Update};
@@ -480,22 +480,35 @@ pub struct NewNote {
 }
 
 #[utoipa::path(get, path = "/v1/servicerequests/{serviceRequestId}/notes", tag = "support",
-    params(("serviceRequestId" = String, Path)),
+    params(("serviceRequestId" = String, Path), PageQuery),
     responses((status = 200, body = Collection<ServiceRequestNote>), (status = 404, body = ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn notes(
     State(app): State<App>,
     Caller(ctx): Caller,
+    headers: HeaderMap,
     Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<ServiceRequestNote>>> {
-    let rows = support::notes(&app, &ctx, &id).await?;
-    Ok(axum::Json(single_page(
-        &app.keys.paging_secret,
+    let path = format!("/v1/servicerequests/{id}/notes");
+    let page = Page::from_request(&headers, &q, &path, &app.keys.paging_secret)?;
+    let (rows, total) =
+        support::notes_page(&app, &ctx, &id, after_time(&page), page.size + 1).await?;
+    Ok(axum::Json(page.finish(
         rows,
-        &format!("/v1/servicerequests/{id}/notes"),
+        total,
+        &path,
+        &app.keys.paging_secret,
         |n| (n.created_at.to_string(), n.id.to_string()),
         note_dto,
-    )?))
+    )))
+}
+
+/// For lists oldest first by a millisecond time: the (time, id) to continue after.
+fn after_time(page: &Page) -> Option<(i64, &str)> {
+    page.after
+        .as_ref()
+        .map(|c| (c.key.parse::<i64>().unwrap_or(i64::MAX), c.id.as_str()))
 }
 
 #[utoipa::path(post, path = "/v1/servicerequests/{serviceRequestId}/notes", tag = "support",
@@ -514,22 +527,28 @@ pub async fn add_note(
 }
 
 #[utoipa::path(get, path = "/v1/servicerequests/{serviceRequestId}/attachments", tag = "support",
-    params(("serviceRequestId" = String, Path)),
+    params(("serviceRequestId" = String, Path), PageQuery),
     responses((status = 200, body = Collection<ServiceRequestAttachment>), (status = 404, body = ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn attachments(
     State(app): State<App>,
     Caller(ctx): Caller,
+    headers: HeaderMap,
     Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<ServiceRequestAttachment>>> {
-    let rows = support::attachments(&app, &ctx, &id).await?;
-    Ok(axum::Json(single_page(
-        &app.keys.paging_secret,
+    let path = format!("/v1/servicerequests/{id}/attachments");
+    let page = Page::from_request(&headers, &q, &path, &app.keys.paging_secret)?;
+    let (rows, total) =
+        support::attachments_page(&app, &ctx, &id, after_time(&page), page.size + 1).await?;
+    Ok(axum::Json(page.finish(
         rows,
-        &format!("/v1/servicerequests/{id}/attachments"),
+        total,
+        &path,
+        &app.keys.paging_secret,
         |a| (a.created_at.to_string(), a.id.to_string()),
         attachment_dto,
-    )?))
+    )))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -637,18 +656,24 @@ pub struct SupportTopic {
 }
 
 /// The support topics a request can be filed under.
-#[utoipa::path(get, path = "/v1/servicerequests/supporttopics", tag = "support",
+#[utoipa::path(get, path = "/v1/servicerequests/supporttopics", tag = "support", params(PageQuery),
     responses((status = 200, body = Collection<SupportTopic>)),
     security(("bearer" = [])))]
 pub async fn topics(
     State(app): State<App>,
     Caller(ctx): Caller,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<SupportTopic>>> {
-    let rows = support::topics(&app, &ctx).await?;
-    Ok(axum::Json(single_page(
-        &app.keys.paging_secret,
+    let path = "/v1/servicerequests/supporttopics";
+    let page = Page::from_request(&headers, &q, path, &app.keys.paging_secret)?;
+    let after = page.after.as_ref().map(|c| (c.key.as_str(), c.id.as_str()));
+    let (rows, total) = support::topics_page(&app, &ctx, after, page.size + 1).await?;
+    Ok(axum::Json(page.finish(
         rows,
-        "/v1/servicerequests/supporttopics",
+        total,
+        path,
+        &app.keys.paging_secret,
         |t| (t.name.clone(), t.id.clone()),
         |t| SupportTopic {
             id: t.id,
@@ -656,7 +681,7 @@ pub async fn topics(
             description: t.description,
             product_name: t.product_name,
         },
-    )?))
+    )))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

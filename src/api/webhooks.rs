@@ -6,9 +6,9 @@ use super::error::{ApiErrorBody, ApiResult};
 use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
 use crate::app::webhooks::{self, Input};
+use crate::app::webhooks::{AttemptRow, Delivery, Registration};
 use crate::app::App;
-use crate::domain::webhook::{PayloadShape, EVENTS};
-use crate::store::webhooks::{AttemptRow, Delivery, Registration};
+use crate::domain::webhook::{DeliveryStatus, PayloadShape, EVENTS};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -236,8 +236,8 @@ fn delivery_dto(d: Delivery, attempts: Option<Vec<AttemptRow>>) -> DeliveryDto {
         event_id: d.event_id,
         event_name: d.event_name,
         correlation_id: d.correlation_id,
-        next_attempt_at: (d.status == "pending").then(|| when(d.next_attempt_at)),
-        status: d.status,
+        next_attempt_at: (d.status == DeliveryStatus::Pending).then(|| when(d.next_attempt_at)),
+        status: d.status.as_str().into(),
         attempts: d.attempts,
         last_status_code: d.last_status_code,
         last_error: d.last_error,
@@ -308,8 +308,8 @@ pub async fn deliveries(
         &app.keys.paging_secret,
     )?;
     let before = page.before_time();
-    let rows = webhooks::deliveries(&app, &ctx, status.as_deref(), before, page.size + 1).await?;
-    let total = rows.len().min(page.size as usize) as i64;
+    let (rows, total) =
+        webhooks::deliveries(&app, &ctx, status.as_deref(), before, page.size + 1).await?;
     Ok(axum::Json(page.finish(
         rows,
         total,

@@ -119,3 +119,38 @@ pub async fn one(app: &super::App, ctx: &Ctx, id: &str) -> crate::domain::Result
         .await?
         .ok_or(crate::domain::Error::NotFound("audit record"))
 }
+
+pub use crate::store::audit::{AuditQuery, AuditRow};
+
+/// One page of the caller's organisation's records matching `q`, newest first, and how
+/// many match in all.
+pub async fn records(
+    app: &super::App,
+    ctx: &Ctx,
+    q: &AuditQuery,
+    before: Option<(i64, &str)>,
+    limit: u32,
+) -> crate::domain::Result<(Vec<AuditRow>, i64)> {
+    use crate::domain::authz::{Action, Resource};
+    ctx.require(Action::ReadActivityLog, Resource::Tenant(ctx.actor.tenant))?;
+    let org = ctx.actor.tenant.to_string();
+    let rows = audit::page(&app.db, &org, q, before, limit).await?;
+    let total = audit::count(&app.db, &org, q).await?;
+    Ok((rows, total))
+}
+
+/// The caller's organisation's newest records of the last `days` days (portal page).
+pub async fn recent(
+    app: &super::App,
+    ctx: &Ctx,
+    days: i64,
+    limit: u32,
+) -> crate::domain::Result<Vec<AuditRow>> {
+    let now = app.clock.now_ms();
+    let q = AuditQuery {
+        start: now - days * crate::clock::DAY_MS,
+        end: now + 1,
+        ..Default::default()
+    };
+    Ok(records(app, ctx, &q, None, limit).await?.0)
+}

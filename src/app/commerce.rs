@@ -378,7 +378,15 @@ async fn mail_order(
             customer.id
         ),
     );
-    crate::mail::enqueue(tx, d.order.created_at, to, "order_created", "en-US", &vars).await?;
+    crate::mail::enqueue(
+        tx,
+        d.order.created_at,
+        to,
+        crate::mail::Template::OrderCreated,
+        "en-US",
+        &vars,
+    )
+    .await?;
     Ok(())
 }
 

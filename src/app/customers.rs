@@ -125,7 +125,7 @@ pub async fn request(
     if let Some(p) = provider {
         let active = partnerships::pair(&app.db, p, ctx.actor.tenant)
             .await?
-            .is_some_and(|s| s.state == "active");
+            .is_some_and(|s| s.is_active());
         if !active {
             return Err(Error::field(
                 "indirectCloudSolutionProviderId",
@@ -182,11 +182,20 @@ pub async fn request(
             ", \"consent\": true",
         ),
     );
-    let draft = crate::mail::templates::render("customer_invitation", "en-US", &vars);
+    let draft =
+        crate::mail::templates::render(crate::mail::Template::CustomerInvitation, "en-US", &vars);
     let mut tx = app.db.begin().await?;
     repo::insert_invitation(&mut tx, &inv).await?;
     if let Some(to) = &to {
-        crate::mail::enqueue(&mut tx, now, to, "customer_invitation", "en-US", &vars).await?;
+        crate::mail::enqueue(
+            &mut tx,
+            now,
+            to,
+            crate::mail::Template::CustomerInvitation,
+            "en-US",
+            &vars,
+        )
+        .await?;
     }
     record(&mut tx, Some(ctx), &ctx.actor.tenant.to_string(), Change {
         operation: "create_customer_relationship_request",
@@ -269,7 +278,7 @@ async fn partners_still_valid(app: &App, inv: &CustomerInvitationRow) -> Result<
     if let Some(p) = inv.provider {
         if partnerships::pair(&app.db, p, inv.reseller)
             .await?
-            .is_some_and(|s| s.state == "active")
+            .is_some_and(|s| s.is_active())
         {
             out.push(p);
         }
@@ -439,7 +448,15 @@ async fn add_partner(
             "url",
             format!("{}/portal/customers", app.config.public_url()),
         );
-        crate::mail::enqueue(tx, now, &to, "customer_accepted", "en-US", &vars).await?;
+        crate::mail::enqueue(
+            tx,
+            now,
+            &to,
+            crate::mail::Template::CustomerAccepted,
+            "en-US",
+            &vars,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -566,7 +583,15 @@ async fn end_for(
             "url",
             format!("{}/portal/customers", app.config.public_url()),
         );
-        crate::mail::enqueue(tx, now, &to, "customer_relationship_ended", "en-US", &vars).await?;
+        crate::mail::enqueue(
+            tx,
+            now,
+            &to,
+            crate::mail::Template::CustomerRelationshipEnded,
+            "en-US",
+            &vars,
+        )
+        .await?;
     }
     Ok(true)
 }
@@ -692,7 +717,7 @@ pub async fn create_for_reseller(
         })?;
     if partnerships::pair(&app.db, ctx.actor.tenant, reseller.tenant_id)
         .await?
-        .is_none_or(|p| p.state != "active")
+        .is_none_or(|p| !p.is_active())
     {
         return Err(Error::field(
             "associatedPartnerId",
@@ -863,8 +888,15 @@ pub async fn run_grant_expiry(app: &App) -> Result<(usize, usize, usize)> {
                 )
                 .await?;
                 if let Some(to) = contact_of(app, g.partner).await? {
-                    crate::mail::enqueue(&mut tx, now, &to, "grant_expired", "en-US", &vars)
-                        .await?;
+                    crate::mail::enqueue(
+                        &mut tx,
+                        now,
+                        &to,
+                        crate::mail::Template::GrantExpired,
+                        "en-US",
+                        &vars,
+                    )
+                    .await?;
                 }
                 record(
                     &mut tx,
@@ -897,7 +929,15 @@ pub async fn run_grant_expiry(app: &App) -> Result<(usize, usize, usize)> {
             )
             .await?;
             if let Some(to) = contact_of(app, g.partner).await? {
-                crate::mail::enqueue(&mut tx, now, &to, "grant_expiring", "en-US", &vars).await?;
+                crate::mail::enqueue(
+                    &mut tx,
+                    now,
+                    &to,
+                    crate::mail::Template::GrantExpiring,
+                    "en-US",
+                    &vars,
+                )
+                .await?;
             }
         }
         tx.commit().await?;
@@ -1014,7 +1054,7 @@ pub async fn request_providers(app: &App, ctx: &Ctx) -> Result<Vec<(TenantId, St
         partnerships::page(&app.db, ctx.actor.tenant, false, None, 500)
             .await?
             .into_iter()
-            .filter(|c| c.partnership.state == "active")
+            .filter(|c| c.partnership.is_active())
             .map(|c| (c.other_tenant, c.name))
             .collect(),
     )

@@ -386,7 +386,7 @@ pub async fn submit(
             &mut tx,
             now,
             &e.application.contact_email,
-            "enrollment_verify",
+            crate::mail::Template::EnrollmentVerify,
             &lang,
             &v,
         )
@@ -402,7 +402,7 @@ pub async fn submit(
             &mut tx,
             now,
             &e.application.contact_email,
-            "enrollment_under_review",
+            crate::mail::Template::EnrollmentUnderReview,
             &lang,
             &v,
         )
@@ -485,7 +485,7 @@ pub async fn verify_email(
         &mut tx,
         now,
         &e.application.contact_email,
-        "enrollment_under_review",
+        crate::mail::Template::EnrollmentUnderReview,
         &lang,
         &v,
     )
@@ -553,13 +553,16 @@ pub async fn review(app: &App, ctx: &Ctx, id: &str, decision: Decision) -> Resul
     let lang = applicant_language(app, &e).await?;
     let base = app.config.public_url();
     let (template, url) = match next {
-        Status::Authorized => ("enrollment_authorized", format!("{base}/portal/agreement")),
+        Status::Authorized => (
+            crate::mail::Template::EnrollmentAuthorized,
+            format!("{base}/portal/agreement"),
+        ),
         Status::Rejected => (
-            "enrollment_rejected",
+            crate::mail::Template::EnrollmentRejected,
             format!("{base}/portal/enrollment/{}", e.id),
         ),
         _ => (
-            "enrollment_more_info",
+            crate::mail::Template::EnrollmentMoreInfo,
             format!("{base}/portal/enrollment/{}", e.id),
         ),
     };

@@ -284,7 +284,15 @@ pub async fn create_user(
         vars.insert("upn", user.upn.clone());
         vars.insert("password", password.clone());
         vars.insert("url", format!("{}/portal/signin", app.config.public_url()));
-        crate::mail::enqueue(&mut tx, now, &user.upn, "user_added", &user.language, &vars).await?;
+        crate::mail::enqueue(
+            &mut tx,
+            now,
+            &user.upn,
+            crate::mail::Template::UserAdded,
+            &user.language,
+            &vars,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok((user, generated.then_some(password)))
@@ -423,7 +431,7 @@ async fn mail_roles_changed(
         tx,
         now,
         &user.upn,
-        "user_roles_changed",
+        crate::mail::Template::UserRolesChanged,
         &user.language,
         &vars,
     )

@@ -6,7 +6,8 @@ use super::{App, Ctx};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::webhook::{unknown_events, EVENTS};
 use crate::domain::{Error, Result};
-use crate::store::notifications::{self as repo, DigestItem, Settings};
+pub use crate::store::notifications::Settings;
+use crate::store::notifications::{self as repo, DigestItem};
 use crate::store::Tx;
 use std::collections::BTreeMap;
 
@@ -79,7 +80,15 @@ pub async fn fan_out(app: &App, tx: &mut Tx, e: &Event, now: i64) -> Result<(), 
                 vars.insert("resource", e.resource_name.clone());
                 vars.insert("when", e.resource_change_utc_date.clone());
                 vars.insert("url", format!("{base}/portal/notifications"));
-                crate::mail::enqueue(tx, now, &s.upn, "notification", &s.language, &vars).await?;
+                crate::mail::enqueue(
+                    tx,
+                    now,
+                    &s.upn,
+                    crate::mail::Template::Notification,
+                    &s.language,
+                    &vars,
+                )
+                .await?;
             }
         }
     }
@@ -118,7 +127,7 @@ pub async fn send_digests(app: &App) -> anyhow::Result<usize> {
             &mut tx,
             now,
             &u.upn,
-            "notification_digest",
+            crate::mail::Template::NotificationDigest,
             &u.language,
             &vars,
         )

@@ -11,9 +11,8 @@ use crate::domain::partnership::{region_allows, InvitationState, Service};
 use crate::domain::{Error, Result};
 use crate::store::identity as ids;
 use crate::store::partners::{self, PartnerRow};
-use crate::store::partnerships::{
-    self as repo, DirectoryEntry, InvitationRow, ListingRow, PartnershipRow,
-};
+use crate::store::partnerships::{self as repo, ListingRow};
+pub use crate::store::partnerships::{Counterpart, DirectoryEntry, InvitationRow, PartnershipRow};
 use crate::store::Tx;
 use std::collections::BTreeMap;
 
@@ -219,7 +218,7 @@ async fn partner_name(app: &App, tenant: crate::domain::ids::TenantId) -> Result
 async fn named_reseller(app: &App, mpn: i64) -> Result<PartnerRow> {
     partners::by_mpn(&app.db, mpn)
         .await?
-        .filter(|p| p.is_reseller && p.status == "active")
+        .filter(|p| p.is_reseller && p.is_active())
         .ok_or_else(|| {
             Error::field(
                 "resellerMpnId",
@@ -267,7 +266,7 @@ pub async fn invite(app: &App, ctx: &Ctx, input: InviteInput) -> Result<Invitati
             region_allows(&served(&provider), &provider.name, &tenant.country)?;
             if repo::pair(&app.db, ctx.actor.tenant, r.tenant_id)
                 .await?
-                .is_some_and(|p| p.state == "active")
+                .is_some_and(|p| p.is_active())
             {
                 return Err(Error::Conflict {
                     code: Code::AlreadyPartnered,
@@ -289,7 +288,7 @@ pub async fn invite(app: &App, ctx: &Ctx, input: InviteInput) -> Result<Invitati
         reseller_tenant_id: reseller,
         email: email.clone(),
         token_hash: crypto::token_hash(&token),
-        state: "pending".into(),
+        state: InvitationState::Pending,
         created_by: ctx.upn.clone().unwrap_or_default(),
         created_at: now,
         expires_at: now + days * crate::clock::DAY_MS,
@@ -313,12 +312,24 @@ pub async fn invite(app: &App, ctx: &Ctx, input: InviteInput) -> Result<Invitati
             ", \"consent\": true",
         ),
     );
-    let draft = crate::mail::templates::render("partnership_invitation", "en-US", &vars);
+    let draft = crate::mail::templates::render(
+        crate::mail::Template::PartnershipInvitation,
+        "en-US",
+        &vars,
+    );
     let mut tx = app.db.begin().await?;
     repo::insert_invitation(&mut tx, &row).await?;
     if input.send {
         let to = email.as_deref().expect("checked above");
-        crate::mail::enqueue(&mut tx, now, to, "partnership_invitation", "en-US", &vars).await?;
+        crate::mail::enqueue(
+            &mut tx,
+            now,
+            to,
+            crate::mail::Template::PartnershipInvitation,
+            "en-US",
+            &vars,
+        )
+        .await?;
     }
     record(&mut tx, Some(ctx), &ctx.actor.tenant.to_string(), Change {
         operation: "create_partnership_invitation",
@@ -347,7 +358,16 @@ pub async fn revoke_invitation(app: &App, ctx: &Ctx, id: &str) -> Result<Invitat
     ctx.require(Action::InviteResellers, Resource::Tenant(ctx.actor.tenant))?;
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
-    if !repo::close_invitation(&mut tx, id, "revoked", now, ctx.upn.as_deref(), None).await? {
+    if !repo::close_invitation(
+        &mut tx,
+        id,
+        InvitationState::Revoked,
+        now,
+        ctx.upn.as_deref(),
+        None,
+    )
+    .await?
+    {
         return Err(Error::conflict("only a pending invitation can be revoked"));
     }
     record(
@@ -403,7 +423,7 @@ pub async fn preview(app: &App, token: &str) -> Result<Preview> {
         .await?
         .ok_or_else(unknown_link)?;
     let provider = entry(app, inv.provider_tenant_id).await?;
-    let state = InvitationState::at(&inv.state, inv.expires_at, app.clock.now_ms());
+    let state = inv.state.seen_at(inv.expires_at, app.clock.now_ms());
     Ok(Preview {
         invitation: inv,
         provider,
@@ -443,7 +463,7 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
     let inv = repo::invitation_by_token(&mut tx, &hash)
         .await?
         .ok_or_else(unknown_link)?;
-    let state = InvitationState::at(&inv.state, inv.expires_at, now);
+    let state = inv.state.seen_at(inv.expires_at, now);
     if state != InvitationState::Pending {
         return Err(link_problem(state));
     }
@@ -464,7 +484,7 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
     region_allows(&served(&provider), &provider.name, &reseller_tenant.country)?;
     if repo::pair_in(&mut tx, inv.provider_tenant_id, ctx.actor.tenant)
         .await?
-        .is_some_and(|p| p.state == "active")
+        .is_some_and(|p| p.is_active())
     {
         return Err(Error::Conflict {
             code: Code::AlreadyPartnered,
@@ -477,7 +497,7 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
     if !repo::close_invitation(
         &mut tx,
         &inv.id,
-        "accepted",
+        InvitationState::Accepted,
         now,
         ctx.upn.as_deref(),
         Some(ctx.actor.tenant),
@@ -506,7 +526,7 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
             reseller_tenant: ctx.actor.tenant,
             operation: "create_partner_relationship",
             event: "partnership-created",
-            template: "partnership_created",
+            template: crate::mail::Template::PartnershipCreated,
             by: &reseller_tenant.display_name,
             notify_self: true,
         },
@@ -527,7 +547,7 @@ struct Announcement<'a> {
     reseller_tenant: crate::domain::ids::TenantId,
     operation: &'a str,
     event: &'a str,
-    template: &'a str,
+    template: crate::mail::Template,
     by: &'a str,
     /// Mail the acting side too, not only the other one.
     notify_self: bool,
@@ -638,7 +658,7 @@ pub async fn end(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipRow> {
             reseller_tenant: p.reseller_tenant_id,
             operation: "remove_partner_relationship",
             event: "partnership-terminated",
-            template: "partnership_ended",
+            template: crate::mail::Template::PartnershipEnded,
             by: &by,
             notify_self: false,
         },
@@ -685,7 +705,7 @@ pub async fn revoke_admin(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipR
             reseller_tenant: p.reseller_tenant_id,
             operation: "remove_indirect_provider_admin_access",
             event: "partnership-updated",
-            template: "provider_admin_revoked",
+            template: crate::mail::Template::ProviderAdminRevoked,
             by: &reseller,
             notify_self: false,
         },
@@ -717,12 +737,12 @@ pub async fn validate_resellers(
             Ok(mpn) => match partners::by_mpn(&app.db, mpn).await? {
                 None => ResellerVerdict::Unknown,
                 Some(p) if !p.is_reseller => ResellerVerdict::NotAReseller,
-                Some(p) if p.status != "active" => ResellerVerdict::Inactive,
+                Some(p) if !p.is_active() => ResellerVerdict::Inactive,
                 Some(p)
                     if is_provider
                         && repo::pair(&app.db, ctx.actor.tenant, p.tenant_id)
                             .await?
-                            .is_none_or(|s| s.state != "active") =>
+                            .is_none_or(|s| !s.is_active()) =>
                 {
                     ResellerVerdict::NotPartnered
                 }
@@ -827,4 +847,105 @@ impl ResellerVerdict {
             Self::NotPartnered => "this reseller is not partnered with you",
         }
     }
+}
+
+// ---- Reads for the adapters: each authorizes, then returns what the page or response shows.
+
+/// One page of the caller's partnerships from one side (`as_provider`), keyset on
+/// (lower-cased name, id), and how many there are in all.
+pub async fn relationships_page(
+    app: &App,
+    ctx: &Ctx,
+    as_provider: bool,
+    after: Option<(&str, &str)>,
+    limit: u32,
+) -> Result<(Vec<Counterpart>, i64)> {
+    ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
+    let rows = repo::page(&app.db, ctx.actor.tenant, as_provider, after, limit).await?;
+    let total = repo::count(&app.db, ctx.actor.tenant, as_provider).await?;
+    Ok((rows, total))
+}
+
+/// One page of the provider's invitations (newest first, keyset on created time and id) and
+/// how many there are.
+pub async fn invitations_page(
+    app: &App,
+    ctx: &Ctx,
+    before: Option<(i64, &str)>,
+    limit: u32,
+) -> Result<(Vec<InvitationRow>, i64)> {
+    ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
+    let rows = repo::invitations_page(&app.db, ctx.actor.tenant, before, limit).await?;
+    let total = repo::count_invitations(&app.db, ctx.actor.tenant).await?;
+    Ok((rows, total))
+}
+
+/// A partnership the caller may read, with the other side's name, country and
+/// partner-network id.
+pub async fn counterpart(app: &App, ctx: &Ctx, p: PartnershipRow) -> Result<Counterpart> {
+    let me = ctx.actor.tenant;
+    if me != p.provider_tenant_id && me != p.reseller_tenant_id {
+        ctx.require(
+            Action::ReadPartnerships,
+            Resource::Partnership {
+                provider: p.provider_tenant_id,
+                reseller: p.reseller_tenant_id,
+            },
+        )?;
+    }
+    let other = if p.provider_tenant_id == me {
+        p.reseller_tenant_id
+    } else {
+        p.provider_tenant_id
+    };
+    let t = ids::tenant(&app.db, other)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
+    let mpn_id = partners::get(&app.db, other)
+        .await?
+        .map(|x| x.mpn_id)
+        .unwrap_or_default();
+    Ok(Counterpart {
+        partnership: p,
+        other_tenant: other,
+        name: t.display_name,
+        mpn_id,
+        country: t.country,
+    })
+}
+
+/// The display name of the caller's own organisation (portal headings).
+pub async fn own_name(app: &App, ctx: &Ctx) -> Result<String> {
+    Ok(ids::tenant(&app.db, ctx.actor.tenant)
+        .await?
+        .map(|t| t.display_name)
+        .unwrap_or_default())
+}
+
+/// The directory search for a signed-in caller (the public portal page uses `search`).
+pub async fn search_as(app: &App, ctx: &Ctx, f: &DirectoryFilter) -> Result<Vec<DirectoryEntry>> {
+    ctx.require(Action::SearchProviders, Resource::Platform)?;
+    search(app, f).await
+}
+
+/// One provider's directory entry, for a caller who may search the directory.
+pub async fn provider(
+    app: &App,
+    ctx: &Ctx,
+    tenant: crate::domain::ids::TenantId,
+) -> Result<DirectoryEntry> {
+    ctx.require(Action::SearchProviders, Resource::Platform)?;
+    entry(app, tenant).await
+}
+
+/// The caller's own listing, as the directory shows it (providers that manage one).
+pub async fn own_listing(app: &App, ctx: &Ctx) -> Result<DirectoryEntry> {
+    ctx.require(Action::ManageListing, Resource::Tenant(ctx.actor.tenant))?;
+    entry(app, ctx.actor.tenant).await
+}
+
+/// What an invitation link offers, for a partner who may read partnerships.
+pub async fn preview_as(app: &App, ctx: &Ctx, token: &str) -> Result<Preview> {
+    ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
+    preview(app, token).await
 }

@@ -7,7 +7,8 @@ use crate::domain::authz::{can, Action, Resource};
 use crate::domain::ids::{ReferralId, TenantId};
 use crate::domain::referral::{self as rules, LeadInput, Status, Substatus};
 use crate::domain::{Error, Result};
-use crate::store::referrals::{self as repo, Direction, ReferralRow};
+use crate::store::referrals as repo;
+pub use crate::store::referrals::{Direction, ReferralRow};
 use crate::store::{partners, partnerships, Tx};
 use std::collections::BTreeMap;
 
@@ -30,7 +31,7 @@ pub async fn create(
     let partnered = target != creator
         && partnerships::pair(&app.db, creator, target)
             .await?
-            .is_some_and(|p| p.state == "active");
+            .is_some_and(|p| p.is_active());
     ctx.require(
         Action::SendReferral,
         Resource::Referral {
@@ -42,7 +43,7 @@ pub async fn create(
     let lead = rules::validate(&input)?;
     let receiver = partners::get(&app.db, target)
         .await?
-        .filter(|p| p.status == "active")
+        .filter(|p| p.is_active())
         .ok_or_else(|| Error::field("targetPartnerId", "not an active partner"))?;
     let now = app.clock.now_ms();
     let row = ReferralRow {
@@ -84,7 +85,15 @@ pub async fn create(
                 "url",
                 format!("{}/portal/referrals/{}", app.config.public_url(), row.id),
             );
-            crate::mail::enqueue(&mut tx, now, &to, "referral_received", "en-US", &vars).await?;
+            crate::mail::enqueue(
+                &mut tx,
+                now,
+                &to,
+                crate::mail::Template::ReferralReceived,
+                "en-US",
+                &vars,
+            )
+            .await?;
         }
     }
     tx.commit().await?;
@@ -169,7 +178,7 @@ pub async fn list(
     status: Option<&str>,
     before: Option<(i64, &str)>,
     limit: u32,
-) -> Result<Vec<ReferralRow>> {
+) -> Result<(Vec<ReferralRow>, i64)> {
     let t = ctx.actor.tenant;
     ctx.require(
         Action::ReadReferral,
@@ -187,7 +196,8 @@ pub async fn list(
         ),
         None => None,
     };
-    Ok(repo::page(&app.db, t, direction, status, before, limit).await?)
+    let rows = repo::page(&app.db, t, direction, status, before, limit).await?;
+    Ok((rows, repo::count(&app.db, t, direction, status).await?))
 }
 
 pub struct Update {
@@ -271,9 +281,47 @@ pub async fn update(
     if other != ctx.actor.tenant {
         if let Some(to) = super::partnerships::contact_of(app, other).await? {
             let vars = mail_vars(app, &r, ctx);
-            crate::mail::enqueue(&mut tx, now, &to, "referral_updated", "en-US", &vars).await?;
+            crate::mail::enqueue(
+                &mut tx,
+                now,
+                &to,
+                crate::mail::Template::ReferralUpdated,
+                "en-US",
+                &vars,
+            )
+            .await?;
         }
     }
     tx.commit().await?;
     Ok(r)
+}
+
+/// Organisations the caller may send referrals to: itself (a partner recording its own
+/// lead), its active resellers (a provider), or every active partner (the operator).
+pub async fn targets(app: &App, ctx: &Ctx) -> Result<Vec<(TenantId, String)>> {
+    let me = ctx.actor.tenant;
+    let mut out = Vec::new();
+    if ctx.actor.partner.is_some() {
+        out.push((me, "—".to_string()));
+    }
+    // Resellers come from the provider's active partnerships, so they are partnered; the
+    // operator's candidates need no partnership.
+    let (candidates, partnered) = if ctx.actor.is_operator() {
+        (partners::all_active(&app.db, 500).await?, false)
+    } else if ctx.actor.partner.as_ref().is_some_and(|p| p.is_provider) {
+        (partners::resellers_of(&app.db, me).await?, true)
+    } else {
+        (Vec::new(), false)
+    };
+    for (tenant, name) in candidates.into_iter().filter(|(t, _)| *t != me) {
+        let res = Resource::Referral {
+            creator: me,
+            target: tenant,
+            partnered,
+        };
+        if can(&ctx.actor, Action::SendReferral, res).allowed() {
+            out.push((tenant, name));
+        }
+    }
+    Ok(out)
 }

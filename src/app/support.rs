@@ -63,6 +63,18 @@ pub async fn topics(app: &App, ctx: &Ctx) -> Result<Vec<repo::TopicRow>> {
     Ok(repo::topics(&app.db).await?)
 }
 
+/// One page of the support topics by name, and how many there are.
+pub async fn topics_page(
+    app: &App,
+    ctx: &Ctx,
+    after: Option<(&str, &str)>,
+    limit: u32,
+) -> Result<(Vec<repo::TopicRow>, i64)> {
+    ctx.require(Action::ReadSupportTopics, Resource::Platform)?;
+    let rows = repo::topics_page(&app.db, after, limit).await?;
+    Ok((rows, repo::count_topics(&app.db).await?))
+}
+
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TopicFile {
@@ -695,6 +707,32 @@ async fn write_file(
     Ok(a)
 }
 
+/// One page of a case's notes (oldest first) and how many it has.
+pub async fn notes_page(
+    app: &App,
+    ctx: &Ctx,
+    id: &str,
+    after: Option<(i64, &str)>,
+    limit: u32,
+) -> Result<(Vec<NoteRow>, i64)> {
+    let c = visible(app, ctx, id).await?;
+    let rows = repo::notes_page(&app.db, c.id, after, limit).await?;
+    Ok((rows, repo::count_notes(&app.db, c.id).await?))
+}
+
+/// One page of a case's attachments (oldest first) and how many it has.
+pub async fn attachments_page(
+    app: &App,
+    ctx: &Ctx,
+    id: &str,
+    after: Option<(i64, &str)>,
+    limit: u32,
+) -> Result<(Vec<AttachmentRow>, i64)> {
+    let c = visible(app, ctx, id).await?;
+    let rows = repo::attachments_page(&app.db, c.id, after, limit).await?;
+    Ok((rows, repo::count_attachments(&app.db, c.id).await?))
+}
+
 pub async fn attachments(app: &App, ctx: &Ctx, id: &str) -> Result<Vec<AttachmentRow>> {
     let c = visible(app, ctx, id).await?;
     Ok(repo::attachments(&app.db, c.id).await?)
@@ -870,11 +908,11 @@ async fn mail(
     to.sort();
     to.dedup_by(|a, b| a.0 == b.0);
     let template = match change.what {
-        "raised" => "servicerequest_created",
-        "escalated" => "servicerequest_escalated",
-        "sla_warning" => "servicerequest_sla_warning",
-        "sla_breached" => "servicerequest_breached",
-        _ => "servicerequest_updated",
+        "raised" => crate::mail::Template::ServicerequestCreated,
+        "escalated" => crate::mail::Template::ServicerequestEscalated,
+        "sla_warning" => crate::mail::Template::ServicerequestSlaWarning,
+        "sla_breached" => crate::mail::Template::ServicerequestBreached,
+        _ => crate::mail::Template::ServicerequestUpdated,
     };
     for (upn, lang) in to {
         let vars = mail_vars(app, c, ctx, change, &lang);

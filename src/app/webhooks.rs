@@ -5,9 +5,10 @@ use super::audit::{record, Change};
 use super::{App, Ctx};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::ids::DeliveryId;
-use crate::domain::webhook::{self as rules, AllowList};
+use crate::domain::webhook::{self as rules, AllowList, DeliveryStatus};
 use crate::domain::{Error, Result};
-use crate::store::webhooks::{self as repo, Delivery, Registration};
+use crate::store::webhooks as repo;
+pub use crate::store::webhooks::{AttemptRow, Delivery, Registration};
 use ring::rand::{SecureRandom, SystemRandom};
 use std::net::IpAddr;
 
@@ -335,15 +336,18 @@ pub async fn deliveries(
     status: Option<&str>,
     before: Option<(i64, &str)>,
     limit: u32,
-) -> Result<Vec<Delivery>> {
+) -> Result<(Vec<Delivery>, i64)> {
     let tenant = ctx.actor.tenant;
     ctx.require(Action::ReadWebhooks, Resource::Tenant(tenant))?;
-    if let Some(s) = status {
-        if !["pending", "delivered", "failed"].contains(&s) {
-            return Err(Error::field("status", "pending, delivered or failed"));
-        }
-    }
-    Ok(repo::page(&app.db, tenant, status, before, limit).await?)
+    let status = match status {
+        Some(s) => Some(
+            DeliveryStatus::parse(s)
+                .ok_or_else(|| Error::field("status", "pending, delivered or failed"))?,
+        ),
+        None => None,
+    };
+    let rows = repo::page(&app.db, tenant, status, before, limit).await?;
+    Ok((rows, repo::count(&app.db, tenant, status).await?))
 }
 
 pub async fn delivery(app: &App, ctx: &Ctx, id: &str) -> Result<(Delivery, Vec<repo::AttemptRow>)> {

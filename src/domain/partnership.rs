@@ -63,11 +63,19 @@ impl PartnershipState {
             PartnershipState::Terminated => "terminated",
         }
     }
-    pub fn parse(s: &str) -> PartnershipState {
-        if s == "active" {
-            PartnershipState::Active
-        } else {
-            PartnershipState::Terminated
+    /// The stored word; anything else is a corrupt row.
+    pub fn parse(s: &str) -> Option<PartnershipState> {
+        match s {
+            "active" => Some(PartnershipState::Active),
+            "terminated" => Some(PartnershipState::Terminated),
+            _ => None,
+        }
+    }
+    /// The API's word for it.
+    pub fn wire(self) -> &'static str {
+        match self {
+            PartnershipState::Active => "Active",
+            PartnershipState::Terminated => "Terminated",
         }
     }
 }
@@ -91,7 +99,24 @@ impl InvitationState {
             InvitationState::Expired => "expired",
         }
     }
+    /// The stored word (`expired` is never stored: it is `pending` past its date).
+    pub fn parse(s: &str) -> Option<InvitationState> {
+        match s {
+            "pending" => Some(InvitationState::Pending),
+            "accepted" => Some(InvitationState::Accepted),
+            "revoked" => Some(InvitationState::Revoked),
+            "expired" => Some(InvitationState::Expired),
+            _ => None,
+        }
+    }
     /// The stored state, seen at `now` (a pending invitation past its date is expired).
+    pub fn seen_at(self, expires_at: i64, now: i64) -> InvitationState {
+        match self {
+            InvitationState::Pending if expires_at <= now => InvitationState::Expired,
+            s => s,
+        }
+    }
+    /// The same from a stored word (customer invitations, which also know `declined`).
     pub fn at(stored: &str, expires_at: i64, now: i64) -> InvitationState {
         match stored {
             "accepted" => InvitationState::Accepted,

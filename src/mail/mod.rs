@@ -4,6 +4,8 @@
 pub mod templates;
 pub mod worker;
 
+pub use templates::Template;
+
 use crate::store::{outbox, Tx};
 use std::collections::BTreeMap;
 
@@ -22,7 +24,7 @@ pub async fn enqueue(
     tx: &mut Tx,
     now: i64,
     to: &str,
-    template: &str,
+    template: Template,
     lang: &str,
     vars: &BTreeMap<&str, String>,
 ) -> Result<(), sqlx::Error> {

@@ -7,14 +7,114 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Deserialize)]
-struct Template {
+struct Text {
     subject: String,
     text: String,
 }
 
-type Catalog = HashMap<String, Template>;
+type Catalog = HashMap<String, Text>;
 
 pub const LANGUAGES: [&str; 2] = ["en-US", "ko-KR"];
+
+/// Every mail the product sends. A name is checked by the compiler, and the test
+/// `every_template_is_in_every_catalog` checks each one has a text in every language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Template {
+    UserAdded,
+    UserRolesChanged,
+    TestMessage,
+    EnrollmentVerify,
+    EnrollmentUnderReview,
+    EnrollmentMoreInfo,
+    EnrollmentAuthorized,
+    EnrollmentRejected,
+    PartnershipInvitation,
+    PartnershipCreated,
+    PartnershipEnded,
+    ProviderAdminRevoked,
+    CustomerInvitation,
+    CustomerAccepted,
+    CustomerRelationshipEnded,
+    GrantExpiring,
+    GrantExpired,
+    CustomerCreated,
+    OrderCreated,
+    Notification,
+    NotificationDigest,
+    ReferralReceived,
+    ReferralUpdated,
+    ServicerequestCreated,
+    ServicerequestUpdated,
+    ServicerequestEscalated,
+    ServicerequestSlaWarning,
+    ServicerequestBreached,
+}
+
+impl Template {
+    pub const ALL: [Template; 28] = [
+        Template::UserAdded,
+        Template::UserRolesChanged,
+        Template::TestMessage,
+        Template::EnrollmentVerify,
+        Template::EnrollmentUnderReview,
+        Template::EnrollmentMoreInfo,
+        Template::EnrollmentAuthorized,
+        Template::EnrollmentRejected,
+        Template::PartnershipInvitation,
+        Template::PartnershipCreated,
+        Template::PartnershipEnded,
+        Template::ProviderAdminRevoked,
+        Template::CustomerInvitation,
+        Template::CustomerAccepted,
+        Template::CustomerRelationshipEnded,
+        Template::GrantExpiring,
+        Template::GrantExpired,
+        Template::CustomerCreated,
+        Template::OrderCreated,
+        Template::Notification,
+        Template::NotificationDigest,
+        Template::ReferralReceived,
+        Template::ReferralUpdated,
+        Template::ServicerequestCreated,
+        Template::ServicerequestUpdated,
+        Template::ServicerequestEscalated,
+        Template::ServicerequestSlaWarning,
+        Template::ServicerequestBreached,
+    ];
+    /// The template's key in the catalogs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Template::UserAdded => "user_added",
+            Template::UserRolesChanged => "user_roles_changed",
+            Template::TestMessage => "test_message",
+            Template::EnrollmentVerify => "enrollment_verify",
+            Template::EnrollmentUnderReview => "enrollment_under_review",
+            Template::EnrollmentMoreInfo => "enrollment_more_info",
+            Template::EnrollmentAuthorized => "enrollment_authorized",
+            Template::EnrollmentRejected => "enrollment_rejected",
+            Template::PartnershipInvitation => "partnership_invitation",
+            Template::PartnershipCreated => "partnership_created",
+            Template::PartnershipEnded => "partnership_ended",
+            Template::ProviderAdminRevoked => "provider_admin_revoked",
+            Template::CustomerInvitation => "customer_invitation",
+            Template::CustomerAccepted => "customer_accepted",
+            Template::CustomerRelationshipEnded => "customer_relationship_ended",
+            Template::GrantExpiring => "grant_expiring",
+            Template::GrantExpired => "grant_expired",
+            Template::CustomerCreated => "customer_created",
+            Template::OrderCreated => "order_created",
+            Template::Notification => "notification",
+            Template::NotificationDigest => "notification_digest",
+            Template::ReferralReceived => "referral_received",
+            Template::ReferralUpdated => "referral_updated",
+            Template::ServicerequestCreated => "servicerequest_created",
+            Template::ServicerequestUpdated => "servicerequest_updated",
+            Template::ServicerequestEscalated => "servicerequest_escalated",
+            Template::ServicerequestSlaWarning => "servicerequest_sla_warning",
+            Template::ServicerequestBreached => "servicerequest_breached",
+        }
+    }
+}
 
 fn catalogs() -> &'static HashMap<&'static str, Catalog> {
     static C: OnceLock<HashMap<&'static str, Catalog>> = OnceLock::new();
@@ -47,9 +147,9 @@ fn fill(template: &str, vars: &BTreeMap<&str, String>) -> String {
     out
 }
 
-/// Renders a template in `lang` (falling back to en-US). Panics on an unknown template name:
-/// names are fixed in code and covered by tests.
-pub fn render(name: &str, lang: &str, vars: &BTreeMap<&str, String>) -> Rendered {
+/// Renders a template in `lang` (falling back to en-US for a language or text it lacks).
+pub fn render(template: Template, lang: &str, vars: &BTreeMap<&str, String>) -> Rendered {
+    let name = template.as_str();
     let lang = if LANGUAGES.contains(&lang) {
         lang
     } else {
@@ -58,7 +158,7 @@ pub fn render(name: &str, lang: &str, vars: &BTreeMap<&str, String>) -> Rendered
     let t = catalogs()[lang]
         .get(name)
         .or_else(|| catalogs()["en-US"].get(name))
-        .unwrap_or_else(|| panic!("unknown mail template {name}"));
+        .expect("every template has an en-US text (every_template_is_in_every_catalog)");
     let subject = fill(&t.subject, vars);
     let text = fill(&t.text, vars);
     let html = to_html(&subject, &text);
@@ -118,16 +218,32 @@ mod tests {
     }
 
     #[test]
+    fn every_template_is_in_every_catalog() {
+        let mut named: Vec<String> = Template::ALL
+            .iter()
+            .map(|t| t.as_str().to_string())
+            .collect();
+        named.sort();
+        for lang in LANGUAGES {
+            assert_eq!(
+                template_names(lang),
+                named,
+                "{lang}: catalog and Template agree"
+            );
+        }
+    }
+
+    #[test]
     fn renders_vars_and_escapes_html() {
         let mut vars = BTreeMap::new();
         vars.insert("url", "http://x.example/a?b=1".to_string());
-        let r = render("test_message", "ko-KR", &vars);
+        let r = render(Template::TestMessage, "ko-KR", &vars);
         assert!(r.subject.contains("테스트"));
         assert!(r.text.contains("http://x.example/a?b=1"));
         assert!(r.html.contains("<a href=\"http://x.example/a?b=1\">"));
         let mut vars = BTreeMap::new();
         vars.insert("url", "<script>".to_string());
-        let r = render("test_message", "en-US", &vars);
+        let r = render(Template::TestMessage, "en-US", &vars);
         assert!(r.html.contains("&lt;script&gt;"));
         assert!(!r.html.contains("<script>"));
     }

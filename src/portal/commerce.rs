@@ -158,7 +158,7 @@ async fn render_order(
             .await
             .unwrap_or_default()
             .into_iter()
-            .filter(|c| c.partnership.state == "active")
+            .filter(|c| c.partnership.is_active())
             .collect();
     // A provider is offered only the resellers that may be of record for this customer.
     let of_record = if is_provider {

@@ -4,7 +4,6 @@ use super::i18n::{t, tf};
 use super::layout::{page, PageOpts};
 use super::session::{to_signin, Visit};
 use crate::app::App;
-use crate::store::identity as repo;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use maud::html;
@@ -14,25 +13,16 @@ pub async fn dashboard(State(app): State<App>, visit: Visit) -> Response {
         return to_signin("/portal");
     };
     let lang = visit.lang();
-    let tenant = match repo::tenant(&app.db, actor.tenant).await {
-        Ok(Some(t)) => t,
-        Ok(None) => {
-            return super::layout::domain_error(&visit, crate::domain::Error::NotFound("tenant"))
-        }
-        Err(e) => return super::layout::domain_error(&visit, e.into()),
+    let Some(ctx) = visit.ctx() else {
+        return to_signin("/portal");
     };
-    let open_applications: Vec<_> = crate::store::enrollments::of_tenant(&app.db, actor.tenant)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|e| e.status != crate::domain::enrollment::Status::Authorized)
-        .collect();
-    let own = match visit.ctx() {
-        Some(ctx) => crate::app::partnerships::own_ids(&app, &ctx)
-            .await
-            .ok()
-            .flatten(),
-        None => None,
+    let crate::app::dashboard::Overview {
+        tenant,
+        open_applications,
+        own_ids: own,
+    } = match crate::app::dashboard::overview(&app, &ctx).await {
+        Ok(o) => o,
+        Err(e) => return super::layout::domain_error(&visit, e),
     };
     let title = t(lang, "dashboard.title");
     page(
@@ -78,31 +68,14 @@ pub async fn dashboard(State(app): State<App>, visit: Visit) -> Response {
 
 /// The organisation's activity log for the last 30 days.
 pub async fn audit(State(app): State<App>, visit: Visit) -> Response {
-    let Some((actor, _)) = visit.signed_in() else {
+    let Some(ctx) = visit.ctx() else {
         return to_signin("/portal/audit");
     };
-    if !crate::domain::authz::can(
-        actor,
-        crate::domain::authz::Action::ReadActivityLog,
-        crate::domain::authz::Resource::Tenant(actor.tenant),
-    )
-    .allowed()
-    {
-        return super::layout::domain_error(
-            &visit,
-            crate::domain::Error::Forbidden("you do not have permission to do this".into()),
-        );
-    }
     let lang = visit.lang();
-    let now = app.clock.now_ms();
-    let q = crate::store::audit::AuditQuery {
-        start: now - 30 * crate::clock::DAY_MS,
-        end: now + 1,
-        ..Default::default()
+    let rows = match crate::app::audit::recent(&app, &ctx, 30, 200).await {
+        Ok(r) => r,
+        Err(e) => return super::layout::domain_error(&visit, e),
     };
-    let rows = crate::store::audit::page(&app.db, &actor.tenant.to_string(), &q, None, 200)
-        .await
-        .unwrap_or_default();
     let title = t(lang, "audit.title");
     page(&visit, PageOpts { title: &title, active: "/portal/audit", mail_public: app.config.mail_viewer_public }, html! {
         h1 { (title) }

@@ -5,12 +5,12 @@ use super::form::FormData;
 use super::i18n::{t, tf};
 use super::layout::{domain_error, page, problem, PageOpts};
 use super::session::{to_signin, Visit};
+use crate::app::referrals::{Direction, ReferralRow};
 use crate::app::{notifications, referrals, webhooks, App, Ctx};
-use crate::domain::authz::{can, Action, Resource};
+use crate::domain::authz::{Action, Resource};
 use crate::domain::referral::{LeadInput, Substatus};
-use crate::domain::webhook::EVENTS;
+use crate::domain::webhook::{DeliveryStatus, EVENTS};
 use crate::domain::Error;
-use crate::store::referrals::{Direction, ReferralRow};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -96,7 +96,7 @@ async fn render_webhook(
         Err(e) => return domain_error(visit, e),
     };
     let log = match webhooks::deliveries(app, ctx, None, None, 50).await {
-        Ok(l) => l,
+        Ok((l, _)) => l,
         Err(e) => return domain_error(visit, e),
     };
     let chosen = |e: &str| {
@@ -161,12 +161,12 @@ async fn render_webhook(
                         tr data-event=(d.event_name) {
                             td { (when(d.created_at)) }
                             td { code { (d.event_name) } }
-                            td.status { (d.status) }
+                            td.status { (d.status.as_str()) }
                             td.code { (d.last_status_code.map(|c| c.to_string()).unwrap_or_default()) }
                             td { (d.attempts) }
                             td { (d.last_error.clone().unwrap_or_default()) }
                             td {
-                                @if d.status != "pending" {
+                                @if d.status != DeliveryStatus::Pending {
                                     form method="post" action={"/portal/webhooks/deliveries/" (d.id) "/redeliver"} {
                                         input type="hidden" name="csrf" value=(visit.csrf());
                                         button.link type="submit" { (t(lang, "webhooks.redeliver")) }
@@ -317,41 +317,14 @@ pub async fn referrals_page(State(app): State<App>, visit: Visit) -> Response {
     render_referrals(&app, &visit, &ctx, Flash::None, &FormData::default()).await
 }
 
-/// Organisations the caller may send referrals to: itself, its resellers (providers), or
-/// every partner (operator).
+/// Organisations the caller may send referrals to, as picker options.
 async fn targets(app: &App, ctx: &Ctx) -> Vec<(String, String)> {
-    let me = ctx.actor.tenant;
-    let mut out = Vec::new();
-    if ctx.actor.partner.is_some() {
-        out.push((me.to_string(), "—".to_string()));
-    }
-    let candidates = if ctx.actor.is_operator() {
-        crate::store::partners::all_active(&app.db, 500).await
-    } else if ctx.actor.partner.as_ref().is_some_and(|p| p.is_provider) {
-        crate::store::partners::resellers_of(&app.db, me).await
-    } else {
-        Ok(Vec::new())
-    }
-    .unwrap_or_default();
-    for (tenant, name) in candidates {
-        if tenant == me {
-            continue;
-        }
-        let partnered = crate::store::partnerships::pair(&app.db, me, tenant)
-            .await
-            .ok()
-            .flatten()
-            .is_some_and(|p| p.state == "active");
-        let res = Resource::Referral {
-            creator: me,
-            target: tenant,
-            partnered,
-        };
-        if can(&ctx.actor, Action::SendReferral, res).allowed() {
-            out.push((tenant.to_string(), name));
-        }
-    }
-    out
+    referrals::targets(app, ctx)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(t, name)| (t.to_string(), name))
+        .collect()
 }
 
 async fn render_referrals(
@@ -363,7 +336,7 @@ async fn render_referrals(
 ) -> Response {
     let lang = visit.lang();
     let list = match referrals::list(app, ctx, Direction::All, None, None, 200).await {
-        Ok(l) => l,
+        Ok((l, _)) => l,
         Err(e) => return domain_error(visit, e),
     };
     let targets = targets(app, ctx).await;

@@ -4,30 +4,28 @@
 use super::i18n::t;
 use super::layout::{page, PageOpts};
 use super::session::{to_signin, Visit};
-use crate::app::App;
-use crate::domain::authz::{can, Action, Resource};
-use crate::store::mailbox;
+use crate::app::{mailbox, App};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use serde::Deserialize;
 
-fn allowed(app: &App, visit: &Visit) -> Result<(), Response> {
-    if app.config.mail_viewer_public {
-        return Ok(());
-    }
-    match visit.signed_in() {
-        None => Err(to_signin("/portal/mail")),
-        Some((actor, _)) if can(actor, Action::ReadCapturedMail, Resource::Platform).allowed() => {
-            Ok(())
-        }
-        Some(_) => Err(super::layout::error_page(
+/// A refusal of the viewer as a page: signed-out visitors go to sign in first.
+fn refused(visit: &Visit, e: crate::domain::Error) -> Response {
+    match e {
+        crate::domain::Error::Unauthenticated(_) => to_signin("/portal/mail"),
+        crate::domain::Error::Forbidden(_) => super::layout::error_page(
             visit,
             StatusCode::FORBIDDEN,
             &t(visit.lang(), "error.forbidden"),
-        )),
+        ),
+        e => super::layout::domain_error(visit, e),
     }
+}
+
+fn viewer(visit: &Visit) -> Option<&crate::domain::authz::Actor> {
+    visit.signed_in().map(|(a, _)| a)
 }
 
 #[derive(Deserialize)]
@@ -36,13 +34,10 @@ pub struct MailFilter {
 }
 
 pub async fn list(State(app): State<App>, visit: Visit, Query(q): Query<MailFilter>) -> Response {
-    if let Err(r) = allowed(&app, &visit) {
-        return r;
-    }
     let lang = visit.lang();
-    let mails = match mailbox::list(&app.db, q.to.as_deref(), 200).await {
+    let mails = match mailbox::list(&app, viewer(&visit), q.to.as_deref(), 200).await {
         Ok(m) => m,
-        Err(e) => return super::layout::domain_error(&visit, e.into()),
+        Err(e) => return refused(&visit, e),
     };
     let title = t(lang, "mail.title");
     page(
@@ -73,20 +68,17 @@ pub async fn list(State(app): State<App>, visit: Visit, Query(q): Query<MailFilt
 }
 
 pub async fn show(State(app): State<App>, visit: Visit, Path(id): Path<String>) -> Response {
-    if let Err(r) = allowed(&app, &visit) {
-        return r;
-    }
     let lang = visit.lang();
-    let m = match mailbox::get(&app.db, &id).await {
-        Ok(Some(m)) => m,
-        Ok(None) => {
+    let m = match mailbox::get(&app, viewer(&visit), &id).await {
+        Ok(m) => m,
+        Err(crate::domain::Error::NotFound(_)) => {
             return super::layout::error_page(
                 &visit,
                 StatusCode::NOT_FOUND,
                 &t(lang, "error.notfound"),
             )
         }
-        Err(e) => return super::layout::domain_error(&visit, e.into()),
+        Err(e) => return refused(&visit, e),
     };
     page(
         &visit,

@@ -6,12 +6,13 @@ use super::form::{csrf, errors_for, input, FormData};
 use super::i18n::{t, tf};
 use super::layout::{domain_error, error_page, page, PageOpts};
 use super::session::{to_signin, url_escape, Visit};
-use crate::app::partnerships::{self as uc, DirectoryFilter, InviteInput, ListingInput};
+use crate::app::partnerships::{
+    self as uc, DirectoryEntry, DirectoryFilter, InviteInput, ListingInput,
+};
 use crate::app::App;
 use crate::domain::authz::{can, Action, Resource};
 use crate::domain::partnership::{InvitationState, Service};
 use crate::domain::{Error, FieldError};
-use crate::store::partnerships::{self as repo, DirectoryEntry};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -151,11 +152,8 @@ async fn render_listing(
     let Some(ctx) = visit.ctx() else {
         return to_signin("/portal/listing");
     };
-    if let Err(e) = ctx.require(Action::ManageListing, Resource::Tenant(ctx.actor.tenant)) {
-        return domain_error(visit, e);
-    }
     let lang = visit.lang();
-    let e = match uc::entry(app, ctx.actor.tenant).await {
+    let e = match uc::own_listing(app, &ctx).await {
         Ok(e) => e,
         Err(err) => return domain_error(visit, err),
     };
@@ -240,7 +238,10 @@ pub async fn save_listing(State(app): State<App>, visit: Visit, body: Bytes) -> 
 async fn partner_rows(app: &App, visit: &Visit, as_provider: bool) -> Result<Markup, Error> {
     let lang = visit.lang();
     let (actor, _) = visit.signed_in().expect("caller checked");
-    let rows = repo::page(&app.db, actor.tenant, as_provider, None, 500).await?;
+    let ctx = visit
+        .ctx()
+        .ok_or_else(|| Error::Unauthenticated("sign in first".into()))?;
+    let (rows, _) = uc::relationships_page(app, &ctx, as_provider, None, 500).await?;
     Ok(html! {
         @if rows.is_empty() {
             p #partners-empty { (t(lang, if as_provider { "resellers.none" } else { "providers.none" })) }
@@ -251,14 +252,14 @@ async fn partner_rows(app: &App, visit: &Visit, as_provider: bool) -> Result<Mar
                     @for c in &rows {
                         @let p = &c.partnership;
                         @let res = Resource::Partnership { provider: p.provider_tenant_id, reseller: p.reseller_tenant_id };
-                        tr.partner data-state=(p.state) {
+                        tr.partner data-state=(p.state.as_str()) {
                             td.partner-name { (c.name) }
                             td { (c.mpn_id) }
                             td { (c.country) }
-                            td.partner-state { (if p.state == "active" { "Active" } else { "Terminated" }) }
+                            td.partner-state { (p.state.wire()) }
                             td.partner-admin { (t(lang, if p.admin_access { "partners.yes" } else { "partners.no" })) }
                             td {
-                                @if p.state == "active" {
+                                @if p.is_active() {
                                     a href={"/portal/partnerships/" (p.id) "/customers"} { (t(lang, "partners.customers")) }
                                     @if p.admin_access && can(actor, Action::RevokeProviderAdmin, res).allowed() {
                                         form method="post" action={"/portal/partnerships/" (p.id) "/revoke-admin"} {
@@ -364,9 +365,13 @@ async fn render_resellers(
         Resource::Tenant(actor.tenant),
     )
     .allowed();
-    let invitations = repo::invitations_of(&app.db, actor.tenant)
-        .await
-        .unwrap_or_default();
+    let invitations = match visit.ctx() {
+        Some(ctx) => uc::invitations_page(app, &ctx, None, 500)
+            .await
+            .map(|(rows, _)| rows)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
     let now = app.clock.now_ms();
     let v = |k: &str| form.map(|f| f.get(k)).unwrap_or_default();
     let title = t(lang, "resellers.title");
@@ -410,7 +415,7 @@ async fn render_resellers(
             table #invitations {
                 tbody {
                     @for i in &invitations {
-                        @let state = InvitationState::at(&i.state, i.expires_at, now);
+                        @let state = i.state.seen_at(i.expires_at, now);
                         tr.invitation data-state=(state.as_str()) {
                             td { (crate::clock::from_ms(i.created_at).format("%Y-%m-%d")) }
                             td { (i.email.clone().unwrap_or_default()) }
@@ -511,7 +516,7 @@ pub async fn revoke_invitation(
 }
 
 /// Where the acting side lands after a change to a partnership.
-fn back_to(visit: &Visit, p: &crate::store::partnerships::PartnershipRow) -> String {
+fn back_to(visit: &Visit, p: &uc::PartnershipRow) -> String {
     let me = visit.signed_in().map(|(a, _)| a.tenant);
     if me == Some(p.provider_tenant_id) {
         "/portal/resellers".into()
@@ -570,19 +575,13 @@ pub async fn accept_page(
     Query(q): Query<TokenQuery>,
 ) -> Response {
     let token = q.token.unwrap_or_default();
-    let Some((actor, _)) = visit.signed_in() else {
+    let Some((_actor, _)) = visit.signed_in() else {
         return to_signin(&format!("/portal/partnership/accept?token={token}"));
     };
-    render_accept(&app, &visit, actor.tenant, &token, None).await
+    render_accept(&app, &visit, &token, None).await
 }
 
-async fn render_accept(
-    app: &App,
-    visit: &Visit,
-    me: crate::domain::ids::TenantId,
-    token: &str,
-    error: Option<String>,
-) -> Response {
+async fn render_accept(app: &App, visit: &Visit, token: &str, error: Option<String>) -> Response {
     let lang = visit.lang();
     let title = t(lang, "accept.title");
     let preview = match uc::preview(app, token).await {
@@ -600,12 +599,10 @@ async fn render_accept(
         };
         return error_page(visit, StatusCode::CONFLICT, msg);
     }
-    let org = crate::store::identity::tenant(&app.db, me)
-        .await
-        .ok()
-        .flatten()
-        .map(|t| t.display_name)
-        .unwrap_or_default();
+    let org = match visit.ctx() {
+        Some(ctx) => uc::own_name(app, &ctx).await.unwrap_or_default(),
+        None => String::new(),
+    };
     let provider = preview.provider.name.clone();
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
@@ -653,7 +650,7 @@ pub async fn accept(State(app): State<App>, visit: Visit, body: Bytes) -> Respon
         Ok(_) => Redirect::to("/portal/providers").into_response(),
         Err(Error::Validation(errs)) => {
             let msg = errs.first().map(|e| e.message.clone()).unwrap_or_default();
-            render_accept(&app, &visit, ctx.actor.tenant, &token, Some(msg)).await
+            render_accept(&app, &visit, &token, Some(msg)).await
         }
         Err(Error::Conflict { message, .. }) => error_page(&visit, StatusCode::CONFLICT, &message),
         Err(Error::Forbidden(message)) => error_page(&visit, StatusCode::FORBIDDEN, &message),

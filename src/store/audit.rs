@@ -250,6 +250,24 @@ pub async fn page(
         .collect())
 }
 
+/// How many of an organisation's records match `q` (the same filter as [`page`]).
+pub async fn count(db: &Db, org: &str, q: &AuditQuery) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM audit_records a LEFT JOIN tenants t ON t.id = a.customer_id \
+         WHERE a.org_tenant_id = $1 AND a.created_at >= $2 AND a.created_at < $3 \
+         AND ($4 = '' OR LOWER(t.display_name) LIKE $4) AND ($5 = '' OR a.customer_id = $5) AND ($6 = '' OR a.resource_type = $6)",
+    )
+    .bind(org)
+    .bind(q.start)
+    .bind(q.end)
+    .bind(q.company_name.as_ref().map(|c| format!("%{c}%")).unwrap_or_default())
+    .bind(q.customer_id.clone().unwrap_or_default())
+    .bind(q.resource_type.clone().unwrap_or_default())
+    .fetch_one(&db.read)
+    .await?;
+    row.try_get("n")
+}
+
 /// One of an organisation's records by id.
 pub async fn one(db: &Db, org: &str, id: &str) -> Result<Option<AuditRow>, sqlx::Error> {
     let r = sqlx::query(

@@ -1,6 +1,6 @@
 //! Partner accounts (created when an enrollment is authorized) and the partner agreement.
 
-use super::identity::uuid_col;
+use super::partnerships::parsed;
 use super::{Db, Tx};
 use crate::domain::enrollment::{Application, Program};
 use crate::domain::ids::{TenantId, UserId};
@@ -22,6 +22,10 @@ pub struct PartnerRow {
 }
 
 impl PartnerRow {
+    /// Whether the partner account is in good standing (not suspended or closed).
+    pub fn is_active(&self) -> bool {
+        self.status == "active"
+    }
     pub fn has(&self, p: Program) -> bool {
         match p {
             Program::IndirectReseller => self.is_reseller,
@@ -30,18 +34,23 @@ impl PartnerRow {
     }
 }
 
-fn from_row(r: &sqlx::any::AnyRow) -> PartnerRow {
-    PartnerRow {
-        tenant_id: uuid_col(r, "tenant_id"),
-        mpn_id: r.get("mpn_id"),
-        org_mpn_id: r.get("org_mpn_id"),
-        is_reseller: r.get::<i64, _>("is_reseller") != 0,
-        is_provider: r.get::<i64, _>("is_provider") != 0,
-        status: r.get("status"),
-        legal: serde_json::from_str(&r.get::<String, _>("legal")).unwrap_or_default(),
-        created_at: r.get("created_at"),
-        version: r.get("version"),
-    }
+fn from_row(r: &sqlx::any::AnyRow) -> Result<PartnerRow, sqlx::Error> {
+    let legal: String = r.try_get("legal")?;
+    Ok(PartnerRow {
+        tenant_id: parsed(r, "tenant_id")?,
+        mpn_id: r.try_get("mpn_id")?,
+        org_mpn_id: r.try_get("org_mpn_id")?,
+        is_reseller: r.try_get::<i64, _>("is_reseller")? != 0,
+        is_provider: r.try_get::<i64, _>("is_provider")? != 0,
+        status: r.try_get("status")?,
+        // A corrupt legal record is an error, not an empty one.
+        legal: serde_json::from_str(&legal).map_err(|e| sqlx::Error::ColumnDecode {
+            index: "legal".into(),
+            source: Box::new(e),
+        })?,
+        created_at: r.try_get("created_at")?,
+        version: r.try_get("version")?,
+    })
 }
 
 pub async fn get(db: &Db, tenant: TenantId) -> Result<Option<PartnerRow>, sqlx::Error> {
@@ -49,7 +58,7 @@ pub async fn get(db: &Db, tenant: TenantId) -> Result<Option<PartnerRow>, sqlx::
         .bind(tenant.to_string())
         .fetch_optional(&db.read)
         .await?;
-    Ok(row.as_ref().map(from_row))
+    row.as_ref().map(from_row).transpose()
 }
 
 pub async fn get_in(tx: &mut Tx, tenant: TenantId) -> Result<Option<PartnerRow>, sqlx::Error> {
@@ -61,7 +70,7 @@ pub async fn get_in(tx: &mut Tx, tenant: TenantId) -> Result<Option<PartnerRow>,
         .bind(tenant.to_string())
         .fetch_optional(tx.conn())
         .await?;
-    Ok(row.as_ref().map(from_row))
+    row.as_ref().map(from_row).transpose()
 }
 
 pub async fn by_mpn(db: &Db, mpn_id: i64) -> Result<Option<PartnerRow>, sqlx::Error> {
@@ -69,7 +78,7 @@ pub async fn by_mpn(db: &Db, mpn_id: i64) -> Result<Option<PartnerRow>, sqlx::Er
         .bind(mpn_id)
         .fetch_optional(&db.read)
         .await?;
-    Ok(row.as_ref().map(from_row))
+    row.as_ref().map(from_row).transpose()
 }
 
 pub async fn insert(tx: &mut Tx, p: &PartnerRow) -> Result<(), sqlx::Error> {
@@ -119,9 +128,9 @@ pub async fn current_agreement(db: &Db) -> Result<Agreement, sqlx::Error> {
         .fetch_one(&db.read)
         .await?;
     Ok(Agreement {
-        version: r.get("version"),
-        title: r.get("title"),
-        body: r.get("body"),
+        version: r.try_get("version")?,
+        title: r.try_get("title")?,
+        body: r.try_get("body")?,
     })
 }
 
@@ -144,12 +153,15 @@ pub async fn acceptance(
             .bind(version)
             .fetch_optional(&db.read)
             .await?;
-    Ok(r.map(|r| Acceptance {
-        version: r.get("version"),
-        user_id: uuid_col(&r, "user_id"),
-        user_upn: r.get("user_upn"),
-        accepted_at: r.get("accepted_at"),
-    }))
+    r.map(|r| {
+        Ok(Acceptance {
+            version: r.try_get("version")?,
+            user_id: parsed(&r, "user_id")?,
+            user_upn: r.try_get("user_upn")?,
+            accepted_at: r.try_get("accepted_at")?,
+        })
+    })
+    .transpose()
 }
 
 pub async fn accept(
@@ -183,15 +195,9 @@ pub async fn all_active(db: &Db, limit: i64) -> Result<Vec<(TenantId, String)>, 
     .bind(limit)
     .fetch_all(&db.read)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            (
-                super::identity::uuid_col(r, "tenant_id"),
-                r.get("display_name"),
-            )
-        })
-        .collect())
+    rows.iter()
+        .map(|r| Ok((parsed(r, "tenant_id")?, r.try_get("display_name")?)))
+        .collect()
 }
 
 /// A provider's active resellers with their names.
@@ -207,15 +213,9 @@ pub async fn resellers_of(
     .bind(provider.to_string())
     .fetch_all(&db.read)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            (
-                super::identity::uuid_col(r, "tenant_id"),
-                r.get("display_name"),
-            )
-        })
-        .collect())
+    rows.iter()
+        .map(|r| Ok((parsed(r, "tenant_id")?, r.try_get("display_name")?)))
+        .collect()
 }
 
 /// A partner by either of its partner-network ids (location or organisation); `None` when
@@ -228,8 +228,8 @@ pub async fn by_any_mpn(db: &Db, id: i64) -> Result<Option<PartnerRow>, sqlx::Er
         .bind(id)
         .fetch_all(&db.read)
         .await?;
-    Ok(match rows.as_slice() {
-        [one] => Some(from_row(one)),
-        _ => None,
-    })
+    match rows.as_slice() {
+        [one] => from_row(one).map(Some),
+        _ => Ok(None),
+    }
 }

@@ -1,9 +1,36 @@
 //! Provider listings, partnership invitations and partnerships.
 
-use super::identity::uuid_col;
 use super::{Db, Tx};
 use crate::domain::ids::TenantId;
+use crate::domain::partnership::{InvitationState, PartnershipState};
 use sqlx::Row;
+
+/// A column that must parse into `T` (an id, a state word): a bad value is a decode error,
+/// not a panic.
+pub(crate) fn parsed<T: std::str::FromStr>(
+    r: &sqlx::any::AnyRow,
+    col: &str,
+) -> Result<T, sqlx::Error> {
+    let raw: String = r.try_get(col)?;
+    raw.parse().map_err(|_| bad_column(col, &raw))
+}
+
+/// The decode error for a column holding a value the code does not know.
+pub(crate) fn bad_column(col: &str, raw: &str) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: col.to_string(),
+        source: format!("unexpected value {raw:?}").into(),
+    }
+}
+
+fn state_col<T>(
+    r: &sqlx::any::AnyRow,
+    col: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, sqlx::Error> {
+    let raw: String = r.try_get(col)?;
+    parse(&raw).ok_or_else(|| bad_column(col, &raw))
+}
 
 #[derive(Debug, Clone)]
 pub struct ListingRow {
@@ -25,18 +52,18 @@ fn split(s: String) -> Vec<String> {
         .collect()
 }
 
-fn listing_from(r: &sqlx::any::AnyRow) -> ListingRow {
-    ListingRow {
-        tenant_id: uuid_col(r, "tenant_id"),
-        countries: split(r.get("countries")),
-        services: split(r.get("services")),
-        description: r.get("description"),
-        contact_email: r.get("contact_email"),
-        contact_phone: r.get("contact_phone"),
-        website: r.get("website"),
-        updated_at: r.get("updated_at"),
-        version: r.get("version"),
-    }
+fn listing_from(r: &sqlx::any::AnyRow) -> Result<ListingRow, sqlx::Error> {
+    Ok(ListingRow {
+        tenant_id: parsed(r, "tenant_id")?,
+        countries: split(r.try_get("countries")?),
+        services: split(r.try_get("services")?),
+        description: r.try_get("description")?,
+        contact_email: r.try_get("contact_email")?,
+        contact_phone: r.try_get("contact_phone")?,
+        website: r.try_get("website")?,
+        updated_at: r.try_get("updated_at")?,
+        version: r.try_get("version")?,
+    })
 }
 
 pub async fn listing(db: &Db, tenant: TenantId) -> Result<Option<ListingRow>, sqlx::Error> {
@@ -44,7 +71,7 @@ pub async fn listing(db: &Db, tenant: TenantId) -> Result<Option<ListingRow>, sq
         .bind(tenant.to_string())
         .fetch_optional(&db.read)
         .await?;
-    Ok(r.as_ref().map(listing_from))
+    r.as_ref().map(listing_from).transpose()
 }
 
 /// Writes a listing if it still has `expected_version` (0: there is none yet).
@@ -109,18 +136,20 @@ pub async fn directory(db: &Db) -> Result<Vec<DirectoryEntry>, sqlx::Error> {
     )
     .fetch_all(&db.read)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| DirectoryEntry {
-            tenant_id: uuid_col(r, "tid"),
-            name: r.get("display_name"),
-            country: r.get("country"),
-            mpn_id: r.get("mpn_id"),
-            listing: r
-                .get::<Option<String>, _>("countries")
-                .map(|_| listing_from(r)),
+    rows.iter()
+        .map(|r| {
+            Ok(DirectoryEntry {
+                tenant_id: parsed(r, "tid")?,
+                name: r.try_get("display_name")?,
+                country: r.try_get("country")?,
+                mpn_id: r.try_get("mpn_id")?,
+                listing: match r.try_get::<Option<String>, _>("countries")? {
+                    Some(_) => Some(listing_from(r)?),
+                    None => None,
+                },
+            })
         })
-        .collect())
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -130,7 +159,7 @@ pub struct InvitationRow {
     pub reseller_tenant_id: Option<TenantId>,
     pub email: Option<String>,
     pub token_hash: String,
-    pub state: String,
+    pub state: InvitationState,
     pub created_by: String,
     pub created_at: i64,
     pub expires_at: i64,
@@ -138,22 +167,26 @@ pub struct InvitationRow {
     pub accepted_by: Option<String>,
 }
 
-fn invitation_from(r: &sqlx::any::AnyRow) -> InvitationRow {
-    InvitationRow {
-        id: r.get("id"),
-        provider_tenant_id: uuid_col(r, "provider_tenant_id"),
-        reseller_tenant_id: r
-            .get::<Option<String>, _>("reseller_tenant_id")
-            .map(|_| uuid_col(r, "reseller_tenant_id")),
-        email: r.get("email"),
-        token_hash: r.get("token_hash"),
-        state: r.get("state"),
-        created_by: r.get("created_by"),
-        created_at: r.get("created_at"),
-        expires_at: r.get("expires_at"),
-        accepted_at: r.get("accepted_at"),
-        accepted_by: r.get("accepted_by"),
-    }
+fn invitation_from(r: &sqlx::any::AnyRow) -> Result<InvitationRow, sqlx::Error> {
+    Ok(InvitationRow {
+        id: r.try_get("id")?,
+        provider_tenant_id: parsed(r, "provider_tenant_id")?,
+        reseller_tenant_id: match r.try_get::<Option<String>, _>("reseller_tenant_id")? {
+            Some(raw) => Some(
+                raw.parse()
+                    .map_err(|_| bad_column("reseller_tenant_id", &raw))?,
+            ),
+            None => None,
+        },
+        email: r.try_get("email")?,
+        token_hash: r.try_get("token_hash")?,
+        state: state_col(r, "state", InvitationState::parse)?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+        expires_at: r.try_get("expires_at")?,
+        accepted_at: r.try_get("accepted_at")?,
+        accepted_by: r.try_get("accepted_by")?,
+    })
 }
 
 pub async fn insert_invitation(tx: &mut Tx, i: &InvitationRow) -> Result<(), sqlx::Error> {
@@ -186,7 +219,7 @@ pub async fn invitation_by_token(
         .bind(token_hash)
         .fetch_optional(tx.conn())
         .await?;
-    Ok(r.as_ref().map(invitation_from))
+    r.as_ref().map(invitation_from).transpose()
 }
 
 pub async fn invitation_by_token_read(
@@ -197,7 +230,7 @@ pub async fn invitation_by_token_read(
         .bind(token_hash)
         .fetch_optional(&db.read)
         .await?;
-    Ok(r.as_ref().map(invitation_from))
+    r.as_ref().map(invitation_from).transpose()
 }
 
 pub async fn invitation(db: &Db, id: &str) -> Result<Option<InvitationRow>, sqlx::Error> {
@@ -205,27 +238,47 @@ pub async fn invitation(db: &Db, id: &str) -> Result<Option<InvitationRow>, sqlx
         .bind(id)
         .fetch_optional(&db.read)
         .await?;
-    Ok(r.as_ref().map(invitation_from))
+    r.as_ref().map(invitation_from).transpose()
 }
 
-pub async fn invitations_of(
+/// One page of a provider's invitations, newest first: keyset on (created_at, id) descending,
+/// continuing before `before`.
+pub async fn invitations_page(
     db: &Db,
     provider: TenantId,
+    before: Option<(i64, &str)>,
+    limit: u32,
 ) -> Result<Vec<InvitationRow>, sqlx::Error> {
+    let (t, i) = before.unwrap_or((i64::MAX, ""));
     let rows = sqlx::query(
-        "SELECT * FROM partnership_invitations WHERE provider_tenant_id = $1 ORDER BY created_at DESC LIMIT 500",
+        "SELECT * FROM partnership_invitations WHERE provider_tenant_id = $1 \
+         AND (created_at < $2 OR (created_at = $2 AND ($3 = '' OR id < $3))) \
+         ORDER BY created_at DESC, id DESC LIMIT $4",
     )
     .bind(provider.to_string())
+    .bind(t)
+    .bind(i)
+    .bind(limit as i64)
     .fetch_all(&db.read)
     .await?;
-    Ok(rows.iter().map(invitation_from).collect())
+    rows.iter().map(invitation_from).collect()
+}
+
+pub async fn count_invitations(db: &Db, provider: TenantId) -> Result<i64, sqlx::Error> {
+    let r = sqlx::query(
+        "SELECT COUNT(*) AS n FROM partnership_invitations WHERE provider_tenant_id = $1",
+    )
+    .bind(provider.to_string())
+    .fetch_one(&db.read)
+    .await?;
+    r.try_get("n")
 }
 
 /// Moves a pending invitation to `state`; false when it was no longer pending.
 pub async fn close_invitation(
     tx: &mut Tx,
     id: &str,
-    state: &str,
+    state: InvitationState,
     now: i64,
     by: Option<&str>,
     tenant: Option<TenantId>,
@@ -234,7 +287,7 @@ pub async fn close_invitation(
         "UPDATE partnership_invitations SET state = $1, accepted_at = $2, accepted_by = $3, accepted_tenant_id = $4 \
          WHERE id = $5 AND state = 'pending'",
     )
-    .bind(state)
+    .bind(state.as_str())
     .bind(now)
     .bind(by)
     .bind(tenant.map(|t| t.to_string()))
@@ -249,24 +302,30 @@ pub struct PartnershipRow {
     pub id: String,
     pub provider_tenant_id: TenantId,
     pub reseller_tenant_id: TenantId,
-    pub state: String,
+    pub state: PartnershipState,
     pub admin_access: bool,
     pub created_at: i64,
     pub updated_at: i64,
     pub ended_at: Option<i64>,
 }
 
-fn partnership_from(r: &sqlx::any::AnyRow) -> PartnershipRow {
-    PartnershipRow {
-        id: r.get("id"),
-        provider_tenant_id: uuid_col(r, "provider_tenant_id"),
-        reseller_tenant_id: uuid_col(r, "reseller_tenant_id"),
-        state: r.get("state"),
-        admin_access: r.get::<i64, _>("admin_access") != 0,
-        created_at: r.get("created_at"),
-        updated_at: r.get("updated_at"),
-        ended_at: r.get("ended_at"),
+impl PartnershipRow {
+    pub fn is_active(&self) -> bool {
+        self.state == PartnershipState::Active
     }
+}
+
+fn partnership_from(r: &sqlx::any::AnyRow) -> Result<PartnershipRow, sqlx::Error> {
+    Ok(PartnershipRow {
+        id: r.try_get("id")?,
+        provider_tenant_id: parsed(r, "provider_tenant_id")?,
+        reseller_tenant_id: parsed(r, "reseller_tenant_id")?,
+        state: state_col(r, "state", PartnershipState::parse)?,
+        admin_access: r.try_get::<i64, _>("admin_access")? != 0,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        ended_at: r.try_get("ended_at")?,
+    })
 }
 
 pub async fn pair(
@@ -281,7 +340,7 @@ pub async fn pair(
     .bind(reseller.to_string())
     .fetch_optional(&db.read)
     .await?;
-    Ok(r.as_ref().map(partnership_from))
+    r.as_ref().map(partnership_from).transpose()
 }
 
 pub async fn pair_in(
@@ -298,7 +357,7 @@ pub async fn pair_in(
         .bind(reseller.to_string())
         .fetch_optional(tx.conn())
         .await?;
-    Ok(r.as_ref().map(partnership_from))
+    r.as_ref().map(partnership_from).transpose()
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Option<PartnershipRow>, sqlx::Error> {
@@ -306,7 +365,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<PartnershipRow>, sqlx::Erro
         .bind(id)
         .fetch_optional(&db.read)
         .await?;
-    Ok(r.as_ref().map(partnership_from))
+    r.as_ref().map(partnership_from).transpose()
 }
 
 pub async fn get_in(tx: &mut Tx, id: &str) -> Result<Option<PartnershipRow>, sqlx::Error> {
@@ -315,7 +374,7 @@ pub async fn get_in(tx: &mut Tx, id: &str) -> Result<Option<PartnershipRow>, sql
         tx.backend.for_update()
     );
     let r = sqlx::query(&sql).bind(id).fetch_optional(tx.conn()).await?;
-    Ok(r.as_ref().map(partnership_from))
+    r.as_ref().map(partnership_from).transpose()
 }
 
 /// Makes the pair's partnership active (new, or again after it ended).
@@ -344,7 +403,7 @@ pub async fn activate(
     .bind(reseller.to_string())
     .fetch_one(tx.conn())
     .await?;
-    Ok(r.get("id"))
+    r.try_get("id")
 }
 
 pub async fn end(tx: &mut Tx, id: &str, now: i64, by: &str) -> Result<bool, sqlx::Error> {
@@ -408,16 +467,19 @@ pub async fn page(
         .bind(limit as i64)
         .fetch_all(&db.read)
         .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Counterpart {
-            partnership: partnership_from(r),
-            other_tenant: uuid_col(r, other),
-            name: r.get("other_name"),
-            mpn_id: r.get::<Option<i64>, _>("other_mpn").unwrap_or_default(),
-            country: r.get("other_country"),
+    rows.iter()
+        .map(|r| {
+            Ok(Counterpart {
+                partnership: partnership_from(r)?,
+                other_tenant: parsed(r, other)?,
+                name: r.try_get("other_name")?,
+                mpn_id: r
+                    .try_get::<Option<i64>, _>("other_mpn")?
+                    .unwrap_or_default(),
+                country: r.try_get("other_country")?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 pub async fn count(db: &Db, tenant: TenantId, as_provider: bool) -> Result<i64, sqlx::Error> {
@@ -432,5 +494,5 @@ pub async fn count(db: &Db, tenant: TenantId, as_provider: bool) -> Result<i64, 
     .bind(tenant.to_string())
     .fetch_one(&db.read)
     .await?;
-    Ok(r.get("n"))
+    r.try_get("n")
 }

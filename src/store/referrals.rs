@@ -126,6 +126,33 @@ pub enum Direction {
     All,
 }
 
+/// How many referrals [`page`] would walk through in all.
+pub async fn count(
+    db: &Db,
+    tenant: TenantId,
+    direction: Direction,
+    status: Option<&str>,
+) -> Result<i64, sqlx::Error> {
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM referrals WHERE {} AND ($2 = '' OR status = $2)",
+        side_of(direction)
+    );
+    sqlx::query(&sql)
+        .bind(tenant.to_string())
+        .bind(status.unwrap_or(""))
+        .fetch_one(&db.read)
+        .await?
+        .try_get("n")
+}
+
+fn side_of(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Sent => "created_by_tenant = $1",
+        Direction::Received => "target_tenant = $1",
+        Direction::All => "(created_by_tenant = $1 OR target_tenant = $1)",
+    }
+}
+
 pub async fn page(
     db: &Db,
     tenant: TenantId,
@@ -135,11 +162,7 @@ pub async fn page(
     limit: u32,
 ) -> Result<Vec<ReferralRow>, sqlx::Error> {
     let (at, id) = before.unwrap_or((i64::MAX, ""));
-    let side = match direction {
-        Direction::Sent => "created_by_tenant = $1",
-        Direction::Received => "target_tenant = $1",
-        Direction::All => "(created_by_tenant = $1 OR target_tenant = $1)",
-    };
+    let side = side_of(direction);
     let sql = format!(
         "SELECT * FROM referrals WHERE {side} AND ($2 = '' OR status = $2) \
          AND (created_at, id) < ($3, $4) \

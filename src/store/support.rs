@@ -52,6 +52,41 @@ pub async fn topics(db: &Db) -> Result<Vec<TopicRow>, sqlx::Error> {
     rows.iter().map(topic_from).collect()
 }
 
+/// One page of the active topics by name: keyset on (name, id).
+pub async fn topics_page(
+    db: &Db,
+    after: Option<(&str, &str)>,
+    limit: u32,
+) -> Result<Vec<TopicRow>, sqlx::Error> {
+    let rows = match after {
+        None => {
+            sqlx::query("SELECT * FROM support_topics WHERE active = 1 ORDER BY name, id LIMIT $1")
+                .bind(limit as i64)
+                .fetch_all(&db.read)
+                .await?
+        }
+        Some((name, id)) => {
+            sqlx::query(
+                "SELECT * FROM support_topics WHERE active = 1 AND (name > $1 OR (name = $1 AND id > $2)) \
+                 ORDER BY name, id LIMIT $3",
+            )
+            .bind(name)
+            .bind(id)
+            .bind(limit as i64)
+            .fetch_all(&db.read)
+            .await?
+        }
+    };
+    rows.iter().map(topic_from).collect()
+}
+
+pub async fn count_topics(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) AS n FROM support_topics WHERE active = 1")
+        .fetch_one(&db.read)
+        .await?
+        .try_get("n")
+}
+
 pub async fn topic(db: &Db, id: &str) -> Result<Option<TopicRow>, sqlx::Error> {
     let row = sqlx::query("SELECT * FROM support_topics WHERE id = $1 AND active = 1")
         .bind(id)
@@ -469,6 +504,50 @@ pub async fn notes(db: &Db, id: ServiceRequestId) -> Result<Vec<NoteRow>, sqlx::
         .collect()
 }
 
+/// One page of a case's notes, oldest first: keyset on (created_at, id), after `after`.
+pub async fn notes_page(
+    db: &Db,
+    id: ServiceRequestId,
+    after: Option<(i64, &str)>,
+    limit: u32,
+) -> Result<Vec<NoteRow>, sqlx::Error> {
+    let (at, after_id) = after.unwrap_or((i64::MIN, ""));
+    let rows = sqlx::query(
+        "SELECT * FROM service_request_notes WHERE request_id = $1 \
+         AND (created_at > $2 OR (created_at = $2 AND id > $3)) ORDER BY created_at, id LIMIT $4",
+    )
+    .bind(id.to_string())
+    .bind(at)
+    .bind(after_id)
+    .bind(limit as i64)
+    .fetch_all(&db.read)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(NoteRow {
+                id: id_col(r, "id")?,
+                request_id: id_col(r, "request_id")?,
+                reply_to: opt_id(r, "reply_to")?,
+                author_tenant: id_col(r, "author_tenant")?,
+                author_name: r.try_get("author_name")?,
+                organization: r.try_get("organization")?,
+                tier: Tier::parse(&r.try_get::<String, _>("tier")?),
+                kind: r.try_get("kind")?,
+                text: r.try_get("text")?,
+                created_at: r.try_get("created_at")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn count_notes(db: &Db, id: ServiceRequestId) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) AS n FROM service_request_notes WHERE request_id = $1")
+        .bind(id.to_string())
+        .fetch_one(&db.read)
+        .await?
+        .try_get("n")
+}
+
 pub async fn note_exists(
     db: &Db,
     request: ServiceRequestId,
@@ -549,6 +628,36 @@ pub async fn attachments(db: &Db, id: ServiceRequestId) -> Result<Vec<Attachment
         .fetch_all(&db.read)
         .await?;
     rows.iter().map(attachment_from).collect()
+}
+
+/// One page of a case's attachments, oldest first: keyset on (created_at, id).
+pub async fn attachments_page(
+    db: &Db,
+    id: ServiceRequestId,
+    after: Option<(i64, &str)>,
+    limit: u32,
+) -> Result<Vec<AttachmentRow>, sqlx::Error> {
+    let (at, after_id) = after.unwrap_or((i64::MIN, ""));
+    let sql = format!(
+        "SELECT {ATTACHMENT_COLS} FROM service_request_attachments WHERE request_id = $1 \
+         AND (created_at > $2 OR (created_at = $2 AND id > $3)) ORDER BY created_at, id LIMIT $4"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(id.to_string())
+        .bind(at)
+        .bind(after_id)
+        .bind(limit as i64)
+        .fetch_all(&db.read)
+        .await?;
+    rows.iter().map(attachment_from).collect()
+}
+
+pub async fn count_attachments(db: &Db, id: ServiceRequestId) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) AS n FROM service_request_attachments WHERE request_id = $1")
+        .bind(id.to_string())
+        .fetch_one(&db.read)
+        .await?
+        .try_get("n")
 }
 
 /// One attachment of a case, with its bytes when they are kept in the database.

@@ -1,9 +1,10 @@
 //! Webhook registrations, the per-organisation delivery queue and its attempt log.
 
 use super::identity::uuid_col;
+use super::partnerships::{bad_column, parsed};
 use super::{Db, Tx};
 use crate::domain::ids::{DeliveryId, TenantId};
-use crate::domain::webhook::PayloadShape;
+use crate::domain::webhook::{DeliveryStatus, PayloadShape};
 use sqlx::Row;
 
 #[derive(Debug, Clone)]
@@ -132,7 +133,7 @@ pub struct Delivery {
     pub event_name: String,
     pub payload: String,
     pub correlation_id: Option<String>,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i64,
     pub next_attempt_at: i64,
     pub last_status_code: Option<i64>,
@@ -141,22 +142,23 @@ pub struct Delivery {
     pub delivered_at: Option<i64>,
 }
 
-fn delivery_from(r: &sqlx::any::AnyRow) -> Delivery {
-    Delivery {
-        id: uuid_col(r, "id"),
-        tenant_id: uuid_col(r, "tenant_id"),
-        event_id: r.get("event_id"),
-        event_name: r.get("event_name"),
-        payload: r.get("payload"),
-        correlation_id: r.get("correlation_id"),
-        status: r.get("status"),
-        attempts: r.get("attempts"),
-        next_attempt_at: r.get("next_attempt_at"),
-        last_status_code: r.get("last_status_code"),
-        last_error: r.get("last_error"),
-        created_at: r.get("created_at"),
-        delivered_at: r.get("delivered_at"),
-    }
+fn delivery_from(r: &sqlx::any::AnyRow) -> Result<Delivery, sqlx::Error> {
+    let status: String = r.try_get("status")?;
+    Ok(Delivery {
+        id: parsed(r, "id")?,
+        tenant_id: parsed(r, "tenant_id")?,
+        event_id: r.try_get("event_id")?,
+        event_name: r.try_get("event_name")?,
+        payload: r.try_get("payload")?,
+        correlation_id: r.try_get("correlation_id")?,
+        status: DeliveryStatus::parse(&status).ok_or_else(|| bad_column("status", &status))?,
+        attempts: r.try_get("attempts")?,
+        next_attempt_at: r.try_get("next_attempt_at")?,
+        last_status_code: r.try_get("last_status_code")?,
+        last_error: r.try_get("last_error")?,
+        created_at: r.try_get("created_at")?,
+        delivered_at: r.try_get("delivered_at")?,
+    })
 }
 
 pub struct NewDelivery<'a> {
@@ -206,7 +208,7 @@ pub async fn claim(
         .bind(limit)
         .fetch_all(&db.write)
         .await?;
-    Ok(rows.iter().map(delivery_from).collect())
+    rows.iter().map(delivery_from).collect()
 }
 
 pub struct Attempt<'a> {
@@ -239,15 +241,15 @@ pub async fn finish_attempt(
     .execute(tx.conn())
     .await?;
     let (status, next, delivered_at) = match (delivered, retry_at) {
-        (true, _) => ("delivered", now, Some(now)),
-        (false, Some(at)) => ("pending", at, None),
-        (false, None) => ("failed", now, None),
+        (true, _) => (DeliveryStatus::Delivered, now, Some(now)),
+        (false, Some(at)) => (DeliveryStatus::Pending, at, None),
+        (false, None) => (DeliveryStatus::Failed, now, None),
     };
     sqlx::query(
         "UPDATE webhook_deliveries SET status = $1, next_attempt_at = $2, delivered_at = $3, \
          last_status_code = $4, last_error = $5, locked_until = 0 WHERE id = $6",
     )
-    .bind(status)
+    .bind(status.as_str())
     .bind(next)
     .bind(delivered_at)
     .bind(a.status_code)
@@ -281,7 +283,7 @@ pub async fn requeue(
 pub async fn page(
     db: &Db,
     tenant: TenantId,
-    status: Option<&str>,
+    status: Option<DeliveryStatus>,
     before: Option<(i64, &str)>,
     limit: u32,
 ) -> Result<Vec<Delivery>, sqlx::Error> {
@@ -292,13 +294,29 @@ pub async fn page(
          ORDER BY created_at DESC, id DESC LIMIT $5",
     )
     .bind(tenant.to_string())
-    .bind(status.unwrap_or(""))
+    .bind(status.map(DeliveryStatus::as_str).unwrap_or(""))
     .bind(at)
     .bind(id)
     .bind(limit as i64)
     .fetch_all(&db.read)
     .await?;
-    Ok(rows.iter().map(delivery_from).collect())
+    rows.iter().map(delivery_from).collect()
+}
+
+/// How many of an organisation's deliveries have `status` (all when `None`).
+pub async fn count(
+    db: &Db,
+    tenant: TenantId,
+    status: Option<DeliveryStatus>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "SELECT COUNT(*) AS n FROM webhook_deliveries WHERE tenant_id = $1 AND ($2 = '' OR status = $2)",
+    )
+    .bind(tenant.to_string())
+    .bind(status.map(DeliveryStatus::as_str).unwrap_or(""))
+    .fetch_one(&db.read)
+    .await?
+    .try_get("n")
 }
 
 pub async fn get(db: &Db, tenant: TenantId, id: &str) -> Result<Option<Delivery>, sqlx::Error> {
@@ -307,7 +325,7 @@ pub async fn get(db: &Db, tenant: TenantId, id: &str) -> Result<Option<Delivery>
         .bind(tenant.to_string())
         .fetch_optional(&db.read)
         .await?;
-    Ok(row.as_ref().map(delivery_from))
+    row.as_ref().map(delivery_from).transpose()
 }
 
 pub async fn by_correlation(
@@ -322,7 +340,7 @@ pub async fn by_correlation(
     .bind(tenant.to_string())
     .fetch_optional(&db.read)
     .await?;
-    Ok(row.as_ref().map(delivery_from))
+    row.as_ref().map(delivery_from).transpose()
 }
 
 #[derive(Debug, Clone)]
