@@ -282,182 +282,221 @@ pub fn can(actor: &Actor, action: Action, resource: Resource) -> Decision {
             partnered,
         } => referral(actor, action, creator, target, partnered),
         Resource::Partnership { provider, reseller } => {
-            let admins = actor.has_any(&[Role::AccountAdmin, Role::AdminAgent]);
-            match action {
-                Action::EndPartnership => {
-                    allow_if((actor.tenant == provider || actor.tenant == reseller) && admins)
-                }
-                Action::RevokeProviderAdmin => allow_if(
-                    actor.tenant == reseller
-                        && actor.has_any(&[
-                            Role::AccountAdmin,
-                            Role::AdminAgent,
-                            Role::GlobalAdministrator,
-                        ]),
-                ),
-                Action::ReadPartnerships => {
-                    allow_if(actor.tenant == provider || actor.tenant == reseller)
-                }
-                _ => Decision::Deny,
-            }
+            partnership(actor, action, provider, reseller)
         }
-        Resource::Tenant(t) => {
-            let own = t == actor.tenant;
-            let is_user = matches!(actor.principal, Principal::User(_));
-            match action {
-                Action::ReadTenant => allow_if(own),
-                // The activity log tells who changed which user: the same people read it.
-                Action::ReadUsers | Action::ReadActivityLog => allow_if(
-                    own && actor.has_any(&[
-                        Role::GlobalAdministrator,
-                        Role::UserAdministrator,
-                        Role::HelpdeskAdministrator,
-                        Role::AccountAdmin,
-                        Role::AdminAgent,
-                        Role::HelpdeskAgent,
-                    ]),
-                ),
-                Action::ManageUsers => allow_if(own && actor.has_any(USER_MANAGERS)),
-                Action::ResetPassword => allow_if(
-                    own && actor.has_any(&[
-                        Role::GlobalAdministrator,
-                        Role::UserAdministrator,
-                        Role::HelpdeskAdministrator,
-                        Role::AccountAdmin,
-                        Role::AdminAgent,
-                    ]),
-                ),
-                // Only people register applications; an app cannot mint more apps.
-                Action::ManageApps => allow_if(
-                    own && is_user
-                        && actor.has_any(&[
-                            Role::GlobalAdministrator,
-                            Role::AccountAdmin,
-                            Role::AdminAgent,
-                        ]),
-                ),
-                // The directory's global administrator applies for the organisation.
-                Action::ManageEnrollment => allow_if(
-                    own && is_user
-                        && actor.tenant_kind == TenantKind::Partner
-                        && actor.has(Role::GlobalAdministrator),
-                ),
-                Action::AcceptAgreement => allow_if(
-                    own && is_user
-                        && actor.partner.as_ref().is_some_and(|p| p.active)
-                        && actor.has_any(&[
-                            Role::GlobalAdministrator,
-                            Role::AccountAdmin,
-                            Role::AdminAgent,
-                        ]),
-                ),
-                Action::ReadPartnerProfile => {
-                    allow_if(own && actor.tenant_kind == TenantKind::Partner)
-                }
-                Action::EditPartnerProfile => allow_if(
-                    own && actor.partner.is_some()
-                        && actor.has_any(&[
-                            Role::GlobalAdministrator,
-                            Role::AccountAdmin,
-                            Role::AdminAgent,
-                        ]),
-                ),
-                Action::Transact => allow_if(
-                    own && actor
-                        .partner
-                        .as_ref()
-                        .is_some_and(|p| p.active && p.agreement_accepted)
-                        && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent, Role::SalesAgent]),
-                ),
-                Action::ManageListing => allow_if(
-                    own && actor
-                        .partner
-                        .as_ref()
-                        .is_some_and(|p| p.is_provider && p.active)
-                        && actor.has_any(&[
-                            Role::AccountAdmin,
-                            Role::AdminAgent,
-                            Role::GlobalAdministrator,
-                        ]),
-                ),
-                Action::InviteResellers => allow_if(
-                    own && actor
-                        .partner
-                        .as_ref()
-                        .is_some_and(|p| p.is_provider && p.active && p.agreement_accepted)
-                        && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent]),
-                ),
-                Action::AuthorizeProvider => allow_if(
-                    own && is_user
-                        && actor
-                            .partner
-                            .as_ref()
-                            .is_some_and(|p| p.is_reseller && p.active && p.agreement_accepted)
-                        && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent]),
-                ),
-                Action::ReadPartnerships => allow_if(own && actor.partner.is_some()),
-                Action::ReadInvoices => {
-                    allow_if(actor.is_operator() || (own && actor.partner.is_some()))
-                }
-                Action::InviteCustomers => allow_if(
-                    own && actor
-                        .partner
-                        .as_ref()
-                        .is_some_and(|p| p.is_reseller && p.active && p.agreement_accepted)
-                        && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent, Role::SalesAgent]),
-                ),
-                Action::CreateCustomerForReseller => allow_if(
-                    own && actor
-                        .partner
-                        .as_ref()
-                        .is_some_and(|p| p.is_provider && p.active && p.agreement_accepted)
-                        && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent, Role::SalesAgent]),
-                ),
-                Action::ManageOwnPartners => allow_if(
-                    own && actor.tenant_kind == TenantKind::Customer
-                        && actor.has(Role::GlobalAdministrator),
-                ),
-                Action::ManageWebhooks | Action::ReadWebhooks => allow_if(
-                    own && actor.partner.as_ref().is_some_and(|p| p.active)
-                        && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent]),
-                ),
-                Action::ManageOwnNotifications => allow_if(own && is_user),
-                Action::ReadServiceRequests if own => support::on_own_tenant(actor, S::List),
-                Action::RaiseServiceRequest if own => support::on_own_tenant(actor, S::RaiseOwn),
-                Action::ReadSupportTargets if own => support::on_own_tenant(actor, S::ReadTargets),
-                Action::ManageSupportTargets if own => support::on_own_tenant(actor, S::SetTargets),
-                Action::ReadSupportStats if own => support::on_own_tenant(actor, S::ReadStats),
-                Action::ReadServiceRequests
-                | Action::RaiseServiceRequest
-                | Action::ReadSupportTargets
-                | Action::ManageSupportTargets
-                | Action::ReadSupportStats
-                | Action::ReadServiceRequest
-                | Action::NoteServiceRequest
-                | Action::UpdateServiceRequest
-                | Action::EscalateServiceRequest
-                | Action::ReadSupportTopics => Decision::Deny,
-                Action::ReadCapturedMail
-                | Action::ImportMemberships
-                | Action::ReviewEnrollments
-                | Action::SearchProviders
-                | Action::SendReferral
-                | Action::ReadReferral
-                | Action::UpdateReferral
-                | Action::EndPartnership
-                | Action::RevokeProviderAdmin
-                | Action::ReadCustomer
-                | Action::UpdateCustomerBilling
-                | Action::EndCustomerRelationship
-                | Action::ReadCustomerUsers
-                | Action::ManageCustomerUsers
-                | Action::ResetCustomerPassword
-                | Action::ManageCustomerRoles
-                | Action::ReadLicenses
-                | Action::AssignLicenses
-                | Action::OrderForCustomer => Decision::Deny,
-            }
+        Resource::Tenant(t) => on_tenant(actor, action, t),
+    }
+}
+
+/// Acting on a provider-reseller partnership.
+fn partnership(actor: &Actor, action: Action, provider: TenantId, reseller: TenantId) -> Decision {
+    let admins = actor.has_any(&[Role::AccountAdmin, Role::AdminAgent]);
+    match action {
+        Action::EndPartnership => {
+            allow_if((actor.tenant == provider || actor.tenant == reseller) && admins)
         }
+        Action::RevokeProviderAdmin => allow_if(
+            actor.tenant == reseller
+                && actor.has_any(&[
+                    Role::AccountAdmin,
+                    Role::AdminAgent,
+                    Role::GlobalAdministrator,
+                ]),
+        ),
+        Action::ReadPartnerships => allow_if(actor.tenant == provider || actor.tenant == reseller),
+        _ => Decision::Deny,
+    }
+}
+
+/// Acting on a tenant's own directory, programme membership and support settings. Every
+/// action is listed, so a new one must be decided here.
+fn on_tenant(actor: &Actor, action: Action, t: TenantId) -> Decision {
+    let own = t == actor.tenant;
+    let is_user = matches!(actor.principal, Principal::User(_));
+    match action {
+        Action::ReadTenant
+        | Action::ReadUsers
+        | Action::ReadActivityLog
+        | Action::ManageUsers
+        | Action::ResetPassword
+        | Action::ManageApps
+        | Action::ManageEnrollment => directory(actor, action, own, is_user),
+        Action::AcceptAgreement
+        | Action::ReadPartnerProfile
+        | Action::EditPartnerProfile
+        | Action::Transact
+        | Action::ManageListing
+        | Action::InviteResellers
+        | Action::AuthorizeProvider
+        | Action::ReadPartnerships
+        | Action::ReadInvoices
+        | Action::InviteCustomers
+        | Action::CreateCustomerForReseller
+        | Action::ManageOwnPartners
+        | Action::ManageWebhooks
+        | Action::ReadWebhooks
+        | Action::ManageOwnNotifications => programme(actor, action, own, is_user),
+        Action::ReadServiceRequests if own => support::on_own_tenant(actor, S::List),
+        Action::RaiseServiceRequest if own => support::on_own_tenant(actor, S::RaiseOwn),
+        Action::ReadSupportTargets if own => support::on_own_tenant(actor, S::ReadTargets),
+        Action::ManageSupportTargets if own => support::on_own_tenant(actor, S::SetTargets),
+        Action::ReadSupportStats if own => support::on_own_tenant(actor, S::ReadStats),
+        Action::ReadServiceRequests
+        | Action::RaiseServiceRequest
+        | Action::ReadSupportTargets
+        | Action::ManageSupportTargets
+        | Action::ReadSupportStats
+        | Action::ReadServiceRequest
+        | Action::NoteServiceRequest
+        | Action::UpdateServiceRequest
+        | Action::EscalateServiceRequest
+        | Action::ReadSupportTopics => Decision::Deny,
+        Action::ReadCapturedMail
+        | Action::ImportMemberships
+        | Action::ReviewEnrollments
+        | Action::SearchProviders
+        | Action::SendReferral
+        | Action::ReadReferral
+        | Action::UpdateReferral
+        | Action::EndPartnership
+        | Action::RevokeProviderAdmin
+        | Action::ReadCustomer
+        | Action::UpdateCustomerBilling
+        | Action::EndCustomerRelationship
+        | Action::ReadCustomerUsers
+        | Action::ManageCustomerUsers
+        | Action::ResetCustomerPassword
+        | Action::ManageCustomerRoles
+        | Action::ReadLicenses
+        | Action::AssignLicenses
+        | Action::OrderForCustomer => Decision::Deny,
+    }
+}
+
+/// The tenant's directory: its users, applications and enrollment.
+fn directory(actor: &Actor, action: Action, own: bool, is_user: bool) -> Decision {
+    match action {
+        Action::ReadTenant => allow_if(own),
+        // The activity log tells who changed which user: the same people read it.
+        Action::ReadUsers | Action::ReadActivityLog => allow_if(
+            own && actor.has_any(&[
+                Role::GlobalAdministrator,
+                Role::UserAdministrator,
+                Role::HelpdeskAdministrator,
+                Role::AccountAdmin,
+                Role::AdminAgent,
+                Role::HelpdeskAgent,
+            ]),
+        ),
+        Action::ManageUsers => allow_if(own && actor.has_any(USER_MANAGERS)),
+        Action::ResetPassword => allow_if(
+            own && actor.has_any(&[
+                Role::GlobalAdministrator,
+                Role::UserAdministrator,
+                Role::HelpdeskAdministrator,
+                Role::AccountAdmin,
+                Role::AdminAgent,
+            ]),
+        ),
+        // Only people register applications; an app cannot mint more apps.
+        Action::ManageApps => allow_if(
+            own && is_user
+                && actor.has_any(&[
+                    Role::GlobalAdministrator,
+                    Role::AccountAdmin,
+                    Role::AdminAgent,
+                ]),
+        ),
+        // The directory's global administrator applies for the organisation.
+        Action::ManageEnrollment => allow_if(
+            own && is_user
+                && actor.tenant_kind == TenantKind::Partner
+                && actor.has(Role::GlobalAdministrator),
+        ),
+        _ => Decision::Deny,
+    }
+}
+
+/// The tenant's place in the partner programme: agreement, profile, selling, partners.
+fn programme(actor: &Actor, action: Action, own: bool, is_user: bool) -> Decision {
+    match action {
+        Action::AcceptAgreement => allow_if(
+            own && is_user
+                && actor.partner.as_ref().is_some_and(|p| p.active)
+                && actor.has_any(&[
+                    Role::GlobalAdministrator,
+                    Role::AccountAdmin,
+                    Role::AdminAgent,
+                ]),
+        ),
+        Action::ReadPartnerProfile => allow_if(own && actor.tenant_kind == TenantKind::Partner),
+        Action::EditPartnerProfile => allow_if(
+            own && actor.partner.is_some()
+                && actor.has_any(&[
+                    Role::GlobalAdministrator,
+                    Role::AccountAdmin,
+                    Role::AdminAgent,
+                ]),
+        ),
+        Action::Transact => allow_if(
+            own && actor
+                .partner
+                .as_ref()
+                .is_some_and(|p| p.active && p.agreement_accepted)
+                && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent, Role::SalesAgent]),
+        ),
+        Action::ManageListing => allow_if(
+            own && actor
+                .partner
+                .as_ref()
+                .is_some_and(|p| p.is_provider && p.active)
+                && actor.has_any(&[
+                    Role::AccountAdmin,
+                    Role::AdminAgent,
+                    Role::GlobalAdministrator,
+                ]),
+        ),
+        Action::InviteResellers => allow_if(
+            own && actor
+                .partner
+                .as_ref()
+                .is_some_and(|p| p.is_provider && p.active && p.agreement_accepted)
+                && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent]),
+        ),
+        Action::AuthorizeProvider => allow_if(
+            own && is_user
+                && actor
+                    .partner
+                    .as_ref()
+                    .is_some_and(|p| p.is_reseller && p.active && p.agreement_accepted)
+                && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent]),
+        ),
+        Action::ReadPartnerships => allow_if(own && actor.partner.is_some()),
+        Action::ReadInvoices => allow_if(actor.is_operator() || (own && actor.partner.is_some())),
+        Action::InviteCustomers => allow_if(
+            own && actor
+                .partner
+                .as_ref()
+                .is_some_and(|p| p.is_reseller && p.active && p.agreement_accepted)
+                && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent, Role::SalesAgent]),
+        ),
+        Action::CreateCustomerForReseller => allow_if(
+            own && actor
+                .partner
+                .as_ref()
+                .is_some_and(|p| p.is_provider && p.active && p.agreement_accepted)
+                && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent, Role::SalesAgent]),
+        ),
+        Action::ManageOwnPartners => allow_if(
+            own && actor.tenant_kind == TenantKind::Customer
+                && actor.has(Role::GlobalAdministrator),
+        ),
+        Action::ManageWebhooks | Action::ReadWebhooks => allow_if(
+            own && actor.partner.as_ref().is_some_and(|p| p.active)
+                && actor.has_any(&[Role::AccountAdmin, Role::AdminAgent]),
+        ),
+        Action::ManageOwnNotifications => allow_if(own && is_user),
+        _ => Decision::Deny,
     }
 }
 
