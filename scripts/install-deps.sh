@@ -24,3 +24,5 @@ if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check aiosmtpd 2>/dev/null \
     || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages aiosmtpd
 fi
+
+"$(dirname "$0")/install-axe.sh"

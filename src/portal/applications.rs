@@ -47,7 +47,7 @@ async fn render(app: &App, visit: &Visit, secret: Option<(String, String)>) -> R
                     tr data-app=(id) {
                         td { (a.display_name) }
                         td { code { (id) } }
-                        td { (a.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")) }
+                        td { (super::labels::roles(lang, a.roles.iter().map(|r| r.as_str()))) }
                         td.state { (if a.disabled { t(lang, "apps.off") } else { t(lang, "apps.on") }) }
                         td {
                             form method="post" action=(format!("/portal/applications/{id}")) {

@@ -290,7 +290,7 @@ pub async fn record(State(app): State<App>, visit: Visit, Path(id): Path<String>
         }
         h2 { (t(lang, "record.users")) }
         @if directory {
-            table #customer-users { tbody { @for u in &users { tr { td { (u.upn) } td { (u.display_name) } td { (u.state) } } } } }
+            table #customer-users { tbody { @for u in &users { tr { td { (u.upn) } td { (u.display_name) } td { (super::labels::pill(lang, &u.state)) } } } } }
         } @else {
             p #no-directory { (t(lang, "record.no_directory")) }
         }

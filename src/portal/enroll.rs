@@ -421,7 +421,7 @@ async fn render_step(
             dl.facts {
                 dt { (t(lang, "review.program")) } dd { (t(lang, &format!("program.{}", e.program.as_str()))) }
                 dt { (t(lang, "enroll.status")) } dd #status-text data-status=(e.status.as_str()) { (t(lang, &format!("enroll.status.{}", e.status.as_str()))) }
-                dt { (t(lang, "enroll.vetting")) } dd #vetting { (e.status.vetting().0) " / " (e.status.vetting().1) }
+                dt { (t(lang, "enroll.vetting")) } dd #vetting { (super::labels::vetting(lang, e.status.vetting())) }
             }
             @if let Some(n) = &e.review_note { div.alert.info #review-note { strong { (t(lang, "enroll.note")) ": " } (n) } }
             @if e.status == Status::AwaitingEmailVerification {

@@ -124,7 +124,7 @@ async fn render_webhook(
                     @for e in EVENTS {
                         label.choice {
                             input type="checkbox" name="event" value=(e) checked[chosen(e)];
-                            " " code { (e) }
+                            " " (super::labels::event(lang, e)) " " code { (e) }
                         }
                     }
                 }
@@ -160,8 +160,8 @@ async fn render_webhook(
                     @for d in &log {
                         tr data-event=(d.event_name) {
                             td { (when(d.created_at)) }
-                            td { code { (d.event_name) } }
-                            td.status { (d.status) }
+                            td { (super::labels::event(lang, &d.event_name)) " " code { (d.event_name) } }
+                            td.status { (super::labels::pill(lang, &d.status)) }
                             td.code { (d.last_status_code.map(|c| c.to_string()).unwrap_or_default()) }
                             td { (d.attempts) }
                             td { (d.last_error.clone().unwrap_or_default()) }
@@ -276,7 +276,7 @@ async fn render_notifications(app: &App, visit: &Visit, ctx: &Ctx, flash: Flash)
                 @for e in notifications::choosable() {
                     label.choice {
                         input type="checkbox" name="event" value=(e) checked[s.events.iter().any(|x| x == e)];
-                        " " code { (e) }
+                        " " (super::labels::event(lang, e)) " " code { (e) }
                     }
                 }
             }
@@ -386,7 +386,7 @@ async fn render_referrals(
                             td { (t(lang, direction_key(r, me))) }
                             td { (r.customer_name) " (" (r.customer_country) ")" }
                             td { (r.deal_value) " " (r.currency) }
-                            td.status { (r.status) " / " (r.substatus) }
+                            td.status { (super::labels::state(lang, &r.status)) " / " (t(lang, &format!("referrals.sub.{}", r.substatus))) }
                             td { (when(r.updated_at)) }
                         }
                     }
@@ -509,7 +509,7 @@ async fn render_referral(app: &App, visit: &Visit, ctx: &Ctx, id: &str, flash: F
         h1 { (r.name) }
         (flash.show())
         dl.card #referral {
-            dt { (t(lang, "referrals.status")) } dd #referral-status { (r.status) " / " (r.substatus) }
+            dt { (t(lang, "referrals.status")) } dd #referral-status data-status=(r.status) { (super::labels::state(lang, &r.status)) " / " (t(lang, &format!("referrals.sub.{}", r.substatus))) }
             dt { (t(lang, "referrals.direction")) } dd { (t(lang, direction_key(&r, me))) }
             dt { (t(lang, "referrals.customer")) } dd { (r.customer_name) " (" (r.customer_country) ")" }
             dt { (t(lang, "referrals.contact")) } dd { (r.contact_name) " · " (r.contact_email) " " (r.contact_phone) }

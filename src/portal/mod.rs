@@ -14,6 +14,7 @@ pub mod enroll;
 pub mod events;
 pub mod form;
 pub mod i18n;
+pub mod labels;
 pub mod layout;
 pub mod mail;
 pub mod partners;

@@ -255,7 +255,7 @@ async fn partner_rows(app: &App, visit: &Visit, as_provider: bool) -> Result<Mar
                             td.partner-name { (c.name) }
                             td { (c.mpn_id) }
                             td { (c.country) }
-                            td.partner-state { (if p.state == "active" { "Active" } else { "Terminated" }) }
+                            td.partner-state { (super::labels::pill(lang, &p.state)) }
                             td.partner-admin { (t(lang, if p.admin_access { "partners.yes" } else { "partners.no" })) }
                             td {
                                 @if p.state == "active" {
@@ -414,7 +414,7 @@ async fn render_resellers(
                         tr.invitation data-state=(state.as_str()) {
                             td { (crate::clock::from_ms(i.created_at).format("%Y-%m-%d")) }
                             td { (i.email.clone().unwrap_or_default()) }
-                            td { (t(lang, &format!("common.state.{}", state.as_str()))) }
+                            td { (super::labels::pill(lang, state.as_str())) }
                             td {
                                 @if state == InvitationState::Pending && may_invite {
                                     form method="post" action={"/portal/resellers/invitations/" (i.id) "/revoke"} {

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod accessibility;
 mod api_conventions;
 mod api_identity;
 mod audit;

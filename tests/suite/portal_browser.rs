@@ -669,7 +669,7 @@ async fn a_partner_registers_a_webhook_tests_it_and_works_a_referral_in_the_port
         b.click("button[data-substatus='accepted']").await?;
         b.wait("#notice").await?;
         let status = b.text("#referral-status").await?;
-        anyhow::ensure!(status == "active / accepted", "{status}");
+        anyhow::ensure!(status == "Active / accepted", "{status}");
         Ok(())
     }
     .await;
