@@ -315,6 +315,7 @@ async fn render_mfa_setup(
                 p { (t(lang, "mfa.setup_intro")) }
                 @if let Some(e) = &error { div.alert.bad role="alert" #mfa-error { (e) } }
                 p { (t(lang, "mfa.secret")) ": " code #mfa-secret { (secret) } }
+                (super::qr::svg(&format!("otpauth://totp/Partner%20Hub:{}?secret={secret}&issuer=Partner%20Hub", user.upn), &t(lang, "mfa.qr")))
                 p.muted { code { "otpauth://totp/Partner%20Hub:" (user.upn) "?secret=" (secret) "&issuer=Partner%20Hub" } }
                 form method="post" action="/portal/mfa" {
                     input type="hidden" name="csrf" value=(visit.csrf());

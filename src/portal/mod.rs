@@ -18,9 +18,11 @@ pub mod labels;
 pub mod layout;
 pub mod mail;
 pub mod partners;
+pub mod qr;
 pub mod review;
 pub mod session;
 pub mod support;
+pub mod svg;
 pub mod users;
 
 use crate::app::App;

@@ -113,6 +113,7 @@ pub async fn main_pages(b: &Browser, signed_in: bool) -> anyhow::Result<Vec<Stri
 struct Figures {
     pages: usize,
     by_impact: BTreeMap<String, usize>,
+    by_rule: BTreeMap<String, usize>,
     failures: Vec<String>,
 }
 
@@ -141,6 +142,8 @@ async fn scan(
     for v in result.as_array().into_iter().flatten() {
         let impact = v["impact"].as_str().unwrap_or("unknown").to_string();
         *f.by_impact.entry(impact.clone()).or_default() += 1;
+        let rule = format!("{impact}:{}", v["id"].as_str().unwrap_or_default());
+        *f.by_rule.entry(rule).or_default() += 1;
         if impact == "serious" || impact == "critical" {
             f.failures.push(format!(
                 "{label} {path}: {impact} {} ({}) at {}",
@@ -180,8 +183,8 @@ async fn every_main_page_passes_axe_core_and_logs_no_console_error() {
         }
     }
     println!(
-        "axe-core: {} pages scanned, violations by impact: {:?}",
-        figures.pages, figures.by_impact
+        "axe-core: {} pages scanned, violations by impact: {:?}, by rule: {:?}",
+        figures.pages, figures.by_impact, figures.by_rule
     );
     assert!(figures.pages >= 40, "scanned {} pages", figures.pages);
     assert!(

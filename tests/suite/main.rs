@@ -26,6 +26,7 @@ mod partnerships;
 mod portal_browser;
 mod portal_http;
 mod referrals;
+mod screenshots;
 mod security;
 mod support_requests;
 mod webhooks;
