@@ -19,6 +19,7 @@ mod customers;
 mod enrollment;
 mod hardening;
 mod mail;
+mod mail_language;
 mod memberships;
 mod multi_node;
 mod notifications;
