@@ -142,6 +142,11 @@ pub fn operation(lang: &str, op: &str) -> String {
     lookup(lang, "op", op)
 }
 
+/// The kind of record an activity-log entry is about ("partner_relationship" -> "Partnership").
+pub fn resource(lang: &str, code: &str) -> String {
+    lookup(lang, "resource", code)
+}
+
 /// A catalog product type or term code ("OnlineServicesNCE" -> "Cloud subscription").
 pub fn product_type(lang: &str, code: &str) -> String {
     lookup(lang, "product", code)
@@ -226,6 +231,32 @@ mod tests {
         ops.sort();
         ops.dedup();
         ops
+    }
+
+    #[test]
+    fn every_resource_kind_in_the_activity_log_has_a_label() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut dirs = vec![std::path::PathBuf::from(dir)];
+        let mut found = 0;
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                    continue;
+                }
+                let src = std::fs::read_to_string(&p).unwrap_or_default();
+                for part in src.split("resource_type: \"").skip(1) {
+                    let code = &part[..part.find('"').unwrap()];
+                    assert!(
+                        has(&format!("resource.{code}")),
+                        "resource {code} has no label"
+                    );
+                    found += 1;
+                }
+            }
+        }
+        assert!(found > 20, "found {found}");
     }
 
     #[test]
