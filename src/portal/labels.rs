@@ -147,6 +147,22 @@ pub fn resource(lang: &str, code: &str) -> String {
     lookup(lang, "resource", code)
 }
 
+/// The partner agreement's title and text in `lang` when the catalogs hold a translation of
+/// that version (the stored text otherwise), and whether it is a translation.
+pub fn agreement(lang: &str, version: &str, title: &str, body: &str) -> (String, String, bool) {
+    let key = format!("agreement.text.{version}");
+    let translated = super::i18n::normalize(lang) != "en-US" && has(&format!("{key}.body"));
+    if translated {
+        (
+            t(lang, &format!("{key}.title")),
+            t(lang, &format!("{key}.body")),
+            true,
+        )
+    } else {
+        (title.to_string(), body.to_string(), false)
+    }
+}
+
 /// A catalog product type or term code ("OnlineServicesNCE" -> "Cloud subscription").
 pub fn product_type(lang: &str, code: &str) -> String {
     lookup(lang, "product", code)
@@ -231,6 +247,27 @@ mod tests {
         ops.sort();
         ops.dedup();
         ops
+    }
+
+    #[test]
+    fn the_agreement_reads_in_korean_and_the_english_text_matches_the_stored_one() {
+        let migration = include_str!("../../migrations/sqlite/0002_enrollment.sql");
+        let (title, body, translated) = agreement("en-US", "2026-01", "stored", "stored body");
+        assert_eq!((title.as_str(), translated), ("stored", false));
+        assert_eq!(body, "stored body");
+        let (title, body, translated) = agreement("ko-KR", "2026-01", "stored", "stored body");
+        assert!(
+            translated && title.contains("계약") && body.contains("기밀"),
+            "{body}"
+        );
+        // The en-US catalog copy is the seeded text, so the translation follows the real one.
+        let en = t("en-US", "agreement.text.2026-01.body").replace('\'', "''");
+        assert!(
+            migration.contains(&en),
+            "en-US agreement text differs from the seeded one"
+        );
+        let (_, same, _) = agreement("ko-KR", "2099-01", "t", "b");
+        assert_eq!(same, "b", "an untranslated version shows the stored text");
     }
 
     #[test]
