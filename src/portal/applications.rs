@@ -40,7 +40,7 @@ async fn render(app: &App, visit: &Visit, secret: Option<(String, String)>) -> R
             }
         }
         table #apps {
-            thead { tr { th { (t(lang, "apps.name")) } th { "client_id" } th { (t(lang, "apps.roles")) } th { (t(lang, "apps.state")) } th {} } }
+            thead { tr { th { (t(lang, "apps.name")) } th { "client_id" } th { (t(lang, "apps.roles")) } th { (t(lang, "apps.state")) } th { span.sr-only { (t(lang, "common.actions")) } } } }
             tbody {
                 @for a in &apps {
                     @let id = a.id.to_string();

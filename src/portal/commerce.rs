@@ -387,7 +387,7 @@ pub async fn invoices(State(app): State<App>, visit: Visit) -> Response {
         h1 { (title) }
         @if rows.is_empty() { p #invoices-empty { (t(lang, "invoices.none")) } } @else {
             table #invoices {
-                thead { tr { th { (t(lang, "invoices.period")) } th { (t(lang, "invoices.total")) } th {} } }
+                thead { tr { th { (t(lang, "invoices.period")) } th { (t(lang, "invoices.total")) } th { span.sr-only { (t(lang, "common.actions")) } } } }
                 tbody {
                     @for i in &rows {
                         tr.invoice {

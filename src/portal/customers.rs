@@ -575,7 +575,7 @@ pub async fn my_partners(State(app): State<App>, visit: Visit) -> Response {
             div.card.my-partner data-partner=(p.partner) {
                 h2.my-partner-name { (p.name) }
                 table {
-                    thead { tr { th { (t(lang, "mypartners.access")) } th { (t(lang, "mypartners.until")) } th {} } }
+                    thead { tr { th { (t(lang, "mypartners.access")) } th { (t(lang, "mypartners.until")) } th { span.sr-only { (t(lang, "common.actions")) } } } }
                     tbody {
                         @for g in grants.iter().filter(|g| g.partner == p.partner && g.status == "active" && g.expires_at > now) {
                             tr.grant {

@@ -154,7 +154,7 @@ async fn render_webhook(
             table #deliveries {
                 thead { tr {
                     th { (t(lang, "webhooks.when")) } th { (t(lang, "webhooks.event")) } th { (t(lang, "webhooks.status")) }
-                    th { (t(lang, "webhooks.code")) } th { (t(lang, "webhooks.attempts")) } th { (t(lang, "webhooks.error")) } th {}
+                    th { (t(lang, "webhooks.code")) } th { (t(lang, "webhooks.attempts")) } th { (t(lang, "webhooks.error")) } th { span.sr-only { (t(lang, "common.actions")) } }
                 } }
                 tbody {
                     @for d in &log {

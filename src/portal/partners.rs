@@ -246,7 +246,7 @@ async fn partner_rows(app: &App, visit: &Visit, as_provider: bool) -> Result<Mar
             p #partners-empty { (t(lang, if as_provider { "resellers.none" } else { "providers.none" })) }
         } @else {
             table #partners {
-                thead { tr { th { (t(lang, "partners.name")) } th { (t(lang, "partners.mpn")) } th { (t(lang, "partners.location")) } th { (t(lang, "partners.state")) } th { (t(lang, "partners.admin")) } th {} } }
+                thead { tr { th { (t(lang, "partners.name")) } th { (t(lang, "partners.mpn")) } th { (t(lang, "partners.location")) } th { (t(lang, "partners.state")) } th { (t(lang, "partners.admin")) } th { span.sr-only { (t(lang, "common.actions")) } } } }
                 tbody {
                     @for c in &rows {
                         @let p = &c.partnership;

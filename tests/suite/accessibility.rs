@@ -1,6 +1,7 @@
 //! Every main portal page, for each kind of user and in both languages, scanned with axe-core
 //! (npm, pinned by scripts/install-axe.sh) inside headless Chromium: no serious or critical
-//! violation and no console error (script errors, CSP refusals, failed loads) anywhere.
+//! violation, no console error (script errors, CSP refusals, failed loads) and no catalog key
+//! shown in place of a text, anywhere.
 
 use crate::support::browser::Browser;
 use crate::support::TestApp;
@@ -152,6 +153,20 @@ async fn scan(
                 v["nodes"]
             ));
         }
+    }
+    // A catalog key on screen means a text with no translation ("dashboard.welcome").
+    let keys = b
+        .client
+        .execute(
+            "return (document.body.innerText.match(/(^|\\s)[a-z]+(\\.[a-z0-9_]+)+(?=\\s|$)/g) || [])
+                .map(s => s.trim()).filter(s => !/\\.(example|com|org|net|kr|json|csv)$/.test(s))",
+            vec![],
+        )
+        .await?;
+    for k in keys.as_array().into_iter().flatten() {
+        *f.by_impact.entry("untranslated-key".into()).or_default() += 1;
+        f.failures
+            .push(format!("{label} {path}: untranslated key on screen: {k}"));
     }
     for e in b.console_errors().await? {
         *f.by_impact.entry("console-error".into()).or_default() += 1;
