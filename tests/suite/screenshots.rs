@@ -30,6 +30,7 @@ fn pages(who: &str) -> &'static [&'static str] {
             "record",
             "/portal/support",
             "/portal/mfa",
+            "/portal/agreement",
         ],
         _ => &["/portal", "/portal/customer/partners", "/portal/users"],
     }
