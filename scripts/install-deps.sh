@@ -10,6 +10,8 @@ command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx)
 command -v python3 >/dev/null 2>&1 || need+=(python3 python3-pip)
+# Korean text in browser screenshots (scripts/screenshots.sh).
+fc-list 2>/dev/null | grep -qi nanum || need+=(fonts-nanum)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
@@ -24,3 +26,5 @@ if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check aiosmtpd 2>/dev/null \
     || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages aiosmtpd
 fi
+
+"$(dirname "$0")/install-axe.sh"

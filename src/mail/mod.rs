@@ -19,7 +19,21 @@ pub struct Outgoing {
     pub html: String,
 }
 
-/// Renders `template` for `to` and queues it with the transaction.
+/// The language a mail to `to` is written in: the recipient's own preference when they are
+/// a user here, else `fallback` (the sender's language, or en-US).
+async fn language_for(tx: &mut Tx, to: &str, fallback: &str) -> Result<String, sqlx::Error> {
+    use sqlx::Row;
+    let row = sqlx::query("SELECT language FROM users WHERE lower(upn) = $1")
+        .bind(to.to_ascii_lowercase())
+        .fetch_optional(tx.conn())
+        .await?;
+    Ok(row
+        .map(|r| r.get::<String, _>("language"))
+        .unwrap_or_else(|| fallback.to_string()))
+}
+
+/// Renders `template` for `to` in the recipient's language and queues it with the
+/// transaction.
 pub async fn enqueue(
     tx: &mut Tx,
     now: i64,
@@ -28,7 +42,8 @@ pub async fn enqueue(
     lang: &str,
     vars: &BTreeMap<&str, String>,
 ) -> Result<(), sqlx::Error> {
-    let r = templates::render(template, lang, vars);
+    let lang = language_for(tx, to, lang).await?;
+    let r = templates::render(template, &lang, vars);
     let msg = Outgoing {
         to: to.to_ascii_lowercase(),
         subject: r.subject,

@@ -159,14 +159,38 @@ pub fn render(template: Template, lang: &str, vars: &BTreeMap<&str, String>) -> 
         .get(name)
         .or_else(|| catalogs()["en-US"].get(name))
         .expect("every template has an en-US text (every_template_is_in_every_catalog)");
-    let subject = fill(&t.subject, vars);
-    let text = fill(&t.text, vars);
+    let vars = with_role_labels(lang, vars);
+    let subject = fill(&t.subject, &vars);
+    let text = fill(&t.text, &vars);
     let html = to_html(&subject, &text);
     Rendered {
         subject,
         text,
         html,
     }
+}
+
+/// Role codes in the `roles` and `access` values become the role names of the mail's
+/// language ("user_administrator" -> "User administrator"): a reader never sees a code.
+fn with_role_labels<'a>(lang: &str, vars: &BTreeMap<&'a str, String>) -> BTreeMap<&'a str, String> {
+    use crate::domain::customer::GrantRole;
+    use crate::domain::identity::Role;
+    let codes: Vec<&str> = Role::ALL
+        .iter()
+        .map(|r| r.as_str())
+        .chain(GrantRole::ALL.iter().map(|r| r.as_str()))
+        .collect();
+    let mut out = vars.clone();
+    for key in ["roles", "access"] {
+        if let Some(v) = out.get_mut(key) {
+            for code in &codes {
+                if v.contains(code) {
+                    *v = v.replace(code, &crate::portal::labels::role(lang, code));
+                }
+            }
+        }
+    }
+    out
 }
 
 fn to_html(subject: &str, text: &str) -> String {
@@ -231,6 +255,28 @@ mod tests {
                 "{lang}: catalog and Template agree"
             );
         }
+    }
+
+    #[test]
+    fn role_codes_in_mail_read_as_role_names_in_the_mail_language() {
+        let mut vars = BTreeMap::new();
+        vars.insert(
+            "roles",
+            "user_administrator, license_administrator".to_string(),
+        );
+        vars.insert("partner", "Contoso".to_string());
+        vars.insert("customer", "Adatum".to_string());
+        vars.insert("date", "2027-01-01".to_string());
+        let en = render(Template::GrantExpiring, "en-US", &vars);
+        assert!(
+            en.text
+                .contains("User administrator, License administrator"),
+            "{}",
+            en.text
+        );
+        let ko = render(Template::GrantExpiring, "ko-KR", &vars);
+        assert!(!ko.text.contains("user_administrator"), "{}", ko.text);
+        assert!(ko.text.contains("사용자 관리자"), "{}", ko.text);
     }
 
     #[test]

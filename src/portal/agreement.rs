@@ -39,8 +39,10 @@ async fn render(app: &App, visit: &Visit, error: Option<String>) -> Response {
         StatusCode::OK
     };
     (status, page(visit, PageOpts { title: &title, active: "/portal/agreement", mail_public: app.config.mail_viewer_public }, html! {
-        h1 { (a.title) " (" (a.version) ")" }
-        div.card { pre.mail #agreement-text { (a.body) } }
+        @let (a_title, a_body, translated) = super::labels::agreement(lang, &a.version, &a.title, &a.body);
+        h1 { (a_title) " (" (a.version) ")" }
+        @if translated { p.muted #agreement-translation { (t(lang, "agreement.translation_note")) } }
+        div.card { pre.mail #agreement-text { (a_body) } }
         @if let Some(acc) = &accepted {
             div.alert.ok #agreement-accepted {
                 (tf(lang, "agreement.accepted", &[("upn", &acc.user_upn), ("date", &crate::clock::from_ms(acc.accepted_at).format("%Y-%m-%d %H:%M UTC").to_string())]))

@@ -40,14 +40,14 @@ async fn render(app: &App, visit: &Visit, secret: Option<(String, String)>) -> R
             }
         }
         table #apps {
-            thead { tr { th { (t(lang, "apps.name")) } th { "client_id" } th { (t(lang, "apps.roles")) } th { (t(lang, "apps.state")) } th {} } }
+            thead { tr { th { (t(lang, "apps.name")) } th { "client_id" } th { (t(lang, "apps.roles")) } th { (t(lang, "apps.state")) } th { span.sr-only { (t(lang, "common.actions")) } } } }
             tbody {
                 @for a in &apps {
                     @let id = a.id.to_string();
                     tr data-app=(id) {
                         td { (a.display_name) }
                         td { code { (id) } }
-                        td { (a.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")) }
+                        td { (super::labels::roles(lang, a.roles.iter().map(|r| r.as_str()))) }
                         td.state { (if a.disabled { t(lang, "apps.off") } else { t(lang, "apps.on") }) }
                         td {
                             form method="post" action=(format!("/portal/applications/{id}")) {

@@ -311,6 +311,7 @@ fn mfa_first_setup(
         p { (t(lang, "mfa.setup_intro")) }
         @if let Some(e) = error { div.alert.bad role="alert" #mfa-error { (e) } }
         p { (t(lang, "mfa.secret")) ": " code #mfa-secret { (secret) } }
+        (super::qr::svg(&uri, &t(lang, "mfa.qr")))
         p.muted { code { (uri) } }
         form method="post" action="/portal/mfa" {
             input type="hidden" name="csrf" value=(visit.csrf());

@@ -29,7 +29,7 @@ pub fn services_table(lang: &str, subs: &[SubscriptionRow]) -> Markup {
                         tr.service data-subscription=(s.id) {
                             td.service-name { (s.friendly_name) }
                             td.service-quantity { (s.quantity) }
-                            td.service-status { (s.status) }
+                            td.service-status { (super::labels::pill(lang, &s.status)) }
                             td { (s.unit_price) " " (s.currency) }
                         }
                     }
@@ -99,8 +99,8 @@ pub async fn catalog(
                         td { strong { (ptitle) } br; (s.title) }
                         td.catalog-id { code { (a.product_id) ":" (a.sku_id) ":" (a.id) } }
                         td { (a.list_price) " " (a.currency) }
-                        td { (a.term) }
-                        td { (a.billing_cycle) }
+                        td { (super::labels::term(lang, &a.term)) }
+                        td { (super::labels::billing_cycle(lang, &a.billing_cycle)) }
                         td { (s.minimum_quantity) "–" (s.maximum_quantity) }
                     }
                 }
@@ -388,7 +388,7 @@ pub async fn invoices(State(app): State<App>, visit: Visit) -> Response {
         h1 { (title) }
         @if rows.is_empty() { p #invoices-empty { (t(lang, "invoices.none")) } } @else {
             table #invoices {
-                thead { tr { th { (t(lang, "invoices.period")) } th { (t(lang, "invoices.total")) } th {} } }
+                thead { tr { th { (t(lang, "invoices.period")) } th { (t(lang, "invoices.total")) } th { span.sr-only { (t(lang, "common.actions")) } } } }
                 tbody {
                     @for i in &rows {
                         tr.invoice {

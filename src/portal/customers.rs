@@ -275,7 +275,7 @@ pub async fn record(State(app): State<App>, visit: Visit, Path(id): Path<String>
         }
         h2 { (t(lang, "record.users")) }
         @if directory {
-            table #customer-users { tbody { @for u in &users { tr { td { (u.upn) } td { (u.display_name) } td { (u.state) } } } } }
+            table #customer-users { tbody { @for u in &users { tr { td { (u.upn) } td { (u.display_name) } td { (super::labels::pill(lang, u.state.as_str())) } } } } }
         } @else {
             p #no-directory { (t(lang, "record.no_directory")) }
         }
@@ -560,7 +560,7 @@ pub async fn my_partners(State(app): State<App>, visit: Visit) -> Response {
             div.card.my-partner data-partner=(p.partner) {
                 h2.my-partner-name { (p.name) }
                 table {
-                    thead { tr { th { (t(lang, "mypartners.access")) } th { (t(lang, "mypartners.until")) } th {} } }
+                    thead { tr { th { (t(lang, "mypartners.access")) } th { (t(lang, "mypartners.until")) } th { span.sr-only { (t(lang, "common.actions")) } } } }
                     tbody {
                         @for g in grants.iter().filter(|g| g.partner == p.partner && g.status == "active" && g.expires_at > now) {
                             tr.grant {

@@ -88,8 +88,8 @@ pub async fn audit(State(app): State<App>, visit: Visit) -> Response {
                         tr.audit-row {
                             td { (crate::clock::from_ms(r.entry.created_at).format("%Y-%m-%d %H:%M:%S")) }
                             td.audit-who { (r.entry.actor_upn.clone().unwrap_or_else(|| "system".into())) }
-                            td.audit-op { (r.entry.operation) }
-                            td { (r.entry.resource_type) }
+                            td.audit-op data-code=(r.entry.operation) { (super::labels::operation(lang, &r.entry.operation)) }
+                            td { (super::labels::resource(lang, &r.entry.resource_type)) }
                             td { (r.customer_name.clone().unwrap_or_default()) }
                         }
                     }

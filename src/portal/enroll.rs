@@ -405,7 +405,7 @@ fn status_card(lang: &str, e: &EnrollmentRow) -> Markup {
             dl.facts {
                 dt { (t(lang, "review.program")) } dd { (t(lang, &format!("program.{}", e.program.as_str()))) }
                 dt { (t(lang, "enroll.status")) } dd #status-text data-status=(e.status.as_str()) { (t(lang, &format!("enroll.status.{}", e.status.as_str()))) }
-                dt { (t(lang, "enroll.vetting")) } dd #vetting { (e.status.vetting().0) " / " (e.status.vetting().1) }
+                dt { (t(lang, "enroll.vetting")) } dd #vetting { ({ let (v, step) = e.status.vetting(); super::labels::vetting(lang, (v.as_str(), step.as_str())) }) }
             }
             @if let Some(n) = &e.review_note { div.alert.info #review-note { strong { (t(lang, "enroll.note")) ": " } (n) } }
             @if e.status == Status::AwaitingEmailVerification {

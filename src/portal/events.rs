@@ -124,7 +124,7 @@ async fn render_webhook(
                     @for e in EVENTS {
                         label.choice {
                             input type="checkbox" name="event" value=(e) checked[chosen(e)];
-                            " " code { (e) }
+                            " " (super::labels::event(lang, e)) " " code { (e) }
                         }
                     }
                 }
@@ -154,14 +154,14 @@ async fn render_webhook(
             table #deliveries {
                 thead { tr {
                     th { (t(lang, "webhooks.when")) } th { (t(lang, "webhooks.event")) } th { (t(lang, "webhooks.status")) }
-                    th { (t(lang, "webhooks.code")) } th { (t(lang, "webhooks.attempts")) } th { (t(lang, "webhooks.error")) } th {}
+                    th { (t(lang, "webhooks.code")) } th { (t(lang, "webhooks.attempts")) } th { (t(lang, "webhooks.error")) } th { span.sr-only { (t(lang, "common.actions")) } }
                 } }
                 tbody {
                     @for d in &log {
                         tr data-event=(d.event_name) {
                             td { (when(d.created_at)) }
-                            td { code { (d.event_name) } }
-                            td.status { (d.status.as_str()) }
+                            td { (super::labels::event(lang, &d.event_name)) " " code { (d.event_name) } }
+                            td.status { (super::labels::pill(lang, d.status.as_str())) }
                             td.code { (d.last_status_code.map(|c| c.to_string()).unwrap_or_default()) }
                             td { (d.attempts) }
                             td { (d.last_error.clone().unwrap_or_default()) }
@@ -277,7 +277,7 @@ async fn render_notifications(app: &App, visit: &Visit, ctx: &Ctx, flash: Flash)
                 @for e in notifications::choosable() {
                     label.choice {
                         input type="checkbox" name="event" value=(e) checked[s.events.iter().any(|x| x == e)];
-                        " " code { (e) }
+                        " " (super::labels::event(lang, e)) " " code { (e) }
                     }
                 }
             }
@@ -360,7 +360,7 @@ async fn render_referrals(
                             td { (t(lang, direction_key(r, me))) }
                             td { (r.customer_name) " (" (r.customer_country) ")" }
                             td { (r.deal_value) " " (r.currency) }
-                            td.status { (r.status) " / " (r.substatus) }
+                            td.status { (super::labels::state(lang, &r.status)) " / " (t(lang, &format!("referrals.sub.{}", r.substatus))) }
                             td { (when(r.updated_at)) }
                         }
                     }
@@ -483,7 +483,7 @@ async fn render_referral(app: &App, visit: &Visit, ctx: &Ctx, id: &str, flash: F
         h1 { (r.name) }
         (flash.show())
         dl.card #referral {
-            dt { (t(lang, "referrals.status")) } dd #referral-status { (r.status) " / " (r.substatus) }
+            dt { (t(lang, "referrals.status")) } dd #referral-status data-status=(r.status) { (super::labels::state(lang, &r.status)) " / " (t(lang, &format!("referrals.sub.{}", r.substatus))) }
             dt { (t(lang, "referrals.direction")) } dd { (t(lang, direction_key(&r, me))) }
             dt { (t(lang, "referrals.customer")) } dd { (r.customer_name) " (" (r.customer_country) ")" }
             dt { (t(lang, "referrals.contact")) } dd { (r.contact_name) " · " (r.contact_email) " " (r.contact_phone) }

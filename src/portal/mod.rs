@@ -15,12 +15,15 @@ pub mod enroll;
 pub mod events;
 pub mod form;
 pub mod i18n;
+pub mod labels;
 pub mod layout;
 pub mod mail;
 pub mod partners;
+pub mod qr;
 pub mod review;
 pub mod session;
 pub mod support;
+pub mod svg;
 pub mod users;
 
 use crate::app::App;

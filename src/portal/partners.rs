@@ -247,7 +247,7 @@ async fn partner_rows(app: &App, visit: &Visit, as_provider: bool) -> Result<Mar
             p #partners-empty { (t(lang, if as_provider { "resellers.none" } else { "providers.none" })) }
         } @else {
             table #partners {
-                thead { tr { th { (t(lang, "partners.name")) } th { (t(lang, "partners.mpn")) } th { (t(lang, "partners.location")) } th { (t(lang, "partners.state")) } th { (t(lang, "partners.admin")) } th {} } }
+                thead { tr { th { (t(lang, "partners.name")) } th { (t(lang, "partners.mpn")) } th { (t(lang, "partners.location")) } th { (t(lang, "partners.state")) } th { (t(lang, "partners.admin")) } th { span.sr-only { (t(lang, "common.actions")) } } } }
                 tbody {
                     @for c in &rows {
                         @let p = &c.partnership;
@@ -256,7 +256,7 @@ async fn partner_rows(app: &App, visit: &Visit, as_provider: bool) -> Result<Mar
                             td.partner-name { (c.name) }
                             td { (c.mpn_id) }
                             td { (c.country) }
-                            td.partner-state { (p.state.wire()) }
+                            td.partner-state { (super::labels::pill(lang, p.state.wire())) }
                             td.partner-admin { (t(lang, if p.admin_access { "partners.yes" } else { "partners.no" })) }
                             td {
                                 @if p.is_active() {
@@ -419,7 +419,7 @@ async fn render_resellers(
                         tr.invitation data-state=(state.as_str()) {
                             td { (crate::clock::from_ms(i.created_at).format("%Y-%m-%d")) }
                             td { (i.email.clone().unwrap_or_default()) }
-                            td { (t(lang, &format!("common.state.{}", state.as_str()))) }
+                            td { (super::labels::pill(lang, state.as_str())) }
                             td {
                                 @if state == InvitationState::Pending && may_invite {
                                     form method="post" action={"/portal/resellers/invitations/" (i.id) "/revoke"} {

@@ -407,7 +407,7 @@ fn actions(lang: &str, visit: &Visit, d: &CaseDetail) -> Markup {
     let action = format!("/portal/support/{}", c.id);
     let button = |what: &str, key: &str| {
         html! {
-            form method="post" action=(action) style="display:inline" {
+            form method="post" action=(action).inline {
                 input type="hidden" name="csrf" value=(visit.csrf());
                 input type="hidden" name="do" value=(what);
                 button.case-action type="submit" id={"do-" (what)} { (t(lang, key)) }

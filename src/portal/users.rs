@@ -95,7 +95,7 @@ async fn render_with(
                                 }
                                 td { (u.display_name) }
                                 td { @for r in roles { span.tag { (t(lang, &format!("role.{}", r.as_str()))) } } }
-                                td.state { (u.state) }
+                                td.state { (super::labels::pill(lang, u.state.as_str())) }
                                 @if can_manage {
                                     td {
                                         @if u.state.is_active() && Some(u.id) != ctx.actor.user_id() {

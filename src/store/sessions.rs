@@ -62,6 +62,14 @@ pub async fn set_language(db: &Db, token_hash: &str, lang: &str) -> Result<(), s
         .bind(token_hash)
         .execute(&db.write)
         .await?;
+    // The signed-in person's choice is also their preference for mail.
+    sqlx::query(
+        "UPDATE users SET language = $1 WHERE id = (SELECT user_id FROM sessions WHERE token_hash = $2)",
+    )
+    .bind(lang)
+    .bind(token_hash)
+    .execute(&db.write)
+    .await?;
     Ok(())
 }
 

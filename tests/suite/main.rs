@@ -3,6 +3,7 @@
 
 mod support;
 
+mod accessibility;
 mod api_conventions;
 mod api_identity;
 mod audit;
@@ -19,6 +20,7 @@ mod customers;
 mod enrollment;
 mod hardening;
 mod mail;
+mod mail_language;
 mod memberships;
 mod multi_node;
 mod notifications;
@@ -30,6 +32,7 @@ mod portal_browser;
 mod portal_http;
 mod referrals;
 mod schema_parity;
+mod screenshots;
 mod security;
 mod support_requests;
 mod webhooks;

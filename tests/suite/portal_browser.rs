@@ -362,7 +362,7 @@ async fn a_provider_requests_a_partnership_and_the_reseller_authorizes_it_from_t
             "the provider lists its reseller: {row}"
         );
         let state = b.text("#invitations .invitation").await?;
-        anyhow::ensure!(state.contains("accepted"), "{state}");
+        anyhow::ensure!(state.contains("Accepted"), "{state}");
         Ok(())
     }
     .await;
@@ -580,12 +580,18 @@ async fn a_partner_registers_a_webhook_tests_it_and_works_a_referral_in_the_port
                 .text("#deliveries tr[data-event='test-created'] .status")
                 .await
                 .unwrap_or_default();
-            if status == "delivered" {
+            if status == "Delivered" {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        anyhow::ensure!(status == "delivered", "delivery status: {status}");
+        anyhow::ensure!(status == "Delivered", "delivery status: {status}");
+        let code = b
+            .wait("#deliveries tr[data-event='test-created'] .status .pill.ok")
+            .await?
+            .attr("data-code")
+            .await?;
+        anyhow::ensure!(code.as_deref() == Some("delivered"), "{code:?}");
         anyhow::ensure!(b.text("#deliveries .code").await? == "200");
         // Rotating shows a new secret once; the old one keeps signing for a day.
         b.click("#webhook-rotate").await?;
@@ -669,7 +675,7 @@ async fn a_partner_registers_a_webhook_tests_it_and_works_a_referral_in_the_port
         b.click("button[data-substatus='accepted']").await?;
         b.wait("#notice").await?;
         let status = b.text("#referral-status").await?;
-        anyhow::ensure!(status == "active / accepted", "{status}");
+        anyhow::ensure!(status == "Active / accepted", "{status}");
         Ok(())
     }
     .await;

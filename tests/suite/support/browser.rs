@@ -38,6 +38,7 @@ impl Browser {
         let chrome = std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
             "browserName": "chrome",
+            "goog:loggingPrefs": { "browser": "ALL" },
             "goog:chromeOptions": {
                 "binary": chrome,
                 "args": [
@@ -108,6 +109,18 @@ impl Browser {
         Ok(self.client.current_url().await?.path().to_string())
     }
 
+    /// Console messages at error level (script errors, CSP violations, failed loads) logged
+    /// since the last call, read from Chromium's browser log.
+    pub async fn console_errors(&self) -> anyhow::Result<Vec<String>> {
+        let v = self.client.issue_cmd(BrowserLog).await?;
+        Ok(v.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["level"] == "SEVERE")
+            .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+            .collect())
+    }
+
     /// Ends the session; on failure saves a screenshot and the page source, then panics.
     pub async fn finish(mut self, result: anyhow::Result<()>) {
         if let Err(e) = &result {
@@ -136,5 +149,26 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();
+    }
+}
+
+/// chromedriver's log endpoint (not in the W3C command set, so fantoccini has no method).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (
+            axum::http::Method::POST,
+            Some(r#"{"type":"browser"}"#.to_string()),
+        )
     }
 }

@@ -1,0 +1,94 @@
+//! Screenshots of the main pages for each kind of user in both languages, saved under
+//! docs/screenshots/ (1280x800). Run by scripts/screenshots.sh; ignored in the normal run
+//! because it rewrites committed files.
+
+use crate::accessibility::{demo_app, enter, LANGS, VISITORS};
+use crate::support::browser::Browser;
+
+/// Pages per visitor ("record" stands for the first customer record of the list).
+fn pages(who: &str) -> &'static [&'static str] {
+    match who {
+        "signed-out" => &["/portal/signin", "/portal/enroll", "/portal/enroll/tenant"],
+        "operator" => &[
+            "/portal",
+            "/portal/operator/enrollments",
+            "/portal/audit",
+            "/portal/mail",
+        ],
+        "provider" => &[
+            "/portal",
+            "/portal/resellers",
+            "/portal/customers",
+            "/portal/catalog",
+            "/portal/invoices",
+            "/portal/listing",
+        ],
+        "reseller" => &[
+            "/portal",
+            "/portal/providers",
+            "/portal/customers",
+            "record",
+            "/portal/support",
+            "/portal/mfa",
+            "/portal/agreement",
+        ],
+        _ => &["/portal", "/portal/customer/partners", "/portal/users"],
+    }
+}
+
+fn file_name(who: &str, path: &str, lang: &str) -> String {
+    let page = path
+        .trim_start_matches("/portal")
+        .trim_matches('/')
+        .replace('/', "-");
+    let page = if page.is_empty() {
+        "dashboard".to_string()
+    } else {
+        page
+    };
+    format!("{who}-{page}-{lang}.png")
+}
+
+#[tokio::test]
+#[ignore = "writes docs/screenshots; run scripts/screenshots.sh"]
+async fn screenshots_of_the_main_pages() {
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+    std::fs::create_dir_all(&out).unwrap();
+    let t = demo_app().await;
+    let mut saved = 0;
+    for (who, upn) in VISITORS {
+        for lang in LANGS {
+            let b = Browser::start(&format!("shots_{who}_{lang}"), &t.base).await;
+            let result = async {
+                enter(&b, *upn, lang).await?;
+                // The window's frame takes some height: size it so the page itself is 1280x800.
+                let frame = b
+                    .client
+                    .execute("return window.outerHeight - window.innerHeight", vec![])
+                    .await?
+                    .as_u64()
+                    .unwrap_or(0) as u32;
+                b.client.set_window_size(1280, 800 + frame).await?;
+                for path in pages(who) {
+                    let (path, name) = if *path == "record" {
+                        b.goto("/portal/customers").await?;
+                        b.click("main table a[href^='/portal/customers/']").await?;
+                        (b.path().await?, file_name(who, "customer-record", lang))
+                    } else {
+                        b.goto(path).await?;
+                        (path.to_string(), file_name(who, path, lang))
+                    };
+                    b.wait("main, body").await?;
+                    let png = b.client.screenshot().await?;
+                    std::fs::write(out.join(&name), png)?;
+                    println!("{name} <- {path}");
+                    saved += 1;
+                }
+                Ok(())
+            }
+            .await;
+            b.finish(result).await;
+        }
+    }
+    println!("{saved} screenshots in docs/screenshots/");
+}
