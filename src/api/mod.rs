@@ -22,6 +22,7 @@ pub mod ops;
 pub mod partnerships;
 pub mod profiles;
 pub mod referrals;
+pub mod sdk_ops;
 pub mod support;
 pub mod users;
 pub mod webhooks;
@@ -134,7 +135,11 @@ pub fn documented() -> OpenApiRouter<App> {
         .routes(routes!(customers::list, customers::create))
         .routes(routes!(customers::request_link, customers::request_post))
         .routes(routes!(customers::revoke_request))
-        .routes(routes!(customers::get_one, customers::patch))
+        .routes(routes!(
+            customers::get_one,
+            customers::patch,
+            sdk_ops::delete_customer
+        ))
         .routes(routes!(customers::relationships))
         .routes(routes!(customers::preview))
         .routes(routes!(customers::accept))
@@ -169,6 +174,10 @@ pub fn documented() -> OpenApiRouter<App> {
         .routes(routes!(offers::offer))
         .routes(routes!(offers::addons))
         .routes(routes!(offers::categories))
+        .routes(routes!(sdk_ops::customer_offers))
+        .routes(routes!(sdk_ops::customer_offer_categories))
+        .routes(routes!(sdk_ops::customer_offer_addons))
+        .routes(routes!(sdk_ops::remove_partner_relationship))
         .routes(routes!(offers::sku))
         .routes(routes!(offers::availability))
         .routes(routes!(offers::provisioning_status))

@@ -119,19 +119,7 @@ pub async fn offers(
     Query(q): Query<OfferQuery>,
 ) -> ApiResult<axum::Json<Collection<OfferDto>>> {
     let rows = catalog::offers(&app, &ctx, q.country.as_deref()).await?;
-    Ok(axum::Json(single_page(
-        &app.keys.paging_secret,
-        rows,
-        "/v1/offers",
-        |o| {
-            let a = &o.availability;
-            (
-                String::new(),
-                format!("{}:{}:{}", a.product_id, a.sku_id, a.id),
-            )
-        },
-        offer_dto,
-    )?))
+    offers_page(&app, rows, "/v1/offers")
 }
 
 /// One offer by id.
@@ -159,19 +147,7 @@ pub async fn addons(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Collection<OfferDto>>> {
     let rows = catalog::addons(&app, &ctx, &id).await?;
-    Ok(axum::Json(single_page(
-        &app.keys.paging_secret,
-        rows,
-        &format!("/v1/offers/{id}/addons"),
-        |o| {
-            let a = &o.availability;
-            (
-                String::new(),
-                format!("{}:{}:{}", a.product_id, a.sku_id, a.id),
-            )
-        },
-        offer_dto,
-    )?))
+    offers_page(&app, rows, &format!("/v1/offers/{id}/addons"))
 }
 
 /// The offer categories of a country.
@@ -184,6 +160,15 @@ pub async fn categories(
     Query(q): Query<OfferQuery>,
 ) -> ApiResult<axum::Json<Collection<OfferCategory>>> {
     let offers = catalog::offers(&app, &ctx, q.country.as_deref()).await?;
+    categories_page(&app, &offers, "/v1/offercategories")
+}
+
+/// The distinct categories of some offers, as one page.
+pub(super) fn categories_page(
+    app: &App,
+    offers: &[Offer],
+    path: &str,
+) -> ApiResult<axum::Json<Collection<OfferCategory>>> {
     let mut kinds: Vec<(String, String)> = offers
         .iter()
         .map(|o| {
@@ -198,9 +183,30 @@ pub async fn categories(
     Ok(axum::Json(single_page(
         &app.keys.paging_secret,
         kinds,
-        "/v1/offercategories",
+        path,
         |(k, _)| (String::new(), k.clone()),
         |(k, c)| category(&k, &c),
+    )?))
+}
+
+/// Offers as one page, keyed by their ids.
+pub(super) fn offers_page(
+    app: &App,
+    rows: Vec<Offer>,
+    path: &str,
+) -> ApiResult<axum::Json<Collection<OfferDto>>> {
+    Ok(axum::Json(single_page(
+        &app.keys.paging_secret,
+        rows,
+        path,
+        |o| {
+            let a = &o.availability;
+            (
+                String::new(),
+                format!("{}:{}:{}", a.product_id, a.sku_id, a.id),
+            )
+        },
+        offer_dto,
     )?))
 }
 

@@ -8,6 +8,8 @@ pub mod billing_profile;
 pub mod carts;
 pub mod catalog;
 pub mod commerce;
+pub mod customer_deletion;
+pub mod customer_offers;
 pub mod customer_users;
 pub mod customers;
 pub mod dashboard;

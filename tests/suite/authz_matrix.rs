@@ -136,6 +136,12 @@ GET /v1/customers/{customerId}                | Z         | A* a_app
 PATCH /v1/customers/{customerId}              | X         | p_admin a_admin a_app
 PATCH /v1/customers/{customerId}              | Y         | b_admin
 PATCH /v1/customers/{customerId}              | Z         | a_admin a_app
+DELETE /v1/customers/{customerId}/relationships/partner| X | p_admin a_admin a_app
+DELETE /v1/customers/{customerId}/relationships/partner| Y | b_admin
+DELETE /v1/customers/{customerId}/relationships/partner| Z | a_admin a_app
+DELETE /v1/customers/{customerId}             | X         | p_admin a_admin a_app
+DELETE /v1/customers/{customerId}             | Y         | b_admin
+DELETE /v1/customers/{customerId}             | Z         | a_admin a_app
 GET /v1/customers/{customerId}/relationships  | X         | P* A* a_app x_admin x_user
 GET /v1/customers/{customerId}/relationships  | Y         | b_admin y_admin
 GET /v1/customers/{customerId}/relationships  | Z         | A* a_app
@@ -196,6 +202,14 @@ GET /v1/offers                                | -         | partners op
 GET /v1/offers/{offerId}                      | PH-SUITE:BASIC:US-M| partners op
 GET /v1/offers/{offerId}/addons               | PH-SUITE:BASIC:US-M| partners op
 GET /v1/offercategories                       | -         | partners op
+GET /v1/customers/{customerId}/offers         | X         | P* A* a_app
+GET /v1/customers/{customerId}/offers         | Y         | b_admin
+GET /v1/customers/{customerId}/offers         | Z         | A* a_app
+GET /v1/customers/{customerId}/offercategories| X         | P* A* a_app
+GET /v1/customers/{customerId}/offercategories| Y         | b_admin
+GET /v1/customers/{customerId}/offercategories| Z         | A* a_app
+GET /v1/customers/{customerId}/offers/{offerId}/addons| X/offer | P* A* a_app
+GET /v1/customers/{customerId}/offers/{offerId}/addons| Y/offer | b_admin
 GET /v1/customers/{customerId}/orders         | X         | P* A* a_app x_admin x_user
 GET /v1/customers/{customerId}/orders         | Y         | b_admin y_admin
 POST /v1/customers/{customerId}/orders        | X         | p_admin p_sales a_admin a_sales a_app
@@ -823,6 +837,16 @@ fn scenes(w: &World, params: &[String]) -> Vec<(&'static str, BTreeMap<String, S
                 m(&[("customerId", y), ("subscriptionId", w.sub_x.clone())]),
             ),
         ],
+        ["customerId", "offerId"] => vec![
+            (
+                "X/offer",
+                m(&[("customerId", x), ("offerId", "PH-SUITE:BASIC:US-M".into())]),
+            ),
+            (
+                "Y/offer",
+                m(&[("customerId", y), ("offerId", "PH-SUITE:BASIC:US-M".into())]),
+            ),
+        ],
         ["customerId", "cartId"] => vec![
             (
                 "X/cart-X",
@@ -1050,6 +1074,8 @@ fn rank(method: &str, path: &str) -> u8 {
         ("PATCH", "/v1/relationships/{relationshipId}") => 3,
         ("DELETE", "/v1/relationships/{relationshipId}") => 4,
         ("PATCH", "/v1/customers/{customerId}") => 5,
+        // Ends the caller's relationship and grants, as the PATCH above does.
+        ("DELETE", "/v1/customers/{customerId}/relationships/partner") => 5,
         ("DELETE", "/v1/customer/partners/{partnerId}") => 6,
         ("DELETE", "/v1/customer/grants/{grantId}") => 7,
         ("DELETE", _) => 2,

@@ -531,3 +531,153 @@ async fn relationships_name_the_partner_and_mpn_profiles_look_up_another_partner
     );
     assert_eq!(t.get("/v1/profiles/mpn?mpnId=1", &s.p.token).await.0, 404);
 }
+
+#[tokio::test]
+async fn a_customer_sees_the_offers_categories_and_add_ons_of_its_country() {
+    let t = TestApp::spawn().await;
+    let s = shop(&t).await;
+    let x = s.x.id.to_string();
+    for token in [&s.p.token, &s.a.token] {
+        let (st, offers) = t.get(&format!("/v1/customers/{x}/offers"), token).await;
+        assert_eq!(st, 200, "{offers}");
+        let items = offers["items"].as_array().unwrap();
+        assert!(
+            items.iter().any(|o| o["id"] == "PH-SUITE:BASIC:US-M"),
+            "{offers}"
+        );
+        // The customer is in the US: no other country's offers.
+        assert!(items.iter().all(|o| o["country"] == "US"), "{offers}");
+        assert!(!items.iter().any(|o| o["id"] == "PH-SUITE:STANDARD:KR-M"));
+        assert_eq!(items[0]["attributes"]["objectType"], "Offer");
+        assert_eq!(offers["totalCount"].as_u64(), Some(items.len() as u64));
+    }
+    let (st, cats) = t
+        .get(&format!("/v1/customers/{x}/offercategories"), &s.p.token)
+        .await;
+    assert_eq!(st, 200, "{cats}");
+    let ids: Vec<&str> = cats["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["license", "usage"]);
+    assert_eq!(cats["items"][0]["country"], "US");
+    let (st, addons) = t
+        .get(
+            &format!("/v1/customers/{x}/offers/PH-SUITE:BASIC:US-M/addons"),
+            &s.p.token,
+        )
+        .await;
+    assert_eq!(
+        (st, addons["totalCount"].as_i64()),
+        (200, Some(1)),
+        "{addons}"
+    );
+    assert_eq!(addons["items"][0]["id"], "PH-ARCHIVE:ARCHIVE:US-M");
+    assert_eq!(addons["items"][0]["isAddOn"], true);
+    // An offer of another country is not one this customer can buy.
+    let (st, e) = t
+        .get(
+            &format!("/v1/customers/{x}/offers/PH-SUITE:STANDARD:KR-M/addons"),
+            &s.p.token,
+        )
+        .await;
+    assert_eq!(st, 404, "{e}");
+    assert_error_shape(&e);
+    // A partner that does not serve the customer does not see it; nor does the customer
+    // read the partner catalog.
+    let stranger = t.partner(true, false, "US").await;
+    let (st, e) = t
+        .get(&format!("/v1/customers/{x}/offers"), &stranger.token)
+        .await;
+    assert_eq!(st, 404, "{e}");
+    assert_error_shape(&e);
+    let (st, _) = t
+        .get(&format!("/v1/customers/{x}/offers"), &s.x_token)
+        .await;
+    assert_eq!(st, 403);
+}
+
+#[tokio::test]
+async fn a_reseller_removes_itself_from_a_customer_and_its_grants_end() {
+    let t = TestApp::spawn().await;
+    let s = shop(&t).await;
+    let x = s.x.id.to_string();
+    let (_, sub) = subscription_of(&t, &s, "PH-SUITE:BASIC:US-M", 2).await;
+    let a_id = s.a.tenant.id.to_string();
+    let active_grants_of_a = |g: &Value| {
+        g["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| g["partnerId"] == a_id.as_str() && g["status"] == "active")
+            .count()
+    };
+    let (_, before) = t.get("/v1/customer/grants", &s.x_token).await;
+    assert!(active_grants_of_a(&before) > 0, "{before}");
+    // The customer itself is no partner: refused.
+    let path = format!("/v1/customers/{x}/relationships/partner");
+    let (st, e) = t
+        .send(reqwest::Method::DELETE, &path, &s.x_token, &Value::Null)
+        .await;
+    assert!(st == 403 || st == 404, "{st} {e}");
+    let (st, body) = t
+        .send(reqwest::Method::DELETE, &path, &s.a.token, &Value::Null)
+        .await;
+    assert_eq!(st, 204, "{body}");
+    let (_, after) = t.get("/v1/customer/grants", &s.x_token).await;
+    assert_eq!(active_grants_of_a(&after), 0, "{after}");
+    // A no longer sees the customer; a second removal finds nothing to end.
+    assert_eq!(
+        t.get(&format!("/v1/customers/{x}"), &s.a.token).await.0,
+        404
+    );
+    let (st, e) = t
+        .send(reqwest::Method::DELETE, &path, &s.a.token, &Value::Null)
+        .await;
+    assert_eq!(st, 404, "{e}");
+    assert_error_shape(&e);
+    // What was bought keeps billing: the provider still sees the subscription active.
+    let (st, sb) = t
+        .get(
+            &format!("/v1/customers/{x}/subscriptions/{sub}"),
+            &s.p.token,
+        )
+        .await;
+    assert_eq!((st, sb["status"].as_str()), (200, Some("active")), "{sb}");
+    assert!(operations_of(&t, &s.a.token)
+        .await
+        .contains(&"remove_partner_customer_relationship".to_string()));
+}
+
+#[tokio::test]
+async fn a_customer_account_is_never_deleted_the_partner_is_told_why() {
+    let t = TestApp::spawn().await;
+    let s = shop(&t).await;
+    let path = format!("/v1/customers/{}", s.x.id);
+    let (st, e) = t
+        .send(reqwest::Method::DELETE, &path, &s.p.token, &Value::Null)
+        .await;
+    assert_eq!(st, 409, "{e}");
+    assert_error_shape(&e);
+    assert!(
+        e["description"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("relationships/partner"),
+        "{e}"
+    );
+    // A stranger learns nothing about the customer; the customer is still there.
+    let stranger = t.partner(true, false, "US").await;
+    let (st, _) = t
+        .send(
+            reqwest::Method::DELETE,
+            &path,
+            &stranger.token,
+            &Value::Null,
+        )
+        .await;
+    assert_eq!(st, 404);
+    assert_eq!(t.get(&path, &s.p.token).await.0, 200);
+}
