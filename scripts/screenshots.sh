@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 "$(dirname "$0")/install-deps.sh"
-cargo test --test suite screenshots_of_the_main_pages -- --ignored --nocapture --test-threads=1
+PARTNERHUB_SCREENSHOTS_DIR="$PWD/docs/screenshots" \
+  cargo test --test suite screenshots_of_the_main_pages -- --nocapture --test-threads=1
 ls docs/screenshots/*.png | wc -l
