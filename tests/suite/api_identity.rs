@@ -233,15 +233,7 @@ async fn a_disabled_user_loses_access_at_once() {
 #[tokio::test]
 async fn jwks_and_discovery_describe_the_signing_key() {
     let t = TestApp::spawn().await;
-    let jwks: serde_json::Value = t
-        .http
-        .get(t.url("/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, jwks) = t.get_public("/.well-known/jwks.json").await;
     let key = &jwks["keys"][0];
     assert_eq!(key["kty"], "OKP");
     assert_eq!(key["crv"], "Ed25519");
@@ -251,15 +243,7 @@ async fn jwks_and_discovery_describe_the_signing_key() {
     // The token's key id is the published one.
     let header = jsonwebtoken::decode_header(&token).unwrap();
     assert_eq!(header.kid.as_deref(), key["kid"].as_str());
-    let doc: serde_json::Value = t
-        .http
-        .get(t.url("/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, doc) = t.get_public("/.well-known/openid-configuration").await;
     assert_eq!(doc["issuer"], t.base);
     assert_eq!(doc["token_endpoint"], format!("{}/oauth2/token", t.base));
     assert_eq!(doc["jwks_uri"], format!("{}/.well-known/jwks.json", t.base));

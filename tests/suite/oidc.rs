@@ -168,15 +168,7 @@ async fn code_for(t: &TestApp, c: &Client, upn: &str) -> (String, String, String
 #[tokio::test]
 async fn discovery_validates_and_publishes_the_audience_and_the_rs256_key() {
     let t = TestApp::spawn().await;
-    let d: Value = t
-        .http
-        .get(t.url("/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, d) = t.get_public("/.well-known/openid-configuration").await;
     assert_eq!(d["issuer"], t.base);
     assert_eq!(
         d["authorization_endpoint"],
@@ -199,15 +191,7 @@ async fn discovery_validates_and_publishes_the_audience_and_the_rs256_key() {
         .contains(&json!("openid")));
     assert_eq!(d["subject_types_supported"], json!(["public"]));
     assert_eq!(d["access_token_audience"], "partnerhub");
-    let jwks: Value = t
-        .http
-        .get(t.url("/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, jwks) = t.get_public("/.well-known/jwks.json").await;
     let algs: Vec<&str> = jwks["keys"]
         .as_array()
         .unwrap()
@@ -248,15 +232,7 @@ async fn the_code_flow_signs_a_user_in_with_a_verified_id_token_and_a_working_ac
     );
 
     // The id token verifies with the RS256 key of the JWKS.
-    let jwks: Value = t
-        .http
-        .get(t.url("/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, jwks) = t.get_public("/.well-known/jwks.json").await;
     let id_token = tok["id_token"].as_str().unwrap();
     let header = jsonwebtoken::decode_header(id_token).unwrap();
     assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);

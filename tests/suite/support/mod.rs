@@ -234,6 +234,13 @@ impl TestApp {
         (s, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// A GET without credentials (discovery, keys, public pages of the API).
+    pub async fn get_public(&self, path: &str) -> (u16, Value) {
+        let r = self.http.get(self.url(path)).send().await.unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
         self.send(reqwest::Method::POST, path, token, body).await
     }
