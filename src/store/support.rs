@@ -479,6 +479,21 @@ pub async fn insert_note(tx: &mut Tx, n: &NoteRow) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+fn note_from(r: &AnyRow) -> Result<NoteRow, sqlx::Error> {
+    Ok(NoteRow {
+        id: id_col(r, "id")?,
+        request_id: id_col(r, "request_id")?,
+        reply_to: opt_id(r, "reply_to")?,
+        author_tenant: id_col(r, "author_tenant")?,
+        author_name: r.try_get("author_name")?,
+        organization: r.try_get("organization")?,
+        tier: Tier::parse(&r.try_get::<String, _>("tier")?),
+        kind: r.try_get("kind")?,
+        text: r.try_get("text")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
 pub async fn notes(db: &Db, id: ServiceRequestId) -> Result<Vec<NoteRow>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT * FROM service_request_notes WHERE request_id = $1 ORDER BY created_at, id",
@@ -486,22 +501,7 @@ pub async fn notes(db: &Db, id: ServiceRequestId) -> Result<Vec<NoteRow>, sqlx::
     .bind(id.to_string())
     .fetch_all(&db.read)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(NoteRow {
-                id: id_col(r, "id")?,
-                request_id: id_col(r, "request_id")?,
-                reply_to: opt_id(r, "reply_to")?,
-                author_tenant: id_col(r, "author_tenant")?,
-                author_name: r.try_get("author_name")?,
-                organization: r.try_get("organization")?,
-                tier: Tier::parse(&r.try_get::<String, _>("tier")?),
-                kind: r.try_get("kind")?,
-                text: r.try_get("text")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(note_from).collect()
 }
 
 /// One page of a case's notes, oldest first: keyset on (created_at, id), after `after`.
@@ -522,22 +522,7 @@ pub async fn notes_page(
     .bind(limit as i64)
     .fetch_all(&db.read)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(NoteRow {
-                id: id_col(r, "id")?,
-                request_id: id_col(r, "request_id")?,
-                reply_to: opt_id(r, "reply_to")?,
-                author_tenant: id_col(r, "author_tenant")?,
-                author_name: r.try_get("author_name")?,
-                organization: r.try_get("organization")?,
-                tier: Tier::parse(&r.try_get::<String, _>("tier")?),
-                kind: r.try_get("kind")?,
-                text: r.try_get("text")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(note_from).collect()
 }
 
 pub async fn count_notes(db: &Db, id: ServiceRequestId) -> Result<i64, sqlx::Error> {
