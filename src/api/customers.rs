@@ -11,7 +11,9 @@ use crate::app::customer_users::{self, NewCustomerUser, Patch, DIRECTORY_ROLES};
 use crate::app::customers::{self as uc, NewCustomer};
 use crate::app::{licenses, App, Ctx};
 use crate::domain::authz::{Action, Resource};
-use crate::domain::customer::{parse_filter, parse_roles, AccessRequest, GrantRole};
+use crate::domain::customer::{
+    parse_filter, parse_roles, AccessRequest, GrantRole, RelationshipState,
+};
 use crate::domain::ids::TenantId;
 use crate::domain::Error;
 use crate::store::customers as repo;
@@ -386,7 +388,7 @@ pub async fn relationships(
     let rows: Vec<_> = repo::partners_of(&app.db, t.id)
         .await?
         .into_iter()
-        .filter(|p| p.state == "active")
+        .filter(|p| p.state == RelationshipState::Active)
         .collect();
     Ok(axum::Json(single_page(
         &app.keys.paging_secret,
@@ -408,11 +410,7 @@ fn partner_dto(p: repo::PartnerOfCustomer) -> CustomerPartner {
         } else {
             "is_indirect_reseller_of".into()
         },
-        state: if p.state == "active" {
-            "Active".into()
-        } else {
-            "Ended".into()
-        },
+        state: p.state.wire().into(),
         indirect_reseller_id: p.indirect_reseller.map(|r| r.to_string()),
         since: crate::clock::from_ms(p.since).to_rfc3339(),
         attributes: Attributes::of("CustomerPartnerRelationship"),
@@ -725,11 +723,7 @@ pub async fn my_grants(
 }
 
 pub fn grant_dto(g: repo::GrantRow, partner_name: String, now: i64) -> Grant {
-    let status = if g.status == "active" && g.expires_at <= now {
-        "expired".to_string()
-    } else {
-        g.status
-    };
+    let status = g.status.seen_at(g.expires_at, now).as_str().to_string();
     Grant {
         id: g.id,
         partner_id: g.partner.to_string(),

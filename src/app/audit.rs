@@ -1,12 +1,13 @@
 //! Builds audit records from the acting context.
 
 use super::Ctx;
+use crate::domain::audit::Operation;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::Tx;
 
 /// What changed, for the audit log.
 pub struct Change<'a> {
-    pub operation: &'a str,
+    pub operation: Operation,
     pub resource_type: &'a str,
     pub resource_id: String,
     pub old: Option<serde_json::Value>,
@@ -29,7 +30,7 @@ pub async fn record(
         actor_app_id: ctx.and_then(|c| c.app_id()),
         actor_upn: ctx.and_then(|c| c.upn.clone()),
         customer_id: change.customer_id,
-        operation: change.operation.to_string(),
+        operation: change.operation.as_str().to_string(),
         resource_type: change.resource_type.to_string(),
         resource_id: Some(change.resource_id),
         old_value: change.old.map(|v| v.to_string()),

@@ -5,13 +5,16 @@
 use super::audit::{record, Change};
 use super::customers::authorized;
 use super::{events, App, Ctx};
+use crate::domain::audit::Operation;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::channel;
 use crate::domain::commerce::{
-    self as rules, CatalogItemId, ProviderPrice, Segment, SubscriptionStatus, CANCELLATION_DAYS,
+    self as rules, CatalogItemId, OrderStatus, PriceKind, Segment, SubscriptionStatus,
+    CANCELLATION_DAYS,
 };
 use crate::domain::error::{Checks, Code};
 use crate::domain::ids::TenantId;
+use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
 use crate::store::commerce::{
     self as repo, Availability, OrderLine, OrderRow, Product, Sku, SubscriptionRow,
@@ -92,7 +95,7 @@ pub async fn import_catalog(app: &App, ctx: Option<&Ctx>, file: &CatalogFile) ->
         ctx,
         &org,
         Change {
-            operation: "import_catalog",
+            operation: Operation::ImportCatalog,
             resource_type: "catalog",
             resource_id: format!("{} products", file.products.len()),
             old: None,
@@ -278,7 +281,7 @@ async fn draft_order(
             currency: a.currency.clone(),
             billing_cycle: a.billing_cycle.clone(),
             term: a.term.clone(),
-            status: SubscriptionStatus::Active.as_str().into(),
+            status: SubscriptionStatus::Active,
             auto_renew: true,
             created_at: now,
             term_start: now,
@@ -304,7 +307,7 @@ async fn draft_order(
         provider,
         reseller,
         request_id: input.request_id.clone(),
-        status: "completed".into(),
+        status: OrderStatus::Completed,
         total: total.amount(),
         currency: total.currency,
         created_at: now,
@@ -327,7 +330,7 @@ async fn record_order(tx: &mut Tx, ctx: &Ctx, customer: &TenantRow, d: &Draft) -
     let new = serde_json::json!({ "lines": lines, "total": o.total, "currency": o.currency });
     for org in &orgs {
         let change = Change {
-            operation: "create_order",
+            operation: Operation::CreateOrder,
             resource_type: "order",
             resource_id: o.id.clone(),
             old: None,
@@ -344,7 +347,7 @@ async fn record_order(tx: &mut Tx, ctx: &Ctx, customer: &TenantRow, d: &Draft) -
     events::emit(
         tx,
         o.created_at,
-        rules::event::ORDER_CREATED,
+        EventName::OrderCreated,
         format!("/v1/customers/{}/orders/{}", customer.id, o.id),
         &customer.display_name,
         &audience,
@@ -482,7 +485,7 @@ pub async fn update_subscription(
     }
     let version = s.version;
     let old = serde_json::json!({ "quantity": s.quantity, "status": s.status, "autoRenewEnabled": s.auto_renew });
-    let current = SubscriptionStatus::parse(&s.status).unwrap_or(SubscriptionStatus::Active);
+    let current = s.status;
     if let Some(q) = patch.quantity {
         if q != s.quantity {
             if current != SubscriptionStatus::Active {
@@ -512,9 +515,7 @@ pub async fn update_subscription(
     if let Some(st) = &patch.status {
         let to = SubscriptionStatus::parse(st)
             .ok_or_else(|| Error::field("status", "active, suspended or deleted"))?;
-        s.status = rules::change_status(current, to, now, s.cancel_until)?
-            .as_str()
-            .into();
+        s.status = rules::change_status(current, to, now, s.cancel_until)?;
     }
     if let Some(a) = patch.auto_renew {
         s.auto_renew = a;
@@ -550,7 +551,7 @@ pub async fn update_subscription(
     orgs.dedup();
     for org in &orgs {
         record(&mut tx, Some(ctx), &org.to_string(), Change {
-            operation: "update_subscription",
+            operation: Operation::UpdateSubscription,
             resource_type: "subscription",
             resource_id: s.id.clone(),
             old: Some(old.clone()),
@@ -566,7 +567,7 @@ pub async fn update_subscription(
     events::emit(
         &mut tx,
         now,
-        "subscription-updated",
+        EventName::SubscriptionUpdated,
         format!("/v1/customers/{}/subscriptions/{}", customer.id, s.id),
         &s.friendly_name,
         &audience,
@@ -585,21 +586,21 @@ pub async fn run_renewals(app: &App) -> Result<(usize, usize)> {
     for mut s in repo::subscriptions_due(&app.db, now).await? {
         let version = s.version;
         let mut tx = app.db.begin().await?;
-        if s.auto_renew && s.status == "active" {
+        if s.auto_renew && s.status == SubscriptionStatus::Active {
             let days = rules::term_days(&s.term).unwrap_or(30);
             s.term_start = s.term_end;
             s.term_end += days * rules::DAY_MS;
             s.cancel_until = s.term_start + CANCELLATION_DAYS * rules::DAY_MS;
             renewed += 1;
         } else {
-            s.status = SubscriptionStatus::Expired.as_str().into();
+            s.status = SubscriptionStatus::Expired;
             expired += 1;
         }
         s.updated_at = now;
         if !repo::save_subscription(&mut tx, &s, version).await? {
             continue;
         }
-        let at = if s.status == "expired" {
+        let at = if s.status == SubscriptionStatus::Expired {
             s.term_end
         } else {
             s.term_start
@@ -608,7 +609,7 @@ pub async fn run_renewals(app: &App) -> Result<(usize, usize)> {
         events::emit(
             &mut tx,
             now,
-            "subscription-updated",
+            EventName::SubscriptionUpdated,
             format!("/v1/customers/{}/subscriptions/{}", s.customer, s.id),
             &s.friendly_name,
             &[s.provider.to_string()],
@@ -690,7 +691,7 @@ pub async fn generate_invoices(app: &App, month_start: i64) -> Result<usize> {
                 events::emit(
                     &mut tx,
                     app.clock.now_ms(),
-                    "invoice-ready",
+                    EventName::InvoiceReady,
                     format!("/v1/invoices/{}", inv.id),
                     &inv.id,
                     &[provider.to_string()],
@@ -701,7 +702,7 @@ pub async fn generate_invoices(app: &App, month_start: i64) -> Result<usize> {
                     None,
                     &provider.to_string(),
                     Change {
-                        operation: "create_invoice",
+                        operation: Operation::CreateInvoice,
                         resource_type: "invoice",
                         resource_id: inv.id.clone(),
                         old: None,
@@ -723,16 +724,7 @@ pub async fn generate_invoices(app: &App, month_start: i64) -> Result<usize> {
 
 /// A subscription's history as charge segments.
 pub async fn segments(db: &crate::store::Db, subscription: &str) -> Result<Vec<Segment>> {
-    Ok(repo::history(db, subscription)
-        .await?
-        .into_iter()
-        .map(|(at, quantity, status, price)| Segment {
-            at,
-            quantity,
-            status: SubscriptionStatus::parse(&status).unwrap_or(SubscriptionStatus::Deleted),
-            unit_price: Decimal::from_str(&price).unwrap_or_default(),
-        })
-        .collect())
+    Ok(repo::history(db, subscription).await?)
 }
 
 /// The provider's price to its resellers for an SKU in a country (list price when unset).
@@ -746,14 +738,7 @@ pub async fn price_to_reseller(
 ) -> Result<Decimal> {
     Ok(
         match repo::provider_price(&app.db, provider, product, sku, country).await? {
-            Some((kind, value)) => {
-                let v = Decimal::from_str(&value).unwrap_or_default();
-                if kind == "markup" {
-                    ProviderPrice::Markup(v).apply(list)
-                } else {
-                    ProviderPrice::Fixed(v).apply(list)
-                }
-            }
+            Some(price) => price.apply(list),
             None => list,
         },
     )
@@ -780,7 +765,7 @@ pub async fn set_provider_prices(
     let mut c = Checks::new();
     for (i, p) in prices.iter().enumerate() {
         c.check(
-            p.kind == "markup" || p.kind == "fixed",
+            PriceKind::parse(&p.kind).is_some(),
             &format!("prices[{i}].kind"),
             "markup or fixed",
         );
@@ -809,7 +794,7 @@ pub async fn set_provider_prices(
             &p.product_id,
             &p.sku_id,
             &p.country.to_ascii_uppercase(),
-            &p.kind,
+            PriceKind::parse(&p.kind).ok_or_else(|| Error::field("kind", "markup or fixed"))?,
             &p.value,
         )
         .await?;
@@ -819,7 +804,7 @@ pub async fn set_provider_prices(
         Some(ctx),
         &ctx.actor.tenant.to_string(),
         Change {
-            operation: "update_price_list",
+            operation: Operation::UpdatePriceList,
             resource_type: "price_list",
             resource_id: ctx.actor.tenant.to_string(),
             old: None,
@@ -885,7 +870,7 @@ pub async fn set_reseller_prices(
         Some(ctx),
         &ctx.actor.tenant.to_string(),
         Change {
-            operation: "update_customer_prices",
+            operation: Operation::UpdateCustomerPrices,
             resource_type: "price_list",
             resource_id: ctx.actor.tenant.to_string(),
             old: None,

@@ -7,6 +7,7 @@ use super::customers::authorized;
 use super::identity::{keep_last_global_admin, require_act_on};
 use super::{App, Ctx};
 use crate::crypto;
+use crate::domain::audit::Operation;
 use crate::domain::authz::{self, Action, UserOp, Via};
 use crate::domain::customer::{CustomerFacts, GrantRole};
 use crate::domain::error::Checks;
@@ -42,7 +43,7 @@ async fn audit(
     tx: &mut crate::store::Tx,
     ctx: &Ctx,
     customer: &str,
-    op: &str,
+    op: Operation,
     user: &UserRow,
     new: serde_json::Value,
 ) -> Result<()> {
@@ -177,7 +178,7 @@ pub async fn create(
         &mut tx,
         ctx,
         &t.id.to_string(),
-        "create_customer_user",
+        Operation::CreateCustomerUser,
         &user,
         serde_json::json!({ "upn": user.upn }),
     )
@@ -273,9 +274,9 @@ pub async fn update(
             .await?;
     }
     let op = if only_password {
-        "reset_customer_user_password"
+        Operation::ResetCustomerUserPassword
     } else {
-        "update_customer_user"
+        Operation::UpdateCustomerUser
     };
     audit(app, &mut tx, ctx, &t.id.to_string(), op, &u, serde_json::json!({ "state": u.state, "displayName": u.display_name, "restored": restored })).await?;
     tx.commit().await?;
@@ -311,7 +312,7 @@ pub async fn delete(app: &App, ctx: &Ctx, customer_id: &str, user_id: &str) -> R
         &mut tx,
         ctx,
         &t.id.to_string(),
-        "delete_customer_user",
+        Operation::DeleteCustomerUser,
         &u,
         serde_json::json!({ "upn": u.upn }),
     )
@@ -442,9 +443,9 @@ pub async fn set_member(
         ctx,
         &t.id.to_string(),
         if member {
-            "add_directory_role_member"
+            Operation::AddDirectoryRoleMember
         } else {
-            "remove_directory_role_member"
+            Operation::RemoveDirectoryRoleMember
         },
         &u,
         serde_json::json!({ "role": role.as_str() }),

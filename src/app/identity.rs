@@ -3,6 +3,7 @@
 use super::audit::{record, Change};
 use super::{App, Ctx};
 use crate::crypto;
+use crate::domain::audit::Operation;
 use crate::domain::authz::{self, Action, Actor, PartnerFacts, Principal, Resource, UserOp, Via};
 use crate::domain::error::Checks;
 use crate::domain::identity::{Country, Domain, Email, Password, Role, TenantKind, UserState};
@@ -171,7 +172,7 @@ pub async fn create_tenant_with_admin(
         ctx,
         &tenant.id.to_string(),
         Change {
-            operation: "create_tenant",
+            operation: Operation::CreateTenant,
             resource_type: "tenant",
             resource_id: tenant.id.to_string(),
             old: None,
@@ -267,7 +268,7 @@ pub async fn create_user(
         Some(ctx),
         &tenant_id.to_string(),
         Change {
-            operation: "create_user",
+            operation: Operation::CreateUser,
             resource_type: "user",
             resource_id: user.id.to_string(),
             old: None,
@@ -479,7 +480,7 @@ pub async fn update_user(
         Some(ctx),
         &current.tenant_id.to_string(),
         Change {
-            operation: "update_user",
+            operation: Operation::UpdateUser,
             resource_type: "user",
             resource_id: user_id.to_string(),
             old: Some(serde_json::json!({ "displayName": current.display_name, "state": current.state, "roles": old_roles })),
@@ -713,7 +714,7 @@ pub async fn remove_user(app: &App, ctx: &Ctx, user_id: UserId) -> Result<()> {
         Some(ctx),
         &tenant.id.to_string(),
         Change {
-            operation: "delete_user",
+            operation: Operation::DeleteUser,
             resource_type: "user",
             resource_id: user_id.to_string(),
             old: Some(serde_json::json!({ "upn": current.upn, "roles": roles })),
@@ -762,7 +763,7 @@ pub async fn set_mfa_policy(
         Some(ctx),
         &tenant.to_string(),
         Change {
-            operation: "set_mfa_policy",
+            operation: Operation::SetMfaPolicy,
             resource_type: "tenant",
             resource_id: tenant.to_string(),
             old: None,

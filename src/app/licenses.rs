@@ -4,6 +4,7 @@
 use super::audit::{record, Change};
 use super::customers::authorized;
 use super::{App, Ctx};
+use crate::domain::audit::Operation;
 use crate::domain::authz::Action;
 use crate::domain::error::Code;
 use crate::domain::ids::{TenantId, UserId};
@@ -192,7 +193,7 @@ pub async fn update(
     }
     for org in orgs {
         record(&mut tx, Some(ctx), &org, Change {
-            operation: "update_customer_user_licenses",
+            operation: Operation::UpdateCustomerUserLicenses,
             resource_type: "license",
             resource_id: user.to_string(),
             old: None,

@@ -5,6 +5,7 @@
 use super::audit::{record, Change};
 use super::{App, Ctx};
 use crate::crypto;
+use crate::domain::audit::Operation;
 use crate::domain::ids::UserId;
 use crate::domain::{Error, Result};
 use crate::store::identity::{self as repo, UserRow};
@@ -150,9 +151,9 @@ pub async fn enable(
     // The confirming code is spent: it cannot sign in a second time.
     mfa::use_step_in_tx(&mut tx, user_id, step as i64, now.timestamp_millis()).await?;
     let op = if current.totp_secret.is_some() {
-        "replace_mfa"
+        Operation::ReplaceMfa
     } else {
-        "enable_mfa"
+        Operation::EnableMfa
     };
     audit(&mut tx, ctx, &user, op, now.timestamp_millis()).await?;
     tx.commit().await?;
@@ -186,7 +187,7 @@ pub async fn new_recovery_codes(app: &App, ctx: &Ctx, code: &str) -> Result<Vec<
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
     mfa::replace_recovery_codes(&mut tx, user_id, &hashes, now).await?;
-    audit(&mut tx, ctx, &user, "new_recovery_codes", now).await?;
+    audit(&mut tx, ctx, &user, Operation::NewRecoveryCodes, now).await?;
     tx.commit().await?;
     Ok(codes)
 }
@@ -195,7 +196,7 @@ async fn audit(
     tx: &mut crate::store::Tx,
     ctx: &Ctx,
     user: &UserRow,
-    op: &'static str,
+    op: Operation,
     now: i64,
 ) -> Result<()> {
     record(

@@ -5,6 +5,7 @@
 use super::audit::{record, Change};
 use super::{App, Ctx};
 use crate::crypto;
+use crate::domain::audit::Operation;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::identity::Role;
 use crate::domain::ids::{AppId, UserId};
@@ -294,7 +295,7 @@ pub async fn register_app(
         Some(ctx),
         &ctx.actor.tenant.to_string(),
         Change {
-            operation: "register_application",
+            operation: Operation::RegisterApplication,
             resource_type: "application",
             resource_id: reg.id.to_string(),
             old: None,
@@ -347,9 +348,9 @@ pub async fn change_app(app: &App, ctx: &Ctx, id: AppId, change: AppChange) -> R
         return Err(Error::NotFound("application"));
     }
     let operation = match change {
-        AppChange::Enable => "enable_application",
-        AppChange::Disable => "disable_application",
-        AppChange::Delete => "delete_application",
+        AppChange::Enable => Operation::EnableApplication,
+        AppChange::Disable => Operation::DisableApplication,
+        AppChange::Delete => Operation::DeleteApplication,
     };
     audit_app(&mut tx, ctx, &reg, operation, now).await?;
     tx.commit().await?;
@@ -366,7 +367,7 @@ pub async fn rotate_app_secret(app: &App, ctx: &Ctx, id: AppId) -> Result<(AppRo
     if !tokens::set_app_secret(&mut tx, ctx.actor.tenant, id, &reg.secret_hash).await? {
         return Err(Error::NotFound("application"));
     }
-    audit_app(&mut tx, ctx, &reg, "rotate_application_secret", now).await?;
+    audit_app(&mut tx, ctx, &reg, Operation::RotateApplicationSecret, now).await?;
     tx.commit().await?;
     Ok((reg, secret))
 }
@@ -375,7 +376,7 @@ async fn audit_app(
     tx: &mut crate::store::Tx,
     ctx: &Ctx,
     reg: &AppRow,
-    operation: &'static str,
+    operation: Operation,
     now: i64,
 ) -> Result<()> {
     record(

@@ -4,10 +4,12 @@
 use super::audit::{record, Change};
 use super::{events, App, Ctx};
 use crate::crypto;
+use crate::domain::audit::Operation;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::error::{Checks, Code};
 use crate::domain::identity::{Country, Email};
 use crate::domain::partnership::{region_allows, InvitationState, Service};
+use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
 use crate::store::identity as ids;
 use crate::store::partners::{self, PartnerRow};
@@ -175,7 +177,7 @@ pub async fn save_listing(
         Some(ctx),
         &ctx.actor.tenant.to_string(),
         Change {
-            operation: "update_provider_listing",
+            operation: Operation::UpdateProviderListing,
             resource_type: "provider_listing",
             resource_id: ctx.actor.tenant.to_string(),
             old: None,
@@ -332,7 +334,7 @@ pub async fn invite(app: &App, ctx: &Ctx, input: InviteInput) -> Result<Invitati
         .await?;
     }
     record(&mut tx, Some(ctx), &ctx.actor.tenant.to_string(), Change {
-        operation: "create_partnership_invitation",
+        operation: Operation::CreatePartnershipInvitation,
         resource_type: "partnership_invitation",
         resource_id: row.id.clone(),
         old: None,
@@ -375,7 +377,7 @@ pub async fn revoke_invitation(app: &App, ctx: &Ctx, id: &str) -> Result<Invitat
         Some(ctx),
         &ctx.actor.tenant.to_string(),
         Change {
-            operation: "revoke_partnership_invitation",
+            operation: Operation::RevokePartnershipInvitation,
             resource_type: "partnership_invitation",
             resource_id: id.to_string(),
             old: None,
@@ -524,8 +526,8 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
             provider_tenant: inv.provider_tenant_id,
             reseller: &reseller_tenant.display_name,
             reseller_tenant: ctx.actor.tenant,
-            operation: "create_partner_relationship",
-            event: "partnership-created",
+            operation: Operation::CreatePartnerRelationship,
+            event: EventName::PartnershipCreated,
             template: crate::mail::Template::PartnershipCreated,
             by: &reseller_tenant.display_name,
             notify_self: true,
@@ -545,8 +547,8 @@ struct Announcement<'a> {
     provider_tenant: crate::domain::ids::TenantId,
     reseller: &'a str,
     reseller_tenant: crate::domain::ids::TenantId,
-    operation: &'a str,
-    event: &'a str,
+    operation: Operation,
+    event: EventName,
     template: crate::mail::Template,
     by: &'a str,
     /// Mail the acting side too, not only the other one.
@@ -561,7 +563,7 @@ async fn announce(app: &App, tx: &mut Tx, ctx: &Ctx, a: Announcement<'_>, now: i
             resource_type: "partner_relationship",
             resource_id: a.partnership_id.to_string(),
             old: None,
-            new: Some(serde_json::json!({ "provider": a.provider, "reseller": a.reseller, "event": a.event })),
+            new: Some(serde_json::json!({ "provider": a.provider, "reseller": a.reseller, "event": a.event.as_str() })),
             customer_id: None,
         }, now).await?;
     }
@@ -656,8 +658,8 @@ pub async fn end(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipRow> {
             provider_tenant: p.provider_tenant_id,
             reseller: &reseller,
             reseller_tenant: p.reseller_tenant_id,
-            operation: "remove_partner_relationship",
-            event: "partnership-terminated",
+            operation: Operation::RemovePartnerRelationship,
+            event: EventName::PartnershipTerminated,
             template: crate::mail::Template::PartnershipEnded,
             by: &by,
             notify_self: false,
@@ -703,8 +705,8 @@ pub async fn revoke_admin(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipR
             provider_tenant: p.provider_tenant_id,
             reseller: &reseller,
             reseller_tenant: p.reseller_tenant_id,
-            operation: "remove_indirect_provider_admin_access",
-            event: "partnership-updated",
+            operation: Operation::RemoveIndirectProviderAdminAccess,
+            event: EventName::PartnershipUpdated,
             template: crate::mail::Template::ProviderAdminRevoked,
             by: &reseller,
             notify_self: false,

@@ -2,6 +2,7 @@
 
 use super::audit::{record, Change};
 use super::{App, Ctx};
+use crate::domain::audit::Operation;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::enrollment::{self as rules, Application};
 use crate::domain::error::Checks;
@@ -85,7 +86,7 @@ pub async fn update(
         Some(ctx),
         &ctx.actor.tenant.to_string(),
         Change {
-            operation: "update_partner_profile",
+            operation: Operation::UpdatePartnerProfile,
             resource_type: "partner_profile",
             resource_id: ctx.actor.tenant.to_string(),
             old,
@@ -132,7 +133,7 @@ pub async fn rename(
         Some(ctx),
         &tenant.id.to_string(),
         Change {
-            operation: "update_organization_profile",
+            operation: Operation::UpdateOrganizationProfile,
             resource_type: "organization_profile",
             resource_id: tenant.id.to_string(),
             old: Some(serde_json::json!({ "companyName": tenant.display_name })),

@@ -1,6 +1,7 @@
 //! The domain: types that are valid once built, state machines, validation and
 //! authorization. No I/O and no async here.
 
+pub mod audit;
 pub mod authz;
 pub mod catalog;
 pub mod channel;
@@ -16,5 +17,6 @@ pub mod referral;
 pub mod refusal;
 pub mod support;
 pub mod webhook;
+pub mod words;
 
 pub use error::{Error, FieldError, Result};

@@ -29,7 +29,7 @@ pub fn services_table(lang: &str, subs: &[SubscriptionRow]) -> Markup {
                         tr.service data-subscription=(s.id) {
                             td.service-name { (s.friendly_name) }
                             td.service-quantity { (s.quantity) }
-                            td.service-status { (super::labels::pill(lang, &s.status)) }
+                            td.service-status { (super::labels::pill(lang, s.status.as_str())) }
                             td { (s.unit_price) " " (s.currency) }
                         }
                     }
@@ -225,7 +225,7 @@ async fn render_order(
             p { button #place-order type="submit" { (t(lang, "order.submit")) } }
         }
         (services_table(lang, &subs))
-        @for s in subs.iter().filter(|s| s.status == "active" || s.status == "suspended") {
+        @for s in subs.iter().filter(|s| s.status.live()) {
             form.card.change-subscription method="post" action={"/portal/customers/" (tenant.id) "/subscriptions/" (s.id)} {
                 (csrf(visit.csrf()))
                 input type="hidden" name="version" value=(s.version);

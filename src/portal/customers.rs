@@ -9,7 +9,7 @@ use crate::app::customers as uc;
 use crate::app::identity::{self, NewTenant, NewUser};
 use crate::app::{licenses, App};
 use crate::domain::authz::{can, Action, Resource};
-use crate::domain::customer::{AccessRequest, GrantRole};
+use crate::domain::customer::{AccessRequest, GrantRole, RelationshipState};
 use crate::domain::identity::TenantKind;
 use crate::domain::ids::TenantId;
 use crate::domain::Error;
@@ -264,7 +264,7 @@ pub async fn record(State(app): State<App>, visit: Visit, Path(id): Path<String>
             dt { (t(lang, "customers.country")) } dd { (tenant.country) }
         } }
         h2 { (t(lang, "record.partners")) }
-        ul #customer-partners { @for p in partners.iter().filter(|p| p.state == "active") { li { (p.name) } } }
+        ul #customer-partners { @for p in partners.iter().filter(|p| p.state == RelationshipState::Active) { li { (p.name) } } }
         (super::commerce::services_table(lang, &subs))
         h2 { (t(lang, "record.seats")) }
         @if seats.is_empty() { p.muted { "-" } } @else {
@@ -556,13 +556,13 @@ pub async fn my_partners(State(app): State<App>, visit: Visit) -> Response {
         h1 { (title) }
         p.muted { (t(lang, "mypartners.intro")) }
         @if partners.is_empty() { p #mypartners-empty { (t(lang, "mypartners.none")) } }
-        @for p in partners.iter().filter(|p| p.state == "active") {
+        @for p in partners.iter().filter(|p| p.state == RelationshipState::Active) {
             div.card.my-partner data-partner=(p.partner) {
                 h2.my-partner-name { (p.name) }
                 table {
                     thead { tr { th { (t(lang, "mypartners.access")) } th { (t(lang, "mypartners.until")) } th { span.sr-only { (t(lang, "common.actions")) } } } }
                     tbody {
-                        @for g in grants.iter().filter(|g| g.partner == p.partner && g.status == "active" && g.expires_at > now) {
+                        @for g in grants.iter().filter(|g| g.partner == p.partner && g.status.live(g.expires_at, now)) {
                             tr.grant {
                                 td { @for r in &g.roles { span.tag { (t(lang, &format!("grant.{}", r.as_str()))) } } }
                                 td { (crate::clock::from_ms(g.expires_at).format("%Y-%m-%d")) @if g.auto_extend { " (auto)" } }

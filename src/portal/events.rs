@@ -360,7 +360,7 @@ async fn render_referrals(
                             td { (t(lang, direction_key(r, me))) }
                             td { (r.customer_name) " (" (r.customer_country) ")" }
                             td { (r.deal_value) " " (r.currency) }
-                            td.status { (super::labels::state(lang, &r.status)) " / " (t(lang, &format!("referrals.sub.{}", r.substatus))) }
+                            td.status { (super::labels::state(lang, r.status.as_str())) " / " (t(lang, &format!("referrals.sub.{}", r.substatus))) }
                             td { (when(r.updated_at)) }
                         }
                     }
@@ -471,7 +471,7 @@ async fn render_referral(app: &App, visit: &Visit, ctx: &Ctx, id: &str, flash: F
     };
     let me = ctx.actor.tenant;
     let receiver = r.target_tenant == me;
-    let current = Substatus::parse(&r.substatus).unwrap_or(Substatus::Pending);
+    let current = r.substatus;
     let moves: Vec<Substatus> = Substatus::ALL
         .into_iter()
         .filter(|s| {
@@ -483,7 +483,7 @@ async fn render_referral(app: &App, visit: &Visit, ctx: &Ctx, id: &str, flash: F
         h1 { (r.name) }
         (flash.show())
         dl.card #referral {
-            dt { (t(lang, "referrals.status")) } dd #referral-status data-status=(r.status) { (super::labels::state(lang, &r.status)) " / " (t(lang, &format!("referrals.sub.{}", r.substatus))) }
+            dt { (t(lang, "referrals.status")) } dd #referral-status data-status=(r.status) { (super::labels::state(lang, r.status.as_str())) " / " (t(lang, &format!("referrals.sub.{}", r.substatus))) }
             dt { (t(lang, "referrals.direction")) } dd { (t(lang, direction_key(&r, me))) }
             dt { (t(lang, "referrals.customer")) } dd { (r.customer_name) " (" (r.customer_country) ")" }
             dt { (t(lang, "referrals.contact")) } dd { (r.contact_name) " · " (r.contact_email) " " (r.contact_phone) }

@@ -1,6 +1,7 @@
 //! Audit records, chained per organisation: each record's hash covers its content and the
 //! previous record's hash, so a record changed in the database breaks the chain there.
 
+use super::decode::all;
 use super::{Db, Tx};
 use crate::domain::ids::AuditId;
 use serde::Serialize;
@@ -49,8 +50,8 @@ pub async fn append(tx: &mut Tx, e: &AuditEntry) -> Result<AuditId, sqlx::Error>
         .bind(&e.org_tenant_id)
         .fetch_one(tx.conn())
         .await?;
-    let seq: i64 = head.get::<i64, _>("seq") + 1;
-    let prev: String = head.get("hash");
+    let seq: i64 = head.try_get::<i64, _>("seq")? + 1;
+    let prev: String = head.try_get("hash")?;
     let id = AuditId::new();
     let hash = digest(&prev, seq, &id.to_string(), e);
     sqlx::query(
@@ -87,22 +88,22 @@ pub async fn append(tx: &mut Tx, e: &AuditEntry) -> Result<AuditId, sqlx::Error>
     Ok(id)
 }
 
-fn entry_from(r: &sqlx::any::AnyRow) -> AuditEntry {
-    AuditEntry {
-        org_tenant_id: r.get("org_tenant_id"),
-        actor_user_id: r.get("actor_user_id"),
-        actor_app_id: r.get("actor_app_id"),
-        actor_upn: r.get("actor_upn"),
-        customer_id: r.get("customer_id"),
-        operation: r.get("operation"),
-        resource_type: r.get("resource_type"),
-        resource_id: r.get("resource_id"),
-        old_value: r.get("old_value"),
-        new_value: r.get("new_value"),
-        correlation_id: r.get("correlation_id"),
-        outcome: r.get("outcome"),
-        created_at: r.get("created_at"),
-    }
+fn entry_from(r: &sqlx::any::AnyRow) -> Result<AuditEntry, sqlx::Error> {
+    Ok(AuditEntry {
+        org_tenant_id: r.try_get("org_tenant_id")?,
+        actor_user_id: r.try_get("actor_user_id")?,
+        actor_app_id: r.try_get("actor_app_id")?,
+        actor_upn: r.try_get("actor_upn")?,
+        customer_id: r.try_get("customer_id")?,
+        operation: r.try_get("operation")?,
+        resource_type: r.try_get("resource_type")?,
+        resource_id: r.try_get("resource_id")?,
+        old_value: r.try_get("old_value")?,
+        new_value: r.try_get("new_value")?,
+        correlation_id: r.try_get("correlation_id")?,
+        outcome: r.try_get("outcome")?,
+        created_at: r.try_get("created_at")?,
+    })
 }
 
 /// A broken link: the organisation and the sequence number where the chain stops holding.
@@ -124,14 +125,14 @@ pub async fn verify(db: &Db) -> Result<(u64, Vec<BrokenLink>), sqlx::Error> {
     let mut checked = 0u64;
     let mut broken = Vec::new();
     for org in orgs {
-        let org_id: String = org.get("org_tenant_id");
-        let head_seq: i64 = org.get("seq");
-        let head_hash: String = org.get("hash");
+        let org_id: String = org.try_get("org_tenant_id")?;
+        let head_seq: i64 = org.try_get("seq")?;
+        let head_hash: String = org.try_get("hash")?;
         // After retention removed the oldest records, the chain is checked from the last
         // archived record's hash (kept in the head), so the archive and the rest still link.
-        let pruned: i64 = org.get("pruned_seq");
+        let pruned: i64 = org.try_get("pruned_seq")?;
         let mut prev = if pruned > 0 {
-            org.get::<String, _>("pruned_hash")
+            org.try_get::<String, _>("pruned_hash")?
         } else {
             GENESIS.to_string()
         };
@@ -151,12 +152,12 @@ pub async fn verify(db: &Db) -> Result<(u64, Vec<BrokenLink>), sqlx::Error> {
                 break;
             }
             for r in &rows {
-                let seq: i64 = r.get("seq");
-                let id: String = r.get("id");
-                let stored_prev: String = r.get("prev_hash");
-                let stored_hash: String = r.get("hash");
+                let seq: i64 = r.try_get("seq")?;
+                let id: String = r.try_get("id")?;
+                let stored_prev: String = r.try_get("prev_hash")?;
+                let stored_hash: String = r.try_get("hash")?;
                 checked += 1;
-                let e = entry_from(r);
+                let e = entry_from(r)?;
                 if seq != expected_seq
                     || stored_prev != prev
                     || digest(&prev, seq, &id, &e) != stored_hash
@@ -192,7 +193,7 @@ pub async fn count_for(db: &Db, org: &str) -> Result<i64, sqlx::Error> {
         .bind(org)
         .fetch_one(&db.read)
         .await?;
-    Ok(row.get("n"))
+    row.try_get("n")
 }
 
 #[derive(Debug, Clone)]
@@ -240,14 +241,13 @@ pub async fn page(
     .bind(limit as i64)
     .fetch_all(&db.read)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| AuditRow {
-            id: r.get("id"),
-            entry: entry_from(r),
-            customer_name: r.get("customer_name"),
+    all(&rows, |r| {
+        Ok(AuditRow {
+            id: r.try_get("id")?,
+            entry: entry_from(r)?,
+            customer_name: r.try_get("customer_name")?,
         })
-        .collect())
+    })
 }
 
 /// How many of an organisation's records match `q` (the same filter as [`page`]).
@@ -278,11 +278,15 @@ pub async fn one(db: &Db, org: &str, id: &str) -> Result<Option<AuditRow>, sqlx:
     .bind(id)
     .fetch_optional(&db.read)
     .await?;
-    Ok(r.as_ref().map(|r| AuditRow {
-        id: r.get("id"),
-        entry: entry_from(r),
-        customer_name: r.get("customer_name"),
-    }))
+    r.as_ref()
+        .map(|r| {
+            Ok(AuditRow {
+                id: r.try_get("id")?,
+                entry: entry_from(r)?,
+                customer_name: r.try_get("customer_name")?,
+            })
+        })
+        .transpose()
 }
 
 /// One record as exported: everything stored, hashes included, so an archive can be checked
@@ -318,16 +322,15 @@ pub async fn export_page(
     .bind(limit)
     .fetch_all(&db.read)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Exported {
-            id: r.get("id"),
-            seq: r.get("seq"),
-            entry: entry_from(r),
-            prev_hash: r.get("prev_hash"),
-            hash: r.get("hash"),
+    all(&rows, |r| {
+        Ok(Exported {
+            id: r.try_get("id")?,
+            seq: r.try_get("seq")?,
+            entry: entry_from(r)?,
+            prev_hash: r.try_get("prev_hash")?,
+            hash: r.try_get("hash")?,
         })
-        .collect())
+    })
 }
 
 /// Organisations holding records older than `cutoff`.
@@ -338,7 +341,7 @@ pub async fn orgs_with_records_before(db: &Db, cutoff: i64) -> Result<Vec<String
     .bind(cutoff)
     .fetch_all(&db.read)
     .await?;
-    Ok(rows.iter().map(|r| r.get("org_tenant_id")).collect())
+    rows.iter().map(|r| r.try_get("org_tenant_id")).collect()
 }
 
 /// Removes an organisation's records up to `seq` (already archived) and moves the chain's
@@ -352,7 +355,7 @@ pub async fn prune_through(tx: &mut Tx, org: &str, seq: i64) -> Result<u64, sqlx
         .bind(org)
         .fetch_one(tx.conn())
         .await?
-        .get("seq");
+        .try_get("seq")?;
     let seq = seq.min(head - 1);
     if seq <= 0 {
         return Ok(0);

@@ -84,9 +84,8 @@ impl Bulk {
             self.buf.push(',');
         }
         self.buf.push('(');
-        self.buf
-            .write_fmt(row)
-            .expect("writing to a String does not fail");
+        // Writing to a String cannot fail.
+        let _ = self.buf.write_fmt(row);
         self.buf.push(')');
         self.rows += 1;
     }

@@ -1,8 +1,10 @@
 //! Catalog, price lists, orders, subscriptions with their history, and invoices.
 
-use super::identity::uuid_col;
+use super::decode::{all, bad_column, flag, json, parsed, parsed_opt, word};
 use super::{Db, Tx};
-use crate::domain::commerce::CartStatus;
+use crate::domain::commerce::{
+    CartStatus, OrderStatus, PriceKind, ProviderPrice, Segment, SubscriptionStatus,
+};
 use crate::domain::ids::TenantId;
 use sqlx::Row;
 
@@ -81,40 +83,40 @@ pub async fn upsert_availability(tx: &mut Tx, a: &Availability) -> Result<(), sq
     Ok(())
 }
 
-fn product_from(r: &sqlx::any::AnyRow) -> Product {
-    Product {
-        id: r.get("id"),
-        title: r.get("title"),
-        description: r.get("description"),
-        product_type: r.get("product_type"),
-    }
+fn product_from(r: &sqlx::any::AnyRow) -> Result<Product, sqlx::Error> {
+    Ok(Product {
+        id: r.try_get("id")?,
+        title: r.try_get("title")?,
+        description: r.try_get("description")?,
+        product_type: r.try_get("product_type")?,
+    })
 }
 
-fn sku_from(r: &sqlx::any::AnyRow) -> Sku {
-    Sku {
-        product_id: r.get("product_id"),
-        id: r.get("id"),
-        title: r.get("title"),
-        description: r.get("description"),
-        minimum_quantity: r.get("min_quantity"),
-        maximum_quantity: r.get("max_quantity"),
-        is_trial: r.get::<i64, _>("is_trial") != 0,
-        unit_type: r.get("unit_type"),
-    }
+fn sku_from(r: &sqlx::any::AnyRow) -> Result<Sku, sqlx::Error> {
+    Ok(Sku {
+        product_id: r.try_get("product_id")?,
+        id: r.try_get("id")?,
+        title: r.try_get("title")?,
+        description: r.try_get("description")?,
+        minimum_quantity: r.try_get("min_quantity")?,
+        maximum_quantity: r.try_get("max_quantity")?,
+        is_trial: flag(r, "is_trial")?,
+        unit_type: r.try_get("unit_type")?,
+    })
 }
 
-fn availability_from(r: &sqlx::any::AnyRow) -> Availability {
-    Availability {
-        product_id: r.get("product_id"),
-        sku_id: r.get("sku_id"),
-        id: r.get("id"),
-        country: r.get("country"),
-        currency: r.get("currency"),
-        segment: r.get("segment"),
-        billing_cycle: r.get("billing_cycle"),
-        term: r.get("term"),
-        list_price: r.get("list_price"),
-    }
+fn availability_from(r: &sqlx::any::AnyRow) -> Result<Availability, sqlx::Error> {
+    Ok(Availability {
+        product_id: r.try_get("product_id")?,
+        sku_id: r.try_get("sku_id")?,
+        id: r.try_get("id")?,
+        country: r.try_get("country")?,
+        currency: r.try_get("currency")?,
+        segment: r.try_get("segment")?,
+        billing_cycle: r.try_get("billing_cycle")?,
+        term: r.try_get("term")?,
+        list_price: r.try_get("list_price")?,
+    })
 }
 
 /// Products offered in a country (and segment), by title.
@@ -122,7 +124,7 @@ pub async fn products(db: &Db, country: &str, segment: &str) -> Result<Vec<Produ
     let rows = sqlx::query("SELECT * FROM products p WHERE EXISTS (SELECT 1 FROM availabilities a WHERE a.product_id = p.id \
                             AND a.country = $1 AND ($2 = '' OR a.segment = $2)) ORDER BY p.title, p.id")
         .bind(country).bind(segment).fetch_all(&db.read).await?;
-    Ok(rows.iter().map(product_from).collect())
+    all(&rows, product_from)
 }
 
 pub async fn product(db: &Db, id: &str) -> Result<Option<Product>, sqlx::Error> {
@@ -130,7 +132,7 @@ pub async fn product(db: &Db, id: &str) -> Result<Option<Product>, sqlx::Error> 
         .bind(id)
         .fetch_optional(&db.read)
         .await?;
-    Ok(r.as_ref().map(product_from))
+    r.as_ref().map(product_from).transpose()
 }
 
 pub async fn skus(db: &Db, product: &str) -> Result<Vec<Sku>, sqlx::Error> {
@@ -138,7 +140,7 @@ pub async fn skus(db: &Db, product: &str) -> Result<Vec<Sku>, sqlx::Error> {
         .bind(product)
         .fetch_all(&db.read)
         .await?;
-    Ok(rows.iter().map(sku_from).collect())
+    all(&rows, sku_from)
 }
 
 pub async fn sku(db: &Db, product: &str, sku: &str) -> Result<Option<Sku>, sqlx::Error> {
@@ -147,7 +149,7 @@ pub async fn sku(db: &Db, product: &str, sku: &str) -> Result<Option<Sku>, sqlx:
         .bind(sku)
         .fetch_optional(&db.read)
         .await?;
-    Ok(r.as_ref().map(sku_from))
+    r.as_ref().map(sku_from).transpose()
 }
 
 pub async fn availabilities(
@@ -158,7 +160,7 @@ pub async fn availabilities(
 ) -> Result<Vec<Availability>, sqlx::Error> {
     let rows = sqlx::query("SELECT * FROM availabilities WHERE product_id = $1 AND sku_id = $2 AND ($3 = '' OR country = $3) ORDER BY id")
         .bind(product).bind(sku).bind(country).fetch_all(&db.read).await?;
-    Ok(rows.iter().map(availability_from).collect())
+    all(&rows, availability_from)
 }
 
 pub async fn availability(
@@ -175,20 +177,27 @@ pub async fn availability(
     .bind(id)
     .fetch_optional(&db.read)
     .await?;
-    Ok(r.as_ref().map(availability_from))
+    r.as_ref().map(availability_from).transpose()
 }
 
-/// (kind, value) of a provider's price for its resellers.
+/// A provider's price for its resellers, decoded: an unknown kind or a value that is not a
+/// price is a decode error.
+fn provider_price_from(r: &sqlx::any::AnyRow) -> Result<ProviderPrice, sqlx::Error> {
+    let value: String = r.try_get("value")?;
+    ProviderPrice::from_parts(parsed(r, "kind")?, &value).map_err(|_| bad_column("value", &value))
+}
+
+/// A provider's price for its resellers.
 pub async fn provider_price(
     db: &Db,
     provider: TenantId,
     product: &str,
     sku: &str,
     country: &str,
-) -> Result<Option<(String, String)>, sqlx::Error> {
+) -> Result<Option<ProviderPrice>, sqlx::Error> {
     let r = sqlx::query("SELECT kind, value FROM provider_prices WHERE provider_tenant_id = $1 AND product_id = $2 AND sku_id = $3 AND country = $4")
         .bind(provider.to_string()).bind(product).bind(sku).bind(country).fetch_optional(&db.read).await?;
-    Ok(r.map(|r| (r.get("kind"), r.get("value"))))
+    r.as_ref().map(provider_price_from).transpose()
 }
 
 pub async fn set_provider_price(
@@ -197,33 +206,30 @@ pub async fn set_provider_price(
     product: &str,
     sku: &str,
     country: &str,
-    kind: &str,
+    kind: PriceKind,
     value: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO provider_prices (provider_tenant_id, product_id, sku_id, country, kind, value) VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (provider_tenant_id, product_id, sku_id, country) DO UPDATE SET kind = excluded.kind, value = excluded.value")
-        .bind(provider.to_string()).bind(product).bind(sku).bind(country).bind(kind).bind(value).execute(tx.conn()).await?;
+        .bind(provider.to_string()).bind(product).bind(sku).bind(country).bind(kind.as_str()).bind(value).execute(tx.conn()).await?;
     Ok(())
 }
 
 pub async fn provider_prices(
     db: &Db,
     provider: TenantId,
-) -> Result<Vec<(String, String, String, String, String)>, sqlx::Error> {
+) -> Result<Vec<(String, String, String, PriceKind, String)>, sqlx::Error> {
     let rows = sqlx::query("SELECT product_id, sku_id, country, kind, value FROM provider_prices WHERE provider_tenant_id = $1 ORDER BY product_id, sku_id, country")
         .bind(provider.to_string()).fetch_all(&db.read).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            (
-                r.get("product_id"),
-                r.get("sku_id"),
-                r.get("country"),
-                r.get("kind"),
-                r.get("value"),
-            )
-        })
-        .collect())
+    all(&rows, |r| {
+        Ok((
+            r.try_get("product_id")?,
+            r.try_get("sku_id")?,
+            r.try_get("country")?,
+            parsed(r, "kind")?,
+            r.try_get("value")?,
+        ))
+    })
 }
 
 pub async fn reseller_price(
@@ -235,7 +241,7 @@ pub async fn reseller_price(
 ) -> Result<Option<String>, sqlx::Error> {
     let r = sqlx::query("SELECT price FROM reseller_prices WHERE reseller_tenant_id = $1 AND product_id = $2 AND sku_id = $3 AND country = $4")
         .bind(reseller.to_string()).bind(product).bind(sku).bind(country).fetch_optional(&db.read).await?;
-    Ok(r.map(|r| r.get("price")))
+    r.map(|r| r.try_get("price")).transpose()
 }
 
 pub async fn set_reseller_price(
@@ -260,34 +266,32 @@ pub struct OrderRow {
     pub provider: TenantId,
     pub reseller: Option<TenantId>,
     pub request_id: Option<String>,
-    pub status: String,
+    pub status: OrderStatus,
     pub currency: String,
     pub total: String,
     pub created_at: i64,
 }
 
-fn order_from(r: &sqlx::any::AnyRow) -> OrderRow {
-    OrderRow {
-        id: r.get("id"),
-        customer: uuid_col(r, "customer_tenant_id"),
-        placed_by: uuid_col(r, "placed_by_tenant_id"),
-        provider: uuid_col(r, "provider_tenant_id"),
-        reseller: r
-            .get::<Option<String>, _>("reseller_tenant_id")
-            .and_then(|s| s.parse().ok()),
-        request_id: r.get("request_id"),
-        status: r.get("status"),
-        currency: r.get("currency"),
-        total: r.get("total"),
-        created_at: r.get("created_at"),
-    }
+fn order_from(r: &sqlx::any::AnyRow) -> Result<OrderRow, sqlx::Error> {
+    Ok(OrderRow {
+        id: r.try_get("id")?,
+        customer: parsed(r, "customer_tenant_id")?,
+        placed_by: parsed(r, "placed_by_tenant_id")?,
+        provider: parsed(r, "provider_tenant_id")?,
+        reseller: parsed_opt(r, "reseller_tenant_id")?,
+        request_id: r.try_get("request_id")?,
+        status: parsed(r, "status")?,
+        currency: r.try_get("currency")?,
+        total: r.try_get("total")?,
+        created_at: r.try_get("created_at")?,
+    })
 }
 
 pub async fn insert_order(tx: &mut Tx, o: &OrderRow) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO orders (id, customer_tenant_id, placed_by_tenant_id, provider_tenant_id, reseller_tenant_id, request_id, status, currency, total, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
         .bind(&o.id).bind(o.customer.to_string()).bind(o.placed_by.to_string()).bind(o.provider.to_string()).bind(o.reseller.map(|r| r.to_string()))
-        .bind(o.request_id.clone()).bind(&o.status).bind(&o.currency).bind(&o.total).bind(o.created_at)
+        .bind(o.request_id.clone()).bind(o.status.as_str()).bind(&o.currency).bind(&o.total).bind(o.created_at)
         .execute(tx.conn()).await?;
     Ok(())
 }
@@ -302,7 +306,7 @@ pub async fn order_by_request(
         .bind(request_id)
         .fetch_optional(&db.write)
         .await?;
-    Ok(r.as_ref().map(order_from))
+    r.as_ref().map(order_from).transpose()
 }
 
 pub async fn order(db: &Db, customer: TenantId, id: &str) -> Result<Option<OrderRow>, sqlx::Error> {
@@ -311,13 +315,13 @@ pub async fn order(db: &Db, customer: TenantId, id: &str) -> Result<Option<Order
         .bind(id)
         .fetch_optional(&db.read)
         .await?;
-    Ok(r.as_ref().map(order_from))
+    r.as_ref().map(order_from).transpose()
 }
 
 pub async fn orders_of(db: &Db, customer: TenantId) -> Result<Vec<OrderRow>, sqlx::Error> {
     let rows = sqlx::query("SELECT * FROM orders WHERE customer_tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT 500")
         .bind(customer.to_string()).fetch_all(&db.read).await?;
-    Ok(rows.iter().map(order_from).collect())
+    all(&rows, order_from)
 }
 
 #[derive(Debug, Clone)]
@@ -337,22 +341,29 @@ pub async fn insert_line(tx: &mut Tx, order: &str, l: &OrderLine) -> Result<(), 
     Ok(())
 }
 
+fn line_from(r: &sqlx::any::AnyRow) -> Result<OrderLine, sqlx::Error> {
+    Ok(OrderLine {
+        line_number: r.try_get("line_number")?,
+        catalog_item_id: r.try_get("catalog_item_id")?,
+        quantity: r.try_get("quantity")?,
+        unit_price: r.try_get("unit_price")?,
+        partner_id_on_record: r.try_get("partner_id_on_record")?,
+        subscription_id: r.try_get("subscription_id")?,
+    })
+}
+
+const LINES: &str = "SELECT * FROM order_lines WHERE order_id = $1 ORDER BY line_number";
+
 pub async fn lines(db: &Db, order: &str) -> Result<Vec<OrderLine>, sqlx::Error> {
-    let rows = sqlx::query("SELECT * FROM order_lines WHERE order_id = $1 ORDER BY line_number")
-        .bind(order)
-        .fetch_all(&db.read)
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| OrderLine {
-            line_number: r.get("line_number"),
-            catalog_item_id: r.get("catalog_item_id"),
-            quantity: r.get("quantity"),
-            unit_price: r.get("unit_price"),
-            partner_id_on_record: r.get("partner_id_on_record"),
-            subscription_id: r.get("subscription_id"),
-        })
-        .collect())
+    let rows = sqlx::query(LINES).bind(order).fetch_all(&db.read).await?;
+    all(&rows, line_from)
+}
+
+/// The order's lines read in the writing transaction (their partner of record is what the
+/// lines written next record).
+pub async fn lines_in(tx: &mut Tx, order: &str) -> Result<Vec<OrderLine>, sqlx::Error> {
+    let rows = sqlx::query(LINES).bind(order).fetch_all(tx.conn()).await?;
+    all(&rows, line_from)
 }
 
 #[derive(Debug, Clone)]
@@ -371,7 +382,7 @@ pub struct SubscriptionRow {
     pub currency: String,
     pub billing_cycle: String,
     pub term: String,
-    pub status: String,
+    pub status: SubscriptionStatus,
     pub auto_renew: bool,
     pub created_at: i64,
     pub term_start: i64,
@@ -381,33 +392,31 @@ pub struct SubscriptionRow {
     pub version: i64,
 }
 
-fn subscription_from(r: &sqlx::any::AnyRow) -> SubscriptionRow {
-    SubscriptionRow {
-        id: r.get("id"),
-        customer: uuid_col(r, "customer_tenant_id"),
-        order_id: r.get("order_id"),
-        provider: uuid_col(r, "provider_tenant_id"),
-        reseller: r
-            .get::<Option<String>, _>("reseller_tenant_id")
-            .and_then(|s| s.parse().ok()),
-        product_id: r.get("product_id"),
-        sku_id: r.get("sku_id"),
-        availability_id: r.get("availability_id"),
-        friendly_name: r.get("friendly_name"),
-        quantity: r.get("quantity"),
-        unit_price: r.get("unit_price"),
-        currency: r.get("currency"),
-        billing_cycle: r.get("billing_cycle"),
-        term: r.get("term"),
-        status: r.get("status"),
-        auto_renew: r.get::<i64, _>("auto_renew") != 0,
-        created_at: r.get("created_at"),
-        term_start: r.get("term_start"),
-        term_end: r.get("term_end"),
-        cancel_until: r.get("cancel_until"),
-        updated_at: r.get("updated_at"),
-        version: r.get("version"),
-    }
+fn subscription_from(r: &sqlx::any::AnyRow) -> Result<SubscriptionRow, sqlx::Error> {
+    Ok(SubscriptionRow {
+        id: r.try_get("id")?,
+        customer: parsed(r, "customer_tenant_id")?,
+        order_id: r.try_get("order_id")?,
+        provider: parsed(r, "provider_tenant_id")?,
+        reseller: parsed_opt(r, "reseller_tenant_id")?,
+        product_id: r.try_get("product_id")?,
+        sku_id: r.try_get("sku_id")?,
+        availability_id: r.try_get("availability_id")?,
+        friendly_name: r.try_get("friendly_name")?,
+        quantity: r.try_get("quantity")?,
+        unit_price: r.try_get("unit_price")?,
+        currency: r.try_get("currency")?,
+        billing_cycle: r.try_get("billing_cycle")?,
+        term: r.try_get("term")?,
+        status: parsed(r, "status")?,
+        auto_renew: flag(r, "auto_renew")?,
+        created_at: r.try_get("created_at")?,
+        term_start: r.try_get("term_start")?,
+        term_end: r.try_get("term_end")?,
+        cancel_until: r.try_get("cancel_until")?,
+        updated_at: r.try_get("updated_at")?,
+        version: r.try_get("version")?,
+    })
 }
 
 pub async fn insert_subscription(tx: &mut Tx, s: &SubscriptionRow) -> Result<(), sqlx::Error> {
@@ -416,7 +425,7 @@ pub async fn insert_subscription(tx: &mut Tx, s: &SubscriptionRow) -> Result<(),
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)")
         .bind(&s.id).bind(s.customer.to_string()).bind(&s.order_id).bind(s.provider.to_string()).bind(s.reseller.map(|r| r.to_string()))
         .bind(&s.product_id).bind(&s.sku_id).bind(&s.availability_id).bind(&s.friendly_name).bind(s.quantity).bind(&s.unit_price)
-        .bind(&s.currency).bind(&s.billing_cycle).bind(&s.term).bind(&s.status).bind(s.auto_renew as i64).bind(s.created_at)
+        .bind(&s.currency).bind(&s.billing_cycle).bind(&s.term).bind(s.status.as_str()).bind(s.auto_renew as i64).bind(s.created_at)
         .bind(s.term_start).bind(s.term_end).bind(s.cancel_until).bind(s.updated_at)
         .execute(tx.conn()).await?;
     Ok(())
@@ -432,7 +441,7 @@ pub async fn subscription(
         .bind(id)
         .fetch_optional(&db.read)
         .await?;
-    Ok(r.as_ref().map(subscription_from))
+    r.as_ref().map(subscription_from).transpose()
 }
 
 pub async fn subscription_for_update(
@@ -449,7 +458,7 @@ pub async fn subscription_for_update(
         .bind(id)
         .fetch_optional(tx.conn())
         .await?;
-    Ok(r.as_ref().map(subscription_from))
+    r.as_ref().map(subscription_from).transpose()
 }
 
 /// Saves the mutable fields if the version still matches; false when someone changed it.
@@ -460,7 +469,7 @@ pub async fn save_subscription(
 ) -> Result<bool, sqlx::Error> {
     let r = sqlx::query("UPDATE subscriptions SET quantity = $1, status = $2, auto_renew = $3, term_start = $4, term_end = $5, cancel_until = $6, \
                          updated_at = $7, version = version + 1 WHERE id = $8 AND version = $9")
-        .bind(s.quantity).bind(&s.status).bind(s.auto_renew as i64).bind(s.term_start).bind(s.term_end).bind(s.cancel_until)
+        .bind(s.quantity).bind(s.status.as_str()).bind(s.auto_renew as i64).bind(s.term_start).bind(s.term_end).bind(s.cancel_until)
         .bind(s.updated_at).bind(&s.id).bind(expected_version)
         .execute(tx.conn()).await?;
     Ok(r.rows_affected() == 1)
@@ -476,13 +485,13 @@ pub async fn subscriptions_of(
     .bind(customer.to_string())
     .fetch_all(&db.read)
     .await?;
-    Ok(rows.iter().map(subscription_from).collect())
+    all(&rows, subscription_from)
 }
 
 pub async fn subscriptions_due(db: &Db, now: i64) -> Result<Vec<SubscriptionRow>, sqlx::Error> {
     let rows = sqlx::query("SELECT * FROM subscriptions WHERE status IN ('active', 'suspended') AND term_end <= $1 ORDER BY term_end LIMIT 500")
         .bind(now).fetch_all(&db.read).await?;
-    Ok(rows.iter().map(subscription_from).collect())
+    all(&rows, subscription_from)
 }
 
 pub async fn subscriptions_of_provider(
@@ -493,34 +502,28 @@ pub async fn subscriptions_of_provider(
         .bind(provider.to_string())
         .fetch_all(&db.read)
         .await?;
-    Ok(rows.iter().map(subscription_from).collect())
+    all(&rows, subscription_from)
 }
 
 pub async fn record_event(tx: &mut Tx, s: &SubscriptionRow, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO subscription_events (id, subscription_id, at, quantity, status, unit_price) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(uuid::Uuid::now_v7().to_string()).bind(&s.id).bind(now).bind(s.quantity).bind(&s.status).bind(&s.unit_price)
+        .bind(uuid::Uuid::now_v7().to_string()).bind(&s.id).bind(now).bind(s.quantity).bind(s.status.as_str()).bind(&s.unit_price)
         .execute(tx.conn()).await?;
     Ok(())
 }
 
-/// (at, quantity, status, unit_price) in time order.
-pub async fn history(
-    db: &Db,
-    subscription: &str,
-) -> Result<Vec<(i64, i64, String, String)>, sqlx::Error> {
+/// A subscription's history as charge segments, in time order.
+pub async fn history(db: &Db, subscription: &str) -> Result<Vec<Segment>, sqlx::Error> {
     let rows = sqlx::query("SELECT at, quantity, status, unit_price FROM subscription_events WHERE subscription_id = $1 ORDER BY at, id")
         .bind(subscription).fetch_all(&db.read).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            (
-                r.get("at"),
-                r.get("quantity"),
-                r.get("status"),
-                r.get("unit_price"),
-            )
+    all(&rows, |r| {
+        Ok(Segment {
+            at: r.try_get("at")?,
+            quantity: r.try_get("quantity")?,
+            status: parsed(r, "status")?,
+            unit_price: parsed(r, "unit_price")?,
         })
-        .collect())
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -534,16 +537,16 @@ pub struct InvoiceRow {
     pub created_at: i64,
 }
 
-fn invoice_from(r: &sqlx::any::AnyRow) -> InvoiceRow {
-    InvoiceRow {
-        id: r.get("id"),
-        provider: uuid_col(r, "provider_tenant_id"),
-        period_start: r.get("period_start"),
-        period_end: r.get("period_end"),
-        currency: r.get("currency"),
-        total: r.get("total"),
-        created_at: r.get("created_at"),
-    }
+fn invoice_from(r: &sqlx::any::AnyRow) -> Result<InvoiceRow, sqlx::Error> {
+    Ok(InvoiceRow {
+        id: r.try_get("id")?,
+        provider: parsed(r, "provider_tenant_id")?,
+        period_start: r.try_get("period_start")?,
+        period_end: r.try_get("period_end")?,
+        currency: r.try_get("currency")?,
+        total: r.try_get("total")?,
+        created_at: r.try_get("created_at")?,
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -593,7 +596,7 @@ pub async fn invoices_of(db: &Db, provider: TenantId) -> Result<Vec<InvoiceRow>,
     .bind(provider.to_string())
     .fetch_all(&db.read)
     .await?;
-    Ok(rows.iter().map(invoice_from).collect())
+    all(&rows, invoice_from)
 }
 
 pub async fn invoice(db: &Db, id: &str) -> Result<Option<InvoiceRow>, sqlx::Error> {
@@ -601,7 +604,7 @@ pub async fn invoice(db: &Db, id: &str) -> Result<Option<InvoiceRow>, sqlx::Erro
         .bind(id)
         .fetch_optional(&db.read)
         .await?;
-    Ok(r.as_ref().map(invoice_from))
+    r.as_ref().map(invoice_from).transpose()
 }
 
 pub async fn invoice_lines(db: &Db, invoice: &str) -> Result<Vec<InvoiceLine>, sqlx::Error> {
@@ -610,37 +613,23 @@ pub async fn invoice_lines(db: &Db, invoice: &str) -> Result<Vec<InvoiceLine>, s
             .bind(invoice)
             .fetch_all(&db.read)
             .await?;
-    Ok(rows
-        .iter()
-        .map(|r| InvoiceLine {
-            line_number: r.get("line_number"),
-            customer: uuid_col(r, "customer_tenant_id"),
-            customer_name: r.get("customer_name"),
-            reseller: r
-                .get::<Option<String>, _>("reseller_tenant_id")
-                .and_then(|s| s.parse().ok()),
-            reseller_mpn_id: r.get("reseller_mpn_id"),
-            subscription_id: r.get("subscription_id"),
-            product_id: r.get("product_id"),
-            sku_id: r.get("sku_id"),
-            quantity: r.get("quantity"),
-            unit_price: r.get("unit_price"),
-            charge_start: r.get("charge_start"),
-            charge_end: r.get("charge_end"),
-            amount: r.get("amount"),
+    all(&rows, |r| {
+        Ok(InvoiceLine {
+            line_number: r.try_get("line_number")?,
+            customer: parsed(r, "customer_tenant_id")?,
+            customer_name: r.try_get("customer_name")?,
+            reseller: parsed_opt(r, "reseller_tenant_id")?,
+            reseller_mpn_id: r.try_get("reseller_mpn_id")?,
+            subscription_id: r.try_get("subscription_id")?,
+            product_id: r.try_get("product_id")?,
+            sku_id: r.try_get("sku_id")?,
+            quantity: r.try_get("quantity")?,
+            unit_price: r.try_get("unit_price")?,
+            charge_start: r.try_get("charge_start")?,
+            charge_end: r.try_get("charge_end")?,
+            amount: r.try_get("amount")?,
         })
-        .collect())
-}
-
-fn decode_err(col: &str, why: impl std::fmt::Display) -> sqlx::Error {
-    sqlx::Error::Decode(format!("{col}: {why}").into())
-}
-
-/// A column holding a typed id or state; a value that does not parse is a decode error.
-fn parsed<T: std::str::FromStr>(r: &sqlx::any::AnyRow, col: &str) -> Result<T, sqlx::Error> {
-    let v: String = r.try_get(col)?;
-    v.parse()
-        .map_err(|_| decode_err(col, format_args!("unexpected value {v:?}")))
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -659,15 +648,12 @@ pub struct CartRow {
 }
 
 fn cart_from(r: &sqlx::any::AnyRow) -> Result<CartRow, sqlx::Error> {
-    let status: String = r.try_get("status")?;
-    let lines: String = r.try_get("line_items")?;
     Ok(CartRow {
         id: r.try_get("id")?,
         customer: parsed(r, "customer_tenant_id")?,
         owner: parsed(r, "owner_tenant_id")?,
-        status: CartStatus::parse(&status)
-            .ok_or_else(|| decode_err("status", format_args!("unexpected value {status:?}")))?,
-        line_items: serde_json::from_str(&lines).map_err(|e| decode_err("line_items", e))?,
+        status: word(r, "status", CartStatus::parse)?,
+        line_items: json(r, "line_items")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
         expires_at: r.try_get("expires_at")?,

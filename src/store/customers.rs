@@ -1,8 +1,13 @@
 //! Customer relationships, delegated-admin grants, customer invitations, billing profiles.
 
-use super::identity::uuid_col;
+use super::decode::{
+    all, bad_column, flag, flag_opt, json, parsed, parsed_opt, split_words, word_list,
+};
 use super::{Db, Tx};
-use crate::domain::customer::{CustomerFacts, CustomerFilter, GrantRole, GrantSet};
+use crate::domain::customer::{
+    CustomerFacts, CustomerFilter, GrantRole, GrantSet, GrantStatus, RelationshipState,
+    RequestState,
+};
 use crate::domain::ids::TenantId;
 use sqlx::Row;
 
@@ -15,9 +20,9 @@ pub async fn facts(
 ) -> Result<CustomerFacts, sqlx::Error> {
     // One round trip: the relationship row (if any) and the live grants' roles.
     let rows = sqlx::query(
-        "SELECT 'relationship' AS kind, '' AS roles FROM customer_relationships \
+        "SELECT 'relationship' AS source, '' AS roles FROM customer_relationships \
          WHERE customer_tenant_id = $1 AND partner_tenant_id = $2 AND state = 'active' \
-         UNION ALL SELECT 'grant' AS kind, roles FROM admin_grants WHERE partner_tenant_id = $2 \
+         UNION ALL SELECT 'grant' AS source, roles FROM admin_grants WHERE partner_tenant_id = $2 \
          AND customer_tenant_id = $1 AND status = 'active' AND expires_at > $3",
     )
     .bind(customer.to_string())
@@ -25,21 +30,19 @@ pub async fn facts(
     .bind(now)
     .fetch_all(&db.read)
     .await?;
-    let rel = rows
-        .iter()
-        .any(|r| r.get::<String, _>("kind") == "relationship");
-    let roles = rows
-        .iter()
-        .filter(|r| r.get::<String, _>("kind") == "grant")
-        .flat_map(|r| {
-            r.get::<String, _>("roles")
-                .split(',')
-                .filter_map(GrantRole::parse)
-                .collect::<Vec<_>>()
-        });
+    let mut relationship = false;
+    let mut roles = Vec::new();
+    for r in &rows {
+        let source: String = r.try_get("source")?;
+        match source.as_str() {
+            "relationship" => relationship = true,
+            "grant" => roles.extend(word_list(r, "roles", GrantRole::parse)?),
+            other => return Err(bad_column("source", other)),
+        }
+    }
     Ok(CustomerFacts {
         customer,
-        relationship: rel,
+        relationship,
         grants: GrantSet::of(roles),
     })
 }
@@ -82,19 +85,17 @@ pub async fn view(
     else {
         return Ok(None);
     };
-    let roles = row
-        .get::<Option<String>, _>("grant_roles")
-        .unwrap_or_default();
+    // No live grant aggregates to NULL, which is no roles.
+    let roles: Option<String> = row.try_get("grant_roles")?;
+    let roles = split_words("grant_roles", &roles.unwrap_or_default(), GrantRole::parse)?;
     Ok(Some(CustomerView {
         tenant: super::identity::tenant_from(&row)?,
         facts: CustomerFacts {
             customer,
-            relationship: row.get::<i64, _>("rel_active") > 0,
-            grants: GrantSet::of(roles.split(',').filter_map(GrantRole::parse)),
+            relationship: row.try_get::<i64, _>("rel_active")? > 0,
+            grants: GrantSet::of(roles),
         },
-        via: row
-            .get::<Option<String>, _>("via")
-            .and_then(|s| s.parse().ok()),
+        via: parsed_opt(&row, "via")?,
     }))
 }
 
@@ -119,10 +120,11 @@ pub async fn upsert_relationship(
     .bind(r.partner.to_string())
     .fetch_optional(tx.conn())
     .await?;
-    if existing
+    let state: Option<RelationshipState> = existing
         .as_ref()
-        .is_some_and(|row| row.get::<String, _>("state") == "active")
-    {
+        .map(|row| parsed(row, "state"))
+        .transpose()?;
+    if state == Some(RelationshipState::Active) {
         return Ok(false);
     }
     sqlx::query(
@@ -217,19 +219,16 @@ pub async fn page(
         q = q.bind(value);
     }
     let rows = q.fetch_all(&db.read).await?;
-    Ok(rows
-        .iter()
-        .map(|r| CustomerListRow {
-            id: uuid_col(r, "customer_tenant_id"),
-            name: r.get("display_name"),
-            name_lower: r.get("customer_name_lower"),
-            domain: r.get("customer_domain"),
-            country: r.get("country"),
-            indirect_reseller: r
-                .get::<Option<String>, _>("indirect_reseller_tenant_id")
-                .map(|_| uuid_col(r, "indirect_reseller_tenant_id")),
+    all(&rows, |r| {
+        Ok(CustomerListRow {
+            id: parsed(r, "customer_tenant_id")?,
+            name: r.try_get("display_name")?,
+            name_lower: r.try_get("customer_name_lower")?,
+            domain: r.try_get("customer_domain")?,
+            country: r.try_get("country")?,
+            indirect_reseller: parsed_opt(r, "indirect_reseller_tenant_id")?,
         })
-        .collect())
+    })
 }
 
 pub async fn count(
@@ -244,7 +243,7 @@ pub async fn count(
             .bind(partner.to_string())
             .fetch_optional(&db.read)
             .await?;
-        return Ok(row.map(|r| r.get::<i64, _>("active")).unwrap_or(0));
+        return Ok(row.map(|r| r.try_get("active")).transpose()?.unwrap_or(0));
     }
     let (extra, value) = filter_sql(filter);
     let sql = format!(
@@ -255,7 +254,7 @@ pub async fn count(
     if !extra.is_empty() {
         q = q.bind(value);
     }
-    Ok(q.fetch_one(&db.read).await?.get("n"))
+    q.fetch_one(&db.read).await?.try_get("n")
 }
 
 /// The indirect reseller the caller (a provider) serves a customer through.
@@ -271,10 +270,9 @@ pub async fn reseller_of(
     .bind(customer.to_string())
     .fetch_optional(&db.read)
     .await?;
-    Ok(r.and_then(|r| {
-        r.get::<Option<String>, _>("indirect_reseller_tenant_id")
-            .and_then(|s| s.parse().ok())
-    }))
+    Ok(r.map(|r| parsed_opt(&r, "indirect_reseller_tenant_id"))
+        .transpose()?
+        .flatten())
 }
 
 #[derive(Debug, Clone)]
@@ -284,7 +282,7 @@ pub struct PartnerOfCustomer {
     pub mpn_id: Option<i64>,
     pub country: String,
     pub is_provider: bool,
-    pub state: String,
+    pub state: RelationshipState,
     pub indirect_reseller: Option<TenantId>,
     pub since: i64,
 }
@@ -303,21 +301,18 @@ pub async fn partners_of(
     .bind(customer.to_string())
     .fetch_all(&db.read)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| PartnerOfCustomer {
-            partner: uuid_col(r, "partner_tenant_id"),
-            name: r.get("display_name"),
-            mpn_id: r.get("mpn_id"),
-            country: r.get("country"),
-            is_provider: r.get::<Option<i64>, _>("is_provider").unwrap_or(0) != 0,
-            state: r.get("state"),
-            indirect_reseller: r
-                .get::<Option<String>, _>("indirect_reseller_tenant_id")
-                .and_then(|s| s.parse().ok()),
-            since: r.get("created_at"),
+    all(&rows, |r| {
+        Ok(PartnerOfCustomer {
+            partner: parsed(r, "partner_tenant_id")?,
+            name: r.try_get("display_name")?,
+            mpn_id: r.try_get("mpn_id")?,
+            country: r.try_get("country")?,
+            is_provider: flag_opt(r, "is_provider")?,
+            state: parsed(r, "state")?,
+            indirect_reseller: parsed_opt(r, "indirect_reseller_tenant_id")?,
+            since: r.try_get("created_at")?,
         })
-        .collect())
+    })
 }
 
 /// Customers both partners of a partnership serve.
@@ -337,19 +332,16 @@ pub async fn shared(
     .bind(reseller.to_string())
     .fetch_all(&db.read)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| CustomerListRow {
-            id: uuid_col(r, "customer_tenant_id"),
-            name: r.get("display_name"),
-            name_lower: r.get("customer_name_lower"),
-            domain: r.get("customer_domain"),
-            country: r.get("country"),
-            indirect_reseller: r
-                .get::<Option<String>, _>("indirect_reseller_tenant_id")
-                .and_then(|s| s.parse().ok()),
+    all(&rows, |r| {
+        Ok(CustomerListRow {
+            id: parsed(r, "customer_tenant_id")?,
+            name: r.try_get("display_name")?,
+            name_lower: r.try_get("customer_name_lower")?,
+            domain: r.try_get("customer_domain")?,
+            country: r.try_get("country")?,
+            indirect_reseller: parsed_opt(r, "indirect_reseller_tenant_id")?,
         })
-        .collect())
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -358,7 +350,7 @@ pub struct GrantRow {
     pub customer: TenantId,
     pub partner: TenantId,
     pub roles: Vec<GrantRole>,
-    pub status: String,
+    pub status: GrantStatus,
     pub duration_days: i64,
     pub auto_extend: bool,
     pub created_at: i64,
@@ -366,23 +358,19 @@ pub struct GrantRow {
     pub warned_at: Option<i64>,
 }
 
-fn grant_from(r: &sqlx::any::AnyRow) -> GrantRow {
-    GrantRow {
-        id: r.get("id"),
-        customer: uuid_col(r, "customer_tenant_id"),
-        partner: uuid_col(r, "partner_tenant_id"),
-        roles: r
-            .get::<String, _>("roles")
-            .split(',')
-            .filter_map(GrantRole::parse)
-            .collect(),
-        status: r.get("status"),
-        duration_days: r.get("duration_days"),
-        auto_extend: r.get::<i64, _>("auto_extend") != 0,
-        created_at: r.get("created_at"),
-        expires_at: r.get("expires_at"),
-        warned_at: r.get("warned_at"),
-    }
+fn grant_from(r: &sqlx::any::AnyRow) -> Result<GrantRow, sqlx::Error> {
+    Ok(GrantRow {
+        id: r.try_get("id")?,
+        customer: parsed(r, "customer_tenant_id")?,
+        partner: parsed(r, "partner_tenant_id")?,
+        roles: word_list(r, "roles", GrantRole::parse)?,
+        status: parsed(r, "status")?,
+        duration_days: r.try_get("duration_days")?,
+        auto_extend: flag(r, "auto_extend")?,
+        created_at: r.try_get("created_at")?,
+        expires_at: r.try_get("expires_at")?,
+        warned_at: r.try_get("warned_at")?,
+    })
 }
 
 pub async fn insert_grant(tx: &mut Tx, g: &GrantRow) -> Result<(), sqlx::Error> {
@@ -411,7 +399,7 @@ pub async fn grants_of_customer(db: &Db, customer: TenantId) -> Result<Vec<Grant
     .bind(customer.to_string())
     .fetch_all(&db.read)
     .await?;
-    Ok(rows.iter().map(grant_from).collect())
+    all(&rows, grant_from)
 }
 
 pub async fn grant(db: &Db, id: &str) -> Result<Option<GrantRow>, sqlx::Error> {
@@ -419,15 +407,20 @@ pub async fn grant(db: &Db, id: &str) -> Result<Option<GrantRow>, sqlx::Error> {
         .bind(id)
         .fetch_optional(&db.read)
         .await?;
-    Ok(r.as_ref().map(grant_from))
+    r.as_ref().map(grant_from).transpose()
 }
 
 /// Ends a live grant with `status` (revoked, expired); false if it was not live.
-pub async fn end_grant(tx: &mut Tx, id: &str, status: &str, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn end_grant(
+    tx: &mut Tx,
+    id: &str,
+    status: GrantStatus,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let r = sqlx::query(
         "UPDATE admin_grants SET status = $1, ended_at = $2 WHERE id = $3 AND status = 'active'",
     )
-    .bind(status)
+    .bind(status.as_str())
     .bind(now)
     .bind(id)
     .execute(tx.conn())
@@ -446,7 +439,7 @@ pub async fn live_grants(
         .bind(customer.to_string())
         .fetch_all(tx.conn())
         .await?;
-    Ok(rows.iter().map(grant_from).collect())
+    all(&rows, grant_from)
 }
 
 /// Live grants whose end is due by `until` (for warnings and expiry).
@@ -455,7 +448,7 @@ pub async fn grants_due(db: &Db, until: i64) -> Result<Vec<GrantRow>, sqlx::Erro
         .bind(until)
         .fetch_all(&db.read)
         .await?;
-    Ok(rows.iter().map(grant_from).collect())
+    all(&rows, grant_from)
 }
 
 pub async fn mark_warned(tx: &mut Tx, id: &str, now: i64) -> Result<bool, sqlx::Error> {
@@ -490,7 +483,7 @@ pub struct CustomerInvitationRow {
     pub reseller: TenantId,
     pub provider: Option<TenantId>,
     pub token_hash: String,
-    pub state: String,
+    pub state: RequestState,
     pub roles: Vec<GrantRole>,
     pub duration_days: i64,
     pub auto_extend: bool,
@@ -500,29 +493,21 @@ pub struct CustomerInvitationRow {
     pub customer: Option<TenantId>,
 }
 
-fn invitation_from(r: &sqlx::any::AnyRow) -> CustomerInvitationRow {
-    CustomerInvitationRow {
-        id: r.get("id"),
-        reseller: uuid_col(r, "reseller_tenant_id"),
-        provider: r
-            .get::<Option<String>, _>("provider_tenant_id")
-            .and_then(|s| s.parse().ok()),
-        token_hash: r.get("token_hash"),
-        state: r.get("state"),
-        roles: r
-            .get::<String, _>("roles")
-            .split(',')
-            .filter_map(GrantRole::parse)
-            .collect(),
-        duration_days: r.get("duration_days"),
-        auto_extend: r.get::<i64, _>("auto_extend") != 0,
-        created_by: r.get("created_by"),
-        created_at: r.get("created_at"),
-        expires_at: r.get("expires_at"),
-        customer: r
-            .get::<Option<String>, _>("customer_tenant_id")
-            .and_then(|s| s.parse().ok()),
-    }
+fn invitation_from(r: &sqlx::any::AnyRow) -> Result<CustomerInvitationRow, sqlx::Error> {
+    Ok(CustomerInvitationRow {
+        id: r.try_get("id")?,
+        reseller: parsed(r, "reseller_tenant_id")?,
+        provider: parsed_opt(r, "provider_tenant_id")?,
+        token_hash: r.try_get("token_hash")?,
+        state: parsed(r, "state")?,
+        roles: word_list(r, "roles", GrantRole::parse)?,
+        duration_days: r.try_get("duration_days")?,
+        auto_extend: flag(r, "auto_extend")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+        expires_at: r.try_get("expires_at")?,
+        customer: parsed_opt(r, "customer_tenant_id")?,
+    })
 }
 
 pub async fn insert_invitation(tx: &mut Tx, i: &CustomerInvitationRow) -> Result<(), sqlx::Error> {
@@ -558,7 +543,7 @@ pub async fn invitation_by_token(
         .bind(hash)
         .fetch_optional(tx.conn())
         .await?;
-    Ok(r.as_ref().map(invitation_from))
+    r.as_ref().map(invitation_from).transpose()
 }
 
 pub async fn invitation_by_token_read(
@@ -569,13 +554,13 @@ pub async fn invitation_by_token_read(
         .bind(hash)
         .fetch_optional(&db.read)
         .await?;
-    Ok(r.as_ref().map(invitation_from))
+    r.as_ref().map(invitation_from).transpose()
 }
 
 pub async fn close_invitation(
     tx: &mut Tx,
     id: &str,
-    state: &str,
+    state: RequestState,
     now: i64,
     by: &str,
     customer: Option<TenantId>,
@@ -584,7 +569,7 @@ pub async fn close_invitation(
         "UPDATE customer_invitations SET state = $1, closed_at = $2, closed_by = $3, customer_tenant_id = $4 \
          WHERE id = $5 AND state = 'pending'",
     )
-    .bind(state)
+    .bind(state.as_str())
     .bind(now)
     .bind(by)
     .bind(customer.map(|c| c.to_string()))
@@ -602,12 +587,8 @@ pub async fn billing(
         .bind(customer.to_string())
         .fetch_optional(&db.read)
         .await?;
-    Ok(r.map(|r| {
-        (
-            serde_json::from_str(&r.get::<String, _>("billing")).unwrap_or_default(),
-            r.get("version"),
-        )
-    }))
+    r.map(|r| Ok((json(&r, "billing")?, r.try_get("version")?)))
+        .transpose()
 }
 
 /// Writes the billing profile if it still has `expected_version` (0: none yet).
@@ -717,7 +698,7 @@ pub async fn invitation(db: &Db, id: &str) -> Result<Option<CustomerInvitationRo
         .bind(id)
         .fetch_optional(&db.read)
         .await?;
-    Ok(r.as_ref().map(invitation_from))
+    r.as_ref().map(invitation_from).transpose()
 }
 
 /// Records the customer's consent to the access a request asked for (at acceptance).

@@ -70,7 +70,7 @@ pub async fn insert_or_get(tx: &mut Tx, e: &EnrollmentRow) -> Result<EnrollmentR
     .bind(e.support_only as i64)
     .bind(e.mpn_id)
     .bind(e.profile_id)
-    .bind(serde_json::to_string(&e.application).expect("serializes"))
+    .bind(super::decode::to_json(&e.application)?)
     .bind(e.created_at)
     .execute(tx.conn())
     .await?;
@@ -118,7 +118,7 @@ pub async fn save(tx: &mut Tx, e: &EnrollmentRow) -> Result<bool, sqlx::Error> {
     .bind(e.status.as_str())
     .bind(e.mpn_id)
     .bind(e.profile_id)
-    .bind(serde_json::to_string(&e.application).expect("serializes"))
+    .bind(super::decode::to_json(&e.application)?)
     .bind(e.review_note.clone())
     .bind(e.reviewed_by.clone())
     .bind(e.submitted_at)

@@ -64,23 +64,23 @@ pub async fn get(db: &Db, scope: &str, request_id: &str) -> Result<Option<Stored
     .bind(request_id)
     .fetch_optional(&db.write)
     .await?;
-    Ok(row.map(|r| {
-        let status: Option<i64> = r.get("status_code");
-        Stored {
-            method: r.get("method"),
-            path: r.get("path"),
-            body_hash: r.get("body_hash"),
-            response: status.map(|s| {
-                (
-                    s as u16,
-                    r.get::<Option<Vec<u8>>, _>("response_body")
-                        .unwrap_or_default(),
-                    r.get::<Option<String>, _>("content_type")
-                        .unwrap_or_default(),
-                )
-            }),
-            created_at: r.get("created_at"),
-        }
+    let Some(r) = row else { return Ok(None) };
+    let status: Option<i64> = r.try_get("status_code")?;
+    // A claim without a stored response yet has NULL body and type.
+    let body: Option<Vec<u8>> = r.try_get("response_body")?;
+    let content_type: Option<String> = r.try_get("content_type")?;
+    Ok(Some(Stored {
+        method: r.try_get("method")?,
+        path: r.try_get("path")?,
+        body_hash: r.try_get("body_hash")?,
+        response: status.map(|s| {
+            (
+                s as u16,
+                body.unwrap_or_default(),
+                content_type.unwrap_or_default(),
+            )
+        }),
+        created_at: r.try_get("created_at")?,
     }))
 }
 

@@ -36,24 +36,7 @@ pub struct UserRow {
     pub version: i64,
 }
 
-pub(crate) fn uuid_col<T: std::str::FromStr>(row: &sqlx::any::AnyRow, col: &str) -> T {
-    let s: String = row.get(col);
-    s.parse().ok().expect("ids in the database are valid")
-}
-
-/// A column that does not hold what the schema promises: a store error, never a panic.
-pub(crate) fn bad_column(col: &str, value: &str) -> sqlx::Error {
-    sqlx::Error::Decode(format!("column {col} holds an unexpected value {value:?}").into())
-}
-
-/// An id column decoded without panicking.
-pub(crate) fn id_col<T: std::str::FromStr>(
-    row: &sqlx::any::AnyRow,
-    col: &str,
-) -> Result<T, sqlx::Error> {
-    let s: String = row.try_get(col)?;
-    s.parse().map_err(|_| bad_column(col, &s))
-}
+pub(crate) use super::decode::{bad_column, parsed as id_col};
 
 fn tenant_kind(row: &sqlx::any::AnyRow, col: &str) -> Result<TenantKind, sqlx::Error> {
     let s: String = row.try_get(col)?;
@@ -258,11 +241,10 @@ pub async fn actor_rows(db: &Db, id: UserId) -> Result<Option<ActorRows>, sqlx::
     };
     let user = user_from(&row)?;
     let tenant = tenant_cols(&row, "t_", user.tenant_id)?;
-    let roles = row
-        .try_get::<Option<String>, _>("roles")?
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(Role::parse)
+    // A user without roles aggregates to NULL.
+    let roles: Option<String> = row.try_get("roles")?;
+    let roles = super::decode::split_words("roles", &roles.unwrap_or_default(), Role::parse)?
+        .into_iter()
         .collect();
     let partner = match row.try_get::<Option<String>, _>("p_status")? {
         Some(status) => Some((

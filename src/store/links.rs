@@ -44,13 +44,16 @@ pub async fn get_for_update(tx: &mut Tx, token_hash: &str) -> Result<Option<Link
         .bind(token_hash)
         .fetch_optional(tx.conn())
         .await?;
-    Ok(row.map(|r| Link {
-        purpose: r.get("purpose"),
-        subject_id: r.get("subject_id"),
-        expires_at: r.get("expires_at"),
-        used_at: r.get("used_at"),
-        revoked_at: r.get("revoked_at"),
-    }))
+    row.map(|r| {
+        Ok(Link {
+            purpose: r.try_get("purpose")?,
+            subject_id: r.try_get("subject_id")?,
+            expires_at: r.try_get("expires_at")?,
+            used_at: r.try_get("used_at")?,
+            revoked_at: r.try_get("revoked_at")?,
+        })
+    })
+    .transpose()
 }
 
 /// Marks a link used; false if another request used it first.

@@ -1,5 +1,6 @@
 //! Mail kept by the built-in capture instead of being sent (the embedded default).
 
+use super::decode::all;
 use super::{Db, Tx};
 use sqlx::Row;
 
@@ -30,15 +31,15 @@ pub async fn insert(tx: &mut Tx, outbox_id: &str, m: &CapturedMail) -> Result<()
     Ok(())
 }
 
-fn from_row(r: &sqlx::any::AnyRow) -> CapturedMail {
-    CapturedMail {
-        id: r.get("id"),
-        to: r.get("to_addr"),
-        subject: r.get("subject"),
-        text_body: r.get("text_body"),
-        html_body: r.get("html_body"),
-        created_at: r.get("created_at"),
-    }
+fn from_row(r: &sqlx::any::AnyRow) -> Result<CapturedMail, sqlx::Error> {
+    Ok(CapturedMail {
+        id: r.try_get("id")?,
+        to: r.try_get("to_addr")?,
+        subject: r.try_get("subject")?,
+        text_body: r.try_get("text_body")?,
+        html_body: r.try_get("html_body")?,
+        created_at: r.try_get("created_at")?,
+    })
 }
 
 /// Newest first; optionally only mail to one address.
@@ -51,7 +52,7 @@ pub async fn list(db: &Db, to: Option<&str>, limit: i64) -> Result<Vec<CapturedM
     .bind(limit)
     .fetch_all(&db.read)
     .await?;
-    Ok(rows.iter().map(from_row).collect())
+    all(&rows, from_row)
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Option<CapturedMail>, sqlx::Error> {
@@ -59,5 +60,5 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<CapturedMail>, sqlx::Error>
         .bind(id)
         .fetch_optional(&db.read)
         .await?;
-    Ok(row.as_ref().map(from_row))
+    row.as_ref().map(from_row).transpose()
 }

@@ -1,5 +1,6 @@
 //! Users' notification choices and the items waiting for their daily digest.
 
+use super::decode::{all, flag, json};
 use super::{Db, Tx};
 use sqlx::Row;
 
@@ -9,16 +10,23 @@ pub struct Settings {
     pub digest: bool,
 }
 
+fn settings_from(r: &sqlx::any::AnyRow) -> Result<Settings, sqlx::Error> {
+    Ok(Settings {
+        events: json(r, "events")?,
+        digest: flag(r, "digest")?,
+    })
+}
+
 pub async fn get(db: &Db, user: &str) -> Result<Settings, sqlx::Error> {
     let row = sqlx::query("SELECT events, digest FROM notification_settings WHERE user_id = $1")
         .bind(user)
         .fetch_optional(&db.read)
         .await?;
+    // No row yet: the user chose nothing, which is the default.
     Ok(row
-        .map(|r| Settings {
-            events: serde_json::from_str(&r.get::<String, _>("events")).unwrap_or_default(),
-            digest: r.get::<i64, _>("digest") != 0,
-        })
+        .as_ref()
+        .map(settings_from)
+        .transpose()?
         .unwrap_or_default())
 }
 
@@ -29,7 +37,7 @@ pub async fn put(tx: &mut Tx, user: &str, s: &Settings, now: i64) -> Result<(), 
          updated_at = excluded.updated_at",
     )
     .bind(user)
-    .bind(serde_json::to_string(&s.events).expect("strings serialize"))
+    .bind(super::decode::to_json(&s.events)?)
     .bind(s.digest as i64)
     .bind(now)
     .execute(tx.conn())
@@ -55,19 +63,15 @@ pub async fn subscribers(tx: &mut Tx, tenant: &str) -> Result<Vec<Subscriber>, s
     .bind(tenant)
     .fetch_all(tx.conn())
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Subscriber {
-            user_id: r.get("id"),
-            upn: r.get("upn"),
-            display_name: r.get("display_name"),
-            language: r.get("language"),
-            settings: Settings {
-                events: serde_json::from_str(&r.get::<String, _>("events")).unwrap_or_default(),
-                digest: r.get::<i64, _>("digest") != 0,
-            },
+    all(&rows, |r| {
+        Ok(Subscriber {
+            user_id: r.try_get("id")?,
+            upn: r.try_get("upn")?,
+            display_name: r.try_get("display_name")?,
+            language: r.try_get("language")?,
+            settings: settings_from(r)?,
         })
-        .collect())
+    })
 }
 
 pub struct DigestItem<'a> {
@@ -103,7 +107,7 @@ pub async fn due_digests(db: &Db, now: i64) -> Result<Vec<String>, sqlx::Error> 
     .bind(now - crate::clock::DAY_MS)
     .fetch_all(&db.read)
     .await?;
-    Ok(rows.iter().map(|r| r.get("user_id")).collect())
+    rows.iter().map(|r| r.try_get("user_id")).collect()
 }
 
 /// Takes a user's waiting items (oldest first) and marks the digest sent, if still due (so
@@ -135,8 +139,11 @@ pub async fn take_digest(
         .bind(user)
         .execute(tx.conn())
         .await?;
-    Ok(rows
-        .iter()
-        .map(|r| (r.get("event_name"), r.get("resource"), r.get("occurred_at")))
-        .collect())
+    all(&rows, |r| {
+        Ok((
+            r.try_get("event_name")?,
+            r.try_get("resource")?,
+            r.try_get("occurred_at")?,
+        ))
+    })
 }

@@ -1,7 +1,7 @@
 //! OpenID Connect storage: the RS256 signing key, applications' redirect addresses, consents,
 //! single-use authorization codes and the refresh-token families each consent issued.
 
-use super::identity::uuid_col;
+use super::decode::{all, parsed};
 use super::{Db, Tx};
 use crate::domain::ids::{AppId, UserId};
 use sqlx::Row;
@@ -17,13 +17,12 @@ pub async fn rsa_keys(db: &Db) -> Result<Vec<RsaKeyRow>, sqlx::Error> {
         sqlx::query("SELECT kid, private_der FROM rsa_signing_keys ORDER BY created_at DESC")
             .fetch_all(&db.read)
             .await?;
-    Ok(rows
-        .iter()
-        .map(|r| RsaKeyRow {
-            kid: r.get("kid"),
-            private_der: r.get("private_der"),
+    all(&rows, |r| {
+        Ok(RsaKeyRow {
+            kid: r.try_get("kid")?,
+            private_der: r.try_get("private_der")?,
         })
-        .collect())
+    })
 }
 
 /// Stores a key unless one exists; nodes starting together agree on the first one stored.
@@ -53,7 +52,7 @@ pub async fn redirect_uris(db: &Db, app: AppId) -> Result<Vec<String>, sqlx::Err
         .bind(app.to_string())
         .fetch_all(&db.read)
         .await?;
-    Ok(rows.iter().map(|r| r.get("uri")).collect())
+    rows.iter().map(|r| r.try_get("uri")).collect()
 }
 
 pub async fn set_redirect_uris(
@@ -89,16 +88,16 @@ pub struct ConsentRow {
     pub revoked_at: Option<i64>,
 }
 
-fn consent_from(r: &sqlx::any::AnyRow) -> ConsentRow {
-    ConsentRow {
-        id: r.get("id"),
-        user_id: uuid_col(r, "user_id"),
-        app_id: uuid_col(r, "app_id"),
-        scopes: r.get("scopes"),
-        granted_at: r.get("granted_at"),
-        expires_at: r.get("expires_at"),
-        revoked_at: r.get("revoked_at"),
-    }
+fn consent_from(r: &sqlx::any::AnyRow) -> Result<ConsentRow, sqlx::Error> {
+    Ok(ConsentRow {
+        id: r.try_get("id")?,
+        user_id: parsed(r, "user_id")?,
+        app_id: parsed(r, "app_id")?,
+        scopes: r.try_get("scopes")?,
+        granted_at: r.try_get("granted_at")?,
+        expires_at: r.try_get("expires_at")?,
+        revoked_at: r.try_get("revoked_at")?,
+    })
 }
 
 pub async fn insert_consent(tx: &mut Tx, c: &ConsentRow) -> Result<(), sqlx::Error> {
@@ -127,7 +126,7 @@ pub async fn consents_of(db: &Db, user: UserId, now: i64) -> Result<Vec<ConsentR
     .bind(now)
     .fetch_all(&db.read)
     .await?;
-    Ok(rows.iter().map(consent_from).collect())
+    all(&rows, consent_from)
 }
 
 pub async fn consent(db: &Db, id: &str) -> Result<Option<ConsentRow>, sqlx::Error> {
@@ -135,7 +134,7 @@ pub async fn consent(db: &Db, id: &str) -> Result<Option<ConsentRow>, sqlx::Erro
         .bind(id)
         .fetch_optional(&db.read)
         .await?;
-    Ok(row.as_ref().map(consent_from))
+    row.as_ref().map(consent_from).transpose()
 }
 
 /// Revokes a consent of the user and every refresh-token family it issued; false when it is
@@ -213,20 +212,23 @@ pub async fn code_for_update(tx: &mut Tx, hash: &str) -> Result<Option<CodeRow>,
         .bind(hash)
         .fetch_optional(tx.conn())
         .await?;
-    Ok(row.map(|r| CodeRow {
-        code_hash: r.get("code_hash"),
-        consent_id: r.get("consent_id"),
-        app_id: uuid_col(&r, "app_id"),
-        user_id: uuid_col(&r, "user_id"),
-        redirect_uri: r.get("redirect_uri"),
-        code_challenge: r.get("code_challenge"),
-        scopes: r.get("scopes"),
-        nonce: r.get("nonce"),
-        auth_time: r.get("auth_time"),
-        expires_at: r.get("expires_at"),
-        used_at: r.get("used_at"),
-        family_id: r.get("family_id"),
-    }))
+    row.map(|r| {
+        Ok(CodeRow {
+            code_hash: r.try_get("code_hash")?,
+            consent_id: r.try_get("consent_id")?,
+            app_id: parsed(&r, "app_id")?,
+            user_id: parsed(&r, "user_id")?,
+            redirect_uri: r.try_get("redirect_uri")?,
+            code_challenge: r.try_get("code_challenge")?,
+            scopes: r.try_get("scopes")?,
+            nonce: r.try_get("nonce")?,
+            auth_time: r.try_get("auth_time")?,
+            expires_at: r.try_get("expires_at")?,
+            used_at: r.try_get("used_at")?,
+            family_id: r.try_get("family_id")?,
+        })
+    })
+    .transpose()
 }
 
 /// Spends a code: false when someone spent it first.
@@ -269,7 +271,8 @@ pub async fn consent_of_refresh(
     .bind(token_hash)
     .fetch_optional(&db.read)
     .await?;
-    Ok(row.map(|r| (r.get("revoked_at"), r.get("expires_at"))))
+    row.map(|r| Ok((r.try_get("revoked_at")?, r.try_get("expires_at")?)))
+        .transpose()
 }
 
 /// When the session's user signed in (the session row was written at sign-in).
@@ -278,5 +281,5 @@ pub async fn session_started(db: &Db, token_hash: &str) -> Result<Option<i64>, s
         .bind(token_hash)
         .fetch_optional(&db.read)
         .await?;
-    Ok(row.map(|r| r.get("created_at")))
+    row.map(|r| r.try_get("created_at")).transpose()
 }

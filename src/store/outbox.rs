@@ -1,6 +1,7 @@
 //! The transactional outbox: messages are written in the same transaction as the change
 //! that causes them, and workers on any node claim and deliver them.
 
+use super::decode::{all, parsed};
 use super::{Db, Tx};
 use crate::domain::ids::OutboxId;
 use sqlx::Row;
@@ -56,16 +57,15 @@ pub async fn claim(
         .bind(limit)
         .fetch_all(&db.write)
         .await?;
-    let mut out: Vec<Message> = rows
-        .iter()
-        .map(|r| Message {
-            id: super::identity::uuid_col(r, "id"),
-            topic: r.get("topic"),
-            payload: r.get("payload"),
-            attempts: r.get("attempts"),
-            created_at: r.get("created_at"),
+    let mut out: Vec<Message> = all(&rows, |r| {
+        Ok(Message {
+            id: parsed(r, "id")?,
+            topic: r.try_get("topic")?,
+            payload: r.try_get("payload")?,
+            attempts: r.try_get("attempts")?,
+            created_at: r.try_get("created_at")?,
         })
-        .collect();
+    })?;
     out.sort_by_key(|m| m.id);
     Ok(out)
 }
@@ -111,5 +111,5 @@ pub async fn pending_count(db: &Db, topic: &str) -> Result<i64, sqlx::Error> {
         .bind(topic)
         .fetch_one(&db.read)
         .await?;
-    Ok(row.get("n"))
+    row.try_get("n")
 }

@@ -1,6 +1,7 @@
 //! The partner organisation's own billing profile (`/v1/profiles/billing`), kept as the
 //! contract's members in one JSON column with a row version for ETags.
 
+use super::decode::json;
 use super::{Db, Tx};
 use crate::domain::ids::TenantId;
 use sqlx::Row;
@@ -15,12 +16,8 @@ pub async fn get(
             .bind(tenant.to_string())
             .fetch_optional(&db.read)
             .await?;
-    Ok(r.map(|r| {
-        (
-            serde_json::from_str(&r.get::<String, _>("profile")).unwrap_or_default(),
-            r.get("version"),
-        )
-    }))
+    r.map(|r| Ok((json(&r, "profile")?, r.try_get("version")?)))
+        .transpose()
 }
 
 /// Writes the profile if it still has `expected_version` (0: none yet); false otherwise.
@@ -58,5 +55,5 @@ pub async fn currency_of(db: &Db, country: &str) -> Result<Option<String>, sqlx:
     .bind(country)
     .fetch_optional(&db.read)
     .await?;
-    Ok(r.map(|r| r.get("currency")))
+    r.map(|r| r.try_get("currency")).transpose()
 }

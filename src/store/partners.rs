@@ -1,9 +1,10 @@
 //! Partner accounts (created when an enrollment is authorized) and the partner agreement.
 
-use super::partnerships::parsed;
+use super::decode::{json, parsed};
 use super::{Db, Tx};
 use crate::domain::enrollment::{Application, Program};
 use crate::domain::ids::{TenantId, UserId};
+use crate::domain::partnership::PartnerStatus;
 use sqlx::Row;
 
 #[derive(Debug, Clone)]
@@ -15,7 +16,7 @@ pub struct PartnerRow {
     pub org_mpn_id: i64,
     pub is_reseller: bool,
     pub is_provider: bool,
-    pub status: String,
+    pub status: PartnerStatus,
     pub legal: Application,
     pub created_at: i64,
     pub version: i64,
@@ -24,7 +25,7 @@ pub struct PartnerRow {
 impl PartnerRow {
     /// Whether the partner account is in good standing (not suspended or closed).
     pub fn is_active(&self) -> bool {
-        self.status == "active"
+        self.status == PartnerStatus::Active
     }
     pub fn has(&self, p: Program) -> bool {
         match p {
@@ -35,19 +36,15 @@ impl PartnerRow {
 }
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<PartnerRow, sqlx::Error> {
-    let legal: String = r.try_get("legal")?;
     Ok(PartnerRow {
         tenant_id: parsed(r, "tenant_id")?,
         mpn_id: r.try_get("mpn_id")?,
         org_mpn_id: r.try_get("org_mpn_id")?,
         is_reseller: r.try_get::<i64, _>("is_reseller")? != 0,
         is_provider: r.try_get::<i64, _>("is_provider")? != 0,
-        status: r.try_get("status")?,
+        status: parsed(r, "status")?,
         // A corrupt legal record is an error, not an empty one.
-        legal: serde_json::from_str(&legal).map_err(|e| sqlx::Error::ColumnDecode {
-            index: "legal".into(),
-            source: Box::new(e),
-        })?,
+        legal: json(r, "legal")?,
         created_at: r.try_get("created_at")?,
         version: r.try_get("version")?,
     })
@@ -91,8 +88,8 @@ pub async fn insert(tx: &mut Tx, p: &PartnerRow) -> Result<(), sqlx::Error> {
     .bind(p.org_mpn_id)
     .bind(p.is_reseller as i64)
     .bind(p.is_provider as i64)
-    .bind(&p.status)
-    .bind(serde_json::to_string(&p.legal).expect("serializes"))
+    .bind(p.status.as_str())
+    .bind(super::decode::to_json(&p.legal)?)
     .bind(p.created_at)
     .execute(tx.conn())
     .await?;
@@ -107,8 +104,8 @@ pub async fn save(tx: &mut Tx, p: &PartnerRow) -> Result<bool, sqlx::Error> {
     )
     .bind(p.is_reseller as i64)
     .bind(p.is_provider as i64)
-    .bind(&p.status)
-    .bind(serde_json::to_string(&p.legal).expect("serializes"))
+    .bind(p.status.as_str())
+    .bind(super::decode::to_json(&p.legal)?)
     .bind(p.tenant_id.to_string())
     .bind(p.version)
     .execute(tx.conn())

@@ -5,23 +5,7 @@ use crate::domain::ids::TenantId;
 use crate::domain::partnership::{InvitationState, PartnershipState};
 use sqlx::Row;
 
-/// A column that must parse into `T` (an id, a state word): a bad value is a decode error,
-/// not a panic.
-pub(crate) fn parsed<T: std::str::FromStr>(
-    r: &sqlx::any::AnyRow,
-    col: &str,
-) -> Result<T, sqlx::Error> {
-    let raw: String = r.try_get(col)?;
-    raw.parse().map_err(|_| bad_column(col, &raw))
-}
-
-/// The decode error for a column holding a value the code does not know.
-pub(crate) fn bad_column(col: &str, raw: &str) -> sqlx::Error {
-    sqlx::Error::ColumnDecode {
-        index: col.to_string(),
-        source: format!("unexpected value {raw:?}").into(),
-    }
-}
+pub(crate) use super::decode::{bad_column, parsed};
 
 fn state_col<T>(
     r: &sqlx::any::AnyRow,

@@ -21,7 +21,7 @@ pub async fn lease(
     .bind(slice as i64)
     .fetch_one(&db.write)
     .await?
-    .get("used");
+    .try_get("used")?;
     let before = total - slice as i64;
     Ok((limit as i64 - before).clamp(0, slice as i64) as u32)
 }

@@ -1,8 +1,9 @@
 //! Referrals between organisations (and partners' own leads).
 
-use super::identity::uuid_col;
+use super::decode::{all, parsed, word};
 use super::{Db, Tx};
 use crate::domain::ids::{ReferralId, TenantId};
+use crate::domain::referral::{Status, Substatus};
 use sqlx::Row;
 
 #[derive(Debug, Clone)]
@@ -11,8 +12,8 @@ pub struct ReferralRow {
     pub name: String,
     pub created_by_tenant: TenantId,
     pub target_tenant: TenantId,
-    pub status: String,
-    pub substatus: String,
+    pub status: Status,
+    pub substatus: Substatus,
     pub deal_value: String,
     pub currency: String,
     pub customer_name: String,
@@ -27,27 +28,27 @@ pub struct ReferralRow {
     pub version: i64,
 }
 
-fn from_row(r: &sqlx::any::AnyRow) -> ReferralRow {
-    ReferralRow {
-        id: uuid_col(r, "id"),
-        name: r.get("name"),
-        created_by_tenant: uuid_col(r, "created_by_tenant"),
-        target_tenant: uuid_col(r, "target_tenant"),
-        status: r.get("status"),
-        substatus: r.get("substatus"),
-        deal_value: r.get("deal_value"),
-        currency: r.get("currency"),
-        customer_name: r.get("customer_name"),
-        customer_country: r.get("customer_country"),
-        contact_name: r.get("contact_name"),
-        contact_email: r.get("contact_email"),
-        contact_phone: r.get("contact_phone"),
-        consent_at: r.get("consent_at"),
-        notes: r.get("notes"),
-        created_at: r.get("created_at"),
-        updated_at: r.get("updated_at"),
-        version: r.get("version"),
-    }
+fn from_row(r: &sqlx::any::AnyRow) -> Result<ReferralRow, sqlx::Error> {
+    Ok(ReferralRow {
+        id: parsed(r, "id")?,
+        name: r.try_get("name")?,
+        created_by_tenant: parsed(r, "created_by_tenant")?,
+        target_tenant: parsed(r, "target_tenant")?,
+        status: word(r, "status", Status::parse)?,
+        substatus: word(r, "substatus", Substatus::parse)?,
+        deal_value: r.try_get("deal_value")?,
+        currency: r.try_get("currency")?,
+        customer_name: r.try_get("customer_name")?,
+        customer_country: r.try_get("customer_country")?,
+        contact_name: r.try_get("contact_name")?,
+        contact_email: r.try_get("contact_email")?,
+        contact_phone: r.try_get("contact_phone")?,
+        consent_at: r.try_get("consent_at")?,
+        notes: r.try_get("notes")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        version: r.try_get("version")?,
+    })
 }
 
 pub async fn insert(tx: &mut Tx, r: &ReferralRow) -> Result<(), sqlx::Error> {
@@ -60,8 +61,8 @@ pub async fn insert(tx: &mut Tx, r: &ReferralRow) -> Result<(), sqlx::Error> {
     .bind(&r.name)
     .bind(r.created_by_tenant.to_string())
     .bind(r.target_tenant.to_string())
-    .bind(&r.status)
-    .bind(&r.substatus)
+    .bind(r.status.as_str())
+    .bind(r.substatus.as_str())
     .bind(&r.deal_value)
     .bind(&r.currency)
     .bind(&r.customer_name)
@@ -82,7 +83,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<ReferralRow>, sqlx::Error> 
         .bind(id)
         .fetch_optional(&db.read)
         .await?;
-    Ok(row.as_ref().map(from_row))
+    row.as_ref().map(from_row).transpose()
 }
 
 pub async fn get_in(tx: &mut Tx, id: &str) -> Result<Option<ReferralRow>, sqlx::Error> {
@@ -91,7 +92,7 @@ pub async fn get_in(tx: &mut Tx, id: &str) -> Result<Option<ReferralRow>, sqlx::
         tx.backend.for_update()
     );
     let row = sqlx::query(&sql).bind(id).fetch_optional(tx.conn()).await?;
-    Ok(row.as_ref().map(from_row))
+    row.as_ref().map(from_row).transpose()
 }
 
 /// Saves status and details if the row is still at `version`.
@@ -105,8 +106,8 @@ pub async fn update(
         "UPDATE referrals SET status = $1, substatus = $2, deal_value = $3, currency = $4, notes = $5, \
          updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8",
     )
-    .bind(&r.status)
-    .bind(&r.substatus)
+    .bind(r.status.as_str())
+    .bind(r.substatus.as_str())
     .bind(&r.deal_value)
     .bind(&r.currency)
     .bind(&r.notes)
@@ -176,5 +177,5 @@ pub async fn page(
         .bind(limit as i64)
         .fetch_all(&db.read)
         .await?;
-    Ok(rows.iter().map(from_row).collect())
+    all(&rows, from_row)
 }

@@ -1,6 +1,7 @@
 //! What hangs off a subscription beside its own row: the reseller designated for its support,
 //! the add-on subscriptions bought on it, and the add-on relation between catalog products.
 
+use super::decode::parsed;
 use super::{Db, Tx};
 use crate::domain::ids::TenantId;
 use sqlx::Row;
@@ -13,7 +14,7 @@ pub async fn support_contact(db: &Db, subscription: &str) -> Result<Option<Tenan
     .bind(subscription)
     .fetch_optional(&db.read)
     .await?;
-    Ok(r.and_then(|r| r.get::<String, _>("reseller_tenant_id").parse().ok()))
+    r.map(|r| parsed(&r, "reseller_tenant_id")).transpose()
 }
 
 pub async fn set_support_contact(
@@ -56,7 +57,7 @@ pub async fn addons_of(db: &Db, parent: &str) -> Result<Vec<String>, sqlx::Error
     .bind(parent)
     .fetch_all(&db.read)
     .await?;
-    Ok(rows.iter().map(|r| r.get("subscription_id")).collect())
+    rows.iter().map(|r| r.try_get("subscription_id")).collect()
 }
 
 /// The subscription an add-on subscription was bought on.
@@ -65,7 +66,7 @@ pub async fn parent_of(db: &Db, subscription: &str) -> Result<Option<String>, sq
         .bind(subscription)
         .fetch_optional(&db.read)
         .await?;
-    Ok(r.map(|r| r.get("parent_id")))
+    r.map(|r| r.try_get("parent_id")).transpose()
 }
 
 /// Names (or clears) the base product an add-on product is bought on.
@@ -88,7 +89,9 @@ pub async fn base_product(db: &Db, product: &str) -> Result<Option<String>, sqlx
         .bind(product)
         .fetch_optional(&db.read)
         .await?;
-    Ok(r.and_then(|r| r.get::<Option<String>, _>("base_product_id")))
+    Ok(r.map(|r| r.try_get::<Option<String>, _>("base_product_id"))
+        .transpose()?
+        .flatten())
 }
 
 /// The add-on products bought on `base`.
@@ -97,7 +100,7 @@ pub async fn addon_products(db: &Db, base: &str) -> Result<Vec<String>, sqlx::Er
         .bind(base)
         .fetch_all(&db.read)
         .await?;
-    Ok(rows.iter().map(|r| r.get("id")).collect())
+    rows.iter().map(|r| r.try_get("id")).collect()
 }
 
 /// Moves a subscription to another availability of its SKU (a billing-cycle change) or to
@@ -148,7 +151,10 @@ pub async fn move_licenses(
     .bind(count)
     .fetch_all(tx.conn())
     .await?;
-    let users: Vec<String> = rows.iter().map(|r| r.get("user_id")).collect();
+    let users: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get("user_id"))
+        .collect::<Result<_, _>>()?;
     for u in &users {
         sqlx::query(
             "UPDATE license_assignments SET sku_id = $1 WHERE user_id = $2 AND product_id = $3 AND sku_id = $4 \
@@ -195,5 +201,5 @@ pub async fn assigned(
     .bind(sku)
     .fetch_one(tx.conn())
     .await?;
-    Ok(r.get("n"))
+    r.try_get("n")
 }

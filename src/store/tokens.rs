@@ -1,5 +1,6 @@
 //! Signing keys, refresh-token families and application registrations.
 
+use super::decode::{all, parsed_opt};
 use super::identity::id_col;
 use super::{Db, Tx};
 use crate::domain::identity::Role;
@@ -18,14 +19,13 @@ pub async fn signing_keys(db: &Db) -> Result<Vec<SigningKey>, sqlx::Error> {
     )
     .fetch_all(&db.read)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| SigningKey {
-            kid: r.get("kid"),
-            private_der: r.get("private_der"),
-            public_raw: r.get("public_raw"),
+    all(&rows, |r| {
+        Ok(SigningKey {
+            kid: r.try_get("kid")?,
+            private_der: r.try_get("private_der")?,
+            public_raw: r.try_get("public_raw")?,
         })
-        .collect())
+    })
 }
 
 /// Stores a key unless one exists already; returns whether this one was stored. Several
@@ -164,12 +164,10 @@ fn app_from(r: &sqlx::any::AnyRow) -> Result<AppRow, sqlx::Error> {
         tenant_id: id_col(r, "tenant_id")?,
         display_name: r.try_get("display_name")?,
         secret_hash: r.try_get("secret_hash")?,
-        roles: roles.split(',').filter_map(Role::parse).collect(),
+        roles: super::decode::split_words("roles", &roles, Role::parse)?,
         created_at: r.try_get("created_at")?,
         disabled: r.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
-        created_by: r
-            .try_get::<Option<String>, _>("created_by")?
-            .and_then(|s| s.parse().ok()),
+        created_by: parsed_opt(r, "created_by")?,
     })
 }
 

@@ -1,6 +1,6 @@
 //! Webhook registrations, the per-organisation delivery queue and its attempt log.
 
-use super::identity::uuid_col;
+use super::decode::{all, json, word};
 use super::partnerships::{bad_column, parsed};
 use super::{Db, Tx};
 use crate::domain::ids::{DeliveryId, TenantId};
@@ -22,22 +22,20 @@ pub struct Registration {
     pub payload_shape: PayloadShape,
 }
 
-fn registration_from(r: &sqlx::any::AnyRow) -> Registration {
-    let events: String = r.get("events");
-    Registration {
-        tenant_id: uuid_col(r, "tenant_id"),
-        subscriber_id: r.get("subscriber_id"),
-        url: r.get("url"),
-        events: serde_json::from_str(&events).unwrap_or_default(),
-        secret_sealed: r.get("secret_sealed"),
-        previous_sealed: r.get("previous_sealed"),
-        previous_until: r.get("previous_until"),
-        created_at: r.get("created_at"),
-        updated_at: r.get("updated_at"),
-        version: r.get("version"),
-        payload_shape: PayloadShape::parse(&r.get::<String, _>("payload_shape"))
-            .unwrap_or_default(),
-    }
+fn registration_from(r: &sqlx::any::AnyRow) -> Result<Registration, sqlx::Error> {
+    Ok(Registration {
+        tenant_id: parsed(r, "tenant_id")?,
+        subscriber_id: r.try_get("subscriber_id")?,
+        url: r.try_get("url")?,
+        events: json(r, "events")?,
+        secret_sealed: r.try_get("secret_sealed")?,
+        previous_sealed: r.try_get("previous_sealed")?,
+        previous_until: r.try_get("previous_until")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        version: r.try_get("version")?,
+        payload_shape: word(r, "payload_shape", PayloadShape::parse)?,
+    })
 }
 
 pub async fn registration(db: &Db, tenant: TenantId) -> Result<Option<Registration>, sqlx::Error> {
@@ -45,7 +43,7 @@ pub async fn registration(db: &Db, tenant: TenantId) -> Result<Option<Registrati
         .bind(tenant.to_string())
         .fetch_optional(&db.read)
         .await?;
-    Ok(row.as_ref().map(registration_from))
+    row.as_ref().map(registration_from).transpose()
 }
 
 pub async fn registration_in(
@@ -60,7 +58,7 @@ pub async fn registration_in(
         .bind(tenant.to_string())
         .fetch_optional(tx.conn())
         .await?;
-    Ok(row.as_ref().map(registration_from))
+    row.as_ref().map(registration_from).transpose()
 }
 
 /// Inserts, or reports `false` when the organisation already has a registration.
@@ -72,7 +70,7 @@ pub async fn insert(tx: &mut Tx, r: &Registration) -> Result<bool, sqlx::Error> 
     .bind(r.tenant_id.to_string())
     .bind(&r.subscriber_id)
     .bind(&r.url)
-    .bind(serde_json::to_string(&r.events).expect("strings serialize"))
+    .bind(super::decode::to_json(&r.events)?)
     .bind(r.secret_sealed.clone())
     .bind(r.created_at)
     .bind(r.payload_shape.as_str())
@@ -89,7 +87,7 @@ pub async fn update(tx: &mut Tx, r: &Registration, now: i64) -> Result<(), sqlx:
          payload_shape = $8 WHERE tenant_id = $7",
     )
     .bind(&r.url)
-    .bind(serde_json::to_string(&r.events).expect("strings serialize"))
+    .bind(super::decode::to_json(&r.events)?)
     .bind(r.secret_sealed.clone())
     .bind(r.previous_sealed.clone())
     .bind(r.previous_until)
@@ -120,7 +118,7 @@ pub async fn registrations_of(
             .bind(t)
             .fetch_optional(tx.conn())
             .await?;
-        out.extend(row.as_ref().map(registration_from));
+        out.extend(row.as_ref().map(registration_from).transpose()?);
     }
     Ok(out)
 }
@@ -358,22 +356,21 @@ pub async fn attempts(db: &Db, delivery: DeliveryId) -> Result<Vec<AttemptRow>, 
     .bind(delivery.to_string())
     .fetch_all(&db.read)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| AttemptRow {
-            attempted_at: r.get("attempted_at"),
-            status_code: r.get("status_code"),
-            error: r.get("error"),
-            duration_ms: r.get("duration_ms"),
+    all(&rows, |r| {
+        Ok(AttemptRow {
+            attempted_at: r.try_get("attempted_at")?,
+            status_code: r.try_get("status_code")?,
+            error: r.try_get("error")?,
+            duration_ms: r.try_get("duration_ms")?,
         })
-        .collect())
+    })
 }
 
 pub async fn pending_count(db: &Db) -> Result<i64, sqlx::Error> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending'")
         .fetch_one(&db.read)
         .await?;
-    Ok(row.get("n"))
+    row.try_get("n")
 }
 
 /// A delivery with its attempt log, read log first: an attempt and the delivery's new status
