@@ -9,6 +9,7 @@ pub mod carts;
 pub mod catalog;
 pub mod commerce;
 pub mod customer_deletion;
+pub mod customer_domains;
 pub mod customer_offers;
 pub mod customer_users;
 pub mod customers;

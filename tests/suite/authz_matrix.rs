@@ -161,6 +161,9 @@ GET /v1/customers/{customerId}/users          | Z         | -
 POST /v1/customers/{customerId}/users         | X         | p_admin a_admin a_app x_admin
 POST /v1/customers/{customerId}/users         | Y         | b_admin y_admin
 POST /v1/customers/{customerId}/users         | Z         | -
+POST /v1/customers/{customerId}/verifieddomain | X        | p_admin a_admin a_app x_admin
+POST /v1/customers/{customerId}/verifieddomain | Y        | b_admin y_admin
+POST /v1/customers/{customerId}/verifieddomain | Z        | -
 GET /v1/customers/{customerId}/users/{userId} | X/x_user  | p_admin p_help a_admin a_help a_app x_admin
 GET /v1/customers/{customerId}/users/{userId} | Y/y_user  | b_admin y_admin
 GET /v1/customers/{customerId}/users/{userId} | X/y_user  | -
@@ -1009,6 +1012,10 @@ fn payload(w: &World, method: &str, path: &str, fresh: &str) -> Payload {
                    "defaultAddress": {"country": "US", "city": "Austin"}})
         }
         ("POST", "/v1/customers/{customerId}/users") => user(fresh),
+        ("POST", "/v1/customers/{customerId}/verifieddomain") => json!({
+            "verifiedDomainName": format!("d{uniq}.example"),
+            "domain": {"name": format!("d{uniq}.example"), "capability": "email",
+                "authenticationType": "managed", "status": "verified", "verificationMethod": "dns_record"}}),
         ("PATCH", "/v1/customers/{customerId}/users/{userId}") => {
             json!({"displayName": "Renamed"})
         }

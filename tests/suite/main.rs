@@ -14,6 +14,7 @@ mod channel_story;
 mod cli;
 mod commerce;
 mod contract;
+mod contract_fixtures;
 mod contract_ops;
 mod crash;
 mod customers;
