@@ -263,8 +263,16 @@ async fn a_reseller_enrolls_by_api_from_sign_up_to_authorization() {
         (s, e["status"].as_str(), e["vettingStatus"].as_str()),
         (200, Some("authorized"), Some("authorized"))
     );
-    smtp.wait_for_subject("terry@trey.example", "is authorized")
+    let approved = smtp
+        .wait_for_subject("terry@trey.example", "is authorized")
         .await;
+    // The approval mail warns that the first sign-in asks for two-step verification.
+    assert!(
+        approved["text"]
+            .as_str()
+            .is_some_and(|b| b.contains("two-step verification")),
+        "{approved}"
+    );
 
     // The applicant is now an admin agent of a partner that must accept the agreement.
     let (_, me) = t.get("/v1/me", &token).await;
