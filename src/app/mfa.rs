@@ -4,11 +4,11 @@
 
 use super::audit::{record, Change};
 use super::{App, Ctx};
+use crate::app::store::identity::{self as repo, UserRow};
+use crate::app::store::mfa;
 use crate::crypto;
 use crate::domain::ids::UserId;
 use crate::domain::{Error, Result};
-use crate::store::identity::{self as repo, UserRow};
-use crate::store::mfa;
 
 /// Wrong guesses allowed per account in [`GUESS_WINDOW_MS`], portal and API together.
 pub const MAX_GUESSES: i64 = 50;
@@ -220,7 +220,7 @@ pub async fn new_recovery_codes(app: &App, ctx: &Ctx, code: &str) -> Result<Vec<
 }
 
 async fn audit(
-    tx: &mut crate::store::Tx,
+    tx: &mut crate::app::store::Tx,
     ctx: &Ctx,
     user: &UserRow,
     op: &'static str,

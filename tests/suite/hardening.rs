@@ -5,8 +5,8 @@
 
 use crate::support::{Partner, TestApp, PASSWORD};
 use partnerhub::app::mfa;
+use partnerhub::app::store::identity::UserRow;
 use partnerhub::domain::identity::{Role, TenantKind};
-use partnerhub::store::identity::UserRow;
 use serde_json::{json, Value};
 use sqlx::Row;
 
@@ -139,7 +139,7 @@ async fn portal_code(t: &TestApp, pending: &str, code: &str) -> (u16, Option<Str
 }
 
 async fn totp_secret_in_db(t: &TestApp, user: &UserRow) -> Option<Vec<u8>> {
-    partnerhub::store::identity::user(&t.app.db, user.id)
+    partnerhub::app::store::identity::user(&t.app.db, user.id)
         .await
         .unwrap()
         .unwrap()
@@ -810,7 +810,7 @@ async fn nobody_grants_a_role_they_may_not_grant_themselves_included() {
             .await;
         assert_eq!(s, 403, "{roles}: {b}");
     }
-    let roles = partnerhub::store::identity::roles(&t.app.db, ua.id)
+    let roles = partnerhub::app::store::identity::roles(&t.app.db, ua.id)
         .await
         .unwrap();
     assert_eq!(
@@ -826,7 +826,7 @@ async fn nobody_grants_a_role_they_may_not_grant_themselves_included() {
         )
         .await;
     assert_eq!(s, 200, "{b}");
-    let roles = partnerhub::store::identity::roles(&t.app.db, plain.id)
+    let roles = partnerhub::app::store::identity::roles(&t.app.db, plain.id)
         .await
         .unwrap();
     assert_eq!(

@@ -484,7 +484,7 @@ async fn a_reseller_invites_a_customer_with_its_provider_who_accepts_and_later_r
     }
     .await;
     b.finish(result).await;
-    let customer = partnerhub::store::identity::user_by_upn(&t.app.db, "admin@gdi.example")
+    let customer = partnerhub::app::store::identity::user_by_upn(&t.app.db, "admin@gdi.example")
         .await
         .unwrap()
         .unwrap();
