@@ -594,6 +594,10 @@ pub async fn authenticate(app: &App, upn: &str, password: &str, client: &str) ->
     match user {
         Some(u) if ok && u.state.is_active() => {
             throttle::clear(&app.db, &keys[0]).await?;
+            if crypto::needs_rehash(&u.password_hash) {
+                let new = crypto::hash_password_blocking(password.to_string()).await;
+                repo::rehash_password(&app.db, u.id, &u.password_hash, &new).await?;
+            }
             Ok(u)
         }
         _ => {
