@@ -5,19 +5,18 @@
 use super::audit::{record, Change};
 use super::customers::authorized;
 use super::{events, App, Ctx};
+use crate::app::store::customer_domains as repo;
+use crate::app::store::identity::TenantRow;
 use crate::domain::authz::Action;
 use crate::domain::customer_domain::{self, DomainRequest};
 use crate::domain::error::Code;
 use crate::domain::ids::TenantId;
 use crate::domain::{Error, Result};
-use crate::store::customer_domains as repo;
-use crate::store::customers as relationships;
-use crate::store::identity::TenantRow;
 
+pub use crate::app::store::customer_domains::DomainRow;
 pub use crate::domain::customer_domain::{
     AuthenticationType, Capability, DomainStatus, NewDomain, VerificationMethod,
 };
-pub use crate::store::customer_domains::DomainRow;
 
 /// Adds a domain to the customer's directory; answers it with the directory's primary domain.
 /// A name some directory has already (as an added domain or as its primary domain) is a
@@ -86,11 +85,10 @@ pub async fn add(
 /// The partners with an active relationship to the customer, and the actor's organisation
 /// when it is a partner acting through a grant alone: who hears of the change.
 async fn partners_serving(app: &App, customer: TenantId, actor: TenantId) -> Result<Vec<String>> {
-    let mut audience: Vec<String> = relationships::partners_of(&app.db, customer)
+    let mut audience: Vec<String> = repo::active_partners(&app.db, customer)
         .await?
         .into_iter()
-        .filter(|p| p.state == "active")
-        .map(|p| p.partner.to_string())
+        .map(|p| p.to_string())
         .collect();
     if actor != customer && !audience.contains(&actor.to_string()) {
         audience.push(actor.to_string());

@@ -79,3 +79,15 @@ pub async fn of_tenant(db: &Db, tenant: TenantId) -> Result<Vec<DomainRow>, sqlx
         .await?;
     rows.iter().map(decode).collect()
 }
+
+/// The partners with an active relationship to the customer.
+pub async fn active_partners(db: &Db, customer: TenantId) -> Result<Vec<TenantId>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT partner_tenant_id FROM customer_relationships \
+         WHERE customer_tenant_id = $1 AND state = 'active' ORDER BY partner_tenant_id",
+    )
+    .bind(customer.to_string())
+    .fetch_all(&db.read)
+    .await?;
+    rows.iter().map(|r| id(r, "partner_tenant_id")).collect()
+}
