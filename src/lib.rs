@@ -2,7 +2,8 @@
 //!
 //! Layers (see `docs/architecture.md`): `domain` (pure rules and types), `app` (use cases,
 //! one transaction each), and adapters around them: `store` (SQLite/PostgreSQL), `api`
-//! (REST), `portal` (HTML), `mail` (SMTP/capture), `cli` (commands).
+//! (REST), `portal` (HTML), `mail` (SMTP/capture), `cli` (commands); `web` holds what the two HTTP
+//! adapters share and `server` composes them into one router.
 
 pub mod api;
 pub mod app;
@@ -16,4 +17,5 @@ pub mod mail;
 pub mod portal;
 pub mod server;
 pub mod store;
+pub mod web;
 pub mod webhooks;

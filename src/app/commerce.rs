@@ -13,6 +13,7 @@ use crate::domain::commerce::{
 use crate::domain::error::{Checks, Code};
 use crate::domain::ids::TenantId;
 use crate::domain::{Error, Result};
+pub use crate::store::commerce::InvoiceLine;
 use crate::store::commerce::{
     self as repo, Availability, OrderLine, OrderRow, Product, Sku, SubscriptionRow,
 };

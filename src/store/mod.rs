@@ -7,6 +7,7 @@ pub mod bench;
 pub mod commerce;
 pub mod customers;
 pub mod enrollments;
+pub mod flashes;
 pub mod idempotency;
 pub mod identity;
 pub mod links;
