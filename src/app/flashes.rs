@@ -27,7 +27,7 @@ pub async fn keep(app: &App, body: &[u8]) -> Result<String> {
     let sealed = crypto::seal(&key(&token), id.as_bytes(), body);
     let sealed = base64::engine::general_purpose::STANDARD.encode(sealed);
     let expires_at = app.clock.now_ms() + LIFETIME_MS;
-    crate::store::flashes::insert(&app.db, &id, &sealed, expires_at).await?;
+    crate::app::store::flashes::insert(&app.db, &id, &sealed, expires_at).await?;
     Ok(token)
 }
 
@@ -38,7 +38,8 @@ pub async fn take(app: &App, token: &str) -> Result<Option<Vec<u8>>> {
         return Ok(None);
     }
     let id = row_id(token);
-    let Some(sealed) = crate::store::flashes::take(&app.db, &id, app.clock.now_ms()).await? else {
+    let Some(sealed) = crate::app::store::flashes::take(&app.db, &id, app.clock.now_ms()).await?
+    else {
         return Ok(None);
     };
     let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(sealed) else {
@@ -49,5 +50,5 @@ pub async fn take(app: &App, token: &str) -> Result<Option<Vec<u8>>> {
 
 /// Housekeeping: messages nobody came back for.
 pub async fn purge_expired(app: &App) -> Result<u64> {
-    Ok(crate::store::flashes::delete_expired(&app.db, app.clock.now_ms()).await?)
+    Ok(crate::app::store::flashes::delete_expired(&app.db, app.clock.now_ms()).await?)
 }

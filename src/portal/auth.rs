@@ -295,6 +295,7 @@ fn mfa_first_setup(
     let uri = format!("otpauth://totp/Partner%20Hub:{upn}?secret={secret}&issuer=Partner%20Hub");
     html! {
         @if required { div.alert.bad role="alert" #mfa-required { (t(lang, "mfa.required")) } }
+        p #mfa-why { (t(lang, "mfa.why")) }
         p { (t(lang, "mfa.setup_intro")) }
         @if let Some(e) = error { div.alert.bad role="alert" #mfa-error { (e) } }
         p { (t(lang, "mfa.secret")) ": " code #mfa-secret { (secret) } }
@@ -367,8 +368,23 @@ pub async fn mfa_setup_submit(
     } else {
         mfa::Proof::Code(current)
     };
-    match mfa::enable(&app, &s.ctx, &secret, &f.code, proof).await {
-        Ok(()) => see_other("/portal/mfa", Flash::ok("mfa.enabled_flash")),
+    match mfa::enable(
+        &app,
+        &s.ctx,
+        &secret,
+        &f.code,
+        proof,
+        mfa::FirstCodes::Issue,
+    )
+    .await
+    {
+        // A first set-up hands over its recovery codes with the redirect, shown this once;
+        // reloading the page shows them no more.
+        Ok(codes) if !codes.is_empty() => see_other(
+            "/portal/mfa",
+            Flash::ok("mfa.enabled_flash").detail(Detail::Codes(codes)),
+        ),
+        Ok(_) => see_other("/portal/mfa", Flash::ok("mfa.enabled_flash")),
         Err(Error::Validation(_)) => {
             render_mfa_setup(&app, &s, Some(t(s.lang(), "mfa.failed"))).await
         }

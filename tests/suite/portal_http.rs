@@ -230,7 +230,7 @@ async fn the_operator_imports_memberships_in_the_portal_with_line_errors() {
     assert_eq!(status, 200);
     assert!(html.contains("1 membership records imported."));
     assert!(
-        partnerhub::store::memberships::by_username(&t.app.db, "orguser")
+        partnerhub::app::store::memberships::by_username(&t.app.db, "orguser")
             .await
             .unwrap()
             .is_some()
@@ -271,7 +271,7 @@ async fn an_admin_changes_roles_in_the_portal_and_the_last_admin_is_kept() {
     let (status, html) = follow(&t, &cookie, r).await;
     assert_eq!(status, 200);
     assert!(html.contains("id=\"notice\""), "the saved message shows");
-    let roles = partnerhub::store::identity::roles(&t.app.db, sales.id)
+    let roles = partnerhub::app::store::identity::roles(&t.app.db, sales.id)
         .await
         .unwrap();
     assert_eq!(
