@@ -19,6 +19,7 @@ pub mod dispatch;
 pub mod enrollment;
 pub mod events;
 pub mod fixtures;
+pub mod flashes;
 pub mod health;
 pub mod housekeeping;
 pub mod idempotency;

@@ -31,6 +31,7 @@ mod paging_partners;
 mod partnerships;
 mod portal_browser;
 mod portal_http;
+mod portal_prg;
 mod referrals;
 mod schema_parity;
 mod screenshots;
