@@ -1,8 +1,8 @@
 //! Domain events: written to the outbox with the change that raises them. The webhook and
 //! notification workers deliver them to the organisations listed in `audience`.
 
+use crate::app::store::{outbox, Tx};
 use crate::domain::webhook::EventName;
-use crate::store::{outbox, Tx};
 use serde::{Deserialize, Serialize};
 
 pub const TOPIC: &str = "event";

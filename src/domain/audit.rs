@@ -9,6 +9,7 @@ stored_words! {
         AcceptPartnerAgreement => "accept_partner_agreement",
         AcceptPartnerCustomerRelationship => "accept_partner_customer_relationship",
         AddCustomer => "add_customer",
+        AddCustomerDomain => "add_customer_domain",
         AddDirectoryRoleMember => "add_directory_role_member",
         CheckoutCart => "checkout_cart",
         CreateCart => "create_cart",

@@ -39,6 +39,7 @@ stored_words! {
         ServiceRequestBreached => "servicerequest-breached",
         OrderUpdated => "order-updated",
         BillingProfileUpdated => "billing-profile-updated",
+        CustomerDomainAdded => "customer-domain-added",
     }
 }
 

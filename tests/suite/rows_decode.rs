@@ -127,9 +127,7 @@ async fn unknown_grant_relationship_and_partner_states_are_errors() {
     .await
     .unwrap();
     assert_decode_error(
-        partnerhub::store::customers::partners_of(&t.app.db, s.x.id)
-            .await
-            .map_err(Error::from),
+        partnerhub::app::customers::own_partner_name(&t.app, &customer_ctx, s.a.tenant.id).await,
         "state",
     );
 
