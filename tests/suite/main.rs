@@ -16,6 +16,7 @@ mod commerce;
 mod contract;
 mod contract_ops;
 mod crash;
+mod customer_admin;
 mod customers;
 mod enrollment;
 mod hardening;
