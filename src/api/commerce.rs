@@ -13,10 +13,12 @@ use crate::app::commerce::{
     SubscriptionPatch,
 };
 use crate::app::customers::authorized;
+use crate::app::store::commerce::{
+    self as repo, Availability, OrderRow, Product, Sku, SubscriptionRow,
+};
 use crate::app::{App, Ctx};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::Error;
-use crate::store::commerce::{self as repo, Availability, OrderRow, Product, Sku, SubscriptionRow};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -58,7 +60,7 @@ pub async fn products(
     catalog_reader(&ctx)?;
     let country = match q.country {
         Some(c) => c.to_ascii_uppercase(),
-        None => crate::store::identity::tenant(&app.db, ctx.actor.tenant)
+        None => crate::app::store::identity::tenant(&app.db, ctx.actor.tenant)
             .await?
             .map(|t| t.country)
             .unwrap_or_default(),
@@ -424,7 +426,7 @@ pub(crate) async fn subscription_dto(
     s: SubscriptionRow,
 ) -> Result<SubscriptionDto, Error> {
     let mpn = match s.reseller {
-        Some(r) => crate::store::partners::get(&app.db, r)
+        Some(r) => crate::app::store::partners::get(&app.db, r)
             .await?
             .map(|p| p.mpn_id.to_string()),
         None => None,
@@ -890,7 +892,7 @@ pub async fn statements(
     let mut by: std::collections::BTreeMap<Option<String>, (Option<String>, Decimal, i64)> =
         Default::default();
     for l in repo::invoice_lines(&app.db, &id).await? {
-        let country = crate::store::identity::tenant(&app.db, l.customer)
+        let country = crate::app::store::identity::tenant(&app.db, l.customer)
             .await?
             .map(|t| t.country)
             .unwrap_or_default();

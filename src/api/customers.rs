@@ -9,13 +9,13 @@ use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
 use crate::app::customer_users::{self, NewCustomerUser, Patch, DIRECTORY_ROLES};
 use crate::app::customers::{self as uc, NewCustomer};
+use crate::app::store::customers as repo;
+use crate::app::store::identity::{TenantRow, UserRow};
 use crate::app::{licenses, App, Ctx};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::customer::{parse_filter, parse_roles, AccessRequest, GrantRole};
 use crate::domain::ids::TenantId;
 use crate::domain::Error;
-use crate::store::customers as repo;
-use crate::store::identity::{TenantRow, UserRow};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -708,7 +708,7 @@ pub async fn my_grants(
     let rows = repo::grants_of_customer(&app.db, ctx.actor.tenant).await?;
     let mut named = Vec::new();
     for g in rows {
-        let name = crate::store::identity::tenant(&app.db, g.partner)
+        let name = crate::app::store::identity::tenant(&app.db, g.partner)
             .await?
             .map(|t| t.display_name)
             .unwrap_or_default();
@@ -771,7 +771,7 @@ pub async fn revoke_grant(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Grant>> {
     let g = uc::revoke_grant(&app, &ctx, &id).await?;
-    let name = crate::store::identity::tenant(&app.db, g.partner)
+    let name = crate::app::store::identity::tenant(&app.db, g.partner)
         .await?
         .map(|t| t.display_name)
         .unwrap_or_default();

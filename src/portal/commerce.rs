@@ -6,10 +6,10 @@ use super::i18n::t;
 use super::layout::{domain_error, error_page, page, PageOpts};
 use super::session::{to_signin, Visit};
 use crate::app::commerce::{self as uc, LineInput, OrderInput, SubscriptionPatch};
+use crate::app::store::commerce::{self as repo, SubscriptionRow};
 use crate::app::App;
 use crate::domain::authz::{can, Action, Resource};
 use crate::domain::Error;
-use crate::store::commerce::{self as repo, SubscriptionRow};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -62,7 +62,7 @@ pub async fn catalog(
     let lang = visit.lang();
     let country = match q.country.filter(|c| !c.trim().is_empty()) {
         Some(c) => c.trim().to_ascii_uppercase(),
-        None => crate::store::identity::tenant(&app.db, actor.tenant)
+        None => crate::app::store::identity::tenant(&app.db, actor.tenant)
             .await
             .ok()
             .flatten()
@@ -154,7 +154,7 @@ async fn render_order(
     }
     let is_provider = ctx.actor.partner.as_ref().is_some_and(|p| p.is_provider);
     let partners: Vec<_> =
-        crate::store::partnerships::page(&app.db, ctx.actor.tenant, is_provider, None, 500)
+        crate::app::store::partnerships::page(&app.db, ctx.actor.tenant, is_provider, None, 500)
             .await
             .unwrap_or_default()
             .into_iter()

@@ -7,14 +7,14 @@ use super::layout::{domain_error, error_page, page, PageOpts};
 use super::session::{self, to_signin, url_escape, NewSession, Visit};
 use crate::app::customers as uc;
 use crate::app::identity::{self, NewTenant, NewUser};
+use crate::app::store::customers as repo;
+use crate::app::store::identity as ids;
 use crate::app::{licenses, App};
 use crate::domain::authz::{can, Action, Resource};
 use crate::domain::customer::{AccessRequest, GrantRole};
 use crate::domain::identity::TenantKind;
 use crate::domain::ids::TenantId;
 use crate::domain::Error;
-use crate::store::customers as repo;
-use crate::store::identity as ids;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -250,7 +250,7 @@ pub async fn record(State(app): State<App>, visit: Visit, Path(id): Path<String>
     let seats = licenses::subscribed_skus(&app, &ctx, &id)
         .await
         .unwrap_or_default();
-    let subs = crate::store::commerce::subscriptions_of(&app.db, tenant.id)
+    let subs = crate::app::store::commerce::subscriptions_of(&app.db, tenant.id)
         .await
         .unwrap_or_default();
     page(&visit, opts(&app, &tenant.display_name, "/portal/customers"), html! {
@@ -515,7 +515,7 @@ pub async fn create_and_accept(State(app): State<App>, visit: Visit, body: Bytes
         upn: Some(user.upn.clone()),
         correlation_id: None,
     };
-    let _ = crate::store::sessions::delete(&app.db, &visit.token_hash).await;
+    let _ = crate::app::store::sessions::delete(&app.db, &visit.token_hash).await;
     let (stoken, row) = match session::create(&app, Some(&user), visit.lang(), false).await {
         Ok(x) => x,
         Err(e) => return domain_error(&visit, e),
