@@ -5,16 +5,15 @@ use super::form::{csrf, FormData};
 use super::i18n::{t, tf};
 use super::layout::{domain_error, error_page, page, PageOpts};
 use super::session::{self, to_signin, url_escape, NewSession, Visit};
+use crate::app::customer_lists as lists;
 use crate::app::customers as uc;
 use crate::app::identity::{self, NewTenant, NewUser};
-use crate::app::{licenses, App};
+use crate::app::App;
 use crate::domain::authz::{can, Action, Resource};
 use crate::domain::customer::{AccessRequest, GrantRole};
 use crate::domain::identity::TenantKind;
 use crate::domain::ids::TenantId;
 use crate::domain::Error;
-use crate::store::customers as repo;
-use crate::store::identity as ids;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -227,32 +226,19 @@ pub async fn record(State(app): State<App>, visit: Visit, Path(id): Path<String>
         return to_signin(&format!("/portal/customers/{id}"));
     };
     let lang = visit.lang();
-    let (tenant, facts) = match uc::visible(&app, &ctx, &id).await {
-        Ok(x) => x,
+    let record = match lists::record(&app, &ctx, &id).await {
+        Ok(r) => r,
         Err(e) => return domain_error(&visit, e),
     };
-    let partners = repo::partners_of(&app.db, tenant.id)
-        .await
-        .unwrap_or_default();
-    let directory = can(
-        &ctx.actor,
-        Action::ReadCustomerUsers,
-        Resource::Customer(facts),
-    )
-    .allowed();
-    let users = if directory {
-        ids::users_page(&app.db, tenant.id, None, 200)
-            .await
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    let seats = licenses::subscribed_skus(&app, &ctx, &id)
-        .await
-        .unwrap_or_default();
-    let subs = crate::store::commerce::subscriptions_of(&app.db, tenant.id)
-        .await
-        .unwrap_or_default();
+    let (tenant, facts, partners, seats, subs) = (
+        record.tenant,
+        record.facts,
+        record.partners,
+        record.seats,
+        record.services,
+    );
+    let directory = record.users.is_some();
+    let users = record.users.unwrap_or_default();
     page(&visit, opts(&app, &tenant.display_name, "/portal/customers"), html! {
         p { a href="/portal/customers" { (t(lang, "customers.title")) } }
         h1 #customer-name { (tenant.display_name) }
@@ -264,7 +250,7 @@ pub async fn record(State(app): State<App>, visit: Visit, Path(id): Path<String>
             dt { (t(lang, "customers.country")) } dd { (tenant.country) }
         } }
         h2 { (t(lang, "record.partners")) }
-        ul #customer-partners { @for p in partners.iter().filter(|p| p.state == "active") { li { (p.name) } } }
+        ul #customer-partners { @for p in &partners { li { (p.name) } } }
         (super::commerce::services_table(lang, &subs))
         h2 { (t(lang, "record.seats")) }
         @if seats.is_empty() { p.muted { "-" } } @else {
@@ -282,19 +268,19 @@ pub async fn record(State(app): State<App>, visit: Visit, Path(id): Path<String>
     }).into_response()
 }
 
+/// How many shared customers the partnership's page lists.
+const SHARED_ROWS: u32 = 500;
+
 /// Customers both sides of a partnership serve.
 pub async fn shared(State(app): State<App>, visit: Visit, Path(id): Path<String>) -> Response {
     let Some(ctx) = visit.ctx() else {
         return to_signin("/portal");
     };
     let lang = visit.lang();
-    let p = match crate::app::partnerships::get(&app, &ctx, &id).await {
-        Ok(p) => p,
+    let rows = match lists::shared_page(&app, &ctx, &id, None, SHARED_ROWS).await {
+        Ok((rows, _)) => rows,
         Err(e) => return domain_error(&visit, e),
     };
-    let rows = repo::shared(&app.db, p.provider_tenant_id, p.reseller_tenant_id)
-        .await
-        .unwrap_or_default();
     let title = t(lang, "customers.shared");
     page(&visit, opts(&app, &title, ""), html! {
         h1 { (title) }
@@ -347,11 +333,9 @@ async fn render_accept(
     if p.state != crate::domain::partnership::InvitationState::Pending {
         return error_page(visit, StatusCode::CONFLICT, &t(lang, "verify.used"));
     }
-    let org = match visit.signed_in() {
-        Some((a, _)) => ids::tenant(&app.db, a.tenant)
+    let org = match visit.ctx() {
+        Some(ctx) => crate::app::identity::own_tenant(app, &ctx)
             .await
-            .ok()
-            .flatten()
             .map(|t| t.display_name)
             .unwrap_or_default(),
         None => "your organisation".into(),
@@ -510,7 +494,7 @@ pub async fn create_and_accept(State(app): State<App>, visit: Visit, body: Bytes
         upn: Some(user.upn.clone()),
         correlation_id: None,
     };
-    let _ = crate::store::sessions::delete(&app.db, &visit.token_hash).await;
+    let _ = crate::app::sessions::end(&app, &visit.token_hash).await;
     let (stoken, row) = match session::create(&app, Some(&user), visit.lang(), false).await {
         Ok(x) => x,
         Err(e) => return domain_error(&visit, e),
@@ -527,42 +511,30 @@ pub async fn create_and_accept(State(app): State<App>, visit: Visit, body: Bytes
 
 /// The customer's partners: relationships and grants, with revocation.
 pub async fn my_partners(State(app): State<App>, visit: Visit) -> Response {
-    let Some((actor, _)) = visit.signed_in() else {
+    let Some(ctx) = visit.ctx() else {
         return to_signin("/portal/customer/partners");
     };
-    if !can(
-        actor,
-        Action::ManageOwnPartners,
-        Resource::Tenant(actor.tenant),
-    )
-    .allowed()
-    {
-        return error_page(
-            &visit,
-            StatusCode::FORBIDDEN,
-            &t(visit.lang(), "error.forbidden"),
-        );
-    }
     let lang = visit.lang();
-    let partners = repo::partners_of(&app.db, actor.tenant)
-        .await
-        .unwrap_or_default();
-    let grants = repo::grants_of_customer(&app.db, actor.tenant)
-        .await
-        .unwrap_or_default();
-    let now = app.clock.now_ms();
+    let partners = match lists::own_partners(&app, &ctx).await {
+        Ok(p) => p,
+        Err(Error::Refused(_)) => {
+            return error_page(&visit, StatusCode::FORBIDDEN, &t(lang, "error.forbidden"))
+        }
+        Err(e) => return domain_error(&visit, e),
+    };
     let title = t(lang, "mypartners.title");
     page(&visit, opts(&app, &title, "/portal/customer/partners"), html! {
         h1 { (title) }
         p.muted { (t(lang, "mypartners.intro")) }
         @if partners.is_empty() { p #mypartners-empty { (t(lang, "mypartners.none")) } }
-        @for p in partners.iter().filter(|p| p.state == "active") {
+        @for pg in &partners {
+            @let p = &pg.partner;
             div.card.my-partner data-partner=(p.partner) {
                 h2.my-partner-name { (p.name) }
                 table {
                     thead { tr { th { (t(lang, "mypartners.access")) } th { (t(lang, "mypartners.until")) } th { span.sr-only { (t(lang, "common.actions")) } } } }
                     tbody {
-                        @for g in grants.iter().filter(|g| g.partner == p.partner && g.status == "active" && g.expires_at > now) {
+                        @for g in &pg.live_grants {
                             tr.grant {
                                 td { @for r in &g.roles { span.tag { (t(lang, &format!("grant.{}", r.as_str()))) } } }
                                 td { (crate::clock::from_ms(g.expires_at).format("%Y-%m-%d")) @if g.auto_extend { " (auto)" } }

@@ -5,6 +5,8 @@
 pub mod audit;
 pub mod bench;
 pub mod commerce;
+pub mod commerce_pages;
+pub mod customer_pages;
 pub mod customers;
 pub mod enrollments;
 pub mod idempotency;
