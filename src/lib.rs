@@ -15,5 +15,4 @@ pub mod domain;
 pub mod mail;
 pub mod portal;
 pub mod server;
-pub mod store;
 pub mod webhooks;

@@ -4,18 +4,18 @@
 
 use super::paging::{self, Position};
 use super::Ctx;
+use crate::app::store::commerce::{self as repo};
+use crate::app::store::commerce_pages::{self as pages, OfferKey};
+use crate::app::store::subscription_links as links;
 use crate::app::App;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::commerce::CatalogItemId;
 use crate::domain::{Error, Result};
-use crate::store::commerce::{self as repo};
-use crate::store::commerce_pages::{self as pages, OfferKey};
-use crate::store::subscription_links as links;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
-pub use crate::store::commerce::{Availability, Product, Sku};
-pub use crate::store::commerce_pages::ProviderPriceRow;
+pub use crate::app::store::commerce::{Availability, Product, Sku};
+pub use crate::app::store::commerce_pages::ProviderPriceRow;
 
 fn reader(ctx: &Ctx) -> Result<()> {
     ctx.require(Action::SearchProviders, Resource::Platform)
@@ -25,7 +25,7 @@ fn reader(ctx: &Ctx) -> Result<()> {
 async fn country_or_own(app: &App, ctx: &Ctx, country: Option<&str>) -> Result<String> {
     Ok(match country.map(str::trim).filter(|c| !c.is_empty()) {
         Some(c) => c.to_ascii_uppercase(),
-        None => crate::store::identity::tenant(&app.db, ctx.actor.tenant)
+        None => crate::app::store::identity::tenant(&app.db, ctx.actor.tenant)
             .await?
             .map(|t| t.country)
             .unwrap_or_default(),

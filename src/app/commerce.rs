@@ -5,6 +5,11 @@
 use super::audit::{record, Change};
 use super::customers::authorized;
 use super::{events, App, Ctx};
+use crate::app::store::commerce::{
+    self as repo, Availability, OrderLine, OrderRow, Product, Sku, SubscriptionRow,
+};
+use crate::app::store::identity::TenantRow;
+use crate::app::store::{customers, identity as ids, partners, Tx};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::channel;
 use crate::domain::commerce::{
@@ -13,11 +18,6 @@ use crate::domain::commerce::{
 use crate::domain::error::{Checks, Code};
 use crate::domain::ids::TenantId;
 use crate::domain::{Error, Result};
-use crate::store::commerce::{
-    self as repo, Availability, OrderLine, OrderRow, Product, Sku, SubscriptionRow,
-};
-use crate::store::identity::TenantRow;
-use crate::store::{customers, identity as ids, partners, Tx};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -47,8 +47,12 @@ pub async fn import_catalog(app: &App, ctx: Option<&Ctx>, file: &CatalogFile) ->
             now,
         )
         .await?;
-        crate::store::subscription_links::set_base_product(&mut tx, &p.id, p.add_on_of.as_deref())
-            .await?;
+        crate::app::store::subscription_links::set_base_product(
+            &mut tx,
+            &p.id,
+            p.add_on_of.as_deref(),
+        )
+        .await?;
         for s in &p.skus {
             repo::upsert_sku(
                 &mut tx,
@@ -208,7 +212,7 @@ pub(crate) async fn write_order(
     let mpn = reseller_row.as_ref().map(|p| p.mpn_id.to_string());
     let draft = draft_order(app, ctx, customer, input, (provider, reseller), mpn).await?;
     if let Err(e) = repo::insert_order(tx, &draft.order).await {
-        if crate::store::is_unique_violation(&e) && input.request_id.is_some() {
+        if crate::app::store::is_unique_violation(&e) && input.request_id.is_some() {
             return Ok(None);
         }
         return Err(e.into());
@@ -722,7 +726,7 @@ pub async fn generate_invoices(app: &App, month_start: i64) -> Result<usize> {
 }
 
 /// A subscription's history as charge segments.
-pub async fn segments(db: &crate::store::Db, subscription: &str) -> Result<Vec<Segment>> {
+pub async fn segments(db: &crate::app::store::Db, subscription: &str) -> Result<Vec<Segment>> {
     Ok(repo::history(db, subscription)
         .await?
         .into_iter()
@@ -918,8 +922,8 @@ pub async fn invoice(
     ctx: &Ctx,
     id: &str,
 ) -> Result<(
-    crate::store::commerce::InvoiceRow,
-    Vec<crate::store::commerce::InvoiceLine>,
+    crate::app::store::commerce::InvoiceRow,
+    Vec<crate::app::store::commerce::InvoiceLine>,
 )> {
     let invoice = super::invoices::get(app, ctx, id).await?;
     let lines = repo::invoice_lines(&app.db, &invoice.id).await?;
@@ -932,7 +936,7 @@ pub async fn invoices(
     app: &App,
     ctx: &Ctx,
     limit: u32,
-) -> Result<Vec<crate::store::commerce::InvoiceRow>> {
+) -> Result<Vec<crate::app::store::commerce::InvoiceRow>> {
     ctx.require(Action::ReadInvoices, Resource::Tenant(ctx.actor.tenant))?;
-    Ok(crate::store::commerce_pages::invoices(&app.db, ctx.actor.tenant, None, limit).await?)
+    Ok(crate::app::store::commerce_pages::invoices(&app.db, ctx.actor.tenant, None, limit).await?)
 }

@@ -8,19 +8,19 @@ use super::customers::visible;
 use super::licenses::{self, SubscribedSku};
 use super::paging::{self, Position};
 use super::{App, Ctx};
+use crate::app::store::commerce_pages::{self as commerce_pages, SubscriptionFilter};
+use crate::app::store::customer_pages::{self as pages, PartnerKey};
+use crate::app::store::customers as repo;
+use crate::app::store::identity as ids;
 use crate::domain::authz::{can, Action, Resource};
 use crate::domain::customer::{CustomerFacts, CustomerFilter};
 use crate::domain::ids::TenantId;
 use crate::domain::Result;
-use crate::store::commerce_pages::{self as commerce_pages, SubscriptionFilter};
-use crate::store::customer_pages::{self as pages, PartnerKey};
-use crate::store::customers as repo;
-use crate::store::identity as ids;
 use std::collections::BTreeMap;
 
-pub use crate::store::commerce::SubscriptionRow;
-pub use crate::store::customers::{CustomerListRow, GrantRow, PartnerOfCustomer};
-pub use crate::store::identity::{TenantRow, UserRow};
+pub use crate::app::store::commerce::SubscriptionRow;
+pub use crate::app::store::customers::{CustomerListRow, GrantRow, PartnerOfCustomer};
+pub use crate::app::store::identity::{TenantRow, UserRow};
 
 /// A partner's place in a list of a customer's partners: state (active first), name, id.
 pub fn partner_sort_key(p: &PartnerOfCustomer) -> (String, String) {
@@ -92,7 +92,7 @@ pub async fn own_partners_page(
 
 /// A grant as the customer sees it: its partner's name and its state as of now (a grant
 /// past its end shows `expired` before the housekeeping pass records it).
-pub use crate::store::customer_pages::NamedGrant as GrantView;
+pub use crate::app::store::customer_pages::NamedGrant as GrantView;
 
 /// A grant's place in a page: created time, then id (newest first).
 pub fn grant_sort_key(g: &GrantView) -> (String, String) {

@@ -6,7 +6,7 @@
 //! so nothing runs twice; the server's timer loop only asks for the lease and calls [`pass`].
 
 use super::App;
-use crate::store;
+use crate::app::store;
 
 const LEASE: &str = "housekeeping";
 /// How long a lease outlives its holder's last pass (a crashed node's jobs resume then).

@@ -3,16 +3,16 @@
 
 use super::paging::{self, Position};
 use super::{App, Ctx};
+use crate::app::store::commerce as repo;
+use crate::app::store::commerce_pages as pages;
 use crate::domain::authz::{can, Action, Resource};
 use crate::domain::ids::TenantId;
 use crate::domain::{Error, Result};
-use crate::store::commerce as repo;
-use crate::store::commerce_pages as pages;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-pub use crate::store::commerce::{InvoiceLine, InvoiceRow};
+pub use crate::app::store::commerce::{InvoiceLine, InvoiceRow};
 
 /// The invoice's place in a page: period start, then currency.
 pub fn sort_key(i: &InvoiceRow) -> (String, String) {

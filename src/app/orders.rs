@@ -5,13 +5,13 @@
 use super::customers::authorized;
 use super::paging::{self, Position};
 use super::{App, Ctx};
+use crate::app::store::commerce as repo;
+use crate::app::store::commerce_pages as pages;
 use crate::domain::authz::Action;
 use crate::domain::{Error, Result};
-use crate::store::commerce as repo;
-use crate::store::commerce_pages as pages;
 use std::collections::BTreeMap;
 
-pub use crate::store::commerce::{OrderLine, OrderRow};
+pub use crate::app::store::commerce::{OrderLine, OrderRow};
 
 /// An order line with the friendly name of the subscription it made.
 #[derive(Debug, Clone)]
@@ -91,22 +91,27 @@ const FORM_ROWS: u32 = 500;
 /// (id and label), the partners the caller may name (a provider: the resellers that may be
 /// of record for this customer; a reseller: its providers), and the customer's services.
 pub struct OrderForm {
-    pub customer: crate::store::identity::TenantRow,
+    pub customer: crate::app::store::identity::TenantRow,
     pub is_provider: bool,
     pub items: Vec<(String, String)>,
-    pub partners: Vec<crate::store::partnerships::Counterpart>,
-    pub services: Vec<crate::store::commerce::SubscriptionRow>,
+    pub partners: Vec<crate::app::store::partnerships::Counterpart>,
+    pub services: Vec<crate::app::store::commerce::SubscriptionRow>,
 }
 
 pub async fn order_form(app: &App, ctx: &Ctx, customer_id: &str) -> Result<OrderForm> {
     let (customer, _) = authorized(app, ctx, customer_id, Action::OrderForCustomer).await?;
     let is_provider = ctx.actor.partner.as_ref().is_some_and(|p| p.is_provider);
-    let mut partners: Vec<_> =
-        crate::store::partnerships::page(&app.db, ctx.actor.tenant, is_provider, None, FORM_ROWS)
-            .await?
-            .into_iter()
-            .filter(|c| c.partnership.is_active())
-            .collect();
+    let mut partners: Vec<_> = crate::app::store::partnerships::page(
+        &app.db,
+        ctx.actor.tenant,
+        is_provider,
+        None,
+        FORM_ROWS,
+    )
+    .await?
+    .into_iter()
+    .filter(|c| c.partnership.is_active())
+    .collect();
     if is_provider {
         let of_record = super::commerce::resellers_of_record(app, ctx, customer_id).await?;
         partners.retain(|c| of_record.contains(&c.other_tenant));

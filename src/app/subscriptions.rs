@@ -7,12 +7,14 @@ use super::catalog::Offer;
 use super::customers::authorized;
 use super::paging::{self, Position};
 use super::{App, Ctx};
+use crate::app::store::commerce::{self as repo};
+use crate::app::store::commerce_pages::{
+    self as pages, SubscriptionFilter, SubscriptionWithReseller,
+};
 use crate::domain::authz::Action;
 use crate::domain::{Error, Result};
-use crate::store::commerce::{self as repo};
-use crate::store::commerce_pages::{self as pages, SubscriptionFilter, SubscriptionWithReseller};
 
-pub use crate::store::commerce::SubscriptionRow;
+pub use crate::app::store::commerce::SubscriptionRow;
 
 /// A subscription as lists and single reads show it.
 #[derive(Debug, Clone)]
@@ -150,7 +152,7 @@ pub async fn addons(
     id: &str,
 ) -> Result<Vec<SubscriptionView>> {
     let s = get(app, ctx, customer_id, id).await?;
-    let ids = crate::store::subscription_links::addons_of(&app.db, &s.id).await?;
+    let ids = crate::app::store::subscription_links::addons_of(&app.db, &s.id).await?;
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
     Ok(pages::subscriptions_by_id(&app.db, s.customer, &ids)
         .await?

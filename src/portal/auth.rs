@@ -308,6 +308,7 @@ fn mfa_first_setup(
     let uri = format!("otpauth://totp/Partner%20Hub:{upn}?secret={secret}&issuer=Partner%20Hub");
     html! {
         @if required { div.alert.bad role="alert" #mfa-required { (t(lang, "mfa.required")) } }
+        p #mfa-why { (t(lang, "mfa.why")) }
         p { (t(lang, "mfa.setup_intro")) }
         @if let Some(e) = error { div.alert.bad role="alert" #mfa-error { (e) } }
         p { (t(lang, "mfa.secret")) ": " code #mfa-secret { (secret) } }
@@ -341,7 +342,8 @@ async fn render_mfa_setup(
     } else {
         StatusCode::OK
     };
-    let body = if user.totp_secret.is_some() {
+    // The visit's user was read before a first set-up in this request turned it on.
+    let body = if user.totp_secret.is_some() || codes.is_some() {
         mfa_manage(visit, &secret, error.as_deref(), codes)
     } else {
         mfa_first_setup(visit, &user.upn, &secret, required, error.as_deref())
@@ -391,8 +393,11 @@ pub async fn mfa_setup_submit(
     } else {
         mfa::Proof::Code(current)
     };
-    match mfa::enable(&app, &ctx, &secret, &f.code, proof).await {
-        Ok(()) => Redirect::to("/portal/mfa").into_response(),
+    match mfa::enable(&app, &ctx, &secret, &f.code, proof, mfa::FirstCodes::Issue).await {
+        // A first set-up answers with its recovery codes, shown this once; reloading it
+        // re-sends a spent code and changes nothing.
+        Ok(codes) if !codes.is_empty() => render_mfa_setup(&app, &visit, None, Some(codes)).await,
+        Ok(_) => Redirect::to("/portal/mfa").into_response(),
         Err(Error::Validation(_)) => {
             render_mfa_setup(&app, &visit, Some(t(visit.lang(), "mfa.failed")), None).await
         }

@@ -54,7 +54,14 @@ pub async fn dashboard(State(app): State<App>, visit: Visit) -> Response {
                     }
                     dt { (t(lang, "dashboard.kind")) } dd #tenant-kind { (t(lang, &format!("kind.{}", tenant.kind.as_str()))) }
                     dt { (t(lang, "mfa.setup_title")) }
-                    dd { a #mfa-link href="/portal/mfa" { (t(lang, "mfa.link")) } }
+                    dd {
+                        @if user.totp_secret.is_some() {
+                            span #mfa-state.pill.ok { (t(lang, "mfa.on_short")) } " "
+                            a #mfa-link href="/portal/mfa" { (t(lang, "mfa.manage")) }
+                        } @else {
+                            a #mfa-link href="/portal/mfa" { (t(lang, "mfa.link")) }
+                        }
+                    }
                     dt { (t(lang, "dashboard.roles")) }
                     dd #roles {
                         @for r in &actor.roles { span.tag { (t(lang, &format!("role.{}", r.as_str()))) } }

@@ -9,8 +9,8 @@
 use crate::commerce::load_catalog;
 use crate::customers::{customer_via, link_token, partner_up};
 use crate::support::{Partner, TestApp, PASSWORD};
+use partnerhub::app::store::identity::{TenantRow, UserRow};
 use partnerhub::domain::identity::{Role, TenantKind};
-use partnerhub::store::identity::{TenantRow, UserRow};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -424,7 +424,7 @@ async fn customer_user(t: &TestApp, token: &str, c: &TenantRow, local: &str) -> 
         )
         .await;
     assert_eq!(s, 201, "{u}");
-    partnerhub::store::identity::user_by_upn(&t.app.db, &format!("{local}@{}", c.domain))
+    partnerhub::app::store::identity::user_by_upn(&t.app.db, &format!("{local}@{}", c.domain))
         .await
         .unwrap()
         .unwrap()
@@ -1086,7 +1086,7 @@ fn rank(method: &str, path: &str) -> u8 {
 /// Puts back the partnership and relationships that the last operations end, so every caller
 /// of those operations meets the same world.
 async fn restore(t: &TestApp, w: &World) {
-    use partnerhub::store::{customers, partnerships};
+    use partnerhub::app::store::{customers, partnerships};
     let now = t.clock.now_ms();
     let mut tx = t.app.db.begin().await.unwrap();
     partnerships::activate(
@@ -1135,7 +1135,7 @@ async fn prepare(
         ("DELETE", "/v1/consents/{consentId}") => {
             // A fresh consent of A's admin agent to A's application.
             let (_, me) = t.get("/v1/me", &w.tokens["a_admin"]).await;
-            let consent = partnerhub::store::oidc::ConsentRow {
+            let consent = partnerhub::app::store::oidc::ConsentRow {
                 id: uuid::Uuid::now_v7().to_string(),
                 user_id: me["user"]["id"].as_str().unwrap().parse().unwrap(),
                 app_id: w.app_a.parse().unwrap(),
@@ -1145,7 +1145,7 @@ async fn prepare(
                 revoked_at: None,
             };
             let mut tx = t.app.db.begin().await.unwrap();
-            partnerhub::store::oidc::insert_consent(&mut tx, &consent)
+            partnerhub::app::store::oidc::insert_consent(&mut tx, &consent)
                 .await
                 .unwrap();
             tx.commit().await.unwrap();

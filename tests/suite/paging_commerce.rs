@@ -9,8 +9,8 @@
 use crate::commerce::{line, load_catalog, order};
 use crate::customers::{customer_via, link_token, partner_up};
 use crate::support::{Partner, TestApp};
+use partnerhub::app::store::identity::TenantRow;
 use partnerhub::domain::identity::{Role, TenantKind};
-use partnerhub::store::identity::TenantRow;
 use serde_json::{json, Value};
 
 /// Follows a collection from `first` (which asks for pages of `size`) to its end; every

@@ -206,7 +206,7 @@ async fn the_operator_imports_memberships_in_the_portal_with_line_errors() {
         .unwrap()
         .contains("1 membership records imported."));
     assert!(
-        partnerhub::store::memberships::by_username(&t.app.db, "orguser")
+        partnerhub::app::store::memberships::by_username(&t.app.db, "orguser")
             .await
             .unwrap()
             .is_some()
@@ -245,7 +245,7 @@ async fn an_admin_changes_roles_in_the_portal_and_the_last_admin_is_kept() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let roles = partnerhub::store::identity::roles(&t.app.db, sales.id)
+    let roles = partnerhub::app::store::identity::roles(&t.app.db, sales.id)
         .await
         .unwrap();
     assert_eq!(

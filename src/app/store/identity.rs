@@ -361,6 +361,19 @@ pub async fn update_user(
     Ok(done.rows_affected() == 1)
 }
 
+/// Replaces a password hash with one of the same password at the current cost, only if the
+/// stored hash is still `old` (a password changed meanwhile wins). Not a user-visible change:
+/// the version, sessions and tokens stay as they are.
+pub async fn rehash_password(db: &Db, id: UserId, old: &str, new: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
+        .bind(new)
+        .bind(id.to_string())
+        .bind(old)
+        .execute(&db.write)
+        .await?;
+    Ok(())
+}
+
 /// Soft-deletes a user: inactive from now, purged after the retention period.
 pub async fn soft_delete_user(tx: &mut Tx, id: UserId, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
