@@ -8,6 +8,9 @@ use super::customer_users::{self, Patch, DIRECTORY_ROLES};
 use super::customers::visible;
 use super::licenses::{self, SubscribedSku};
 use super::{App, Ctx};
+/// How many of the newest orders the administration page lists.
+const RECENT_ORDERS: u32 = 50;
+
 /// Rows the administration pages show.
 pub use crate::app::store::commerce::SubscriptionRow;
 use crate::app::store::commerce::{self as commerce_repo, OrderRow};
@@ -141,7 +144,9 @@ pub async fn overview(
     };
     Ok(Overview {
         subscriptions: commerce_repo::subscriptions_of(&app.db, t.id).await?,
-        orders: commerce_repo::orders_of(&app.db, t.id).await?,
+        // The newest orders; the full history pages through the orders API and page.
+        orders: crate::app::store::commerce_pages::orders(&app.db, t.id, None, RECENT_ORDERS)
+            .await?,
         customer: t,
         may,
         users,

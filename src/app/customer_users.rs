@@ -379,31 +379,6 @@ pub async fn purge_deleted(app: &App) -> Result<u64> {
     Ok(victims.len() as u64)
 }
 
-pub async fn members(
-    app: &App,
-    ctx: &Ctx,
-    customer_id: &str,
-    role_id: &str,
-) -> Result<Vec<UserRow>> {
-    let (t, _) = authorized(app, ctx, customer_id, Action::ReadCustomerUsers).await?;
-    let role = role_by_id(role_id)?;
-    let rows = sqlx::query("SELECT u.id FROM users u JOIN user_roles r ON r.user_id = u.id WHERE u.tenant_id = $1 AND r.role = $2 ORDER BY u.upn")
-        .bind(t.id.to_string())
-        .bind(role.as_str())
-        .fetch_all(&app.db.read)
-        .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        let id: UserId = sqlx::Row::get::<String, _>(&r, "id")
-            .parse()
-            .map_err(|_| Error::NotFound("user"))?;
-        if let Some(u) = ids::user(&app.db, id).await? {
-            out.push(u);
-        }
-    }
-    Ok(out)
-}
-
 pub async fn set_member(
     app: &App,
     ctx: &Ctx,

@@ -27,6 +27,7 @@ mod memberships;
 mod multi_node;
 mod notifications;
 mod oidc;
+mod paging_commerce;
 mod paging_identity;
 mod paging_partners;
 mod partnerships;

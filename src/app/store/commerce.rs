@@ -81,7 +81,7 @@ pub async fn upsert_availability(tx: &mut Tx, a: &Availability) -> Result<(), sq
     Ok(())
 }
 
-fn product_from(r: &sqlx::any::AnyRow) -> Product {
+pub(super) fn product_from(r: &sqlx::any::AnyRow) -> Product {
     Product {
         id: r.get("id"),
         title: r.get("title"),
@@ -90,7 +90,7 @@ fn product_from(r: &sqlx::any::AnyRow) -> Product {
     }
 }
 
-fn sku_from(r: &sqlx::any::AnyRow) -> Sku {
+pub(super) fn sku_from(r: &sqlx::any::AnyRow) -> Sku {
     Sku {
         product_id: r.get("product_id"),
         id: r.get("id"),
@@ -103,7 +103,7 @@ fn sku_from(r: &sqlx::any::AnyRow) -> Sku {
     }
 }
 
-fn availability_from(r: &sqlx::any::AnyRow) -> Availability {
+pub(super) fn availability_from(r: &sqlx::any::AnyRow) -> Availability {
     Availability {
         product_id: r.get("product_id"),
         sku_id: r.get("sku_id"),
@@ -206,26 +206,6 @@ pub async fn set_provider_price(
     Ok(())
 }
 
-pub async fn provider_prices(
-    db: &Db,
-    provider: TenantId,
-) -> Result<Vec<(String, String, String, String, String)>, sqlx::Error> {
-    let rows = sqlx::query("SELECT product_id, sku_id, country, kind, value FROM provider_prices WHERE provider_tenant_id = $1 ORDER BY product_id, sku_id, country")
-        .bind(provider.to_string()).fetch_all(&db.read).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            (
-                r.get("product_id"),
-                r.get("sku_id"),
-                r.get("country"),
-                r.get("kind"),
-                r.get("value"),
-            )
-        })
-        .collect())
-}
-
 pub async fn reseller_price(
     db: &Db,
     reseller: TenantId,
@@ -266,7 +246,7 @@ pub struct OrderRow {
     pub created_at: i64,
 }
 
-fn order_from(r: &sqlx::any::AnyRow) -> OrderRow {
+pub(super) fn order_from(r: &sqlx::any::AnyRow) -> OrderRow {
     OrderRow {
         id: r.get("id"),
         customer: uuid_col(r, "customer_tenant_id"),
@@ -312,12 +292,6 @@ pub async fn order(db: &Db, customer: TenantId, id: &str) -> Result<Option<Order
         .fetch_optional(&db.read)
         .await?;
     Ok(r.as_ref().map(order_from))
-}
-
-pub async fn orders_of(db: &Db, customer: TenantId) -> Result<Vec<OrderRow>, sqlx::Error> {
-    let rows = sqlx::query("SELECT * FROM orders WHERE customer_tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT 500")
-        .bind(customer.to_string()).fetch_all(&db.read).await?;
-    Ok(rows.iter().map(order_from).collect())
 }
 
 #[derive(Debug, Clone)]
@@ -381,7 +355,7 @@ pub struct SubscriptionRow {
     pub version: i64,
 }
 
-fn subscription_from(r: &sqlx::any::AnyRow) -> SubscriptionRow {
+pub(super) fn subscription_from(r: &sqlx::any::AnyRow) -> SubscriptionRow {
     SubscriptionRow {
         id: r.get("id"),
         customer: uuid_col(r, "customer_tenant_id"),
@@ -534,7 +508,7 @@ pub struct InvoiceRow {
     pub created_at: i64,
 }
 
-fn invoice_from(r: &sqlx::any::AnyRow) -> InvoiceRow {
+pub(super) fn invoice_from(r: &sqlx::any::AnyRow) -> InvoiceRow {
     InvoiceRow {
         id: r.get("id"),
         provider: uuid_col(r, "provider_tenant_id"),
@@ -586,16 +560,6 @@ pub async fn insert_invoice(
     Ok(true)
 }
 
-pub async fn invoices_of(db: &Db, provider: TenantId) -> Result<Vec<InvoiceRow>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT * FROM invoices WHERE provider_tenant_id = $1 ORDER BY period_start DESC, currency",
-    )
-    .bind(provider.to_string())
-    .fetch_all(&db.read)
-    .await?;
-    Ok(rows.iter().map(invoice_from).collect())
-}
-
 pub async fn invoice(db: &Db, id: &str) -> Result<Option<InvoiceRow>, sqlx::Error> {
     let r = sqlx::query("SELECT * FROM invoices WHERE id = $1")
         .bind(id)
@@ -610,26 +574,27 @@ pub async fn invoice_lines(db: &Db, invoice: &str) -> Result<Vec<InvoiceLine>, s
             .bind(invoice)
             .fetch_all(&db.read)
             .await?;
-    Ok(rows
-        .iter()
-        .map(|r| InvoiceLine {
-            line_number: r.get("line_number"),
-            customer: uuid_col(r, "customer_tenant_id"),
-            customer_name: r.get("customer_name"),
-            reseller: r
-                .get::<Option<String>, _>("reseller_tenant_id")
-                .and_then(|s| s.parse().ok()),
-            reseller_mpn_id: r.get("reseller_mpn_id"),
-            subscription_id: r.get("subscription_id"),
-            product_id: r.get("product_id"),
-            sku_id: r.get("sku_id"),
-            quantity: r.get("quantity"),
-            unit_price: r.get("unit_price"),
-            charge_start: r.get("charge_start"),
-            charge_end: r.get("charge_end"),
-            amount: r.get("amount"),
-        })
-        .collect())
+    Ok(rows.iter().map(invoice_line_from).collect())
+}
+
+pub(super) fn invoice_line_from(r: &sqlx::any::AnyRow) -> InvoiceLine {
+    InvoiceLine {
+        line_number: r.get("line_number"),
+        customer: uuid_col(r, "customer_tenant_id"),
+        customer_name: r.get("customer_name"),
+        reseller: r
+            .get::<Option<String>, _>("reseller_tenant_id")
+            .and_then(|s| s.parse().ok()),
+        reseller_mpn_id: r.get("reseller_mpn_id"),
+        subscription_id: r.get("subscription_id"),
+        product_id: r.get("product_id"),
+        sku_id: r.get("sku_id"),
+        quantity: r.get("quantity"),
+        unit_price: r.get("unit_price"),
+        charge_start: r.get("charge_start"),
+        charge_end: r.get("charge_end"),
+        amount: r.get("amount"),
+    }
 }
 
 fn decode_err(col: &str, why: impl std::fmt::Display) -> sqlx::Error {

@@ -320,38 +320,6 @@ pub async fn partners_of(
         .collect())
 }
 
-/// Customers both partners of a partnership serve.
-pub async fn shared(
-    db: &Db,
-    provider: TenantId,
-    reseller: TenantId,
-) -> Result<Vec<CustomerListRow>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT r.customer_tenant_id, r.customer_name_lower, r.customer_domain, r.indirect_reseller_tenant_id, t.display_name, t.country \
-         FROM customer_relationships r JOIN customer_relationships s ON s.customer_tenant_id = r.customer_tenant_id \
-         JOIN tenants t ON t.id = r.customer_tenant_id \
-         WHERE r.partner_tenant_id = $1 AND r.state = 'active' AND s.partner_tenant_id = $2 AND s.state = 'active' \
-         ORDER BY r.customer_name_lower LIMIT 1000",
-    )
-    .bind(provider.to_string())
-    .bind(reseller.to_string())
-    .fetch_all(&db.read)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| CustomerListRow {
-            id: uuid_col(r, "customer_tenant_id"),
-            name: r.get("display_name"),
-            name_lower: r.get("customer_name_lower"),
-            domain: r.get("customer_domain"),
-            country: r.get("country"),
-            indirect_reseller: r
-                .get::<Option<String>, _>("indirect_reseller_tenant_id")
-                .and_then(|s| s.parse().ok()),
-        })
-        .collect())
-}
-
 #[derive(Debug, Clone)]
 pub struct GrantRow {
     pub id: String,
@@ -366,7 +334,7 @@ pub struct GrantRow {
     pub warned_at: Option<i64>,
 }
 
-fn grant_from(r: &sqlx::any::AnyRow) -> GrantRow {
+pub(super) fn grant_from(r: &sqlx::any::AnyRow) -> GrantRow {
     GrantRow {
         id: r.get("id"),
         customer: uuid_col(r, "customer_tenant_id"),

@@ -90,10 +90,11 @@ pub(crate) fn tenant_from(row: &sqlx::any::AnyRow) -> Result<TenantRow, sqlx::Er
 /// The partner status that lets a partner act (the partners table's own word).
 const ACTIVE_PARTNER: &str = "active";
 
-const USER_COLS: &str = "id, tenant_id, upn, display_name, first_name, last_name, password_hash, \
+pub(super) const USER_COLS: &str =
+    "id, tenant_id, upn, display_name, first_name, last_name, password_hash, \
                          totp_secret, state, language, created_at, version";
 
-fn user_from(row: &sqlx::any::AnyRow) -> Result<UserRow, sqlx::Error> {
+pub(super) fn user_from(row: &sqlx::any::AnyRow) -> Result<UserRow, sqlx::Error> {
     let state: String = row.try_get("state")?;
     Ok(UserRow {
         id: id_col(row, "id")?,

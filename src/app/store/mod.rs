@@ -5,7 +5,9 @@
 pub mod audit;
 pub mod bench;
 pub mod commerce;
+pub mod commerce_pages;
 pub mod customer_domains;
+pub mod customer_pages;
 pub mod customers;
 pub mod enrollments;
 pub mod flashes;
