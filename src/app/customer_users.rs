@@ -127,13 +127,17 @@ pub async fn create(
     n: NewCustomerUser,
 ) -> Result<(UserRow, String)> {
     let (t, _) = authorized(app, ctx, customer_id, Action::ManageCustomerUsers).await?;
+    let domains = super::customer_domains::sign_in_domains(app, &t).await?;
     let mut checks = Checks::new();
     let upn = checks.parse(Email::parse("userPrincipalName", &n.upn));
     if let Some(u) = &upn {
         checks.check(
-            u.domain() == t.domain,
+            domains.iter().any(|d| d == u.domain()),
             "userPrincipalName",
-            &format!("the sign-in name must end with @{}", t.domain),
+            &format!(
+                "the sign-in name must end with @{} or a verified domain of the directory",
+                t.domain
+            ),
         );
     }
     checks.check(

@@ -56,18 +56,20 @@ struct ValidUser {
     password: Option<Password>,
 }
 
+/// `domains`: the directory's primary domain first, then the verified domains added to it.
 fn validate_user(
     u: &NewUser,
-    domain: &str,
+    domains: &[String],
     checks: &mut Checks,
     prefix: &str,
 ) -> Option<ValidUser> {
     let upn = checks.parse(Email::parse(&format!("{prefix}userPrincipalName"), &u.upn));
     if let Some(upn) = &upn {
+        let primary = domains.first().map(String::as_str).unwrap_or_default();
         checks.check(
-            upn.domain() == domain,
+            domains.iter().any(|d| d == upn.domain()),
             &format!("{prefix}userPrincipalName"),
-            &format!("the sign-in name must end with @{domain}"),
+            &format!("the sign-in name must end with @{primary}"),
         );
     }
     let display = u.display_name.trim().to_string();
@@ -111,7 +113,7 @@ pub async fn create_tenant_with_admin(
     );
     let valid = domain
         .as_ref()
-        .and_then(|d| validate_user(&admin, d.as_str(), &mut checks, "admin."));
+        .and_then(|d| validate_user(&admin, &[d.as_str().to_string()], &mut checks, "admin."));
     checks.finish()?;
     let (domain, country, valid) = (domain.unwrap(), country.unwrap(), valid.unwrap());
     if repo::domain_taken(&app.db, domain.as_str()).await? {
@@ -229,7 +231,8 @@ pub async fn create_user(
         .ok_or(Error::NotFound("tenant"))?;
     check_grantable(ctx, tenant.kind, &new.roles)?;
     let mut checks = Checks::new();
-    let valid = validate_user(&new, &tenant.domain, &mut checks, "");
+    let domains = super::customer_domains::sign_in_domains(app, &tenant).await?;
+    let valid = validate_user(&new, &domains, &mut checks, "");
     checks.finish()?;
     let valid = valid.expect("validated");
     let generated = valid.password.is_none();
@@ -601,6 +604,10 @@ pub async fn authenticate(app: &App, upn: &str, password: &str, client: &str) ->
     match user {
         Some(u) if ok && u.state.is_active() => {
             throttle::clear(&app.db, &keys[0]).await?;
+            if crypto::needs_rehash(&u.password_hash) {
+                let new = crypto::hash_password_blocking(password.to_string()).await;
+                repo::rehash_password(&app.db, u.id, &u.password_hash, &new).await?;
+            }
             Ok(u)
         }
         _ => {

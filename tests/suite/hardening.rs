@@ -891,7 +891,11 @@ async fn the_portal_lists_turns_off_rotates_and_deletes_applications() {
     assert!(!html.contains(foreign["id"].as_str().unwrap()));
     let csrf = csrf_of(&html);
     let change = |app: String, what: &'static str| {
-        let form = vec![("csrf", csrf.clone()), ("change", what.to_string())];
+        let form = vec![
+            ("csrf", csrf.clone()),
+            ("change", what.to_string()),
+            ("confirm", "yes".to_string()),
+        ];
         t.http
             .post(t.url(&format!("/portal/applications/{app}")))
             .header("cookie", &cookie)
@@ -903,8 +907,8 @@ async fn the_portal_lists_turns_off_rotates_and_deletes_applications() {
     assert_eq!(change(id.clone(), "enable").await.unwrap().status(), 303);
     assert_eq!(client_token(&t, &id, &secret).await.0, 200, "on");
     let r = change(id.clone(), "rotate").await.unwrap();
-    assert_eq!(r.status(), 200);
-    let html = r.text().await.unwrap();
+    let (status, html) = crate::portal_http::follow(&t, &cookie, r).await;
+    assert_eq!(status, 200);
     let i = html
         .find("id=\"app-secret\"")
         .expect("the new secret shown");
@@ -976,4 +980,39 @@ async fn a_first_portal_set_up_shows_recovery_codes_once_and_a_reload_makes_none
     assert_eq!(grant(&t, &user.upn, Some(&codes[0])).await.0, 200);
     assert_eq!(grant(&t, &user.upn, Some(&codes[0])).await.0, 400);
     assert_eq!(grant(&t, &user.upn, Some(&codes[1])).await.0, 200);
+}
+
+#[tokio::test]
+async fn a_hash_of_older_parameters_signs_in_and_is_replaced_by_one_at_the_current_cost() {
+    let t = TestApp::spawn().await;
+    let (_, user) = t.tenant(TenantKind::Customer, &[]).await;
+    // PASSWORD hashed by another implementation (Python's argon2-cffi) with OWASP's
+    // 19 MiB, 2-pass configuration, the product's parameters before the 12 MiB one.
+    let older = "$argon2id$v=19$m=19456,t=2,p=1$0upPrZdb4PTeLZWcGx06Tg$\
+                 x1iEEevajbN9J0DnPUhVVO3Pwu7/+9MLNKHDgdng1DI";
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(older)
+        .bind(user.id.to_string())
+        .execute(&t.app.db.write)
+        .await
+        .unwrap();
+    let stored = || async {
+        partnerhub::app::store::identity::user(&t.app.db, user.id)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let version = stored().await.version;
+    assert_eq!(t.token_response(&user.upn, PASSWORD).await.0, 200);
+    let now = stored().await;
+    assert_ne!(now.password_hash, older);
+    assert!(now
+        .password_hash
+        .starts_with("$argon2id$v=19$m=12288,t=3,p=1$"));
+    assert!(!partnerhub::crypto::needs_rehash(&now.password_hash));
+    // Not an edit: the version (and so every ETag) stays; the password still works, a
+    // wrong one still does not.
+    assert_eq!(now.version, version);
+    assert_eq!(t.token_response(&user.upn, PASSWORD).await.0, 200);
+    assert_eq!(t.token_response(&user.upn, "Wrong-Password-1").await.0, 400);
 }

@@ -5,8 +5,10 @@
 pub mod audit;
 pub mod bench;
 pub mod commerce;
+pub mod customer_domains;
 pub mod customers;
 pub mod enrollments;
+pub mod flashes;
 pub mod idempotency;
 pub mod identity;
 pub mod links;
