@@ -851,6 +851,9 @@ pub struct CustomerUser {
     pub last_name: String,
     /// `active` or `inactive` (deleted, restorable for 30 days).
     pub state: String,
+    /// Two-letter country where the user's services are used, when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage_location: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password_profile: Option<serde_json::Value>,
     pub attributes: Attributes,
@@ -864,6 +867,7 @@ fn user_dto(u: UserRow) -> CustomerUser {
         first_name: u.first_name,
         last_name: u.last_name,
         state: u.state.as_str().into(),
+        usage_location: u.usage_location,
         password_profile: None,
         attributes: Attributes::with_etag("CustomerUser", u.version),
     }
@@ -939,6 +943,7 @@ pub async fn create_user(
             first_name: b.first_name,
             last_name: b.last_name,
             password: given.clone(),
+            usage_location: b.usage_location,
         },
     )
     .await?;
@@ -1008,6 +1013,7 @@ pub async fn patch_user(
             last_name: b.last_name,
             state: b.state,
             new_password,
+            usage_location: b.usage_location,
         },
     )
     .await?;

@@ -11,11 +11,12 @@ use super::{App, Ctx};
 /// How many of the newest orders the administration page lists.
 const RECENT_ORDERS: u32 = 50;
 
+use crate::app::store::commerce as commerce_repo;
 /// Rows the administration pages show.
-pub use crate::app::store::commerce::SubscriptionRow;
-use crate::app::store::commerce::{self as commerce_repo, OrderRow};
+pub use crate::app::store::commerce::{OrderRow, SubscriptionRow};
+use crate::app::store::identity as ids;
 pub use crate::app::store::identity::UserRow as AdministeredUser;
-use crate::app::store::identity::{self as ids, TenantRow, UserRow};
+pub use crate::app::store::identity::{TenantRow, UserRow};
 use crate::app::store::links;
 use crate::crypto;
 use crate::domain::authz::{self, can, Action, Resource, Via};

@@ -116,6 +116,8 @@ pub struct NewCustomerUser {
     pub first_name: String,
     pub last_name: String,
     pub password: Option<String>,
+    /// Two-letter country where the user's services are used.
+    pub usage_location: Option<String>,
 }
 
 pub async fn create(
@@ -143,6 +145,7 @@ pub async fn create(
         "displayName",
         "a display name is required",
     );
+    let usage_location = usage_location(&mut checks, n.usage_location.as_deref());
     let password = match &n.password {
         Some(p) => checks
             .parse(Password::parse("passwordProfile.password", p))
@@ -163,6 +166,7 @@ pub async fn create(
         totp_secret: None,
         state: UserState::Active,
         language: "en-US".into(),
+        usage_location: usage_location.flatten(),
         created_at: now,
         version: 1,
     };
@@ -198,6 +202,8 @@ pub struct Patch {
     /// `active` restores a deleted user within the retention period.
     pub state: Option<String>,
     pub new_password: Option<String>,
+    /// A two-letter country; empty clears it.
+    pub usage_location: Option<String>,
 }
 
 pub async fn update(
@@ -210,7 +216,8 @@ pub async fn update(
     let only_password = p.display_name.is_none()
         && p.first_name.is_none()
         && p.last_name.is_none()
-        && p.state.is_none();
+        && p.state.is_none()
+        && p.usage_location.is_none();
     let action = if only_password {
         Action::ResetCustomerPassword
     } else {
@@ -250,6 +257,12 @@ pub async fn update(
     }
     if let Some(l) = p.last_name {
         u.last_name = l.trim().into();
+    }
+    if let Some(raw) = p.usage_location.as_deref() {
+        let mut checks = Checks::new();
+        let parsed = usage_location(&mut checks, Some(raw));
+        checks.finish()?;
+        u.usage_location = parsed.flatten();
     }
     let mut restored = false;
     if let Some(s) = p.state {
@@ -322,6 +335,17 @@ pub async fn delete(app: &App, ctx: &Ctx, customer_id: &str, user_id: &str) -> R
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A usage location as stored: `None` when not given or empty, else a two-letter country
+/// (upper case); a malformed one is a field error in `checks`.
+fn usage_location(checks: &mut Checks, raw: Option<&str>) -> Option<Option<String>> {
+    match raw.map(str::trim) {
+        None | Some("") => Some(None),
+        Some(c) => checks
+            .parse(crate::domain::identity::Country::parse("usageLocation", c))
+            .map(|c| Some(c.as_str().to_string())),
+    }
 }
 
 /// Through what the caller reaches the customer's directory: as the customer itself, or as

@@ -147,6 +147,7 @@ pub async fn create_tenant_with_admin(
         totp_secret: None,
         state: UserState::Active,
         language: language(admin.language.as_deref()),
+        usage_location: None,
         created_at: now,
         version: 1,
     };
@@ -252,6 +253,7 @@ pub async fn create_user(
         totp_secret: None,
         state: UserState::Active,
         language: language(new.language.as_deref()),
+        usage_location: None,
         created_at: now,
         version: 1,
     };

@@ -186,7 +186,16 @@ pub fn explain(actor: &Actor, action: Action, resource: Resource) -> Refusal {
             {
                 return Refusal::AgreementNotAccepted;
             }
-            if through_grant(action) && f.grants.is_empty() {
+            // The grant is what is missing when every grant role would have allowed it.
+            let fully_granted = super::customer::CustomerFacts {
+                grants: super::customer::GrantSet::of(super::customer::GrantRole::ALL),
+                ..f
+            };
+            if through_grant(action)
+                && (f.grants.is_empty()
+                    || super::authz::can(actor, action, Resource::Customer(fully_granted))
+                        .allowed())
+            {
                 return Refusal::NoDelegatedGrant;
             }
             if !through_grant(action) && !f.relationship {
@@ -315,6 +324,32 @@ mod tests {
         assert_eq!(
             explain(&a, Action::AssignLicenses, Resource::Customer(facts)),
             Refusal::NoDelegatedGrant
+        );
+        // A grant that lacks the role the action needs is the grant's fault; a partner role
+        // that does not fit is the role's.
+        let licenses_only = CustomerFacts {
+            relationship: true,
+            grants: crate::domain::customer::GrantSet::of([
+                crate::domain::customer::GrantRole::LicenseAdministrator,
+            ]),
+            ..facts
+        };
+        assert_eq!(
+            explain(
+                &a,
+                Action::ManageCustomerUsers,
+                Resource::Customer(licenses_only)
+            ),
+            Refusal::NoDelegatedGrant
+        );
+        let sales = partner(&[Role::SalesAgent], reseller(true));
+        assert_eq!(
+            explain(
+                &sales,
+                Action::AssignLicenses,
+                Resource::Customer(licenses_only)
+            ),
+            Refusal::MissingRole
         );
         let codes: std::collections::BTreeSet<u32> = [
             Refusal::NotYourOrganisation,

@@ -12,11 +12,11 @@ use super::labels;
 use super::layout::{domain_error, page, PageOpts};
 use super::session::{to_signin, url_escape, Visit};
 use crate::app::commerce::{update_subscription, SubscriptionPatch};
-use crate::app::customer_admin::SubscriptionRow;
-use crate::app::customer_admin::{self as uc, Overview, UserDetail};
+use crate::app::customer_admin::{self as uc, Overview, SubscriptionRow, UserDetail, UserRow};
 use crate::app::customer_users::{self, NewCustomerUser, Patch};
 use crate::app::licenses::SubscribedSku;
 use crate::app::{App, Ctx};
+use crate::domain::commerce::SubscriptionStatus;
 use crate::domain::customer::GrantRole;
 use crate::domain::error::Code;
 use crate::domain::refusal::Refusal;
@@ -25,9 +25,32 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
 use maud::{html, Markup};
 use serde::Deserialize;
 use std::collections::BTreeSet;
+
+/// The area's routes, mounted by `portal::router` inside the session layer.
+pub fn routes() -> Router<App> {
+    let base = "/portal/customers/{id}/admin";
+    let user = "/portal/customers/{id}/admin/users/{uid}";
+    Router::new()
+        .route(base, get(page_view))
+        .route(&format!("{base}/users"), post(create_user))
+        .route(&format!("{base}/password"), get(reveal))
+        .route(
+            &format!("{base}/subscriptions/{{sid}}"),
+            post(change_subscription),
+        )
+        .route(user, get(user_view))
+        .route(&format!("{user}/profile"), post(edit_user))
+        .route(&format!("{user}/password"), post(reset_password))
+        .route(&format!("{user}/delete"), post(delete_user))
+        .route(&format!("{user}/restore"), post(restore_user))
+        .route(&format!("{user}/licenses"), post(set_licenses))
+        .route(&format!("{user}/roles"), post(set_roles))
+}
 
 /// Users per page of the user list.
 const PAGE_SIZE: u32 = 20;
@@ -55,6 +78,28 @@ struct Problem {
 impl Problem {
     fn at(&self, slot: &Slot) -> Option<&str> {
         (self.slot == *slot).then_some(self.text.as_str())
+    }
+}
+
+/// A refusal whose form is not on the page (the caller may not use it): shown at the top.
+fn orphan(p: Option<&Problem>, shown: impl Fn(&Slot) -> bool) -> Markup {
+    html! {
+        @if let Some(p) = p.filter(|p| !shown(&p.slot)) {
+            div.alert.bad.refusal role="alert" { (p.text) }
+        }
+    }
+}
+
+/// Whether the user page draws the form a slot belongs to.
+fn user_slot_shown(slot: &Slot, d: &UserDetail) -> bool {
+    let active = d.user.state.is_active();
+    match slot {
+        Slot::Profile | Slot::Delete => d.may.manage_users && active,
+        Slot::Password => d.may.reset_passwords && active,
+        Slot::Licenses => d.may.read_licenses,
+        Slot::Roles => d.may.manage_roles,
+        Slot::Restore => d.may.manage_users && !active,
+        Slot::Create | Slot::Subscription(_) => false,
     }
 }
 
@@ -93,6 +138,7 @@ fn refusal_text(lang: &str, slot: &Slot, domain: &str, e: &Error) -> String {
                     return tf(lang, "cadmin.invalid.upn", &[("domain", domain)]);
                 }
                 "displayName" => "cadmin.invalid.name",
+                "usageLocation" => "cadmin.invalid.location",
                 _ => "form.invalid",
             }
         }
@@ -185,6 +231,7 @@ async fn render_admin(
         p { a #back-to-record href={"/portal/customers/" (o.customer.id)} { (t(lang, "cadmin.back")) } }
         h1 #cadmin-title { (title) }
         (notice(done_text(lang, q.done.as_deref())))
+        (orphan(p, |slot| matches!(slot, Slot::Subscription(_)) || (*slot == Slot::Create && o.may.read_users && o.may.manage_users)))
         @if o.may.read_users { (users_section(visit, &o, p, prefill)) }
         @if o.may.read_licenses { (seats_section(lang, &o.seats)) }
         (subscriptions_section(app, visit, &o, p))
@@ -258,6 +305,7 @@ fn users_section(
                     input #new-first-name type="text" name="first_name" value=(value("first_name"));
                     label for="new-last-name" { (t(lang, "cadmin.last_name")) }
                     input #new-last-name type="text" name="last_name" value=(value("last_name"));
+                    (location_select(lang, "new-usage-location", Some(value("usage_location").as_str())))
                     (show_problem(p, Slot::Create))
                     p { button #create-user-submit type="submit" { (t(lang, "cadmin.create_submit")) } }
                 }
@@ -296,7 +344,7 @@ fn subscriptions_section(app: &App, visit: &Visit, o: &Overview, p: Option<&Prob
                 div.card.admin-subscription data-subscription=(s.id) {
                     h3 { (s.friendly_name) " " (labels::pill(lang, &s.status)) }
                     p.muted { (tf(lang, "cadmin.sub_facts", &[("n", &s.quantity.to_string()), ("price", &format!("{} {}", s.unit_price, s.currency)), ("cycle", &labels::billing_cycle(lang, &s.billing_cycle))])) }
-                    @if o.may.manage_subscriptions && (s.status == "active" || s.status == "suspended") {
+                    @if o.may.manage_subscriptions && changeable(s) {
                         (subscription_forms(app, visit, &o.customer.id.to_string(), s))
                     }
                     (show_problem(p, Slot::Subscription(s.id.clone())))
@@ -304,6 +352,18 @@ fn subscriptions_section(app: &App, visit: &Visit, o: &Overview, p: Option<&Prob
             }
         }
     }
+}
+
+fn status(s: &SubscriptionRow) -> Option<SubscriptionStatus> {
+    SubscriptionStatus::parse(&s.status)
+}
+
+/// Only a running or suspended subscription changes seats or state.
+fn changeable(s: &SubscriptionRow) -> bool {
+    matches!(
+        status(s),
+        Some(SubscriptionStatus::Active | SubscriptionStatus::Suspended)
+    )
 }
 
 fn day(ms: i64) -> String {
@@ -328,7 +388,7 @@ fn subscription_forms(app: &App, visit: &Visit, id: &str, s: &SubscriptionRow) -
         form method="post" action=(action) {
             (csrf(visit.csrf()))
             input type="hidden" name="version" value=(s.version);
-            @if s.status == "active" {
+            @if status(s) == Some(SubscriptionStatus::Active) {
                 button.secondary.suspend type="submit" name="do" value="suspend" { (t(lang, "cadmin.suspend")) }
             } @else {
                 button.secondary.reactivate type="submit" name="do" value="reactivate" { (t(lang, "cadmin.reactivate")) }
@@ -409,9 +469,11 @@ async fn render_user(
         p { a #back-to-admin href=(admin_path(id)) { (tf(lang, "cadmin.title", &[("name", &d.customer.display_name)])) } }
         h1 #cadmin-user { (d.user.upn) }
         (notice(done_text(lang, done)))
+        (orphan(p, |slot| user_slot_shown(slot, &d)))
         div.card { dl.facts {
             dt { (t(lang, "cadmin.name")) } dd #user-name { (d.user.display_name) }
             dt { (t(lang, "cadmin.state")) } dd #user-state { (labels::pill(lang, d.user.state.as_str())) }
+            dt { (t(lang, "cadmin.usage_location")) } dd #user-location { (d.user.usage_location.clone().unwrap_or_else(|| t(lang, "cadmin.usage_location_none"))) }
             dt { (t(lang, "cadmin.roles")) } dd #user-roles { (role_names(lang, &d.roles)) }
         } }
         @if d.may.manage_users && active { (profile_form(visit, id, &d, p)) }
@@ -422,6 +484,19 @@ async fn render_user(
     };
     let status = problem.as_ref().map_or(StatusCode::OK, |p| p.status);
     (status, page(visit, opts(app, &title), body)).into_response()
+}
+
+/// A usage-location choice: empty (not set) or one of the portal's countries.
+fn location_select(lang: &str, id: &str, current: Option<&str>) -> Markup {
+    html! {
+        label for=(id) { (t(lang, "cadmin.usage_location")) }
+        select id=(id) name="usage_location" {
+            option value="" selected[current.is_none_or(str::is_empty)] { (t(lang, "cadmin.usage_location_none")) }
+            @for (code, name) in super::enroll::COUNTRIES {
+                option value=(code) selected[current == Some(*code)] { (name) }
+            }
+        }
+    }
 }
 
 fn profile_form(visit: &Visit, id: &str, d: &UserDetail, p: Option<&Problem>) -> Markup {
@@ -437,6 +512,7 @@ fn profile_form(visit: &Visit, id: &str, d: &UserDetail, p: Option<&Problem>) ->
             input #first_name type="text" name="first_name" value=(u.first_name);
             label for="last_name" { (t(lang, "cadmin.last_name")) }
             input #last_name type="text" name="last_name" value=(u.last_name);
+            (location_select(lang, "usage_location", u.usage_location.as_deref()))
             (show_problem(p, Slot::Profile))
             p { button #save-profile type="submit" { (t(lang, "cadmin.save")) } }
         }
@@ -596,6 +672,7 @@ pub async fn create_user(
         first_name: f.trimmed("first_name"),
         last_name: f.trimmed("last_name"),
         password: None,
+        usage_location: Some(f.trimmed("usage_location")),
     };
     match customer_users::create(&app, &ctx, &id, new).await {
         Ok((u, password)) => reveal_redirect(&app, &visit, &id, &u, password).await,
@@ -630,6 +707,7 @@ pub async fn edit_user(
         display_name: Some(f.trimmed("display_name")),
         first_name: Some(f.trimmed("first_name")),
         last_name: Some(f.trimmed("last_name")),
+        usage_location: Some(f.trimmed("usage_location")),
         ..Default::default()
     };
     match customer_users::update(&app, &ctx, &id, &uid, patch).await {
@@ -829,7 +907,7 @@ async fn reveal_redirect(
     app: &App,
     visit: &Visit,
     id: &str,
-    u: &crate::app::customer_admin::AdministeredUser,
+    u: &UserRow,
     password: String,
 ) -> Response {
     let sealed = match uc::seal_reveal(app, &visit.token_hash, id, u, password).await {

@@ -155,7 +155,11 @@ async fn a_reseller_with_the_roles_creates_edits_resets_deletes_and_restores_use
         &t,
         &s,
         &format!("{}/users", admin(&w)),
-        &[("upn", &upn), ("display_name", "New User")],
+        &[
+            ("upn", &upn),
+            ("display_name", "New User"),
+            ("usage_location", "KR"),
+        ],
     )
     .await;
     assert_eq!(status, 303);
@@ -174,6 +178,10 @@ async fn a_reseller_with_the_roles_creates_edits_resets_deletes_and_restores_use
         .unwrap()
         .to_string();
     let user_page = format!("{}/users/{uid}", admin(&w));
+    assert_eq!(
+        user_json(&t, &w.a.token, &x, &uid).await["usageLocation"],
+        "KR"
+    );
     // Edit.
     let (status, location, _) = post(
         &t,
@@ -183,6 +191,7 @@ async fn a_reseller_with_the_roles_creates_edits_resets_deletes_and_restores_use
             ("display_name", "Renamed User"),
             ("first_name", "Renamed"),
             ("last_name", "User"),
+            ("usage_location", "US"),
         ],
     )
     .await;
@@ -193,6 +202,10 @@ async fn a_reseller_with_the_roles_creates_edits_resets_deletes_and_restores_use
     assert_eq!(
         user_json(&t, &w.a.token, &x, &uid).await["displayName"],
         "Renamed User"
+    );
+    assert_eq!(
+        user_json(&t, &w.a.token, &x, &uid).await["usageLocation"],
+        "US"
     );
     let (_, shown) = get(&t, &s.0, &format!("{user_page}?done=saved")).await;
     assert!(
@@ -658,4 +671,60 @@ async fn a_reseller_creates_a_user_and_assigns_a_license_in_the_browser() {
         .await;
     assert_eq!(held["totalCount"], 1, "{held}");
     assert_eq!(t.token_response(&upn, &password).await.0, 200);
+}
+
+/// A grant without the user administrator role: licenses yes, the users themselves no, and
+/// the page says why beside the form.
+#[tokio::test]
+async fn a_reseller_without_the_user_administrator_grant_assigns_licenses_but_manages_no_users() {
+    let t = TestApp::spawn().await;
+    let w = world(&t, &["license_administrator"]).await;
+    let x = w.x.0.id.to_string();
+    let sku = seed_seats(&t, &w.x.0, &w.p, 1).await;
+    let u = t.user(&w.x.0, "licensed", &[]).await;
+    let s = portal_session(&t, &w.a.admin.upn).await;
+    let (status, page) = get(&t, &s.0, &admin(&w)).await;
+    assert_eq!(status, 200);
+    assert!(
+        !page.contains("id=\"create-user\""),
+        "no add-user form offered"
+    );
+    let upn = format!("nope@{}", w.x.0.domain);
+    let (status, html, _) = post(
+        &t,
+        &s,
+        &format!("{}/users", admin(&w)),
+        &[("upn", &upn), ("display_name", "Nope")],
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(
+        html.contains("delegated access to this customer does not allow this"),
+        "{html}"
+    );
+    let (_, users) = t.get(&format!("/v1/customers/{x}/users"), &w.a.token).await;
+    assert!(!users.to_string().contains(&upn));
+    let user_page = format!("{}/users/{}", admin(&w), u.id);
+    let (status, _, _) = post(
+        &t,
+        &s,
+        &format!("{user_page}/delete"),
+        &[("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        user_json(&t, &w.a.token, &x, &u.id.to_string()).await["state"],
+        "active"
+    );
+    let (status, _, _) = post(&t, &s, &format!("{user_page}/licenses"), &[("sku", &sku)]).await;
+    assert_eq!(status, 303);
+    let held = t
+        .get(
+            &format!("/v1/customers/{x}/users/{}/licenses", u.id),
+            &w.a.token,
+        )
+        .await
+        .1;
+    assert_eq!(held["totalCount"], 1, "{held}");
 }
