@@ -6,6 +6,7 @@ pub mod collection;
 pub mod commerce;
 pub mod compat_ops;
 pub mod customers;
+pub mod domains;
 pub mod enrollment;
 pub mod error;
 pub mod extract;
@@ -163,6 +164,7 @@ pub fn documented() -> OpenApiRouter<App> {
         .routes(routes!(customers::subscribed_skus))
         .routes(routes!(customers::user_licenses))
         .routes(routes!(customers::license_updates))
+        .routes(routes!(domains::add_verified_domain))
         .routes(routes!(customers::shared))
         .routes(routes!(commerce::products))
         .routes(routes!(commerce::product))

@@ -125,13 +125,17 @@ pub async fn create(
     n: NewCustomerUser,
 ) -> Result<(UserRow, String)> {
     let (t, _) = authorized(app, ctx, customer_id, Action::ManageCustomerUsers).await?;
+    let domains = super::customer_domains::sign_in_domains(app, &t).await?;
     let mut checks = Checks::new();
     let upn = checks.parse(Email::parse("userPrincipalName", &n.upn));
     if let Some(u) = &upn {
         checks.check(
-            u.domain() == t.domain,
+            domains.iter().any(|d| d == u.domain()),
             "userPrincipalName",
-            &format!("the sign-in name must end with @{}", t.domain),
+            &format!(
+                "the sign-in name must end with @{} or a verified domain of the directory",
+                t.domain
+            ),
         );
     }
     checks.check(
@@ -420,10 +424,9 @@ pub async fn set_member(
     let held = held_roles(&mut tx, id).await?;
     require_act_on(ctx, via(ctx, &f), UserOp::ChangeRoles, id, &held)?;
     if member && !authz::may_grant(&ctx.actor, via(ctx, &f), role).allowed() {
-        return Err(Error::Forbidden(format!(
-            "you may not grant {}",
-            role.as_str()
-        )));
+        return Err(Error::Refused(
+            crate::domain::refusal::Refusal::RoleNotGrantable,
+        ));
     }
     if member {
         sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2) ON CONFLICT (user_id, role) DO NOTHING")

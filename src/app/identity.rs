@@ -56,18 +56,20 @@ struct ValidUser {
     password: Option<Password>,
 }
 
+/// `domains`: the directory's primary domain first, then the verified domains added to it.
 fn validate_user(
     u: &NewUser,
-    domain: &str,
+    domains: &[String],
     checks: &mut Checks,
     prefix: &str,
 ) -> Option<ValidUser> {
     let upn = checks.parse(Email::parse(&format!("{prefix}userPrincipalName"), &u.upn));
     if let Some(upn) = &upn {
+        let primary = domains.first().map(String::as_str).unwrap_or_default();
         checks.check(
-            upn.domain() == domain,
+            domains.iter().any(|d| d == upn.domain()),
             &format!("{prefix}userPrincipalName"),
-            &format!("the sign-in name must end with @{domain}"),
+            &format!("the sign-in name must end with @{primary}"),
         );
     }
     let display = u.display_name.trim().to_string();
@@ -111,7 +113,7 @@ pub async fn create_tenant_with_admin(
     );
     let valid = domain
         .as_ref()
-        .and_then(|d| validate_user(&admin, d.as_str(), &mut checks, "admin."));
+        .and_then(|d| validate_user(&admin, &[d.as_str().to_string()], &mut checks, "admin."));
     checks.finish()?;
     let (domain, country, valid) = (domain.unwrap(), country.unwrap(), valid.unwrap());
     if repo::domain_taken(&app.db, domain.as_str()).await? {
@@ -228,7 +230,8 @@ pub async fn create_user(
         .ok_or(Error::NotFound("tenant"))?;
     check_grantable(ctx, tenant.kind, &new.roles)?;
     let mut checks = Checks::new();
-    let valid = validate_user(&new, &tenant.domain, &mut checks, "");
+    let domains = super::customer_domains::sign_in_domains(app, &tenant).await?;
+    let valid = validate_user(&new, &domains, &mut checks, "");
     checks.finish()?;
     let valid = valid.expect("validated");
     let generated = valid.password.is_none();
@@ -513,10 +516,13 @@ pub(crate) fn require_act_on(
         return Ok(());
     }
     if ctx.actor.user_id() == Some(target) {
-        return Err(Error::conflict("you cannot disable or remove yourself"));
+        return Err(Error::Conflict {
+            code: crate::domain::error::Code::CannotActOnSelf,
+            message: "you cannot disable or remove yourself".into(),
+        });
     }
-    Err(Error::Forbidden(
-        "this user holds a role above yours: ask someone who holds at least that role".into(),
+    Err(Error::Refused(
+        crate::domain::refusal::Refusal::TargetOutranksCaller,
     ))
 }
 
@@ -540,10 +546,12 @@ pub(crate) async fn keep_last_global_admin(
         .fetch_optional(tx.conn())
         .await?;
     if count_active_with_role(tx, tenant, Role::GlobalAdministrator).await? <= 1 {
-        return Err(Error::conflict(
-            "the last active global administrator of a tenant cannot be removed, disabled or \
-             demoted: make someone else a global administrator first",
-        ));
+        return Err(Error::Conflict {
+            code: crate::domain::error::Code::LastGlobalAdministrator,
+            message: "the last active global administrator of a tenant cannot be removed, \
+                      disabled or demoted: make someone else a global administrator first"
+                .into(),
+        });
     }
     Ok(())
 }

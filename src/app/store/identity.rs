@@ -157,10 +157,14 @@ pub async fn add_role(tx: &mut Tx, user: UserId, role: Role) -> Result<(), sqlx:
 }
 
 pub async fn domain_taken(db: &Db, domain: &str) -> Result<bool, sqlx::Error> {
-    let row = sqlx::query("SELECT 1 AS one FROM tenants WHERE domain = $1")
-        .bind(domain)
-        .fetch_optional(&db.read)
-        .await?;
+    // A domain added to a customer's directory is taken as much as a primary one.
+    let row = sqlx::query(
+        "SELECT 1 AS one FROM tenants WHERE domain = $1 \
+         UNION ALL SELECT 1 AS one FROM customer_domains WHERE name = $1",
+    )
+    .bind(domain)
+    .fetch_optional(&db.read)
+    .await?;
     Ok(row.is_some())
 }
 

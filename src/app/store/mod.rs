@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod bench;
 pub mod commerce;
+pub mod customer_domains;
 pub mod customers;
 pub mod enrollments;
 pub mod flashes;
