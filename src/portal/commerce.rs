@@ -281,11 +281,11 @@ pub async fn change(
     match uc::update_subscription(&app, &s.ctx, &id, &sid, patch, version).await {
         Ok(_) => see_other(
             &format!("/portal/customers/{id}/order"),
-            Flash::ok(if cancel {
-                "services.cancelled"
+            if cancel {
+                Flash::ok("services.cancelled")
             } else {
-                "services.saved"
-            }),
+                Flash::ok("services.saved")
+            },
         ),
         Err(Error::Conflict { message, .. }) => {
             render_order(&app, &s, &id, None, Some(message)).await

@@ -425,14 +425,14 @@ pub async fn answer(
     let result = if declining {
         uc::decline(&app, &s.ctx, &token)
             .await
-            .map(|_| "caccept.declined")
+            .map(|_| Flash::ok("caccept.declined"))
     } else {
         uc::accept(&app, &s.ctx, &token, f.get("consent") == "yes")
             .await
-            .map(|_| "caccept.accepted")
+            .map(|_| Flash::ok("caccept.accepted"))
     };
     match result {
-        Ok(done) => see_other("/portal/customer/partners", Flash::ok(done)),
+        Ok(done) => see_other("/portal/customer/partners", done),
         Err(Error::Conflict { message, .. }) => {
             error_page(&s.visit, StatusCode::CONFLICT, &message)
         }

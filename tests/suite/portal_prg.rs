@@ -112,18 +112,6 @@ async fn every_portal_form_redirects_when_done_and_is_never_a_result_page_when_r
             "registered",
         ),
         (
-            "/portal/listing".into(),
-            vec![
-                ("countries", "US".into()),
-                ("services", "licensing".into()),
-                ("description", "Licensing for everyone".into()),
-                ("contactEmail", format!("sales@{}", s.p.tenant.domain)),
-                ("contactPhone", "+1 425 555 0100".into()),
-                ("website", "https://example.com".into()),
-            ],
-            "",
-        ),
-        (
             "/portal/resellers/invite".into(),
             vec![("email", "someone@example.com".into())],
             "invite-link",
@@ -308,6 +296,13 @@ async fn an_order_reloaded_is_one_order_and_a_cancellation_needs_its_box_in_both
     let result = async {
         sign_in(&b, &s.p.admin.upn).await?;
         b.goto(&order_page).await?;
+        b.client
+            .find(fantoccini::Locator::Css(
+                "#item option[value='PH-SUITE:BASIC:US-M']",
+            ))
+            .await?
+            .click()
+            .await?;
         b.fill("#quantity", "3").await?;
         b.click("#place-order").await?;
         let notice = b.text("#notice").await?;
