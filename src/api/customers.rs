@@ -146,10 +146,7 @@ pub async fn list(
     .await?;
     let total = repo::count(&app.db, ctx.actor.tenant, filter.as_ref()).await?;
     let path = match &q.filter {
-        Some(f) if !f.is_empty() => format!(
-            "/v1/customers?filter={}",
-            crate::portal::session::url_escape(f)
-        ),
+        Some(f) if !f.is_empty() => format!("/v1/customers?filter={}", crate::web::url_escape(f)),
         _ => "/v1/customers".into(),
     };
     Ok(axum::Json(page.finish(
@@ -475,8 +472,8 @@ async fn request_dto(
     let mailto = format!(
         "mailto:{}?subject={}&body={}",
         email.unwrap_or(""),
-        crate::portal::session::url_escape(&r.subject),
-        crate::portal::session::url_escape(&r.body)
+        crate::web::url_escape(&r.subject),
+        crate::web::url_escape(&r.body)
     );
     let token = r.url.split("token=").nth(1).unwrap_or_default().to_string();
     Ok(RelationshipRequest {

@@ -5,6 +5,7 @@
 use super::audit::{record, Change};
 use super::customers::authorized;
 use super::{events, App, Ctx};
+pub use crate::app::store::commerce::InvoiceLine;
 use crate::app::store::commerce::{
     self as repo, Availability, OrderLine, OrderRow, Product, Sku, SubscriptionRow,
 };

@@ -598,6 +598,21 @@ async fn end_for(
     Ok(true)
 }
 
+/// The name of a partner serving the caller's organisation (the customer), which the
+/// customer types to confirm removing that partner.
+pub async fn own_partner_name(app: &App, ctx: &Ctx, partner: TenantId) -> Result<String> {
+    ctx.require(
+        Action::ManageOwnPartners,
+        Resource::Tenant(ctx.actor.tenant),
+    )?;
+    repo::partners_of(&app.db, ctx.actor.tenant)
+        .await?
+        .into_iter()
+        .find(|p| p.partner == partner)
+        .map(|p| p.name)
+        .ok_or(Error::NotFound("partner relationship"))
+}
+
 /// The customer revokes everything a partner has: relationship and grants.
 pub async fn revoke_partner(app: &App, ctx: &Ctx, partner: TenantId) -> Result<()> {
     ctx.require(

@@ -29,6 +29,9 @@ pub async fn pass(app: &App) {
     if let Err(e) = store::sessions::delete_expired(&app.db, now).await {
         tracing::warn!(error = %e, "session cleanup failed");
     }
+    if let Err(e) = super::flashes::purge_expired(app).await {
+        tracing::warn!(error = %e, "flash message cleanup failed");
+    }
     if let Err(e) = store::idempotency::purge_before(&app.db, now - crate::clock::DAY_MS).await {
         tracing::warn!(error = %e, "request id cleanup failed");
     }

@@ -891,7 +891,11 @@ async fn the_portal_lists_turns_off_rotates_and_deletes_applications() {
     assert!(!html.contains(foreign["id"].as_str().unwrap()));
     let csrf = csrf_of(&html);
     let change = |app: String, what: &'static str| {
-        let form = vec![("csrf", csrf.clone()), ("change", what.to_string())];
+        let form = vec![
+            ("csrf", csrf.clone()),
+            ("change", what.to_string()),
+            ("confirm", "yes".to_string()),
+        ];
         t.http
             .post(t.url(&format!("/portal/applications/{app}")))
             .header("cookie", &cookie)
@@ -903,8 +907,8 @@ async fn the_portal_lists_turns_off_rotates_and_deletes_applications() {
     assert_eq!(change(id.clone(), "enable").await.unwrap().status(), 303);
     assert_eq!(client_token(&t, &id, &secret).await.0, 200, "on");
     let r = change(id.clone(), "rotate").await.unwrap();
-    assert_eq!(r.status(), 200);
-    let html = r.text().await.unwrap();
+    let (status, html) = crate::portal_http::follow(&t, &cookie, r).await;
+    assert_eq!(status, 200);
     let i = html
         .find("id=\"app-secret\"")
         .expect("the new secret shown");

@@ -453,6 +453,12 @@ async fn a_reseller_invites_a_customer_with_its_provider_who_accepts_and_later_r
         // The customer revokes the provider's grant; the provider loses the directory.
         sign_in(&b, "admin@gdi.example").await?;
         b.goto("/portal/customer/partners").await?;
+        // Ending access is confirmed: the box says what it ends.
+        b.click(&format!(
+            ".my-partner[data-partner='{}'] .grant input.confirm",
+            p.tenant.id
+        ))
+        .await?;
         b.click(&format!(
             ".my-partner[data-partner='{}'] .revoke-grant",
             p.tenant.id

@@ -8,6 +8,7 @@ pub mod commerce;
 pub mod customer_domains;
 pub mod customers;
 pub mod enrollments;
+pub mod flashes;
 pub mod idempotency;
 pub mod identity;
 pub mod links;
