@@ -54,17 +54,17 @@ pub async fn catalog(
     let (visit, ctx) = (&s.visit, &s.ctx);
     let lang = visit.lang();
     let asked = q.country.filter(|c| !c.trim().is_empty());
-    let country = match catalog::country_for(&app, &ctx, asked.as_deref()).await {
+    let country = match catalog::country_for(&app, ctx, asked.as_deref()).await {
         Ok(c) if c.is_empty() => "US".to_string(),
         Ok(c) => c,
         Err(Error::Refused(_)) => {
-            return error_page(&visit, StatusCode::FORBIDDEN, &t(lang, "error.forbidden"))
+            return error_page(visit, StatusCode::FORBIDDEN, &t(lang, "error.forbidden"))
         }
-        Err(e) => return domain_error(&visit, e),
+        Err(e) => return domain_error(visit, e),
     };
-    let rows = match catalog::offers_page(&app, &ctx, Some(&country), None, CATALOG_ROWS).await {
+    let rows = match catalog::offers_page(&app, ctx, Some(&country), None, CATALOG_ROWS).await {
         Ok((rows, _)) => rows,
-        Err(e) => return domain_error(&visit, e),
+        Err(e) => return domain_error(visit, e),
     };
     let title = t(lang, "catalog.title");
     page(visit, PageOpts { title: &title, active: "/portal/catalog", mail_public: app.config.mail_viewer_public }, html! {
@@ -123,7 +123,7 @@ async fn render_order(
 ) -> Response {
     let (visit, ctx) = (&s.visit, &s.ctx);
     let lang = visit.lang();
-    let form = match orders::order_form(app, &ctx, id).await {
+    let form = match orders::order_form(app, ctx, id).await {
         Ok(f) => f,
         Err(Error::Refused(_)) => {
             return error_page(visit, StatusCode::FORBIDDEN, &t(lang, "error.forbidden"))

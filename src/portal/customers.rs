@@ -529,12 +529,12 @@ pub async fn my_partners(State(app): State<App>, s: SignedIn) -> Response {
 async fn render_my_partners(app: &App, s: &SignedIn, problem: Option<String>) -> Response {
     let (visit, ctx) = (&s.visit, &s.ctx);
     let lang = visit.lang();
-    let partners = match lists::own_partners(&app, &ctx).await {
+    let partners = match lists::own_partners(app, ctx).await {
         Ok(p) => p,
         Err(Error::Refused(_)) => {
-            return error_page(&visit, StatusCode::FORBIDDEN, &t(lang, "error.forbidden"))
+            return error_page(visit, StatusCode::FORBIDDEN, &t(lang, "error.forbidden"))
         }
-        Err(e) => return domain_error(&visit, e),
+        Err(e) => return domain_error(visit, e),
     };
     let title = t(lang, "mypartners.title");
     let status = if problem.is_some() {
