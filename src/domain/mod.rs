@@ -8,6 +8,7 @@ pub mod commerce;
 pub mod customer;
 pub mod enrollment;
 pub mod error;
+pub mod figures;
 pub mod identity;
 pub mod ids;
 pub mod paging;

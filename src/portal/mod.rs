@@ -11,6 +11,7 @@ pub mod commerce;
 pub mod consent;
 pub mod customers;
 pub mod dashboard;
+pub mod dashboard_panels;
 pub mod enroll;
 pub mod events;
 pub mod form;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod bench;
 pub mod commerce;
 pub mod customers;
+pub mod dashboard;
 pub mod enrollments;
 pub mod idempotency;
 pub mod identity;

@@ -17,6 +17,7 @@ mod contract;
 mod contract_ops;
 mod crash;
 mod customers;
+mod dashboards;
 mod enrollment;
 mod hardening;
 mod mail;
