@@ -13,10 +13,12 @@ use crate::app::commerce::{
     SubscriptionPatch,
 };
 use crate::app::customers::authorized;
+use crate::app::store::commerce::{
+    self as repo, Availability, OrderRow, Product, Sku, SubscriptionRow,
+};
 use crate::app::{App, Ctx};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::Error;
-use crate::store::commerce::{self as repo, Availability, OrderRow, Product, Sku, SubscriptionRow};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -58,7 +60,7 @@ pub async fn products(
     catalog_reader(&ctx)?;
     let country = match q.country {
         Some(c) => c.to_ascii_uppercase(),
-        None => crate::store::identity::tenant(&app.db, ctx.actor.tenant)
+        None => crate::app::store::identity::tenant(&app.db, ctx.actor.tenant)
             .await?
             .map(|t| t.country)
             .unwrap_or_default(),
@@ -424,7 +426,7 @@ pub(crate) async fn subscription_dto(
     s: SubscriptionRow,
 ) -> Result<SubscriptionDto, Error> {
     let mpn = match s.reseller {
-        Some(r) => crate::store::partners::get(&app.db, r)
+        Some(r) => crate::app::store::partners::get(&app.db, r)
             .await?
             .map(|p| p.mpn_id.to_string()),
         None => None,
@@ -815,7 +817,8 @@ pub async fn invoice_csv(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let (inv, lines) = uc::invoice(&app, &ctx, &id).await?;
-    let body = csv_of(&lines, &inv.currency).map_err(|e| Error::Internal(e.into()))?;
+    let body =
+        crate::web::invoice_csv(&lines, &inv.currency).map_err(|e| Error::Internal(e.into()))?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -827,43 +830,6 @@ pub async fn invoice_csv(
         body,
     )
         .into_response())
-}
-
-pub fn csv_of(lines: &[repo::InvoiceLine], currency: &str) -> Result<String, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "line",
-        "customer_id",
-        "customer_name",
-        "reseller_mpn_id",
-        "subscription_id",
-        "product_id",
-        "sku_id",
-        "quantity",
-        "unit_price",
-        "currency",
-        "charge_start",
-        "charge_end",
-        "amount",
-    ])?;
-    for l in lines {
-        w.write_record([
-            l.line_number.to_string(),
-            l.customer.to_string(),
-            l.customer_name.clone(),
-            l.reseller_mpn_id.clone().unwrap_or_default(),
-            l.subscription_id.clone(),
-            l.product_id.clone(),
-            l.sku_id.clone(),
-            l.quantity.to_string(),
-            l.unit_price.clone(),
-            currency.to_string(),
-            crate::clock::from_ms(l.charge_start).to_rfc3339(),
-            crate::clock::from_ms(l.charge_end).to_rfc3339(),
-            l.amount.clone(),
-        ])?;
-    }
-    Ok(String::from_utf8(w.into_inner().map_err(|e| e.into_error())?).unwrap_or_default())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -890,7 +856,7 @@ pub async fn statements(
     let mut by: std::collections::BTreeMap<Option<String>, (Option<String>, Decimal, i64)> =
         Default::default();
     for l in repo::invoice_lines(&app.db, &id).await? {
-        let country = crate::store::identity::tenant(&app.db, l.customer)
+        let country = crate::app::store::identity::tenant(&app.db, l.customer)
             .await?
             .map(|t| t.country)
             .unwrap_or_default();

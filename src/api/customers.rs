@@ -9,13 +9,13 @@ use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
 use crate::app::customer_users::{self, NewCustomerUser, Patch, DIRECTORY_ROLES};
 use crate::app::customers::{self as uc, NewCustomer};
+use crate::app::store::customers as repo;
+use crate::app::store::identity::{TenantRow, UserRow};
 use crate::app::{licenses, App, Ctx};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::customer::{parse_filter, parse_roles, AccessRequest, GrantRole};
 use crate::domain::ids::TenantId;
 use crate::domain::Error;
-use crate::store::customers as repo;
-use crate::store::identity::{TenantRow, UserRow};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -146,10 +146,7 @@ pub async fn list(
     .await?;
     let total = repo::count(&app.db, ctx.actor.tenant, filter.as_ref()).await?;
     let path = match &q.filter {
-        Some(f) if !f.is_empty() => format!(
-            "/v1/customers?filter={}",
-            crate::portal::session::url_escape(f)
-        ),
+        Some(f) if !f.is_empty() => format!("/v1/customers?filter={}", crate::web::url_escape(f)),
         _ => "/v1/customers".into(),
     };
     Ok(axum::Json(page.finish(
@@ -475,8 +472,8 @@ async fn request_dto(
     let mailto = format!(
         "mailto:{}?subject={}&body={}",
         email.unwrap_or(""),
-        crate::portal::session::url_escape(&r.subject),
-        crate::portal::session::url_escape(&r.body)
+        crate::web::url_escape(&r.subject),
+        crate::web::url_escape(&r.body)
     );
     let token = r.url.split("token=").nth(1).unwrap_or_default().to_string();
     Ok(RelationshipRequest {
@@ -708,7 +705,7 @@ pub async fn my_grants(
     let rows = repo::grants_of_customer(&app.db, ctx.actor.tenant).await?;
     let mut named = Vec::new();
     for g in rows {
-        let name = crate::store::identity::tenant(&app.db, g.partner)
+        let name = crate::app::store::identity::tenant(&app.db, g.partner)
             .await?
             .map(|t| t.display_name)
             .unwrap_or_default();
@@ -771,7 +768,7 @@ pub async fn revoke_grant(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Grant>> {
     let g = uc::revoke_grant(&app, &ctx, &id).await?;
-    let name = crate::store::identity::tenant(&app.db, g.partner)
+    let name = crate::app::store::identity::tenant(&app.db, g.partner)
         .await?
         .map(|t| t.display_name)
         .unwrap_or_default();

@@ -1,10 +1,12 @@
-//! HTTP adapter: the REST API (`/v1`, OAuth, operations) and the portal, one router.
+//! HTTP adapter: the REST API (`/v1`, OAuth, operations). `server::router` mounts it beside
+//! the portal.
 
 pub mod audit;
 pub mod collection;
 pub mod commerce;
 pub mod compat_ops;
 pub mod customers;
+pub mod domains;
 pub mod enrollment;
 pub mod error;
 pub mod extract;
@@ -29,7 +31,6 @@ pub mod webhooks;
 
 use crate::app::App;
 use crate::domain::error::Code;
-use axum::extract::DefaultBodyLimit;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -163,6 +164,7 @@ pub fn documented() -> OpenApiRouter<App> {
         .routes(routes!(customers::subscribed_skus))
         .routes(routes!(customers::user_licenses))
         .routes(routes!(customers::license_updates))
+        .routes(routes!(domains::add_verified_domain))
         .routes(routes!(customers::shared))
         .routes(routes!(commerce::products))
         .routes(routes!(commerce::product))
@@ -235,13 +237,14 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     doc
 }
 
-pub fn router(app: App) -> Router {
+/// The API's routes: every documented operation and the OpenAPI document (the server adds
+/// the portal, the layers and the fallback, `server::router`).
+pub fn routes(app: &App) -> Router<App> {
     ops::prometheus();
     let (api, mut doc) = documented().split_for_parts();
     openapi::finish(&mut doc);
     doc.servers = Some(vec![utoipa::openapi::Server::new(app.config.public_url())]);
     let doc = Arc::new(doc);
-    let max_body = app.config.max_body_bytes;
     api.route(
         "/v1/openapi.json",
         get(move || {
@@ -249,31 +252,10 @@ pub fn router(app: App) -> Router {
             async move { axum::Json(doc.as_ref().clone()) }
         }),
     )
-    .merge(crate::portal::router(app.clone()))
-    .merge(if app.config.bench_routes {
-        crate::bench::routes::router()
-    } else {
-        Router::new()
-    })
-    .fallback(not_found)
-    .layer(axum::middleware::from_fn_with_state(
-        app.clone(),
-        idempotency::layer,
-    ))
-    .layer(DefaultBodyLimit::max(max_body))
-    .layer(axum::middleware::from_fn_with_state(
-        app.clone(),
-        middleware::security_headers,
-    ))
-    .layer(axum::middleware::from_fn(middleware::request_context))
-    .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic))
-    .with_state(app)
 }
 
-async fn not_found(uri: Uri) -> Response {
-    if uri.path().starts_with("/portal") {
-        return crate::portal::not_found_page().await;
-    }
+/// The API's answer for an address nothing serves.
+pub fn not_found(uri: &Uri) -> Response {
     error::error_response(
         StatusCode::NOT_FOUND,
         Code::NotFound,
@@ -282,7 +264,8 @@ async fn not_found(uri: Uri) -> Response {
     )
 }
 
-fn on_panic(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+/// The answer when a handler panicked.
+pub fn on_panic(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");
     error::error_response(
         StatusCode::INTERNAL_SERVER_ERROR,

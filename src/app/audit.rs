@@ -1,8 +1,8 @@
 //! Builds audit records from the acting context.
 
 use super::Ctx;
-use crate::store::audit::{self, AuditEntry};
-use crate::store::Tx;
+use crate::app::store::audit::{self, AuditEntry};
+use crate::app::store::Tx;
 
 /// What changed, for the audit log.
 pub struct Change<'a> {
@@ -44,7 +44,7 @@ pub async fn record(
 /// Writes records as JSON lines, in chain order, to `out`; returns how many and the last
 /// record of each organisation written.
 pub async fn export(
-    db: &crate::store::Db,
+    db: &crate::app::store::Db,
     org: Option<&str>,
     start: i64,
     before: i64,
@@ -120,7 +120,7 @@ pub async fn one(app: &super::App, ctx: &Ctx, id: &str) -> crate::domain::Result
         .ok_or(crate::domain::Error::NotFound("audit record"))
 }
 
-pub use crate::store::audit::{AuditQuery, AuditRow};
+pub use crate::app::store::audit::{AuditQuery, AuditRow};
 
 /// One page of the caller's organisation's records matching `q`, newest first, and how
 /// many match in all.

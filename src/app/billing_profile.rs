@@ -5,10 +5,10 @@
 
 use super::audit::{record, Change};
 use super::{events, App, Ctx};
+use crate::app::store::{partner_billing as repo, partners};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::error::Checks;
 use crate::domain::{Error, Result};
-use crate::store::{partner_billing as repo, partners};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -6,14 +6,14 @@ use super::audit::{record, Change};
 use super::commerce::{prior_order, taken_request, write_order, LineInput, OrderInput};
 use super::customers::authorized;
 use super::{events, App, Ctx};
+use crate::app::store::commerce::{self as repo, CartRow, OrderRow};
+use crate::app::store::identity::TenantRow;
+use crate::app::store::Tx;
 use crate::domain::authz::Action;
 use crate::domain::commerce::{self as rules, BillingCycle, CartStatus, CatalogItemId};
 use crate::domain::error::Code;
 use crate::domain::ids::TenantId;
 use crate::domain::{Error, Result};
-use crate::store::commerce::{self as repo, CartRow, OrderRow};
-use crate::store::identity::TenantRow;
-use crate::store::Tx;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -2,12 +2,12 @@
 //! public contract's offers (one offer per product, SKU and availability).
 
 use super::Ctx;
+use crate::app::store::commerce::{self as repo, Availability, Product, Sku};
+use crate::app::store::subscription_links as links;
 use crate::app::App;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::commerce::CatalogItemId;
 use crate::domain::{Error, Result};
-use crate::store::commerce::{self as repo, Availability, Product, Sku};
-use crate::store::subscription_links as links;
 
 fn reader(ctx: &Ctx) -> Result<()> {
     ctx.require(Action::SearchProviders, Resource::Platform)
@@ -82,7 +82,7 @@ pub async fn offers(app: &App, ctx: &Ctx, country: Option<&str>) -> Result<Vec<O
     reader(ctx)?;
     let country = match country {
         Some(c) => c.trim().to_ascii_uppercase(),
-        None => crate::store::identity::tenant(&app.db, ctx.actor.tenant)
+        None => crate::app::store::identity::tenant(&app.db, ctx.actor.tenant)
             .await?
             .map(|t| t.country)
             .unwrap_or_default(),

@@ -5,6 +5,12 @@
 use super::audit::{record, Change};
 use super::customers::authorized;
 use super::{events, App, Ctx};
+pub use crate::app::store::commerce::InvoiceLine;
+use crate::app::store::commerce::{
+    self as repo, Availability, OrderLine, OrderRow, Product, Sku, SubscriptionRow,
+};
+use crate::app::store::identity::TenantRow;
+use crate::app::store::{customers, identity as ids, partners, Tx};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::channel;
 use crate::domain::commerce::{
@@ -13,11 +19,6 @@ use crate::domain::commerce::{
 use crate::domain::error::{Checks, Code};
 use crate::domain::ids::TenantId;
 use crate::domain::{Error, Result};
-use crate::store::commerce::{
-    self as repo, Availability, OrderLine, OrderRow, Product, Sku, SubscriptionRow,
-};
-use crate::store::identity::TenantRow;
-use crate::store::{customers, identity as ids, partners, Tx};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -47,8 +48,12 @@ pub async fn import_catalog(app: &App, ctx: Option<&Ctx>, file: &CatalogFile) ->
             now,
         )
         .await?;
-        crate::store::subscription_links::set_base_product(&mut tx, &p.id, p.add_on_of.as_deref())
-            .await?;
+        crate::app::store::subscription_links::set_base_product(
+            &mut tx,
+            &p.id,
+            p.add_on_of.as_deref(),
+        )
+        .await?;
         for s in &p.skus {
             repo::upsert_sku(
                 &mut tx,
@@ -208,7 +213,7 @@ pub(crate) async fn write_order(
     let mpn = reseller_row.as_ref().map(|p| p.mpn_id.to_string());
     let draft = draft_order(app, ctx, customer, input, (provider, reseller), mpn).await?;
     if let Err(e) = repo::insert_order(tx, &draft.order).await {
-        if crate::store::is_unique_violation(&e) && input.request_id.is_some() {
+        if crate::app::store::is_unique_violation(&e) && input.request_id.is_some() {
             return Ok(None);
         }
         return Err(e.into());
@@ -722,7 +727,7 @@ pub async fn generate_invoices(app: &App, month_start: i64) -> Result<usize> {
 }
 
 /// A subscription's history as charge segments.
-pub async fn segments(db: &crate::store::Db, subscription: &str) -> Result<Vec<Segment>> {
+pub async fn segments(db: &crate::app::store::Db, subscription: &str) -> Result<Vec<Segment>> {
     Ok(repo::history(db, subscription)
         .await?
         .into_iter()
@@ -930,10 +935,10 @@ pub async fn invoice(
     ctx: &Ctx,
     id: &str,
 ) -> Result<(
-    crate::store::commerce::InvoiceRow,
-    Vec<crate::store::commerce::InvoiceLine>,
+    crate::app::store::commerce::InvoiceRow,
+    Vec<crate::app::store::commerce::InvoiceLine>,
 )> {
-    let invoice = crate::store::commerce::invoice(&app.db, id)
+    let invoice = crate::app::store::commerce::invoice(&app.db, id)
         .await?
         .filter(|i| {
             crate::domain::authz::can(
@@ -944,12 +949,15 @@ pub async fn invoice(
             .allowed()
         })
         .ok_or(Error::NotFound("invoice"))?;
-    let lines = crate::store::commerce::invoice_lines(&app.db, id).await?;
+    let lines = crate::app::store::commerce::invoice_lines(&app.db, id).await?;
     Ok((invoice, lines))
 }
 
 /// The invoices of the caller's organisation (a provider), newest period first.
-pub async fn invoices(app: &App, ctx: &Ctx) -> Result<Vec<crate::store::commerce::InvoiceRow>> {
+pub async fn invoices(
+    app: &App,
+    ctx: &Ctx,
+) -> Result<Vec<crate::app::store::commerce::InvoiceRow>> {
     ctx.require(Action::ReadInvoices, Resource::Tenant(ctx.actor.tenant))?;
     Ok(repo::invoices_of(&app.db, ctx.actor.tenant).await?)
 }

@@ -6,6 +6,8 @@ use super::audit::{record, Change};
 use super::customers::authorized;
 use super::identity::{keep_last_global_admin, require_act_on};
 use super::{App, Ctx};
+use crate::app::store::identity::{self as ids, UserRow};
+use crate::app::store::tokens;
 use crate::crypto;
 use crate::domain::authz::{self, Action, UserOp, Via};
 use crate::domain::customer::{CustomerFacts, GrantRole};
@@ -13,8 +15,6 @@ use crate::domain::error::Checks;
 use crate::domain::identity::{Email, Password, Role, UserState};
 use crate::domain::ids::UserId;
 use crate::domain::{Error, Result};
-use crate::store::identity::{self as ids, UserRow};
-use crate::store::tokens;
 use std::collections::BTreeSet;
 
 pub const RETENTION_DAYS: i64 = 30;
@@ -39,7 +39,7 @@ pub fn role_by_id(role_id: &str) -> Result<Role> {
 
 async fn audit(
     app: &App,
-    tx: &mut crate::store::Tx,
+    tx: &mut crate::app::store::Tx,
     ctx: &Ctx,
     customer: &str,
     op: &str,
@@ -125,13 +125,17 @@ pub async fn create(
     n: NewCustomerUser,
 ) -> Result<(UserRow, String)> {
     let (t, _) = authorized(app, ctx, customer_id, Action::ManageCustomerUsers).await?;
+    let domains = super::customer_domains::sign_in_domains(app, &t).await?;
     let mut checks = Checks::new();
     let upn = checks.parse(Email::parse("userPrincipalName", &n.upn));
     if let Some(u) = &upn {
         checks.check(
-            u.domain() == t.domain,
+            domains.iter().any(|d| d == u.domain()),
             "userPrincipalName",
-            &format!("the sign-in name must end with @{}", t.domain),
+            &format!(
+                "the sign-in name must end with @{} or a verified domain of the directory",
+                t.domain
+            ),
         );
     }
     checks.check(
@@ -164,7 +168,7 @@ pub async fn create(
     };
     let mut tx = app.db.begin().await?;
     match ids::insert_user(&mut tx, &user, &[]).await {
-        Err(e) if crate::store::is_unique_violation(&e) => {
+        Err(e) if crate::app::store::is_unique_violation(&e) => {
             return Err(Error::field(
                 "userPrincipalName",
                 "this sign-in name is already in use",
@@ -330,7 +334,7 @@ fn via(ctx: &Ctx, f: &CustomerFacts) -> Via {
     }
 }
 
-async fn held_roles(tx: &mut crate::store::Tx, user: UserId) -> Result<BTreeSet<Role>> {
+async fn held_roles(tx: &mut crate::app::store::Tx, user: UserId) -> Result<BTreeSet<Role>> {
     let rows = sqlx::query("SELECT role FROM user_roles WHERE user_id = $1")
         .bind(user.to_string())
         .fetch_all(tx.conn())
@@ -343,9 +347,9 @@ async fn held_roles(tx: &mut crate::store::Tx, user: UserId) -> Result<BTreeSet<
 
 /// A new password or a disabled account ends every sign-in the user had: refresh tokens
 /// and portal sessions.
-async fn end_sign_ins(tx: &mut crate::store::Tx, user: UserId, now: i64) -> Result<()> {
+async fn end_sign_ins(tx: &mut crate::app::store::Tx, user: UserId, now: i64) -> Result<()> {
     tokens::revoke_user_refresh(tx, user, now).await?;
-    crate::store::sessions::delete_for_user(tx, user).await?;
+    crate::app::store::sessions::delete_for_user(tx, user).await?;
     Ok(())
 }
 

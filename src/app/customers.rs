@@ -5,6 +5,11 @@
 use super::audit::{record, Change};
 use super::identity::{self, NewTenant, NewUser};
 use super::{events, App, Ctx};
+use crate::app::store::customers::{
+    self as repo, CustomerInvitationRow, GrantRow, NewRelationship,
+};
+use crate::app::store::identity::{self as ids, TenantRow};
+use crate::app::store::{partners, partnerships, Tx};
 use crate::crypto;
 use crate::domain::authz::{can, Action, Resource};
 use crate::domain::customer::{AccessRequest, CustomerFacts, AUTO_EXTEND_DAYS};
@@ -13,9 +18,6 @@ use crate::domain::identity::TenantKind;
 use crate::domain::ids::TenantId;
 use crate::domain::partnership::InvitationState;
 use crate::domain::{Error, Result};
-use crate::store::customers::{self as repo, CustomerInvitationRow, GrantRow, NewRelationship};
-use crate::store::identity::{self as ids, TenantRow};
-use crate::store::{partners, partnerships, Tx};
 use std::collections::BTreeMap;
 
 pub const INVITATION_DAYS: i64 = 30;
@@ -596,6 +598,21 @@ async fn end_for(
     Ok(true)
 }
 
+/// The name of a partner serving the caller's organisation (the customer), which the
+/// customer types to confirm removing that partner.
+pub async fn own_partner_name(app: &App, ctx: &Ctx, partner: TenantId) -> Result<String> {
+    ctx.require(
+        Action::ManageOwnPartners,
+        Resource::Tenant(ctx.actor.tenant),
+    )?;
+    repo::partners_of(&app.db, ctx.actor.tenant)
+        .await?
+        .into_iter()
+        .find(|p| p.partner == partner)
+        .map(|p| p.name)
+        .ok_or(Error::NotFound("partner relationship"))
+}
+
 /// The customer revokes everything a partner has: relationship and grants.
 pub async fn revoke_partner(app: &App, ctx: &Ctx, partner: TenantId) -> Result<()> {
     ctx.require(
@@ -701,7 +718,12 @@ pub async fn create_for_reseller(
     app: &App,
     ctx: &Ctx,
     c: NewCustomer,
-) -> Result<(TenantRow, crate::store::identity::UserRow, String, TenantId)> {
+) -> Result<(
+    TenantRow,
+    crate::app::store::identity::UserRow,
+    String,
+    TenantId,
+)> {
     ctx.require(
         Action::CreateCustomerForReseller,
         Resource::Tenant(ctx.actor.tenant),

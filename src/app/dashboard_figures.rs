@@ -8,9 +8,9 @@ use crate::domain::customer::{CustomerFacts, GrantSet};
 use crate::domain::figures::{self, AgeBucket, Month};
 use crate::domain::identity::TenantKind;
 use crate::domain::Result;
-use crate::store::dashboard::{self as repo, SeatsOf, Side};
+use crate::app::store::dashboard::{self as repo, SeatsOf, Side};
 
-pub use crate::store::dashboard::{ProductSeats, Sales, ServingPartner, Waiting};
+pub use crate::app::store::dashboard::{ProductSeats, Sales, ServingPartner, Waiting};
 
 /// How many months the charts cover.
 pub const MONTHS: usize = 12;
@@ -109,7 +109,7 @@ async fn needs_two_step(app: &App, ctx: &Ctx) -> Result<bool> {
     let Some(user) = ctx.actor.user_id() else {
         return Ok(false);
     };
-    Ok(crate::store::identity::user(&app.db, user)
+    Ok(crate::app::store::identity::user(&app.db, user)
         .await?
         .is_some_and(|u| u.totp_secret.is_none()))
 }
@@ -160,7 +160,7 @@ pub async fn partner(app: &App, ctx: &Ctx, mut next: Vec<NextStep>) -> Result<Pa
     let side = side_of(ctx);
     let months = figures::last_months(now, MONTHS);
     let bounds = figures::starts(&months);
-    let customers = crate::store::customers::count(&app.db, own, None).await?;
+    let customers = crate::app::store::customers::count(&app.db, own, None).await?;
     let sales = repo::sales(&app.db, SeatsOf::Partner(own, side)).await?;
     let (started, ended) = repo::relationship_changes(&app.db, own, &bounds).await?;
     let net: Vec<i64> = figures::spread(MONTHS, &started)

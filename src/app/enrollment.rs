@@ -4,19 +4,19 @@
 
 use super::audit::{record, Change};
 use super::{App, Ctx};
+use crate::app::store::enrollments as repo;
+/// The rows these use cases hand out (read-only views for adapters).
+pub use crate::app::store::enrollments::EnrollmentRow;
+use crate::app::store::memberships;
+pub use crate::app::store::memberships::Profile;
+use crate::app::store::partners::{self, PartnerRow};
+use crate::app::store::{identity as ids, links, throttle, Tx};
 use crate::crypto;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::enrollment::{self as rules, Application, Event, Program, Status};
 use crate::domain::error::Checks;
 use crate::domain::identity::Role;
 use crate::domain::{Error, Result};
-use crate::store::enrollments as repo;
-/// The rows these use cases hand out (read-only views for adapters).
-pub use crate::store::enrollments::EnrollmentRow;
-use crate::store::memberships;
-pub use crate::store::memberships::Profile;
-use crate::store::partners::{self, PartnerRow};
-use crate::store::{identity as ids, links, throttle, Tx};
 use std::collections::BTreeMap;
 
 pub const VERIFY_PURPOSE: &str = "enrollment_verification";
@@ -630,7 +630,7 @@ async fn authorize(tx: &mut Tx, e: &EnrollmentRow, now: i64) -> Result<()> {
                 version: 1,
             };
             match partners::insert(tx, &p).await {
-                Err(err) if crate::store::is_unique_violation(&err) => {
+                Err(err) if crate::app::store::is_unique_violation(&err) => {
                     return Err(Error::conflict(
                         "this partner-network profile is already linked to another partner account",
                     ))
@@ -689,7 +689,7 @@ pub async fn accept_agreement(app: &App, ctx: &Ctx, version: &str) -> Result<par
 
 // --- Reads: what the API and the portal may show of applications ----------------------------
 
-pub use crate::store::partners::{Acceptance, Agreement};
+pub use crate::app::store::partners::{Acceptance, Agreement};
 
 /// Which applications the caller sees in a list: the operator reviews every tenant's, anyone
 /// else sees their own organisation's.

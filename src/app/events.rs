@@ -1,7 +1,7 @@
 //! Domain events: written to the outbox with the change that raises them. The webhook and
 //! notification workers deliver them to the organisations listed in `audience`.
 
-use crate::store::{outbox, Tx};
+use crate::app::store::{outbox, Tx};
 use serde::{Deserialize, Serialize};
 
 pub const TOPIC: &str = "event";

@@ -4,12 +4,12 @@
 //! itself, and are never reachable from the API or the portal.
 
 use super::{App, Ctx};
+use crate::app::store;
 use crate::domain::customer::GrantRole;
 use crate::domain::identity::Role;
 use crate::domain::ids::TenantId;
-use crate::store;
 
-pub use crate::store::identity::{TenantRow, UserRow};
+pub use crate::app::store::identity::{TenantRow, UserRow};
 
 /// Makes a tenant an authorized partner that accepted the agreement, as an approved
 /// enrollment would (demo world and test setup; real partners enroll). Providers get a

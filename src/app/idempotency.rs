@@ -3,7 +3,7 @@
 //! and store or release the outcome. The HTTP side is `api::idempotency`.
 
 use super::{identity, oauth, App};
-use crate::store::idempotency::{self as repo, Claim};
+use crate::app::store::idempotency::{self as repo, Claim};
 use std::time::Duration;
 
 /// How many 50 ms waits a duplicate makes for the first request before giving up (15 s).

@@ -2,17 +2,17 @@
 
 use super::audit::{record, Change};
 use super::{App, Ctx};
+use crate::app::store::identity as repo;
+/// The directory rows use cases hand out (read-only views for adapters).
+pub use crate::app::store::identity::{TenantRow, UserRow};
+pub use crate::app::store::tokens::AppRow;
+use crate::app::store::{throttle, tokens};
 use crate::crypto;
 use crate::domain::authz::{self, Action, Actor, PartnerFacts, Principal, Resource, UserOp, Via};
 use crate::domain::error::Checks;
 use crate::domain::identity::{Country, Domain, Email, Password, Role, TenantKind, UserState};
 use crate::domain::ids::{AppId, TenantId, UserId};
 use crate::domain::{Error, Result};
-use crate::store::identity as repo;
-/// The directory rows use cases hand out (read-only views for adapters).
-pub use crate::store::identity::{TenantRow, UserRow};
-pub use crate::store::tokens::AppRow;
-use crate::store::{throttle, tokens};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -56,18 +56,20 @@ struct ValidUser {
     password: Option<Password>,
 }
 
+/// `domains`: the directory's primary domain first, then the verified domains added to it.
 fn validate_user(
     u: &NewUser,
-    domain: &str,
+    domains: &[String],
     checks: &mut Checks,
     prefix: &str,
 ) -> Option<ValidUser> {
     let upn = checks.parse(Email::parse(&format!("{prefix}userPrincipalName"), &u.upn));
     if let Some(upn) = &upn {
+        let primary = domains.first().map(String::as_str).unwrap_or_default();
         checks.check(
-            upn.domain() == domain,
+            domains.iter().any(|d| d == upn.domain()),
             &format!("{prefix}userPrincipalName"),
-            &format!("the sign-in name must end with @{domain}"),
+            &format!("the sign-in name must end with @{primary}"),
         );
     }
     let display = u.display_name.trim().to_string();
@@ -111,7 +113,7 @@ pub async fn create_tenant_with_admin(
     );
     let valid = domain
         .as_ref()
-        .and_then(|d| validate_user(&admin, d.as_str(), &mut checks, "admin."));
+        .and_then(|d| validate_user(&admin, &[d.as_str().to_string()], &mut checks, "admin."));
     checks.finish()?;
     let (domain, country, valid) = (domain.unwrap(), country.unwrap(), valid.unwrap());
     if repo::domain_taken(&app.db, domain.as_str()).await? {
@@ -152,13 +154,13 @@ pub async fn create_tenant_with_admin(
     roles.extend(admin.roles.iter().copied());
     let mut tx = app.db.begin().await?;
     match repo::insert_tenant(&mut tx, &tenant).await {
-        Err(e) if crate::store::is_unique_violation(&e) => {
+        Err(e) if crate::app::store::is_unique_violation(&e) => {
             return Err(Error::field("domain", "this domain is already taken"))
         }
         r => r?,
     }
     match repo::insert_user(&mut tx, &user, &roles).await {
-        Err(e) if crate::store::is_unique_violation(&e) => {
+        Err(e) if crate::app::store::is_unique_violation(&e) => {
             return Err(Error::field(
                 "admin.userPrincipalName",
                 "this sign-in name is already in use",
@@ -228,7 +230,8 @@ pub async fn create_user(
         .ok_or(Error::NotFound("tenant"))?;
     check_grantable(ctx, tenant.kind, &new.roles)?;
     let mut checks = Checks::new();
-    let valid = validate_user(&new, &tenant.domain, &mut checks, "");
+    let domains = super::customer_domains::sign_in_domains(app, &tenant).await?;
+    let valid = validate_user(&new, &domains, &mut checks, "");
     checks.finish()?;
     let valid = valid.expect("validated");
     let generated = valid.password.is_none();
@@ -254,7 +257,7 @@ pub async fn create_user(
     };
     let mut tx = app.db.begin().await?;
     match repo::insert_user(&mut tx, &user, &new.roles).await {
-        Err(e) if crate::store::is_unique_violation(&e) => {
+        Err(e) if crate::app::store::is_unique_violation(&e) => {
             return Err(Error::field(
                 "userPrincipalName",
                 "this sign-in name is already in use",
@@ -393,7 +396,7 @@ fn check_user_change(
 /// Refuses a change that leaves a partner without an admin agent or a tenant without a
 /// global administrator.
 async fn keep_last_admins(
-    tx: &mut crate::store::Tx,
+    tx: &mut crate::app::store::Tx,
     tenant: &TenantRow,
     old_roles: &BTreeSet<Role>,
     patch: &UserPatch,
@@ -411,7 +414,7 @@ async fn keep_last_admins(
 
 /// Tells the user which roles they hold now.
 async fn mail_roles_changed(
-    tx: &mut crate::store::Tx,
+    tx: &mut crate::app::store::Tx,
     now: i64,
     user: &UserRow,
     tenant: &TenantRow,
@@ -472,7 +475,7 @@ pub async fn update_user(
     }
     if next.state == UserState::Inactive {
         tokens::revoke_user_refresh(&mut tx, user_id, now).await?;
-        crate::store::sessions::delete_for_user(&mut tx, user_id).await?;
+        crate::app::store::sessions::delete_for_user(&mut tx, user_id).await?;
     }
     record(
         &mut tx,
@@ -524,7 +527,7 @@ pub(crate) fn require_act_on(
 /// The tenant row is locked first (PostgreSQL), so two concurrent removals of the last two
 /// administrators cannot both see the other one still there.
 pub(crate) async fn keep_last_global_admin(
-    tx: &mut crate::store::Tx,
+    tx: &mut crate::app::store::Tx,
     tenant: TenantId,
     losing: bool,
 ) -> Result<()> {
@@ -549,7 +552,7 @@ pub(crate) async fn keep_last_global_admin(
 }
 
 async fn count_active_with_role(
-    tx: &mut crate::store::Tx,
+    tx: &mut crate::app::store::Tx,
     tenant: TenantId,
     role: Role,
 ) -> Result<i64> {
@@ -594,6 +597,10 @@ pub async fn authenticate(app: &App, upn: &str, password: &str, client: &str) ->
     match user {
         Some(u) if ok && u.state.is_active() => {
             throttle::clear(&app.db, &keys[0]).await?;
+            if crypto::needs_rehash(&u.password_hash) {
+                let new = crypto::hash_password_blocking(password.to_string()).await;
+                repo::rehash_password(&app.db, u.id, &u.password_hash, &new).await?;
+            }
             Ok(u)
         }
         _ => {
@@ -707,7 +714,7 @@ pub async fn remove_user(app: &App, ctx: &Ctx, user_id: UserId) -> Result<()> {
     }
     repo::soft_delete_user(&mut tx, user_id, now).await?;
     tokens::revoke_user_refresh(&mut tx, user_id, now).await?;
-    crate::store::sessions::delete_for_user(&mut tx, user_id).await?;
+    crate::app::store::sessions::delete_for_user(&mut tx, user_id).await?;
     record(
         &mut tx,
         Some(ctx),

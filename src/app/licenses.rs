@@ -4,11 +4,11 @@
 use super::audit::{record, Change};
 use super::customers::authorized;
 use super::{App, Ctx};
+use crate::app::store::identity as ids;
 use crate::domain::authz::Action;
 use crate::domain::error::Code;
 use crate::domain::ids::{TenantId, UserId};
 use crate::domain::{Error, Result};
-use crate::store::identity as ids;
 use sqlx::Row;
 use std::collections::BTreeMap;
 

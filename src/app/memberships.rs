@@ -4,11 +4,11 @@
 //! A membership with several profiles takes one row per profile; the membership columns repeat.
 
 use super::Ctx;
+use crate::app::store::memberships::{self, Membership, Profile};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::error::{Checks, FieldError};
 use crate::domain::identity::Country;
 use crate::domain::{Error, Result};
-use crate::store::memberships::{self, Membership, Profile};
 use std::collections::BTreeMap;
 
 #[derive(Debug, serde::Deserialize)]

@@ -4,13 +4,13 @@
 
 use super::audit::{record, Change};
 use super::{App, Ctx};
+use crate::app::store::identity::UserRow;
+use crate::app::store::tokens::{self, AppRow};
 use crate::crypto;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::identity::Role;
 use crate::domain::ids::{AppId, UserId};
 use crate::domain::{Error, Result};
-use crate::store::identity::UserRow;
-use crate::store::tokens::{self, AppRow};
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -372,7 +372,7 @@ pub async fn rotate_app_secret(app: &App, ctx: &Ctx, id: AppId) -> Result<(AppRo
 }
 
 async fn audit_app(
-    tx: &mut crate::store::Tx,
+    tx: &mut crate::app::store::Tx,
     ctx: &Ctx,
     reg: &AppRow,
     operation: &'static str,

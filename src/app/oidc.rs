@@ -8,12 +8,12 @@
 
 use super::audit::{record, Change};
 use super::{oauth, App, Ctx};
+use crate::app::store::identity::UserRow;
+use crate::app::store::oidc::{self as repo, CodeRow, ConsentRow};
+use crate::app::store::tokens::{self, AppRow};
 use crate::crypto;
 use crate::domain::ids::{AppId, UserId};
 use crate::domain::{Error, Result};
-use crate::store::identity::UserRow;
-use crate::store::oidc::{self as repo, CodeRow, ConsentRow};
-use crate::store::tokens::{self, AppRow};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
@@ -234,7 +234,7 @@ pub async fn check(
             "state and nonce are limited to 1024 characters",
         ));
     }
-    let organisation = crate::store::identity::tenant(&app.db, client.tenant_id)
+    let organisation = crate::app::store::identity::tenant(&app.db, client.tenant_id)
         .await
         .ok()
         .flatten()
@@ -573,7 +573,7 @@ pub async fn revoke(app: &App, ctx: &Ctx, id: &str) -> Result<()> {
 }
 
 async fn audit_consent(
-    tx: &mut crate::store::Tx,
+    tx: &mut crate::app::store::Tx,
     ctx: &Ctx,
     c: &ConsentRow,
     operation: &'static str,

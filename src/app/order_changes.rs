@@ -5,6 +5,10 @@
 use super::audit::{record, Change};
 use super::customers::authorized;
 use super::{events, App, Ctx};
+use crate::app::store::commerce::{
+    self as repo, Availability, OrderLine, OrderRow, Sku, SubscriptionRow,
+};
+use crate::app::store::{subscription_links as links, Tx};
 use crate::domain::authz::Action;
 use crate::domain::commerce::{
     self as rules, CatalogItemId, SubscriptionStatus, CANCELLATION_DAYS,
@@ -12,10 +16,6 @@ use crate::domain::commerce::{
 use crate::domain::error::Code;
 use crate::domain::ids::TenantId;
 use crate::domain::{Error, Result};
-use crate::store::commerce::{
-    self as repo, Availability, OrderLine, OrderRow, Sku, SubscriptionRow,
-};
-use crate::store::{subscription_links as links, Tx};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 

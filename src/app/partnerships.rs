@@ -3,17 +3,19 @@
 
 use super::audit::{record, Change};
 use super::{events, App, Ctx};
+use crate::app::store::identity as ids;
+use crate::app::store::partners::{self, PartnerRow};
+use crate::app::store::partnerships::{self as repo, ListingRow};
+pub use crate::app::store::partnerships::{
+    Counterpart, DirectoryEntry, InvitationRow, PartnershipRow,
+};
+use crate::app::store::Tx;
 use crate::crypto;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::error::{Checks, Code};
 use crate::domain::identity::{Country, Email};
 use crate::domain::partnership::{region_allows, InvitationState, Service};
 use crate::domain::{Error, Result};
-use crate::store::identity as ids;
-use crate::store::partners::{self, PartnerRow};
-use crate::store::partnerships::{self as repo, ListingRow};
-pub use crate::store::partnerships::{Counterpart, DirectoryEntry, InvitationRow, PartnershipRow};
-use crate::store::Tx;
 use std::collections::BTreeMap;
 
 pub const DEFAULT_INVITATION_DAYS: i64 = 30;
@@ -781,13 +783,13 @@ pub async fn provider_named(
 pub async fn find_partner(
     app: &App,
     named: &str,
-) -> Result<Option<crate::store::partners::PartnerRow>> {
+) -> Result<Option<crate::app::store::partners::PartnerRow>> {
     let named = named.trim();
     if let Ok(t) = named.parse::<crate::domain::ids::TenantId>() {
-        return Ok(crate::store::partners::get(&app.db, t).await?);
+        return Ok(crate::app::store::partners::get(&app.db, t).await?);
     }
     match named.parse::<i64>() {
-        Ok(id) => Ok(crate::store::partners::by_any_mpn(&app.db, id).await?),
+        Ok(id) => Ok(crate::app::store::partners::by_any_mpn(&app.db, id).await?),
         Err(_) => Ok(None),
     }
 }
@@ -804,7 +806,7 @@ pub struct PartnerIds {
 
 /// The caller's own ids, when its organisation has a partner account.
 pub async fn own_ids(app: &App, ctx: &Ctx) -> Result<Option<PartnerIds>> {
-    Ok(crate::store::partners::get(&app.db, ctx.actor.tenant)
+    Ok(crate::app::store::partners::get(&app.db, ctx.actor.tenant)
         .await?
         .map(|p| PartnerIds {
             tenant_id: p.tenant_id,

@@ -2,12 +2,12 @@
 
 use super::audit::{record, Change};
 use super::{App, Ctx};
+use crate::app::store::identity as ids;
+use crate::app::store::partners::{self, PartnerRow};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::enrollment::{self as rules, Application};
 use crate::domain::error::Checks;
 use crate::domain::{Error, Result};
-use crate::store::identity as ids;
-use crate::store::partners::{self, PartnerRow};
 
 /// Which part of the partner profile a change touches.
 pub enum Part {
@@ -165,7 +165,7 @@ pub async fn legal_source(
             p.version,
         ));
     }
-    let newest = crate::store::enrollments::of_tenant(&app.db, ctx.actor.tenant)
+    let newest = crate::app::store::enrollments::of_tenant(&app.db, ctx.actor.tenant)
         .await?
         .into_iter()
         .max_by_key(|e| e.updated_at)

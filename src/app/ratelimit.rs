@@ -7,7 +7,7 @@
 //! limit per window; a node may refuse a little early while another node still holds an
 //! unspent slice. Small limits lease one request at a time, which is exact.
 
-use crate::store::Db;
+use crate::app::store::Db;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -60,7 +60,7 @@ impl RateLimiter {
             }
         }
         let slice = self.slice();
-        let granted = match crate::store::ratelimit::lease(
+        let granted = match crate::app::store::ratelimit::lease(
             &self.db,
             key,
             window * 60_000,

@@ -3,13 +3,13 @@
 
 use super::audit::{record, Change};
 use super::{events, App, Ctx};
+use crate::app::store::referrals as repo;
+pub use crate::app::store::referrals::{Direction, ReferralRow};
+use crate::app::store::{partners, partnerships, Tx};
 use crate::domain::authz::{can, Action, Resource};
 use crate::domain::ids::{ReferralId, TenantId};
 use crate::domain::referral::{self as rules, LeadInput, Status, Substatus};
 use crate::domain::{Error, Result};
-use crate::store::referrals as repo;
-pub use crate::store::referrals::{Direction, ReferralRow};
-use crate::store::{partners, partnerships, Tx};
 use std::collections::BTreeMap;
 
 fn resource(r: &ReferralRow, partnered: bool) -> Resource {

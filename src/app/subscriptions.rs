@@ -4,9 +4,9 @@
 use super::catalog::Offer;
 use super::customers::authorized;
 use super::{App, Ctx};
+use crate::app::store::commerce::{self as repo, SubscriptionRow};
 use crate::domain::authz::Action;
 use crate::domain::{Error, Result};
-use crate::store::commerce::{self as repo, SubscriptionRow};
 
 /// One subscription of a customer the caller may read.
 pub async fn get(app: &App, ctx: &Ctx, customer_id: &str, id: &str) -> Result<SubscriptionRow> {
@@ -58,7 +58,7 @@ pub async fn addons(
 ) -> Result<Vec<SubscriptionRow>> {
     let s = get(app, ctx, customer_id, id).await?;
     let mut out = Vec::new();
-    for a in crate::store::subscription_links::addons_of(&app.db, &s.id).await? {
+    for a in crate::app::store::subscription_links::addons_of(&app.db, &s.id).await? {
         out.extend(repo::subscription(&app.db, s.customer, &a).await?);
     }
     Ok(out)

@@ -5,6 +5,9 @@
 
 use super::audit::{record, Change};
 use super::{events, App, Ctx};
+use crate::app::store::customers;
+use crate::app::store::support::{self as repo, AttachmentRow, CaseRow, Filter, NoteRow, View};
+use crate::app::store::Tx;
 use crate::domain::authz::{can, Action, Resource};
 use crate::domain::error::Checks;
 use crate::domain::identity::TenantKind;
@@ -13,16 +16,13 @@ use crate::domain::support::{
     self as rules, CaseFacts, Clock, DraftInput, Goal, Path, Severity, Status, Target, Tier,
 };
 use crate::domain::{Error, Result};
-use crate::store::customers;
-use crate::store::support::{self as repo, AttachmentRow, CaseRow, Filter, NoteRow, View};
-use crate::store::Tx;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
-pub use crate::store::support::{
+pub use crate::app::store::support::{
     AttachmentRow as Attachment, CaseRow as Case, NoteRow as Note, RateRow, TopicRow as Topic,
 };
-pub use crate::store::support::{Filter as CaseFilter, View as CaseView};
+pub use crate::app::store::support::{Filter as CaseFilter, View as CaseView};
 
 fn facts(c: &CaseRow) -> CaseFacts {
     CaseFacts {
@@ -619,7 +619,7 @@ async fn add_note_in(
     text: &str,
     now: i64,
 ) -> Result<NoteRow> {
-    let org_name = crate::store::identity::tenant(&app.db, ctx.actor.tenant)
+    let org_name = crate::app::store::identity::tenant(&app.db, ctx.actor.tenant)
         .await?
         .map(|t| t.display_name)
         .unwrap_or_default();

@@ -4,11 +4,11 @@
 use super::audit::{record, Change};
 use super::customers::authorized;
 use super::{events, App, Ctx};
+use crate::app::store::commerce::{self as repo, SubscriptionRow};
+use crate::app::store::{identity as ids, partners, subscription_links as links};
 use crate::domain::authz::Action;
 use crate::domain::ids::TenantId;
 use crate::domain::{Error, Result};
-use crate::store::commerce::{self as repo, SubscriptionRow};
-use crate::store::{identity as ids, partners, subscription_links as links};
 
 /// Who supports a subscription's customer.
 #[derive(Debug, Clone)]

@@ -9,12 +9,12 @@ use super::customers::authorized;
 use super::order_changes::{publish, subscription_like};
 use super::App;
 use super::Ctx;
+use crate::app::store::commerce::{self as repo, OrderLine, OrderRow};
+use crate::app::store::subscription_links as links;
 use crate::domain::authz::Action;
 use crate::domain::commerce::SubscriptionStatus;
 use crate::domain::error::Code;
 use crate::domain::{Error, Result};
-use crate::store::commerce::{self as repo, OrderLine, OrderRow};
-use crate::store::subscription_links as links;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 

@@ -3,12 +3,12 @@
 
 use super::audit::{record, Change};
 use super::{App, Ctx};
+use crate::app::store::webhooks as repo;
+pub use crate::app::store::webhooks::{AttemptRow, Delivery, Registration};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::ids::DeliveryId;
 use crate::domain::webhook::{self as rules, AllowList, DeliveryStatus};
 use crate::domain::{Error, Result};
-use crate::store::webhooks as repo;
-pub use crate::store::webhooks::{AttemptRow, Delivery, Registration};
 use ring::rand::{SecureRandom, SystemRandom};
 use std::net::IpAddr;
 
@@ -140,7 +140,7 @@ pub async fn register(app: &App, ctx: &Ctx, input: Input) -> Result<View> {
 }
 
 async fn audit(
-    tx: &mut crate::store::Tx,
+    tx: &mut crate::app::store::Tx,
     ctx: &Ctx,
     op: &str,
     r: &Registration,

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod channel;
 pub mod commerce;
 pub mod customer;
+pub mod customer_domain;
 pub mod enrollment;
 pub mod error;
 pub mod figures;

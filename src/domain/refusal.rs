@@ -154,6 +154,7 @@ fn through_grant(action: Action) -> bool {
             | Action::ManageCustomerUsers
             | Action::ResetCustomerPassword
             | Action::ManageCustomerRoles
+            | Action::AddCustomerDomain
             | Action::ReadLicenses
             | Action::AssignLicenses
     )

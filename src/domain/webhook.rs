@@ -34,6 +34,7 @@ pub const EVENTS: &[&str] = &[
     "servicerequest-breached",
     "order-updated",
     "billing-profile-updated",
+    "customer-domain-added",
 ];
 
 /// The JSON a registration's deliveries carry. Both are signed the Standard Webhooks way.

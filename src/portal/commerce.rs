@@ -1,19 +1,19 @@
 //! Commerce pages: the catalog, the order form and services on a customer's record, and the
 //! provider's invoices with CSV download.
 
-use super::form::{csrf, FormData};
-use super::i18n::t;
+use super::flash::{see_other, Flash};
+use super::form::csrf;
+use super::guard::{confirmed, needs_confirmation, SignedIn, VerifiedForm, REFUSED};
+use super::i18n::{t, tf};
 use super::layout::{domain_error, error_page, page, PageOpts};
-use super::session::{to_signin, Visit};
 use crate::app::commerce::{self as uc, LineInput, OrderInput, SubscriptionPatch};
+use crate::app::store::commerce::{self as repo, SubscriptionRow};
 use crate::app::App;
 use crate::domain::authz::{can, Action, Resource};
 use crate::domain::Error;
-use crate::store::commerce::{self as repo, SubscriptionRow};
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -46,15 +46,13 @@ pub struct CatalogQuery {
 
 pub async fn catalog(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Query(q): Query<CatalogQuery>,
 ) -> Response {
-    let Some((actor, _)) = visit.signed_in() else {
-        return to_signin("/portal/catalog");
-    };
+    let (visit, actor) = (&s.visit, s.actor());
     if !can(actor, Action::SearchProviders, Resource::Platform).allowed() {
         return error_page(
-            &visit,
+            visit,
             StatusCode::FORBIDDEN,
             &t(visit.lang(), "error.forbidden"),
         );
@@ -62,7 +60,7 @@ pub async fn catalog(
     let lang = visit.lang();
     let country = match q.country.filter(|c| !c.trim().is_empty()) {
         Some(c) => c.trim().to_ascii_uppercase(),
-        None => crate::store::identity::tenant(&app.db, actor.tenant)
+        None => crate::app::store::identity::tenant(&app.db, actor.tenant)
             .await
             .ok()
             .flatten()
@@ -84,7 +82,7 @@ pub async fn catalog(
         }
     }
     let title = t(lang, "catalog.title");
-    page(&visit, PageOpts { title: &title, active: "/portal/catalog", mail_public: app.config.mail_viewer_public }, html! {
+    page(visit, PageOpts { title: &title, active: "/portal/catalog", mail_public: app.config.mail_viewer_public }, html! {
         h1 { (title) }
         form method="get" action="/portal/catalog" {
             label for="country" { (t(lang, "catalog.country")) }
@@ -113,14 +111,16 @@ pub async fn catalog(
 /// reseller names the provider it orders through.
 pub async fn order_form(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
     Query(q): Query<OrderPageQuery>,
 ) -> Response {
     // After a placed order the browser lands here by a redirect (post/redirect/get), so a
-    // reload repeats this read, never the order.
-    let notice = q.placed.map(|_| t(visit.lang(), "order.placed"));
-    render_order(&app, &visit, &id, notice, None).await
+    // reload repeats this read, never the order. The flash says "placed" once; the address
+    // keeps naming the order, so a reload still says which order this page follows.
+    let placed = q.placed.filter(|_| s.visit.flash().is_none());
+    let notice = placed.map(|_| t(s.lang(), "order.placed"));
+    render_order(&app, &s, &id, notice, None).await
 }
 
 #[derive(Deserialize)]
@@ -130,16 +130,14 @@ pub struct OrderPageQuery {
 
 async fn render_order(
     app: &App,
-    visit: &Visit,
+    s: &SignedIn,
     id: &str,
     notice: Option<String>,
     problem: Option<String>,
 ) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin(&format!("/portal/customers/{id}/order"));
-    };
+    let (visit, ctx) = (&s.visit, &s.ctx);
     let lang = visit.lang();
-    let (tenant, facts) = match crate::app::customers::visible(app, &ctx, id).await {
+    let (tenant, facts) = match crate::app::customers::visible(app, ctx, id).await {
         Ok(x) => x,
         Err(e) => return domain_error(visit, e),
     };
@@ -154,7 +152,7 @@ async fn render_order(
     }
     let is_provider = ctx.actor.partner.as_ref().is_some_and(|p| p.is_provider);
     let partners: Vec<_> =
-        crate::store::partnerships::page(&app.db, ctx.actor.tenant, is_provider, None, 500)
+        crate::app::store::partnerships::page(&app.db, ctx.actor.tenant, is_provider, None, 500)
             .await
             .unwrap_or_default()
             .into_iter()
@@ -162,7 +160,7 @@ async fn render_order(
             .collect();
     // A provider is offered only the resellers that may be of record for this customer.
     let of_record = if is_provider {
-        uc::resellers_of_record(app, &ctx, id)
+        uc::resellers_of_record(app, ctx, id)
             .await
             .unwrap_or_default()
     } else {
@@ -197,7 +195,7 @@ async fn render_order(
         .unwrap_or_default();
     let title = t(lang, "order.title");
     let status = if problem.is_some() {
-        StatusCode::BAD_REQUEST
+        REFUSED
     } else {
         StatusCode::OK
     };
@@ -232,7 +230,15 @@ async fn render_order(
                 strong { (s.friendly_name) } " "
                 input type="text" name="quantity" value=(s.quantity) aria-label=(t(lang, "catalog.quantity"));
                 " " button.change-quantity type="submit" name="action" value="quantity" { (t(lang, "services.change")) }
-                " " button.link.cancel-subscription type="submit" name="action" value="cancel" { (t(lang, "services.cancel")) }
+            }
+            form.card.confirm-form.cancel-form method="post" action={"/portal/customers/" (tenant.id) "/subscriptions/" (s.id)} {
+                (csrf(visit.csrf()))
+                input type="hidden" name="version" value=(s.version);
+                label.choice {
+                    input.confirm type="checkbox" name="confirm" value="yes";
+                    " " (tf(lang, "services.cancel_confirm", &[("name", &s.friendly_name)]))
+                }
+                " " button.link.danger.cancel-subscription type="submit" name="action" value="cancel" { (t(lang, "services.cancel")) }
             }
         }
     })).into_response()
@@ -240,26 +246,14 @@ async fn render_order(
 
 pub async fn place(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
-    body: Bytes,
+    VerifiedForm(f): VerifiedForm,
 ) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
-    }
-    let Some(ctx) = visit.ctx() else {
-        return to_signin(&format!("/portal/customers/{id}/order"));
-    };
+    let ctx = &s.ctx;
     let Ok(quantity) = f.get("quantity").trim().parse::<i64>() else {
-        return render_order(
-            &app,
-            &visit,
-            &id,
-            None,
-            Some("quantity: a whole number".into()),
-        )
-        .await;
+        let msg = t(s.lang(), "order.quantity_whole");
+        return render_order(&app, &s, &id, None, Some(msg)).await;
     };
     let is_provider = ctx.actor.partner.as_ref().is_some_and(|p| p.is_provider);
     let request_id = f.get("request_id");
@@ -281,16 +275,18 @@ pub async fn place(
             f.get("provider").parse().ok()
         },
     };
-    match uc::place_order(&app, &ctx, &id, input).await {
-        Ok((order, _)) => Redirect::to(&format!(
-            "/portal/customers/{}/order?placed={}",
-            order.customer, order.id
-        ))
-        .into_response(),
+    match uc::place_order(&app, ctx, &id, input).await {
+        Ok((order, _)) => see_other(
+            &format!(
+                "/portal/customers/{}/order?placed={}",
+                order.customer, order.id
+            ),
+            Flash::ok("order.placed"),
+        ),
         Err(Error::Validation(e)) => {
             render_order(
                 &app,
-                &visit,
+                &s,
                 &id,
                 None,
                 Some(
@@ -303,26 +299,24 @@ pub async fn place(
             .await
         }
         Err(Error::Conflict { message, .. }) => {
-            render_order(&app, &visit, &id, None, Some(message)).await
+            render_order(&app, &s, &id, None, Some(message)).await
         }
-        Err(e) => domain_error(&visit, e),
+        Err(e) => domain_error(&s.visit, e),
     }
 }
 
 pub async fn change(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path((id, sid)): Path<(String, String)>,
-    body: Bytes,
+    VerifiedForm(f): VerifiedForm,
 ) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
-    }
-    let Some(ctx) = visit.ctx() else {
-        return to_signin(&format!("/portal/customers/{id}/order"));
-    };
-    let patch = if f.get("action") == "cancel" {
+    let cancel = f.get("action") == "cancel";
+    let patch = if cancel {
+        if !confirmed(&f) {
+            let msg = needs_confirmation(s.lang(), None);
+            return render_order(&app, &s, &id, None, Some(msg)).await;
+        }
         SubscriptionPatch {
             status: Some("deleted".into()),
             ..Default::default()
@@ -334,50 +328,34 @@ pub async fn change(
                 ..Default::default()
             },
             Err(_) => {
-                return render_order(
-                    &app,
-                    &visit,
-                    &id,
-                    None,
-                    Some("quantity: a whole number".into()),
-                )
-                .await
+                let msg = t(s.lang(), "order.quantity_whole");
+                return render_order(&app, &s, &id, None, Some(msg)).await;
             }
         }
     };
-    match uc::update_subscription(&app, &ctx, &id, &sid, patch, f.get("version").parse().ok()).await
-    {
-        Ok(_) => {
-            render_order(
-                &app,
-                &visit,
-                &id,
-                Some(t(visit.lang(), "services.saved")),
-                None,
-            )
-            .await
-        }
+    let version = f.get("version").parse().ok();
+    match uc::update_subscription(&app, &s.ctx, &id, &sid, patch, version).await {
+        Ok(_) => see_other(
+            &format!("/portal/customers/{id}/order"),
+            Flash::ok(if cancel {
+                "services.cancelled"
+            } else {
+                "services.saved"
+            }),
+        ),
         Err(Error::Conflict { message, .. }) => {
-            render_order(&app, &visit, &id, None, Some(message)).await
+            render_order(&app, &s, &id, None, Some(message)).await
         }
         Err(Error::PreconditionFailed) => {
-            render_order(
-                &app,
-                &visit,
-                &id,
-                None,
-                Some(Error::PreconditionFailed.to_string()),
-            )
-            .await
+            let msg = Error::PreconditionFailed.to_string();
+            render_order(&app, &s, &id, None, Some(msg)).await
         }
-        Err(e) => domain_error(&visit, e),
+        Err(e) => domain_error(&s.visit, e),
     }
 }
 
-pub async fn invoices(State(app): State<App>, visit: Visit) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/invoices");
-    };
+pub async fn invoices(State(app): State<App>, s: SignedIn) -> Response {
+    let (visit, ctx) = (s.visit, s.ctx);
     let lang = visit.lang();
     let rows = match crate::app::commerce::invoices(&app, &ctx).await {
         Ok(rows) => rows,
@@ -403,12 +381,10 @@ pub async fn invoices(State(app): State<App>, visit: Visit) -> Response {
     }).into_response()
 }
 
-pub async fn invoice_csv(State(app): State<App>, visit: Visit, Path(id): Path<String>) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/invoices");
-    };
+pub async fn invoice_csv(State(app): State<App>, s: SignedIn, Path(id): Path<String>) -> Response {
+    let (visit, ctx) = (s.visit, s.ctx);
     match crate::app::commerce::invoice(&app, &ctx, &id).await {
-        Ok((i, lines)) => match crate::api::commerce::csv_of(&lines, &i.currency) {
+        Ok((i, lines)) => match crate::web::invoice_csv(&lines, &i.currency) {
             Ok(body) => (
                 [
                     (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

@@ -81,7 +81,7 @@ async fn buy(
     t: &TestApp,
     reseller: &Partner,
     provider: &Partner,
-    customer: &partnerhub::store::identity::TenantRow,
+    customer: &partnerhub::app::store::identity::TenantRow,
     qty: i64,
 ) {
     let token = t.token(&reseller.admin.upn).await;
@@ -308,7 +308,7 @@ async fn under_review(t: &TestApp, membership: &str, profile: i64) -> String {
     // The mailed link's token is not readable here: a link of the same purpose stands in.
     let link = partnerhub::crypto::random_token(32);
     let mut tx = t.app.db.begin().await.unwrap();
-    partnerhub::store::links::insert(
+    partnerhub::app::store::links::insert(
         &mut tx,
         &partnerhub::crypto::token_hash(&link),
         partnerhub::app::enrollment::VERIFY_PURPOSE,

@@ -157,10 +157,14 @@ pub async fn add_role(tx: &mut Tx, user: UserId, role: Role) -> Result<(), sqlx:
 }
 
 pub async fn domain_taken(db: &Db, domain: &str) -> Result<bool, sqlx::Error> {
-    let row = sqlx::query("SELECT 1 AS one FROM tenants WHERE domain = $1")
-        .bind(domain)
-        .fetch_optional(&db.read)
-        .await?;
+    // A domain added to a customer's directory is taken as much as a primary one.
+    let row = sqlx::query(
+        "SELECT 1 AS one FROM tenants WHERE domain = $1 \
+         UNION ALL SELECT 1 AS one FROM customer_domains WHERE name = $1",
+    )
+    .bind(domain)
+    .fetch_optional(&db.read)
+    .await?;
     Ok(row.is_some())
 }
 
@@ -358,6 +362,19 @@ pub async fn update_user(
     .execute(tx.conn())
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Replaces a password hash with one of the same password at the current cost, only if the
+/// stored hash is still `old` (a password changed meanwhile wins). Not a user-visible change:
+/// the version, sessions and tokens stay as they are.
+pub async fn rehash_password(db: &Db, id: UserId, old: &str, new: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
+        .bind(new)
+        .bind(id.to_string())
+        .bind(old)
+        .execute(&db.write)
+        .await?;
+    Ok(())
 }
 
 /// Soft-deletes a user: inactive from now, purged after the retention period.

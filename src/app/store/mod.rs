@@ -5,9 +5,11 @@
 pub mod audit;
 pub mod bench;
 pub mod commerce;
+pub mod customer_domains;
 pub mod customers;
 pub mod dashboard;
 pub mod enrollments;
+pub mod flashes;
 pub mod idempotency;
 pub mod identity;
 pub mod links;

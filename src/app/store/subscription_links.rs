@@ -105,7 +105,7 @@ pub async fn addon_products(db: &Db, base: &str) -> Result<Vec<String>, sqlx::Er
 pub async fn move_availability(
     tx: &mut Tx,
     subscription: &str,
-    availability: &crate::store::commerce::Availability,
+    availability: &crate::app::store::commerce::Availability,
     now: i64,
     expected_version: i64,
 ) -> Result<bool, sqlx::Error> {
