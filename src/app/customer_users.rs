@@ -424,10 +424,9 @@ pub async fn set_member(
     let held = held_roles(&mut tx, id).await?;
     require_act_on(ctx, via(ctx, &f), UserOp::ChangeRoles, id, &held)?;
     if member && !authz::may_grant(&ctx.actor, via(ctx, &f), role).allowed() {
-        return Err(Error::Forbidden(format!(
-            "you may not grant {}",
-            role.as_str()
-        )));
+        return Err(Error::Refused(
+            crate::domain::refusal::Refusal::RoleNotGrantable,
+        ));
     }
     if member {
         sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2) ON CONFLICT (user_id, role) DO NOTHING")

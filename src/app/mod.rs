@@ -8,6 +8,7 @@ pub mod billing_profile;
 pub mod carts;
 pub mod catalog;
 pub mod commerce;
+pub mod customer_admin;
 pub mod customer_deletion;
 pub mod customer_domains;
 pub mod customer_offers;

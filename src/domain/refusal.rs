@@ -31,6 +31,10 @@ pub enum Refusal {
     MissingRole,
     /// Only admin agents and account admins may ask a customer for Global Administrator.
     GlobalAdminNotRequestable,
+    /// The user acted on holds a role above what the caller reaches (`authz::may_act_on`).
+    TargetOutranksCaller,
+    /// The caller may not hand out this role (`authz::may_grant`).
+    RoleNotGrantable,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +57,8 @@ impl Refusal {
             Refusal::PeopleOnly => Code::PeopleOnly,
             Refusal::MissingRole => Code::MissingRole,
             Refusal::GlobalAdminNotRequestable => Code::AccessNotRequestable,
+            Refusal::TargetOutranksCaller => Code::TargetOutranksCaller,
+            Refusal::RoleNotGrantable => Code::RoleNotGrantable,
         }
     }
 
@@ -94,6 +100,8 @@ impl Refusal {
             Refusal::PeopleOnly => "refused: only a signed-in person may do this, not an application".into(),
             Refusal::MissingRole => "refused: your roles do not allow this".into(),
             Refusal::GlobalAdminNotRequestable => "refused: only admin agents and account admins may ask a customer for Global Administrator".into(),
+            Refusal::TargetOutranksCaller => "refused: this user holds a role above yours: ask someone who holds at least that role".into(),
+            Refusal::RoleNotGrantable => "refused: you may not grant this role: only someone who holds it, or the organisation's global administrator, may".into(),
         }
     }
 }
@@ -319,10 +327,13 @@ mod tests {
             Refusal::NoDelegatedGrant,
             Refusal::PeopleOnly,
             Refusal::MissingRole,
+            Refusal::GlobalAdminNotRequestable,
+            Refusal::TargetOutranksCaller,
+            Refusal::RoleNotGrantable,
         ]
         .into_iter()
         .map(|r| r.code() as u32)
         .collect();
-        assert_eq!(codes.len(), 10, "one stable code per reason");
+        assert_eq!(codes.len(), 13, "one stable code per reason");
     }
 }

@@ -249,8 +249,13 @@ pub async fn record(State(app): State<App>, s: SignedIn, Path(id): Path<String>)
     page(&visit, opts(&app, &tenant.display_name, "/portal/customers"), html! {
         p { a href="/portal/customers" { (t(lang, "customers.title")) } }
         h1 #customer-name { (tenant.display_name) }
-        @if can(&ctx.actor, Action::OrderForCustomer, Resource::Customer(facts)).allowed() {
-            p { a.button #order-link href={"/portal/customers/" (tenant.id) "/order"} { (t(lang, "order.title")) } }
+        p.actions {
+            @if can(&ctx.actor, Action::OrderForCustomer, Resource::Customer(facts)).allowed() {
+                a.button #order-link href={"/portal/customers/" (tenant.id) "/order"} { (t(lang, "order.title")) }
+            }
+            @if crate::app::customer_admin::Abilities::of(&ctx, facts).any() {
+                a.button.secondary #admin-link href={"/portal/customers/" (tenant.id) "/admin"} { (t(lang, "cadmin.open")) }
+            }
         }
         div.card { dl.facts {
             dt { (t(lang, "customers.domain")) } dd { (tenant.domain) }

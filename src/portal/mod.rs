@@ -9,6 +9,7 @@ pub mod applications;
 pub mod auth;
 pub mod commerce;
 pub mod consent;
+pub mod customer_admin;
 pub mod customers;
 pub mod dashboard;
 pub mod dashboard_panels;
@@ -206,6 +207,50 @@ fn channel_routes() -> Router<App> {
             axum::routing::post(customers::request),
         )
         .route("/portal/customers/{id}", get(customers::record))
+        .route(
+            "/portal/customers/{id}/admin",
+            get(customer_admin::page_view),
+        )
+        .route(
+            "/portal/customers/{id}/admin/users",
+            axum::routing::post(customer_admin::create_user),
+        )
+        .route(
+            "/portal/customers/{id}/admin/password",
+            get(customer_admin::reveal),
+        )
+        .route(
+            "/portal/customers/{id}/admin/users/{uid}",
+            get(customer_admin::user_view),
+        )
+        .route(
+            "/portal/customers/{id}/admin/users/{uid}/profile",
+            axum::routing::post(customer_admin::edit_user),
+        )
+        .route(
+            "/portal/customers/{id}/admin/users/{uid}/password",
+            axum::routing::post(customer_admin::reset_password),
+        )
+        .route(
+            "/portal/customers/{id}/admin/users/{uid}/delete",
+            axum::routing::post(customer_admin::delete_user),
+        )
+        .route(
+            "/portal/customers/{id}/admin/users/{uid}/restore",
+            axum::routing::post(customer_admin::restore_user),
+        )
+        .route(
+            "/portal/customers/{id}/admin/users/{uid}/licenses",
+            axum::routing::post(customer_admin::set_licenses),
+        )
+        .route(
+            "/portal/customers/{id}/admin/users/{uid}/roles",
+            axum::routing::post(customer_admin::set_roles),
+        )
+        .route(
+            "/portal/customers/{id}/admin/subscriptions/{sid}",
+            axum::routing::post(customer_admin::change_subscription),
+        )
         .route(
             "/portal/customers/{id}/order",
             get(commerce::order_form).post(commerce::place),

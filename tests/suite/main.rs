@@ -17,6 +17,7 @@ mod contract;
 mod contract_fixtures;
 mod contract_ops;
 mod crash;
+mod customer_admin;
 mod customers;
 mod dashboards;
 mod enrollment;
