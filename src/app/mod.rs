@@ -16,6 +16,7 @@ pub mod customer_offers;
 pub mod customer_users;
 pub mod customers;
 pub mod dashboard;
+pub mod dashboard_figures;
 pub mod deliveries;
 pub mod dispatch;
 pub mod enrollment;

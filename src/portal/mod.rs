@@ -12,6 +12,7 @@ pub mod consent;
 pub mod customer_admin;
 pub mod customers;
 pub mod dashboard;
+pub mod dashboard_panels;
 pub mod enroll;
 pub mod events;
 pub mod flash;

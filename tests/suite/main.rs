@@ -19,6 +19,7 @@ mod contract_ops;
 mod crash;
 mod customer_admin;
 mod customers;
+mod dashboards;
 mod enrollment;
 mod hardening;
 mod mail;

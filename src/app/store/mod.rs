@@ -9,6 +9,7 @@ pub mod commerce_pages;
 pub mod customer_domains;
 pub mod customer_pages;
 pub mod customers;
+pub mod dashboard;
 pub mod enrollments;
 pub mod flashes;
 pub mod idempotency;
