@@ -27,7 +27,7 @@ use utoipa::{IntoParams, ToSchema};
 
 /// A query string value inside a `next` link.
 fn esc(v: &str) -> String {
-    crate::portal::session::url_escape(v)
+    crate::web::url_escape(v)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -148,7 +148,7 @@ fn refusal_text(lang: &str, slot: &Slot, domain: &str, e: &Error) -> String {
 }
 
 fn status_for(e: &Error) -> StatusCode {
-    crate::api::error::status_of(e)
+    crate::web::status_of(e)
 }
 
 fn opts<'a>(app: &App, title: &'a str) -> PageOpts<'a> {
