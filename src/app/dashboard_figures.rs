@@ -3,12 +3,12 @@
 //! `Ctx::require` (or asks `authz::can` whether to show a step the caller could not take).
 
 use super::{App, Ctx};
+use crate::app::store::dashboard::{self as repo, SeatsOf, Side};
 use crate::domain::authz::{can, Action, Resource};
 use crate::domain::customer::{CustomerFacts, GrantSet};
 use crate::domain::figures::{self, AgeBucket, Month};
 use crate::domain::identity::TenantKind;
 use crate::domain::Result;
-use crate::app::store::dashboard::{self as repo, SeatsOf, Side};
 
 pub use crate::app::store::dashboard::{ProductSeats, Sales, ServingPartner, Waiting};
 
