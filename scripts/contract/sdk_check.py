@@ -25,7 +25,7 @@ SDK_BUGS = {
     "DELETE /customers/{id}/directoryroles": "the SDK deletes a role member at .../directoryroles?role_id=&member_id=; the reference path is .../directoryroles/{roleId}/usermembers/{userId} (run below as its own operation)",
     "DELETE /customers/{id}/users?user_id": "the SDK deletes a user at .../users?user_id=; the reference path is .../users/{userId}",
     "PATCH /customers/{id}/users?user_id": "the SDK patches a user at .../users?user_id=; the reference path is .../users/{userId}",
-    "POST /domains/{domain}": "the SDK's second way to add a verified domain posts to /domains/{domain}?customer_id=, a path the reference does not define; the reference's /customers/{id}/verifieddomain is run below as its own operation",
+    "POST /domains/{domain}": "the SDK's second way to add a verified domain posts to /domains/{domain}?customer_id=, a path the reference does not define; the reference's /customers/{id}/verifieddomain is run just before as its own operation",
     "POST /customers/{id}/directoryroles?role_id": "the SDK adds a role member at .../directoryroles?role_id=; the reference path is .../directoryroles/{roleId}/usermembers",
 }
 

@@ -889,21 +889,6 @@ pub async fn set_reseller_prices(
     Ok(())
 }
 
-/// The names of an order's subscriptions, by subscription id (the order's line items show
-/// them as `friendlyName`).
-pub async fn subscription_names(
-    app: &App,
-    customer: TenantId,
-    order_id: &str,
-) -> Result<BTreeMap<String, String>> {
-    Ok(repo::subscriptions_of(&app.db, customer)
-        .await?
-        .into_iter()
-        .filter(|s| s.order_id == order_id)
-        .map(|s| (s.id, s.friendly_name))
-        .collect())
-}
-
 /// The resellers the caller (a provider) may name as reseller of record for a customer it
 /// may order for: those with an active relationship with the customer and an active
 /// partnership with the caller (`domain::channel`).
@@ -913,8 +898,8 @@ pub async fn resellers_of_record(app: &App, ctx: &Ctx, customer_id: &str) -> Res
     Ok(customers::qualified_resellers(&mut conn, ctx.actor.tenant, customer.id).await?)
 }
 
-/// One invoice and its lines, for the provider it bills or the operator. Anyone else is told
-/// it does not exist, so invoice ids leak nothing.
+/// One invoice and all its lines (the CSV download), for the provider it bills or the
+/// operator; anyone else is told it does not exist.
 pub async fn invoice(
     app: &App,
     ctx: &Ctx,
@@ -923,26 +908,18 @@ pub async fn invoice(
     crate::app::store::commerce::InvoiceRow,
     Vec<crate::app::store::commerce::InvoiceLine>,
 )> {
-    let invoice = crate::app::store::commerce::invoice(&app.db, id)
-        .await?
-        .filter(|i| {
-            crate::domain::authz::can(
-                &ctx.actor,
-                Action::ReadInvoices,
-                Resource::Tenant(i.provider),
-            )
-            .allowed()
-        })
-        .ok_or(Error::NotFound("invoice"))?;
-    let lines = crate::app::store::commerce::invoice_lines(&app.db, id).await?;
+    let invoice = super::invoices::get(app, ctx, id).await?;
+    let lines = repo::invoice_lines(&app.db, &invoice.id).await?;
     Ok((invoice, lines))
 }
 
-/// The invoices of the caller's organisation (a provider), newest period first.
+/// The newest invoices of the caller's organisation (a provider), at most `limit`, newest
+/// period first (the portal's list; the API pages through `invoices::page`).
 pub async fn invoices(
     app: &App,
     ctx: &Ctx,
+    limit: u32,
 ) -> Result<Vec<crate::app::store::commerce::InvoiceRow>> {
     ctx.require(Action::ReadInvoices, Resource::Tenant(ctx.actor.tenant))?;
-    Ok(repo::invoices_of(&app.db, ctx.actor.tenant).await?)
+    Ok(crate::app::store::commerce_pages::invoices(&app.db, ctx.actor.tenant, None, limit).await?)
 }

@@ -117,6 +117,8 @@ pub struct NewCustomerUser {
     pub first_name: String,
     pub last_name: String,
     pub password: Option<String>,
+    /// Two-letter country where the user's services are used.
+    pub usage_location: Option<String>,
 }
 
 pub async fn create(
@@ -144,6 +146,7 @@ pub async fn create(
         "displayName",
         "a display name is required",
     );
+    let usage_location = usage_location(&mut checks, n.usage_location.as_deref());
     let password = match &n.password {
         Some(p) => checks
             .parse(Password::parse("passwordProfile.password", p))
@@ -164,6 +167,7 @@ pub async fn create(
         totp_secret: None,
         state: UserState::Active,
         language: "en-US".into(),
+        usage_location: usage_location.flatten(),
         created_at: now,
         version: 1,
     };
@@ -199,6 +203,8 @@ pub struct Patch {
     /// `active` restores a deleted user within the retention period.
     pub state: Option<String>,
     pub new_password: Option<String>,
+    /// A two-letter country; empty clears it.
+    pub usage_location: Option<String>,
 }
 
 pub async fn update(
@@ -211,7 +217,8 @@ pub async fn update(
     let only_password = p.display_name.is_none()
         && p.first_name.is_none()
         && p.last_name.is_none()
-        && p.state.is_none();
+        && p.state.is_none()
+        && p.usage_location.is_none();
     let action = if only_password {
         Action::ResetCustomerPassword
     } else {
@@ -251,6 +258,12 @@ pub async fn update(
     }
     if let Some(l) = p.last_name {
         u.last_name = l.trim().into();
+    }
+    if let Some(raw) = p.usage_location.as_deref() {
+        let mut checks = Checks::new();
+        let parsed = usage_location(&mut checks, Some(raw));
+        checks.finish()?;
+        u.usage_location = parsed.flatten();
     }
     let mut restored = false;
     if let Some(s) = p.state {
@@ -325,6 +338,17 @@ pub async fn delete(app: &App, ctx: &Ctx, customer_id: &str, user_id: &str) -> R
     Ok(())
 }
 
+/// A usage location as stored: `None` when not given or empty, else a two-letter country
+/// (upper case); a malformed one is a field error in `checks`.
+fn usage_location(checks: &mut Checks, raw: Option<&str>) -> Option<Option<String>> {
+    match raw.map(str::trim) {
+        None | Some("") => Some(None),
+        Some(c) => checks
+            .parse(crate::domain::identity::Country::parse("usageLocation", c))
+            .map(|c| Some(c.as_str().to_string())),
+    }
+}
+
 /// Through what the caller reaches the customer's directory: as the customer itself, or as
 /// a partner through its grants.
 fn via(ctx: &Ctx, f: &CustomerFacts) -> Via {
@@ -380,31 +404,6 @@ pub async fn purge_deleted(app: &App) -> Result<u64> {
     Ok(victims.len() as u64)
 }
 
-pub async fn members(
-    app: &App,
-    ctx: &Ctx,
-    customer_id: &str,
-    role_id: &str,
-) -> Result<Vec<UserRow>> {
-    let (t, _) = authorized(app, ctx, customer_id, Action::ReadCustomerUsers).await?;
-    let role = role_by_id(role_id)?;
-    let rows = sqlx::query("SELECT u.id FROM users u JOIN user_roles r ON r.user_id = u.id WHERE u.tenant_id = $1 AND r.role = $2 ORDER BY u.upn")
-        .bind(t.id.to_string())
-        .bind(role.as_str())
-        .fetch_all(&app.db.read)
-        .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        let id: UserId = sqlx::Row::get::<String, _>(&r, "id")
-            .parse()
-            .map_err(|_| Error::NotFound("user"))?;
-        if let Some(u) = ids::user(&app.db, id).await? {
-            out.push(u);
-        }
-    }
-    Ok(out)
-}
-
 pub async fn set_member(
     app: &App,
     ctx: &Ctx,
@@ -425,10 +424,9 @@ pub async fn set_member(
     let held = held_roles(&mut tx, id).await?;
     require_act_on(ctx, via(ctx, &f), UserOp::ChangeRoles, id, &held)?;
     if member && !authz::may_grant(&ctx.actor, via(ctx, &f), role).allowed() {
-        return Err(Error::Forbidden(format!(
-            "you may not grant {}",
-            role.as_str()
-        )));
+        return Err(Error::Refused(
+            crate::domain::refusal::Refusal::RoleNotGrantable,
+        ));
     }
     if member {
         sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2) ON CONFLICT (user_id, role) DO NOTHING")

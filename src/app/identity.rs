@@ -148,6 +148,7 @@ pub async fn create_tenant_with_admin(
         totp_secret: None,
         state: UserState::Active,
         language: language(admin.language.as_deref()),
+        usage_location: None,
         created_at: now,
         version: 1,
     };
@@ -253,6 +254,7 @@ pub async fn create_user(
         totp_secret: None,
         state: UserState::Active,
         language: language(new.language.as_deref()),
+        usage_location: None,
         created_at: now,
         version: 1,
     };
@@ -517,10 +519,13 @@ pub(crate) fn require_act_on(
         return Ok(());
     }
     if ctx.actor.user_id() == Some(target) {
-        return Err(Error::conflict("you cannot disable or remove yourself"));
+        return Err(Error::Conflict {
+            code: crate::domain::error::Code::CannotActOnSelf,
+            message: "you cannot disable or remove yourself".into(),
+        });
     }
-    Err(Error::Forbidden(
-        "this user holds a role above yours: ask someone who holds at least that role".into(),
+    Err(Error::Refused(
+        crate::domain::refusal::Refusal::TargetOutranksCaller,
     ))
 }
 
@@ -544,10 +549,12 @@ pub(crate) async fn keep_last_global_admin(
         .fetch_optional(tx.conn())
         .await?;
     if count_active_with_role(tx, tenant, Role::GlobalAdministrator).await? <= 1 {
-        return Err(Error::conflict(
-            "the last active global administrator of a tenant cannot be removed, disabled or \
-             demoted: make someone else a global administrator first",
-        ));
+        return Err(Error::Conflict {
+            code: crate::domain::error::Code::LastGlobalAdministrator,
+            message: "the last active global administrator of a tenant cannot be removed, \
+                      disabled or demoted: make someone else a global administrator first"
+                .into(),
+        });
     }
     Ok(())
 }

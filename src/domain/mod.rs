@@ -10,6 +10,7 @@ pub mod customer;
 pub mod customer_domain;
 pub mod enrollment;
 pub mod error;
+pub mod figures;
 pub mod identity;
 pub mod ids;
 pub mod paging;

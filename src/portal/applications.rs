@@ -112,9 +112,9 @@ pub async fn change(
         return super::layout::domain_error(&s.visit, Error::NotFound("application"));
     };
     let (change, done) = match f.change.as_str() {
-        "enable" => (AppChange::Enable, "apps.enabled"),
-        "disable" => (AppChange::Disable, "apps.disabled"),
-        "delete" => (AppChange::Delete, "apps.deleted"),
+        "enable" => (AppChange::Enable, Flash::ok("apps.enabled")),
+        "disable" => (AppChange::Disable, Flash::ok("apps.disabled")),
+        "delete" => (AppChange::Delete, Flash::ok("apps.deleted")),
         "rotate" => {
             return match oauth::rotate_app_secret(&app, &s.ctx, id).await {
                 Ok((reg, secret)) => see_other(
@@ -136,7 +136,7 @@ pub async fn change(
         return render(&app, &s, Some(msg)).await;
     }
     match oauth::change_app(&app, &s.ctx, id, change).await {
-        Ok(()) => see_other("/portal/applications", Flash::ok(done)),
+        Ok(()) => see_other("/portal/applications", done),
         Err(e) => super::layout::domain_error(&s.visit, e),
     }
 }

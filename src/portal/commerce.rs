@@ -7,9 +7,8 @@ use super::guard::{confirmed, needs_confirmation, SignedIn, VerifiedForm, REFUSE
 use super::i18n::{t, tf};
 use super::layout::{domain_error, error_page, page, PageOpts};
 use crate::app::commerce::{self as uc, LineInput, OrderInput, SubscriptionPatch};
-use crate::app::store::commerce::{self as repo, SubscriptionRow};
-use crate::app::App;
-use crate::domain::authz::{can, Action, Resource};
+use crate::app::subscriptions::SubscriptionRow;
+use crate::app::{catalog, orders, App};
 use crate::domain::Error;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -39,6 +38,9 @@ pub fn services_table(lang: &str, subs: &[SubscriptionRow]) -> Markup {
     }
 }
 
+/// How many catalog items the catalog page lists.
+const CATALOG_ROWS: u32 = 500;
+
 #[derive(Deserialize)]
 pub struct CatalogQuery {
     country: Option<String>,
@@ -49,38 +51,21 @@ pub async fn catalog(
     s: SignedIn,
     Query(q): Query<CatalogQuery>,
 ) -> Response {
-    let (visit, actor) = (&s.visit, s.actor());
-    if !can(actor, Action::SearchProviders, Resource::Platform).allowed() {
-        return error_page(
-            visit,
-            StatusCode::FORBIDDEN,
-            &t(visit.lang(), "error.forbidden"),
-        );
-    }
+    let (visit, ctx) = (&s.visit, &s.ctx);
     let lang = visit.lang();
-    let country = match q.country.filter(|c| !c.trim().is_empty()) {
-        Some(c) => c.trim().to_ascii_uppercase(),
-        None => crate::app::store::identity::tenant(&app.db, actor.tenant)
-            .await
-            .ok()
-            .flatten()
-            .map(|t| t.country)
-            .unwrap_or_else(|| "US".into()),
-    };
-    let products = repo::products(&app.db, &country, "")
-        .await
-        .unwrap_or_default();
-    let mut rows = Vec::new();
-    for p in &products {
-        for s in repo::skus(&app.db, &p.id).await.unwrap_or_default() {
-            for a in repo::availabilities(&app.db, &p.id, &s.id, &country)
-                .await
-                .unwrap_or_default()
-            {
-                rows.push((p.title.clone(), s.clone(), a));
-            }
+    let asked = q.country.filter(|c| !c.trim().is_empty());
+    let country = match catalog::country_for(&app, ctx, asked.as_deref()).await {
+        Ok(c) if c.is_empty() => "US".to_string(),
+        Ok(c) => c,
+        Err(Error::Refused(_)) => {
+            return error_page(visit, StatusCode::FORBIDDEN, &t(lang, "error.forbidden"))
         }
-    }
+        Err(e) => return domain_error(visit, e),
+    };
+    let rows = match catalog::offers_page(&app, ctx, Some(&country), None, CATALOG_ROWS).await {
+        Ok((rows, _)) => rows,
+        Err(e) => return domain_error(visit, e),
+    };
     let title = t(lang, "catalog.title");
     page(visit, PageOpts { title: &title, active: "/portal/catalog", mail_public: app.config.mail_viewer_public }, html! {
         h1 { (title) }
@@ -92,9 +77,10 @@ pub async fn catalog(
         table #catalog {
             thead { tr { th { (t(lang, "record.sku")) } th { (t(lang, "catalog.item")) } th { (t(lang, "catalog.price")) } th { (t(lang, "catalog.term")) } th { (t(lang, "catalog.billing")) } th { (t(lang, "catalog.quantity")) } } }
             tbody {
-                @for (ptitle, s, a) in &rows {
+                @for o in &rows {
+                    @let (s, a) = (&o.sku, &o.availability);
                     tr.catalog-item {
-                        td { strong { (ptitle) } br; (s.title) }
+                        td { strong { (o.product.title) } br; (s.title) }
                         td.catalog-id { code { (a.product_id) ":" (a.sku_id) ":" (a.id) } }
                         td { (a.list_price) " " (a.currency) }
                         td { (super::labels::term(lang, &a.term)) }
@@ -137,62 +123,20 @@ async fn render_order(
 ) -> Response {
     let (visit, ctx) = (&s.visit, &s.ctx);
     let lang = visit.lang();
-    let (tenant, facts) = match crate::app::customers::visible(app, ctx, id).await {
-        Ok(x) => x,
+    let form = match orders::order_form(app, ctx, id).await {
+        Ok(f) => f,
+        Err(Error::Refused(_)) => {
+            return error_page(visit, StatusCode::FORBIDDEN, &t(lang, "error.forbidden"))
+        }
         Err(e) => return domain_error(visit, e),
     };
-    if !can(
-        &ctx.actor,
-        Action::OrderForCustomer,
-        Resource::Customer(facts),
-    )
-    .allowed()
-    {
-        return error_page(visit, StatusCode::FORBIDDEN, &t(lang, "error.forbidden"));
-    }
-    let is_provider = ctx.actor.partner.as_ref().is_some_and(|p| p.is_provider);
-    let partners: Vec<_> =
-        crate::app::store::partnerships::page(&app.db, ctx.actor.tenant, is_provider, None, 500)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|c| c.partnership.is_active())
-            .collect();
-    // A provider is offered only the resellers that may be of record for this customer.
-    let of_record = if is_provider {
-        uc::resellers_of_record(app, ctx, id)
-            .await
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    let partners: Vec<_> = partners
-        .into_iter()
-        .filter(|c| !is_provider || of_record.contains(&c.other_tenant))
-        .collect();
-    let mut items = Vec::new();
-    for p in repo::products(&app.db, &tenant.country, "")
-        .await
-        .unwrap_or_default()
-    {
-        for s in repo::skus(&app.db, &p.id).await.unwrap_or_default() {
-            for a in repo::availabilities(&app.db, &p.id, &s.id, &tenant.country)
-                .await
-                .unwrap_or_default()
-            {
-                items.push((
-                    format!("{}:{}:{}", a.product_id, a.sku_id, a.id),
-                    format!(
-                        "{} – {} ({} {}/{})",
-                        p.title, s.title, a.list_price, a.currency, a.term
-                    ),
-                ));
-            }
-        }
-    }
-    let subs = repo::subscriptions_of(&app.db, tenant.id)
-        .await
-        .unwrap_or_default();
+    let (tenant, is_provider, items, partners, subs) = (
+        form.customer,
+        form.is_provider,
+        form.items,
+        form.partners,
+        form.services,
+    );
     let title = t(lang, "order.title");
     let status = if problem.is_some() {
         REFUSED
@@ -337,11 +281,11 @@ pub async fn change(
     match uc::update_subscription(&app, &s.ctx, &id, &sid, patch, version).await {
         Ok(_) => see_other(
             &format!("/portal/customers/{id}/order"),
-            Flash::ok(if cancel {
-                "services.cancelled"
+            if cancel {
+                Flash::ok("services.cancelled")
             } else {
-                "services.saved"
-            }),
+                Flash::ok("services.saved")
+            },
         ),
         Err(Error::Conflict { message, .. }) => {
             render_order(&app, &s, &id, None, Some(message)).await
@@ -354,10 +298,13 @@ pub async fn change(
     }
 }
 
+/// How many invoices (newest first) the invoices page lists.
+const INVOICE_ROWS: u32 = 500;
+
 pub async fn invoices(State(app): State<App>, s: SignedIn) -> Response {
     let (visit, ctx) = (s.visit, s.ctx);
     let lang = visit.lang();
-    let rows = match crate::app::commerce::invoices(&app, &ctx).await {
+    let rows = match crate::app::commerce::invoices(&app, &ctx, INVOICE_ROWS).await {
         Ok(rows) => rows,
         Err(e) => return domain_error(&visit, e),
     };

@@ -9,13 +9,12 @@ use super::guard::{
 use super::i18n::{t, tf};
 use super::layout::{domain_error, error_page, page, PageOpts};
 use super::session::{self, url_escape, NewSession, Visit};
+use crate::app::customer_lists as lists;
 use crate::app::customers as uc;
 use crate::app::identity::{self, NewTenant, NewUser};
-use crate::app::store::customers as repo;
-use crate::app::store::identity as ids;
-use crate::app::{licenses, App};
+use crate::app::App;
 use crate::domain::authz::{can, Action, Resource};
-use crate::domain::customer::{AccessRequest, GrantRole, RelationshipState};
+use crate::domain::customer::{AccessRequest, GrantRole};
 use crate::domain::identity::TenantKind;
 use crate::domain::ids::TenantId;
 use crate::domain::Error;
@@ -220,44 +219,36 @@ pub async fn request(
 pub async fn record(State(app): State<App>, s: SignedIn, Path(id): Path<String>) -> Response {
     let (visit, ctx) = (s.visit, s.ctx);
     let lang = visit.lang();
-    let (tenant, facts) = match uc::visible(&app, &ctx, &id).await {
-        Ok(x) => x,
+    let record = match lists::record(&app, &ctx, &id).await {
+        Ok(r) => r,
         Err(e) => return domain_error(&visit, e),
     };
-    let partners = repo::partners_of(&app.db, tenant.id)
-        .await
-        .unwrap_or_default();
-    let directory = can(
-        &ctx.actor,
-        Action::ReadCustomerUsers,
-        Resource::Customer(facts),
-    )
-    .allowed();
-    let users = if directory {
-        ids::users_page(&app.db, tenant.id, None, 200)
-            .await
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    let seats = licenses::subscribed_skus(&app, &ctx, &id)
-        .await
-        .unwrap_or_default();
-    let subs = crate::app::store::commerce::subscriptions_of(&app.db, tenant.id)
-        .await
-        .unwrap_or_default();
+    let (tenant, facts, partners, seats, subs) = (
+        record.tenant,
+        record.facts,
+        record.partners,
+        record.seats,
+        record.services,
+    );
+    let directory = record.users.is_some();
+    let users = record.users.unwrap_or_default();
     page(&visit, opts(&app, &tenant.display_name, "/portal/customers"), html! {
         p { a href="/portal/customers" { (t(lang, "customers.title")) } }
         h1 #customer-name { (tenant.display_name) }
-        @if can(&ctx.actor, Action::OrderForCustomer, Resource::Customer(facts)).allowed() {
-            p { a.button #order-link href={"/portal/customers/" (tenant.id) "/order"} { (t(lang, "order.title")) } }
+        p.actions {
+            @if can(&ctx.actor, Action::OrderForCustomer, Resource::Customer(facts)).allowed() {
+                a.button #order-link href={"/portal/customers/" (tenant.id) "/order"} { (t(lang, "order.title")) }
+            }
+            @if crate::app::customer_admin::Abilities::of(&ctx, facts).any() {
+                a.button.secondary #admin-link href={"/portal/customers/" (tenant.id) "/admin"} { (t(lang, "cadmin.open")) }
+            }
         }
         div.card { dl.facts {
             dt { (t(lang, "customers.domain")) } dd { (tenant.domain) }
             dt { (t(lang, "customers.country")) } dd { (tenant.country) }
         } }
         h2 { (t(lang, "record.partners")) }
-        ul #customer-partners { @for p in partners.iter().filter(|p| p.state == RelationshipState::Active) { li { (p.name) } } }
+        ul #customer-partners { @for p in &partners { li { (p.name) } } }
         (super::commerce::services_table(lang, &subs))
         h2 { (t(lang, "record.seats")) }
         @if seats.is_empty() { p.muted { "-" } } @else {
@@ -275,17 +266,17 @@ pub async fn record(State(app): State<App>, s: SignedIn, Path(id): Path<String>)
     }).into_response()
 }
 
+/// How many shared customers the partnership's page lists.
+const SHARED_ROWS: u32 = 500;
+
 /// Customers both sides of a partnership serve.
 pub async fn shared(State(app): State<App>, s: SignedIn, Path(id): Path<String>) -> Response {
     let (visit, ctx) = (s.visit, s.ctx);
     let lang = visit.lang();
-    let p = match crate::app::partnerships::get(&app, &ctx, &id).await {
-        Ok(p) => p,
+    let rows = match lists::shared_page(&app, &ctx, &id, None, SHARED_ROWS).await {
+        Ok((rows, _)) => rows,
         Err(e) => return domain_error(&visit, e),
     };
-    let rows = repo::shared(&app.db, p.provider_tenant_id, p.reseller_tenant_id)
-        .await
-        .unwrap_or_default();
     let title = t(lang, "customers.shared");
     page(&visit, opts(&app, &title, ""), html! {
         h1 { (title) }
@@ -338,11 +329,9 @@ async fn render_accept(
     if p.state != crate::domain::partnership::InvitationState::Pending {
         return error_page(visit, StatusCode::CONFLICT, &t(lang, "verify.used"));
     }
-    let org = match visit.signed_in() {
-        Some((a, _)) => ids::tenant(&app.db, a.tenant)
+    let org = match visit.ctx() {
+        Some(ctx) => crate::app::identity::own_tenant(app, &ctx)
             .await
-            .ok()
-            .flatten()
             .map(|t| t.display_name)
             .unwrap_or_default(),
         None => "your organisation".into(),
@@ -436,14 +425,14 @@ pub async fn answer(
     let result = if declining {
         uc::decline(&app, &s.ctx, &token)
             .await
-            .map(|_| "caccept.declined")
+            .map(|_| Flash::ok("caccept.declined"))
     } else {
         uc::accept(&app, &s.ctx, &token, f.get("consent") == "yes")
             .await
-            .map(|_| "caccept.accepted")
+            .map(|_| Flash::ok("caccept.accepted"))
     };
     match result {
-        Ok(done) => see_other("/portal/customer/partners", Flash::ok(done)),
+        Ok(done) => see_other("/portal/customer/partners", done),
         Err(Error::Conflict { message, .. }) => {
             error_page(&s.visit, StatusCode::CONFLICT, &message)
         }
@@ -517,7 +506,7 @@ pub async fn create_and_accept(
         upn: Some(user.upn.clone()),
         correlation_id: visit.request_id.clone(),
     };
-    let _ = crate::app::store::sessions::delete(&app.db, &visit.token_hash).await;
+    let _ = crate::app::sessions::end(&app, &visit.token_hash).await;
     let (stoken, row) = match session::create(&app, Some(&user), visit.lang(), false).await {
         Ok(x) => x,
         Err(e) => return domain_error(&visit, e),
@@ -538,28 +527,15 @@ pub async fn my_partners(State(app): State<App>, s: SignedIn) -> Response {
 }
 
 async fn render_my_partners(app: &App, s: &SignedIn, problem: Option<String>) -> Response {
-    let (visit, actor) = (&s.visit, s.actor());
-    if !can(
-        actor,
-        Action::ManageOwnPartners,
-        Resource::Tenant(actor.tenant),
-    )
-    .allowed()
-    {
-        return error_page(
-            visit,
-            StatusCode::FORBIDDEN,
-            &t(visit.lang(), "error.forbidden"),
-        );
-    }
+    let (visit, ctx) = (&s.visit, &s.ctx);
     let lang = visit.lang();
-    let partners = repo::partners_of(&app.db, actor.tenant)
-        .await
-        .unwrap_or_default();
-    let grants = repo::grants_of_customer(&app.db, actor.tenant)
-        .await
-        .unwrap_or_default();
-    let now = app.clock.now_ms();
+    let partners = match lists::own_partners(app, ctx).await {
+        Ok(p) => p,
+        Err(Error::Refused(_)) => {
+            return error_page(visit, StatusCode::FORBIDDEN, &t(lang, "error.forbidden"))
+        }
+        Err(e) => return domain_error(visit, e),
+    };
     let title = t(lang, "mypartners.title");
     let status = if problem.is_some() {
         REFUSED
@@ -571,13 +547,14 @@ async fn render_my_partners(app: &App, s: &SignedIn, problem: Option<String>) ->
         p.muted { (t(lang, "mypartners.intro")) }
         @if let Some(p) = &problem { div.alert.bad #problem role="alert" { (p) } }
         @if partners.is_empty() { p #mypartners-empty { (t(lang, "mypartners.none")) } }
-        @for p in partners.iter().filter(|p| p.state == RelationshipState::Active) {
+        @for pg in &partners {
+            @let p = &pg.partner;
             div.card.my-partner data-partner=(p.partner) {
                 h2.my-partner-name { (p.name) }
                 table {
                     thead { tr { th { (t(lang, "mypartners.access")) } th { (t(lang, "mypartners.until")) } th { span.sr-only { (t(lang, "common.actions")) } } } }
                     tbody {
-                        @for g in grants.iter().filter(|g| g.partner == p.partner && g.status.live(g.expires_at, now)) {
+                        @for g in &pg.live_grants {
                             tr.grant {
                                 td { @for r in &g.roles { span.tag { (t(lang, &format!("grant.{}", r.as_str()))) } } }
                                 td { (crate::clock::from_ms(g.expires_at).format("%Y-%m-%d")) @if g.auto_extend { " (auto)" } }

@@ -19,6 +19,10 @@ pub async fn dashboard(State(app): State<App>, s: SignedIn) -> Response {
         Ok(o) => o,
         Err(e) => return super::layout::domain_error(visit, e),
     };
+    let panels = match super::dashboard_panels::load(&app, ctx, lang).await {
+        Ok(m) => m,
+        Err(e) => return super::layout::domain_error(visit, e),
+    };
     let title = t(lang, "dashboard.title");
     page(
         visit,
@@ -38,6 +42,7 @@ pub async fn dashboard(State(app): State<App>, s: SignedIn) -> Response {
                 }
             }
             h1 #welcome { (tf(lang, "dashboard.welcome", &[("name", &user.display_name)])) }
+            (panels)
             div.card {
                 dl.facts {
                     dt { (t(lang, "dashboard.tenant")) } dd #tenant-name { (tenant.display_name) }

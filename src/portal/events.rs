@@ -38,9 +38,9 @@ impl Refusal {
 
 /// A use case's answer as post/redirect/get: success goes to `to` with its message, a
 /// refusal re-renders the page through `again`.
-fn outcome<T>(r: &Result<T, Error>, to: &str, ok_key: &str) -> Result<Response, Refusal> {
+fn outcome<T>(r: &Result<T, Error>, to: &str, done: Flash) -> Result<Response, Refusal> {
     match r {
-        Ok(_) => Ok(see_other(to, Flash::ok(ok_key))),
+        Ok(_) => Ok(see_other(to, done)),
         Err(e) => Err(Refusal(Some(problem(e)))),
     }
 }
@@ -194,23 +194,30 @@ pub async fn webhook_action(
                 outcome(
                     &webhooks::update(&app, ctx, input, None).await,
                     back,
-                    "webhooks.saved",
+                    Flash::ok("webhooks.saved"),
                 )
             } else {
                 with_secret(
                     webhooks::register(&app, ctx, input).await,
-                    "webhooks.registered",
+                    Flash::ok("webhooks.registered"),
                 )
             }
         }
-        "rotate" => with_secret(webhooks::rotate_secret(&app, ctx).await, "webhooks.rotated"),
+        "rotate" => with_secret(
+            webhooks::rotate_secret(&app, ctx).await,
+            Flash::ok("webhooks.rotated"),
+        ),
         "test" => outcome(
             &webhooks::send_test(&app, ctx).await,
             back,
-            "webhooks.test_sent",
+            Flash::ok("webhooks.test_sent"),
         ),
         "remove" if !confirmed(&form) => Err(Refusal(Some(needs_confirmation(s.lang(), None)))),
-        "remove" => outcome(&webhooks::remove(&app, ctx).await, back, "webhooks.removed"),
+        "remove" => outcome(
+            &webhooks::remove(&app, ctx).await,
+            back,
+            Flash::ok("webhooks.removed"),
+        ),
         _ => return super::not_found_page().await,
     };
     match done {
@@ -220,10 +227,10 @@ pub async fn webhook_action(
 }
 
 /// A registration or rotation: the new secret is handed over once, by the flash.
-fn with_secret(r: Result<webhooks::View, Error>, ok_key: &str) -> Result<Response, Refusal> {
+fn with_secret(r: Result<webhooks::View, Error>, done: Flash) -> Result<Response, Refusal> {
     match r {
         Ok(v) => {
-            let mut flash = Flash::ok(ok_key);
+            let mut flash = done;
             if let Some(secret) = v.secret {
                 flash = flash.detail(Detail::Secret(secret));
             }
@@ -240,7 +247,7 @@ pub async fn redeliver(
     VerifiedForm(_): VerifiedForm,
 ) -> Response {
     let r = webhooks::redeliver(&app, &s.ctx, &id).await;
-    match outcome(&r, "/portal/webhooks", "webhooks.requeued") {
+    match outcome(&r, "/portal/webhooks", Flash::ok("webhooks.requeued")) {
         Ok(r) => r,
         Err(refusal) => render_webhook(&app, &s.visit, &s.ctx, refusal).await,
     }
@@ -290,7 +297,11 @@ pub async fn save_notifications(
     VerifiedForm(form): VerifiedForm,
 ) -> Response {
     let r = notifications::save(&app, &s.ctx, form.all("event"), form.get("digest") == "1").await;
-    match outcome(&r, "/portal/notifications", "notifications.saved") {
+    match outcome(
+        &r,
+        "/portal/notifications",
+        Flash::ok("notifications.saved"),
+    ) {
         Ok(r) => r,
         Err(refusal) => render_notifications(&app, &s.visit, &s.ctx, refusal).await,
     }
@@ -510,7 +521,11 @@ pub async fn move_referral(
         notes: None,
     };
     let r = referrals::update(&app, &s.ctx, &id, update, None).await;
-    match outcome(&r, &format!("/portal/referrals/{id}"), "referrals.moved") {
+    match outcome(
+        &r,
+        &format!("/portal/referrals/{id}"),
+        Flash::ok("referrals.moved"),
+    ) {
         Ok(r) => r,
         Err(refusal) => render_referral(&app, &s.visit, &s.ctx, &id, refusal).await,
     }

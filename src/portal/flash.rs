@@ -84,7 +84,7 @@ pub fn see_other(to: &str, flash: Flash) -> Response {
 pub fn banner(lang: &str, flash: Option<&Flash>) -> Markup {
     html! {
         @if let Some(f) = flash {
-            div.alert.ok #flash role="status" { (f.text(lang)) }
+            div.alert.ok #notice role="status" { (f.text(lang)) }
         }
     }
 }

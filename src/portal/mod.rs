@@ -9,8 +9,10 @@ pub mod applications;
 pub mod auth;
 pub mod commerce;
 pub mod consent;
+pub mod customer_admin;
 pub mod customers;
 pub mod dashboard;
+pub mod dashboard_panels;
 pub mod enroll;
 pub mod events;
 pub mod flash;
@@ -205,6 +207,7 @@ fn channel_routes() -> Router<App> {
             axum::routing::post(customers::request),
         )
         .route("/portal/customers/{id}", get(customers::record))
+        .merge(customer_admin::routes())
         .route(
             "/portal/customers/{id}/order",
             get(commerce::order_form).post(commerce::place),

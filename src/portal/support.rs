@@ -499,7 +499,7 @@ pub async fn act(
                 note,
                 ..Default::default()
             },
-            "support.answered",
+            Flash::ok("support.answered"),
         ),
         "ask" => (
             Update {
@@ -507,7 +507,7 @@ pub async fn act(
                 note,
                 ..Default::default()
             },
-            "support.asked",
+            Flash::ok("support.asked"),
         ),
         "resolve" => (
             Update {
@@ -515,7 +515,7 @@ pub async fn act(
                 note,
                 ..Default::default()
             },
-            "support.resolved",
+            Flash::ok("support.resolved"),
         ),
         "reopen" => (
             Update {
@@ -523,7 +523,7 @@ pub async fn act(
                 note,
                 ..Default::default()
             },
-            "support.reopened",
+            Flash::ok("support.reopened"),
         ),
         "escalate" => (
             Update {
@@ -531,12 +531,12 @@ pub async fn act(
                 note,
                 ..Default::default()
             },
-            "support.escalated",
+            Flash::ok("support.escalated"),
         ),
         _ => return domain_error(visit, Error::field("do", "an action of this page")),
     };
     match support::update(&app, ctx, &id, u, None).await {
-        Ok(_) => see_other(&format!("/portal/support/{id}"), Flash::ok(done)),
+        Ok(_) => see_other(&format!("/portal/support/{id}"), done),
         Err(Error::NotFound(what)) => domain_error(visit, Error::NotFound(what)),
         Err(e) => render_case(&app, visit, ctx, &id, Some(Err(problem(&e))), REFUSED).await,
     }

@@ -1973,6 +1973,11 @@ async fn every_portal_record_page_opens_for_whom_the_api_table_allows() {
             w.y.domain.clone(),
         ),
         (
+            format!("/portal/customers/{x}/admin/users/{}", w.x_user.id),
+            key("GET /v1/customers/{customerId}/users/{userId}", "X/x_user"),
+            w.x_user.upn.clone(),
+        ),
+        (
             format!("/portal/support/{}", w.case_xa),
             key("GET /v1/servicerequests/{serviceRequestId}", "X->A"),
             "Matrix case".into(),
@@ -2058,6 +2063,9 @@ struct PortalForm {
     finally: &'static str,
     /// Read through the API: (path, reader, field or `*` for the whole body).
     read: (String, &'static str, &'static str),
+    /// People allowed besides the row's, where the portal form is a narrower use of the
+    /// operation than the row's request (a password-only PATCH is the helpdesk's too).
+    also: &'static [&'static str],
 }
 
 /// The portal's state-changing forms reach the same use cases as the API: everyone the table
@@ -2096,7 +2104,13 @@ async fn every_portal_destructive_form_acts_only_for_whom_the_api_table_allows()
         row,
         finally,
         read,
+        also: &[],
     };
+    // Customer administration (`portal::customer_admin`) on X's plain user.
+    let cadmin = format!("/portal/customers/{x}/admin");
+    let x_user_page = format!("{cadmin}/users/{}", w.x_user.id);
+    let x_user_api = format!("/v1/customers/{x}/users/{}", w.x_user.id);
+    let new_upn = format!("matrix.new@{}", w.x.domain);
     let forms = [
         form(
             format!("/portal/users/{}", w.a_user.id),
@@ -2134,6 +2148,108 @@ async fn every_portal_destructive_form_acts_only_for_whom_the_api_table_allows()
                 format!("/v1/customers/{x}/subscriptions/{sub}"),
                 "p_admin",
                 "quantity",
+            ),
+        ),
+        form(
+            format!("{cadmin}/subscriptions/{sub}"),
+            &[("do", "quantity"), ("quantity", "19")],
+            key(
+                "PATCH /v1/customers/{customerId}/subscriptions/{subscriptionId}",
+                "X/sub-X",
+            ),
+            "a_admin",
+            (
+                format!("/v1/customers/{x}/subscriptions/{sub}"),
+                "p_admin",
+                "quantity",
+            ),
+        ),
+        form(
+            format!("{cadmin}/users"),
+            &[("upn", &new_upn), ("display_name", "Matrix New")],
+            key("POST /v1/customers/{customerId}/users", "X"),
+            "a_admin",
+            (format!("/v1/customers/{x}/users"), "a_admin", "totalCount"),
+        ),
+        form(
+            format!("{x_user_page}/profile"),
+            &[("display_name", "Renamed by the reseller")],
+            key(
+                "PATCH /v1/customers/{customerId}/users/{userId}",
+                "X/x_user",
+            ),
+            "a_admin",
+            (x_user_api.clone(), "a_admin", "displayName"),
+        ),
+        PortalForm {
+            also: &["p_help", "a_help"],
+            ..form(
+                format!("{x_user_page}/password"),
+                &[],
+                key(
+                    "PATCH /v1/customers/{customerId}/users/{userId}",
+                    "X/x_user",
+                ),
+                "a_help",
+                (x_user_api.clone(), "a_admin", "*"),
+            )
+        },
+        form(
+            format!("{x_user_page}/licenses"),
+            &[("sku", "PH-SUITE:BASIC")],
+            key(
+                "POST /v1/customers/{customerId}/users/{userId}/licenseupdates",
+                "X/x_user",
+            ),
+            "a_help",
+            (format!("{x_user_api}/licenses"), "a_admin", "totalCount"),
+        ),
+        form(
+            format!("{x_user_page}/roles"),
+            &[("role", "helpdesk_administrator")],
+            key(
+                "POST /v1/customers/{customerId}/directoryroles/{roleId}/usermembers",
+                "X/GA",
+            ),
+            "x_admin",
+            (
+                format!("{x_user_api}/directoryroles"),
+                "x_admin",
+                "totalCount",
+            ),
+        ),
+        form(
+            format!("{x_user_page}/delete"),
+            &[("confirm", "yes")],
+            key(
+                "DELETE /v1/customers/{customerId}/users/{userId}",
+                "X/x_user",
+            ),
+            "a_admin",
+            (x_user_api.clone(), "a_admin", "state"),
+        ),
+        form(
+            format!("{x_user_page}/restore"),
+            &[],
+            key(
+                "PATCH /v1/customers/{customerId}/users/{userId}",
+                "X/x_user",
+            ),
+            "a_admin",
+            (x_user_api.clone(), "a_admin", "state"),
+        ),
+        form(
+            format!("{cadmin}/subscriptions/{sub}"),
+            &[("do", "suspend")],
+            key(
+                "PATCH /v1/customers/{customerId}/subscriptions/{subscriptionId}",
+                "X/sub-X",
+            ),
+            "p_admin",
+            (
+                format!("/v1/customers/{x}/subscriptions/{sub}"),
+                "p_admin",
+                "status",
             ),
         ),
         form(
@@ -2205,7 +2321,8 @@ async fn every_portal_destructive_form_acts_only_for_whom_the_api_table_allows()
     };
     let mut refused = 0;
     for f in &forms {
-        let allowed = &table[&f.row];
+        let mut allowed = table[&f.row].clone();
+        allowed.extend(f.also.iter().copied());
         let before = state(&f.read).await;
         for actor in sessions.keys() {
             if allowed.contains(actor) {

@@ -959,9 +959,14 @@ async fn a_first_portal_set_up_shows_recovery_codes_once_and_a_reload_makes_none
             .form(&form)
             .send()
     };
+    // Post/redirect/get: the codes travel with the redirect's flash and show on the next page.
     let r = send().await.unwrap();
-    assert_eq!(r.status(), 200);
-    let html = r.text().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"].to_str().unwrap(), "/portal/mfa");
+    let flash = first_cookie(&r).expect("a flash cookie");
+    let with_flash = format!("{cookie}; {flash}");
+    let (s, _, html) = page(&t, &with_flash, "/portal/mfa").await;
+    assert_eq!(s, 200);
     let codes: Vec<String> = html
         .split("class=\"recovery-code\">")
         .skip(1)
@@ -969,8 +974,11 @@ async fn a_first_portal_set_up_shows_recovery_codes_once_and_a_reload_makes_none
         .collect();
     assert_eq!(codes.len(), 10, "{html}");
     assert_eq!(totp_secret_in_db(&t, &user).await, Some(secret.clone()));
+    // Shown once: reloading the page shows them no more.
+    let (_, _, again) = page(&t, &with_flash, "/portal/mfa").await;
+    assert!(!again.contains("class=\"recovery-code\""));
 
-    // Reloading the answer re-sends a spent code: refused, and no second set is made.
+    // Sending the form again re-sends a spent code: refused, and no second set is made.
     let r = send().await.unwrap();
     assert_eq!(r.status(), 400);
     assert!(!r.text().await.unwrap().contains("recovery-code\""));

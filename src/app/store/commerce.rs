@@ -83,7 +83,7 @@ pub async fn upsert_availability(tx: &mut Tx, a: &Availability) -> Result<(), sq
     Ok(())
 }
 
-fn product_from(r: &sqlx::any::AnyRow) -> Result<Product, sqlx::Error> {
+pub(super) fn product_from(r: &sqlx::any::AnyRow) -> Result<Product, sqlx::Error> {
     Ok(Product {
         id: r.try_get("id")?,
         title: r.try_get("title")?,
@@ -92,7 +92,7 @@ fn product_from(r: &sqlx::any::AnyRow) -> Result<Product, sqlx::Error> {
     })
 }
 
-fn sku_from(r: &sqlx::any::AnyRow) -> Result<Sku, sqlx::Error> {
+pub(super) fn sku_from(r: &sqlx::any::AnyRow) -> Result<Sku, sqlx::Error> {
     Ok(Sku {
         product_id: r.try_get("product_id")?,
         id: r.try_get("id")?,
@@ -105,7 +105,7 @@ fn sku_from(r: &sqlx::any::AnyRow) -> Result<Sku, sqlx::Error> {
     })
 }
 
-fn availability_from(r: &sqlx::any::AnyRow) -> Result<Availability, sqlx::Error> {
+pub(super) fn availability_from(r: &sqlx::any::AnyRow) -> Result<Availability, sqlx::Error> {
     Ok(Availability {
         product_id: r.try_get("product_id")?,
         sku_id: r.try_get("sku_id")?,
@@ -182,7 +182,7 @@ pub async fn availability(
 
 /// A provider's price for its resellers, decoded: an unknown kind or a value that is not a
 /// price is a decode error.
-fn provider_price_from(r: &sqlx::any::AnyRow) -> Result<ProviderPrice, sqlx::Error> {
+pub(super) fn provider_price_from(r: &sqlx::any::AnyRow) -> Result<ProviderPrice, sqlx::Error> {
     let value: String = r.try_get("value")?;
     ProviderPrice::from_parts(parsed(r, "kind")?, &value).map_err(|_| bad_column("value", &value))
 }
@@ -213,23 +213,6 @@ pub async fn set_provider_price(
                  ON CONFLICT (provider_tenant_id, product_id, sku_id, country) DO UPDATE SET kind = excluded.kind, value = excluded.value")
         .bind(provider.to_string()).bind(product).bind(sku).bind(country).bind(kind.as_str()).bind(value).execute(tx.conn()).await?;
     Ok(())
-}
-
-pub async fn provider_prices(
-    db: &Db,
-    provider: TenantId,
-) -> Result<Vec<(String, String, String, PriceKind, String)>, sqlx::Error> {
-    let rows = sqlx::query("SELECT product_id, sku_id, country, kind, value FROM provider_prices WHERE provider_tenant_id = $1 ORDER BY product_id, sku_id, country")
-        .bind(provider.to_string()).fetch_all(&db.read).await?;
-    all(&rows, |r| {
-        Ok((
-            r.try_get("product_id")?,
-            r.try_get("sku_id")?,
-            r.try_get("country")?,
-            parsed(r, "kind")?,
-            r.try_get("value")?,
-        ))
-    })
 }
 
 pub async fn reseller_price(
@@ -272,7 +255,7 @@ pub struct OrderRow {
     pub created_at: i64,
 }
 
-fn order_from(r: &sqlx::any::AnyRow) -> Result<OrderRow, sqlx::Error> {
+pub(super) fn order_from(r: &sqlx::any::AnyRow) -> Result<OrderRow, sqlx::Error> {
     Ok(OrderRow {
         id: r.try_get("id")?,
         customer: parsed(r, "customer_tenant_id")?,
@@ -316,12 +299,6 @@ pub async fn order(db: &Db, customer: TenantId, id: &str) -> Result<Option<Order
         .fetch_optional(&db.read)
         .await?;
     r.as_ref().map(order_from).transpose()
-}
-
-pub async fn orders_of(db: &Db, customer: TenantId) -> Result<Vec<OrderRow>, sqlx::Error> {
-    let rows = sqlx::query("SELECT * FROM orders WHERE customer_tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT 500")
-        .bind(customer.to_string()).fetch_all(&db.read).await?;
-    all(&rows, order_from)
 }
 
 #[derive(Debug, Clone)]
@@ -392,7 +369,7 @@ pub struct SubscriptionRow {
     pub version: i64,
 }
 
-fn subscription_from(r: &sqlx::any::AnyRow) -> Result<SubscriptionRow, sqlx::Error> {
+pub(super) fn subscription_from(r: &sqlx::any::AnyRow) -> Result<SubscriptionRow, sqlx::Error> {
     Ok(SubscriptionRow {
         id: r.try_get("id")?,
         customer: parsed(r, "customer_tenant_id")?,
@@ -537,7 +514,7 @@ pub struct InvoiceRow {
     pub created_at: i64,
 }
 
-fn invoice_from(r: &sqlx::any::AnyRow) -> Result<InvoiceRow, sqlx::Error> {
+pub(super) fn invoice_from(r: &sqlx::any::AnyRow) -> Result<InvoiceRow, sqlx::Error> {
     Ok(InvoiceRow {
         id: r.try_get("id")?,
         provider: parsed(r, "provider_tenant_id")?,
@@ -589,16 +566,6 @@ pub async fn insert_invoice(
     Ok(true)
 }
 
-pub async fn invoices_of(db: &Db, provider: TenantId) -> Result<Vec<InvoiceRow>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT * FROM invoices WHERE provider_tenant_id = $1 ORDER BY period_start DESC, currency",
-    )
-    .bind(provider.to_string())
-    .fetch_all(&db.read)
-    .await?;
-    all(&rows, invoice_from)
-}
-
 pub async fn invoice(db: &Db, id: &str) -> Result<Option<InvoiceRow>, sqlx::Error> {
     let r = sqlx::query("SELECT * FROM invoices WHERE id = $1")
         .bind(id)
@@ -613,22 +580,24 @@ pub async fn invoice_lines(db: &Db, invoice: &str) -> Result<Vec<InvoiceLine>, s
             .bind(invoice)
             .fetch_all(&db.read)
             .await?;
-    all(&rows, |r| {
-        Ok(InvoiceLine {
-            line_number: r.try_get("line_number")?,
-            customer: parsed(r, "customer_tenant_id")?,
-            customer_name: r.try_get("customer_name")?,
-            reseller: parsed_opt(r, "reseller_tenant_id")?,
-            reseller_mpn_id: r.try_get("reseller_mpn_id")?,
-            subscription_id: r.try_get("subscription_id")?,
-            product_id: r.try_get("product_id")?,
-            sku_id: r.try_get("sku_id")?,
-            quantity: r.try_get("quantity")?,
-            unit_price: r.try_get("unit_price")?,
-            charge_start: r.try_get("charge_start")?,
-            charge_end: r.try_get("charge_end")?,
-            amount: r.try_get("amount")?,
-        })
+    all(&rows, invoice_line_from)
+}
+
+pub(super) fn invoice_line_from(r: &sqlx::any::AnyRow) -> Result<InvoiceLine, sqlx::Error> {
+    Ok(InvoiceLine {
+        line_number: r.try_get("line_number")?,
+        customer: parsed(r, "customer_tenant_id")?,
+        customer_name: r.try_get("customer_name")?,
+        reseller: parsed_opt(r, "reseller_tenant_id")?,
+        reseller_mpn_id: r.try_get("reseller_mpn_id")?,
+        subscription_id: r.try_get("subscription_id")?,
+        product_id: r.try_get("product_id")?,
+        sku_id: r.try_get("sku_id")?,
+        quantity: r.try_get("quantity")?,
+        unit_price: r.try_get("unit_price")?,
+        charge_start: r.try_get("charge_start")?,
+        charge_end: r.try_get("charge_end")?,
+        amount: r.try_get("amount")?,
     })
 }
 

@@ -315,35 +315,6 @@ pub async fn partners_of(
     })
 }
 
-/// Customers both partners of a partnership serve.
-pub async fn shared(
-    db: &Db,
-    provider: TenantId,
-    reseller: TenantId,
-) -> Result<Vec<CustomerListRow>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT r.customer_tenant_id, r.customer_name_lower, r.customer_domain, r.indirect_reseller_tenant_id, t.display_name, t.country \
-         FROM customer_relationships r JOIN customer_relationships s ON s.customer_tenant_id = r.customer_tenant_id \
-         JOIN tenants t ON t.id = r.customer_tenant_id \
-         WHERE r.partner_tenant_id = $1 AND r.state = 'active' AND s.partner_tenant_id = $2 AND s.state = 'active' \
-         ORDER BY r.customer_name_lower LIMIT 1000",
-    )
-    .bind(provider.to_string())
-    .bind(reseller.to_string())
-    .fetch_all(&db.read)
-    .await?;
-    all(&rows, |r| {
-        Ok(CustomerListRow {
-            id: parsed(r, "customer_tenant_id")?,
-            name: r.try_get("display_name")?,
-            name_lower: r.try_get("customer_name_lower")?,
-            domain: r.try_get("customer_domain")?,
-            country: r.try_get("country")?,
-            indirect_reseller: parsed_opt(r, "indirect_reseller_tenant_id")?,
-        })
-    })
-}
-
 #[derive(Debug, Clone)]
 pub struct GrantRow {
     pub id: String,
@@ -358,7 +329,7 @@ pub struct GrantRow {
     pub warned_at: Option<i64>,
 }
 
-fn grant_from(r: &sqlx::any::AnyRow) -> Result<GrantRow, sqlx::Error> {
+pub(super) fn grant_from(r: &sqlx::any::AnyRow) -> Result<GrantRow, sqlx::Error> {
     Ok(GrantRow {
         id: r.try_get("id")?,
         customer: parsed(r, "customer_tenant_id")?,

@@ -13,20 +13,24 @@ pub async fn insert(db: &Db, id: &str, sealed: &str, expires_at: i64) -> Result<
     Ok(())
 }
 
-/// Deletes the row and returns its sealed body when it had not expired: a message is read
-/// at most once, even by two requests racing for it.
+/// Returns the sealed body when the row had not expired and this call deleted it: a message
+/// is read at most once, even by two requests racing for it.
 pub async fn take(db: &Db, id: &str, now: i64) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query("DELETE FROM portal_flashes WHERE id = $1 RETURNING sealed, expires_at")
+    let row = sqlx::query("SELECT sealed, expires_at FROM portal_flashes WHERE id = $1")
         .bind(id)
         .fetch_optional(&db.write)
         .await?;
     let Some(r) = row else {
         return Ok(None);
     };
+    let sealed: String = r.try_get("sealed")?;
     let expires_at: i64 = r.try_get("expires_at")?;
-    Ok((expires_at > now)
-        .then(|| r.try_get("sealed"))
-        .transpose()?)
+    let deleted = sqlx::query("DELETE FROM portal_flashes WHERE id = $1")
+        .bind(id)
+        .execute(&db.write)
+        .await?
+        .rows_affected();
+    Ok((deleted == 1 && expires_at > now).then_some(sealed))
 }
 
 pub async fn delete_expired(db: &Db, now: i64) -> Result<u64, sqlx::Error> {

@@ -32,6 +32,8 @@ pub struct UserRow {
     pub totp_secret: Option<Vec<u8>>,
     pub state: UserState,
     pub language: String,
+    /// Where a customer user's licensed services are used (two-letter country), when set.
+    pub usage_location: Option<String>,
     pub created_at: i64,
     pub version: i64,
 }
@@ -73,10 +75,11 @@ pub(crate) fn tenant_from(row: &sqlx::any::AnyRow) -> Result<TenantRow, sqlx::Er
 /// The partner status that lets a partner act (the partners table's own word).
 const ACTIVE_PARTNER: &str = "active";
 
-const USER_COLS: &str = "id, tenant_id, upn, display_name, first_name, last_name, password_hash, \
-                         totp_secret, state, language, created_at, version";
+pub(super) const USER_COLS: &str =
+    "id, tenant_id, upn, display_name, first_name, last_name, password_hash, \
+     totp_secret, state, language, usage_location, created_at, version";
 
-fn user_from(row: &sqlx::any::AnyRow) -> Result<UserRow, sqlx::Error> {
+pub(super) fn user_from(row: &sqlx::any::AnyRow) -> Result<UserRow, sqlx::Error> {
     let state: String = row.try_get("state")?;
     Ok(UserRow {
         id: id_col(row, "id")?,
@@ -89,6 +92,7 @@ fn user_from(row: &sqlx::any::AnyRow) -> Result<UserRow, sqlx::Error> {
         totp_secret: row.try_get("totp_secret")?,
         state: UserState::parse(&state).ok_or_else(|| bad_column("state", &state))?,
         language: row.try_get("language")?,
+        usage_location: row.try_get("usage_location")?,
         created_at: row.try_get("created_at")?,
         version: row.try_get("version")?,
     })
@@ -154,8 +158,8 @@ pub async fn domain_taken(db: &Db, domain: &str) -> Result<bool, sqlx::Error> {
 pub async fn insert_user(tx: &mut Tx, u: &UserRow, roles: &[Role]) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO users (id, tenant_id, upn, display_name, first_name, last_name, \
-         password_hash, totp_secret, state, language, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         password_hash, totp_secret, state, language, created_at, usage_location) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(u.id.to_string())
     .bind(u.tenant_id.to_string())
@@ -168,6 +172,7 @@ pub async fn insert_user(tx: &mut Tx, u: &UserRow, roles: &[Role]) -> Result<(),
     .bind(u.state.as_str())
     .bind(&u.language)
     .bind(u.created_at)
+    .bind(u.usage_location.clone())
     .execute(tx.conn())
     .await?;
     set_roles(tx.conn(), u.id, roles).await
@@ -226,7 +231,7 @@ pub async fn actor_rows(db: &Db, id: UserId) -> Result<Option<ActorRows>, sqlx::
     };
     let sql = format!(
         "SELECT u.id, u.tenant_id, u.upn, u.display_name, u.first_name, u.last_name, u.password_hash, \
-         u.totp_secret, u.state, u.language, u.created_at, u.version, \
+         u.totp_secret, u.state, u.language, u.usage_location, u.created_at, u.version, \
          t.domain AS t_domain, t.display_name AS t_display_name, t.country AS t_country, t.kind AS t_kind, \
          t.mfa_required AS t_mfa_required, t.admin_mfa_exempt AS t_admin_mfa_exempt, t.created_at AS t_created_at, t.version AS t_version, \
          p.is_reseller AS p_reseller, p.is_provider AS p_provider, p.status AS p_status, \
@@ -329,8 +334,8 @@ pub async fn update_user(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE users SET display_name = $1, first_name = $2, last_name = $3, state = $4, \
-         language = $5, password_hash = $6, totp_secret = $7, version = version + 1 \
-         WHERE id = $8 AND version = $9",
+         language = $5, password_hash = $6, totp_secret = $7, usage_location = $8, \
+         version = version + 1 WHERE id = $9 AND version = $10",
     )
     .bind(&u.display_name)
     .bind(&u.first_name)
@@ -339,6 +344,7 @@ pub async fn update_user(
     .bind(&u.language)
     .bind(&u.password_hash)
     .bind(u.totp_secret.clone())
+    .bind(u.usage_location.clone())
     .bind(u.id.to_string())
     .bind(expected_version)
     .execute(tx.conn())

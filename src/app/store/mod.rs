@@ -5,8 +5,11 @@
 pub mod audit;
 pub mod bench;
 pub mod commerce;
+pub mod commerce_pages;
 pub mod customer_domains;
+pub mod customer_pages;
 pub mod customers;
+pub mod dashboard;
 pub(crate) mod decode;
 pub mod enrollments;
 pub mod flashes;
