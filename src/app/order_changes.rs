@@ -340,20 +340,19 @@ async fn write_change(
     }
     let lines = repo::lines_in(tx, &order.id).await?;
     let record_of = lines.first().and_then(|l| l.partner_id_on_record.clone());
-    let mut next_line = lines.iter().map(|l| l.line_number).max().unwrap_or(-1) + 1;
+    let first_new = lines.iter().map(|l| l.line_number).max().unwrap_or(-1) + 1;
     let mut total = Decimal::from_str(&order.total)
         .map_err(|_| Error::Internal(anyhow::anyhow!("order {} has a corrupt total", order.id)))?;
-    for a in add_ons {
+    for (line_number, a) in (first_new..).zip(add_ons) {
         let s = &a.subscription;
         let line = OrderLine {
-            line_number: next_line,
+            line_number,
             catalog_item_id: a.item.to_string(),
             quantity: s.quantity,
             unit_price: s.unit_price.clone(),
             partner_id_on_record: record_of.clone(),
             subscription_id: s.id.clone(),
         };
-        next_line += 1;
         repo::insert_line(tx, &order.id, &line).await?;
         repo::insert_subscription(tx, s).await?;
         links::insert_addon(tx, &s.id, &a.parent_id).await?;
