@@ -2,6 +2,7 @@
 //! drives a server over loopback HTTP and prints latency and throughput beside the ceilings
 //! measured in the same run (the bare routes of [`routes`], mounted only with `--bench-routes`).
 
+pub mod flows;
 pub mod routes;
 pub mod run;
 
@@ -148,6 +149,8 @@ async fn start_server(
         .arg(database_url)
         .arg("--bench-routes")
         .arg("--rate-limit-per-minute=0")
+        // The webhook workload's receiver listens on plain HTTP on loopback.
+        .arg("--webhook-allow=127.0.0.1")
         .args(extra)
         .env(
             "PARTNERHUB_LOG",

@@ -31,6 +31,7 @@ mod partnerships;
 mod portal_browser;
 mod portal_http;
 mod referrals;
+mod replica;
 mod schema_parity;
 mod screenshots;
 mod security;
