@@ -45,6 +45,25 @@ pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
         && real
 }
 
+/// Whether a stored hash was made with other parameters than [`argon2`] uses now (an older
+/// configuration, or not argon2id at all): such a hash still verifies, and is replaced at the
+/// next successful sign-in so every account ends up on the current cost.
+pub fn needs_rehash(stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let current = argon2();
+    let wanted = current.params();
+    let Ok(params) = Params::try_from(&parsed) else {
+        return true;
+    };
+    parsed.algorithm != Algorithm::Argon2id.ident()
+        || parsed.version != Some(Version::V0x13 as u32)
+        || params.m_cost() != wanted.m_cost()
+        || params.t_cost() != wanted.t_cost()
+        || params.p_cost() != wanted.p_cost()
+}
+
 /// Argon2 takes 12 MiB and a core for each hash: without a cap, a burst of sign-ins grows
 /// memory with the burst (60 at once took the server past 1 GB). Hashes wait here for one of
 /// as many permits as there are cores, so memory stays flat and each hash runs at full speed.
@@ -173,6 +192,35 @@ pub fn base32_decode(s: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A hash of `password` made with OWASP's 19 MiB, 2-pass configuration (the earlier one).
+    fn older_hash(password: &str) -> String {
+        let params = Params::new(19 * 1024, 2, 1, None).unwrap();
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password(password.as_bytes(), &salt)
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn hashes_of_other_parameters_still_verify_and_ask_for_a_rehash() {
+        let old = older_hash("Correct-Horse-9");
+        assert!(verify_password("Correct-Horse-9", Some(&old)));
+        assert!(needs_rehash(&old));
+        let current = hash_password("Correct-Horse-9");
+        assert!(!needs_rehash(&current));
+        let argon2i = Argon2::new(
+            Algorithm::Argon2i,
+            Version::V0x13,
+            argon2().params().clone(),
+        )
+        .hash_password(b"x", &SaltString::generate(&mut rand::rngs::OsRng))
+        .unwrap()
+        .to_string();
+        assert!(needs_rehash(&argon2i));
+        assert!(!needs_rehash("not a hash"));
+    }
 
     #[test]
     fn passwords_verify_only_with_the_right_secret() {

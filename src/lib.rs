@@ -1,8 +1,9 @@
 //! Partner Hub: an open platform for two-tier cloud distribution.
 //!
 //! Layers (see `docs/architecture.md`): `domain` (pure rules and types), `app` (use cases,
-//! one transaction each), and adapters around them: `store` (SQLite/PostgreSQL), `api`
-//! (REST), `portal` (HTML), `mail` (SMTP/capture), `cli` (commands).
+//! one transaction each), and adapters around them: `api`
+//! (REST), `portal` (HTML), `mail` (SMTP/capture), `cli` (commands); `web` holds what the two HTTP
+//! adapters share and `server` composes them into one router.
 
 pub mod api;
 pub mod app;
@@ -15,5 +16,5 @@ pub mod domain;
 pub mod mail;
 pub mod portal;
 pub mod server;
-pub mod store;
+pub mod web;
 pub mod webhooks;

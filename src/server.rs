@@ -1,6 +1,11 @@
-//! Starting and stopping the HTTP server and the background workers.
+//! The HTTP server: one router composed of the API and the portal with the layers both share,
+//! started and stopped with the background workers.
 
 use crate::app::App;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Uri;
+use axum::response::Response;
+use axum::Router;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -26,10 +31,50 @@ impl Running {
     }
 }
 
+/// Every route of the product: the API, the portal and (with `--bench-routes`) the bench
+/// ceilings, under the layers both adapters share (request id, security headers, body limit,
+/// idempotency, panic catcher), with a fallback that answers in the door's own format.
+pub fn router(app: App) -> Router {
+    let max_body = app.config.max_body_bytes;
+    let bench = if app.config.bench_routes {
+        crate::bench::routes::router()
+    } else {
+        Router::new()
+    };
+    crate::api::routes(&app)
+        .merge(crate::portal::router(app.clone()))
+        .merge(bench)
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            crate::api::idempotency::layer,
+        ))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            crate::api::middleware::security_headers,
+        ))
+        .layer(axum::middleware::from_fn(
+            crate::api::middleware::request_context,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            crate::api::on_panic,
+        ))
+        .with_state(app)
+}
+
+/// Nothing here: a page for portal addresses, an API error body for the rest.
+async fn not_found(uri: Uri) -> Response {
+    if uri.path().starts_with("/portal") {
+        return crate::portal::not_found_page().await;
+    }
+    crate::api::not_found(&uri)
+}
+
 pub async fn spawn(app: App, listener: TcpListener) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     let (stop, stop_rx) = watch::channel(false);
-    let router = crate::api::router(app.clone());
+    let router = router(app.clone());
     let mut rx = stop_rx.clone();
     let server = tokio::spawn(async move {
         let shutdown = async move {

@@ -25,7 +25,7 @@ SDK_BUGS = {
     "DELETE /customers/{id}/directoryroles": "the SDK deletes a role member at .../directoryroles?role_id=&member_id=; the reference path is .../directoryroles/{roleId}/usermembers/{userId} (run below as its own operation)",
     "DELETE /customers/{id}/users?user_id": "the SDK deletes a user at .../users?user_id=; the reference path is .../users/{userId}",
     "PATCH /customers/{id}/users?user_id": "the SDK patches a user at .../users?user_id=; the reference path is .../users/{userId}",
-    "POST /domains/{domain}": "the SDK adds a verified domain at /domains/{domain}?customer_id=; the reference path is /customers/{id}/verifieddomain (for domain-registrar partners; not built in Partner Hub)",
+    "POST /domains/{domain}": "the SDK's second way to add a verified domain posts to /domains/{domain}?customer_id=, a path the reference does not define; the reference's /customers/{id}/verifieddomain is run just before as its own operation",
     "POST /customers/{id}/directoryroles?role_id": "the SDK adds a role member at .../directoryroles?role_id=; the reference path is .../directoryroles/{roleId}/usermembers",
 }
 
@@ -176,8 +176,18 @@ run("DELETE /customers/{id}/users?user_id", lambda: sdk.deletevversioncustomersc
 run("DELETE /customers/{id}/users/{userId}", lambda: sdk.deletevversioncustomerscustomer.id2(customer_id=cid, user_id=uid, **K))
 
 # Domains and the created customer's own lifecycle, last.
+def verified(name):
+    return models.MicrosoftPartnerSdkContractsV1DomainManagementVerifiedDomain(
+        verified_domain_name=name,
+        domain=models.MicrosoftPartnerSdkContractsV1DomainManagementDomain(
+            name=name, capability="email", authentication_type="managed", status="verified",
+            verification_method="dns_record"))
+
+
 extra = "extra-" + domain
-run("POST /domains/{domain}", lambda: sdk.postvversiondomainsdomaincustomer.value(verified_domain={"domainName": extra}, domain=extra, customer_id=cid, **K))
+run("POST /customers/{id}/verifieddomain", lambda: p.idverifieddomain(customer_id=cid, verified_domain=verified(extra), **K))
+other = "other-" + domain
+run("POST /domains/{domain}", lambda: sdk.postvversiondomainsdomaincustomer.value(verified_domain=verified(other), domain=other, customer_id=cid, **K))
 # Partner Hub has no sandbox accounts (the only ones the reference deletes) and deletes no
 # customer: its documented answer to the partner serving one is 409 (docs/partner-center-compatibility.md).
 run("DELETE /customers/{id}", lambda: sdk.deletevversioncustomerscustomer.id(customer_id=made_id, **K), ok=(409,))

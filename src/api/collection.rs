@@ -98,7 +98,7 @@ pub struct Collection<T> {
     pub attributes: Attributes,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct PageQuery {
@@ -141,6 +141,16 @@ impl Page {
             after,
             query: query.to_string(),
         })
+    }
+
+    /// Where the page starts, as the read use cases take it: the last item's sort key and id.
+    pub fn position(&self) -> Option<(&str, &str)> {
+        self.after.as_ref().map(|c| (c.key.as_str(), c.id.as_str()))
+    }
+
+    /// How many rows a read fetches: one more than the page holds, to know whether more exist.
+    pub fn fetch(&self) -> u32 {
+        self.size + 1
     }
 
     /// Wraps a fetched page (fetch `size + 1` rows to know whether more exist).

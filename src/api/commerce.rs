@@ -2,31 +2,32 @@
 //! and invoices.
 
 use super::collection::{
-    etag, expected_version, single_page, Attributes, Collection, EtagAttributes,
+    etag, expected_version, Attributes, Collection, EtagAttributes, Page, PageQuery,
 };
 use super::error::ApiResult;
 use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
 use crate::app::carts;
+use crate::app::catalog::{self, Availability, Product, ProviderPriceRow, Sku};
 use crate::app::commerce::{
     self as uc, CatalogFile, LineInput, OrderInput, ProviderPriceInput, ResellerPriceInput,
     SubscriptionPatch,
 };
-use crate::app::customers::authorized;
-use crate::app::{App, Ctx};
+use crate::app::invoices::{self, InvoiceLine, InvoiceRow};
+use crate::app::orders::{self, OrderView};
+use crate::app::subscriptions::{self, SubscriptionView};
+use crate::app::App;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::Error;
-use crate::store::commerce::{self as repo, Availability, OrderRow, Product, Sku, SubscriptionRow};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::str::FromStr;
 use utoipa::{IntoParams, ToSchema};
 
-fn catalog_reader(ctx: &Ctx) -> Result<(), Error> {
-    ctx.require(Action::SearchProviders, Resource::Platform)
+/// A query string value inside a `next` link.
+fn esc(v: &str) -> String {
+    crate::web::url_escape(v)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -47,33 +48,48 @@ pub struct ProductDto {
     pub attributes: Attributes,
 }
 
-/// Products offered in a country.
-#[utoipa::path(get, path = "/v1/products", tag = "commerce", params(ProductQuery),
+/// Products offered in a country, by title (keyset pages).
+#[utoipa::path(get, path = "/v1/products", tag = "commerce", params(ProductQuery, PageQuery),
     responses((status = 200, body = Collection<ProductDto>), (status = 403, body = super::error::ApiErrorBody)), security(("bearer" = [])))]
 pub async fn products(
     State(app): State<App>,
     Caller(ctx): Caller,
+    headers: HeaderMap,
     Query(q): Query<ProductQuery>,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<ProductDto>>> {
-    catalog_reader(&ctx)?;
-    let country = match q.country {
-        Some(c) => c.to_ascii_uppercase(),
-        None => crate::store::identity::tenant(&app.db, ctx.actor.tenant)
-            .await?
-            .map(|t| t.country)
-            .unwrap_or_default(),
-    };
-    let rows = repo::products(&app.db, &country, q.target_segment.as_deref().unwrap_or("")).await?;
-    Ok(axum::Json(single_page(
+    let country = catalog::country_for(&app, &ctx, q.country.as_deref()).await?;
+    let segment = q.target_segment.unwrap_or_default();
+    let page = Page::from_request(
+        &headers,
+        &pq,
+        &format!("products:{country}:{segment}"),
         &app.keys.paging_secret,
+    )?;
+    let (rows, total) = catalog::products_page(
+        &app,
+        &ctx,
+        Some(&country),
+        Some(&segment),
+        page.position(),
+        page.fetch(),
+    )
+    .await?;
+    let mut path = format!("/v1/products?country={}", esc(&country));
+    if !segment.is_empty() {
+        path.push_str(&format!("&targetSegment={}", esc(&segment)));
+    }
+    Ok(axum::Json(page.finish(
         rows,
-        "/v1/products",
-        |p| (String::new(), p.id.clone()),
+        total,
+        &path,
+        &app.keys.paging_secret,
+        |p| (p.title.clone(), p.id.clone()),
         |p| ProductDto {
             product: p,
             attributes: Attributes::of("Product"),
         },
-    )?))
+    )))
 }
 
 /// One product.
@@ -84,12 +100,8 @@ pub async fn product(
     Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<ProductDto>> {
-    catalog_reader(&ctx)?;
-    let p = repo::product(&app.db, &id)
-        .await?
-        .ok_or(Error::NotFound("product"))?;
     Ok(axum::Json(ProductDto {
-        product: p,
+        product: catalog::product(&app, &ctx, &id).await?,
         attributes: Attributes::of("Product"),
     }))
 }
@@ -102,29 +114,30 @@ pub struct SkuDto {
     pub attributes: Attributes,
 }
 
-/// A product's SKUs.
-#[utoipa::path(get, path = "/v1/products/{productId}/skus", tag = "commerce", params(("productId" = String, Path)),
+/// A product's SKUs, by id (keyset pages).
+#[utoipa::path(get, path = "/v1/products/{productId}/skus", tag = "commerce", params(("productId" = String, Path), PageQuery),
     responses((status = 200, body = Collection<SkuDto>), (status = 404, body = super::error::ApiErrorBody)), security(("bearer" = [])))]
 pub async fn skus(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<SkuDto>>> {
-    catalog_reader(&ctx)?;
-    repo::product(&app.db, &id)
-        .await?
-        .ok_or(Error::NotFound("product"))?;
-    let rows = repo::skus(&app.db, &id).await?;
-    Ok(axum::Json(single_page(
-        &app.keys.paging_secret,
+    let path = format!("/v1/products/{id}/skus");
+    let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
+    let (rows, total) = catalog::skus_page(&app, &ctx, &id, page.position(), page.fetch()).await?;
+    Ok(axum::Json(page.finish(
         rows,
-        &format!("/v1/products/{id}/skus"),
+        total,
+        &path,
+        &app.keys.paging_secret,
         |s| (String::new(), s.id.clone()),
         |s| SkuDto {
             sku: s,
             attributes: Attributes::of("Sku"),
         },
-    )?))
+    )))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -146,61 +159,56 @@ pub struct CountryQuery {
     pub country: Option<String>,
 }
 
-/// An SKU's availabilities: country, currency, segment, billing cycle, term and price.
+/// An SKU's availabilities: country, currency, segment, billing cycle, term and price (keyset
+/// pages by id).
 #[utoipa::path(get, path = "/v1/products/{productId}/skus/{skuId}/availabilities", tag = "commerce",
-    params(("productId" = String, Path), ("skuId" = String, Path), CountryQuery),
+    params(("productId" = String, Path), ("skuId" = String, Path), CountryQuery, PageQuery),
     responses((status = 200, body = Collection<AvailabilityDto>), (status = 404, body = super::error::ApiErrorBody)), security(("bearer" = [])))]
 pub async fn availabilities(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path((p, s)): Path<(String, String)>,
+    headers: HeaderMap,
     Query(q): Query<CountryQuery>,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<AvailabilityDto>>> {
-    catalog_reader(&ctx)?;
-    repo::sku(&app.db, &p, &s)
-        .await?
-        .ok_or(Error::NotFound("sku"))?;
-    let rows = repo::availabilities(
-        &app.db,
+    let country = q.country.unwrap_or_default().to_ascii_uppercase();
+    let mut path = format!("/v1/products/{p}/skus/{s}/availabilities");
+    let page = Page::from_request(
+        &headers,
+        &pq,
+        &format!("{path}:{country}"),
+        &app.keys.paging_secret,
+    )?;
+    let (rows, total) = catalog::availabilities_page(
+        &app,
+        &ctx,
         &p,
         &s,
-        &q.country.unwrap_or_default().to_ascii_uppercase(),
+        Some(&country),
+        page.position(),
+        page.fetch(),
     )
     .await?;
-    let is_provider = ctx.actor.partner.as_ref().is_some_and(|x| x.is_provider);
-    let mut out = Vec::new();
-    for a in rows {
-        let reseller_price = if is_provider {
-            let list = Decimal::from_str(&a.list_price).unwrap_or_default();
-            Some(
-                uc::price_to_reseller(
-                    &app,
-                    ctx.actor.tenant,
-                    &a.product_id,
-                    &a.sku_id,
-                    &a.country,
-                    list,
-                )
-                .await?
-                .to_string(),
-            )
-        } else {
-            None
-        };
-        out.push((a, reseller_price));
+    if !country.is_empty() {
+        path.push_str(&format!("?country={}", esc(&country)));
     }
-    Ok(axum::Json(single_page(
+    Ok(axum::Json(page.finish(
+        rows,
+        total,
+        &path,
         &app.keys.paging_secret,
-        out,
-        &format!("/v1/products/{p}/skus/{s}/availabilities"),
-        |(a, _)| (String::new(), a.id.clone()),
-        |(a, rp)| AvailabilityDto {
-            catalog_item_id: format!("{}:{}:{}", a.product_id, a.sku_id, a.id),
-            availability: a,
-            reseller_price: rp,
+        |r| (String::new(), r.availability.id.clone()),
+        |r| AvailabilityDto {
+            catalog_item_id: format!(
+                "{}:{}:{}",
+                r.availability.product_id, r.availability.sku_id, r.availability.id
+            ),
+            availability: r.availability,
+            reseller_price: r.reseller_price.map(|p| p.to_string()),
             attributes: Attributes::of("Availability"),
         },
-    )?))
+    )))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -283,32 +291,32 @@ pub struct OrderDto {
     pub attributes: Attributes,
 }
 
-pub(crate) async fn order_dto(app: &App, o: OrderRow) -> Result<OrderDto, Error> {
-    let lines = repo::lines(&app.db, &o.id).await?;
-    let mut names = uc::subscription_names(app, o.customer, &o.id).await?;
-    Ok(OrderDto {
+pub(crate) fn order_dto(v: OrderView) -> OrderDto {
+    let o = v.order;
+    OrderDto {
         reference_customer_id: o.customer.to_string(),
         billing_provider_id: o.provider.to_string(),
         reseller_id: o.reseller.map(|r| r.to_string()),
-        status: o.status,
+        status: o.status.as_str().into(),
         currency_code: o.currency,
         total_price: o.total,
         creation_date: crate::clock::from_ms(o.created_at).to_rfc3339(),
-        line_items: lines
+        line_items: v
+            .lines
             .into_iter()
             .map(|l| OrderLineDto {
-                line_item_number: l.line_number,
-                offer_id: l.catalog_item_id,
-                friendly_name: names.remove(&l.subscription_id).unwrap_or_default(),
-                subscription_id: l.subscription_id,
-                quantity: l.quantity,
-                unit_price: l.unit_price,
-                partner_id_on_record: l.partner_id_on_record,
+                line_item_number: l.line.line_number,
+                offer_id: l.line.catalog_item_id,
+                friendly_name: l.friendly_name,
+                subscription_id: l.line.subscription_id,
+                quantity: l.line.quantity,
+                unit_price: l.line.unit_price,
+                partner_id_on_record: l.line.partner_id_on_record,
             })
             .collect(),
         id: o.id,
         attributes: Attributes::of("Order"),
-    })
+    }
 }
 
 fn request_id(headers: &HeaderMap) -> Option<String> {
@@ -353,29 +361,31 @@ pub async fn create_order(
         .await?,
     };
     let (o, _) = uc::place_order(&app, &ctx, &id, input).await?;
-    Ok((StatusCode::CREATED, axum::Json(order_dto(&app, o).await?)).into_response())
+    let view = orders::placed(&app, o).await?;
+    Ok((StatusCode::CREATED, axum::Json(order_dto(view))).into_response())
 }
 
-/// The customer's orders, newest first.
-#[utoipa::path(get, path = "/v1/customers/{customerId}/orders", tag = "commerce", params(("customerId" = String, Path)),
+/// The customer's orders, newest first (keyset pages).
+#[utoipa::path(get, path = "/v1/customers/{customerId}/orders", tag = "commerce", params(("customerId" = String, Path), PageQuery),
     responses((status = 200, body = Collection<OrderDto>), (status = 404, body = super::error::ApiErrorBody)), security(("bearer" = [])))]
 pub async fn orders(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<OrderDto>>> {
-    let (t, _) = authorized(&app, &ctx, &id, Action::ReadCustomer).await?;
-    let mut out = Vec::new();
-    for o in repo::orders_of(&app.db, t.id).await? {
-        out.push(order_dto(&app, o).await?);
-    }
-    Ok(axum::Json(single_page(
+    let path = format!("/v1/customers/{id}/orders");
+    let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
+    let (rows, total) = orders::page(&app, &ctx, &id, page.position(), page.fetch()).await?;
+    Ok(axum::Json(page.finish(
+        rows,
+        total,
+        &path,
         &app.keys.paging_secret,
-        out,
-        &format!("/v1/customers/{id}/orders"),
-        |o| (String::new(), o.id.clone()),
-        |o| o,
-    )?))
+        OrderView::sort_key,
+        order_dto,
+    )))
 }
 
 /// One order.
@@ -386,11 +396,9 @@ pub async fn order(
     Caller(ctx): Caller,
     Path((id, oid)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<OrderDto>> {
-    let (t, _) = authorized(&app, &ctx, &id, Action::ReadCustomer).await?;
-    let o = repo::order(&app.db, t.id, &oid)
-        .await?
-        .ok_or(Error::NotFound("order"))?;
-    Ok(axum::Json(order_dto(&app, o).await?))
+    Ok(axum::Json(order_dto(
+        orders::get(&app, &ctx, &id, &oid).await?,
+    )))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -419,18 +427,10 @@ pub struct SubscriptionDto {
     pub attributes: Attributes,
 }
 
-pub(crate) async fn subscription_dto(
-    app: &App,
-    s: SubscriptionRow,
-) -> Result<SubscriptionDto, Error> {
-    let mpn = match s.reseller {
-        Some(r) => crate::store::partners::get(&app.db, r)
-            .await?
-            .map(|p| p.mpn_id.to_string()),
-        None => None,
-    };
+pub(crate) fn subscription_dto(v: SubscriptionView) -> SubscriptionDto {
+    let s = v.subscription;
     let ts = |ms: i64| crate::clock::from_ms(ms).to_rfc3339();
-    Ok(SubscriptionDto {
+    SubscriptionDto {
         offer_id: format!("{}:{}:{}", s.product_id, s.sku_id, s.availability_id),
         offer_name: s.friendly_name.clone(),
         friendly_name: s.friendly_name,
@@ -443,15 +443,15 @@ pub(crate) async fn subscription_dto(
         effective_start_date: ts(s.term_start),
         commitment_end_date: ts(s.term_end),
         cancellation_allowed_until_date: ts(s.cancel_until),
-        status: s.status,
+        status: s.status.as_str().into(),
         auto_renew_enabled: s.auto_renew,
         billing_cycle: s.billing_cycle,
         term_duration: s.term,
-        partner_id: mpn,
+        partner_id: v.reseller_mpn_id.map(|m| m.to_string()),
         billing_provider_id: s.provider.to_string(),
         attributes: Attributes::with_etag("Subscription", s.version),
         id: s.id,
-    })
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -463,37 +463,41 @@ pub struct SubscriptionQuery {
     pub mpn_id: Option<String>,
 }
 
-/// The customer's subscriptions (filter by order or reseller of record).
-#[utoipa::path(get, path = "/v1/customers/{customerId}/subscriptions", tag = "commerce", params(("customerId" = String, Path), SubscriptionQuery),
+/// The customer's subscriptions, oldest first (keyset pages; filter by order or reseller of
+/// record).
+#[utoipa::path(get, path = "/v1/customers/{customerId}/subscriptions", tag = "commerce", params(("customerId" = String, Path), SubscriptionQuery, PageQuery),
     responses((status = 200, body = Collection<SubscriptionDto>), (status = 404, body = super::error::ApiErrorBody)), security(("bearer" = [])))]
 pub async fn subscriptions(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Query(q): Query<SubscriptionQuery>,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<SubscriptionDto>>> {
-    let (t, _) = authorized(&app, &ctx, &id, Action::ReadCustomer).await?;
-    let mut out = Vec::new();
-    for s in repo::subscriptions_of(&app.db, t.id).await? {
-        if q.order_id.as_deref().is_some_and(|o| o != s.order_id) {
-            continue;
+    let filter = subscriptions::ListFilter {
+        order_id: q.order_id,
+        mpn_id: q.mpn_id,
+    };
+    let mut path = format!("/v1/customers/{id}/subscriptions");
+    let mut sep = '?';
+    for (name, value) in [("order_id", &filter.order_id), ("mpn_id", &filter.mpn_id)] {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+            path.push_str(&format!("{sep}{name}={}", esc(v)));
+            sep = '&';
         }
-        let dto = subscription_dto(&app, s).await?;
-        if q.mpn_id
-            .as_deref()
-            .is_some_and(|m| dto.partner_id.as_deref() != Some(m))
-        {
-            continue;
-        }
-        out.push(dto);
     }
-    Ok(axum::Json(single_page(
+    let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
+    let (rows, total) =
+        subscriptions::page(&app, &ctx, &id, &filter, page.position(), page.fetch()).await?;
+    Ok(axum::Json(page.finish(
+        rows,
+        total,
+        &path,
         &app.keys.paging_secret,
-        out,
-        &format!("/v1/customers/{id}/subscriptions"),
-        |s| (String::new(), s.id.clone()),
-        |s| s,
-    )?))
+        SubscriptionView::sort_key,
+        subscription_dto,
+    )))
 }
 
 /// One subscription, with its ETag.
@@ -504,16 +508,9 @@ pub async fn subscription(
     Caller(ctx): Caller,
     Path((id, sid)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let (t, _) = authorized(&app, &ctx, &id, Action::ReadCustomer).await?;
-    let s = repo::subscription(&app.db, t.id, &sid)
-        .await?
-        .ok_or(Error::NotFound("subscription"))?;
-    let tag = etag(s.version);
-    Ok((
-        [(header::ETAG, tag)],
-        axum::Json(subscription_dto(&app, s).await?),
-    )
-        .into_response())
+    let v = subscriptions::view(&app, &ctx, &id, &sid).await?;
+    let tag = etag(v.subscription.version);
+    Ok(([(header::ETAG, tag)], axum::Json(subscription_dto(v))).into_response())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -556,12 +553,9 @@ pub async fn update_subscription(
         expected,
     )
     .await?;
-    let tag = etag(s.version);
-    Ok((
-        [(header::ETAG, tag)],
-        axum::Json(subscription_dto(&app, s).await?),
-    )
-        .into_response())
+    let v = subscriptions::changed(&app, s).await?;
+    let tag = etag(v.subscription.version);
+    Ok(([(header::ETAG, tag)], axum::Json(subscription_dto(v))).into_response())
 }
 
 pub use crate::app::carts::{CartLine, Participant};
@@ -678,7 +672,7 @@ pub async fn checkout(
     Path((id, cid)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let order = carts::checkout(&app, &ctx, &id, &cid).await?;
-    let dto = order_dto(&app, order).await?;
+    let dto = order_dto(orders::placed(&app, order).await?);
     Ok((
         StatusCode::CREATED,
         axum::Json(CheckoutResult {
@@ -703,7 +697,7 @@ pub struct InvoiceDto {
     pub attributes: Attributes,
 }
 
-fn invoice_dto(i: repo::InvoiceRow) -> InvoiceDto {
+fn invoice_dto(i: InvoiceRow) -> InvoiceDto {
     InvoiceDto {
         id: i.id,
         billing_period_start_date: crate::clock::from_ms(i.period_start).to_rfc3339(),
@@ -716,26 +710,30 @@ fn invoice_dto(i: repo::InvoiceRow) -> InvoiceDto {
     }
 }
 
-async fn own_invoice(app: &App, ctx: &Ctx, id: &str) -> Result<repo::InvoiceRow, Error> {
-    Ok(uc::invoice(app, ctx, id).await?.0)
-}
-
-/// The provider's invoices, newest period first.
-#[utoipa::path(get, path = "/v1/invoices", tag = "commerce",
+/// The provider's invoices, newest period first (keyset pages).
+#[utoipa::path(get, path = "/v1/invoices", tag = "commerce", params(PageQuery),
     responses((status = 200, body = Collection<InvoiceDto>), (status = 403, body = super::error::ApiErrorBody)), security(("bearer" = [])))]
 pub async fn invoices(
     State(app): State<App>,
     Caller(ctx): Caller,
+    headers: HeaderMap,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<InvoiceDto>>> {
-    ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
-    let rows = repo::invoices_of(&app.db, ctx.actor.tenant).await?;
-    Ok(axum::Json(single_page(
+    let page = Page::from_request(
+        &headers,
+        &pq,
+        &format!("invoices:{}", ctx.actor.tenant),
         &app.keys.paging_secret,
+    )?;
+    let (rows, total) = invoices::page(&app, &ctx, page.position(), page.fetch()).await?;
+    Ok(axum::Json(page.finish(
         rows,
+        total,
         "/v1/invoices",
-        |i| (String::new(), i.id.clone()),
+        &app.keys.paging_secret,
+        invoices::sort_key,
         invoice_dto,
-    )?))
+    )))
 }
 
 /// One invoice.
@@ -746,7 +744,9 @@ pub async fn invoice(
     Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<InvoiceDto>> {
-    Ok(axum::Json(invoice_dto(own_invoice(&app, &ctx, &id).await?)))
+    Ok(axum::Json(invoice_dto(
+        invoices::get(&app, &ctx, &id).await?,
+    )))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -768,26 +768,31 @@ pub struct InvoiceLineDto {
     pub attributes: Attributes,
 }
 
-/// An invoice's line items.
-#[utoipa::path(get, path = "/v1/invoices/{invoiceId}/lineitems", tag = "commerce", params(("invoiceId" = String, Path)),
+/// An invoice's line items, by line number (keyset pages).
+#[utoipa::path(get, path = "/v1/invoices/{invoiceId}/lineitems", tag = "commerce", params(("invoiceId" = String, Path), PageQuery),
     responses((status = 200, body = Collection<InvoiceLineDto>), (status = 404, body = super::error::ApiErrorBody)), security(("bearer" = [])))]
 pub async fn invoice_lines(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<InvoiceLineDto>>> {
-    own_invoice(&app, &ctx, &id).await?;
-    let rows = repo::invoice_lines(&app.db, &id).await?;
-    Ok(axum::Json(single_page(
-        &app.keys.paging_secret,
+    let path = format!("/v1/invoices/{id}/lineitems");
+    let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
+    let (rows, total) =
+        invoices::lines_page(&app, &ctx, &id, page.position(), page.fetch()).await?;
+    Ok(axum::Json(page.finish(
         rows,
-        &format!("/v1/invoices/{id}/lineitems"),
-        |l| (String::new(), format!("{:08}", l.line_number)),
+        total,
+        &path,
+        &app.keys.paging_secret,
+        |l| (String::new(), l.line_number.to_string()),
         line_dto,
-    )?))
+    )))
 }
 
-fn line_dto(l: repo::InvoiceLine) -> InvoiceLineDto {
+fn line_dto(l: InvoiceLine) -> InvoiceLineDto {
     InvoiceLineDto {
         line_number: l.line_number,
         customer_id: l.customer.to_string(),
@@ -815,7 +820,8 @@ pub async fn invoice_csv(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let (inv, lines) = uc::invoice(&app, &ctx, &id).await?;
-    let body = csv_of(&lines, &inv.currency).map_err(|e| Error::Internal(e.into()))?;
+    let body =
+        crate::web::invoice_csv(&lines, &inv.currency).map_err(|e| Error::Internal(e.into()))?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -827,43 +833,6 @@ pub async fn invoice_csv(
         body,
     )
         .into_response())
-}
-
-pub fn csv_of(lines: &[repo::InvoiceLine], currency: &str) -> Result<String, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "line",
-        "customer_id",
-        "customer_name",
-        "reseller_mpn_id",
-        "subscription_id",
-        "product_id",
-        "sku_id",
-        "quantity",
-        "unit_price",
-        "currency",
-        "charge_start",
-        "charge_end",
-        "amount",
-    ])?;
-    for l in lines {
-        w.write_record([
-            l.line_number.to_string(),
-            l.customer.to_string(),
-            l.customer_name.clone(),
-            l.reseller_mpn_id.clone().unwrap_or_default(),
-            l.subscription_id.clone(),
-            l.product_id.clone(),
-            l.sku_id.clone(),
-            l.quantity.to_string(),
-            l.unit_price.clone(),
-            currency.to_string(),
-            crate::clock::from_ms(l.charge_start).to_rfc3339(),
-            crate::clock::from_ms(l.charge_end).to_rfc3339(),
-            l.amount.clone(),
-        ])?;
-    }
-    Ok(String::from_utf8(w.into_inner().map_err(|e| e.into_error())?).unwrap_or_default())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -878,52 +847,34 @@ pub struct Statement {
     pub attributes: Attributes,
 }
 
-/// The provider's statement to each reseller for the invoice's period, at its price list.
-#[utoipa::path(get, path = "/v1/invoices/{invoiceId}/statements", tag = "commerce", params(("invoiceId" = String, Path)),
+/// The provider's statement to each reseller for the invoice's period, at its price list (one
+/// per reseller of the invoice, computed whole and paged in memory).
+#[utoipa::path(get, path = "/v1/invoices/{invoiceId}/statements", tag = "commerce", params(("invoiceId" = String, Path), PageQuery),
     responses((status = 200, body = Collection<Statement>), (status = 404, body = super::error::ApiErrorBody)), security(("bearer" = [])))]
 pub async fn statements(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<Statement>>> {
-    let inv = own_invoice(&app, &ctx, &id).await?;
-    let mut by: std::collections::BTreeMap<Option<String>, (Option<String>, Decimal, i64)> =
-        Default::default();
-    for l in repo::invoice_lines(&app.db, &id).await? {
-        let country = crate::store::identity::tenant(&app.db, l.customer)
-            .await?
-            .map(|t| t.country)
-            .unwrap_or_default();
-        let list = Decimal::from_str(&l.unit_price).unwrap_or_default();
-        let price =
-            uc::price_to_reseller(&app, inv.provider, &l.product_id, &l.sku_id, &country, list)
-                .await?;
-        let share = Decimal::from(l.charge_end - l.charge_start)
-            / Decimal::from(inv.period_end - inv.period_start);
-        let amount = (Decimal::from(l.quantity) * price * share).round_dp(2);
-        let e = by.entry(l.reseller.map(|r| r.to_string())).or_insert((
-            l.reseller_mpn_id.clone(),
-            Decimal::ZERO,
-            0,
-        ));
-        e.1 += amount;
-        e.2 += 1;
-    }
-    let rows: Vec<_> = by.into_iter().collect();
-    Ok(axum::Json(single_page(
-        &app.keys.paging_secret,
+    let path = format!("/v1/invoices/{id}/statements");
+    let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
+    let (inv, rows) = invoices::statements(&app, &ctx, &id).await?;
+    Ok(axum::Json(page.finish_in_memory(
         rows,
-        &format!("/v1/invoices/{id}/statements"),
-        |(r, _)| (String::new(), r.clone().unwrap_or_default()),
-        |(r, (mpn, total, n))| Statement {
-            reseller_id: r,
-            reseller_mpn_id: mpn,
+        &path,
+        &app.keys.paging_secret,
+        invoices::Statement::sort_key,
+        |st| Statement {
+            reseller_id: st.reseller.map(|r| r.to_string()),
+            reseller_mpn_id: st.reseller_mpn_id,
             currency_code: inv.currency.clone(),
-            total: total.to_string(),
-            lines: n,
+            total: st.total.to_string(),
+            lines: st.lines,
             attributes: Attributes::of("ResellerStatement"),
         },
-    )?))
+    )))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -959,28 +910,37 @@ pub async fn generate(
         .into_response())
 }
 
-/// The provider's prices to its resellers.
-#[utoipa::path(get, path = "/v1/pricelists/provider", tag = "commerce",
+/// The provider's prices to its resellers, by product, SKU and country (keyset pages).
+#[utoipa::path(get, path = "/v1/pricelists/provider", tag = "commerce", params(PageQuery),
     responses((status = 200, body = Collection<ProviderPriceInput>), (status = 403, body = super::error::ApiErrorBody)), security(("bearer" = [])))]
 pub async fn provider_prices(
     State(app): State<App>,
     Caller(ctx): Caller,
+    headers: HeaderMap,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<ProviderPriceInput>>> {
-    ctx.require(Action::ManageListing, Resource::Tenant(ctx.actor.tenant))?;
-    let rows = repo::provider_prices(&app.db, ctx.actor.tenant).await?;
-    Ok(axum::Json(single_page(
+    let page = Page::from_request(
+        &headers,
+        &pq,
+        &format!("pricelist:{}", ctx.actor.tenant),
         &app.keys.paging_secret,
+    )?;
+    let (rows, total) =
+        catalog::provider_prices_page(&app, &ctx, page.position(), page.fetch()).await?;
+    Ok(axum::Json(page.finish(
         rows,
+        total,
         "/v1/pricelists/provider",
-        |r| (String::new(), format!("{}:{}:{}", r.0, r.1, r.2)),
-        |(p, s, c, k, v)| ProviderPriceInput {
-            product_id: p,
-            sku_id: s,
-            country: c,
-            kind: k,
-            value: v,
+        &app.keys.paging_secret,
+        |r: &ProviderPriceRow| (r.product_id.clone(), format!("{}:{}", r.sku_id, r.country)),
+        |r| ProviderPriceInput {
+            product_id: r.product_id,
+            sku_id: r.sku_id,
+            country: r.country,
+            kind: r.kind.as_str().into(),
+            value: r.value,
         },
-    )?))
+    )))
 }
 
 /// Sets prices to resellers: a markup in percent on the operator's price, or a fixed price.
@@ -992,7 +952,13 @@ pub async fn put_provider_prices(
     Body(b): Body<Vec<ProviderPriceInput>>,
 ) -> ApiResult<axum::Json<Collection<ProviderPriceInput>>> {
     uc::set_provider_prices(&app, &ctx, &b).await?;
-    provider_prices(State(app), Caller(ctx)).await
+    provider_prices(
+        State(app),
+        Caller(ctx),
+        HeaderMap::new(),
+        Query(PageQuery::default()),
+    )
+    .await
 }
 
 /// Sets the reseller's prices to its customers.

@@ -3,11 +3,11 @@
 //! PATCH (add-ons, billing cycle). Every handler calls one app use case.
 
 use super::collection::{
-    etag, expected_version, single_page, Attributes, Collection, EtagAttributes,
+    etag, expected_version, Attributes, Collection, EtagAttributes, Page, PageQuery,
 };
 use super::commerce::{order_dto, subscription_dto, OrderDto, SubscriptionDto};
 use super::error::{ApiErrorBody, ApiResult};
-use super::extract::{Body, Caller, Path};
+use super::extract::{Body, Caller, Path, Query};
 use crate::app::billing_profile::{self, BillingAddress, BillingContact, BillingProfile};
 use crate::app::order_changes::{self, AddOnLine, OrderChange};
 use crate::app::{support_contact, upgrades, App};
@@ -268,19 +268,24 @@ pub struct LineProvisioningStatus {
 
 /// The provisioning status of each line of an order.
 #[utoipa::path(get, path = "/v1/customers/{customerId}/orders/{orderId}/provisioningstatus", tag = "commerce",
-    params(("customerId" = String, Path), ("orderId" = String, Path)),
+    params(("customerId" = String, Path), ("orderId" = String, Path), PageQuery),
     responses((status = 200, body = Collection<LineProvisioningStatus>), (status = 404, body = ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn order_provisioning_status(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path((id, oid)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<LineProvisioningStatus>>> {
+    // One row per line of one order: read whole, paged in memory.
+    let path = format!("/v1/customers/{id}/orders/{oid}/provisioningstatus");
+    let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let rows = order_changes::provisioning(&app, &ctx, &id, &oid).await?;
-    Ok(axum::Json(single_page(
-        &app.keys.paging_secret,
+    Ok(axum::Json(page.finish_in_memory(
         rows,
-        &format!("/v1/customers/{id}/orders/{oid}/provisioningstatus"),
+        &path,
+        &app.keys.paging_secret,
         |r| (String::new(), format!("{:08}", r.line.line_number)),
         |r| LineProvisioningStatus {
             line_item_number: r.line.line_number,
@@ -295,7 +300,7 @@ pub async fn order_provisioning_status(
             }],
             attributes: Attributes::of("OrderLineItemProvisioningStatus"),
         },
-    )?))
+    )))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -459,29 +464,32 @@ pub async fn patch_order(
         },
     )
     .await?;
-    Ok(axum::Json(order_dto(&app, o).await?))
+    Ok(axum::Json(order_dto(
+        crate::app::orders::placed(&app, o).await?,
+    )))
 }
 
-/// The add-on subscriptions bought on a subscription.
+/// The add-on subscriptions bought on a subscription (the add-ons of one subscription: read
+/// whole in one query, paged in memory).
 #[utoipa::path(get, path = "/v1/customers/{customerId}/subscriptions/{subscriptionId}/addons", tag = "commerce",
-    params(("customerId" = String, Path), ("subscriptionId" = String, Path)),
+    params(("customerId" = String, Path), ("subscriptionId" = String, Path), PageQuery),
     responses((status = 200, body = Collection<SubscriptionDto>), (status = 404, body = ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn subscription_addons(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path((id, sid)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<SubscriptionDto>>> {
+    let path = format!("/v1/customers/{id}/subscriptions/{sid}/addons");
+    let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let rows = crate::app::subscriptions::addons(&app, &ctx, &id, &sid).await?;
-    let mut dtos = Vec::new();
-    for s in rows {
-        dtos.push(subscription_dto(&app, s).await?);
-    }
-    Ok(axum::Json(single_page(
+    Ok(axum::Json(page.finish_in_memory(
+        rows,
+        &path,
         &app.keys.paging_secret,
-        dtos,
-        &format!("/v1/customers/{id}/subscriptions/{sid}/addons"),
-        |s| (String::new(), s.id.clone()),
-        |s| s,
-    )?))
+        crate::app::subscriptions::SubscriptionView::sort_key,
+        subscription_dto,
+    )))
 }

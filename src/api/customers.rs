@@ -7,6 +7,9 @@ use super::collection::{
 use super::error::ApiResult;
 use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
+use crate::app::customer_lists::{
+    self as lists, CustomerListRow, GrantView, PartnerOfCustomer, TenantRow, UserRow,
+};
 use crate::app::customer_users::{self, NewCustomerUser, Patch, DIRECTORY_ROLES};
 use crate::app::customers::{self as uc, NewCustomer};
 use crate::app::{licenses, App, Ctx};
@@ -14,8 +17,6 @@ use crate::domain::authz::{Action, Resource};
 use crate::domain::customer::{parse_filter, parse_roles, AccessRequest, GrantRole};
 use crate::domain::ids::TenantId;
 use crate::domain::Error;
-use crate::store::customers as repo;
-use crate::store::identity::{TenantRow, UserRow};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -114,7 +115,6 @@ pub async fn list(
     headers: HeaderMap,
     Query(q): Query<CustomerListQuery>,
 ) -> ApiResult<axum::Json<Collection<Customer>>> {
-    ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
     let filter = q
         .filter
         .as_deref()
@@ -135,21 +135,10 @@ pub async fn list(
         &fingerprint,
         &app.keys.paging_secret,
     )?;
-    let after = page.after.as_ref().map(|c| (c.key.as_str(), c.id.as_str()));
-    let rows = repo::page(
-        &app.db,
-        ctx.actor.tenant,
-        filter.as_ref(),
-        after,
-        page.size + 1,
-    )
-    .await?;
-    let total = repo::count(&app.db, ctx.actor.tenant, filter.as_ref()).await?;
+    let (rows, total) =
+        lists::page(&app, &ctx, filter.as_ref(), page.position(), page.fetch()).await?;
     let path = match &q.filter {
-        Some(f) if !f.is_empty() => format!(
-            "/v1/customers?filter={}",
-            crate::portal::session::url_escape(f)
-        ),
+        Some(f) if !f.is_empty() => format!("/v1/customers?filter={}", crate::web::url_escape(f)),
         _ => "/v1/customers".into(),
     };
     Ok(axum::Json(page.finish(
@@ -157,20 +146,25 @@ pub async fn list(
         total,
         &path,
         &app.keys.paging_secret,
-        |r| (r.name_lower.clone(), r.id.to_string()),
-        |r| Customer {
-            id: r.id.to_string(),
-            commerce_id: r.id.to_string(),
-            billing_profile: None,
-            links: customer_links(r.id),
-            company_profile: company(r.id, r.domain, r.name, r.country),
-            relationship_to_partner: "reseller".into(),
-            allow_delegated_access: None,
-            associated_partner_id: r.indirect_reseller.map(|x| x.to_string()),
-            user_credentials: None,
-            attributes: Attributes::of("Customer"),
-        },
+        lists::customer_sort_key,
+        listed_customer,
     )))
+}
+
+/// A customer as lists show it.
+fn listed_customer(r: CustomerListRow) -> Customer {
+    Customer {
+        id: r.id.to_string(),
+        commerce_id: r.id.to_string(),
+        billing_profile: None,
+        links: customer_links(r.id),
+        company_profile: company(r.id, r.domain, r.name, r.country),
+        relationship_to_partner: "reseller".into(),
+        allow_delegated_access: None,
+        associated_partner_id: r.indirect_reseller.map(|x| x.to_string()),
+        user_credentials: None,
+        attributes: Attributes::of("Customer"),
+    }
 }
 
 fn customer_dto(
@@ -373,31 +367,32 @@ pub struct CustomerPartner {
     pub attributes: Attributes,
 }
 
-/// The partners with a relationship with a customer.
-#[utoipa::path(get, path = "/v1/customers/{customerId}/relationships", tag = "customers", params(("customerId" = String, Path)),
+/// The partners with an active relationship with a customer, by name (keyset pages).
+#[utoipa::path(get, path = "/v1/customers/{customerId}/relationships", tag = "customers", params(("customerId" = String, Path), PageQuery),
     responses((status = 200, body = Collection<CustomerPartner>), (status = 404, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn relationships(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<CustomerPartner>>> {
-    let (t, _) = uc::visible(&app, &ctx, &id).await?;
-    let rows: Vec<_> = repo::partners_of(&app.db, t.id)
-        .await?
-        .into_iter()
-        .filter(|p| p.state == "active")
-        .collect();
-    Ok(axum::Json(single_page(
-        &app.keys.paging_secret,
+    let path = format!("/v1/customers/{id}/relationships");
+    let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
+    let (rows, total) =
+        lists::partners_page(&app, &ctx, &id, page.position(), page.fetch()).await?;
+    Ok(axum::Json(page.finish(
         rows,
-        &format!("/v1/customers/{id}/relationships"),
-        |p| (p.name.clone(), p.partner.to_string()),
+        total,
+        &path,
+        &app.keys.paging_secret,
+        lists::partner_sort_key,
         partner_dto,
-    )?))
+    )))
 }
 
-fn partner_dto(p: repo::PartnerOfCustomer) -> CustomerPartner {
+fn partner_dto(p: PartnerOfCustomer) -> CustomerPartner {
     CustomerPartner {
         id: p.partner.to_string(),
         name: p.name,
@@ -408,11 +403,7 @@ fn partner_dto(p: repo::PartnerOfCustomer) -> CustomerPartner {
         } else {
             "is_indirect_reseller_of".into()
         },
-        state: if p.state == "active" {
-            "Active".into()
-        } else {
-            "Ended".into()
-        },
+        state: p.state.wire().into(),
         indirect_reseller_id: p.indirect_reseller.map(|r| r.to_string()),
         since: crate::clock::from_ms(p.since).to_rfc3339(),
         attributes: Attributes::of("CustomerPartnerRelationship"),
@@ -475,8 +466,8 @@ async fn request_dto(
     let mailto = format!(
         "mailto:{}?subject={}&body={}",
         email.unwrap_or(""),
-        crate::portal::session::url_escape(&r.subject),
-        crate::portal::session::url_escape(&r.body)
+        crate::web::url_escape(&r.subject),
+        crate::web::url_escape(&r.body)
     );
     let token = r.url.split("token=").nth(1).unwrap_or_default().to_string();
     Ok(RelationshipRequest {
@@ -639,7 +630,13 @@ pub async fn accept(
     Body(b): Body<AcceptRequestBody>,
 ) -> ApiResult<axum::Json<Collection<CustomerPartner>>> {
     uc::accept(&app, &ctx, &b.token, b.consent).await?;
-    my_partners(State(app), Caller(ctx)).await
+    my_partners(
+        State(app),
+        Caller(ctx),
+        HeaderMap::new(),
+        Query(PageQuery::default()),
+    )
+    .await
 }
 
 /// The customer declines a request; its link stops working.
@@ -671,74 +668,71 @@ pub struct Grant {
     pub attributes: Attributes,
 }
 
-/// The customer's partners, what each may do and until when.
-#[utoipa::path(get, path = "/v1/customer/partners", tag = "customers",
+/// The customer's partners, active relationships first, then by name (keyset pages).
+#[utoipa::path(get, path = "/v1/customer/partners", tag = "customers", params(PageQuery),
     responses((status = 200, body = Collection<CustomerPartner>), (status = 403, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn my_partners(
     State(app): State<App>,
     Caller(ctx): Caller,
+    headers: HeaderMap,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<CustomerPartner>>> {
-    ctx.require(
-        Action::ManageOwnPartners,
-        Resource::Tenant(ctx.actor.tenant),
-    )?;
-    let rows = repo::partners_of(&app.db, ctx.actor.tenant).await?;
-    Ok(axum::Json(single_page(
+    let page = Page::from_request(
+        &headers,
+        &pq,
+        &format!("customer-partners:{}", ctx.actor.tenant),
         &app.keys.paging_secret,
+    )?;
+    let (rows, total) = lists::own_partners_page(&app, &ctx, page.position(), page.fetch()).await?;
+    Ok(axum::Json(page.finish(
         rows,
+        total,
         "/v1/customer/partners",
-        |p| (p.name.clone(), p.partner.to_string()),
+        &app.keys.paging_secret,
+        lists::partner_sort_key,
         partner_dto,
-    )?))
+    )))
 }
 
-/// Every delegated-admin grant on the customer's tenant, live or ended.
-#[utoipa::path(get, path = "/v1/customer/grants", tag = "customers",
+/// Every delegated-admin grant on the customer's tenant, live or ended, newest first (keyset
+/// pages).
+#[utoipa::path(get, path = "/v1/customer/grants", tag = "customers", params(PageQuery),
     responses((status = 200, body = Collection<Grant>), (status = 403, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn my_grants(
     State(app): State<App>,
     Caller(ctx): Caller,
+    headers: HeaderMap,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<Grant>>> {
-    ctx.require(
-        Action::ManageOwnPartners,
-        Resource::Tenant(ctx.actor.tenant),
-    )?;
-    let rows = repo::grants_of_customer(&app.db, ctx.actor.tenant).await?;
-    let mut named = Vec::new();
-    for g in rows {
-        let name = crate::store::identity::tenant(&app.db, g.partner)
-            .await?
-            .map(|t| t.display_name)
-            .unwrap_or_default();
-        named.push((g, name));
-    }
-    let now = app.clock.now_ms();
-    Ok(axum::Json(single_page(
+    let page = Page::from_request(
+        &headers,
+        &pq,
+        &format!("customer-grants:{}", ctx.actor.tenant),
         &app.keys.paging_secret,
-        named,
+    )?;
+    let (rows, total) = lists::own_grants_page(&app, &ctx, page.position(), page.fetch()).await?;
+    Ok(axum::Json(page.finish(
+        rows,
+        total,
         "/v1/customer/grants",
-        |(g, _)| (String::new(), g.id.clone()),
-        |(g, name)| grant_dto(g, name, now),
-    )?))
+        &app.keys.paging_secret,
+        lists::grant_sort_key,
+        grant_dto,
+    )))
 }
 
-pub fn grant_dto(g: repo::GrantRow, partner_name: String, now: i64) -> Grant {
-    let status = if g.status == "active" && g.expires_at <= now {
-        "expired".to_string()
-    } else {
-        g.status
-    };
+pub fn grant_dto(g: GrantView) -> Grant {
     Grant {
-        id: g.id,
-        partner_id: g.partner.to_string(),
-        partner_name,
-        roles: g.roles,
-        status,
-        auto_extend: g.auto_extend,
-        created_at: crate::clock::from_ms(g.created_at).to_rfc3339(),
-        expires_at: crate::clock::from_ms(g.expires_at).to_rfc3339(),
+        id: g.grant.id,
+        partner_id: g.grant.partner.to_string(),
+        partner_name: g.partner_name,
+        roles: g.grant.roles,
+        status: g.shown_status,
+        auto_extend: g.grant.auto_extend,
+        created_at: crate::clock::from_ms(g.grant.created_at).to_rfc3339(),
+        expires_at: crate::clock::from_ms(g.grant.expires_at).to_rfc3339(),
         attributes: Attributes::of("DelegatedAdminGrant"),
     }
 }
@@ -770,12 +764,9 @@ pub async fn revoke_grant(
     Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Grant>> {
-    let g = uc::revoke_grant(&app, &ctx, &id).await?;
-    let name = crate::store::identity::tenant(&app.db, g.partner)
-        .await?
-        .map(|t| t.display_name)
-        .unwrap_or_default();
-    Ok(axum::Json(grant_dto(g, name, app.clock.now_ms())))
+    Ok(axum::Json(grant_dto(
+        lists::revoke_grant(&app, &ctx, &id).await?,
+    )))
 }
 
 /// The customer's company profile.
@@ -856,6 +847,9 @@ pub struct CustomerUser {
     pub last_name: String,
     /// `active` or `inactive` (deleted, restorable for 30 days).
     pub state: String,
+    /// Two-letter country where the user's services are used, when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage_location: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password_profile: Option<serde_json::Value>,
     pub attributes: Attributes,
@@ -869,6 +863,7 @@ fn user_dto(u: UserRow) -> CustomerUser {
         first_name: u.first_name,
         last_name: u.last_name,
         state: u.state.as_str().into(),
+        usage_location: u.usage_location,
         password_profile: None,
         attributes: Attributes::with_etag("CustomerUser", u.version),
     }
@@ -944,6 +939,7 @@ pub async fn create_user(
             first_name: b.first_name,
             last_name: b.last_name,
             password: given.clone(),
+            usage_location: b.usage_location,
         },
     )
     .await?;
@@ -1013,6 +1009,7 @@ pub async fn patch_user(
             last_name: b.last_name,
             state: b.state,
             new_password,
+            usage_location: b.usage_location,
         },
     )
     .await?;
@@ -1102,24 +1099,30 @@ pub struct UserMember {
     pub attributes: Attributes,
 }
 
-/// Members of one directory role.
+/// Members of one directory role, by sign-in name (keyset pages).
 #[utoipa::path(get, path = "/v1/customers/{customerId}/directoryroles/{roleId}/usermembers", tag = "customers",
-    params(("customerId" = String, Path), ("roleId" = String, Path)),
+    params(("customerId" = String, Path), ("roleId" = String, Path), PageQuery),
     responses((status = 200, body = Collection<UserMember>), (status = 403, body = super::error::ApiErrorBody), (status = 404, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn role_members(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path((id, role)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<UserMember>>> {
-    let rows = customer_users::members(&app, &ctx, &id, &role).await?;
-    Ok(axum::Json(single_page(
-        &app.keys.paging_secret,
+    let path = format!("/v1/customers/{id}/directoryroles/{role}/usermembers");
+    let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
+    let (rows, total) =
+        lists::role_members_page(&app, &ctx, &id, &role, page.position(), page.fetch()).await?;
+    Ok(axum::Json(page.finish(
         rows,
-        &format!("/v1/customers/{id}/directoryroles/{role}/usermembers"),
+        total,
+        &path,
+        &app.keys.paging_secret,
         |u| (u.upn.clone(), u.id.to_string()),
         member_dto,
-    )?))
+    )))
 }
 
 fn member_dto(u: UserRow) -> UserMember {
@@ -1186,20 +1189,25 @@ pub struct SubscribedSku {
     pub attributes: Attributes,
 }
 
-/// Seats per SKU: purchased (active), assigned (consumed) and available.
-#[utoipa::path(get, path = "/v1/customers/{customerId}/subscribedskus", tag = "customers", params(("customerId" = String, Path)),
+/// Seats per SKU: purchased (active), assigned (consumed) and available (one row per SKU
+/// the customer holds: read whole, paged in memory).
+#[utoipa::path(get, path = "/v1/customers/{customerId}/subscribedskus", tag = "customers", params(("customerId" = String, Path), PageQuery),
     responses((status = 200, body = Collection<SubscribedSku>), (status = 403, body = super::error::ApiErrorBody), (status = 404, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn subscribed_skus(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<SubscribedSku>>> {
+    let path = format!("/v1/customers/{id}/subscribedskus");
+    let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let rows = licenses::subscribed_skus(&app, &ctx, &id).await?;
-    Ok(axum::Json(single_page(
-        &app.keys.paging_secret,
+    Ok(axum::Json(page.finish_in_memory(
         rows,
-        &format!("/v1/customers/{id}/subscribedskus"),
+        &path,
+        &app.keys.paging_secret,
         |s| (String::new(), s.sku_id.clone()),
         |s| SubscribedSku {
             available_units: s.available(),
@@ -1210,7 +1218,7 @@ pub async fn subscribed_skus(
             product_sku: serde_json::json!({ "id": s.sku_id, "name": s.name, "skuPartNumber": s.sku, "targetType": "User" }),
             attributes: Attributes::of("SubscribedSku"),
         },
-    )?))
+    )))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1221,27 +1229,31 @@ pub struct License {
     pub attributes: Attributes,
 }
 
-/// Licenses one user holds.
+/// Licenses one user holds (at most one per SKU of the catalog: read whole, paged in memory).
 #[utoipa::path(get, path = "/v1/customers/{customerId}/users/{userId}/licenses", tag = "customers",
-    params(("customerId" = String, Path), ("userId" = String, Path)),
+    params(("customerId" = String, Path), ("userId" = String, Path), PageQuery),
     responses((status = 200, body = Collection<License>), (status = 403, body = super::error::ApiErrorBody), (status = 404, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn user_licenses(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path((id, uid)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<License>>> {
+    let path = format!("/v1/customers/{id}/users/{uid}/licenses");
+    let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let rows = licenses::user_licenses(&app, &ctx, &id, &uid).await?;
-    Ok(axum::Json(single_page(
-        &app.keys.paging_secret,
+    Ok(axum::Json(page.finish_in_memory(
         rows,
-        &format!("/v1/customers/{id}/users/{uid}/licenses"),
+        &path,
+        &app.keys.paging_secret,
         |s| (String::new(), s.clone()),
         |s| License {
             product_sku: serde_json::json!({ "id": s }),
             attributes: Attributes::of("License"),
         },
-    )?))
+    )))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -1310,33 +1322,26 @@ pub async fn license_updates(
     Ok((StatusCode::CREATED, axum::Json(applied)).into_response())
 }
 
-/// Customers both partners of a partnership serve.
-#[utoipa::path(get, path = "/v1/relationships/{relationshipId}/customers", tag = "partnerships", params(("relationshipId" = String, Path)),
+/// Customers both partners of a partnership serve, by name (keyset pages).
+#[utoipa::path(get, path = "/v1/relationships/{relationshipId}/customers", tag = "partnerships", params(("relationshipId" = String, Path), PageQuery),
     responses((status = 200, body = Collection<Customer>), (status = 404, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn shared(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<Customer>>> {
-    let p = crate::app::partnerships::get(&app, &ctx, &id).await?;
-    let rows = repo::shared(&app.db, p.provider_tenant_id, p.reseller_tenant_id).await?;
-    Ok(axum::Json(single_page(
-        &app.keys.paging_secret,
+    let path = format!("/v1/relationships/{id}/customers");
+    let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
+    let (rows, total) = lists::shared_page(&app, &ctx, &id, page.position(), page.fetch()).await?;
+    Ok(axum::Json(page.finish(
         rows,
-        &format!("/v1/relationships/{id}/customers"),
-        |r| (r.name_lower.clone(), r.id.to_string()),
-        |r| Customer {
-            id: r.id.to_string(),
-            commerce_id: r.id.to_string(),
-            billing_profile: None,
-            links: customer_links(r.id),
-            company_profile: company(r.id, r.domain, r.name, r.country),
-            relationship_to_partner: "reseller".into(),
-            allow_delegated_access: None,
-            associated_partner_id: r.indirect_reseller.map(|x| x.to_string()),
-            user_credentials: None,
-            attributes: Attributes::of("Customer"),
-        },
-    )?))
+        total,
+        &path,
+        &app.keys.paging_secret,
+        lists::customer_sort_key,
+        listed_customer,
+    )))
 }

@@ -5,6 +5,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+pub use crate::web::status_of;
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiErrorBody {
     /// Stable numeric error code.
@@ -26,20 +28,6 @@ impl<E: Into<Error>> From<E> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
-
-pub fn status_of(e: &Error) -> StatusCode {
-    match e {
-        Error::Validation(_) => StatusCode::BAD_REQUEST,
-        Error::NotFound(_) => StatusCode::NOT_FOUND,
-        Error::Forbidden(_) => StatusCode::FORBIDDEN,
-        Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-        Error::Conflict { .. } => StatusCode::CONFLICT,
-        Error::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-        Error::RateLimited { .. } | Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-        Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        Error::Refused(_) => StatusCode::FORBIDDEN,
-    }
-}
 
 /// Builds the error response for any status and message (used by rejections too).
 pub fn error_response(

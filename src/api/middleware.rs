@@ -11,7 +11,7 @@ use tracing::Instrument;
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-pub async fn request_context(req: Request, next: Next) -> Response {
+pub async fn request_context(mut req: Request, next: Next) -> Response {
     let started = Instant::now();
     let request_id = req
         .headers()
@@ -33,6 +33,8 @@ pub async fn request_context(req: Request, next: Next) -> Response {
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".into());
     let method = req.method().clone();
+    req.extensions_mut()
+        .insert(crate::web::RequestId(request_id.clone()));
     let span = tracing::info_span!("request", id = %request_id, %method, path = %req.uri().path());
     let mut resp = crate::app::seen::request_scope(next.run(req))
         .instrument(span.clone())

@@ -1,10 +1,12 @@
-//! HTTP adapter: the REST API (`/v1`, OAuth, operations) and the portal, one router.
+//! HTTP adapter: the REST API (`/v1`, OAuth, operations). `server::router` mounts it beside
+//! the portal.
 
 pub mod audit;
 pub mod collection;
 pub mod commerce;
 pub mod compat_ops;
 pub mod customers;
+pub mod domains;
 pub mod enrollment;
 pub mod error;
 pub mod extract;
@@ -29,7 +31,6 @@ pub mod webhooks;
 
 use crate::app::App;
 use crate::domain::error::Code;
-use axum::extract::DefaultBodyLimit;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -40,10 +41,25 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// Every documented route. Only routes added here appear in the OpenAPI document, and the
-/// test suite checks that every `#[utoipa::path]` handler is registered.
+/// test suite checks that every `#[utoipa::path]` handler is registered. The groups are added
+/// in a fixed order, so the document lists operations the same way on every build.
 pub fn documented() -> OpenApiRouter<App> {
-    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
-        .routes(routes!(users::me))
+    let groups: [fn(OpenApiRouter<App>) -> OpenApiRouter<App>; 5] = [
+        partner_side_routes,
+        enrollment_and_partnership_routes,
+        customer_routes,
+        commerce_routes,
+        identity_and_operation_routes,
+    ];
+    groups.into_iter().fold(
+        OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()),
+        |r, add| add(r),
+    )
+}
+
+/// Partner-side work: audit, webhooks, referrals, support, notifications, users and applications.
+fn partner_side_routes(r: OpenApiRouter<App>) -> OpenApiRouter<App> {
+    r.routes(routes!(users::me))
         .routes(routes!(audit::records))
         .routes(routes!(audit::record))
         .routes(routes!(webhooks::events))
@@ -92,7 +108,11 @@ pub fn documented() -> OpenApiRouter<App> {
             users::patch_user,
             users::delete_user
         ))
-        .routes(routes!(enrollment::create_tenant))
+}
+
+/// Enrollment, profiles, the provider directory and partnerships.
+fn enrollment_and_partnership_routes(r: OpenApiRouter<App>) -> OpenApiRouter<App> {
+    r.routes(routes!(enrollment::create_tenant))
         .routes(routes!(enrollment::list, enrollment::start))
         .routes(routes!(enrollment::get_one))
         .routes(routes!(
@@ -132,7 +152,11 @@ pub fn documented() -> OpenApiRouter<App> {
             partnerships::patch
         ))
         .routes(routes!(partnerships::validate_resellers))
-        .routes(routes!(customers::list, customers::create))
+}
+
+/// Customers: relationship requests, partners and grants, the customer's directory.
+fn customer_routes(r: OpenApiRouter<App>) -> OpenApiRouter<App> {
+    r.routes(routes!(customers::list, customers::create))
         .routes(routes!(customers::request_link, customers::request_post))
         .routes(routes!(customers::revoke_request))
         .routes(routes!(
@@ -163,8 +187,13 @@ pub fn documented() -> OpenApiRouter<App> {
         .routes(routes!(customers::subscribed_skus))
         .routes(routes!(customers::user_licenses))
         .routes(routes!(customers::license_updates))
+        .routes(routes!(domains::add_verified_domain))
         .routes(routes!(customers::shared))
-        .routes(routes!(commerce::products))
+}
+
+/// Catalog, offers, orders, carts, subscriptions, invoices and price lists.
+fn commerce_routes(r: OpenApiRouter<App>) -> OpenApiRouter<App> {
+    r.routes(routes!(commerce::products))
         .routes(routes!(commerce::product))
         .routes(routes!(commerce::skus))
         .routes(routes!(commerce::availabilities))
@@ -214,7 +243,11 @@ pub fn documented() -> OpenApiRouter<App> {
             commerce::put_provider_prices
         ))
         .routes(routes!(commerce::put_reseller_prices))
-        .routes(routes!(users::domain_availability))
+}
+
+/// Sign-in names, applications, operator tasks, OAuth, consents and operations.
+fn identity_and_operation_routes(r: OpenApiRouter<App>) -> OpenApiRouter<App> {
+    r.routes(routes!(users::domain_availability))
         .routes(routes!(users::list_applications, users::create_application))
         .routes(routes!(operator::import_memberships))
         .routes(routes!(operator::captured_mail))
@@ -235,13 +268,14 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     doc
 }
 
-pub fn router(app: App) -> Router {
+/// The API's routes: every documented operation and the OpenAPI document (the server adds
+/// the portal, the layers and the fallback, `server::router`).
+pub fn routes(app: &App) -> Router<App> {
     ops::prometheus();
     let (api, mut doc) = documented().split_for_parts();
     openapi::finish(&mut doc);
     doc.servers = Some(vec![utoipa::openapi::Server::new(app.config.public_url())]);
     let doc = Arc::new(doc);
-    let max_body = app.config.max_body_bytes;
     api.route(
         "/v1/openapi.json",
         get(move || {
@@ -249,31 +283,10 @@ pub fn router(app: App) -> Router {
             async move { axum::Json(doc.as_ref().clone()) }
         }),
     )
-    .merge(crate::portal::router(app.clone()))
-    .merge(if app.config.bench_routes {
-        crate::bench::routes::router()
-    } else {
-        Router::new()
-    })
-    .fallback(not_found)
-    .layer(axum::middleware::from_fn_with_state(
-        app.clone(),
-        idempotency::layer,
-    ))
-    .layer(DefaultBodyLimit::max(max_body))
-    .layer(axum::middleware::from_fn_with_state(
-        app.clone(),
-        middleware::security_headers,
-    ))
-    .layer(axum::middleware::from_fn(middleware::request_context))
-    .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic))
-    .with_state(app)
 }
 
-async fn not_found(uri: Uri) -> Response {
-    if uri.path().starts_with("/portal") {
-        return crate::portal::not_found_page().await;
-    }
+/// The API's answer for an address nothing serves.
+pub fn not_found(uri: &Uri) -> Response {
     error::error_response(
         StatusCode::NOT_FOUND,
         Code::NotFound,
@@ -282,7 +295,8 @@ async fn not_found(uri: Uri) -> Response {
     )
 }
 
-fn on_panic(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+/// The answer when a handler panicked.
+pub fn on_panic(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");
     error::error_response(
         StatusCode::INTERNAL_SERVER_ERROR,

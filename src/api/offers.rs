@@ -1,14 +1,14 @@
 //! The catalog as the public contract's offers (`/v1/offers`, categories, add-ons) and single
 //! SKUs and availabilities by id. One offer is one catalog item: `productId:skuId:availabilityId`.
 
-use super::collection::{single_page, Attributes, Collection};
+use super::collection::{single_page, Attributes, Collection, Page, PageQuery};
 use super::error::ApiResult;
 use super::extract::{Caller, Path, Query};
-use crate::app::catalog::{self, Offer};
+use crate::app::catalog::{self, Availability, Offer, Sku};
 use crate::app::App;
 use crate::domain::commerce::CatalogItemId;
-use crate::store::commerce::{Availability, Sku};
 use axum::extract::State;
+use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -109,17 +109,33 @@ fn offer_dto(o: Offer) -> OfferDto {
     }
 }
 
-/// The offers available in a country, one per catalog item.
-#[utoipa::path(get, path = "/v1/offers", tag = "commerce", params(OfferQuery),
+/// The offers available in a country, one per catalog item, by product title (keyset pages).
+#[utoipa::path(get, path = "/v1/offers", tag = "commerce", params(OfferQuery, PageQuery),
     responses((status = 200, body = Collection<OfferDto>), (status = 403, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn offers(
     State(app): State<App>,
     Caller(ctx): Caller,
+    headers: HeaderMap,
     Query(q): Query<OfferQuery>,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<OfferDto>>> {
-    let rows = catalog::offers(&app, &ctx, q.country.as_deref()).await?;
-    offers_page(&app, rows, "/v1/offers")
+    let country = catalog::country_for(&app, &ctx, q.country.as_deref()).await?;
+    let page = Page::from_request(
+        &headers,
+        &pq,
+        &format!("offers:{country}"),
+        &app.keys.paging_secret,
+    )?;
+    let (rows, total) =
+        catalog::offers_page(&app, &ctx, Some(&country), page.position(), page.fetch()).await?;
+    Ok(offers_page(
+        &app,
+        page,
+        rows,
+        total,
+        &format!("/v1/offers?country={country}"),
+    ))
 }
 
 /// One offer by id.
@@ -138,19 +154,23 @@ pub async fn offer(
 
 /// The add-ons of an offer: offers of the products bought on top of its product, in its
 /// country, billed on the same cycle and term.
-#[utoipa::path(get, path = "/v1/offers/{offerId}/addons", tag = "commerce", params(("offerId" = String, Path)),
+#[utoipa::path(get, path = "/v1/offers/{offerId}/addons", tag = "commerce", params(("offerId" = String, Path), PageQuery),
     responses((status = 200, body = Collection<OfferDto>), (status = 404, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn addons(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<OfferDto>>> {
+    let path = format!("/v1/offers/{id}/addons");
+    let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let rows = catalog::addons(&app, &ctx, &id).await?;
-    offers_page(&app, rows, &format!("/v1/offers/{id}/addons"))
+    Ok(addons_page(&app, page, rows, &path))
 }
 
-/// The offer categories of a country.
+/// The offer categories of a country: at most one per product type, so one page.
 #[utoipa::path(get, path = "/v1/offercategories", tag = "commerce", params(OfferQuery),
     responses((status = 200, body = Collection<OfferCategory>), (status = 403, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
@@ -159,55 +179,59 @@ pub async fn categories(
     Caller(ctx): Caller,
     Query(q): Query<OfferQuery>,
 ) -> ApiResult<axum::Json<Collection<OfferCategory>>> {
-    let offers = catalog::offers(&app, &ctx, q.country.as_deref()).await?;
-    categories_page(&app, &offers, "/v1/offercategories")
+    let country = catalog::country_for(&app, &ctx, q.country.as_deref()).await?;
+    let kinds = catalog::categories(&app, &ctx, Some(&country)).await?;
+    categories_page(&app, kinds, &country, "/v1/offercategories")
 }
 
-/// The distinct categories of some offers, as one page.
+/// Product types as offer categories, as one page (a fixed, short list).
 pub(super) fn categories_page(
     app: &App,
-    offers: &[Offer],
+    kinds: Vec<String>,
+    country: &str,
     path: &str,
 ) -> ApiResult<axum::Json<Collection<OfferCategory>>> {
-    let mut kinds: Vec<(String, String)> = offers
-        .iter()
-        .map(|o| {
-            (
-                o.product.product_type.clone(),
-                o.availability.country.clone(),
-            )
-        })
-        .collect();
-    kinds.sort();
-    kinds.dedup();
     Ok(axum::Json(single_page(
         &app.keys.paging_secret,
         kinds,
         path,
-        |(k, _)| (String::new(), k.clone()),
-        |(k, c)| category(&k, &c),
+        |k| (String::new(), k.clone()),
+        |k| category(&k, country),
     )?))
 }
 
-/// Offers as one page, keyed by their ids.
+/// A page of offers read by keyset, keyed by product title and catalog item id.
 pub(super) fn offers_page(
     app: &App,
+    page: Page,
+    rows: Vec<Offer>,
+    total: i64,
+    path: &str,
+) -> axum::Json<Collection<OfferDto>> {
+    axum::Json(page.finish(
+        rows,
+        total,
+        path,
+        &app.keys.paging_secret,
+        Offer::sort_key,
+        offer_dto,
+    ))
+}
+
+/// The add-ons of an offer (a short list read whole), paged in memory.
+pub(super) fn addons_page(
+    app: &App,
+    page: Page,
     rows: Vec<Offer>,
     path: &str,
-) -> ApiResult<axum::Json<Collection<OfferDto>>> {
-    Ok(axum::Json(single_page(
-        &app.keys.paging_secret,
+) -> axum::Json<Collection<OfferDto>> {
+    axum::Json(page.finish_in_memory(
         rows,
         path,
-        |o| {
-            let a = &o.availability;
-            (
-                String::new(),
-                format!("{}:{}:{}", a.product_id, a.sku_id, a.id),
-            )
-        },
+        &app.keys.paging_secret,
+        Offer::sort_key,
         offer_dto,
-    )?))
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -306,27 +330,32 @@ pub struct Upgrade {
     pub attributes: Attributes,
 }
 
-/// The offers a subscription may be upgraded to.
+/// The offers a subscription may be upgraded to (the other SKUs of its product: a short list
+/// read whole, paged in memory).
 #[utoipa::path(get, path = "/v1/customers/{customerId}/subscriptions/{subscriptionId}/upgrades", tag = "commerce",
-    params(("customerId" = String, Path), ("subscriptionId" = String, Path)),
+    params(("customerId" = String, Path), ("subscriptionId" = String, Path), PageQuery),
     responses((status = 200, body = Collection<Upgrade>), (status = 404, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn upgrades(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path((id, sid)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<Upgrade>>> {
+    let path = format!("/v1/customers/{id}/subscriptions/{sid}/upgrades");
+    let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let rows = crate::app::subscriptions::upgrades(&app, &ctx, &id, &sid).await?;
-    Ok(axum::Json(single_page(
-        &app.keys.paging_secret,
+    Ok(axum::Json(page.finish_in_memory(
         rows,
-        &format!("/v1/customers/{id}/subscriptions/{sid}/upgrades"),
-        |o| (String::new(), o.sku.id.clone()),
+        &path,
+        &app.keys.paging_secret,
+        Offer::sort_key,
         |o| Upgrade {
             target_offer: offer_dto(o),
             upgrade_type: "upgrade_only".into(),
             is_eligible: true,
             attributes: Attributes::of("Upgrade"),
         },
-    )?))
+    )))
 }

@@ -276,8 +276,8 @@ pub async fn create_invitation(
     let mailto = format!(
         "mailto:{}?subject={}&body={}",
         inv.row.email.clone().unwrap_or_default(),
-        crate::portal::session::url_escape(&inv.subject),
-        crate::portal::session::url_escape(&inv.body)
+        crate::web::url_escape(&inv.subject),
+        crate::web::url_escape(&inv.body)
     );
     let mut dto = invitation_dto(inv.row, app.clock.now_ms());
     dto.url = Some(inv.url);

@@ -18,13 +18,18 @@ use utoipa::{IntoParams, ToSchema};
 #[serde(rename_all = "camelCase")]
 pub struct Address {
     pub address_line1: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub address_line2: String,
     pub city: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub state: String,
     pub postal_code: String,
     pub country: String,
+}
+
+/// An optional address line sent as `null` (as the reference's examples do) reads as empty.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -182,7 +187,7 @@ fn support_dto(a: &Application, version: i64) -> SupportProfile {
         telephone: a.support_phone.clone(),
         website: a.support_website.clone(),
         profile_type: ProfileType::Support,
-        attributes: Attributes::with_etag("PartnerSupportProfile", version),
+        attributes: Attributes::with_etag("SupportProfile", version),
     }
 }
 

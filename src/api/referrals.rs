@@ -77,8 +77,8 @@ fn dto(r: ReferralRow) -> Referral {
         name: r.name,
         created_by_partner_id: r.created_by_tenant.to_string(),
         target_partner_id: r.target_tenant.to_string(),
-        status: r.status,
-        substatus: r.substatus,
+        status: r.status.as_str().into(),
+        substatus: r.substatus.as_str().into(),
         deal_value: r.deal_value,
         currency: r.currency,
         customer_profile: CustomerProfile {

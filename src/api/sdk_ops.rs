@@ -2,27 +2,32 @@
 //! customer: the customer's offers, offer categories and add-ons, a partner leaving it, and
 //! the (refused) deletion of a customer.
 
-use super::collection::Collection;
+use super::collection::{Collection, Page, PageQuery};
 use super::error::ApiResult;
-use super::extract::{Caller, Path};
-use super::offers::{categories_page, offers_page, OfferCategory, OfferDto};
+use super::extract::{Caller, Path, Query};
+use super::offers::{addons_page, categories_page, offers_page, OfferCategory, OfferDto};
 use crate::app::customer_offers;
 use crate::app::App;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 
 /// The offers a customer can buy: those of the customer's country.
 #[utoipa::path(get, path = "/v1/customers/{customerId}/offers", tag = "commerce",
-    params(("customerId" = String, Path)),
+    params(("customerId" = String, Path), PageQuery),
     responses((status = 200, body = Collection<OfferDto>), (status = 403, body = super::error::ApiErrorBody), (status = 404, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn customer_offers(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<OfferDto>>> {
-    let rows = customer_offers::offers(&app, &ctx, &id).await?;
-    offers_page(&app, rows, &format!("/v1/customers/{id}/offers"))
+    let path = format!("/v1/customers/{id}/offers");
+    let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
+    let (rows, total) =
+        customer_offers::offers_page(&app, &ctx, &id, page.position(), page.fetch()).await?;
+    Ok(offers_page(&app, page, rows, total, &path))
 }
 
 /// The offer categories of the customer's country.
@@ -35,26 +40,31 @@ pub async fn customer_offer_categories(
     Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Collection<OfferCategory>>> {
-    let rows = customer_offers::offers(&app, &ctx, &id).await?;
-    categories_page(&app, &rows, &format!("/v1/customers/{id}/offercategories"))
+    let (kinds, country) = customer_offers::categories(&app, &ctx, &id).await?;
+    categories_page(
+        &app,
+        kinds,
+        &country,
+        &format!("/v1/customers/{id}/offercategories"),
+    )
 }
 
 /// The add-ons of one offer, for a customer of the offer's country.
 #[utoipa::path(get, path = "/v1/customers/{customerId}/offers/{offerId}/addons", tag = "commerce",
-    params(("customerId" = String, Path), ("offerId" = String, Path)),
+    params(("customerId" = String, Path), ("offerId" = String, Path), PageQuery),
     responses((status = 200, body = Collection<OfferDto>), (status = 400, body = super::error::ApiErrorBody), (status = 403, body = super::error::ApiErrorBody), (status = 404, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
 pub async fn customer_offer_addons(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path((id, offer)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Collection<OfferDto>>> {
+    let path = format!("/v1/customers/{id}/offers/{offer}/addons");
+    let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let rows = customer_offers::addons(&app, &ctx, &id, &offer).await?;
-    offers_page(
-        &app,
-        rows,
-        &format!("/v1/customers/{id}/offers/{offer}/addons"),
-    )
+    Ok(addons_page(&app, page, rows, &path))
 }
 
 /// The caller removes itself from a customer: its relationship and its delegated grants end

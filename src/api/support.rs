@@ -13,7 +13,7 @@ use crate::domain::ids::TenantId;
 use crate::domain::support::{DraftInput, Severity, Status, Target, MAX_ATTACHMENT_BYTES};
 use crate::domain::Error;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -598,52 +598,11 @@ pub async fn download(
     Path((id, attachment)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let (a, bytes) = support::download(&app, &ctx, &id, &attachment).await?;
-    Ok(file_response(&a.file_name, &a.content_type, bytes))
-}
-
-/// A stored file as a download: `Content-Disposition: attachment`, `nosniff`, and a
-/// sandboxing CSP in case a browser opens it anyway.
-pub fn file_response(name: &str, content_type: &str, bytes: Vec<u8>) -> Response {
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
-    let mut r = Response::new(axum::body::Body::from(bytes));
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(content_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; sandbox"),
-    );
-    r
+    Ok(crate::web::file_response(
+        &a.file_name,
+        &a.content_type,
+        bytes,
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -517,7 +517,7 @@ pub async fn mfa_confirm(
         Some(c) => mfa::Proof::Code(c),
         None => mfa::Proof::Nothing,
     };
-    mfa::enable(&app, &ctx, &secret, &b.code, proof).await?;
+    mfa::enable(&app, &ctx, &secret, &b.code, proof, mfa::FirstCodes::Skip).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -4,11 +4,11 @@
 
 use super::identity::{self, NewTenant, NewUser};
 use super::{App, Ctx};
+use crate::app::store;
 use crate::domain::identity::{Role, TenantKind};
-use crate::store;
 
-pub use crate::store::audit::BrokenLink;
-pub use crate::store::identity::TenantRow;
+pub use crate::app::store::audit::BrokenLink;
+pub use crate::app::store::identity::TenantRow;
 
 /// Creates the operator tenant from the e-mail's domain if none exists, and the user (a
 /// global and operator administrator when the tenant already exists).

@@ -1,12 +1,13 @@
 //! Builds audit records from the acting context.
 
 use super::Ctx;
-use crate::store::audit::{self, AuditEntry};
-use crate::store::Tx;
+use crate::app::store::audit::{self, AuditEntry};
+use crate::app::store::Tx;
+use crate::domain::audit::Operation;
 
 /// What changed, for the audit log.
 pub struct Change<'a> {
-    pub operation: &'a str,
+    pub operation: Operation,
     pub resource_type: &'a str,
     pub resource_id: String,
     pub old: Option<serde_json::Value>,
@@ -61,7 +62,7 @@ fn entry(ctx: Option<&Ctx>, org: &str, change: Change<'_>, now: i64) -> AuditEnt
         actor_app_id: ctx.and_then(|c| c.app_id()),
         actor_upn: ctx.and_then(|c| c.upn.clone()),
         customer_id: change.customer_id,
-        operation: change.operation.to_string(),
+        operation: change.operation.as_str().to_string(),
         resource_type: change.resource_type.to_string(),
         resource_id: Some(change.resource_id),
         old_value: change.old.map(|v| v.to_string()),
@@ -75,7 +76,7 @@ fn entry(ctx: Option<&Ctx>, org: &str, change: Change<'_>, now: i64) -> AuditEnt
 /// Writes records as JSON lines, in chain order, to `out`; returns how many and the last
 /// record of each organisation written.
 pub async fn export(
-    db: &crate::store::Db,
+    db: &crate::app::store::Db,
     org: Option<&str>,
     start: i64,
     before: i64,
@@ -151,7 +152,7 @@ pub async fn one(app: &super::App, ctx: &Ctx, id: &str) -> crate::domain::Result
         .ok_or(crate::domain::Error::NotFound("audit record"))
 }
 
-pub use crate::store::audit::{AuditQuery, AuditRow};
+pub use crate::app::store::audit::{AuditQuery, AuditRow};
 
 /// One page of the caller's organisation's records matching `q`, newest first, and how
 /// many match in all.

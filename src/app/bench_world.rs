@@ -11,13 +11,13 @@
 
 use super::identity::{self, NewTenant, NewUser};
 use super::App;
+use crate::app::store::bench::{q, BulkSession, Tables};
+use crate::app::store::commerce::Availability as AvailabilityRow;
 use crate::domain::identity::{Role, TenantKind};
 use crate::domain::ids::TenantId;
-use crate::store::bench::{q, BulkSession, Tables};
-use crate::store::commerce::Availability as AvailabilityRow;
 use std::time::Instant;
 
-pub use crate::store::bench::SampledCustomer;
+pub use crate::app::store::bench::SampledCustomer;
 
 /// Customers per transaction.
 const CUSTOMERS_PER_TX: usize = 25_000;
@@ -140,7 +140,7 @@ struct Shared {
 
 /// Database size in bytes (SQLite file plus its write-ahead log, or the PostgreSQL database).
 pub async fn database_bytes(app: &App) -> anyhow::Result<i64> {
-    Ok(crate::store::bench::database_bytes(&app.db).await?)
+    Ok(crate::app::store::bench::database_bytes(&app.db).await?)
 }
 
 pub async fn generate(app: &App, scale: f64) -> anyhow::Result<Report> {
@@ -171,7 +171,7 @@ pub async fn generate(app: &App, scale: f64) -> anyhow::Result<Report> {
     let shared = Shared {
         now: app.clock.now_ms(),
         hash: q(&crate::crypto::hash_password_blocking(PASSWORD.into()).await),
-        agreement: crate::store::partners::current_agreement(&app.db)
+        agreement: crate::app::store::partners::current_agreement(&app.db)
             .await?
             .version,
         total: q(&total.round_dp(2).to_string()),
@@ -241,10 +241,10 @@ async fn operator_catalog_and_providers(app: &App, sizes: &Sizes) -> anyhow::Res
 async fn priced_items(app: &App) -> anyhow::Result<Vec<Item>> {
     let mut items = Vec::new();
     for (p, s, a, qty) in ITEMS {
-        let price = crate::store::commerce::availability(&app.db, p, s, a)
+        let price = crate::app::store::commerce::availability(&app.db, p, s, a)
             .await?
             .ok_or_else(|| anyhow::anyhow!("catalog item {p}:{s}:{a} missing"))?;
-        let sku = crate::store::commerce::sku(&app.db, p, s)
+        let sku = crate::app::store::commerce::sku(&app.db, p, s)
             .await?
             .ok_or_else(|| anyhow::anyhow!("sku {p}:{s} missing"))?;
         let days: i64 = if price.term == "P1Y" { 365 } else { 30 };
@@ -516,21 +516,21 @@ pub async fn users_of(
     app: &App,
     tenant: TenantId,
 ) -> anyhow::Result<Vec<(crate::domain::ids::UserId, String)>> {
-    Ok(crate::store::bench::users_of(&app.db, tenant).await?)
+    Ok(crate::app::store::bench::users_of(&app.db, tenant).await?)
 }
 
 pub async fn customer_count(app: &App) -> anyhow::Result<i64> {
-    Ok(crate::store::bench::customer_count(&app.db).await?)
+    Ok(crate::app::store::bench::customer_count(&app.db).await?)
 }
 
 /// A random sample of the generated world's indirect customers.
 pub async fn sample_customers(app: &App, n: usize) -> anyhow::Result<Vec<SampledCustomer>> {
-    Ok(crate::store::bench::sample_customers(&app.db, n).await?)
+    Ok(crate::app::store::bench::sample_customers(&app.db, n).await?)
 }
 
 /// How many active customers a partner serves.
 pub async fn active_customers_of(app: &App, partner: &str) -> anyhow::Result<i64> {
-    Ok(crate::store::bench::active_customers_of(&app.db, partner).await?)
+    Ok(crate::app::store::bench::active_customers_of(&app.db, partner).await?)
 }
 
 /// The indexed-read ceiling: a tenant by primary key, (id, domain, name, country).
@@ -538,17 +538,17 @@ pub async fn ceiling_read(
     app: &App,
     id: &str,
 ) -> Result<Option<(String, String, String, String)>, sqlx::Error> {
-    crate::store::bench::ceiling_read(&app.db, id).await
+    crate::app::store::bench::ceiling_read(&app.db, id).await
 }
 
 /// The write ceiling: a transaction of two inserts, like an order and its line.
 pub async fn ceiling_write(app: &App, id: &str) -> Result<(), sqlx::Error> {
-    crate::store::bench::ceiling_write(&app.db, id, app.clock.now_ms()).await
+    crate::app::store::bench::ceiling_write(&app.db, id, app.clock.now_ms()).await
 }
 
 /// Domain events waiting for the dispatcher (the webhook workload starts from none).
 pub async fn pending_events(app: &App) -> anyhow::Result<i64> {
-    Ok(crate::store::bench::pending_events(&app.db).await?)
+    Ok(crate::app::store::bench::pending_events(&app.db).await?)
 }
 
 /// Which engine the world lives in, for the report.

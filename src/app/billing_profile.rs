@@ -5,10 +5,12 @@
 
 use super::audit::{record, Change};
 use super::{events, App, Ctx};
+use crate::app::store::{partner_billing as repo, partners};
+use crate::domain::audit::Operation;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::error::Checks;
+use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
-use crate::store::{partner_billing as repo, partners};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -143,7 +145,7 @@ pub async fn put(
         Some(ctx),
         &tenant,
         Change {
-            operation: "update_partner_billing_profile",
+            operation: Operation::UpdatePartnerBillingProfile,
             resource_type: "billing_profile",
             resource_id: tenant.clone(),
             old: serde_json::to_value(&old).ok(),
@@ -156,7 +158,7 @@ pub async fn put(
     events::emit(
         &mut tx,
         now,
-        "billing-profile-updated",
+        EventName::BillingProfileUpdated,
         "/v1/profiles/billing".into(),
         "billing profile",
         std::slice::from_ref(&tenant),

@@ -6,14 +6,16 @@ use super::audit::{record, Change};
 use super::commerce::{prior_order, taken_request, write_order, LineInput, OrderInput};
 use super::customers::authorized;
 use super::{events, App, Ctx};
+use crate::app::store::commerce::{self as repo, CartRow, OrderRow};
+use crate::app::store::identity::TenantRow;
+use crate::app::store::Tx;
+use crate::domain::audit::Operation;
 use crate::domain::authz::Action;
 use crate::domain::commerce::{self as rules, BillingCycle, CartStatus, CatalogItemId};
 use crate::domain::error::Code;
 use crate::domain::ids::TenantId;
+use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
-use crate::store::commerce::{self as repo, CartRow, OrderRow};
-use crate::store::identity::TenantRow;
-use crate::store::Tx;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -86,10 +88,6 @@ fn view(c: CartRow) -> Result<Cart> {
     })
 }
 
-const OPERATION_CREATE: &str = "create_cart";
-const OPERATION_UPDATE: &str = "update_cart";
-const OPERATION_CHECKOUT: &str = "checkout_cart";
-
 /// Checks each line against its availability, fills in the billing cycle and term it
 /// implies, numbers the lines, and checks the provider named.
 async fn validate(app: &App, ctx: &Ctx, mut c: CartContent) -> Result<CartContent> {
@@ -132,7 +130,7 @@ async fn record_cart(
     ctx: &Ctx,
     customer: TenantId,
     cart: &CartRow,
-    (operation, event): (&str, &str),
+    (operation, event): (Operation, EventName),
     now: i64,
 ) -> Result<()> {
     let owner = ctx.actor.tenant.to_string();
@@ -180,7 +178,7 @@ pub async fn create(app: &App, ctx: &Ctx, customer_id: &str, content: CartConten
     };
     let mut tx = app.db.begin().await?;
     repo::insert_cart(&mut tx, &row).await?;
-    let what = (OPERATION_CREATE, rules::event::CART_CREATED);
+    let what = (Operation::CreateCart, EventName::CartCreated);
     record_cart(&mut tx, ctx, t.id, &row, what, now).await?;
     tx.commit().await?;
     view(row)
@@ -221,7 +219,7 @@ pub async fn update(
         return Err(Error::PreconditionFailed);
     }
     (row.line_items, row.updated_at, row.version) = (lines, now, row.version + 1);
-    let what = (OPERATION_UPDATE, rules::event::CART_UPDATED);
+    let what = (Operation::UpdateCart, EventName::CartUpdated);
     record_cart(&mut tx, ctx, t.id, &row, what, now).await?;
     tx.commit().await?;
     view(row)
@@ -304,7 +302,7 @@ async fn checkout_in(
         return Err(submitted(row.status));
     }
     (row.status, row.order_id, row.updated_at) = (CartStatus::Ordered, Some(order.id.clone()), now);
-    let what = (OPERATION_CHECKOUT, rules::event::CART_UPDATED);
+    let what = (Operation::CheckoutCart, EventName::CartUpdated);
     record_cart(&mut tx, ctx, customer.id, &row, what, now).await?;
     tx.commit().await?;
     metrics::counter!("partnerhub_orders_total").increment(1);

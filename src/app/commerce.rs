@@ -5,19 +5,23 @@
 use super::audit::{record, record_for_each, Change};
 use super::customers::authorized;
 use super::{events, App, Ctx};
+pub use crate::app::store::commerce::InvoiceLine;
+use crate::app::store::commerce::{
+    self as repo, Availability, OrderLine, OrderRow, Product, Sku, SubscriptionRow,
+};
+use crate::app::store::identity::TenantRow;
+use crate::app::store::{customers, identity as ids, partners, Tx};
+use crate::domain::audit::Operation;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::channel;
 use crate::domain::commerce::{
-    self as rules, CatalogItemId, ProviderPrice, Segment, SubscriptionStatus, CANCELLATION_DAYS,
+    self as rules, CatalogItemId, OrderStatus, PriceKind, Segment, SubscriptionStatus,
+    CANCELLATION_DAYS,
 };
 use crate::domain::error::{Checks, Code};
 use crate::domain::ids::TenantId;
+use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
-use crate::store::commerce::{
-    self as repo, Availability, OrderLine, OrderRow, Product, Sku, SubscriptionRow,
-};
-use crate::store::identity::TenantRow;
-use crate::store::{customers, identity as ids, partners, Tx};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -47,8 +51,12 @@ pub async fn import_catalog(app: &App, ctx: Option<&Ctx>, file: &CatalogFile) ->
             now,
         )
         .await?;
-        crate::store::subscription_links::set_base_product(&mut tx, &p.id, p.add_on_of.as_deref())
-            .await?;
+        crate::app::store::subscription_links::set_base_product(
+            &mut tx,
+            &p.id,
+            p.add_on_of.as_deref(),
+        )
+        .await?;
         for s in &p.skus {
             repo::upsert_sku(
                 &mut tx,
@@ -92,7 +100,7 @@ pub async fn import_catalog(app: &App, ctx: Option<&Ctx>, file: &CatalogFile) ->
         ctx,
         &org,
         Change {
-            operation: "import_catalog",
+            operation: Operation::ImportCatalog,
             resource_type: "catalog",
             resource_id: format!("{} products", file.products.len()),
             old: None,
@@ -229,7 +237,7 @@ async fn write_priced(
     let mpn = reseller_row.as_ref().map(|p| p.mpn_id.to_string());
     let draft = draft_order(app, ctx, customer, input, priced, (provider, reseller), mpn)?;
     if let Err(e) = repo::insert_order(tx, &draft.order).await {
-        if crate::store::is_unique_violation(&e) && input.request_id.is_some() {
+        if crate::app::store::is_unique_violation(&e) && input.request_id.is_some() {
             return Ok(None);
         }
         return Err(e.into());
@@ -253,8 +261,8 @@ async fn write_priced(
 /// One order line checked against the catalog: its item, availability and SKU.
 pub(crate) struct Priced {
     item: CatalogItemId,
-    availability: crate::store::commerce::Availability,
-    sku: crate::store::commerce::Sku,
+    availability: crate::app::store::commerce::Availability,
+    sku: crate::app::store::commerce::Sku,
 }
 
 /// Checks the number of lines and reads each line's catalog entry (outside any transaction).
@@ -329,7 +337,7 @@ fn draft_order(
             currency: a.currency.clone(),
             billing_cycle: a.billing_cycle.clone(),
             term: a.term.clone(),
-            status: SubscriptionStatus::Active.as_str().into(),
+            status: SubscriptionStatus::Active,
             auto_renew: true,
             created_at: now,
             term_start: now,
@@ -355,7 +363,7 @@ fn draft_order(
         provider,
         reseller,
         request_id: input.request_id.clone(),
-        status: "completed".into(),
+        status: OrderStatus::Completed,
         total: total.amount(),
         currency: total.currency,
         created_at: now,
@@ -377,7 +385,7 @@ async fn record_order(tx: &mut Tx, ctx: &Ctx, customer: &TenantRow, d: &Draft) -
         .collect();
     let new = serde_json::json!({ "lines": lines, "total": o.total, "currency": o.currency });
     let change = Change {
-        operation: "create_order",
+        operation: Operation::CreateOrder,
         resource_type: "order",
         resource_id: o.id.clone(),
         old: None,
@@ -394,7 +402,7 @@ async fn record_order(tx: &mut Tx, ctx: &Ctx, customer: &TenantRow, d: &Draft) -
     events::emit(
         tx,
         o.created_at,
-        rules::event::ORDER_CREATED,
+        EventName::OrderCreated,
         format!("/v1/customers/{}/orders/{}", customer.id, o.id),
         &customer.display_name,
         &audience,
@@ -532,7 +540,7 @@ pub async fn update_subscription(
     }
     let version = s.version;
     let old = serde_json::json!({ "quantity": s.quantity, "status": s.status, "autoRenewEnabled": s.auto_renew });
-    let current = SubscriptionStatus::parse(&s.status).unwrap_or(SubscriptionStatus::Active);
+    let current = s.status;
     if let Some(q) = patch.quantity {
         if q != s.quantity {
             if current != SubscriptionStatus::Active {
@@ -562,9 +570,7 @@ pub async fn update_subscription(
     if let Some(st) = &patch.status {
         let to = SubscriptionStatus::parse(st)
             .ok_or_else(|| Error::field("status", "active, suspended or deleted"))?;
-        s.status = rules::change_status(current, to, now, s.cancel_until)?
-            .as_str()
-            .into();
+        s.status = rules::change_status(current, to, now, s.cancel_until)?;
     }
     if let Some(a) = patch.auto_renew {
         s.auto_renew = a;
@@ -600,7 +606,7 @@ pub async fn update_subscription(
     orgs.dedup();
     let logs: Vec<String> = orgs.iter().map(|x| x.to_string()).collect();
     record_for_each(&mut tx, Some(ctx), &logs, Change {
-        operation: "update_subscription",
+        operation: Operation::UpdateSubscription,
         resource_type: "subscription",
         resource_id: s.id.clone(),
         old: Some(old),
@@ -615,7 +621,7 @@ pub async fn update_subscription(
     events::emit(
         &mut tx,
         now,
-        "subscription-updated",
+        EventName::SubscriptionUpdated,
         format!("/v1/customers/{}/subscriptions/{}", customer.id, s.id),
         &s.friendly_name,
         &audience,
@@ -634,21 +640,21 @@ pub async fn run_renewals(app: &App) -> Result<(usize, usize)> {
     for mut s in repo::subscriptions_due(&app.db, now).await? {
         let version = s.version;
         let mut tx = app.db.begin().await?;
-        if s.auto_renew && s.status == "active" {
+        if s.auto_renew && s.status == SubscriptionStatus::Active {
             let days = rules::term_days(&s.term).unwrap_or(30);
             s.term_start = s.term_end;
             s.term_end += days * rules::DAY_MS;
             s.cancel_until = s.term_start + CANCELLATION_DAYS * rules::DAY_MS;
             renewed += 1;
         } else {
-            s.status = SubscriptionStatus::Expired.as_str().into();
+            s.status = SubscriptionStatus::Expired;
             expired += 1;
         }
         s.updated_at = now;
         if !repo::save_subscription(&mut tx, &s, version).await? {
             continue;
         }
-        let at = if s.status == "expired" {
+        let at = if s.status == SubscriptionStatus::Expired {
             s.term_end
         } else {
             s.term_start
@@ -657,7 +663,7 @@ pub async fn run_renewals(app: &App) -> Result<(usize, usize)> {
         events::emit(
             &mut tx,
             now,
-            "subscription-updated",
+            EventName::SubscriptionUpdated,
             format!("/v1/customers/{}/subscriptions/{}", s.customer, s.id),
             &s.friendly_name,
             &[s.provider.to_string()],
@@ -739,7 +745,7 @@ pub async fn generate_invoices(app: &App, month_start: i64) -> Result<usize> {
                 events::emit(
                     &mut tx,
                     app.clock.now_ms(),
-                    "invoice-ready",
+                    EventName::InvoiceReady,
                     format!("/v1/invoices/{}", inv.id),
                     &inv.id,
                     &[provider.to_string()],
@@ -750,7 +756,7 @@ pub async fn generate_invoices(app: &App, month_start: i64) -> Result<usize> {
                     None,
                     &provider.to_string(),
                     Change {
-                        operation: "create_invoice",
+                        operation: Operation::CreateInvoice,
                         resource_type: "invoice",
                         resource_id: inv.id.clone(),
                         old: None,
@@ -771,17 +777,8 @@ pub async fn generate_invoices(app: &App, month_start: i64) -> Result<usize> {
 }
 
 /// A subscription's history as charge segments.
-pub async fn segments(db: &crate::store::Db, subscription: &str) -> Result<Vec<Segment>> {
-    Ok(repo::history(db, subscription)
-        .await?
-        .into_iter()
-        .map(|(at, quantity, status, price)| Segment {
-            at,
-            quantity,
-            status: SubscriptionStatus::parse(&status).unwrap_or(SubscriptionStatus::Deleted),
-            unit_price: Decimal::from_str(&price).unwrap_or_default(),
-        })
-        .collect())
+pub async fn segments(db: &crate::app::store::Db, subscription: &str) -> Result<Vec<Segment>> {
+    Ok(repo::history(db, subscription).await?)
 }
 
 /// The provider's price to its resellers for an SKU in a country (list price when unset).
@@ -795,14 +792,7 @@ pub async fn price_to_reseller(
 ) -> Result<Decimal> {
     Ok(
         match repo::provider_price(&app.db, provider, product, sku, country).await? {
-            Some((kind, value)) => {
-                let v = Decimal::from_str(&value).unwrap_or_default();
-                if kind == "markup" {
-                    ProviderPrice::Markup(v).apply(list)
-                } else {
-                    ProviderPrice::Fixed(v).apply(list)
-                }
-            }
+            Some(price) => price.apply(list),
             None => list,
         },
     )
@@ -829,7 +819,7 @@ pub async fn set_provider_prices(
     let mut c = Checks::new();
     for (i, p) in prices.iter().enumerate() {
         c.check(
-            p.kind == "markup" || p.kind == "fixed",
+            PriceKind::parse(&p.kind).is_some(),
             &format!("prices[{i}].kind"),
             "markup or fixed",
         );
@@ -858,7 +848,7 @@ pub async fn set_provider_prices(
             &p.product_id,
             &p.sku_id,
             &p.country.to_ascii_uppercase(),
-            &p.kind,
+            PriceKind::parse(&p.kind).ok_or_else(|| Error::field("kind", "markup or fixed"))?,
             &p.value,
         )
         .await?;
@@ -868,7 +858,7 @@ pub async fn set_provider_prices(
         Some(ctx),
         &ctx.actor.tenant.to_string(),
         Change {
-            operation: "update_price_list",
+            operation: Operation::UpdatePriceList,
             resource_type: "price_list",
             resource_id: ctx.actor.tenant.to_string(),
             old: None,
@@ -934,7 +924,7 @@ pub async fn set_reseller_prices(
         Some(ctx),
         &ctx.actor.tenant.to_string(),
         Change {
-            operation: "update_customer_prices",
+            operation: Operation::UpdateCustomerPrices,
             resource_type: "price_list",
             resource_id: ctx.actor.tenant.to_string(),
             old: None,
@@ -948,21 +938,6 @@ pub async fn set_reseller_prices(
     Ok(())
 }
 
-/// The names of an order's subscriptions, by subscription id (the order's line items show
-/// them as `friendlyName`).
-pub async fn subscription_names(
-    app: &App,
-    customer: TenantId,
-    order_id: &str,
-) -> Result<BTreeMap<String, String>> {
-    Ok(repo::subscriptions_of(&app.db, customer)
-        .await?
-        .into_iter()
-        .filter(|s| s.order_id == order_id)
-        .map(|s| (s.id, s.friendly_name))
-        .collect())
-}
-
 /// The resellers the caller (a provider) may name as reseller of record for a customer it
 /// may order for: those with an active relationship with the customer and an active
 /// partnership with the caller (`domain::channel`).
@@ -972,33 +947,28 @@ pub async fn resellers_of_record(app: &App, ctx: &Ctx, customer_id: &str) -> Res
     Ok(customers::qualified_resellers(&mut conn, ctx.actor.tenant, customer.id).await?)
 }
 
-/// One invoice and its lines, for the provider it bills or the operator. Anyone else is told
-/// it does not exist, so invoice ids leak nothing.
+/// One invoice and all its lines (the CSV download), for the provider it bills or the
+/// operator; anyone else is told it does not exist.
 pub async fn invoice(
     app: &App,
     ctx: &Ctx,
     id: &str,
 ) -> Result<(
-    crate::store::commerce::InvoiceRow,
-    Vec<crate::store::commerce::InvoiceLine>,
+    crate::app::store::commerce::InvoiceRow,
+    Vec<crate::app::store::commerce::InvoiceLine>,
 )> {
-    let invoice = crate::store::commerce::invoice(&app.db, id)
-        .await?
-        .filter(|i| {
-            crate::domain::authz::can(
-                &ctx.actor,
-                Action::ReadInvoices,
-                Resource::Tenant(i.provider),
-            )
-            .allowed()
-        })
-        .ok_or(Error::NotFound("invoice"))?;
-    let lines = crate::store::commerce::invoice_lines(&app.db, id).await?;
+    let invoice = super::invoices::get(app, ctx, id).await?;
+    let lines = repo::invoice_lines(&app.db, &invoice.id).await?;
     Ok((invoice, lines))
 }
 
-/// The invoices of the caller's organisation (a provider), newest period first.
-pub async fn invoices(app: &App, ctx: &Ctx) -> Result<Vec<crate::store::commerce::InvoiceRow>> {
+/// The newest invoices of the caller's organisation (a provider), at most `limit`, newest
+/// period first (the portal's list; the API pages through `invoices::page`).
+pub async fn invoices(
+    app: &App,
+    ctx: &Ctx,
+    limit: u32,
+) -> Result<Vec<crate::app::store::commerce::InvoiceRow>> {
     ctx.require(Action::ReadInvoices, Resource::Tenant(ctx.actor.tenant))?;
-    Ok(repo::invoices_of(&app.db, ctx.actor.tenant).await?)
+    Ok(crate::app::store::commerce_pages::invoices(&app.db, ctx.actor.tenant, None, limit).await?)
 }

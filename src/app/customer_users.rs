@@ -6,15 +6,16 @@ use super::audit::{record, Change};
 use super::customers::authorized;
 use super::identity::{keep_last_global_admin, require_act_on};
 use super::{App, Ctx};
+use crate::app::store::identity::{self as ids, UserRow};
+use crate::app::store::tokens;
 use crate::crypto;
+use crate::domain::audit::Operation;
 use crate::domain::authz::{self, Action, UserOp, Via};
 use crate::domain::customer::{CustomerFacts, GrantRole};
 use crate::domain::error::Checks;
 use crate::domain::identity::{Email, Password, Role, UserState};
 use crate::domain::ids::UserId;
 use crate::domain::{Error, Result};
-use crate::store::identity::{self as ids, UserRow};
-use crate::store::tokens;
 use std::collections::BTreeSet;
 
 pub const RETENTION_DAYS: i64 = 30;
@@ -39,10 +40,10 @@ pub fn role_by_id(role_id: &str) -> Result<Role> {
 
 async fn audit(
     app: &App,
-    tx: &mut crate::store::Tx,
+    tx: &mut crate::app::store::Tx,
     ctx: &Ctx,
     customer: &str,
-    op: &str,
+    op: Operation,
     user: &UserRow,
     new: serde_json::Value,
 ) -> Result<()> {
@@ -116,6 +117,8 @@ pub struct NewCustomerUser {
     pub first_name: String,
     pub last_name: String,
     pub password: Option<String>,
+    /// Two-letter country where the user's services are used.
+    pub usage_location: Option<String>,
 }
 
 pub async fn create(
@@ -125,13 +128,17 @@ pub async fn create(
     n: NewCustomerUser,
 ) -> Result<(UserRow, String)> {
     let (t, _) = authorized(app, ctx, customer_id, Action::ManageCustomerUsers).await?;
+    let domains = super::customer_domains::sign_in_domains(app, &t).await?;
     let mut checks = Checks::new();
     let upn = checks.parse(Email::parse("userPrincipalName", &n.upn));
     if let Some(u) = &upn {
         checks.check(
-            u.domain() == t.domain,
+            domains.iter().any(|d| d == u.domain()),
             "userPrincipalName",
-            &format!("the sign-in name must end with @{}", t.domain),
+            &format!(
+                "the sign-in name must end with @{} or a verified domain of the directory",
+                t.domain
+            ),
         );
     }
     checks.check(
@@ -139,6 +146,7 @@ pub async fn create(
         "displayName",
         "a display name is required",
     );
+    let usage_location = usage_location(&mut checks, n.usage_location.as_deref());
     let password = match &n.password {
         Some(p) => checks
             .parse(Password::parse("passwordProfile.password", p))
@@ -159,12 +167,13 @@ pub async fn create(
         totp_secret: None,
         state: UserState::Active,
         language: "en-US".into(),
+        usage_location: usage_location.flatten(),
         created_at: now,
         version: 1,
     };
     let mut tx = app.db.begin().await?;
     match ids::insert_user(&mut tx, &user, &[]).await {
-        Err(e) if crate::store::is_unique_violation(&e) => {
+        Err(e) if crate::app::store::is_unique_violation(&e) => {
             return Err(Error::field(
                 "userPrincipalName",
                 "this sign-in name is already in use",
@@ -177,7 +186,7 @@ pub async fn create(
         &mut tx,
         ctx,
         &t.id.to_string(),
-        "create_customer_user",
+        Operation::CreateCustomerUser,
         &user,
         serde_json::json!({ "upn": user.upn }),
     )
@@ -194,6 +203,8 @@ pub struct Patch {
     /// `active` restores a deleted user within the retention period.
     pub state: Option<String>,
     pub new_password: Option<String>,
+    /// A two-letter country; empty clears it.
+    pub usage_location: Option<String>,
 }
 
 pub async fn update(
@@ -206,7 +217,8 @@ pub async fn update(
     let only_password = p.display_name.is_none()
         && p.first_name.is_none()
         && p.last_name.is_none()
-        && p.state.is_none();
+        && p.state.is_none()
+        && p.usage_location.is_none();
     let action = if only_password {
         Action::ResetCustomerPassword
     } else {
@@ -247,6 +259,12 @@ pub async fn update(
     if let Some(l) = p.last_name {
         u.last_name = l.trim().into();
     }
+    if let Some(raw) = p.usage_location.as_deref() {
+        let mut checks = Checks::new();
+        let parsed = usage_location(&mut checks, Some(raw));
+        checks.finish()?;
+        u.usage_location = parsed.flatten();
+    }
     let mut restored = false;
     if let Some(s) = p.state {
         let s =
@@ -273,9 +291,9 @@ pub async fn update(
             .await?;
     }
     let op = if only_password {
-        "reset_customer_user_password"
+        Operation::ResetCustomerUserPassword
     } else {
-        "update_customer_user"
+        Operation::UpdateCustomerUser
     };
     audit(app, &mut tx, ctx, &t.id.to_string(), op, &u, serde_json::json!({ "state": u.state, "displayName": u.display_name, "restored": restored })).await?;
     tx.commit().await?;
@@ -311,13 +329,24 @@ pub async fn delete(app: &App, ctx: &Ctx, customer_id: &str, user_id: &str) -> R
         &mut tx,
         ctx,
         &t.id.to_string(),
-        "delete_customer_user",
+        Operation::DeleteCustomerUser,
         &u,
         serde_json::json!({ "upn": u.upn }),
     )
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A usage location as stored: `None` when not given or empty, else a two-letter country
+/// (upper case); a malformed one is a field error in `checks`.
+fn usage_location(checks: &mut Checks, raw: Option<&str>) -> Option<Option<String>> {
+    match raw.map(str::trim) {
+        None | Some("") => Some(None),
+        Some(c) => checks
+            .parse(crate::domain::identity::Country::parse("usageLocation", c))
+            .map(|c| Some(c.as_str().to_string())),
+    }
 }
 
 /// Through what the caller reaches the customer's directory: as the customer itself, or as
@@ -330,7 +359,7 @@ fn via(ctx: &Ctx, f: &CustomerFacts) -> Via {
     }
 }
 
-async fn held_roles(tx: &mut crate::store::Tx, user: UserId) -> Result<BTreeSet<Role>> {
+async fn held_roles(tx: &mut crate::app::store::Tx, user: UserId) -> Result<BTreeSet<Role>> {
     let rows = sqlx::query("SELECT role FROM user_roles WHERE user_id = $1")
         .bind(user.to_string())
         .fetch_all(tx.conn())
@@ -343,9 +372,9 @@ async fn held_roles(tx: &mut crate::store::Tx, user: UserId) -> Result<BTreeSet<
 
 /// A new password or a disabled account ends every sign-in the user had: refresh tokens
 /// and portal sessions.
-async fn end_sign_ins(tx: &mut crate::store::Tx, user: UserId, now: i64) -> Result<()> {
+async fn end_sign_ins(tx: &mut crate::app::store::Tx, user: UserId, now: i64) -> Result<()> {
     tokens::revoke_user_refresh(tx, user, now).await?;
-    crate::store::sessions::delete_for_user(tx, user).await?;
+    crate::app::store::sessions::delete_for_user(tx, user).await?;
     Ok(())
 }
 
@@ -375,31 +404,6 @@ pub async fn purge_deleted(app: &App) -> Result<u64> {
     Ok(victims.len() as u64)
 }
 
-pub async fn members(
-    app: &App,
-    ctx: &Ctx,
-    customer_id: &str,
-    role_id: &str,
-) -> Result<Vec<UserRow>> {
-    let (t, _) = authorized(app, ctx, customer_id, Action::ReadCustomerUsers).await?;
-    let role = role_by_id(role_id)?;
-    let rows = sqlx::query("SELECT u.id FROM users u JOIN user_roles r ON r.user_id = u.id WHERE u.tenant_id = $1 AND r.role = $2 ORDER BY u.upn")
-        .bind(t.id.to_string())
-        .bind(role.as_str())
-        .fetch_all(&app.db.read)
-        .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        let id: UserId = sqlx::Row::get::<String, _>(&r, "id")
-            .parse()
-            .map_err(|_| Error::NotFound("user"))?;
-        if let Some(u) = ids::user(&app.db, id).await? {
-            out.push(u);
-        }
-    }
-    Ok(out)
-}
-
 pub async fn set_member(
     app: &App,
     ctx: &Ctx,
@@ -420,10 +424,9 @@ pub async fn set_member(
     let held = held_roles(&mut tx, id).await?;
     require_act_on(ctx, via(ctx, &f), UserOp::ChangeRoles, id, &held)?;
     if member && !authz::may_grant(&ctx.actor, via(ctx, &f), role).allowed() {
-        return Err(Error::Forbidden(format!(
-            "you may not grant {}",
-            role.as_str()
-        )));
+        return Err(Error::Refused(
+            crate::domain::refusal::Refusal::RoleNotGrantable,
+        ));
     }
     if member {
         sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2) ON CONFLICT (user_id, role) DO NOTHING")
@@ -442,9 +445,9 @@ pub async fn set_member(
         ctx,
         &t.id.to_string(),
         if member {
-            "add_directory_role_member"
+            Operation::AddDirectoryRoleMember
         } else {
-            "remove_directory_role_member"
+            Operation::RemoveDirectoryRoleMember
         },
         &u,
         serde_json::json!({ "role": role.as_str() }),

@@ -5,17 +5,23 @@
 use super::audit::{record, Change};
 use super::identity::{self, NewTenant, NewUser};
 use super::{events, App, Ctx};
+use crate::app::store::customers::{
+    self as repo, CustomerInvitationRow, GrantRow, NewRelationship,
+};
+use crate::app::store::identity::{self as ids, TenantRow};
+use crate::app::store::{partners, partnerships, Tx};
 use crate::crypto;
+use crate::domain::audit::Operation;
 use crate::domain::authz::{can, Action, Resource};
-use crate::domain::customer::{AccessRequest, CustomerFacts, AUTO_EXTEND_DAYS};
+use crate::domain::customer::{
+    AccessRequest, CustomerFacts, GrantStatus, RequestState, AUTO_EXTEND_DAYS,
+};
 use crate::domain::error::Code;
 use crate::domain::identity::TenantKind;
 use crate::domain::ids::TenantId;
 use crate::domain::partnership::InvitationState;
+use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
-use crate::store::customers::{self as repo, CustomerInvitationRow, GrantRow, NewRelationship};
-use crate::store::identity::{self as ids, TenantRow};
-use crate::store::{partners, partnerships, Tx};
 use std::collections::BTreeMap;
 
 pub const INVITATION_DAYS: i64 = 30;
@@ -151,7 +157,7 @@ pub async fn request(
         reseller: ctx.actor.tenant,
         provider,
         token_hash: crypto::token_hash(&token),
-        state: "pending".into(),
+        state: RequestState::Pending,
         roles: access.roles.iter().copied().collect(),
         duration_days: access.duration_days,
         auto_extend: access.auto_extend,
@@ -201,7 +207,7 @@ pub async fn request(
         .await?;
     }
     record(&mut tx, Some(ctx), &ctx.actor.tenant.to_string(), Change {
-        operation: "create_customer_relationship_request",
+        operation: Operation::CreateCustomerRelationshipRequest,
         resource_type: "customer_invitation",
         resource_id: inv.id.clone(),
         old: None,
@@ -244,15 +250,7 @@ pub async fn preview(app: &App, token: &str) -> Result<Preview> {
     let inv = repo::invitation_by_token_read(&app.db, &crypto::token_hash(token.trim()))
         .await?
         .ok_or_else(|| link_error(None))?;
-    let state = InvitationState::at(
-        if inv.state == "declined" {
-            "revoked"
-        } else {
-            &inv.state
-        },
-        inv.expires_at,
-        app.clock.now_ms(),
-    );
+    let state = inv.state.seen_at(inv.expires_at, app.clock.now_ms());
     Ok(Preview {
         reseller: name_of(app, inv.reseller).await?,
         provider: match inv.provider {
@@ -270,7 +268,7 @@ pub async fn preview(app: &App, token: &str) -> Result<Preview> {
 async fn partners_still_valid(app: &App, inv: &CustomerInvitationRow) -> Result<Vec<TenantId>> {
     let reseller_ok = partners::get(&app.db, inv.reseller)
         .await?
-        .is_some_and(|p| p.is_reseller && p.status == "active");
+        .is_some_and(|p| p.is_reseller && p.is_active());
     if !reseller_ok {
         return Err(Error::Conflict {
             code: Code::LinkNotUsable,
@@ -305,15 +303,7 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
     let inv = repo::invitation_by_token(&mut tx, &crypto::token_hash(token.trim()))
         .await?
         .ok_or_else(|| link_error(None))?;
-    let state = InvitationState::at(
-        if inv.state == "declined" {
-            "revoked"
-        } else {
-            &inv.state
-        },
-        inv.expires_at,
-        now,
-    );
+    let state = inv.state.seen_at(inv.expires_at, now);
     if state != InvitationState::Pending {
         return Err(link_error(Some(state)));
     }
@@ -327,7 +317,7 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
     if !repo::close_invitation(
         &mut tx,
         &inv.id,
-        "accepted",
+        RequestState::Accepted,
         now,
         ctx.upn.as_deref().unwrap_or(""),
         Some(customer.id),
@@ -401,9 +391,9 @@ async fn add_partner(
     };
     repo::upsert_relationship(tx, &relationship, now).await?;
     let event = if via.is_some() {
-        "indirect-reseller-relationship-accepted-by-customer"
+        EventName::IndirectResellerRelationshipAcceptedByCustomer
     } else {
-        "reseller-relationship-accepted-by-customer"
+        EventName::ResellerRelationshipAcceptedByCustomer
     };
     let uri = format!("/v1/customers/{}", customer.id);
     events::emit(
@@ -426,7 +416,7 @@ async fn add_partner(
     };
     for org in [customer.id, partner] {
         record(tx, Some(ctx), &org.to_string(), Change {
-            operation: "accept_partner_customer_relationship",
+            operation: Operation::AcceptPartnerCustomerRelationship,
             resource_type: "partner_customer_relationship",
             resource_id: format!("{}:{}", partner, customer.id),
             old: None,
@@ -472,7 +462,7 @@ async fn grant_access(tx: &mut Tx, a: &Accepted<'_>, partner: TenantId) -> Resul
         customer: customer.id,
         partner,
         roles: inv.roles.clone(),
-        status: "active".into(),
+        status: GrantStatus::Active,
         duration_days: inv.duration_days,
         auto_extend: a.auto_extend,
         created_at: now,
@@ -483,7 +473,7 @@ async fn grant_access(tx: &mut Tx, a: &Accepted<'_>, partner: TenantId) -> Resul
     events::emit(
         tx,
         now,
-        "granular-admin-relationship-approved",
+        EventName::GranularAdminRelationshipApproved,
         format!("/v1/customers/{}/grants/{}", customer.id, grant.id),
         &customer.display_name,
         &[partner.to_string()],
@@ -505,7 +495,7 @@ pub async fn decline(app: &App, ctx: &Ctx, token: &str) -> Result<()> {
     if !repo::close_invitation(
         &mut tx,
         &inv.id,
-        "declined",
+        RequestState::Declined,
         now,
         ctx.upn.as_deref().unwrap_or(""),
         Some(ctx.actor.tenant),
@@ -519,7 +509,7 @@ pub async fn decline(app: &App, ctx: &Ctx, token: &str) -> Result<()> {
         Some(ctx),
         &ctx.actor.tenant.to_string(),
         Change {
-            operation: "decline_partner_customer_relationship",
+            operation: Operation::DeclinePartnerCustomerRelationship,
             resource_type: "customer_invitation",
             resource_id: inv.id.clone(),
             old: None,
@@ -546,11 +536,11 @@ async fn end_for(
     let ended = repo::end_relationship(tx, customer.id, partner, now).await?;
     let grants = repo::live_grants(tx, partner, customer.id).await?;
     for g in &grants {
-        repo::end_grant(tx, &g.id, "revoked", now).await?;
+        repo::end_grant(tx, &g.id, GrantStatus::Revoked, now).await?;
         events::emit(
             tx,
             now,
-            "granular-admin-relationship-terminated",
+            EventName::GranularAdminRelationshipTerminated,
             format!("/v1/customers/{}/grants/{}", customer.id, g.id),
             &customer.display_name,
             &[partner.to_string()],
@@ -566,7 +556,7 @@ async fn end_for(
             Some(ctx),
             &org.to_string(),
             Change {
-                operation: "remove_partner_customer_relationship",
+                operation: Operation::RemovePartnerCustomerRelationship,
                 resource_type: "partner_customer_relationship",
                 resource_id: format!("{}:{}", partner, customer.id),
                 old: None,
@@ -597,6 +587,21 @@ async fn end_for(
         .await?;
     }
     Ok(true)
+}
+
+/// The name of a partner serving the caller's organisation (the customer), which the
+/// customer types to confirm removing that partner.
+pub async fn own_partner_name(app: &App, ctx: &Ctx, partner: TenantId) -> Result<String> {
+    ctx.require(
+        Action::ManageOwnPartners,
+        Resource::Tenant(ctx.actor.tenant),
+    )?;
+    repo::partners_of(&app.db, ctx.actor.tenant)
+        .await?
+        .into_iter()
+        .find(|p| p.partner == partner)
+        .map(|p| p.name)
+        .ok_or(Error::NotFound("partner relationship"))
 }
 
 /// The customer revokes everything a partner has: relationship and grants.
@@ -642,13 +647,13 @@ pub async fn revoke_grant(app: &App, ctx: &Ctx, grant_id: &str) -> Result<GrantR
         .ok_or(Error::NotFound("tenant"))?;
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
-    if !repo::end_grant(&mut tx, grant_id, "revoked", now).await? {
+    if !repo::end_grant(&mut tx, grant_id, GrantStatus::Revoked, now).await? {
         return Err(Error::conflict("this grant has already ended"));
     }
     events::emit(
         &mut tx,
         now,
-        "granular-admin-relationship-terminated",
+        EventName::GranularAdminRelationshipTerminated,
         format!("/v1/customers/{}/grants/{}", customer.id, g.id),
         &customer.display_name,
         &[g.partner.to_string()],
@@ -660,7 +665,7 @@ pub async fn revoke_grant(app: &App, ctx: &Ctx, grant_id: &str) -> Result<GrantR
             Some(ctx),
             &org.to_string(),
             Change {
-                operation: "granular_admin_relationship_terminated",
+                operation: Operation::GranularAdminRelationshipTerminated,
                 resource_type: "granular_admin_relationship",
                 resource_id: g.id.clone(),
                 old: None,
@@ -704,14 +709,19 @@ pub async fn create_for_reseller(
     app: &App,
     ctx: &Ctx,
     c: NewCustomer,
-) -> Result<(TenantRow, crate::store::identity::UserRow, String, TenantId)> {
+) -> Result<(
+    TenantRow,
+    crate::app::store::identity::UserRow,
+    String,
+    TenantId,
+)> {
     ctx.require(
         Action::CreateCustomerForReseller,
         Resource::Tenant(ctx.actor.tenant),
     )?;
     let reseller = super::partnerships::find_partner(app, &c.associated_partner_id)
         .await?
-        .filter(|p| p.is_reseller && p.status == "active")
+        .filter(|p| p.is_reseller && p.is_active())
         .ok_or_else(|| {
             Error::field(
                 "associatedPartnerId",
@@ -763,7 +773,7 @@ pub async fn create_for_reseller(
         )
         .await?;
         record(&mut tx, Some(ctx), &partner.to_string(), Change {
-            operation: "add_customer",
+            operation: Operation::AddCustomer,
             resource_type: "customer",
             resource_id: tenant.id.to_string(),
             old: None,
@@ -777,7 +787,7 @@ pub async fn create_for_reseller(
     events::emit(
         &mut tx,
         now,
-        "customer-created",
+        EventName::CustomerCreated,
         format!("/v1/customers/{}", tenant.id),
         &tenant.display_name,
         &[ctx.actor.tenant.to_string(), reseller.tenant_id.to_string()],
@@ -826,7 +836,7 @@ pub async fn update_billing(
         Some(ctx),
         &ctx.actor.tenant.to_string(),
         Change {
-            operation: "update_customer_billing_profile",
+            operation: Operation::UpdateCustomerBillingProfile,
             resource_type: "customer_billing_profile",
             resource_id: t.id.to_string(),
             old: None,
@@ -874,19 +884,19 @@ pub async fn run_grant_expiry(app: &App) -> Result<(usize, usize, usize)> {
                     events::emit(
                         &mut tx,
                         now,
-                        "granular-admin-relationship-extended",
+                        EventName::GranularAdminRelationshipExtended,
                         uri,
                         &customer,
                         &audience,
                     )
                     .await?;
                 }
-            } else if repo::end_grant(&mut tx, &g.id, "expired", now).await? {
+            } else if repo::end_grant(&mut tx, &g.id, GrantStatus::Expired, now).await? {
                 expired += 1;
                 events::emit(
                     &mut tx,
                     now,
-                    "granular-admin-relationship-expired",
+                    EventName::GranularAdminRelationshipExpired,
                     uri,
                     &customer,
                     &audience,
@@ -908,7 +918,7 @@ pub async fn run_grant_expiry(app: &App) -> Result<(usize, usize, usize)> {
                     None,
                     &g.partner.to_string(),
                     Change {
-                        operation: "granular_admin_relationship_expired",
+                        operation: Operation::GranularAdminRelationshipExpired,
                         resource_type: "granular_admin_relationship",
                         resource_id: g.id.clone(),
                         old: None,
@@ -927,7 +937,7 @@ pub async fn run_grant_expiry(app: &App) -> Result<(usize, usize, usize)> {
             events::emit(
                 &mut tx,
                 now,
-                "granular-admin-relationship-expiring",
+                EventName::GranularAdminRelationshipExpiring,
                 uri,
                 &customer,
                 &audience,
@@ -962,7 +972,7 @@ pub async fn revoke_request(app: &App, ctx: &Ctx, id: &str) -> Result<CustomerIn
     if !repo::close_invitation(
         &mut tx,
         &inv.id,
-        "revoked",
+        RequestState::Revoked,
         now,
         ctx.upn.as_deref().unwrap_or(""),
         None,
@@ -978,7 +988,7 @@ pub async fn revoke_request(app: &App, ctx: &Ctx, id: &str) -> Result<CustomerIn
         Some(ctx),
         &ctx.actor.tenant.to_string(),
         Change {
-            operation: "revoke_customer_relationship_request",
+            operation: Operation::RevokeCustomerRelationshipRequest,
             resource_type: "customer_invitation",
             resource_id: inv.id.clone(),
             old: None,

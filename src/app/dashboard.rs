@@ -1,11 +1,11 @@
 //! What the portal's home page shows a signed-in person about its own organisation.
 
 use super::{App, Ctx};
+use crate::app::store::enrollments::EnrollmentRow;
+use crate::app::store::identity::TenantRow;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::enrollment::Status;
 use crate::domain::{Error, Result};
-use crate::store::enrollments::EnrollmentRow;
-use crate::store::identity::TenantRow;
 
 pub struct Overview {
     pub tenant: TenantRow,
@@ -17,10 +17,10 @@ pub struct Overview {
 /// The caller's organisation, its unfinished applications and its partner-network ids.
 pub async fn overview(app: &App, ctx: &Ctx) -> Result<Overview> {
     ctx.require(Action::ReadTenant, Resource::Tenant(ctx.actor.tenant))?;
-    let tenant = crate::store::identity::tenant(&app.db, ctx.actor.tenant)
+    let tenant = crate::app::store::identity::tenant(&app.db, ctx.actor.tenant)
         .await?
         .ok_or(Error::NotFound("tenant"))?;
-    let open_applications = crate::store::enrollments::of_tenant(&app.db, ctx.actor.tenant)
+    let open_applications = crate::app::store::enrollments::of_tenant(&app.db, ctx.actor.tenant)
         .await?
         .into_iter()
         .filter(|e| e.status != Status::Authorized)

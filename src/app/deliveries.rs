@@ -2,10 +2,10 @@
 //! organisation's registration once per batch, and record every attempt.
 
 use super::App;
+use crate::app::store::webhooks as repo;
 use crate::domain::ids::{DeliveryId, TenantId};
-use crate::store::webhooks as repo;
 
-pub use crate::store::webhooks::{Attempt, Delivery, Registration};
+pub use crate::app::store::webhooks::{Attempt, Delivery, Registration};
 
 /// Leases up to `max` due deliveries to this node for `lease_ms`.
 pub async fn claim_due(app: &App, lease_ms: i64, max: i64) -> Result<Vec<Delivery>, sqlx::Error> {

@@ -4,7 +4,7 @@
 
 use super::events::{Event, TOPIC};
 use super::App;
-use crate::store::{outbox, webhooks};
+use crate::app::store::{outbox, webhooks};
 
 /// Handles what is due once; returns how many events were fanned out.
 pub async fn run_once(app: &App) -> anyhow::Result<usize> {

@@ -4,19 +4,21 @@
 
 use super::audit::{record, Change};
 use super::{App, Ctx};
+use crate::app::store::enrollments as repo;
+/// The rows these use cases hand out (read-only views for adapters).
+pub use crate::app::store::enrollments::EnrollmentRow;
+use crate::app::store::memberships;
+pub use crate::app::store::memberships::Profile;
+use crate::app::store::partners::{self, PartnerRow};
+use crate::app::store::{identity as ids, links, throttle, Tx};
 use crate::crypto;
+use crate::domain::audit::Operation;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::enrollment::{self as rules, Application, Event, Program, Status};
 use crate::domain::error::Checks;
 use crate::domain::identity::Role;
+use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
-use crate::store::enrollments as repo;
-/// The rows these use cases hand out (read-only views for adapters).
-pub use crate::store::enrollments::EnrollmentRow;
-use crate::store::memberships;
-pub use crate::store::memberships::Profile;
-use crate::store::partners::{self, PartnerRow};
-use crate::store::{identity as ids, links, throttle, Tx};
 use std::collections::BTreeMap;
 
 pub const VERIFY_PURPOSE: &str = "enrollment_verification";
@@ -66,7 +68,7 @@ async fn status_changed(tx: &mut Tx, e: &EnrollmentRow, now: i64) -> Result<()> 
     super::events::emit(
         tx,
         now,
-        "enrollment-status-changed",
+        EventName::EnrollmentStatusChanged,
         format!("/v1/enrollments/{}", e.id),
         &format!("{} {}", e.program.as_str(), e.status.as_str()),
         &[e.tenant_id.to_string()],
@@ -129,7 +131,7 @@ pub async fn start(app: &App, ctx: &Ctx, program: Program) -> Result<(Enrollment
             Some(ctx),
             &ctx.actor.tenant.to_string(),
             Change {
-                operation: "start_enrollment",
+                operation: Operation::StartEnrollment,
                 resource_type: "enrollment",
                 resource_id: row.id.clone(),
                 old: None,
@@ -413,7 +415,7 @@ pub async fn submit(
         Some(ctx),
         &tenant.id.to_string(),
         Change {
-            operation: "submit_enrollment",
+            operation: Operation::SubmitEnrollment,
             resource_type: "enrollment",
             resource_id: e.id.clone(),
             old: None,
@@ -491,7 +493,7 @@ pub async fn verify_email(
     )
     .await?;
     record(&mut tx, None, &tenant.id.to_string(), Change {
-        operation: "verify_enrollment_email",
+        operation: Operation::VerifyEnrollmentEmail,
         resource_type: "enrollment",
         resource_id: e.id.clone(),
         old: None,
@@ -583,7 +585,7 @@ pub async fn review(app: &App, ctx: &Ctx, id: &str, decision: Decision) -> Resul
             Some(ctx),
             &org.to_string(),
             Change {
-                operation: "review_enrollment",
+                operation: Operation::ReviewEnrollment,
                 resource_type: "enrollment",
                 resource_id: e.id.clone(),
                 old: None,
@@ -624,13 +626,13 @@ async fn authorize(tx: &mut Tx, e: &EnrollmentRow, now: i64) -> Result<()> {
                 org_mpn_id: e.mpn_id.unwrap_or_default(),
                 is_reseller: e.program == Program::IndirectReseller,
                 is_provider: e.program == Program::IndirectProvider,
-                status: "active".into(),
+                status: crate::domain::partnership::PartnerStatus::Active,
                 legal: e.application.clone(),
                 created_at: now,
                 version: 1,
             };
             match partners::insert(tx, &p).await {
-                Err(err) if crate::store::is_unique_violation(&err) => {
+                Err(err) if crate::app::store::is_unique_violation(&err) => {
                     return Err(Error::conflict(
                         "this partner-network profile is already linked to another partner account",
                     ))
@@ -670,7 +672,7 @@ pub async fn accept_agreement(app: &App, ctx: &Ctx, version: &str) -> Result<par
             Some(ctx),
             &ctx.actor.tenant.to_string(),
             Change {
-                operation: "accept_partner_agreement",
+                operation: Operation::AcceptPartnerAgreement,
                 resource_type: "agreement",
                 resource_id: version.to_string(),
                 old: None,
@@ -689,7 +691,7 @@ pub async fn accept_agreement(app: &App, ctx: &Ctx, version: &str) -> Result<par
 
 // --- Reads: what the API and the portal may show of applications ----------------------------
 
-pub use crate::store::partners::{Acceptance, Agreement};
+pub use crate::app::store::partners::{Acceptance, Agreement};
 
 /// Which applications the caller sees in a list: the operator reviews every tenant's, anyone
 /// else sees their own organisation's.

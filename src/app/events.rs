@@ -1,7 +1,8 @@
 //! Domain events: written to the outbox with the change that raises them. The webhook and
 //! notification workers deliver them to the organisations listed in `audience`.
 
-use crate::store::{outbox, Tx};
+use crate::app::store::{outbox, Tx};
+use crate::domain::webhook::EventName;
 use serde::{Deserialize, Serialize};
 
 pub const TOPIC: &str = "event";
@@ -21,14 +22,14 @@ pub struct Event {
 pub async fn emit(
     tx: &mut Tx,
     now: i64,
-    name: &str,
+    name: EventName,
     resource_uri: String,
     resource_name: &str,
     audience: &[String],
 ) -> Result<(), sqlx::Error> {
     let e = Event {
         event_id: uuid::Uuid::now_v7().to_string(),
-        event_name: name.to_string(),
+        event_name: name.as_str().to_string(),
         resource_uri,
         resource_name: resource_name.to_string(),
         resource_change_utc_date: crate::clock::from_ms(now).to_rfc3339(),

@@ -4,12 +4,12 @@
 //! itself, and are never reachable from the API or the portal.
 
 use super::{App, Ctx};
+use crate::app::store;
 use crate::domain::customer::GrantRole;
 use crate::domain::identity::Role;
 use crate::domain::ids::TenantId;
-use crate::store;
 
-pub use crate::store::identity::{TenantRow, UserRow};
+pub use crate::app::store::identity::{TenantRow, UserRow};
 
 /// Makes a tenant an authorized partner that accepted the agreement, as an approved
 /// enrollment would (demo world and test setup; real partners enroll). Providers get a
@@ -49,7 +49,7 @@ pub async fn make_partner(
             org_mpn_id: mpn,
             is_reseller: reseller,
             is_provider: provider,
-            status: "active".into(),
+            status: crate::domain::partnership::PartnerStatus::Active,
             legal,
             created_at: now,
             version: 1,
@@ -186,7 +186,7 @@ pub async fn customer_of(
                     GrantRole::UserAdministrator,
                     GrantRole::LicenseAdministrator,
                 ],
-                status: "active".into(),
+                status: crate::domain::customer::GrantStatus::Active,
                 duration_days: 365,
                 auto_extend: true,
                 created_at: now,

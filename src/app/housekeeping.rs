@@ -6,7 +6,7 @@
 //! so nothing runs twice; the server's timer loop only asks for the lease and calls [`pass`].
 
 use super::App;
-use crate::store;
+use crate::app::store;
 
 const LEASE: &str = "housekeeping";
 /// How long a lease outlives its holder's last pass (a crashed node's jobs resume then).
@@ -28,6 +28,9 @@ pub async fn pass(app: &App) {
     let now = app.clock.now_ms();
     if let Err(e) = store::sessions::delete_expired(&app.db, now).await {
         tracing::warn!(error = %e, "session cleanup failed");
+    }
+    if let Err(e) = super::flashes::purge_expired(app).await {
+        tracing::warn!(error = %e, "flash message cleanup failed");
     }
     if let Err(e) = store::idempotency::purge_before(&app.db, now - crate::clock::DAY_MS).await {
         tracing::warn!(error = %e, "request id cleanup failed");

@@ -9,10 +9,10 @@
 //! writes nothing.
 
 use super::{identity, oauth, App};
+use crate::app::store::idempotency::{self as repo, Answered, Claim};
+use crate::app::store::Tx;
 use crate::domain::error::Code;
 use crate::domain::{Error, Result};
-use crate::store::idempotency::{self as repo, Answered, Claim};
-use crate::store::Tx;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,17 +2,18 @@
 
 use super::audit::{record, Change};
 use super::{App, Ctx};
+use crate::app::store::identity as repo;
+/// The directory rows use cases hand out (read-only views for adapters).
+pub use crate::app::store::identity::{TenantRow, UserRow};
+pub use crate::app::store::tokens::AppRow;
+use crate::app::store::{throttle, tokens};
 use crate::crypto;
+use crate::domain::audit::Operation;
 use crate::domain::authz::{self, Action, Actor, PartnerFacts, Principal, Resource, UserOp, Via};
 use crate::domain::error::Checks;
 use crate::domain::identity::{Country, Domain, Email, Password, Role, TenantKind, UserState};
 use crate::domain::ids::{AppId, TenantId, UserId};
 use crate::domain::{Error, Result};
-use crate::store::identity as repo;
-/// The directory rows use cases hand out (read-only views for adapters).
-pub use crate::store::identity::{TenantRow, UserRow};
-pub use crate::store::tokens::AppRow;
-use crate::store::{throttle, tokens};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -56,18 +57,20 @@ struct ValidUser {
     password: Option<Password>,
 }
 
+/// `domains`: the directory's primary domain first, then the verified domains added to it.
 fn validate_user(
     u: &NewUser,
-    domain: &str,
+    domains: &[String],
     checks: &mut Checks,
     prefix: &str,
 ) -> Option<ValidUser> {
     let upn = checks.parse(Email::parse(&format!("{prefix}userPrincipalName"), &u.upn));
     if let Some(upn) = &upn {
+        let primary = domains.first().map(String::as_str).unwrap_or_default();
         checks.check(
-            upn.domain() == domain,
+            domains.iter().any(|d| d == upn.domain()),
             &format!("{prefix}userPrincipalName"),
-            &format!("the sign-in name must end with @{domain}"),
+            &format!("the sign-in name must end with @{primary}"),
         );
     }
     let display = u.display_name.trim().to_string();
@@ -111,7 +114,7 @@ pub async fn create_tenant_with_admin(
     );
     let valid = domain
         .as_ref()
-        .and_then(|d| validate_user(&admin, d.as_str(), &mut checks, "admin."));
+        .and_then(|d| validate_user(&admin, &[d.as_str().to_string()], &mut checks, "admin."));
     checks.finish()?;
     let (domain, country, valid) = (domain.unwrap(), country.unwrap(), valid.unwrap());
     if repo::domain_taken(&app.db, domain.as_str()).await? {
@@ -145,6 +148,7 @@ pub async fn create_tenant_with_admin(
         totp_secret: None,
         state: UserState::Active,
         language: language(admin.language.as_deref()),
+        usage_location: None,
         created_at: now,
         version: 1,
     };
@@ -152,13 +156,13 @@ pub async fn create_tenant_with_admin(
     roles.extend(admin.roles.iter().copied());
     let mut tx = app.db.begin().await?;
     match repo::insert_tenant(&mut tx, &tenant).await {
-        Err(e) if crate::store::is_unique_violation(&e) => {
+        Err(e) if crate::app::store::is_unique_violation(&e) => {
             return Err(Error::field("domain", "this domain is already taken"))
         }
         r => r?,
     }
     match repo::insert_user(&mut tx, &user, &roles).await {
-        Err(e) if crate::store::is_unique_violation(&e) => {
+        Err(e) if crate::app::store::is_unique_violation(&e) => {
             return Err(Error::field(
                 "admin.userPrincipalName",
                 "this sign-in name is already in use",
@@ -171,7 +175,7 @@ pub async fn create_tenant_with_admin(
         ctx,
         &tenant.id.to_string(),
         Change {
-            operation: "create_tenant",
+            operation: Operation::CreateTenant,
             resource_type: "tenant",
             resource_id: tenant.id.to_string(),
             old: None,
@@ -228,7 +232,8 @@ pub async fn create_user(
         .ok_or(Error::NotFound("tenant"))?;
     check_grantable(ctx, tenant.kind, &new.roles)?;
     let mut checks = Checks::new();
-    let valid = validate_user(&new, &tenant.domain, &mut checks, "");
+    let domains = super::customer_domains::sign_in_domains(app, &tenant).await?;
+    let valid = validate_user(&new, &domains, &mut checks, "");
     checks.finish()?;
     let valid = valid.expect("validated");
     let generated = valid.password.is_none();
@@ -249,12 +254,13 @@ pub async fn create_user(
         totp_secret: None,
         state: UserState::Active,
         language: language(new.language.as_deref()),
+        usage_location: None,
         created_at: now,
         version: 1,
     };
     let mut tx = app.db.begin().await?;
     match repo::insert_user(&mut tx, &user, &new.roles).await {
-        Err(e) if crate::store::is_unique_violation(&e) => {
+        Err(e) if crate::app::store::is_unique_violation(&e) => {
             return Err(Error::field(
                 "userPrincipalName",
                 "this sign-in name is already in use",
@@ -267,7 +273,7 @@ pub async fn create_user(
         Some(ctx),
         &tenant_id.to_string(),
         Change {
-            operation: "create_user",
+            operation: Operation::CreateUser,
             resource_type: "user",
             resource_id: user.id.to_string(),
             old: None,
@@ -393,7 +399,7 @@ fn check_user_change(
 /// Refuses a change that leaves a partner without an admin agent or a tenant without a
 /// global administrator.
 async fn keep_last_admins(
-    tx: &mut crate::store::Tx,
+    tx: &mut crate::app::store::Tx,
     tenant: &TenantRow,
     old_roles: &BTreeSet<Role>,
     patch: &UserPatch,
@@ -411,7 +417,7 @@ async fn keep_last_admins(
 
 /// Tells the user which roles they hold now.
 async fn mail_roles_changed(
-    tx: &mut crate::store::Tx,
+    tx: &mut crate::app::store::Tx,
     now: i64,
     user: &UserRow,
     tenant: &TenantRow,
@@ -472,14 +478,14 @@ pub async fn update_user(
     }
     if next.state == UserState::Inactive {
         tokens::revoke_user_refresh(&mut tx, user_id, now).await?;
-        crate::store::sessions::delete_for_user(&mut tx, user_id).await?;
+        crate::app::store::sessions::delete_for_user(&mut tx, user_id).await?;
     }
     record(
         &mut tx,
         Some(ctx),
         &current.tenant_id.to_string(),
         Change {
-            operation: "update_user",
+            operation: Operation::UpdateUser,
             resource_type: "user",
             resource_id: user_id.to_string(),
             old: Some(serde_json::json!({ "displayName": current.display_name, "state": current.state, "roles": old_roles })),
@@ -513,10 +519,13 @@ pub(crate) fn require_act_on(
         return Ok(());
     }
     if ctx.actor.user_id() == Some(target) {
-        return Err(Error::conflict("you cannot disable or remove yourself"));
+        return Err(Error::Conflict {
+            code: crate::domain::error::Code::CannotActOnSelf,
+            message: "you cannot disable or remove yourself".into(),
+        });
     }
-    Err(Error::Forbidden(
-        "this user holds a role above yours: ask someone who holds at least that role".into(),
+    Err(Error::Refused(
+        crate::domain::refusal::Refusal::TargetOutranksCaller,
     ))
 }
 
@@ -524,7 +533,7 @@ pub(crate) fn require_act_on(
 /// The tenant row is locked first (PostgreSQL), so two concurrent removals of the last two
 /// administrators cannot both see the other one still there.
 pub(crate) async fn keep_last_global_admin(
-    tx: &mut crate::store::Tx,
+    tx: &mut crate::app::store::Tx,
     tenant: TenantId,
     losing: bool,
 ) -> Result<()> {
@@ -540,16 +549,18 @@ pub(crate) async fn keep_last_global_admin(
         .fetch_optional(tx.conn())
         .await?;
     if count_active_with_role(tx, tenant, Role::GlobalAdministrator).await? <= 1 {
-        return Err(Error::conflict(
-            "the last active global administrator of a tenant cannot be removed, disabled or \
-             demoted: make someone else a global administrator first",
-        ));
+        return Err(Error::Conflict {
+            code: crate::domain::error::Code::LastGlobalAdministrator,
+            message: "the last active global administrator of a tenant cannot be removed, \
+                      disabled or demoted: make someone else a global administrator first"
+                .into(),
+        });
     }
     Ok(())
 }
 
 async fn count_active_with_role(
-    tx: &mut crate::store::Tx,
+    tx: &mut crate::app::store::Tx,
     tenant: TenantId,
     role: Role,
 ) -> Result<i64> {
@@ -594,6 +605,10 @@ pub async fn authenticate(app: &App, upn: &str, password: &str, client: &str) ->
     match user {
         Some(u) if ok && u.state.is_active() => {
             throttle::clear(&app.db, &keys[0]).await?;
+            if crypto::needs_rehash(&u.password_hash) {
+                let new = crypto::hash_password_blocking(password.to_string()).await;
+                repo::rehash_password(&app.db, u.id, &u.password_hash, &new).await?;
+            }
             Ok(u)
         }
         _ => {
@@ -732,13 +747,13 @@ pub async fn remove_user(app: &App, ctx: &Ctx, user_id: UserId) -> Result<()> {
     }
     repo::soft_delete_user(&mut tx, user_id, now).await?;
     tokens::revoke_user_refresh(&mut tx, user_id, now).await?;
-    crate::store::sessions::delete_for_user(&mut tx, user_id).await?;
+    crate::app::store::sessions::delete_for_user(&mut tx, user_id).await?;
     record(
         &mut tx,
         Some(ctx),
         &tenant.id.to_string(),
         Change {
-            operation: "delete_user",
+            operation: Operation::DeleteUser,
             resource_type: "user",
             resource_id: user_id.to_string(),
             old: Some(serde_json::json!({ "upn": current.upn, "roles": roles })),
@@ -787,7 +802,7 @@ pub async fn set_mfa_policy(
         Some(ctx),
         &tenant.to_string(),
         Change {
-            operation: "set_mfa_policy",
+            operation: Operation::SetMfaPolicy,
             resource_type: "tenant",
             resource_id: tenant.to_string(),
             old: None,

@@ -1,7 +1,7 @@
 //! Token signing keys: Ed25519, kept in the database so every node signs and verifies alike.
 
+use crate::app::store::{tokens, Db};
 use crate::clock::Clock;
-use crate::store::{tokens, Db};
 use anyhow::Context;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;

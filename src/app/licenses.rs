@@ -4,11 +4,12 @@
 use super::audit::{record_for_each, Change};
 use super::customers::authorized;
 use super::{App, Ctx};
+use crate::app::store::identity as ids;
+use crate::domain::audit::Operation;
 use crate::domain::authz::Action;
 use crate::domain::error::Code;
 use crate::domain::ids::{TenantId, UserId};
 use crate::domain::{Error, Result};
-use crate::store::identity as ids;
 use sqlx::Row;
 use std::collections::BTreeMap;
 
@@ -118,6 +119,30 @@ async fn licenses_of(app: &App, user: UserId) -> Result<Vec<String>> {
         .collect())
 }
 
+/// Every license assignment of a customer, by user (`productId:skuId`, sorted). For callers
+/// that already authorized reading the customer's licenses.
+pub(crate) async fn assignments_by_user(
+    app: &App,
+    customer: TenantId,
+) -> Result<BTreeMap<UserId, Vec<String>>> {
+    let rows = sqlx::query("SELECT user_id, product_id, sku_id FROM license_assignments WHERE customer_tenant_id = $1 ORDER BY product_id, sku_id")
+        .bind(customer.to_string())
+        .fetch_all(&app.db.read)
+        .await?;
+    let mut out: BTreeMap<UserId, Vec<String>> = BTreeMap::new();
+    for r in &rows {
+        let user: String = r.try_get("user_id")?;
+        let Ok(user) = user.parse() else {
+            return Err(Error::Internal(anyhow::anyhow!(
+                "bad user id {user} in license_assignments"
+            )));
+        };
+        let (p, k): (String, String) = (r.try_get("product_id")?, r.try_get("sku_id")?);
+        out.entry(user).or_default().push(format!("{p}:{k}"));
+    }
+    Ok(out)
+}
+
 fn split_sku(s: &str) -> Result<(String, String)> {
     s.split_once(':')
         .map(|(p, k)| (p.to_string(), k.to_string()))
@@ -191,7 +216,7 @@ pub async fn update(
         orgs.push(ctx.actor.tenant.to_string());
     }
     record_for_each(&mut tx, Some(ctx), &orgs, Change {
-        operation: "update_customer_user_licenses",
+        operation: Operation::UpdateCustomerUserLicenses,
         resource_type: "license",
         resource_id: user.to_string(),
         old: None,

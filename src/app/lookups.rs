@@ -2,11 +2,11 @@
 //! reseller has signed the current partner agreement.
 
 use super::{App, Ctx};
+use crate::app::store::{identity, partners};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::identity::Domain;
 use crate::domain::ids::TenantId;
 use crate::domain::{Error, Result};
-use crate::store::{identity, partners};
 
 /// Whether a directory tenant already uses `domain` (no sign-in: domains are public).
 pub async fn domain_exists(app: &App, domain: &str) -> Result<bool> {

@@ -2,10 +2,10 @@
 //! reads it; anyone does when the server runs with a public viewer (the demo).
 
 use super::App;
+use crate::app::store::mailbox;
+pub use crate::app::store::mailbox::CapturedMail;
 use crate::domain::authz::{can, Action, Actor, Resource};
 use crate::domain::{Error, Result};
-use crate::store::mailbox;
-pub use crate::store::mailbox::CapturedMail;
 
 /// Whether `viewer` (none when signed out) may read captured mail.
 fn allowed(app: &App, viewer: Option<&Actor>) -> Result<()> {

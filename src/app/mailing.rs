@@ -3,11 +3,11 @@
 //! own transactions (`crate::mail::enqueue`).
 
 use super::App;
+use crate::app::store::{mailbox, outbox};
 use crate::domain::ids::OutboxId;
 use crate::mail::{Outgoing, TOPIC};
-use crate::store::{mailbox, outbox};
 
-pub use crate::store::outbox::Message as QueuedMail;
+pub use crate::app::store::outbox::Message as QueuedMail;
 
 /// Leases up to `max` due messages to this node for `lease_ms`.
 pub async fn claim_due(app: &App, lease_ms: i64, max: i64) -> Result<Vec<QueuedMail>, sqlx::Error> {

@@ -4,11 +4,12 @@
 //! A membership with several profiles takes one row per profile; the membership columns repeat.
 
 use super::Ctx;
+use crate::app::store::memberships::{self, Membership, Profile};
+use crate::domain::audit::Operation;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::error::{Checks, FieldError};
 use crate::domain::identity::Country;
 use crate::domain::{Error, Result};
-use crate::store::memberships::{self, Membership, Profile};
 use std::collections::BTreeMap;
 
 #[derive(Debug, serde::Deserialize)]
@@ -125,7 +126,7 @@ pub async fn import(app: &super::App, ctx: Option<&Ctx>, data: &[u8]) -> Result<
         ctx,
         &org,
         super::audit::Change {
-            operation: "import_memberships",
+            operation: Operation::ImportMemberships,
             resource_type: "membership",
             resource_id: format!("{} records", hashed.len()),
             old: None,

@@ -4,11 +4,12 @@
 
 use super::audit::{record, Change};
 use super::{App, Ctx};
+use crate::app::store::identity::{self as repo, UserRow};
+use crate::app::store::mfa;
 use crate::crypto;
+use crate::domain::audit::Operation;
 use crate::domain::ids::UserId;
 use crate::domain::{Error, Result};
-use crate::store::identity::{self as repo, UserRow};
-use crate::store::mfa;
 
 /// Wrong guesses allowed per account in [`GUESS_WINDOW_MS`], portal and API together.
 pub const MAX_GUESSES: i64 = 50;
@@ -97,16 +98,26 @@ pub enum Proof<'a> {
     Nothing,
 }
 
+/// Whether turning two-step verification on for the first time also makes recovery codes.
+/// The portal shows them on the answer; the API has its own operation for them.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FirstCodes {
+    Issue,
+    Skip,
+}
+
 /// Turns on TOTP with `secret` once `code` proves the authenticator holds it. Replacing a
 /// secret that is already on needs [`Proof`]: a stolen session or token alone cannot move
-/// the second factor to the thief's device.
+/// the second factor to the thief's device. On a first set-up with [`FirstCodes::Issue`] it
+/// returns a set of recovery codes (stored hashed in the same transaction, shown this once).
 pub async fn enable(
     app: &App,
     ctx: &Ctx,
     secret: &[u8],
     code: &str,
     proof: Proof<'_>,
-) -> Result<()> {
+    first_codes: FirstCodes,
+) -> Result<Vec<String>> {
     let user_id = ctx
         .actor
         .user_id()
@@ -149,14 +160,40 @@ pub async fn enable(
     }
     // The confirming code is spent: it cannot sign in a second time.
     mfa::use_step_in_tx(&mut tx, user_id, step as i64, now.timestamp_millis()).await?;
-    let op = if current.totp_secret.is_some() {
-        "replace_mfa"
+    let first = current.totp_secret.is_none();
+    let op = if first {
+        Operation::EnableMfa
     } else {
-        "enable_mfa"
+        Operation::ReplaceMfa
     };
     audit(&mut tx, ctx, &user, op, now.timestamp_millis()).await?;
+    let codes = if first && first_codes == FirstCodes::Issue {
+        let (codes, hashes) = recovery_set();
+        mfa::replace_recovery_codes(&mut tx, user_id, &hashes, now.timestamp_millis()).await?;
+        audit(
+            &mut tx,
+            ctx,
+            &user,
+            Operation::NewRecoveryCodes,
+            now.timestamp_millis(),
+        )
+        .await?;
+        codes
+    } else {
+        Vec::new()
+    };
     tx.commit().await?;
-    Ok(())
+    Ok(codes)
+}
+
+/// A fresh set of recovery codes and the hashes that are stored in their place.
+fn recovery_set() -> (Vec<String>, Vec<String>) {
+    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
+    let hashes = codes
+        .iter()
+        .map(|c| crypto::token_hash(&normalize_recovery(c)))
+        .collect();
+    (codes, hashes)
 }
 
 /// Makes a new set of recovery codes (the old set stops working) and returns them: they are
@@ -178,24 +215,20 @@ pub async fn new_recovery_codes(app: &App, ctx: &Ctx, code: &str) -> Result<Vec<
         Error::Unauthenticated(m) => Error::field("code", m),
         e => e,
     })?;
-    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
-    let hashes: Vec<String> = codes
-        .iter()
-        .map(|c| crypto::token_hash(&normalize_recovery(c)))
-        .collect();
+    let (codes, hashes) = recovery_set();
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
     mfa::replace_recovery_codes(&mut tx, user_id, &hashes, now).await?;
-    audit(&mut tx, ctx, &user, "new_recovery_codes", now).await?;
+    audit(&mut tx, ctx, &user, Operation::NewRecoveryCodes, now).await?;
     tx.commit().await?;
     Ok(codes)
 }
 
 async fn audit(
-    tx: &mut crate::store::Tx,
+    tx: &mut crate::app::store::Tx,
     ctx: &Ctx,
     user: &UserRow,
-    op: &'static str,
+    op: Operation,
     now: i64,
 ) -> Result<()> {
     record(

@@ -3,12 +3,12 @@
 
 use super::events::Event;
 use super::{App, Ctx};
+pub use crate::app::store::notifications::Settings;
+use crate::app::store::notifications::{self as repo, DigestItem};
+use crate::app::store::Tx;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::webhook::{unknown_events, EVENTS};
 use crate::domain::{Error, Result};
-pub use crate::store::notifications::Settings;
-use crate::store::notifications::{self as repo, DigestItem};
-use crate::store::Tx;
 use std::collections::BTreeMap;
 
 pub async fn settings(app: &App, ctx: &Ctx) -> Result<Settings> {
@@ -101,7 +101,7 @@ pub async fn send_digests(app: &App) -> anyhow::Result<usize> {
     let base = app.config.public_url();
     let mut sent = 0;
     for user in repo::due_digests(&app.db, now).await? {
-        let Some(u) = crate::store::identity::user(&app.db, user.parse()?).await? else {
+        let Some(u) = crate::app::store::identity::user(&app.db, user.parse()?).await? else {
             continue;
         };
         let mut tx = app.db.begin().await?;

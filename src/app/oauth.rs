@@ -4,13 +4,14 @@
 
 use super::audit::{record, Change};
 use super::{App, Ctx};
+use crate::app::store::identity::UserRow;
+use crate::app::store::tokens::{self, AppRow};
 use crate::crypto;
+use crate::domain::audit::Operation;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::identity::Role;
 use crate::domain::ids::{AppId, UserId};
 use crate::domain::{Error, Result};
-use crate::store::identity::UserRow;
-use crate::store::tokens::{self, AppRow};
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -313,7 +314,7 @@ pub async fn register_app(
         Some(ctx),
         &ctx.actor.tenant.to_string(),
         Change {
-            operation: "register_application",
+            operation: Operation::RegisterApplication,
             resource_type: "application",
             resource_id: reg.id.to_string(),
             old: None,
@@ -366,9 +367,9 @@ pub async fn change_app(app: &App, ctx: &Ctx, id: AppId, change: AppChange) -> R
         return Err(Error::NotFound("application"));
     }
     let operation = match change {
-        AppChange::Enable => "enable_application",
-        AppChange::Disable => "disable_application",
-        AppChange::Delete => "delete_application",
+        AppChange::Enable => Operation::EnableApplication,
+        AppChange::Disable => Operation::DisableApplication,
+        AppChange::Delete => Operation::DeleteApplication,
     };
     audit_app(&mut tx, ctx, &reg, operation, now).await?;
     tx.commit().await?;
@@ -385,16 +386,16 @@ pub async fn rotate_app_secret(app: &App, ctx: &Ctx, id: AppId) -> Result<(AppRo
     if !tokens::set_app_secret(&mut tx, ctx.actor.tenant, id, &reg.secret_hash).await? {
         return Err(Error::NotFound("application"));
     }
-    audit_app(&mut tx, ctx, &reg, "rotate_application_secret", now).await?;
+    audit_app(&mut tx, ctx, &reg, Operation::RotateApplicationSecret, now).await?;
     tx.commit().await?;
     Ok((reg, secret))
 }
 
 async fn audit_app(
-    tx: &mut crate::store::Tx,
+    tx: &mut crate::app::store::Tx,
     ctx: &Ctx,
     reg: &AppRow,
-    operation: &'static str,
+    operation: Operation,
     now: i64,
 ) -> Result<()> {
     record(

@@ -8,12 +8,13 @@
 
 use super::audit::{record, Change};
 use super::{oauth, App, Ctx};
+use crate::app::store::identity::UserRow;
+use crate::app::store::oidc::{self as repo, CodeRow, ConsentRow};
+use crate::app::store::tokens::{self, AppRow};
 use crate::crypto;
+use crate::domain::audit::Operation;
 use crate::domain::ids::{AppId, UserId};
 use crate::domain::{Error, Result};
-use crate::store::identity::UserRow;
-use crate::store::oidc::{self as repo, CodeRow, ConsentRow};
-use crate::store::tokens::{self, AppRow};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
@@ -234,7 +235,7 @@ pub async fn check(
             "state and nonce are limited to 1024 characters",
         ));
     }
-    let organisation = crate::store::identity::tenant(&app.db, client.tenant_id)
+    let organisation = crate::app::store::identity::tenant(&app.db, client.tenant_id)
         .await
         .ok()
         .flatten()
@@ -306,7 +307,7 @@ pub async fn approve(
                 revoked_at: None,
             };
             repo::insert_consent(&mut tx, &c).await?;
-            audit_consent(&mut tx, ctx, &c, "grant_consent", now).await?;
+            audit_consent(&mut tx, ctx, &c, Operation::GrantConsent, now).await?;
             c.id
         }
     };
@@ -567,16 +568,16 @@ pub async fn revoke(app: &App, ctx: &Ctx, id: &str) -> Result<()> {
     if !repo::revoke_consent(&mut tx, user, id, now).await? {
         return Err(Error::NotFound("consent"));
     }
-    audit_consent(&mut tx, ctx, &c, "revoke_consent", now).await?;
+    audit_consent(&mut tx, ctx, &c, Operation::RevokeConsent, now).await?;
     tx.commit().await?;
     Ok(())
 }
 
 async fn audit_consent(
-    tx: &mut crate::store::Tx,
+    tx: &mut crate::app::store::Tx,
     ctx: &Ctx,
     c: &ConsentRow,
-    operation: &'static str,
+    operation: Operation,
     now: i64,
 ) -> Result<()> {
     record(
@@ -644,7 +645,7 @@ pub async fn set_redirect_uris(
         Some(ctx),
         &ctx.actor.tenant.to_string(),
         Change {
-            operation: "set_application_redirect_uris",
+            operation: Operation::SetApplicationRedirectUris,
             resource_type: "application",
             resource_id: reg.id.to_string(),
             old: None,

@@ -5,17 +5,20 @@
 use super::audit::{record, Change};
 use super::customers::authorized;
 use super::{events, App, Ctx};
+use crate::app::store::commerce::{
+    self as repo, Availability, OrderLine, OrderRow, Sku, SubscriptionRow,
+};
+use crate::app::store::identity::TenantRow;
+use crate::app::store::{subscription_links as links, Tx};
+use crate::domain::audit::Operation;
 use crate::domain::authz::Action;
 use crate::domain::commerce::{
     self as rules, CatalogItemId, SubscriptionStatus, CANCELLATION_DAYS,
 };
 use crate::domain::error::Code;
 use crate::domain::ids::TenantId;
+use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
-use crate::store::commerce::{
-    self as repo, Availability, OrderLine, OrderRow, Sku, SubscriptionRow,
-};
-use crate::store::{subscription_links as links, Tx};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -74,7 +77,7 @@ pub(crate) fn subscription_like(
         currency: a.currency.clone(),
         billing_cycle: a.billing_cycle.clone(),
         term: a.term.clone(),
-        status: SubscriptionStatus::Active.as_str().into(),
+        status: SubscriptionStatus::Active,
         auto_renew: true,
         created_at: now,
         term_start: now,
@@ -93,7 +96,7 @@ pub(crate) async fn publish(
     customer: TenantId,
     parties: &[TenantId],
     change: Change<'_>,
-    event: &str,
+    event: EventName,
     resource_uri: String,
     resource_name: &str,
     now: i64,
@@ -146,7 +149,20 @@ pub struct OrderChange {
     pub add_ons: Vec<AddOnLine>,
 }
 
+/// A subscription of the order moved to another availability (billing cycle).
+type Move = (SubscriptionRow, Availability);
+
+/// An add-on subscription to create: the subscription, its catalog item, its parent's id and
+/// its unit price.
+struct NewAddOn {
+    subscription: SubscriptionRow,
+    item: CatalogItemId,
+    parent_id: String,
+    unit_price: Decimal,
+}
+
 /// Buys the add-ons and changes the billing cycle in one transaction; answers the order.
+/// Everything is validated before anything is written.
 pub async fn change(
     app: &App,
     ctx: &Ctx,
@@ -155,10 +171,10 @@ pub async fn change(
     input: OrderChange,
 ) -> Result<OrderRow> {
     let (customer, _) = authorized(app, ctx, customer_id, Action::OrderForCustomer).await?;
-    let mut order = repo::order(&app.db, customer.id, order_id)
+    let order = repo::order(&app.db, customer.id, order_id)
         .await?
         .ok_or(Error::NotFound("order"))?;
-    if input.add_ons.len() > 50 {
+    if input.add_ons.len() > rules::MAX_LINES {
         return Err(Error::field("lineItems", "at most 50 add-ons at once"));
     }
     let subs: Vec<SubscriptionRow> = repo::subscriptions_of(&app.db, customer.id)
@@ -167,36 +183,85 @@ pub async fn change(
         .filter(|s| s.order_id == order.id)
         .collect();
     let now = app.clock.now_ms();
-    // Validate everything first, then write.
-    let mut moves: Vec<(SubscriptionRow, Availability)> = Vec::new();
-    if let Some(cycle) = input.billing_cycle.as_deref().map(str::to_ascii_lowercase) {
-        for s in subs
-            .iter()
-            .filter(|s| s.status == "active" && s.billing_cycle != cycle)
-        {
-            let current = repo::availability(&app.db, &s.product_id, &s.sku_id, &s.availability_id)
-                .await?
-                .ok_or(Error::NotFound("availability"))?;
-            let target = repo::availabilities(&app.db, &s.product_id, &s.sku_id, &current.country)
-                .await?
-                .into_iter()
-                .find(|a| {
-                    a.billing_cycle == cycle
-                        && a.term == current.term
-                        && a.segment == current.segment
-                })
-                .ok_or_else(|| Error::Conflict {
-                    code: Code::NotOffered,
-                    message: format!(
-                        "{}:{} is not offered with {cycle} billing for the term {}",
-                        s.product_id, s.sku_id, current.term
-                    ),
-                })?;
-            moves.push((s.clone(), target));
-        }
+    let moves = match input.billing_cycle.as_deref() {
+        Some(cycle) => plan_cycle_moves(app, &subs, &cycle.to_ascii_lowercase()).await?,
+        None => Vec::new(),
+    };
+    let add_ons = plan_add_ons(app, &customer, &order, &subs, &input.add_ons, now).await?;
+    if moves.is_empty() && add_ons.is_empty() {
+        return Ok(order);
     }
-    let mut new_subs: Vec<(SubscriptionRow, String, String)> = Vec::new();
-    for (i, l) in input.add_ons.iter().enumerate() {
+    let mut tx = app.db.begin().await?;
+    let order = write_change(&mut tx, order, &moves, &add_ons, now).await?;
+    let mut parties = vec![order.provider];
+    parties.extend(order.reseller);
+    publish(
+        &mut tx,
+        ctx,
+        customer.id,
+        &parties,
+        Change {
+            operation: Operation::UpdateOrder,
+            resource_type: "order",
+            resource_id: order.id.clone(),
+            old: None,
+            new: Some(serde_json::json!({
+                "billingCycle": input.billing_cycle,
+                "addOns": add_ons.iter().map(|a| serde_json::json!({"offerId": a.item.to_string(), "quantity": a.subscription.quantity, "subscriptionId": a.subscription.id})).collect::<Vec<_>>(),
+                "total": order.total,
+            })),
+            customer_id: Some(customer.id.to_string()),
+        },
+        EventName::OrderUpdated,
+        format!("/v1/customers/{}/orders/{}", customer.id, order.id),
+        &customer.display_name,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(order)
+}
+
+/// The active subscriptions of the order not yet on `cycle`, each with the availability of
+/// the same SKU, term and segment billed on `cycle`.
+async fn plan_cycle_moves(app: &App, subs: &[SubscriptionRow], cycle: &str) -> Result<Vec<Move>> {
+    let mut moves = Vec::new();
+    for s in subs
+        .iter()
+        .filter(|s| s.status == SubscriptionStatus::Active && s.billing_cycle != cycle)
+    {
+        let current = repo::availability(&app.db, &s.product_id, &s.sku_id, &s.availability_id)
+            .await?
+            .ok_or(Error::NotFound("availability"))?;
+        let target = repo::availabilities(&app.db, &s.product_id, &s.sku_id, &current.country)
+            .await?
+            .into_iter()
+            .find(|a| {
+                a.billing_cycle == cycle && a.term == current.term && a.segment == current.segment
+            })
+            .ok_or_else(|| Error::Conflict {
+                code: Code::NotOffered,
+                message: format!(
+                    "{}:{} is not offered with {cycle} billing for the term {}",
+                    s.product_id, s.sku_id, current.term
+                ),
+            })?;
+        moves.push((s.clone(), target));
+    }
+    Ok(moves)
+}
+
+/// Checks and prices every add-on (the rules are `domain::commerce::price_add_on`).
+async fn plan_add_ons(
+    app: &App,
+    customer: &TenantRow,
+    order: &OrderRow,
+    subs: &[SubscriptionRow],
+    lines: &[AddOnLine],
+    now: i64,
+) -> Result<Vec<NewAddOn>> {
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
         let field = |k: &str| format!("lineItems[{i}].{k}");
         let parent = subs
             .iter()
@@ -207,15 +272,6 @@ pub async fn change(
                     "a subscription of this order",
                 )
             })?;
-        if parent.status != "active" {
-            return Err(Error::Conflict {
-                code: Code::InvalidSubscriptionChange,
-                message: format!(
-                    "add-ons are bought on active subscriptions; {} is {}",
-                    parent.id, parent.status
-                ),
-            });
-        }
         let item = CatalogItemId::parse(&l.offer_id)?;
         let a = repo::availability(&app.db, &item.product, &item.sku, &item.availability)
             .await?
@@ -223,32 +279,27 @@ pub async fn change(
         let sku = repo::sku(&app.db, &item.product, &item.sku)
             .await?
             .ok_or(Error::NotFound("sku"))?;
-        if links::base_product(&app.db, &item.product)
-            .await?
-            .as_deref()
-            != Some(parent.product_id.as_str())
-        {
-            return Err(Error::Conflict {
-                code: Code::NotOffered,
-                message: format!("{item} is not an add-on of {}", parent.product_id),
-            });
-        }
-        if a.country != customer.country || a.currency != parent.currency {
-            return Err(Error::Conflict {
-                code: Code::NotOffered,
-                message: format!("{item} is not offered in the customer's country and currency"),
-            });
-        }
-        if !(sku.minimum_quantity..=sku.maximum_quantity).contains(&l.quantity) {
-            return Err(Error::Conflict {
-                code: Code::QuantityOutOfRange,
-                message: format!(
-                    "the quantity of {item} must be between {} and {}",
-                    sku.minimum_quantity, sku.maximum_quantity
-                ),
-            });
-        }
-        let s = subscription_like(
+        let base = links::base_product(&app.db, &item.product).await?;
+        let unit_price = rules::price_add_on(
+            &item,
+            rules::Offer {
+                country: &a.country,
+                currency: &a.currency,
+                list_price: &a.list_price,
+                minimum_quantity: sku.minimum_quantity,
+                maximum_quantity: sku.maximum_quantity,
+            },
+            base.as_deref(),
+            rules::AddOnParent {
+                id: &parent.id,
+                status: parent.status,
+                product: &parent.product_id,
+                currency: &parent.currency,
+            },
+            &customer.country,
+            l.quantity,
+        )?;
+        let subscription = subscription_like(
             parent,
             &order.id,
             &a,
@@ -257,68 +308,58 @@ pub async fn change(
             l.friendly_name.as_deref(),
             now,
         );
-        new_subs.push((s, item.to_string(), parent.id.clone()));
+        out.push(NewAddOn {
+            subscription,
+            item,
+            parent_id: parent.id.clone(),
+            unit_price,
+        });
     }
-    let mut lines = repo::lines(&app.db, &order.id).await?;
-    let mut next_line = lines.iter().map(|l| l.line_number).max().unwrap_or(-1) + 1;
-    let mut total = Decimal::from_str(&order.total).unwrap_or_default();
-    let mut tx = app.db.begin().await?;
-    for (s, target) in &moves {
-        if !links::move_availability(&mut tx, &s.id, target, now, s.version).await? {
+    Ok(out)
+}
+
+/// Writes the moves and the add-ons (new order lines recording the order's partner of
+/// record, read in this transaction) and the new total; answers the order as written.
+async fn write_change(
+    tx: &mut Tx,
+    mut order: OrderRow,
+    moves: &[Move],
+    add_ons: &[NewAddOn],
+    now: i64,
+) -> Result<OrderRow> {
+    for (s, target) in moves {
+        if !links::move_availability(tx, &s.id, target, now, s.version).await? {
             return Err(Error::PreconditionFailed);
         }
         let mut moved = s.clone();
         moved.unit_price = target.list_price.clone();
-        repo::record_event(&mut tx, &moved, now).await?;
+        repo::record_event(tx, &moved, now).await?;
     }
-    for (s, item, parent_id) in &new_subs {
+    if add_ons.is_empty() {
+        return Ok(order);
+    }
+    let lines = repo::lines_in(tx, &order.id).await?;
+    let record_of = lines.first().and_then(|l| l.partner_id_on_record.clone());
+    let first_new = lines.iter().map(|l| l.line_number).max().unwrap_or(-1) + 1;
+    let mut total = Decimal::from_str(&order.total)
+        .map_err(|_| Error::Internal(anyhow::anyhow!("order {} has a corrupt total", order.id)))?;
+    for (line_number, a) in (first_new..).zip(add_ons) {
+        let s = &a.subscription;
         let line = OrderLine {
-            line_number: next_line,
-            catalog_item_id: item.clone(),
+            line_number,
+            catalog_item_id: a.item.to_string(),
             quantity: s.quantity,
             unit_price: s.unit_price.clone(),
-            partner_id_on_record: lines.first().and_then(|l| l.partner_id_on_record.clone()),
+            partner_id_on_record: record_of.clone(),
             subscription_id: s.id.clone(),
         };
-        next_line += 1;
-        repo::insert_line(&mut tx, &order.id, &line).await?;
-        repo::insert_subscription(&mut tx, s).await?;
-        links::insert_addon(&mut tx, &s.id, parent_id).await?;
-        repo::record_event(&mut tx, s, now).await?;
-        total += Decimal::from_str(&s.unit_price).unwrap_or_default() * Decimal::from(s.quantity);
-        lines.push(line);
+        repo::insert_line(tx, &order.id, &line).await?;
+        repo::insert_subscription(tx, s).await?;
+        links::insert_addon(tx, &s.id, &a.parent_id).await?;
+        repo::record_event(tx, s, now).await?;
+        total += a.unit_price * Decimal::from(s.quantity);
     }
-    if !new_subs.is_empty() {
-        order.total = total.round_dp(2).to_string();
-        links::set_order_total(&mut tx, &order.id, &order.total).await?;
-    }
-    if !moves.is_empty() || !new_subs.is_empty() {
-        let mut parties = vec![order.provider];
-        parties.extend(order.reseller);
-        publish(
-            &mut tx,
-            ctx,
-            customer.id,
-            &parties,
-            Change {
-                operation: "update_order",
-                resource_type: "order",
-                resource_id: order.id.clone(),
-                old: None,
-                new: Some(serde_json::json!({
-                    "billingCycle": input.billing_cycle,
-                    "addOns": new_subs.iter().map(|(s, item, _)| serde_json::json!({"offerId": item, "quantity": s.quantity, "subscriptionId": s.id})).collect::<Vec<_>>(),
-                    "total": order.total,
-                })),
-                customer_id: Some(customer.id.to_string()),
-            },
-            "order-updated",
-            format!("/v1/customers/{}/orders/{}", customer.id, order.id),
-            &customer.display_name,
-            now,
-        )
-        .await?;
-    }
-    tx.commit().await?;
+    order.total = total.round_dp(2).to_string();
+    links::set_order_total(tx, &order.id, &order.total).await?;
     Ok(order)
 }

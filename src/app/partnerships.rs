@@ -3,17 +3,21 @@
 
 use super::audit::{record, Change};
 use super::{events, App, Ctx};
+use crate::app::store::identity as ids;
+use crate::app::store::partners::{self, PartnerRow};
+use crate::app::store::partnerships::{self as repo, ListingRow};
+pub use crate::app::store::partnerships::{
+    Counterpart, DirectoryEntry, InvitationRow, PartnershipRow,
+};
+use crate::app::store::Tx;
 use crate::crypto;
+use crate::domain::audit::Operation;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::error::{Checks, Code};
 use crate::domain::identity::{Country, Email};
 use crate::domain::partnership::{region_allows, InvitationState, Service};
+use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
-use crate::store::identity as ids;
-use crate::store::partners::{self, PartnerRow};
-use crate::store::partnerships::{self as repo, ListingRow};
-pub use crate::store::partnerships::{Counterpart, DirectoryEntry, InvitationRow, PartnershipRow};
-use crate::store::Tx;
 use std::collections::BTreeMap;
 
 pub const DEFAULT_INVITATION_DAYS: i64 = 30;
@@ -175,7 +179,7 @@ pub async fn save_listing(
         Some(ctx),
         &ctx.actor.tenant.to_string(),
         Change {
-            operation: "update_provider_listing",
+            operation: Operation::UpdateProviderListing,
             resource_type: "provider_listing",
             resource_id: ctx.actor.tenant.to_string(),
             old: None,
@@ -332,7 +336,7 @@ pub async fn invite(app: &App, ctx: &Ctx, input: InviteInput) -> Result<Invitati
         .await?;
     }
     record(&mut tx, Some(ctx), &ctx.actor.tenant.to_string(), Change {
-        operation: "create_partnership_invitation",
+        operation: Operation::CreatePartnershipInvitation,
         resource_type: "partnership_invitation",
         resource_id: row.id.clone(),
         old: None,
@@ -375,7 +379,7 @@ pub async fn revoke_invitation(app: &App, ctx: &Ctx, id: &str) -> Result<Invitat
         Some(ctx),
         &ctx.actor.tenant.to_string(),
         Change {
-            operation: "revoke_partnership_invitation",
+            operation: Operation::RevokePartnershipInvitation,
             resource_type: "partnership_invitation",
             resource_id: id.to_string(),
             old: None,
@@ -524,8 +528,8 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
             provider_tenant: inv.provider_tenant_id,
             reseller: &reseller_tenant.display_name,
             reseller_tenant: ctx.actor.tenant,
-            operation: "create_partner_relationship",
-            event: "partnership-created",
+            operation: Operation::CreatePartnerRelationship,
+            event: EventName::PartnershipCreated,
             template: crate::mail::Template::PartnershipCreated,
             by: &reseller_tenant.display_name,
             notify_self: true,
@@ -545,8 +549,8 @@ struct Announcement<'a> {
     provider_tenant: crate::domain::ids::TenantId,
     reseller: &'a str,
     reseller_tenant: crate::domain::ids::TenantId,
-    operation: &'a str,
-    event: &'a str,
+    operation: Operation,
+    event: EventName,
     template: crate::mail::Template,
     by: &'a str,
     /// Mail the acting side too, not only the other one.
@@ -561,7 +565,7 @@ async fn announce(app: &App, tx: &mut Tx, ctx: &Ctx, a: Announcement<'_>, now: i
             resource_type: "partner_relationship",
             resource_id: a.partnership_id.to_string(),
             old: None,
-            new: Some(serde_json::json!({ "provider": a.provider, "reseller": a.reseller, "event": a.event })),
+            new: Some(serde_json::json!({ "provider": a.provider, "reseller": a.reseller, "event": a.event.as_str() })),
             customer_id: None,
         }, now).await?;
     }
@@ -656,8 +660,8 @@ pub async fn end(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipRow> {
             provider_tenant: p.provider_tenant_id,
             reseller: &reseller,
             reseller_tenant: p.reseller_tenant_id,
-            operation: "remove_partner_relationship",
-            event: "partnership-terminated",
+            operation: Operation::RemovePartnerRelationship,
+            event: EventName::PartnershipTerminated,
             template: crate::mail::Template::PartnershipEnded,
             by: &by,
             notify_self: false,
@@ -703,8 +707,8 @@ pub async fn revoke_admin(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipR
             provider_tenant: p.provider_tenant_id,
             reseller: &reseller,
             reseller_tenant: p.reseller_tenant_id,
-            operation: "remove_indirect_provider_admin_access",
-            event: "partnership-updated",
+            operation: Operation::RemoveIndirectProviderAdminAccess,
+            event: EventName::PartnershipUpdated,
             template: crate::mail::Template::ProviderAdminRevoked,
             by: &reseller,
             notify_self: false,
@@ -781,13 +785,13 @@ pub async fn provider_named(
 pub async fn find_partner(
     app: &App,
     named: &str,
-) -> Result<Option<crate::store::partners::PartnerRow>> {
+) -> Result<Option<crate::app::store::partners::PartnerRow>> {
     let named = named.trim();
     if let Ok(t) = named.parse::<crate::domain::ids::TenantId>() {
-        return Ok(crate::store::partners::get(&app.db, t).await?);
+        return Ok(crate::app::store::partners::get(&app.db, t).await?);
     }
     match named.parse::<i64>() {
-        Ok(id) => Ok(crate::store::partners::by_any_mpn(&app.db, id).await?),
+        Ok(id) => Ok(crate::app::store::partners::by_any_mpn(&app.db, id).await?),
         Err(_) => Ok(None),
     }
 }
@@ -804,7 +808,7 @@ pub struct PartnerIds {
 
 /// The caller's own ids, when its organisation has a partner account.
 pub async fn own_ids(app: &App, ctx: &Ctx) -> Result<Option<PartnerIds>> {
-    Ok(crate::store::partners::get(&app.db, ctx.actor.tenant)
+    Ok(crate::app::store::partners::get(&app.db, ctx.actor.tenant)
         .await?
         .map(|p| PartnerIds {
             tenant_id: p.tenant_id,

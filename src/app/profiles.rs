@@ -2,12 +2,13 @@
 
 use super::audit::{record, Change};
 use super::{App, Ctx};
+use crate::app::store::identity as ids;
+use crate::app::store::partners::{self, PartnerRow};
+use crate::domain::audit::Operation;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::enrollment::{self as rules, Application};
 use crate::domain::error::Checks;
 use crate::domain::{Error, Result};
-use crate::store::identity as ids;
-use crate::store::partners::{self, PartnerRow};
 
 /// Which part of the partner profile a change touches.
 pub enum Part {
@@ -85,7 +86,7 @@ pub async fn update(
         Some(ctx),
         &ctx.actor.tenant.to_string(),
         Change {
-            operation: "update_partner_profile",
+            operation: Operation::UpdatePartnerProfile,
             resource_type: "partner_profile",
             resource_id: ctx.actor.tenant.to_string(),
             old,
@@ -132,7 +133,7 @@ pub async fn rename(
         Some(ctx),
         &tenant.id.to_string(),
         Change {
-            operation: "update_organization_profile",
+            operation: Operation::UpdateOrganizationProfile,
             resource_type: "organization_profile",
             resource_id: tenant.id.to_string(),
             old: Some(serde_json::json!({ "companyName": tenant.display_name })),
@@ -165,7 +166,7 @@ pub async fn legal_source(
             p.version,
         ));
     }
-    let newest = crate::store::enrollments::of_tenant(&app.db, ctx.actor.tenant)
+    let newest = crate::app::store::enrollments::of_tenant(&app.db, ctx.actor.tenant)
         .await?
         .into_iter()
         .max_by_key(|e| e.updated_at)

@@ -7,7 +7,7 @@
 //! limit per window; a node may refuse a little early while another node still holds an
 //! unspent slice. Small limits lease one request at a time, which is exact.
 
-use crate::store::Db;
+use crate::app::store::Db;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -47,16 +47,16 @@ impl RateLimiter {
             let wait_ms = (window + 1) * 60_000 - now_ms;
             ((wait_ms + 999) / 1000).max(1) as u64
         };
-        if let Some(answer) = self.from_local(key, window) {
+        if let Some(answer) = self.spend_local(key, window) {
             return answer.map_err(|_| retry());
         }
         let _leasing = self.leasing.lock().await;
         // Another request of a burst may have leased meanwhile.
-        if let Some(answer) = self.from_local(key, window) {
+        if let Some(answer) = self.spend_local(key, window) {
             return answer.map_err(|_| retry());
         }
         let slice = self.slice();
-        let granted = match crate::store::ratelimit::lease(
+        let granted = match crate::app::store::ratelimit::lease(
             &self.db,
             key,
             window * 60_000,
@@ -94,7 +94,7 @@ impl RateLimiter {
 impl RateLimiter {
     /// Spends from the local slice: `Some(Ok)` admitted, `Some(Err)` the window's budget is
     /// gone, `None` a lease is needed.
-    fn from_local(&self, key: &str, window: i64) -> Option<Result<(), ()>> {
+    fn spend_local(&self, key: &str, window: i64) -> Option<Result<(), ()>> {
         let mut map = self.local.lock().expect("limiter lock");
         if map.len() > 100_000 {
             map.retain(|_, (w, _, _)| *w == window);

@@ -3,13 +3,15 @@
 
 use super::audit::{record, Change};
 use super::{events, App, Ctx};
+use crate::app::store::referrals as repo;
+pub use crate::app::store::referrals::{Direction, ReferralRow};
+use crate::app::store::{partners, partnerships, Tx};
+use crate::domain::audit::Operation;
 use crate::domain::authz::{can, Action, Resource};
 use crate::domain::ids::{ReferralId, TenantId};
 use crate::domain::referral::{self as rules, LeadInput, Status, Substatus};
+use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
-use crate::store::referrals as repo;
-pub use crate::store::referrals::{Direction, ReferralRow};
-use crate::store::{partners, partnerships, Tx};
 use std::collections::BTreeMap;
 
 fn resource(r: &ReferralRow, partnered: bool) -> Resource {
@@ -51,8 +53,8 @@ pub async fn create(
         name: lead.name,
         created_by_tenant: creator,
         target_tenant: target,
-        status: Status::New.as_str().into(),
-        substatus: Substatus::Pending.as_str().into(),
+        status: Status::New,
+        substatus: Substatus::Pending,
         deal_value: lead.deal_value.to_string(),
         currency: lead.currency,
         customer_name: lead.customer_name,
@@ -72,8 +74,8 @@ pub async fn create(
         &mut tx,
         ctx,
         &row,
-        "create_referral",
-        "referral-created",
+        Operation::CreateReferral,
+        EventName::ReferralCreated,
         now,
     )
     .await?;
@@ -121,8 +123,8 @@ async fn announce(
     tx: &mut Tx,
     ctx: &Ctx,
     r: &ReferralRow,
-    operation: &str,
-    event: &str,
+    operation: Operation,
+    event: EventName,
     now: i64,
 ) -> Result<()> {
     record(
@@ -228,7 +230,7 @@ pub async fn update(
         return Err(Error::PreconditionFailed);
     }
     let by_receiver = ctx.actor.tenant == r.target_tenant;
-    let current = Substatus::parse(&r.substatus).expect("stored substatus is valid");
+    let current = r.substatus;
     if let Some(s) = u.substatus.as_deref() {
         let next = Substatus::parse(s).ok_or_else(|| {
             Error::field(
@@ -238,8 +240,8 @@ pub async fn update(
         })?;
         if next != current {
             rules::may_move(current, next, by_receiver)?;
-            r.substatus = next.as_str().into();
-            r.status = next.status().as_str().into();
+            r.substatus = next;
+            r.status = next.status();
         }
     }
     if u.deal_value.is_some() || u.currency.is_some() || u.notes.is_some() {
@@ -272,7 +274,15 @@ pub async fn update(
     }
     r.version += 1;
     r.updated_at = now;
-    announce(&mut tx, ctx, &r, "update_referral", "referral-updated", now).await?;
+    announce(
+        &mut tx,
+        ctx,
+        &r,
+        Operation::UpdateReferral,
+        EventName::ReferralUpdated,
+        now,
+    )
+    .await?;
     let other = if by_receiver {
         r.created_by_tenant
     } else {

@@ -5,8 +5,8 @@
 //! instead of reading them again. Only GET requests do this, and only for their own
 //! duration, so nothing written by the request itself or later can be missed.
 
+use crate::app::store::customers::CustomerView;
 use crate::domain::ids::TenantId;
-use crate::store::customers::CustomerView;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 

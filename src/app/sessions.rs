@@ -6,38 +6,38 @@ use crate::domain::Result;
 
 /// Ends the session (sign-out, or before a new session replaces it).
 pub async fn end(app: &App, token_hash: &str) -> Result<()> {
-    crate::store::sessions::delete(&app.db, token_hash).await?;
+    crate::app::store::sessions::delete(&app.db, token_hash).await?;
     Ok(())
 }
 
 /// Remembers the language the visitor picked for the rest of the session.
 pub async fn set_language(app: &App, token_hash: &str, lang: &str) -> Result<()> {
-    crate::store::sessions::set_language(&app.db, token_hash, lang).await?;
+    crate::app::store::sessions::set_language(&app.db, token_hash, lang).await?;
     Ok(())
 }
 
-pub use crate::store::identity::UserRow;
-pub use crate::store::sessions::SessionRow;
+pub use crate::app::store::identity::UserRow;
+pub use crate::app::store::sessions::SessionRow;
 
 /// Stores a new session.
 pub async fn start(app: &App, row: &SessionRow, now: i64) -> Result<()> {
-    crate::store::sessions::insert(&app.db, row, now).await?;
+    crate::app::store::sessions::insert(&app.db, row, now).await?;
     Ok(())
 }
 
 /// Stores an anonymous visitor's session unless it is stored already.
 pub async fn keep(app: &App, row: &SessionRow, now: i64) -> Result<()> {
-    crate::store::sessions::insert_if_absent(&app.db, row, now).await?;
+    crate::app::store::sessions::insert_if_absent(&app.db, row, now).await?;
     Ok(())
 }
 
 /// The live (unexpired) session with this token hash.
 pub async fn find(app: &App, token_hash: &str, now: i64) -> Result<Option<SessionRow>> {
-    Ok(crate::store::sessions::get(&app.db, token_hash, now).await?)
+    Ok(crate::app::store::sessions::get(&app.db, token_hash, now).await?)
 }
 
 /// Marks the session used now (for the idle timeout).
 pub async fn touch(app: &App, token_hash: &str, now: i64) -> Result<()> {
-    crate::store::sessions::touch(&app.db, token_hash, now).await?;
+    crate::app::store::sessions::touch(&app.db, token_hash, now).await?;
     Ok(())
 }

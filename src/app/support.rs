@@ -5,24 +5,27 @@
 
 use super::audit::{record, Change};
 use super::{events, App, Ctx};
+use crate::app::store::customers;
+use crate::app::store::support::{self as repo, AttachmentRow, CaseRow, Filter, NoteRow, View};
+use crate::app::store::Tx;
+use crate::domain::audit::Operation;
 use crate::domain::authz::{can, Action, Resource};
+use crate::domain::customer::RelationshipState;
 use crate::domain::error::Checks;
 use crate::domain::identity::TenantKind;
 use crate::domain::ids::{AttachmentId, NoteId, ServiceRequestId, TenantId};
 use crate::domain::support::{
     self as rules, CaseFacts, Clock, DraftInput, Goal, Path, Severity, Status, Target, Tier,
 };
+use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
-use crate::store::customers;
-use crate::store::support::{self as repo, AttachmentRow, CaseRow, Filter, NoteRow, View};
-use crate::store::Tx;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
-pub use crate::store::support::{
+pub use crate::app::store::support::{
     AttachmentRow as Attachment, CaseRow as Case, NoteRow as Note, RateRow, TopicRow as Topic,
 };
-pub use crate::store::support::{Filter as CaseFilter, View as CaseView};
+pub use crate::app::store::support::{Filter as CaseFilter, View as CaseView};
 
 fn facts(c: &CaseRow) -> CaseFacts {
     CaseFacts {
@@ -172,7 +175,7 @@ pub async fn set_targets(app: &App, ctx: &Ctx, targets: Vec<Target>) -> Result<V
         Some(ctx),
         &org.to_string(),
         Change {
-            operation: "update_support_targets",
+            operation: Operation::UpdateSupportTargets,
             resource_type: "support_targets",
             resource_id: org.to_string(),
             old: None,
@@ -229,7 +232,11 @@ async fn path_for(app: &App, ctx: &Ctx, customer: Option<TenantId>) -> Result<(P
     };
     path.0[Tier::Customer as usize] = Some(cust);
     let partners = customers::partners_of(&app.db, cust).await?;
-    let active = || partners.iter().filter(|p| p.state == "active");
+    let active = || {
+        partners
+            .iter()
+            .filter(|p| p.state == RelationshipState::Active)
+    };
     if origin == Tier::Provider {
         let via = active()
             .find(|p| p.partner == me)
@@ -341,7 +348,10 @@ pub async fn raise(app: &App, ctx: &Ctx, new: NewCase<'_>) -> Result<CaseDetail>
     };
     let mut tx = app.db.begin().await?;
     repo::insert(&mut tx, &case).await?;
-    let change = Changed::new("raised", "servicerequest-created");
+    let change = Changed::new(
+        Operation::ServiceRequestRaised,
+        Some(EventName::ServiceRequestCreated),
+    );
     announce(app, &mut tx, Some(ctx), &case, &change, now).await?;
     tx.commit().await?;
     detail(app, ctx, &case.id.to_string()).await
@@ -476,7 +486,10 @@ pub async fn update(
     if if_match.is_some_and(|v| v != version) {
         return Err(Error::PreconditionFailed);
     }
-    let mut change = Changed::new("updated", "servicerequest-updated");
+    let mut change = Changed::new(
+        Operation::ServiceRequestUpdated,
+        Some(EventName::ServiceRequestUpdated),
+    );
     if let Some(text) = note {
         add_note_in(app, &mut tx, ctx, &c, None, &text, now).await?;
         change.note = Some(text);
@@ -528,9 +541,9 @@ fn set_status(
     change.from_status = Some(c.status);
     c.status = to;
     change.what = match to {
-        Status::Closed => "resolved",
-        Status::AttentionNeeded => "attention_needed",
-        Status::Open => "reopened",
+        Status::Closed => Operation::ServiceRequestResolved,
+        Status::AttentionNeeded => Operation::ServiceRequestAttentionNeeded,
+        Status::Open => Operation::ServiceRequestReopened,
     };
     Ok(())
 }
@@ -556,8 +569,8 @@ async fn escalate_in(
     c.resolution_due = clock.resolution_due;
     c.responded_at = None;
     c.status = Status::Open;
-    change.what = "escalated";
-    change.event = "servicerequest-escalated";
+    change.what = Operation::ServiceRequestEscalated;
+    change.event = Some(EventName::ServiceRequestEscalated);
     Ok(())
 }
 
@@ -598,7 +611,10 @@ pub async fn add_note(
     if !repo::save(&mut tx, &c, version, now).await? {
         return Err(Error::PreconditionFailed);
     }
-    let mut change = Changed::new("noted", "servicerequest-updated");
+    let mut change = Changed::new(
+        Operation::ServiceRequestNoted,
+        Some(EventName::ServiceRequestUpdated),
+    );
     change.note = Some(text);
     announce(app, &mut tx, Some(ctx), &c, &change, now).await?;
     tx.commit().await?;
@@ -619,7 +635,7 @@ async fn add_note_in(
     text: &str,
     now: i64,
 ) -> Result<NoteRow> {
-    let org_name = crate::store::identity::tenant(&app.db, ctx.actor.tenant)
+    let org_name = crate::app::store::identity::tenant(&app.db, ctx.actor.tenant)
         .await?
         .map(|t| t.display_name)
         .unwrap_or_default();
@@ -677,7 +693,10 @@ pub async fn attach(
     };
     let mut tx = app.db.begin().await?;
     repo::insert_attachment(&mut tx, &a, ctx.actor.tenant, inline).await?;
-    let mut change = Changed::new("attached", "servicerequest-updated");
+    let mut change = Changed::new(
+        Operation::ServiceRequestAttached,
+        Some(EventName::ServiceRequestUpdated),
+    );
     change.note = Some(format!("{} ({} bytes)", a.file_name, a.size_bytes));
     announce(app, &mut tx, Some(ctx), &c, &change, now).await?;
     tx.commit().await?;
@@ -779,7 +798,7 @@ pub async fn run_service_levels(app: &App) -> anyhow::Result<(usize, usize)> {
         let mut any = false;
         if let Some(goal) = clock.needs_warning(now, c.assigned_at) {
             if repo::mark(&mut tx, c.id, c.tier, goal, "warned", c.assignee, now).await? {
-                let mut change = Changed::new("sla_warning", "");
+                let mut change = Changed::new(Operation::ServiceRequestSlaWarning, None);
                 change.goal = Some(goal);
                 announce(app, &mut tx, None, &c, &change, now).await?;
                 warned += 1;
@@ -788,7 +807,10 @@ pub async fn run_service_levels(app: &App) -> anyhow::Result<(usize, usize)> {
         }
         for goal in clock.breaches(now) {
             if repo::mark(&mut tx, c.id, c.tier, goal, "breached", c.assignee, now).await? {
-                let mut change = Changed::new("sla_breached", "servicerequest-breached");
+                let mut change = Changed::new(
+                    Operation::ServiceRequestSlaBreached,
+                    Some(EventName::ServiceRequestBreached),
+                );
                 change.goal = Some(goal);
                 announce(app, &mut tx, None, &c, &change, now).await?;
                 breached += 1;
@@ -806,8 +828,9 @@ pub async fn run_service_levels(app: &App) -> anyhow::Result<(usize, usize)> {
 
 /// What happened to a case, for the audit record, the event and the mail.
 struct Changed {
-    what: &'static str,
-    event: &'static str,
+    what: Operation,
+    /// The event partners hear of (service-level warnings raise none).
+    event: Option<EventName>,
     note: Option<String>,
     from_status: Option<Status>,
     previous_assignee: Option<TenantId>,
@@ -815,7 +838,7 @@ struct Changed {
 }
 
 impl Changed {
-    fn new(what: &'static str, event: &'static str) -> Changed {
+    fn new(what: Operation, event: Option<EventName>) -> Changed {
         Changed {
             what,
             event,
@@ -841,7 +864,7 @@ async fn announce(
         ctx,
         &org.to_string(),
         Change {
-            operation: &format!("servicerequest_{}", change.what),
+            operation: change.what,
             resource_type: "service_request",
             resource_id: c.id.to_string(),
             old: change
@@ -857,7 +880,7 @@ async fn announce(
         now,
     )
     .await?;
-    if !change.event.is_empty() {
+    if let Some(event) = change.event {
         let audience: Vec<String> = Tier::ALL
             .iter()
             .filter_map(|t| (*t <= c.tier).then(|| c.path.at(*t)).flatten())
@@ -869,7 +892,7 @@ async fn announce(
         events::emit(
             tx,
             now,
-            change.event,
+            event,
             format!("/v1/servicerequests/{}", c.id),
             &c.title,
             &audience,
@@ -892,7 +915,10 @@ async fn mail(
 ) -> Result<()> {
     let mut to: Vec<(String, String)> = Vec::new();
     // Service-level warnings and breaches are the assignee's business.
-    let sla = matches!(change.what, "sla_warning" | "sla_breached");
+    let sla = matches!(
+        change.what,
+        Operation::ServiceRequestSlaWarning | Operation::ServiceRequestSlaBreached
+    );
     if !sla {
         if let Some(u) = &c.requester_user {
             to.extend(repo::user_contact(&app.db, u).await?);
@@ -908,10 +934,10 @@ async fn mail(
     to.sort();
     to.dedup_by(|a, b| a.0 == b.0);
     let template = match change.what {
-        "raised" => crate::mail::Template::ServicerequestCreated,
-        "escalated" => crate::mail::Template::ServicerequestEscalated,
-        "sla_warning" => crate::mail::Template::ServicerequestSlaWarning,
-        "sla_breached" => crate::mail::Template::ServicerequestBreached,
+        Operation::ServiceRequestRaised => crate::mail::Template::ServicerequestCreated,
+        Operation::ServiceRequestEscalated => crate::mail::Template::ServicerequestEscalated,
+        Operation::ServiceRequestSlaWarning => crate::mail::Template::ServicerequestSlaWarning,
+        Operation::ServiceRequestSlaBreached => crate::mail::Template::ServicerequestBreached,
         _ => crate::mail::Template::ServicerequestUpdated,
     };
     for (upn, lang) in to {

@@ -4,11 +4,13 @@
 use super::audit::{record, Change};
 use super::customers::authorized;
 use super::{events, App, Ctx};
+use crate::app::store::commerce::{self as repo, SubscriptionRow};
+use crate::app::store::{identity as ids, partners, subscription_links as links};
+use crate::domain::audit::Operation;
 use crate::domain::authz::Action;
 use crate::domain::ids::TenantId;
+use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
-use crate::store::commerce::{self as repo, SubscriptionRow};
-use crate::store::{identity as ids, partners, subscription_links as links};
 
 /// Who supports a subscription's customer.
 #[derive(Debug, Clone)]
@@ -87,7 +89,7 @@ pub async fn put(
             Some(ctx),
             &org.to_string(),
             Change {
-                operation: "update_support_contact",
+                operation: Operation::UpdateSupportContact,
                 resource_type: "subscription",
                 resource_id: s.id.clone(),
                 old: Some(serde_json::json!({ "supportTenantId": before.map(|t| t.to_string()) })),
@@ -106,7 +108,7 @@ pub async fn put(
     events::emit(
         &mut tx,
         now,
-        "subscription-updated",
+        EventName::SubscriptionUpdated,
         format!("/v1/customers/{}/subscriptions/{}", s.customer, s.id),
         &s.friendly_name,
         &audience,

@@ -3,8 +3,8 @@
 //! The key comes from `--data-key` when the operator keeps it outside the database, else from
 //! the `data_keys` table (created on first start, like the token signing key).
 
+use crate::app::store::Db;
 use crate::clock::Clock;
-use crate::store::Db;
 use anyhow::Context;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;

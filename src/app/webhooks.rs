@@ -3,12 +3,14 @@
 
 use super::audit::{record, Change};
 use super::{App, Ctx};
+use crate::app::store::webhooks as repo;
+pub use crate::app::store::webhooks::{AttemptRow, Delivery, Registration};
+use crate::domain::audit::Operation;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::ids::DeliveryId;
+use crate::domain::webhook::EventName;
 use crate::domain::webhook::{self as rules, AllowList, DeliveryStatus};
 use crate::domain::{Error, Result};
-use crate::store::webhooks as repo;
-pub use crate::store::webhooks::{AttemptRow, Delivery, Registration};
 use ring::rand::{SecureRandom, SystemRandom};
 use std::net::IpAddr;
 
@@ -131,7 +133,7 @@ pub async fn register(app: &App, ctx: &Ctx, input: Input) -> Result<View> {
             "this organisation already has a webhook registration: change it with PUT or remove it first",
         ));
     }
-    audit(&mut tx, ctx, "register_webhook", &reg, now).await?;
+    audit(&mut tx, ctx, Operation::RegisterWebhook, &reg, now).await?;
     tx.commit().await?;
     Ok(View {
         registration: reg,
@@ -140,9 +142,9 @@ pub async fn register(app: &App, ctx: &Ctx, input: Input) -> Result<View> {
 }
 
 async fn audit(
-    tx: &mut crate::store::Tx,
+    tx: &mut crate::app::store::Tx,
     ctx: &Ctx,
-    op: &str,
+    op: Operation,
     r: &Registration,
     now: i64,
 ) -> Result<()> {
@@ -196,7 +198,7 @@ pub async fn update(
         reg.payload_shape = shape;
     }
     repo::update(&mut tx, &reg, now).await?;
-    audit(&mut tx, ctx, "update_webhook", &reg, now).await?;
+    audit(&mut tx, ctx, Operation::UpdateWebhook, &reg, now).await?;
     tx.commit().await?;
     reg.version += 1;
     reg.updated_at = now;
@@ -212,7 +214,7 @@ pub async fn remove(app: &App, ctx: &Ctx) -> Result<()> {
         .await?
         .ok_or(Error::NotFound("the webhook registration"))?;
     repo::delete(&mut tx, tenant).await?;
-    audit(&mut tx, ctx, "remove_webhook", &reg, now).await?;
+    audit(&mut tx, ctx, Operation::RemoveWebhook, &reg, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -234,7 +236,7 @@ pub async fn rotate_secret(app: &App, ctx: &Ctx) -> Result<View> {
     ));
     reg.previous_until = Some(now + ROTATION_OVERLAP_MS);
     repo::update(&mut tx, &reg, now).await?;
-    audit(&mut tx, ctx, "rotate_webhook_secret", &reg, now).await?;
+    audit(&mut tx, ctx, Operation::RotateWebhookSecret, &reg, now).await?;
     tx.commit().await?;
     reg.version += 1;
     Ok(View {
@@ -291,7 +293,7 @@ pub async fn send_test(app: &App, ctx: &Ctx) -> Result<String> {
     let correlation = uuid::Uuid::now_v7().to_string();
     let event = super::events::Event {
         event_id: uuid::Uuid::now_v7().to_string(),
-        event_name: "test-created".into(),
+        event_name: EventName::TestCreated.as_str().into(),
         resource_uri: "/webhooks/v1/registration/validationEvents/".to_string() + &correlation,
         resource_name: "test".into(),
         resource_change_utc_date: crate::clock::from_ms(now).to_rfc3339(),

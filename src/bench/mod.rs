@@ -2,7 +2,7 @@
 //! drives a server over loopback HTTP and prints latency and throughput beside the ceilings
 //! measured in the same run (the bare routes of [`routes`], mounted only with `--bench-routes`).
 
-pub mod flows;
+mod flows;
 pub mod routes;
 pub mod run;
 

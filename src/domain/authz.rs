@@ -120,6 +120,9 @@ pub enum Action {
     ResetCustomerPassword,
     /// Add and remove members of the customer's directory roles.
     ManageCustomerRoles,
+    /// Add a verified domain to the customer's directory (its users may then sign in with
+    /// names in that domain).
+    AddCustomerDomain,
     /// Read the customer's licenses and seats.
     ReadLicenses,
     /// Assign and remove licenses of the customer's users.
@@ -367,6 +370,7 @@ fn on_tenant(actor: &Actor, action: Action, t: TenantId) -> Decision {
         | Action::ManageCustomerUsers
         | Action::ResetCustomerPassword
         | Action::ManageCustomerRoles
+        | Action::AddCustomerDomain
         | Action::ReadLicenses
         | Action::AssignLicenses
         | Action::OrderForCustomer => Decision::Deny,
@@ -642,6 +646,7 @@ fn customer(actor: &Actor, action: Action, f: CustomerFacts) -> Decision {
             Action::ReadCustomerUsers | Action::ResetCustomerPassword => helpdesk,
             Action::ManageCustomerUsers | Action::AssignLicenses => users,
             Action::ManageCustomerRoles
+            | Action::AddCustomerDomain
             | Action::ManageOwnPartners
             | Action::UpdateCustomerBilling => admin,
             _ => false,
@@ -675,6 +680,11 @@ fn customer(actor: &Actor, action: Action, f: CustomerFacts) -> Decision {
                 ])
         }
         Action::ManageCustomerRoles => agent && g.contains(G::GlobalAdministrator),
+        // A domain only widens the sign-in names the customer's users may take: the user
+        // administration a grant gives, done by an admin agent (the reference's role).
+        Action::AddCustomerDomain => {
+            agent && g.any(&[G::GlobalAdministrator, G::UserAdministrator])
+        }
         Action::ReadLicenses => helpdesk && !g.is_empty(),
         Action::AssignLicenses => {
             helpdesk

@@ -2,6 +2,7 @@
 //! states and their transitions, the cancellation window, and invoice proration.
 
 use super::error::{Code, Error, Result};
+use super::words::{stored_words, UnknownWord};
 use rust_decimal::prelude::*;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -109,6 +110,58 @@ impl SubscriptionStatus {
     pub fn charged(self) -> bool {
         self == SubscriptionStatus::Active
     }
+    /// Still the customer's: it can be used, suspended or renewed (not ended).
+    pub fn live(self) -> bool {
+        matches!(
+            self,
+            SubscriptionStatus::Active | SubscriptionStatus::Suspended
+        )
+    }
+}
+
+impl std::fmt::Display for SubscriptionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for SubscriptionStatus {
+    type Err = UnknownWord;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        SubscriptionStatus::parse(s).ok_or_else(|| UnknownWord {
+            set: "SubscriptionStatus",
+            word: s.to_string(),
+        })
+    }
+}
+
+stored_words! {
+    /// Where an order stands. An order is complete once placed: its lines report their own
+    /// provisioning through their subscriptions.
+    pub enum OrderStatus {
+        Completed => "completed",
+    }
+}
+
+stored_words! {
+    /// How a provider's price list prices an SKU for its resellers (`provider_prices.kind`).
+    pub enum PriceKind {
+        /// A percentage added to the operator's list price.
+        Markup => "markup",
+        /// A price of its own.
+        Fixed => "fixed",
+    }
+}
+
+impl ProviderPrice {
+    /// The price from its stored kind and decimal value (checked like any entered price).
+    pub fn from_parts(kind: PriceKind, value: &str) -> Result<ProviderPrice> {
+        let v = parse_price("value", value)?;
+        Ok(match kind {
+            PriceKind::Markup => ProviderPrice::Markup(v),
+            PriceKind::Fixed => ProviderPrice::Fixed(v),
+        })
+    }
 }
 
 /// How often a line is billed, as the public contract spells it (read in any case).
@@ -183,15 +236,6 @@ pub const CART_DAYS: i64 = 7;
 /// An order or a cart has 1 to this many lines.
 pub const MAX_LINES: usize = 50;
 
-/// Event names of commerce, mapped once.
-pub mod event {
-    pub const ORDER_CREATED: &str = "order-created";
-    pub const SUBSCRIPTION_UPDATED: &str = "subscription-updated";
-    pub const INVOICE_READY: &str = "invoice-ready";
-    pub const CART_CREATED: &str = "cart-created";
-    pub const CART_UPDATED: &str = "cart-updated";
-}
-
 /// What an order line is checked and priced against: its availability and SKU.
 #[derive(Debug, Clone, Copy)]
 pub struct Offer<'a> {
@@ -230,6 +274,50 @@ pub fn price_line(
         });
     }
     Decimal::from_str(offer.list_price).map_err(|e| Error::Internal(e.into()))
+}
+
+/// The subscription an add-on is bought on, as the add-on check needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct AddOnParent<'a> {
+    pub id: &'a str,
+    pub status: SubscriptionStatus,
+    pub product: &'a str,
+    pub currency: &'a str,
+}
+
+/// Checks an add-on bought on `parent` (an add-on of the parent's product, offered in the
+/// customer's country and the parent's currency, quantity in range, parent active) and
+/// answers its unit price. `base_product` is the product the add-on names as its base.
+pub fn price_add_on(
+    item: &CatalogItemId,
+    offer: Offer<'_>,
+    base_product: Option<&str>,
+    parent: AddOnParent<'_>,
+    customer_country: &str,
+    quantity: i64,
+) -> Result<Decimal> {
+    if parent.status != SubscriptionStatus::Active {
+        return Err(Error::Conflict {
+            code: Code::InvalidSubscriptionChange,
+            message: format!(
+                "add-ons are bought on active subscriptions; {} is {}",
+                parent.id, parent.status
+            ),
+        });
+    }
+    if base_product != Some(parent.product) {
+        return Err(Error::Conflict {
+            code: Code::NotOffered,
+            message: format!("{item} is not an add-on of {}", parent.product),
+        });
+    }
+    if offer.country != customer_country || offer.currency != parent.currency {
+        return Err(Error::Conflict {
+            code: Code::NotOffered,
+            message: format!("{item} is not offered in the customer's country and currency"),
+        });
+    }
+    price_line(item, offer, customer_country, quantity)
 }
 
 /// An order's running total: one currency for every line.
@@ -373,6 +461,59 @@ pub fn term_days(term: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn add_on_case(
+        status: SubscriptionStatus,
+        base: Option<&str>,
+        currency: &str,
+        quantity: i64,
+    ) -> Result<Decimal> {
+        let item = CatalogItemId::parse("ADDON:S1:US").unwrap();
+        let offer = Offer {
+            country: "US",
+            currency,
+            list_price: "2.50",
+            minimum_quantity: 1,
+            maximum_quantity: 10,
+        };
+        let parent = AddOnParent {
+            id: "sub-1",
+            status,
+            product: "BASE",
+            currency: "USD",
+        };
+        price_add_on(&item, offer, base, parent, "US", quantity)
+    }
+
+    #[test]
+    fn an_add_on_is_priced_only_on_an_active_subscription_of_its_base_product() {
+        use SubscriptionStatus::*;
+        assert_eq!(
+            add_on_case(Active, Some("BASE"), "USD", 3).unwrap(),
+            Decimal::from_str("2.50").unwrap()
+        );
+        let code = |r: Result<Decimal>| match r {
+            Err(Error::Conflict { code, .. }) => code,
+            other => panic!("expected a conflict, got {other:?}"),
+        };
+        assert_eq!(
+            code(add_on_case(Suspended, Some("BASE"), "USD", 3)),
+            Code::InvalidSubscriptionChange
+        );
+        assert_eq!(
+            code(add_on_case(Active, Some("OTHER"), "USD", 3)),
+            Code::NotOffered
+        );
+        assert_eq!(code(add_on_case(Active, None, "USD", 3)), Code::NotOffered);
+        assert_eq!(
+            code(add_on_case(Active, Some("BASE"), "EUR", 3)),
+            Code::NotOffered
+        );
+        assert_eq!(
+            code(add_on_case(Active, Some("BASE"), "USD", 11)),
+            Code::QuantityOutOfRange
+        );
+    }
     use proptest::prelude::*;
 
     fn d(s: &str) -> Decimal {

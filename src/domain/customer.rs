@@ -3,8 +3,77 @@
 
 use super::error::{Error, FieldError, Result};
 use super::ids::TenantId;
+use super::partnership::InvitationState;
+use super::words::stored_words;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+
+stored_words! {
+    /// A customer relationship (`customer_relationships.state`): a partner serves the customer
+    /// while it is active; ending it keeps the row (and the subscriptions billing).
+    pub enum RelationshipState {
+        Active => "active",
+        Ended => "ended",
+    }
+}
+
+impl RelationshipState {
+    /// The API's word for it.
+    pub fn wire(self) -> &'static str {
+        match self {
+            RelationshipState::Active => "Active",
+            RelationshipState::Ended => "Ended",
+        }
+    }
+}
+
+stored_words! {
+    /// A delegated-admin grant (`admin_grants.status`). Only an active grant whose end has
+    /// not passed gives access ([`GrantStatus::seen_at`]).
+    pub enum GrantStatus {
+        Active => "active",
+        Revoked => "revoked",
+        Expired => "expired",
+    }
+}
+
+impl GrantStatus {
+    /// The state at `now`: an active grant past its end is expired even before housekeeping
+    /// records it.
+    pub fn seen_at(self, expires_at: i64, now: i64) -> GrantStatus {
+        match self {
+            GrantStatus::Active if expires_at <= now => GrantStatus::Expired,
+            s => s,
+        }
+    }
+    /// Gives access at `now`.
+    pub fn live(self, expires_at: i64, now: i64) -> bool {
+        self.seen_at(expires_at, now) == GrantStatus::Active
+    }
+}
+
+stored_words! {
+    /// A relationship request sent to a customer (`customer_invitations.state`).
+    pub enum RequestState {
+        Pending => "pending",
+        Accepted => "accepted",
+        Declined => "declined",
+        Revoked => "revoked",
+    }
+}
+
+impl RequestState {
+    /// How the link reads at `now`: a declined request is as unusable as a withdrawn one, and
+    /// a pending one past its date has expired.
+    pub fn seen_at(self, expires_at: i64, now: i64) -> InvitationState {
+        match self {
+            RequestState::Accepted => InvitationState::Accepted,
+            RequestState::Declined | RequestState::Revoked => InvitationState::Revoked,
+            RequestState::Pending if expires_at <= now => InvitationState::Expired,
+            RequestState::Pending => InvitationState::Pending,
+        }
+    }
+}
 
 /// Roles a partner may hold in a customer's directory through a delegated-admin grant.
 #[derive(
@@ -208,6 +277,40 @@ pub fn parse_filter(raw: &str) -> Result<CustomerFilter> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_request_link_reads_declined_as_withdrawn_and_expires_only_while_pending() {
+        assert_eq!(
+            RequestState::Pending.seen_at(100, 50),
+            InvitationState::Pending
+        );
+        assert_eq!(
+            RequestState::Pending.seen_at(100, 100),
+            InvitationState::Expired
+        );
+        assert_eq!(
+            RequestState::Declined.seen_at(100, 50),
+            InvitationState::Revoked
+        );
+        assert_eq!(
+            RequestState::Revoked.seen_at(100, 50),
+            InvitationState::Revoked
+        );
+        assert_eq!(
+            RequestState::Accepted.seen_at(100, 500),
+            InvitationState::Accepted
+        );
+        assert_eq!(RequestState::parse("Declined"), None);
+    }
+
+    #[test]
+    fn a_grant_gives_access_only_while_active_and_before_its_end() {
+        assert!(GrantStatus::Active.live(100, 99));
+        assert!(!GrantStatus::Active.live(100, 100));
+        assert_eq!(GrantStatus::Active.seen_at(100, 100), GrantStatus::Expired);
+        assert!(!GrantStatus::Revoked.live(100, 50));
+        assert_eq!(GrantStatus::Revoked.seen_at(100, 500), GrantStatus::Revoked);
+    }
 
     #[test]
     fn filters_parse_case_insensitively() {

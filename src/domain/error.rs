@@ -31,6 +31,10 @@ pub enum Code {
     RequestInProgress = 3003,
     LinkNotUsable = 3004,
     AlreadyPartnered = 3005,
+    /// Removing, disabling or demoting the last active global administrator of a tenant.
+    LastGlobalAdministrator = 3006,
+    /// Disabling or removing oneself.
+    CannotActOnSelf = 3007,
     RegionMismatch = 2201,
     NotEnoughSeats = 800067,
     QuantityCannotDecrease = 800090,
@@ -59,6 +63,10 @@ pub enum Code {
     MissingRole = 1110,
     /// An access request a requester may not make (a role it cannot ask for).
     AccessNotRequestable = 1111,
+    /// The target user holds a role above the caller's reach (`authz::may_act_on`).
+    TargetOutranksCaller = 1112,
+    /// A role the caller may not hand out (`authz::may_grant`).
+    RoleNotGrantable = 1113,
 }
 
 #[derive(Debug, thiserror::Error)]

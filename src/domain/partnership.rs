@@ -2,6 +2,7 @@
 //! machine, the relationship types of the API, and the region rule.
 
 use super::error::{Code, Error, Result};
+use super::words::stored_words;
 use serde::{Deserialize, Serialize};
 
 /// What a provider offers its resellers, as listed in the directory.
@@ -46,6 +47,14 @@ impl Service {
     }
     pub fn parse(s: &str) -> Option<Service> {
         Service::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+stored_words! {
+    /// A partner account's standing (`partners.status`): only an active partner transacts.
+    pub enum PartnerStatus {
+        Active => "active",
+        Suspended => "suspended",
     }
 }
 
@@ -114,15 +123,6 @@ impl InvitationState {
         match self {
             InvitationState::Pending if expires_at <= now => InvitationState::Expired,
             s => s,
-        }
-    }
-    /// The same from a stored word (customer invitations, which also know `declined`).
-    pub fn at(stored: &str, expires_at: i64, now: i64) -> InvitationState {
-        match stored {
-            "accepted" => InvitationState::Accepted,
-            "revoked" => InvitationState::Revoked,
-            _ if expires_at <= now => InvitationState::Expired,
-            _ => InvitationState::Pending,
         }
     }
 }
@@ -200,15 +200,15 @@ mod tests {
     #[test]
     fn pending_invitations_expire_with_time() {
         assert_eq!(
-            InvitationState::at("pending", 100, 50),
+            InvitationState::Pending.seen_at(100, 50),
             InvitationState::Pending
         );
         assert_eq!(
-            InvitationState::at("pending", 100, 100),
+            InvitationState::Pending.seen_at(100, 100),
             InvitationState::Expired
         );
         assert_eq!(
-            InvitationState::at("accepted", 100, 500),
+            InvitationState::Accepted.seen_at(100, 500),
             InvitationState::Accepted
         );
     }

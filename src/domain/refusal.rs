@@ -31,6 +31,10 @@ pub enum Refusal {
     MissingRole,
     /// Only admin agents and account admins may ask a customer for Global Administrator.
     GlobalAdminNotRequestable,
+    /// The user acted on holds a role above what the caller reaches (`authz::may_act_on`).
+    TargetOutranksCaller,
+    /// The caller may not hand out this role (`authz::may_grant`).
+    RoleNotGrantable,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +57,8 @@ impl Refusal {
             Refusal::PeopleOnly => Code::PeopleOnly,
             Refusal::MissingRole => Code::MissingRole,
             Refusal::GlobalAdminNotRequestable => Code::AccessNotRequestable,
+            Refusal::TargetOutranksCaller => Code::TargetOutranksCaller,
+            Refusal::RoleNotGrantable => Code::RoleNotGrantable,
         }
     }
 
@@ -94,6 +100,8 @@ impl Refusal {
             Refusal::PeopleOnly => "refused: only a signed-in person may do this, not an application".into(),
             Refusal::MissingRole => "refused: your roles do not allow this".into(),
             Refusal::GlobalAdminNotRequestable => "refused: only admin agents and account admins may ask a customer for Global Administrator".into(),
+            Refusal::TargetOutranksCaller => "refused: this user holds a role above yours: ask someone who holds at least that role".into(),
+            Refusal::RoleNotGrantable => "refused: you may not grant this role: only someone who holds it, or the organisation's global administrator, may".into(),
         }
     }
 }
@@ -154,6 +162,7 @@ fn through_grant(action: Action) -> bool {
             | Action::ManageCustomerUsers
             | Action::ResetCustomerPassword
             | Action::ManageCustomerRoles
+            | Action::AddCustomerDomain
             | Action::ReadLicenses
             | Action::AssignLicenses
     )
@@ -177,7 +186,16 @@ pub fn explain(actor: &Actor, action: Action, resource: Resource) -> Refusal {
             {
                 return Refusal::AgreementNotAccepted;
             }
-            if through_grant(action) && f.grants.is_empty() {
+            // The grant is what is missing when every grant role would have allowed it.
+            let fully_granted = super::customer::CustomerFacts {
+                grants: super::customer::GrantSet::of(super::customer::GrantRole::ALL),
+                ..f
+            };
+            if through_grant(action)
+                && (f.grants.is_empty()
+                    || super::authz::can(actor, action, Resource::Customer(fully_granted))
+                        .allowed())
+            {
                 return Refusal::NoDelegatedGrant;
             }
             if !through_grant(action) && !f.relationship {
@@ -307,6 +325,32 @@ mod tests {
             explain(&a, Action::AssignLicenses, Resource::Customer(facts)),
             Refusal::NoDelegatedGrant
         );
+        // A grant that lacks the role the action needs is the grant's fault; a partner role
+        // that does not fit is the role's.
+        let licenses_only = CustomerFacts {
+            relationship: true,
+            grants: crate::domain::customer::GrantSet::of([
+                crate::domain::customer::GrantRole::LicenseAdministrator,
+            ]),
+            ..facts
+        };
+        assert_eq!(
+            explain(
+                &a,
+                Action::ManageCustomerUsers,
+                Resource::Customer(licenses_only)
+            ),
+            Refusal::NoDelegatedGrant
+        );
+        let sales = partner(&[Role::SalesAgent], reseller(true));
+        assert_eq!(
+            explain(
+                &sales,
+                Action::AssignLicenses,
+                Resource::Customer(licenses_only)
+            ),
+            Refusal::MissingRole
+        );
         let codes: std::collections::BTreeSet<u32> = [
             Refusal::NotYourOrganisation,
             Refusal::WrongTenantKind(TenantKind::Customer),
@@ -318,10 +362,13 @@ mod tests {
             Refusal::NoDelegatedGrant,
             Refusal::PeopleOnly,
             Refusal::MissingRole,
+            Refusal::GlobalAdminNotRequestable,
+            Refusal::TargetOutranksCaller,
+            Refusal::RoleNotGrantable,
         ]
         .into_iter()
         .map(|r| r.code() as u32)
         .collect();
-        assert_eq!(codes.len(), 10, "one stable code per reason");
+        assert_eq!(codes.len(), 13, "one stable code per reason");
     }
 }

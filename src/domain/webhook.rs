@@ -7,34 +7,44 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::net::IpAddr;
 
-pub const EVENTS: &[&str] = &[
-    "test-created",
-    "customer-created",
-    "reseller-relationship-accepted-by-customer",
-    "indirect-reseller-relationship-accepted-by-customer",
-    "partnership-created",
-    "partnership-updated",
-    "partnership-terminated",
-    "granular-admin-relationship-approved",
-    "granular-admin-relationship-expiring",
-    "granular-admin-relationship-extended",
-    "granular-admin-relationship-expired",
-    "granular-admin-relationship-terminated",
-    "order-created",
-    "cart-created",
-    "cart-updated",
-    "subscription-updated",
-    "invoice-ready",
-    "enrollment-status-changed",
-    "referral-created",
-    "referral-updated",
-    "servicerequest-created",
-    "servicerequest-updated",
-    "servicerequest-escalated",
-    "servicerequest-breached",
-    "order-updated",
-    "billing-profile-updated",
-];
+use super::words::stored_words;
+
+stored_words! {
+    /// An event partners can subscribe to (webhooks, notification mail), as its name is sent
+    /// and stored.
+    pub enum EventName {
+        TestCreated => "test-created",
+        CustomerCreated => "customer-created",
+        ResellerRelationshipAcceptedByCustomer => "reseller-relationship-accepted-by-customer",
+        IndirectResellerRelationshipAcceptedByCustomer => "indirect-reseller-relationship-accepted-by-customer",
+        PartnershipCreated => "partnership-created",
+        PartnershipUpdated => "partnership-updated",
+        PartnershipTerminated => "partnership-terminated",
+        GranularAdminRelationshipApproved => "granular-admin-relationship-approved",
+        GranularAdminRelationshipExpiring => "granular-admin-relationship-expiring",
+        GranularAdminRelationshipExtended => "granular-admin-relationship-extended",
+        GranularAdminRelationshipExpired => "granular-admin-relationship-expired",
+        GranularAdminRelationshipTerminated => "granular-admin-relationship-terminated",
+        OrderCreated => "order-created",
+        CartCreated => "cart-created",
+        CartUpdated => "cart-updated",
+        SubscriptionUpdated => "subscription-updated",
+        InvoiceReady => "invoice-ready",
+        EnrollmentStatusChanged => "enrollment-status-changed",
+        ReferralCreated => "referral-created",
+        ReferralUpdated => "referral-updated",
+        ServiceRequestCreated => "servicerequest-created",
+        ServiceRequestUpdated => "servicerequest-updated",
+        ServiceRequestEscalated => "servicerequest-escalated",
+        ServiceRequestBreached => "servicerequest-breached",
+        OrderUpdated => "order-updated",
+        BillingProfileUpdated => "billing-profile-updated",
+        CustomerDomainAdded => "customer-domain-added",
+    }
+}
+
+/// Every event name, in the order the registration page lists them.
+pub const EVENTS: &[&str] = EventName::TEXTS;
 
 /// The JSON a registration's deliveries carry. Both are signed the Standard Webhooks way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -6,7 +6,7 @@ pub mod worker;
 
 pub use templates::Template;
 
-use crate::store::{outbox, Tx};
+use crate::app::store::{outbox, Tx};
 use std::collections::BTreeMap;
 
 pub const TOPIC: &str = "mail";

@@ -1,28 +1,26 @@
 //! The partner agreement: read it and accept it for the organisation.
 
-use super::form::{csrf, FormData};
+use super::flash::{see_other, Flash};
+use super::form::csrf;
+use super::guard::{SignedIn, VerifiedForm, REFUSED};
 use super::i18n::{t, tf};
 use super::layout::{domain_error, page, PageOpts};
-use super::session::{to_signin, Visit};
 use crate::app::enrollment as uc;
 use crate::app::App;
 use crate::domain::authz::{can, Action, Resource};
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::html;
 
-pub async fn show(State(app): State<App>, visit: Visit) -> Response {
-    render(&app, &visit, None).await
+pub async fn show(State(app): State<App>, s: SignedIn) -> Response {
+    render(&app, &s, None).await
 }
 
-async fn render(app: &App, visit: &Visit, error: Option<String>) -> Response {
-    let (Some((actor, _)), Some(ctx)) = (visit.signed_in(), visit.ctx()) else {
-        return to_signin("/portal/agreement");
-    };
+async fn render(app: &App, s: &SignedIn, error: Option<String>) -> Response {
+    let (visit, actor) = (&s.visit, s.actor());
     let lang = visit.lang();
-    let (a, accepted) = match uc::agreement_status(app, &ctx).await {
+    let (a, accepted) = match uc::agreement_status(app, &s.ctx).await {
         Ok(x) => x,
         Err(e) => return domain_error(visit, e),
     };
@@ -34,7 +32,7 @@ async fn render(app: &App, visit: &Visit, error: Option<String>) -> Response {
     .allowed();
     let title = t(lang, "agreement.title");
     let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
+        REFUSED
     } else {
         StatusCode::OK
     };
@@ -62,19 +60,24 @@ async fn render(app: &App, visit: &Visit, error: Option<String>) -> Response {
     })).into_response()
 }
 
-pub async fn accept(State(app): State<App>, visit: Visit, body: Bytes) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
+#[derive(serde::Deserialize)]
+pub struct AcceptForm {
+    #[serde(default)]
+    accept: String,
+    #[serde(default)]
+    version: String,
+}
+
+pub async fn accept(
+    State(app): State<App>,
+    s: SignedIn,
+    VerifiedForm(f): VerifiedForm<AcceptForm>,
+) -> Response {
+    if f.accept != "yes" {
+        return render(&app, &s, Some(t(s.lang(), "agreement.must_check"))).await;
     }
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/agreement");
-    };
-    if f.get("accept") != "yes" {
-        return render(&app, &visit, Some(t(visit.lang(), "agreement.must_check"))).await;
-    }
-    match uc::accept_agreement(&app, &ctx, &f.get("version")).await {
-        Ok(_) => axum::response::Redirect::to("/portal").into_response(),
-        Err(e) => domain_error(&visit, e),
+    match uc::accept_agreement(&app, &s.ctx, &f.version).await {
+        Ok(_) => see_other("/portal", Flash::ok("agreement.accepted_flash")),
+        Err(e) => domain_error(&s.visit, e),
     }
 }

@@ -1,5 +1,7 @@
 //! Sign-in (password, then TOTP when the user has it), sign-out and the language switch.
 
+use super::flash::{see_other, Detail, Flash};
+use super::guard::{SignedIn, VerifiedForm};
 use super::i18n::{t, tf};
 use super::layout::{page, PageOpts};
 use super::session::{self, safe_next, NewSession, Visit};
@@ -9,7 +11,6 @@ use crate::domain::Error;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use maud::{html, Markup};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -56,7 +57,6 @@ pub async fn signin_page(visit: Visit, Query(q): Query<NextQuery>) -> Response {
 
 #[derive(Deserialize)]
 pub struct SigninForm {
-    csrf: String,
     upn: String,
     password: String,
     next: Option<String>,
@@ -66,11 +66,8 @@ pub async fn signin_submit(
     State(app): State<App>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     visit: Visit,
-    Form(f): Form<SigninForm>,
+    VerifiedForm(f): VerifiedForm<SigninForm>,
 ) -> Response {
-    if let Err(r) = visit.check_csrf(&f.csrf) {
-        return r;
-    }
     let next = safe_next(f.next.as_deref());
     let lang = visit.lang().to_string();
     match identity::authenticate(&app, &f.upn, &f.password, &peer.ip().to_string()).await {
@@ -89,13 +86,12 @@ pub async fn signin_submit(
             };
             let target = if mfa {
                 format!("/portal/signin/mfa?next={}", session::url_escape(&next))
-            } else if identity::mfa_setup_needed(&app, &user)
-                .await
-                .unwrap_or(true)
-            {
-                "/portal/mfa".to_string()
             } else {
-                next
+                match identity::mfa_setup_needed(&app, &user).await {
+                    Ok(true) => "/portal/mfa".to_string(),
+                    Ok(false) => next,
+                    Err(e) => return super::layout::domain_error(&visit, e),
+                }
             };
             let mut resp = Redirect::to(&target).into_response();
             resp.extensions_mut()
@@ -160,15 +156,15 @@ pub async fn mfa_page(visit: Visit, Query(q): Query<NextQuery>) -> Response {
 
 #[derive(Deserialize)]
 pub struct MfaForm {
-    csrf: String,
     code: String,
     next: Option<String>,
 }
 
-pub async fn mfa_submit(State(app): State<App>, visit: Visit, Form(f): Form<MfaForm>) -> Response {
-    if let Err(r) = visit.check_csrf(&f.csrf) {
-        return r;
-    }
+pub async fn mfa_submit(
+    State(app): State<App>,
+    visit: Visit,
+    VerifiedForm(f): VerifiedForm<MfaForm>,
+) -> Response {
     let next = safe_next(f.next.as_deref());
     let (Some(uid), true) = (visit.session.user_id, visit.session.mfa_pending) else {
         return Redirect::to("/portal/signin").into_response();
@@ -209,15 +205,11 @@ pub async fn mfa_submit(State(app): State<App>, visit: Visit, Form(f): Form<MfaF
     resp
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    csrf: String,
-}
-
-pub async fn signout(State(app): State<App>, visit: Visit, Form(f): Form<CsrfOnly>) -> Response {
-    if let Err(r) = visit.check_csrf(&f.csrf) {
-        return r;
-    }
+pub async fn signout(
+    State(app): State<App>,
+    visit: Visit,
+    VerifiedForm(_): VerifiedForm,
+) -> Response {
     let _ = crate::app::sessions::end(&app, &visit.token_hash).await;
     let (token, row) = match session::create(&app, None, visit.lang(), false).await {
         Ok(x) => x,
@@ -231,7 +223,6 @@ pub async fn signout(State(app): State<App>, visit: Visit, Form(f): Form<CsrfOnl
 
 #[derive(Deserialize)]
 pub struct LangForm {
-    csrf: String,
     lang: String,
 }
 
@@ -239,11 +230,8 @@ pub async fn switch_language(
     State(app): State<App>,
     visit: Visit,
     headers: axum::http::HeaderMap,
-    Form(f): Form<LangForm>,
+    VerifiedForm(f): VerifiedForm<LangForm>,
 ) -> Response {
-    if let Err(r) = visit.check_csrf(&f.csrf) {
-        return r;
-    }
     let lang = super::i18n::normalize(&f.lang);
     let _ = crate::app::sessions::set_language(&app, &visit.token_hash, lang).await;
     // Back to the page the switch was used on, when it is one of ours.
@@ -255,18 +243,17 @@ pub async fn switch_language(
 }
 
 /// Sets up TOTP for the signed-in user: a fresh key, confirmed with a code.
-pub async fn mfa_setup_page(State(app): State<App>, visit: Visit) -> Response {
-    render_mfa_setup(&app, &visit, None, None).await
+pub async fn mfa_setup_page(State(app): State<App>, s: SignedIn) -> Response {
+    render_mfa_setup(&app, &s, None).await
 }
 
 /// Two-step verification is on: new recovery codes, or replace the authenticator.
-fn mfa_manage(
-    visit: &Visit,
-    secret: &str,
-    error: Option<&str>,
-    codes: Option<Vec<String>>,
-) -> Markup {
+fn mfa_manage(visit: &Visit, secret: &str, error: Option<&str>) -> Markup {
     let lang = visit.lang();
+    let codes = match visit.flash().and_then(|f| f.detail.as_ref()) {
+        Some(Detail::Codes(codes)) => Some(codes),
+        _ => None,
+    };
     html! {
         div.alert.ok #mfa-on { (t(lang, "mfa.enabled")) }
         @if let Some(e) = error { div.alert.bad role="alert" #mfa-error { (e) } }
@@ -308,6 +295,7 @@ fn mfa_first_setup(
     let uri = format!("otpauth://totp/Partner%20Hub:{upn}?secret={secret}&issuer=Partner%20Hub");
     html! {
         @if required { div.alert.bad role="alert" #mfa-required { (t(lang, "mfa.required")) } }
+        p #mfa-why { (t(lang, "mfa.why")) }
         p { (t(lang, "mfa.setup_intro")) }
         @if let Some(e) = error { div.alert.bad role="alert" #mfa-error { (e) } }
         p { (t(lang, "mfa.secret")) ": " code #mfa-secret { (secret) } }
@@ -323,26 +311,22 @@ fn mfa_first_setup(
     }
 }
 
-async fn render_mfa_setup(
-    app: &App,
-    visit: &Visit,
-    error: Option<String>,
-    codes: Option<Vec<String>>,
-) -> Response {
-    let Some((_, user)) = visit.signed_in() else {
-        return super::session::to_signin("/portal/mfa");
-    };
+async fn render_mfa_setup(app: &App, s: &SignedIn, error: Option<String>) -> Response {
+    let (visit, user) = (&s.visit, &s.user);
     let lang = visit.lang();
     let title = t(lang, "mfa.setup_title");
     let secret = crypto::base32(&crypto::random_bytes(20));
-    let required = identity::mfa_setup_needed(app, user).await.unwrap_or(false);
+    let required = match identity::mfa_setup_needed(app, user).await {
+        Ok(r) => r,
+        Err(e) => return super::layout::domain_error(visit, e),
+    };
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
     let body = if user.totp_secret.is_some() {
-        mfa_manage(visit, &secret, error.as_deref(), codes)
+        mfa_manage(visit, &secret, error.as_deref())
     } else {
         mfa_first_setup(visit, &user.upn, &secret, required, error.as_deref())
     };
@@ -364,7 +348,6 @@ async fn render_mfa_setup(
 
 #[derive(Deserialize)]
 pub struct MfaSetupForm {
-    csrf: String,
     secret: String,
     code: String,
     #[serde(default)]
@@ -373,17 +356,11 @@ pub struct MfaSetupForm {
 
 pub async fn mfa_setup_submit(
     State(app): State<App>,
-    visit: Visit,
-    Form(f): Form<MfaSetupForm>,
+    s: SignedIn,
+    VerifiedForm(f): VerifiedForm<MfaSetupForm>,
 ) -> Response {
-    if let Err(r) = visit.check_csrf(&f.csrf) {
-        return r;
-    }
-    let Some(ctx) = visit.ctx() else {
-        return super::session::to_signin("/portal/mfa");
-    };
     let Some(secret) = crypto::base32_decode(&f.secret).filter(|s| s.len() >= 16) else {
-        return render_mfa_setup(&app, &visit, Some(t(visit.lang(), "mfa.failed")), None).await;
+        return render_mfa_setup(&app, &s, Some(t(s.lang(), "mfa.failed"))).await;
     };
     let current = f.current_code.trim();
     let proof = if current.is_empty() {
@@ -391,38 +368,49 @@ pub async fn mfa_setup_submit(
     } else {
         mfa::Proof::Code(current)
     };
-    match mfa::enable(&app, &ctx, &secret, &f.code, proof).await {
-        Ok(()) => Redirect::to("/portal/mfa").into_response(),
+    match mfa::enable(
+        &app,
+        &s.ctx,
+        &secret,
+        &f.code,
+        proof,
+        mfa::FirstCodes::Issue,
+    )
+    .await
+    {
+        // A first set-up hands over its recovery codes with the redirect, shown this once;
+        // reloading the page shows them no more.
+        Ok(codes) if !codes.is_empty() => see_other(
+            "/portal/mfa",
+            Flash::ok("mfa.enabled_flash").detail(Detail::Codes(codes)),
+        ),
+        Ok(_) => see_other("/portal/mfa", Flash::ok("mfa.enabled_flash")),
         Err(Error::Validation(_)) => {
-            render_mfa_setup(&app, &visit, Some(t(visit.lang(), "mfa.failed")), None).await
+            render_mfa_setup(&app, &s, Some(t(s.lang(), "mfa.failed"))).await
         }
-        Err(e) => super::layout::domain_error(&visit, e),
+        Err(e) => super::layout::domain_error(&s.visit, e),
     }
 }
 
 #[derive(Deserialize)]
 pub struct RecoveryForm {
-    csrf: String,
     code: String,
 }
 
-/// A new set of recovery codes, shown on this answer only.
+/// A new set of recovery codes, handed to the page the redirect lands on, once.
 pub async fn mfa_recovery_submit(
     State(app): State<App>,
-    visit: Visit,
-    Form(f): Form<RecoveryForm>,
+    s: SignedIn,
+    VerifiedForm(f): VerifiedForm<RecoveryForm>,
 ) -> Response {
-    if let Err(r) = visit.check_csrf(&f.csrf) {
-        return r;
-    }
-    let Some(ctx) = visit.ctx() else {
-        return super::session::to_signin("/portal/mfa");
-    };
-    match mfa::new_recovery_codes(&app, &ctx, &f.code).await {
-        Ok(codes) => render_mfa_setup(&app, &visit, None, Some(codes)).await,
+    match mfa::new_recovery_codes(&app, &s.ctx, &f.code).await {
+        Ok(codes) => see_other(
+            "/portal/mfa",
+            Flash::ok("mfa.recovery_made").detail(Detail::Codes(codes)),
+        ),
         Err(Error::Validation(_)) => {
-            render_mfa_setup(&app, &visit, Some(t(visit.lang(), "mfa.failed")), None).await
+            render_mfa_setup(&app, &s, Some(t(s.lang(), "mfa.failed"))).await
         }
-        Err(e) => super::layout::domain_error(&visit, e),
+        Err(e) => super::layout::domain_error(&s.visit, e),
     }
 }

@@ -1,19 +1,18 @@
 //! Commerce pages: the catalog, the order form and services on a customer's record, and the
 //! provider's invoices with CSV download.
 
-use super::form::{csrf, FormData};
-use super::i18n::t;
+use super::flash::{see_other, Flash};
+use super::form::csrf;
+use super::guard::{confirmed, needs_confirmation, SignedIn, VerifiedForm, REFUSED};
+use super::i18n::{t, tf};
 use super::layout::{domain_error, error_page, page, PageOpts};
-use super::session::{to_signin, Visit};
 use crate::app::commerce::{self as uc, LineInput, OrderInput, SubscriptionPatch};
-use crate::app::App;
-use crate::domain::authz::{can, Action, Resource};
+use crate::app::subscriptions::SubscriptionRow;
+use crate::app::{catalog, orders, App};
 use crate::domain::Error;
-use crate::store::commerce::{self as repo, SubscriptionRow};
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -29,7 +28,7 @@ pub fn services_table(lang: &str, subs: &[SubscriptionRow]) -> Markup {
                         tr.service data-subscription=(s.id) {
                             td.service-name { (s.friendly_name) }
                             td.service-quantity { (s.quantity) }
-                            td.service-status { (super::labels::pill(lang, &s.status)) }
+                            td.service-status { (super::labels::pill(lang, s.status.as_str())) }
                             td { (s.unit_price) " " (s.currency) }
                         }
                     }
@@ -39,6 +38,9 @@ pub fn services_table(lang: &str, subs: &[SubscriptionRow]) -> Markup {
     }
 }
 
+/// How many catalog items the catalog page lists.
+const CATALOG_ROWS: u32 = 500;
+
 #[derive(Deserialize)]
 pub struct CatalogQuery {
     country: Option<String>,
@@ -46,45 +48,26 @@ pub struct CatalogQuery {
 
 pub async fn catalog(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Query(q): Query<CatalogQuery>,
 ) -> Response {
-    let Some((actor, _)) = visit.signed_in() else {
-        return to_signin("/portal/catalog");
-    };
-    if !can(actor, Action::SearchProviders, Resource::Platform).allowed() {
-        return error_page(
-            &visit,
-            StatusCode::FORBIDDEN,
-            &t(visit.lang(), "error.forbidden"),
-        );
-    }
+    let (visit, ctx) = (&s.visit, &s.ctx);
     let lang = visit.lang();
-    let country = match q.country.filter(|c| !c.trim().is_empty()) {
-        Some(c) => c.trim().to_ascii_uppercase(),
-        None => crate::store::identity::tenant(&app.db, actor.tenant)
-            .await
-            .ok()
-            .flatten()
-            .map(|t| t.country)
-            .unwrap_or_else(|| "US".into()),
-    };
-    let products = repo::products(&app.db, &country, "")
-        .await
-        .unwrap_or_default();
-    let mut rows = Vec::new();
-    for p in &products {
-        for s in repo::skus(&app.db, &p.id).await.unwrap_or_default() {
-            for a in repo::availabilities(&app.db, &p.id, &s.id, &country)
-                .await
-                .unwrap_or_default()
-            {
-                rows.push((p.title.clone(), s.clone(), a));
-            }
+    let asked = q.country.filter(|c| !c.trim().is_empty());
+    let country = match catalog::country_for(&app, ctx, asked.as_deref()).await {
+        Ok(c) if c.is_empty() => "US".to_string(),
+        Ok(c) => c,
+        Err(Error::Refused(_)) => {
+            return error_page(visit, StatusCode::FORBIDDEN, &t(lang, "error.forbidden"))
         }
-    }
+        Err(e) => return domain_error(visit, e),
+    };
+    let rows = match catalog::offers_page(&app, ctx, Some(&country), None, CATALOG_ROWS).await {
+        Ok((rows, _)) => rows,
+        Err(e) => return domain_error(visit, e),
+    };
     let title = t(lang, "catalog.title");
-    page(&visit, PageOpts { title: &title, active: "/portal/catalog", mail_public: app.config.mail_viewer_public }, html! {
+    page(visit, PageOpts { title: &title, active: "/portal/catalog", mail_public: app.config.mail_viewer_public }, html! {
         h1 { (title) }
         form method="get" action="/portal/catalog" {
             label for="country" { (t(lang, "catalog.country")) }
@@ -94,9 +77,10 @@ pub async fn catalog(
         table #catalog {
             thead { tr { th { (t(lang, "record.sku")) } th { (t(lang, "catalog.item")) } th { (t(lang, "catalog.price")) } th { (t(lang, "catalog.term")) } th { (t(lang, "catalog.billing")) } th { (t(lang, "catalog.quantity")) } } }
             tbody {
-                @for (ptitle, s, a) in &rows {
+                @for o in &rows {
+                    @let (s, a) = (&o.sku, &o.availability);
                     tr.catalog-item {
-                        td { strong { (ptitle) } br; (s.title) }
+                        td { strong { (o.product.title) } br; (s.title) }
                         td.catalog-id { code { (a.product_id) ":" (a.sku_id) ":" (a.id) } }
                         td { (a.list_price) " " (a.currency) }
                         td { (super::labels::term(lang, &a.term)) }
@@ -113,14 +97,16 @@ pub async fn catalog(
 /// reseller names the provider it orders through.
 pub async fn order_form(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
     Query(q): Query<OrderPageQuery>,
 ) -> Response {
     // After a placed order the browser lands here by a redirect (post/redirect/get), so a
-    // reload repeats this read, never the order.
-    let notice = q.placed.map(|_| t(visit.lang(), "order.placed"));
-    render_order(&app, &visit, &id, notice, None).await
+    // reload repeats this read, never the order. The flash says "placed" once; the address
+    // keeps naming the order, so a reload still says which order this page follows.
+    let placed = q.placed.filter(|_| s.visit.flash().is_none());
+    let notice = placed.map(|_| t(s.lang(), "order.placed"));
+    render_order(&app, &s, &id, notice, None).await
 }
 
 #[derive(Deserialize)]
@@ -130,74 +116,30 @@ pub struct OrderPageQuery {
 
 async fn render_order(
     app: &App,
-    visit: &Visit,
+    s: &SignedIn,
     id: &str,
     notice: Option<String>,
     problem: Option<String>,
 ) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin(&format!("/portal/customers/{id}/order"));
-    };
+    let (visit, ctx) = (&s.visit, &s.ctx);
     let lang = visit.lang();
-    let (tenant, facts) = match crate::app::customers::visible(app, &ctx, id).await {
-        Ok(x) => x,
+    let form = match orders::order_form(app, ctx, id).await {
+        Ok(f) => f,
+        Err(Error::Refused(_)) => {
+            return error_page(visit, StatusCode::FORBIDDEN, &t(lang, "error.forbidden"))
+        }
         Err(e) => return domain_error(visit, e),
     };
-    if !can(
-        &ctx.actor,
-        Action::OrderForCustomer,
-        Resource::Customer(facts),
-    )
-    .allowed()
-    {
-        return error_page(visit, StatusCode::FORBIDDEN, &t(lang, "error.forbidden"));
-    }
-    let is_provider = ctx.actor.partner.as_ref().is_some_and(|p| p.is_provider);
-    let partners: Vec<_> =
-        crate::store::partnerships::page(&app.db, ctx.actor.tenant, is_provider, None, 500)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|c| c.partnership.is_active())
-            .collect();
-    // A provider is offered only the resellers that may be of record for this customer.
-    let of_record = if is_provider {
-        uc::resellers_of_record(app, &ctx, id)
-            .await
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    let partners: Vec<_> = partners
-        .into_iter()
-        .filter(|c| !is_provider || of_record.contains(&c.other_tenant))
-        .collect();
-    let mut items = Vec::new();
-    for p in repo::products(&app.db, &tenant.country, "")
-        .await
-        .unwrap_or_default()
-    {
-        for s in repo::skus(&app.db, &p.id).await.unwrap_or_default() {
-            for a in repo::availabilities(&app.db, &p.id, &s.id, &tenant.country)
-                .await
-                .unwrap_or_default()
-            {
-                items.push((
-                    format!("{}:{}:{}", a.product_id, a.sku_id, a.id),
-                    format!(
-                        "{} – {} ({} {}/{})",
-                        p.title, s.title, a.list_price, a.currency, a.term
-                    ),
-                ));
-            }
-        }
-    }
-    let subs = repo::subscriptions_of(&app.db, tenant.id)
-        .await
-        .unwrap_or_default();
+    let (tenant, is_provider, items, partners, subs) = (
+        form.customer,
+        form.is_provider,
+        form.items,
+        form.partners,
+        form.services,
+    );
     let title = t(lang, "order.title");
     let status = if problem.is_some() {
-        StatusCode::BAD_REQUEST
+        REFUSED
     } else {
         StatusCode::OK
     };
@@ -225,14 +167,22 @@ async fn render_order(
             p { button #place-order type="submit" { (t(lang, "order.submit")) } }
         }
         (services_table(lang, &subs))
-        @for s in subs.iter().filter(|s| s.status == "active" || s.status == "suspended") {
+        @for s in subs.iter().filter(|s| s.status.live()) {
             form.card.change-subscription method="post" action={"/portal/customers/" (tenant.id) "/subscriptions/" (s.id)} {
                 (csrf(visit.csrf()))
                 input type="hidden" name="version" value=(s.version);
                 strong { (s.friendly_name) } " "
                 input type="text" name="quantity" value=(s.quantity) aria-label=(t(lang, "catalog.quantity"));
                 " " button.change-quantity type="submit" name="action" value="quantity" { (t(lang, "services.change")) }
-                " " button.link.cancel-subscription type="submit" name="action" value="cancel" { (t(lang, "services.cancel")) }
+            }
+            form.card.confirm-form.cancel-form method="post" action={"/portal/customers/" (tenant.id) "/subscriptions/" (s.id)} {
+                (csrf(visit.csrf()))
+                input type="hidden" name="version" value=(s.version);
+                label.choice {
+                    input.confirm type="checkbox" name="confirm" value="yes";
+                    " " (tf(lang, "services.cancel_confirm", &[("name", &s.friendly_name)]))
+                }
+                " " button.link.danger.cancel-subscription type="submit" name="action" value="cancel" { (t(lang, "services.cancel")) }
             }
         }
     })).into_response()
@@ -240,26 +190,14 @@ async fn render_order(
 
 pub async fn place(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
-    body: Bytes,
+    VerifiedForm(f): VerifiedForm,
 ) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
-    }
-    let Some(ctx) = visit.ctx() else {
-        return to_signin(&format!("/portal/customers/{id}/order"));
-    };
+    let ctx = &s.ctx;
     let Ok(quantity) = f.get("quantity").trim().parse::<i64>() else {
-        return render_order(
-            &app,
-            &visit,
-            &id,
-            None,
-            Some("quantity: a whole number".into()),
-        )
-        .await;
+        let msg = t(s.lang(), "order.quantity_whole");
+        return render_order(&app, &s, &id, None, Some(msg)).await;
     };
     let is_provider = ctx.actor.partner.as_ref().is_some_and(|p| p.is_provider);
     let request_id = f.get("request_id");
@@ -281,16 +219,18 @@ pub async fn place(
             f.get("provider").parse().ok()
         },
     };
-    match uc::place_order(&app, &ctx, &id, input).await {
-        Ok((order, _)) => Redirect::to(&format!(
-            "/portal/customers/{}/order?placed={}",
-            order.customer, order.id
-        ))
-        .into_response(),
+    match uc::place_order(&app, ctx, &id, input).await {
+        Ok((order, _)) => see_other(
+            &format!(
+                "/portal/customers/{}/order?placed={}",
+                order.customer, order.id
+            ),
+            Flash::ok("order.placed"),
+        ),
         Err(Error::Validation(e)) => {
             render_order(
                 &app,
-                &visit,
+                &s,
                 &id,
                 None,
                 Some(
@@ -303,26 +243,24 @@ pub async fn place(
             .await
         }
         Err(Error::Conflict { message, .. }) => {
-            render_order(&app, &visit, &id, None, Some(message)).await
+            render_order(&app, &s, &id, None, Some(message)).await
         }
-        Err(e) => domain_error(&visit, e),
+        Err(e) => domain_error(&s.visit, e),
     }
 }
 
 pub async fn change(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path((id, sid)): Path<(String, String)>,
-    body: Bytes,
+    VerifiedForm(f): VerifiedForm,
 ) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
-    }
-    let Some(ctx) = visit.ctx() else {
-        return to_signin(&format!("/portal/customers/{id}/order"));
-    };
-    let patch = if f.get("action") == "cancel" {
+    let cancel = f.get("action") == "cancel";
+    let patch = if cancel {
+        if !confirmed(&f) {
+            let msg = needs_confirmation(s.lang(), None);
+            return render_order(&app, &s, &id, None, Some(msg)).await;
+        }
         SubscriptionPatch {
             status: Some("deleted".into()),
             ..Default::default()
@@ -334,52 +272,39 @@ pub async fn change(
                 ..Default::default()
             },
             Err(_) => {
-                return render_order(
-                    &app,
-                    &visit,
-                    &id,
-                    None,
-                    Some("quantity: a whole number".into()),
-                )
-                .await
+                let msg = t(s.lang(), "order.quantity_whole");
+                return render_order(&app, &s, &id, None, Some(msg)).await;
             }
         }
     };
-    match uc::update_subscription(&app, &ctx, &id, &sid, patch, f.get("version").parse().ok()).await
-    {
-        Ok(_) => {
-            render_order(
-                &app,
-                &visit,
-                &id,
-                Some(t(visit.lang(), "services.saved")),
-                None,
-            )
-            .await
-        }
+    let version = f.get("version").parse().ok();
+    match uc::update_subscription(&app, &s.ctx, &id, &sid, patch, version).await {
+        Ok(_) => see_other(
+            &format!("/portal/customers/{id}/order"),
+            if cancel {
+                Flash::ok("services.cancelled")
+            } else {
+                Flash::ok("services.saved")
+            },
+        ),
         Err(Error::Conflict { message, .. }) => {
-            render_order(&app, &visit, &id, None, Some(message)).await
+            render_order(&app, &s, &id, None, Some(message)).await
         }
         Err(Error::PreconditionFailed) => {
-            render_order(
-                &app,
-                &visit,
-                &id,
-                None,
-                Some(Error::PreconditionFailed.to_string()),
-            )
-            .await
+            let msg = Error::PreconditionFailed.to_string();
+            render_order(&app, &s, &id, None, Some(msg)).await
         }
-        Err(e) => domain_error(&visit, e),
+        Err(e) => domain_error(&s.visit, e),
     }
 }
 
-pub async fn invoices(State(app): State<App>, visit: Visit) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/invoices");
-    };
+/// How many invoices (newest first) the invoices page lists.
+const INVOICE_ROWS: u32 = 500;
+
+pub async fn invoices(State(app): State<App>, s: SignedIn) -> Response {
+    let (visit, ctx) = (s.visit, s.ctx);
     let lang = visit.lang();
-    let rows = match crate::app::commerce::invoices(&app, &ctx).await {
+    let rows = match crate::app::commerce::invoices(&app, &ctx, INVOICE_ROWS).await {
         Ok(rows) => rows,
         Err(e) => return domain_error(&visit, e),
     };
@@ -403,12 +328,10 @@ pub async fn invoices(State(app): State<App>, visit: Visit) -> Response {
     }).into_response()
 }
 
-pub async fn invoice_csv(State(app): State<App>, visit: Visit, Path(id): Path<String>) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/invoices");
-    };
+pub async fn invoice_csv(State(app): State<App>, s: SignedIn, Path(id): Path<String>) -> Response {
+    let (visit, ctx) = (s.visit, s.ctx);
     match crate::app::commerce::invoice(&app, &ctx, &id).await {
-        Ok((i, lines)) => match crate::api::commerce::csv_of(&lines, &i.currency) {
+        Ok((i, lines)) => match crate::web::invoice_csv(&lines, &i.currency) {
             Ok(body) => (
                 [
                     (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

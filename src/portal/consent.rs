@@ -4,6 +4,8 @@
 //! CSRF-protected form. Refusals before the redirect address is known to be the
 //! application's are shown here; after, they go back to the application.
 
+use super::flash::{see_other, Flash};
+use super::guard::{SignedIn, VerifiedForm};
 use super::i18n::{t, tf};
 use super::layout::{page, PageOpts};
 use super::session::{to_signin, Visit};
@@ -12,7 +14,6 @@ use crate::app::App;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use maud::html;
 use serde::Deserialize;
 
@@ -126,39 +127,35 @@ fn consent_page(app: &App, visit: &Visit, q: &AuthorizeRequest, a: &Authorizatio
 
 #[derive(Deserialize)]
 pub struct Decision {
-    csrf: String,
     decision: String,
     #[serde(flatten)]
     request: AuthorizeRequest,
 }
 
-/// `POST /portal/oauth2/authorize`: the user's answer.
-pub async fn decide(State(app): State<App>, visit: Visit, Form(f): Form<Decision>) -> Response {
-    if let Err(r) = visit.check_csrf(&f.csrf) {
-        return r;
-    }
-    let (Some(ctx), Some((_, user))) = (visit.ctx(), visit.signed_in()) else {
-        return to_signin("/portal");
-    };
+/// `POST /portal/oauth2/authorize`: the user's answer. It leaves for the application's
+/// redirect address either way, so a reload of what follows repeats nothing here.
+pub async fn decide(
+    State(app): State<App>,
+    s: SignedIn,
+    VerifiedForm(f): VerifiedForm<Decision>,
+) -> Response {
     let a = match oidc::check(&app, &f.request).await {
         Ok(a) => a,
-        Err(e) => return refused(&visit, e),
+        Err(e) => return refused(&s.visit, e),
     };
     match f.decision.as_str() {
-        "approve" => match oidc::approve(&app, &ctx, user, &visit.token_hash, &a).await {
+        "approve" => match oidc::approve(&app, &s.ctx, &s.user, &s.visit.token_hash, &a).await {
             Ok(to) => Redirect::to(&to).into_response(),
-            Err(e) => super::layout::domain_error(&visit, e),
+            Err(e) => super::layout::domain_error(&s.visit, e),
         },
         _ => Redirect::to(&oidc::deny(&a)).into_response(),
     }
 }
 
 /// The applications the user lets sign them in, each with a revoke button.
-pub async fn list(State(app): State<App>, visit: Visit) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/consents");
-    };
-    let consents = match oidc::my_consents(&app, &ctx).await {
+pub async fn list(State(app): State<App>, s: SignedIn) -> Response {
+    let visit = s.visit;
+    let consents = match oidc::my_consents(&app, &s.ctx).await {
         Ok(c) => c,
         Err(e) => return super::layout::domain_error(&visit, e),
     };
@@ -195,25 +192,14 @@ pub async fn list(State(app): State<App>, visit: Visit) -> Response {
     .into_response()
 }
 
-#[derive(Deserialize)]
-pub struct RevokeForm {
-    csrf: String,
-}
-
 pub async fn revoke(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<RevokeForm>,
+    VerifiedForm(_): VerifiedForm,
 ) -> Response {
-    if let Err(r) = visit.check_csrf(&f.csrf) {
-        return r;
-    }
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/consents");
-    };
-    match oidc::revoke(&app, &ctx, &id).await {
-        Ok(()) => Redirect::to("/portal/consents").into_response(),
-        Err(e) => super::layout::domain_error(&visit, e),
+    match oidc::revoke(&app, &s.ctx, &id).await {
+        Ok(()) => see_other("/portal/consents", Flash::ok("oidc.revoked")),
+        Err(e) => super::layout::domain_error(&s.visit, e),
     }
 }

@@ -1,24 +1,26 @@
 //! Customer pages: the partner's customers (with "invite a customer"), one customer's record,
 //! the customer's answer to a relationship request, and the customer's own partners page.
 
-use super::form::{csrf, FormData};
+use super::flash::{see_other, Detail, Flash};
+use super::form::csrf;
+use super::guard::{
+    confirmed, needs_confirmation, typed_name_matches, SignedIn, VerifiedForm, REFUSED,
+};
 use super::i18n::{t, tf};
 use super::layout::{domain_error, error_page, page, PageOpts};
-use super::session::{self, to_signin, url_escape, NewSession, Visit};
+use super::session::{self, url_escape, NewSession, Visit};
+use crate::app::customer_lists as lists;
 use crate::app::customers as uc;
 use crate::app::identity::{self, NewTenant, NewUser};
-use crate::app::{licenses, App};
+use crate::app::App;
 use crate::domain::authz::{can, Action, Resource};
 use crate::domain::customer::{AccessRequest, GrantRole};
 use crate::domain::identity::TenantKind;
 use crate::domain::ids::TenantId;
 use crate::domain::Error;
-use crate::store::customers as repo;
-use crate::store::identity as ids;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -35,35 +37,26 @@ pub struct ListQuery {
     q: Option<String>,
 }
 
-struct Created {
-    url: String,
-    subject: String,
-    body: String,
-}
-
-pub async fn list(State(app): State<App>, visit: Visit, Query(q): Query<ListQuery>) -> Response {
-    render_list(&app, &visit, q.q, None, None).await
+pub async fn list(State(app): State<App>, s: SignedIn, Query(q): Query<ListQuery>) -> Response {
+    render_list(&app, &s, q.q, None).await
 }
 
 async fn render_list(
     app: &App,
-    visit: &Visit,
+    s: &SignedIn,
     search: Option<String>,
-    created: Option<Created>,
     problem: Option<String>,
 ) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/customers");
-    };
+    let (visit, ctx) = (&s.visit, &s.ctx);
     let lang = visit.lang();
-    let groups = match uc::grouped(app, &ctx, search.as_deref(), 500).await {
+    let groups = match uc::grouped(app, ctx, search.as_deref(), 500).await {
         Ok(g) => g,
         Err(Error::Forbidden(_)) => {
             return error_page(visit, StatusCode::FORBIDDEN, &t(lang, "error.forbidden"))
         }
         Err(e) => return domain_error(visit, e),
     };
-    let providers = match uc::request_providers(app, &ctx).await {
+    let providers = match uc::request_providers(app, ctx).await {
         Ok(p) => p,
         Err(e) => return domain_error(visit, e),
     };
@@ -75,9 +68,15 @@ async fn render_list(
     .allowed();
     let title = t(lang, "customers.title");
     let status = if problem.is_some() {
-        StatusCode::BAD_REQUEST
+        REFUSED
     } else {
         StatusCode::OK
+    };
+    let created = match visit.flash().and_then(|f| f.detail.as_ref()) {
+        Some(Detail::Link {
+            url, subject, body, ..
+        }) => Some((url, subject, body)),
+        _ => None,
     };
     (
         status,
@@ -92,7 +91,7 @@ async fn render_list(
                     " " button type="submit" { (t(lang, "directory.search")) }
                 }
                 (customer_groups(lang, &groups))
-                @if let Some(c) = &created { (request_created(lang, c)) }
+                @if let Some((url, subject, body)) = created { (request_created(lang, url, subject, body)) }
                 @if let Some(p) = &problem { div.alert.bad role="alert" #request-error { (p) } }
                 @if may_invite { (request_form(visit, lang, &providers)) }
             },
@@ -124,17 +123,17 @@ fn customer_groups(lang: &str, groups: &[uc::CustomerGroup]) -> Markup {
 }
 
 /// The link a new customer request made, to copy or mail.
-fn request_created(lang: &str, c: &Created) -> Markup {
+fn request_created(lang: &str, url: &str, subject: &str, body: &str) -> Markup {
     html! {
         div.card #request-created {
             label for="request-link" { (t(lang, "resellers.link")) }
-            input #request-link type="text" readonly value=(c.url);
+            input #request-link type="text" readonly value=(url);
             p {
                 button type="button" data-copy="request-link" data-copied=(t(lang, "resellers.copied")) { (t(lang, "resellers.copy")) }
                 " "
-                a.button href={"mailto:?subject=" (url_escape(&c.subject)) "&body=" (url_escape(&c.body))} { (t(lang, "resellers.mailto")) }
+                a.button href={"mailto:?subject=" (url_escape(subject)) "&body=" (url_escape(body))} { (t(lang, "resellers.mailto")) }
             }
-            pre.mail { (c.body) }
+            pre.mail { (body) }
         }
     }
 }
@@ -170,14 +169,11 @@ fn request_form(visit: &Visit, lang: &str, providers: &[(TenantId, String)]) -> 
     }
 }
 
-pub async fn request(State(app): State<App>, visit: Visit, body: Bytes) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
-    }
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/customers");
-    };
+pub async fn request(
+    State(app): State<App>,
+    s: SignedIn,
+    VerifiedForm(f): VerifiedForm,
+) -> Response {
     let provider = f.get("provider").parse::<TenantId>().ok();
     let roles: Vec<GrantRole> = f
         .all("role")
@@ -194,20 +190,18 @@ pub async fn request(State(app): State<App>, visit: Visit, body: Bytes) -> Respo
         roles: roles.into_iter().collect(),
     };
     let email = f.get("email");
-    match uc::request(&app, &ctx, provider, access, Some(email.as_str())).await {
+    match uc::request(&app, &s.ctx, provider, access, Some(email.as_str())).await {
         Ok(r) => {
-            render_list(
-                &app,
-                &visit,
-                None,
-                Some(Created {
-                    url: r.url,
-                    subject: r.subject,
-                    body: r.body,
-                }),
-                None,
+            let link = Detail::Link {
+                url: r.url,
+                subject: r.subject,
+                body: r.body,
+                sent_to: None,
+            };
+            see_other(
+                "/portal/customers",
+                Flash::ok("customers.request_created").detail(link),
             )
-            .await
         }
         Err(Error::Validation(errs)) => {
             let msg = errs
@@ -215,56 +209,46 @@ pub async fn request(State(app): State<App>, visit: Visit, body: Bytes) -> Respo
                 .map(|e| e.message.clone())
                 .collect::<Vec<_>>()
                 .join("; ");
-            render_list(&app, &visit, None, None, Some(msg)).await
+            render_list(&app, &s, None, Some(msg)).await
         }
-        Err(e) => domain_error(&visit, e),
+        Err(e) => domain_error(&s.visit, e),
     }
 }
 
 /// One customer: company, partners, users (with a grant) and seats.
-pub async fn record(State(app): State<App>, visit: Visit, Path(id): Path<String>) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin(&format!("/portal/customers/{id}"));
-    };
+pub async fn record(State(app): State<App>, s: SignedIn, Path(id): Path<String>) -> Response {
+    let (visit, ctx) = (s.visit, s.ctx);
     let lang = visit.lang();
-    let (tenant, facts) = match uc::visible(&app, &ctx, &id).await {
-        Ok(x) => x,
+    let record = match lists::record(&app, &ctx, &id).await {
+        Ok(r) => r,
         Err(e) => return domain_error(&visit, e),
     };
-    let partners = repo::partners_of(&app.db, tenant.id)
-        .await
-        .unwrap_or_default();
-    let directory = can(
-        &ctx.actor,
-        Action::ReadCustomerUsers,
-        Resource::Customer(facts),
-    )
-    .allowed();
-    let users = if directory {
-        ids::users_page(&app.db, tenant.id, None, 200)
-            .await
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    let seats = licenses::subscribed_skus(&app, &ctx, &id)
-        .await
-        .unwrap_or_default();
-    let subs = crate::store::commerce::subscriptions_of(&app.db, tenant.id)
-        .await
-        .unwrap_or_default();
+    let (tenant, facts, partners, seats, subs) = (
+        record.tenant,
+        record.facts,
+        record.partners,
+        record.seats,
+        record.services,
+    );
+    let directory = record.users.is_some();
+    let users = record.users.unwrap_or_default();
     page(&visit, opts(&app, &tenant.display_name, "/portal/customers"), html! {
         p { a href="/portal/customers" { (t(lang, "customers.title")) } }
         h1 #customer-name { (tenant.display_name) }
-        @if can(&ctx.actor, Action::OrderForCustomer, Resource::Customer(facts)).allowed() {
-            p { a.button #order-link href={"/portal/customers/" (tenant.id) "/order"} { (t(lang, "order.title")) } }
+        p.actions {
+            @if can(&ctx.actor, Action::OrderForCustomer, Resource::Customer(facts)).allowed() {
+                a.button #order-link href={"/portal/customers/" (tenant.id) "/order"} { (t(lang, "order.title")) }
+            }
+            @if crate::app::customer_admin::Abilities::of(&ctx, facts).any() {
+                a.button.secondary #admin-link href={"/portal/customers/" (tenant.id) "/admin"} { (t(lang, "cadmin.open")) }
+            }
         }
         div.card { dl.facts {
             dt { (t(lang, "customers.domain")) } dd { (tenant.domain) }
             dt { (t(lang, "customers.country")) } dd { (tenant.country) }
         } }
         h2 { (t(lang, "record.partners")) }
-        ul #customer-partners { @for p in partners.iter().filter(|p| p.state == "active") { li { (p.name) } } }
+        ul #customer-partners { @for p in &partners { li { (p.name) } } }
         (super::commerce::services_table(lang, &subs))
         h2 { (t(lang, "record.seats")) }
         @if seats.is_empty() { p.muted { "-" } } @else {
@@ -282,19 +266,17 @@ pub async fn record(State(app): State<App>, visit: Visit, Path(id): Path<String>
     }).into_response()
 }
 
+/// How many shared customers the partnership's page lists.
+const SHARED_ROWS: u32 = 500;
+
 /// Customers both sides of a partnership serve.
-pub async fn shared(State(app): State<App>, visit: Visit, Path(id): Path<String>) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal");
-    };
+pub async fn shared(State(app): State<App>, s: SignedIn, Path(id): Path<String>) -> Response {
+    let (visit, ctx) = (s.visit, s.ctx);
     let lang = visit.lang();
-    let p = match crate::app::partnerships::get(&app, &ctx, &id).await {
-        Ok(p) => p,
+    let rows = match lists::shared_page(&app, &ctx, &id, None, SHARED_ROWS).await {
+        Ok((rows, _)) => rows,
         Err(e) => return domain_error(&visit, e),
     };
-    let rows = repo::shared(&app.db, p.provider_tenant_id, p.reseller_tenant_id)
-        .await
-        .unwrap_or_default();
     let title = t(lang, "customers.shared");
     page(&visit, opts(&app, &title, ""), html! {
         h1 { (title) }
@@ -347,11 +329,9 @@ async fn render_accept(
     if p.state != crate::domain::partnership::InvitationState::Pending {
         return error_page(visit, StatusCode::CONFLICT, &t(lang, "verify.used"));
     }
-    let org = match visit.signed_in() {
-        Some((a, _)) => ids::tenant(&app.db, a.tenant)
+    let org = match visit.ctx() {
+        Some(ctx) => crate::app::identity::own_tenant(app, &ctx)
             .await
-            .ok()
-            .flatten()
             .map(|t| t.display_name)
             .unwrap_or_default(),
         None => "your organisation".into(),
@@ -377,7 +357,7 @@ async fn render_accept(
         }
     };
     let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
+        REFUSED
     } else {
         StatusCode::OK
     };
@@ -395,8 +375,16 @@ async fn render_accept(
                     input type="hidden" name="token" value=(token);
                     (consent)
                     button #caccept-accept type="submit" name="answer" value="accept" { (t(lang, "caccept.accept")) }
+                }
+                form.confirm-form method="post" action="/portal/customer/accept" #caccept-decline-form {
+                    (csrf(visit.csrf()))
+                    input type="hidden" name="token" value=(token);
+                    label.choice {
+                        input #caccept-decline-confirm type="checkbox" name="confirm" value="yes";
+                        " " (tf(lang, "caccept.decline_confirm", &[("who", &who)]))
+                    }
                     " "
-                    button.link #caccept-decline type="submit" name="answer" value="decline" { (t(lang, "caccept.decline")) }
+                    button.link.danger #caccept-decline type="submit" name="answer" value="decline" { (t(lang, "caccept.decline")) }
                 }
             } @else {
                 @if visit.signed_in().is_some() { div.alert.bad #caccept-not-admin { (t(lang, "caccept.not_admin")) } }
@@ -423,35 +411,41 @@ async fn render_accept(
     })).into_response()
 }
 
-pub async fn answer(State(app): State<App>, visit: Visit, body: Bytes) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
-    }
+pub async fn answer(
+    State(app): State<App>,
+    s: SignedIn,
+    VerifiedForm(f): VerifiedForm,
+) -> Response {
     let token = f.get("token");
-    let Some(ctx) = visit.ctx() else {
-        return to_signin(&format!("/portal/customer/accept?token={token}"));
-    };
-    let result = if f.get("answer") == "decline" {
-        uc::decline(&app, &ctx, &token).await.map(|_| ())
-    } else {
-        uc::accept(&app, &ctx, &token, f.get("consent") == "yes")
+    let declining = f.get("answer") == "decline";
+    if declining && !confirmed(&f) {
+        let msg = needs_confirmation(s.lang(), None);
+        return render_accept(&app, &s.visit, &token, None, Some(msg)).await;
+    }
+    let result = if declining {
+        uc::decline(&app, &s.ctx, &token)
             .await
-            .map(|_| ())
+            .map(|_| Flash::ok("caccept.declined"))
+    } else {
+        uc::accept(&app, &s.ctx, &token, f.get("consent") == "yes")
+            .await
+            .map(|_| Flash::ok("caccept.accepted"))
     };
     match result {
-        Ok(()) => Redirect::to("/portal/customer/partners").into_response(),
-        Err(Error::Conflict { message, .. }) => error_page(&visit, StatusCode::CONFLICT, &message),
-        Err(e) => domain_error(&visit, e),
+        Ok(done) => see_other("/portal/customer/partners", done),
+        Err(Error::Conflict { message, .. }) => {
+            error_page(&s.visit, StatusCode::CONFLICT, &message)
+        }
+        Err(e) => domain_error(&s.visit, e),
     }
 }
 
 /// Creates the customer's directory on the spot, signs its administrator in, and accepts.
-pub async fn create_and_accept(State(app): State<App>, visit: Visit, body: Bytes) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
-    }
+pub async fn create_and_accept(
+    State(app): State<App>,
+    visit: Visit,
+    VerifiedForm(f): VerifiedForm,
+) -> Response {
     let token = f.get("token");
     let domain = f.get("domain").trim().to_ascii_lowercase();
     // Consent is asked before anything is created, so a missing tick never leaves behind a
@@ -502,21 +496,23 @@ pub async fn create_and_accept(State(app): State<App>, visit: Visit, body: Bytes
         }
         Err(e) => return domain_error(&visit, e),
     };
-    let Ok(Some((actor, _))) = identity::actor_for_user(&app, user.id).await else {
-        return domain_error(&visit, Error::NotFound("user"));
+    let actor = match identity::actor_for_user(&app, user.id).await {
+        Ok(Some((actor, _))) => actor,
+        Ok(None) => return domain_error(&visit, Error::NotFound("user")),
+        Err(e) => return domain_error(&visit, e),
     };
     let ctx = crate::app::Ctx {
         actor,
         upn: Some(user.upn.clone()),
-        correlation_id: None,
+        correlation_id: visit.request_id.clone(),
     };
-    let _ = crate::store::sessions::delete(&app.db, &visit.token_hash).await;
+    let _ = crate::app::sessions::end(&app, &visit.token_hash).await;
     let (stoken, row) = match session::create(&app, Some(&user), visit.lang(), false).await {
         Ok(x) => x,
         Err(e) => return domain_error(&visit, e),
     };
     let mut resp = match uc::accept(&app, &ctx, &token, consent).await {
-        Ok(_) => Redirect::to("/portal/customer/partners").into_response(),
+        Ok(_) => see_other("/portal/customer/partners", Flash::ok("caccept.accepted")),
         Err(Error::Conflict { message, .. }) => error_page(&visit, StatusCode::CONFLICT, &message),
         Err(e) => domain_error(&visit, e),
     };
@@ -526,102 +522,104 @@ pub async fn create_and_accept(State(app): State<App>, visit: Visit, body: Bytes
 }
 
 /// The customer's partners: relationships and grants, with revocation.
-pub async fn my_partners(State(app): State<App>, visit: Visit) -> Response {
-    let Some((actor, _)) = visit.signed_in() else {
-        return to_signin("/portal/customer/partners");
-    };
-    if !can(
-        actor,
-        Action::ManageOwnPartners,
-        Resource::Tenant(actor.tenant),
-    )
-    .allowed()
-    {
-        return error_page(
-            &visit,
-            StatusCode::FORBIDDEN,
-            &t(visit.lang(), "error.forbidden"),
-        );
-    }
+pub async fn my_partners(State(app): State<App>, s: SignedIn) -> Response {
+    render_my_partners(&app, &s, None).await
+}
+
+async fn render_my_partners(app: &App, s: &SignedIn, problem: Option<String>) -> Response {
+    let (visit, ctx) = (&s.visit, &s.ctx);
     let lang = visit.lang();
-    let partners = repo::partners_of(&app.db, actor.tenant)
-        .await
-        .unwrap_or_default();
-    let grants = repo::grants_of_customer(&app.db, actor.tenant)
-        .await
-        .unwrap_or_default();
-    let now = app.clock.now_ms();
+    let partners = match lists::own_partners(app, ctx).await {
+        Ok(p) => p,
+        Err(Error::Refused(_)) => {
+            return error_page(visit, StatusCode::FORBIDDEN, &t(lang, "error.forbidden"))
+        }
+        Err(e) => return domain_error(visit, e),
+    };
     let title = t(lang, "mypartners.title");
-    page(&visit, opts(&app, &title, "/portal/customer/partners"), html! {
+    let status = if problem.is_some() {
+        REFUSED
+    } else {
+        StatusCode::OK
+    };
+    (status, page(visit, opts(app, &title, "/portal/customer/partners"), html! {
         h1 { (title) }
         p.muted { (t(lang, "mypartners.intro")) }
+        @if let Some(p) = &problem { div.alert.bad #problem role="alert" { (p) } }
         @if partners.is_empty() { p #mypartners-empty { (t(lang, "mypartners.none")) } }
-        @for p in partners.iter().filter(|p| p.state == "active") {
+        @for pg in &partners {
+            @let p = &pg.partner;
             div.card.my-partner data-partner=(p.partner) {
                 h2.my-partner-name { (p.name) }
                 table {
                     thead { tr { th { (t(lang, "mypartners.access")) } th { (t(lang, "mypartners.until")) } th { span.sr-only { (t(lang, "common.actions")) } } } }
                     tbody {
-                        @for g in grants.iter().filter(|g| g.partner == p.partner && g.status == "active" && g.expires_at > now) {
+                        @for g in &pg.live_grants {
                             tr.grant {
                                 td { @for r in &g.roles { span.tag { (t(lang, &format!("grant.{}", r.as_str()))) } } }
                                 td { (crate::clock::from_ms(g.expires_at).format("%Y-%m-%d")) @if g.auto_extend { " (auto)" } }
                                 td {
-                                    form method="post" action={"/portal/customer/grants/" (g.id) "/revoke"} {
+                                    form.confirm-form method="post" action={"/portal/customer/grants/" (g.id) "/revoke"} {
                                         (csrf(visit.csrf()))
-                                        button.link.revoke-grant type="submit" { (t(lang, "mypartners.revoke_grant")) }
+                                        label.choice {
+                                            input.confirm type="checkbox" name="confirm" value="yes";
+                                            " " (tf(lang, "mypartners.revoke_grant_confirm", &[("name", &p.name)]))
+                                        }
+                                        " "
+                                        button.link.danger.revoke-grant type="submit" { (t(lang, "mypartners.revoke_grant")) }
                                     }
                                 }
                             }
                         }
                     }
                 }
-                form method="post" action={"/portal/customer/partners/" (p.partner) "/revoke"} {
-                    (csrf(visit.csrf()))
-                    button.link.revoke-partner type="submit" { (t(lang, "mypartners.revoke")) }
-                }
+                (super::partners::named_confirm_form(visit, &format!("/portal/customer/partners/{}/revoke", p.partner), "revoke-partner", &tf(lang, "mypartners.revoke_confirm", &[("name", &p.name)]), &t(lang, "mypartners.revoke")))
             }
         }
-    }).into_response()
+    })).into_response()
 }
 
 pub async fn revoke_grant(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
-    body: Bytes,
+    VerifiedForm(f): VerifiedForm,
 ) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
+    if !confirmed(&f) {
+        let msg = needs_confirmation(s.lang(), None);
+        return render_my_partners(&app, &s, Some(msg)).await;
     }
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/customer/partners");
-    };
-    match uc::revoke_grant(&app, &ctx, &id).await {
-        Ok(_) => Redirect::to("/portal/customer/partners").into_response(),
-        Err(e) => domain_error(&visit, e),
+    match uc::revoke_grant(&app, &s.ctx, &id).await {
+        Ok(_) => see_other(
+            "/portal/customer/partners",
+            Flash::ok("mypartners.grant_revoked"),
+        ),
+        Err(e) => domain_error(&s.visit, e),
     }
 }
 
 pub async fn revoke_partner(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
-    body: Bytes,
+    VerifiedForm(f): VerifiedForm,
 ) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
-    }
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/customer/partners");
-    };
     let Ok(partner) = id.parse() else {
-        return domain_error(&visit, Error::NotFound("partner"));
+        return domain_error(&s.visit, Error::NotFound("partner"));
     };
-    match uc::revoke_partner(&app, &ctx, partner).await {
-        Ok(_) => Redirect::to("/portal/customer/partners").into_response(),
-        Err(e) => domain_error(&visit, e),
+    let name = match uc::own_partner_name(&app, &s.ctx, partner).await {
+        Ok(n) => n,
+        Err(e) => return domain_error(&s.visit, e),
+    };
+    if !(confirmed(&f) && typed_name_matches(&f, &name)) {
+        let msg = needs_confirmation(s.lang(), Some(&name));
+        return render_my_partners(&app, &s, Some(msg)).await;
+    }
+    match uc::revoke_partner(&app, &s.ctx, partner).await {
+        Ok(_) => see_other(
+            "/portal/customer/partners",
+            Flash::ok("mypartners.revoked").with("name", name),
+        ),
+        Err(e) => domain_error(&s.visit, e),
     }
 }

@@ -1,32 +1,31 @@
 //! The dashboard: who you are, your organisation and your roles.
 
+use super::guard::SignedIn;
 use super::i18n::{t, tf};
 use super::layout::{page, PageOpts};
-use super::session::{to_signin, Visit};
 use crate::app::App;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use maud::html;
 
-pub async fn dashboard(State(app): State<App>, visit: Visit) -> Response {
-    let Some((actor, user)) = visit.signed_in() else {
-        return to_signin("/portal");
-    };
+pub async fn dashboard(State(app): State<App>, s: SignedIn) -> Response {
+    let (visit, actor, user, ctx) = (&s.visit, s.actor(), &s.user, &s.ctx);
     let lang = visit.lang();
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal");
-    };
     let crate::app::dashboard::Overview {
         tenant,
         open_applications,
         own_ids: own,
-    } = match crate::app::dashboard::overview(&app, &ctx).await {
+    } = match crate::app::dashboard::overview(&app, ctx).await {
         Ok(o) => o,
-        Err(e) => return super::layout::domain_error(&visit, e),
+        Err(e) => return super::layout::domain_error(visit, e),
+    };
+    let panels = match super::dashboard_panels::load(&app, ctx, lang).await {
+        Ok(m) => m,
+        Err(e) => return super::layout::domain_error(visit, e),
     };
     let title = t(lang, "dashboard.title");
     page(
-        &visit,
+        visit,
         PageOpts { title: &title, active: "/portal", mail_public: app.config.mail_viewer_public },
         html! {
             @if actor.partner.as_ref().is_some_and(|p| !p.agreement_accepted) {
@@ -43,6 +42,7 @@ pub async fn dashboard(State(app): State<App>, visit: Visit) -> Response {
                 }
             }
             h1 #welcome { (tf(lang, "dashboard.welcome", &[("name", &user.display_name)])) }
+            (panels)
             div.card {
                 dl.facts {
                     dt { (t(lang, "dashboard.tenant")) } dd #tenant-name { (tenant.display_name) }
@@ -54,7 +54,14 @@ pub async fn dashboard(State(app): State<App>, visit: Visit) -> Response {
                     }
                     dt { (t(lang, "dashboard.kind")) } dd #tenant-kind { (t(lang, &format!("kind.{}", tenant.kind.as_str()))) }
                     dt { (t(lang, "mfa.setup_title")) }
-                    dd { a #mfa-link href="/portal/mfa" { (t(lang, "mfa.link")) } }
+                    dd {
+                        @if user.totp_secret.is_some() {
+                            span #mfa-state.pill.ok { (t(lang, "mfa.on_short")) } " "
+                            a #mfa-link href="/portal/mfa" { (t(lang, "mfa.manage")) }
+                        } @else {
+                            a #mfa-link href="/portal/mfa" { (t(lang, "mfa.link")) }
+                        }
+                    }
                     dt { (t(lang, "dashboard.roles")) }
                     dd #roles {
                         @for r in &actor.roles { span.tag { (t(lang, &format!("role.{}", r.as_str()))) } }
@@ -67,10 +74,8 @@ pub async fn dashboard(State(app): State<App>, visit: Visit) -> Response {
 }
 
 /// The organisation's activity log for the last 30 days.
-pub async fn audit(State(app): State<App>, visit: Visit) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/audit");
-    };
+pub async fn audit(State(app): State<App>, s: SignedIn) -> Response {
+    let (visit, ctx) = (s.visit, s.ctx);
     let lang = visit.lang();
     let rows = match crate::app::audit::recent(&app, &ctx, 30, 200).await {
         Ok(r) => r,

@@ -1,17 +1,18 @@
 //! The enrollment wizard (welcome, directory, membership, profile, company details, "enroll
 //! now"), the contact's verification page, and the applicant's status page.
 
+use super::flash::{see_other, Flash};
 use super::form::{csrf, errors_for, input, FormData};
+use super::guard::{SignedIn, VerifiedForm, REFUSED};
 use super::i18n::{t, tf};
 use super::layout::{domain_error, error_page, page, PageOpts};
-use super::session::{self, to_signin, NewSession, Visit};
+use super::session::{self, NewSession, Visit};
 use crate::app::enrollment::{self as uc, EnrollmentRow, LinkProblem, Profile};
 use crate::app::identity::{self, NewTenant, NewUser, UserRow};
 use crate::app::App;
 use crate::domain::enrollment::{Application, Program, Status};
 use crate::domain::identity::{Role, TenantKind};
 use crate::domain::{Error, FieldError};
-use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -190,17 +191,21 @@ async fn start_as(
     program: Program,
     new_session: Option<NewSession>,
 ) -> Response {
-    let Some((actor, _)) = identity::actor_for_user(app, user.id).await.ok().flatten() else {
-        return error_page(
-            visit,
-            StatusCode::UNAUTHORIZED,
-            &t(visit.lang(), "signin.failed"),
-        );
+    let actor = match identity::actor_for_user(app, user.id).await {
+        Ok(Some((actor, _))) => actor,
+        Ok(None) => {
+            return error_page(
+                visit,
+                StatusCode::UNAUTHORIZED,
+                &t(visit.lang(), "signin.failed"),
+            )
+        }
+        Err(e) => return domain_error(visit, e),
     };
     let ctx = crate::app::Ctx {
         actor,
         upn: Some(user.upn.clone()),
-        correlation_id: None,
+        correlation_id: visit.request_id.clone(),
     };
     let mut resp = match uc::start(app, &ctx, program).await {
         Ok((e, _)) => Redirect::to(&format!("/portal/enrollment/{}", e.id)).into_response(),
@@ -220,32 +225,29 @@ async fn new_session_for(app: &App, visit: &Visit, user: &UserRow) -> Result<New
     }
 }
 
-pub async fn start_signed_in(State(app): State<App>, visit: Visit, body: Bytes) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
-    }
+pub async fn start_signed_in(
+    State(app): State<App>,
+    s: SignedIn,
+    VerifiedForm(f): VerifiedForm,
+) -> Response {
     let Some(program) = Program::parse(&f.get("program")) else {
         return Redirect::to("/portal/enroll").into_response();
     };
-    let Some((actor, user)) = visit.signed_in() else {
-        return to_signin("/portal/enroll");
-    };
+    let (visit, actor, user) = (&s.visit, s.actor(), &s.user);
     if let Some(msg) = refusal(actor, visit.lang()) {
-        return tenant_page(
+        let page = tenant_page(
             &app,
-            &visit,
+            visit,
             TenantForm {
                 program,
                 error: Some(msg),
                 errors: &[],
                 form: None,
             },
-        )
-        .into_response();
+        );
+        return (REFUSED, page).into_response();
     }
-    let user = user.clone();
-    start_as(&app, &visit, &user, program, None).await
+    start_as(&app, visit, user, program, None).await
 }
 
 /// Why this account cannot apply, in words for the person.
@@ -263,18 +265,14 @@ pub async fn tenant_signin(
     State(app): State<App>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     visit: Visit,
-    body: Bytes,
+    VerifiedForm(f): VerifiedForm,
 ) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
-    }
     let Some(program) = Program::parse(&f.get("program")) else {
         return Redirect::to("/portal/enroll").into_response();
     };
     let lang = visit.lang().to_string();
     let fail = |msg: String| {
-        tenant_page(
+        let page = tenant_page(
             &app,
             &visit,
             TenantForm {
@@ -283,8 +281,8 @@ pub async fn tenant_signin(
                 errors: &[],
                 form: Some(&f),
             },
-        )
-        .into_response()
+        );
+        (REFUSED, page).into_response()
     };
     let user = match identity::authenticate(
         &app,
@@ -305,8 +303,10 @@ pub async fn tenant_signin(
         Err(Error::Unauthenticated(_)) => return fail(t(&lang, "signin.failed")),
         Err(e) => return domain_error(&visit, e),
     };
-    let Some((actor, _)) = identity::actor_for_user(&app, user.id).await.ok().flatten() else {
-        return fail(t(&lang, "signin.failed"));
+    let actor = match identity::actor_for_user(&app, user.id).await {
+        Ok(Some((actor, _))) => actor,
+        Ok(None) => return fail(t(&lang, "signin.failed")),
+        Err(e) => return domain_error(&visit, e),
     };
     if let Some(msg) = refusal(&actor, &lang) {
         return fail(msg);
@@ -317,11 +317,11 @@ pub async fn tenant_signin(
     }
 }
 
-pub async fn tenant_create(State(app): State<App>, visit: Visit, body: Bytes) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
-    }
+pub async fn tenant_create(
+    State(app): State<App>,
+    visit: Visit,
+    VerifiedForm(f): VerifiedForm,
+) -> Response {
     let Some(program) = Program::parse(&f.get("program")) else {
         return Redirect::to("/portal/enroll").into_response();
     };
@@ -367,36 +367,27 @@ pub async fn tenant_create(State(app): State<App>, visit: Visit, body: Bytes) ->
     }
 }
 
-/// Loads the visitor's own application (or sends them to sign in).
-async fn own(
-    app: &App,
-    visit: &Visit,
-    id: &str,
-) -> Result<(crate::app::Ctx, EnrollmentRow), Response> {
-    let Some(ctx) = visit.ctx() else {
-        return Err(to_signin(&format!("/portal/enrollment/{id}")));
-    };
-    match uc::visible(app, &ctx, id).await {
-        Ok(e) => Ok((ctx, e)),
-        Err(e) => Err(domain_error(visit, e)),
-    }
+/// Loads the visitor's own application.
+async fn own(app: &App, s: &SignedIn, id: &str) -> Result<EnrollmentRow, Response> {
+    uc::visible(app, &s.ctx, id)
+        .await
+        .map_err(|e| domain_error(&s.visit, e))
 }
 
 #[derive(Default)]
 struct StepState<'a> {
     errors: &'a [FieldError],
     error: Option<String>,
-    notice: Option<String>,
     form: Option<&'a FormData>,
 }
 
 /// The application page: the next step while it is being filled in, its status after.
-pub async fn enrollment(State(app): State<App>, visit: Visit, Path(id): Path<String>) -> Response {
-    let (ctx, e) = match own(&app, &visit, &id).await {
+pub async fn enrollment(State(app): State<App>, s: SignedIn, Path(id): Path<String>) -> Response {
+    let e = match own(&app, &s, &id).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    render_step(&app, &visit, &ctx, &e, StepState::default()).await
+    render_step(&app, &s.visit, &s.ctx, &e, StepState::default()).await
 }
 
 fn status_card(lang: &str, e: &EnrollmentRow) -> Markup {
@@ -490,7 +481,6 @@ fn application_step(
     html! {
         h1 { (t(lang, "enroll.application_title")) }
         @if e.status == Status::MoreInfoNeeded { (status_card(lang, e)) }
-        @if let Some(n) = &st.notice { div.alert.ok #notice { (n) } }
         @if !st.errors.is_empty() { div.alert.bad role="alert" #form-invalid { (t(lang, "form.invalid")) } }
         form method="post" action={"/portal/enrollment/" (e.id) "/application"} #application {
             (csrf(visit.csrf()))
@@ -564,33 +554,33 @@ async fn render_step(
 
 pub async fn membership(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
-    body: Bytes,
+    VerifiedForm(f): VerifiedForm,
 ) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
-    }
-    let (ctx, e) = match own(&app, &visit, &id).await {
+    let (visit, ctx) = (&s.visit, &s.ctx);
+    let e = match own(&app, &s, &id).await {
         Ok(x) => x,
         Err(r) => return r,
     };
     match uc::link_membership(
         &app,
-        &ctx,
+        ctx,
         &id,
         &f.get("membershipUsername"),
         &f.get("membershipPassword"),
     )
     .await
     {
-        Ok(_) => Redirect::to(&format!("/portal/enrollment/{id}")).into_response(),
+        Ok(_) => see_other(
+            &format!("/portal/enrollment/{id}"),
+            Flash::ok("enroll.membership_linked"),
+        ),
         Err(Error::Validation(errors)) => {
             render_step(
                 &app,
-                &visit,
-                &ctx,
+                visit,
+                ctx,
                 &e,
                 StepState {
                     errors: &errors,
@@ -608,8 +598,8 @@ pub async fn membership(
             );
             render_step(
                 &app,
-                &visit,
-                &ctx,
+                visit,
+                ctx,
                 &e,
                 StepState {
                     error: Some(msg),
@@ -619,32 +609,32 @@ pub async fn membership(
             )
             .await
         }
-        Err(err) => domain_error(&visit, err),
+        Err(err) => domain_error(visit, err),
     }
 }
 
 pub async fn profile(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
-    body: Bytes,
+    VerifiedForm(f): VerifiedForm,
 ) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
-    }
-    let (ctx, e) = match own(&app, &visit, &id).await {
+    let (visit, ctx) = (&s.visit, &s.ctx);
+    let e = match own(&app, &s, &id).await {
         Ok(x) => x,
         Err(r) => return r,
     };
     let chosen = f.get("profileId").parse::<i64>().unwrap_or(0);
-    match uc::choose_profile(&app, &ctx, &id, chosen).await {
-        Ok(_) => Redirect::to(&format!("/portal/enrollment/{id}")).into_response(),
+    match uc::choose_profile(&app, ctx, &id, chosen).await {
+        Ok(_) => see_other(
+            &format!("/portal/enrollment/{id}"),
+            Flash::ok("enroll.profile_chosen"),
+        ),
         Err(Error::Validation(errors)) => {
             render_step(
                 &app,
-                &visit,
-                &ctx,
+                visit,
+                ctx,
                 &e,
                 StepState {
                     errors: &errors,
@@ -653,27 +643,26 @@ pub async fn profile(
             )
             .await
         }
-        Err(err) => domain_error(&visit, err),
+        Err(err) => domain_error(visit, err),
     }
 }
 
 pub async fn cancel_membership(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
-    body: Bytes,
+    VerifiedForm(_): VerifiedForm,
 ) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
+    let (visit, ctx) = (&s.visit, &s.ctx);
+    if let Err(r) = own(&app, &s, &id).await {
         return r;
     }
-    let (ctx, _) = match own(&app, &visit, &id).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    match uc::unlink_membership(&app, &ctx, &id).await {
-        Ok(_) => Redirect::to(&format!("/portal/enrollment/{id}")).into_response(),
-        Err(err) => domain_error(&visit, err),
+    match uc::unlink_membership(&app, ctx, &id).await {
+        Ok(_) => see_other(
+            &format!("/portal/enrollment/{id}"),
+            Flash::ok("enroll.membership_unlinked"),
+        ),
+        Err(err) => domain_error(visit, err),
     }
 }
 
@@ -706,45 +695,37 @@ fn application_from(f: &FormData, base: &Application, support_only: bool) -> App
 
 pub async fn application(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
-    body: Bytes,
+    VerifiedForm(f): VerifiedForm,
 ) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
-    }
-    let (ctx, e) = match own(&app, &visit, &id).await {
+    let (visit, ctx) = (&s.visit, &s.ctx);
+    let e = match own(&app, &s, &id).await {
         Ok(x) => x,
         Err(r) => return r,
     };
     let a = application_from(&f, &e.application, e.support_only);
     // What was typed is kept even when it does not validate yet.
-    let saved = match uc::save_draft(&app, &ctx, &id, a).await {
+    let saved = match uc::save_draft(&app, ctx, &id, a).await {
         Ok(s) => s,
-        Err(err) => return domain_error(&visit, err),
+        Err(err) => return domain_error(visit, err),
     };
     if f.get("action") != "submit" {
-        let notice = t(visit.lang(), "enroll.saved");
-        return render_step(
-            &app,
-            &visit,
-            &ctx,
-            &saved,
-            StepState {
-                notice: Some(notice),
-                ..Default::default()
-            },
-        )
-        .await;
+        return see_other(
+            &format!("/portal/enrollment/{id}"),
+            Flash::ok("enroll.saved"),
+        );
     }
-    match uc::submit(&app, &ctx, &id, None).await {
-        Ok(_) => Redirect::to(&format!("/portal/enrollment/{id}")).into_response(),
+    match uc::submit(&app, ctx, &id, None).await {
+        Ok(_) => see_other(
+            &format!("/portal/enrollment/{id}"),
+            Flash::ok("enroll.submitted"),
+        ),
         Err(Error::Validation(errors)) => {
             render_step(
                 &app,
-                &visit,
-                &ctx,
+                visit,
+                ctx,
                 &saved,
                 StepState {
                     errors: &errors,
@@ -754,7 +735,7 @@ pub async fn application(
             )
             .await
         }
-        Err(err) => domain_error(&visit, err),
+        Err(err) => domain_error(visit, err),
     }
 }
 
@@ -773,17 +754,25 @@ pub async fn verify_page(
     let lang = visit.lang();
     let title = t(lang, "verify.title");
     let token = q.token.unwrap_or_default();
+    // After confirming, the browser lands here: the page itself says it is done, so the
+    // message is not repeated above it.
+    let mut shown = visit.clone();
+    let done = shown.flash.take_if(|f| f.key == "verify.done");
     page(
-        &visit,
+        &shown,
         opts(&app, &title),
         html! {
             div.card.narrow {
                 h1 { (title) }
-                p { (t(lang, "verify.intro")) }
-                form method="post" action="/portal/enroll/verify" {
-                    (csrf(visit.csrf()))
-                    input type="hidden" name="token" value=(token);
-                    button #verify-submit type="submit" { (t(lang, "verify.submit")) }
+                @if let Some(done) = &done {
+                    div.alert.ok #verify-result role="status" { (done.text(lang)) }
+                } @else {
+                    p { (t(lang, "verify.intro")) }
+                    form method="post" action="/portal/enroll/verify" {
+                        (csrf(visit.csrf()))
+                        input type="hidden" name="token" value=(token);
+                        button #verify-submit type="submit" { (t(lang, "verify.submit")) }
+                    }
                 }
             }
         },
@@ -791,37 +780,41 @@ pub async fn verify_page(
     .into_response()
 }
 
-pub async fn verify_submit(State(app): State<App>, visit: Visit, body: Bytes) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
-    }
+pub async fn verify_submit(
+    State(app): State<App>,
+    visit: Visit,
+    VerifiedForm(f): VerifiedForm,
+) -> Response {
     let lang = visit.lang();
     let title = t(lang, "verify.title");
-    let (status, message, ok) = match uc::verify_email(&app, &f.get("token")).await {
-        Ok(Ok(_)) => (StatusCode::OK, t(lang, "verify.done"), true),
-        Ok(Err(LinkProblem::Unknown)) => {
-            (StatusCode::BAD_REQUEST, t(lang, "verify.invalid"), false)
-        }
-        Ok(Err(LinkProblem::Expired)) => (StatusCode::GONE, t(lang, "verify.expired"), false),
-        Ok(Err(LinkProblem::Used)) => (StatusCode::CONFLICT, t(lang, "verify.used"), false),
+    let (status, message) = match uc::verify_email(&app, &f.get("token")).await {
+        Ok(Ok(_)) => return see_other("/portal/enroll/verify", Flash::ok("verify.done")),
+        Ok(Err(LinkProblem::Unknown)) => (StatusCode::BAD_REQUEST, t(lang, "verify.invalid")),
+        Ok(Err(LinkProblem::Expired)) => (StatusCode::GONE, t(lang, "verify.expired")),
+        Ok(Err(LinkProblem::Used)) => (StatusCode::CONFLICT, t(lang, "verify.used")),
         Err(e) => return domain_error(&visit, e),
     };
-    (status, page(&visit, opts(&app, &title), html! {
-        div.card.narrow {
-            h1 { (title) }
-            div class={"alert " (if ok { "ok" } else { "bad" })} #verify-result { (message) }
-        }
-    })).into_response()
+    (
+        status,
+        page(
+            &visit,
+            opts(&app, &title),
+            html! {
+                div.card.narrow {
+                    h1 { (title) }
+                    div.alert.bad #verify-result role="alert" { (message) }
+                }
+            },
+        ),
+    )
+        .into_response()
 }
 
 /// The signed-in organisation's applications (menu entry "My application").
-pub async fn mine(State(app): State<App>, visit: Visit) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/enrollment");
-    };
-    match uc::newest_own(&app, &ctx).await.ok().flatten() {
-        Some(e) => Redirect::to(&format!("/portal/enrollment/{}", e.id)).into_response(),
-        None => Redirect::to("/portal/enroll").into_response(),
+pub async fn mine(State(app): State<App>, s: SignedIn) -> Response {
+    match uc::newest_own(&app, &s.ctx).await {
+        Ok(Some(e)) => Redirect::to(&format!("/portal/enrollment/{}", e.id)).into_response(),
+        Ok(None) => Redirect::to("/portal/enroll").into_response(),
+        Err(e) => domain_error(&s.visit, e),
     }
 }

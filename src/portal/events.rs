@@ -1,10 +1,12 @@
 //! Portal pages for what leaves the platform: the webhook and its delivery log, the user's
 //! notification choices, and referrals.
 
+use super::flash::{see_other, Detail, Flash};
 use super::form::FormData;
+use super::guard::{confirmed, needs_confirmation, SignedIn, VerifiedForm, REFUSED};
 use super::i18n::{t, tf};
 use super::layout::{domain_error, page, problem, PageOpts};
-use super::session::{to_signin, Visit};
+use super::session::Visit;
 use crate::app::referrals::{Direction, ReferralRow};
 use crate::app::{notifications, referrals, webhooks, App, Ctx};
 use crate::domain::authz::{Action, Resource};
@@ -16,44 +18,40 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 
-/// A notice or an error above the page, and the status that goes with it.
-enum Flash {
-    None,
-    Ok(String),
-    Bad(String),
-}
+/// A refusal shown above the page (successes arrive as the flash of a redirect).
+struct Refusal(Option<String>);
 
-impl Flash {
-    fn from<T>(lang: &str, r: &Result<T, Error>, ok_key: &str) -> Flash {
-        match r {
-            Ok(_) => Flash::Ok(t(lang, ok_key)),
-            Err(e) => Flash::Bad(problem(e)),
-        }
-    }
+impl Refusal {
+    const NONE: Refusal = Refusal(None);
     fn status(&self) -> StatusCode {
-        match self {
-            Flash::Bad(_) => StatusCode::BAD_REQUEST,
-            _ => StatusCode::OK,
+        match self.0 {
+            Some(_) => REFUSED,
+            None => StatusCode::OK,
         }
     }
     fn show(&self) -> Markup {
         html! {
-            @match self {
-                Flash::Ok(m) => div.alert.ok #notice { (m) },
-                Flash::Bad(m) => div.alert.bad #problem role="alert" { (m) },
-                Flash::None => {},
-            }
+            @if let Some(m) = &self.0 { div.alert.bad #problem role="alert" { (m) } }
         }
     }
 }
 
-/// The page in the portal frame, with the status the flash calls for.
+/// A use case's answer as post/redirect/get: success goes to `to` with its message, a
+/// refusal re-renders the page through `again`.
+fn outcome<T>(r: &Result<T, Error>, to: &str, done: Flash) -> Result<Response, Refusal> {
+    match r {
+        Ok(_) => Ok(see_other(to, done)),
+        Err(e) => Err(Refusal(Some(problem(e)))),
+    }
+}
+
+/// The page in the portal frame, with the status the refusal calls for.
 fn respond(
     app: &App,
     visit: &Visit,
     title: &str,
     active: &str,
-    flash: &Flash,
+    flash: &Refusal,
     body: Markup,
 ) -> Response {
     let opts = PageOpts {
@@ -72,23 +70,15 @@ fn when(ms: i64) -> String {
 
 // ---- webhooks ----
 
-pub async fn webhook_page(State(app): State<App>, visit: Visit) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/webhooks");
-    };
+pub async fn webhook_page(State(app): State<App>, s: SignedIn) -> Response {
+    let ctx = &s.ctx;
     if let Err(e) = ctx.require(Action::ReadWebhooks, Resource::Tenant(ctx.actor.tenant)) {
-        return domain_error(&visit, e);
+        return domain_error(&s.visit, e);
     }
-    render_webhook(&app, &visit, &ctx, Flash::None, None).await
+    render_webhook(&app, &s.visit, ctx, Refusal::NONE).await
 }
 
-async fn render_webhook(
-    app: &App,
-    visit: &Visit,
-    ctx: &Ctx,
-    flash: Flash,
-    secret: Option<String>,
-) -> Response {
+async fn render_webhook(app: &App, visit: &Visit, ctx: &Ctx, flash: Refusal) -> Response {
     let lang = visit.lang();
     let reg = match webhooks::get(app, ctx).await {
         Ok(r) => Some(r),
@@ -108,12 +98,7 @@ async fn render_webhook(
         h1 { (title) }
         p.muted { (t(lang, "webhooks.intro")) }
         (flash.show())
-        @if let Some(s) = &secret {
-            div.card #secret-card {
-                p { (t(lang, "webhooks.secret_once")) }
-                code #webhook-secret { (s) }
-            }
-        }
+        (super::flash::secret_card(lang, visit.flash(), "webhook-secret", "webhooks.secret_once"))
         div.card {
             form method="post" action="/portal/webhooks" #webhook-form {
                 input type="hidden" name="csrf" value=(visit.csrf());
@@ -142,9 +127,14 @@ async fn render_webhook(
                         button #webhook-rotate type="submit" { (t(lang, "webhooks.rotate")) }
                     }
                     " "
-                    form.inline method="post" action="/portal/webhooks/remove" {
+                    form.inline.confirm-form method="post" action="/portal/webhooks/remove" {
                         input type="hidden" name="csrf" value=(visit.csrf());
-                        button.link #webhook-remove type="submit" { (t(lang, "webhooks.remove")) }
+                        label.choice {
+                            input #webhook-remove-confirm type="checkbox" name="confirm" value="yes";
+                            " " (t(lang, "webhooks.remove_confirm"))
+                        }
+                        " "
+                        button.link.danger #webhook-remove type="submit" { (t(lang, "webhooks.remove")) }
                     }
                 }
             }
@@ -185,21 +175,15 @@ async fn render_webhook(
 /// One handler for the webhook page's buttons: `what` says which.
 pub async fn webhook_action(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     what: Option<Path<String>>,
-    body: axum::body::Bytes,
+    VerifiedForm(form): VerifiedForm,
 ) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/webhooks");
-    };
-    let form = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&form.get("csrf")) {
-        return r;
-    }
-    let lang = visit.lang().to_string();
+    let ctx = &s.ctx;
     let what = what.map(|Path(w)| w).unwrap_or_default();
-    let has = webhooks::get(&app, &ctx).await.is_ok();
-    let (flash, secret) = match what.as_str() {
+    let has = webhooks::get(&app, ctx).await.is_ok();
+    let back = "/portal/webhooks";
+    let done = match what.as_str() {
         "" => {
             let input = webhooks::Input {
                 url: form.get("url"),
@@ -207,59 +191,75 @@ pub async fn webhook_action(
                 payload_shape: None,
             };
             if has {
-                let r = webhooks::update(&app, &ctx, input, None).await;
-                (Flash::from(&lang, &r, "webhooks.saved"), None)
+                outcome(
+                    &webhooks::update(&app, ctx, input, None).await,
+                    back,
+                    Flash::ok("webhooks.saved"),
+                )
             } else {
-                match webhooks::register(&app, &ctx, input).await {
-                    Ok(v) => (Flash::Ok(t(&lang, "webhooks.registered")), v.secret),
-                    Err(e) => (Flash::Bad(problem(&e)), None),
-                }
+                with_secret(
+                    webhooks::register(&app, ctx, input).await,
+                    Flash::ok("webhooks.registered"),
+                )
             }
         }
-        "rotate" => match webhooks::rotate_secret(&app, &ctx).await {
-            Ok(v) => (Flash::Ok(t(&lang, "webhooks.rotated")), v.secret),
-            Err(e) => (Flash::Bad(problem(&e)), None),
-        },
-        "test" => {
-            let r = webhooks::send_test(&app, &ctx).await;
-            (Flash::from(&lang, &r, "webhooks.test_sent"), None)
-        }
-        "remove" => {
-            let r = webhooks::remove(&app, &ctx).await;
-            (Flash::from(&lang, &r, "webhooks.removed"), None)
-        }
+        "rotate" => with_secret(
+            webhooks::rotate_secret(&app, ctx).await,
+            Flash::ok("webhooks.rotated"),
+        ),
+        "test" => outcome(
+            &webhooks::send_test(&app, ctx).await,
+            back,
+            Flash::ok("webhooks.test_sent"),
+        ),
+        "remove" if !confirmed(&form) => Err(Refusal(Some(needs_confirmation(s.lang(), None)))),
+        "remove" => outcome(
+            &webhooks::remove(&app, ctx).await,
+            back,
+            Flash::ok("webhooks.removed"),
+        ),
         _ => return super::not_found_page().await,
     };
-    render_webhook(&app, &visit, &ctx, flash, secret).await
+    match done {
+        Ok(r) => r,
+        Err(refusal) => render_webhook(&app, &s.visit, ctx, refusal).await,
+    }
+}
+
+/// A registration or rotation: the new secret is handed over once, by the flash.
+fn with_secret(r: Result<webhooks::View, Error>, done: Flash) -> Result<Response, Refusal> {
+    match r {
+        Ok(v) => {
+            let mut flash = done;
+            if let Some(secret) = v.secret {
+                flash = flash.detail(Detail::Secret(secret));
+            }
+            Ok(see_other("/portal/webhooks", flash))
+        }
+        Err(e) => Err(Refusal(Some(problem(&e)))),
+    }
 }
 
 pub async fn redeliver(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    VerifiedForm(_): VerifiedForm,
 ) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/webhooks");
-    };
-    if let Err(r) = visit.check_csrf(&FormData::parse(&body).get("csrf")) {
-        return r;
+    let r = webhooks::redeliver(&app, &s.ctx, &id).await;
+    match outcome(&r, "/portal/webhooks", Flash::ok("webhooks.requeued")) {
+        Ok(r) => r,
+        Err(refusal) => render_webhook(&app, &s.visit, &s.ctx, refusal).await,
     }
-    let r = webhooks::redeliver(&app, &ctx, &id).await;
-    let flash = Flash::from(visit.lang(), &r, "webhooks.requeued");
-    render_webhook(&app, &visit, &ctx, flash, None).await
 }
 
 // ---- notifications ----
 
-pub async fn notifications_page(State(app): State<App>, visit: Visit) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/notifications");
-    };
-    render_notifications(&app, &visit, &ctx, Flash::None).await
+pub async fn notifications_page(State(app): State<App>, s: SignedIn) -> Response {
+    render_notifications(&app, &s.visit, &s.ctx, Refusal::NONE).await
 }
 
-async fn render_notifications(app: &App, visit: &Visit, ctx: &Ctx, flash: Flash) -> Response {
+async fn render_notifications(app: &App, visit: &Visit, ctx: &Ctx, flash: Refusal) -> Response {
     let lang = visit.lang();
     let s = match notifications::settings(app, ctx).await {
         Ok(s) => s,
@@ -293,45 +293,40 @@ async fn render_notifications(app: &App, visit: &Visit, ctx: &Ctx, flash: Flash)
 
 pub async fn save_notifications(
     State(app): State<App>,
-    visit: Visit,
-    body: axum::body::Bytes,
+    s: SignedIn,
+    VerifiedForm(form): VerifiedForm,
 ) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/notifications");
-    };
-    let form = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&form.get("csrf")) {
-        return r;
+    let r = notifications::save(&app, &s.ctx, form.all("event"), form.get("digest") == "1").await;
+    match outcome(
+        &r,
+        "/portal/notifications",
+        Flash::ok("notifications.saved"),
+    ) {
+        Ok(r) => r,
+        Err(refusal) => render_notifications(&app, &s.visit, &s.ctx, refusal).await,
     }
-    let r = notifications::save(&app, &ctx, form.all("event"), form.get("digest") == "1").await;
-    let flash = Flash::from(visit.lang(), &r, "notifications.saved");
-    render_notifications(&app, &visit, &ctx, flash).await
 }
 
 // ---- referrals ----
 
-pub async fn referrals_page(State(app): State<App>, visit: Visit) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/referrals");
-    };
-    render_referrals(&app, &visit, &ctx, Flash::None, &FormData::default()).await
+pub async fn referrals_page(State(app): State<App>, s: SignedIn) -> Response {
+    render_referrals(&app, &s.visit, &s.ctx, Refusal::NONE, &FormData::default()).await
 }
 
 /// Organisations the caller may send referrals to, as picker options.
-async fn targets(app: &App, ctx: &Ctx) -> Vec<(String, String)> {
-    referrals::targets(app, ctx)
-        .await
-        .unwrap_or_default()
+async fn targets(app: &App, ctx: &Ctx) -> Result<Vec<(String, String)>, Error> {
+    Ok(referrals::targets(app, ctx)
+        .await?
         .into_iter()
         .map(|(t, name)| (t.to_string(), name))
-        .collect()
+        .collect())
 }
 
 async fn render_referrals(
     app: &App,
     visit: &Visit,
     ctx: &Ctx,
-    flash: Flash,
+    flash: Refusal,
     form: &FormData,
 ) -> Response {
     let lang = visit.lang();
@@ -339,7 +334,10 @@ async fn render_referrals(
         Ok((l, _)) => l,
         Err(e) => return domain_error(visit, e),
     };
-    let targets = targets(app, ctx).await;
+    let targets = match targets(app, ctx).await {
+        Ok(t) => t,
+        Err(e) => return domain_error(visit, e),
+    };
     let me = ctx.actor.tenant;
     let v = |k: &str| form.get(k);
     let title = t(lang, "referrals.title");
@@ -360,7 +358,7 @@ async fn render_referrals(
                             td { (t(lang, direction_key(r, me))) }
                             td { (r.customer_name) " (" (r.customer_country) ")" }
                             td { (r.deal_value) " " (r.currency) }
-                            td.status { (super::labels::state(lang, &r.status)) " / " (t(lang, &format!("referrals.sub.{}", r.substatus))) }
+                            td.status { (super::labels::state(lang, r.status.as_str())) " / " (t(lang, &format!("referrals.sub.{}", r.substatus))) }
                             td { (when(r.updated_at)) }
                         }
                     }
@@ -418,20 +416,13 @@ fn direction_key(r: &ReferralRow, me: crate::domain::ids::TenantId) -> &'static 
 
 pub async fn create_referral(
     State(app): State<App>,
-    visit: Visit,
-    body: axum::body::Bytes,
+    s: SignedIn,
+    VerifiedForm(form): VerifiedForm,
 ) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/referrals");
-    };
-    let form = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&form.get("csrf")) {
-        return r;
-    }
     let target = form.get("target").parse().ok();
     let r = referrals::create(
         &app,
-        &ctx,
+        &s.ctx,
         target,
         LeadInput {
             name: &form.get("name"),
@@ -447,23 +438,30 @@ pub async fn create_referral(
         },
     )
     .await;
-    let keep = if r.is_ok() { FormData::default() } else { form };
-    let flash = Flash::from(visit.lang(), &r, "referrals.created");
-    render_referrals(&app, &visit, &ctx, flash, &keep).await
+    match r {
+        Ok(_) => see_other("/portal/referrals", Flash::ok("referrals.created")),
+        Err(e) => {
+            let refusal = Refusal(Some(problem(&e)));
+            render_referrals(&app, &s.visit, &s.ctx, refusal, &form).await
+        }
+    }
 }
 
 pub async fn referral_page(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
 ) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin(&format!("/portal/referrals/{id}"));
-    };
-    render_referral(&app, &visit, &ctx, &id, Flash::None).await
+    render_referral(&app, &s.visit, &s.ctx, &id, Refusal::NONE).await
 }
 
-async fn render_referral(app: &App, visit: &Visit, ctx: &Ctx, id: &str, flash: Flash) -> Response {
+async fn render_referral(
+    app: &App,
+    visit: &Visit,
+    ctx: &Ctx,
+    id: &str,
+    flash: Refusal,
+) -> Response {
     let lang = visit.lang();
     let r = match referrals::get(app, ctx, id).await {
         Ok(r) => r,
@@ -471,7 +469,7 @@ async fn render_referral(app: &App, visit: &Visit, ctx: &Ctx, id: &str, flash: F
     };
     let me = ctx.actor.tenant;
     let receiver = r.target_tenant == me;
-    let current = Substatus::parse(&r.substatus).unwrap_or(Substatus::Pending);
+    let current = r.substatus;
     let moves: Vec<Substatus> = Substatus::ALL
         .into_iter()
         .filter(|s| {
@@ -483,7 +481,7 @@ async fn render_referral(app: &App, visit: &Visit, ctx: &Ctx, id: &str, flash: F
         h1 { (r.name) }
         (flash.show())
         dl.card #referral {
-            dt { (t(lang, "referrals.status")) } dd #referral-status data-status=(r.status) { (super::labels::state(lang, &r.status)) " / " (t(lang, &format!("referrals.sub.{}", r.substatus))) }
+            dt { (t(lang, "referrals.status")) } dd #referral-status data-status=(r.status) { (super::labels::state(lang, r.status.as_str())) " / " (t(lang, &format!("referrals.sub.{}", r.substatus))) }
             dt { (t(lang, "referrals.direction")) } dd { (t(lang, direction_key(&r, me))) }
             dt { (t(lang, "referrals.customer")) } dd { (r.customer_name) " (" (r.customer_country) ")" }
             dt { (t(lang, "referrals.contact")) } dd { (r.contact_name) " · " (r.contact_email) " " (r.contact_phone) }
@@ -512,30 +510,23 @@ async fn render_referral(app: &App, visit: &Visit, ctx: &Ctx, id: &str, flash: F
 
 pub async fn move_referral(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    VerifiedForm(form): VerifiedForm,
 ) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin(&format!("/portal/referrals/{id}"));
+    let update = referrals::Update {
+        substatus: Some(form.get("substatus")),
+        deal_value: None,
+        currency: None,
+        notes: None,
     };
-    let form = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&form.get("csrf")) {
-        return r;
+    let r = referrals::update(&app, &s.ctx, &id, update, None).await;
+    match outcome(
+        &r,
+        &format!("/portal/referrals/{id}"),
+        Flash::ok("referrals.moved"),
+    ) {
+        Ok(r) => r,
+        Err(refusal) => render_referral(&app, &s.visit, &s.ctx, &id, refusal).await,
     }
-    let r = referrals::update(
-        &app,
-        &ctx,
-        &id,
-        referrals::Update {
-            substatus: Some(form.get("substatus")),
-            deal_value: None,
-            currency: None,
-            notes: None,
-        },
-        None,
-    )
-    .await;
-    let flash = Flash::from(visit.lang(), &r, "referrals.moved");
-    render_referral(&app, &visit, &ctx, &id, flash).await
 }

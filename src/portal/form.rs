@@ -4,7 +4,8 @@ use crate::domain::FieldError;
 use maud::{html, Markup};
 
 /// A decoded `application/x-www-form-urlencoded` body.
-#[derive(Default)]
+#[derive(Default, serde::Deserialize)]
+#[serde(transparent)]
 pub struct FormData(pub Vec<(String, String)>);
 
 impl FormData {

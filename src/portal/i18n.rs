@@ -90,6 +90,13 @@ mod tests {
                 } else if p.extension().is_some_and(|x| x == "rs") {
                     let src = std::fs::read_to_string(&p).unwrap();
                     for line in src.lines() {
+                        // Flash messages name their key when they are made.
+                        for (i, _) in line.match_indices("Flash::ok(\"") {
+                            let rest = &line[i + 11..];
+                            if let Some(end) = rest.find('"') {
+                                out.push((rest[..end].to_string(), p.display().to_string()));
+                            }
+                        }
                         for (i, _) in line.match_indices("t(") {
                             let before = line[..i].chars().last();
                             let call = if before == Some('t') { i - 1 } else { i };

@@ -161,7 +161,10 @@ pub fn page(visit: &Visit, opts: PageOpts<'_>, body: Markup) -> Markup {
                             }
                         }
                     }
-                    main { (body) }
+                    main {
+                        (super::flash::banner(lang, visit.flash()))
+                        (body)
+                    }
                 }
             }
         }
@@ -173,6 +176,7 @@ pub fn error_page(visit: &Visit, status: StatusCode, message: &str) -> Response 
     let body = html! {
         h1 { (t(lang, "error.title")) }
         div.alert.bad #error-message { (message) }
+        (request_line(lang, visit.request_id.as_deref()))
         p { a href="/portal" { (t(lang, "nav.dashboard")) } }
     };
     let title = t(lang, "error.title");
@@ -191,6 +195,40 @@ pub fn error_page(visit: &Visit, status: StatusCode, message: &str) -> Response 
         .into_response()
 }
 
+/// The request id to quote when asking for help.
+fn request_line(lang: &str, request_id: Option<&str>) -> Markup {
+    html! {
+        @if let Some(id) = request_id {
+            p.muted #request-id { (t(lang, "error.request_id")) " " code { (id) } }
+        }
+    }
+}
+
+/// The page for a store that did not answer while the session was being read: no session to
+/// render with, so no menu; the language from the browser; the request id to quote.
+pub fn unavailable(lang: &str, request_id: Option<&str>) -> Response {
+    let title = t(lang, "error.title");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        html! {
+            (DOCTYPE)
+            html lang=(lang) {
+                head {
+                    meta charset="utf-8";
+                    title { (title) " · " (t(lang, "app.name")) }
+                    link rel="stylesheet" href="/portal/static/app.css";
+                }
+                body { main {
+                    h1 { (title) }
+                    div.alert.bad #error-message { (t(lang, "error.unavailable")) }
+                    (request_line(lang, request_id))
+                } }
+            }
+        },
+    )
+        .into_response()
+}
+
 /// An error page for when there is no session to render with.
 pub fn plain_error(status: StatusCode, message: &str) -> Response {
     (
@@ -203,7 +241,7 @@ pub fn plain_error(status: StatusCode, message: &str) -> Response {
 /// Renders a domain error for a person.
 pub fn domain_error(visit: &Visit, e: crate::domain::Error) -> Response {
     use crate::domain::Error;
-    let status = crate::api::error::status_of(&e);
+    let status = crate::web::status_of(&e);
     let msg = match &e {
         Error::Forbidden(_) => t(visit.lang(), "error.forbidden"),
         Error::Refused(r) => format!("{} ({})", t(visit.lang(), "error.forbidden"), r.describe()),

@@ -9,11 +9,15 @@ pub mod applications;
 pub mod auth;
 pub mod commerce;
 pub mod consent;
+pub mod customer_admin;
 pub mod customers;
 pub mod dashboard;
+pub mod dashboard_panels;
 pub mod enroll;
 pub mod events;
+pub mod flash;
 pub mod form;
+pub mod guard;
 pub mod i18n;
 pub mod labels;
 pub mod layout;
@@ -32,7 +36,25 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 
+/// Every portal page and form. Pages behind the session layer get a `Visit` (and through
+/// it `guard::SignedIn` and `guard::VerifiedForm`); static files and the root redirect do not
+/// need one.
 pub fn router(app: App) -> Router<App> {
+    Router::new()
+        .merge(session_routes())
+        .merge(organisation_routes())
+        .merge(enrollment_routes())
+        .merge(channel_routes())
+        .route_layer(axum::middleware::from_fn_with_state(app, session::layer))
+        .route("/", get(|| async { Redirect::to("/portal") }))
+        .route("/portal/static/app.css", get(css))
+        .route("/portal/static/app.js", get(js))
+        .route("/favicon.ico", get(favicon))
+        .route("/portal/static/favicon.svg", get(favicon))
+}
+
+/// Signing in and out, language, two-step setup, the dashboard, the agreement and the mail viewer.
+fn session_routes() -> Router<App> {
     Router::new()
         .route("/portal", get(dashboard::dashboard))
         .route(
@@ -47,6 +69,23 @@ pub fn router(app: App) -> Router<App> {
         .route("/portal/lang", axum::routing::post(auth::switch_language))
         .route("/portal/mail", get(mail::list))
         .route("/portal/mail/{id}", get(mail::show))
+        .route(
+            "/portal/mfa",
+            get(auth::mfa_setup_page).post(auth::mfa_setup_submit),
+        )
+        .route(
+            "/portal/mfa/recovery",
+            axum::routing::post(auth::mfa_recovery_submit),
+        )
+        .route(
+            "/portal/agreement",
+            get(agreement::show).post(agreement::accept),
+        )
+}
+
+/// The organisation's own affairs: users, applications and consents, activity log, webhooks, notifications, referrals, support.
+fn organisation_routes() -> Router<App> {
+    Router::new()
         .route("/portal/users", get(users::list).post(users::add))
         .route("/portal/applications", get(applications::list))
         .route(
@@ -99,19 +138,76 @@ pub fn router(app: App) -> Router<App> {
         )
         .route("/portal/support/{id}/files/{file}", get(support::download))
         .route(
-            "/portal/mfa",
-            get(auth::mfa_setup_page).post(auth::mfa_setup_submit),
+            "/portal/users/{id}",
+            get(users::edit_page).post(users::edit),
         )
         .route(
-            "/portal/mfa/recovery",
-            axum::routing::post(auth::mfa_recovery_submit),
+            "/portal/users/{id}/remove",
+            axum::routing::post(users::remove),
         )
+}
+
+/// Enrollment (the wizard, verification, the applicant's status) and the operator's review.
+fn enrollment_routes() -> Router<App> {
+    Router::new()
+        .route(
+            "/portal/operator/memberships",
+            get(review::memberships_page).post(review::import_memberships),
+        )
+        .route("/portal/enroll", get(enroll::welcome))
+        .route("/portal/enroll/tenant", get(enroll::tenant_step))
+        .route(
+            "/portal/enroll/tenant/signin",
+            axum::routing::post(enroll::tenant_signin),
+        )
+        .route(
+            "/portal/enroll/tenant/create",
+            axum::routing::post(enroll::tenant_create),
+        )
+        .route(
+            "/portal/enroll/start",
+            axum::routing::post(enroll::start_signed_in),
+        )
+        .route(
+            "/portal/enroll/verify",
+            get(enroll::verify_page).post(enroll::verify_submit),
+        )
+        .route("/portal/enrollment", get(enroll::mine))
+        .route("/portal/enrollment/{id}", get(enroll::enrollment))
+        .route(
+            "/portal/enrollment/{id}/membership",
+            axum::routing::post(enroll::membership),
+        )
+        .route(
+            "/portal/enrollment/{id}/membership/cancel",
+            axum::routing::post(enroll::cancel_membership),
+        )
+        .route(
+            "/portal/enrollment/{id}/profile",
+            axum::routing::post(enroll::profile),
+        )
+        .route(
+            "/portal/enrollment/{id}/application",
+            axum::routing::post(enroll::application),
+        )
+        .route("/portal/operator/enrollments", get(review::queue))
+        .route("/portal/operator/enrollments/{id}", get(review::detail))
+        .route(
+            "/portal/operator/enrollments/{id}/decide",
+            axum::routing::post(review::decide),
+        )
+}
+
+/// The channel: customers, orders and subscriptions, catalog, invoices, directory, listing, partnerships.
+fn channel_routes() -> Router<App> {
+    Router::new()
         .route("/portal/customers", get(customers::list))
         .route(
             "/portal/customers/request",
             axum::routing::post(customers::request),
         )
         .route("/portal/customers/{id}", get(customers::record))
+        .merge(customer_admin::routes())
         .route(
             "/portal/customers/{id}/order",
             get(commerce::order_form).post(commerce::place),
@@ -172,70 +268,6 @@ pub fn router(app: App) -> Router<App> {
             "/portal/partnership/accept",
             get(partners::accept_page).post(partners::accept),
         )
-        .route(
-            "/portal/users/{id}",
-            get(users::edit_page).post(users::edit),
-        )
-        .route(
-            "/portal/operator/memberships",
-            get(review::memberships_page).post(review::import_memberships),
-        )
-        .route(
-            "/portal/users/{id}/remove",
-            axum::routing::post(users::remove),
-        )
-        .route("/portal/enroll", get(enroll::welcome))
-        .route("/portal/enroll/tenant", get(enroll::tenant_step))
-        .route(
-            "/portal/enroll/tenant/signin",
-            axum::routing::post(enroll::tenant_signin),
-        )
-        .route(
-            "/portal/enroll/tenant/create",
-            axum::routing::post(enroll::tenant_create),
-        )
-        .route(
-            "/portal/enroll/start",
-            axum::routing::post(enroll::start_signed_in),
-        )
-        .route(
-            "/portal/enroll/verify",
-            get(enroll::verify_page).post(enroll::verify_submit),
-        )
-        .route("/portal/enrollment", get(enroll::mine))
-        .route("/portal/enrollment/{id}", get(enroll::enrollment))
-        .route(
-            "/portal/enrollment/{id}/membership",
-            axum::routing::post(enroll::membership),
-        )
-        .route(
-            "/portal/enrollment/{id}/membership/cancel",
-            axum::routing::post(enroll::cancel_membership),
-        )
-        .route(
-            "/portal/enrollment/{id}/profile",
-            axum::routing::post(enroll::profile),
-        )
-        .route(
-            "/portal/enrollment/{id}/application",
-            axum::routing::post(enroll::application),
-        )
-        .route("/portal/operator/enrollments", get(review::queue))
-        .route("/portal/operator/enrollments/{id}", get(review::detail))
-        .route(
-            "/portal/operator/enrollments/{id}/decide",
-            axum::routing::post(review::decide),
-        )
-        .route(
-            "/portal/agreement",
-            get(agreement::show).post(agreement::accept),
-        )
-        .route_layer(axum::middleware::from_fn_with_state(app, session::layer))
-        .route("/", get(|| async { Redirect::to("/portal") }))
-        .route("/portal/static/app.css", get(css))
-        .route("/portal/static/app.js", get(js))
-        .route("/favicon.ico", get(favicon))
-        .route("/portal/static/favicon.svg", get(favicon))
 }
 
 async fn favicon() -> Response {

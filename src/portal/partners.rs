@@ -2,21 +2,25 @@
 //! its indirect resellers page with "request a partnership", the reseller's indirect
 //! providers page, and the authorization page a reseller reaches from the invitation link.
 
+use super::flash::{see_other, Detail, Flash};
 use super::form::{csrf, errors_for, input, FormData};
+use super::guard::{
+    confirmed, needs_confirmation, typed_name_matches, SignedIn, VerifiedForm, REFUSED,
+};
 use super::i18n::{t, tf};
 use super::layout::{domain_error, error_page, page, PageOpts};
-use super::session::{to_signin, url_escape, Visit};
+use super::session::{url_escape, Visit};
 use crate::app::partnerships::{
     self as uc, DirectoryEntry, DirectoryFilter, InviteInput, ListingInput,
 };
 use crate::app::App;
 use crate::domain::authz::{can, Action, Resource};
+use crate::domain::ids::TenantId;
 use crate::domain::partnership::{InvitationState, Service};
 use crate::domain::{Error, FieldError};
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -122,38 +126,32 @@ pub async fn public_directory(
 /// "Find a provider" for signed-in partners.
 pub async fn directory(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Query(q): Query<DirectoryQuery>,
 ) -> Response {
-    let Some((actor, _)) = visit.signed_in() else {
-        return to_signin("/portal/directory");
-    };
-    if !can(actor, Action::SearchProviders, Resource::Platform).allowed() {
+    if !can(s.actor(), Action::SearchProviders, Resource::Platform).allowed() {
         return error_page(
-            &visit,
+            &s.visit,
             StatusCode::FORBIDDEN,
-            &t(visit.lang(), "error.forbidden"),
+            &t(s.lang(), "error.forbidden"),
         );
     }
-    directory_page(&app, &visit, q, "/portal/directory").await
+    directory_page(&app, &s.visit, q, "/portal/directory").await
 }
 
-pub async fn listing(State(app): State<App>, visit: Visit) -> Response {
-    render_listing(&app, &visit, None, &[], None).await
+pub async fn listing(State(app): State<App>, s: SignedIn) -> Response {
+    render_listing(&app, &s, &[], None).await
 }
 
 async fn render_listing(
     app: &App,
-    visit: &Visit,
-    notice: Option<String>,
+    s: &SignedIn,
     errors: &[FieldError],
     form: Option<&FormData>,
 ) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/listing");
-    };
+    let (visit, ctx) = (&s.visit, &s.ctx);
     let lang = visit.lang();
-    let e = match uc::own_listing(app, &ctx).await {
+    let e = match uc::own_listing(app, ctx).await {
         Ok(e) => e,
         Err(err) => return domain_error(visit, err),
     };
@@ -166,11 +164,10 @@ async fn render_listing(
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
-        StatusCode::BAD_REQUEST
+        REFUSED
     };
     (status, page(visit, opts(app, &title, "/portal/listing"), html! {
         h1 { (title) }
-        @if let Some(n) = &notice { div.alert.ok #notice { (n) } }
         form.card method="post" action="/portal/listing" {
             (csrf(visit.csrf()))
             input type="hidden" name="version" value=(l.as_ref().map(|l| l.version).unwrap_or(0));
@@ -196,14 +193,11 @@ async fn render_listing(
     })).into_response()
 }
 
-pub async fn save_listing(State(app): State<App>, visit: Visit, body: Bytes) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
-    }
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/listing");
-    };
+pub async fn save_listing(
+    State(app): State<App>,
+    s: SignedIn,
+    VerifiedForm(f): VerifiedForm,
+) -> Response {
     let input = ListingInput {
         countries: f
             .get("countries")
@@ -218,30 +212,18 @@ pub async fn save_listing(State(app): State<App>, visit: Visit, body: Bytes) -> 
         website: f.get("website"),
     };
     let expected = f.get("version").parse::<i64>().ok();
-    match uc::save_listing(&app, &ctx, input, expected).await {
-        Ok(_) => {
-            render_listing(
-                &app,
-                &visit,
-                Some(t(visit.lang(), "listing.saved")),
-                &[],
-                None,
-            )
-            .await
-        }
-        Err(Error::Validation(errs)) => render_listing(&app, &visit, None, &errs, Some(&f)).await,
-        Err(e) => domain_error(&visit, e),
+    match uc::save_listing(&app, &s.ctx, input, expected).await {
+        Ok(_) => see_other("/portal/listing", Flash::ok("listing.saved")),
+        Err(Error::Validation(errs)) => render_listing(&app, &s, &errs, Some(&f)).await,
+        Err(e) => domain_error(&s.visit, e),
     }
 }
 
 /// A partner list for either side, with the actions the caller may take.
-async fn partner_rows(app: &App, visit: &Visit, as_provider: bool) -> Result<Markup, Error> {
+async fn partner_rows(app: &App, s: &SignedIn, as_provider: bool) -> Result<Markup, Error> {
+    let (visit, actor) = (&s.visit, s.actor());
     let lang = visit.lang();
-    let (actor, _) = visit.signed_in().expect("caller checked");
-    let ctx = visit
-        .ctx()
-        .ok_or_else(|| Error::Unauthenticated("sign in first".into()))?;
-    let (rows, _) = uc::relationships_page(app, &ctx, as_provider, None, 500).await?;
+    let (rows, _) = uc::relationships_page(app, &s.ctx, as_provider, None, 500).await?;
     Ok(html! {
         @if rows.is_empty() {
             p #partners-empty { (t(lang, if as_provider { "resellers.none" } else { "providers.none" })) }
@@ -262,16 +244,10 @@ async fn partner_rows(app: &App, visit: &Visit, as_provider: bool) -> Result<Mar
                                 @if p.is_active() {
                                     a href={"/portal/partnerships/" (p.id) "/customers"} { (t(lang, "partners.customers")) }
                                     @if p.admin_access && can(actor, Action::RevokeProviderAdmin, res).allowed() {
-                                        form method="post" action={"/portal/partnerships/" (p.id) "/revoke-admin"} {
-                                            (csrf(visit.csrf()))
-                                            button.link.revoke-admin type="submit" { (t(lang, "partners.revoke_admin")) }
-                                        }
+                                        (named_confirm_form(visit, &format!("/portal/partnerships/{}/revoke-admin", p.id), "revoke-admin", &tf(lang, "partners.revoke_admin_confirm", &[("name", &c.name)]), &t(lang, "partners.revoke_admin")))
                                     }
                                     @if can(actor, Action::EndPartnership, res).allowed() {
-                                        form method="post" action={"/portal/partnerships/" (p.id) "/end"} {
-                                            (csrf(visit.csrf()))
-                                            button.link.end-partnership type="submit" { (t(lang, "partners.end")) }
-                                        }
+                                        (named_confirm_form(visit, &format!("/portal/partnerships/{}/end", p.id), "end-partnership", &tf(lang, "partners.end_confirm", &[("name", &c.name)]), &t(lang, "partners.end")))
                                     }
                                 }
                             }
@@ -283,11 +259,39 @@ async fn partner_rows(app: &App, visit: &Visit, as_provider: bool) -> Result<Mar
     })
 }
 
+/// A destructive action's form: a box that states the consequence and a field for the other
+/// organisation's name, both required before the button does anything.
+pub fn named_confirm_form(
+    visit: &Visit,
+    action: &str,
+    class: &str,
+    consequence: &str,
+    button: &str,
+) -> Markup {
+    let lang = visit.lang();
+    html! {
+        form.confirm-form method="post" action=(action) {
+            (csrf(visit.csrf()))
+            label.choice {
+                input.confirm type="checkbox" name="confirm" value="yes";
+                " " (consequence)
+            }
+            label.confirm-name-label {
+                (t(lang, "confirm.type_name")) " "
+                input.confirm-name type="text" name="confirm_name" autocomplete="off";
+            }
+            button.link.danger type="submit" class=(class) { (button) }
+        }
+    }
+}
+
 /// The reseller's "indirect providers" page.
-pub async fn providers(State(app): State<App>, visit: Visit) -> Response {
-    let Some((actor, _)) = visit.signed_in() else {
-        return to_signin("/portal/providers");
-    };
+pub async fn providers(State(app): State<App>, s: SignedIn) -> Response {
+    render_providers(&app, &s, None).await
+}
+
+async fn render_providers(app: &App, s: &SignedIn, problem: Option<String>) -> Response {
+    let actor = s.actor();
     if !can(
         actor,
         Action::ReadPartnerships,
@@ -296,51 +300,45 @@ pub async fn providers(State(app): State<App>, visit: Visit) -> Response {
     .allowed()
     {
         return error_page(
-            &visit,
+            &s.visit,
             StatusCode::FORBIDDEN,
-            &t(visit.lang(), "error.forbidden"),
+            &t(s.lang(), "error.forbidden"),
         );
     }
-    let lang = visit.lang();
-    let rows = match partner_rows(&app, &visit, false).await {
+    let lang = s.lang();
+    let rows = match partner_rows(app, s, false).await {
         Ok(r) => r,
-        Err(e) => return domain_error(&visit, e),
+        Err(e) => return domain_error(&s.visit, e),
     };
     let title = t(lang, "providers.title");
-    page(
-        &visit,
-        opts(&app, &title, "/portal/providers"),
-        html! {
-            h1 { (title) }
-            p { a href="/portal/directory" { (t(lang, "nav.directory")) } }
-            (rows)
-        },
-    )
-    .into_response()
-}
-
-struct Created {
-    url: String,
-    subject: String,
-    body: String,
-    sent_to: Option<String>,
+    let status = if problem.is_some() {
+        REFUSED
+    } else {
+        StatusCode::OK
+    };
+    let body = html! {
+        h1 { (title) }
+        p { a href="/portal/directory" { (t(lang, "nav.directory")) } }
+        @if let Some(p) = &problem { div.alert.bad #problem role="alert" { (p) } }
+        (rows)
+    };
+    let opts = opts(app, &title, "/portal/providers");
+    (status, page(&s.visit, opts, body)).into_response()
 }
 
 /// The provider's "indirect resellers" page, with "request a partnership".
-pub async fn resellers(State(app): State<App>, visit: Visit) -> Response {
-    render_resellers(&app, &visit, None, &[], None).await
+pub async fn resellers(State(app): State<App>, s: SignedIn) -> Response {
+    render_resellers(&app, &s, &[], None, None).await
 }
 
 async fn render_resellers(
     app: &App,
-    visit: &Visit,
-    created: Option<Created>,
+    s: &SignedIn,
     errors: &[FieldError],
     form: Option<&FormData>,
+    problem: Option<String>,
 ) -> Response {
-    let Some((actor, _)) = visit.signed_in() else {
-        return to_signin("/portal/resellers");
-    };
+    let (visit, actor) = (&s.visit, s.actor());
     if !can(
         actor,
         Action::ReadPartnerships,
@@ -355,7 +353,7 @@ async fn render_resellers(
         );
     }
     let lang = visit.lang();
-    let rows = match partner_rows(app, visit, true).await {
+    let rows = match partner_rows(app, s, true).await {
         Ok(r) => r,
         Err(e) => return domain_error(visit, e),
     };
@@ -365,37 +363,44 @@ async fn render_resellers(
         Resource::Tenant(actor.tenant),
     )
     .allowed();
-    let invitations = match visit.ctx() {
-        Some(ctx) => uc::invitations_page(app, &ctx, None, 500)
-            .await
-            .map(|(rows, _)| rows)
-            .unwrap_or_default(),
-        None => Vec::new(),
+    let invitations = match uc::invitations_page(app, &s.ctx, None, 500).await {
+        Ok((rows, _)) => rows,
+        Err(e) => return domain_error(visit, e),
     };
     let now = app.clock.now_ms();
     let v = |k: &str| form.map(|f| f.get(k)).unwrap_or_default();
     let title = t(lang, "resellers.title");
-    let status = if errors.is_empty() {
+    let status = if errors.is_empty() && problem.is_none() {
         StatusCode::OK
     } else {
-        StatusCode::BAD_REQUEST
+        REFUSED
+    };
+    let created = match visit.flash().and_then(|f| f.detail.as_ref()) {
+        Some(Detail::Link {
+            url,
+            subject,
+            body,
+            sent_to,
+        }) => Some((url, subject, body, sent_to)),
+        _ => None,
     };
     (status, page(visit, opts(app, &title, "/portal/resellers"), html! {
         h1 { (title) }
+        @if let Some(p) = &problem { div.alert.bad #problem role="alert" { (p) } }
         (rows)
-        @if let Some(c) = &created {
+        @if let Some((url, subject, body, sent_to)) = created {
             div.card #invitation-created {
                 h2 { (t(lang, "resellers.draft")) }
-                @if let Some(to) = &c.sent_to { div.alert.ok #invitation-sent { (tf(lang, "resellers.sent", &[("email", to)])) } }
+                @if let Some(to) = sent_to { div.alert.ok #invitation-sent { (tf(lang, "resellers.sent", &[("email", to)])) } }
                 label for="invite-link" { (t(lang, "resellers.link")) }
-                input #invite-link type="text" readonly value=(c.url);
+                input #invite-link type="text" readonly value=(url);
                 p {
                     button type="button" data-copy="invite-link" data-copied=(t(lang, "resellers.copied")) { (t(lang, "resellers.copy")) }
                     " "
-                    a.button #mailto href={"mailto:?subject=" (url_escape(&c.subject)) "&body=" (url_escape(&c.body))} { (t(lang, "resellers.mailto")) }
+                    a.button #mailto href={"mailto:?subject=" (url_escape(subject)) "&body=" (url_escape(body))} { (t(lang, "resellers.mailto")) }
                 }
-                p { strong { (c.subject) } }
-                pre.mail #draft-body { (c.body) }
+                p { strong { (subject) } }
+                pre.mail #draft-body { (body) }
             }
         }
         @if may_invite {
@@ -422,9 +427,14 @@ async fn render_resellers(
                             td { (super::labels::pill(lang, state.as_str())) }
                             td {
                                 @if state == InvitationState::Pending && may_invite {
-                                    form method="post" action={"/portal/resellers/invitations/" (i.id) "/revoke"} {
+                                    form.confirm-form method="post" action={"/portal/resellers/invitations/" (i.id) "/revoke"} {
                                         (csrf(visit.csrf()))
-                                        button.link.revoke-invitation type="submit" { (t(lang, "resellers.revoke")) }
+                                        label.choice {
+                                            input.confirm type="checkbox" name="confirm" value="yes";
+                                            " " (t(lang, "resellers.revoke_confirm"))
+                                        }
+                                        " "
+                                        button.link.danger.revoke-invitation type="submit" { (t(lang, "resellers.revoke")) }
                                     }
                                 }
                             }
@@ -436,130 +446,146 @@ async fn render_resellers(
     })).into_response()
 }
 
-pub async fn create_invitation(State(app): State<App>, visit: Visit, body: Bytes) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
-    }
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/resellers");
-    };
+pub async fn create_invitation(
+    State(app): State<App>,
+    s: SignedIn,
+    VerifiedForm(f): VerifiedForm,
+) -> Response {
     let mpn = f.get("resellerMpnId");
     let reseller_mpn_id = match mpn.trim() {
         "" => None,
-        s => match s.parse::<i64>() {
+        m => match m.parse::<i64>() {
             Ok(n) => Some(n),
             Err(_) => {
                 let errs = [FieldError::new(
                     "resellerMpnId",
-                    "enter the numeric partner-network id",
+                    t(s.lang(), "resellers.mpn_numeric"),
                 )];
-                return render_resellers(&app, &visit, None, &errs, Some(&f)).await;
+                return render_resellers(&app, &s, &errs, Some(&f), None).await;
             }
         },
     };
     let send = f.get("send") == "yes";
     let email = Some(f.get("email")).filter(|e| !e.trim().is_empty());
-    match uc::invite(
-        &app,
-        &ctx,
-        InviteInput {
-            reseller_mpn_id,
-            email: email.clone(),
-            send,
-            days: None,
-        },
-    )
-    .await
-    {
+    let input = InviteInput {
+        reseller_mpn_id,
+        email: email.clone(),
+        send,
+        days: None,
+    };
+    match uc::invite(&app, &s.ctx, input).await {
         Ok(inv) => {
-            let created = Created {
+            let link = Detail::Link {
                 url: inv.url,
                 subject: inv.subject,
                 body: inv.body,
                 sent_to: if send { email } else { None },
             };
-            render_resellers(&app, &visit, Some(created), &[], None).await
-        }
-        Err(Error::Validation(errs)) => render_resellers(&app, &visit, None, &errs, Some(&f)).await,
-        Err(Error::Conflict { message, .. }) => {
-            render_resellers(
-                &app,
-                &visit,
-                None,
-                &[FieldError::new("resellers", message)],
-                Some(&f),
+            see_other(
+                "/portal/resellers",
+                Flash::ok("resellers.created_flash").detail(link),
             )
-            .await
         }
-        Err(e) => domain_error(&visit, e),
+        Err(Error::Validation(errs)) => render_resellers(&app, &s, &errs, Some(&f), None).await,
+        Err(Error::Conflict { message, .. }) => {
+            let errs = [FieldError::new("resellers", message)];
+            render_resellers(&app, &s, &errs, Some(&f), None).await
+        }
+        Err(e) => domain_error(&s.visit, e),
     }
 }
 
 pub async fn revoke_invitation(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
-    body: Bytes,
+    VerifiedForm(f): VerifiedForm,
 ) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
+    if !confirmed(&f) {
+        let msg = needs_confirmation(s.lang(), None);
+        return render_resellers(&app, &s, &[], None, Some(msg)).await;
     }
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/resellers");
-    };
-    match uc::revoke_invitation(&app, &ctx, &id).await {
-        Ok(_) => Redirect::to("/portal/resellers").into_response(),
-        Err(e) => domain_error(&visit, e),
+    match uc::revoke_invitation(&app, &s.ctx, &id).await {
+        Ok(_) => see_other("/portal/resellers", Flash::ok("resellers.revoked")),
+        Err(e) => domain_error(&s.visit, e),
     }
 }
 
-/// Where the acting side lands after a change to a partnership.
-fn back_to(visit: &Visit, p: &uc::PartnershipRow) -> String {
-    let me = visit.signed_in().map(|(a, _)| a.tenant);
-    if me == Some(p.provider_tenant_id) {
-        "/portal/resellers".into()
+/// Where the acting side lands after a change to a partnership (or sees its refusal).
+async fn back_to(app: &App, s: &SignedIn, provider: TenantId, problem: Option<String>) -> Response {
+    if s.actor().tenant == provider {
+        render_resellers(app, s, &[], None, problem).await
     } else {
-        "/portal/providers".into()
+        render_providers(app, s, problem).await
     }
+}
+
+fn page_of(s: &SignedIn, provider: TenantId) -> &'static str {
+    if s.actor().tenant == provider {
+        "/portal/resellers"
+    } else {
+        "/portal/providers"
+    }
+}
+
+/// The partnership and the other side's name, read before a destructive change so the
+/// confirmation can be checked against that name.
+async fn confirm_named(
+    app: &App,
+    s: &SignedIn,
+    id: &str,
+    f: &FormData,
+) -> Result<(uc::PartnershipRow, String), Response> {
+    let p = match uc::get(app, &s.ctx, id).await {
+        Ok(p) => p,
+        Err(e) => return Err(domain_error(&s.visit, e)),
+    };
+    let other = match uc::counterpart(app, &s.ctx, p.clone()).await {
+        Ok(c) => c.name,
+        Err(e) => return Err(domain_error(&s.visit, e)),
+    };
+    if confirmed(f) && typed_name_matches(f, &other) {
+        return Ok((p, other));
+    }
+    let msg = needs_confirmation(s.lang(), Some(&other));
+    Err(back_to(app, s, p.provider_tenant_id, Some(msg)).await)
 }
 
 pub async fn end(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
-    body: Bytes,
+    VerifiedForm(f): VerifiedForm,
 ) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
-    }
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal");
+    let (p, other) = match confirm_named(&app, &s, &id, &f).await {
+        Ok(x) => x,
+        Err(refused) => return refused,
     };
-    match uc::end(&app, &ctx, &id).await {
-        Ok(p) => Redirect::to(&back_to(&visit, &p)).into_response(),
-        Err(e) => domain_error(&visit, e),
+    match uc::end(&app, &s.ctx, &id).await {
+        Ok(_) => see_other(
+            page_of(&s, p.provider_tenant_id),
+            Flash::ok("partners.ended").with("name", other),
+        ),
+        Err(e) => domain_error(&s.visit, e),
     }
 }
 
 pub async fn revoke_admin(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
-    body: Bytes,
+    VerifiedForm(f): VerifiedForm,
 ) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
-    }
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal");
+    let (p, other) = match confirm_named(&app, &s, &id, &f).await {
+        Ok(x) => x,
+        Err(refused) => return refused,
     };
-    match uc::revoke_admin(&app, &ctx, &id).await {
-        Ok(p) => Redirect::to(&back_to(&visit, &p)).into_response(),
-        Err(e) => domain_error(&visit, e),
+    match uc::revoke_admin(&app, &s.ctx, &id).await {
+        Ok(_) => see_other(
+            page_of(&s, p.provider_tenant_id),
+            Flash::ok("partners.admin_revoked").with("name", other),
+        ),
+        Err(e) => domain_error(&s.visit, e),
     }
 }
 
@@ -571,17 +597,14 @@ pub struct TokenQuery {
 /// The reseller follows the link: who invites, what it may do, consent, authorize.
 pub async fn accept_page(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Query(q): Query<TokenQuery>,
 ) -> Response {
-    let token = q.token.unwrap_or_default();
-    let Some((_actor, _)) = visit.signed_in() else {
-        return to_signin(&format!("/portal/partnership/accept?token={token}"));
-    };
-    render_accept(&app, &visit, &token, None).await
+    render_accept(&app, &s, &q.token.unwrap_or_default(), None).await
 }
 
-async fn render_accept(app: &App, visit: &Visit, token: &str, error: Option<String>) -> Response {
+async fn render_accept(app: &App, s: &SignedIn, token: &str, error: Option<String>) -> Response {
+    let visit = &s.visit;
     let lang = visit.lang();
     let title = t(lang, "accept.title");
     let preview = match uc::preview(app, token).await {
@@ -599,13 +622,13 @@ async fn render_accept(app: &App, visit: &Visit, token: &str, error: Option<Stri
         };
         return error_page(visit, StatusCode::CONFLICT, msg);
     }
-    let org = match visit.ctx() {
-        Some(ctx) => uc::own_name(app, &ctx).await.unwrap_or_default(),
-        None => String::new(),
+    let org = match uc::own_name(app, &s.ctx).await {
+        Ok(name) => name,
+        Err(e) => return domain_error(visit, e),
     };
     let provider = preview.provider.name.clone();
     let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
+        REFUSED
     } else {
         StatusCode::OK
     };
@@ -637,23 +660,31 @@ async fn render_accept(app: &App, visit: &Visit, token: &str, error: Option<Stri
     })).into_response()
 }
 
-pub async fn accept(State(app): State<App>, visit: Visit, body: Bytes) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
-        return r;
-    }
+pub async fn accept(
+    State(app): State<App>,
+    s: SignedIn,
+    VerifiedForm(f): VerifiedForm,
+) -> Response {
     let token = f.get("token");
-    let Some(ctx) = visit.ctx() else {
-        return to_signin(&format!("/portal/partnership/accept?token={token}"));
-    };
-    match uc::accept(&app, &ctx, &token, f.get("consent") == "yes").await {
-        Ok(_) => Redirect::to("/portal/providers").into_response(),
+    match uc::accept(&app, &s.ctx, &token, f.get("consent") == "yes").await {
+        Ok(p) => {
+            let name = match uc::counterpart(&app, &s.ctx, p).await {
+                Ok(c) => c.name,
+                Err(e) => return domain_error(&s.visit, e),
+            };
+            see_other(
+                "/portal/providers",
+                Flash::ok("accept.done").with("provider", name),
+            )
+        }
         Err(Error::Validation(errs)) => {
             let msg = errs.first().map(|e| e.message.clone()).unwrap_or_default();
-            render_accept(&app, &visit, &token, Some(msg)).await
+            render_accept(&app, &s, &token, Some(msg)).await
         }
-        Err(Error::Conflict { message, .. }) => error_page(&visit, StatusCode::CONFLICT, &message),
-        Err(Error::Forbidden(message)) => error_page(&visit, StatusCode::FORBIDDEN, &message),
-        Err(e) => domain_error(&visit, e),
+        Err(Error::Conflict { message, .. }) => {
+            error_page(&s.visit, StatusCode::CONFLICT, &message)
+        }
+        Err(Error::Forbidden(message)) => error_page(&s.visit, StatusCode::FORBIDDEN, &message),
+        Err(e) => domain_error(&s.visit, e),
     }
 }

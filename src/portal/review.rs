@@ -1,15 +1,16 @@
 //! The operator's review queue and decisions on applications.
 
-use super::form::{csrf, FormData};
+use super::flash::{see_other, Flash};
+use super::form::csrf;
+use super::guard::{confirmed, needs_confirmation, SignedIn, VerifiedForm, REFUSED};
 use super::i18n::t;
 use super::layout::{domain_error, page, PageOpts};
-use super::session::{to_signin, Visit};
+use super::session::Visit;
 use crate::app::enrollment::{self as uc, Decision};
 use crate::app::App;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::enrollment::Status;
 use crate::domain::Error;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -24,13 +25,11 @@ fn opts<'a>(app: &App, title: &'a str) -> PageOpts<'a> {
     }
 }
 
-fn operator(visit: &Visit, path: &str) -> Result<crate::app::Ctx, Response> {
-    let Some(ctx) = visit.ctx() else {
-        return Err(to_signin(path));
-    };
-    ctx.require(Action::ReviewEnrollments, Resource::Platform)
-        .map_err(|e| domain_error(visit, e))?;
-    Ok(ctx)
+/// The operator's pages need the review permission on top of being signed in.
+fn operator(s: &SignedIn) -> Result<(), Response> {
+    s.ctx
+        .require(Action::ReviewEnrollments, Resource::Platform)
+        .map_err(|e| domain_error(&s.visit, e))
 }
 
 #[derive(Deserialize)]
@@ -38,11 +37,11 @@ pub struct QueueQuery {
     status: Option<String>,
 }
 
-pub async fn queue(State(app): State<App>, visit: Visit, Query(q): Query<QueueQuery>) -> Response {
-    let ctx = match operator(&visit, "/portal/operator/enrollments") {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+pub async fn queue(State(app): State<App>, s: SignedIn, Query(q): Query<QueueQuery>) -> Response {
+    if let Err(r) = operator(&s) {
+        return r;
+    }
+    let (visit, ctx) = (s.visit, s.ctx);
     let lang = visit.lang();
     let status = match q.status.as_deref() {
         None => Some(Status::UnderReview),
@@ -91,41 +90,35 @@ pub async fn queue(State(app): State<App>, visit: Visit, Query(q): Query<QueueQu
     }).into_response()
 }
 
-pub async fn detail(State(app): State<App>, visit: Visit, Path(id): Path<String>) -> Response {
-    let path = format!("/portal/operator/enrollments/{id}");
-    if let Err(r) = operator(&visit, &path) {
+pub async fn detail(State(app): State<App>, s: SignedIn, Path(id): Path<String>) -> Response {
+    if let Err(r) = operator(&s) {
         return r;
     }
-    render(&app, &visit, &id, None, None).await
+    render(&app, &s, &id, None).await
 }
 
-async fn render(
-    app: &App,
-    visit: &Visit,
-    id: &str,
-    notice: Option<String>,
-    error: Option<String>,
-) -> Response {
+async fn render(app: &App, s: &SignedIn, id: &str, error: Option<String>) -> Response {
+    let (visit, ctx) = (&s.visit, &s.ctx);
     let lang = visit.lang();
-    let Some(ctx) = visit.ctx() else {
-        return to_signin(&format!("/portal/operator/enrollments/{id}"));
-    };
-    let e = match uc::visible(app, &ctx, id).await {
+    let e = match uc::visible(app, ctx, id).await {
         Ok(e) => e,
         Err(e) => return domain_error(visit, e),
     };
-    let tenant = uc::step_facts(app, &ctx, &e).await.ok().map(|f| f.tenant);
+    let tenant = match uc::step_facts(app, ctx, &e).await {
+        Ok(f) => Some(f.tenant),
+        Err(Error::NotFound(_)) => None,
+        Err(e) => return domain_error(visit, e),
+    };
     let a = &e.application;
     let title = t(lang, "review.title");
     let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
+        REFUSED
     } else {
         StatusCode::OK
     };
     (status, page(visit, opts(app, &title), html! {
         p { a href="/portal/operator/enrollments" { (title) } }
         h1 #review-org { (tenant.as_ref().map(|t| t.display_name.clone()).unwrap_or_default()) }
-        @if let Some(n) = &notice { div.alert.ok #notice { (n) } }
         @if let Some(er) = &error { div.alert.bad role="alert" #review-error { (er) } }
         div.card {
             dl.facts {
@@ -164,7 +157,11 @@ async fn render(
                     input type="hidden" name="decision" value="reject";
                     label for="reject-note" { (t(lang, "review.reason")) }
                     textarea #reject-note name="note" rows="3" {}
-                    p { button #reject type="submit" { (t(lang, "review.reject")) } }
+                    label.choice {
+                        input #reject-confirm type="checkbox" name="confirm" value="yes";
+                        " " (t(lang, "review.reject_confirm"))
+                    }
+                    p { button.danger #reject type="submit" { (t(lang, "review.reject")) } }
                 }
             }
         }
@@ -173,20 +170,18 @@ async fn render(
 
 pub async fn decide(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
-    body: Bytes,
+    VerifiedForm(f): VerifiedForm,
 ) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
+    if let Err(r) = operator(&s) {
         return r;
     }
-    let ctx = match operator(&visit, &format!("/portal/operator/enrollments/{id}")) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
     let decision = match f.get("decision").as_str() {
         "approve" => Decision::Approve,
+        "reject" if !confirmed(&f) => {
+            return render(&app, &s, &id, Some(needs_confirmation(s.lang(), None))).await;
+        }
         "reject" => Decision::Reject {
             reason: f.get("note"),
         },
@@ -195,53 +190,43 @@ pub async fn decide(
         },
         _ => return Redirect::to(&format!("/portal/operator/enrollments/{id}")).into_response(),
     };
-    match uc::review(&app, &ctx, &id, decision).await {
-        Ok(_) => {
-            render(
-                &app,
-                &visit,
-                &id,
-                Some(t(visit.lang(), "review.decided")),
-                None,
-            )
-            .await
-        }
+    match uc::review(&app, &s.ctx, &id, decision).await {
+        Ok(_) => see_other(
+            &format!("/portal/operator/enrollments/{id}"),
+            Flash::ok("review.decided"),
+        ),
         Err(Error::Validation(errs)) => {
             let msg = errs.first().map(|e| e.message.clone()).unwrap_or_default();
-            render(&app, &visit, &id, None, Some(msg)).await
+            render(&app, &s, &id, Some(msg)).await
         }
-        Err(Error::Conflict { message, .. }) => {
-            render(&app, &visit, &id, None, Some(message)).await
-        }
-        Err(e) => domain_error(&visit, e),
+        Err(Error::Conflict { message, .. }) => render(&app, &s, &id, Some(message)).await,
+        Err(e) => domain_error(&s.visit, e),
     }
 }
 
 /// The partner-network registry: paste or upload CSV rows to import them.
-pub async fn memberships_page(State(app): State<App>, visit: Visit) -> Response {
-    if let Err(r) = operator(&visit, "/portal/operator/memberships") {
+pub async fn memberships_page(State(app): State<App>, s: SignedIn) -> Response {
+    if let Err(r) = operator(&s) {
         return r;
     }
-    render_memberships(&app, &visit, None, None)
+    render_memberships(&app, &s.visit, None)
 }
 
 fn render_memberships(
     app: &App,
     visit: &Visit,
-    notice: Option<String>,
     errors: Option<Vec<crate::domain::FieldError>>,
 ) -> Response {
     let lang = visit.lang();
     let title = t(lang, "memberships.title");
     let status = if errors.is_some() {
-        StatusCode::BAD_REQUEST
+        REFUSED
     } else {
         StatusCode::OK
     };
     (status, page(visit, PageOpts { title: &title, active: "/portal/operator/memberships", mail_public: app.config.mail_viewer_public }, html! {
         h1 { (title) }
         p.muted { (t(lang, "memberships.intro")) }
-        @if let Some(n) = &notice { div.alert.ok #notice { (n) } }
         @if let Some(errs) = &errors {
             div.alert.bad role="alert" #import-errors {
                 ul { @for e in errs { li { (e.field) ": " (e.message) } } }
@@ -256,27 +241,20 @@ fn render_memberships(
     })).into_response()
 }
 
-pub async fn import_memberships(State(app): State<App>, visit: Visit, body: Bytes) -> Response {
-    let f = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&f.get("csrf")) {
+pub async fn import_memberships(
+    State(app): State<App>,
+    s: SignedIn,
+    VerifiedForm(f): VerifiedForm,
+) -> Response {
+    if let Err(r) = operator(&s) {
         return r;
     }
-    let ctx = match operator(&visit, "/portal/operator/memberships") {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    match crate::app::memberships::import(&app, Some(&ctx), f.get("csv").as_bytes()).await {
-        Ok(n) => render_memberships(
-            &app,
-            &visit,
-            Some(super::i18n::tf(
-                visit.lang(),
-                "memberships.imported",
-                &[("n", &n.to_string())],
-            )),
-            None,
+    match crate::app::memberships::import(&app, Some(&s.ctx), f.get("csv").as_bytes()).await {
+        Ok(n) => see_other(
+            "/portal/operator/memberships",
+            Flash::ok("memberships.imported").with("n", n.to_string()),
         ),
-        Err(Error::Validation(errs)) => render_memberships(&app, &visit, None, Some(errs)),
-        Err(e) => domain_error(&visit, e),
+        Err(Error::Validation(errs)) => render_memberships(&app, &s.visit, Some(errs)),
+        Err(e) => domain_error(&s.visit, e),
     }
 }

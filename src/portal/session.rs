@@ -20,6 +20,10 @@ pub struct Visit {
     pub token_hash: String,
     pub session: SessionRow,
     pub user: Option<(Actor, UserRow)>,
+    /// What the action that redirected here did (read once, post/redirect/get).
+    pub flash: Option<super::flash::Flash>,
+    /// This request's id, shown on error pages.
+    pub request_id: Option<String>,
 }
 
 impl Visit {
@@ -28,6 +32,9 @@ impl Visit {
     }
     pub fn csrf(&self) -> &str {
         &self.session.csrf_token
+    }
+    pub fn flash(&self) -> Option<&super::flash::Flash> {
+        self.flash.as_ref()
     }
     pub fn signed_in(&self) -> Option<&(Actor, UserRow)> {
         self.user.as_ref()
@@ -75,6 +82,15 @@ pub fn cookie_name(app: &App) -> &'static str {
         "__Host-partnerhub"
     } else {
         "partnerhub_session"
+    }
+}
+
+/// The cookie that carries a flash message's token to the page after a redirect.
+pub fn flash_cookie_name(app: &App) -> &'static str {
+    if app.config.cookie_secure {
+        "__Host-partnerhub-flash"
+    } else {
+        "partnerhub_flash"
     }
 }
 
@@ -157,15 +173,17 @@ fn idle_limit_ms(app: &App, actor: &Actor) -> Option<i64> {
 const TOUCH_EVERY_MS: i64 = 60_000;
 
 fn set_cookie(app: &App, resp: &mut Response, token: &str, max_age_secs: i64) {
+    set_named_cookie(app, resp, cookie_name(app), token, max_age_secs);
+}
+
+fn set_named_cookie(app: &App, resp: &mut Response, name: &str, token: &str, max_age_secs: i64) {
     let secure = if app.config.cookie_secure {
         "; Secure"
     } else {
         ""
     };
-    let v = format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}",
-        cookie_name(app)
-    );
+    let v =
+        format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
     if let Ok(v) = HeaderValue::from_str(&v) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -186,12 +204,23 @@ fn accept_language(req: &Request) -> &'static str {
 
 pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response {
     let now = app.clock.now_ms();
+    let request_id = req
+        .extensions()
+        .get::<crate::web::RequestId>()
+        .map(|r| r.0.clone());
     let cookie = read_cookie(&req, cookie_name(&app)).filter(|t| !t.is_empty() && t.len() <= 64);
+    // A store that does not answer shows an error page: never an empty page, and never a
+    // signed-in person quietly treated as signed out.
+    let browser_lang = accept_language(&req);
+    let unavailable = |e: crate::domain::Error| {
+        tracing::error!(error = %e, "portal session lookup failed");
+        super::layout::unavailable(browser_lang, request_id.as_deref())
+    };
     let existing = match &cookie {
-        Some(t) => sessions::find(&app, &crypto::token_hash(t), now)
-            .await
-            .ok()
-            .flatten(),
+        Some(t) => match sessions::find(&app, &crypto::token_hash(t), now).await {
+            Ok(found) => found,
+            Err(e) => return unavailable(e),
+        },
         None => None,
     };
     let (mut session, fresh_token) = match (existing, cookie) {
@@ -203,7 +232,10 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
         }
     };
     let user = match (session.user_id, session.mfa_pending) {
-        (Some(uid), false) => identity::actor_for_user(&app, uid).await.ok().flatten(),
+        (Some(uid), false) => match identity::actor_for_user(&app, uid).await {
+            Ok(found) => found,
+            Err(e) => return unavailable(e),
+        },
         _ => None,
     };
     if let Some((actor, _)) = &user {
@@ -213,10 +245,13 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
             let _ = sessions::end(&app, &session.token_hash).await;
             let t = crypto::random_token(32);
             session = anonymous(&t, &session.language, now);
-            return finish(&app, req, next, session, None, Some(t)).await;
+            let visit = Visit::new(session, None, request_id);
+            return finish(&app, req, next, visit, Some(t)).await;
         }
         if idle > TOUCH_EVERY_MS {
-            let _ = sessions::touch(&app, &session.token_hash, now).await;
+            if let Err(e) = sessions::touch(&app, &session.token_hash, now).await {
+                tracing::warn!(error = %e, "session activity not recorded");
+            }
         }
     }
     // An anonymous visitor's session is stored only when it posts something (a language
@@ -227,35 +262,103 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
             axum::http::Method::GET | axum::http::Method::HEAD
         )
     {
-        let _ = sessions::keep(&app, &session, now).await;
+        if let Err(e) = sessions::keep(&app, &session, now).await {
+            return unavailable(e);
+        }
     }
-    finish(&app, req, next, session, user, fresh_token).await
+    let visit = Visit::new(session, user, request_id);
+    finish(&app, req, next, visit, fresh_token).await
+}
+
+impl Visit {
+    fn new(
+        session: SessionRow,
+        user: Option<(Actor, UserRow)>,
+        request_id: Option<String>,
+    ) -> Self {
+        Visit {
+            token_hash: session.token_hash.clone(),
+            session,
+            user,
+            flash: None,
+            request_id,
+        }
+    }
+}
+
+/// The flash message waiting for this page view, if the browser holds one (taken, so a
+/// reload does not show it again).
+async fn take_flash(app: &App, token: Option<String>) -> (Option<super::flash::Flash>, bool) {
+    let Some(token) = token else {
+        return (None, false);
+    };
+    match crate::app::flashes::take(app, &token).await {
+        Ok(body) => (body.and_then(|b| super::flash::Flash::from_bytes(&b)), true),
+        Err(e) => {
+            tracing::warn!(error = %e, "flash message not read");
+            (None, true)
+        }
+    }
+}
+
+/// Keeps the message a handler left on its redirect and gives the browser its token.
+async fn leave_flash(app: &App, resp: &mut Response) -> bool {
+    let Some(super::flash::Leave(flash)) = resp.extensions_mut().remove() else {
+        return false;
+    };
+    match crate::app::flashes::keep(app, &flash.to_bytes()).await {
+        Ok(token) => {
+            set_named_cookie(app, resp, flash_cookie_name(app), &token, 300);
+            true
+        }
+        Err(e) => {
+            // The action is done; only its message is lost.
+            tracing::warn!(error = %e, "flash message not kept");
+            false
+        }
+    }
 }
 
 async fn finish(
     app: &App,
     mut req: Request,
     next: Next,
-    session: SessionRow,
-    user: Option<(Actor, UserRow)>,
+    mut visit: Visit,
     fresh_token: Option<String>,
 ) -> Response {
     // A user who must use two-step verification and has not set it up does nothing else.
-    if let Some((_, u)) = &user {
+    if let Some((_, u)) = &visit.user {
         let path = req.uri().path();
         let open = path == "/portal/mfa"
             || path == "/portal/signout"
             || path.starts_with("/portal/static");
-        if !open && identity::mfa_setup_needed(app, u).await.unwrap_or(true) {
-            return axum::response::Redirect::to("/portal/mfa").into_response();
+        if !open {
+            match identity::mfa_setup_needed(app, u).await {
+                Ok(false) => {}
+                Ok(true) => return axum::response::Redirect::to("/portal/mfa").into_response(),
+                Err(e) => {
+                    tracing::error!(error = %e, "two-step policy lookup failed");
+                    return super::layout::unavailable(visit.lang(), visit.request_id.as_deref());
+                }
+            }
         }
     }
-    req.extensions_mut().insert(Visit {
-        token_hash: session.token_hash.clone(),
-        session,
-        user,
+    // Only a page view reads the message (a form sent meanwhile leaves it for the page its
+    // own redirect lands on).
+    let token = read_cookie(&req, flash_cookie_name(app)).filter(|_| {
+        matches!(
+            *req.method(),
+            axum::http::Method::GET | axum::http::Method::HEAD
+        )
     });
+    let (flash, had_flash) = take_flash(app, token).await;
+    visit.flash = flash;
+    req.extensions_mut().insert(visit);
     let mut resp = next.run(req).await;
+    let left = leave_flash(app, &mut resp).await;
+    if had_flash && !left {
+        set_named_cookie(app, &mut resp, flash_cookie_name(app), "", 0);
+    }
     if let Some(NewSession(token, ttl_ms)) = resp.extensions().get::<NewSession>().cloned() {
         set_cookie(app, &mut resp, &token, ttl_ms / 1000);
     } else if let Some(t) = fresh_token {
@@ -272,11 +375,7 @@ pub fn to_signin(path: &str) -> Response {
     axum::response::Redirect::to(&target).into_response()
 }
 
-pub fn url_escape(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)])
-        .map(|x| x.trim_start_matches('=').to_string())
-        .unwrap_or_default()
-}
+pub use crate::web::url_escape;
 
 /// Only same-site relative paths are followed after sign-in (no open redirect), and only
 /// those that can go into a `Location` header as they are.

@@ -3,10 +3,11 @@
 //! information / resolve / escalate (the last two confirmed on a second page), service-level
 //! targets, and breach rates as a table and a server-rendered SVG chart.
 
-use super::form::FormData;
+use super::flash::{see_other, Flash};
+use super::guard::{SignedIn, VerifiedForm, REFUSED};
 use super::i18n::{t, tf};
 use super::layout::{domain_error, page, problem, PageOpts};
-use super::session::{to_signin, Visit};
+use super::session::Visit;
 use crate::app::support::{self, CaseDetail, CaseFilter, CaseView, NewCase, RateRow, Update};
 use crate::app::{App, Ctx};
 use crate::domain::authz::{can, Action, Resource};
@@ -14,7 +15,7 @@ use crate::domain::support::{DraftInput, Goal, Severity, Status, Target, Tier};
 use crate::domain::Error;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use maud::{html, Markup, PreEscaped};
 use std::collections::BTreeMap;
 
@@ -77,13 +78,10 @@ fn tier_label(lang: &str, s: Tier) -> String {
 
 pub async fn list(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/support");
-    };
-    render_list(&app, &visit, &ctx, &q, None).await
+    render_list(&app, &s.visit, &s.ctx, &q, None).await
 }
 
 fn filter_from(q: &BTreeMap<String, String>) -> (CaseView, CaseFilter) {
@@ -120,7 +118,10 @@ async fn render_list(
         Ok(r) => r,
         Err(e) => return domain_error(visit, e),
     };
-    let topics = support::topics(app, ctx).await.unwrap_or_default();
+    let topics = match support::topics(app, ctx).await {
+        Ok(t) => t,
+        Err(e) => return domain_error(visit, e),
+    };
     let may_raise = can(
         &ctx.actor,
         Action::RaiseServiceRequest,
@@ -128,9 +129,10 @@ async fn render_list(
     )
     .allowed();
     let customers = if may_raise {
-        support::customers_for_raising(app, ctx)
-            .await
-            .unwrap_or_default()
+        match support::customers_for_raising(app, ctx).await {
+            Ok(c) => c,
+            Err(e) => return domain_error(visit, e),
+        }
     } else {
         Vec::new()
     };
@@ -184,7 +186,11 @@ async fn render_list(
         }
         @if may_raise { (raise_form(lang, visit, &topics, &customers, ctx)) }
     };
-    respond(app, visit, &title, StatusCode::OK, body)
+    let status = match &outcome {
+        Some(Err(_)) => REFUSED,
+        _ => StatusCode::OK,
+    };
+    respond(app, visit, &title, status, body)
 }
 
 fn subnav(lang: &str, ctx: &Ctx) -> Markup {
@@ -253,21 +259,19 @@ fn raise_form(
     }
 }
 
-pub async fn raise(State(app): State<App>, visit: Visit, body: axum::body::Bytes) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/support");
-    };
-    let form = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&form.trimmed("csrf")) {
-        return r;
-    }
+pub async fn raise(
+    State(app): State<App>,
+    s: SignedIn,
+    VerifiedForm(form): VerifiedForm,
+) -> Response {
+    let (visit, ctx) = (&s.visit, &s.ctx);
     let customer = form.trimmed("customerId");
     let customer = match customer.parse() {
         Ok(c) => Some(c),
         Err(_) if customer.is_empty() => None,
         Err(_) => {
             let e = Error::field("customerId", "a customer id");
-            return render_list(&app, &visit, &ctx, &BTreeMap::new(), Some(Err(problem(&e)))).await;
+            return render_list(&app, visit, ctx, &BTreeMap::new(), Some(Err(problem(&e)))).await;
         }
     };
     let (title, description, severity, topic) = (
@@ -278,7 +282,7 @@ pub async fn raise(State(app): State<App>, visit: Visit, body: axum::body::Bytes
     );
     let r = support::raise(
         &app,
-        &ctx,
+        ctx,
         NewCase {
             input: DraftInput {
                 title: &title,
@@ -295,18 +299,18 @@ pub async fn raise(State(app): State<App>, visit: Visit, body: axum::body::Bytes
     )
     .await;
     match r {
-        Ok(d) => Redirect::to(&format!("/portal/support/{}", d.case.id)).into_response(),
-        Err(e) => render_list(&app, &visit, &ctx, &BTreeMap::new(), Some(Err(problem(&e)))).await,
+        Ok(d) => see_other(
+            &format!("/portal/support/{}", d.case.id),
+            Flash::ok("support.raised"),
+        ),
+        Err(e) => render_list(&app, visit, ctx, &BTreeMap::new(), Some(Err(problem(&e)))).await,
     }
 }
 
 // ---------------------------------------------------------------- the case page
 
-pub async fn case_page(State(app): State<App>, visit: Visit, Path(id): Path<String>) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin(&format!("/portal/support/{id}"));
-    };
-    render_case(&app, &visit, &ctx, &id, None, StatusCode::OK).await
+pub async fn case_page(State(app): State<App>, s: SignedIn, Path(id): Path<String>) -> Response {
+    render_case(&app, &s.visit, &s.ctx, &id, None, StatusCode::OK).await
 }
 
 async fn render_case(
@@ -325,7 +329,6 @@ async fn render_case(
     let c = &d.case;
     let body = html! {
         h1 #case-title { (c.title) }
-        @if let Some(Ok(())) = &outcome { div.alert.ok #notice { (t(lang, "support.saved")) } }
         (flash(outcome.as_ref()))
         (clock_card(app, lang, &d))
         dl.card #case {
@@ -438,7 +441,8 @@ fn actions(lang: &str, visit: &Visit, d: &CaseDetail) -> Markup {
     }
 }
 
-/// Escalating and resolving are confirmed on a page of their own (no script needed).
+/// Escalating and resolving are confirmed on a page of their own (no script needed); it
+/// answers the unconfirmed form, so it comes with the refusal status and changes nothing.
 fn confirm_page(app: &App, visit: &Visit, d: &CaseDetail, what: &str, note: &str) -> Response {
     let lang = visit.lang();
     let c = &d.case;
@@ -471,90 +475,88 @@ fn confirm_page(app: &App, visit: &Visit, d: &CaseDetail, what: &str, note: &str
             }
         }
     };
-    respond(app, visit, &c.title.clone(), StatusCode::OK, body)
+    respond(app, visit, &c.title.clone(), REFUSED, body)
 }
 
 pub async fn act(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    VerifiedForm(form): VerifiedForm,
 ) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin(&format!("/portal/support/{id}"));
-    };
-    let form = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&form.trimmed("csrf")) {
-        return r;
-    }
+    let (visit, ctx) = (&s.visit, &s.ctx);
     let what = form.trimmed("do");
     let note = Some(form.trimmed("note")).filter(|n| !n.is_empty());
     if matches!(what.as_str(), "escalate" | "resolve") && form.trimmed("confirm") != "yes" {
-        return match support::detail(&app, &ctx, &id).await {
-            Ok(d) => confirm_page(&app, &visit, &d, &what, note.as_deref().unwrap_or("")),
-            Err(e) => domain_error(&visit, e),
+        return match support::detail(&app, ctx, &id).await {
+            Ok(d) => confirm_page(&app, visit, &d, &what, note.as_deref().unwrap_or("")),
+            Err(e) => domain_error(visit, e),
         };
     }
-    let u = match what.as_str() {
-        "note" => Update {
-            note,
-            ..Default::default()
-        },
-        "ask" => Update {
-            status: Some("attentionNeeded".into()),
-            note,
-            ..Default::default()
-        },
-        "resolve" => Update {
-            status: Some("closed".into()),
-            note,
-            ..Default::default()
-        },
-        "reopen" => Update {
-            status: Some("open".into()),
-            note,
-            ..Default::default()
-        },
-        "escalate" => Update {
-            escalate: true,
-            note,
-            ..Default::default()
-        },
-        _ => return domain_error(&visit, Error::field("do", "an action of this page")),
+    let (u, done) = match what.as_str() {
+        "note" => (
+            Update {
+                note,
+                ..Default::default()
+            },
+            Flash::ok("support.answered"),
+        ),
+        "ask" => (
+            Update {
+                status: Some("attentionNeeded".into()),
+                note,
+                ..Default::default()
+            },
+            Flash::ok("support.asked"),
+        ),
+        "resolve" => (
+            Update {
+                status: Some("closed".into()),
+                note,
+                ..Default::default()
+            },
+            Flash::ok("support.resolved"),
+        ),
+        "reopen" => (
+            Update {
+                status: Some("open".into()),
+                note,
+                ..Default::default()
+            },
+            Flash::ok("support.reopened"),
+        ),
+        "escalate" => (
+            Update {
+                escalate: true,
+                note,
+                ..Default::default()
+            },
+            Flash::ok("support.escalated"),
+        ),
+        _ => return domain_error(visit, Error::field("do", "an action of this page")),
     };
-    match support::update(&app, &ctx, &id, u, None).await {
-        Ok(_) => render_case(&app, &visit, &ctx, &id, Some(Ok(())), StatusCode::OK).await,
-        Err(e) => {
-            let status = match e {
-                Error::NotFound(_) => return domain_error(&visit, e),
-                _ => StatusCode::BAD_REQUEST,
-            };
-            render_case(&app, &visit, &ctx, &id, Some(Err(problem(&e))), status).await
-        }
+    match support::update(&app, ctx, &id, u, None).await {
+        Ok(_) => see_other(&format!("/portal/support/{id}"), done),
+        Err(Error::NotFound(what)) => domain_error(visit, Error::NotFound(what)),
+        Err(e) => render_case(&app, visit, ctx, &id, Some(Err(problem(&e))), REFUSED).await,
     }
 }
 
 pub async fn download(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path((id, file)): Path<(String, String)>,
 ) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin(&format!("/portal/support/{id}"));
-    };
-    match support::download(&app, &ctx, &id, &file).await {
-        Ok((a, bytes)) => crate::api::support::file_response(&a.file_name, &a.content_type, bytes),
-        Err(e) => domain_error(&visit, e),
+    match support::download(&app, &s.ctx, &id, &file).await {
+        Ok((a, bytes)) => crate::web::file_response(&a.file_name, &a.content_type, bytes),
+        Err(e) => domain_error(&s.visit, e),
     }
 }
 
 // ---------------------------------------------------------------- targets and rates
 
-pub async fn targets_page(State(app): State<App>, visit: Visit) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/support/targets");
-    };
-    render_targets(&app, &visit, &ctx, None).await
+pub async fn targets_page(State(app): State<App>, s: SignedIn) -> Response {
+    render_targets(&app, &s.visit, &s.ctx, None).await
 }
 
 async fn render_targets(
@@ -576,12 +578,11 @@ async fn render_targets(
     .allowed();
     let title = t(lang, "support.targets");
     let status = match &outcome {
-        Some(Err(_)) => StatusCode::BAD_REQUEST,
+        Some(Err(_)) => REFUSED,
         _ => StatusCode::OK,
     };
     let body = html! {
         h1 { (title) }
-        @if let Some(Ok(())) = &outcome { div.alert.ok #notice { (t(lang, "support.saved")) } }
         (flash(outcome.as_ref()))
         p.muted { (t(lang, "support.targets_intro")) }
         (subnav(lang, ctx))
@@ -605,16 +606,9 @@ async fn render_targets(
 
 pub async fn save_targets(
     State(app): State<App>,
-    visit: Visit,
-    body: axum::body::Bytes,
+    s: SignedIn,
+    VerifiedForm(form): VerifiedForm,
 ) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/support/targets");
-    };
-    let form = FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&form.trimmed("csrf")) {
-        return r;
-    }
     let num = |k: String| form.trimmed(&k).parse::<i64>().unwrap_or(0);
     let targets: Vec<Target> = Severity::ALL
         .iter()
@@ -624,21 +618,18 @@ pub async fn save_targets(
             resolution_minutes: num(format!("resolve-{}", s.as_str())),
         })
         .collect();
-    let r = support::set_targets(&app, &ctx, targets)
-        .await
-        .map(|_| ())
-        .map_err(|e| problem(&e));
-    render_targets(&app, &visit, &ctx, Some(r)).await
+    match support::set_targets(&app, &s.ctx, targets).await {
+        Ok(_) => see_other("/portal/support/targets", Flash::ok("support.saved")),
+        Err(e) => render_targets(&app, &s.visit, &s.ctx, Some(Err(problem(&e)))).await,
+    }
 }
 
 pub async fn rates_page(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/support/rates");
-    };
+    let (visit, ctx) = (s.visit, s.ctx);
     let lang = visit.lang();
     let by_topic = q.get("by").is_some_and(|b| b == "topic");
     let rows = match support::breach_rates(&app, &ctx, by_topic).await {

@@ -1,8 +1,10 @@
 //! User management: the tenant's users, and adding one with roles.
 
+use super::flash::{see_other, Detail, Flash};
+use super::guard::{confirmed, needs_confirmation, SignedIn, VerifiedForm, REFUSED};
 use super::i18n::{t, tf};
 use super::layout::{page, PageOpts};
-use super::session::{to_signin, Visit};
+use super::session::Visit;
 use crate::app::identity::{self, NewUser};
 use crate::app::{App, Ctx};
 use crate::domain::authz::{can, Action, Resource};
@@ -25,18 +27,16 @@ async fn render(
     app: &App,
     visit: &Visit,
     ctx: &Ctx,
-    notice: Option<String>,
     errors: &[FieldError],
     form: &[(String, String)],
 ) -> Response {
-    render_with(app, visit, ctx, notice, None, errors, form).await
+    render_with(app, visit, ctx, None, errors, form).await
 }
 
 async fn render_with(
     app: &App,
     visit: &Visit,
     ctx: &Ctx,
-    notice: Option<String>,
     problem: Option<String>,
     errors: &[FieldError],
     form: &[(String, String)],
@@ -74,7 +74,7 @@ async fn render_with(
     let status = if errors.is_empty() && problem.is_none() {
         StatusCode::OK
     } else {
-        StatusCode::BAD_REQUEST
+        REFUSED
     };
     (
         status,
@@ -83,8 +83,8 @@ async fn render_with(
             PageOpts { title: &title, active: "/portal/users", mail_public: app.config.mail_viewer_public },
             html! {
                 h1 { (title) }
-                @if let Some(n) = &notice { div.alert.ok #notice { (n) } }
                 @if let Some(p) = &problem { div.alert.bad #problem role="alert" { (p) } }
+                (super::flash::secret_card(lang, visit.flash(), "temporary-password", "users.temporary_password"))
                 table #users {
                     thead { tr { th { (t(lang, "users.upn")) } th { (t(lang, "users.name")) } th { (t(lang, "users.roles")) } th { (t(lang, "users.state")) } @if can_manage { th { (t(lang, "users.actions")) } } } }
                     tbody {
@@ -99,9 +99,14 @@ async fn render_with(
                                 @if can_manage {
                                     td {
                                         @if u.state.is_active() && Some(u.id) != ctx.actor.user_id() {
-                                            form method="post" action={"/portal/users/" (u.id) "/remove"} {
+                                            form.confirm-form method="post" action={"/portal/users/" (u.id) "/remove"} {
                                                 input type="hidden" name="csrf" value=(visit.csrf());
-                                                button.link.remove-user type="submit" data-upn=(u.upn) { (t(lang, "users.remove")) }
+                                                label.choice {
+                                                    input.confirm type="checkbox" name="confirm" value="yes";
+                                                    " " (tf(lang, "users.remove_confirm", &[("upn", &u.upn)]))
+                                                }
+                                                " "
+                                                button.link.danger.remove-user type="submit" data-upn=(u.upn) { (t(lang, "users.remove")) }
                                             }
                                         }
                                     }
@@ -142,43 +147,34 @@ async fn render_with(
         .into_response()
 }
 
-pub async fn list(State(app): State<App>, visit: Visit) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/users");
-    };
-    if let Err(e) = ctx.require(Action::ReadUsers, Resource::Tenant(ctx.actor.tenant)) {
-        return super::layout::domain_error(&visit, e);
+pub async fn list(State(app): State<App>, s: SignedIn) -> Response {
+    if let Err(e) = s
+        .ctx
+        .require(Action::ReadUsers, Resource::Tenant(s.actor().tenant))
+    {
+        return super::layout::domain_error(&s.visit, e);
     }
-    render(&app, &visit, &ctx, None, &[], &[]).await
+    render(&app, &s.visit, &s.ctx, &[], &[]).await
 }
 
-pub async fn add(State(app): State<App>, visit: Visit, body: axum::body::Bytes) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/users");
-    };
+pub async fn add(
+    State(app): State<App>,
+    s: SignedIn,
+    VerifiedForm(form): VerifiedForm,
+) -> Response {
     // Repeated keys (one per ticked role) need the pair list, not a struct.
-    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let get = |k: &str| {
-        form.iter()
-            .find(|(f, _)| f == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    if let Err(r) = visit.check_csrf(&get("csrf")) {
-        return r;
-    }
     let roles: Vec<Role> = form
+        .all("role")
         .iter()
-        .filter(|(k, _)| k == "role")
-        .filter_map(|(_, v)| Role::parse(v))
+        .filter_map(|v| Role::parse(v))
         .collect();
     let result = identity::create_user(
         &app,
-        &ctx,
-        ctx.actor.tenant,
+        &s.ctx,
+        s.actor().tenant,
         NewUser {
-            upn: get("upn"),
-            display_name: get("display_name"),
+            upn: form.get("upn"),
+            display_name: form.get("display_name"),
             roles,
             ..Default::default()
         },
@@ -186,50 +182,40 @@ pub async fn add(State(app): State<App>, visit: Visit, body: axum::body::Bytes) 
     .await;
     match result {
         Ok((user, temp)) => {
-            let notice = tf(
-                visit.lang(),
-                "users.added",
-                &[
-                    ("upn", &user.upn),
-                    ("password", temp.as_deref().unwrap_or("")),
-                ],
-            );
-            render(&app, &visit, &ctx, Some(notice), &[], &[]).await
+            let mut flash = Flash::ok("users.added_flash").with("upn", &user.upn);
+            if let Some(password) = temp {
+                flash = flash.detail(Detail::Secret(password));
+            }
+            see_other("/portal/users", flash)
         }
-        Err(Error::Validation(errors)) => render(&app, &visit, &ctx, None, &errors, &form).await,
-        Err(e) => super::layout::domain_error(&visit, e),
+        Err(Error::Validation(errors)) => render(&app, &s.visit, &s.ctx, &errors, &form.0).await,
+        Err(e) => super::layout::domain_error(&s.visit, e),
     }
 }
 
 pub async fn remove(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     axum::extract::Path(id): axum::extract::Path<String>,
-    body: axum::body::Bytes,
+    VerifiedForm(form): VerifiedForm,
 ) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/users");
-    };
-    let form = super::form::FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&form.get("csrf")) {
-        return r;
-    }
     let Ok(user_id) = id.parse() else {
-        return super::layout::domain_error(&visit, Error::NotFound("user"));
+        return super::layout::domain_error(&s.visit, Error::NotFound("user"));
     };
-    let upn = identity::user_view(&app, &ctx, user_id)
-        .await
-        .map(|v| v.user.upn)
-        .unwrap_or_default();
-    match identity::remove_user(&app, &ctx, user_id).await {
-        Ok(()) => {
-            let notice = tf(visit.lang(), "users.removed", &[("upn", &upn)]);
-            render(&app, &visit, &ctx, Some(notice), &[], &[]).await
-        }
+    if !confirmed(&form) {
+        let msg = needs_confirmation(s.lang(), None);
+        return render_with(&app, &s.visit, &s.ctx, Some(msg), &[], &[]).await;
+    }
+    let upn = match identity::user_view(&app, &s.ctx, user_id).await {
+        Ok(v) => v.user.upn,
+        Err(e) => return super::layout::domain_error(&s.visit, e),
+    };
+    match identity::remove_user(&app, &s.ctx, user_id).await {
+        Ok(()) => see_other("/portal/users", Flash::ok("users.removed").with("upn", upn)),
         Err(Error::Conflict { message, .. }) => {
-            render_with(&app, &visit, &ctx, None, Some(message), &[], &[]).await
+            render_with(&app, &s.visit, &s.ctx, Some(message), &[], &[]).await
         }
-        Err(e) => super::layout::domain_error(&visit, e),
+        Err(e) => super::layout::domain_error(&s.visit, e),
     }
 }
 
@@ -247,25 +233,17 @@ fn grantable_roles(kind: TenantKind) -> Vec<Role> {
 /// One user: change display name, state and roles.
 pub async fn edit_page(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Response {
-    render_edit(&app, &visit, &id, None, None).await
+    render_edit(&app, &s, &id, None).await
 }
 
-async fn render_edit(
-    app: &App,
-    visit: &Visit,
-    id: &str,
-    notice: Option<String>,
-    problem: Option<String>,
-) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/users");
-    };
+async fn render_edit(app: &App, s: &SignedIn, id: &str, problem: Option<String>) -> Response {
+    let (visit, ctx) = (&s.visit, &s.ctx);
     let lang = visit.lang();
     let view = match id.parse().ok() {
-        Some(uid) => identity::user_view(app, &ctx, uid).await,
+        Some(uid) => identity::user_view(app, ctx, uid).await,
         None => Err(Error::NotFound("user")),
     };
     let view = match view {
@@ -286,7 +264,6 @@ async fn render_edit(
     (status, page(visit, PageOpts { title: &title, active: "/portal/users", mail_public: app.config.mail_viewer_public }, html! {
         p { a href="/portal/users" { (title) } }
         h1 #edit-user { (user.upn) }
-        @if let Some(n) = &notice { div.alert.ok #notice { (n) } }
         @if let Some(p) = &problem { div.alert.bad #problem role="alert" { (p) } }
         form.card method="post" action={"/portal/users/" (user.id)} {
             input type="hidden" name="csrf" value=(visit.csrf());
@@ -309,19 +286,12 @@ async fn render_edit(
 
 pub async fn edit(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     axum::extract::Path(id): axum::extract::Path<String>,
-    body: axum::body::Bytes,
+    VerifiedForm(form): VerifiedForm,
 ) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin("/portal/users");
-    };
-    let form = super::form::FormData::parse(&body);
-    if let Err(r) = visit.check_csrf(&form.get("csrf")) {
-        return r;
-    }
     let Ok(user_id) = id.parse() else {
-        return super::layout::domain_error(&visit, Error::NotFound("user"));
+        return super::layout::domain_error(&s.visit, Error::NotFound("user"));
     };
     let roles: Vec<Role> = form
         .all("role")
@@ -333,30 +303,13 @@ pub async fn edit(
         roles: Some(roles),
         ..Default::default()
     };
-    match identity::update_user(&app, &ctx, user_id, patch, form.get("version").parse().ok()).await
-    {
-        Ok(_) => {
-            render_edit(
-                &app,
-                &visit,
-                &id,
-                Some(t(visit.lang(), "enroll.saved")),
-                None,
-            )
-            .await
-        }
-        Err(Error::Conflict { message, .. }) => {
-            render_edit(&app, &visit, &id, None, Some(message)).await
-        }
+    let version = form.get("version").parse().ok();
+    match identity::update_user(&app, &s.ctx, user_id, patch, version).await {
+        Ok(_) => see_other(&format!("/portal/users/{id}"), Flash::ok("enroll.saved")),
+        Err(Error::Conflict { message, .. }) => render_edit(&app, &s, &id, Some(message)).await,
         Err(Error::PreconditionFailed) => {
-            render_edit(
-                &app,
-                &visit,
-                &id,
-                None,
-                Some(Error::PreconditionFailed.to_string()),
-            )
-            .await
+            let msg = Error::PreconditionFailed.to_string();
+            render_edit(&app, &s, &id, Some(msg)).await
         }
         Err(Error::Validation(errs)) => {
             let msg = errs
@@ -364,8 +317,8 @@ pub async fn edit(
                 .map(|e| e.message.clone())
                 .collect::<Vec<_>>()
                 .join("; ");
-            render_edit(&app, &visit, &id, None, Some(msg)).await
+            render_edit(&app, &s, &id, Some(msg)).await
         }
-        Err(e) => super::layout::domain_error(&visit, e),
+        Err(e) => super::layout::domain_error(&s.visit, e),
     }
 }

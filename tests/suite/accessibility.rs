@@ -106,7 +106,36 @@ pub async fn main_pages(b: &Browser, signed_in: bool) -> anyhow::Result<Vec<Stri
             details.push(h.to_string());
         }
     }
+    // A customer record's administration area (users, seats, subscriptions, orders), one of
+    // its users, and the page a generated password is shown on (here: already shown).
+    let mut admin = Vec::new();
+    for d in details
+        .iter()
+        .filter(|d| d.starts_with("/portal/customers/"))
+    {
+        b.goto(d).await?;
+        let link = b
+            .client
+            .execute(
+                "const a = document.getElementById('admin-link'); return a ? a.getAttribute('href') : null",
+                vec![],
+            )
+            .await?;
+        let Some(area) = link.as_str() else { continue };
+        b.goto(area).await?;
+        let user = b
+            .client
+            .execute(
+                "const a = document.querySelector('a.user-link'); return a ? a.getAttribute('href') : null",
+                vec![],
+            )
+            .await?;
+        admin.push(area.to_string());
+        admin.extend(user.as_str().map(str::to_string));
+        admin.push(format!("{area}/password"));
+    }
     pages.extend(details);
+    pages.extend(admin);
     Ok(pages)
 }
 

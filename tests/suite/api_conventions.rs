@@ -5,7 +5,7 @@ use crate::support::{assert_error_shape, TestApp};
 use partnerhub::domain::identity::{Role, TenantKind};
 use serde_json::{json, Value};
 
-async fn admin_token(t: &TestApp) -> (partnerhub::store::identity::TenantRow, String) {
+async fn admin_token(t: &TestApp) -> (partnerhub::app::store::identity::TenantRow, String) {
     let (tenant, admin) = t.tenant(TenantKind::Partner, &[Role::AdminAgent]).await;
     let token = t.token(&admin.upn).await;
     (tenant, token)
@@ -384,7 +384,7 @@ async fn users_of_another_tenant_do_not_exist_for_the_caller() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
-    let unchanged = partnerhub::store::identity::user(&t.app.db, victim.id)
+    let unchanged = partnerhub::app::store::identity::user(&t.app.db, victim.id)
         .await
         .unwrap()
         .unwrap();
@@ -439,7 +439,7 @@ async fn the_last_global_administrator_cannot_be_demoted() {
         .unwrap();
     assert_eq!(r.status(), 409);
     assert_error_shape(&r.json().await.unwrap());
-    let roles = partnerhub::store::identity::roles(&t.app.db, admin.id)
+    let roles = partnerhub::app::store::identity::roles(&t.app.db, admin.id)
         .await
         .unwrap();
     assert!(roles.contains(&Role::GlobalAdministrator));
@@ -632,11 +632,11 @@ async fn shutdown_lets_the_server_finish_and_stop() {
 async fn the_suite_runs_on_the_backend_it_was_asked_for() {
     let t = TestApp::spawn().await;
     let wanted = match std::env::var("PARTNERHUB_TEST_DATABASE_URL") {
-        Ok(u) if u.starts_with("postgres") => partnerhub::store::Backend::Postgres,
-        _ => partnerhub::store::Backend::Sqlite,
+        Ok(u) if u.starts_with("postgres") => partnerhub::app::store::Backend::Postgres,
+        _ => partnerhub::app::store::Backend::Sqlite,
     };
     assert_eq!(t.app.db.backend, wanted);
-    if wanted == partnerhub::store::Backend::Sqlite {
+    if wanted == partnerhub::app::store::Backend::Sqlite {
         use sqlx::Row;
         let mode: String = sqlx::query("PRAGMA journal_mode")
             .fetch_one(&t.app.db.read)

@@ -1,8 +1,8 @@
 //! Audit records: written with every change, chained per organisation, tamper-evident.
 
 use crate::support::TestApp;
+use partnerhub::app::store::audit;
 use partnerhub::domain::identity::{Role, TenantKind};
-use partnerhub::store::audit;
 use serde_json::json;
 
 #[tokio::test]

@@ -89,12 +89,12 @@ async fn operator_creation_membership_import_and_audit_verify_from_the_command_l
     )
     .await
     .unwrap();
-    let roles = partnerhub::store::identity::roles(&app.db, user.id)
+    let roles = partnerhub::app::store::identity::roles(&app.db, user.id)
         .await
         .unwrap();
     assert!(roles.contains(&partnerhub::domain::identity::Role::OperatorAdmin));
     assert_eq!(
-        partnerhub::store::memberships::count(&app.db)
+        partnerhub::app::store::memberships::count(&app.db)
             .await
             .unwrap(),
         1

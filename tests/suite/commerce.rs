@@ -2,8 +2,8 @@
 
 use crate::customers::{customer_via, partner_up};
 use crate::support::{assert_error_shape, Partner, TestApp};
+use partnerhub::app::store::identity::TenantRow;
 use partnerhub::domain::identity::{Role, TenantKind};
-use partnerhub::store::identity::TenantRow;
 use serde_json::{json, Value};
 
 pub async fn load_catalog(t: &TestApp) {

@@ -681,3 +681,131 @@ async fn a_customer_account_is_never_deleted_the_partner_is_told_why() {
     assert_eq!(st, 404);
     assert_eq!(t.get(&path, &s.p.token).await.0, 200);
 }
+
+#[tokio::test]
+async fn a_partner_adds_a_verified_domain_and_the_customers_users_may_use_it() {
+    let t = TestApp::spawn().await;
+    let s = shop(&t).await;
+    let path = format!("/v1/customers/{}/verifieddomain", s.x.id);
+    let body = |name: &str, status: &str| {
+        json!({"VerifiedDomainName": name, "Domain": {"Name": name, "Capability": "Email",
+            "AuthenticationType": "Managed", "Status": status, "VerificationMethod": "DnsRecord"},
+            "DomainFederationSettings": null})
+    };
+    // The reference's request, PascalCase, from the provider holding a user-administration grant.
+    let (st, d) = t
+        .post(
+            &path,
+            &s.p.token,
+            &body("Mail.Adatum-Contract.example", "Verified"),
+        )
+        .await;
+    assert_eq!(st, 200, "{d}");
+    assert_eq!(
+        (
+            d["name"].as_str(),
+            d["capability"].as_str(),
+            d["authenticationType"].as_str(),
+            d["status"].as_str(),
+            d["verificationMethod"].as_str(),
+            d["isDefault"].as_bool()
+        ),
+        (
+            Some("mail.adatum-contract.example"),
+            Some("email"),
+            Some("managed"),
+            Some("verified"),
+            Some("dns_record"),
+            Some(false)
+        )
+    );
+    assert_eq!(d["attributes"]["objectType"], "Domain");
+    let head = |domain: &str| {
+        let url = t.url(&format!("/v1/domains/{domain}"));
+        let http = t.http.clone();
+        async move { http.head(url).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(
+        head("mail.adatum-contract.example").await,
+        200,
+        "the domain is taken now"
+    );
+    // The customer's users may take sign-in names in it.
+    let user = |upn: &str| {
+        json!({"userPrincipalName": upn, "displayName": "Kim", "firstName": "Kim", "lastName": "Ralls",
+            "passwordProfile": {"password": "Contract-Pass-1234"}})
+    };
+    let users = format!("/v1/customers/{}/users", s.x.id);
+    let (st, u) = t
+        .post(
+            &users,
+            &s.a.token,
+            &user("kim@mail.adatum-contract.example"),
+        )
+        .await;
+    assert_eq!(st, 201, "{u}");
+    // Not in a domain it has only as unverified, nor in one it does not have.
+    let (st, _) = t
+        .post(
+            &path,
+            &s.x_token,
+            &body("pending-contract.example", "unverified"),
+        )
+        .await;
+    assert_eq!(
+        st, 200,
+        "the customer's own global administrator adds one too"
+    );
+    for upn in [
+        "kim@pending-contract.example",
+        "kim@elsewhere-contract.example",
+    ] {
+        let (st, e) = t.post(&users, &s.a.token, &user(upn)).await;
+        assert_eq!(st, 400, "{upn}: {e}");
+        assert_eq!(e["data"][0]["field"], "userPrincipalName");
+    }
+    // A name some directory has, as an added or a primary domain, is taken.
+    let other = t.partner(true, false, "US").await;
+    for taken in [
+        "mail.adatum-contract.example",
+        s.x.domain.as_str(),
+        other.tenant.domain.as_str(),
+    ] {
+        let (st, e) = t.post(&path, &s.a.token, &body(taken, "Verified")).await;
+        assert_eq!(st, 409, "{taken}: {e}");
+        assert_error_shape(&e);
+    }
+    // Federated sign-in is not offered: refused, naming the member.
+    let mut federated = body("sso-contract.example", "Verified");
+    federated["Domain"]["AuthenticationType"] = json!("Federated");
+    let (st, e) = t.post(&path, &s.p.token, &federated).await;
+    assert_eq!(st, 400, "{e}");
+    assert_eq!(e["data"][0]["field"], "domain.authenticationType");
+    let (st, e) = t
+        .post(
+            &path,
+            &s.p.token,
+            &json!({"domain": {"name": "x-contract.example"}}),
+        )
+        .await;
+    assert_eq!(st, 400, "{e}");
+    assert_eq!(head("sso-contract.example").await, 404, "nothing was added");
+    // A partner that does not serve the customer learns nothing.
+    let (st, _) = t
+        .post(
+            &path,
+            &other.token,
+            &body("stranger-contract.example", "Verified"),
+        )
+        .await;
+    assert_eq!(st, 404);
+    assert!(operations_of(&t, &s.p.token)
+        .await
+        .contains(&"add_customer_domain".to_string()));
+    assert!(
+        operations_of(&t, &s.x_token)
+            .await
+            .contains(&"add_customer_domain".to_string()),
+        "the customer's log shows it"
+    );
+}

@@ -240,7 +240,7 @@ async fn orders_survive_sigkill_at_random_moments() {
     let mut server = start(&url).await;
     let mut pending = i64::MAX;
     for _ in 0..400 {
-        pending = partnerhub::store::outbox::pending_count(&t.app.db, partnerhub::mail::TOPIC)
+        pending = partnerhub::app::store::outbox::pending_count(&t.app.db, partnerhub::mail::TOPIC)
             .await
             .unwrap();
         if pending == 0 {

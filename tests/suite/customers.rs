@@ -2,8 +2,8 @@
 //! record, users, roles, licenses, and who may touch what.
 
 use crate::support::{assert_error_shape, Partner, TestApp, PASSWORD};
+use partnerhub::app::store::identity::{TenantRow, UserRow};
 use partnerhub::domain::identity::TenantKind;
-use partnerhub::store::identity::{TenantRow, UserRow};
 use serde_json::{json, Value};
 
 pub struct World {
@@ -242,7 +242,7 @@ async fn requests_are_validated_and_only_for_own_providers() {
     let (s, _) = post(json!({"roles": [], "email": "ceo@customer.example"})).await;
     assert_eq!(s, 201);
     t.mail_settled().await;
-    let mail = partnerhub::store::mailbox::list(&t.app.db, Some("ceo@customer.example"), 5)
+    let mail = partnerhub::app::store::mailbox::list(&t.app.db, Some("ceo@customer.example"), 5)
         .await
         .unwrap();
     assert!(mail[0]
@@ -576,7 +576,7 @@ async fn grants_decide_what_partners_may_do_in_the_customer_directory() {
         .unwrap();
     assert!(expired >= 1);
     t.mail_settled().await;
-    let mails = partnerhub::store::mailbox::list(&t.app.db, Some(&w.a.admin.upn), 50)
+    let mails = partnerhub::app::store::mailbox::list(&t.app.db, Some(&w.a.admin.upn), 50)
         .await
         .unwrap();
     assert!(

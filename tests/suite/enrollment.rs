@@ -263,8 +263,16 @@ async fn a_reseller_enrolls_by_api_from_sign_up_to_authorization() {
         (s, e["status"].as_str(), e["vettingStatus"].as_str()),
         (200, Some("authorized"), Some("authorized"))
     );
-    smtp.wait_for_subject("terry@trey.example", "is authorized")
+    let approved = smtp
+        .wait_for_subject("terry@trey.example", "is authorized")
         .await;
+    // The approval mail warns that the first sign-in asks for two-step verification.
+    assert!(
+        approved["text"]
+            .as_str()
+            .is_some_and(|b| b.contains("two-step verification")),
+        "{approved}"
+    );
 
     // The applicant is now an admin agent of a partner that must accept the agreement.
     let (_, me) = t.get("/v1/me", &token).await;
@@ -378,7 +386,7 @@ pub async fn authorized_partner(
         .await;
     assert_eq!(s, 200, "{e}");
     let link = {
-        let hash_row = partnerhub::store::enrollments::get(&t.app.db, &id)
+        let hash_row = partnerhub::app::store::enrollments::get(&t.app.db, &id)
             .await
             .unwrap()
             .unwrap();
@@ -386,7 +394,7 @@ pub async fn authorized_partner(
         // Use the operator path for the rest: verify through the mailed token is covered above.
         let token = partnerhub::crypto::random_token(32);
         let mut tx = t.app.db.begin().await.unwrap();
-        partnerhub::store::links::insert(
+        partnerhub::app::store::links::insert(
             &mut tx,
             &partnerhub::crypto::token_hash(&token),
             partnerhub::app::enrollment::VERIFY_PURPOSE,
@@ -477,11 +485,11 @@ async fn only_global_administrators_apply_and_only_operators_decide() {
         .await;
     let id = e["id"].as_str().unwrap().to_string();
     // A non-administrator of the same tenant.
-    let tenant = partnerhub::store::identity::user_by_upn(&t.app.db, "admin@mixed.example")
+    let tenant = partnerhub::app::store::identity::user_by_upn(&t.app.db, "admin@mixed.example")
         .await
         .unwrap()
         .unwrap();
-    let tenant = partnerhub::store::identity::tenant(&t.app.db, tenant.tenant_id)
+    let tenant = partnerhub::app::store::identity::tenant(&t.app.db, tenant.tenant_id)
         .await
         .unwrap()
         .unwrap();
@@ -648,7 +656,7 @@ async fn a_provider_adding_the_reseller_program_gives_only_support_details() {
     let op = operator(&t).await;
     t.post(&format!("/v1/enrollments/{id}/approve"), &op, &json!({}))
         .await;
-    let p = partnerhub::store::partners::by_mpn(&t.app.db, 8100003)
+    let p = partnerhub::app::store::partners::by_mpn(&t.app.db, 8100003)
         .await
         .unwrap()
         .unwrap();
@@ -674,7 +682,7 @@ async fn the_last_admin_agent_stays_and_removed_users_lose_access() {
     let (token, _) = authorized_partner(&t, "trey", 8100001, "keep.example").await;
     let (_, me) = t.get("/v1/me", &token).await;
     let admin_id = me["user"]["id"].as_str().unwrap().to_string();
-    let tenant = partnerhub::store::identity::tenant(
+    let tenant = partnerhub::app::store::identity::tenant(
         &t.app.db,
         me["tenantId"].as_str().unwrap().parse().unwrap(),
     )

@@ -5,8 +5,8 @@
 
 use crate::support::{Partner, TestApp, PASSWORD};
 use partnerhub::app::mfa;
+use partnerhub::app::store::identity::UserRow;
 use partnerhub::domain::identity::{Role, TenantKind};
-use partnerhub::store::identity::UserRow;
 use serde_json::{json, Value};
 use sqlx::Row;
 
@@ -42,6 +42,7 @@ async fn with_totp(t: &TestApp, user: &UserRow) -> Vec<u8> {
         &secret,
         &code_at(t, &secret),
         mfa::Proof::Nothing,
+        mfa::FirstCodes::Skip,
     )
     .await
     .unwrap();
@@ -138,7 +139,7 @@ async fn portal_code(t: &TestApp, pending: &str, code: &str) -> (u16, Option<Str
 }
 
 async fn totp_secret_in_db(t: &TestApp, user: &UserRow) -> Option<Vec<u8>> {
-    partnerhub::store::identity::user(&t.app.db, user.id)
+    partnerhub::app::store::identity::user(&t.app.db, user.id)
         .await
         .unwrap()
         .unwrap()
@@ -809,7 +810,7 @@ async fn nobody_grants_a_role_they_may_not_grant_themselves_included() {
             .await;
         assert_eq!(s, 403, "{roles}: {b}");
     }
-    let roles = partnerhub::store::identity::roles(&t.app.db, ua.id)
+    let roles = partnerhub::app::store::identity::roles(&t.app.db, ua.id)
         .await
         .unwrap();
     assert_eq!(
@@ -825,7 +826,7 @@ async fn nobody_grants_a_role_they_may_not_grant_themselves_included() {
         )
         .await;
     assert_eq!(s, 200, "{b}");
-    let roles = partnerhub::store::identity::roles(&t.app.db, plain.id)
+    let roles = partnerhub::app::store::identity::roles(&t.app.db, plain.id)
         .await
         .unwrap();
     assert_eq!(
@@ -890,7 +891,11 @@ async fn the_portal_lists_turns_off_rotates_and_deletes_applications() {
     assert!(!html.contains(foreign["id"].as_str().unwrap()));
     let csrf = csrf_of(&html);
     let change = |app: String, what: &'static str| {
-        let form = vec![("csrf", csrf.clone()), ("change", what.to_string())];
+        let form = vec![
+            ("csrf", csrf.clone()),
+            ("change", what.to_string()),
+            ("confirm", "yes".to_string()),
+        ];
         t.http
             .post(t.url(&format!("/portal/applications/{app}")))
             .header("cookie", &cookie)
@@ -902,8 +907,8 @@ async fn the_portal_lists_turns_off_rotates_and_deletes_applications() {
     assert_eq!(change(id.clone(), "enable").await.unwrap().status(), 303);
     assert_eq!(client_token(&t, &id, &secret).await.0, 200, "on");
     let r = change(id.clone(), "rotate").await.unwrap();
-    assert_eq!(r.status(), 200);
-    let html = r.text().await.unwrap();
+    let (status, html) = crate::portal_http::follow(&t, &cookie, r).await;
+    assert_eq!(status, 200);
     let i = html
         .find("id=\"app-secret\"")
         .expect("the new secret shown");
@@ -930,4 +935,92 @@ async fn the_portal_lists_turns_off_rotates_and_deletes_applications() {
     let sales = t.user(&p.tenant, "sales", &[Role::SalesAgent]).await;
     let (cookie, _) = portal_password(&t, &sales.upn).await;
     assert_eq!(page(&t, &cookie, "/portal/applications").await.0, 403);
+}
+
+#[tokio::test]
+async fn a_first_portal_set_up_shows_recovery_codes_once_and_a_reload_makes_none() {
+    let t = TestApp::spawn().await;
+    let (_, user) = t.tenant(TenantKind::Customer, &[]).await;
+    let (cookie, _) = portal_password(&t, &user.upn).await;
+    let (_, _, html) = page(&t, &cookie, "/portal/mfa").await;
+    assert!(html.contains("id=\"mfa-why\""), "the page explains first");
+    let csrf = csrf_of(&html);
+    let secret = partnerhub::crypto::random_bytes(20);
+    let form = vec![
+        ("csrf", csrf),
+        ("secret", partnerhub::crypto::base32(&secret)),
+        ("code", code_at(&t, &secret)),
+        ("current_code", String::new()),
+    ];
+    let send = || {
+        t.http
+            .post(t.url("/portal/mfa"))
+            .header("cookie", &cookie)
+            .form(&form)
+            .send()
+    };
+    // Post/redirect/get: the codes travel with the redirect's flash and show on the next page.
+    let r = send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"].to_str().unwrap(), "/portal/mfa");
+    let flash = first_cookie(&r).expect("a flash cookie");
+    let with_flash = format!("{cookie}; {flash}");
+    let (s, _, html) = page(&t, &with_flash, "/portal/mfa").await;
+    assert_eq!(s, 200);
+    let codes: Vec<String> = html
+        .split("class=\"recovery-code\">")
+        .skip(1)
+        .map(|s| s.split('<').next().unwrap().to_string())
+        .collect();
+    assert_eq!(codes.len(), 10, "{html}");
+    assert_eq!(totp_secret_in_db(&t, &user).await, Some(secret.clone()));
+    // Shown once: reloading the page shows them no more.
+    let (_, _, again) = page(&t, &with_flash, "/portal/mfa").await;
+    assert!(!again.contains("class=\"recovery-code\""));
+
+    // Sending the form again re-sends a spent code: refused, and no second set is made.
+    let r = send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(!r.text().await.unwrap().contains("recovery-code\""));
+
+    // A shown code stands in for the authenticator once.
+    next_step(&t);
+    assert_eq!(grant(&t, &user.upn, Some(&codes[0])).await.0, 200);
+    assert_eq!(grant(&t, &user.upn, Some(&codes[0])).await.0, 400);
+    assert_eq!(grant(&t, &user.upn, Some(&codes[1])).await.0, 200);
+}
+
+#[tokio::test]
+async fn a_hash_of_older_parameters_signs_in_and_is_replaced_by_one_at_the_current_cost() {
+    let t = TestApp::spawn().await;
+    let (_, user) = t.tenant(TenantKind::Customer, &[]).await;
+    // PASSWORD hashed by another implementation (Python's argon2-cffi) with OWASP's
+    // 19 MiB, 2-pass configuration, the product's parameters before the 12 MiB one.
+    let older = "$argon2id$v=19$m=19456,t=2,p=1$0upPrZdb4PTeLZWcGx06Tg$\
+                 x1iEEevajbN9J0DnPUhVVO3Pwu7/+9MLNKHDgdng1DI";
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(older)
+        .bind(user.id.to_string())
+        .execute(&t.app.db.write)
+        .await
+        .unwrap();
+    let stored = || async {
+        partnerhub::app::store::identity::user(&t.app.db, user.id)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let version = stored().await.version;
+    assert_eq!(t.token_response(&user.upn, PASSWORD).await.0, 200);
+    let now = stored().await;
+    assert_ne!(now.password_hash, older);
+    assert!(now
+        .password_hash
+        .starts_with("$argon2id$v=19$m=12288,t=3,p=1$"));
+    assert!(!partnerhub::crypto::needs_rehash(&now.password_hash));
+    // Not an edit: the version (and so every ETag) stays; the password still works, a
+    // wrong one still does not.
+    assert_eq!(now.version, version);
+    assert_eq!(t.token_response(&user.upn, PASSWORD).await.0, 200);
+    assert_eq!(t.token_response(&user.upn, "Wrong-Password-1").await.0, 400);
 }

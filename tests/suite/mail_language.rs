@@ -11,7 +11,7 @@ async fn a_korean_speaking_user_gets_role_changes_in_korean_with_role_names() {
     let token = t.token(&admin.upn).await;
     let kim = t.user(&tenant, "kim", &[]).await;
     let en = t.user(&tenant, "ann", &[]).await;
-    let path = |u: &partnerhub::store::identity::UserRow| format!("/v1/users/{}", u.id);
+    let path = |u: &partnerhub::app::store::identity::UserRow| format!("/v1/users/{}", u.id);
     let (s, _) = t
         .patch(&path(&kim), &token, &json!({"language": "ko-KR"}))
         .await;
@@ -23,7 +23,7 @@ async fn a_korean_speaking_user_gets_role_changes_in_korean_with_role_names() {
         assert_eq!(s, 200);
     }
     t.mail_settled().await;
-    let mails = partnerhub::store::mailbox::list(&t.app.db, None, 50)
+    let mails = partnerhub::app::store::mailbox::list(&t.app.db, None, 50)
         .await
         .unwrap();
     let to = |upn: &str| {

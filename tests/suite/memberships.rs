@@ -39,7 +39,7 @@ async fn only_the_operator_imports_memberships() {
     let (s, b) = post(op_token, "mpn_id,org_name\n1,x\n").await;
     assert_eq!(s, 400);
     assert_error_shape(&b);
-    let m = partnerhub::store::memberships::by_username(&t.app.db, "ALPINE")
+    let m = partnerhub::app::store::memberships::by_username(&t.app.db, "ALPINE")
         .await
         .unwrap()
         .unwrap();
@@ -49,7 +49,7 @@ async fn only_the_operator_imports_memberships() {
         "membership passwords are hashed"
     );
     assert_eq!(
-        partnerhub::store::memberships::profiles(&t.app.db, m.mpn_id)
+        partnerhub::app::store::memberships::profiles(&t.app.db, m.mpn_id)
             .await
             .unwrap()
             .len(),

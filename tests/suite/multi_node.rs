@@ -280,7 +280,7 @@ async fn library(db: &str) -> partnerhub::app::App {
 async fn exempt_admins_of(db: &str, upn: &str) {
     use partnerhub::domain::identity::TenantKind;
     let app = library(db).await;
-    let user = partnerhub::store::identity::user_by_upn(&app.db, upn)
+    let user = partnerhub::app::store::identity::user_by_upn(&app.db, upn)
         .await
         .unwrap()
         .expect("the user exists");

@@ -47,7 +47,7 @@ async fn users_get_the_events_they_chose_at_once_or_in_a_digest() {
         let db = t.app.db.clone();
         async move {
             for _ in 0..200 {
-                let m = partnerhub::store::mailbox::list(&db, Some(&upn), 50)
+                let m = partnerhub::app::store::mailbox::list(&db, Some(&upn), 50)
                     .await
                     .unwrap();
                 if let Some(x) = m.iter().find(|m| m.subject.contains("partnership-created")) {
@@ -63,7 +63,7 @@ async fn users_get_the_events_they_chose_at_once_or_in_a_digest() {
         .expect("the admin is mailed at once");
     assert!(mail.text_body.contains("/portal/notifications"));
     t.mail_settled().await;
-    let digest_box = partnerhub::store::mailbox::list(&t.app.db, Some(&sales.upn), 50)
+    let digest_box = partnerhub::app::store::mailbox::list(&t.app.db, Some(&sales.upn), 50)
         .await
         .unwrap();
     assert!(
@@ -73,7 +73,7 @@ async fn users_get_the_events_they_chose_at_once_or_in_a_digest() {
         "the digest user is not mailed per event"
     );
     // The reseller's users chose nothing: no notification for them.
-    let a_box = partnerhub::store::mailbox::list(&t.app.db, Some(&a.admin.upn), 50)
+    let a_box = partnerhub::app::store::mailbox::list(&t.app.db, Some(&a.admin.upn), 50)
         .await
         .unwrap();
     assert!(a_box
@@ -86,7 +86,7 @@ async fn users_get_the_events_they_chose_at_once_or_in_a_digest() {
         .unwrap();
     assert_eq!(first, 1);
     t.mail_settled().await;
-    let digest = partnerhub::store::mailbox::list(&t.app.db, Some(&sales.upn), 50)
+    let digest = partnerhub::app::store::mailbox::list(&t.app.db, Some(&sales.upn), 50)
         .await
         .unwrap()
         .into_iter()

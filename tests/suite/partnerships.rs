@@ -186,7 +186,7 @@ async fn a_provider_invites_a_reseller_who_authorizes_it_and_both_see_each_other
     );
     // Mail went to the invitee and to both contacts; audit and event were written.
     t.mail_settled().await;
-    let mails = partnerhub::store::mailbox::list(&t.app.db, None, 50)
+    let mails = partnerhub::app::store::mailbox::list(&t.app.db, None, 50)
         .await
         .unwrap();
     assert!(mails
@@ -440,7 +440,7 @@ async fn either_side_ends_a_partnership_and_the_reseller_can_revoke_admin_access
         .await;
     assert_eq!(list["items"][0]["state"], "Terminated");
     t.mail_settled().await;
-    let mails = partnerhub::store::mailbox::list(&t.app.db, Some(&p.admin.upn), 50)
+    let mails = partnerhub::app::store::mailbox::list(&t.app.db, Some(&p.admin.upn), 50)
         .await
         .unwrap();
     assert!(

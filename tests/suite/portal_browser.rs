@@ -267,6 +267,7 @@ async fn a_new_reseller_walks_the_enrollment_wizard_and_the_operator_approves_it
         b.click("#signin-submit").await?;
         // Now an admin agent, the applicant sets up two-step verification before anything.
         b.wait("#mfa-required").await?;
+        b.wait("#mfa-why").await?;
         let secret = b.text("#mfa-secret").await?;
         let secret = partnerhub::crypto::base32_decode(secret.trim()).unwrap_or_default();
         let code = partnerhub::crypto::totp(&secret)
@@ -275,7 +276,11 @@ async fn a_new_reseller_walks_the_enrollment_wizard_and_the_operator_approves_it
         b.fill("#code", &code).await?;
         b.click("#mfa-enable").await?;
         b.wait("#mfa-on").await?;
+        // The first set-up shows its recovery codes once, and the dashboard says it is on.
+        let codes = b.text("#recovery-codes").await?;
+        anyhow::ensure!(codes.matches('-').count() >= 10, "{codes}");
         b.goto("/portal").await?;
+        b.wait("#mfa-state").await?;
         b.wait("#agreement-banner a").await?.click().await?;
         b.click("#agreement-check").await?;
         b.click("#agreement-accept").await?;
@@ -448,6 +453,12 @@ async fn a_reseller_invites_a_customer_with_its_provider_who_accepts_and_later_r
         // The customer revokes the provider's grant; the provider loses the directory.
         sign_in(&b, "admin@gdi.example").await?;
         b.goto("/portal/customer/partners").await?;
+        // Ending access is confirmed: the box says what it ends.
+        b.click(&format!(
+            ".my-partner[data-partner='{}'] .grant input.confirm",
+            p.tenant.id
+        ))
+        .await?;
         b.click(&format!(
             ".my-partner[data-partner='{}'] .revoke-grant",
             p.tenant.id
@@ -479,7 +490,7 @@ async fn a_reseller_invites_a_customer_with_its_provider_who_accepts_and_later_r
     }
     .await;
     b.finish(result).await;
-    let customer = partnerhub::store::identity::user_by_upn(&t.app.db, "admin@gdi.example")
+    let customer = partnerhub::app::store::identity::user_by_upn(&t.app.db, "admin@gdi.example")
         .await
         .unwrap()
         .unwrap();

@@ -143,6 +143,33 @@ async fn the_public_mail_viewer_needs_no_sign_in() {
 }
 
 /// Signs in through the portal form; returns the session cookie header and a CSRF token.
+/// Follows a "303 See Other" the way a browser does: the session cookie plus the flash
+/// cookie the answer set, GET on its `Location`. Returns (status, html).
+pub async fn follow(t: &TestApp, cookie: &str, r: reqwest::Response) -> (u16, String) {
+    assert_eq!(r.status(), 303, "a form answers with a redirect");
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with('/'), "redirects stay on the site: {to}");
+    let flash: Vec<String> = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter(|c| c.contains("-flash=") || c.starts_with("partnerhub_flash="))
+        .map(|c| c.split(';').next().unwrap().to_string())
+        .collect();
+    let mut jar = vec![cookie.to_string()];
+    jar.extend(flash);
+    let page = t
+        .http
+        .get(t.url(&to))
+        .header("cookie", jar.join("; "))
+        .send()
+        .await
+        .unwrap();
+    let status = page.status().as_u16();
+    (status, page.text().await.unwrap())
+}
+
 pub async fn portal_session(t: &TestApp, upn: &str) -> (String, String) {
     let r = t.http.get(t.url("/portal/signin")).send().await.unwrap();
     let (anon, _) = session_cookie(&r).unwrap();
@@ -199,14 +226,11 @@ async fn the_operator_imports_memberships_in_the_portal_with_line_errors() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("1 membership records imported."));
+    let (status, html) = follow(&t, &cookie, r).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("1 membership records imported."));
     assert!(
-        partnerhub::store::memberships::by_username(&t.app.db, "orguser")
+        partnerhub::app::store::memberships::by_username(&t.app.db, "orguser")
             .await
             .unwrap()
             .is_some()
@@ -244,8 +268,10 @@ async fn an_admin_changes_roles_in_the_portal_and_the_last_admin_is_kept() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
-    let roles = partnerhub::store::identity::roles(&t.app.db, sales.id)
+    let (status, html) = follow(&t, &cookie, r).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("id=\"notice\""), "the saved message shows");
+    let roles = partnerhub::app::store::identity::roles(&t.app.db, sales.id)
         .await
         .unwrap();
     assert_eq!(

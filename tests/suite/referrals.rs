@@ -97,7 +97,7 @@ async fn referrals_move_from_sender_to_receiver_through_their_statuses() {
 
     // The receiver is told by mail and webhook.
     t.mail_settled().await;
-    let mails = partnerhub::store::mailbox::list(&t.app.db, None, 100)
+    let mails = partnerhub::app::store::mailbox::list(&t.app.db, None, 100)
         .await
         .unwrap();
     assert!(
@@ -157,7 +157,7 @@ async fn referrals_move_from_sender_to_receiver_through_their_statuses() {
         .await;
     assert_eq!(s, 409, "closed is final");
     t.mail_settled().await;
-    let p_box = partnerhub::store::mailbox::list(&t.app.db, None, 100)
+    let p_box = partnerhub::app::store::mailbox::list(&t.app.db, None, 100)
         .await
         .unwrap();
     assert!(p_box

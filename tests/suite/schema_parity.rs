@@ -8,7 +8,7 @@
 //! compared with the names the PostgreSQL migration files create (tables, indexes, triggers):
 //! a weaker check, and the test says so on stderr.
 
-use partnerhub::store::Db;
+use partnerhub::app::store::Db;
 use sqlx::Row;
 use std::collections::{BTreeMap, BTreeSet};
 

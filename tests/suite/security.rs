@@ -137,6 +137,7 @@ async fn admin_agents_must_set_up_two_step_verification_unless_their_organisatio
         &secret,
         &code_now(&t, &secret),
         partnerhub::app::mfa::Proof::Nothing,
+        partnerhub::app::mfa::FirstCodes::Skip,
     )
     .await
     .unwrap();

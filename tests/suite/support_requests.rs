@@ -6,9 +6,9 @@
 use crate::customers::{customer_via, partner_up};
 use crate::support::smtp::SmtpServer;
 use crate::support::{assert_error_shape, Partner, TestApp};
+use partnerhub::app::store::identity::{TenantRow, UserRow};
 use partnerhub::config::MailMode;
 use partnerhub::domain::identity::{Role, TenantKind};
-use partnerhub::store::identity::{TenantRow, UserRow};
 use serde_json::{json, Value};
 
 pub async fn load_topics(t: &TestApp) {
@@ -291,7 +291,7 @@ async fn a_customer_case_climbs_every_tier_and_only_its_path_sees_it() {
         assert!(ops.contains(&(op, id.as_str())), "{op} in A's log: {ops:?}");
     }
     t.mail_settled().await;
-    let mails = partnerhub::store::mailbox::list(&t.app.db, None, 200)
+    let mails = partnerhub::app::store::mailbox::list(&t.app.db, None, 200)
         .await
         .unwrap();
     let subjects: Vec<&str> = mails.iter().map(|m| m.subject.as_str()).collect();
@@ -418,7 +418,7 @@ async fn service_levels_warn_before_and_record_breaches_once_on_a_moved_clock() 
     let warnings = |t: &TestApp| {
         let db = t.app.db.clone();
         async move {
-            partnerhub::store::mailbox::list(&db, None, 200)
+            partnerhub::app::store::mailbox::list(&db, None, 200)
                 .await
                 .unwrap()
                 .into_iter()
@@ -429,7 +429,7 @@ async fn service_levels_warn_before_and_record_breaches_once_on_a_moved_clock() 
     let breaches = |t: &TestApp| {
         let db = t.app.db.clone();
         async move {
-            partnerhub::store::mailbox::list(&db, None, 200)
+            partnerhub::app::store::mailbox::list(&db, None, 200)
                 .await
                 .unwrap()
                 .into_iter()

@@ -7,12 +7,12 @@ pub mod receiver;
 pub mod smtp;
 
 use partnerhub::app::identity::{self, NewTenant, NewUser};
+use partnerhub::app::store::identity::{TenantRow, UserRow};
 use partnerhub::app::App;
 use partnerhub::clock::Clock;
 use partnerhub::config::{Config, MailMode};
 use partnerhub::domain::identity::{Role, TenantKind};
 use partnerhub::server::Running;
-use partnerhub::store::identity::{TenantRow, UserRow};
 use serde_json::Value;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -276,7 +276,7 @@ impl TestApp {
     /// Waits until the outbox has delivered all mail (workers run in the background).
     pub async fn mail_settled(&self) {
         for _ in 0..200 {
-            if partnerhub::store::outbox::pending_count(&self.app.db, partnerhub::mail::TOPIC)
+            if partnerhub::app::store::outbox::pending_count(&self.app.db, partnerhub::mail::TOPIC)
                 .await
                 .unwrap()
                 == 0

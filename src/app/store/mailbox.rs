@@ -1,0 +1,64 @@
+//! Mail kept by the built-in capture instead of being sent (the embedded default).
+
+use super::decode::all;
+use super::{Db, Tx};
+use sqlx::Row;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CapturedMail {
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub created_at: i64,
+}
+
+pub async fn insert(tx: &mut Tx, outbox_id: &str, m: &CapturedMail) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO captured_mail (id, outbox_id, to_addr, subject, text_body, html_body, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (outbox_id) DO NOTHING",
+    )
+    .bind(&m.id)
+    .bind(outbox_id)
+    .bind(&m.to)
+    .bind(&m.subject)
+    .bind(&m.text_body)
+    .bind(&m.html_body)
+    .bind(m.created_at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<CapturedMail, sqlx::Error> {
+    Ok(CapturedMail {
+        id: r.try_get("id")?,
+        to: r.try_get("to_addr")?,
+        subject: r.try_get("subject")?,
+        text_body: r.try_get("text_body")?,
+        html_body: r.try_get("html_body")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+/// Newest first; optionally only mail to one address.
+pub async fn list(db: &Db, to: Option<&str>, limit: i64) -> Result<Vec<CapturedMail>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT * FROM captured_mail WHERE ($1 = '' OR to_addr = $1) \
+         ORDER BY created_at DESC, id DESC LIMIT $2",
+    )
+    .bind(to.unwrap_or("").to_ascii_lowercase())
+    .bind(limit)
+    .fetch_all(&db.read)
+    .await?;
+    all(&rows, from_row)
+}
+
+pub async fn get(db: &Db, id: &str) -> Result<Option<CapturedMail>, sqlx::Error> {
+    let row = sqlx::query("SELECT * FROM captured_mail WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.read)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}

@@ -1,0 +1,239 @@
+//! Storage adapter: sqlx over SQLite (embedded default, WAL) or PostgreSQL (scale-out),
+//! chosen from the URL at boot. Queries are written once in the SQL both engines share
+//! (`$n` parameters, `ON CONFLICT`, `RETURNING`); the few differences go through [`Backend`].
+
+pub mod audit;
+pub mod bench;
+pub mod commerce;
+pub mod commerce_pages;
+pub mod customer_domains;
+pub mod customer_pages;
+pub mod customers;
+pub mod dashboard;
+pub(crate) mod decode;
+pub mod enrollments;
+pub mod flashes;
+pub mod idempotency;
+pub mod identity;
+pub mod links;
+pub mod mailbox;
+pub mod memberships;
+pub mod mfa;
+pub mod notifications;
+pub mod oidc;
+pub mod outbox;
+pub mod partner_billing;
+pub mod partners;
+pub mod partnerships;
+pub mod ratelimit;
+pub mod referrals;
+pub mod sessions;
+pub mod subscription_links;
+pub mod support;
+pub mod throttle;
+pub mod tokens;
+pub mod webhooks;
+
+use anyhow::Context;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyConnection, AnyPool, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Row lock for read-modify-write inside a transaction. SQLite needs none: its single
+    /// writer connection already serialises writers.
+    pub fn for_update(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+    pub fn skip_locked(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+}
+
+/// Connection pools. On SQLite, writes go through one connection (SQLite allows one writer
+/// at a time; queueing in the pool beats retrying on SQLITE_BUSY) and reads through several.
+/// On PostgreSQL reads and writes also use separate pools, so that reads made while a
+/// transaction is open never wait for a write connection.
+///
+/// `lists` serves list pages only: the read pool, or a PostgreSQL streaming replica when one
+/// is configured ([`Db::with_list_replica`]). Authorization facts and reads that must see the
+/// request's own writes never use it.
+#[derive(Clone)]
+pub struct Db {
+    pub read: AnyPool,
+    pub write: AnyPool,
+    pub lists: AnyPool,
+    pub backend: Backend,
+}
+
+/// A write transaction that knows its engine.
+pub struct Tx {
+    pub inner: sqlx::Transaction<'static, Any>,
+    pub backend: Backend,
+}
+
+impl Tx {
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await
+    }
+}
+
+impl Db {
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        if url.starts_with("sqlite:") {
+            let url = prepare_sqlite_url(url)?;
+            let opts = AnyConnectOptions::from_str(&url)?;
+            // Page cache per connection: the writer keeps 32 MB, each reader 4 MB. The
+            // operating system's file cache holds the rest, so a large database does not
+            // make each of many read connections grow its own copy of hot pages.
+            let pool = |n: u32, cache_kb: i64| {
+                AnyPoolOptions::new()
+                    .max_connections(n)
+                    .min_connections(1)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(move |conn, _| {
+                        Box::pin(async move {
+                            let pragmas = format!(
+                                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; \
+                                 PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; \
+                                 PRAGMA cache_size=-{cache_kb};"
+                            );
+                            conn.execute(pragmas.as_str()).await?;
+                            Ok(())
+                        })
+                    })
+            };
+            let write = pool(1, 32_000)
+                .connect_with(opts.clone())
+                .await
+                .with_context(|| format!("opening {url}"))?;
+            let read = pool(max_connections.max(2), 4_000)
+                .connect_with(opts)
+                .await?;
+            Ok(Db {
+                lists: read.clone(),
+                read,
+                write,
+                backend: Backend::Sqlite,
+            })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            // Two pools here too: a transaction waiting on a row lock holds a write
+            // connection, and the reads it makes meanwhile must never wait for another
+            // write connection (with one pool, a burst of such transactions deadlocks it).
+            let pool = || {
+                AnyPoolOptions::new()
+                    .max_connections(max_connections.max(2))
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect(url)
+            };
+            let write = pool().await.context("connecting to PostgreSQL")?;
+            let read = pool().await.context("connecting to PostgreSQL")?;
+            Ok(Db {
+                lists: read.clone(),
+                read,
+                write,
+                backend: Backend::Postgres,
+            })
+        } else {
+            anyhow::bail!("unsupported database URL (use sqlite:PATH or postgres://...)")
+        }
+    }
+
+    /// Serves list pages from a PostgreSQL streaming replica at `url` (PostgreSQL only: an
+    /// SQLite file has no replicas).
+    pub async fn with_list_replica(
+        mut self,
+        url: &str,
+        max_connections: u32,
+    ) -> anyhow::Result<Db> {
+        anyhow::ensure!(
+            self.backend == Backend::Postgres
+                && (url.starts_with("postgres:") || url.starts_with("postgresql:")),
+            "a read replica needs PostgreSQL for both --database-url and --read-database-url"
+        );
+        self.lists = AnyPoolOptions::new()
+            .max_connections(max_connections.max(2))
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(url)
+            .await
+            .context("connecting to the PostgreSQL read replica")?;
+        Ok(self)
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self.backend {
+            Backend::Sqlite => {
+                sqlx::migrate!("./migrations/sqlite")
+                    .run(&self.write)
+                    .await?
+            }
+            Backend::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.write)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(Tx {
+            inner: self.write.begin().await?,
+            backend: self.backend,
+        })
+    }
+
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.read).await.is_ok()
+    }
+}
+
+/// Creates the SQLite file's folder and asks sqlx to create the file if missing.
+fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path != ":memory:" {
+        if let Some(parent) = std::path::Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("creating {}", parent.display()))?;
+            }
+        }
+    }
+    let mut q: Vec<&str> = query.split('&').filter(|s| !s.is_empty()).collect();
+    if !q.iter().any(|p| p.starts_with("mode=")) {
+        q.push("mode=rwc");
+    }
+    Ok(format!("sqlite://{path}?{}", q.join("&")))
+}
+
+/// True when an error is a unique-constraint violation (both engines).
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            db.is_unique_violation()
+                || db.code().as_deref() == Some("23505")
+                || db.message().contains("UNIQUE constraint failed")
+        }
+        _ => false,
+    }
+}
