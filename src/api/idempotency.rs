@@ -73,7 +73,12 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
             }
             Ok(Seen::Reused) => return answer_without_running(Outcome::Reused, &rid),
             Ok(Seen::AccessChanged) => return answer_without_running(Outcome::AccessChanged, &rid),
-            Ok(Seen::Rerun | Seen::Classic) => {}
+            Ok(Seen::Rerun) => {
+                // Folded claims are written answered and never released: no need to claim.
+                let req = Request::from_parts(parts, Body::from(bytes));
+                return rerun(Folded::new(key, fingerprint, true), req, next, &rid).await;
+            }
+            Ok(Seen::Classic) => {}
             Err(e) => return super::error::ApiError(e).into_response(),
         }
     }
@@ -81,13 +86,7 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
         Ok(Outcome::Proceed) => {}
         Ok(Outcome::Rerun) => {
             let req = Request::from_parts(parts, Body::from(bytes));
-            let mut resp = Folded::new(key, fingerprint, true)
-                .scope(next.run(req))
-                .await;
-            if resp.status().is_success() {
-                mark_replay(&mut resp, &rid);
-            }
-            return resp;
+            return rerun(Folded::new(key, fingerprint, true), req, next, &rid).await;
         }
         Ok(other) => return answer_without_running(other, &rid),
         Err(e) => return super::error::ApiError(e).into_response(),
@@ -141,6 +140,17 @@ async fn folded(app: &App, f: std::sync::Arc<Folded>, req: Request, next: Next) 
         Ok(Seen::Unused) => resp,
         Err(e) => super::error::ApiError(e).into_response(),
     }
+}
+
+/// Answers a retry of a folded request: its use case runs again as a replay, which re-checks
+/// the caller and answers the first effect without writing.
+async fn rerun(f: std::sync::Arc<Folded>, req: Request, next: Next, rid: &str) -> Response {
+    let mut resp = f.scope(next.run(req)).await;
+    if resp.status().is_success() {
+        metrics::counter!("partnerhub_idempotent_replays_total").increment(1);
+        mark_replay(&mut resp, rid);
+    }
+    resp
 }
 
 fn mark_replay(r: &mut Response, rid: &str) {

@@ -28,6 +28,7 @@ mod memberships;
 mod multi_node;
 mod notifications;
 mod oidc;
+mod order_request_ids;
 mod paging_commerce;
 mod paging_identity;
 mod paging_partners;
