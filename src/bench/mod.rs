@@ -5,6 +5,7 @@
 mod flows;
 pub mod routes;
 pub mod run;
+mod targets;
 
 use crate::app::App;
 use crate::clock::Clock;
@@ -124,6 +125,7 @@ pub async fn main(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
             }
             let summary = result?;
             run::print(&summary);
+            targets::print(&summary);
             if let Some(path) = &a.json {
                 std::fs::write(path, serde_json::to_vec_pretty(&summary)?)?;
             }
