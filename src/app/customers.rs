@@ -46,10 +46,13 @@ pub async fn visible_with_reseller(
     let id: TenantId = customer_id
         .parse()
         .map_err(|_| Error::NotFound("customer"))?;
-    let view = repo::view(&app.db, ctx.actor.tenant, id, app.clock.now_ms())
-        .await?
-        .filter(|v| v.tenant.kind == TenantKind::Customer)
-        .ok_or(Error::NotFound("customer"))?;
+    let view = match super::seen::customer(ctx.actor.tenant, id) {
+        // Read with the actor at the start of this (read) request.
+        Some(seen) => seen.view.clone(),
+        None => repo::view(&app.db, ctx.actor.tenant, id, app.clock.now_ms()).await?,
+    }
+    .filter(|v| v.tenant.kind == TenantKind::Customer)
+    .ok_or(Error::NotFound("customer"))?;
     if !can(
         &ctx.actor,
         Action::ReadCustomer,
@@ -797,9 +800,11 @@ pub async fn create_for_reseller(
 /// Reads the billing profile (empty until set).
 pub async fn billing(app: &App, ctx: &Ctx, customer_id: &str) -> Result<(serde_json::Value, i64)> {
     let (t, _) = visible(app, ctx, customer_id).await?;
-    Ok(repo::billing(&app.db, t.id)
-        .await?
-        .unwrap_or((serde_json::json!({}), 0)))
+    let billing = match super::seen::customer(ctx.actor.tenant, t.id) {
+        Some(seen) => seen.billing.clone(),
+        None => repo::billing(&app.db, t.id).await?,
+    };
+    Ok(billing.unwrap_or((serde_json::json!({}), 0)))
 }
 
 pub async fn update_billing(

@@ -46,6 +46,7 @@ pub mod partnerships;
 pub mod profiles;
 pub mod ratelimit;
 pub mod referrals;
+pub mod seen;
 pub mod sessions;
 /// Storage lives inside `app`: only use cases reach it. Still `pub` while the last adapter
 /// reads move behind use cases; it becomes private (tests reach it through the `test-door`
@@ -54,6 +55,7 @@ pub mod store;
 pub mod subscriptions;
 pub mod support;
 pub mod support_contact;
+pub mod token_cache;
 pub mod upgrades;
 pub mod vault;
 pub mod webhooks;
@@ -76,11 +78,16 @@ pub struct App {
     /// Test events per partner (webhook validation), a separate small budget.
     pub test_events: Arc<ratelimit::RateLimiter>,
     pub vault: Arc<vault::Vault>,
+    /// Access tokens whose signature was already verified (see `oauth::verify`).
+    pub verified_tokens: Arc<token_cache::VerifiedTokens>,
 }
 
 impl App {
     pub async fn start(config: Config, clock: Clock) -> anyhow::Result<App> {
-        let db = Db::connect(&config.database_url, config.db_connections).await?;
+        let mut db = Db::connect(&config.database_url, config.db_connections).await?;
+        if let Some(replica) = &config.read_database_url {
+            db = db.with_list_replica(replica, config.db_connections).await?;
+        }
         db.migrate().await?;
         let keys = keys::Keys::load_or_create(&db, &clock).await?;
         let vault = vault::Vault::load_or_create(&db, &clock, config.data_key.as_deref()).await?;
@@ -91,6 +98,9 @@ impl App {
             limiter: Arc::new(limiter),
             test_events: Arc::new(test_events),
             vault: Arc::new(vault),
+            verified_tokens: Arc::new(token_cache::VerifiedTokens::new(
+                token_cache::DEFAULT_PER_GENERATION,
+            )),
             config: Arc::new(config),
             keys: Arc::new(keys),
             clock,
