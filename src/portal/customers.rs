@@ -620,7 +620,7 @@ async fn render_my_partners(app: &App, s: &SignedIn, problem: Option<String>) ->
                         @for g in &pg.live_grants {
                             tr.grant {
                                 td { @for r in &g.roles { span.tag { (t(lang, &format!("grant.{}", r.as_str()))) } } }
-                                td { (crate::clock::from_ms(g.expires_at).format("%Y-%m-%d")) @if g.auto_extend { " (auto)" } }
+                                td { (crate::clock::from_ms(g.expires_at).format("%Y-%m-%d")) @if g.auto_extend { " " (t(lang, "mypartners.auto")) } }
                                 td {
                                     form.confirm-form method="post" action={"/portal/customer/grants/" (g.id) "/revoke"} {
                                         (csrf(visit.csrf()))
