@@ -340,7 +340,9 @@ async fn an_order_reloaded_is_one_order_and_a_cancellation_needs_its_box_in_both
             .click()
             .await?;
         b.click("#lang-submit").await?;
-        b.wait("#welcome").await?;
+        // Wait for the Korean page, not the English one still on screen: a navigation started
+        // before the switch lands would be overtaken by the switch's redirect.
+        b.wait("html[lang='ko-KR'] #welcome").await?;
         b.goto(&order_page).await?;
         b.click(".cancel-form input.confirm").await?;
         b.click(".cancel-subscription").await?;
