@@ -134,7 +134,8 @@ async fn choose_language(b: &Browser, lang: &str) -> anyhow::Result<()> {
         .click()
         .await?;
     b.click("#lang-submit").await?;
-    b.wait("#welcome").await?;
+    // The page in the new language, not the old one still on screen.
+    b.wait(&format!("html[lang='{lang}'] #welcome")).await?;
     Ok(())
 }
 
