@@ -193,7 +193,7 @@ pub async fn request(
     let mut tx = app.db.begin().await?;
     repo::insert_invitation(&mut tx, &inv).await?;
     if let Some(to) = &to {
-        crate::mail::enqueue(
+        crate::app::mailing::enqueue(
             &mut tx,
             now,
             to,
@@ -438,7 +438,7 @@ async fn add_partner(
             "url",
             format!("{}/portal/customers", app.config.public_url()),
         );
-        crate::mail::enqueue(
+        crate::app::mailing::enqueue(
             tx,
             now,
             &to,
@@ -573,7 +573,7 @@ async fn end_for(
             "url",
             format!("{}/portal/customers", app.config.public_url()),
         );
-        crate::mail::enqueue(
+        crate::app::mailing::enqueue(
             tx,
             now,
             &to,
@@ -898,7 +898,7 @@ pub async fn run_grant_expiry(app: &App) -> Result<(usize, usize, usize)> {
                 )
                 .await?;
                 if let Some(to) = contact_of(app, g.partner).await? {
-                    crate::mail::enqueue(
+                    crate::app::mailing::enqueue(
                         &mut tx,
                         now,
                         &to,
@@ -939,7 +939,7 @@ pub async fn run_grant_expiry(app: &App) -> Result<(usize, usize, usize)> {
             )
             .await?;
             if let Some(to) = contact_of(app, g.partner).await? {
-                crate::mail::enqueue(
+                crate::app::mailing::enqueue(
                     &mut tx,
                     now,
                     &to,
