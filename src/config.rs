@@ -25,6 +25,12 @@ pub struct Config {
     )]
     pub database_url: String,
 
+    /// A PostgreSQL streaming replica for list pages only (postgres://...). Authorization
+    /// facts, records read by id and everything a request reads after writing stay on
+    /// --database-url; lists may lag the primary by the replica's replay delay.
+    #[arg(long, env = "PARTNERHUB_READ_DATABASE_URL")]
+    pub read_database_url: Option<String>,
+
     /// The address users reach the portal at; used in links sent by mail.
     #[arg(long, env = "PARTNERHUB_PUBLIC_URL")]
     pub public_url: Option<String>,

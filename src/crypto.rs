@@ -115,14 +115,7 @@ pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
-/// Constant-time comparison for short secrets such as CSRF tokens.
-pub fn same_secret(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+pub use crate::domain::secret::same_secret;
 
 /// RFC 6238 TOTP with the parameters every authenticator app uses: SHA-1, 6 digits, 30 s,
 /// and one step of clock skew either way.

@@ -4,11 +4,11 @@
 //! Concurrent duplicates wait for the first to finish.
 
 use super::error::error_response;
-use crate::app::idempotency::{self as uc, Outcome};
+use crate::app::idempotency::{self as uc, Folded, Outcome, Seen};
 use crate::app::App;
 use crate::domain::error::Code;
 use axum::body::{to_bytes, Body};
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -65,8 +65,29 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
             .unwrap_or_default(),
         body_hash: crate::crypto::sha256_hex(&bytes),
     };
+    if folds_its_claim(&parts) {
+        match uc::peek(&app, &key, &fingerprint).await {
+            Ok(Seen::Unused) => {
+                let req = Request::from_parts(parts, Body::from(bytes));
+                return folded(&app, Folded::new(key, fingerprint, false), req, next).await;
+            }
+            Ok(Seen::Reused) => return answer_without_running(Outcome::Reused, &rid),
+            Ok(Seen::AccessChanged) => return answer_without_running(Outcome::AccessChanged, &rid),
+            Ok(Seen::Rerun) => {
+                // Folded claims are written answered and never released: no need to claim.
+                let req = Request::from_parts(parts, Body::from(bytes));
+                return rerun(Folded::new(key, fingerprint, true), req, next, &rid).await;
+            }
+            Ok(Seen::Classic) => {}
+            Err(e) => return super::error::ApiError(e).into_response(),
+        }
+    }
     match uc::begin(&app, &key, &fingerprint).await {
         Ok(Outcome::Proceed) => {}
+        Ok(Outcome::Rerun) => {
+            let req = Request::from_parts(parts, Body::from(bytes));
+            return rerun(Folded::new(key, fingerprint, true), req, next, &rid).await;
+        }
         Ok(other) => return answer_without_running(other, &rid),
         Err(e) => return super::error::ApiError(e).into_response(),
     }
@@ -87,6 +108,57 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
         .unwrap_or("application/json");
     uc::finish(&app, &key, status.as_u16(), &rbytes, ctype).await;
     Response::from_parts(rparts, Body::from(rbytes))
+}
+
+/// Routes whose use case is idempotent by itself (an order is unique per organisation and
+/// request id) and takes the claim inside its own transaction.
+const FOLDED_ROUTES: [&str; 1] = ["/v1/customers/{customerId}/orders"];
+
+fn folds_its_claim(parts: &axum::http::request::Parts) -> bool {
+    parts
+        .extensions
+        .get::<MatchedPath>()
+        .is_some_and(|p| FOLDED_ROUTES.contains(&p.as_str()))
+}
+
+/// Runs a request whose use case claims the id in its own transaction. When the handler
+/// succeeded without writing the claim, it answered an effect made earlier under the same
+/// id (a concurrent twin won): that is a replay, unless the twin's request was another one.
+async fn folded(app: &App, f: std::sync::Arc<Folded>, req: Request, next: Next) -> Response {
+    let mut resp = f.scope(next.run(req)).await;
+    if f.written() || !resp.status().is_success() {
+        return resp;
+    }
+    let rid = f.key().request_id().to_string();
+    match uc::peek(app, f.key(), f.fingerprint()).await {
+        Ok(Seen::Reused) => answer_without_running(Outcome::Reused, &rid),
+        Ok(Seen::AccessChanged) => answer_without_running(Outcome::AccessChanged, &rid),
+        Ok(Seen::Rerun | Seen::Classic) => {
+            mark_replay(&mut resp, &rid);
+            resp
+        }
+        Ok(Seen::Unused) => resp,
+        Err(e) => super::error::ApiError(e).into_response(),
+    }
+}
+
+/// Answers a retry of a folded request: its use case runs again as a replay, which re-checks
+/// the caller and answers the first effect without writing.
+async fn rerun(f: std::sync::Arc<Folded>, req: Request, next: Next, rid: &str) -> Response {
+    let mut resp = f.scope(next.run(req)).await;
+    if resp.status().is_success() {
+        metrics::counter!("partnerhub_idempotent_replays_total").increment(1);
+        mark_replay(&mut resp, rid);
+    }
+    resp
+}
+
+fn mark_replay(r: &mut Response, rid: &str) {
+    r.headers_mut()
+        .insert("ms-idempotent-replay", HeaderValue::from_static("true"));
+    if let Ok(v) = HeaderValue::from_str(rid) {
+        r.headers_mut().insert(REQUEST_ID_HEADER, v);
+    }
 }
 
 fn refusal(status: StatusCode, code: Code, message: &str) -> Response {
@@ -115,7 +187,7 @@ fn answer_without_running(outcome: Outcome, rid: &str) -> Response {
             "your access changed since this MS-RequestId was first used; \
              send the request again with a new id",
         ),
-        Outcome::StillRunning | Outcome::Proceed => {
+        Outcome::StillRunning | Outcome::Proceed | Outcome::Rerun => {
             let mut r = refusal(
                 StatusCode::CONFLICT,
                 Code::RequestInProgress,

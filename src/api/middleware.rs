@@ -36,7 +36,9 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
     req.extensions_mut()
         .insert(crate::web::RequestId(request_id.clone()));
     let span = tracing::info_span!("request", id = %request_id, %method, path = %req.uri().path());
-    let mut resp = next.run(req).instrument(span.clone()).await;
+    let mut resp = crate::app::seen::request_scope(next.run(req))
+        .instrument(span.clone())
+        .await;
     let status = resp.status().as_u16();
     let elapsed = started.elapsed();
     span.in_scope(|| {

@@ -24,7 +24,39 @@ pub async fn record(
     change: Change<'_>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let entry = AuditEntry {
+    audit::append(tx, &entry(ctx, org, change, now))
+        .await
+        .map(|_| ())
+}
+
+/// Appends one change to the chain of each organisation in `orgs`, in one statement per
+/// table (`store::audit::append_all`): what a use case that touches several organisations
+/// writes, at the cost of one.
+pub async fn record_for_each(
+    tx: &mut Tx,
+    ctx: Option<&Ctx>,
+    orgs: &[String],
+    change: Change<'_>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let entries: Vec<AuditEntry> = orgs
+        .iter()
+        .map(|org| {
+            let c = Change {
+                resource_id: change.resource_id.clone(),
+                old: change.old.clone(),
+                new: change.new.clone(),
+                customer_id: change.customer_id.clone(),
+                ..change
+            };
+            entry(ctx, org, c, now)
+        })
+        .collect();
+    audit::append_all(tx, &entries).await.map(|_| ())
+}
+
+fn entry(ctx: Option<&Ctx>, org: &str, change: Change<'_>, now: i64) -> AuditEntry {
+    AuditEntry {
         org_tenant_id: org.to_string(),
         actor_user_id: ctx.and_then(|c| c.actor.user_id()).map(|u| u.to_string()),
         actor_app_id: ctx.and_then(|c| c.app_id()),
@@ -38,8 +70,7 @@ pub async fn record(
         correlation_id: ctx.and_then(|c| c.correlation_id.clone()),
         outcome: "succeeded".to_string(),
         created_at: now,
-    };
-    audit::append(tx, &entry).await.map(|_| ())
+    }
 }
 
 /// Writes records as JSON lines, in chain order, to `out`; returns how many and the last

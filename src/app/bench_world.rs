@@ -546,6 +546,11 @@ pub async fn ceiling_write(app: &App, id: &str) -> Result<(), sqlx::Error> {
     crate::app::store::bench::ceiling_write(&app.db, id, app.clock.now_ms()).await
 }
 
+/// Domain events waiting for the dispatcher (the webhook workload starts from none).
+pub async fn pending_events(app: &App) -> anyhow::Result<i64> {
+    Ok(crate::app::store::bench::pending_events(&app.db).await?)
+}
+
 /// Which engine the world lives in, for the report.
 pub fn backend_name(app: &App) -> String {
     format!("{:?}", app.db.backend)

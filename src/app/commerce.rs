@@ -2,7 +2,7 @@
 //! creating subscriptions in the same transaction), subscription changes, renewals and
 //! monthly invoices per provider.
 
-use super::audit::{record, Change};
+use super::audit::{record, record_for_each, Change};
 use super::customers::authorized;
 use super::{events, App, Ctx};
 pub use crate::app::store::commerce::InvoiceLine;
@@ -144,9 +144,20 @@ pub async fn place_order(
     if let Some(o) = prior_order(app, ctx, input.request_id.as_deref()).await? {
         return Ok((o, false));
     }
+    if super::idempotency::replaying() {
+        // The request id's claim says this order was placed; never place it a second time.
+        return Err(Error::Conflict {
+            code: Code::Conflict,
+            message: "the order placed with this MS-RequestId is no longer available".into(),
+        });
+    }
+    // The catalog is read before the transaction: the writer is held for writing only.
+    let priced = price_lines(app, &input).await?;
     let mut tx = app.db.begin().await?;
-    match write_order(app, ctx, &mut tx, &customer, &input).await? {
+    match write_priced(app, ctx, &mut tx, &customer, &input, priced).await? {
         Some(order) => {
+            // The API's MS-RequestId claim commits with the order (none outside the API).
+            super::idempotency::claim_in(app, &mut tx).await?;
             tx.commit().await?;
             metrics::counter!("partnerhub_orders_total").increment(1);
             Ok((order, true))
@@ -199,9 +210,19 @@ pub(crate) async fn write_order(
     customer: &TenantRow,
     input: &OrderInput,
 ) -> Result<Option<OrderRow>> {
-    if input.lines.is_empty() || input.lines.len() > rules::MAX_LINES {
-        return Err(Error::field("lineItems", "an order has 1 to 50 line items"));
-    }
+    let priced = price_lines(app, input).await?;
+    write_priced(app, ctx, tx, customer, input, priced).await
+}
+
+/// `write_order` with the lines already priced (`price_lines`).
+async fn write_priced(
+    app: &App,
+    ctx: &Ctx,
+    tx: &mut Tx,
+    customer: &TenantRow,
+    input: &OrderInput,
+    priced: Vec<Priced>,
+) -> Result<Option<OrderRow>> {
     // The actor's partner facts were read from the partner row for this request.
     let me = ctx
         .actor
@@ -214,7 +235,7 @@ pub(crate) async fn write_order(
         None => None,
     };
     let mpn = reseller_row.as_ref().map(|p| p.mpn_id.to_string());
-    let draft = draft_order(app, ctx, customer, input, (provider, reseller), mpn).await?;
+    let draft = draft_order(app, ctx, customer, input, priced, (provider, reseller), mpn)?;
     if let Err(e) = repo::insert_order(tx, &draft.order).await {
         if crate::app::store::is_unique_violation(&e) && input.request_id.is_some() {
             return Ok(None);
@@ -237,12 +258,47 @@ pub(crate) async fn write_order(
     Ok(Some(draft.order))
 }
 
+/// One order line checked against the catalog: its item, availability and SKU.
+pub(crate) struct Priced {
+    item: CatalogItemId,
+    availability: crate::app::store::commerce::Availability,
+    sku: crate::app::store::commerce::Sku,
+}
+
+/// Checks the number of lines and reads each line's catalog entry (outside any transaction).
+pub(crate) async fn price_lines(app: &App, input: &OrderInput) -> Result<Vec<Priced>> {
+    if input.lines.is_empty() || input.lines.len() > rules::MAX_LINES {
+        return Err(Error::field("lineItems", "an order has 1 to 50 line items"));
+    }
+    let mut out = Vec::with_capacity(input.lines.len());
+    for l in &input.lines {
+        let item = CatalogItemId::parse(&l.catalog_item_id)?;
+        let availability =
+            repo::availability(&app.db, &item.product, &item.sku, &item.availability)
+                .await?
+                .ok_or_else(|| Error::Conflict {
+                    code: Code::NotFound,
+                    message: format!("the catalog item {item} does not exist"),
+                })?;
+        let sku = repo::sku(&app.db, &item.product, &item.sku)
+            .await?
+            .ok_or(Error::NotFound("sku"))?;
+        out.push(Priced {
+            item,
+            availability,
+            sku,
+        });
+    }
+    Ok(out)
+}
+
 /// Prices every line (`domain::commerce::price_line`) and builds the rows to write.
-async fn draft_order(
+fn draft_order(
     app: &App,
     ctx: &Ctx,
     customer: &TenantRow,
     input: &OrderInput,
+    priced: Vec<Priced>,
     (provider, reseller): (TenantId, Option<TenantId>),
     mpn: Option<String>,
 ) -> Result<Draft> {
@@ -250,17 +306,12 @@ async fn draft_order(
     let order_id = uuid::Uuid::now_v7().to_string();
     let (mut lines, mut subs) = (Vec::new(), Vec::new());
     let mut total = rules::OrderTotal::default();
-    for (i, l) in input.lines.iter().enumerate() {
-        let item = CatalogItemId::parse(&l.catalog_item_id)?;
-        let a = repo::availability(&app.db, &item.product, &item.sku, &item.availability)
-            .await?
-            .ok_or_else(|| Error::Conflict {
-                code: Code::NotFound,
-                message: format!("the catalog item {item} does not exist"),
-            })?;
-        let sku = repo::sku(&app.db, &item.product, &item.sku)
-            .await?
-            .ok_or(Error::NotFound("sku"))?;
+    for (i, (l, p)) in input.lines.iter().zip(priced).enumerate() {
+        let Priced {
+            item,
+            availability: a,
+            sku,
+        } = p;
         let offer = rules::Offer {
             country: &a.country,
             currency: &a.currency,
@@ -333,17 +384,16 @@ async fn record_order(tx: &mut Tx, ctx: &Ctx, customer: &TenantRow, d: &Draft) -
         .map(|l| serde_json::json!({"catalogItemId": l.catalog_item_id, "quantity": l.quantity, "partnerIdOnRecord": l.partner_id_on_record}))
         .collect();
     let new = serde_json::json!({ "lines": lines, "total": o.total, "currency": o.currency });
-    for org in &orgs {
-        let change = Change {
-            operation: Operation::CreateOrder,
-            resource_type: "order",
-            resource_id: o.id.clone(),
-            old: None,
-            new: Some(new.clone()),
-            customer_id: Some(customer.id.to_string()),
-        };
-        record(tx, Some(ctx), &org.to_string(), change, o.created_at).await?;
-    }
+    let change = Change {
+        operation: Operation::CreateOrder,
+        resource_type: "order",
+        resource_id: o.id.clone(),
+        old: None,
+        new: Some(new),
+        customer_id: Some(customer.id.to_string()),
+    };
+    let logs: Vec<String> = orgs.iter().map(|x| x.to_string()).collect();
+    record_for_each(tx, Some(ctx), &logs, change, o.created_at).await?;
     let audience: Vec<String> = orgs
         .iter()
         .filter(|x| **x != customer.id)
@@ -554,16 +604,15 @@ pub async fn update_subscription(
     orgs.extend(s.reseller);
     orgs.sort();
     orgs.dedup();
-    for org in &orgs {
-        record(&mut tx, Some(ctx), &org.to_string(), Change {
-            operation: Operation::UpdateSubscription,
-            resource_type: "subscription",
-            resource_id: s.id.clone(),
-            old: Some(old.clone()),
-            new: Some(serde_json::json!({ "quantity": s.quantity, "status": s.status, "autoRenewEnabled": s.auto_renew })),
-            customer_id: Some(customer.id.to_string()),
-        }, now).await?;
-    }
+    let logs: Vec<String> = orgs.iter().map(|x| x.to_string()).collect();
+    record_for_each(&mut tx, Some(ctx), &logs, Change {
+        operation: Operation::UpdateSubscription,
+        resource_type: "subscription",
+        resource_id: s.id.clone(),
+        old: Some(old),
+        new: Some(serde_json::json!({ "quantity": s.quantity, "status": s.status, "autoRenewEnabled": s.auto_renew })),
+        customer_id: Some(customer.id.to_string()),
+    }, now).await?;
     let audience: Vec<String> = orgs
         .iter()
         .filter(|o| **o != customer.id)

@@ -7,13 +7,14 @@
 use super::customer_users::{self, Patch, DIRECTORY_ROLES};
 use super::customers::visible;
 use super::licenses::{self, SubscribedSku};
+use super::paging::{timed, Position};
 use super::{App, Ctx};
 /// How many of the newest orders the administration page lists.
 const RECENT_ORDERS: u32 = 50;
 
-use crate::app::store::commerce as commerce_repo;
 /// Rows the administration pages show.
 pub use crate::app::store::commerce::{OrderRow, SubscriptionRow};
+use crate::app::store::commerce_pages::{self, SubscriptionFilter};
 use crate::app::store::identity as ids;
 pub use crate::app::store::identity::UserRow as AdministeredUser;
 pub use crate::app::store::identity::{TenantRow, UserRow};
@@ -78,8 +79,19 @@ pub struct Overview {
     /// The last user of this page (sign-in name, id) when another page follows.
     pub next: Option<(String, String)>,
     pub seats: Vec<SubscribedSku>,
+    /// A page of subscriptions, oldest first (keyset on created time and id).
     pub subscriptions: Vec<SubscriptionRow>,
+    /// The last subscription of this page (created time in milliseconds, id) when another
+    /// page follows.
+    pub subscriptions_next: Option<(String, String)>,
     pub orders: Vec<OrderRow>,
+}
+
+/// Where the two paged lists of the administration page start: `None` for a first page.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Pages<'a> {
+    pub users: Position<'a>,
+    pub subscriptions: Position<'a>,
 }
 
 /// Loads the customer, refusing callers who may administer nothing on it.
@@ -106,20 +118,21 @@ async fn directory_roles(app: &App, user: UserId) -> Result<Vec<GrantRole>> {
         .collect())
 }
 
-/// The administration page of one customer: a page of users (keyset by sign-in name),
-/// seats, subscriptions and orders, as far as the caller may read them.
+/// The administration page of one customer: a page of users (keyset by sign-in name), seats,
+/// a page of subscriptions (keyset by created time) and the newest orders, as far as the
+/// caller may read them.
 pub async fn overview(
     app: &App,
     ctx: &Ctx,
     customer_id: &str,
-    after: Option<(&str, &str)>,
+    pages: Pages<'_>,
     limit: u32,
 ) -> Result<Overview> {
     let (t, _, may) = area(app, ctx, customer_id).await?;
     let (mut users, mut total_users, mut next) = (Vec::new(), 0, None);
     if may.read_users {
         let (mut rows, total) =
-            customer_users::list(app, ctx, customer_id, after, limit + 1).await?;
+            customer_users::list(app, ctx, customer_id, pages.users, limit + 1).await?;
         if rows.len() > limit as usize {
             rows.truncate(limit as usize);
             next = rows.last().map(|u| (u.upn.clone(), u.id.to_string()));
@@ -143,11 +156,13 @@ pub async fn overview(
     } else {
         Vec::new()
     };
+    let (subscriptions, subscriptions_next) =
+        subscriptions_page(app, t.id, pages.subscriptions, limit).await?;
     Ok(Overview {
-        subscriptions: commerce_repo::subscriptions_of(&app.db, t.id).await?,
+        subscriptions,
+        subscriptions_next,
         // The newest orders; the full history pages through the orders API and page.
-        orders: crate::app::store::commerce_pages::orders(&app.db, t.id, None, RECENT_ORDERS)
-            .await?,
+        orders: commerce_pages::orders(&app.db, t.id, None, RECENT_ORDERS).await?,
         customer: t,
         may,
         users,
@@ -155,6 +170,27 @@ pub async fn overview(
         next,
         seats,
     })
+}
+
+/// One page of a customer's subscriptions, oldest first, and where the next page starts.
+async fn subscriptions_page(
+    app: &App,
+    customer: crate::domain::ids::TenantId,
+    after: Position<'_>,
+    limit: u32,
+) -> Result<(Vec<SubscriptionRow>, Option<(String, String)>)> {
+    let filter = SubscriptionFilter::default();
+    let rows =
+        commerce_pages::subscriptions(&app.db, customer, &filter, timed(after)?, limit + 1).await?;
+    let mut page: Vec<SubscriptionRow> = rows.into_iter().map(|r| r.subscription).collect();
+    let mut next = None;
+    if page.len() > limit as usize {
+        page.truncate(limit as usize);
+        next = page
+            .last()
+            .map(|s| (s.created_at.to_string(), s.id.clone()));
+    }
+    Ok((page, next))
 }
 
 #[derive(Debug, Clone)]

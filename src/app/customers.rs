@@ -46,10 +46,13 @@ pub async fn visible_with_reseller(
     let id: TenantId = customer_id
         .parse()
         .map_err(|_| Error::NotFound("customer"))?;
-    let view = repo::view(&app.db, ctx.actor.tenant, id, app.clock.now_ms())
-        .await?
-        .filter(|v| v.tenant.kind == TenantKind::Customer)
-        .ok_or(Error::NotFound("customer"))?;
+    let view = match super::seen::customer(ctx.actor.tenant, id) {
+        // Read with the actor at the start of this (read) request.
+        Some(seen) => seen.view.clone(),
+        None => repo::view(&app.db, ctx.actor.tenant, id, app.clock.now_ms()).await?,
+    }
+    .filter(|v| v.tenant.kind == TenantKind::Customer)
+    .ok_or(Error::NotFound("customer"))?;
     if !can(
         &ctx.actor,
         Action::ReadCustomer,
@@ -225,6 +228,10 @@ pub struct Preview {
     pub reseller: String,
     pub provider: Option<String>,
     pub state: InvitationState,
+    /// When the delegated access would end if accepted now (`None` when none is asked for).
+    pub access_until: Option<i64>,
+    /// Whether the access would renew itself (never for the global administrator role).
+    pub renews: bool,
 }
 
 fn link_error(state: Option<InvitationState>) -> Error {
@@ -247,8 +254,12 @@ pub async fn preview(app: &App, token: &str) -> Result<Preview> {
     let inv = repo::invitation_by_token_read(&app.db, &crypto::token_hash(token.trim()))
         .await?
         .ok_or_else(|| link_error(None))?;
-    let state = inv.state.seen_at(inv.expires_at, app.clock.now_ms());
+    let now = app.clock.now_ms();
+    let state = inv.state.seen_at(inv.expires_at, now);
     Ok(Preview {
+        access_until: (!inv.roles.is_empty())
+            .then(|| now + inv.duration_days * crate::clock::DAY_MS),
+        renews: renews(&inv),
         reseller: name_of(app, inv.reseller).await?,
         provider: match inv.provider {
             Some(p) => Some(name_of(app, p).await?),
@@ -257,6 +268,15 @@ pub async fn preview(app: &App, token: &str) -> Result<Preview> {
         state,
         invitation: inv,
     })
+}
+
+/// Whether the access a request asks for renews itself once granted: Global Administrator is
+/// never renewed automatically, whatever an older request said.
+fn renews(inv: &CustomerInvitationRow) -> bool {
+    inv.auto_extend
+        && !inv
+            .roles
+            .contains(&crate::domain::customer::GrantRole::GlobalAdministrator)
 }
 
 /// The partners a request still grants something to at acceptance: the reseller must still be
@@ -336,11 +356,7 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
         &access_words(&requested),
     )
     .await?;
-    // Global Administrator is never renewed automatically, whatever an older request said.
-    let auto_extend = inv.auto_extend
-        && !inv
-            .roles
-            .contains(&crate::domain::customer::GrantRole::GlobalAdministrator);
+    let auto_extend = renews(&inv);
     let reseller_name = name_of(app, inv.reseller).await?;
     let accepted = Accepted {
         customer: &customer,
@@ -479,16 +495,26 @@ async fn grant_access(tx: &mut Tx, a: &Accepted<'_>, partner: TenantId) -> Resul
     Ok(())
 }
 
+/// The customer's global administrator declines: nothing is granted, the link stops working,
+/// the decision is in the customer's and the partners' activity logs, and each partner the
+/// request named (the reseller, and its provider if any) is told by mail.
 pub async fn decline(app: &App, ctx: &Ctx, token: &str) -> Result<()> {
     ctx.require(
         Action::ManageOwnPartners,
         Resource::Tenant(ctx.actor.tenant),
     )?;
+    let customer = ids::tenant(&app.db, ctx.actor.tenant)
+        .await?
+        .ok_or(Error::NotFound("tenant"))?;
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
     let inv = repo::invitation_by_token(&mut tx, &crypto::token_hash(token.trim()))
         .await?
         .ok_or_else(|| link_error(None))?;
+    let state = inv.state.seen_at(inv.expires_at, now);
+    if state != InvitationState::Pending {
+        return Err(link_error(Some(state)));
+    }
     if !repo::close_invitation(
         &mut tx,
         &inv.id,
@@ -501,22 +527,75 @@ pub async fn decline(app: &App, ctx: &Ctx, token: &str) -> Result<()> {
     {
         return Err(link_error(Some(InvitationState::Accepted)));
     }
-    record(
-        &mut tx,
-        Some(ctx),
-        &ctx.actor.tenant.to_string(),
-        Change {
-            operation: Operation::DeclinePartnerCustomerRelationship,
-            resource_type: "customer_invitation",
-            resource_id: inv.id.clone(),
-            old: None,
-            new: None,
-            customer_id: Some(ctx.actor.tenant.to_string()),
-        },
+    let told: Vec<TenantId> = std::iter::once(inv.reseller).chain(inv.provider).collect();
+    for org in std::iter::once(customer.id).chain(told.iter().copied()) {
+        record(
+            &mut tx,
+            Some(ctx),
+            &org.to_string(),
+            Change {
+                operation: Operation::DeclinePartnerCustomerRelationship,
+                resource_type: "customer_invitation",
+                resource_id: inv.id.clone(),
+                old: None,
+                new: Some(serde_json::json!({ "by": ctx.upn, "roles": inv.roles })),
+                customer_id: Some(customer.id.to_string()),
+            },
+            now,
+        )
+        .await?;
+    }
+    let reseller_name = name_of(app, inv.reseller).await?;
+    for partner in told {
+        tell_declined(
+            app,
+            &mut tx,
+            &customer,
+            partner,
+            &reseller_name,
+            inv.reseller,
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The mail that tells one partner named in a request that the customer declined it.
+async fn tell_declined(
+    app: &App,
+    tx: &mut Tx,
+    customer: &TenantRow,
+    partner: TenantId,
+    reseller_name: &str,
+    reseller: TenantId,
+    now: i64,
+) -> Result<()> {
+    let Some(to) = contact_of(app, partner).await? else {
+        return Ok(());
+    };
+    let shown = if partner == reseller {
+        reseller_name.to_string()
+    } else {
+        format!("{} ({reseller_name})", name_of(app, partner).await?)
+    };
+    let mut vars = BTreeMap::new();
+    vars.insert("customer", customer.display_name.clone());
+    vars.insert("partner", shown);
+    vars.insert(
+        "url",
+        format!("{}/portal/customers", app.config.public_url()),
+    );
+    crate::mail::enqueue(
+        tx,
         now,
+        &to,
+        crate::mail::Template::CustomerDeclined,
+        "en-US",
+        &vars,
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -797,9 +876,11 @@ pub async fn create_for_reseller(
 /// Reads the billing profile (empty until set).
 pub async fn billing(app: &App, ctx: &Ctx, customer_id: &str) -> Result<(serde_json::Value, i64)> {
     let (t, _) = visible(app, ctx, customer_id).await?;
-    Ok(repo::billing(&app.db, t.id)
-        .await?
-        .unwrap_or((serde_json::json!({}), 0)))
+    let billing = match super::seen::customer(ctx.actor.tenant, t.id) {
+        Some(seen) => seen.billing.clone(),
+        None => repo::billing(&app.db, t.id).await?,
+    };
+    Ok(billing.unwrap_or((serde_json::json!({}), 0)))
 }
 
 pub async fn update_billing(

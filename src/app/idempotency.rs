@@ -1,10 +1,25 @@
 //! `MS-RequestId` bookkeeping for the API's idempotency layer: claim a request id, wait for a
 //! concurrent duplicate, hand back a stored response (sealed: it may hold one-time secrets),
 //! and store or release the outcome. The HTTP side is `api::idempotency`.
+//!
+//! A use case that is idempotent by itself (an order is unique per organisation and request
+//! id) takes the claim inside its own transaction instead ([`Folded`], [`claim_in`]): the
+//! claim commits with the effect or not at all, and no transaction is spent before or after.
+//! Its retries are answered by running the use case again, which finds the first effect and
+//! writes nothing.
 
 use super::{identity, oauth, App};
-use crate::app::store::idempotency::{self as repo, Claim};
+use crate::app::store::idempotency::{self as repo, Answered, Claim};
+use crate::app::store::Tx;
+use crate::domain::error::Code;
+use crate::domain::{Error, Result};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
+
+/// Content type of a claim taken inside its use case's transaction: the answer is the use
+/// case run again, not stored bytes.
+const RERUN: &str = "application/x-partnerhub-rerun";
 
 /// How many 50 ms waits a duplicate makes for the first request before giving up (15 s).
 const MAX_WAITS: u32 = 300;
@@ -15,6 +30,12 @@ pub struct Key {
     scope: String,
     request_id: String,
     aad: String,
+}
+
+impl Key {
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
 }
 
 /// What the request is, so a reused id with another request is told apart.
@@ -40,6 +61,9 @@ pub enum Outcome {
     AccessChanged,
     /// The first request is still running after the wait.
     StillRunning,
+    /// The first request's claim was taken inside its use case: run the request again as a
+    /// replay ([`Folded::replay`]); the use case answers its first effect.
+    Rerun,
 }
 
 /// The key of a request with bearer `token` and request id `rid`; `None` when the caller is
@@ -69,7 +93,7 @@ pub async fn key_for(app: &App, token: Option<&str>, rid: &str) -> Option<Key> {
 
 /// Claims the id, or says what the earlier request with it decides. Waits (briefly) while a
 /// duplicate is still running; takes over a claim left stale by a crash.
-pub async fn begin(app: &App, key: &Key, req: &Fingerprint) -> crate::domain::Result<Outcome> {
+pub async fn begin(app: &App, key: &Key, req: &Fingerprint) -> Result<Outcome> {
     let mut waited = 0u32;
     loop {
         let now = app.clock.now_ms();
@@ -95,6 +119,7 @@ pub async fn begin(app: &App, key: &Key, req: &Fingerprint) -> crate::domain::Re
         }
         if let Some((status, sealed, content_type)) = stored.response {
             return Ok(match app.vault.open(&key.aad, &sealed) {
+                Some(_) if content_type == RERUN => Outcome::Rerun,
                 Some(body) => Outcome::Replay {
                     status,
                     body,
@@ -137,4 +162,124 @@ pub async fn abandon(app: &App, key: &Key) {
     if let Err(e) = repo::release(&app.db, &key.scope, &key.request_id).await {
         tracing::error!(error = %e, "could not release the request id");
     }
+}
+
+/// A request whose use case takes its own claim: the key, what the request is, and whether
+/// the claim was written (or whether this run is a replay that must write nothing).
+pub struct Folded {
+    key: Key,
+    fingerprint: Fingerprint,
+    replay: bool,
+    written: AtomicBool,
+}
+
+tokio::task_local! {
+    static FOLDED: Arc<Folded>;
+}
+
+impl Folded {
+    pub fn new(key: Key, fingerprint: Fingerprint, replay: bool) -> Arc<Folded> {
+        Arc::new(Folded {
+            key,
+            fingerprint,
+            replay,
+            written: AtomicBool::new(false),
+        })
+    }
+
+    /// Runs `f` (the request's handler) with this claim available to its use case.
+    pub async fn scope<F: std::future::Future>(self: &Arc<Self>, f: F) -> F::Output {
+        FOLDED.scope(self.clone(), f).await
+    }
+
+    /// True when the use case wrote the claim with its effect.
+    pub fn written(&self) -> bool {
+        self.written.load(Ordering::Acquire)
+    }
+
+    pub fn key(&self) -> &Key {
+        &self.key
+    }
+
+    pub fn fingerprint(&self) -> &Fingerprint {
+        &self.fingerprint
+    }
+}
+
+/// Whether the current request is a replay of a folded claim: its use case must find the
+/// first request's effect and write nothing.
+pub fn replaying() -> bool {
+    FOLDED.try_with(|f| f.replay).unwrap_or(false)
+}
+
+/// Inside the use case's transaction: claims the request id of the current request (when
+/// the API layer folded it into this use case) as answered. A request id already taken by
+/// another request of the same caller refuses the whole transaction.
+pub async fn claim_in(app: &App, tx: &mut Tx) -> Result<()> {
+    let Ok(folded) = FOLDED.try_with(Arc::clone) else {
+        return Ok(());
+    };
+    if folded.replay {
+        return Err(Error::Internal(anyhow::anyhow!(
+            "a replayed request tried to write"
+        )));
+    }
+    let (k, f) = (&folded.key, &folded.fingerprint);
+    let sealed = app.vault.seal(&k.aad, b"");
+    let inserted = repo::insert_answered(
+        tx,
+        &Answered {
+            scope: &k.scope,
+            request_id: &k.request_id,
+            method: &f.method,
+            path: &f.path,
+            body_hash: &f.body_hash,
+            created_at: app.clock.now_ms(),
+            status: 201,
+            body: &sealed,
+            content_type: RERUN,
+        },
+    )
+    .await?;
+    if !inserted {
+        return Err(Error::Conflict {
+            code: Code::RequestIdReused,
+            message: "this MS-RequestId was already used for another request; use a new id".into(),
+        });
+    }
+    folded.written.store(true, Ordering::Release);
+    Ok(())
+}
+
+/// What a look at a request id, without waiting or writing, finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// No request has used the id yet.
+    Unused,
+    /// The id was used for a different request.
+    Reused,
+    /// A folded claim for this very request: replay it with [`Outcome::Rerun`].
+    Rerun,
+    /// A folded claim whose caller's access changed since.
+    AccessChanged,
+    /// A claim of the classic kind (stored response or still running): see [`begin`].
+    Classic,
+}
+
+/// Looks at the request id through the read pool, so a request id never used costs no write
+/// and no wait for the writer.
+pub async fn peek(app: &App, key: &Key, req: &Fingerprint) -> Result<Seen> {
+    let Some(stored) = repo::peek(&app.db, &key.scope, &key.request_id).await? else {
+        return Ok(Seen::Unused);
+    };
+    if stored.body_hash != req.body_hash || stored.path != req.path || stored.method != req.method {
+        return Ok(Seen::Reused);
+    }
+    Ok(match stored.response {
+        Some((_, sealed, ctype)) if ctype == RERUN => match app.vault.open(&key.aad, &sealed) {
+            Some(_) => Seen::Rerun,
+            None => Seen::AccessChanged,
+        },
+        _ => Seen::Classic,
+    })
 }

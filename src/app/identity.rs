@@ -629,10 +629,35 @@ pub async fn authenticate(app: &App, upn: &str, password: &str, client: &str) ->
 /// Builds the actor for a user from the current database state (roles, tenant, state), so a
 /// removed role or a disabled user stops working at once, even with a token still valid.
 pub async fn actor_for_user(app: &App, user_id: UserId) -> Result<Option<(Actor, UserRow)>> {
+    actor_for_user_seeing(app, user_id, None).await
+}
+
+/// [`actor_for_user`], reading in the same statement the customer `customer` as the user's
+/// organisation sees it, kept for the rest of the request (`app::seen`): a read request that
+/// names a customer then costs one round trip for the caller and the customer together.
+pub async fn actor_for_user_seeing(
+    app: &App,
+    user_id: UserId,
+    customer: Option<TenantId>,
+) -> Result<Option<(Actor, UserRow)>> {
     // One query: this runs on every API request.
-    let Some(rows) = repo::actor_rows(&app.db, user_id).await? else {
+    let now = app.clock.now_ms();
+    let rider = customer.map(|c| (c, now));
+    let Some((rows, seen)) = repo::actor_rows_seeing(&app.db, user_id, rider).await? else {
         return Ok(None);
     };
+    if let Some(c) = customer {
+        let (view, billing) = match seen {
+            Some((v, b)) => (Some(v), b),
+            None => (None, None),
+        };
+        super::seen::remember(super::seen::CustomerSeen {
+            partner: rows.tenant.id,
+            customer: c,
+            view,
+            billing,
+        });
+    }
     if !rows.user.state.is_active() {
         return Ok(None);
     }

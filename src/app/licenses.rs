@@ -1,7 +1,7 @@
 //! Licenses by seat: a customer's seats come from its active subscriptions; assignments to
 //! users can never exceed them.
 
-use super::audit::{record, Change};
+use super::audit::{record_for_each, Change};
 use super::customers::authorized;
 use super::{App, Ctx};
 use crate::app::store::identity as ids;
@@ -215,16 +215,14 @@ pub async fn update(
     if ctx.actor.tenant != t.id {
         orgs.push(ctx.actor.tenant.to_string());
     }
-    for org in orgs {
-        record(&mut tx, Some(ctx), &org, Change {
-            operation: Operation::UpdateCustomerUserLicenses,
-            resource_type: "license",
-            resource_id: user.to_string(),
-            old: None,
-            new: Some(serde_json::json!({ "assigned": assign.iter().map(|(p, k)| format!("{p}:{k}")).collect::<Vec<_>>(), "removed": remove.iter().map(|(p, k)| format!("{p}:{k}")).collect::<Vec<_>>() })),
-            customer_id: Some(t.id.to_string()),
-        }, now).await?;
-    }
+    record_for_each(&mut tx, Some(ctx), &orgs, Change {
+        operation: Operation::UpdateCustomerUserLicenses,
+        resource_type: "license",
+        resource_id: user.to_string(),
+        old: None,
+        new: Some(serde_json::json!({ "assigned": assign.iter().map(|(p, k)| format!("{p}:{k}")).collect::<Vec<_>>(), "removed": remove.iter().map(|(p, k)| format!("{p}:{k}")).collect::<Vec<_>>() })),
+        customer_id: Some(t.id.to_string()),
+    }, now).await?;
     tx.commit().await?;
     // Authorized and checked above: read the result without doing it again.
     licenses_of(app, user).await

@@ -46,6 +46,7 @@ pub mod partnerships;
 pub mod profiles;
 pub mod ratelimit;
 pub mod referrals;
+pub mod seen;
 pub mod sessions;
 /// Storage lives inside `app` and is private to it: only use cases reach it, and the compiler
 /// refuses any other module that names it. The integration tests, which corrupt rows and
@@ -58,6 +59,7 @@ pub mod store;
 pub mod subscriptions;
 pub mod support;
 pub mod support_contact;
+pub mod token_cache;
 pub mod upgrades;
 pub mod vault;
 pub mod webhooks;
@@ -84,11 +86,16 @@ pub struct App {
     /// Test events per partner (webhook validation), a separate small budget.
     pub test_events: Arc<ratelimit::RateLimiter>,
     pub vault: Arc<vault::Vault>,
+    /// Access tokens whose signature was already verified (see `oauth::verify`).
+    pub verified_tokens: Arc<token_cache::VerifiedTokens>,
 }
 
 impl App {
     pub async fn start(config: Config, clock: Clock) -> anyhow::Result<App> {
-        let db = Db::connect(&config.database_url, config.db_connections).await?;
+        let mut db = Db::connect(&config.database_url, config.db_connections).await?;
+        if let Some(replica) = &config.read_database_url {
+            db = db.with_list_replica(replica, config.db_connections).await?;
+        }
         db.migrate().await?;
         let keys = keys::Keys::load_or_create(&db, &clock).await?;
         let vault = vault::Vault::load_or_create(&db, &clock, config.data_key.as_deref()).await?;
@@ -99,6 +106,9 @@ impl App {
             limiter: Arc::new(limiter),
             test_events: Arc::new(test_events),
             vault: Arc::new(vault),
+            verified_tokens: Arc::new(token_cache::VerifiedTokens::new(
+                token_cache::DEFAULT_PER_GENERATION,
+            )),
             config: Arc::new(config),
             keys: Arc::new(keys),
             clock,

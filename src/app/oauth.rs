@@ -87,15 +87,40 @@ pub fn mint_user_token(
         .map_err(|e| Error::Internal(e.into()))
 }
 
-/// Checks signature, audience and expiry against the injected clock.
+/// Checks signature, audience and expiry against the injected clock. A token's signature is
+/// checked once and remembered (`token_cache`, keyed by the token's hash): the same bytes
+/// verify the same way forever. Expiry is checked on every call, cached or not.
 pub fn verify(app: &App, token: &str) -> Result<Claims> {
-    let bad = || Error::Unauthenticated("the access token is not valid".into());
     if token.len() > 4096 {
-        return Err(bad());
+        return Err(invalid_token());
     }
-    let header = jsonwebtoken::decode_header(token).map_err(|_| bad())?;
+    let key = super::token_cache::VerifiedTokens::key(token);
+    let claims = match app.verified_tokens.get(&key) {
+        Some(c) => c,
+        None => {
+            let c = verify_signature(app, token)?;
+            app.verified_tokens.insert(key, c.clone());
+            c
+        }
+    };
+    let now = app.clock.now().timestamp();
+    if claims.exp <= now {
+        return Err(Error::Unauthenticated(
+            "the access token has expired".into(),
+        ));
+    }
+    Ok(claims)
+}
+
+fn invalid_token() -> Error {
+    Error::Unauthenticated("the access token is not valid".into())
+}
+
+/// The claims of a token signed by one of our keys for our audience (expiry not checked).
+fn verify_signature(app: &App, token: &str) -> Result<Claims> {
+    let header = jsonwebtoken::decode_header(token).map_err(|_| invalid_token())?;
     if header.alg != Algorithm::EdDSA {
-        return Err(bad());
+        return Err(invalid_token());
     }
     let key = app
         .keys
@@ -103,19 +128,13 @@ pub fn verify(app: &App, token: &str) -> Result<Claims> {
         .iter()
         .find(|(kid, _)| header.kid.as_deref() == Some(kid.as_str()))
         .map(|(_, k)| k)
-        .ok_or_else(bad)?;
+        .ok_or_else(invalid_token)?;
     let mut v = Validation::new(Algorithm::EdDSA);
     v.set_audience(&[AUDIENCE]);
-    // Expiry is checked below against the injected clock, not the system time.
+    // Expiry is checked by `verify` against the injected clock, not the system time.
     v.validate_exp = false;
     v.required_spec_claims.clear();
-    let data = jsonwebtoken::decode::<Claims>(token, key, &v).map_err(|_| bad())?;
-    let now = app.clock.now().timestamp();
-    if data.claims.exp <= now {
-        return Err(Error::Unauthenticated(
-            "the access token has expired".into(),
-        ));
-    }
+    let data = jsonwebtoken::decode::<Claims>(token, key, &v).map_err(|_| invalid_token())?;
     Ok(data.claims)
 }
 
@@ -395,4 +414,76 @@ async fn audit_app(
     )
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Clock;
+    use crate::config::Config;
+    use crate::domain::ids::TenantId;
+
+    async fn app(dir: &tempfile::TempDir) -> App {
+        let mut config = Config::defaults();
+        config.database_url = format!("sqlite:{}", dir.path().join("t.db").display());
+        App::start(config, Clock::system()).await.unwrap()
+    }
+
+    fn token(app: &App, ttl: i64) -> String {
+        let user = UserId(uuid::Uuid::now_v7());
+        let tenant = TenantId(uuid::Uuid::now_v7());
+        mint_user_token(app, user, tenant, ttl).unwrap()
+    }
+
+    /// Replaces one character of the token's part `part` (0 header, 1 claims, 2 signature).
+    fn tampered(token: &str, part: usize) -> String {
+        let mut parts: Vec<String> = token.split('.').map(str::to_string).collect();
+        let p = &mut parts[part];
+        let i = p.len() / 2;
+        let c = if &p[i..i + 1] == "A" { "B" } else { "A" };
+        p.replace_range(i..i + 1, c);
+        parts.join(".")
+    }
+
+    #[tokio::test]
+    async fn a_tampered_token_is_refused_although_the_original_is_cached() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = app(&dir).await;
+        let good = token(&app, 600);
+        let claims = verify(&app, &good).unwrap();
+        assert_eq!(
+            app.verified_tokens.len(),
+            1,
+            "the verified token is remembered"
+        );
+        assert_eq!(verify(&app, &good).unwrap().sub, claims.sub);
+        for part in [1, 2] {
+            let bad = tampered(&good, part);
+            assert_ne!(bad, good);
+            assert!(
+                matches!(verify(&app, &bad), Err(Error::Unauthenticated(_))),
+                "part {part} changed"
+            );
+        }
+        assert_eq!(
+            app.verified_tokens.len(),
+            1,
+            "refused tokens are not remembered"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_expired_token_is_refused_although_its_signature_is_cached() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = app(&dir).await;
+        let t = token(&app, 60);
+        verify(&app, &t).unwrap();
+        verify(&app, &t).unwrap();
+        assert_eq!(app.verified_tokens.len(), 1);
+        app.clock.advance(chrono::Duration::seconds(61));
+        match verify(&app, &t) {
+            Err(Error::Unauthenticated(m)) => assert!(m.contains("expired"), "{m}"),
+            other => panic!("an expired token was accepted: {other:?}"),
+        }
+    }
 }

@@ -16,6 +16,10 @@ pub struct RateLimiter {
     db: Db,
     /// key -> (window, requests leased and not yet spent, the window's budget is gone)
     local: Mutex<HashMap<String, (i64, u32, bool)>>,
+    /// One lease at a time: a burst on an empty local budget leases once and shares the
+    /// slice, instead of every request of the burst leasing its own (which spent the
+    /// window's budget many times faster than requests arrived).
+    leasing: tokio::sync::Mutex<()>,
 }
 
 impl RateLimiter {
@@ -24,6 +28,7 @@ impl RateLimiter {
             per_minute,
             db,
             local: Mutex::new(HashMap::new()),
+            leasing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -42,22 +47,13 @@ impl RateLimiter {
             let wait_ms = (window + 1) * 60_000 - now_ms;
             ((wait_ms + 999) / 1000).max(1) as u64
         };
-        {
-            let mut map = self.local.lock().expect("limiter lock");
-            if map.len() > 100_000 {
-                map.retain(|_, (w, _, _)| *w == window);
-            }
-            if let Some((w, left, spent)) = map.get_mut(key) {
-                if *w == window {
-                    if *left > 0 {
-                        *left -= 1;
-                        return Ok(());
-                    }
-                    if *spent {
-                        return Err(retry());
-                    }
-                }
-            }
+        if let Some(answer) = self.spend_local(key, window) {
+            return answer.map_err(|_| retry());
+        }
+        let _leasing = self.leasing.lock().await;
+        // Another request of a burst may have leased meanwhile.
+        if let Some(answer) = self.spend_local(key, window) {
+            return answer.map_err(|_| retry());
         }
         let slice = self.slice();
         let granted = match crate::app::store::ratelimit::lease(
@@ -95,6 +91,26 @@ impl RateLimiter {
     }
 }
 
+impl RateLimiter {
+    /// Spends from the local slice: `Some(Ok)` admitted, `Some(Err)` the window's budget is
+    /// gone, `None` a lease is needed.
+    fn spend_local(&self, key: &str, window: i64) -> Option<Result<(), ()>> {
+        let mut map = self.local.lock().expect("limiter lock");
+        if map.len() > 100_000 {
+            map.retain(|_, (w, _, _)| *w == window);
+        }
+        let (w, left, spent) = map.get_mut(key)?;
+        if *w != window {
+            return None;
+        }
+        if *left > 0 {
+            *left -= 1;
+            return Some(Ok(()));
+        }
+        spent.then_some(Err(()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +121,18 @@ mod tests {
         let db = Db::connect(&url, 2).await.unwrap();
         db.migrate().await.unwrap();
         (RateLimiter::new(per_minute, db), dir)
+    }
+
+    #[tokio::test]
+    async fn a_burst_under_the_limit_is_admitted_whole() {
+        let (l, _dir) = limiter(500).await;
+        let l = std::sync::Arc::new(l);
+        let burst = (0..100).map(|_| {
+            let l = l.clone();
+            async move { l.check("burst", 1_000).await }
+        });
+        let answers = futures::future::join_all(burst).await;
+        assert!(answers.iter().all(|a| a.is_ok()), "{answers:?}");
     }
 
     #[tokio::test]

@@ -2,8 +2,10 @@
 //! drives a server over loopback HTTP and prints latency and throughput beside the ceilings
 //! measured in the same run (the bare routes of [`routes`], mounted only with `--bench-routes`).
 
+mod flows;
 pub mod routes;
 pub mod run;
+mod targets;
 
 use crate::app::App;
 use crate::clock::Clock;
@@ -123,6 +125,7 @@ pub async fn main(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
             }
             let summary = result?;
             run::print(&summary);
+            targets::print(&summary);
             if let Some(path) = &a.json {
                 std::fs::write(path, serde_json::to_vec_pretty(&summary)?)?;
             }
@@ -148,6 +151,8 @@ async fn start_server(
         .arg(database_url)
         .arg("--bench-routes")
         .arg("--rate-limit-per-minute=0")
+        // The webhook workload's receiver listens on plain HTTP on loopback.
+        .arg("--webhook-allow=127.0.0.1")
         .args(extra)
         .env(
             "PARTNERHUB_LOG",

@@ -5,6 +5,7 @@
 //! their reseller and provider users) and mints access tokens with the server's own signing
 //! key, as the token endpoint would (one password sign-in is made for real as a check).
 
+use super::flows;
 use crate::app::bench_world;
 use crate::app::App;
 use axum::body::Bytes;
@@ -182,17 +183,17 @@ async fn load_world(app: &App, sample: usize) -> anyhow::Result<World> {
 }
 
 /// One request to send, and the status that counts as success.
-struct Req {
-    method: Method,
-    path: String,
-    token: Option<Arc<str>>,
-    headers: Vec<(&'static str, String)>,
-    body: Option<String>,
-    expect: u16,
+pub(super) struct Req {
+    pub method: Method,
+    pub path: String,
+    pub token: Option<Arc<str>>,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Option<String>,
+    pub expect: u16,
 }
 
 impl Req {
-    fn get(path: String, token: Option<Arc<str>>) -> Req {
+    pub(super) fn get(path: String, token: Option<Arc<str>>) -> Req {
         Req {
             method: Method::GET,
             path,
@@ -204,13 +205,13 @@ impl Req {
     }
 }
 
-type Gen = Arc<dyn Fn(&mut StdRng) -> Req + Send + Sync>;
+pub(super) type Gen = Arc<dyn Fn(&mut StdRng) -> Req + Send + Sync>;
 
-struct Conn {
+pub(super) struct Conn {
     sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
 }
 
-async fn connect(addr: &str) -> anyhow::Result<Conn> {
+pub(super) async fn connect(addr: &str) -> anyhow::Result<Conn> {
     let stream = tokio::net::TcpStream::connect(addr).await?;
     stream.set_nodelay(true)?;
     let (sender, conn) =
@@ -221,7 +222,17 @@ async fn connect(addr: &str) -> anyhow::Result<Conn> {
     Ok(Conn { sender })
 }
 
-async fn send(conn: &mut Conn, host: &str, r: &Req) -> anyhow::Result<(u16, Bytes)> {
+pub(super) async fn send(conn: &mut Conn, host: &str, r: &Req) -> anyhow::Result<(u16, Bytes)> {
+    let (status, _, bytes) = send_full(conn, host, r).await?;
+    Ok((status, bytes))
+}
+
+/// [`send`], with the response's headers.
+pub(super) async fn send_full(
+    conn: &mut Conn,
+    host: &str,
+    r: &Req,
+) -> anyhow::Result<(u16, hyper::HeaderMap, Bytes)> {
     let mut b = Request::builder()
         .method(r.method.clone())
         .uri(&r.path)
@@ -244,18 +255,19 @@ async fn send(conn: &mut Conn, host: &str, r: &Req) -> anyhow::Result<(u16, Byte
     conn.sender.ready().await?;
     let resp = conn.sender.send_request(b.body(body)?).await?;
     let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
     let bytes = resp.into_body().collect().await?.to_bytes();
-    Ok((status, bytes))
+    Ok((status, headers, bytes))
 }
 
-struct Measured {
-    hist: Histogram<u64>,
-    errors: u64,
-    first_error: Option<String>,
-    seconds: f64,
+pub(super) struct Measured {
+    pub hist: Histogram<u64>,
+    pub errors: u64,
+    pub first_error: Option<String>,
+    pub seconds: f64,
 }
 
-async fn measure(
+pub(super) async fn measure(
     host: &str,
     gen: Gen,
     concurrency: usize,
@@ -440,8 +452,27 @@ pub async fn run(app: &App, o: &Options) -> anyhow::Result<Summary> {
     );
     let largest_token = world.providers[world.largest].admin.clone();
     let (deep_page, deep_token) = walk_pages(&host, largest_token.clone(), o.deep_page).await?;
-    let plan = plan(&world, largest_token, deep_page, deep_token);
+    let mut plan = plan(&world, largest_token, deep_page, deep_token);
+    if wants(o, flows::PORTAL_LIST) {
+        let upn = format!("admin@{}", super::provider_domain(world.largest));
+        let cookie = flows::portal_session(&host, &upn, super::PASSWORD).await?;
+        plan.push((
+            flows::PORTAL_LIST,
+            flows::portal_list(cookie),
+            Some("ceiling: indexed read"),
+        ));
+    }
     let mut outcomes = measure_plan(&host, plan, o).await?;
+    if wants(o, flows::WEBHOOK) {
+        eprintln!("running {}", flows::WEBHOOK);
+        let admins: Vec<Arc<str>> = world.providers.iter().map(|p| p.admin.clone()).collect();
+        let mut w = match flows::webhook_delivery(app, &host, &admins, order_gen(&world), o).await {
+            Ok(w) => w,
+            Err(e) => failed(flows::WEBHOOK, e),
+        };
+        w.ratio = ratio_to(&outcomes, w.ceiling.as_deref(), w.per_second);
+        outcomes.push(w);
+    }
     if o.only.iter().any(|x| x == SIGN_IN_BURST) {
         outcomes.push(sign_in_burst(&host, world.providers.len(), o).await?);
     }
@@ -644,13 +675,43 @@ fn order_gen(world: &Arc<World>) -> Gen {
     })
 }
 
+/// Whether a workload is to run: all when none is named, else the named ones.
+fn wants(o: &Options, name: &str) -> bool {
+    o.only.is_empty() || o.only.iter().any(|x| x == name)
+}
+
+/// A workload that could not run, as a row with its reason.
+fn failed(name: &str, e: anyhow::Error) -> Outcome {
+    Outcome {
+        workload: name.to_string(),
+        requests: 0,
+        errors: 1,
+        per_second: 0.0,
+        p50_ms: 0.0,
+        p99_ms: 0.0,
+        p999_ms: 0.0,
+        ceiling: None,
+        ratio: None,
+        first_error: Some(format!("{e:#}")),
+    }
+}
+
+/// Throughput over the throughput of the named ceiling measured earlier in the run.
+fn ratio_to(outcomes: &[Outcome], ceiling: Option<&str>, per_second: f64) -> Option<f64> {
+    let c = ceiling?;
+    outcomes
+        .iter()
+        .find(|x| x.workload == c)
+        .filter(|x| x.per_second > 0.0)
+        .map(|x| per_second / x.per_second)
+}
+
 /// Measures each planned workload (the ceilings always, the others when named or when no
 /// workload is named), with its ratio to its ceiling.
 async fn measure_plan(host: &str, plan: Vec<Planned>, o: &Options) -> anyhow::Result<Vec<Outcome>> {
-    let wants = |name: &str| o.only.is_empty() || o.only.iter().any(|x| x == name);
     let mut outcomes: Vec<Outcome> = Vec::new();
     for (name, gen, ceiling) in plan {
-        if !wants(name) && !name.starts_with("ceiling") {
+        if !wants(o, name) && !name.starts_with("ceiling") {
             continue;
         }
         eprintln!("running {name}");
@@ -658,13 +719,7 @@ async fn measure_plan(host: &str, plan: Vec<Planned>, o: &Options) -> anyhow::Re
         let requests = m.hist.len();
         let per_second = requests as f64 / m.seconds;
         let q = |p: f64| m.hist.value_at_quantile(p) as f64 / 1000.0;
-        let ratio = ceiling.and_then(|c| {
-            outcomes
-                .iter()
-                .find(|x| x.workload == c)
-                .filter(|x| x.per_second > 0.0)
-                .map(|x| per_second / x.per_second)
-        });
+        let ratio = ratio_to(&outcomes, ceiling, per_second);
         outcomes.push(Outcome {
             workload: name.to_string(),
             requests,

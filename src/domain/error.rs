@@ -129,6 +129,7 @@ impl Error {
     }
 }
 
+#[cfg(feature = "server")]
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
         Error::Internal(e.into())

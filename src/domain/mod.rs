@@ -17,6 +17,7 @@ pub mod paging;
 pub mod partnership;
 pub mod referral;
 pub mod refusal;
+pub mod secret;
 pub mod support;
 pub mod webhook;
 pub mod words;

@@ -110,7 +110,7 @@ pub fn verify(
     header
         .split(' ')
         .filter(|s| !s.is_empty())
-        .any(|candidate| crate::crypto::same_secret(candidate, &expected))
+        .any(|candidate| super::secret::same_secret(candidate, &expected))
 }
 
 /// The secret as receivers store it: `whsec_<base64>`.

@@ -34,6 +34,7 @@ pub enum Template {
     ProviderAdminRevoked,
     CustomerInvitation,
     CustomerAccepted,
+    CustomerDeclined,
     CustomerRelationshipEnded,
     GrantExpiring,
     GrantExpired,
@@ -51,7 +52,7 @@ pub enum Template {
 }
 
 impl Template {
-    pub const ALL: [Template; 28] = [
+    pub const ALL: [Template; 29] = [
         Template::UserAdded,
         Template::UserRolesChanged,
         Template::TestMessage,
@@ -66,6 +67,7 @@ impl Template {
         Template::ProviderAdminRevoked,
         Template::CustomerInvitation,
         Template::CustomerAccepted,
+        Template::CustomerDeclined,
         Template::CustomerRelationshipEnded,
         Template::GrantExpiring,
         Template::GrantExpired,
@@ -98,6 +100,7 @@ impl Template {
             Template::ProviderAdminRevoked => "provider_admin_revoked",
             Template::CustomerInvitation => "customer_invitation",
             Template::CustomerAccepted => "customer_accepted",
+            Template::CustomerDeclined => "customer_declined",
             Template::CustomerRelationshipEnded => "customer_relationship_ended",
             Template::GrantExpiring => "grant_expiring",
             Template::GrantExpired => "grant_expired",

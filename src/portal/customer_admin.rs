@@ -2,29 +2,31 @@
 //! users (create, edit, reset password, delete and restore), their licenses within the seats,
 //! their directory roles within the caller's grant, the subscriptions (seats with the row
 //! version, suspend, reactivate, cancel within the window) and the orders. Reads and changes
-//! go through `app::customer_admin` and the use cases the API calls; a success answers 303
-//! back to the page with `?done=<what>`, a refusal re-renders the page with the reason
-//! beside the control that caused it.
+//! go through `app::customer_admin` and the use cases the API calls. Every form goes through
+//! the shared guards (`SignedIn`, `VerifiedForm`); a success answers 303 back to the page with
+//! a flash message, a refusal re-renders the page with the reason beside the control that
+//! caused it, and deleting a user or cancelling a subscription needs the shared confirmation.
 
+use super::flash::{see_other, Flash};
 use super::form::{csrf, FormData};
+use super::guard::{confirmed, needs_confirmation, SignedIn, VerifiedForm, REFUSED};
 use super::i18n::{t, tf};
 use super::labels;
 use super::layout::{domain_error, page, PageOpts};
-use super::session::{to_signin, url_escape, Visit};
+use super::session::{url_escape, Visit};
 use crate::app::commerce::{update_subscription, SubscriptionPatch};
 use crate::app::customer_admin::{self as uc, Overview, SubscriptionRow, UserDetail, UserRow};
 use crate::app::customer_users::{self, NewCustomerUser, Patch};
 use crate::app::licenses::SubscribedSku;
-use crate::app::{App, Ctx};
+use crate::app::App;
 use crate::domain::commerce::SubscriptionStatus;
 use crate::domain::customer::GrantRole;
 use crate::domain::error::Code;
 use crate::domain::refusal::Refusal;
 use crate::domain::Error;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
@@ -33,23 +35,41 @@ use std::collections::BTreeSet;
 
 /// The area's routes, mounted by `portal::router` inside the session layer.
 pub fn routes() -> Router<App> {
-    let base = "/portal/customers/{id}/admin";
-    let user = "/portal/customers/{id}/admin/users/{uid}";
+    // Literal paths, so `tests/suite/portal_prg.rs` finds every form here as it does in
+    // `portal::router`.
     Router::new()
-        .route(base, get(page_view))
-        .route(&format!("{base}/users"), post(create_user))
-        .route(&format!("{base}/password"), get(reveal))
+        .route("/portal/customers/{id}/admin", get(page_view))
+        .route("/portal/customers/{id}/admin/users", post(create_user))
+        .route("/portal/customers/{id}/admin/password", get(reveal))
         .route(
-            &format!("{base}/subscriptions/{{sid}}"),
+            "/portal/customers/{id}/admin/subscriptions/{sid}",
             post(change_subscription),
         )
-        .route(user, get(user_view))
-        .route(&format!("{user}/profile"), post(edit_user))
-        .route(&format!("{user}/password"), post(reset_password))
-        .route(&format!("{user}/delete"), post(delete_user))
-        .route(&format!("{user}/restore"), post(restore_user))
-        .route(&format!("{user}/licenses"), post(set_licenses))
-        .route(&format!("{user}/roles"), post(set_roles))
+        .route("/portal/customers/{id}/admin/users/{uid}", get(user_view))
+        .route(
+            "/portal/customers/{id}/admin/users/{uid}/profile",
+            post(edit_user),
+        )
+        .route(
+            "/portal/customers/{id}/admin/users/{uid}/password",
+            post(reset_password),
+        )
+        .route(
+            "/portal/customers/{id}/admin/users/{uid}/delete",
+            post(delete_user),
+        )
+        .route(
+            "/portal/customers/{id}/admin/users/{uid}/restore",
+            post(restore_user),
+        )
+        .route(
+            "/portal/customers/{id}/admin/users/{uid}/licenses",
+            post(set_licenses),
+        )
+        .route(
+            "/portal/customers/{id}/admin/users/{uid}/roles",
+            post(set_roles),
+        )
 }
 
 /// Users per page of the user list.
@@ -167,60 +187,61 @@ fn user_path(id: &str, uid: &str) -> String {
     format!("/portal/customers/{id}/admin/users/{uid}")
 }
 
-/// The success message for `?done=<what>`; an unknown word shows nothing.
-fn done_text(lang: &str, done: Option<&str>) -> Option<String> {
-    const KNOWN: [&str; 9] = [
-        "saved",
-        "deleted",
-        "restored",
-        "licenses",
-        "roles",
-        "quantity",
-        "suspended",
-        "reactivated",
-        "cancelled",
-    ];
-    let d = done.filter(|d| KNOWN.contains(d))?;
-    Some(t(lang, &format!("cadmin.done.{d}")))
-}
-
-fn notice(text: Option<String>) -> Markup {
-    html! { @if let Some(n) = text { div.alert.ok #notice role="status" { (n) } } }
-}
-
 #[derive(Deserialize, Default)]
 pub struct PageQuery {
-    done: Option<String>,
     after: Option<String>,
     after_id: Option<String>,
+    /// Where the subscriptions continue (created time, id of the last one shown).
+    subs_after: Option<String>,
+    subs_after_id: Option<String>,
+}
+
+impl PageQuery {
+    fn pages(&self) -> uc::Pages<'_> {
+        fn pair<'a>(k: &'a Option<String>, i: &'a Option<String>) -> Option<(&'a str, &'a str)> {
+            Some((k.as_deref()?, i.as_deref()?))
+        }
+        uc::Pages {
+            users: pair(&self.after, &self.after_id),
+            subscriptions: pair(&self.subs_after, &self.subs_after_id),
+        }
+    }
+
+    /// The query of the subscriptions page shown (empty for the first page).
+    fn subscriptions_query(&self) -> String {
+        match (&self.subs_after, &self.subs_after_id) {
+            (Some(k), Some(i)) => {
+                format!(
+                    "?subs_after={}&subs_after_id={}",
+                    url_escape(k),
+                    url_escape(i)
+                )
+            }
+            _ => String::new(),
+        }
+    }
 }
 
 /// The administration page of one customer.
 pub async fn page_view(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    render_admin(&app, &visit, &id, &q, None, None).await
+    render_admin(&app, &s, &id, &q, None, None).await
 }
 
 async fn render_admin(
     app: &App,
-    visit: &Visit,
+    s: &SignedIn,
     id: &str,
     q: &PageQuery,
     problem: Option<Problem>,
     prefill: Option<&FormData>,
 ) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin(&admin_path(id));
-    };
-    let after = match (&q.after, &q.after_id) {
-        (Some(u), Some(i)) => Some((u.as_str(), i.as_str())),
-        _ => None,
-    };
-    let o = match uc::overview(app, &ctx, id, after, PAGE_SIZE).await {
+    let (visit, ctx) = (&s.visit, &s.ctx);
+    let o = match uc::overview(app, ctx, id, q.pages(), PAGE_SIZE).await {
         Ok(o) => o,
         Err(e) => return domain_error(visit, e),
     };
@@ -230,11 +251,14 @@ async fn render_admin(
     let body = html! {
         p { a #back-to-record href={"/portal/customers/" (o.customer.id)} { (t(lang, "cadmin.back")) } }
         h1 #cadmin-title { (title) }
-        (notice(done_text(lang, q.done.as_deref())))
-        (orphan(p, |slot| matches!(slot, Slot::Subscription(_)) || (*slot == Slot::Create && o.may.read_users && o.may.manage_users)))
+        (orphan(p, |slot| match slot {
+            Slot::Subscription(sid) => o.subscriptions.iter().any(|s| s.id == *sid),
+            Slot::Create => o.may.read_users && o.may.manage_users,
+            _ => false,
+        }))
         @if o.may.read_users { (users_section(visit, &o, p, prefill)) }
         @if o.may.read_licenses { (seats_section(lang, &o.seats)) }
-        (subscriptions_section(app, visit, &o, p))
+        (subscriptions_section(app, visit, &o, q, p))
         (orders_section(lang, &o))
     };
     let status = problem.as_ref().map_or(StatusCode::OK, |p| p.status);
@@ -334,8 +358,16 @@ fn seats_section(lang: &str, seats: &[SubscribedSku]) -> Markup {
     }
 }
 
-fn subscriptions_section(app: &App, visit: &Visit, o: &Overview, p: Option<&Problem>) -> Markup {
+fn subscriptions_section(
+    app: &App,
+    visit: &Visit,
+    o: &Overview,
+    q: &PageQuery,
+    p: Option<&Problem>,
+) -> Markup {
     let lang = visit.lang();
+    // The subscription forms come back to the page of subscriptions they were drawn on.
+    let here = q.subscriptions_query();
     html! {
         section #subscriptions-section aria-labelledby="subscriptions-heading" {
             h2 #subscriptions-heading { (t(lang, "cadmin.subscriptions")) }
@@ -345,10 +377,13 @@ fn subscriptions_section(app: &App, visit: &Visit, o: &Overview, p: Option<&Prob
                     h3 { (s.friendly_name) " " (labels::pill(lang, s.status.as_str())) }
                     p.muted { (tf(lang, "cadmin.sub_facts", &[("n", &s.quantity.to_string()), ("price", &format!("{} {}", s.unit_price, s.currency)), ("cycle", &labels::billing_cycle(lang, &s.billing_cycle))])) }
                     @if o.may.manage_subscriptions && changeable(s) {
-                        (subscription_forms(app, visit, &o.customer.id.to_string(), s))
+                        (subscription_forms(app, visit, &o.customer.id.to_string(), &here, s))
                     }
                     (show_problem(p, Slot::Subscription(s.id.clone())))
                 }
+            }
+            @if let Some((at, sid)) = &o.subscriptions_next {
+                p { a #next-subscriptions href={(admin_path(&o.customer.id.to_string())) "?subs_after=" (url_escape(at)) "&subs_after_id=" (url_escape(sid)) "#subscriptions-section"} { (t(lang, "cadmin.next_subscriptions")) } }
             }
         }
     }
@@ -366,9 +401,15 @@ fn day(ms: i64) -> String {
     crate::clock::from_ms(ms).format("%Y-%m-%d").to_string()
 }
 
-fn subscription_forms(app: &App, visit: &Visit, id: &str, s: &SubscriptionRow) -> Markup {
+fn subscription_forms(
+    app: &App,
+    visit: &Visit,
+    id: &str,
+    here: &str,
+    s: &SubscriptionRow,
+) -> Markup {
     let lang = visit.lang();
-    let action = format!("{}/subscriptions/{}", admin_path(id), s.id);
+    let action = format!("{}/subscriptions/{}{here}", admin_path(id), s.id);
     let qty_id = format!("quantity-{}", s.id);
     let confirm_id = format!("cancel-confirm-{}", s.id);
     let open = app.clock.now_ms() <= s.cancel_until;
@@ -427,33 +468,24 @@ fn orders_section(lang: &str, o: &Overview) -> Markup {
     }
 }
 
-#[derive(Deserialize, Default)]
-pub struct UserQuery {
-    done: Option<String>,
-}
-
 /// One user of the customer: profile, password, licenses, roles, delete or restore.
 pub async fn user_view(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path((id, uid)): Path<(String, String)>,
-    Query(q): Query<UserQuery>,
 ) -> Response {
-    render_user(&app, &visit, &id, &uid, q.done.as_deref(), None).await
+    render_user(&app, &s, &id, &uid, None).await
 }
 
 async fn render_user(
     app: &App,
-    visit: &Visit,
+    s: &SignedIn,
     id: &str,
     uid: &str,
-    done: Option<&str>,
     problem: Option<Problem>,
 ) -> Response {
-    let Some(ctx) = visit.ctx() else {
-        return to_signin(&user_path(id, uid));
-    };
-    let d = match uc::user_detail(app, &ctx, id, uid).await {
+    let visit = &s.visit;
+    let d = match uc::user_detail(app, &s.ctx, id, uid).await {
         Ok(d) => d,
         Err(e) => return domain_error(visit, e),
     };
@@ -464,7 +496,6 @@ async fn render_user(
     let body = html! {
         p { a #back-to-admin href=(admin_path(id)) { (tf(lang, "cadmin.title", &[("name", &d.customer.display_name)])) } }
         h1 #cadmin-user { (d.user.upn) }
-        (notice(done_text(lang, done)))
         (orphan(p, |slot| user_slot_shown(slot, &d)))
         div.card { dl.facts {
             dt { (t(lang, "cadmin.name")) } dd #user-name { (d.user.display_name) }
@@ -606,62 +637,51 @@ fn removal_form(visit: &Visit, id: &str, d: &UserDetail, p: Option<&Problem>) ->
     }
 }
 
-/// The signed-in context and the form of a POST, or the answer that ends it (sign-in or a
-/// refused CSRF token).
-fn begin(visit: &Visit, body: &Bytes, back: &str) -> Result<(Ctx, FormData), Response> {
-    let f = FormData::parse(body);
-    visit.check_csrf(&f.get("csrf"))?;
-    let ctx = visit.ctx().ok_or_else(|| to_signin(back))?;
-    Ok((ctx, f))
-}
-
 /// The refused form shown on the user's page, or the error page when the user or customer
 /// is not there for the caller.
 async fn user_refused(
     app: &App,
-    visit: &Visit,
+    s: &SignedIn,
     id: &str,
     uid: &str,
     slot: Slot,
     e: Error,
 ) -> Response {
     if matches!(e, Error::NotFound(_) | Error::Internal(_)) {
-        return domain_error(visit, e);
+        return domain_error(&s.visit, e);
     }
-    // A customer the caller cannot see at all gives nothing away: the page load refuses.
-    let domain = match visit.ctx() {
-        Some(ctx) => crate::app::customers::visible(app, &ctx, id)
-            .await
-            .map(|(t, _)| t.domain)
-            .unwrap_or_default(),
-        None => String::new(),
-    };
     let problem = Problem {
-        text: refusal_text(visit.lang(), &slot, &domain, &e),
+        text: refusal_text(s.lang(), &slot, &customer_domain(app, s, id).await, &e),
         status: status_for(&e),
         slot,
     };
-    render_user(app, visit, id, uid, None, Some(problem)).await
+    render_user(app, s, id, uid, Some(problem)).await
 }
 
-fn confirm_missing(visit: &Visit, slot: Slot) -> Problem {
+/// The customer's domain, for the message about a sign-in name outside it (empty when the
+/// caller cannot see the customer: the page load then refuses and gives nothing away).
+async fn customer_domain(app: &App, s: &SignedIn, id: &str) -> String {
+    crate::app::customers::visible(app, &s.ctx, id)
+        .await
+        .map(|(t, _)| t.domain)
+        .unwrap_or_default()
+}
+
+/// The shared refusal of a destructive form sent without its ticked box.
+fn confirm_missing(s: &SignedIn, slot: Slot) -> Problem {
     Problem {
         slot,
-        text: t(visit.lang(), "cadmin.invalid.confirm"),
-        status: StatusCode::BAD_REQUEST,
+        text: needs_confirmation(s.lang(), None),
+        status: REFUSED,
     }
 }
 
 pub async fn create_user(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
-    body: Bytes,
+    VerifiedForm(f): VerifiedForm,
 ) -> Response {
-    let (ctx, f) = match begin(&visit, &body, &admin_path(&id)) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
     let new = NewCustomerUser {
         upn: f.trimmed("upn"),
         display_name: f.trimmed("display_name"),
@@ -670,35 +690,35 @@ pub async fn create_user(
         password: None,
         usage_location: Some(f.trimmed("usage_location")),
     };
-    match customer_users::create(&app, &ctx, &id, new).await {
-        Ok((u, password)) => reveal_redirect(&app, &visit, &id, &u, password).await,
-        Err(e @ (Error::NotFound(_) | Error::Internal(_))) => domain_error(&visit, e),
+    match customer_users::create(&app, &s.ctx, &id, new).await {
+        Ok((u, password)) => {
+            let flash = Flash::ok("cadmin.done.created").with("upn", &u.upn);
+            reveal_redirect(&app, &s.visit, &id, &u, password, flash).await
+        }
+        Err(e @ (Error::NotFound(_) | Error::Internal(_))) => domain_error(&s.visit, e),
         Err(e) => {
-            let domain = crate::app::customers::visible(&app, &ctx, &id)
-                .await
-                .map(|(t, _)| t.domain)
-                .unwrap_or_default();
             let problem = Problem {
-                text: refusal_text(visit.lang(), &Slot::Create, &domain, &e),
+                text: refusal_text(
+                    s.lang(),
+                    &Slot::Create,
+                    &customer_domain(&app, &s, &id).await,
+                    &e,
+                ),
                 status: status_for(&e),
                 slot: Slot::Create,
             };
             let q = PageQuery::default();
-            render_admin(&app, &visit, &id, &q, Some(problem), Some(&f)).await
+            render_admin(&app, &s, &id, &q, Some(problem), Some(&f)).await
         }
     }
 }
 
 pub async fn edit_user(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path((id, uid)): Path<(String, String)>,
-    body: Bytes,
+    VerifiedForm(f): VerifiedForm,
 ) -> Response {
-    let (ctx, f) = match begin(&visit, &body, &user_path(&id, &uid)) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
     let patch = Patch {
         display_name: Some(f.trimmed("display_name")),
         first_name: Some(f.trimmed("first_name")),
@@ -706,172 +726,171 @@ pub async fn edit_user(
         usage_location: Some(f.trimmed("usage_location")),
         ..Default::default()
     };
-    match customer_users::update(&app, &ctx, &id, &uid, patch).await {
-        Ok(_) => done(&user_path(&id, &uid), "saved"),
-        Err(e) => user_refused(&app, &visit, &id, &uid, Slot::Profile, e).await,
+    match customer_users::update(&app, &s.ctx, &id, &uid, patch).await {
+        Ok(u) => see_other(
+            &user_path(&id, &uid),
+            Flash::ok("cadmin.done.saved").with("upn", u.upn),
+        ),
+        Err(e) => user_refused(&app, &s, &id, &uid, Slot::Profile, e).await,
     }
 }
 
 pub async fn reset_password(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path((id, uid)): Path<(String, String)>,
-    body: Bytes,
+    VerifiedForm(_): VerifiedForm,
 ) -> Response {
-    let (ctx, _) = match begin(&visit, &body, &user_path(&id, &uid)) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    match uc::reset_password(&app, &ctx, &id, &uid).await {
-        Ok((u, password)) => reveal_redirect(&app, &visit, &id, &u, password).await,
-        Err(e) => user_refused(&app, &visit, &id, &uid, Slot::Password, e).await,
+    match uc::reset_password(&app, &s.ctx, &id, &uid).await {
+        Ok((u, password)) => {
+            let flash = Flash::ok("cadmin.done.reset").with("upn", &u.upn);
+            reveal_redirect(&app, &s.visit, &id, &u, password, flash).await
+        }
+        Err(e) => user_refused(&app, &s, &id, &uid, Slot::Password, e).await,
     }
 }
 
 pub async fn delete_user(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path((id, uid)): Path<(String, String)>,
-    body: Bytes,
+    VerifiedForm(f): VerifiedForm,
 ) -> Response {
-    let (ctx, f) = match begin(&visit, &body, &user_path(&id, &uid)) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    if f.get("confirm") != "yes" {
-        let problem = confirm_missing(&visit, Slot::Delete);
-        return render_user(&app, &visit, &id, &uid, None, Some(problem)).await;
+    if !confirmed(&f) {
+        let problem = confirm_missing(&s, Slot::Delete);
+        return render_user(&app, &s, &id, &uid, Some(problem)).await;
     }
-    match customer_users::delete(&app, &ctx, &id, &uid).await {
-        Ok(()) => done(&user_path(&id, &uid), "deleted"),
-        Err(e) => user_refused(&app, &visit, &id, &uid, Slot::Delete, e).await,
+    match customer_users::delete(&app, &s.ctx, &id, &uid).await {
+        Ok(()) => see_other(&user_path(&id, &uid), Flash::ok("cadmin.done.deleted")),
+        Err(e) => user_refused(&app, &s, &id, &uid, Slot::Delete, e).await,
     }
 }
 
 pub async fn restore_user(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path((id, uid)): Path<(String, String)>,
-    body: Bytes,
+    VerifiedForm(_): VerifiedForm,
 ) -> Response {
-    let (ctx, _) = match begin(&visit, &body, &user_path(&id, &uid)) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
     let patch = Patch {
         state: Some("active".into()),
         ..Default::default()
     };
-    match customer_users::update(&app, &ctx, &id, &uid, patch).await {
-        Ok(_) => done(&user_path(&id, &uid), "restored"),
-        Err(e) => user_refused(&app, &visit, &id, &uid, Slot::Restore, e).await,
+    match customer_users::update(&app, &s.ctx, &id, &uid, patch).await {
+        Ok(_) => see_other(&user_path(&id, &uid), Flash::ok("cadmin.done.restored")),
+        Err(e) => user_refused(&app, &s, &id, &uid, Slot::Restore, e).await,
     }
 }
 
 pub async fn set_licenses(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path((id, uid)): Path<(String, String)>,
-    body: Bytes,
+    VerifiedForm(f): VerifiedForm,
 ) -> Response {
-    let (ctx, f) = match begin(&visit, &body, &user_path(&id, &uid)) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
     let wanted: BTreeSet<String> = f.all("sku").into_iter().collect();
-    match uc::set_licenses(&app, &ctx, &id, &uid, &wanted).await {
-        Ok(_) => done(&user_path(&id, &uid), "licenses"),
-        Err(e) => user_refused(&app, &visit, &id, &uid, Slot::Licenses, e).await,
+    match uc::set_licenses(&app, &s.ctx, &id, &uid, &wanted).await {
+        Ok(_) => see_other(&user_path(&id, &uid), Flash::ok("cadmin.done.licenses")),
+        Err(e) => user_refused(&app, &s, &id, &uid, Slot::Licenses, e).await,
     }
 }
 
 pub async fn set_roles(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path((id, uid)): Path<(String, String)>,
-    body: Bytes,
+    VerifiedForm(f): VerifiedForm,
 ) -> Response {
-    let (ctx, f) = match begin(&visit, &body, &user_path(&id, &uid)) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
     let wanted: BTreeSet<GrantRole> = f
         .all("role")
         .iter()
         .filter_map(|r| GrantRole::parse(r))
         .collect();
-    match uc::set_roles(&app, &ctx, &id, &uid, &wanted).await {
-        Ok(_) => done(&user_path(&id, &uid), "roles"),
-        Err(e) => user_refused(&app, &visit, &id, &uid, Slot::Roles, e).await,
+    match uc::set_roles(&app, &s.ctx, &id, &uid, &wanted).await {
+        Ok(_) => see_other(&user_path(&id, &uid), Flash::ok("cadmin.done.roles")),
+        Err(e) => user_refused(&app, &s, &id, &uid, Slot::Roles, e).await,
     }
 }
 
-/// What a subscription form asks for, read from its `do` field.
-fn subscription_patch(f: &FormData) -> Result<(SubscriptionPatch, &'static str), &'static str> {
+/// What a subscription form asks for, read from its `do` field, with the message its
+/// success leaves.
+enum SubscriptionAsk {
+    Change(SubscriptionPatch, Flash),
+    /// A cancellation without its ticked box.
+    Unconfirmed,
+    /// A seat count that is not a number.
+    BadQuantity,
+}
+
+fn subscription_ask(f: &FormData) -> SubscriptionAsk {
     let status = |s: &str| SubscriptionPatch {
         status: Some(s.into()),
         ..Default::default()
     };
     match f.get("do").as_str() {
-        "suspend" => Ok((status("suspended"), "suspended")),
-        "reactivate" => Ok((status("active"), "reactivated")),
-        "cancel" if f.get("confirm") == "yes" => Ok((status("deleted"), "cancelled")),
-        "cancel" => Err("cadmin.invalid.confirm"),
+        "suspend" => {
+            SubscriptionAsk::Change(status("suspended"), Flash::ok("cadmin.done.suspended"))
+        }
+        "reactivate" => {
+            SubscriptionAsk::Change(status("active"), Flash::ok("cadmin.done.reactivated"))
+        }
+        "cancel" if confirmed(f) => {
+            SubscriptionAsk::Change(status("deleted"), Flash::ok("cadmin.done.cancelled"))
+        }
+        "cancel" => SubscriptionAsk::Unconfirmed,
         _ => match f.get("quantity").trim().parse::<i64>() {
-            Ok(q) => Ok((
+            Ok(q) => SubscriptionAsk::Change(
                 SubscriptionPatch {
                     quantity: Some(q),
                     ..Default::default()
                 },
-                "quantity",
-            )),
-            Err(_) => Err("cadmin.invalid.quantity"),
+                Flash::ok("cadmin.done.quantity").with("n", q.to_string()),
+            ),
+            Err(_) => SubscriptionAsk::BadQuantity,
         },
     }
 }
 
 pub async fn change_subscription(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path((id, sid)): Path<(String, String)>,
-    body: Bytes,
+    Query(q): Query<PageQuery>,
+    VerifiedForm(f): VerifiedForm,
 ) -> Response {
-    let (ctx, f) = match begin(&visit, &body, &admin_path(&id)) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
     let slot = Slot::Subscription(sid.clone());
-    let q = PageQuery::default();
-    let (patch, what) = match subscription_patch(&f) {
-        Ok(x) => x,
-        Err(key) => {
+    let (patch, flash) = match subscription_ask(&f) {
+        SubscriptionAsk::Change(patch, flash) => (patch, flash),
+        SubscriptionAsk::Unconfirmed => {
+            let problem = confirm_missing(&s, slot);
+            return render_admin(&app, &s, &id, &q, Some(problem), None).await;
+        }
+        SubscriptionAsk::BadQuantity => {
             let problem = Problem {
                 slot,
-                text: t(visit.lang(), key),
-                status: StatusCode::BAD_REQUEST,
+                text: t(s.lang(), "cadmin.invalid.quantity"),
+                status: REFUSED,
             };
-            return render_admin(&app, &visit, &id, &q, Some(problem), None).await;
+            return render_admin(&app, &s, &id, &q, Some(problem), None).await;
         }
     };
     // The version the form was drawn with: a form older than the subscription is refused.
     let version = f.get("version").parse().ok();
-    match update_subscription(&app, &ctx, &id, &sid, patch, version).await {
-        Ok(_) => done(&admin_path(&id), what),
-        Err(e @ (Error::NotFound(_) | Error::Internal(_))) => domain_error(&visit, e),
+    match update_subscription(&app, &s.ctx, &id, &sid, patch, version).await {
+        Ok(_) => {
+            let back = format!("{}{}", admin_path(&id), q.subscriptions_query());
+            see_other(&back, flash)
+        }
+        Err(e @ (Error::NotFound(_) | Error::Internal(_))) => domain_error(&s.visit, e),
         Err(e) => {
             let problem = Problem {
-                text: refusal_text(visit.lang(), &slot, "", &e),
+                text: refusal_text(s.lang(), &slot, "", &e),
                 status: status_for(&e),
                 slot,
             };
-            render_admin(&app, &visit, &id, &q, Some(problem), None).await
+            render_admin(&app, &s, &id, &q, Some(problem), None).await
         }
     }
-}
-
-/// 303 back to a page with its success message (post/redirect/get).
-fn done(path: &str, what: &str) -> Response {
-    Redirect::to(&format!("{path}?done={what}")).into_response()
 }
 
 fn reveal_cookie(app: &App) -> &'static str {
@@ -898,19 +917,20 @@ fn set_reveal_cookie(app: &App, resp: &mut Response, value: &str, max_age: i64) 
 }
 
 /// A new password goes to the reveal page sealed in a short-lived cookie bound to this
-/// session: never in the address, never in a log.
+/// session: never in the address, never in a log (the flash says what was done).
 async fn reveal_redirect(
     app: &App,
     visit: &Visit,
     id: &str,
     u: &UserRow,
     password: String,
+    flash: Flash,
 ) -> Response {
     let sealed = match uc::seal_reveal(app, &visit.token_hash, id, u, password).await {
         Ok(s) => s,
         Err(e) => return domain_error(visit, e),
     };
-    let mut resp = Redirect::to(&format!("{}/password", admin_path(id))).into_response();
+    let mut resp = see_other(&format!("{}/password", admin_path(id)), flash);
     set_reveal_cookie(app, &mut resp, &sealed, uc::REVEAL_SECS);
     resp
 }
@@ -929,13 +949,11 @@ fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// Shows a generated password once, then forgets it (the cookie is cleared with the answer).
 pub async fn reveal(
     State(app): State<App>,
-    visit: Visit,
+    s: SignedIn,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if visit.ctx().is_none() {
-        return to_signin(&admin_path(&id));
-    }
+    let visit = s.visit;
     let lang = visit.lang();
     let r = match cookie_value(&headers, reveal_cookie(&app)) {
         Some(v) => match uc::open_reveal(&app, &visit.token_hash, v).await {

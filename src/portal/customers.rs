@@ -17,6 +17,7 @@ use crate::domain::authz::{can, Action, Resource};
 use crate::domain::customer::{AccessRequest, GrantRole};
 use crate::domain::identity::TenantKind;
 use crate::domain::ids::TenantId;
+use crate::domain::partnership::InvitationState;
 use crate::domain::Error;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -290,14 +291,40 @@ pub struct TokenQuery {
     token: Option<String>,
 }
 
-fn access_list(lang: &str, roles: &[GrantRole], days: i64) -> Markup {
+fn day(ms: i64) -> String {
+    crate::clock::from_ms(ms).format("%Y-%m-%d").to_string()
+}
+
+/// What the request asks for, in words: the relationship, each role with what it lets the
+/// partner do, and until when.
+fn asked_for(lang: &str, p: &uc::Preview) -> Markup {
+    let roles = &p.invitation.roles;
     html! {
+        h2 { (t(lang, "caccept.what")) }
+        p #consent-relationship { (tf(lang, "caccept.relationship", &[("reseller", &p.reseller)])) }
         @if roles.is_empty() {
             p #requested-access { (t(lang, "caccept.no_roles")) }
         } @else {
-            p { (tf(lang, "caccept.roles", &[("days", &days.to_string())])) }
-            ul #requested-access { @for r in roles { li { (t(lang, &format!("grant.{}", r.as_str()))) } } }
+            p { (tf(lang, "caccept.roles", &[("days", &p.invitation.duration_days.to_string())])) }
+            ul #requested-access {
+                @for r in roles {
+                    li data-role=(r.as_str()) {
+                        strong { (t(lang, &format!("grant.{}", r.as_str()))) }
+                        " — " (t(lang, &format!("caccept.role_help.{}", r.as_str())))
+                    }
+                }
+            }
         }
+        h2 { (t(lang, "caccept.how_long")) }
+        @if let Some(until) = p.access_until {
+            p #consent-until {
+                (tf(lang, "caccept.until", &[("date", &day(until)), ("days", &p.invitation.duration_days.to_string())]))
+                @if p.renews { " " (t(lang, "caccept.renews")) }
+            }
+        } @else {
+            p #consent-until { (t(lang, "caccept.until_relationship")) }
+        }
+        p.muted #consent-link-expiry { (tf(lang, "caccept.link_until", &[("date", &day(p.invitation.expires_at))])) }
     }
 }
 
@@ -307,54 +334,57 @@ pub async fn accept_page(
     visit: Visit,
     Query(q): Query<TokenQuery>,
 ) -> Response {
-    render_accept(&app, &visit, &q.token.unwrap_or_default(), None, None).await
+    render_accept(&app, &visit, &q.token.unwrap_or_default(), None).await
 }
 
-async fn render_accept(
-    app: &App,
-    visit: &Visit,
-    token: &str,
-    notice: Option<String>,
-    error: Option<String>,
-) -> Response {
+/// Why a link cannot be answered, as a catalog key.
+fn unusable(state: Option<InvitationState>) -> &'static str {
+    match state {
+        None => "caccept.link_invalid",
+        Some(InvitationState::Accepted) => "caccept.link_answered",
+        Some(InvitationState::Revoked) => "caccept.link_withdrawn",
+        Some(InvitationState::Expired) => "caccept.link_expired",
+        Some(InvitationState::Pending) => "caccept.unusable",
+    }
+}
+
+/// The consent page: who asks (the reseller, and its provider if any), for what in words,
+/// for how long, with Accept and Decline for the customer's global administrator; others are
+/// asked to sign in, or to create the directory first (which grants nothing by itself).
+async fn render_accept(app: &App, visit: &Visit, token: &str, error: Option<String>) -> Response {
     let lang = visit.lang();
     let title = t(lang, "caccept.title");
     let p = match uc::preview(app, token).await {
         Ok(p) => p,
-        Err(Error::Conflict { message, .. }) => {
-            return error_page(visit, StatusCode::CONFLICT, &message)
+        Err(Error::Conflict { .. }) => {
+            return error_page(visit, StatusCode::CONFLICT, &t(lang, unusable(None)))
         }
         Err(e) => return domain_error(visit, e),
     };
-    if p.state != crate::domain::partnership::InvitationState::Pending {
-        return error_page(visit, StatusCode::CONFLICT, &t(lang, "verify.used"));
+    if p.state != InvitationState::Pending {
+        return error_page(
+            visit,
+            StatusCode::CONFLICT,
+            &t(lang, unusable(Some(p.state))),
+        );
     }
     let org = match visit.ctx() {
         Some(ctx) => crate::app::identity::own_tenant(app, &ctx)
             .await
             .map(|t| t.display_name)
             .unwrap_or_default(),
-        None => "your organisation".into(),
+        None => t(lang, "caccept.your_org"),
     };
     let may_answer = visit.signed_in().is_some_and(|(a, _)| {
         can(a, Action::ManageOwnPartners, Resource::Tenant(a.tenant)).allowed()
     });
-    let next = format!("/portal/customer/accept?token={token}");
-    // Delegated access is consented to explicitly, naming who gets what for how long.
     let who = match &p.provider {
-        Some(provider) => format!("{} and {provider}", p.reseller),
+        Some(provider) => tf(
+            lang,
+            "caccept.who_both",
+            &[("reseller", &p.reseller), ("provider", provider)],
+        ),
         None => p.reseller.clone(),
-    };
-    let consent = html! {
-        @if !p.invitation.roles.is_empty() {
-            fieldset #caccept-consent-step {
-                legend { (t(lang, "caccept.consent_title")) }
-                label {
-                    input #caccept-consent type="checkbox" name="consent" value="yes";
-                    " " (tf(lang, "caccept.consent", &[("who", &who), ("days", &p.invitation.duration_days.to_string())]))
-                }
-            }
-        }
     };
     let status = if error.is_some() {
         REFUSED
@@ -362,53 +392,91 @@ async fn render_accept(
         StatusCode::OK
     };
     (status, page(visit, opts(app, &title, ""), html! {
-        div.card {
+        div.card #consent-page {
             h1 { (title) }
+            h2 { (t(lang, "caccept.who")) }
             p #caccept-intro { (tf(lang, "caccept.intro", &[("reseller", &p.reseller), ("org", &org)])) }
             @if let Some(provider) = &p.provider { p #caccept-provider { (tf(lang, "caccept.with_provider", &[("provider", provider), ("reseller", &p.reseller)])) } }
-            (access_list(lang, &p.invitation.roles, p.invitation.duration_days))
-            @if let Some(n) = &notice { div.alert.ok { (n) } }
+            (asked_for(lang, &p))
             @if let Some(e) = &error { div.alert.bad role="alert" #caccept-error { (e) } }
             @if may_answer {
-                form.inline method="post" action="/portal/customer/accept" {
-                    (csrf(visit.csrf()))
-                    input type="hidden" name="token" value=(token);
-                    (consent)
-                    button #caccept-accept type="submit" name="answer" value="accept" { (t(lang, "caccept.accept")) }
-                }
-                form.confirm-form method="post" action="/portal/customer/accept" #caccept-decline-form {
-                    (csrf(visit.csrf()))
-                    input type="hidden" name="token" value=(token);
-                    label.choice {
-                        input #caccept-decline-confirm type="checkbox" name="confirm" value="yes";
-                        " " (tf(lang, "caccept.decline_confirm", &[("who", &who)]))
-                    }
-                    " "
-                    button.link.danger #caccept-decline type="submit" name="answer" value="decline" { (t(lang, "caccept.decline")) }
-                }
+                (answer_forms(visit, token, &p, &who))
             } @else {
-                @if visit.signed_in().is_some() { div.alert.bad #caccept-not-admin { (t(lang, "caccept.not_admin")) } }
-                p { a.button #caccept-signin href={"/portal/signin?next=" (url_escape(&next))} { (t(lang, "caccept.signin")) } }
-                h2 { (t(lang, "caccept.create")) }
-                form method="post" action="/portal/customer/accept/create" #caccept-create {
-                    (csrf(visit.csrf()))
-                    input type="hidden" name="token" value=(token);
-                    label for="displayName" { (t(lang, "enroll.org_name")) }
-                    input #displayName type="text" name="displayName";
-                    label for="domain" { (t(lang, "enroll.domain")) }
-                    input #domain type="text" name="domain";
-                    label for="country" { (t(lang, "enroll.country")) }
-                    select #country name="country" { @for (c, n) in super::enroll::COUNTRIES { option value=(c) { (n) } } }
-                    label for="adminName" { (t(lang, "enroll.admin_name")) }
-                    input #adminName type="text" name="adminName";
-                    label for="new-password" { (t(lang, "signin.password")) }
-                    input #new-password type="password" name="password";
-                    (consent)
-                    p { button #caccept-create-submit type="submit" { (t(lang, "enroll.create_submit")) } }
-                }
+                (signin_or_create(visit, token))
             }
         }
     })).into_response()
+}
+
+/// Accept (with the consent box when delegated access is asked for) and Decline (confirmed).
+fn answer_forms(visit: &Visit, token: &str, p: &uc::Preview, who: &str) -> Markup {
+    let lang = visit.lang();
+    html! {
+        p.muted { (t(lang, "caccept.nothing_before")) }
+        form method="post" action="/portal/customer/accept" #caccept-accept-form {
+            (csrf(visit.csrf()))
+            input type="hidden" name="token" value=(token);
+            @if !p.invitation.roles.is_empty() {
+                fieldset #caccept-consent-step {
+                    legend { (t(lang, "caccept.consent_title")) }
+                    label.choice {
+                        input #caccept-consent type="checkbox" name="consent" value="yes";
+                        " " (tf(lang, "caccept.consent", &[("who", who), ("days", &p.invitation.duration_days.to_string())]))
+                    }
+                }
+            }
+            button #caccept-accept type="submit" name="answer" value="accept" { (t(lang, "caccept.accept")) }
+        }
+        form.confirm-form method="post" action="/portal/customer/accept" #caccept-decline-form {
+            (csrf(visit.csrf()))
+            input type="hidden" name="token" value=(token);
+            label.choice {
+                input #caccept-decline-confirm type="checkbox" name="confirm" value="yes";
+                " " (tf(lang, "caccept.decline_confirm", &[("who", who)]))
+            }
+            " "
+            button.danger #caccept-decline type="submit" name="answer" value="decline" { (t(lang, "caccept.decline")) }
+        }
+    }
+}
+
+/// For a visitor who cannot answer: sign in as the customer's administrator, or create the
+/// directory (answered on this page afterwards).
+fn signin_or_create(visit: &Visit, token: &str) -> Markup {
+    let lang = visit.lang();
+    let next = format!("/portal/customer/accept?token={token}");
+    html! {
+        @if visit.signed_in().is_some() { div.alert.bad #caccept-not-admin { (t(lang, "caccept.not_admin")) } }
+        p { a.button #caccept-signin href={"/portal/signin?next=" (url_escape(&next))} { (t(lang, "caccept.signin")) } }
+        h2 { (t(lang, "caccept.create")) }
+        p.muted #caccept-create-hint { (t(lang, "caccept.create_hint")) }
+        form method="post" action="/portal/customer/accept/create" #caccept-create {
+            (csrf(visit.csrf()))
+            input type="hidden" name="token" value=(token);
+            label for="displayName" { (t(lang, "enroll.org_name")) }
+            input #displayName type="text" name="displayName";
+            label for="domain" { (t(lang, "enroll.domain")) }
+            input #domain type="text" name="domain";
+            label for="country" { (t(lang, "enroll.country")) }
+            select #country name="country" { @for (c, n) in super::enroll::COUNTRIES { option value=(c) { (n) } } }
+            label for="adminName" { (t(lang, "enroll.admin_name")) }
+            input #adminName type="text" name="adminName";
+            label for="new-password" { (t(lang, "signin.password")) }
+            input #new-password type="password" name="password";
+            p { button #caccept-create-submit type="submit" { (t(lang, "caccept.create_submit")) } }
+        }
+    }
+}
+
+/// The words for a refused answer, in the reader's language.
+fn answer_refusal(lang: &str, e: &Error) -> Option<String> {
+    match e {
+        Error::Validation(f) if f.iter().any(|f| f.field == "consent") => {
+            Some(t(lang, "caccept.consent_missing"))
+        }
+        Error::Conflict { .. } => Some(t(lang, "caccept.unusable")),
+        _ => None,
+    }
 }
 
 pub async fn answer(
@@ -420,7 +488,7 @@ pub async fn answer(
     let declining = f.get("answer") == "decline";
     if declining && !confirmed(&f) {
         let msg = needs_confirmation(s.lang(), None);
-        return render_accept(&app, &s.visit, &token, None, Some(msg)).await;
+        return render_accept(&app, &s.visit, &token, Some(msg)).await;
     }
     let result = if declining {
         uc::decline(&app, &s.ctx, &token)
@@ -433,30 +501,38 @@ pub async fn answer(
     };
     match result {
         Ok(done) => see_other("/portal/customer/partners", done),
-        Err(Error::Conflict { message, .. }) => {
-            error_page(&s.visit, StatusCode::CONFLICT, &message)
-        }
-        Err(e) => domain_error(&s.visit, e),
+        Err(Error::Conflict { .. }) => error_page(
+            &s.visit,
+            StatusCode::CONFLICT,
+            &t(s.lang(), "caccept.unusable"),
+        ),
+        Err(e) => match answer_refusal(s.lang(), &e) {
+            Some(msg) => render_accept(&app, &s.visit, &token, Some(msg)).await,
+            None => domain_error(&s.visit, e),
+        },
     }
 }
 
-/// Creates the customer's directory on the spot, signs its administrator in, and accepts.
+/// Creates the customer's directory on the spot and signs its administrator in, then shows
+/// the request again to be answered: creating a directory grants nothing by itself.
 pub async fn create_and_accept(
     State(app): State<App>,
     visit: Visit,
     VerifiedForm(f): VerifiedForm,
 ) -> Response {
     let token = f.get("token");
-    let domain = f.get("domain").trim().to_ascii_lowercase();
-    // Consent is asked before anything is created, so a missing tick never leaves behind a
-    // directory that could not then accept.
-    let consent = f.get("consent") == "yes";
-    if let Ok(p) = uc::preview(&app, &token).await {
-        if !p.invitation.roles.is_empty() && !consent {
-            let msg = t(visit.lang(), "caccept.consent_title");
-            return render_accept(&app, &visit, &token, None, Some(msg)).await;
-        }
+    // A link that cannot be answered makes no directory either.
+    if let Err(e) = uc::preview(&app, &token).await {
+        return match e {
+            Error::Conflict { .. } => error_page(
+                &visit,
+                StatusCode::CONFLICT,
+                &t(visit.lang(), unusable(None)),
+            ),
+            e => domain_error(&visit, e),
+        };
     }
+    let domain = f.get("domain").trim().to_ascii_lowercase();
     let created = identity::create_tenant_with_admin(
         &app,
         None,
@@ -477,14 +553,14 @@ pub async fn create_and_accept(
     .await;
     let user = match created {
         Ok((_, u, _)) => u,
-        // A directory made earlier (through the API, say) accepts by signing in.
+        // A directory made earlier (through the API, say) answers by signing in.
         Err(Error::Validation(errs))
             if errs
                 .iter()
                 .any(|e| e.field == "domain" && e.message.contains("taken")) =>
         {
             let msg = t(visit.lang(), "caccept.exists");
-            return render_accept(&app, &visit, &token, None, Some(msg)).await;
+            return render_accept(&app, &visit, &token, Some(msg)).await;
         }
         Err(Error::Validation(errs)) => {
             let msg = errs
@@ -492,30 +568,17 @@ pub async fn create_and_accept(
                 .map(|e| format!("{}: {}", e.field, e.message))
                 .collect::<Vec<_>>()
                 .join("; ");
-            return render_accept(&app, &visit, &token, None, Some(msg)).await;
+            return render_accept(&app, &visit, &token, Some(msg)).await;
         }
         Err(e) => return domain_error(&visit, e),
-    };
-    let actor = match identity::actor_for_user(&app, user.id).await {
-        Ok(Some((actor, _))) => actor,
-        Ok(None) => return domain_error(&visit, Error::NotFound("user")),
-        Err(e) => return domain_error(&visit, e),
-    };
-    let ctx = crate::app::Ctx {
-        actor,
-        upn: Some(user.upn.clone()),
-        correlation_id: visit.request_id.clone(),
     };
     let _ = crate::app::sessions::end(&app, &visit.token_hash).await;
     let (stoken, row) = match session::create(&app, Some(&user), visit.lang(), false).await {
         Ok(x) => x,
         Err(e) => return domain_error(&visit, e),
     };
-    let mut resp = match uc::accept(&app, &ctx, &token, consent).await {
-        Ok(_) => see_other("/portal/customer/partners", Flash::ok("caccept.accepted")),
-        Err(Error::Conflict { message, .. }) => error_page(&visit, StatusCode::CONFLICT, &message),
-        Err(e) => domain_error(&visit, e),
-    };
+    let back = format!("/portal/customer/accept?token={}", url_escape(&token));
+    let mut resp = see_other(&back, Flash::ok("caccept.directory_created"));
     resp.extensions_mut()
         .insert(NewSession(stoken, row.expires_at - app.clock.now_ms()));
     resp
@@ -557,7 +620,7 @@ async fn render_my_partners(app: &App, s: &SignedIn, problem: Option<String>) ->
                         @for g in &pg.live_grants {
                             tr.grant {
                                 td { @for r in &g.roles { span.tag { (t(lang, &format!("grant.{}", r.as_str()))) } } }
-                                td { (crate::clock::from_ms(g.expires_at).format("%Y-%m-%d")) @if g.auto_extend { " (auto)" } }
+                                td { (crate::clock::from_ms(g.expires_at).format("%Y-%m-%d")) @if g.auto_extend { " " (t(lang, "mypartners.auto")) } }
                                 td {
                                     form.confirm-form method="post" action={"/portal/customer/grants/" (g.id) "/revoke"} {
                                         (csrf(visit.csrf()))

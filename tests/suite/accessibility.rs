@@ -39,6 +39,40 @@ pub async fn demo_app() -> TestApp {
     t
 }
 
+/// A new relationship request from Contoso with its provider Northwind asking for two
+/// delegated roles: the address (path and token) of its consent page, still unanswered.
+pub async fn consent_link(t: &TestApp) -> String {
+    let (status, token) = t
+        .token_response("admin@contoso.example", demo::PASSWORD)
+        .await;
+    assert_eq!(status, 200, "{token}");
+    let token = token["access_token"].as_str().unwrap().to_string();
+    let (_, providers) = t
+        .get(
+            "/v1/relationships?relationship_type=IsIndirectResellerOf",
+            &token,
+        )
+        .await;
+    let northwind = providers["items"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["name"] == "Northwind Distribution"))
+        .unwrap_or_else(|| panic!("Contoso's provider Northwind: {providers}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, req) = t
+        .post(
+            "/v1/customers/relationshiprequests",
+            &token,
+            &serde_json::json!({"indirectCloudSolutionProviderId": northwind,
+                "roles": ["user_administrator", "license_administrator"], "durationDays": 90}),
+        )
+        .await;
+    assert_eq!(status, 201, "{req}");
+    let url = req["url"].as_str().unwrap();
+    url[url.find("/portal/").unwrap()..].to_string()
+}
+
 /// Signs in (or stays signed out) and switches the portal language.
 pub async fn enter(b: &Browser, upn: Option<&str>, lang: &str) -> anyhow::Result<()> {
     if let Some(upn) = upn {
@@ -217,7 +251,12 @@ async fn every_main_page_passes_axe_core_and_logs_no_console_error() {
             let result = async {
                 enter(&b, *upn, lang).await?;
                 b.console_errors().await?;
-                for path in main_pages(&b, upn.is_some()).await? {
+                let mut pages = main_pages(&b, upn.is_some()).await?;
+                // The consent page of a relationship request, as whoever opens the link sees it.
+                if matches!(*who, "signed-out" | "customer") {
+                    pages.push(consent_link(&t).await);
+                }
+                for path in pages {
                     scan(&b, &axe, &label, &path, &mut figures).await?;
                 }
                 Ok(())

@@ -273,3 +273,86 @@ async fn no_api_operation_can_change_or_delete_audit_records() {
     }
     assert!(audit_ops >= 1);
 }
+
+fn entry(org: &str, op: &str) -> audit::AuditEntry {
+    audit::AuditEntry {
+        org_tenant_id: org.to_string(),
+        actor_user_id: None,
+        actor_app_id: None,
+        actor_upn: Some("batch@test".into()),
+        customer_id: None,
+        operation: op.to_string(),
+        resource_type: "test".into(),
+        resource_id: Some("r".into()),
+        old_value: None,
+        new_value: Some("{\"n\":1}".into()),
+        correlation_id: None,
+        outcome: "succeeded".into(),
+        created_at: 1,
+    }
+}
+
+#[tokio::test]
+async fn a_batched_append_continues_each_chain_and_verifies() {
+    let t = TestApp::spawn().await;
+    let (a, _) = t.tenant(TenantKind::Partner, &[]).await;
+    let (b, _) = t.tenant(TenantKind::Partner, &[]).await;
+    let (a, b) = (a.id.to_string(), b.id.to_string());
+    let fresh = uuid::Uuid::now_v7().to_string();
+    let seq_of = |org: String| {
+        let db = t.app.db.clone();
+        async move {
+            use sqlx::Row;
+            sqlx::query("SELECT seq FROM audit_records WHERE org_tenant_id = $1 ORDER BY seq")
+                .bind(org)
+                .fetch_all(&db.read)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<i64, _>("seq"))
+                .collect::<Vec<_>>()
+        }
+    };
+    let before_a = seq_of(a.clone()).await;
+    let before_b = seq_of(b.clone()).await;
+    // One by one, then a batch mixing three chains (one new), then one by one again.
+    let mut tx = t.app.db.begin().await.unwrap();
+    audit::append(&mut tx, &entry(&a, "single-1"))
+        .await
+        .unwrap();
+    let batch = [
+        entry(&a, "batch-1"),
+        entry(&b, "batch-2"),
+        entry(&fresh, "batch-3"),
+        entry(&a, "batch-4"),
+        entry(&fresh, "batch-5"),
+    ];
+    let ids = audit::append_all(&mut tx, &batch).await.unwrap();
+    assert_eq!(ids.len(), 5);
+    audit::append(&mut tx, &entry(&b, "single-2"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let consecutive = |v: &[i64]| v.iter().enumerate().all(|(i, s)| *s == i as i64 + 1);
+    let after_a = seq_of(a.clone()).await;
+    let after_b = seq_of(b.clone()).await;
+    assert_eq!(after_a.len(), before_a.len() + 3);
+    assert_eq!(after_b.len(), before_b.len() + 2);
+    assert_eq!(seq_of(fresh.clone()).await, [1, 2]);
+    assert!(
+        consecutive(&after_a) && consecutive(&after_b),
+        "{after_a:?} {after_b:?}"
+    );
+    let (checked, broken) = audit::verify(&t.app.db).await.unwrap();
+    assert!(checked >= 7);
+    assert!(broken.is_empty(), "{broken:?}");
+    // A record of the batch altered afterwards breaks its chain there, as with single appends.
+    sqlx::query("UPDATE audit_records SET operation = 'forged' WHERE org_tenant_id = $1 AND operation = 'batch-4'")
+        .bind(&a)
+        .execute(&t.app.db.write)
+        .await
+        .unwrap();
+    let (_, broken) = audit::verify(&t.app.db).await.unwrap();
+    assert_eq!(broken.len(), 1);
+    assert_eq!(broken[0].org_tenant_id, a);
+}

@@ -158,6 +158,8 @@ async fn bench_generate_builds_a_consistent_world_and_bench_run_measures_every_w
             "order",
             "license update (grants)",
             "mixed 90/9/1",
+            "portal customer list page",
+            "event to webhook delivered",
         ]
     );
     for o in outcomes {

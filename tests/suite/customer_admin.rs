@@ -97,6 +97,26 @@ async fn reveal(t: &TestApp, s: &Session, customer: &str, set_cookie: &str) -> S
     password
 }
 
+async fn set_language(t: &TestApp, s: &Session, lang: &str) {
+    let r = t
+        .http
+        .post(t.url("/portal/lang"))
+        .header("cookie", &s.0)
+        .form(&[("csrf", s.1.as_str()), ("lang", lang)])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().as_u16() < 400);
+}
+
+async fn korean(t: &TestApp, s: &Session) {
+    set_language(t, s, "ko-KR").await;
+}
+
+async fn english(t: &TestApp, s: &Session) {
+    set_language(t, s, "en-US").await;
+}
+
 async fn user_json(t: &TestApp, token: &str, customer: &str, uid: &str) -> Value {
     t.get(&format!("/v1/customers/{customer}/users/{uid}"), token)
         .await
@@ -136,6 +156,29 @@ fn admin(w: &World) -> String {
     format!("/portal/customers/{}/admin", w.x.0.id)
 }
 
+/// The page a done form redirected to: it shows `says` in its flash message once; opened
+/// again (a reload) it shows no message and sends nothing again. Returns the page.
+async fn landed(t: &TestApp, s: &Session, location: &str, set_cookie: &str, says: &str) -> String {
+    // The flash message's token travels in its own short-lived cookie.
+    let flash = set_cookie
+        .lines()
+        .find(|c| c.starts_with("__Host-partnerhub-flash="))
+        .map(|c| c.split(';').next().unwrap().to_string())
+        .expect("a flash cookie");
+    let (status, html) = get(t, &format!("{}; {flash}", s.0), location).await;
+    assert_eq!(status, 200, "{location}");
+    let notice = &html[html.find("id=\"notice\"").expect("a flash message")..];
+    let notice = &notice[..notice.find("</div>").unwrap()];
+    assert!(notice.contains(says), "{location}: {notice}");
+    let (status, again) = get(t, &format!("{}; {flash}", s.0), location).await;
+    assert_eq!(status, 200);
+    assert!(
+        !again.contains("id=\"notice\""),
+        "{location}: the message shows once"
+    );
+    again
+}
+
 #[tokio::test]
 async fn a_reseller_with_the_roles_creates_edits_resets_deletes_and_restores_users() {
     let t = TestApp::spawn().await;
@@ -165,9 +208,14 @@ async fn a_reseller_with_the_roles_creates_edits_resets_deletes_and_restores_use
     assert_eq!(status, 303);
     assert_eq!(location, format!("{}/password", admin(&w)));
     let password = reveal(&t, &s, &x, &cookies).await;
+    let (_, users_before) = t.get(&format!("/v1/customers/{x}/users"), &w.a.token).await;
     assert!(!location.contains(&password));
     assert_eq!(t.token_response(&upn, &password).await.0, 200);
     let (_, users) = t.get(&format!("/v1/customers/{x}/users"), &w.a.token).await;
+    assert_eq!(
+        users["totalCount"], users_before["totalCount"],
+        "a reload made no user"
+    );
     let uid = users["items"]
         .as_array()
         .unwrap()
@@ -183,7 +231,7 @@ async fn a_reseller_with_the_roles_creates_edits_resets_deletes_and_restores_use
         "KR"
     );
     // Edit.
-    let (status, location, _) = post(
+    let (status, location, flash) = post(
         &t,
         &s,
         &format!("{user_page}/profile"),
@@ -195,10 +243,7 @@ async fn a_reseller_with_the_roles_creates_edits_resets_deletes_and_restores_use
         ],
     )
     .await;
-    assert_eq!(
-        (status, location.as_str()),
-        (303, format!("{user_page}?done=saved").as_str())
-    );
+    assert_eq!((status, location.as_str()), (303, user_page.as_str()));
     assert_eq!(
         user_json(&t, &w.a.token, &x, &uid).await["displayName"],
         "Renamed User"
@@ -207,11 +252,14 @@ async fn a_reseller_with_the_roles_creates_edits_resets_deletes_and_restores_use
         user_json(&t, &w.a.token, &x, &uid).await["usageLocation"],
         "US"
     );
-    let (_, shown) = get(&t, &s.0, &format!("{user_page}?done=saved")).await;
-    assert!(
-        shown.contains("The user&#39;s profile was saved.")
-            || shown.contains("The user's profile was saved.")
-    );
+    landed(
+        &t,
+        &s,
+        &location,
+        &flash,
+        &format!("The profile of {upn} was saved."),
+    )
+    .await;
     // Reset: a new password, the old one stops.
     let (status, _, cookies) = post(&t, &s, &format!("{user_page}/password"), &[]).await;
     assert_eq!(status, 303);
@@ -222,26 +270,54 @@ async fn a_reseller_with_the_roles_creates_edits_resets_deletes_and_restores_use
     // Delete needs its confirmation; then the user is inactive, and restorable.
     let (status, html, _) = post(&t, &s, &format!("{user_page}/delete"), &[]).await;
     assert_eq!(status, 400);
-    assert!(html.contains("Tick the box to confirm"));
+    let refusal = html
+        .find("Nothing was changed: tick the box")
+        .expect("refused in words");
+    assert!(
+        refusal > html.find("id=\"delete-form\"").unwrap(),
+        "the refusal sits in the delete form"
+    );
     assert_eq!(user_json(&t, &w.a.token, &x, &uid).await["state"], "active");
-    let (status, location, _) = post(
+    let (status, location, flash) = post(
         &t,
         &s,
         &format!("{user_page}/delete"),
         &[("confirm", "yes")],
     )
     .await;
-    assert_eq!(
-        (status, location),
-        (303, format!("{user_page}?done=deleted"))
-    );
+    assert_eq!((status, location.as_str()), (303, user_page.as_str()));
+    landed(&t, &s, &location, &flash, "The user was deleted").await;
     assert_eq!(
         user_json(&t, &w.a.token, &x, &uid).await["state"],
         "inactive"
     );
-    let (status, _, _) = post(&t, &s, &format!("{user_page}/restore"), &[]).await;
+    let (status, location, flash) = post(&t, &s, &format!("{user_page}/restore"), &[]).await;
     assert_eq!(status, 303);
+    landed(&t, &s, &location, &flash, "The user was restored").await;
     assert_eq!(user_json(&t, &w.a.token, &x, &uid).await["state"], "active");
+    // The same messages in Korean once the reader switches.
+    korean(&t, &s).await;
+    let (_, location, flash) = post(
+        &t,
+        &s,
+        &format!("{user_page}/profile"),
+        &[
+            ("display_name", "Renamed User"),
+            ("first_name", "Renamed"),
+            ("last_name", "User"),
+            ("usage_location", "US"),
+        ],
+    )
+    .await;
+    landed(
+        &t,
+        &s,
+        &location,
+        &flash,
+        &format!("{upn} 사용자의 프로필을 저장했습니다."),
+    )
+    .await;
+    english(&t, &s).await;
     // A bad sign-in name is refused beside the form, in words, and creates nothing.
     let (status, html, _) = post(
         &t,
@@ -272,9 +348,17 @@ async fn licenses_are_assigned_and_removed_within_the_seats() {
     assert!(page.contains("0 of 1 in use"), "seats used/total shown");
     let licenses = |uid: String| format!("/v1/customers/{x}/users/{uid}/licenses");
     let form = |uid: String| format!("{}/users/{uid}/licenses", admin(&w));
-    let (status, location, _) = post(&t, &s, &form(u1.id.to_string()), &[("sku", &sku)]).await;
+    let (status, location, flash) = post(&t, &s, &form(u1.id.to_string()), &[("sku", &sku)]).await;
     assert_eq!(status, 303, "{location}");
-    assert!(location.ends_with("?done=licenses"));
+    assert!(
+        location.ends_with(&format!("/users/{}", u1.id)),
+        "{location}"
+    );
+    let page = landed(&t, &s, &location, &flash, "The licenses were saved.").await;
+    assert!(
+        page.contains("1 of 1 in use"),
+        "the reloaded page counts one seat"
+    );
     let held = t.get(&licenses(u1.id.to_string()), &w.a.token).await.1;
     assert_eq!(held["totalCount"], 1, "{held}");
     // No seat left: refused beside the licenses form, nothing assigned.
@@ -332,15 +416,7 @@ async fn refusals_from_who_may_act_on_whom_show_beside_the_control_in_the_users_
         "password unchanged"
     );
     // In Korean, the same refusal is Korean.
-    let r = t
-        .http
-        .post(t.url("/portal/lang"))
-        .header("cookie", &s.0)
-        .form(&[("csrf", s.1.as_str()), ("lang", "ko-KR")])
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().as_u16() < 400);
+    korean(&t, &s).await;
     let (status, html, _) = post(&t, &s, &reset(admin_user.id.to_string()), &[]).await;
     assert_eq!(status, 403);
     assert!(html.contains("귀하보다 높은 역할"), "{html}");
@@ -375,8 +451,12 @@ async fn directory_roles_change_within_what_the_grant_allows() {
         page.contains("outside your delegated access"),
         "GA is shown as out of reach"
     );
-    let (status, location, _) = post(&t, &s, &path, &[("role", "user_administrator")]).await;
-    assert_eq!((status, location.ends_with("?done=roles")), (303, true));
+    let (status, location, flash) = post(&t, &s, &path, &[("role", "user_administrator")]).await;
+    assert_eq!(
+        (status, location.ends_with(&format!("/users/{}", u.id))),
+        (303, true)
+    );
+    landed(&t, &s, &location, &flash, "The directory roles were saved.").await;
     let held = t.get(&roles, &w.a.token).await.1;
     assert_eq!(held["items"][0]["name"], "user_administrator", "{held}");
     // A partner never hands out the customer's top role, even by a crafted form.
@@ -431,17 +511,22 @@ async fn subscriptions_change_with_their_version_suspend_reactivate_and_cancel_w
     let v = card.find("name=\"version\" value=\"").unwrap() + "name=\"version\" value=\"".len();
     let v1 = card[v..].split('"').next().unwrap().to_string();
     assert!(v1.parse::<i64>().is_ok(), "a version in the form: {v1:?}");
-    let (status, location, _) = post(
+    let (status, location, flash) = post(
         &t,
         &s,
         &form,
         &[("do", "quantity"), ("quantity", "7"), ("version", &v1)],
     )
     .await;
-    assert_eq!(
-        (status, location),
-        (303, format!("{}?done=quantity", admin(&w)))
-    );
+    assert_eq!((status, location.clone()), (303, admin(&w)));
+    landed(
+        &t,
+        &s,
+        &location,
+        &flash,
+        "The subscription now has 7 seats.",
+    )
+    .await;
     assert_eq!(t.get(&api, &w.a.token).await.1["quantity"], 7);
     // The same (now stale) form again: refused with a clear message, nothing changes.
     let (status, html, _) = post(
@@ -457,22 +542,41 @@ async fn subscriptions_change_with_their_version_suspend_reactivate_and_cancel_w
         "{html}"
     );
     assert_eq!(t.get(&api, &w.a.token).await.1["quantity"], 7);
-    let (status, _, _) = post(&t, &s, &form, &[("do", "suspend")]).await;
+    let (status, location, flash) = post(&t, &s, &form, &[("do", "suspend")]).await;
     assert_eq!(status, 303);
+    landed(&t, &s, &location, &flash, "The subscription was suspended.").await;
     assert_eq!(t.get(&api, &w.a.token).await.1["status"], "suspended");
-    let (status, _, _) = post(&t, &s, &form, &[("do", "reactivate")]).await;
+    let (status, location, flash) = post(&t, &s, &form, &[("do", "reactivate")]).await;
     assert_eq!(status, 303);
+    landed(
+        &t,
+        &s,
+        &location,
+        &flash,
+        "The subscription is active again.",
+    )
+    .await;
     assert_eq!(t.get(&api, &w.a.token).await.1["status"], "active");
     let (status, html, _) = post(&t, &s, &form, &[("do", "cancel")]).await;
     assert_eq!(status, 400, "no confirmation, no cancellation");
-    assert!(html.contains("Tick the box to confirm"));
-    assert_eq!(t.get(&api, &w.a.token).await.1["status"], "active");
-    let (status, location, _) = post(&t, &s, &form, &[("do", "cancel"), ("confirm", "yes")]).await;
-    assert_eq!(
-        (status, location),
-        (303, format!("{}?done=cancelled", admin(&w)))
+    let refusal = html
+        .find("Nothing was changed: tick the box")
+        .expect("refused in words");
+    assert!(
+        refusal > html.find(&format!("data-subscription=\"{sid}\"")).unwrap(),
+        "the refusal sits in the subscription's card"
     );
+    assert_eq!(t.get(&api, &w.a.token).await.1["status"], "active");
+    let (status, location, flash) =
+        post(&t, &s, &form, &[("do", "cancel"), ("confirm", "yes")]).await;
+    assert_eq!((status, location.clone()), (303, admin(&w)));
+    korean(&t, &s).await;
+    landed(&t, &s, &location, &flash, "구독을 취소했습니다.").await;
     assert_eq!(t.get(&api, &w.a.token).await.1["status"], "deleted");
+    let (_, subs) = t
+        .get(&format!("/v1/customers/{x}/subscriptions"), &w.a.token)
+        .await;
+    assert_eq!(subs["totalCount"], 1, "reloads ordered nothing: {subs}");
 }
 
 #[tokio::test]
@@ -614,16 +718,14 @@ async fn a_reseller_creates_a_user_and_assigns_a_license_in_the_browser() {
     let b = Browser::start("customer_admin_create_assign", &t.base).await;
     let mut password = String::new();
     let result = async {
-        b.goto("/portal/signin").await?;
-        b.fill("#upn", &w.a.admin.upn).await?;
-        b.fill("#password", PASSWORD).await?;
-        b.click("#signin-submit").await?;
-        b.wait("#welcome").await?;
+        b.sign_in(&w.a.admin.upn).await?;
         b.goto(&format!("/portal/customers/{x}")).await?;
         b.click("#admin-link").await?;
         b.fill("#new-upn", &upn).await?;
         b.fill("#new-display-name", "Browser User").await?;
         b.click("#create-user-submit").await?;
+        let notice = b.text("#notice").await?;
+        anyhow::ensure!(notice.contains(&upn) && notice.contains("was created"), "notice: {notice}");
         let shown = b.wait("#password-reveal #new-password").await?;
         password = shown.prop("value").await?.unwrap_or_default();
         anyhow::ensure!(password.len() >= 12, "a password is shown: {password:?}");
@@ -645,6 +747,8 @@ async fn a_reseller_creates_a_user_and_assigns_a_license_in_the_browser() {
         anyhow::ensure!(notice.contains("licenses were saved"), "notice: {notice}");
         b.client.refresh().await?;
         b.wait("#licenses-form").await?;
+        let notices = b.client.find_all(fantoccini::Locator::Css("#notice")).await?;
+        anyhow::ensure!(notices.is_empty(), "the message shows once");
         let errors = b.console_errors().await?;
         anyhow::ensure!(errors.is_empty(), "console errors: {errors:?}");
         Ok(())
@@ -727,4 +831,73 @@ async fn a_reseller_without_the_user_administrator_grant_assigns_licenses_but_ma
         .await
         .1;
     assert_eq!(held["totalCount"], 1, "{held}");
+}
+
+/// More subscriptions than a page holds: the administration page shows the first page and a
+/// link to the next, which continues where the first stopped, with no subscription twice or
+/// missing; a form on the second page comes back to it.
+#[tokio::test]
+async fn the_subscriptions_page_through_with_a_next_link() {
+    let t = TestApp::spawn().await;
+    let w = world(&t, &ROLES).await;
+    let x = w.x.0.id.to_string();
+    // 23 subscriptions made in the same millisecond: the keyset must break ties by id.
+    for _ in 0..23 {
+        seed_seats(&t, &w.x.0, &w.p, 1).await;
+    }
+    let s = portal_session(&t, &w.a.admin.upn).await;
+    let ids = |html: &str| -> Vec<String> {
+        html.split("data-subscription=\"")
+            .skip(1)
+            .map(|r| r.split('"').next().unwrap().to_string())
+            .collect()
+    };
+    let (status, first) = get(&t, &s.0, &admin(&w)).await;
+    assert_eq!(status, 200);
+    let one = ids(&first);
+    assert_eq!(one.len(), 20, "a page of twenty");
+    let at = first
+        .find("id=\"next-subscriptions\"")
+        .expect("a next-page link");
+    let href = first[at..]
+        .split("href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let href = href.replace("&amp;", "&");
+    let (status, second) = get(&t, &s.0, &href).await;
+    assert_eq!(status, 200);
+    let two = ids(&second);
+    assert_eq!(two.len(), 3, "the rest");
+    assert!(
+        !second.contains("id=\"next-subscriptions\""),
+        "no page after the last"
+    );
+    let mut all: Vec<String> = one.iter().chain(&two).cloned().collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 23, "each subscription once");
+    // A change made on the second page returns to the second page.
+    let sid = &two[0];
+    let action = format!("{}/subscriptions/{sid}", admin(&w));
+    let at = second
+        .find(&format!("action=\"{action}"))
+        .expect("the form posts with its page");
+    let posted = second[at + 8..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let (status, location, _) = post(&t, &s, &posted, &[("do", "suspend")]).await;
+    assert_eq!(status, 303);
+    assert_eq!(location, href.split('#').next().unwrap());
+    let (_, sub) = t
+        .get(
+            &format!("/v1/customers/{x}/subscriptions/{sid}"),
+            &w.a.token,
+        )
+        .await;
+    assert_eq!(sub["status"], "suspended", "{sub}");
 }

@@ -4,22 +4,13 @@ use crate::support::browser::Browser;
 use crate::support::{TestApp, PASSWORD};
 use partnerhub::domain::identity::{Role, TenantKind};
 
-async fn sign_in(b: &Browser, upn: &str) -> anyhow::Result<()> {
-    b.goto("/portal/signin").await?;
-    b.fill("#upn", upn).await?;
-    b.fill("#password", PASSWORD).await?;
-    b.click("#signin-submit").await?;
-    b.wait("#welcome").await?;
-    Ok(())
-}
-
 #[tokio::test]
 async fn an_admin_signs_in_sees_the_dashboard_and_switches_to_korean() {
     let t = TestApp::spawn().await;
     let (tenant, admin) = t.tenant(TenantKind::Partner, &[Role::AdminAgent]).await;
     let b = Browser::start("signin_dashboard", &t.base).await;
     let result = async {
-        sign_in(&b, &admin.upn).await?;
+        b.sign_in(&admin.upn).await?;
         anyhow::ensure!(b.path().await? == "/portal", "landed on the dashboard");
         let welcome = b.text("#welcome").await?;
         anyhow::ensure!(
@@ -70,7 +61,7 @@ async fn a_sales_agent_sees_only_what_the_role_allows() {
     let sales = t.user(&tenant, "sales", &[Role::SalesAgent]).await;
     let b = Browser::start("sales_menu", &t.base).await;
     let result = async {
-        sign_in(&b, &sales.upn).await?;
+        b.sign_in(&sales.upn).await?;
         let menu = b.text("#menu").await?;
         anyhow::ensure!(!menu.contains("User management"), "menu: {menu}");
         b.goto("/portal/users").await?;
@@ -90,7 +81,7 @@ async fn an_admin_adds_a_user_and_the_operator_reads_the_mail_in_the_viewer() {
     let b = Browser::start("add_user_mail_viewer", &t.base).await;
     let new_upn = format!("carol@{}", tenant.domain);
     let result = async {
-        sign_in(&b, &admin.upn).await?;
+        b.sign_in(&admin.upn).await?;
         b.goto("/portal/users").await?;
         // A bad sign-in name gets a message next to the field and keeps what was typed.
         b.fill("#upn", "carol@elsewhere.example").await?;
@@ -117,7 +108,7 @@ async fn an_admin_adds_a_user_and_the_operator_reads_the_mail_in_the_viewer() {
         );
         b.click("#signout").await?;
         b.wait("#signin-submit").await?;
-        sign_in(&b, &op.upn).await?;
+        b.sign_in(&op.upn).await?;
         b.goto("/portal/mail").await?;
         let list = b.text("#mail-list").await?;
         anyhow::ensure!(list.contains(&new_upn), "the mail is listed: {list}");
@@ -305,7 +296,7 @@ async fn a_provider_requests_a_partnership_and_the_reseller_authorizes_it_from_t
     let r = t.partner(false, true, "US").await;
     let b = Browser::start("partnership_invitation", &t.base).await;
     let result = async {
-        sign_in(&b, &p.admin.upn).await?;
+        b.sign_in(&p.admin.upn).await?;
         b.goto("/portal/resellers").await?;
         anyhow::ensure!(b.wait("#partners-empty").await.is_ok(), "no resellers yet");
         b.fill("#email", "owner@reseller.example").await?;
@@ -359,7 +350,7 @@ async fn a_provider_requests_a_partnership_and_the_reseller_authorizes_it_from_t
         );
         anyhow::ensure!(b.path().await? == "/portal/providers");
         b.click("#signout").await?;
-        sign_in(&b, &p.admin.upn).await?;
+        b.sign_in(&p.admin.upn).await?;
         b.goto("/portal/resellers").await?;
         let row = b.text("#partners .partner-name").await?;
         anyhow::ensure!(
@@ -384,7 +375,7 @@ async fn a_reseller_invites_a_customer_with_its_provider_who_accepts_and_later_r
     crate::customers::partner_up(&t, &p, &a).await;
     let b = Browser::start("customer_invitation", &t.base).await;
     let result = async {
-        sign_in(&b, &a.admin.upn).await?;
+        b.sign_in(&a.admin.upn).await?;
         b.goto("/portal/customers").await?;
         b.client
             .find(fantoccini::Locator::Css(&format!(
@@ -423,9 +414,17 @@ async fn a_reseller_invites_a_customer_with_its_provider_who_accepts_and_later_r
         b.fill("#domain", "gdi.example").await?;
         b.fill("#adminName", "Gia Admin").await?;
         b.fill("#new-password", PASSWORD).await?;
-        // Delegated access is consented to as its own step.
-        b.click("#caccept-consent").await?;
+        // Creating the directory grants nothing: the request comes back to be answered, and
+        // delegated access is consented to as its own step.
         b.click("#caccept-create-submit").await?;
+        let notice = b.text("#notice").await?;
+        anyhow::ensure!(notice.contains("Your directory was created"), "{notice}");
+        let (_, none) = t
+            .get("/v1/customer/partners", &t.token("admin@gdi.example").await)
+            .await;
+        anyhow::ensure!(none["totalCount"] == 0, "nothing before Accept: {none}");
+        b.click("#caccept-consent").await?;
+        b.click("#caccept-accept").await?;
         let partners = b.text(".my-partner-name").await?;
         anyhow::ensure!(
             partners == p.tenant.display_name || partners == a.tenant.display_name,
@@ -439,7 +438,7 @@ async fn a_reseller_invites_a_customer_with_its_provider_who_accepts_and_later_r
         // Both partners see the customer.
         b.click("#signout").await?;
         for who in [&a, &p] {
-            sign_in(&b, &who.admin.upn).await?;
+            b.sign_in(&who.admin.upn).await?;
             b.goto("/portal/customers").await?;
             let list = b.text(".customers").await?;
             anyhow::ensure!(
@@ -451,7 +450,7 @@ async fn a_reseller_invites_a_customer_with_its_provider_who_accepts_and_later_r
             b.wait("#signin-submit").await?;
         }
         // The customer revokes the provider's grant; the provider loses the directory.
-        sign_in(&b, "admin@gdi.example").await?;
+        b.sign_in("admin@gdi.example").await?;
         b.goto("/portal/customer/partners").await?;
         // Ending access is confirmed: the box says what it ends.
         b.click(&format!(
@@ -482,7 +481,7 @@ async fn a_reseller_invites_a_customer_with_its_provider_who_accepts_and_later_r
         }
         anyhow::ensure!(gone, "the provider's grant is gone");
         b.click("#signout").await?;
-        sign_in(&b, &p.admin.upn).await?;
+        b.sign_in(&p.admin.upn).await?;
         b.goto("/portal/customers").await?;
         b.click(".customer-link").await?;
         b.wait("#no-directory").await?;
@@ -512,7 +511,7 @@ async fn a_provider_orders_for_a_resellers_customer_and_the_reseller_sees_the_su
     let s = crate::commerce::shop(&t).await;
     let b = Browser::start("provider_order", &t.base).await;
     let result = async {
-        sign_in(&b, &s.p.admin.upn).await?;
+        b.sign_in(&s.p.admin.upn).await?;
         b.goto(&format!("/portal/customers/{}", s.x.id)).await?;
         b.click("#order-link").await?;
         b.client
@@ -541,7 +540,7 @@ async fn a_provider_orders_for_a_resellers_customer_and_the_reseller_sees_the_su
             rows.len()
         );
         b.click("#signout").await?;
-        sign_in(&b, &s.a.admin.upn).await?;
+        b.sign_in(&s.a.admin.upn).await?;
         b.goto(&format!("/portal/customers/{}", s.x.id)).await?;
         let name = b.text("#services .service-name").await?;
         let qty = b.text("#services .service-quantity").await?;
@@ -561,7 +560,7 @@ async fn a_partner_registers_a_webhook_tests_it_and_works_a_referral_in_the_port
     crate::customers::partner_up(&t, &p, &a).await;
     let b = Browser::start("webhooks_referrals", &t.base).await;
     let result = async {
-        sign_in(&b, &p.admin.upn).await?;
+        b.sign_in(&p.admin.upn).await?;
         let menu = b.text("#menu").await?;
         anyhow::ensure!(
             menu.contains("Webhooks") && menu.contains("Referrals"),
@@ -679,7 +678,7 @@ async fn a_partner_registers_a_webhook_tests_it_and_works_a_referral_in_the_port
     // The reseller accepts it in its portal.
     let b = Browser::start("referral_receiver", &t.base).await;
     let result = async {
-        sign_in(&b, &a.admin.upn).await?;
+        b.sign_in(&a.admin.upn).await?;
         b.goto("/portal/referrals").await?;
         b.click("#referrals a").await?;
         b.wait("#referral-status").await?;

@@ -5,15 +5,19 @@
 
 use crate::portal_http::{follow, portal_session};
 use crate::support::browser::Browser;
-use crate::support::{TestApp, PASSWORD};
+use crate::support::TestApp;
 use partnerhub::domain::identity::{Role, TenantKind};
 use std::collections::BTreeSet;
 
-/// Every POST route the portal mounts, read from the router's source, so a new form cannot
-/// be added without being covered here: each `.route(` names its path first, and it is a
-/// form when its handlers include `post(`.
+/// Every POST route the portal mounts, read from the router's source (and from the areas
+/// that keep their own routes), so a new form cannot be added without being covered here:
+/// each `.route(` names its path first, and it is a form when its handlers include `post(`.
 fn portal_post_routes() -> BTreeSet<String> {
-    let src = include_str!("../../src/portal/mod.rs");
+    let src = [
+        include_str!("../../src/portal/mod.rs"),
+        include_str!("../../src/portal/customer_admin.rs"),
+    ]
+    .concat();
     src.split(".route(")
         .skip(1)
         .filter_map(|chunk| {
@@ -54,6 +58,7 @@ async fn never_a_result_page(t: &TestApp, cookie: &str, csrf: &str, route: &str)
     let path = route
         .replace("{id}", "00000000-0000-7000-8000-000000000000")
         .replace("{sid}", "00000000-0000-7000-8000-000000000001")
+        .replace("{uid}", "00000000-0000-7000-8000-000000000002")
         .replace("{what}", "remove");
     let r = t
         .http
@@ -77,6 +82,8 @@ async fn every_portal_form_redirects_when_done_and_is_never_a_result_page_when_r
     assert!(routes.len() >= 35, "found the portal's forms: {routes:?}");
     assert!(routes.contains("/portal/customers/{id}/order"));
     assert!(routes.contains("/portal/partnerships/{id}/end"));
+    assert!(routes.contains("/portal/customers/{id}/admin/users/{uid}/delete"));
+    assert!(routes.contains("/portal/customers/{id}/admin/subscriptions/{sid}"));
 
     // Refused or empty: never a 200 result page, for every form, signed in or not.
     let (cookie, csrf) = portal_session(&t, &s.p.admin.upn).await;
@@ -125,6 +132,14 @@ async fn every_portal_form_redirects_when_done_and_is_never_a_result_page_when_r
                 ("reseller", s.a.mpn.to_string()),
             ],
             "Order placed",
+        ),
+        (
+            format!("/portal/customers/{}/admin/users", s.x.id),
+            vec![
+                ("upn", format!("made.here@{}", s.x.domain)),
+                ("display_name", "Made Here".into()),
+            ],
+            "was created",
         ),
     ];
     for (path, fields, shows) in posts {
@@ -276,15 +291,6 @@ async fn destructive_forms_need_their_confirmation_and_the_riskiest_the_name() {
     assert!(!state.eq_ignore_ascii_case("active"), "{rel_now}");
 }
 
-async fn sign_in(b: &Browser, upn: &str) -> anyhow::Result<()> {
-    b.goto("/portal/signin").await?;
-    b.fill("#upn", upn).await?;
-    b.fill("#password", PASSWORD).await?;
-    b.click("#signin-submit").await?;
-    b.wait("#welcome").await?;
-    Ok(())
-}
-
 /// In the browser: an order, a reload of its page (no second order), a cancellation refused
 /// without its box and done with it, each step's message in English and then in Korean.
 #[tokio::test]
@@ -294,7 +300,7 @@ async fn an_order_reloaded_is_one_order_and_a_cancellation_needs_its_box_in_both
     let b = Browser::start("prg_order_cancel", &t.base).await;
     let order_page = format!("/portal/customers/{}/order", s.x.id);
     let result = async {
-        sign_in(&b, &s.p.admin.upn).await?;
+        b.sign_in(&s.p.admin.upn).await?;
         b.goto(&order_page).await?;
         b.client
             .find(fantoccini::Locator::Css(
@@ -334,7 +340,9 @@ async fn an_order_reloaded_is_one_order_and_a_cancellation_needs_its_box_in_both
             .click()
             .await?;
         b.click("#lang-submit").await?;
-        b.wait("#welcome").await?;
+        // Wait for the Korean page, not the English one still on screen: a navigation started
+        // before the switch lands would be overtaken by the switch's redirect.
+        b.wait("html[lang='ko-KR'] #welcome").await?;
         b.goto(&order_page).await?;
         b.click(".cancel-form input.confirm").await?;
         b.click(".cancel-subscription").await?;

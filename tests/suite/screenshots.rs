@@ -3,13 +3,19 @@
 //! keeps them under target/screenshots, and scripts/screenshots.sh points
 //! `PARTNERHUB_SCREENSHOTS_DIR` at docs/screenshots/ to refresh the committed ones.
 
-use crate::accessibility::{demo_app, enter, LANGS, VISITORS};
+use crate::accessibility::{consent_link, demo_app, enter, LANGS, VISITORS};
 use crate::support::browser::Browser;
 
-/// Pages per visitor ("record" stands for the first customer record of the list).
+/// Pages per visitor ("record" stands for the first customer record of the list, "admin" for
+/// its administration area, "consent" for the consent page of a new relationship request).
 fn pages(who: &str) -> &'static [&'static str] {
     match who {
-        "signed-out" => &["/portal/signin", "/portal/enroll", "/portal/enroll/tenant"],
+        "signed-out" => &[
+            "/portal/signin",
+            "/portal/enroll",
+            "/portal/enroll/tenant",
+            "consent",
+        ],
         "operator" => &[
             "/portal",
             "/portal/operator/enrollments",
@@ -29,11 +35,17 @@ fn pages(who: &str) -> &'static [&'static str] {
             "/portal/providers",
             "/portal/customers",
             "record",
+            "admin",
             "/portal/support",
             "/portal/mfa",
             "/portal/agreement",
         ],
-        _ => &["/portal", "/portal/customer/partners", "/portal/users"],
+        _ => &[
+            "/portal",
+            "/portal/customer/partners",
+            "/portal/users",
+            "consent",
+        ],
     }
 }
 
@@ -77,6 +89,20 @@ async fn screenshots_of_the_main_pages() {
                         b.goto("/portal/customers").await?;
                         b.click("main table a[href^='/portal/customers/']").await?;
                         (b.path().await?, file_name(who, "customer-record", lang))
+                    } else if *path == "admin" {
+                        b.goto("/portal/customers").await?;
+                        b.click("main table a[href^='/portal/customers/']").await?;
+                        b.click("#admin-link").await?;
+                        b.wait("#cadmin-title").await?;
+                        (b.path().await?, file_name(who, "customer-admin", lang))
+                    } else if *path == "consent" {
+                        let link = consent_link(&t).await;
+                        b.goto(&link).await?;
+                        b.wait("#consent-page").await?;
+                        (
+                            "/portal/customer/accept".to_string(),
+                            file_name(who, "consent", lang),
+                        )
                     } else {
                         b.goto(path).await?;
                         (path.to_string(), file_name(who, path, lang))

@@ -690,15 +690,6 @@ async fn support_mail_reaches_requester_and_assignee_in_their_languages() {
     let _ = x_tenant;
 }
 
-async fn sign_in(b: &crate::support::browser::Browser, upn: &str) -> anyhow::Result<()> {
-    b.goto("/portal/signin").await?;
-    b.fill("#upn", upn).await?;
-    b.fill("#password", crate::support::PASSWORD).await?;
-    b.click("#signin-submit").await?;
-    b.wait("#welcome").await?;
-    Ok(())
-}
-
 /// The reseller works the customer's case in the portal: the list, the case page with its
 /// thread and clock, an answer, and an escalation that asks for confirmation first. The
 /// provider then sees it, and its breach-rate page draws the chart.
@@ -722,7 +713,7 @@ async fn the_portal_case_page_answers_and_escalates_with_confirmation() {
     assert_eq!(s, 201);
     let b = Browser::start("support_case", &t.base).await;
     let result = async {
-        sign_in(&b, &w.a.admin.upn).await?;
+        b.sign_in(&w.a.admin.upn).await?;
         b.goto("/portal/support?view=assigned&severity=critical")
             .await?;
         let list = b.text("#support-list").await?;
@@ -805,7 +796,7 @@ async fn the_portal_case_page_answers_and_escalates_with_confirmation() {
 
     let b = Browser::start("support_rates", &t.base).await;
     let result = async {
-        sign_in(&b, &w.p.admin.upn).await?;
+        b.sign_in(&w.p.admin.upn).await?;
         b.goto(&format!("/portal/support/{id}")).await?;
         let thread = b.text("#thread").await?;
         anyhow::ensure!(thread.contains("Needs the provider's eyes."), "{thread}");

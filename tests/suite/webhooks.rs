@@ -10,10 +10,17 @@ use partnerhub::domain::webhook;
 use serde_json::{json, Value};
 use std::time::Duration;
 
+/// A server that may post to local receivers. Receivers get 10 s to answer, so a loaded
+/// machine does not turn a delivered event into a timeout and a second delivery; the test of
+/// timeouts uses `spawn_with_timeout(1)`.
 async fn spawn() -> TestApp {
+    spawn_with_timeout(10).await
+}
+
+async fn spawn_with_timeout(secs: u64) -> TestApp {
     TestApp::spawn_with(|c| {
         c.webhook_allow = vec!["127.0.0.1".into()];
-        c.webhook_timeout_secs = 1;
+        c.webhook_timeout_secs = secs;
     })
     .await
 }
@@ -388,7 +395,7 @@ async fn failing_receivers_are_retried_with_backoff_then_given_up() {
 
 #[tokio::test]
 async fn redirects_are_not_followed_and_slow_receivers_time_out() {
-    let t = spawn().await;
+    let t = spawn_with_timeout(1).await;
     let rx = Receiver::start().await;
     rx.answer(&[302]);
     let p = t.partner(true, false, "US").await;

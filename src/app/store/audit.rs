@@ -88,6 +88,148 @@ pub async fn append(tx: &mut Tx, e: &AuditEntry) -> Result<AuditId, sqlx::Error>
     Ok(id)
 }
 
+/// Appends several records (in order) in one statement per table: the heads of every
+/// organisation involved are created if missing and locked in one statement, the records
+/// are chained in memory (each organisation's sequence and hash continue from its head,
+/// record after record, exactly as [`append`] would one by one), then inserted in one
+/// statement and the heads moved in one more.
+pub async fn append_all(tx: &mut Tx, entries: &[AuditEntry]) -> Result<Vec<AuditId>, sqlx::Error> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut orgs: Vec<&str> = entries.iter().map(|e| e.org_tenant_id.as_str()).collect();
+    orgs.sort_unstable();
+    orgs.dedup();
+    let mut heads = lock_heads(tx, &orgs).await?;
+    let mut rows = Vec::with_capacity(entries.len());
+    for e in entries {
+        let head = heads
+            .get_mut(e.org_tenant_id.as_str())
+            .ok_or_else(|| sqlx::Error::RowNotFound)?;
+        let id = AuditId::new();
+        let seq = head.0 + 1;
+        let prev = std::mem::take(&mut head.1);
+        let hash = digest(&prev, seq, &id.to_string(), e);
+        *head = (seq, hash.clone());
+        rows.push((id, seq, prev, hash));
+    }
+    insert_records(tx, entries, &rows).await?;
+    move_heads(tx, &heads).await?;
+    Ok(rows.into_iter().map(|(id, ..)| id).collect())
+}
+
+/// Creates missing chain heads and reads (locking, on PostgreSQL) every head of `orgs`, which
+/// are sorted so concurrent appenders lock in the same order.
+async fn lock_heads(
+    tx: &mut Tx,
+    orgs: &[&str],
+) -> Result<std::collections::HashMap<String, (i64, String)>, sqlx::Error> {
+    let values: Vec<String> = (0..orgs.len())
+        .map(|i| format!("(${}, 0, ${})", i + 1, orgs.len() + 1))
+        .collect();
+    let sql = format!(
+        "INSERT INTO audit_heads (org_tenant_id, seq, hash) VALUES {} ON CONFLICT (org_tenant_id) DO NOTHING",
+        values.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for o in orgs {
+        q = q.bind(*o);
+    }
+    q.bind(GENESIS).execute(tx.conn()).await?;
+    let params: Vec<String> = (1..=orgs.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT org_tenant_id, seq, hash FROM audit_heads WHERE org_tenant_id IN ({}) ORDER BY org_tenant_id{}",
+        params.join(", "),
+        tx.backend.for_update()
+    );
+    let mut q = sqlx::query(&sql);
+    for o in orgs {
+        q = q.bind(*o);
+    }
+    let mut heads = std::collections::HashMap::new();
+    for r in q.fetch_all(tx.conn()).await? {
+        heads.insert(
+            r.try_get::<String, _>("org_tenant_id")?,
+            (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
+        );
+    }
+    Ok(heads)
+}
+
+const RECORD_COLUMNS: usize = 17;
+
+/// One multi-row insert of chained records (`rows`: id, seq, prev hash, hash per entry).
+async fn insert_records(
+    tx: &mut Tx,
+    entries: &[AuditEntry],
+    rows: &[(AuditId, i64, String, String)],
+) -> Result<(), sqlx::Error> {
+    let values: Vec<String> = (0..entries.len())
+        .map(|r| {
+            let ps: Vec<String> = (1..=RECORD_COLUMNS)
+                .map(|c| format!("${}", r * RECORD_COLUMNS + c))
+                .collect();
+            format!("({})", ps.join(","))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO audit_records (id, org_tenant_id, seq, actor_user_id, actor_app_id, actor_upn, \
+         customer_id, operation, resource_type, resource_id, old_value, new_value, correlation_id, \
+         outcome, created_at, prev_hash, hash) VALUES {}",
+        values.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for (e, (id, seq, prev, hash)) in entries.iter().zip(rows) {
+        q = q
+            .bind(id.to_string())
+            .bind(&e.org_tenant_id)
+            .bind(*seq)
+            .bind(e.actor_user_id.clone())
+            .bind(e.actor_app_id.clone())
+            .bind(e.actor_upn.clone())
+            .bind(e.customer_id.clone())
+            .bind(&e.operation)
+            .bind(&e.resource_type)
+            .bind(e.resource_id.clone())
+            .bind(e.old_value.clone())
+            .bind(e.new_value.clone())
+            .bind(e.correlation_id.clone())
+            .bind(&e.outcome)
+            .bind(e.created_at)
+            .bind(prev)
+            .bind(hash);
+    }
+    q.execute(tx.conn()).await?;
+    Ok(())
+}
+
+/// Moves every head in `heads` to its new last record, in one statement.
+async fn move_heads(
+    tx: &mut Tx,
+    heads: &std::collections::HashMap<String, (i64, String)>,
+) -> Result<(), sqlx::Error> {
+    let mut seq_case = String::new();
+    let mut hash_case = String::new();
+    let mut keys = Vec::new();
+    for (i, _) in heads.iter().enumerate() {
+        let (o, s, h) = (3 * i + 1, 3 * i + 2, 3 * i + 3);
+        seq_case.push_str(&format!(" WHEN ${o} THEN ${s}"));
+        hash_case.push_str(&format!(" WHEN ${o} THEN ${h}"));
+        keys.push(format!("${o}"));
+    }
+    let sql = format!(
+        "UPDATE audit_heads SET seq = CASE org_tenant_id{seq_case} END, \
+         hash = CASE org_tenant_id{hash_case} END WHERE org_tenant_id IN ({})",
+        keys.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for (org, (seq, hash)) in heads {
+        q = q.bind(org).bind(*seq).bind(hash);
+    }
+    q.execute(tx.conn()).await?;
+    Ok(())
+}
+
 fn entry_from(r: &sqlx::any::AnyRow) -> Result<AuditEntry, sqlx::Error> {
     Ok(AuditEntry {
         org_tenant_id: r.try_get("org_tenant_id")?,

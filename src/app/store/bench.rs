@@ -285,3 +285,11 @@ pub async fn ceiling_write(db: &Db, id: &str, now: i64) -> Result<(), sqlx::Erro
     .await?;
     tx.commit().await
 }
+
+/// Domain events not yet fanned out to webhooks and mail.
+pub async fn pending_events(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE topic = 'event' AND done_at IS NULL")
+        .fetch_one(&db.read)
+        .await?
+        .try_get("n")
+}

@@ -50,6 +50,7 @@ pub async fn facts(
 /// A customer as one partner sees it, in one round trip: the tenant, the partner's facts
 /// (active relationship, live grant roles) and the reseller it serves the customer through.
 /// This is the whole database work of `GET /v1/customers/{id}` after the actor.
+#[derive(Debug, Clone)]
 pub struct CustomerView {
     pub tenant: super::identity::TenantRow,
     pub facts: CustomerFacts,
@@ -97,6 +98,70 @@ pub async fn view(
         },
         via: parsed_opt(&row, "via")?,
     }))
+}
+
+/// The columns of [`view`] (and the customer's billing profile) for a statement that also
+/// reads the actor: the customer is `$2`, the time `$3`, the partner is the tenant of the user
+/// `u` joined by the caller. Columns are prefixed `c_`; see [`view_prefixed`].
+pub(crate) fn view_columns(backend: super::Backend) -> String {
+    let concat = match backend {
+        super::Backend::Sqlite => "group_concat(g.roles, ',')",
+        super::Backend::Postgres => "string_agg(g.roles, ',')",
+    };
+    format!(
+        "c.id AS c_id, c.domain AS c_domain, c.display_name AS c_display_name, c.country AS c_country, \
+         c.kind AS c_kind, c.mfa_required AS c_mfa_required, c.admin_mfa_exempt AS c_admin_mfa_exempt, \
+         c.created_at AS c_created_at, c.version AS c_version, \
+         (SELECT COUNT(*) FROM customer_relationships r WHERE r.customer_tenant_id = c.id \
+            AND r.partner_tenant_id = u.tenant_id AND r.state = 'active') AS c_rel_active, \
+         (SELECT r.indirect_reseller_tenant_id FROM customer_relationships r \
+            WHERE r.customer_tenant_id = c.id AND r.partner_tenant_id = u.tenant_id) AS c_via, \
+         (SELECT {concat} FROM admin_grants g WHERE g.partner_tenant_id = u.tenant_id \
+            AND g.customer_tenant_id = c.id AND g.status = 'active' AND g.expires_at > $3) AS c_grant_roles, \
+         cp.billing AS c_billing, cp.version AS c_billing_version"
+    )
+}
+
+/// The joins [`view_columns`] needs after the user `u`.
+pub(crate) const VIEW_JOINS: &str =
+    "LEFT JOIN tenants c ON c.id = $2 LEFT JOIN customer_profiles cp ON cp.tenant_id = c.id";
+
+/// A customer's billing profile (the JSON document and its version), when it has one.
+pub(crate) type BillingDoc = Option<(serde_json::Value, i64)>;
+
+/// A customer's view and billing profile decoded from [`view_columns`]; `None` when no
+/// tenant has that id.
+pub(crate) fn view_prefixed(
+    row: &sqlx::any::AnyRow,
+    customer: TenantId,
+) -> Result<Option<(CustomerView, BillingDoc)>, sqlx::Error> {
+    if row.try_get::<Option<String>, _>("c_id")?.is_none() {
+        return Ok(None);
+    }
+    // No live grant aggregates to NULL, which is no roles.
+    let roles: Option<String> = row.try_get("c_grant_roles")?;
+    let roles = split_words(
+        "c_grant_roles",
+        &roles.unwrap_or_default(),
+        GrantRole::parse,
+    )?;
+    let view = CustomerView {
+        tenant: super::identity::tenant_prefixed(row, "c_", customer)?,
+        facts: CustomerFacts {
+            customer,
+            relationship: row.try_get::<i64, _>("c_rel_active")? > 0,
+            grants: GrantSet::of(roles),
+        },
+        via: parsed_opt(row, "c_via")?,
+    };
+    let billing = match row.try_get::<Option<String>, _>("c_billing")? {
+        Some(_) => Some((
+            json(row, "c_billing")?,
+            row.try_get::<i64, _>("c_billing_version")?,
+        )),
+        None => None,
+    };
+    Ok(Some((view, billing)))
 }
 
 pub struct NewRelationship<'a> {
@@ -218,7 +283,8 @@ pub async fn page(
     if !extra.is_empty() {
         q = q.bind(value);
     }
-    let rows = q.fetch_all(&db.read).await?;
+    // A list page: from the list pool (a replica when one is configured).
+    let rows = q.fetch_all(&db.lists).await?;
     all(&rows, |r| {
         Ok(CustomerListRow {
             id: parsed(r, "customer_tenant_id")?,
@@ -241,7 +307,7 @@ pub async fn count(
         // million index entries on every page would dominate the list's cost.
         let row = sqlx::query("SELECT active FROM customer_counts WHERE partner_tenant_id = $1")
             .bind(partner.to_string())
-            .fetch_optional(&db.read)
+            .fetch_optional(&db.lists)
             .await?;
         return Ok(row.map(|r| r.try_get("active")).transpose()?.unwrap_or(0));
     }
@@ -254,7 +320,7 @@ pub async fn count(
     if !extra.is_empty() {
         q = q.bind(value);
     }
-    q.fetch_one(&db.read).await?.try_get("n")
+    q.fetch_one(&db.lists).await?.try_get("n")
 }
 
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 //! `MS-RequestId` records: the first request with an id claims it, and its response is kept
 //! so a retry gets the same answer without the work being done twice.
 
-use super::{is_unique_violation, Db};
+use super::{is_unique_violation, Db, Tx};
 use sqlx::Row;
 
 pub struct Stored {
@@ -56,13 +56,26 @@ pub async fn claim(
 }
 
 pub async fn get(db: &Db, scope: &str, request_id: &str) -> Result<Option<Stored>, sqlx::Error> {
+    get_from(&db.write, scope, request_id).await
+}
+
+/// [`get`] through the read pool: a look that never waits for the writer.
+pub async fn peek(db: &Db, scope: &str, request_id: &str) -> Result<Option<Stored>, sqlx::Error> {
+    get_from(&db.read, scope, request_id).await
+}
+
+async fn get_from(
+    pool: &sqlx::AnyPool,
+    scope: &str,
+    request_id: &str,
+) -> Result<Option<Stored>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT method, path, body_hash, status_code, response_body, content_type, created_at \
          FROM idempotency_keys WHERE scope = $1 AND request_id = $2",
     )
     .bind(scope)
     .bind(request_id)
-    .fetch_optional(&db.write)
+    .fetch_optional(pool)
     .await?;
     let Some(r) = row else { return Ok(None) };
     let status: Option<i64> = r.try_get("status_code")?;
@@ -104,6 +117,44 @@ pub async fn complete(
     .execute(&db.write)
     .await?;
     Ok(())
+}
+
+/// A request id claimed and answered at once, inside the transaction of the use case it
+/// guards: the claim commits with the effect, or neither does.
+pub struct Answered<'a> {
+    pub scope: &'a str,
+    pub request_id: &'a str,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub body_hash: &'a str,
+    pub created_at: i64,
+    pub status: u16,
+    pub body: &'a [u8],
+    pub content_type: &'a str,
+}
+
+/// Inserts an [`Answered`] record in `tx`; false when the id is taken already.
+pub async fn insert_answered(tx: &mut Tx, a: &Answered<'_>) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO idempotency_keys (scope, request_id, method, path, body_hash, created_at, \
+         status_code, response_body, content_type) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(a.scope)
+    .bind(a.request_id)
+    .bind(a.method)
+    .bind(a.path)
+    .bind(a.body_hash)
+    .bind(a.created_at)
+    .bind(a.status as i64)
+    .bind(a.body.to_vec())
+    .bind(a.content_type)
+    .execute(tx.conn())
+    .await;
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Frees an id whose request failed without effect, so a retry can run it again.

@@ -68,6 +68,14 @@ fn tenant_cols(
     })
 }
 
+pub(crate) fn tenant_prefixed(
+    row: &sqlx::any::AnyRow,
+    prefix: &str,
+    id: TenantId,
+) -> Result<TenantRow, sqlx::Error> {
+    tenant_cols(row, prefix, id)
+}
+
 pub(crate) fn tenant_from(row: &sqlx::any::AnyRow) -> Result<TenantRow, sqlx::Error> {
     tenant_cols(row, "", id_col(row, "id")?)
 }
@@ -234,9 +242,33 @@ pub struct ActorRows {
 }
 
 pub async fn actor_rows(db: &Db, id: UserId) -> Result<Option<ActorRows>, sqlx::Error> {
+    Ok(actor_rows_seeing(db, id, None).await?.map(|(rows, _)| rows))
+}
+
+/// A customer read in the same statement as the actor (see [`actor_rows_seeing`]): its view
+/// for the actor's organisation and its billing profile, or `None` when no tenant has the id.
+pub type CustomerRider = Option<(
+    super::customers::CustomerView,
+    Option<(serde_json::Value, i64)>,
+)>;
+
+/// The actor's rows and, when `customer` (id, time) is given, that customer as the actor's
+/// organisation sees it: one statement, one round trip.
+pub async fn actor_rows_seeing(
+    db: &Db,
+    id: UserId,
+    customer: Option<(TenantId, i64)>,
+) -> Result<Option<(ActorRows, CustomerRider)>, sqlx::Error> {
     let concat = match db.backend {
         super::Backend::Sqlite => "group_concat(role, ',')",
         super::Backend::Postgres => "string_agg(role, ',')",
+    };
+    let (rider_cols, rider_joins) = match customer {
+        Some(_) => (
+            format!(", {}", super::customers::view_columns(db.backend)),
+            super::customers::VIEW_JOINS,
+        ),
+        None => (String::new(), ""),
     };
     let sql = format!(
         "SELECT u.id, u.tenant_id, u.upn, u.display_name, u.first_name, u.last_name, u.password_hash, \
@@ -246,15 +278,15 @@ pub async fn actor_rows(db: &Db, id: UserId) -> Result<Option<ActorRows>, sqlx::
          p.is_reseller AS p_reseller, p.is_provider AS p_provider, p.status AS p_status, \
          (SELECT COUNT(*) FROM agreement_acceptances a WHERE a.tenant_id = t.id AND a.version = \
             (SELECT version FROM partner_agreements ORDER BY published_at DESC LIMIT 1)) AS accepted, \
-         (SELECT {concat} FROM user_roles r WHERE r.user_id = u.id) AS roles \
+         (SELECT {concat} FROM user_roles r WHERE r.user_id = u.id) AS roles{rider_cols} \
          FROM users u JOIN tenants t ON t.id = u.tenant_id LEFT JOIN partners p ON p.tenant_id = t.id \
-         WHERE u.id = $1"
+         {rider_joins} WHERE u.id = $1"
     );
-    let Some(row) = sqlx::query(&sql)
-        .bind(id.to_string())
-        .fetch_optional(&db.read)
-        .await?
-    else {
+    let mut q = sqlx::query(&sql).bind(id.to_string());
+    if let Some((c, now)) = customer {
+        q = q.bind(c.to_string()).bind(now);
+    }
+    let Some(row) = q.fetch_optional(&db.read).await? else {
         return Ok(None);
     };
     let user = user_from(&row)?;
@@ -273,12 +305,17 @@ pub async fn actor_rows(db: &Db, id: UserId) -> Result<Option<ActorRows>, sqlx::
         )),
         None => None,
     };
-    Ok(Some(ActorRows {
+    let rider = match customer {
+        Some((c, _)) => super::customers::view_prefixed(&row, c)?,
+        None => None,
+    };
+    let rows = ActorRows {
         user,
         tenant,
         roles,
         partner,
-    }))
+    };
+    Ok(Some((rows, rider)))
 }
 
 pub async fn user_in_tx(tx: &mut Tx, id: UserId) -> Result<Option<UserRow>, sqlx::Error> {

@@ -67,10 +67,15 @@ impl Backend {
 /// at a time; queueing in the pool beats retrying on SQLITE_BUSY) and reads through several.
 /// On PostgreSQL reads and writes also use separate pools, so that reads made while a
 /// transaction is open never wait for a write connection.
+///
+/// `lists` serves list pages only: the read pool, or a PostgreSQL streaming replica when one
+/// is configured ([`Db::with_list_replica`]). Authorization facts and reads that must see the
+/// request's own writes never use it.
 #[derive(Clone)]
 pub struct Db {
     pub read: AnyPool,
     pub write: AnyPool,
+    pub lists: AnyPool,
     pub backend: Backend,
 }
 
@@ -123,6 +128,7 @@ impl Db {
                 .connect_with(opts)
                 .await?;
             Ok(Db {
+                lists: read.clone(),
                 read,
                 write,
                 backend: Backend::Sqlite,
@@ -140,6 +146,7 @@ impl Db {
             let write = pool().await.context("connecting to PostgreSQL")?;
             let read = pool().await.context("connecting to PostgreSQL")?;
             Ok(Db {
+                lists: read.clone(),
                 read,
                 write,
                 backend: Backend::Postgres,
@@ -147,6 +154,27 @@ impl Db {
         } else {
             anyhow::bail!("unsupported database URL (use sqlite:PATH or postgres://...)")
         }
+    }
+
+    /// Serves list pages from a PostgreSQL streaming replica at `url` (PostgreSQL only: an
+    /// SQLite file has no replicas).
+    pub async fn with_list_replica(
+        mut self,
+        url: &str,
+        max_connections: u32,
+    ) -> anyhow::Result<Db> {
+        anyhow::ensure!(
+            self.backend == Backend::Postgres
+                && (url.starts_with("postgres:") || url.starts_with("postgresql:")),
+            "a read replica needs PostgreSQL for both --database-url and --read-database-url"
+        );
+        self.lists = AnyPoolOptions::new()
+            .max_connections(max_connections.max(2))
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(url)
+            .await
+            .context("connecting to the PostgreSQL read replica")?;
+        Ok(self)
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {

@@ -75,6 +75,17 @@ impl Browser {
         }
     }
 
+    /// Signs `upn` in through the sign-in page with the test password and waits for the
+    /// dashboard: the one way every browser test starts a session.
+    pub async fn sign_in(&self, upn: &str) -> anyhow::Result<()> {
+        self.goto("/portal/signin").await?;
+        self.fill("#upn", upn).await?;
+        self.fill("#password", super::PASSWORD).await?;
+        self.click("#signin-submit").await?;
+        self.wait("#welcome").await?;
+        Ok(())
+    }
+
     pub async fn goto(&self, path: &str) -> anyhow::Result<()> {
         self.client.goto(&format!("{}{}", self.base, path)).await?;
         Ok(())
