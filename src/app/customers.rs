@@ -587,7 +587,7 @@ async fn tell_declined(
         "url",
         format!("{}/portal/customers", app.config.public_url()),
     );
-    crate::mail::enqueue(
+    crate::app::mailing::enqueue(
         tx,
         now,
         &to,

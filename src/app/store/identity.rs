@@ -241,10 +241,6 @@ pub struct ActorRows {
     pub partner: Option<(bool, bool, bool, bool)>,
 }
 
-pub async fn actor_rows(db: &Db, id: UserId) -> Result<Option<ActorRows>, sqlx::Error> {
-    Ok(actor_rows_seeing(db, id, None).await?.map(|(rows, _)| rows))
-}
-
 /// A customer read in the same statement as the actor (see [`actor_rows_seeing`]): its view
 /// for the actor's organisation and its billing profile, or `None` when no tenant has the id.
 pub type CustomerRider = Option<(
