@@ -11,6 +11,8 @@ scripts/install-deps.sh
 echo "== format and lints"
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
+# Without the tests' `test-door` feature: proves no module outside `app` names `app::store`.
+cargo clippy --lib --bins --locked -- -D warnings
 
 echo "== build"
 cargo test --locked --no-run

@@ -436,7 +436,7 @@ async fn mail_order(
             customer.id
         ),
     );
-    crate::mail::enqueue(
+    crate::app::mailing::enqueue(
         tx,
         d.order.created_at,
         to,

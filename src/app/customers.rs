@@ -196,7 +196,7 @@ pub async fn request(
     let mut tx = app.db.begin().await?;
     repo::insert_invitation(&mut tx, &inv).await?;
     if let Some(to) = &to {
-        crate::mail::enqueue(
+        crate::app::mailing::enqueue(
             &mut tx,
             now,
             to,
@@ -454,7 +454,7 @@ async fn add_partner(
             "url",
             format!("{}/portal/customers", app.config.public_url()),
         );
-        crate::mail::enqueue(
+        crate::app::mailing::enqueue(
             tx,
             now,
             &to,
@@ -587,7 +587,7 @@ async fn tell_declined(
         "url",
         format!("{}/portal/customers", app.config.public_url()),
     );
-    crate::mail::enqueue(
+    crate::app::mailing::enqueue(
         tx,
         now,
         &to,
@@ -652,7 +652,7 @@ async fn end_for(
             "url",
             format!("{}/portal/customers", app.config.public_url()),
         );
-        crate::mail::enqueue(
+        crate::app::mailing::enqueue(
             tx,
             now,
             &to,
@@ -979,7 +979,7 @@ pub async fn run_grant_expiry(app: &App) -> Result<(usize, usize, usize)> {
                 )
                 .await?;
                 if let Some(to) = contact_of(app, g.partner).await? {
-                    crate::mail::enqueue(
+                    crate::app::mailing::enqueue(
                         &mut tx,
                         now,
                         &to,
@@ -1020,7 +1020,7 @@ pub async fn run_grant_expiry(app: &App) -> Result<(usize, usize, usize)> {
             )
             .await?;
             if let Some(to) = contact_of(app, g.partner).await? {
-                crate::mail::enqueue(
+                crate::app::mailing::enqueue(
                     &mut tx,
                     now,
                     &to,

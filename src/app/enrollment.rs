@@ -384,7 +384,7 @@ pub async fn submit(
             "api",
             crate::mail::templates::api_call(&base, "/v1/enrollments/verification", &token, ""),
         );
-        crate::mail::enqueue(
+        crate::app::mailing::enqueue(
             &mut tx,
             now,
             &e.application.contact_email,
@@ -400,7 +400,7 @@ pub async fn submit(
             &lang,
             format!("{base}/portal/enrollment/{}", e.id),
         );
-        crate::mail::enqueue(
+        crate::app::mailing::enqueue(
             &mut tx,
             now,
             &e.application.contact_email,
@@ -483,7 +483,7 @@ pub async fn verify_email(
         &lang,
         format!("{}/portal/enrollment/{}", app.config.public_url(), e.id),
     );
-    crate::mail::enqueue(
+    crate::app::mailing::enqueue(
         &mut tx,
         now,
         &e.application.contact_email,
@@ -569,7 +569,7 @@ pub async fn review(app: &App, ctx: &Ctx, id: &str, decision: Decision) -> Resul
         ),
     };
     let v = vars(&e, &tenant.display_name, &lang, url);
-    crate::mail::enqueue(
+    crate::app::mailing::enqueue(
         &mut tx,
         now,
         &e.application.contact_email,

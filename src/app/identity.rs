@@ -290,7 +290,7 @@ pub async fn create_user(
         vars.insert("upn", user.upn.clone());
         vars.insert("password", password.clone());
         vars.insert("url", format!("{}/portal/signin", app.config.public_url()));
-        crate::mail::enqueue(
+        crate::app::mailing::enqueue(
             &mut tx,
             now,
             &user.upn,
@@ -433,7 +433,7 @@ async fn mail_roles_changed(
         names.join(", ")
     };
     vars.insert("roles", listed);
-    crate::mail::enqueue(
+    crate::app::mailing::enqueue(
         tx,
         now,
         &user.upn,

@@ -1,13 +1,39 @@
-//! The mail outbox as the delivery worker sees it: claim what is due, then record each
-//! message as captured, sent or failed. Rendering and queueing happen in the use cases'
-//! own transactions (`crate::mail::enqueue`).
+//! The mail outbox: use cases queue a rendered message inside their own transaction
+//! (`enqueue`); the delivery worker claims what is due, then records each message as
+//! captured, sent or failed.
 
 use super::App;
-use crate::app::store::{mailbox, outbox};
+use crate::app::store::{identity, mailbox, outbox, Tx};
 use crate::domain::ids::OutboxId;
-use crate::mail::{Outgoing, TOPIC};
+use crate::mail::{templates, Outgoing, Template, TOPIC};
+use std::collections::BTreeMap;
 
 pub use crate::app::store::outbox::Message as QueuedMail;
+
+/// Renders `template` for `to` in the recipient's own language when they are a user here
+/// (else `lang`, the sender's language or en-US) and queues it with the transaction.
+pub async fn enqueue(
+    tx: &mut Tx,
+    now: i64,
+    to: &str,
+    template: Template,
+    lang: &str,
+    vars: &BTreeMap<&str, String>,
+) -> Result<(), sqlx::Error> {
+    let lang = identity::language_of_upn(tx, to)
+        .await?
+        .unwrap_or_else(|| lang.to_string());
+    let r = templates::render(template, &lang, vars);
+    let msg = Outgoing {
+        to: to.to_ascii_lowercase(),
+        subject: r.subject,
+        text: r.text,
+        html: r.html,
+    };
+    let payload = serde_json::to_value(&msg).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    outbox::enqueue(tx, TOPIC, &payload, now).await?;
+    Ok(())
+}
 
 /// Leases up to `max` due messages to this node for `lease_ms`.
 pub async fn claim_due(app: &App, lease_ms: i64, max: i64) -> Result<Vec<QueuedMail>, sqlx::Error> {

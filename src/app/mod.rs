@@ -48,9 +48,13 @@ pub mod ratelimit;
 pub mod referrals;
 pub mod seen;
 pub mod sessions;
-/// Storage lives inside `app`: only use cases reach it. Still `pub` while the last adapter
-/// reads move behind use cases; it becomes private (tests reach it through the `test-door`
-/// feature) once no adapter names it.
+/// Storage lives inside `app` and is private to it: only use cases reach it, and the compiler
+/// refuses any other module that names it. The integration tests, which corrupt rows and
+/// count outbox messages on purpose, see it through the `test-door` feature (enabled only by
+/// the crate's dev-dependency on itself, never in a release build).
+#[cfg(not(feature = "test-door"))]
+mod store;
+#[cfg(feature = "test-door")]
 pub mod store;
 pub mod subscriptions;
 pub mod support;
@@ -70,6 +74,10 @@ use std::sync::Arc;
 /// Everything a use case needs, shared by the API, the portal, the CLI and the workers.
 #[derive(Clone)]
 pub struct App {
+    /// The database, for use cases only (and for tests through the `test-door` feature).
+    #[cfg(not(feature = "test-door"))]
+    pub(in crate::app) db: Db,
+    #[cfg(feature = "test-door")]
     pub db: Db,
     pub clock: Clock,
     pub config: Arc<Config>,

@@ -80,7 +80,7 @@ pub async fn fan_out(app: &App, tx: &mut Tx, e: &Event, now: i64) -> Result<(), 
                 vars.insert("resource", e.resource_name.clone());
                 vars.insert("when", e.resource_change_utc_date.clone());
                 vars.insert("url", format!("{base}/portal/notifications"));
-                crate::mail::enqueue(
+                crate::app::mailing::enqueue(
                     tx,
                     now,
                     &s.upn,
@@ -123,7 +123,7 @@ pub async fn send_digests(app: &App) -> anyhow::Result<usize> {
         vars.insert("count", items.len().to_string());
         vars.insert("items", lines.join("\n"));
         vars.insert("url", format!("{base}/portal/notifications"));
-        crate::mail::enqueue(
+        crate::app::mailing::enqueue(
             &mut tx,
             now,
             &u.upn,

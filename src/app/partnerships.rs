@@ -325,7 +325,7 @@ pub async fn invite(app: &App, ctx: &Ctx, input: InviteInput) -> Result<Invitati
     repo::insert_invitation(&mut tx, &row).await?;
     if input.send {
         let to = email.as_deref().expect("checked above");
-        crate::mail::enqueue(
+        crate::app::mailing::enqueue(
             &mut tx,
             now,
             to,
@@ -591,7 +591,7 @@ async fn announce(app: &App, tx: &mut Tx, ctx: &Ctx, a: Announcement<'_>, now: i
         }
         if let Some(to) = contact_of(app, org).await? {
             vars.insert("url", format!("{}{path}", app.config.public_url()));
-            crate::mail::enqueue(tx, now, &to, a.template, "en-US", &vars).await?;
+            crate::app::mailing::enqueue(tx, now, &to, a.template, "en-US", &vars).await?;
         }
     }
     Ok(())

@@ -87,7 +87,7 @@ pub async fn create(
                 "url",
                 format!("{}/portal/referrals/{}", app.config.public_url(), row.id),
             );
-            crate::mail::enqueue(
+            crate::app::mailing::enqueue(
                 &mut tx,
                 now,
                 &to,
@@ -291,7 +291,7 @@ pub async fn update(
     if other != ctx.actor.tenant {
         if let Some(to) = super::partnerships::contact_of(app, other).await? {
             let vars = mail_vars(app, &r, ctx);
-            crate::mail::enqueue(
+            crate::app::mailing::enqueue(
                 &mut tx,
                 now,
                 &to,

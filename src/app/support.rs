@@ -942,7 +942,7 @@ async fn mail(
     };
     for (upn, lang) in to {
         let vars = mail_vars(app, c, ctx, change, &lang);
-        crate::mail::enqueue(tx, now, &upn, template, &lang, &vars).await?;
+        crate::app::mailing::enqueue(tx, now, &upn, template, &lang, &vars).await?;
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! REST conventions every endpoint follows: collections and paging, errors, idempotency,
 //! correlation, ETags, rate limits, body limits, the OpenAPI document, tenant isolation.
 
+use crate::support::paging::pages;
 use crate::support::{assert_error_shape, TestApp};
 use partnerhub::domain::identity::{Role, TenantKind};
 use serde_json::{json, Value};
@@ -19,25 +20,9 @@ async fn collections_page_with_continuation_tokens_over_every_item() {
         t.user(&tenant, &format!("u{i:02}"), &[]).await;
     }
     let mut seen = Vec::new();
-    let mut next: Option<(String, String)> = None;
-    let mut pages = 0;
-    loop {
-        let mut req = t
-            .http
-            .get(
-                t.url(
-                    &next
-                        .as_ref()
-                        .map(|n| n.0.clone())
-                        .unwrap_or("/v1/users?size=5".into()),
-                ),
-            )
-            .bearer_auth(&token);
-        if let Some((_, tok)) = &next {
-            req = req.header("MS-ContinuationToken", tok);
-        }
-        let body: Value = req.send().await.unwrap().json().await.unwrap();
-        pages += 1;
+    let all = pages(&t, &token, "/v1/users?size=5", 5).await;
+    assert_eq!(all.len(), 3);
+    for body in &all {
         assert_eq!(body["totalCount"], 12);
         assert_eq!(body["attributes"]["objectType"], "Collection");
         assert_eq!(body["links"]["self"]["method"], "GET");
@@ -45,18 +30,7 @@ async fn collections_page_with_continuation_tokens_over_every_item() {
             assert_eq!(item["attributes"]["objectType"], "User");
             seen.push(item["userPrincipalName"].as_str().unwrap().to_string());
         }
-        match body["links"].get("next") {
-            Some(n) => {
-                assert_eq!(n["headers"][0]["key"], "MS-ContinuationToken");
-                next = Some((
-                    n["uri"].as_str().unwrap().to_string(),
-                    n["headers"][0]["value"].as_str().unwrap().to_string(),
-                ));
-            }
-            None => break,
-        }
     }
-    assert_eq!(pages, 3);
     let mut sorted = seen.clone();
     sorted.sort();
     sorted.dedup();

@@ -8,112 +8,11 @@
 
 use crate::commerce::{line, load_catalog, order};
 use crate::customers::{customer_via, link_token, partner_up};
+use crate::support::paging::{pages, pages_match_whole, whole};
 use crate::support::{Partner, TestApp};
 use partnerhub::app::store::identity::TenantRow;
 use partnerhub::domain::identity::{Role, TenantKind};
 use serde_json::{json, Value};
-
-/// Follows a collection from `first` (which asks for pages of `size`) to its end; every
-/// page's `totalCount` must be `total`. Returns each item's `key` field, in the order served.
-async fn walk(
-    t: &TestApp,
-    token: &str,
-    first: &str,
-    size: usize,
-    key: &str,
-    total: usize,
-) -> Vec<String> {
-    let mut seen = Vec::new();
-    let mut next: Option<(String, String)> = None;
-    for _ in 0..=total {
-        let (uri, tok) = next.clone().unwrap_or((first.to_string(), String::new()));
-        let mut req = t.http.get(t.url(&uri)).bearer_auth(token);
-        if !tok.is_empty() {
-            req = req.header("MS-ContinuationToken", tok);
-        }
-        let r = req.send().await.unwrap();
-        assert_eq!(r.status(), 200, "{uri}");
-        let page: Value = r.json().await.unwrap();
-        assert_eq!(page["totalCount"], total as i64, "{uri}: {page}");
-        let items = page["items"].as_array().unwrap();
-        assert!(items.len() <= size, "{uri}: a page holds at most its size");
-        seen.extend(items.iter().map(|i| item_key(i, key)));
-        match page["links"].get("next") {
-            Some(n) => {
-                assert_eq!(n["headers"][0]["key"], "MS-ContinuationToken");
-                assert!(
-                    !items.is_empty(),
-                    "{uri}: a page that links a next page holds items"
-                );
-                next = Some((
-                    n["uri"].as_str().unwrap().to_string(),
-                    n["headers"][0]["value"].as_str().unwrap().to_string(),
-                ));
-            }
-            None => break,
-        }
-    }
-    let unique: std::collections::BTreeSet<_> = seen.iter().collect();
-    assert_eq!(
-        unique.len(),
-        seen.len(),
-        "{first}: an item came twice: {seen:?}"
-    );
-    assert_eq!(seen.len(), total, "{first}: every item once: {seen:?}");
-    seen
-}
-
-/// An item's key: a member, or a JSON pointer (`/productSku/id`).
-fn item_key(item: &Value, key: &str) -> String {
-    let v = if key.starts_with('/') {
-        item.pointer(key).cloned().unwrap_or(Value::Null)
-    } else {
-        item[key].clone()
-    };
-    match v {
-        Value::String(s) => s,
-        other => other.to_string(),
-    }
-}
-
-/// The same list whole (one large page), to compare the walked order with.
-async fn whole(t: &TestApp, token: &str, path: &str, key: &str) -> Vec<String> {
-    let sep = if path.contains('?') { '&' } else { '?' };
-    let (s, v) = t.get(&format!("{path}{sep}size=500"), token).await;
-    assert_eq!(s, 200, "{path}: {v}");
-    v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| item_key(i, key))
-        .collect()
-}
-
-/// Walks `path` `size` items a page and checks it against the whole list, which must hold
-/// `total` items.
-async fn pages_match_whole(
-    t: &TestApp,
-    token: &str,
-    path: &str,
-    size: usize,
-    key: &str,
-    total: usize,
-) -> Vec<String> {
-    let all = whole(t, token, path, key).await;
-    assert_eq!(all.len(), total, "{path}: {all:?}");
-    let sep = if path.contains('?') { '&' } else { '?' };
-    let walked = walk(
-        t,
-        token,
-        &format!("{path}{sep}size={size}"),
-        size,
-        key,
-        total,
-    )
-    .await;
-    assert_eq!(walked, all, "{path}: pages in the order of the whole list");
-    walked
-}
 
 /// Provider P partnered with resellers A, B and C; customer X served by A and P, with user
 /// and license administration.
@@ -314,28 +213,9 @@ async fn the_catalog_offers_and_price_lists_page_to_the_end() {
     let all = whole(&t, p, "/v1/pricelists/provider", "productId").await;
     assert_eq!(all.len(), 10);
     let mut seen = Vec::new();
-    let mut next: Option<(String, String)> = None;
-    loop {
-        let (uri, tok) = next
-            .clone()
-            .unwrap_or(("/v1/pricelists/provider?size=3".into(), String::new()));
-        let mut req = t.http.get(t.url(&uri)).bearer_auth(p);
-        if !tok.is_empty() {
-            req = req.header("MS-ContinuationToken", tok);
-        }
-        let page: Value = req.send().await.unwrap().json().await.unwrap();
+    for page in pages(&t, p, "/v1/pricelists/provider?size=3", 3).await {
         assert_eq!(page["totalCount"], 10, "{page}");
         seen.extend(page["items"].as_array().unwrap().iter().map(key));
-        match page["links"].get("next") {
-            Some(n) => {
-                next = Some((
-                    n["uri"].as_str().unwrap().to_string(),
-                    n["headers"][0]["value"].as_str().unwrap().to_string(),
-                ))
-            }
-            None => break,
-        }
-        assert!(seen.len() <= 10, "{seen:?}");
     }
     let mut sorted = seen.clone();
     sorted.sort();

@@ -4,61 +4,10 @@
 //! item exactly once, in the list's order, with `totalCount` right on every page.
 
 use crate::customers::{customer_via, partner_up};
+use crate::support::paging::{walk, whole};
 use crate::support::receiver::Receiver;
 use crate::support::{Partner, TestApp};
-use serde_json::{json, Value};
-
-/// Follows a collection from `first` to its end; every page's `totalCount` must be `total`.
-/// Returns each item's `key` field, in the order served.
-async fn walk(t: &TestApp, token: &str, first: &str, key: &str, total: usize) -> Vec<String> {
-    let mut seen = Vec::new();
-    let mut next: Option<(String, String)> = None;
-    for _ in 0..=total {
-        let (uri, tok) = next.clone().unwrap_or((first.to_string(), String::new()));
-        let mut req = t.http.get(t.url(&uri)).bearer_auth(token);
-        if !tok.is_empty() {
-            req = req.header("MS-ContinuationToken", tok);
-        }
-        let r = req.send().await.unwrap();
-        assert_eq!(r.status(), 200, "{uri}");
-        let page: Value = r.json().await.unwrap();
-        assert_eq!(page["totalCount"], total as i64, "{uri}: {page}");
-        let items = page["items"].as_array().unwrap();
-        assert!(items.len() <= 2, "{uri}: a page holds at most its size");
-        seen.extend(items.iter().map(|i| i[key].as_str().unwrap().to_string()));
-        match page["links"].get("next") {
-            Some(n) => {
-                assert_eq!(n["headers"][0]["key"], "MS-ContinuationToken");
-                next = Some((
-                    n["uri"].as_str().unwrap().to_string(),
-                    n["headers"][0]["value"].as_str().unwrap().to_string(),
-                ));
-            }
-            None => break,
-        }
-    }
-    let unique: std::collections::BTreeSet<_> = seen.iter().collect();
-    assert_eq!(
-        unique.len(),
-        seen.len(),
-        "{first}: an item came twice: {seen:?}"
-    );
-    assert_eq!(seen.len(), total, "{first}: every item once: {seen:?}");
-    seen
-}
-
-/// The same list whole (one large page), to compare the walked order with.
-async fn whole(t: &TestApp, token: &str, path: &str, key: &str) -> Vec<String> {
-    let sep = if path.contains('?') { '&' } else { '?' };
-    let (s, v) = t.get(&format!("{path}{sep}size=500"), token).await;
-    assert_eq!(s, 200, "{v}");
-    v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i[key].as_str().unwrap().to_string())
-        .collect()
-}
+use serde_json::json;
 
 async fn partnered(t: &TestApp, n: usize) -> (Partner, Vec<Partner>) {
     let p = t.partner(true, false, "US").await;
@@ -77,7 +26,7 @@ async fn relationships_invitations_and_providers_page_to_the_end() {
     let (p, resellers) = partnered(&t, 5).await;
     // Relationships, by name: the provider sees its five resellers.
     let path = "/v1/relationships?relationship_type=IsIndirectCloudSolutionProviderOf";
-    let walked = walk(&t, &p.token, &format!("{path}&size=2"), "id", 5).await;
+    let walked = walk(&t, &p.token, &format!("{path}&size=2"), 2, "id", 5).await;
     assert_eq!(walked, whole(&t, &p.token, path, "id").await);
     let mut expected: Vec<_> = resellers.iter().map(|r| r.tenant.id.to_string()).collect();
     expected.sort();
@@ -91,7 +40,15 @@ async fn relationships_invitations_and_providers_page_to_the_end() {
             .await;
         assert_eq!(s, 201);
     }
-    let walked = walk(&t, &p.token, "/v1/partnershipinvitations?size=2", "id", 7).await;
+    let walked = walk(
+        &t,
+        &p.token,
+        "/v1/partnershipinvitations?size=2",
+        2,
+        "id",
+        7,
+    )
+    .await;
     assert_eq!(
         walked,
         whole(&t, &p.token, "/v1/partnershipinvitations", "id").await
@@ -103,7 +60,7 @@ async fn relationships_invitations_and_providers_page_to_the_end() {
     let path = "/v1/providers?country=US";
     let all = whole(&t, &p.token, path, "id").await;
     assert_eq!(all.len(), 4);
-    let walked = walk(&t, &p.token, &format!("{path}&size=2"), "id", 4).await;
+    let walked = walk(&t, &p.token, &format!("{path}&size=2"), 2, "id", 4).await;
     assert_eq!(walked, all);
 }
 
@@ -142,12 +99,12 @@ async fn referrals_audit_records_and_webhook_deliveries_page_to_the_end() {
         let (s, v) = t.post("/v1/referrals", &p.token, &lead).await;
         assert_eq!(s, 201, "{v}");
     }
-    let walked = walk(&t, &p.token, "/v1/referrals?size=2", "id", 5).await;
+    let walked = walk(&t, &p.token, "/v1/referrals?size=2", 2, "id", 5).await;
     assert_eq!(walked, whole(&t, &p.token, "/v1/referrals", "id").await);
     // Audit records: whatever the provider's organisation did, all of it, newest first.
     let all = whole(&t, &p.token, "/v1/auditrecords", "id").await;
     assert!(all.len() >= 10, "{all:?}");
-    let walked = walk(&t, &p.token, "/v1/auditrecords?size=2", "id", all.len()).await;
+    let walked = walk(&t, &p.token, "/v1/auditrecords?size=2", 2, "id", all.len()).await;
     assert_eq!(walked, all);
     // Webhook deliveries, newest first: one per partnership made after registering.
     let path = "/webhooks/v1/registration/deliveries";
@@ -160,7 +117,7 @@ async fn referrals_audit_records_and_webhook_deliveries_page_to_the_end() {
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     assert_eq!(all.len(), 5, "one delivery per partnership");
-    let walked = walk(&t, &p.token, &format!("{path}?size=2"), "id", 5).await;
+    let walked = walk(&t, &p.token, &format!("{path}?size=2"), 2, "id", 5).await;
     assert_eq!(walked, all);
 }
 
@@ -185,7 +142,7 @@ async fn service_requests_notes_attachments_and_topics_page_to_the_end() {
         assert_eq!(s, 201, "{c}");
         first = c["id"].as_str().unwrap().to_string();
     }
-    let walked = walk(&t, &x.2, "/v1/servicerequests?size=2", "id", 5).await;
+    let walked = walk(&t, &x.2, "/v1/servicerequests?size=2", 2, "id", 5).await;
     assert_eq!(walked, whole(&t, &x.2, "/v1/servicerequests", "id").await);
     // Notes and attachments of one case, oldest first.
     let notes = format!("/v1/servicerequests/{first}/notes");
@@ -198,7 +155,7 @@ async fn service_requests_notes_attachments_and_topics_page_to_the_end() {
     }
     let all = whole(&t, &x.2, &notes, "id").await;
     assert_eq!(all.len(), before + 5);
-    let walked = walk(&t, &x.2, &format!("{notes}?size=2"), "id", all.len()).await;
+    let walked = walk(&t, &x.2, &format!("{notes}?size=2"), 2, "id", all.len()).await;
     assert_eq!(walked, all);
     let files = format!("/v1/servicerequests/{first}/attachments");
     for i in 0..5 {
@@ -217,12 +174,12 @@ async fn service_requests_notes_attachments_and_topics_page_to_the_end() {
     }
     let all = whole(&t, &x.2, &files, "id").await;
     assert_eq!(all.len(), 5);
-    let walked = walk(&t, &x.2, &format!("{files}?size=2"), "id", 5).await;
+    let walked = walk(&t, &x.2, &format!("{files}?size=2"), 2, "id", 5).await;
     assert_eq!(walked, all);
     // Topics, by name.
     let path = "/v1/servicerequests/supporttopics";
     let all = whole(&t, &x.2, path, "id").await;
     assert!(all.len() >= 5);
-    let walked = walk(&t, &x.2, &format!("{path}?size=2"), "id", all.len()).await;
+    let walked = walk(&t, &x.2, &format!("{path}?size=2"), 2, "id", all.len()).await;
     assert_eq!(walked, all);
 }

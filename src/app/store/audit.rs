@@ -330,6 +330,8 @@ pub async fn verify(db: &Db) -> Result<(u64, Vec<BrokenLink>), sqlx::Error> {
     Ok((checked, broken))
 }
 
+/// How many audit records an organisation has (the tests compare before and after).
+#[cfg(feature = "test-door")]
 pub async fn count_for(db: &Db, org: &str) -> Result<i64, sqlx::Error> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM audit_records WHERE org_tenant_id = $1")
         .bind(org)

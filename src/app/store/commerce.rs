@@ -215,18 +215,6 @@ pub async fn set_provider_price(
     Ok(())
 }
 
-pub async fn reseller_price(
-    db: &Db,
-    reseller: TenantId,
-    product: &str,
-    sku: &str,
-    country: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    let r = sqlx::query("SELECT price FROM reseller_prices WHERE reseller_tenant_id = $1 AND product_id = $2 AND sku_id = $3 AND country = $4")
-        .bind(reseller.to_string()).bind(product).bind(sku).bind(country).fetch_optional(&db.read).await?;
-    r.map(|r| r.try_get("price")).transpose()
-}
-
 pub async fn set_reseller_price(
     tx: &mut Tx,
     reseller: TenantId,

@@ -323,24 +323,6 @@ pub async fn count(
     q.fetch_one(&db.lists).await?.try_get("n")
 }
 
-/// The indirect reseller the caller (a provider) serves a customer through.
-pub async fn reseller_of(
-    db: &Db,
-    partner: TenantId,
-    customer: TenantId,
-) -> Result<Option<TenantId>, sqlx::Error> {
-    let r = sqlx::query(
-        "SELECT indirect_reseller_tenant_id FROM customer_relationships WHERE partner_tenant_id = $1 AND customer_tenant_id = $2",
-    )
-    .bind(partner.to_string())
-    .bind(customer.to_string())
-    .fetch_optional(&db.read)
-    .await?;
-    Ok(r.map(|r| parsed_opt(&r, "indirect_reseller_tenant_id"))
-        .transpose()?
-        .flatten())
-}
-
 #[derive(Debug, Clone)]
 pub struct PartnerOfCustomer {
     pub partner: TenantId,
@@ -427,16 +409,6 @@ pub async fn insert_grant(tx: &mut Tx, g: &GrantRow) -> Result<(), sqlx::Error> 
     .execute(tx.conn())
     .await?;
     Ok(())
-}
-
-pub async fn grants_of_customer(db: &Db, customer: TenantId) -> Result<Vec<GrantRow>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT * FROM admin_grants WHERE customer_tenant_id = $1 ORDER BY created_at DESC",
-    )
-    .bind(customer.to_string())
-    .fetch_all(&db.read)
-    .await?;
-    all(&rows, grant_from)
 }
 
 pub async fn grant(db: &Db, id: &str) -> Result<Option<GrantRow>, sqlx::Error> {
@@ -653,18 +625,6 @@ pub async fn save_billing(
             .await?
     };
     Ok(r.rows_affected() == 1)
-}
-
-/// Whether `partner` has an active relationship with `customer`.
-pub async fn serves(db: &Db, customer: TenantId, partner: TenantId) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query(
-        "SELECT 1 AS one FROM customer_relationships WHERE customer_tenant_id = $1 AND partner_tenant_id = $2 AND state = 'active'",
-    )
-    .bind(customer.to_string())
-    .bind(partner.to_string())
-    .fetch_optional(&db.read)
-    .await?;
-    Ok(r.is_some())
 }
 
 /// The resellers that may be of record when `provider` orders for `customer`: active

@@ -213,6 +213,15 @@ pub async fn user_by_upn(db: &Db, upn: &str) -> Result<Option<UserRow>, sqlx::Er
     row.as_ref().map(user_from).transpose()
 }
 
+/// The language a user with this sign-in name (any case) reads, if there is such a user.
+pub async fn language_of_upn(tx: &mut Tx, upn: &str) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT language FROM users WHERE lower(upn) = $1")
+        .bind(upn.to_ascii_lowercase())
+        .fetch_optional(tx.conn())
+        .await?;
+    row.map(|r| r.try_get("language")).transpose()
+}
+
 pub async fn user(db: &Db, id: UserId) -> Result<Option<UserRow>, sqlx::Error> {
     let row = sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE id = $1"))
         .bind(id.to_string())
@@ -230,10 +239,6 @@ pub struct ActorRows {
     pub roles: BTreeSet<Role>,
     /// (is_reseller, is_provider, active, accepted the current agreement)
     pub partner: Option<(bool, bool, bool, bool)>,
-}
-
-pub async fn actor_rows(db: &Db, id: UserId) -> Result<Option<ActorRows>, sqlx::Error> {
-    Ok(actor_rows_seeing(db, id, None).await?.map(|(rows, _)| rows))
 }
 
 /// A customer read in the same statement as the actor (see [`actor_rows_seeing`]): its view

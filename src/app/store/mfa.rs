@@ -126,14 +126,3 @@ pub async fn spend_recovery_code(
     .await?;
     Ok(done.rows_affected() == 1)
 }
-
-/// How many unused recovery codes the user has left.
-pub async fn recovery_codes_left(db: &Db, user: UserId) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
-    )
-    .bind(user.to_string())
-    .fetch_one(&db.read)
-    .await?;
-    row.try_get("n")
-}

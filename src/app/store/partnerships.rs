@@ -352,15 +352,6 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<PartnershipRow>, sqlx::Erro
     r.as_ref().map(partnership_from).transpose()
 }
 
-pub async fn get_in(tx: &mut Tx, id: &str) -> Result<Option<PartnershipRow>, sqlx::Error> {
-    let sql = format!(
-        "SELECT * FROM partnerships WHERE id = $1{}",
-        tx.backend.for_update()
-    );
-    let r = sqlx::query(&sql).bind(id).fetch_optional(tx.conn()).await?;
-    r.as_ref().map(partnership_from).transpose()
-}
-
 /// Makes the pair's partnership active (new, or again after it ended).
 pub async fn activate(
     tx: &mut Tx,

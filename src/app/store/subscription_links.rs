@@ -60,15 +60,6 @@ pub async fn addons_of(db: &Db, parent: &str) -> Result<Vec<String>, sqlx::Error
     rows.iter().map(|r| r.try_get("subscription_id")).collect()
 }
 
-/// The subscription an add-on subscription was bought on.
-pub async fn parent_of(db: &Db, subscription: &str) -> Result<Option<String>, sqlx::Error> {
-    let r = sqlx::query("SELECT parent_id FROM subscription_addons WHERE subscription_id = $1")
-        .bind(subscription)
-        .fetch_optional(&db.read)
-        .await?;
-    r.map(|r| r.try_get("parent_id")).transpose()
-}
-
 /// Names (or clears) the base product an add-on product is bought on.
 pub async fn set_base_product(
     tx: &mut Tx,

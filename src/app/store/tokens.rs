@@ -53,8 +53,8 @@ pub async fn insert_signing_key_if_none(
     Ok(true)
 }
 
+/// A refresh token found by its hash.
 pub struct RefreshToken {
-    pub token_hash: String,
     pub family_id: String,
     pub user_id: UserId,
     pub expires_at: i64,
@@ -89,7 +89,7 @@ pub async fn refresh_for_update(
     hash: &str,
 ) -> Result<Option<RefreshToken>, sqlx::Error> {
     let sql = format!(
-        "SELECT token_hash, family_id, user_id, expires_at, used_at, revoked_at \
+        "SELECT family_id, user_id, expires_at, used_at, revoked_at \
          FROM refresh_tokens WHERE token_hash = $1{}",
         tx.backend.for_update()
     );
@@ -101,7 +101,6 @@ pub async fn refresh_for_update(
         return Ok(None);
     };
     Ok(Some(RefreshToken {
-        token_hash: r.try_get("token_hash")?,
         family_id: r.try_get("family_id")?,
         user_id: id_col(&r, "user_id")?,
         expires_at: r.try_get("expires_at")?,

@@ -366,13 +366,6 @@ pub async fn attempts(db: &Db, delivery: DeliveryId) -> Result<Vec<AttemptRow>, 
     })
 }
 
-pub async fn pending_count(db: &Db) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = 'pending'")
-        .fetch_one(&db.read)
-        .await?;
-    row.try_get("n")
-}
-
 /// A delivery with its attempt log, read log first: an attempt and the delivery's new status
 /// commit together, so a log read before the row never shows an attempt the row has not
 /// caught up with (reads through separate statements see separate snapshots on PostgreSQL).
