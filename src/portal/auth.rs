@@ -43,6 +43,7 @@ fn signin_form(visit: &Visit, next: &str, upn: &str, error: Option<&str>) -> Mar
                     input #password type="password" name="password" autocomplete="current-password" required;
                     p { button #signin-submit type="submit" { (t(lang, "signin.submit")) } }
                 }
+                p.muted #signin-directory { a href="/providers" { (t(lang, "signin.directory")) } }
             }
         },
     )

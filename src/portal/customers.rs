@@ -36,16 +36,21 @@ fn opts<'a>(app: &App, title: &'a str, active: &'a str) -> PageOpts<'a> {
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     q: Option<String>,
+    /// Preselects the provider of the request form (the "invite a new customer" link of the
+    /// indirect providers page).
+    provider: Option<String>,
 }
 
 pub async fn list(State(app): State<App>, s: SignedIn, Query(q): Query<ListQuery>) -> Response {
-    render_list(&app, &s, q.q, None).await
+    let provider = q.provider.and_then(|p| p.parse::<TenantId>().ok());
+    render_list(&app, &s, q.q, provider, None).await
 }
 
 async fn render_list(
     app: &App,
     s: &SignedIn,
     search: Option<String>,
+    provider: Option<TenantId>,
     problem: Option<String>,
 ) -> Response {
     let (visit, ctx) = (&s.visit, &s.ctx);
@@ -94,7 +99,7 @@ async fn render_list(
                 (customer_groups(lang, &groups))
                 @if let Some((url, subject, body)) = created { (request_created(lang, url, subject, body)) }
                 @if let Some(p) = &problem { div.alert.bad role="alert" #request-error { (p) } }
-                @if may_invite { (request_form(visit, lang, &providers)) }
+                @if may_invite { (request_form(visit, lang, &providers, provider)) }
             },
         ),
     )
@@ -140,7 +145,12 @@ fn request_created(lang: &str, url: &str, subject: &str, body: &str) -> Markup {
 }
 
 /// The form that creates a customer relationship request.
-fn request_form(visit: &Visit, lang: &str, providers: &[(TenantId, String)]) -> Markup {
+fn request_form(
+    visit: &Visit,
+    lang: &str,
+    providers: &[(TenantId, String)],
+    selected: Option<TenantId>,
+) -> Markup {
     html! {
         form.card method="post" action="/portal/customers/request" #customer-request {
             h2 { (t(lang, "customers.request")) }
@@ -149,7 +159,7 @@ fn request_form(visit: &Visit, lang: &str, providers: &[(TenantId, String)]) -> 
             label for="provider" { (t(lang, "customers.provider")) }
             select #provider name="provider" {
                 option value="" { (t(lang, "customers.no_provider")) }
-                @for (id, name) in providers { option value=(id) { (name) } }
+                @for (id, name) in providers { option value=(id) selected[selected == Some(*id)] { (name) } }
             }
             fieldset {
                 legend { (t(lang, "customers.roles")) }
@@ -210,7 +220,7 @@ pub async fn request(
                 .map(|e| e.message.clone())
                 .collect::<Vec<_>>()
                 .join("; ");
-            render_list(&app, &s, None, Some(msg)).await
+            render_list(&app, &s, None, None, Some(msg)).await
         }
         Err(e) => domain_error(&s.visit, e),
     }

@@ -243,6 +243,9 @@ async fn partner_rows(app: &App, s: &SignedIn, as_provider: bool) -> Result<Mark
                             td {
                                 @if p.is_active() {
                                     a href={"/portal/partnerships/" (p.id) "/customers"} { (t(lang, "partners.customers")) }
+                                    @if !as_provider && can(actor, Action::InviteCustomers, Resource::Tenant(actor.tenant)).allowed() {
+                                        " " a.invite-customer href={"/portal/customers?provider=" (p.provider_tenant_id) "#customer-request"} { (t(lang, "providers.invite_customer")) }
+                                    }
                                     @if p.admin_access && can(actor, Action::RevokeProviderAdmin, res).allowed() {
                                         (named_confirm_form(visit, &format!("/portal/partnerships/{}/revoke-admin", p.id), "revoke-admin", &tf(lang, "partners.revoke_admin_confirm", &[("name", &c.name)]), &t(lang, "partners.revoke_admin")))
                                     }

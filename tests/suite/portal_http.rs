@@ -411,3 +411,85 @@ async fn an_order_form_sent_twice_places_one_order() {
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("id=\"notice\""));
 }
+
+/// The reseller's indirect providers page offers "invite a new customer" per active provider,
+/// leading to the request form with that provider chosen; the sign-in page leads to the public
+/// provider directory. Both in en-US and ko-KR.
+#[tokio::test]
+async fn providers_page_invites_a_customer_through_that_provider_and_sign_in_links_the_directory() {
+    let t = TestApp::spawn().await;
+    let p = t.partner(true, false, "US").await;
+    let other = t.partner(true, false, "US").await;
+    let a = t.partner(false, true, "US").await;
+    crate::customers::partner_up(&t, &p, &a).await;
+    crate::customers::partner_up(&t, &other, &a).await;
+    let (cookie, _) = portal_session(&t, &a.admin.upn).await;
+    let get = |path: String| {
+        let (t, cookie) = (&t, cookie.clone());
+        async move {
+            t.http
+                .get(t.url(&path))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let providers = get("/portal/providers".into()).await;
+    for provider in [&p, &other] {
+        let link = format!(
+            "/portal/customers?provider={}#customer-request",
+            provider.tenant.id
+        );
+        assert!(
+            providers.contains(&link),
+            "no invite link {link} in {providers}"
+        );
+    }
+    assert!(providers.contains("Invite a new customer"), "{providers}");
+    let form = get(format!("/portal/customers?provider={}", other.tenant.id)).await;
+    let chosen = format!("<option value=\"{}\" selected>", other.tenant.id);
+    assert!(form.contains(&chosen), "{chosen} not in {form}");
+    assert!(
+        !form.contains(&format!("<option value=\"{}\" selected>", p.tenant.id)),
+        "only the named provider is chosen"
+    );
+    // A provider has no such link: it does not invite customers.
+    let (pc, _) = portal_session(&t, &p.admin.upn).await;
+    let resellers = t
+        .http
+        .get(t.url("/portal/resellers"))
+        .header("cookie", pc)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!resellers.contains("invite-customer"), "{resellers}");
+
+    let signin = t
+        .http
+        .get(t.url("/portal/signin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(signin.contains("href=\"/providers\""), "{signin}");
+    let korean = t
+        .http
+        .get(t.url("/portal/signin"))
+        .header("accept-language", "ko-KR")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(korean.contains("공급자 디렉터리"), "{korean}");
+}
