@@ -55,14 +55,7 @@ async fn post(
 }
 
 async fn get(t: &TestApp, cookie: &str, path: &str) -> (u16, String) {
-    let r = t
-        .http
-        .get(t.url(path))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
+    t.html(path, Some(cookie), None).await
 }
 
 /// The reveal cookie (`name=value`) a create or reset answered with.

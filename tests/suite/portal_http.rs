@@ -424,21 +424,7 @@ async fn providers_page_invites_a_customer_through_that_provider_and_sign_in_lin
     crate::customers::partner_up(&t, &p, &a).await;
     crate::customers::partner_up(&t, &other, &a).await;
     let (cookie, _) = portal_session(&t, &a.admin.upn).await;
-    let get = |path: String| {
-        let (t, cookie) = (&t, cookie.clone());
-        async move {
-            t.http
-                .get(t.url(&path))
-                .header("cookie", cookie)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
-    };
-    let providers = get("/portal/providers".into()).await;
+    let (_, providers) = t.html("/portal/providers", Some(&cookie), None).await;
     for provider in [&p, &other] {
         let link = format!(
             "/portal/customers?provider={}#customer-request",
@@ -450,46 +436,37 @@ async fn providers_page_invites_a_customer_through_that_provider_and_sign_in_lin
         );
     }
     assert!(providers.contains("Invite a new customer"), "{providers}");
-    let form = get(format!("/portal/customers?provider={}", other.tenant.id)).await;
+    let path = format!("/portal/customers?provider={}", other.tenant.id);
+    let (_, form) = t.html(&path, Some(&cookie), None).await;
     let chosen = format!("<option value=\"{}\" selected>", other.tenant.id);
     assert!(form.contains(&chosen), "{chosen} not in {form}");
     assert!(
         !form.contains(&format!("<option value=\"{}\" selected>", p.tenant.id)),
         "only the named provider is chosen"
     );
+    // A malformed or foreign provider id chooses nothing and the page still answers.
+    for bad in ["not-an-id".to_string(), uuid::Uuid::new_v4().to_string()] {
+        let (status, form) = t
+            .html(
+                &format!("/portal/customers?provider={bad}"),
+                Some(&cookie),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{form}");
+        for id in [p.tenant.id, other.tenant.id] {
+            let chosen = format!("<option value=\"{id}\" selected>");
+            assert!(!form.contains(&chosen), "nothing chosen for {bad}: {form}");
+        }
+        assert!(form.contains("id=\"customer-request\""), "{form}");
+    }
     // A provider has no such link: it does not invite customers.
     let (pc, _) = portal_session(&t, &p.admin.upn).await;
-    let resellers = t
-        .http
-        .get(t.url("/portal/resellers"))
-        .header("cookie", pc)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, resellers) = t.html("/portal/resellers", Some(&pc), None).await;
     assert!(!resellers.contains("invite-customer"), "{resellers}");
 
-    let signin = t
-        .http
-        .get(t.url("/portal/signin"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, signin) = t.html("/portal/signin", None, None).await;
     assert!(signin.contains("href=\"/providers\""), "{signin}");
-    let korean = t
-        .http
-        .get(t.url("/portal/signin"))
-        .header("accept-language", "ko-KR")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, korean) = t.html("/portal/signin", None, Some("ko-KR")).await;
     assert!(korean.contains("공급자 디렉터리"), "{korean}");
 }

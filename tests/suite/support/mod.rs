@@ -235,6 +235,25 @@ impl TestApp {
         (s, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// A portal page as HTML: with a session cookie (`name=value`) or signed out, and in a
+    /// language the browser asks for (`Accept-Language`) when given.
+    pub async fn html(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        lang: Option<&str>,
+    ) -> (u16, String) {
+        let mut req = self.http.get(self.url(path));
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        if let Some(l) = lang {
+            req = req.header("accept-language", l);
+        }
+        let r = req.send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
     /// A GET without credentials (discovery, keys, public pages of the API).
     pub async fn get_public(&self, path: &str) -> (u16, Value) {
         let r = self.http.get(self.url(path)).send().await.unwrap();
