@@ -32,8 +32,14 @@ impl FromRequestParts<App> for Caller {
         let token = bearer(header)
             .ok_or_else(|| unauth("the Authorization header must use the Bearer scheme"))?;
         let claims = oauth::verify(app, token.trim())?;
-        let (actor, upn) = match claims.kind.as_str() {
-            "user" => {
+        // Rebuilt from the database earlier in this request (the MS-RequestId layer).
+        let known = parts
+            .extensions
+            .remove::<crate::app::idempotency::KnownCaller>()
+            .filter(|k| k.scope == format!("{}:{}", claims.kind, claims.sub));
+        let (actor, upn) = match (known, claims.kind.as_str()) {
+            (Some(k), _) => (k.actor, k.upn),
+            (None, "user") => {
                 let id = claims
                     .sub
                     .parse()
@@ -43,7 +49,7 @@ impl FromRequestParts<App> for Caller {
                     .ok_or_else(|| unauth("the user no longer exists or is disabled"))?;
                 (actor, Some(user.upn))
             }
-            "app" => {
+            (None, "app") => {
                 let id = claims
                     .sub
                     .parse()

@@ -45,10 +45,12 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let token = auth.and_then(super::extract::bearer).map(str::to_string);
-    let Some(key) = uc::key_for(&app, token.as_deref(), &rid).await else {
+    let Some((key, caller)) = uc::key_for(&app, token.as_deref(), &rid).await else {
         return next.run(req).await;
     };
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    // The caller was just rebuilt for the key: the handler's extractor takes it from here.
+    parts.extensions.insert(caller);
     let Ok(bytes) = to_bytes(body, app.config.max_body_bytes).await else {
         let msg = format!(
             "the body is larger than {} bytes",

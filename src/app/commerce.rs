@@ -151,10 +151,12 @@ pub async fn place_order(
             message: "the order placed with this MS-RequestId is no longer available".into(),
         });
     }
-    // The catalog is read before the transaction: the writer is held for writing only.
+    // The catalog and the partner rows are read before the transaction: the writer is held
+    // for the channel facts and the writes only.
     let priced = price_lines(app, &input).await?;
+    let known = KnownPartners::read(app, ctx, &input).await?;
     let mut tx = app.db.begin().await?;
-    match write_priced(app, ctx, &mut tx, &customer, &input, priced).await? {
+    match write_priced(app, ctx, &mut tx, &customer, &input, priced, &known).await? {
         Some(order) => {
             // The API's MS-RequestId claim commits with the order (none outside the API).
             super::idempotency::claim_in(app, &mut tx).await?;
@@ -211,7 +213,68 @@ pub(crate) async fn write_order(
     input: &OrderInput,
 ) -> Result<Option<OrderRow>> {
     let priced = price_lines(app, input).await?;
-    write_priced(app, ctx, tx, customer, input, priced).await
+    let known = KnownPartners::default();
+    write_priced(app, ctx, tx, customer, input, priced, &known).await
+}
+
+/// Partner rows an order needs, read on the read pool before its transaction begins (so the
+/// single writer is not held meanwhile): the reseller named as partner of record by a
+/// provider, or the ordering reseller itself. Rows are looked up here first and read in the
+/// usual way when missing; the channel facts that decide the order are still read in the
+/// order's transaction.
+#[derive(Default)]
+pub(crate) struct KnownPartners {
+    /// The partner-of-record text a provider's lines name, and the partner it names.
+    named: Option<(String, Option<partners::PartnerRow>)>,
+    /// The ordering reseller's own partner row.
+    own: Option<partners::PartnerRow>,
+}
+
+impl KnownPartners {
+    async fn read(app: &App, ctx: &Ctx, input: &OrderInput) -> Result<KnownPartners> {
+        let Some(me) = ctx.actor.partner.as_ref() else {
+            return Ok(KnownPartners::default());
+        };
+        if me.is_provider && input.provider_id.is_none() {
+            let names = input
+                .lines
+                .iter()
+                .map(|l| l.partner_id_on_record.as_deref());
+            let Ok(Some(n)) = channel::named_reseller_of_record(names) else {
+                return Ok(KnownPartners::default());
+            };
+            let found = super::partnerships::find_partner(app, n).await?;
+            return Ok(KnownPartners {
+                named: Some((n.to_string(), found)),
+                own: None,
+            });
+        }
+        Ok(KnownPartners {
+            named: None,
+            own: partners::get(&app.db, ctx.actor.tenant).await?,
+        })
+    }
+
+    /// The partner `named` as partner of record, from here or read now.
+    async fn named(&self, app: &App, named: &str) -> Result<Option<partners::PartnerRow>> {
+        match &self.named {
+            Some((n, found)) if n == named => Ok(found.clone()),
+            _ => super::partnerships::find_partner(app, named).await,
+        }
+    }
+
+    /// The partner row of `tenant`, from here or read now.
+    async fn row(&self, app: &App, tenant: TenantId) -> Result<Option<partners::PartnerRow>> {
+        let here = self
+            .own
+            .iter()
+            .chain(self.named.as_ref().and_then(|(_, p)| p.as_ref()))
+            .find(|p| p.tenant_id == tenant);
+        match here {
+            Some(p) => Ok(Some(p.clone())),
+            None => Ok(partners::get(&app.db, tenant).await?),
+        }
+    }
 }
 
 /// `write_order` with the lines already priced (`price_lines`).
@@ -222,6 +285,7 @@ async fn write_priced(
     customer: &TenantRow,
     input: &OrderInput,
     priced: Vec<Priced>,
+    known: &KnownPartners,
 ) -> Result<Option<OrderRow>> {
     // The actor's partner facts were read from the partner row for this request.
     let me = ctx
@@ -229,9 +293,10 @@ async fn write_priced(
         .partner
         .as_ref()
         .ok_or_else(|| Error::Forbidden("only partners place orders".into()))?;
-    let (provider, reseller) = billed_and_of_record(app, ctx, tx, me, customer.id, input).await?;
+    let (provider, reseller) =
+        billed_and_of_record(app, ctx, tx, me, (customer.id, input), known).await?;
     let reseller_row = match reseller {
-        Some(r) => partners::get(&app.db, r).await?,
+        Some(r) => known.row(app, r).await?,
         None => None,
     };
     let mpn = reseller_row.as_ref().map(|p| p.mpn_id.to_string());
@@ -457,8 +522,8 @@ async fn billed_and_of_record(
     ctx: &Ctx,
     tx: &mut Tx,
     me: &crate::domain::authz::PartnerFacts,
-    customer: TenantId,
-    input: &OrderInput,
+    (customer, input): (TenantId, &OrderInput),
+    known: &KnownPartners,
 ) -> Result<(TenantId, Option<TenantId>)> {
     if me.is_provider && input.provider_id.is_none() {
         let named = channel::named_reseller_of_record(
@@ -468,7 +533,10 @@ async fn billed_and_of_record(
                 .map(|l| l.partner_id_on_record.as_deref()),
         )?;
         let reseller = match named {
-            Some(n) => record_facts(app, tx, ctx.actor.tenant, customer, n).await?,
+            Some(n) => {
+                let found = known.named(app, n).await?;
+                checked_record(tx, ctx.actor.tenant, customer, n, found).await?
+            }
             None => channel::only_reseller_of_record(
                 &customers::qualified_resellers(tx.conn(), ctx.actor.tenant, customer).await?,
             )?,
@@ -501,14 +569,24 @@ pub(crate) async fn record_facts(
     customer: TenantId,
     named: &str,
 ) -> Result<TenantId> {
-    let p = super::partnerships::find_partner(app, named)
-        .await?
-        .ok_or_else(|| Error::Conflict {
-            code: Code::InvalidPartnerOfRecord,
-            message: format!(
-                "{named} is not the tenant id or partner-network id of an indirect reseller"
-            ),
-        })?;
+    let found = super::partnerships::find_partner(app, named).await?;
+    checked_record(tx, provider, customer, named, found).await
+}
+
+/// [`record_facts`] with the named partner already found (or not).
+async fn checked_record(
+    tx: &mut Tx,
+    provider: TenantId,
+    customer: TenantId,
+    named: &str,
+    found: Option<partners::PartnerRow>,
+) -> Result<TenantId> {
+    let p = found.ok_or_else(|| Error::Conflict {
+        code: Code::InvalidPartnerOfRecord,
+        message: format!(
+            "{named} is not the tenant id or partner-network id of an indirect reseller"
+        ),
+    })?;
     let facts = customers::record_facts(tx.conn(), provider, customer, p.tenant_id).await?;
     channel::check_reseller_of_record(named, facts)
 }

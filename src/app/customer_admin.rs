@@ -290,7 +290,7 @@ pub async fn set_licenses(
     customer_id: &str,
     user_id: &str,
     wanted: &BTreeSet<String>,
-) -> Result<Vec<String>> {
+) -> Result<()> {
     let held: BTreeSet<String> = licenses::user_licenses(app, ctx, customer_id, user_id)
         .await?
         .into_iter()

@@ -58,9 +58,8 @@ pub async fn page(
     limit: u32,
 ) -> Result<(Vec<CustomerListRow>, i64)> {
     ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
-    let rows = repo::page(&app.db, ctx.actor.tenant, filter, after, limit).await?;
-    let total = repo::count(&app.db, ctx.actor.tenant, filter).await?;
-    Ok((rows, total))
+    // The page and the total in one statement.
+    Ok(repo::page_and_total(&app.db, ctx.actor.tenant, filter, after, limit).await?)
 }
 
 /// One page of the partners with an active relationship with a customer the caller may

@@ -1101,9 +1101,11 @@ pub async fn grouped(
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|s| crate::domain::customer::CustomerFilter::CompanyName(s.to_lowercase()));
-    let rows = repo::page(&app.db, ctx.actor.tenant, filter.as_ref(), None, limit).await?;
+    // The rows and their resellers' names in one statement.
+    let rows =
+        repo::first_page_with_resellers(&app.db, ctx.actor.tenant, filter.as_ref(), limit).await?;
     let mut groups: Vec<CustomerGroup> = Vec::new();
-    for r in rows {
+    for (r, reseller_name) in rows {
         match groups
             .iter_mut()
             .find(|g| g.reseller == r.indirect_reseller)
@@ -1111,20 +1113,12 @@ pub async fn grouped(
             Some(g) => g.rows.push(r),
             None => groups.push(CustomerGroup {
                 reseller: r.indirect_reseller,
-                reseller_name: None,
+                reseller_name: r
+                    .indirect_reseller
+                    .map(|_| reseller_name.unwrap_or_default()),
                 rows: vec![r],
             }),
         }
-    }
-    let resellers: Vec<TenantId> = groups.iter().filter_map(|g| g.reseller).collect();
-    let names: BTreeMap<TenantId, String> = repo::tenant_names(&app.db, &resellers)
-        .await?
-        .into_iter()
-        .collect();
-    for g in &mut groups {
-        g.reseller_name = g
-            .reseller
-            .map(|r| names.get(&r).cloned().unwrap_or_default());
     }
     Ok(groups)
 }

@@ -3,7 +3,7 @@
 
 use super::App;
 use crate::app::store::webhooks as repo;
-use crate::domain::ids::{DeliveryId, TenantId};
+use crate::domain::ids::TenantId;
 
 pub use crate::app::store::webhooks::{Attempt, Delivery, Registration};
 
@@ -20,21 +20,8 @@ pub async fn registration(
     repo::registration(&app.db, tenant).await
 }
 
-/// Records one attempt: delivered, or failed with the time of the next one (none: given up).
-pub async fn record_attempt(
-    app: &App,
-    id: DeliveryId,
-    attempt: &Attempt<'_>,
-    delivered: bool,
-    retry_at: Option<i64>,
-) -> Result<(), sqlx::Error> {
-    repo::finish_attempt(
-        &app.db,
-        id,
-        attempt,
-        delivered,
-        retry_at,
-        app.clock.now_ms(),
-    )
-    .await
+/// Records the attempts of a batch, each delivered or failed with the time of its next try
+/// (none: given up), in one transaction.
+pub async fn record_attempts(app: &App, attempts: &[Attempt]) -> Result<(), sqlx::Error> {
+    repo::finish_attempts(&app.db, attempts, app.clock.now_ms()).await
 }

@@ -7,26 +7,64 @@ use super::App;
 use crate::app::store::{outbox, webhooks};
 
 /// Handles what is due once; returns how many events were fanned out.
+///
+/// The claimed batch is fanned out in one transaction (one wait for the writer, one read of
+/// the audience's registrations), not one transaction per event: under a steady stream of
+/// orders each of those transactions queued behind the orders for SQLite's single writer,
+/// and events waited seconds for their turn. Should the batch fail as a whole, each event
+/// is retried in a transaction of its own, so one event that cannot be fanned out does not
+/// hold up the others.
 pub async fn run_once(app: &App) -> anyhow::Result<usize> {
     let now = app.clock.now_ms();
     let lease_ms = app.config.outbox_lease_secs.max(1) * 1000;
     let batch = outbox::claim(&app.db, TOPIC, now, lease_ms, 100).await?;
     let n = batch.len();
+    let mut events = Vec::with_capacity(n);
     for msg in batch {
-        let event: Event = match serde_json::from_str(&msg.payload) {
-            Ok(e) => e,
+        match serde_json::from_str::<Event>(&msg.payload) {
+            Ok(e) => events.push((msg.id, e)),
             Err(e) => {
                 outbox::mark_failed(&app.db, msg.id, &format!("bad payload: {e}"), i64::MAX / 2)
                     .await?;
-                continue;
             }
-        };
-        let mut tx = app.db.begin().await?;
-        for reg in webhooks::registrations_of(&mut tx, &event.audience).await? {
+        }
+    }
+    if events.is_empty() {
+        return Ok(n);
+    }
+    if let Err(e) = fan_out_in_one(app, &events, now).await {
+        tracing::warn!(error = %e, events = events.len(), "batch fan-out failed; one event at a time");
+        for one in events.chunks(1) {
+            fan_out_in_one(app, one, now).await?;
+        }
+    }
+    Ok(n)
+}
+
+/// Fans out `events` and marks their outbox rows done, all in one transaction.
+async fn fan_out_in_one(
+    app: &App,
+    events: &[(crate::domain::ids::OutboxId, Event)],
+    now: i64,
+) -> anyhow::Result<()> {
+    let mut tx = app.db.begin().await?;
+    let mut audience: Vec<&str> = events
+        .iter()
+        .flat_map(|(_, e)| e.audience.iter().map(String::as_str))
+        .collect();
+    audience.sort_unstable();
+    audience.dedup();
+    let registrations = webhooks::registrations_of_all(&mut tx, &audience).await?;
+    for (id, event) in events {
+        for tenant in &event.audience {
+            let reg = registrations
+                .iter()
+                .find(|r| r.tenant_id.to_string() == *tenant);
+            let Some(reg) = reg else { continue };
             if !reg.events.iter().any(|e| e == &event.event_name) {
                 continue;
             }
-            let body = super::webhooks::shaped_body(app, &event, reg.payload_shape);
+            let body = super::webhooks::shaped_body(app, event, reg.payload_shape);
             webhooks::enqueue(
                 &mut tx,
                 &webhooks::NewDelivery {
@@ -40,9 +78,9 @@ pub async fn run_once(app: &App) -> anyhow::Result<usize> {
             )
             .await?;
         }
-        super::notifications::fan_out(app, &mut tx, &event, now).await?;
-        outbox::mark_done_in(&mut tx, msg.id, app.clock.now_ms()).await?;
-        tx.commit().await?;
+        super::notifications::fan_out(app, &mut tx, event, now).await?;
+        outbox::mark_done_in(&mut tx, *id, app.clock.now_ms()).await?;
     }
-    Ok(n)
+    tx.commit().await?;
+    Ok(())
 }

@@ -68,27 +68,49 @@ pub enum Outcome {
 
 /// The key of a request with bearer `token` and request id `rid`; `None` when the caller is
 /// not (or no longer) signed in, so nothing is stored or replayed for it.
-pub async fn key_for(app: &App, token: Option<&str>, rid: &str) -> Option<Key> {
+pub async fn key_for(app: &App, token: Option<&str>, rid: &str) -> Option<(Key, KnownCaller)> {
     let claims = oauth::verify(app, token?).ok()?;
-    let actor = match claims.kind.as_str() {
+    let (actor, upn) = match claims.kind.as_str() {
         "user" => {
-            identity::actor_for_user(app, claims.sub.parse().ok()?)
+            let (actor, user) = identity::actor_for_user(app, claims.sub.parse().ok()?)
                 .await
-                .ok()??
-                .0
+                .ok()??;
+            (actor, Some(user.upn))
         }
-        "app" => identity::actor_for_app(app, claims.sub.parse().ok()?)
-            .await
-            .ok()??,
+        "app" => (
+            identity::actor_for_app(app, claims.sub.parse().ok()?)
+                .await
+                .ok()??,
+            None,
+        ),
         _ => return None,
     };
     let standing = format!("{}|{:?}|{:?}", actor.tenant, actor.roles, actor.partner);
     let scope = format!("{}:{}", claims.kind, claims.sub);
-    Some(Key {
-        aad: format!("{scope}\n{rid}\n{standing}"),
-        scope,
-        request_id: rid.to_string(),
-    })
+    let caller = KnownCaller {
+        scope: scope.clone(),
+        actor,
+        upn,
+    };
+    Some((
+        Key {
+            aad: format!("{scope}\n{rid}\n{standing}"),
+            scope,
+            request_id: rid.to_string(),
+        },
+        caller,
+    ))
+}
+
+/// The caller [`key_for`] rebuilt from the database for this request, kept in the request
+/// so the API's caller extractor does not read it a second time. It lives as long as the
+/// request: the next request rebuilds its caller again.
+#[derive(Clone)]
+pub struct KnownCaller {
+    /// `kind:subject` of the token it was built for.
+    pub scope: String,
+    pub actor: crate::domain::authz::Actor,
+    pub upn: Option<String>,
 }
 
 /// Claims the id, or says what the earlier request with it decides. Waits (briefly) while a

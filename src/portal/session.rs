@@ -231,12 +231,14 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
             (anonymous(&t, accept_language(&req), now), Some(t))
         }
     };
-    let user = match (session.user_id, session.mfa_pending) {
-        (Some(uid), false) => match identity::actor_for_user(&app, uid).await {
-            Ok(found) => found,
+    // The visitor and its two-step obligation come from one statement.
+    let (user, two_step_due) = match (session.user_id, session.mfa_pending) {
+        (Some(uid), false) => match identity::actor_for_user_and_two_step(&app, uid).await {
+            Ok(Some((actor, user, due))) => (Some((actor, user)), due),
+            Ok(None) => (None, false),
             Err(e) => return unavailable(e),
         },
-        _ => None,
+        _ => (None, false),
     };
     if let Some((actor, _)) = &user {
         let idle = now - session.last_seen_at;
@@ -246,7 +248,7 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
             let t = crypto::random_token(32);
             session = anonymous(&t, &session.language, now);
             let visit = Visit::new(session, None, request_id);
-            return finish(&app, req, next, visit, Some(t)).await;
+            return finish(&app, req, next, visit, Some(t), false).await;
         }
         if idle > TOUCH_EVERY_MS {
             if let Err(e) = sessions::touch(&app, &session.token_hash, now).await {
@@ -267,7 +269,7 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
         }
     }
     let visit = Visit::new(session, user, request_id);
-    finish(&app, req, next, visit, fresh_token).await
+    finish(&app, req, next, visit, fresh_token, two_step_due).await
 }
 
 impl Visit {
@@ -325,22 +327,17 @@ async fn finish(
     next: Next,
     mut visit: Visit,
     fresh_token: Option<String>,
+    two_step_due: bool,
 ) -> Response {
-    // A user who must use two-step verification and has not set it up does nothing else.
-    if let Some((_, u)) = &visit.user {
+    // A user who must use two-step verification and has not set it up does nothing else
+    // (`two_step_due` was decided from the rows the visitor was rebuilt from).
+    if visit.user.is_some() && two_step_due {
         let path = req.uri().path();
         let open = path == "/portal/mfa"
             || path == "/portal/signout"
             || path.starts_with("/portal/static");
         if !open {
-            match identity::mfa_setup_needed(app, u).await {
-                Ok(false) => {}
-                Ok(true) => return axum::response::Redirect::to("/portal/mfa").into_response(),
-                Err(e) => {
-                    tracing::error!(error = %e, "two-step policy lookup failed");
-                    return super::layout::unavailable(visit.lang(), visit.request_id.as_deref());
-                }
-            }
+            return axum::response::Redirect::to("/portal/mfa").into_response();
         }
     }
     // Only a page view reads the message (a form sent meanwhile leaves it for the page its

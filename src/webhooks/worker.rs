@@ -101,12 +101,8 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     cur.to_string()
 }
 
-async fn deliver(
-    app: &App,
-    sender: &Sender,
-    reg: Option<&Registration>,
-    d: Delivery,
-) -> anyhow::Result<()> {
+/// Posts one delivery and says how it went (recorded with the rest of its batch).
+async fn deliver(app: &App, sender: &Sender, reg: Option<&Registration>, d: Delivery) -> Attempt {
     let started = Instant::now();
     let now = app.clock.now_ms();
     let outcome = post(app, sender, reg, &d, now).await;
@@ -117,12 +113,14 @@ async fn deliver(
             metrics::counter!("partnerhub_webhooks_delivered_total").increment(1);
             metrics::histogram!("partnerhub_webhook_delay_seconds")
                 .record((done_at - d.created_at) as f64 / 1000.0);
-            let attempt = Attempt {
+            Attempt {
+                delivery: d.id,
                 status_code: Some(code),
                 error: None,
                 duration_ms,
-            };
-            deliveries::record_attempt(app, d.id, &attempt, true, None).await?;
+                delivered: true,
+                retry_at: None,
+            }
         }
         Outcome::Failed(code, why) => {
             metrics::counter!("partnerhub_webhook_failures_total").increment(1);
@@ -131,15 +129,16 @@ async fn deliver(
             if retry_at.is_none() {
                 tracing::warn!(delivery = %d.id, event = %d.event_name, "giving up on webhook delivery");
             }
-            let attempt = Attempt {
+            Attempt {
+                delivery: d.id,
                 status_code: code,
-                error: Some(&why),
+                error: Some(why),
                 duration_ms,
-            };
-            deliveries::record_attempt(app, d.id, &attempt, false, retry_at).await?;
+                delivered: false,
+                retry_at,
+            }
         }
     }
-    Ok(())
 }
 
 /// Posts what is due once; returns how many deliveries were attempted.
@@ -157,14 +156,12 @@ pub async fn deliver_once(app: &App, sender: &Sender) -> anyhow::Result<usize> {
             slot.insert(deliveries::registration(app, d.tenant_id).await?);
         }
     }
-    let results = futures::future::join_all(batch.into_iter().map(|d| {
+    let attempts = futures::future::join_all(batch.into_iter().map(|d| {
         let reg = registrations.get(&d.tenant_id).and_then(Option::as_ref);
         deliver(app, sender, reg, d)
     }))
     .await;
-    for r in results {
-        r?;
-    }
+    deliveries::record_attempts(app, &attempts).await?;
     Ok(n)
 }
 

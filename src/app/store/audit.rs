@@ -34,24 +34,11 @@ fn digest(prev_hash: &str, seq: i64, id: &str, e: &AuditEntry) -> String {
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 pub async fn append(tx: &mut Tx, e: &AuditEntry) -> Result<AuditId, sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO audit_heads (org_tenant_id, seq, hash) VALUES ($1, 0, $2) \
-         ON CONFLICT (org_tenant_id) DO NOTHING",
-    )
-    .bind(&e.org_tenant_id)
-    .bind(GENESIS)
-    .execute(tx.conn())
-    .await?;
-    let sql = format!(
-        "SELECT seq, hash FROM audit_heads WHERE org_tenant_id = $1{}",
-        tx.backend.for_update()
-    );
-    let head = sqlx::query(&sql)
-        .bind(&e.org_tenant_id)
-        .fetch_one(tx.conn())
-        .await?;
-    let seq: i64 = head.try_get::<i64, _>("seq")? + 1;
-    let prev: String = head.try_get("hash")?;
+    let head = lock_heads(tx, &[e.org_tenant_id.as_str()])
+        .await?
+        .remove(e.org_tenant_id.as_str())
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let (seq, prev) = (head.0 + 1, head.1);
     let id = AuditId::new();
     let hash = digest(&prev, seq, &id.to_string(), e);
     sqlx::query(
@@ -118,8 +105,11 @@ pub async fn append_all(tx: &mut Tx, entries: &[AuditEntry]) -> Result<Vec<Audit
     Ok(rows.into_iter().map(|(id, ..)| id).collect())
 }
 
-/// Creates missing chain heads and reads (locking, on PostgreSQL) every head of `orgs`, which
-/// are sorted so concurrent appenders lock in the same order.
+/// Creates missing chain heads and reads every head of `orgs` in one statement. The upsert
+/// touches each existing head too, which write-locks it until the transaction ends (the row
+/// lock a `SELECT ... FOR UPDATE` would take on PostgreSQL; SQLite's single writer
+/// serialises appenders anyway). `orgs` are sorted so concurrent appenders lock in the same
+/// order.
 async fn lock_heads(
     tx: &mut Tx,
     orgs: &[&str],
@@ -128,26 +118,16 @@ async fn lock_heads(
         .map(|i| format!("(${}, 0, ${})", i + 1, orgs.len() + 1))
         .collect();
     let sql = format!(
-        "INSERT INTO audit_heads (org_tenant_id, seq, hash) VALUES {} ON CONFLICT (org_tenant_id) DO NOTHING",
+        "INSERT INTO audit_heads (org_tenant_id, seq, hash) VALUES {} ON CONFLICT (org_tenant_id) \
+         DO UPDATE SET seq = audit_heads.seq RETURNING org_tenant_id, seq, hash",
         values.join(", ")
     );
     let mut q = sqlx::query(&sql);
     for o in orgs {
         q = q.bind(*o);
     }
-    q.bind(GENESIS).execute(tx.conn()).await?;
-    let params: Vec<String> = (1..=orgs.len()).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "SELECT org_tenant_id, seq, hash FROM audit_heads WHERE org_tenant_id IN ({}) ORDER BY org_tenant_id{}",
-        params.join(", "),
-        tx.backend.for_update()
-    );
-    let mut q = sqlx::query(&sql);
-    for o in orgs {
-        q = q.bind(*o);
-    }
     let mut heads = std::collections::HashMap::new();
-    for r in q.fetch_all(tx.conn()).await? {
+    for r in q.bind(GENESIS).fetch_all(tx.conn()).await? {
         heads.insert(
             r.try_get::<String, _>("org_tenant_id")?,
             (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),

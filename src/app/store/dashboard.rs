@@ -3,6 +3,7 @@
 //! only. Months and ages are bucketed by bounds computed in `domain::figures` and bound as
 //! parameters, so SQLite and PostgreSQL bucket alike without date functions.
 
+use super::decode::bad_column;
 use super::identity::id_col;
 use super::Db;
 use crate::domain::ids::TenantId;
@@ -219,15 +220,6 @@ pub struct PartnerWaiting {
     pub open_requests: i64,
 }
 
-/// One `COUNT(*)` with the organisation as `$1` and instants as `$2..`.
-async fn count(db: &Db, sql: &str, org: TenantId, times: &[i64]) -> Result<i64, sqlx::Error> {
-    let mut q = sqlx::query(sql).bind(org.to_string());
-    for t in times {
-        q = q.bind(*t);
-    }
-    q.fetch_one(&db.read).await?.try_get("n")
-}
-
 /// `link_max_age` bounds how long a link can stay pending (the longest a link lives), so
 /// only recent rows are read; `grant_horizon` is where "expiring soon" ends.
 pub async fn partner_waiting(
@@ -237,60 +229,52 @@ pub async fn partner_waiting(
     grant_horizon: i64,
     link_max_age: i64,
 ) -> Result<PartnerWaiting, sqlx::Error> {
-    let received = sqlx::query(
-        "SELECT t.display_name, i.expires_at FROM partnership_invitations i \
-         JOIN tenants t ON t.id = i.provider_tenant_id \
-         WHERE i.reseller_tenant_id = $1 AND i.state = 'pending' AND i.expires_at > $2 \
-         ORDER BY i.expires_at LIMIT 10",
-    )
-    .bind(partner.to_string())
-    .bind(now)
-    .fetch_all(&db.read)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(NamedInvitation {
-            provider: r.try_get("display_name")?,
-            expires_at: r.try_get("expires_at")?,
-        })
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let since = now - link_max_age;
+    // Everything in one statement: the invitations received as one JSON array, each figure a
+    // scalar subquery over its own index range.
+    let received = db
+        .backend
+        .json_rows("p.display_name, p.expires_at", "p.expires_at, p.id");
+    let sql = format!(
+        "SELECT (SELECT {received} FROM (SELECT t.display_name, i.expires_at, i.id \
+           FROM partnership_invitations i JOIN tenants t ON t.id = i.provider_tenant_id \
+           WHERE i.reseller_tenant_id = $1 AND i.state = 'pending' AND i.expires_at > $3 \
+           ORDER BY i.expires_at, i.id LIMIT 10) p) AS received, \
+         CAST((SELECT COUNT(*) FROM partnership_invitations WHERE provider_tenant_id = $1 \
+               AND created_at > $2 AND state = 'pending' AND expires_at > $3) AS BIGINT) AS sent, \
+         CAST((SELECT COUNT(*) FROM customer_invitations WHERE reseller_tenant_id = $1 \
+               AND created_at > $2 AND state = 'pending' AND expires_at > $3) AS BIGINT) AS awaiting, \
+         CAST((SELECT COUNT(*) FROM admin_grants WHERE partner_tenant_id = $1 AND status = 'active' \
+               AND expires_at > $3 AND expires_at <= $4) AS BIGINT) AS expiring, \
+         CAST((SELECT COUNT(*) FROM service_requests WHERE assignee_tenant = $1 \
+               AND status <> 'closed') AS BIGINT) AS open_requests"
+    );
+    let counts = sqlx::query(&sql)
+        .bind(partner.to_string())
+        .bind(since)
+        .bind(now)
+        .bind(grant_horizon)
+        .fetch_one(&db.read)
+        .await?;
+    let received: Option<String> = counts.try_get("received")?;
+    let received: Vec<(String, i64)> = match received {
+        Some(text) => serde_json::from_str(&text).map_err(|e| bad_column("received", e))?,
+        None => Vec::new(),
+    };
+    let received = received
+        .into_iter()
+        .map(|(provider, expires_at)| NamedInvitation {
+            provider,
+            expires_at,
+        })
+        .collect();
     Ok(PartnerWaiting {
         invitations_received: received,
-        invitations_sent: count(
-            db,
-            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM partnership_invitations \
-             WHERE provider_tenant_id = $1 AND created_at > $2 AND state = 'pending' AND expires_at > $3",
-            partner,
-            &[since, now],
-        )
-        .await?,
-        customers_awaiting: count(
-            db,
-            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM customer_invitations \
-             WHERE reseller_tenant_id = $1 AND created_at > $2 AND state = 'pending' AND expires_at > $3",
-            partner,
-            &[since, now],
-        )
-        .await?,
-        grants_expiring: count(
-            db,
-            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM admin_grants \
-             WHERE partner_tenant_id = $1 AND status = 'active' AND expires_at > $2 AND expires_at <= $3",
-            partner,
-            &[now, grant_horizon],
-        )
-        .await?,
+        invitations_sent: counts.try_get("sent")?,
+        customers_awaiting: counts.try_get("awaiting")?,
+        grants_expiring: counts.try_get("expiring")?,
         // The partial index holds open requests only.
-        open_requests: count(
-            db,
-            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM service_requests \
-             WHERE assignee_tenant = $1 AND status <> 'closed'",
-            partner,
-            &[],
-        )
-        .await?,
+        open_requests: counts.try_get("open_requests")?,
     })
 }
 

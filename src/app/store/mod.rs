@@ -55,6 +55,17 @@ impl Backend {
             Backend::Postgres => " FOR UPDATE",
         }
     }
+    /// An aggregate of the rows of a query as one JSON array (text) of arrays of `columns`, in
+    /// `order`: one value to decode instead of a row per element. NULL (PostgreSQL) or `[]`
+    /// (SQLite) when there are no rows.
+    pub fn json_rows(self, columns: &str, order: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("json_group_array(json_array({columns}) ORDER BY {order})"),
+            Backend::Postgres => {
+                format!("CAST(json_agg(json_build_array({columns}) ORDER BY {order}) AS TEXT)")
+            }
+        }
+    }
     pub fn skip_locked(self) -> &'static str {
         match self {
             Backend::Sqlite => "",

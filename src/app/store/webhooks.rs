@@ -107,20 +107,28 @@ pub async fn delete(tx: &mut Tx, tenant: TenantId) -> Result<bool, sqlx::Error> 
     Ok(done.rows_affected() == 1)
 }
 
-/// Registrations of the given organisations (the audience of one event).
-pub async fn registrations_of(
+/// The registrations of every organisation in `tenants` (distinct ids), in one statement.
+pub async fn registrations_of_all(
     tx: &mut Tx,
-    tenants: &[String],
+    tenants: &[&str],
 ) -> Result<Vec<Registration>, sqlx::Error> {
-    let mut out = Vec::new();
-    for t in tenants {
-        let row = sqlx::query("SELECT * FROM webhook_registrations WHERE tenant_id = $1")
-            .bind(t)
-            .fetch_optional(tx.conn())
-            .await?;
-        out.extend(row.as_ref().map(registration_from).transpose()?);
+    if tenants.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let marks: Vec<String> = (1..=tenants.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT * FROM webhook_registrations WHERE tenant_id IN ({})",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for t in tenants {
+        q = q.bind(*t);
+    }
+    q.fetch_all(tx.conn())
+        .await?
+        .iter()
+        .map(registration_from)
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -209,52 +217,70 @@ pub async fn claim(
     rows.iter().map(delivery_from).collect()
 }
 
-pub struct Attempt<'a> {
+/// One attempt to post a delivery, and where it leaves the delivery: delivered, retried at
+/// `retry_at`, or failed for good when neither.
+pub struct Attempt {
+    pub delivery: DeliveryId,
     pub status_code: Option<i64>,
-    pub error: Option<&'a str>,
+    pub error: Option<String>,
     pub duration_ms: i64,
+    pub delivered: bool,
+    pub retry_at: Option<i64>,
 }
 
-/// Logs an attempt and moves the delivery on: delivered, retried at `retry_at`, or failed
-/// for good when `retry_at` is `None`.
-pub async fn finish_attempt(
-    db: &Db,
-    id: DeliveryId,
-    a: &Attempt<'_>,
-    delivered: bool,
-    retry_at: Option<i64>,
-    now: i64,
-) -> Result<(), sqlx::Error> {
+/// Logs the attempts of a batch and moves each delivery on, in one transaction (one wait for
+/// the writer per batch instead of one per delivery).
+pub async fn finish_attempts(db: &Db, attempts: &[Attempt], now: i64) -> Result<(), sqlx::Error> {
+    if attempts.is_empty() {
+        return Ok(());
+    }
     let mut tx = db.begin().await?;
-    sqlx::query(
-        "INSERT INTO webhook_attempts (id, delivery_id, attempted_at, status_code, error, duration_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(uuid::Uuid::now_v7().to_string())
-    .bind(id.to_string())
-    .bind(now)
-    .bind(a.status_code)
-    .bind(a.error)
-    .bind(a.duration_ms)
-    .execute(tx.conn())
-    .await?;
-    let (status, next, delivered_at) = match (delivered, retry_at) {
-        (true, _) => (DeliveryStatus::Delivered, now, Some(now)),
-        (false, Some(at)) => (DeliveryStatus::Pending, at, None),
-        (false, None) => (DeliveryStatus::Failed, now, None),
-    };
-    sqlx::query(
-        "UPDATE webhook_deliveries SET status = $1, next_attempt_at = $2, delivered_at = $3, \
-         last_status_code = $4, last_error = $5, locked_until = 0 WHERE id = $6",
-    )
-    .bind(status.as_str())
-    .bind(next)
-    .bind(delivered_at)
-    .bind(a.status_code)
-    .bind(a.error)
-    .bind(id.to_string())
-    .execute(tx.conn())
-    .await?;
+    let values: Vec<String> = (0..attempts.len())
+        .map(|i| {
+            let b = i * 5;
+            format!(
+                "(${}, ${}, $1, ${}, ${}, ${})",
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO webhook_attempts (id, delivery_id, attempted_at, status_code, error, duration_ms) VALUES {}",
+        values.join(", ")
+    );
+    let mut q = sqlx::query(&sql).bind(now);
+    for a in attempts {
+        q = q
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(a.delivery.to_string())
+            .bind(a.status_code)
+            .bind(a.error.clone())
+            .bind(a.duration_ms);
+    }
+    q.execute(tx.conn()).await?;
+    for a in attempts {
+        let (status, next, delivered_at) = match (a.delivered, a.retry_at) {
+            (true, _) => (DeliveryStatus::Delivered, now, Some(now)),
+            (false, Some(at)) => (DeliveryStatus::Pending, at, None),
+            (false, None) => (DeliveryStatus::Failed, now, None),
+        };
+        sqlx::query(
+            "UPDATE webhook_deliveries SET status = $1, next_attempt_at = $2, delivered_at = $3, \
+             last_status_code = $4, last_error = $5, locked_until = 0 WHERE id = $6",
+        )
+        .bind(status.as_str())
+        .bind(next)
+        .bind(delivered_at)
+        .bind(a.status_code)
+        .bind(a.error.clone())
+        .bind(a.delivery.to_string())
+        .execute(tx.conn())
+        .await?;
+    }
     tx.commit().await
 }
 
