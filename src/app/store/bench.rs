@@ -45,11 +45,17 @@ impl BulkSession {
         Ok(())
     }
 
-    /// Restores durable writes and refreshes the planner's statistics.
+    /// Restores durable writes and refreshes the planner's statistics. On SQLite only the
+    /// per-index summary (`sqlite_stat1`) is kept: with the sampled values of `sqlite_stat4`
+    /// present, SQLite re-plans a prepared statement on every run whose bound values differ
+    /// (the plan might depend on them), so every request paid for parsing and planning its
+    /// statements again (profiled: `sqlite3Reprepare` under each `sqlite3_step`). A database
+    /// the server made itself never has those samples; the generated one should not either.
     pub async fn finish(mut self) -> Result<(), sqlx::Error> {
         let sql = match self.backend {
             Backend::Sqlite => {
-                "PRAGMA synchronous=NORMAL; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE)"
+                "PRAGMA synchronous=NORMAL; ANALYZE; DELETE FROM sqlite_stat4; \
+                 ANALYZE sqlite_schema; PRAGMA wal_checkpoint(TRUNCATE)"
             }
             Backend::Postgres => "ANALYZE",
         };

@@ -373,10 +373,14 @@ async fn page_in_one(
     let row = q.fetch_one(&db.lists).await?;
     let total: i64 = row.try_get("total")?;
     let packed: Option<String> = row.try_get("items")?;
-    let packed: Vec<PackedRow> = match packed {
+    let mut packed: Vec<PackedRow> = match packed {
         Some(text) => serde_json::from_str(&text).map_err(|e| bad_column("items", e))?,
         None => Vec::new(),
     };
+    if !db.backend.json_rows_ordered() {
+        // Back to the page's (name, id) order.
+        packed.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
+    }
     let rows = packed
         .into_iter()
         .map(

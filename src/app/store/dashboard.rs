@@ -234,7 +234,7 @@ pub async fn partner_waiting(
     // scalar subquery over its own index range.
     let received = db
         .backend
-        .json_rows("p.display_name, p.expires_at", "p.expires_at, p.id");
+        .json_rows("p.display_name, p.expires_at, p.id", "p.expires_at, p.id");
     let sql = format!(
         "SELECT (SELECT {received} FROM (SELECT t.display_name, i.expires_at, i.id \
            FROM partnership_invitations i JOIN tenants t ON t.id = i.provider_tenant_id \
@@ -257,13 +257,17 @@ pub async fn partner_waiting(
         .fetch_one(&db.read)
         .await?;
     let received: Option<String> = counts.try_get("received")?;
-    let received: Vec<(String, i64)> = match received {
+    let mut received: Vec<(String, i64, String)> = match received {
         Some(text) => serde_json::from_str(&text).map_err(|e| bad_column("received", e))?,
         None => Vec::new(),
     };
+    if !db.backend.json_rows_ordered() {
+        // Soonest to expire first.
+        received.sort_by(|a, b| (a.1, &a.2).cmp(&(b.1, &b.2)));
+    }
     let received = received
         .into_iter()
-        .map(|(provider, expires_at)| NamedInvitation {
+        .map(|(provider, expires_at, _)| NamedInvitation {
             provider,
             expires_at,
         })

@@ -55,16 +55,23 @@ impl Backend {
             Backend::Postgres => " FOR UPDATE",
         }
     }
-    /// An aggregate of the rows of a query as one JSON array (text) of arrays of `columns`, in
-    /// `order`: one value to decode instead of a row per element. NULL (PostgreSQL) or `[]`
-    /// (SQLite) when there are no rows.
+    /// An aggregate of the rows of a query as one JSON array (text) of arrays of `columns`:
+    /// one value to decode instead of a row per element. NULL (PostgreSQL) or `[]` (SQLite)
+    /// when there are no rows. PostgreSQL aggregates in `order` (its collation decides);
+    /// SQLite's order is left undefined, since an ordered aggregate costs it a sort into a
+    /// temporary b-tree: when [`Backend::json_rows_ordered`] is false, sort after decoding
+    /// (SQLite compares text byte by byte, as Rust's `str` does).
     pub fn json_rows(self, columns: &str, order: &str) -> String {
         match self {
-            Backend::Sqlite => format!("json_group_array(json_array({columns}) ORDER BY {order})"),
+            Backend::Sqlite => format!("json_group_array(json_array({columns}))"),
             Backend::Postgres => {
                 format!("CAST(json_agg(json_build_array({columns}) ORDER BY {order}) AS TEXT)")
             }
         }
+    }
+    /// Whether [`Backend::json_rows`] arrays come in their `order` already.
+    pub fn json_rows_ordered(self) -> bool {
+        self == Backend::Postgres
     }
     pub fn skip_locked(self) -> &'static str {
         match self {
