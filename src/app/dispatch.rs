@@ -8,12 +8,12 @@ use crate::app::store::{outbox, webhooks};
 
 /// Handles what is due once; returns how many events were fanned out.
 ///
-/// The claimed batch is fanned out in one transaction (one wait for the writer, one read of
-/// the audience's registrations), not one transaction per event: under a steady stream of
-/// orders each of those transactions queued behind the orders for SQLite's single writer,
-/// and events waited seconds for their turn. Should the batch fail as a whole, each event
-/// is retried in a transaction of its own, so one event that cannot be fanned out does not
-/// hold up the others.
+/// The claimed batch is fanned out in transactions of up to [`EVENTS_PER_TRANSACTION`]
+/// events (one wait for the writer, one read of the audience's registrations each), not one
+/// transaction per event: under a steady stream of orders each of those transactions queued
+/// behind the orders for SQLite's single writer, and events waited seconds for their turn.
+/// Should such a transaction fail, its events are retried one per transaction, so one event
+/// that cannot be fanned out does not hold up the others.
 pub async fn run_once(app: &App) -> anyhow::Result<usize> {
     let now = app.clock.now_ms();
     let lease_ms = app.config.outbox_lease_secs.max(1) * 1000;
@@ -32,14 +32,20 @@ pub async fn run_once(app: &App) -> anyhow::Result<usize> {
     if events.is_empty() {
         return Ok(n);
     }
-    if let Err(e) = fan_out_in_one(app, &events, now).await {
-        tracing::warn!(error = %e, events = events.len(), "batch fan-out failed; one event at a time");
-        for one in events.chunks(1) {
-            fan_out_in_one(app, one, now).await?;
+    for chunk in events.chunks(EVENTS_PER_TRANSACTION) {
+        if let Err(e) = fan_out_in_one(app, chunk, now).await {
+            tracing::warn!(error = %e, events = chunk.len(), "batch fan-out failed; one event at a time");
+            for one in chunk.chunks(1) {
+                fan_out_in_one(app, one, now).await?;
+            }
         }
     }
     Ok(n)
 }
+
+/// Events fanned out per transaction: enough to wait for the writer once for many events,
+/// few enough that the writer is not held long from everyone else.
+const EVENTS_PER_TRANSACTION: usize = 25;
 
 /// Fans out `events` and marks their outbox rows done, all in one transaction.
 async fn fan_out_in_one(

@@ -58,6 +58,12 @@ async fn bench_generate_builds_a_consistent_world_and_bench_run_measures_every_w
         c("SELECT COUNT(*) FROM partners WHERE is_provider = 1").await,
         2
     );
+    if db.starts_with("sqlite:") {
+        // The planner's per-index summary is kept, its sampled values are not: with samples
+        // present SQLite re-plans every statement whose bound values change.
+        assert!(c("SELECT COUNT(*) FROM sqlite_stat1").await > 0);
+        assert_eq!(c("SELECT COUNT(*) FROM sqlite_stat4").await, 0);
+    }
     assert_eq!(c("SELECT COUNT(*) FROM subscriptions").await, 1500);
     assert_eq!(c("SELECT COUNT(*) FROM license_assignments").await, 1000);
     // Every customer: a relationship and a live grant with its reseller and its provider,
