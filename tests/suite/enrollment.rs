@@ -386,7 +386,7 @@ pub async fn authorized_partner(
         .await;
     assert_eq!(s, 200, "{e}");
     let link = {
-        let hash_row = partnerhub::app::store::enrollments::get(&t.app.db, &id)
+        let hash_row = partnerhub::app::store::enrollments::get(&t.app.db, id.parse().unwrap())
             .await
             .unwrap()
             .unwrap();
