@@ -15,6 +15,7 @@ use crate::domain::audit::Operation;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::error::{Checks, Code};
 use crate::domain::identity::{Country, Email};
+use crate::domain::ids::PartnerInvitationId;
 use crate::domain::partnership::{region_allows, InvitationState, Service};
 use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
@@ -287,7 +288,7 @@ pub async fn invite(app: &App, ctx: &Ctx, input: InviteInput) -> Result<Invitati
     let now = app.clock.now_ms();
     let token = crypto::random_token(32);
     let row = InvitationRow {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: PartnerInvitationId::new(),
         provider_tenant_id: ctx.actor.tenant,
         reseller_tenant_id: reseller,
         email: email.clone(),
@@ -338,7 +339,7 @@ pub async fn invite(app: &App, ctx: &Ctx, input: InviteInput) -> Result<Invitati
     record(&mut tx, Some(ctx), &ctx.actor.tenant.to_string(), Change {
         operation: Operation::CreatePartnershipInvitation,
         resource_type: "partnership_invitation",
-        resource_id: row.id.clone(),
+        resource_id: row.id.to_string(),
         old: None,
         new: Some(serde_json::json!({ "reseller": reseller.map(|r| r.to_string()), "email": email, "sent": input.send, "expiresInDays": days })),
         customer_id: None,
@@ -352,7 +353,11 @@ pub async fn invite(app: &App, ctx: &Ctx, input: InviteInput) -> Result<Invitati
     })
 }
 
-pub async fn revoke_invitation(app: &App, ctx: &Ctx, id: &str) -> Result<InvitationRow> {
+pub async fn revoke_invitation(
+    app: &App,
+    ctx: &Ctx,
+    id: PartnerInvitationId,
+) -> Result<InvitationRow> {
     let inv = repo::invitation(&app.db, id)
         .await?
         .ok_or(Error::NotFound("invitation"))?;
@@ -500,7 +505,7 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
     }
     if !repo::close_invitation(
         &mut tx,
-        &inv.id,
+        inv.id,
         InvitationState::Accepted,
         now,
         ctx.upn.as_deref(),

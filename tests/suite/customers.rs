@@ -933,3 +933,40 @@ async fn concurrent_acceptance_of_one_link_creates_one_relationship() {
     let (_, list) = t.get("/v1/customers", &a.token).await;
     assert_eq!(list["totalCount"], 1);
 }
+
+#[tokio::test]
+async fn a_relationship_request_id_that_is_no_id_is_not_found() {
+    use crate::support::ids::api_not_found;
+    use reqwest::Method as M;
+    let t = TestApp::spawn().await;
+    let a = t.partner(false, true, "US").await;
+    let (s, req) = t
+        .post(
+            "/v1/customers/relationshiprequests",
+            &a.token,
+            &json!({"roles": []}),
+        )
+        .await;
+    assert_eq!(s, 201, "{req}");
+    api_not_found(
+        &t,
+        M::DELETE,
+        "/v1/customers/relationshiprequests/{id}",
+        &a.token,
+        &Value::Null,
+    )
+    .await;
+    // The real request was left alone: it withdraws once.
+    let path = format!(
+        "/v1/customers/relationshiprequests/{}",
+        req["id"].as_str().unwrap()
+    );
+    assert_eq!(
+        t.send(M::DELETE, &path, &a.token, &Value::Null).await.0,
+        204
+    );
+    assert_eq!(
+        t.send(M::DELETE, &path, &a.token, &Value::Null).await.0,
+        409
+    );
+}

@@ -480,3 +480,36 @@ async fn inviting_needs_an_authorized_provider_that_accepted_the_agreement() {
     assert_eq!(s, 400);
     assert_error_shape(&b);
 }
+
+#[tokio::test]
+async fn an_invitation_id_that_is_no_id_is_not_found_on_the_api_and_in_the_portal() {
+    use crate::support::ids::{api_not_found, portal_not_found};
+    use reqwest::Method as M;
+    let t = TestApp::spawn().await;
+    let p = t.partner(true, false, "US").await;
+    let (s, inv) = invite(&t, &p, json!({})).await;
+    assert_eq!(s, 201, "{inv}");
+    api_not_found(
+        &t,
+        M::DELETE,
+        "/v1/partnershipinvitations/{id}",
+        &p.token,
+        &Value::Null,
+    )
+    .await;
+    let (cookie, csrf) = crate::portal_http::portal_session(&t, &p.admin.upn).await;
+    portal_not_found(
+        &t,
+        &cookie,
+        M::POST,
+        "/portal/resellers/invitations/{id}/revoke",
+        &[("csrf", &csrf), ("confirm", "yes")],
+    )
+    .await;
+    // None of that touched the real invitation, which still revokes.
+    let (_, invs) = t.get("/v1/partnershipinvitations", &p.token).await;
+    assert_eq!(invs["items"][0]["state"], "pending", "{invs}");
+    let path = format!("/v1/partnershipinvitations/{}", inv["id"].as_str().unwrap());
+    let (s, b) = t.send(M::DELETE, &path, &p.token, &Value::Null).await;
+    assert_eq!((s, b["state"].as_str()), (200, Some("revoked")), "{b}");
+}

@@ -8,7 +8,7 @@ use crate::domain::customer::{
     CustomerFacts, CustomerFilter, GrantRole, GrantSet, GrantStatus, RelationshipState,
     RequestState,
 };
-use crate::domain::ids::TenantId;
+use crate::domain::ids::{CustomerInvitationId, TenantId};
 use sqlx::Row;
 
 /// The caller's relationship and live grants on one customer, as of `now`.
@@ -488,7 +488,7 @@ pub async fn extend_grant(
 
 #[derive(Debug, Clone)]
 pub struct CustomerInvitationRow {
-    pub id: String,
+    pub id: CustomerInvitationId,
     pub reseller: TenantId,
     pub provider: Option<TenantId>,
     pub token_hash: String,
@@ -504,7 +504,7 @@ pub struct CustomerInvitationRow {
 
 fn invitation_from(r: &sqlx::any::AnyRow) -> Result<CustomerInvitationRow, sqlx::Error> {
     Ok(CustomerInvitationRow {
-        id: r.try_get("id")?,
+        id: parsed(r, "id")?,
         reseller: parsed(r, "reseller_tenant_id")?,
         provider: parsed_opt(r, "provider_tenant_id")?,
         token_hash: r.try_get("token_hash")?,
@@ -525,7 +525,7 @@ pub async fn insert_invitation(tx: &mut Tx, i: &CustomerInvitationRow) -> Result
         "INSERT INTO customer_invitations (id, reseller_tenant_id, provider_tenant_id, token_hash, roles, duration_days, \
          auto_extend, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
-    .bind(&i.id)
+    .bind(i.id.to_string())
     .bind(i.reseller.to_string())
     .bind(i.provider.map(|p| p.to_string()))
     .bind(&i.token_hash)
@@ -568,7 +568,7 @@ pub async fn invitation_by_token_read(
 
 pub async fn close_invitation(
     tx: &mut Tx,
-    id: &str,
+    id: CustomerInvitationId,
     state: RequestState,
     now: i64,
     by: &str,
@@ -582,7 +582,7 @@ pub async fn close_invitation(
     .bind(now)
     .bind(by)
     .bind(customer.map(|c| c.to_string()))
-    .bind(id)
+    .bind(id.to_string())
     .execute(tx.conn())
     .await?;
     Ok(r.rows_affected() == 1)
@@ -690,9 +690,12 @@ pub async fn record_facts(
     })
 }
 
-pub async fn invitation(db: &Db, id: &str) -> Result<Option<CustomerInvitationRow>, sqlx::Error> {
+pub async fn invitation(
+    db: &Db,
+    id: CustomerInvitationId,
+) -> Result<Option<CustomerInvitationRow>, sqlx::Error> {
     let r = sqlx::query("SELECT * FROM customer_invitations WHERE id = $1")
-        .bind(id)
+        .bind(id.to_string())
         .fetch_optional(&db.read)
         .await?;
     r.as_ref().map(invitation_from).transpose()
@@ -701,7 +704,7 @@ pub async fn invitation(db: &Db, id: &str) -> Result<Option<CustomerInvitationRo
 /// Records the customer's consent to the access a request asked for (at acceptance).
 pub async fn record_consent(
     tx: &mut Tx,
-    id: &str,
+    id: CustomerInvitationId,
     at: i64,
     by: &str,
     access: &str,
@@ -712,7 +715,7 @@ pub async fn record_consent(
     .bind(at)
     .bind(by)
     .bind(access)
-    .bind(id)
+    .bind(id.to_string())
     .execute(tx.conn())
     .await?;
     Ok(())

@@ -1,7 +1,7 @@
 //! Provider listings, partnership invitations and partnerships.
 
 use super::{Db, Tx};
-use crate::domain::ids::TenantId;
+use crate::domain::ids::{PartnerInvitationId, TenantId};
 use crate::domain::partnership::{InvitationState, PartnershipState};
 use sqlx::Row;
 
@@ -138,7 +138,7 @@ pub async fn directory(db: &Db) -> Result<Vec<DirectoryEntry>, sqlx::Error> {
 
 #[derive(Debug, Clone)]
 pub struct InvitationRow {
-    pub id: String,
+    pub id: PartnerInvitationId,
     pub provider_tenant_id: TenantId,
     pub reseller_tenant_id: Option<TenantId>,
     pub email: Option<String>,
@@ -153,7 +153,7 @@ pub struct InvitationRow {
 
 fn invitation_from(r: &sqlx::any::AnyRow) -> Result<InvitationRow, sqlx::Error> {
     Ok(InvitationRow {
-        id: r.try_get("id")?,
+        id: parsed(r, "id")?,
         provider_tenant_id: parsed(r, "provider_tenant_id")?,
         reseller_tenant_id: match r.try_get::<Option<String>, _>("reseller_tenant_id")? {
             Some(raw) => Some(
@@ -178,7 +178,7 @@ pub async fn insert_invitation(tx: &mut Tx, i: &InvitationRow) -> Result<(), sql
         "INSERT INTO partnership_invitations (id, provider_tenant_id, reseller_tenant_id, email, token_hash, state, \
          created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8)",
     )
-    .bind(&i.id)
+    .bind(i.id.to_string())
     .bind(i.provider_tenant_id.to_string())
     .bind(i.reseller_tenant_id.map(|t| t.to_string()))
     .bind(i.email.clone())
@@ -217,9 +217,12 @@ pub async fn invitation_by_token_read(
     r.as_ref().map(invitation_from).transpose()
 }
 
-pub async fn invitation(db: &Db, id: &str) -> Result<Option<InvitationRow>, sqlx::Error> {
+pub async fn invitation(
+    db: &Db,
+    id: PartnerInvitationId,
+) -> Result<Option<InvitationRow>, sqlx::Error> {
     let r = sqlx::query("SELECT * FROM partnership_invitations WHERE id = $1")
-        .bind(id)
+        .bind(id.to_string())
         .fetch_optional(&db.read)
         .await?;
     r.as_ref().map(invitation_from).transpose()
@@ -261,7 +264,7 @@ pub async fn count_invitations(db: &Db, provider: TenantId) -> Result<i64, sqlx:
 /// Moves a pending invitation to `state`; false when it was no longer pending.
 pub async fn close_invitation(
     tx: &mut Tx,
-    id: &str,
+    id: PartnerInvitationId,
     state: InvitationState,
     now: i64,
     by: Option<&str>,
@@ -275,7 +278,7 @@ pub async fn close_invitation(
     .bind(now)
     .bind(by)
     .bind(tenant.map(|t| t.to_string()))
-    .bind(id)
+    .bind(id.to_string())
     .execute(tx.conn())
     .await?;
     Ok(r.rows_affected() == 1)
