@@ -13,7 +13,7 @@ use crate::domain::audit::Operation;
 use crate::domain::authz::Action;
 use crate::domain::commerce::{self as rules, BillingCycle, CartStatus, CatalogItemId};
 use crate::domain::error::Code;
-use crate::domain::ids::TenantId;
+use crate::domain::ids::{OrderId, TenantId};
 use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -68,7 +68,7 @@ pub struct Cart {
     pub created_at: i64,
     pub updated_at: i64,
     pub expires_at: i64,
-    pub order_id: Option<String>,
+    pub order_id: Option<OrderId>,
     pub version: i64,
 }
 
@@ -298,10 +298,10 @@ async fn checkout_in(
         return taken_request(app, ctx, input).await;
     };
     let now = order.created_at;
-    if !repo::mark_ordered(&mut tx, &row.id, &order.id, now).await? {
+    if !repo::mark_ordered(&mut tx, &row.id, order.id, now).await? {
         return Err(submitted(row.status));
     }
-    (row.status, row.order_id, row.updated_at) = (CartStatus::Ordered, Some(order.id.clone()), now);
+    (row.status, row.order_id, row.updated_at) = (CartStatus::Ordered, Some(order.id), now);
     let what = (Operation::CheckoutCart, EventName::CartUpdated);
     record_cart(&mut tx, ctx, customer.id, &row, what, now).await?;
     tx.commit().await?;
