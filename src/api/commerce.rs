@@ -18,7 +18,7 @@ use crate::app::orders::{self, OrderView};
 use crate::app::subscriptions::{self, SubscriptionView};
 use crate::app::App;
 use crate::domain::authz::{Action, Resource};
-use crate::domain::ids::{OrderId, SubscriptionId};
+use crate::domain::ids::{CartId, OrderId, SubscriptionId};
 use crate::domain::Error;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -599,7 +599,7 @@ pub struct CartDto {
 
 fn cart_dto(c: carts::Cart) -> CartDto {
     CartDto {
-        id: c.id,
+        id: c.id.to_string(),
         status: c.status.wire().into(),
         line_items: c.content.lines,
         provider_id: c.content.provider_id,
@@ -633,7 +633,7 @@ pub async fn get_cart(
     Path((id, cid)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<CartDto>> {
     Ok(axum::Json(cart_dto(
-        carts::get(&app, &ctx, &id, &cid).await?,
+        carts::get(&app, &ctx, &id, CartId::named(&cid)?).await?,
     )))
 }
 
@@ -650,7 +650,7 @@ pub async fn put_cart(
 ) -> ApiResult<axum::Json<CartDto>> {
     let body_tag = b.attributes.as_ref().and_then(|a| a.etag.clone());
     let expected = expected_version(&headers, body_tag.as_deref())?;
-    let c = carts::update(&app, &ctx, &id, &cid, b.content(), expected).await?;
+    let c = carts::update(&app, &ctx, &id, CartId::named(&cid)?, b.content(), expected).await?;
     Ok(axum::Json(cart_dto(c)))
 }
 
@@ -672,7 +672,7 @@ pub async fn checkout(
     Caller(ctx): Caller,
     Path((id, cid)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let order = carts::checkout(&app, &ctx, &id, &cid).await?;
+    let order = carts::checkout(&app, &ctx, &id, CartId::named(&cid)?).await?;
     let dto = order_dto(orders::placed(&app, order).await?);
     Ok((
         StatusCode::CREATED,

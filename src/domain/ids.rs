@@ -115,6 +115,11 @@ id_type!(
     "order"
 );
 id_type!(
+    /// A cart: the lines a partner gathers for a customer before checking out.
+    CartId,
+    "cart"
+);
+id_type!(
     /// A customer's subscription (one line of an order, or an add-on or upgrade of one).
     SubscriptionId,
     "subscription"
@@ -156,6 +161,7 @@ mod tests {
         round_trip(CustomerInvitationId::new());
         round_trip(OrderId::new());
         round_trip(SubscriptionId::new());
+        round_trip(CartId::new());
     }
 
     #[test]
@@ -165,6 +171,7 @@ mod tests {
         rejects::<CustomerInvitationId>();
         rejects::<OrderId>();
         rejects::<SubscriptionId>();
+        rejects::<CartId>();
     }
 
     #[test]

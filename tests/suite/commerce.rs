@@ -529,6 +529,16 @@ async fn carts_check_out_once() {
     let r = t.http.put(t.url(&format!("{base}/{cid}"))).bearer_auth(&s.p.token)
         .json(&json!({"lineItems": [{"catalogItemId": "PH-SUITE:BASIC:US-M", "quantity": 4, "participants": [{"key": "transaction_reseller", "value": s.a.mpn.to_string()}]}]})).send().await.unwrap();
     assert_eq!(r.status(), 200);
+    // A cart id that is no id is the same 404 as an unknown one, on every cart route.
+    let body = json!({"lineItems": [{"catalogItemId": "PH-SUITE:BASIC:US-M", "quantity": 1}]});
+    for (method, rest, body) in [
+        (reqwest::Method::GET, "{id}", Value::Null),
+        (reqwest::Method::PUT, "{id}", body),
+        (reqwest::Method::POST, "{id}/checkout", json!({})),
+    ] {
+        let path = format!("{base}/{rest}");
+        crate::support::ids::api_not_found(&t, method, &path, &s.p.token, &body).await;
+    }
     let (st, result) = t
         .post(&format!("{base}/{cid}/checkout"), &s.p.token, &json!({}))
         .await;

@@ -5,7 +5,7 @@ use super::{Db, Tx};
 use crate::domain::commerce::{
     CartStatus, OrderStatus, PriceKind, ProviderPrice, Segment, SubscriptionStatus,
 };
-use crate::domain::ids::{OrderId, SubscriptionId, TenantId};
+use crate::domain::ids::{CartId, OrderId, SubscriptionId, TenantId};
 use sqlx::Row;
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -601,7 +601,7 @@ pub(super) fn invoice_line_from(r: &sqlx::any::AnyRow) -> Result<InvoiceLine, sq
 
 #[derive(Debug, Clone)]
 pub struct CartRow {
-    pub id: String,
+    pub id: CartId,
     pub customer: TenantId,
     pub owner: TenantId,
     pub status: CartStatus,
@@ -616,7 +616,7 @@ pub struct CartRow {
 
 fn cart_from(r: &sqlx::any::AnyRow) -> Result<CartRow, sqlx::Error> {
     Ok(CartRow {
-        id: r.try_get("id")?,
+        id: parsed(r, "id")?,
         customer: parsed(r, "customer_tenant_id")?,
         owner: parsed(r, "owner_tenant_id")?,
         status: word(r, "status", CartStatus::parse)?,
@@ -631,7 +631,7 @@ fn cart_from(r: &sqlx::any::AnyRow) -> Result<CartRow, sqlx::Error> {
 
 pub async fn insert_cart(tx: &mut Tx, c: &CartRow) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO carts (id, customer_tenant_id, owner_tenant_id, status, line_items, created_at, updated_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)")
-        .bind(&c.id).bind(c.customer.to_string()).bind(c.owner.to_string()).bind(c.status.as_str()).bind(c.line_items.to_string()).bind(c.created_at).bind(c.expires_at)
+        .bind(c.id.to_string()).bind(c.customer.to_string()).bind(c.owner.to_string()).bind(c.status.as_str()).bind(c.line_items.to_string()).bind(c.created_at).bind(c.expires_at)
         .execute(tx.conn()).await?;
     Ok(())
 }
@@ -640,14 +640,14 @@ pub async fn cart(
     db: &Db,
     customer: TenantId,
     owner: TenantId,
-    id: &str,
+    id: CartId,
 ) -> Result<Option<CartRow>, sqlx::Error> {
     let r = sqlx::query(
         "SELECT * FROM carts WHERE customer_tenant_id = $1 AND owner_tenant_id = $2 AND id = $3",
     )
     .bind(customer.to_string())
     .bind(owner.to_string())
-    .bind(id)
+    .bind(id.to_string())
     .fetch_optional(&db.read)
     .await?;
     r.as_ref().map(cart_from).transpose()
@@ -658,7 +658,7 @@ pub async fn cart_in(
     tx: &mut Tx,
     customer: TenantId,
     owner: TenantId,
-    id: &str,
+    id: CartId,
 ) -> Result<Option<CartRow>, sqlx::Error> {
     let sql = format!(
         "SELECT * FROM carts WHERE customer_tenant_id = $1 AND owner_tenant_id = $2 AND id = $3{}",
@@ -667,7 +667,7 @@ pub async fn cart_in(
     let r = sqlx::query(&sql)
         .bind(customer.to_string())
         .bind(owner.to_string())
-        .bind(id)
+        .bind(id.to_string())
         .fetch_optional(tx.conn())
         .await?;
     r.as_ref().map(cart_from).transpose()
@@ -676,24 +676,24 @@ pub async fn cart_in(
 /// Replaces the lines of an active cart at `expected_version`.
 pub async fn update_cart(
     tx: &mut Tx,
-    id: &str,
+    id: CartId,
     lines: &serde_json::Value,
     now: i64,
     expected_version: i64,
 ) -> Result<bool, sqlx::Error> {
     let r = sqlx::query("UPDATE carts SET line_items = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4 AND status = $5")
-        .bind(lines.to_string()).bind(now).bind(id).bind(expected_version).bind(CartStatus::Active.as_str()).execute(tx.conn()).await?;
+        .bind(lines.to_string()).bind(now).bind(id.to_string()).bind(expected_version).bind(CartStatus::Active.as_str()).execute(tx.conn()).await?;
     Ok(r.rows_affected() == 1)
 }
 
 /// Marks an active cart ordered; false if it was submitted already.
 pub async fn mark_ordered(
     tx: &mut Tx,
-    id: &str,
+    id: CartId,
     order: OrderId,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let r = sqlx::query("UPDATE carts SET status = $1, order_id = $2, updated_at = $3, version = version + 1 WHERE id = $4 AND status = $5")
-        .bind(CartStatus::Ordered.as_str()).bind(order.to_string()).bind(now).bind(id).bind(CartStatus::Active.as_str()).execute(tx.conn()).await?;
+        .bind(CartStatus::Ordered.as_str()).bind(order.to_string()).bind(now).bind(id.to_string()).bind(CartStatus::Active.as_str()).execute(tx.conn()).await?;
     Ok(r.rows_affected() == 1)
 }
