@@ -415,7 +415,7 @@ fn relationship_dto(me: crate::domain::ids::TenantId, c: Counterpart) -> Partner
     };
     PartnerRelationship {
         id: c.other_tenant.to_string(),
-        partnership_id: c.partnership.id,
+        partnership_id: c.partnership.id.to_string(),
         name: c.name,
         relationship_type: rt.wire().into(),
         state: c.partnership.state.wire().into(),
@@ -509,7 +509,7 @@ pub async fn relationships(
         total,
         &path,
         &app.keys.paging_secret,
-        |c| (c.name.to_lowercase(), c.partnership.id.clone()),
+        |c| (c.name.to_lowercase(), c.partnership.id.to_string()),
         |c| relationship_dto(ctx.actor.tenant, c),
     )))
 }

@@ -115,6 +115,11 @@ id_type!(
     "order"
 );
 id_type!(
+    /// An active or ended provider-reseller partnership (a relationship in the API).
+    PartnershipId,
+    "relationship"
+);
+id_type!(
     /// A cart: the lines a partner gathers for a customer before checking out.
     CartId,
     "cart"
@@ -162,6 +167,7 @@ mod tests {
         round_trip(OrderId::new());
         round_trip(SubscriptionId::new());
         round_trip(CartId::new());
+        round_trip(PartnershipId::new());
     }
 
     #[test]
@@ -172,6 +178,7 @@ mod tests {
         rejects::<OrderId>();
         rejects::<SubscriptionId>();
         rejects::<CartId>();
+        rejects::<PartnershipId>();
     }
 
     #[test]
