@@ -15,7 +15,7 @@ use crate::app::customers::{self as uc, NewCustomer};
 use crate::app::{licenses, App, Ctx};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::customer::{parse_filter, parse_roles, AccessRequest, GrantRole};
-use crate::domain::ids::{CustomerInvitationId, TenantId};
+use crate::domain::ids::{CustomerInvitationId, GrantId, TenantId};
 use crate::domain::Error;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -725,7 +725,7 @@ pub async fn my_grants(
 
 pub fn grant_dto(g: GrantView) -> Grant {
     Grant {
-        id: g.grant.id,
+        id: g.grant.id.to_string(),
         partner_id: g.grant.partner.to_string(),
         partner_name: g.partner_name,
         roles: g.grant.roles,
@@ -765,7 +765,7 @@ pub async fn revoke_grant(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Grant>> {
     Ok(axum::Json(grant_dto(
-        lists::revoke_grant(&app, &ctx, &id).await?,
+        lists::revoke_grant(&app, &ctx, GrantId::named(&id)?).await?,
     )))
 }
 

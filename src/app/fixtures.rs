@@ -179,7 +179,7 @@ pub async fn customer_of(
         store::customers::insert_grant(
             &mut tx,
             &store::customers::GrantRow {
-                id: uuid::Uuid::now_v7().to_string(),
+                id: crate::domain::ids::GrantId::new(),
                 customer,
                 partner,
                 roles: vec![

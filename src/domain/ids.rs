@@ -120,6 +120,11 @@ id_type!(
     "relationship"
 );
 id_type!(
+    /// A customer's grant of delegated admin roles to one partner.
+    GrantId,
+    "grant"
+);
+id_type!(
     /// A cart: the lines a partner gathers for a customer before checking out.
     CartId,
     "cart"
@@ -168,6 +173,7 @@ mod tests {
         round_trip(SubscriptionId::new());
         round_trip(CartId::new());
         round_trip(PartnershipId::new());
+        round_trip(GrantId::new());
     }
 
     #[test]
@@ -179,6 +185,7 @@ mod tests {
         rejects::<SubscriptionId>();
         rejects::<CartId>();
         rejects::<PartnershipId>();
+        rejects::<GrantId>();
     }
 
     #[test]

@@ -539,6 +539,24 @@ async fn grants_decide_what_partners_may_do_in_the_customer_directory() {
         .as_str()
         .unwrap()
         .to_string();
+    // A grant id that is no id is the same 404 as an unknown one, on the API and the portal.
+    crate::support::ids::api_not_found(
+        &t,
+        reqwest::Method::DELETE,
+        "/v1/customer/grants/{id}",
+        &w.x.2,
+        &Value::Null,
+    )
+    .await;
+    let (cookie, csrf) = crate::portal_http::portal_session(&t, &w.x.1.upn).await;
+    crate::support::ids::portal_not_found(
+        &t,
+        &cookie,
+        reqwest::Method::POST,
+        "/portal/customer/grants/{id}/revoke",
+        &[("csrf", &csrf), ("confirm", "yes")],
+    )
+    .await;
     let r = t
         .http
         .delete(t.url(&format!("/v1/customer/grants/{pg}")))

@@ -119,7 +119,8 @@ async fn unknown_grant_relationship_and_partner_states_are_errors() {
     // A grant in a state nobody wrote is not revoked (nor taken as live): the read fails.
     corrupt(&t, "admin_grants", "status", "id", &grant, "maybe").await;
     assert_decode_error(
-        partnerhub::app::customers::revoke_grant(&t.app, &customer_ctx, &grant).await,
+        partnerhub::app::customers::revoke_grant(&t.app, &customer_ctx, grant.parse().unwrap())
+            .await,
         "status",
     );
 

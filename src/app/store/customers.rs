@@ -8,7 +8,7 @@ use crate::domain::customer::{
     CustomerFacts, CustomerFilter, GrantRole, GrantSet, GrantStatus, RelationshipState,
     RequestState,
 };
-use crate::domain::ids::{CustomerInvitationId, TenantId};
+use crate::domain::ids::{CustomerInvitationId, GrantId, TenantId};
 use sqlx::Row;
 
 /// The caller's relationship and live grants on one customer, as of `now`.
@@ -365,7 +365,7 @@ pub async fn partners_of(
 
 #[derive(Debug, Clone)]
 pub struct GrantRow {
-    pub id: String,
+    pub id: GrantId,
     pub customer: TenantId,
     pub partner: TenantId,
     pub roles: Vec<GrantRole>,
@@ -379,7 +379,7 @@ pub struct GrantRow {
 
 pub(super) fn grant_from(r: &sqlx::any::AnyRow) -> Result<GrantRow, sqlx::Error> {
     Ok(GrantRow {
-        id: r.try_get("id")?,
+        id: parsed(r, "id")?,
         customer: parsed(r, "customer_tenant_id")?,
         partner: parsed(r, "partner_tenant_id")?,
         roles: word_list(r, "roles", GrantRole::parse)?,
@@ -398,7 +398,7 @@ pub async fn insert_grant(tx: &mut Tx, g: &GrantRow) -> Result<(), sqlx::Error> 
         "INSERT INTO admin_grants (id, customer_tenant_id, partner_tenant_id, roles, status, duration_days, auto_extend, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8)",
     )
-    .bind(&g.id)
+    .bind(g.id.to_string())
     .bind(g.customer.to_string())
     .bind(g.partner.to_string())
     .bind(roles.join(","))
@@ -411,9 +411,9 @@ pub async fn insert_grant(tx: &mut Tx, g: &GrantRow) -> Result<(), sqlx::Error> 
     Ok(())
 }
 
-pub async fn grant(db: &Db, id: &str) -> Result<Option<GrantRow>, sqlx::Error> {
+pub async fn grant(db: &Db, id: GrantId) -> Result<Option<GrantRow>, sqlx::Error> {
     let r = sqlx::query("SELECT * FROM admin_grants WHERE id = $1")
-        .bind(id)
+        .bind(id.to_string())
         .fetch_optional(&db.read)
         .await?;
     r.as_ref().map(grant_from).transpose()
@@ -422,7 +422,7 @@ pub async fn grant(db: &Db, id: &str) -> Result<Option<GrantRow>, sqlx::Error> {
 /// Ends a live grant with `status` (revoked, expired); false if it was not live.
 pub async fn end_grant(
     tx: &mut Tx,
-    id: &str,
+    id: GrantId,
     status: GrantStatus,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -431,7 +431,7 @@ pub async fn end_grant(
     )
     .bind(status.as_str())
     .bind(now)
-    .bind(id)
+    .bind(id.to_string())
     .execute(tx.conn())
     .await?;
     Ok(r.rows_affected() == 1)
@@ -460,10 +460,10 @@ pub async fn grants_due(db: &Db, until: i64) -> Result<Vec<GrantRow>, sqlx::Erro
     all(&rows, grant_from)
 }
 
-pub async fn mark_warned(tx: &mut Tx, id: &str, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn mark_warned(tx: &mut Tx, id: GrantId, now: i64) -> Result<bool, sqlx::Error> {
     let r = sqlx::query("UPDATE admin_grants SET warned_at = $1 WHERE id = $2 AND warned_at IS NULL AND status = 'active'")
         .bind(now)
-        .bind(id)
+        .bind(id.to_string())
         .execute(tx.conn())
         .await?;
     Ok(r.rows_affected() == 1)
@@ -471,7 +471,7 @@ pub async fn mark_warned(tx: &mut Tx, id: &str, now: i64) -> Result<bool, sqlx::
 
 pub async fn extend_grant(
     tx: &mut Tx,
-    id: &str,
+    id: GrantId,
     old_expiry: i64,
     new_expiry: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -479,7 +479,7 @@ pub async fn extend_grant(
         "UPDATE admin_grants SET expires_at = $1, warned_at = NULL WHERE id = $2 AND status = 'active' AND expires_at = $3",
     )
     .bind(new_expiry)
-    .bind(id)
+    .bind(id.to_string())
     .bind(old_expiry)
     .execute(tx.conn())
     .await?;
