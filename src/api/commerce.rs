@@ -18,6 +18,7 @@ use crate::app::orders::{self, OrderView};
 use crate::app::subscriptions::{self, SubscriptionView};
 use crate::app::App;
 use crate::domain::authz::{Action, Resource};
+use crate::domain::ids::{CartId, OrderId, SubscriptionId};
 use crate::domain::Error;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -308,13 +309,13 @@ pub(crate) fn order_dto(v: OrderView) -> OrderDto {
                 line_item_number: l.line.line_number,
                 offer_id: l.line.catalog_item_id,
                 friendly_name: l.friendly_name,
-                subscription_id: l.line.subscription_id,
+                subscription_id: l.line.subscription_id.to_string(),
                 quantity: l.line.quantity,
                 unit_price: l.line.unit_price,
                 partner_id_on_record: l.line.partner_id_on_record,
             })
             .collect(),
-        id: o.id,
+        id: o.id.to_string(),
         attributes: Attributes::of("Order"),
     }
 }
@@ -397,7 +398,7 @@ pub async fn order(
     Path((id, oid)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<OrderDto>> {
     Ok(axum::Json(order_dto(
-        orders::get(&app, &ctx, &id, &oid).await?,
+        orders::get(&app, &ctx, &id, OrderId::named(&oid)?).await?,
     )))
 }
 
@@ -438,7 +439,7 @@ pub(crate) fn subscription_dto(v: SubscriptionView) -> SubscriptionDto {
         unit_type: "Licenses".into(),
         unit_price: s.unit_price,
         currency_code: s.currency,
-        order_id: s.order_id,
+        order_id: s.order_id.to_string(),
         creation_date: ts(s.created_at),
         effective_start_date: ts(s.term_start),
         commitment_end_date: ts(s.term_end),
@@ -450,7 +451,7 @@ pub(crate) fn subscription_dto(v: SubscriptionView) -> SubscriptionDto {
         partner_id: v.reseller_mpn_id.map(|m| m.to_string()),
         billing_provider_id: s.provider.to_string(),
         attributes: Attributes::with_etag("Subscription", s.version),
-        id: s.id,
+        id: s.id.to_string(),
     }
 }
 
@@ -508,7 +509,7 @@ pub async fn subscription(
     Caller(ctx): Caller,
     Path((id, sid)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let v = subscriptions::view(&app, &ctx, &id, &sid).await?;
+    let v = subscriptions::view(&app, &ctx, &id, SubscriptionId::named(&sid)?).await?;
     let tag = etag(v.subscription.version);
     Ok(([(header::ETAG, tag)], axum::Json(subscription_dto(v))).into_response())
 }
@@ -544,7 +545,7 @@ pub async fn update_subscription(
         &app,
         &ctx,
         &id,
-        &sid,
+        SubscriptionId::named(&sid)?,
         SubscriptionPatch {
             quantity,
             status,
@@ -598,14 +599,14 @@ pub struct CartDto {
 
 fn cart_dto(c: carts::Cart) -> CartDto {
     CartDto {
-        id: c.id,
+        id: c.id.to_string(),
         status: c.status.wire().into(),
         line_items: c.content.lines,
         provider_id: c.content.provider_id,
         creation_timestamp: crate::clock::from_ms(c.created_at).to_rfc3339(),
         last_modified_timestamp: crate::clock::from_ms(c.updated_at).to_rfc3339(),
         expiration_timestamp: crate::clock::from_ms(c.expires_at).to_rfc3339(),
-        order_id: c.order_id,
+        order_id: c.order_id.map(|o| o.to_string()),
         attributes: Attributes::with_etag("Cart", c.version),
     }
 }
@@ -632,7 +633,7 @@ pub async fn get_cart(
     Path((id, cid)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<CartDto>> {
     Ok(axum::Json(cart_dto(
-        carts::get(&app, &ctx, &id, &cid).await?,
+        carts::get(&app, &ctx, &id, CartId::named(&cid)?).await?,
     )))
 }
 
@@ -649,7 +650,7 @@ pub async fn put_cart(
 ) -> ApiResult<axum::Json<CartDto>> {
     let body_tag = b.attributes.as_ref().and_then(|a| a.etag.clone());
     let expected = expected_version(&headers, body_tag.as_deref())?;
-    let c = carts::update(&app, &ctx, &id, &cid, b.content(), expected).await?;
+    let c = carts::update(&app, &ctx, &id, CartId::named(&cid)?, b.content(), expected).await?;
     Ok(axum::Json(cart_dto(c)))
 }
 
@@ -671,7 +672,7 @@ pub async fn checkout(
     Caller(ctx): Caller,
     Path((id, cid)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let order = carts::checkout(&app, &ctx, &id, &cid).await?;
+    let order = carts::checkout(&app, &ctx, &id, CartId::named(&cid)?).await?;
     let dto = order_dto(orders::placed(&app, order).await?);
     Ok((
         StatusCode::CREATED,

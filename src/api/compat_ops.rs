@@ -11,6 +11,7 @@ use super::extract::{Body, Caller, Path, Query};
 use crate::app::billing_profile::{self, BillingAddress, BillingContact, BillingProfile};
 use crate::app::order_changes::{self, AddOnLine, OrderChange};
 use crate::app::{support_contact, upgrades, App};
+use crate::domain::ids::{OrderId, SubscriptionId};
 use crate::domain::Error;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
@@ -218,7 +219,7 @@ pub async fn get_support_contact(
     Path((id, sid)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<SupportContactDto>> {
     Ok(contact_dto(
-        support_contact::get(&app, &ctx, &id, &sid).await?,
+        support_contact::get(&app, &ctx, &id, SubscriptionId::named(&sid)?).await?,
     ))
 }
 
@@ -242,7 +243,7 @@ pub async fn put_support_contact(
         .or(b.support_mpn_id)
         .unwrap_or_default();
     Ok(contact_dto(
-        support_contact::put(&app, &ctx, &id, &sid, &named).await?,
+        support_contact::put(&app, &ctx, &id, SubscriptionId::named(&sid)?, &named).await?,
     ))
 }
 
@@ -281,7 +282,7 @@ pub async fn order_provisioning_status(
     // One row per line of one order: read whole, paged in memory.
     let path = format!("/v1/customers/{id}/orders/{oid}/provisioningstatus");
     let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
-    let rows = order_changes::provisioning(&app, &ctx, &id, &oid).await?;
+    let rows = order_changes::provisioning(&app, &ctx, &id, OrderId::named(&oid)?).await?;
     Ok(axum::Json(page.finish_in_memory(
         rows,
         &path,
@@ -290,7 +291,7 @@ pub async fn order_provisioning_status(
         |r| LineProvisioningStatus {
             line_item_number: r.line.line_number,
             status: "fulfilled".into(),
-            subscription_id: r.line.subscription_id.clone(),
+            subscription_id: r.line.subscription_id.to_string(),
             quantity_provisioning_information: vec![QuantityProvisioning {
                 quantity: r
                     .subscription
@@ -367,14 +368,15 @@ pub async fn upgrade(
         return Err(Error::field("upgradeType", "upgrade_only").into());
     }
     let expected = expected_version(&headers, None)?;
-    let done = upgrades::upgrade(&app, &ctx, &id, &sid, &b.target_offer.id, expected).await?;
+    let sid = SubscriptionId::named(&sid)?;
+    let done = upgrades::upgrade(&app, &ctx, &id, sid, &b.target_offer.id, expected).await?;
     Ok(axum::Json(UpgradeResult {
-        source_subscription_id: done.source_subscription_id,
-        target_subscription_id: done.target_subscription_id,
+        source_subscription_id: done.source_subscription_id.to_string(),
+        target_subscription_id: done.target_subscription_id.to_string(),
         upgrade_type: "upgrade_only".into(),
         upgrade_errors: vec![],
         license_errors: vec![],
-        order_id: done.order_id,
+        order_id: done.order_id.to_string(),
         attributes: Attributes::of("UpgradeResult"),
     }))
 }
@@ -457,7 +459,7 @@ pub async fn patch_order(
         &app,
         &ctx,
         &id,
-        &oid,
+        OrderId::named(&oid)?,
         OrderChange {
             billing_cycle: b.billing_cycle.filter(|c| !c.trim().is_empty()),
             add_ons,
@@ -484,7 +486,8 @@ pub async fn subscription_addons(
 ) -> ApiResult<axum::Json<Collection<SubscriptionDto>>> {
     let path = format!("/v1/customers/{id}/subscriptions/{sid}/addons");
     let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
-    let rows = crate::app::subscriptions::addons(&app, &ctx, &id, &sid).await?;
+    let rows =
+        crate::app::subscriptions::addons(&app, &ctx, &id, SubscriptionId::named(&sid)?).await?;
     Ok(axum::Json(page.finish_in_memory(
         rows,
         &path,

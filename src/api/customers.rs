@@ -15,7 +15,7 @@ use crate::app::customers::{self as uc, NewCustomer};
 use crate::app::{licenses, App, Ctx};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::customer::{parse_filter, parse_roles, AccessRequest, GrantRole};
-use crate::domain::ids::TenantId;
+use crate::domain::ids::{CustomerInvitationId, GrantId, TenantId};
 use crate::domain::Error;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -471,7 +471,7 @@ async fn request_dto(
     );
     let token = r.url.split("token=").nth(1).unwrap_or_default().to_string();
     Ok(RelationshipRequest {
-        id: r.invitation.id.clone(),
+        id: r.invitation.id.to_string(),
         token,
         url: r.url,
         expires_at: crate::clock::from_ms(r.invitation.expires_at).to_rfc3339(),
@@ -559,7 +559,7 @@ pub async fn revoke_request(
     Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    uc::revoke_request(&app, &ctx, &id).await?;
+    uc::revoke_request(&app, &ctx, CustomerInvitationId::named(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -725,7 +725,7 @@ pub async fn my_grants(
 
 pub fn grant_dto(g: GrantView) -> Grant {
     Grant {
-        id: g.grant.id,
+        id: g.grant.id.to_string(),
         partner_id: g.grant.partner.to_string(),
         partner_name: g.partner_name,
         roles: g.grant.roles,
@@ -765,7 +765,7 @@ pub async fn revoke_grant(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Grant>> {
     Ok(axum::Json(grant_dto(
-        lists::revoke_grant(&app, &ctx, &id).await?,
+        lists::revoke_grant(&app, &ctx, GrantId::named(&id)?).await?,
     )))
 }
 

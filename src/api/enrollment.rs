@@ -11,6 +11,7 @@ use crate::app::App;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::enrollment::{Application, Program, Status};
 use crate::domain::identity::TenantKind;
+use crate::domain::ids::EnrollmentId;
 use crate::domain::Error;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -153,7 +154,7 @@ fn ts(ms: Option<i64>) -> Option<String> {
 pub fn dto(e: EnrollmentRow) -> Enrollment {
     let (vs, vss) = e.status.vetting();
     Enrollment {
-        id: e.id,
+        id: e.id.to_string(),
         program: e.program,
         status: e.status,
         vetting_status: vs.as_str().into(),
@@ -266,7 +267,7 @@ pub async fn list(
         total,
         &path,
         &app.keys.paging_secret,
-        |e| (e.updated_at.to_string(), e.id.clone()),
+        |e| (e.updated_at.to_string(), e.id.to_string()),
         dto,
     )))
 }
@@ -281,7 +282,12 @@ pub async fn get_one(
     Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Enrollment>> {
-    Ok(axum::Json(dto(uc::visible(&app, &ctx, &id).await?)))
+    Ok(axum::Json(dto(uc::visible(
+        &app,
+        &ctx,
+        EnrollmentId::named(&id)?,
+    )
+    .await?)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -321,7 +327,14 @@ pub async fn link_membership(
     Path(id): Path<String>,
     Body(b): Body<MembershipSignIn>,
 ) -> ApiResult<axum::Json<LinkedMembership>> {
-    let (e, profiles) = uc::link_membership(&app, &ctx, &id, &b.username, &b.password).await?;
+    let (e, profiles) = uc::link_membership(
+        &app,
+        &ctx,
+        EnrollmentId::named(&id)?,
+        &b.username,
+        &b.password,
+    )
+    .await?;
     let tenant = uc::step_facts(&app, &ctx, &e).await?.tenant;
     Ok(axum::Json(LinkedMembership {
         mpn_id: e.mpn_id.unwrap_or_default(),
@@ -358,7 +371,7 @@ pub async fn choose_profile(
     Ok(axum::Json(dto(uc::choose_profile(
         &app,
         &ctx,
-        &id,
+        EnrollmentId::named(&id)?,
         b.profile_id,
     )
     .await?)))
@@ -374,9 +387,12 @@ pub async fn unlink_membership(
     Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<Enrollment>> {
-    Ok(axum::Json(dto(
-        uc::unlink_membership(&app, &ctx, &id).await?
-    )))
+    Ok(axum::Json(dto(uc::unlink_membership(
+        &app,
+        &ctx,
+        EnrollmentId::named(&id)?,
+    )
+    .await?)))
 }
 
 /// Saves the application as entered so far (not validated until it is submitted).
@@ -390,7 +406,13 @@ pub async fn save_application(
     Path(id): Path<String>,
     Body(b): Body<Application>,
 ) -> ApiResult<axum::Json<Enrollment>> {
-    Ok(axum::Json(dto(uc::save_draft(&app, &ctx, &id, b).await?)))
+    Ok(axum::Json(dto(uc::save_draft(
+        &app,
+        &ctx,
+        EnrollmentId::named(&id)?,
+        b,
+    )
+    .await?)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -412,9 +434,13 @@ pub async fn submit(
     Path(id): Path<String>,
     Body(b): Body<SubmitBody>,
 ) -> ApiResult<axum::Json<Enrollment>> {
-    Ok(axum::Json(dto(
-        uc::submit(&app, &ctx, &id, b.application).await?
-    )))
+    Ok(axum::Json(dto(uc::submit(
+        &app,
+        &ctx,
+        EnrollmentId::named(&id)?,
+        b.application,
+    )
+    .await?)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -468,7 +494,7 @@ pub async fn approve(
     Ok(axum::Json(dto(uc::review(
         &app,
         &ctx,
-        &id,
+        EnrollmentId::named(&id)?,
         Decision::Approve,
     )
     .await?)))
@@ -489,7 +515,7 @@ pub async fn reject(
     Ok(axum::Json(dto(uc::review(
         &app,
         &ctx,
-        &id,
+        EnrollmentId::named(&id)?,
         Decision::Reject { reason: b.note },
     )
     .await?)))
@@ -510,7 +536,7 @@ pub async fn request_info(
     Ok(axum::Json(dto(uc::review(
         &app,
         &ctx,
-        &id,
+        EnrollmentId::named(&id)?,
         Decision::RequestInfo { message: b.note },
     )
     .await?)))

@@ -7,6 +7,7 @@ use super::extract::{Caller, Path, Query};
 use crate::app::catalog::{self, Availability, Offer, Sku};
 use crate::app::App;
 use crate::domain::commerce::CatalogItemId;
+use crate::domain::ids::SubscriptionId;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
@@ -311,7 +312,7 @@ pub async fn provisioning_status(
     Caller(ctx): Caller,
     Path((id, sid)): Path<(String, String)>,
 ) -> ApiResult<axum::Json<ProvisioningStatus>> {
-    let s = crate::app::subscriptions::get(&app, &ctx, &id, &sid).await?;
+    let s = crate::app::subscriptions::get(&app, &ctx, &id, SubscriptionId::named(&sid)?).await?;
     Ok(axum::Json(ProvisioningStatus {
         sku_id: format!("{}:{}", s.product_id, s.sku_id),
         status: "success".into(),
@@ -345,7 +346,8 @@ pub async fn upgrades(
 ) -> ApiResult<axum::Json<Collection<Upgrade>>> {
     let path = format!("/v1/customers/{id}/subscriptions/{sid}/upgrades");
     let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
-    let rows = crate::app::subscriptions::upgrades(&app, &ctx, &id, &sid).await?;
+    let rows =
+        crate::app::subscriptions::upgrades(&app, &ctx, &id, SubscriptionId::named(&sid)?).await?;
     Ok(axum::Json(page.finish_in_memory(
         rows,
         &path,

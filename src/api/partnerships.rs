@@ -10,6 +10,7 @@ use crate::app::partnerships::{
     ListingInput,
 };
 use crate::app::App;
+use crate::domain::ids::PartnerInvitationId;
 use crate::domain::partnership::RelationshipType;
 use crate::domain::Error;
 use axum::extract::State;
@@ -224,7 +225,7 @@ pub struct PartnershipInvitation {
 fn invitation_dto(i: InvitationRow, now: i64) -> PartnershipInvitation {
     PartnershipInvitation {
         state: i.state.seen_at(i.expires_at, now).as_str().into(),
-        id: i.id,
+        id: i.id.to_string(),
         url: None,
         draft_email: None,
         reseller_id: i.reseller_tenant_id.map(|t| t.to_string()),
@@ -312,7 +313,7 @@ pub async fn list_invitations(
         total,
         "/v1/partnershipinvitations",
         &app.keys.paging_secret,
-        |i| (i.created_at.to_string(), i.id.clone()),
+        |i| (i.created_at.to_string(), i.id.to_string()),
         |i| invitation_dto(i, now),
     )))
 }
@@ -328,7 +329,7 @@ pub async fn revoke_invitation(
     Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<PartnershipInvitation>> {
-    let i = uc::revoke_invitation(&app, &ctx, &id).await?;
+    let i = uc::revoke_invitation(&app, &ctx, PartnerInvitationId::named(&id)?).await?;
     Ok(axum::Json(invitation_dto(i, app.clock.now_ms())))
 }
 
@@ -414,7 +415,7 @@ fn relationship_dto(me: crate::domain::ids::TenantId, c: Counterpart) -> Partner
     };
     PartnerRelationship {
         id: c.other_tenant.to_string(),
-        partnership_id: c.partnership.id,
+        partnership_id: c.partnership.id.to_string(),
         name: c.name,
         relationship_type: rt.wire().into(),
         state: c.partnership.state.wire().into(),
@@ -508,7 +509,7 @@ pub async fn relationships(
         total,
         &path,
         &app.keys.paging_secret,
-        |c| (c.name.to_lowercase(), c.partnership.id.clone()),
+        |c| (c.name.to_lowercase(), c.partnership.id.to_string()),
         |c| relationship_dto(ctx.actor.tenant, c),
     )))
 }

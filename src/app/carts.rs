@@ -13,7 +13,7 @@ use crate::domain::audit::Operation;
 use crate::domain::authz::Action;
 use crate::domain::commerce::{self as rules, BillingCycle, CartStatus, CatalogItemId};
 use crate::domain::error::Code;
-use crate::domain::ids::TenantId;
+use crate::domain::ids::{CartId, OrderId, TenantId};
 use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -62,13 +62,13 @@ pub struct CartContent {
 /// A cart as its owner sees it.
 #[derive(Debug, Clone)]
 pub struct Cart {
-    pub id: String,
+    pub id: CartId,
     pub status: CartStatus,
     pub content: CartContent,
     pub created_at: i64,
     pub updated_at: i64,
     pub expires_at: i64,
-    pub order_id: Option<String>,
+    pub order_id: Option<OrderId>,
     pub version: i64,
 }
 
@@ -137,7 +137,7 @@ async fn record_cart(
     let change = Change {
         operation,
         resource_type: "cart",
-        resource_id: cart.id.clone(),
+        resource_id: cart.id.to_string(),
         old: None,
         new: Some(
             serde_json::json!({ "status": cart.status.wire(), "content": cart.line_items, "orderId": cart.order_id }),
@@ -146,12 +146,12 @@ async fn record_cart(
     };
     record(tx, Some(ctx), &owner, change, now).await?;
     let uri = format!("/v1/customers/{customer}/carts/{}", cart.id);
-    events::emit(tx, now, event, uri, &cart.id, &[owner]).await?;
+    events::emit(tx, now, event, uri, &cart.id.to_string(), &[owner]).await?;
     Ok(())
 }
 
 /// One cart of the caller's organisation for a customer it may order for.
-pub async fn get(app: &App, ctx: &Ctx, customer_id: &str, cart_id: &str) -> Result<Cart> {
+pub async fn get(app: &App, ctx: &Ctx, customer_id: &str, cart_id: CartId) -> Result<Cart> {
     let (t, _) = authorized(app, ctx, customer_id, Action::OrderForCustomer).await?;
     let row = repo::cart(&app.db, t.id, ctx.actor.tenant, cart_id)
         .await?
@@ -165,7 +165,7 @@ pub async fn create(app: &App, ctx: &Ctx, customer_id: &str, content: CartConten
     let content = validate(app, ctx, content).await?;
     let now = app.clock.now_ms();
     let row = CartRow {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: CartId::new(),
         customer: t.id,
         owner: ctx.actor.tenant,
         status: CartStatus::Active,
@@ -199,7 +199,7 @@ pub async fn update(
     app: &App,
     ctx: &Ctx,
     customer_id: &str,
-    cart_id: &str,
+    cart_id: CartId,
     content: CartContent,
     expected_version: Option<i64>,
 ) -> Result<Cart> {
@@ -255,7 +255,12 @@ async fn order_input(app: &App, cart: &Cart) -> Result<OrderInput> {
 
 /// Orders a cart's lines and marks the cart ordered, in one transaction. Idempotent:
 /// checking out an ordered cart again answers its order and orders nothing.
-pub async fn checkout(app: &App, ctx: &Ctx, customer_id: &str, cart_id: &str) -> Result<OrderRow> {
+pub async fn checkout(
+    app: &App,
+    ctx: &Ctx,
+    customer_id: &str,
+    cart_id: CartId,
+) -> Result<OrderRow> {
     let (t, _) = authorized(app, ctx, customer_id, Action::OrderForCustomer).await?;
     let cart = view(
         repo::cart(&app.db, t.id, ctx.actor.tenant, cart_id)
@@ -298,10 +303,10 @@ async fn checkout_in(
         return taken_request(app, ctx, input).await;
     };
     let now = order.created_at;
-    if !repo::mark_ordered(&mut tx, &row.id, &order.id, now).await? {
+    if !repo::mark_ordered(&mut tx, row.id, order.id, now).await? {
         return Err(submitted(row.status));
     }
-    (row.status, row.order_id, row.updated_at) = (CartStatus::Ordered, Some(order.id.clone()), now);
+    (row.status, row.order_id, row.updated_at) = (CartStatus::Ordered, Some(order.id), now);
     let what = (Operation::CheckoutCart, EventName::CartUpdated);
     record_cart(&mut tx, ctx, customer.id, &row, what, now).await?;
     tx.commit().await?;

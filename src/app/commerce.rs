@@ -19,7 +19,7 @@ use crate::domain::commerce::{
     CANCELLATION_DAYS,
 };
 use crate::domain::error::{Checks, Code};
-use crate::domain::ids::TenantId;
+use crate::domain::ids::{OrderId, SubscriptionId, TenantId};
 use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
 use rust_decimal::Decimal;
@@ -309,7 +309,7 @@ async fn write_priced(
     }
     let now = draft.order.created_at;
     for (l, s) in draft.lines.iter().zip(&draft.subs) {
-        repo::insert_line(tx, &draft.order.id, l).await?;
+        repo::insert_line(tx, draft.order.id, l).await?;
         repo::insert_subscription(tx, s).await?;
         repo::record_event(tx, s, now).await?;
     }
@@ -368,7 +368,7 @@ fn draft_order(
     mpn: Option<String>,
 ) -> Result<Draft> {
     let now = app.clock.now_ms();
-    let order_id = uuid::Uuid::now_v7().to_string();
+    let order_id = OrderId::new();
     let (mut lines, mut subs) = (Vec::new(), Vec::new());
     let mut total = rules::OrderTotal::default();
     for (i, (l, p)) in input.lines.iter().zip(priced).enumerate() {
@@ -388,9 +388,9 @@ fn draft_order(
         total.add(&a.currency, price, l.quantity)?;
         let days = rules::term_days(&a.term).unwrap_or(30);
         let sub = SubscriptionRow {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: SubscriptionId::new(),
             customer: customer.id,
-            order_id: order_id.clone(),
+            order_id,
             provider,
             reseller,
             product_id: item.product.clone(),
@@ -417,7 +417,7 @@ fn draft_order(
             quantity: l.quantity,
             unit_price: a.list_price.clone(),
             partner_id_on_record: mpn.clone(),
-            subscription_id: sub.id.clone(),
+            subscription_id: sub.id,
         });
         subs.push(sub);
     }
@@ -452,7 +452,7 @@ async fn record_order(tx: &mut Tx, ctx: &Ctx, customer: &TenantRow, d: &Draft) -
     let change = Change {
         operation: Operation::CreateOrder,
         resource_type: "order",
-        resource_id: o.id.clone(),
+        resource_id: o.id.to_string(),
         old: None,
         new: Some(new),
         customer_id: Some(customer.id.to_string()),
@@ -603,7 +603,7 @@ pub async fn update_subscription(
     app: &App,
     ctx: &Ctx,
     customer_id: &str,
-    sub_id: &str,
+    sub_id: SubscriptionId,
     patch: SubscriptionPatch,
     expected_version: Option<i64>,
 ) -> Result<SubscriptionRow> {
@@ -686,7 +686,7 @@ pub async fn update_subscription(
     record_for_each(&mut tx, Some(ctx), &logs, Change {
         operation: Operation::UpdateSubscription,
         resource_type: "subscription",
-        resource_id: s.id.clone(),
+        resource_id: s.id.to_string(),
         old: Some(old),
         new: Some(serde_json::json!({ "quantity": s.quantity, "status": s.status, "autoRenewEnabled": s.auto_renew })),
         customer_id: Some(customer.id.to_string()),
@@ -774,7 +774,7 @@ pub async fn generate_invoices(app: &App, month_start: i64) -> Result<usize> {
         let provider: TenantId = p.parse().map_err(|_| Error::NotFound("provider"))?;
         let mut by_currency: BTreeMap<String, Vec<repo::InvoiceLine>> = BTreeMap::new();
         for s in repo::subscriptions_of_provider(&app.db, provider).await? {
-            let history = segments(&app.db, &s.id).await?;
+            let history = segments(&app.db, s.id).await?;
             let customer_name = ids::tenant(&app.db, s.customer)
                 .await?
                 .map(|t| t.display_name)
@@ -793,7 +793,7 @@ pub async fn generate_invoices(app: &App, month_start: i64) -> Result<usize> {
                     customer_name: customer_name.clone(),
                     reseller: s.reseller,
                     reseller_mpn_id: mpn.clone(),
-                    subscription_id: s.id.clone(),
+                    subscription_id: s.id.to_string(),
                     product_id: s.product_id.clone(),
                     sku_id: s.sku_id.clone(),
                     quantity: c.quantity,
@@ -855,7 +855,10 @@ pub async fn generate_invoices(app: &App, month_start: i64) -> Result<usize> {
 }
 
 /// A subscription's history as charge segments.
-pub async fn segments(db: &crate::app::store::Db, subscription: &str) -> Result<Vec<Segment>> {
+pub async fn segments(
+    db: &crate::app::store::Db,
+    subscription: SubscriptionId,
+) -> Result<Vec<Segment>> {
     Ok(repo::history(db, subscription).await?)
 }
 

@@ -188,7 +188,7 @@ async fn subscriptions_page(
         page.truncate(limit as usize);
         next = page
             .last()
-            .map(|s| (s.created_at.to_string(), s.id.clone()));
+            .map(|s| (s.created_at.to_string(), s.id.to_string()));
     }
     Ok((page, next))
 }

@@ -95,7 +95,7 @@ pub use crate::app::store::customer_pages::NamedGrant as GrantView;
 
 /// A grant's place in a page: created time, then id (newest first).
 pub fn grant_sort_key(g: &GrantView) -> (String, String) {
-    (g.grant.created_at.to_string(), g.grant.id.clone())
+    (g.grant.created_at.to_string(), g.grant.id.to_string())
 }
 
 /// One page of every delegated-admin grant on the caller's (a customer's) tenant, live or
@@ -115,9 +115,13 @@ pub async fn own_grants_page(
 }
 
 /// The customer ends one grant (`customers::revoke_grant`) and sees it with its partner.
-pub async fn revoke_grant(app: &App, ctx: &Ctx, grant_id: &str) -> Result<GrantView> {
+pub async fn revoke_grant(
+    app: &App,
+    ctx: &Ctx,
+    grant_id: crate::domain::ids::GrantId,
+) -> Result<GrantView> {
     let grant = super::customers::revoke_grant(app, ctx, grant_id).await?;
-    pages::grant(&app.db, grant.customer, app.clock.now_ms(), &grant.id)
+    pages::grant(&app.db, grant.customer, app.clock.now_ms(), grant.id)
         .await?
         .ok_or(crate::domain::Error::NotFound("grant"))
 }

@@ -18,7 +18,7 @@ use crate::domain::customer::{
 };
 use crate::domain::error::Code;
 use crate::domain::identity::TenantKind;
-use crate::domain::ids::TenantId;
+use crate::domain::ids::{CustomerInvitationId, GrantId, TenantId};
 use crate::domain::partnership::InvitationState;
 use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
@@ -153,7 +153,7 @@ pub async fn request(
     let now = app.clock.now_ms();
     let token = crypto::random_token(32);
     let inv = CustomerInvitationRow {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: CustomerInvitationId::new(),
         reseller: ctx.actor.tenant,
         provider,
         token_hash: crypto::token_hash(&token),
@@ -209,7 +209,7 @@ pub async fn request(
     record(&mut tx, Some(ctx), &ctx.actor.tenant.to_string(), Change {
         operation: Operation::CreateCustomerRelationshipRequest,
         resource_type: "customer_invitation",
-        resource_id: inv.id.clone(),
+        resource_id: inv.id.to_string(),
         old: None,
         new: Some(serde_json::json!({ "provider": provider.map(|p| p.to_string()), "access": access, "sentTo": to })),
         customer_id: None,
@@ -333,7 +333,7 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
     let partners_added = partners_still_valid(app, &inv).await?;
     if !repo::close_invitation(
         &mut tx,
-        &inv.id,
+        inv.id,
         RequestState::Accepted,
         now,
         ctx.upn.as_deref().unwrap_or(""),
@@ -350,7 +350,7 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
     };
     repo::record_consent(
         &mut tx,
-        &inv.id,
+        inv.id,
         now,
         ctx.upn.as_deref().unwrap_or(""),
         &access_words(&requested),
@@ -471,7 +471,7 @@ async fn add_partner(
 async fn grant_access(tx: &mut Tx, a: &Accepted<'_>, partner: TenantId) -> Result<()> {
     let (customer, inv, now) = (a.customer, a.inv, a.now);
     let grant = GrantRow {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: GrantId::new(),
         customer: customer.id,
         partner,
         roles: inv.roles.clone(),
@@ -517,7 +517,7 @@ pub async fn decline(app: &App, ctx: &Ctx, token: &str) -> Result<()> {
     }
     if !repo::close_invitation(
         &mut tx,
-        &inv.id,
+        inv.id,
         RequestState::Declined,
         now,
         ctx.upn.as_deref().unwrap_or(""),
@@ -536,7 +536,7 @@ pub async fn decline(app: &App, ctx: &Ctx, token: &str) -> Result<()> {
             Change {
                 operation: Operation::DeclinePartnerCustomerRelationship,
                 resource_type: "customer_invitation",
-                resource_id: inv.id.clone(),
+                resource_id: inv.id.to_string(),
                 old: None,
                 new: Some(serde_json::json!({ "by": ctx.upn, "roles": inv.roles })),
                 customer_id: Some(customer.id.to_string()),
@@ -612,7 +612,7 @@ async fn end_for(
     let ended = repo::end_relationship(tx, customer.id, partner, now).await?;
     let grants = repo::live_grants(tx, partner, customer.id).await?;
     for g in &grants {
-        repo::end_grant(tx, &g.id, GrantStatus::Revoked, now).await?;
+        repo::end_grant(tx, g.id, GrantStatus::Revoked, now).await?;
         events::emit(
             tx,
             now,
@@ -709,7 +709,7 @@ pub async fn revoke_partner(app: &App, ctx: &Ctx, partner: TenantId) -> Result<(
 }
 
 /// The customer ends one grant and keeps the relationship.
-pub async fn revoke_grant(app: &App, ctx: &Ctx, grant_id: &str) -> Result<GrantRow> {
+pub async fn revoke_grant(app: &App, ctx: &Ctx, grant_id: GrantId) -> Result<GrantRow> {
     ctx.require(
         Action::ManageOwnPartners,
         Resource::Tenant(ctx.actor.tenant),
@@ -743,7 +743,7 @@ pub async fn revoke_grant(app: &App, ctx: &Ctx, grant_id: &str) -> Result<GrantR
             Change {
                 operation: Operation::GranularAdminRelationshipTerminated,
                 resource_type: "granular_admin_relationship",
-                resource_id: g.id.clone(),
+                resource_id: g.id.to_string(),
                 old: None,
                 new: None,
                 customer_id: Some(customer.id.to_string()),
@@ -955,7 +955,7 @@ pub async fn run_grant_expiry(app: &App) -> Result<(usize, usize, usize)> {
                     .contains(&crate::domain::customer::GrantRole::GlobalAdministrator)
             {
                 let next = g.expires_at + AUTO_EXTEND_DAYS * crate::clock::DAY_MS;
-                if repo::extend_grant(&mut tx, &g.id, g.expires_at, next).await? {
+                if repo::extend_grant(&mut tx, g.id, g.expires_at, next).await? {
                     extended += 1;
                     events::emit(
                         &mut tx,
@@ -967,7 +967,7 @@ pub async fn run_grant_expiry(app: &App) -> Result<(usize, usize, usize)> {
                     )
                     .await?;
                 }
-            } else if repo::end_grant(&mut tx, &g.id, GrantStatus::Expired, now).await? {
+            } else if repo::end_grant(&mut tx, g.id, GrantStatus::Expired, now).await? {
                 expired += 1;
                 events::emit(
                     &mut tx,
@@ -996,7 +996,7 @@ pub async fn run_grant_expiry(app: &App) -> Result<(usize, usize, usize)> {
                     Change {
                         operation: Operation::GranularAdminRelationshipExpired,
                         resource_type: "granular_admin_relationship",
-                        resource_id: g.id.clone(),
+                        resource_id: g.id.to_string(),
                         old: None,
                         new: None,
                         customer_id: Some(g.customer.to_string()),
@@ -1007,7 +1007,7 @@ pub async fn run_grant_expiry(app: &App) -> Result<(usize, usize, usize)> {
             }
         } else if g.warned_at.is_none()
             && !g.auto_extend
-            && repo::mark_warned(&mut tx, &g.id, now).await?
+            && repo::mark_warned(&mut tx, g.id, now).await?
         {
             warned += 1;
             events::emit(
@@ -1037,7 +1037,11 @@ pub async fn run_grant_expiry(app: &App) -> Result<(usize, usize, usize)> {
 }
 
 /// The reseller withdraws a relationship request it sent; its link stops working at once.
-pub async fn revoke_request(app: &App, ctx: &Ctx, id: &str) -> Result<CustomerInvitationRow> {
+pub async fn revoke_request(
+    app: &App,
+    ctx: &Ctx,
+    id: CustomerInvitationId,
+) -> Result<CustomerInvitationRow> {
     ctx.require(Action::InviteCustomers, Resource::Tenant(ctx.actor.tenant))?;
     let inv = repo::invitation(&app.db, id)
         .await?
@@ -1047,7 +1051,7 @@ pub async fn revoke_request(app: &App, ctx: &Ctx, id: &str) -> Result<CustomerIn
     let mut tx = app.db.begin().await?;
     if !repo::close_invitation(
         &mut tx,
-        &inv.id,
+        inv.id,
         RequestState::Revoked,
         now,
         ctx.upn.as_deref().unwrap_or(""),
@@ -1066,7 +1070,7 @@ pub async fn revoke_request(app: &App, ctx: &Ctx, id: &str) -> Result<CustomerIn
         Change {
             operation: Operation::RevokeCustomerRelationshipRequest,
             resource_type: "customer_invitation",
-            resource_id: inv.id.clone(),
+            resource_id: inv.id.to_string(),
             old: None,
             new: None,
             customer_id: None,

@@ -17,6 +17,7 @@ use crate::domain::authz::{Action, Resource};
 use crate::domain::enrollment::{self as rules, Application, Event, Program, Status};
 use crate::domain::error::Checks;
 use crate::domain::identity::Role;
+use crate::domain::ids::EnrollmentId;
 use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
 use std::collections::BTreeMap;
@@ -35,7 +36,7 @@ fn program_name(p: Program, lang: &str) -> &'static str {
 
 /// Loads an application the caller may see: its own tenant's, or any for the operator.
 /// Others' applications are "not found".
-pub async fn visible(app: &App, ctx: &Ctx, id: &str) -> Result<EnrollmentRow> {
+pub async fn visible(app: &App, ctx: &Ctx, id: EnrollmentId) -> Result<EnrollmentRow> {
     let e = repo::get(&app.db, id)
         .await?
         .ok_or(Error::NotFound("enrollment"))?;
@@ -46,7 +47,7 @@ pub async fn visible(app: &App, ctx: &Ctx, id: &str) -> Result<EnrollmentRow> {
     }
 }
 
-async fn editable(tx: &mut Tx, ctx: &Ctx, id: &str) -> Result<EnrollmentRow> {
+async fn editable(tx: &mut Tx, ctx: &Ctx, id: EnrollmentId) -> Result<EnrollmentRow> {
     let e = repo::get_for_update(tx, id)
         .await?
         .ok_or(Error::NotFound("enrollment"))?;
@@ -104,7 +105,7 @@ pub async fn start(app: &App, ctx: &Ctx, program: Program) -> Result<(Enrollment
         .user_id()
         .expect("ManageEnrollment requires a user");
     let draft = EnrollmentRow {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: EnrollmentId::new(),
         tenant_id: ctx.actor.tenant,
         program,
         status: Status::Draft,
@@ -133,7 +134,7 @@ pub async fn start(app: &App, ctx: &Ctx, program: Program) -> Result<(Enrollment
             Change {
                 operation: Operation::StartEnrollment,
                 resource_type: "enrollment",
-                resource_id: row.id.clone(),
+                resource_id: row.id.to_string(),
                 old: None,
                 new: Some(serde_json::json!({ "program": program.as_str() })),
                 customer_id: None,
@@ -150,7 +151,7 @@ pub async fn start(app: &App, ctx: &Ctx, program: Program) -> Result<(Enrollment
 pub async fn link_membership(
     app: &App,
     ctx: &Ctx,
-    id: &str,
+    id: EnrollmentId,
     username: &str,
     password: &str,
 ) -> Result<(EnrollmentRow, Vec<Profile>)> {
@@ -210,7 +211,7 @@ pub async fn link_membership(
 pub async fn choose_profile(
     app: &App,
     ctx: &Ctx,
-    id: &str,
+    id: EnrollmentId,
     profile_id: i64,
 ) -> Result<EnrollmentRow> {
     let tenant = ids::tenant(&app.db, ctx.actor.tenant)
@@ -257,7 +258,7 @@ pub async fn choose_profile(
 }
 
 /// "Cancel and sign in with another membership".
-pub async fn unlink_membership(app: &App, ctx: &Ctx, id: &str) -> Result<EnrollmentRow> {
+pub async fn unlink_membership(app: &App, ctx: &Ctx, id: EnrollmentId) -> Result<EnrollmentRow> {
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
     let mut e = editable(&mut tx, ctx, id).await?;
@@ -274,7 +275,12 @@ pub async fn unlink_membership(app: &App, ctx: &Ctx, id: &str) -> Result<Enrollm
 }
 
 /// Keeps what was entered so far, valid or not (a form that fails keeps its values).
-pub async fn save_draft(app: &App, ctx: &Ctx, id: &str, a: Application) -> Result<EnrollmentRow> {
+pub async fn save_draft(
+    app: &App,
+    ctx: &Ctx,
+    id: EnrollmentId,
+    a: Application,
+) -> Result<EnrollmentRow> {
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
     let mut e = editable(&mut tx, ctx, id).await?;
@@ -314,7 +320,7 @@ async fn applicant_language(app: &App, e: &EnrollmentRow) -> Result<String> {
 pub async fn submit(
     app: &App,
     ctx: &Ctx,
-    id: &str,
+    id: EnrollmentId,
     a: Option<Application>,
 ) -> Result<EnrollmentRow> {
     let tenant = ids::tenant(&app.db, ctx.actor.tenant)
@@ -362,13 +368,13 @@ pub async fn submit(
     let lang = applicant_language(app, &e).await?;
     let base = app.config.public_url();
     if next == Status::AwaitingEmailVerification {
-        links::revoke_subject(&mut tx, VERIFY_PURPOSE, &e.id, now).await?;
+        links::revoke_subject(&mut tx, VERIFY_PURPOSE, &e.id.to_string(), now).await?;
         let token = crypto::random_token(32);
         links::insert(
             &mut tx,
             &crypto::token_hash(&token),
             VERIFY_PURPOSE,
-            &e.id,
+            &e.id.to_string(),
             now,
             now + VERIFY_DAYS * crate::clock::DAY_MS,
         )
@@ -417,7 +423,7 @@ pub async fn submit(
         Change {
             operation: Operation::SubmitEnrollment,
             resource_type: "enrollment",
-            resource_id: e.id.clone(),
+            resource_id: e.id.to_string(),
             old: None,
             new: Some(
                 serde_json::json!({ "status": next.as_str(), "program": e.program.as_str() }),
@@ -459,7 +465,10 @@ pub async fn verify_email(
     if link.expires_at <= now {
         return Ok(Err(LinkProblem::Expired));
     }
-    let mut e = repo::get_for_update(&mut tx, &link.subject_id)
+    let Ok(id) = link.subject_id.parse::<EnrollmentId>() else {
+        return Ok(Err(LinkProblem::Unknown));
+    };
+    let mut e = repo::get_for_update(&mut tx, id)
         .await?
         .ok_or(Error::NotFound("enrollment"))?;
     let next = match rules::transition(e.status, Event::VerifyEmail) {
@@ -495,7 +504,7 @@ pub async fn verify_email(
     record(&mut tx, None, &tenant.id.to_string(), Change {
         operation: Operation::VerifyEnrollmentEmail,
         resource_type: "enrollment",
-        resource_id: e.id.clone(),
+        resource_id: e.id.to_string(),
         old: None,
         new: Some(serde_json::json!({ "status": next.as_str(), "contactEmail": e.application.contact_email })),
         customer_id: None,
@@ -512,7 +521,12 @@ pub enum Decision {
 }
 
 /// The operator's decision on an application under review.
-pub async fn review(app: &App, ctx: &Ctx, id: &str, decision: Decision) -> Result<EnrollmentRow> {
+pub async fn review(
+    app: &App,
+    ctx: &Ctx,
+    id: EnrollmentId,
+    decision: Decision,
+) -> Result<EnrollmentRow> {
     ctx.require(Action::ReviewEnrollments, Resource::Platform)?;
     let (event, note) = match &decision {
         Decision::Approve => (Event::Approve, None),
@@ -587,7 +601,7 @@ pub async fn review(app: &App, ctx: &Ctx, id: &str, decision: Decision) -> Resul
             Change {
                 operation: Operation::ReviewEnrollment,
                 resource_type: "enrollment",
-                resource_id: e.id.clone(),
+                resource_id: e.id.to_string(),
                 old: None,
                 new: Some(serde_json::json!({ "status": next.as_str(), "note": e.review_note })),
                 customer_id: None,

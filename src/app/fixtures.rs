@@ -140,7 +140,7 @@ pub async fn partnership(app: &App, provider: TenantId, reseller: TenantId) -> a
     let mut tx = app.db.begin().await?;
     store::partnerships::activate(
         &mut tx,
-        &uuid::Uuid::now_v7().to_string(),
+        crate::domain::ids::PartnershipId::new(),
         provider,
         reseller,
         app.clock.now_ms(),
@@ -179,7 +179,7 @@ pub async fn customer_of(
         store::customers::insert_grant(
             &mut tx,
             &store::customers::GrantRow {
-                id: uuid::Uuid::now_v7().to_string(),
+                id: crate::domain::ids::GrantId::new(),
                 customer,
                 partner,
                 roles: vec![

@@ -16,7 +16,7 @@ use crate::domain::commerce::{
     self as rules, CatalogItemId, SubscriptionStatus, CANCELLATION_DAYS,
 };
 use crate::domain::error::Code;
-use crate::domain::ids::TenantId;
+use crate::domain::ids::{OrderId, SubscriptionId, TenantId};
 use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
 use rust_decimal::Decimal;
@@ -33,7 +33,7 @@ pub async fn provisioning(
     app: &App,
     ctx: &Ctx,
     customer_id: &str,
-    order_id: &str,
+    order_id: OrderId,
 ) -> Result<Vec<LineStatus>> {
     let (t, _) = authorized(app, ctx, customer_id, Action::ReadCustomer).await?;
     repo::order(&app.db, t.id, order_id)
@@ -41,7 +41,7 @@ pub async fn provisioning(
         .ok_or(Error::NotFound("order"))?;
     let mut out = Vec::new();
     for line in repo::lines(&app.db, order_id).await? {
-        let subscription = repo::subscription(&app.db, t.id, &line.subscription_id).await?;
+        let subscription = repo::subscription(&app.db, t.id, line.subscription_id).await?;
         out.push(LineStatus { line, subscription });
     }
     Ok(out)
@@ -50,7 +50,7 @@ pub async fn provisioning(
 /// A subscription for `a`, bought on the same terms (provider, reseller) as `like`.
 pub(crate) fn subscription_like(
     like: &SubscriptionRow,
-    order_id: &str,
+    order_id: OrderId,
     a: &Availability,
     sku: &Sku,
     quantity: i64,
@@ -59,9 +59,9 @@ pub(crate) fn subscription_like(
 ) -> SubscriptionRow {
     let days = rules::term_days(&a.term).unwrap_or(30);
     SubscriptionRow {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: SubscriptionId::new(),
         customer: like.customer,
-        order_id: order_id.to_string(),
+        order_id,
         provider: like.provider,
         reseller: like.reseller,
         product_id: a.product_id.clone(),
@@ -157,7 +157,7 @@ type Move = (SubscriptionRow, Availability);
 struct NewAddOn {
     subscription: SubscriptionRow,
     item: CatalogItemId,
-    parent_id: String,
+    parent_id: SubscriptionId,
     unit_price: Decimal,
 }
 
@@ -167,7 +167,7 @@ pub async fn change(
     app: &App,
     ctx: &Ctx,
     customer_id: &str,
-    order_id: &str,
+    order_id: OrderId,
     input: OrderChange,
 ) -> Result<OrderRow> {
     let (customer, _) = authorized(app, ctx, customer_id, Action::OrderForCustomer).await?;
@@ -203,7 +203,7 @@ pub async fn change(
         Change {
             operation: Operation::UpdateOrder,
             resource_type: "order",
-            resource_id: order.id.clone(),
+            resource_id: order.id.to_string(),
             old: None,
             new: Some(serde_json::json!({
                 "billingCycle": input.billing_cycle,
@@ -263,15 +263,17 @@ async fn plan_add_ons(
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         let field = |k: &str| format!("lineItems[{i}].{k}");
-        let parent = subs
-            .iter()
-            .find(|s| s.id == l.parent_subscription_id)
-            .ok_or_else(|| {
-                Error::field(
-                    field("parentSubscriptionId"),
-                    "a subscription of this order",
-                )
-            })?;
+        let named = l
+            .parent_subscription_id
+            .trim()
+            .parse::<SubscriptionId>()
+            .ok();
+        let parent = subs.iter().find(|s| Some(s.id) == named).ok_or_else(|| {
+            Error::field(
+                field("parentSubscriptionId"),
+                "a subscription of this order",
+            )
+        })?;
         let item = CatalogItemId::parse(&l.offer_id)?;
         let a = repo::availability(&app.db, &item.product, &item.sku, &item.availability)
             .await?
@@ -291,7 +293,7 @@ async fn plan_add_ons(
             },
             base.as_deref(),
             rules::AddOnParent {
-                id: &parent.id,
+                id: parent.id,
                 status: parent.status,
                 product: &parent.product_id,
                 currency: &parent.currency,
@@ -301,7 +303,7 @@ async fn plan_add_ons(
         )?;
         let subscription = subscription_like(
             parent,
-            &order.id,
+            order.id,
             &a,
             &sku,
             l.quantity,
@@ -311,7 +313,7 @@ async fn plan_add_ons(
         out.push(NewAddOn {
             subscription,
             item,
-            parent_id: parent.id.clone(),
+            parent_id: parent.id,
             unit_price,
         });
     }
@@ -328,7 +330,7 @@ async fn write_change(
     now: i64,
 ) -> Result<OrderRow> {
     for (s, target) in moves {
-        if !links::move_availability(tx, &s.id, target, now, s.version).await? {
+        if !links::move_availability(tx, s.id, target, now, s.version).await? {
             return Err(Error::PreconditionFailed);
         }
         let mut moved = s.clone();
@@ -338,7 +340,7 @@ async fn write_change(
     if add_ons.is_empty() {
         return Ok(order);
     }
-    let lines = repo::lines_in(tx, &order.id).await?;
+    let lines = repo::lines_in(tx, order.id).await?;
     let record_of = lines.first().and_then(|l| l.partner_id_on_record.clone());
     let first_new = lines.iter().map(|l| l.line_number).max().unwrap_or(-1) + 1;
     let mut total = Decimal::from_str(&order.total)
@@ -351,15 +353,15 @@ async fn write_change(
             quantity: s.quantity,
             unit_price: s.unit_price.clone(),
             partner_id_on_record: record_of.clone(),
-            subscription_id: s.id.clone(),
+            subscription_id: s.id,
         };
-        repo::insert_line(tx, &order.id, &line).await?;
+        repo::insert_line(tx, order.id, &line).await?;
         repo::insert_subscription(tx, s).await?;
-        links::insert_addon(tx, &s.id, &a.parent_id).await?;
+        links::insert_addon(tx, s.id, a.parent_id).await?;
         repo::record_event(tx, s, now).await?;
         total += a.unit_price * Decimal::from(s.quantity);
     }
     order.total = total.round_dp(2).to_string();
-    links::set_order_total(tx, &order.id, &order.total).await?;
+    links::set_order_total(tx, order.id, &order.total).await?;
     Ok(order)
 }

@@ -8,6 +8,7 @@ use super::{App, Ctx};
 use crate::app::store::commerce as repo;
 use crate::app::store::commerce_pages as pages;
 use crate::domain::authz::Action;
+use crate::domain::ids::OrderId;
 use crate::domain::{Error, Result};
 use std::collections::BTreeMap;
 
@@ -30,14 +31,14 @@ pub struct OrderView {
 impl OrderView {
     /// The order's place in a page: created time, then id.
     pub fn sort_key(&self) -> (String, String) {
-        (self.order.created_at.to_string(), self.order.id.clone())
+        (self.order.created_at.to_string(), self.order.id.to_string())
     }
 }
 
 /// Attaches their lines to orders, reading the lines of all of them at once.
 async fn with_lines(app: &App, orders: Vec<OrderRow>) -> Result<Vec<OrderView>> {
-    let ids: Vec<&str> = orders.iter().map(|o| o.id.as_str()).collect();
-    let mut by_order: BTreeMap<String, Vec<LineView>> = BTreeMap::new();
+    let ids: Vec<OrderId> = orders.iter().map(|o| o.id).collect();
+    let mut by_order: BTreeMap<OrderId, Vec<LineView>> = BTreeMap::new();
     for l in pages::lines_of(&app.db, &ids).await? {
         by_order.entry(l.order_id).or_default().push(LineView {
             line: l.line,
@@ -69,7 +70,7 @@ pub async fn page(
 }
 
 /// One order of a customer the caller may read.
-pub async fn get(app: &App, ctx: &Ctx, customer_id: &str, order_id: &str) -> Result<OrderView> {
+pub async fn get(app: &App, ctx: &Ctx, customer_id: &str, order_id: OrderId) -> Result<OrderView> {
     let (t, _) = authorized(app, ctx, customer_id, Action::ReadCustomer).await?;
     let o = repo::order(&app.db, t.id, order_id)
         .await?

@@ -15,6 +15,7 @@ use crate::domain::audit::Operation;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::error::{Checks, Code};
 use crate::domain::identity::{Country, Email};
+use crate::domain::ids::{PartnerInvitationId, PartnershipId};
 use crate::domain::partnership::{region_allows, InvitationState, Service};
 use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
@@ -287,7 +288,7 @@ pub async fn invite(app: &App, ctx: &Ctx, input: InviteInput) -> Result<Invitati
     let now = app.clock.now_ms();
     let token = crypto::random_token(32);
     let row = InvitationRow {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: PartnerInvitationId::new(),
         provider_tenant_id: ctx.actor.tenant,
         reseller_tenant_id: reseller,
         email: email.clone(),
@@ -338,7 +339,7 @@ pub async fn invite(app: &App, ctx: &Ctx, input: InviteInput) -> Result<Invitati
     record(&mut tx, Some(ctx), &ctx.actor.tenant.to_string(), Change {
         operation: Operation::CreatePartnershipInvitation,
         resource_type: "partnership_invitation",
-        resource_id: row.id.clone(),
+        resource_id: row.id.to_string(),
         old: None,
         new: Some(serde_json::json!({ "reseller": reseller.map(|r| r.to_string()), "email": email, "sent": input.send, "expiresInDays": days })),
         customer_id: None,
@@ -352,7 +353,11 @@ pub async fn invite(app: &App, ctx: &Ctx, input: InviteInput) -> Result<Invitati
     })
 }
 
-pub async fn revoke_invitation(app: &App, ctx: &Ctx, id: &str) -> Result<InvitationRow> {
+pub async fn revoke_invitation(
+    app: &App,
+    ctx: &Ctx,
+    id: PartnerInvitationId,
+) -> Result<InvitationRow> {
     let inv = repo::invitation(&app.db, id)
         .await?
         .ok_or(Error::NotFound("invitation"))?;
@@ -500,7 +505,7 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
     }
     if !repo::close_invitation(
         &mut tx,
-        &inv.id,
+        inv.id,
         InvitationState::Accepted,
         now,
         ctx.upn.as_deref(),
@@ -512,7 +517,7 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
     }
     let id = repo::activate(
         &mut tx,
-        &uuid::Uuid::now_v7().to_string(),
+        PartnershipId::new(),
         inv.provider_tenant_id,
         ctx.actor.tenant,
         now,
@@ -523,7 +528,7 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
         &mut tx,
         ctx,
         Announcement {
-            partnership_id: &id,
+            partnership_id: id,
             provider: &provider.name,
             provider_tenant: inv.provider_tenant_id,
             reseller: &reseller_tenant.display_name,
@@ -538,13 +543,13 @@ pub async fn accept(app: &App, ctx: &Ctx, token: &str, consent: bool) -> Result<
     )
     .await?;
     tx.commit().await?;
-    repo::get(&app.db, &id)
+    repo::get(&app.db, id)
         .await?
         .ok_or(Error::NotFound("partnership"))
 }
 
 struct Announcement<'a> {
-    partnership_id: &'a str,
+    partnership_id: PartnershipId,
     provider: &'a str,
     provider_tenant: crate::domain::ids::TenantId,
     reseller: &'a str,
@@ -600,7 +605,12 @@ async fn announce(app: &App, tx: &mut Tx, ctx: &Ctx, a: Announcement<'_>, now: i
 /// A partnership of the caller named by its id, or by the other partner's tenant id or
 /// partner-network id (the `id` of `/v1/relationships` items).
 async fn load_partnership(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipRow> {
-    let p = match repo::get(&app.db, id).await? {
+    let by_id = match id.trim().parse::<PartnershipId>() {
+        Ok(pid) => repo::get(&app.db, pid).await?,
+        // Not a partnership id: perhaps the other partner's tenant or partner-network id.
+        Err(_) => None,
+    };
+    let p = match by_id {
         Some(p) => p,
         None => {
             let other = find_partner(app, id)
@@ -633,8 +643,7 @@ pub async fn get(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipRow> {
 pub async fn end(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipRow> {
     let p = load_partnership(app, ctx, id).await?;
     // Named by the other partner's id too: from here on, the partnership's own id.
-    let id = p.id.clone();
-    let id = id.as_str();
+    let id = p.id;
     ctx.require(
         Action::EndPartnership,
         Resource::Partnership {
@@ -679,8 +688,7 @@ pub async fn end(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipRow> {
 pub async fn revoke_admin(app: &App, ctx: &Ctx, id: &str) -> Result<PartnershipRow> {
     let p = load_partnership(app, ctx, id).await?;
     // Named by the other partner's id too: from here on, the partnership's own id.
-    let id = p.id.clone();
-    let id = id.as_str();
+    let id = p.id;
     ctx.require(
         Action::RevokeProviderAdmin,
         Resource::Partnership {

@@ -12,6 +12,7 @@ use crate::app::store::commerce_pages::{
     self as pages, SubscriptionFilter, SubscriptionWithReseller,
 };
 use crate::domain::authz::Action;
+use crate::domain::ids::{OrderId, SubscriptionId};
 use crate::domain::{Error, Result};
 
 pub use crate::app::store::commerce::SubscriptionRow;
@@ -29,7 +30,7 @@ impl SubscriptionView {
     pub fn sort_key(&self) -> (String, String) {
         (
             self.subscription.created_at.to_string(),
-            self.subscription.id.clone(),
+            self.subscription.id.to_string(),
         )
     }
 }
@@ -69,10 +70,15 @@ pub async fn page(
             Err(_) => return Ok((Vec::new(), 0)),
         },
     };
-    let filter = SubscriptionFilter {
-        order_id: filter.order_id.clone().filter(|o| !o.is_empty()),
-        mpn_id,
+    let order_id = match filter.order_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        // No order has an id that is not an order id: nothing matches.
+        Some(o) => match o.parse::<OrderId>() {
+            Ok(o) => Some(o),
+            Err(_) => return Ok((Vec::new(), 0)),
+        },
     };
+    let filter = SubscriptionFilter { order_id, mpn_id };
     let after = paging::timed(after)?;
     let rows = pages::subscriptions(&app.db, t.id, &filter, after, limit).await?;
     let total = pages::count_subscriptions(&app.db, t.id, &filter).await?;
@@ -80,20 +86,25 @@ pub async fn page(
 }
 
 /// One subscription of a customer the caller may read, as lists show it.
-pub async fn view(app: &App, ctx: &Ctx, customer_id: &str, id: &str) -> Result<SubscriptionView> {
+pub async fn view(
+    app: &App,
+    ctx: &Ctx,
+    customer_id: &str,
+    id: SubscriptionId,
+) -> Result<SubscriptionView> {
     let (t, _) = authorized(app, ctx, customer_id, Action::ReadCustomer).await?;
     shown(app, t.id, id).await
 }
 
 /// The view of a subscription a use case has just changed for the caller.
 pub async fn changed(app: &App, s: SubscriptionRow) -> Result<SubscriptionView> {
-    shown(app, s.customer, &s.id).await
+    shown(app, s.customer, s.id).await
 }
 
 async fn shown(
     app: &App,
     customer: crate::domain::ids::TenantId,
-    id: &str,
+    id: SubscriptionId,
 ) -> Result<SubscriptionView> {
     pages::subscriptions_by_id(&app.db, customer, &[id])
         .await?
@@ -103,7 +114,12 @@ async fn shown(
 }
 
 /// One subscription of a customer the caller may read.
-pub async fn get(app: &App, ctx: &Ctx, customer_id: &str, id: &str) -> Result<SubscriptionRow> {
+pub async fn get(
+    app: &App,
+    ctx: &Ctx,
+    customer_id: &str,
+    id: SubscriptionId,
+) -> Result<SubscriptionRow> {
     let (t, _) = authorized(app, ctx, customer_id, Action::ReadCustomer).await?;
     repo::subscription(&app.db, t.id, id)
         .await?
@@ -112,7 +128,12 @@ pub async fn get(app: &App, ctx: &Ctx, customer_id: &str, id: &str) -> Result<Su
 
 /// The offers a subscription may move to: the other SKUs of its product, in its country,
 /// with its billing cycle and term.
-pub async fn upgrades(app: &App, ctx: &Ctx, customer_id: &str, id: &str) -> Result<Vec<Offer>> {
+pub async fn upgrades(
+    app: &App,
+    ctx: &Ctx,
+    customer_id: &str,
+    id: SubscriptionId,
+) -> Result<Vec<Offer>> {
     let s = get(app, ctx, customer_id, id).await?;
     let current = repo::availability(&app.db, &s.product_id, &s.sku_id, &s.availability_id)
         .await?
@@ -149,11 +170,10 @@ pub async fn addons(
     app: &App,
     ctx: &Ctx,
     customer_id: &str,
-    id: &str,
+    id: SubscriptionId,
 ) -> Result<Vec<SubscriptionView>> {
     let s = get(app, ctx, customer_id, id).await?;
-    let ids = crate::app::store::subscription_links::addons_of(&app.db, &s.id).await?;
-    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let ids = crate::app::store::subscription_links::addons_of(&app.db, s.id).await?;
     Ok(pages::subscriptions_by_id(&app.db, s.customer, &ids)
         .await?
         .into_iter()

@@ -8,7 +8,7 @@ use crate::app::store::commerce::{self as repo, SubscriptionRow};
 use crate::app::store::{identity as ids, partners, subscription_links as links};
 use crate::domain::audit::Operation;
 use crate::domain::authz::Action;
-use crate::domain::ids::TenantId;
+use crate::domain::ids::{SubscriptionId, TenantId};
 use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
 
@@ -37,7 +37,7 @@ async fn subscription(
     app: &App,
     ctx: &Ctx,
     customer_id: &str,
-    sub: &str,
+    sub: SubscriptionId,
     action: Action,
 ) -> Result<SubscriptionRow> {
     let (t, _) = authorized(app, ctx, customer_id, action).await?;
@@ -47,9 +47,14 @@ async fn subscription(
 }
 
 /// The designated reseller: the one chosen, or else the reseller of record.
-pub async fn get(app: &App, ctx: &Ctx, customer_id: &str, sub: &str) -> Result<SupportContact> {
+pub async fn get(
+    app: &App,
+    ctx: &Ctx,
+    customer_id: &str,
+    sub: SubscriptionId,
+) -> Result<SupportContact> {
     let s = subscription(app, ctx, customer_id, sub, Action::ReadCustomer).await?;
-    let chosen = links::support_contact(&app.db, &s.id).await?;
+    let chosen = links::support_contact(&app.db, s.id).await?;
     let reseller = chosen
         .or(s.reseller)
         .ok_or(Error::NotFound("support contact"))?;
@@ -62,7 +67,7 @@ pub async fn put(
     app: &App,
     ctx: &Ctx,
     customer_id: &str,
-    sub: &str,
+    sub: SubscriptionId,
     named: &str,
 ) -> Result<SupportContact> {
     let s = subscription(app, ctx, customer_id, sub, Action::OrderForCustomer).await?;
@@ -72,13 +77,13 @@ pub async fn put(
             "name the reseller by its tenant id (or supportMpnId)",
         ));
     }
-    let before = links::support_contact(&app.db, &s.id).await?.or(s.reseller);
+    let before = links::support_contact(&app.db, s.id).await?.or(s.reseller);
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
     // Read in the writing transaction, so a partnership ended meanwhile is seen.
     let reseller =
         super::commerce::record_facts(app, &mut tx, s.provider, s.customer, named).await?;
-    links::set_support_contact(&mut tx, &s.id, reseller, now).await?;
+    links::set_support_contact(&mut tx, s.id, reseller, now).await?;
     let mut orgs = vec![s.customer, s.provider, reseller, ctx.actor.tenant];
     orgs.extend(s.reseller);
     orgs.sort();
@@ -91,7 +96,7 @@ pub async fn put(
             Change {
                 operation: Operation::UpdateSupportContact,
                 resource_type: "subscription",
-                resource_id: s.id.clone(),
+                resource_id: s.id.to_string(),
                 old: Some(serde_json::json!({ "supportTenantId": before.map(|t| t.to_string()) })),
                 new: Some(serde_json::json!({ "supportTenantId": reseller.to_string() })),
                 customer_id: Some(s.customer.to_string()),

@@ -18,6 +18,7 @@ use crate::domain::audit::Operation;
 use crate::domain::authz::Action;
 use crate::domain::commerce::{self as rules, OrderStatus, SubscriptionStatus};
 use crate::domain::error::Code;
+use crate::domain::ids::{OrderId, SubscriptionId};
 use crate::domain::webhook::EventName;
 use crate::domain::{Error, Result};
 use rust_decimal::Decimal;
@@ -26,9 +27,9 @@ use std::str::FromStr;
 /// What an upgrade did.
 #[derive(Debug, Clone)]
 pub struct UpgradeDone {
-    pub source_subscription_id: String,
-    pub target_subscription_id: String,
-    pub order_id: String,
+    pub source_subscription_id: SubscriptionId,
+    pub target_subscription_id: SubscriptionId,
+    pub order_id: OrderId,
     /// Users whose license moved to the target SKU.
     pub licenses_moved: i64,
 }
@@ -39,7 +40,7 @@ pub async fn upgrade(
     app: &App,
     ctx: &Ctx,
     customer_id: &str,
-    sub_id: &str,
+    sub_id: SubscriptionId,
     target_offer_id: &str,
     expected_version: Option<i64>,
 ) -> Result<UpgradeDone> {
@@ -62,10 +63,10 @@ pub async fn upgrade(
             ),
         });
     }
-    let order_id = uuid::Uuid::now_v7().to_string();
+    let order_id = OrderId::new();
     let new = subscription_like(
         &source,
-        &order_id,
+        order_id,
         &target.availability,
         &target.sku,
         source.quantity,
@@ -106,7 +107,7 @@ async fn eligible_target(
     app: &App,
     ctx: &Ctx,
     customer_id: &str,
-    sub_id: &str,
+    sub_id: SubscriptionId,
     target_offer_id: &str,
 ) -> Result<UpgradeOffer> {
     super::subscriptions::upgrades(app, ctx, customer_id, sub_id)
@@ -131,7 +132,7 @@ async fn buy_target(
     ctx: &Ctx,
     source: &SubscriptionRow,
     new: &SubscriptionRow,
-    order_id: String,
+    order_id: OrderId,
     now: i64,
 ) -> Result<OrderRow> {
     let price = Decimal::from_str(&new.unit_price).map_err(|e| Error::Internal(e.into()))?;
@@ -150,21 +151,21 @@ async fn buy_target(
         created_at: now,
     };
     repo::insert_order(tx, &order).await?;
-    let record_of = repo::lines_in(tx, &source.order_id)
+    let record_of = repo::lines_in(tx, source.order_id)
         .await?
         .into_iter()
         .find(|l| l.subscription_id == source.id)
         .and_then(|l| l.partner_id_on_record);
     repo::insert_line(
         tx,
-        &order.id,
+        order.id,
         &OrderLine {
             line_number: 0,
             catalog_item_id: format!("{}:{}:{}", new.product_id, new.sku_id, new.availability_id),
             quantity: new.quantity,
             unit_price: new.unit_price.clone(),
             partner_id_on_record: record_of,
-            subscription_id: new.id.clone(),
+            subscription_id: new.id,
         },
     )
     .await?;
@@ -222,7 +223,7 @@ async fn announce(
         Change {
             operation: Operation::UpgradeSubscription,
             resource_type: "subscription",
-            resource_id: source.id.clone(),
+            resource_id: source.id.to_string(),
             old: Some(serde_json::json!({"offerId": format!("{}:{}:{}", source.product_id, source.sku_id, source.availability_id), "status": SubscriptionStatus::Active})),
             new: Some(serde_json::json!({"status": source.status, "targetSubscriptionId": new.id, "targetOfferId": format!("{}:{}:{}", new.product_id, new.sku_id, new.availability_id), "quantity": new.quantity, "licensesMoved": licenses_moved})),
             customer_id: Some(customer.id.to_string()),

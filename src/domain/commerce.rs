@@ -2,6 +2,7 @@
 //! states and their transitions, the cancellation window, and invoice proration.
 
 use super::error::{Code, Error, Result};
+use super::ids::SubscriptionId;
 use super::words::{stored_words, UnknownWord};
 use rust_decimal::prelude::*;
 use rust_decimal::Decimal;
@@ -279,7 +280,7 @@ pub fn price_line(
 /// The subscription an add-on is bought on, as the add-on check needs it.
 #[derive(Debug, Clone, Copy)]
 pub struct AddOnParent<'a> {
-    pub id: &'a str,
+    pub id: SubscriptionId,
     pub status: SubscriptionStatus,
     pub product: &'a str,
     pub currency: &'a str,
@@ -477,7 +478,7 @@ mod tests {
             maximum_quantity: 10,
         };
         let parent = AddOnParent {
-            id: "sub-1",
+            id: SubscriptionId::new(),
             status,
             product: "BASE",
             currency: "USD",

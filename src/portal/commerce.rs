@@ -9,6 +9,7 @@ use super::layout::{domain_error, error_page, page, PageOpts};
 use crate::app::commerce::{self as uc, LineInput, OrderInput, SubscriptionPatch};
 use crate::app::subscriptions::SubscriptionRow;
 use crate::app::{catalog, orders, App};
+use crate::domain::ids::SubscriptionId;
 use crate::domain::Error;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -255,6 +256,10 @@ pub async fn change(
     Path((id, sid)): Path<(String, String)>,
     VerifiedForm(f): VerifiedForm,
 ) -> Response {
+    let sid = match SubscriptionId::named(&sid) {
+        Ok(sid) => sid,
+        Err(e) => return domain_error(&s.visit, e),
+    };
     let cancel = f.get("action") == "cancel";
     let patch = if cancel {
         if !confirmed(&f) {
@@ -278,7 +283,7 @@ pub async fn change(
         }
     };
     let version = f.get("version").parse().ok();
-    match uc::update_subscription(&app, &s.ctx, &id, &sid, patch, version).await {
+    match uc::update_subscription(&app, &s.ctx, &id, sid, patch, version).await {
         Ok(_) => see_other(
             &format!("/portal/customers/{id}/order"),
             if cancel {

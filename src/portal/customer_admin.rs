@@ -22,6 +22,7 @@ use crate::app::App;
 use crate::domain::commerce::SubscriptionStatus;
 use crate::domain::customer::GrantRole;
 use crate::domain::error::Code;
+use crate::domain::ids::SubscriptionId;
 use crate::domain::refusal::Refusal;
 use crate::domain::Error;
 use axum::extract::{Path, Query, State};
@@ -85,7 +86,7 @@ enum Slot {
     Roles,
     Delete,
     Restore,
-    Subscription(String),
+    Subscription(SubscriptionId),
 }
 
 /// A refused form: where it goes, the reason in the reader's language, and the status.
@@ -379,7 +380,7 @@ fn subscriptions_section(
                     @if o.may.manage_subscriptions && changeable(s) {
                         (subscription_forms(app, visit, &o.customer.id.to_string(), &here, s))
                     }
-                    (show_problem(p, Slot::Subscription(s.id.clone())))
+                    (show_problem(p, Slot::Subscription(s.id)))
                 }
             }
             @if let Some((at, sid)) = &o.subscriptions_next {
@@ -858,7 +859,11 @@ pub async fn change_subscription(
     Query(q): Query<PageQuery>,
     VerifiedForm(f): VerifiedForm,
 ) -> Response {
-    let slot = Slot::Subscription(sid.clone());
+    let sid = match SubscriptionId::named(&sid) {
+        Ok(sid) => sid,
+        Err(e) => return domain_error(&s.visit, e),
+    };
+    let slot = Slot::Subscription(sid);
     let (patch, flash) = match subscription_ask(&f) {
         SubscriptionAsk::Change(patch, flash) => (patch, flash),
         SubscriptionAsk::Unconfirmed => {
@@ -876,7 +881,7 @@ pub async fn change_subscription(
     };
     // The version the form was drawn with: a form older than the subscription is refused.
     let version = f.get("version").parse().ok();
-    match update_subscription(&app, &s.ctx, &id, &sid, patch, version).await {
+    match update_subscription(&app, &s.ctx, &id, sid, patch, version).await {
         Ok(_) => {
             let back = format!("{}{}", admin_path(&id), q.subscriptions_query());
             see_other(&back, flash)

@@ -16,7 +16,7 @@ use crate::app::App;
 use crate::domain::authz::{can, Action, Resource};
 use crate::domain::customer::{AccessRequest, GrantRole};
 use crate::domain::identity::TenantKind;
-use crate::domain::ids::TenantId;
+use crate::domain::ids::{GrantId, TenantId};
 use crate::domain::partnership::InvitationState;
 use crate::domain::Error;
 use axum::extract::{Path, Query, State};
@@ -658,11 +658,15 @@ pub async fn revoke_grant(
     Path(id): Path<String>,
     VerifiedForm(f): VerifiedForm,
 ) -> Response {
+    let id = match GrantId::named(&id) {
+        Ok(id) => id,
+        Err(e) => return domain_error(&s.visit, e),
+    };
     if !confirmed(&f) {
         let msg = needs_confirmation(s.lang(), None);
         return render_my_partners(&app, &s, Some(msg)).await;
     }
-    match uc::revoke_grant(&app, &s.ctx, &id).await {
+    match uc::revoke_grant(&app, &s.ctx, id).await {
         Ok(_) => see_other(
             "/portal/customer/partners",
             Flash::ok("mypartners.grant_revoked"),

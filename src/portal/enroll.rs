@@ -12,6 +12,7 @@ use crate::app::identity::{self, NewTenant, NewUser, UserRow};
 use crate::app::App;
 use crate::domain::enrollment::{Application, Program, Status};
 use crate::domain::identity::{Role, TenantKind};
+use crate::domain::ids::EnrollmentId;
 use crate::domain::{Error, FieldError};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
@@ -369,6 +370,7 @@ pub async fn tenant_create(
 
 /// Loads the visitor's own application.
 async fn own(app: &App, s: &SignedIn, id: &str) -> Result<EnrollmentRow, Response> {
+    let id = EnrollmentId::named(id).map_err(|e| domain_error(&s.visit, e))?;
     uc::visible(app, &s.ctx, id)
         .await
         .map_err(|e| domain_error(&s.visit, e))
@@ -566,7 +568,7 @@ pub async fn membership(
     match uc::link_membership(
         &app,
         ctx,
-        &id,
+        e.id,
         &f.get("membershipUsername"),
         &f.get("membershipPassword"),
     )
@@ -625,7 +627,7 @@ pub async fn profile(
         Err(r) => return r,
     };
     let chosen = f.get("profileId").parse::<i64>().unwrap_or(0);
-    match uc::choose_profile(&app, ctx, &id, chosen).await {
+    match uc::choose_profile(&app, ctx, e.id, chosen).await {
         Ok(_) => see_other(
             &format!("/portal/enrollment/{id}"),
             Flash::ok("enroll.profile_chosen"),
@@ -654,10 +656,11 @@ pub async fn cancel_membership(
     VerifiedForm(_): VerifiedForm,
 ) -> Response {
     let (visit, ctx) = (&s.visit, &s.ctx);
-    if let Err(r) = own(&app, &s, &id).await {
-        return r;
-    }
-    match uc::unlink_membership(&app, ctx, &id).await {
+    let e = match own(&app, &s, &id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    match uc::unlink_membership(&app, ctx, e.id).await {
         Ok(_) => see_other(
             &format!("/portal/enrollment/{id}"),
             Flash::ok("enroll.membership_unlinked"),
@@ -706,7 +709,7 @@ pub async fn application(
     };
     let a = application_from(&f, &e.application, e.support_only);
     // What was typed is kept even when it does not validate yet.
-    let saved = match uc::save_draft(&app, ctx, &id, a).await {
+    let saved = match uc::save_draft(&app, ctx, e.id, a).await {
         Ok(s) => s,
         Err(err) => return domain_error(visit, err),
     };
@@ -716,7 +719,7 @@ pub async fn application(
             Flash::ok("enroll.saved"),
         );
     }
-    match uc::submit(&app, ctx, &id, None).await {
+    match uc::submit(&app, ctx, e.id, None).await {
         Ok(_) => see_other(
             &format!("/portal/enrollment/{id}"),
             Flash::ok("enroll.submitted"),

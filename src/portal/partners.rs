@@ -15,7 +15,7 @@ use crate::app::partnerships::{
 };
 use crate::app::App;
 use crate::domain::authz::{can, Action, Resource};
-use crate::domain::ids::TenantId;
+use crate::domain::ids::{PartnerInvitationId, TenantId};
 use crate::domain::partnership::{InvitationState, Service};
 use crate::domain::{Error, FieldError};
 use axum::extract::{Path, Query, State};
@@ -504,11 +504,15 @@ pub async fn revoke_invitation(
     Path(id): Path<String>,
     VerifiedForm(f): VerifiedForm,
 ) -> Response {
+    let id = match PartnerInvitationId::named(&id) {
+        Ok(id) => id,
+        Err(e) => return domain_error(&s.visit, e),
+    };
     if !confirmed(&f) {
         let msg = needs_confirmation(s.lang(), None);
         return render_resellers(&app, &s, &[], None, Some(msg)).await;
     }
-    match uc::revoke_invitation(&app, &s.ctx, &id).await {
+    match uc::revoke_invitation(&app, &s.ctx, id).await {
         Ok(_) => see_other("/portal/resellers", Flash::ok("resellers.revoked")),
         Err(e) => domain_error(&s.visit, e),
     }

@@ -10,6 +10,7 @@ use crate::app::enrollment::{self as uc, Decision};
 use crate::app::App;
 use crate::domain::authz::{Action, Resource};
 use crate::domain::enrollment::Status;
+use crate::domain::ids::EnrollmentId;
 use crate::domain::Error;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -94,10 +95,13 @@ pub async fn detail(State(app): State<App>, s: SignedIn, Path(id): Path<String>)
     if let Err(r) = operator(&s) {
         return r;
     }
-    render(&app, &s, &id, None).await
+    match EnrollmentId::named(&id) {
+        Ok(id) => render(&app, &s, id, None).await,
+        Err(e) => domain_error(&s.visit, e),
+    }
 }
 
-async fn render(app: &App, s: &SignedIn, id: &str, error: Option<String>) -> Response {
+async fn render(app: &App, s: &SignedIn, id: EnrollmentId, error: Option<String>) -> Response {
     let (visit, ctx) = (&s.visit, &s.ctx);
     let lang = visit.lang();
     let e = match uc::visible(app, ctx, id).await {
@@ -177,10 +181,14 @@ pub async fn decide(
     if let Err(r) = operator(&s) {
         return r;
     }
+    let id = match EnrollmentId::named(&id) {
+        Ok(id) => id,
+        Err(e) => return domain_error(&s.visit, e),
+    };
     let decision = match f.get("decision").as_str() {
         "approve" => Decision::Approve,
         "reject" if !confirmed(&f) => {
-            return render(&app, &s, &id, Some(needs_confirmation(s.lang(), None))).await;
+            return render(&app, &s, id, Some(needs_confirmation(s.lang(), None))).await;
         }
         "reject" => Decision::Reject {
             reason: f.get("note"),
@@ -190,16 +198,16 @@ pub async fn decide(
         },
         _ => return Redirect::to(&format!("/portal/operator/enrollments/{id}")).into_response(),
     };
-    match uc::review(&app, &s.ctx, &id, decision).await {
+    match uc::review(&app, &s.ctx, id, decision).await {
         Ok(_) => see_other(
             &format!("/portal/operator/enrollments/{id}"),
             Flash::ok("review.decided"),
         ),
         Err(Error::Validation(errs)) => {
             let msg = errs.first().map(|e| e.message.clone()).unwrap_or_default();
-            render(&app, &s, &id, Some(msg)).await
+            render(&app, &s, id, Some(msg)).await
         }
-        Err(Error::Conflict { message, .. }) => render(&app, &s, &id, Some(message)).await,
+        Err(Error::Conflict { message, .. }) => render(&app, &s, id, Some(message)).await,
         Err(e) => domain_error(&s.visit, e),
     }
 }

@@ -1098,7 +1098,7 @@ async fn restore(t: &TestApp, w: &World) {
     let mut tx = t.app.db.begin().await.unwrap();
     partnerships::activate(
         &mut tx,
-        &uuid::Uuid::now_v7().to_string(),
+        partnerhub::domain::ids::PartnershipId::new(),
         w.p.tenant.id,
         w.a.tenant.id,
         now,

@@ -529,6 +529,16 @@ async fn carts_check_out_once() {
     let r = t.http.put(t.url(&format!("{base}/{cid}"))).bearer_auth(&s.p.token)
         .json(&json!({"lineItems": [{"catalogItemId": "PH-SUITE:BASIC:US-M", "quantity": 4, "participants": [{"key": "transaction_reseller", "value": s.a.mpn.to_string()}]}]})).send().await.unwrap();
     assert_eq!(r.status(), 200);
+    // A cart id that is no id is the same 404 as an unknown one, on every cart route.
+    let body = json!({"lineItems": [{"catalogItemId": "PH-SUITE:BASIC:US-M", "quantity": 1}]});
+    for (method, rest, body) in [
+        (reqwest::Method::GET, "{id}", Value::Null),
+        (reqwest::Method::PUT, "{id}", body),
+        (reqwest::Method::POST, "{id}/checkout", json!({})),
+    ] {
+        let path = format!("{base}/{rest}");
+        crate::support::ids::api_not_found(&t, method, &path, &s.p.token, &body).await;
+    }
     let (st, result) = t
         .post(&format!("{base}/{cid}/checkout"), &s.p.token, &json!({}))
         .await;
@@ -748,4 +758,83 @@ async fn invoices_charge_each_provider_per_month_with_proration_and_statements()
     let (_, invs) = t.get("/v1/invoices", &p_token).await;
     assert_eq!(invs["totalCount"], 1);
     let _ = s.x_token;
+}
+
+#[tokio::test]
+async fn an_order_or_subscription_id_that_is_no_id_is_not_found_on_the_api_and_in_the_portal() {
+    use crate::support::ids::{api_not_found, portal_not_found};
+    use reqwest::Method as M;
+    let t = TestApp::spawn().await;
+    let s = shop(&t).await;
+    let (st, o) = order(
+        &t,
+        &s.p.token,
+        &s.x,
+        line("PH-SUITE:BASIC:US-M", 3, Some(s.a.mpn)),
+        None,
+    )
+    .await;
+    assert_eq!(st, 201, "{o}");
+    let sub = o["lineItems"][0]["subscriptionId"].as_str().unwrap();
+    let base = format!("/v1/customers/{}", s.x.id);
+    // The real ones answer.
+    let real = format!("{base}/orders/{}", o["id"].as_str().unwrap());
+    assert_eq!(t.get(&real, &s.p.token).await.0, 200);
+    assert_eq!(
+        t.get(&format!("{base}/subscriptions/{sub}"), &s.p.token)
+            .await
+            .0,
+        200
+    );
+    let none = Value::Null;
+    let cases = [
+        (M::GET, "orders/{id}", none.clone()),
+        (M::PATCH, "orders/{id}", json!({"billingCycle": "monthly"})),
+        (M::GET, "orders/{id}/provisioningstatus", none.clone()),
+        (M::GET, "subscriptions/{id}", none.clone()),
+        (M::PATCH, "subscriptions/{id}", json!({"quantity": 4})),
+        (M::GET, "subscriptions/{id}/addons", none.clone()),
+        (M::GET, "subscriptions/{id}/upgrades", none.clone()),
+        (
+            M::GET,
+            "subscriptions/{id}/provisioningstatus",
+            none.clone(),
+        ),
+        (
+            M::POST,
+            "subscriptions/{id}/upgrades",
+            json!({"targetOffer": {"id": "PH-SUITE:STANDARD:US-M"}, "upgradeType": "upgrade_only"}),
+        ),
+        (M::GET, "subscriptions/{id}/supportcontact", none.clone()),
+        (
+            M::PUT,
+            "subscriptions/{id}/supportcontact",
+            json!({"supportTenantId": s.a.tenant.id.to_string()}),
+        ),
+    ];
+    for (method, rest, body) in cases {
+        api_not_found(&t, method, &format!("{base}/{rest}"), &s.p.token, &body).await;
+    }
+    // A malformed order filter on the list matches nothing rather than failing.
+    let (st, list) = t
+        .get(
+            &format!("{base}/subscriptions?order_id=not-an-id"),
+            &s.p.token,
+        )
+        .await;
+    assert_eq!((st, list["totalCount"].as_i64()), (200, Some(0)), "{list}");
+
+    let (cookie, csrf) = crate::portal_http::portal_session(&t, &s.p.admin.upn).await;
+    let form = [("csrf", csrf.as_str()), ("quantity", "4"), ("version", "1")];
+    for path in [
+        format!("/portal/customers/{}/subscriptions/{{id}}", s.x.id),
+        format!("/portal/customers/{}/admin/subscriptions/{{id}}", s.x.id),
+    ] {
+        portal_not_found(&t, &cookie, M::POST, &path, &form).await;
+    }
+    // Nothing above changed the real subscription.
+    let (_, after) = t
+        .get(&format!("{base}/subscriptions/{sub}"), &s.p.token)
+        .await;
+    assert_eq!(after["quantity"], 3, "{after}");
 }

@@ -539,6 +539,24 @@ async fn grants_decide_what_partners_may_do_in_the_customer_directory() {
         .as_str()
         .unwrap()
         .to_string();
+    // A grant id that is no id is the same 404 as an unknown one, on the API and the portal.
+    crate::support::ids::api_not_found(
+        &t,
+        reqwest::Method::DELETE,
+        "/v1/customer/grants/{id}",
+        &w.x.2,
+        &Value::Null,
+    )
+    .await;
+    let (cookie, csrf) = crate::portal_http::portal_session(&t, &w.x.1.upn).await;
+    crate::support::ids::portal_not_found(
+        &t,
+        &cookie,
+        reqwest::Method::POST,
+        "/portal/customer/grants/{id}/revoke",
+        &[("csrf", &csrf), ("confirm", "yes")],
+    )
+    .await;
     let r = t
         .http
         .delete(t.url(&format!("/v1/customer/grants/{pg}")))
@@ -932,4 +950,41 @@ async fn concurrent_acceptance_of_one_link_creates_one_relationship() {
     assert_eq!(ok, 1);
     let (_, list) = t.get("/v1/customers", &a.token).await;
     assert_eq!(list["totalCount"], 1);
+}
+
+#[tokio::test]
+async fn a_relationship_request_id_that_is_no_id_is_not_found() {
+    use crate::support::ids::api_not_found;
+    use reqwest::Method as M;
+    let t = TestApp::spawn().await;
+    let a = t.partner(false, true, "US").await;
+    let (s, req) = t
+        .post(
+            "/v1/customers/relationshiprequests",
+            &a.token,
+            &json!({"roles": []}),
+        )
+        .await;
+    assert_eq!(s, 201, "{req}");
+    api_not_found(
+        &t,
+        M::DELETE,
+        "/v1/customers/relationshiprequests/{id}",
+        &a.token,
+        &Value::Null,
+    )
+    .await;
+    // The real request was left alone: it withdraws once.
+    let path = format!(
+        "/v1/customers/relationshiprequests/{}",
+        req["id"].as_str().unwrap()
+    );
+    assert_eq!(
+        t.send(M::DELETE, &path, &a.token, &Value::Null).await.0,
+        204
+    );
+    assert_eq!(
+        t.send(M::DELETE, &path, &a.token, &Value::Null).await.0,
+        409
+    );
 }

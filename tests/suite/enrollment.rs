@@ -386,7 +386,7 @@ pub async fn authorized_partner(
         .await;
     assert_eq!(s, 200, "{e}");
     let link = {
-        let hash_row = partnerhub::app::store::enrollments::get(&t.app.db, &id)
+        let hash_row = partnerhub::app::store::enrollments::get(&t.app.db, id.parse().unwrap())
             .await
             .unwrap()
             .unwrap();
@@ -729,4 +729,76 @@ async fn the_last_admin_agent_stays_and_removed_users_lose_access() {
     assert_eq!(t.token_response(&sales.upn, PASSWORD).await.0, 400);
     let (_, u) = t.get(&format!("/v1/users/{}", sales.id), &token).await;
     assert_eq!(u["state"], "inactive");
+}
+
+#[tokio::test]
+async fn an_application_id_that_is_no_id_is_not_found_on_the_api_and_in_the_portal() {
+    use crate::support::ids::{api_not_found, portal_not_found};
+    use reqwest::Method as M;
+    let t = TestApp::spawn().await;
+    let token = sign_up(&t, "lumen.example").await;
+    let (s, e) = t
+        .post(
+            "/v1/enrollments",
+            &token,
+            &json!({"program": "indirect_reseller"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{e}");
+    let id = e["id"].as_str().unwrap();
+    assert_eq!(t.get(&format!("/v1/enrollments/{id}"), &token).await.0, 200);
+    for (method, path, body) in [
+        (M::GET, "/v1/enrollments/{id}", Value::Null),
+        (
+            M::PUT,
+            "/v1/enrollments/{id}/application",
+            application("terry@lumen.example"),
+        ),
+        (M::POST, "/v1/enrollments/{id}/submit", json!({})),
+        (M::DELETE, "/v1/enrollments/{id}/membership", Value::Null),
+    ] {
+        api_not_found(&t, method, path, &token, &body).await;
+    }
+    let (_, op) = t.tenant(TenantKind::Operator, &[Role::OperatorAdmin]).await;
+    let op_token = t.token(&op.upn).await;
+    api_not_found(
+        &t,
+        M::POST,
+        "/v1/enrollments/{id}/approve",
+        &op_token,
+        &json!({}),
+    )
+    .await;
+
+    let (cookie, csrf) = crate::portal_http::portal_session(&t, "admin@lumen.example").await;
+    let own = format!("/portal/enrollment/{id}");
+    assert_eq!(t.html(&own, Some(&cookie), None).await.0, 200);
+    portal_not_found(&t, &cookie, M::GET, "/portal/enrollment/{id}", &[]).await;
+    portal_not_found(
+        &t,
+        &cookie,
+        M::POST,
+        "/portal/enrollment/{id}/application",
+        &[("csrf", &csrf), ("action", "save")],
+    )
+    .await;
+    let (cookie, csrf) = crate::portal_http::portal_session(&t, &op.upn).await;
+    let review = format!("/portal/operator/enrollments/{id}");
+    assert_eq!(t.html(&review, Some(&cookie), None).await.0, 200);
+    portal_not_found(
+        &t,
+        &cookie,
+        M::GET,
+        "/portal/operator/enrollments/{id}",
+        &[],
+    )
+    .await;
+    portal_not_found(
+        &t,
+        &cookie,
+        M::POST,
+        "/portal/operator/enrollments/{id}/decide",
+        &[("csrf", &csrf), ("decision", "approve")],
+    )
+    .await;
 }

@@ -995,7 +995,7 @@ async fn a_hash_of_older_parameters_signs_in_and_is_replaced_by_one_at_the_curre
     let t = TestApp::spawn().await;
     let (_, user) = t.tenant(TenantKind::Customer, &[]).await;
     // PASSWORD hashed by another implementation (Python's argon2-cffi) with OWASP's
-    // 19 MiB, 2-pass configuration, the product's parameters before the 12 MiB one.
+    // 19 MiB, 2-pass configuration, the product's parameters before the 12 MiB and 7 MiB ones.
     let older = "$argon2id$v=19$m=19456,t=2,p=1$0upPrZdb4PTeLZWcGx06Tg$\
                  x1iEEevajbN9J0DnPUhVVO3Pwu7/+9MLNKHDgdng1DI";
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
@@ -1016,7 +1016,7 @@ async fn a_hash_of_older_parameters_signs_in_and_is_replaced_by_one_at_the_curre
     assert_ne!(now.password_hash, older);
     assert!(now
         .password_hash
-        .starts_with("$argon2id$v=19$m=12288,t=3,p=1$"));
+        .starts_with("$argon2id$v=19$m=7168,t=5,p=1$"));
     assert!(!partnerhub::crypto::needs_rehash(&now.password_hash));
     // Not an edit: the version (and so every ETag) stays; the password still works, a
     // wrong one still does not.

@@ -480,3 +480,94 @@ async fn inviting_needs_an_authorized_provider_that_accepted_the_agreement() {
     assert_eq!(s, 400);
     assert_error_shape(&b);
 }
+
+#[tokio::test]
+async fn an_invitation_id_that_is_no_id_is_not_found_on_the_api_and_in_the_portal() {
+    use crate::support::ids::{api_not_found, portal_not_found};
+    use reqwest::Method as M;
+    let t = TestApp::spawn().await;
+    let p = t.partner(true, false, "US").await;
+    let (s, inv) = invite(&t, &p, json!({})).await;
+    assert_eq!(s, 201, "{inv}");
+    api_not_found(
+        &t,
+        M::DELETE,
+        "/v1/partnershipinvitations/{id}",
+        &p.token,
+        &Value::Null,
+    )
+    .await;
+    let (cookie, csrf) = crate::portal_http::portal_session(&t, &p.admin.upn).await;
+    portal_not_found(
+        &t,
+        &cookie,
+        M::POST,
+        "/portal/resellers/invitations/{id}/revoke",
+        &[("csrf", &csrf), ("confirm", "yes")],
+    )
+    .await;
+    // None of that touched the real invitation, which still revokes.
+    let (_, invs) = t.get("/v1/partnershipinvitations", &p.token).await;
+    assert_eq!(invs["items"][0]["state"], "pending", "{invs}");
+    let path = format!("/v1/partnershipinvitations/{}", inv["id"].as_str().unwrap());
+    let (s, b) = t.send(M::DELETE, &path, &p.token, &Value::Null).await;
+    assert_eq!((s, b["state"].as_str()), (200, Some("revoked")), "{b}");
+}
+
+#[tokio::test]
+async fn a_relationship_id_that_names_nothing_is_not_found_and_real_names_still_work() {
+    use crate::support::ids::{api_not_found, portal_not_found};
+    use reqwest::Method as M;
+    let t = TestApp::spawn().await;
+    let p = t.partner(true, false, "US").await;
+    let a = t.partner(false, true, "US").await;
+    crate::customers::partner_up(&t, &p, &a).await;
+    let (_, list) = t.get("/v1/relationships", &a.token).await;
+    let partnership = list["items"][0]["partnershipId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (method, path, body) in [
+        (M::GET, "/v1/relationships/{id}", Value::Null),
+        (M::GET, "/v1/relationships/{id}/customers", Value::Null),
+        (
+            M::PATCH,
+            "/v1/relationships/{id}",
+            json!({"adminAccess": false}),
+        ),
+        (M::DELETE, "/v1/relationships/{id}", Value::Null),
+    ] {
+        api_not_found(&t, method, path, &a.token, &body).await;
+    }
+    let (cookie, csrf) = crate::portal_http::portal_session(&t, &a.admin.upn).await;
+    portal_not_found(
+        &t,
+        &cookie,
+        M::GET,
+        "/portal/partnerships/{id}/customers",
+        &[],
+    )
+    .await;
+    for path in [
+        "/portal/partnerships/{id}/end",
+        "/portal/partnerships/{id}/revoke-admin",
+    ] {
+        portal_not_found(
+            &t,
+            &cookie,
+            M::POST,
+            path,
+            &[("csrf", &csrf), ("confirm", "yes")],
+        )
+        .await;
+    }
+    // The partnership is still named by its own id and by the other partner's tenant id.
+    for name in [partnership.clone(), p.tenant.id.to_string()] {
+        let (s, b) = t.get(&format!("/v1/relationships/{name}"), &a.token).await;
+        assert_eq!(
+            (s, b["partnershipId"].as_str()),
+            (200, Some(partnership.as_str())),
+            "{b}"
+        );
+    }
+}

@@ -55,14 +55,14 @@ async fn an_unknown_subscription_or_order_status_is_an_error_not_a_guess() {
         .to_string();
     let customer = s.x.id.to_string();
     let ctx = ctx_of(&t.app, &s.p.admin.upn).await.unwrap();
-    let sub = partnerhub::app::subscriptions::get(&t.app, &ctx, &customer, &sub_id)
+    let sub = partnerhub::app::subscriptions::get(&t.app, &ctx, &customer, sub_id.parse().unwrap())
         .await
         .unwrap();
     assert_eq!(sub.status.as_str(), "active");
 
     corrupt(&t, "subscriptions", "status", "id", &sub_id, "exploded").await;
     assert_decode_error(
-        partnerhub::app::subscriptions::get(&t.app, &ctx, &customer, &sub_id).await,
+        partnerhub::app::subscriptions::get(&t.app, &ctx, &customer, sub_id.parse().unwrap()).await,
         "status",
     );
     // Over HTTP the caller gets the error shape, and the server keeps answering.
@@ -81,9 +81,14 @@ async fn an_unknown_subscription_or_order_status_is_an_error_not_a_guess() {
 
     corrupt(&t, "orders", "status", "id", &order_id, "misplaced").await;
     assert_decode_error(
-        partnerhub::app::order_changes::provisioning(&t.app, &ctx, &customer, &order_id)
-            .await
-            .map(|lines| lines.len()),
+        partnerhub::app::order_changes::provisioning(
+            &t.app,
+            &ctx,
+            &customer,
+            order_id.parse().unwrap(),
+        )
+        .await
+        .map(|lines| lines.len()),
         "status",
     );
 }
@@ -114,7 +119,8 @@ async fn unknown_grant_relationship_and_partner_states_are_errors() {
     // A grant in a state nobody wrote is not revoked (nor taken as live): the read fails.
     corrupt(&t, "admin_grants", "status", "id", &grant, "maybe").await;
     assert_decode_error(
-        partnerhub::app::customers::revoke_grant(&t.app, &customer_ctx, &grant).await,
+        partnerhub::app::customers::revoke_grant(&t.app, &customer_ctx, grant.parse().unwrap())
+            .await,
         "status",
     );
 

@@ -5,7 +5,7 @@ use super::{Db, Tx};
 use crate::domain::commerce::{
     CartStatus, OrderStatus, PriceKind, ProviderPrice, Segment, SubscriptionStatus,
 };
-use crate::domain::ids::TenantId;
+use crate::domain::ids::{CartId, OrderId, SubscriptionId, TenantId};
 use sqlx::Row;
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -231,7 +231,7 @@ pub async fn set_reseller_price(
 
 #[derive(Debug, Clone)]
 pub struct OrderRow {
-    pub id: String,
+    pub id: OrderId,
     pub customer: TenantId,
     pub placed_by: TenantId,
     pub provider: TenantId,
@@ -245,7 +245,7 @@ pub struct OrderRow {
 
 pub(super) fn order_from(r: &sqlx::any::AnyRow) -> Result<OrderRow, sqlx::Error> {
     Ok(OrderRow {
-        id: r.try_get("id")?,
+        id: parsed(r, "id")?,
         customer: parsed(r, "customer_tenant_id")?,
         placed_by: parsed(r, "placed_by_tenant_id")?,
         provider: parsed(r, "provider_tenant_id")?,
@@ -261,7 +261,7 @@ pub(super) fn order_from(r: &sqlx::any::AnyRow) -> Result<OrderRow, sqlx::Error>
 pub async fn insert_order(tx: &mut Tx, o: &OrderRow) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO orders (id, customer_tenant_id, placed_by_tenant_id, provider_tenant_id, reseller_tenant_id, request_id, status, currency, total, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-        .bind(&o.id).bind(o.customer.to_string()).bind(o.placed_by.to_string()).bind(o.provider.to_string()).bind(o.reseller.map(|r| r.to_string()))
+        .bind(o.id.to_string()).bind(o.customer.to_string()).bind(o.placed_by.to_string()).bind(o.provider.to_string()).bind(o.reseller.map(|r| r.to_string()))
         .bind(o.request_id.clone()).bind(o.status.as_str()).bind(&o.currency).bind(&o.total).bind(o.created_at)
         .execute(tx.conn()).await?;
     Ok(())
@@ -280,10 +280,14 @@ pub async fn order_by_request(
     r.as_ref().map(order_from).transpose()
 }
 
-pub async fn order(db: &Db, customer: TenantId, id: &str) -> Result<Option<OrderRow>, sqlx::Error> {
+pub async fn order(
+    db: &Db,
+    customer: TenantId,
+    id: OrderId,
+) -> Result<Option<OrderRow>, sqlx::Error> {
     let r = sqlx::query("SELECT * FROM orders WHERE customer_tenant_id = $1 AND id = $2")
         .bind(customer.to_string())
-        .bind(id)
+        .bind(id.to_string())
         .fetch_optional(&db.read)
         .await?;
     r.as_ref().map(order_from).transpose()
@@ -296,12 +300,12 @@ pub struct OrderLine {
     pub quantity: i64,
     pub unit_price: String,
     pub partner_id_on_record: Option<String>,
-    pub subscription_id: String,
+    pub subscription_id: SubscriptionId,
 }
 
-pub async fn insert_line(tx: &mut Tx, order: &str, l: &OrderLine) -> Result<(), sqlx::Error> {
+pub async fn insert_line(tx: &mut Tx, order: OrderId, l: &OrderLine) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO order_lines (order_id, line_number, catalog_item_id, quantity, unit_price, partner_id_on_record, subscription_id) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(order).bind(l.line_number).bind(&l.catalog_item_id).bind(l.quantity).bind(&l.unit_price).bind(l.partner_id_on_record.clone()).bind(&l.subscription_id)
+        .bind(order.to_string()).bind(l.line_number).bind(&l.catalog_item_id).bind(l.quantity).bind(&l.unit_price).bind(l.partner_id_on_record.clone()).bind(l.subscription_id.to_string())
         .execute(tx.conn()).await?;
     Ok(())
 }
@@ -313,29 +317,35 @@ fn line_from(r: &sqlx::any::AnyRow) -> Result<OrderLine, sqlx::Error> {
         quantity: r.try_get("quantity")?,
         unit_price: r.try_get("unit_price")?,
         partner_id_on_record: r.try_get("partner_id_on_record")?,
-        subscription_id: r.try_get("subscription_id")?,
+        subscription_id: parsed(r, "subscription_id")?,
     })
 }
 
 const LINES: &str = "SELECT * FROM order_lines WHERE order_id = $1 ORDER BY line_number";
 
-pub async fn lines(db: &Db, order: &str) -> Result<Vec<OrderLine>, sqlx::Error> {
-    let rows = sqlx::query(LINES).bind(order).fetch_all(&db.read).await?;
+pub async fn lines(db: &Db, order: OrderId) -> Result<Vec<OrderLine>, sqlx::Error> {
+    let rows = sqlx::query(LINES)
+        .bind(order.to_string())
+        .fetch_all(&db.read)
+        .await?;
     all(&rows, line_from)
 }
 
 /// The order's lines read in the writing transaction (their partner of record is what the
 /// lines written next record).
-pub async fn lines_in(tx: &mut Tx, order: &str) -> Result<Vec<OrderLine>, sqlx::Error> {
-    let rows = sqlx::query(LINES).bind(order).fetch_all(tx.conn()).await?;
+pub async fn lines_in(tx: &mut Tx, order: OrderId) -> Result<Vec<OrderLine>, sqlx::Error> {
+    let rows = sqlx::query(LINES)
+        .bind(order.to_string())
+        .fetch_all(tx.conn())
+        .await?;
     all(&rows, line_from)
 }
 
 #[derive(Debug, Clone)]
 pub struct SubscriptionRow {
-    pub id: String,
+    pub id: SubscriptionId,
     pub customer: TenantId,
-    pub order_id: String,
+    pub order_id: OrderId,
     pub provider: TenantId,
     pub reseller: Option<TenantId>,
     pub product_id: String,
@@ -359,9 +369,9 @@ pub struct SubscriptionRow {
 
 pub(super) fn subscription_from(r: &sqlx::any::AnyRow) -> Result<SubscriptionRow, sqlx::Error> {
     Ok(SubscriptionRow {
-        id: r.try_get("id")?,
+        id: parsed(r, "id")?,
         customer: parsed(r, "customer_tenant_id")?,
-        order_id: r.try_get("order_id")?,
+        order_id: parsed(r, "order_id")?,
         provider: parsed(r, "provider_tenant_id")?,
         reseller: parsed_opt(r, "reseller_tenant_id")?,
         product_id: r.try_get("product_id")?,
@@ -388,7 +398,7 @@ pub async fn insert_subscription(tx: &mut Tx, s: &SubscriptionRow) -> Result<(),
     sqlx::query("INSERT INTO subscriptions (id, customer_tenant_id, order_id, provider_tenant_id, reseller_tenant_id, product_id, sku_id, availability_id, \
                  friendly_name, quantity, unit_price, currency, billing_cycle, term, status, auto_renew, created_at, term_start, term_end, cancel_until, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)")
-        .bind(&s.id).bind(s.customer.to_string()).bind(&s.order_id).bind(s.provider.to_string()).bind(s.reseller.map(|r| r.to_string()))
+        .bind(s.id.to_string()).bind(s.customer.to_string()).bind(s.order_id.to_string()).bind(s.provider.to_string()).bind(s.reseller.map(|r| r.to_string()))
         .bind(&s.product_id).bind(&s.sku_id).bind(&s.availability_id).bind(&s.friendly_name).bind(s.quantity).bind(&s.unit_price)
         .bind(&s.currency).bind(&s.billing_cycle).bind(&s.term).bind(s.status.as_str()).bind(s.auto_renew as i64).bind(s.created_at)
         .bind(s.term_start).bind(s.term_end).bind(s.cancel_until).bind(s.updated_at)
@@ -399,11 +409,11 @@ pub async fn insert_subscription(tx: &mut Tx, s: &SubscriptionRow) -> Result<(),
 pub async fn subscription(
     db: &Db,
     customer: TenantId,
-    id: &str,
+    id: SubscriptionId,
 ) -> Result<Option<SubscriptionRow>, sqlx::Error> {
     let r = sqlx::query("SELECT * FROM subscriptions WHERE customer_tenant_id = $1 AND id = $2")
         .bind(customer.to_string())
-        .bind(id)
+        .bind(id.to_string())
         .fetch_optional(&db.read)
         .await?;
     r.as_ref().map(subscription_from).transpose()
@@ -412,7 +422,7 @@ pub async fn subscription(
 pub async fn subscription_for_update(
     tx: &mut Tx,
     customer: TenantId,
-    id: &str,
+    id: SubscriptionId,
 ) -> Result<Option<SubscriptionRow>, sqlx::Error> {
     let sql = format!(
         "SELECT * FROM subscriptions WHERE customer_tenant_id = $1 AND id = $2{}",
@@ -420,7 +430,7 @@ pub async fn subscription_for_update(
     );
     let r = sqlx::query(&sql)
         .bind(customer.to_string())
-        .bind(id)
+        .bind(id.to_string())
         .fetch_optional(tx.conn())
         .await?;
     r.as_ref().map(subscription_from).transpose()
@@ -435,7 +445,7 @@ pub async fn save_subscription(
     let r = sqlx::query("UPDATE subscriptions SET quantity = $1, status = $2, auto_renew = $3, term_start = $4, term_end = $5, cancel_until = $6, \
                          updated_at = $7, version = version + 1 WHERE id = $8 AND version = $9")
         .bind(s.quantity).bind(s.status.as_str()).bind(s.auto_renew as i64).bind(s.term_start).bind(s.term_end).bind(s.cancel_until)
-        .bind(s.updated_at).bind(&s.id).bind(expected_version)
+        .bind(s.updated_at).bind(s.id.to_string()).bind(expected_version)
         .execute(tx.conn()).await?;
     Ok(r.rows_affected() == 1)
 }
@@ -472,15 +482,15 @@ pub async fn subscriptions_of_provider(
 
 pub async fn record_event(tx: &mut Tx, s: &SubscriptionRow, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO subscription_events (id, subscription_id, at, quantity, status, unit_price) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(uuid::Uuid::now_v7().to_string()).bind(&s.id).bind(now).bind(s.quantity).bind(s.status.as_str()).bind(&s.unit_price)
+        .bind(uuid::Uuid::now_v7().to_string()).bind(s.id.to_string()).bind(now).bind(s.quantity).bind(s.status.as_str()).bind(&s.unit_price)
         .execute(tx.conn()).await?;
     Ok(())
 }
 
 /// A subscription's history as charge segments, in time order.
-pub async fn history(db: &Db, subscription: &str) -> Result<Vec<Segment>, sqlx::Error> {
+pub async fn history(db: &Db, subscription: SubscriptionId) -> Result<Vec<Segment>, sqlx::Error> {
     let rows = sqlx::query("SELECT at, quantity, status, unit_price FROM subscription_events WHERE subscription_id = $1 ORDER BY at, id")
-        .bind(subscription).fetch_all(&db.read).await?;
+        .bind(subscription.to_string()).fetch_all(&db.read).await?;
     all(&rows, |r| {
         Ok(Segment {
             at: r.try_get("at")?,
@@ -591,7 +601,7 @@ pub(super) fn invoice_line_from(r: &sqlx::any::AnyRow) -> Result<InvoiceLine, sq
 
 #[derive(Debug, Clone)]
 pub struct CartRow {
-    pub id: String,
+    pub id: CartId,
     pub customer: TenantId,
     pub owner: TenantId,
     pub status: CartStatus,
@@ -600,13 +610,13 @@ pub struct CartRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub expires_at: i64,
-    pub order_id: Option<String>,
+    pub order_id: Option<OrderId>,
     pub version: i64,
 }
 
 fn cart_from(r: &sqlx::any::AnyRow) -> Result<CartRow, sqlx::Error> {
     Ok(CartRow {
-        id: r.try_get("id")?,
+        id: parsed(r, "id")?,
         customer: parsed(r, "customer_tenant_id")?,
         owner: parsed(r, "owner_tenant_id")?,
         status: word(r, "status", CartStatus::parse)?,
@@ -614,14 +624,14 @@ fn cart_from(r: &sqlx::any::AnyRow) -> Result<CartRow, sqlx::Error> {
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
         expires_at: r.try_get("expires_at")?,
-        order_id: r.try_get("order_id")?,
+        order_id: parsed_opt(r, "order_id")?,
         version: r.try_get("version")?,
     })
 }
 
 pub async fn insert_cart(tx: &mut Tx, c: &CartRow) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO carts (id, customer_tenant_id, owner_tenant_id, status, line_items, created_at, updated_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)")
-        .bind(&c.id).bind(c.customer.to_string()).bind(c.owner.to_string()).bind(c.status.as_str()).bind(c.line_items.to_string()).bind(c.created_at).bind(c.expires_at)
+        .bind(c.id.to_string()).bind(c.customer.to_string()).bind(c.owner.to_string()).bind(c.status.as_str()).bind(c.line_items.to_string()).bind(c.created_at).bind(c.expires_at)
         .execute(tx.conn()).await?;
     Ok(())
 }
@@ -630,14 +640,14 @@ pub async fn cart(
     db: &Db,
     customer: TenantId,
     owner: TenantId,
-    id: &str,
+    id: CartId,
 ) -> Result<Option<CartRow>, sqlx::Error> {
     let r = sqlx::query(
         "SELECT * FROM carts WHERE customer_tenant_id = $1 AND owner_tenant_id = $2 AND id = $3",
     )
     .bind(customer.to_string())
     .bind(owner.to_string())
-    .bind(id)
+    .bind(id.to_string())
     .fetch_optional(&db.read)
     .await?;
     r.as_ref().map(cart_from).transpose()
@@ -648,7 +658,7 @@ pub async fn cart_in(
     tx: &mut Tx,
     customer: TenantId,
     owner: TenantId,
-    id: &str,
+    id: CartId,
 ) -> Result<Option<CartRow>, sqlx::Error> {
     let sql = format!(
         "SELECT * FROM carts WHERE customer_tenant_id = $1 AND owner_tenant_id = $2 AND id = $3{}",
@@ -657,7 +667,7 @@ pub async fn cart_in(
     let r = sqlx::query(&sql)
         .bind(customer.to_string())
         .bind(owner.to_string())
-        .bind(id)
+        .bind(id.to_string())
         .fetch_optional(tx.conn())
         .await?;
     r.as_ref().map(cart_from).transpose()
@@ -666,24 +676,24 @@ pub async fn cart_in(
 /// Replaces the lines of an active cart at `expected_version`.
 pub async fn update_cart(
     tx: &mut Tx,
-    id: &str,
+    id: CartId,
     lines: &serde_json::Value,
     now: i64,
     expected_version: i64,
 ) -> Result<bool, sqlx::Error> {
     let r = sqlx::query("UPDATE carts SET line_items = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4 AND status = $5")
-        .bind(lines.to_string()).bind(now).bind(id).bind(expected_version).bind(CartStatus::Active.as_str()).execute(tx.conn()).await?;
+        .bind(lines.to_string()).bind(now).bind(id.to_string()).bind(expected_version).bind(CartStatus::Active.as_str()).execute(tx.conn()).await?;
     Ok(r.rows_affected() == 1)
 }
 
 /// Marks an active cart ordered; false if it was submitted already.
 pub async fn mark_ordered(
     tx: &mut Tx,
-    id: &str,
-    order: &str,
+    id: CartId,
+    order: OrderId,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let r = sqlx::query("UPDATE carts SET status = $1, order_id = $2, updated_at = $3, version = version + 1 WHERE id = $4 AND status = $5")
-        .bind(CartStatus::Ordered.as_str()).bind(order).bind(now).bind(id).bind(CartStatus::Active.as_str()).execute(tx.conn()).await?;
+        .bind(CartStatus::Ordered.as_str()).bind(order.to_string()).bind(now).bind(id.to_string()).bind(CartStatus::Active.as_str()).execute(tx.conn()).await?;
     Ok(r.rows_affected() == 1)
 }

@@ -12,7 +12,7 @@ use super::commerce::{
 use super::decode::{all, flag, parsed};
 use super::Db;
 use crate::domain::commerce::{PriceKind, ProviderPrice};
-use crate::domain::ids::TenantId;
+use crate::domain::ids::{OrderId, SubscriptionId, TenantId};
 use sqlx::Row;
 
 /// `$1, $2, ...` for an `IN` list starting at parameter `from`.
@@ -299,14 +299,14 @@ pub async fn count_orders(db: &Db, customer: TenantId) -> Result<i64, sqlx::Erro
 
 /// An order line with the name of the subscription it made.
 pub struct NamedLine {
-    pub order_id: String,
+    pub order_id: OrderId,
     pub line: OrderLine,
     /// The subscription's friendly name (empty when the subscription belongs to another order).
     pub friendly_name: String,
 }
 
 /// The lines of several orders in one read, by order then line number.
-pub async fn lines_of(db: &Db, orders: &[&str]) -> Result<Vec<NamedLine>, sqlx::Error> {
+pub async fn lines_of(db: &Db, orders: &[OrderId]) -> Result<Vec<NamedLine>, sqlx::Error> {
     if orders.is_empty() {
         return Ok(Vec::new());
     }
@@ -319,14 +319,14 @@ pub async fn lines_of(db: &Db, orders: &[&str]) -> Result<Vec<NamedLine>, sqlx::
     );
     let mut q = sqlx::query(&sql);
     for o in orders {
-        q = q.bind(*o);
+        q = q.bind(o.to_string());
     }
     q.fetch_all(&db.read)
         .await?
         .iter()
         .map(|r| {
             Ok(NamedLine {
-                order_id: r.try_get("order_id")?,
+                order_id: parsed(r, "order_id")?,
                 friendly_name: r
                     .try_get::<Option<String>, _>("friendly_name")?
                     .unwrap_or_default(),
@@ -336,7 +336,7 @@ pub async fn lines_of(db: &Db, orders: &[&str]) -> Result<Vec<NamedLine>, sqlx::
                     quantity: r.try_get("quantity")?,
                     unit_price: r.try_get("unit_price")?,
                     partner_id_on_record: r.try_get("partner_id_on_record")?,
-                    subscription_id: r.try_get("subscription_id")?,
+                    subscription_id: parsed(r, "subscription_id")?,
                 },
             })
         })
@@ -347,7 +347,7 @@ pub async fn lines_of(db: &Db, orders: &[&str]) -> Result<Vec<NamedLine>, sqlx::
 #[derive(Debug, Clone, Default)]
 pub struct SubscriptionFilter {
     /// Only the subscriptions an order made.
-    pub order_id: Option<String>,
+    pub order_id: Option<OrderId>,
     /// Only those whose reseller of record has this partner-network id.
     pub mpn_id: Option<i64>,
 }
@@ -403,8 +403,8 @@ pub async fn subscriptions(
         .bind(customer.to_string())
         .bind(at)
         .bind(id);
-    if let Some(o) = &filter.order_id {
-        q = q.bind(o.clone());
+    if let Some(o) = filter.order_id {
+        q = q.bind(o.to_string());
     }
     if let Some(m) = filter.mpn_id {
         q = q.bind(m);
@@ -427,8 +427,8 @@ pub async fn count_subscriptions(
         filter.sql(2)
     );
     let mut q = sqlx::query(&sql).bind(customer.to_string());
-    if let Some(o) = &filter.order_id {
-        q = q.bind(o.clone());
+    if let Some(o) = filter.order_id {
+        q = q.bind(o.to_string());
     }
     if let Some(m) = filter.mpn_id {
         q = q.bind(m);
@@ -440,7 +440,7 @@ pub async fn count_subscriptions(
 pub async fn subscriptions_by_id(
     db: &Db,
     customer: TenantId,
-    ids: &[&str],
+    ids: &[SubscriptionId],
 ) -> Result<Vec<SubscriptionWithReseller>, sqlx::Error> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -451,7 +451,7 @@ pub async fn subscriptions_by_id(
     );
     let mut q = sqlx::query(&sql).bind(customer.to_string());
     for i in ids {
-        q = q.bind(*i);
+        q = q.bind(i.to_string());
     }
     q.fetch_all(&db.read)
         .await?

@@ -6,7 +6,7 @@ use super::customers::{CustomerListRow, GrantRow, PartnerOfCustomer};
 use super::decode::{all, flag_opt, parsed, parsed_opt};
 use super::identity::{UserRow, USER_COLS};
 use super::Db;
-use crate::domain::ids::TenantId;
+use crate::domain::ids::{GrantId, TenantId};
 use sqlx::Row;
 
 /// Where a page of a customer's partners continues: state, name, partner.
@@ -136,12 +136,12 @@ pub async fn grant(
     db: &Db,
     customer: TenantId,
     now: i64,
-    id: &str,
+    id: GrantId,
 ) -> Result<Option<NamedGrant>, sqlx::Error> {
     sqlx::query(&format!("{NAMED_GRANTS} AND g.id = $3"))
         .bind(customer.to_string())
         .bind(now)
-        .bind(id)
+        .bind(id.to_string())
         .fetch_optional(&db.read)
         .await?
         .as_ref()

@@ -8,7 +8,7 @@ use crate::domain::customer::{
     CustomerFacts, CustomerFilter, GrantRole, GrantSet, GrantStatus, RelationshipState,
     RequestState,
 };
-use crate::domain::ids::TenantId;
+use crate::domain::ids::{CustomerInvitationId, GrantId, TenantId};
 use sqlx::Row;
 
 /// The caller's relationship and live grants on one customer, as of `now`.
@@ -470,7 +470,7 @@ pub async fn partners_of(
 
 #[derive(Debug, Clone)]
 pub struct GrantRow {
-    pub id: String,
+    pub id: GrantId,
     pub customer: TenantId,
     pub partner: TenantId,
     pub roles: Vec<GrantRole>,
@@ -484,7 +484,7 @@ pub struct GrantRow {
 
 pub(super) fn grant_from(r: &sqlx::any::AnyRow) -> Result<GrantRow, sqlx::Error> {
     Ok(GrantRow {
-        id: r.try_get("id")?,
+        id: parsed(r, "id")?,
         customer: parsed(r, "customer_tenant_id")?,
         partner: parsed(r, "partner_tenant_id")?,
         roles: word_list(r, "roles", GrantRole::parse)?,
@@ -503,7 +503,7 @@ pub async fn insert_grant(tx: &mut Tx, g: &GrantRow) -> Result<(), sqlx::Error> 
         "INSERT INTO admin_grants (id, customer_tenant_id, partner_tenant_id, roles, status, duration_days, auto_extend, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8)",
     )
-    .bind(&g.id)
+    .bind(g.id.to_string())
     .bind(g.customer.to_string())
     .bind(g.partner.to_string())
     .bind(roles.join(","))
@@ -516,9 +516,9 @@ pub async fn insert_grant(tx: &mut Tx, g: &GrantRow) -> Result<(), sqlx::Error> 
     Ok(())
 }
 
-pub async fn grant(db: &Db, id: &str) -> Result<Option<GrantRow>, sqlx::Error> {
+pub async fn grant(db: &Db, id: GrantId) -> Result<Option<GrantRow>, sqlx::Error> {
     let r = sqlx::query("SELECT * FROM admin_grants WHERE id = $1")
-        .bind(id)
+        .bind(id.to_string())
         .fetch_optional(&db.read)
         .await?;
     r.as_ref().map(grant_from).transpose()
@@ -527,7 +527,7 @@ pub async fn grant(db: &Db, id: &str) -> Result<Option<GrantRow>, sqlx::Error> {
 /// Ends a live grant with `status` (revoked, expired); false if it was not live.
 pub async fn end_grant(
     tx: &mut Tx,
-    id: &str,
+    id: GrantId,
     status: GrantStatus,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -536,7 +536,7 @@ pub async fn end_grant(
     )
     .bind(status.as_str())
     .bind(now)
-    .bind(id)
+    .bind(id.to_string())
     .execute(tx.conn())
     .await?;
     Ok(r.rows_affected() == 1)
@@ -565,10 +565,10 @@ pub async fn grants_due(db: &Db, until: i64) -> Result<Vec<GrantRow>, sqlx::Erro
     all(&rows, grant_from)
 }
 
-pub async fn mark_warned(tx: &mut Tx, id: &str, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn mark_warned(tx: &mut Tx, id: GrantId, now: i64) -> Result<bool, sqlx::Error> {
     let r = sqlx::query("UPDATE admin_grants SET warned_at = $1 WHERE id = $2 AND warned_at IS NULL AND status = 'active'")
         .bind(now)
-        .bind(id)
+        .bind(id.to_string())
         .execute(tx.conn())
         .await?;
     Ok(r.rows_affected() == 1)
@@ -576,7 +576,7 @@ pub async fn mark_warned(tx: &mut Tx, id: &str, now: i64) -> Result<bool, sqlx::
 
 pub async fn extend_grant(
     tx: &mut Tx,
-    id: &str,
+    id: GrantId,
     old_expiry: i64,
     new_expiry: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -584,7 +584,7 @@ pub async fn extend_grant(
         "UPDATE admin_grants SET expires_at = $1, warned_at = NULL WHERE id = $2 AND status = 'active' AND expires_at = $3",
     )
     .bind(new_expiry)
-    .bind(id)
+    .bind(id.to_string())
     .bind(old_expiry)
     .execute(tx.conn())
     .await?;
@@ -593,7 +593,7 @@ pub async fn extend_grant(
 
 #[derive(Debug, Clone)]
 pub struct CustomerInvitationRow {
-    pub id: String,
+    pub id: CustomerInvitationId,
     pub reseller: TenantId,
     pub provider: Option<TenantId>,
     pub token_hash: String,
@@ -609,7 +609,7 @@ pub struct CustomerInvitationRow {
 
 fn invitation_from(r: &sqlx::any::AnyRow) -> Result<CustomerInvitationRow, sqlx::Error> {
     Ok(CustomerInvitationRow {
-        id: r.try_get("id")?,
+        id: parsed(r, "id")?,
         reseller: parsed(r, "reseller_tenant_id")?,
         provider: parsed_opt(r, "provider_tenant_id")?,
         token_hash: r.try_get("token_hash")?,
@@ -630,7 +630,7 @@ pub async fn insert_invitation(tx: &mut Tx, i: &CustomerInvitationRow) -> Result
         "INSERT INTO customer_invitations (id, reseller_tenant_id, provider_tenant_id, token_hash, roles, duration_days, \
          auto_extend, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
-    .bind(&i.id)
+    .bind(i.id.to_string())
     .bind(i.reseller.to_string())
     .bind(i.provider.map(|p| p.to_string()))
     .bind(&i.token_hash)
@@ -673,7 +673,7 @@ pub async fn invitation_by_token_read(
 
 pub async fn close_invitation(
     tx: &mut Tx,
-    id: &str,
+    id: CustomerInvitationId,
     state: RequestState,
     now: i64,
     by: &str,
@@ -687,7 +687,7 @@ pub async fn close_invitation(
     .bind(now)
     .bind(by)
     .bind(customer.map(|c| c.to_string()))
-    .bind(id)
+    .bind(id.to_string())
     .execute(tx.conn())
     .await?;
     Ok(r.rows_affected() == 1)
@@ -795,9 +795,12 @@ pub async fn record_facts(
     })
 }
 
-pub async fn invitation(db: &Db, id: &str) -> Result<Option<CustomerInvitationRow>, sqlx::Error> {
+pub async fn invitation(
+    db: &Db,
+    id: CustomerInvitationId,
+) -> Result<Option<CustomerInvitationRow>, sqlx::Error> {
     let r = sqlx::query("SELECT * FROM customer_invitations WHERE id = $1")
-        .bind(id)
+        .bind(id.to_string())
         .fetch_optional(&db.read)
         .await?;
     r.as_ref().map(invitation_from).transpose()
@@ -806,7 +809,7 @@ pub async fn invitation(db: &Db, id: &str) -> Result<Option<CustomerInvitationRo
 /// Records the customer's consent to the access a request asked for (at acceptance).
 pub async fn record_consent(
     tx: &mut Tx,
-    id: &str,
+    id: CustomerInvitationId,
     at: i64,
     by: &str,
     access: &str,
@@ -817,7 +820,7 @@ pub async fn record_consent(
     .bind(at)
     .bind(by)
     .bind(access)
-    .bind(id)
+    .bind(id.to_string())
     .execute(tx.conn())
     .await?;
     Ok(())

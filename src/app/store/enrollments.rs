@@ -3,12 +3,12 @@
 use super::identity::{bad_column, id_col};
 use super::{Db, Tx};
 use crate::domain::enrollment::{Application, Program, Status};
-use crate::domain::ids::{TenantId, UserId};
+use crate::domain::ids::{EnrollmentId, TenantId, UserId};
 use sqlx::Row;
 
 #[derive(Debug, Clone)]
 pub struct EnrollmentRow {
-    pub id: String,
+    pub id: EnrollmentId,
     pub tenant_id: TenantId,
     pub program: Program,
     pub status: Status,
@@ -32,7 +32,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<EnrollmentRow, sqlx::Error> {
     let status: String = r.try_get("status")?;
     let application: String = r.try_get("application")?;
     Ok(EnrollmentRow {
-        id: r.try_get("id")?,
+        id: id_col(r, "id")?,
         tenant_id: id_col(r, "tenant_id")?,
         program: Program::parse(&program).ok_or_else(|| bad_column("program", &program))?,
         status: Status::parse(&status).ok_or_else(|| bad_column("status", &status))?,
@@ -62,7 +62,7 @@ pub async fn insert_or_get(tx: &mut Tx, e: &EnrollmentRow) -> Result<EnrollmentR
          mpn_id, profile_id, application, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) ON CONFLICT (tenant_id, program) DO NOTHING",
     )
-    .bind(&e.id)
+    .bind(e.id.to_string())
     .bind(e.tenant_id.to_string())
     .bind(e.program.as_str())
     .bind(e.status.as_str())
@@ -82,20 +82,26 @@ pub async fn insert_or_get(tx: &mut Tx, e: &EnrollmentRow) -> Result<EnrollmentR
     from_row(&row)
 }
 
-pub async fn get(db: &Db, id: &str) -> Result<Option<EnrollmentRow>, sqlx::Error> {
+pub async fn get(db: &Db, id: EnrollmentId) -> Result<Option<EnrollmentRow>, sqlx::Error> {
     let row = sqlx::query("SELECT * FROM enrollments WHERE id = $1")
-        .bind(id)
+        .bind(id.to_string())
         .fetch_optional(&db.read)
         .await?;
     row.as_ref().map(from_row).transpose()
 }
 
-pub async fn get_for_update(tx: &mut Tx, id: &str) -> Result<Option<EnrollmentRow>, sqlx::Error> {
+pub async fn get_for_update(
+    tx: &mut Tx,
+    id: EnrollmentId,
+) -> Result<Option<EnrollmentRow>, sqlx::Error> {
     let sql = format!(
         "SELECT * FROM enrollments WHERE id = $1{}",
         tx.backend.for_update()
     );
-    let row = sqlx::query(&sql).bind(id).fetch_optional(tx.conn()).await?;
+    let row = sqlx::query(&sql)
+        .bind(id.to_string())
+        .fetch_optional(tx.conn())
+        .await?;
     row.as_ref().map(from_row).transpose()
 }
 
@@ -126,7 +132,7 @@ pub async fn save(tx: &mut Tx, e: &EnrollmentRow) -> Result<bool, sqlx::Error> {
     .bind(e.decided_at)
     .bind(e.updated_at)
     .bind(e.support_only as i64)
-    .bind(&e.id)
+    .bind(e.id.to_string())
     .bind(e.version)
     .execute(tx.conn())
     .await?;

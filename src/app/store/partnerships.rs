@@ -1,7 +1,7 @@
 //! Provider listings, partnership invitations and partnerships.
 
 use super::{Db, Tx};
-use crate::domain::ids::TenantId;
+use crate::domain::ids::{PartnerInvitationId, PartnershipId, TenantId};
 use crate::domain::partnership::{InvitationState, PartnershipState};
 use sqlx::Row;
 
@@ -138,7 +138,7 @@ pub async fn directory(db: &Db) -> Result<Vec<DirectoryEntry>, sqlx::Error> {
 
 #[derive(Debug, Clone)]
 pub struct InvitationRow {
-    pub id: String,
+    pub id: PartnerInvitationId,
     pub provider_tenant_id: TenantId,
     pub reseller_tenant_id: Option<TenantId>,
     pub email: Option<String>,
@@ -153,7 +153,7 @@ pub struct InvitationRow {
 
 fn invitation_from(r: &sqlx::any::AnyRow) -> Result<InvitationRow, sqlx::Error> {
     Ok(InvitationRow {
-        id: r.try_get("id")?,
+        id: parsed(r, "id")?,
         provider_tenant_id: parsed(r, "provider_tenant_id")?,
         reseller_tenant_id: match r.try_get::<Option<String>, _>("reseller_tenant_id")? {
             Some(raw) => Some(
@@ -178,7 +178,7 @@ pub async fn insert_invitation(tx: &mut Tx, i: &InvitationRow) -> Result<(), sql
         "INSERT INTO partnership_invitations (id, provider_tenant_id, reseller_tenant_id, email, token_hash, state, \
          created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8)",
     )
-    .bind(&i.id)
+    .bind(i.id.to_string())
     .bind(i.provider_tenant_id.to_string())
     .bind(i.reseller_tenant_id.map(|t| t.to_string()))
     .bind(i.email.clone())
@@ -217,9 +217,12 @@ pub async fn invitation_by_token_read(
     r.as_ref().map(invitation_from).transpose()
 }
 
-pub async fn invitation(db: &Db, id: &str) -> Result<Option<InvitationRow>, sqlx::Error> {
+pub async fn invitation(
+    db: &Db,
+    id: PartnerInvitationId,
+) -> Result<Option<InvitationRow>, sqlx::Error> {
     let r = sqlx::query("SELECT * FROM partnership_invitations WHERE id = $1")
-        .bind(id)
+        .bind(id.to_string())
         .fetch_optional(&db.read)
         .await?;
     r.as_ref().map(invitation_from).transpose()
@@ -261,7 +264,7 @@ pub async fn count_invitations(db: &Db, provider: TenantId) -> Result<i64, sqlx:
 /// Moves a pending invitation to `state`; false when it was no longer pending.
 pub async fn close_invitation(
     tx: &mut Tx,
-    id: &str,
+    id: PartnerInvitationId,
     state: InvitationState,
     now: i64,
     by: Option<&str>,
@@ -275,7 +278,7 @@ pub async fn close_invitation(
     .bind(now)
     .bind(by)
     .bind(tenant.map(|t| t.to_string()))
-    .bind(id)
+    .bind(id.to_string())
     .execute(tx.conn())
     .await?;
     Ok(r.rows_affected() == 1)
@@ -283,7 +286,7 @@ pub async fn close_invitation(
 
 #[derive(Debug, Clone)]
 pub struct PartnershipRow {
-    pub id: String,
+    pub id: PartnershipId,
     pub provider_tenant_id: TenantId,
     pub reseller_tenant_id: TenantId,
     pub state: PartnershipState,
@@ -301,7 +304,7 @@ impl PartnershipRow {
 
 fn partnership_from(r: &sqlx::any::AnyRow) -> Result<PartnershipRow, sqlx::Error> {
     Ok(PartnershipRow {
-        id: r.try_get("id")?,
+        id: parsed(r, "id")?,
         provider_tenant_id: parsed(r, "provider_tenant_id")?,
         reseller_tenant_id: parsed(r, "reseller_tenant_id")?,
         state: state_col(r, "state", PartnershipState::parse)?,
@@ -344,9 +347,9 @@ pub async fn pair_in(
     r.as_ref().map(partnership_from).transpose()
 }
 
-pub async fn get(db: &Db, id: &str) -> Result<Option<PartnershipRow>, sqlx::Error> {
+pub async fn get(db: &Db, id: PartnershipId) -> Result<Option<PartnershipRow>, sqlx::Error> {
     let r = sqlx::query("SELECT * FROM partnerships WHERE id = $1")
-        .bind(id)
+        .bind(id.to_string())
         .fetch_optional(&db.read)
         .await?;
     r.as_ref().map(partnership_from).transpose()
@@ -355,17 +358,17 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<PartnershipRow>, sqlx::Erro
 /// Makes the pair's partnership active (new, or again after it ended).
 pub async fn activate(
     tx: &mut Tx,
-    id: &str,
+    id: PartnershipId,
     provider: TenantId,
     reseller: TenantId,
     now: i64,
-) -> Result<String, sqlx::Error> {
+) -> Result<PartnershipId, sqlx::Error> {
     sqlx::query(
         "INSERT INTO partnerships (id, provider_tenant_id, reseller_tenant_id, state, admin_access, created_at, updated_at) \
          VALUES ($1, $2, $3, 'active', 1, $4, $4) ON CONFLICT (provider_tenant_id, reseller_tenant_id) DO UPDATE \
          SET state = 'active', admin_access = 1, updated_at = excluded.updated_at, ended_at = NULL, ended_by = NULL",
     )
-    .bind(id)
+    .bind(id.to_string())
     .bind(provider.to_string())
     .bind(reseller.to_string())
     .bind(now)
@@ -378,28 +381,28 @@ pub async fn activate(
     .bind(reseller.to_string())
     .fetch_one(tx.conn())
     .await?;
-    r.try_get("id")
+    parsed(&r, "id")
 }
 
-pub async fn end(tx: &mut Tx, id: &str, now: i64, by: &str) -> Result<bool, sqlx::Error> {
+pub async fn end(tx: &mut Tx, id: PartnershipId, now: i64, by: &str) -> Result<bool, sqlx::Error> {
     let r = sqlx::query(
         "UPDATE partnerships SET state = 'terminated', admin_access = 0, ended_at = $1, ended_by = $2, updated_at = $1 \
          WHERE id = $3 AND state = 'active'",
     )
     .bind(now)
     .bind(by)
-    .bind(id)
+    .bind(id.to_string())
     .execute(tx.conn())
     .await?;
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn revoke_admin(tx: &mut Tx, id: &str, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn revoke_admin(tx: &mut Tx, id: PartnershipId, now: i64) -> Result<bool, sqlx::Error> {
     let r = sqlx::query(
         "UPDATE partnerships SET admin_access = 0, updated_at = $1 WHERE id = $2 AND state = 'active' AND admin_access = 1",
     )
     .bind(now)
-    .bind(id)
+    .bind(id.to_string())
     .execute(tx.conn())
     .await?;
     Ok(r.rows_affected() == 1)

@@ -3,15 +3,18 @@
 
 use super::decode::parsed;
 use super::{Db, Tx};
-use crate::domain::ids::TenantId;
+use crate::domain::ids::{OrderId, SubscriptionId, TenantId};
 use sqlx::Row;
 
 /// The reseller designated for support, when one was chosen.
-pub async fn support_contact(db: &Db, subscription: &str) -> Result<Option<TenantId>, sqlx::Error> {
+pub async fn support_contact(
+    db: &Db,
+    subscription: SubscriptionId,
+) -> Result<Option<TenantId>, sqlx::Error> {
     let r = sqlx::query(
         "SELECT reseller_tenant_id FROM subscription_support_contacts WHERE subscription_id = $1",
     )
-    .bind(subscription)
+    .bind(subscription.to_string())
     .fetch_optional(&db.read)
     .await?;
     r.map(|r| parsed(&r, "reseller_tenant_id")).transpose()
@@ -19,7 +22,7 @@ pub async fn support_contact(db: &Db, subscription: &str) -> Result<Option<Tenan
 
 pub async fn set_support_contact(
     tx: &mut Tx,
-    subscription: &str,
+    subscription: SubscriptionId,
     reseller: TenantId,
     now: i64,
 ) -> Result<(), sqlx::Error> {
@@ -27,7 +30,7 @@ pub async fn set_support_contact(
         "INSERT INTO subscription_support_contacts (subscription_id, reseller_tenant_id, updated_at) VALUES ($1, $2, $3) \
          ON CONFLICT (subscription_id) DO UPDATE SET reseller_tenant_id = excluded.reseller_tenant_id, updated_at = excluded.updated_at",
     )
-    .bind(subscription)
+    .bind(subscription.to_string())
     .bind(reseller.to_string())
     .bind(now)
     .execute(tx.conn())
@@ -38,26 +41,29 @@ pub async fn set_support_contact(
 /// Records that `subscription` is an add-on bought on `parent`.
 pub async fn insert_addon(
     tx: &mut Tx,
-    subscription: &str,
-    parent: &str,
+    subscription: SubscriptionId,
+    parent: SubscriptionId,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO subscription_addons (subscription_id, parent_id) VALUES ($1, $2)")
-        .bind(subscription)
-        .bind(parent)
+        .bind(subscription.to_string())
+        .bind(parent.to_string())
         .execute(tx.conn())
         .await?;
     Ok(())
 }
 
 /// The ids of the add-on subscriptions bought on `parent`.
-pub async fn addons_of(db: &Db, parent: &str) -> Result<Vec<String>, sqlx::Error> {
+pub async fn addons_of(
+    db: &Db,
+    parent: SubscriptionId,
+) -> Result<Vec<SubscriptionId>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT subscription_id FROM subscription_addons WHERE parent_id = $1 ORDER BY subscription_id",
     )
-    .bind(parent)
+    .bind(parent.to_string())
     .fetch_all(&db.read)
     .await?;
-    rows.iter().map(|r| r.try_get("subscription_id")).collect()
+    rows.iter().map(|r| parsed(r, "subscription_id")).collect()
 }
 
 /// Names (or clears) the base product an add-on product is bought on.
@@ -98,7 +104,7 @@ pub async fn addon_products(db: &Db, base: &str) -> Result<Vec<String>, sqlx::Er
 /// another SKU (an upgrade target keeps its own row); false when its version moved on.
 pub async fn move_availability(
     tx: &mut Tx,
-    subscription: &str,
+    subscription: SubscriptionId,
     availability: &crate::app::store::commerce::Availability,
     now: i64,
     expected_version: i64,
@@ -112,7 +118,7 @@ pub async fn move_availability(
     .bind(&availability.term)
     .bind(&availability.list_price)
     .bind(now)
-    .bind(subscription)
+    .bind(subscription.to_string())
     .bind(expected_version)
     .execute(tx.conn())
     .await?;
@@ -168,10 +174,10 @@ pub async fn move_licenses(
 }
 
 /// Sets an order's total after lines were added to it.
-pub async fn set_order_total(tx: &mut Tx, order: &str, total: &str) -> Result<(), sqlx::Error> {
+pub async fn set_order_total(tx: &mut Tx, order: OrderId, total: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE orders SET total = $1 WHERE id = $2")
         .bind(total)
-        .bind(order)
+        .bind(order.to_string())
         .execute(tx.conn())
         .await?;
     Ok(())

@@ -3,6 +3,7 @@
 //! clients, a real SMTP server, and a headless browser.
 
 pub mod browser;
+pub mod ids;
 pub mod paging;
 pub mod receiver;
 pub mod smtp;
