@@ -33,10 +33,10 @@ pub async fn run_once(app: &App) -> anyhow::Result<usize> {
         return Ok(n);
     }
     for chunk in events.chunks(EVENTS_PER_TRANSACTION) {
-        if let Err(e) = fan_out_in_one(app, chunk, now).await {
+        if let Err(e) = fan_out_in_one(app, chunk).await {
             tracing::warn!(error = %e, events = chunk.len(), "batch fan-out failed; one event at a time");
             for one in chunk.chunks(1) {
-                fan_out_in_one(app, one, now).await?;
+                fan_out_in_one(app, one).await?;
             }
         }
     }
@@ -48,12 +48,17 @@ pub async fn run_once(app: &App) -> anyhow::Result<usize> {
 const EVENTS_PER_TRANSACTION: usize = 25;
 
 /// Fans out `events` and marks their outbox rows done, all in one transaction.
+///
+/// The deliveries are stamped with the time the transaction began, not the time the batch
+/// was claimed: a claim that waited (a busy writer, a loaded machine) would otherwise stamp a
+/// delivery earlier than ones made meanwhile, and the delivery log, newest first, would list
+/// them out of order.
 async fn fan_out_in_one(
     app: &App,
     events: &[(crate::domain::ids::OutboxId, Event)],
-    now: i64,
 ) -> anyhow::Result<()> {
     let mut tx = app.db.begin().await?;
+    let now = app.clock.now_ms();
     let mut audience: Vec<&str> = events
         .iter()
         .flat_map(|(_, e)| e.audience.iter().map(String::as_str))
