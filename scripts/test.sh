@@ -18,6 +18,15 @@ cargo fmt --all -- --check
 clippy_driver=$(command -v clippy-driver) || { echo "clippy-driver not found: rustup component add clippy"; exit 1; }
 export RUSTC_WORKSPACE_WRAPPER=$clippy_driver
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__" # clippy-driver's form of `-- -D warnings`
+# A canary, so a toolchain that stopped reading CLIPPY_ARGS cannot let warnings pass silently:
+# a clippy warning must come out as an error.
+canary=$(mktemp -d)
+printf 'fn main() {\n    let v = [1];\n    if v.len() == 0 {\n        println!("empty");\n    }\n}\n' >"$canary/canary.rs"
+canary_out=$("$clippy_driver" --edition 2021 "$canary/canary.rs" -o "$canary/canary" 2>&1 || true)
+if ! grep -q "^error: length comparison to zero" <<<"$canary_out"; then
+  echo "clippy-driver did not deny a lint warning: check how CLIPPY_ARGS is passed"; exit 1
+fi
+rm -rf "$canary"
 
 echo "== the product as shipped: build and lints without the tests' test-door feature"
 # Proves no module outside `app` names `app::store`. The API fuzzing and the contract check
