@@ -177,7 +177,7 @@ pub async fn create_user(
 }
 
 async fn load_visible(app: &App, ctx: &crate::app::Ctx, id: &str) -> Result<UserView, ApiError> {
-    let id: UserId = id.parse().map_err(|_| Error::NotFound("user"))?;
+    let id = UserId::named(id)?;
     Ok(identity::user_view(app, ctx, id).await?)
 }
 

@@ -89,7 +89,7 @@ pub async fn list(
 
 pub async fn get(app: &App, ctx: &Ctx, customer_id: &str, user_id: &str) -> Result<UserRow> {
     let (t, _) = authorized(app, ctx, customer_id, Action::ReadCustomerUsers).await?;
-    let id: UserId = user_id.parse().map_err(|_| Error::NotFound("user"))?;
+    let id = UserId::named(user_id)?;
     ids::user(&app.db, id)
         .await?
         .filter(|u| u.tenant_id == t.id)
@@ -225,7 +225,7 @@ pub async fn update(
         Action::ManageCustomerUsers
     };
     let (t, f) = authorized(app, ctx, customer_id, action).await?;
-    let id: UserId = user_id.parse().map_err(|_| Error::NotFound("user"))?;
+    let id = UserId::named(user_id)?;
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
     let mut u = ids::user_in_tx(&mut tx, id)
@@ -303,7 +303,7 @@ pub async fn update(
 
 pub async fn delete(app: &App, ctx: &Ctx, customer_id: &str, user_id: &str) -> Result<()> {
     let (t, f) = authorized(app, ctx, customer_id, Action::ManageCustomerUsers).await?;
-    let id: UserId = user_id.parse().map_err(|_| Error::NotFound("user"))?;
+    let id = UserId::named(user_id)?;
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
     let u = ids::user_in_tx(&mut tx, id)
@@ -414,7 +414,7 @@ pub async fn set_member(
 ) -> Result<UserRow> {
     let (t, f) = authorized(app, ctx, customer_id, Action::ManageCustomerRoles).await?;
     let role = role_by_id(role_id)?;
-    let id: UserId = user_id.parse().map_err(|_| Error::NotFound("user"))?;
+    let id = UserId::named(user_id)?;
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
     let u = ids::user_in_tx(&mut tx, id)

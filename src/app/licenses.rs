@@ -87,7 +87,7 @@ pub async fn user_licenses(
     user_id: &str,
 ) -> Result<Vec<String>> {
     let (t, _) = authorized(app, ctx, customer_id, Action::ReadLicenses).await?;
-    let user: UserId = user_id.parse().map_err(|_| Error::NotFound("user"))?;
+    let user = UserId::named(user_id)?;
     ids::user(&app.db, user)
         .await?
         .filter(|u| u.tenant_id == t.id)
@@ -153,7 +153,7 @@ pub async fn update(
     remove: &[String],
 ) -> Result<()> {
     let (t, _) = authorized(app, ctx, customer_id, Action::AssignLicenses).await?;
-    let user: UserId = user_id.parse().map_err(|_| Error::NotFound("user"))?;
+    let user = UserId::named(user_id)?;
     let u = ids::user(&app.db, user)
         .await?
         .filter(|u| u.tenant_id == t.id)

@@ -355,7 +355,7 @@ pub async fn deliveries(
 pub async fn delivery(app: &App, ctx: &Ctx, id: &str) -> Result<(Delivery, Vec<repo::AttemptRow>)> {
     let tenant = ctx.actor.tenant;
     ctx.require(Action::ReadWebhooks, Resource::Tenant(tenant))?;
-    let id: DeliveryId = id.parse().map_err(|_| Error::NotFound("the delivery"))?;
+    let id = DeliveryId::named(id)?;
     repo::with_attempts(&app.db, tenant, id)
         .await?
         .ok_or(Error::NotFound("the delivery"))
@@ -365,7 +365,7 @@ pub async fn delivery(app: &App, ctx: &Ctx, id: &str) -> Result<(Delivery, Vec<r
 pub async fn redeliver(app: &App, ctx: &Ctx, id: &str) -> Result<()> {
     let tenant = ctx.actor.tenant;
     ctx.require(Action::ManageWebhooks, Resource::Tenant(tenant))?;
-    let id: DeliveryId = id.parse().map_err(|_| Error::NotFound("the delivery"))?;
+    let id = DeliveryId::named(id)?;
     if repo::requeue(&app.db, tenant, id, app.clock.now_ms()).await? {
         Ok(())
     } else {

@@ -60,7 +60,8 @@ id_type!(
 );
 id_type!(
     /// A user in a directory tenant.
-    UserId
+    UserId,
+    "user"
 );
 id_type!(
     /// An application registration (OAuth client) of a tenant.
@@ -76,7 +77,8 @@ id_type!(
 );
 id_type!(
     /// One event's delivery to one organisation's webhook.
-    DeliveryId
+    DeliveryId,
+    "the delivery"
 );
 id_type!(
     /// A referral (sales lead).
