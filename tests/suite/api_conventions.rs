@@ -363,6 +363,15 @@ async fn users_of_another_tenant_do_not_exist_for_the_caller() {
         .unwrap()
         .unwrap();
     assert_eq!(unchanged.display_name, "victim");
+    // An id that is no id is the same not-found as a foreign or unknown one.
+    for method in [
+        reqwest::Method::GET,
+        reqwest::Method::PATCH,
+        reqwest::Method::DELETE,
+    ] {
+        let body = json!({"displayName": "pwned"});
+        crate::support::ids::api_not_found(&t, method, "/v1/users/{id}", &token_a, &body).await;
+    }
     // Creating a user in another tenant's domain is refused.
     let (s, b) = t
         .post(

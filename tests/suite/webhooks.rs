@@ -7,6 +7,7 @@ use crate::support::receiver::Receiver;
 use crate::support::{assert_error_shape, TestApp};
 use partnerhub::domain::identity::Role;
 use partnerhub::domain::webhook;
+use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -284,6 +285,16 @@ async fn events_are_signed_delivered_once_and_logged() {
         )
         .await;
     assert_eq!(s, 404);
+    // An id that is no id is the same not-found, on the owner's own log.
+    for (method, path) in [
+        (Method::GET, "/webhooks/v1/registration/deliveries/{id}"),
+        (
+            Method::POST,
+            "/webhooks/v1/registration/deliveries/{id}/redeliver",
+        ),
+    ] {
+        crate::support::ids::api_not_found(&t, method, path, &p.token, &json!({})).await;
+    }
 
     // Redelivery sends the same event id again.
     let (s, b) = t
