@@ -348,8 +348,7 @@ pub async fn deliveries(
         ),
         None => None,
     };
-    let rows = repo::page(&app.db, tenant, status, before, limit).await?;
-    Ok((rows, repo::count(&app.db, tenant, status).await?))
+    Ok(repo::page(&app.db, tenant, status, before, limit).await?)
 }
 
 pub async fn delivery(app: &App, ctx: &Ctx, id: &str) -> Result<(Delivery, Vec<repo::AttemptRow>)> {

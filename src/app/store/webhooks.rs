@@ -303,19 +303,25 @@ pub async fn requeue(
     Ok(done.rows_affected() == 1)
 }
 
-/// An organisation's deliveries, newest first, keyset on (created_at, id).
+/// One page of an organisation's deliveries with `status` (all when `None`), newest first,
+/// keyset on (created_at, id), and how many such deliveries there are.
+///
+/// The page and its total come from one statement, so from one snapshot: read apart, a
+/// delivery the worker marked delivered between the two reads was counted but not listed.
 pub async fn page(
     db: &Db,
     tenant: TenantId,
     status: Option<DeliveryStatus>,
     before: Option<(i64, &str)>,
     limit: u32,
-) -> Result<Vec<Delivery>, sqlx::Error> {
+) -> Result<(Vec<Delivery>, i64), sqlx::Error> {
     let (at, id) = before.unwrap_or((i64::MAX, ""));
     let rows = sqlx::query(
-        "SELECT * FROM webhook_deliveries WHERE tenant_id = $1 AND ($2 = '' OR status = $2) \
-         AND (created_at, id) < ($3, $4) \
-         ORDER BY created_at DESC, id DESC LIMIT $5",
+        "SELECT d.*, (SELECT COUNT(*) FROM webhook_deliveries c WHERE c.tenant_id = $1 \
+         AND ($2 = '' OR c.status = $2)) AS total_count \
+         FROM webhook_deliveries d WHERE d.tenant_id = $1 AND ($2 = '' OR d.status = $2) \
+         AND (d.created_at, d.id) < ($3, $4) \
+         ORDER BY d.created_at DESC, d.id DESC LIMIT $5",
     )
     .bind(tenant.to_string())
     .bind(status.map(DeliveryStatus::as_str).unwrap_or(""))
@@ -324,11 +330,19 @@ pub async fn page(
     .bind(limit as i64)
     .fetch_all(&db.read)
     .await?;
-    rows.iter().map(delivery_from).collect()
+    let total = match rows.first() {
+        Some(r) => r.try_get("total_count")?,
+        // Past the last page: nothing listed, so no snapshot to agree with.
+        None => count(db, tenant, status).await?,
+    };
+    Ok((
+        rows.iter().map(delivery_from).collect::<Result<_, _>>()?,
+        total,
+    ))
 }
 
 /// How many of an organisation's deliveries have `status` (all when `None`).
-pub async fn count(
+async fn count(
     db: &Db,
     tenant: TenantId,
     status: Option<DeliveryStatus>,
