@@ -4,6 +4,7 @@
 
 use super::audit::{record, Change};
 use super::identity::{self, NewTenant, NewUser};
+use super::paging::Position;
 use super::{events, App, Ctx};
 use crate::app::store::customers::{
     self as repo, CustomerInvitationRow, GrantRow, NewRelationship,
@@ -1089,42 +1090,82 @@ pub struct CustomerGroup {
     pub reseller: Option<TenantId>,
     /// The reseller's display name; `None` for the direct group.
     pub reseller_name: Option<String>,
+    /// The group has customers on an earlier page of the list.
+    pub continued: bool,
     pub rows: Vec<repo::CustomerListRow>,
 }
 
-/// The portal's customer list: the caller's customers whose name starts with `search`, in
-/// name order, grouped by the reseller a provider serves them through (at most `limit`).
+/// One page of the portal's customer list before it is grouped: the rows in name order,
+/// each with its reseller's name, how many customers match, and the resellers whose group
+/// began on an earlier page.
+pub struct GroupedPage {
+    pub rows: Vec<(repo::CustomerListRow, Option<String>)>,
+    pub total: i64,
+    continued: Vec<Option<TenantId>>,
+}
+
+impl GroupedPage {
+    /// The page's rows (cut to the page by the caller) in one group per reseller, groups in
+    /// the order their first customer comes, customers in name order.
+    pub fn groups(self) -> Vec<CustomerGroup> {
+        let mut groups: Vec<CustomerGroup> = Vec::new();
+        for (r, reseller_name) in self.rows {
+            match groups
+                .iter_mut()
+                .find(|g| g.reseller == r.indirect_reseller)
+            {
+                Some(g) => g.rows.push(r),
+                None => groups.push(CustomerGroup {
+                    reseller: r.indirect_reseller,
+                    reseller_name: r
+                        .indirect_reseller
+                        .map(|_| reseller_name.unwrap_or_default()),
+                    continued: self.continued.contains(&r.indirect_reseller),
+                    rows: vec![r],
+                }),
+            }
+        }
+        groups
+    }
+}
+
+/// The portal's customer list: a page of the caller's customers whose name starts with
+/// `search`, in name order after `after` (the last customer of the previous page), with
+/// their resellers' names (a provider's list is grouped by the reseller it serves them
+/// through) and how many match.
 pub async fn grouped(
     app: &App,
     ctx: &Ctx,
     search: Option<&str>,
+    after: Position<'_>,
     limit: u32,
-) -> Result<Vec<CustomerGroup>> {
+) -> Result<GroupedPage> {
     ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
     let filter = search
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|s| crate::domain::customer::CustomerFilter::CompanyName(s.to_lowercase()));
-    // The rows and their resellers' names in one statement.
-    let rows =
-        repo::first_page_with_resellers(&app.db, ctx.actor.tenant, filter.as_ref(), limit).await?;
-    let mut groups: Vec<CustomerGroup> = Vec::new();
-    for (r, reseller_name) in rows {
-        match groups
-            .iter_mut()
-            .find(|g| g.reseller == r.indirect_reseller)
-        {
-            Some(g) => g.rows.push(r),
-            None => groups.push(CustomerGroup {
-                reseller: r.indirect_reseller,
-                reseller_name: r
-                    .indirect_reseller
-                    .map(|_| reseller_name.unwrap_or_default()),
-                rows: vec![r],
-            }),
+    let partner = ctx.actor.tenant;
+    // The rows, their resellers' names and the total in one statement.
+    let (rows, total) =
+        repo::page_with_resellers(&app.db, partner, filter.as_ref(), after, limit).await?;
+    let continued = match after {
+        None => Vec::new(),
+        Some(at) => {
+            let mut resellers: Vec<Option<TenantId>> = Vec::new();
+            for (r, _) in &rows {
+                if !resellers.contains(&r.indirect_reseller) {
+                    resellers.push(r.indirect_reseller);
+                }
+            }
+            repo::resellers_before(&app.db, partner, filter.as_ref(), at, &resellers).await?
         }
-    }
-    Ok(groups)
+    };
+    Ok(GroupedPage {
+        rows,
+        total,
+        continued,
+    })
 }
 
 /// The providers a reseller may name on a customer request: its active indirect providers

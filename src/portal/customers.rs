@@ -8,6 +8,7 @@ use super::guard::{
 };
 use super::i18n::{t, tf};
 use super::layout::{domain_error, error_page, page, PageOpts};
+use super::pager::{self, At, Start};
 use super::session::{self, url_escape, NewSession, Visit};
 use crate::app::customer_lists as lists;
 use crate::app::customers as uc;
@@ -39,29 +40,45 @@ pub struct ListQuery {
     /// Preselects the provider of the request form (the "invite a new customer" link of the
     /// indirect providers page).
     provider: Option<String>,
+    #[serde(flatten)]
+    at: At,
 }
 
 pub async fn list(State(app): State<App>, s: SignedIn, Query(q): Query<ListQuery>) -> Response {
     let provider = q.provider.and_then(|p| p.parse::<TenantId>().ok());
-    render_list(&app, &s, q.q, provider, None).await
+    render_list(&app, &s, q.q, &q.at, provider, None).await
+}
+
+/// The customer list's name for its page links: the organisation and the search.
+fn list_name(s: &SignedIn, search: Option<&str>) -> String {
+    let search = search.map(str::trim).unwrap_or_default().to_lowercase();
+    format!("customers:{}:{search}", s.ctx.actor.tenant)
 }
 
 async fn render_list(
     app: &App,
     s: &SignedIn,
     search: Option<String>,
+    at: &At,
     provider: Option<TenantId>,
     problem: Option<String>,
 ) -> Response {
     let (visit, ctx) = (&s.visit, &s.ctx);
     let lang = visit.lang();
-    let groups = match uc::grouped(app, ctx, search.as_deref(), 500).await {
+    let start = Start::read(app, &list_name(s, search.as_deref()), at);
+    let listed = uc::grouped(app, ctx, search.as_deref(), start.position(), start.fetch()).await;
+    let mut listed = match listed {
         Ok(g) => g,
         Err(Error::Forbidden(_)) => {
             return error_page(visit, StatusCode::FORBIDDEN, &t(lang, "error.forbidden"))
         }
         Err(e) => return domain_error(visit, e),
     };
+    let pager = start.finish(app, &mut listed.rows, listed.total, |(r, _)| {
+        lists::customer_sort_key(r)
+    });
+    let groups = listed.groups();
+    let base = pager::base("/portal/customers", &[("q", search.as_deref())]);
     let providers = match uc::request_providers(app, ctx).await {
         Ok(p) => p,
         Err(e) => return domain_error(visit, e),
@@ -96,7 +113,9 @@ async fn render_list(
                     input #q type="text" name="q" value=(search.clone().unwrap_or_default());
                     " " button type="submit" { (t(lang, "directory.search")) }
                 }
+                (pager.notice(lang))
                 (customer_groups(lang, &groups))
+                (pager.nav(lang, &base, &title))
                 @if let Some((url, subject, body)) = created { (request_created(lang, url, subject, body)) }
                 @if let Some(p) = &problem { div.alert.bad role="alert" #request-error { (p) } }
                 @if may_invite { (request_form(visit, lang, &providers, provider)) }
@@ -111,7 +130,10 @@ fn customer_groups(lang: &str, groups: &[uc::CustomerGroup]) -> Markup {
     html! {
         @if groups.is_empty() { p #customers-empty { (t(lang, "customers.none")) } }
         @for g in groups {
-            h2.customer-group { (g.reseller_name.clone().unwrap_or_else(|| t(lang, "customers.direct"))) }
+            @let name = g.reseller_name.clone().unwrap_or_else(|| t(lang, "customers.direct"));
+            h2.customer-group {
+                @if g.continued { (tf(lang, "customers.group_continued", &[("group", &name)])) } @else { (name) }
+            }
             table.customers {
                 thead { tr { th { (t(lang, "customers.name")) } th { (t(lang, "customers.domain")) } th { (t(lang, "customers.country")) } } }
                 tbody {
@@ -220,7 +242,7 @@ pub async fn request(
                 .map(|e| e.message.clone())
                 .collect::<Vec<_>>()
                 .join("; ");
-            render_list(&app, &s, None, None, Some(msg)).await
+            render_list(&app, &s, None, &At::default(), None, Some(msg)).await
         }
         Err(e) => domain_error(&s.visit, e),
     }
@@ -277,22 +299,30 @@ pub async fn record(State(app): State<App>, s: SignedIn, Path(id): Path<String>)
     }).into_response()
 }
 
-/// How many shared customers the partnership's page lists.
-const SHARED_ROWS: u32 = 500;
-
-/// Customers both sides of a partnership serve.
-pub async fn shared(State(app): State<App>, s: SignedIn, Path(id): Path<String>) -> Response {
+/// Customers both sides of a partnership serve, a page at a time (by name).
+pub async fn shared(
+    State(app): State<App>,
+    s: SignedIn,
+    Path(id): Path<String>,
+    Query(at): Query<At>,
+) -> Response {
     let (visit, ctx) = (s.visit, s.ctx);
     let lang = visit.lang();
-    let rows = match lists::shared_page(&app, &ctx, &id, None, SHARED_ROWS).await {
-        Ok((rows, _)) => rows,
-        Err(e) => return domain_error(&visit, e),
-    };
+    let start = Start::read(&app, &format!("shared:{}:{id}", ctx.actor.tenant), &at);
+    let (mut rows, total) =
+        match lists::shared_page(&app, &ctx, &id, start.position(), start.fetch()).await {
+            Ok(page) => page,
+            Err(e) => return domain_error(&visit, e),
+        };
+    let pager = start.finish(&app, &mut rows, total, lists::customer_sort_key);
     let title = t(lang, "customers.shared");
+    let base = format!("/portal/partnerships/{}/customers", url_escape(&id));
     page(&visit, opts(&app, &title, ""), html! {
         h1 { (title) }
-        @if rows.is_empty() { p #shared-empty { (t(lang, "customers.none")) } }
+        (pager.notice(lang))
+        @if rows.is_empty() && pager.is_first() { p #shared-empty { (t(lang, "customers.none")) } }
         ul #shared { @for r in &rows { li { a href={"/portal/customers/" (r.id)} { (r.name) } } } }
+        (pager.nav(lang, &base, &title))
     }).into_response()
 }
 

@@ -28,7 +28,7 @@ pub async fn load(app: &App, ctx: &Ctx, lang: &str) -> Result<Markup> {
 }
 
 /// 12345 -> "12,345" (both languages group digits by thousands with a comma).
-fn number(n: i64) -> String {
+pub(super) fn number(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

@@ -22,6 +22,7 @@ pub mod i18n;
 pub mod labels;
 pub mod layout;
 pub mod mail;
+pub mod pager;
 pub mod partners;
 pub mod qr;
 pub mod review;

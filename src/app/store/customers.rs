@@ -285,16 +285,81 @@ pub async fn page_and_total(
     Ok((rows.into_iter().map(|(r, _)| r).collect(), total))
 }
 
-/// The first page of [`page`] with each customer's indirect reseller's name, in one statement
-/// (the portal groups its list by reseller).
-pub async fn first_page_with_resellers(
+/// A page of [`page`] with each customer's indirect reseller's name, and how many of the
+/// partner's customers match, in one statement (the portal groups its list by reseller).
+pub async fn page_with_resellers(
     db: &Db,
     partner: TenantId,
     filter: Option<&CustomerFilter>,
+    after: Option<(&str, &str)>,
     limit: u32,
-) -> Result<Vec<(CustomerListRow, Option<String>)>, sqlx::Error> {
-    let (rows, _) = page_in_one(db, partner, filter, None, limit, Extra::ResellerNames).await?;
-    Ok(rows)
+) -> Result<(Vec<(CustomerListRow, Option<String>)>, i64), sqlx::Error> {
+    page_in_one(
+        db,
+        partner,
+        filter,
+        after,
+        limit,
+        Extra::ResellerNamesAndTotal,
+    )
+    .await
+}
+
+/// Which of `resellers` (`None`: customers served directly) serve one of the partner's
+/// matching customers at or before `at` in name order: the groups of a later page of the
+/// portal's list that began on an earlier page. One `EXISTS` per reseller, each stopping at
+/// the first customer it finds.
+pub async fn resellers_before(
+    db: &Db,
+    partner: TenantId,
+    filter: Option<&CustomerFilter>,
+    at: (&str, &str),
+    resellers: &[Option<TenantId>],
+) -> Result<Vec<Option<TenantId>>, sqlx::Error> {
+    if resellers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (cond, value) = filter_sql(filter);
+    let mut next_param = if cond.is_empty() { 4 } else { 5 };
+    let probes: Vec<String> = resellers
+        .iter()
+        .enumerate()
+        .map(|(n, r)| {
+            let served = match r {
+                Some(_) => {
+                    next_param += 1;
+                    format!("r.indirect_reseller_tenant_id = ${}", next_param - 1)
+                }
+                None => "r.indirect_reseller_tenant_id IS NULL".to_string(),
+            };
+            format!(
+                "CAST(CASE WHEN EXISTS (SELECT 1 FROM customer_relationships r \
+                 WHERE r.partner_tenant_id = $1 AND r.state = 'active' \
+                 AND (r.customer_name_lower, r.customer_tenant_id) <= ($2, $3){cond} AND {served}) \
+                 THEN 1 ELSE 0 END AS BIGINT) AS c{n}"
+            )
+        })
+        .collect();
+    let sql = format!("SELECT {}", probes.join(", "));
+    let mut q = sqlx::query(&sql)
+        .bind(partner.to_string())
+        .bind(at.0)
+        .bind(at.1);
+    if !cond.is_empty() {
+        q = q.bind(value);
+    }
+    for r in resellers.iter().flatten() {
+        q = q.bind(r.to_string());
+    }
+    let row = q.fetch_one(&db.lists).await?;
+    let mut out = Vec::new();
+    for (n, r) in resellers.iter().enumerate() {
+        let hit: i64 = row.try_get(format!("c{n}").as_str())?;
+        if hit == 1 {
+            out.push(*r);
+        }
+    }
+    Ok(out)
 }
 
 /// What a page statement reads besides the page itself.
@@ -302,7 +367,7 @@ pub async fn first_page_with_resellers(
 enum Extra {
     None,
     Total,
-    ResellerNames,
+    ResellerNamesAndTotal,
 }
 
 /// One list row as the page statement aggregates it: id, lower-cased name, domain, indirect
@@ -332,7 +397,7 @@ async fn page_in_one(
 ) -> Result<(Vec<(CustomerListRow, Option<String>)>, i64), sqlx::Error> {
     let (cond, value) = filter_sql(filter);
     let (k, i) = after.unwrap_or(("", ""));
-    let (reseller_join, reseller_name) = if extra == Extra::ResellerNames {
+    let (reseller_join, reseller_name) = if extra == Extra::ResellerNamesAndTotal {
         (
             " LEFT JOIN tenants rt ON rt.id = r.indirect_reseller_tenant_id",
             "rt.display_name",
@@ -341,12 +406,12 @@ async fn page_in_one(
         ("", "NULL")
     };
     let total = match (extra, filter) {
-        (Extra::Total, None) => {
+        (Extra::Total | Extra::ResellerNamesAndTotal, None) => {
             // Kept by triggers on customer_relationships (migration 0008).
             "CAST(COALESCE((SELECT active FROM customer_counts WHERE partner_tenant_id = $1), 0) AS BIGINT)"
                 .to_string()
         }
-        (Extra::Total, Some(_)) => format!(
+        (Extra::Total | Extra::ResellerNamesAndTotal, Some(_)) => format!(
             "CAST((SELECT COUNT(*) FROM customer_relationships r WHERE r.partner_tenant_id = $1 AND r.state = 'active'{cond}) AS BIGINT)"
         ),
         _ => "CAST(0 AS BIGINT)".to_string(),
