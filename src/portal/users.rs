@@ -4,13 +4,14 @@ use super::flash::{see_other, Detail, Flash};
 use super::guard::{confirmed, needs_confirmation, SignedIn, VerifiedForm, REFUSED};
 use super::i18n::{t, tf};
 use super::layout::{page, PageOpts};
+use super::pager::{At, Pager, Start};
 use super::session::Visit;
-use crate::app::identity::{self, NewUser};
+use crate::app::identity::{self, NewUser, UserRow};
 use crate::app::{App, Ctx};
 use crate::domain::authz::{can, Action, Resource};
 use crate::domain::identity::{Role, TenantKind};
 use crate::domain::{Error, FieldError};
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
@@ -30,13 +31,31 @@ async fn render(
     errors: &[FieldError],
     form: &[(String, String)],
 ) -> Response {
-    render_with(app, visit, ctx, None, errors, form).await
+    render_with(app, visit, ctx, &At::default(), None, errors, form).await
+}
+
+/// One page of the organisation's users (by sign-in name) and what the page says of its
+/// place in the list.
+async fn users_page(
+    app: &App,
+    ctx: &Ctx,
+    at: &At,
+) -> Result<(Vec<(UserRow, Vec<Role>)>, Pager), Error> {
+    let start = Start::read(app, &format!("users:{}", ctx.actor.tenant), at);
+    let (mut views, total) =
+        identity::users_page(app, ctx, start.position(), start.fetch()).await?;
+    let pager = start.finish(app, &mut views, total, |v| {
+        (v.user.upn.clone(), v.user.id.to_string())
+    });
+    let rows = views.into_iter().map(|v| (v.user, v.roles)).collect();
+    Ok((rows, pager))
 }
 
 async fn render_with(
     app: &App,
     visit: &Visit,
     ctx: &Ctx,
+    at: &At,
     problem: Option<String>,
     errors: &[FieldError],
     form: &[(String, String)],
@@ -46,8 +65,8 @@ async fn render_with(
         Ok(t) => t,
         Err(e) => return super::layout::domain_error(visit, e),
     };
-    let rows: Vec<_> = match identity::users_page(app, ctx, None, 500).await {
-        Ok((views, _)) => views.into_iter().map(|v| (v.user, v.roles)).collect(),
+    let (rows, pager) = match users_page(app, ctx, at).await {
+        Ok(page) => page,
         Err(e) => return super::layout::domain_error(visit, e),
     };
     let can_manage = can(
@@ -85,36 +104,9 @@ async fn render_with(
                 h1 { (title) }
                 @if let Some(p) = &problem { div.alert.bad #problem role="alert" { (p) } }
                 (super::flash::secret_card(lang, visit.flash(), "temporary-password", "users.temporary_password"))
-                table #users {
-                    thead { tr { th { (t(lang, "users.upn")) } th { (t(lang, "users.name")) } th { (t(lang, "users.roles")) } th { (t(lang, "users.state")) } @if can_manage { th { (t(lang, "users.actions")) } } } }
-                    tbody {
-                        @for (u, roles) in &rows {
-                            tr {
-                                td.upn {
-                                    @if can_manage { a href={"/portal/users/" (u.id)} { (u.upn) } } @else { (u.upn) }
-                                }
-                                td { (u.display_name) }
-                                td { @for r in roles { span.tag { (t(lang, &format!("role.{}", r.as_str()))) } } }
-                                td.state { (super::labels::pill(lang, u.state.as_str())) }
-                                @if can_manage {
-                                    td {
-                                        @if u.state.is_active() && Some(u.id) != ctx.actor.user_id() {
-                                            form.confirm-form method="post" action={"/portal/users/" (u.id) "/remove"} {
-                                                input type="hidden" name="csrf" value=(visit.csrf());
-                                                label.choice {
-                                                    input.confirm type="checkbox" name="confirm" value="yes";
-                                                    " " (tf(lang, "users.remove_confirm", &[("upn", &u.upn)]))
-                                                }
-                                                " "
-                                                button.link.danger.remove-user type="submit" data-upn=(u.upn) { (t(lang, "users.remove")) }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+                (pager.notice(lang))
+                (users_table(visit, ctx, &rows, can_manage))
+                (pager.nav(lang, "/portal/users", &title))
                 @if can_manage {
                     div.card {
                         h2 { (t(lang, "users.add")) }
@@ -147,14 +139,56 @@ async fn render_with(
         .into_response()
 }
 
-pub async fn list(State(app): State<App>, s: SignedIn) -> Response {
+/// The page's users, with a remove form per user for those who manage users.
+fn users_table(
+    visit: &Visit,
+    ctx: &Ctx,
+    rows: &[(UserRow, Vec<Role>)],
+    can_manage: bool,
+) -> Markup {
+    let lang = visit.lang();
+    html! {
+        table #users {
+            thead { tr { th { (t(lang, "users.upn")) } th { (t(lang, "users.name")) } th { (t(lang, "users.roles")) } th { (t(lang, "users.state")) } @if can_manage { th { (t(lang, "users.actions")) } } } }
+            tbody {
+                @for (u, roles) in rows {
+                    tr {
+                        td.upn {
+                            @if can_manage { a href={"/portal/users/" (u.id)} { (u.upn) } } @else { (u.upn) }
+                        }
+                        td { (u.display_name) }
+                        td { @for r in roles { span.tag { (t(lang, &format!("role.{}", r.as_str()))) } } }
+                        td.state { (super::labels::pill(lang, u.state.as_str())) }
+                        @if can_manage {
+                            td {
+                                @if u.state.is_active() && Some(u.id) != ctx.actor.user_id() {
+                                    form.confirm-form method="post" action={"/portal/users/" (u.id) "/remove"} {
+                                        input type="hidden" name="csrf" value=(visit.csrf());
+                                        label.choice {
+                                            input.confirm type="checkbox" name="confirm" value="yes";
+                                            " " (tf(lang, "users.remove_confirm", &[("upn", &u.upn)]))
+                                        }
+                                        " "
+                                        button.link.danger.remove-user type="submit" data-upn=(u.upn) { (t(lang, "users.remove")) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub async fn list(State(app): State<App>, s: SignedIn, Query(at): Query<At>) -> Response {
     if let Err(e) = s
         .ctx
         .require(Action::ReadUsers, Resource::Tenant(s.actor().tenant))
     {
         return super::layout::domain_error(&s.visit, e);
     }
-    render(&app, &s.visit, &s.ctx, &[], &[]).await
+    render_with(&app, &s.visit, &s.ctx, &at, None, &[], &[]).await
 }
 
 pub async fn add(
@@ -204,7 +238,7 @@ pub async fn remove(
     };
     if !confirmed(&form) {
         let msg = needs_confirmation(s.lang(), None);
-        return render_with(&app, &s.visit, &s.ctx, Some(msg), &[], &[]).await;
+        return render_with(&app, &s.visit, &s.ctx, &At::default(), Some(msg), &[], &[]).await;
     }
     let upn = match identity::user_view(&app, &s.ctx, user_id).await {
         Ok(v) => v.user.upn,
@@ -213,7 +247,16 @@ pub async fn remove(
     match identity::remove_user(&app, &s.ctx, user_id).await {
         Ok(()) => see_other("/portal/users", Flash::ok("users.removed").with("upn", upn)),
         Err(Error::Conflict { message, .. }) => {
-            render_with(&app, &s.visit, &s.ctx, Some(message), &[], &[]).await
+            render_with(
+                &app,
+                &s.visit,
+                &s.ctx,
+                &At::default(),
+                Some(message),
+                &[],
+                &[],
+            )
+            .await
         }
         Err(e) => super::layout::domain_error(&s.visit, e),
     }
