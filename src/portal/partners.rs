@@ -9,9 +9,11 @@ use super::guard::{
 };
 use super::i18n::{t, tf};
 use super::layout::{domain_error, error_page, page, PageOpts};
+use super::pager::{At, Pager, Start};
 use super::session::{url_escape, Visit};
 use crate::app::partnerships::{
-    self as uc, DirectoryEntry, DirectoryFilter, InviteInput, ListingInput,
+    self as uc, Counterpart, DirectoryEntry, DirectoryFilter, InvitationRow, InviteInput,
+    ListingInput,
 };
 use crate::app::App;
 use crate::domain::authz::{can, Action, Resource};
@@ -219,19 +221,58 @@ pub async fn save_listing(
     }
 }
 
+/// The paging parameters of the partner pages: the partner list's, and on the resellers page
+/// the invitations' (`inv_after`, `inv_from`).
+#[derive(Deserialize, Default)]
+pub struct PartnersQuery {
+    #[serde(flatten)]
+    at: At,
+    inv_after: Option<String>,
+    inv_from: Option<String>,
+}
+
+impl PartnersQuery {
+    fn invitations(&self) -> At {
+        At {
+            after: self.inv_after.clone(),
+            from: self.inv_from.clone(),
+        }
+    }
+}
+
+/// One page of the partners on either side (by name) and its pager.
+async fn partner_rows(
+    app: &App,
+    s: &SignedIn,
+    as_provider: bool,
+    at: &At,
+) -> Result<(Vec<Counterpart>, Pager), Error> {
+    let side = if as_provider {
+        "resellers"
+    } else {
+        "providers"
+    };
+    let start = Start::read(app, &format!("{side}:{}", s.actor().tenant), at);
+    let (mut rows, total) =
+        uc::relationships_page(app, &s.ctx, as_provider, start.position(), start.fetch()).await?;
+    let pager = start.finish(app, &mut rows, total, |c| {
+        (c.name.to_lowercase(), c.partnership.id.to_string())
+    });
+    Ok((rows, pager))
+}
+
 /// A partner list for either side, with the actions the caller may take.
-async fn partner_rows(app: &App, s: &SignedIn, as_provider: bool) -> Result<Markup, Error> {
+fn partner_table(s: &SignedIn, as_provider: bool, rows: &[Counterpart]) -> Markup {
     let (visit, actor) = (&s.visit, s.actor());
     let lang = visit.lang();
-    let (rows, _) = uc::relationships_page(app, &s.ctx, as_provider, None, 500).await?;
-    Ok(html! {
+    html! {
         @if rows.is_empty() {
             p #partners-empty { (t(lang, if as_provider { "resellers.none" } else { "providers.none" })) }
         } @else {
             table #partners {
                 thead { tr { th { (t(lang, "partners.name")) } th { (t(lang, "partners.mpn")) } th { (t(lang, "partners.location")) } th { (t(lang, "partners.state")) } th { (t(lang, "partners.admin")) } th { span.sr-only { (t(lang, "common.actions")) } } } }
                 tbody {
-                    @for c in &rows {
+                    @for c in rows {
                         @let p = &c.partnership;
                         @let res = Resource::Partnership { provider: p.provider_tenant_id, reseller: p.reseller_tenant_id };
                         tr.partner data-state=(p.state.as_str()) {
@@ -259,7 +300,7 @@ async fn partner_rows(app: &App, s: &SignedIn, as_provider: bool) -> Result<Mark
                 }
             }
         }
-    })
+    }
 }
 
 /// A destructive action's form: a box that states the consequence and a field for the other
@@ -289,11 +330,15 @@ pub fn named_confirm_form(
 }
 
 /// The reseller's "indirect providers" page.
-pub async fn providers(State(app): State<App>, s: SignedIn) -> Response {
-    render_providers(&app, &s, None).await
+pub async fn providers(
+    State(app): State<App>,
+    s: SignedIn,
+    Query(q): Query<PartnersQuery>,
+) -> Response {
+    render_providers(&app, &s, &q.at, None).await
 }
 
-async fn render_providers(app: &App, s: &SignedIn, problem: Option<String>) -> Response {
+async fn render_providers(app: &App, s: &SignedIn, at: &At, problem: Option<String>) -> Response {
     let actor = s.actor();
     if !can(
         actor,
@@ -309,7 +354,7 @@ async fn render_providers(app: &App, s: &SignedIn, problem: Option<String>) -> R
         );
     }
     let lang = s.lang();
-    let rows = match partner_rows(app, s, false).await {
+    let (rows, pager) = match partner_rows(app, s, false, at).await {
         Ok(r) => r,
         Err(e) => return domain_error(&s.visit, e),
     };
@@ -323,20 +368,42 @@ async fn render_providers(app: &App, s: &SignedIn, problem: Option<String>) -> R
         h1 { (title) }
         p { a href="/portal/directory" { (t(lang, "nav.directory")) } }
         @if let Some(p) = &problem { div.alert.bad #problem role="alert" { (p) } }
-        (rows)
+        (pager.notice(lang))
+        (partner_table(s, false, &rows))
+        (pager.nav(lang, "/portal/providers", &title))
     };
     let opts = opts(app, &title, "/portal/providers");
     (status, page(&s.visit, opts, body)).into_response()
 }
 
 /// The provider's "indirect resellers" page, with "request a partnership".
-pub async fn resellers(State(app): State<App>, s: SignedIn) -> Response {
-    render_resellers(&app, &s, &[], None, None).await
+pub async fn resellers(
+    State(app): State<App>,
+    s: SignedIn,
+    Query(q): Query<PartnersQuery>,
+) -> Response {
+    render_resellers(&app, &s, &q, &[], None, None).await
+}
+
+/// One page of the provider's partnership invitations (newest first) and its pager.
+async fn invitation_rows(
+    app: &App,
+    s: &SignedIn,
+    at: &At,
+) -> Result<(Vec<InvitationRow>, Pager), Error> {
+    let list = format!("invitations:{}", s.actor().tenant);
+    let start = Start::read_as(app, &list, "inv_", at);
+    let (mut rows, total) = uc::invitations_page(app, &s.ctx, start.timed(), start.fetch()).await?;
+    let pager = start.finish(app, &mut rows, total, |i| {
+        (i.created_at.to_string(), i.id.to_string())
+    });
+    Ok((rows, pager))
 }
 
 async fn render_resellers(
     app: &App,
     s: &SignedIn,
+    q: &PartnersQuery,
     errors: &[FieldError],
     form: Option<&FormData>,
     problem: Option<String>,
@@ -356,7 +423,7 @@ async fn render_resellers(
         );
     }
     let lang = visit.lang();
-    let rows = match partner_rows(app, s, true).await {
+    let (rows, pager) = match partner_rows(app, s, true, &q.at).await {
         Ok(r) => r,
         Err(e) => return domain_error(visit, e),
     };
@@ -366,11 +433,10 @@ async fn render_resellers(
         Resource::Tenant(actor.tenant),
     )
     .allowed();
-    let invitations = match uc::invitations_page(app, &s.ctx, None, 500).await {
-        Ok((rows, _)) => rows,
+    let (invitations, inv_pager) = match invitation_rows(app, s, &q.invitations()).await {
+        Ok(r) => r,
         Err(e) => return domain_error(visit, e),
     };
-    let now = app.clock.now_ms();
     let v = |k: &str| form.map(|f| f.get(k)).unwrap_or_default();
     let title = t(lang, "resellers.title");
     let status = if errors.is_empty() && problem.is_none() {
@@ -390,7 +456,10 @@ async fn render_resellers(
     (status, page(visit, opts(app, &title, "/portal/resellers"), html! {
         h1 { (title) }
         @if let Some(p) = &problem { div.alert.bad #problem role="alert" { (p) } }
-        (rows)
+        (pager.notice(lang))
+        (inv_pager.notice(lang))
+        (partner_table(s, true, &rows))
+        (pager.nav(lang, &inv_pager.keep("/portal/resellers"), &title))
         @if let Some((url, subject, body, sent_to)) = created {
             div.card #invitation-created {
                 h2 { (t(lang, "resellers.draft")) }
@@ -418,11 +487,26 @@ async fn render_resellers(
                 p { button #create-invitation type="submit" { (t(lang, "resellers.create")) } }
             }
         }
+        (invitations_table(app, visit, &invitations, may_invite))
+        (inv_pager.nav(lang, &pager.keep("/portal/resellers"), &t(lang, "resellers.pending")))
+    })).into_response()
+}
+
+/// The provider's partnership invitations, with a withdraw form on those still pending.
+fn invitations_table(
+    app: &App,
+    visit: &Visit,
+    invitations: &[InvitationRow],
+    may_invite: bool,
+) -> Markup {
+    let lang = visit.lang();
+    let now = app.clock.now_ms();
+    html! {
         @if !invitations.is_empty() {
             h2 { (t(lang, "resellers.pending")) }
             table #invitations {
                 tbody {
-                    @for i in &invitations {
+                    @for i in invitations {
                         @let state = i.state.seen_at(i.expires_at, now);
                         tr.invitation data-state=(state.as_str()) {
                             td { (crate::clock::from_ms(i.created_at).format("%Y-%m-%d")) }
@@ -446,7 +530,7 @@ async fn render_resellers(
                 }
             }
         }
-    })).into_response()
+    }
 }
 
 pub async fn create_invitation(
@@ -464,7 +548,15 @@ pub async fn create_invitation(
                     "resellerMpnId",
                     t(s.lang(), "resellers.mpn_numeric"),
                 )];
-                return render_resellers(&app, &s, &errs, Some(&f), None).await;
+                return render_resellers(
+                    &app,
+                    &s,
+                    &PartnersQuery::default(),
+                    &errs,
+                    Some(&f),
+                    None,
+                )
+                .await;
             }
         },
     };
@@ -489,10 +581,12 @@ pub async fn create_invitation(
                 Flash::ok("resellers.created_flash").detail(link),
             )
         }
-        Err(Error::Validation(errs)) => render_resellers(&app, &s, &errs, Some(&f), None).await,
+        Err(Error::Validation(errs)) => {
+            render_resellers(&app, &s, &PartnersQuery::default(), &errs, Some(&f), None).await
+        }
         Err(Error::Conflict { message, .. }) => {
             let errs = [FieldError::new("resellers", message)];
-            render_resellers(&app, &s, &errs, Some(&f), None).await
+            render_resellers(&app, &s, &PartnersQuery::default(), &errs, Some(&f), None).await
         }
         Err(e) => domain_error(&s.visit, e),
     }
@@ -510,7 +604,7 @@ pub async fn revoke_invitation(
     };
     if !confirmed(&f) {
         let msg = needs_confirmation(s.lang(), None);
-        return render_resellers(&app, &s, &[], None, Some(msg)).await;
+        return render_resellers(&app, &s, &PartnersQuery::default(), &[], None, Some(msg)).await;
     }
     match uc::revoke_invitation(&app, &s.ctx, id).await {
         Ok(_) => see_other("/portal/resellers", Flash::ok("resellers.revoked")),
@@ -521,9 +615,9 @@ pub async fn revoke_invitation(
 /// Where the acting side lands after a change to a partnership (or sees its refusal).
 async fn back_to(app: &App, s: &SignedIn, provider: TenantId, problem: Option<String>) -> Response {
     if s.actor().tenant == provider {
-        render_resellers(app, s, &[], None, problem).await
+        render_resellers(app, s, &PartnersQuery::default(), &[], None, problem).await
     } else {
-        render_providers(app, s, problem).await
+        render_providers(app, s, &At::default(), problem).await
     }
 }
 
