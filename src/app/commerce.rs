@@ -1043,13 +1043,19 @@ pub async fn invoice(
     Ok((invoice, lines))
 }
 
-/// The newest invoices of the caller's organisation (a provider), at most `limit`, newest
-/// period first (the portal's list; the API pages through `invoices::page`).
+/// A page of the invoices of the caller's organisation (a provider), newest period first
+/// after `after` (the portal's list; the API pages through `invoices::page`), and how many
+/// there are. Its position is that of `invoices::sort_key`.
 pub async fn invoices(
     app: &App,
     ctx: &Ctx,
+    after: super::paging::Position<'_>,
     limit: u32,
-) -> Result<Vec<crate::app::store::commerce::InvoiceRow>> {
+) -> Result<(Vec<crate::app::store::commerce::InvoiceRow>, i64)> {
+    use crate::app::store::commerce_pages as pages;
     ctx.require(Action::ReadInvoices, Resource::Tenant(ctx.actor.tenant))?;
-    Ok(crate::app::store::commerce_pages::invoices(&app.db, ctx.actor.tenant, None, limit).await?)
+    let after = super::paging::timed(after)?;
+    let rows = pages::invoices(&app.db, ctx.actor.tenant, after, limit).await?;
+    let total = pages::count_invoices(&app.db, ctx.actor.tenant).await?;
+    Ok((rows, total))
 }

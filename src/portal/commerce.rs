@@ -6,6 +6,7 @@ use super::form::csrf;
 use super::guard::{confirmed, needs_confirmation, SignedIn, VerifiedForm, REFUSED};
 use super::i18n::{t, tf};
 use super::layout::{domain_error, error_page, page, PageOpts};
+use super::pager::{self, At, Start};
 use crate::app::commerce::{self as uc, LineInput, OrderInput, SubscriptionPatch};
 use crate::app::subscriptions::SubscriptionRow;
 use crate::app::{catalog, orders, App};
@@ -39,12 +40,11 @@ pub fn services_table(lang: &str, subs: &[SubscriptionRow]) -> Markup {
     }
 }
 
-/// How many catalog items the catalog page lists.
-const CATALOG_ROWS: u32 = 500;
-
 #[derive(Deserialize)]
 pub struct CatalogQuery {
     country: Option<String>,
+    #[serde(flatten)]
+    at: At,
 }
 
 pub async fn catalog(
@@ -63,10 +63,14 @@ pub async fn catalog(
         }
         Err(e) => return domain_error(visit, e),
     };
-    let rows = match catalog::offers_page(&app, ctx, Some(&country), None, CATALOG_ROWS).await {
-        Ok((rows, _)) => rows,
+    let start = Start::read(&app, &format!("catalog:{country}"), &q.at);
+    let listed = catalog::offers_page(&app, ctx, Some(&country), start.position(), start.fetch());
+    let (mut rows, total) = match listed.await {
+        Ok(page) => page,
         Err(e) => return domain_error(visit, e),
     };
+    let pager = start.finish(&app, &mut rows, total, catalog::Offer::sort_key);
+    let base = pager::base("/portal/catalog", &[("country", Some(country.as_str()))]);
     let title = t(lang, "catalog.title");
     page(visit, PageOpts { title: &title, active: "/portal/catalog", mail_public: app.config.mail_viewer_public }, html! {
         h1 { (title) }
@@ -75,6 +79,7 @@ pub async fn catalog(
             input #country type="text" name="country" value=(country);
             " " button type="submit" { (t(lang, "directory.search")) }
         }
+        (pager.notice(lang))
         table #catalog {
             thead { tr { th { (t(lang, "record.sku")) } th { (t(lang, "catalog.item")) } th { (t(lang, "catalog.price")) } th { (t(lang, "catalog.term")) } th { (t(lang, "catalog.billing")) } th { (t(lang, "catalog.quantity")) } } }
             tbody {
@@ -91,6 +96,7 @@ pub async fn catalog(
                 }
             }
         }
+        (pager.nav(lang, &base, &title))
     }).into_response()
 }
 
@@ -303,20 +309,22 @@ pub async fn change(
     }
 }
 
-/// How many invoices (newest first) the invoices page lists.
-const INVOICE_ROWS: u32 = 500;
-
-pub async fn invoices(State(app): State<App>, s: SignedIn) -> Response {
+/// The provider's invoices, newest period first, a page at a time.
+pub async fn invoices(State(app): State<App>, s: SignedIn, Query(at): Query<At>) -> Response {
     let (visit, ctx) = (s.visit, s.ctx);
     let lang = visit.lang();
-    let rows = match crate::app::commerce::invoices(&app, &ctx, INVOICE_ROWS).await {
-        Ok(rows) => rows,
+    let start = Start::read(&app, &format!("invoices:{}", ctx.actor.tenant), &at);
+    let listed = crate::app::commerce::invoices(&app, &ctx, start.position(), start.fetch());
+    let (mut rows, total) = match listed.await {
+        Ok(page) => page,
         Err(e) => return domain_error(&visit, e),
     };
+    let pager = start.finish(&app, &mut rows, total, crate::app::invoices::sort_key);
     let title = t(lang, "invoices.title");
     page(&visit, PageOpts { title: &title, active: "/portal/invoices", mail_public: app.config.mail_viewer_public }, html! {
         h1 { (title) }
-        @if rows.is_empty() { p #invoices-empty { (t(lang, "invoices.none")) } } @else {
+        (pager.notice(lang))
+        @if rows.is_empty() && pager.is_first() { p #invoices-empty { (t(lang, "invoices.none")) } } @else {
             table #invoices {
                 thead { tr { th { (t(lang, "invoices.period")) } th { (t(lang, "invoices.total")) } th { span.sr-only { (t(lang, "common.actions")) } } } }
                 tbody {
@@ -330,6 +338,7 @@ pub async fn invoices(State(app): State<App>, s: SignedIn) -> Response {
                 }
             }
         }
+        (pager.nav(lang, "/portal/invoices", &title))
     }).into_response()
 }
 
