@@ -737,27 +737,32 @@ pub async fn page(
 
 /// The operator's review queue: a page of applications with each applicant's organisation
 /// name (one more query for the page, not one per row).
+/// Its position is the last row's (change time, id), like [`page`]'s; it also answers how
+/// many applications match.
 pub async fn review_queue(
     app: &App,
     ctx: &Ctx,
     status: Option<Status>,
+    after: Option<(i64, &str)>,
     limit: u32,
-) -> Result<Vec<(EnrollmentRow, String)>> {
+) -> Result<(Vec<(EnrollmentRow, String)>, i64)> {
     ctx.require(Action::ReviewEnrollments, Resource::Platform)?;
     let filter = repo::Filter {
         tenant: None,
         status,
     };
-    let rows = repo::page(&app.db, filter, None, limit).await?;
+    let rows = repo::page(&app.db, filter, after, limit).await?;
+    let total = repo::count(&app.db, filter).await?;
     let ids: Vec<_> = rows.iter().map(|e| e.tenant_id).collect();
     let names = ids::tenant_names(&app.db, &ids).await?;
-    Ok(rows
+    let named = rows
         .into_iter()
         .map(|e| {
             let name = names.get(&e.tenant_id).cloned().unwrap_or_default();
             (e, name)
         })
-        .collect())
+        .collect();
+    Ok((named, total))
 }
 
 /// The caller's organisation's most recently changed application, if any.

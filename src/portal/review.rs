@@ -5,6 +5,7 @@ use super::form::csrf;
 use super::guard::{confirmed, needs_confirmation, SignedIn, VerifiedForm, REFUSED};
 use super::i18n::t;
 use super::layout::{domain_error, page, PageOpts};
+use super::pager::{At, Start};
 use super::session::Visit;
 use crate::app::enrollment::{self as uc, Decision};
 use crate::app::App;
@@ -36,6 +37,8 @@ fn operator(s: &SignedIn) -> Result<(), Response> {
 #[derive(Deserialize)]
 pub struct QueueQuery {
     status: Option<String>,
+    #[serde(flatten)]
+    at: At,
 }
 
 pub async fn queue(State(app): State<App>, s: SignedIn, Query(q): Query<QueueQuery>) -> Response {
@@ -49,10 +52,17 @@ pub async fn queue(State(app): State<App>, s: SignedIn, Query(q): Query<QueueQue
         Some("") | Some("all") => None,
         Some(s) => Status::parse(s),
     };
-    let named = match uc::review_queue(&app, &ctx, status, 500).await {
-        Ok(r) => r,
-        Err(e) => return domain_error(&visit, e),
-    };
+    let shown = status.map(|s| s.as_str()).unwrap_or("all");
+    let start = Start::read(&app, &format!("review:{shown}"), &q.at);
+    let (mut named, total) =
+        match uc::review_queue(&app, &ctx, status, start.timed(), start.fetch()).await {
+            Ok(r) => r,
+            Err(e) => return domain_error(&visit, e),
+        };
+    let pager = start.finish(&app, &mut named, total, |(e, _)| {
+        (e.updated_at.to_string(), e.id.to_string())
+    });
+    let base = format!("/portal/operator/enrollments?status={shown}");
     let title = t(lang, "review.title");
     let filters = [
         "under_review",
@@ -71,7 +81,8 @@ pub async fn queue(State(app): State<App>, s: SignedIn, Query(q): Query<QueueQue
             }
             a href="/portal/operator/enrollments?status=all" { (t(lang, "review.all")) }
         }
-        @if named.is_empty() {
+        (pager.notice(lang))
+        @if named.is_empty() && pager.is_first() {
             p #queue-empty { (t(lang, "review.empty")) }
         } @else {
             table #queue {
@@ -88,6 +99,7 @@ pub async fn queue(State(app): State<App>, s: SignedIn, Query(q): Query<QueueQue
                 }
             }
         }
+        (pager.nav(lang, &base, &title))
     }).into_response()
 }
 
