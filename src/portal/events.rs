@@ -6,14 +6,16 @@ use super::form::FormData;
 use super::guard::{confirmed, needs_confirmation, SignedIn, VerifiedForm, REFUSED};
 use super::i18n::{t, tf};
 use super::layout::{domain_error, page, problem, PageOpts};
+use super::pager::{At, Pager, Start};
 use super::session::Visit;
 use crate::app::referrals::{Direction, ReferralRow};
+use crate::app::webhooks::Delivery;
 use crate::app::{notifications, referrals, webhooks, App, Ctx};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::referral::{LeadInput, Substatus};
 use crate::domain::webhook::{DeliveryStatus, EVENTS};
 use crate::domain::Error;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
@@ -70,23 +72,34 @@ fn when(ms: i64) -> String {
 
 // ---- webhooks ----
 
-pub async fn webhook_page(State(app): State<App>, s: SignedIn) -> Response {
+pub async fn webhook_page(State(app): State<App>, s: SignedIn, Query(at): Query<At>) -> Response {
     let ctx = &s.ctx;
     if let Err(e) = ctx.require(Action::ReadWebhooks, Resource::Tenant(ctx.actor.tenant)) {
         return domain_error(&s.visit, e);
     }
-    render_webhook(&app, &s.visit, ctx, Refusal::NONE).await
+    render_webhook(&app, &s.visit, ctx, &at, Refusal::NONE).await
 }
 
-async fn render_webhook(app: &App, visit: &Visit, ctx: &Ctx, flash: Refusal) -> Response {
+/// One page of the delivery log (newest first) and its pager.
+async fn delivery_log(app: &App, ctx: &Ctx, at: &At) -> Result<(Vec<Delivery>, Pager), Error> {
+    let start = Start::read(app, &format!("deliveries:{}", ctx.actor.tenant), at);
+    let (mut log, total) =
+        webhooks::deliveries(app, ctx, None, start.timed(), start.fetch()).await?;
+    let pager = start.finish(app, &mut log, total, |d| {
+        (d.created_at.to_string(), d.id.to_string())
+    });
+    Ok((log, pager))
+}
+
+async fn render_webhook(app: &App, visit: &Visit, ctx: &Ctx, at: &At, flash: Refusal) -> Response {
     let lang = visit.lang();
     let reg = match webhooks::get(app, ctx).await {
         Ok(r) => Some(r),
         Err(Error::NotFound(_)) => None,
         Err(e) => return domain_error(visit, e),
     };
-    let log = match webhooks::deliveries(app, ctx, None, None, 50).await {
-        Ok((l, _)) => l,
+    let (log, pager) = match delivery_log(app, ctx, at).await {
+        Ok(l) => l,
         Err(e) => return domain_error(visit, e),
     };
     let chosen = |e: &str| {
@@ -140,14 +153,25 @@ async fn render_webhook(app: &App, visit: &Visit, ctx: &Ctx, flash: Refusal) -> 
             }
         }
         h2 { (t(lang, "webhooks.log")) }
-        @if log.is_empty() { p #deliveries-empty { (t(lang, "webhooks.log_empty")) } } @else {
+        (pager.notice(lang))
+        (deliveries_table(visit, &log, pager.is_first()))
+        (pager.nav(lang, "/portal/webhooks", &t(lang, "webhooks.log")))
+    };
+    respond(app, visit, &title, "/portal/webhooks", &flash, body)
+}
+
+/// A page of the delivery log, with "redeliver" on each finished delivery.
+fn deliveries_table(visit: &Visit, log: &[Delivery], first: bool) -> Markup {
+    let lang = visit.lang();
+    html! {
+        @if log.is_empty() && first { p #deliveries-empty { (t(lang, "webhooks.log_empty")) } } @else {
             table #deliveries {
                 thead { tr {
                     th { (t(lang, "webhooks.when")) } th { (t(lang, "webhooks.event")) } th { (t(lang, "webhooks.status")) }
                     th { (t(lang, "webhooks.code")) } th { (t(lang, "webhooks.attempts")) } th { (t(lang, "webhooks.error")) } th { span.sr-only { (t(lang, "common.actions")) } }
                 } }
                 tbody {
-                    @for d in &log {
+                    @for d in log {
                         tr data-event=(d.event_name) {
                             td { (when(d.created_at)) }
                             td { (super::labels::event(lang, &d.event_name)) " " code { (d.event_name) } }
@@ -168,8 +192,7 @@ async fn render_webhook(app: &App, visit: &Visit, ctx: &Ctx, flash: Refusal) -> 
                 }
             }
         }
-    };
-    respond(app, visit, &title, "/portal/webhooks", &flash, body)
+    }
 }
 
 /// One handler for the webhook page's buttons: `what` says which.
@@ -222,7 +245,7 @@ pub async fn webhook_action(
     };
     match done {
         Ok(r) => r,
-        Err(refusal) => render_webhook(&app, &s.visit, ctx, refusal).await,
+        Err(refusal) => render_webhook(&app, &s.visit, ctx, &At::default(), refusal).await,
     }
 }
 
@@ -249,7 +272,7 @@ pub async fn redeliver(
     let r = webhooks::redeliver(&app, &s.ctx, &id).await;
     match outcome(&r, "/portal/webhooks", Flash::ok("webhooks.requeued")) {
         Ok(r) => r,
-        Err(refusal) => render_webhook(&app, &s.visit, &s.ctx, refusal).await,
+        Err(refusal) => render_webhook(&app, &s.visit, &s.ctx, &At::default(), refusal).await,
     }
 }
 
@@ -309,8 +332,9 @@ pub async fn save_notifications(
 
 // ---- referrals ----
 
-pub async fn referrals_page(State(app): State<App>, s: SignedIn) -> Response {
-    render_referrals(&app, &s.visit, &s.ctx, Refusal::NONE, &FormData::default()).await
+pub async fn referrals_page(State(app): State<App>, s: SignedIn, Query(at): Query<At>) -> Response {
+    let form = FormData::default();
+    render_referrals(&app, &s.visit, &s.ctx, &at, Refusal::NONE, &form).await
 }
 
 /// Organisations the caller may send referrals to, as picker options.
@@ -322,16 +346,28 @@ async fn targets(app: &App, ctx: &Ctx) -> Result<Vec<(String, String)>, Error> {
         .collect())
 }
 
+/// One page of the caller's referrals, sent and received (newest first), and its pager.
+async fn referral_rows(app: &App, ctx: &Ctx, at: &At) -> Result<(Vec<ReferralRow>, Pager), Error> {
+    let start = Start::read(app, &format!("referrals:{}", ctx.actor.tenant), at);
+    let (mut list, total) =
+        referrals::list(app, ctx, Direction::All, None, start.timed(), start.fetch()).await?;
+    let pager = start.finish(app, &mut list, total, |r| {
+        (r.created_at.to_string(), r.id.to_string())
+    });
+    Ok((list, pager))
+}
+
 async fn render_referrals(
     app: &App,
     visit: &Visit,
     ctx: &Ctx,
+    at: &At,
     flash: Refusal,
     form: &FormData,
 ) -> Response {
     let lang = visit.lang();
-    let list = match referrals::list(app, ctx, Direction::All, None, None, 200).await {
-        Ok((l, _)) => l,
+    let (list, pager) = match referral_rows(app, ctx, at).await {
+        Ok(l) => l,
         Err(e) => return domain_error(visit, e),
     };
     let targets = match targets(app, ctx).await {
@@ -345,7 +381,8 @@ async fn render_referrals(
         h1 { (title) }
         p.muted { (t(lang, "referrals.intro")) }
         (flash.show())
-        @if list.is_empty() { p #referrals-empty { (t(lang, "referrals.none")) } } @else {
+        (pager.notice(lang))
+        @if list.is_empty() && pager.is_first() { p #referrals-empty { (t(lang, "referrals.none")) } } @else {
             table #referrals {
                 thead { tr {
                     th { (t(lang, "referrals.name")) } th { (t(lang, "referrals.direction")) } th { (t(lang, "referrals.customer")) }
@@ -365,6 +402,7 @@ async fn render_referrals(
                 }
             }
         }
+        (pager.nav(lang, "/portal/referrals", &title))
         @if !targets.is_empty() {
             div.card {
                 h2 { (t(lang, "referrals.new")) }
@@ -442,7 +480,7 @@ pub async fn create_referral(
         Ok(_) => see_other("/portal/referrals", Flash::ok("referrals.created")),
         Err(e) => {
             let refusal = Refusal(Some(problem(&e)));
-            render_referrals(&app, &s.visit, &s.ctx, refusal, &form).await
+            render_referrals(&app, &s.visit, &s.ctx, &At::default(), refusal, &form).await
         }
     }
 }

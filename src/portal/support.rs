@@ -7,6 +7,7 @@ use super::flash::{see_other, Flash};
 use super::guard::{SignedIn, VerifiedForm, REFUSED};
 use super::i18n::{t, tf};
 use super::layout::{domain_error, page, problem, PageOpts};
+use super::pager::{self, At, Pager, Start};
 use super::session::Visit;
 use crate::app::support::{self, CaseDetail, CaseFilter, CaseView, NewCase, RateRow, Update};
 use crate::app::{App, Ctx};
@@ -105,6 +106,35 @@ fn filter_from(q: &BTreeMap<String, String>) -> (CaseView, CaseFilter) {
     (view, filter)
 }
 
+/// The filters of the list, in the order its address names them.
+const FILTERS: [&str; 6] = ["view", "status", "severity", "breach", "topic", "customer"];
+
+/// One page of the requests the filters of `q` select, how many match, the pager and the
+/// address of the first page with those filters.
+async fn case_rows(
+    app: &App,
+    ctx: &Ctx,
+    q: &BTreeMap<String, String>,
+) -> Result<(Vec<support::Case>, i64, Pager, String), Error> {
+    let (view, filter) = filter_from(q);
+    let filters: Vec<(&str, Option<&str>)> = FILTERS
+        .iter()
+        .map(|k| (*k, q.get(*k).map(String::as_str)))
+        .collect();
+    let base = pager::base("/portal/support", &filters);
+    let at = At {
+        after: q.get("after").cloned(),
+        from: q.get("from").cloned(),
+    };
+    let start = Start::read(app, &format!("support:{}:{base}", ctx.actor.tenant), &at);
+    let (mut rows, total) =
+        support::list(app, ctx, view, &filter, start.timed(), start.fetch()).await?;
+    let pager = start.finish(app, &mut rows, total, |r| {
+        (r.created_at.to_string(), r.id.to_string())
+    });
+    Ok((rows, total, pager, base))
+}
+
 async fn render_list(
     app: &App,
     visit: &Visit,
@@ -113,8 +143,7 @@ async fn render_list(
     outcome: Option<Result<(), String>>,
 ) -> Response {
     let lang = visit.lang();
-    let (view, filter) = filter_from(q);
-    let (rows, total) = match support::list(app, ctx, view, &filter, None, 100).await {
+    let (rows, total, pager, base) = match case_rows(app, ctx, q).await {
         Ok(r) => r,
         Err(e) => return domain_error(visit, e),
     };
@@ -159,7 +188,8 @@ async fn render_list(
             " " button type="submit" { (t(lang, "support.filter")) }
         }
         p.muted #support-count { (tf(lang, "support.count", &[("n", &total.to_string())])) }
-        @if rows.is_empty() { p #support-empty { (t(lang, "support.none")) } } @else {
+        (pager.notice(lang))
+        @if rows.is_empty() && pager.is_first() { p #support-empty { (t(lang, "support.none")) } } @else {
             table #support-list {
                 thead { tr {
                     th { (t(lang, "support.field.title")) } th { (t(lang, "support.field.status")) }
@@ -184,6 +214,7 @@ async fn render_list(
                 }
             }
         }
+        (pager.nav(lang, &base, &title))
         @if may_raise { (raise_form(lang, visit, &topics, &customers, ctx)) }
     };
     let status = match &outcome {
