@@ -171,18 +171,21 @@ pub async fn records(
     Ok((rows, total))
 }
 
-/// The caller's organisation's newest records of the last `days` days (portal page).
+/// A page of the caller's organisation's records of the last `days` days, newest first
+/// before `before` (the last record shown: its time and id), and how many there are (portal
+/// page).
 pub async fn recent(
     app: &super::App,
     ctx: &Ctx,
     days: i64,
+    before: Option<(i64, &str)>,
     limit: u32,
-) -> crate::domain::Result<Vec<AuditRow>> {
+) -> crate::domain::Result<(Vec<AuditRow>, i64)> {
     let now = app.clock.now_ms();
     let q = AuditQuery {
         start: now - days * crate::clock::DAY_MS,
         end: now + 1,
         ..Default::default()
     };
-    Ok(records(app, ctx, &q, None, limit).await?.0)
+    records(app, ctx, &q, before, limit).await
 }

@@ -23,15 +23,18 @@ fn allowed(app: &App, viewer: Option<&Actor>) -> Result<()> {
     }
 }
 
-/// The newest captured mail (at most `limit`), optionally only to one address.
+/// A page of the captured mail, newest first before `before` (the last mail shown: its
+/// time and id), optionally only to one address, and how many there are.
 pub async fn list(
     app: &App,
     viewer: Option<&Actor>,
     to: Option<&str>,
-    limit: i64,
-) -> Result<Vec<CapturedMail>> {
+    before: Option<(i64, &str)>,
+    limit: u32,
+) -> Result<(Vec<CapturedMail>, i64)> {
     allowed(app, viewer)?;
-    Ok(mailbox::list(&app.db, to, limit).await?)
+    let rows = mailbox::page(&app.db, to, before, i64::from(limit)).await?;
+    Ok((rows, mailbox::count(&app.db, to).await?))
 }
 
 /// One captured mail.

@@ -3,8 +3,9 @@
 use super::guard::SignedIn;
 use super::i18n::{t, tf};
 use super::layout::{page, PageOpts};
+use super::pager::{At, Start};
 use crate::app::App;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 
@@ -74,18 +75,24 @@ pub async fn dashboard(State(app): State<App>, s: SignedIn) -> Response {
 }
 
 /// The organisation's activity log for the last 30 days.
-pub async fn audit(State(app): State<App>, s: SignedIn) -> Response {
+pub async fn audit(State(app): State<App>, s: SignedIn, Query(at): Query<At>) -> Response {
     let (visit, ctx) = (s.visit, s.ctx);
     let lang = visit.lang();
-    let rows = match crate::app::audit::recent(&app, &ctx, 30, 200).await {
+    let start = Start::read(&app, &format!("audit:{}", ctx.actor.tenant), &at);
+    let listed = crate::app::audit::recent(&app, &ctx, 30, start.timed(), start.fetch());
+    let (mut rows, total) = match listed.await {
         Ok(r) => r,
         Err(e) => return super::layout::domain_error(&visit, e),
     };
+    let pager = start.finish(&app, &mut rows, total, |r| {
+        (r.entry.created_at.to_string(), r.id.clone())
+    });
     let title = t(lang, "audit.title");
     page(&visit, PageOpts { title: &title, active: "/portal/audit", mail_public: app.config.mail_viewer_public }, html! {
         h1 { (title) }
         p.muted { (t(lang, "audit.intro")) }
-        @if rows.is_empty() { p #audit-empty { (t(lang, "audit.none")) } } @else {
+        (pager.notice(lang))
+        @if rows.is_empty() && pager.is_first() { p #audit-empty { (t(lang, "audit.none")) } } @else {
             table #audit {
                 thead { tr { th { (t(lang, "audit.when")) } th { (t(lang, "audit.who")) } th { (t(lang, "audit.what")) } th { (t(lang, "audit.resource")) } th { (t(lang, "audit.customer")) } } }
                 tbody {
@@ -101,6 +108,7 @@ pub async fn audit(State(app): State<App>, s: SignedIn) -> Response {
                 }
             }
         }
+        (pager.nav(lang, "/portal/audit", &title))
     })
     .into_response()
 }

@@ -3,6 +3,7 @@
 
 use super::i18n::t;
 use super::layout::{page, PageOpts};
+use super::pager::{self, At, Start};
 use super::session::{to_signin, Visit};
 use crate::app::{mailbox, App};
 use axum::extract::{Path, Query, State};
@@ -31,14 +32,23 @@ fn viewer(visit: &Visit) -> Option<&crate::domain::authz::Actor> {
 #[derive(Deserialize)]
 pub struct MailFilter {
     to: Option<String>,
+    #[serde(flatten)]
+    at: At,
 }
 
 pub async fn list(State(app): State<App>, visit: Visit, Query(q): Query<MailFilter>) -> Response {
     let lang = visit.lang();
-    let mails = match mailbox::list(&app, viewer(&visit), q.to.as_deref(), 200).await {
+    let to = q.to.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let start = Start::read(&app, &format!("mail:{}", to.unwrap_or_default()), &q.at);
+    let listed = mailbox::list(&app, viewer(&visit), to, start.timed(), start.fetch());
+    let (mut mails, total) = match listed.await {
         Ok(m) => m,
         Err(e) => return refused(&visit, e),
     };
+    let pager = start.finish(&app, &mut mails, total, |m| {
+        (m.created_at.to_string(), m.id.clone())
+    });
+    let base = pager::base("/portal/mail", &[("to", to)]);
     let title = t(lang, "mail.title");
     page(
         &visit,
@@ -46,7 +56,8 @@ pub async fn list(State(app): State<App>, visit: Visit, Query(q): Query<MailFilt
         html! {
             h1 { (title) }
             p.muted { (t(lang, "mail.intro")) }
-            @if mails.is_empty() {
+            (pager.notice(lang))
+            @if mails.is_empty() && pager.is_first() {
                 p #mail-empty { (t(lang, "mail.empty")) }
             } @else {
                 table #mail-list {
@@ -62,6 +73,7 @@ pub async fn list(State(app): State<App>, visit: Visit, Query(q): Query<MailFilt
                     }
                 }
             }
+            (pager.nav(lang, &base, &title))
         },
     )
     .into_response()

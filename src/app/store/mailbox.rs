@@ -55,6 +55,38 @@ pub async fn list(db: &Db, to: Option<&str>, limit: i64) -> Result<Vec<CapturedM
     all(&rows, from_row)
 }
 
+/// [`list`] continued before `before` (the last mail shown: its time and id), newest first.
+pub async fn page(
+    db: &Db,
+    to: Option<&str>,
+    before: Option<(i64, &str)>,
+    limit: i64,
+) -> Result<Vec<CapturedMail>, sqlx::Error> {
+    let (at, id) = before.unwrap_or((i64::MAX, ""));
+    let rows = sqlx::query(
+        "SELECT * FROM captured_mail WHERE ($1 = '' OR to_addr = $1) \
+         AND (created_at < $2 OR (created_at = $2 AND ($3 = '' OR id < $3))) \
+         ORDER BY created_at DESC, id DESC LIMIT $4",
+    )
+    .bind(to.unwrap_or("").to_ascii_lowercase())
+    .bind(at)
+    .bind(id)
+    .bind(limit)
+    .fetch_all(&db.read)
+    .await?;
+    all(&rows, from_row)
+}
+
+/// How many captured mails [`list`] would list without a limit.
+pub async fn count(db: &Db, to: Option<&str>) -> Result<i64, sqlx::Error> {
+    let row =
+        sqlx::query("SELECT COUNT(*) AS n FROM captured_mail WHERE ($1 = '' OR to_addr = $1)")
+            .bind(to.unwrap_or("").to_ascii_lowercase())
+            .fetch_one(&db.read)
+            .await?;
+    row.try_get("n")
+}
+
 pub async fn get(db: &Db, id: &str) -> Result<Option<CapturedMail>, sqlx::Error> {
     let row = sqlx::query("SELECT * FROM captured_mail WHERE id = $1")
         .bind(id)
