@@ -215,6 +215,24 @@ pub async fn portal_session(host: &str, upn: &str, password: &str) -> anyhow::Re
     session_cookie(&headers).ok_or_else(|| anyhow::anyhow!("no signed-in session cookie"))
 }
 
+/// Checks that `GET /portal/customers` is what a provider's first page is: a page of
+/// `portal::pager::PAGE_ROWS` customers with a link to the next one (the largest provider
+/// has thousands), so the workload measures the page people get.
+pub async fn check_portal_list(host: &str, cookie: &str) -> anyhow::Result<()> {
+    let mut conn = connect(host).await?;
+    let mut req = Req::get("/portal/customers".into(), None);
+    req.headers.push(("cookie", cookie.to_string()));
+    let (status, _, page) = super::run::send_full(&mut conn, host, &req).await?;
+    anyhow::ensure!(status == 200, "portal customer list: {status}");
+    let page = String::from_utf8_lossy(&page);
+    let rows = page.matches("class=\"customer-link\"").count();
+    anyhow::ensure!(
+        rows == crate::portal::pager::PAGE_ROWS as usize && page.contains("class=\"pager-next\""),
+        "the portal customer list's first page shows {rows} customers and no next page"
+    );
+    Ok(())
+}
+
 /// `GET /portal/customers` (the first page, rendered on the server) with a signed-in session.
 pub fn portal_list(cookie: String) -> Gen {
     Arc::new(move |_| {

@@ -456,6 +456,7 @@ pub async fn run(app: &App, o: &Options) -> anyhow::Result<Summary> {
     if wants(o, flows::PORTAL_LIST) {
         let upn = format!("admin@{}", super::provider_domain(world.largest));
         let cookie = flows::portal_session(&host, &upn, super::PASSWORD).await?;
+        flows::check_portal_list(&host, &cookie).await?;
         plan.push((
             flows::PORTAL_LIST,
             flows::portal_list(cookie),

@@ -19,7 +19,7 @@ pub const VISITORS: &[(&str, Option<&str>)] = &[
 
 pub const LANGS: [&str; 2] = ["en-US", "ko-KR"];
 
-fn axe_source() -> String {
+pub fn axe_source() -> String {
     let path = std::env::var("AXE_JS").unwrap_or_else(|_| {
         concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -174,14 +174,16 @@ pub async fn main_pages(b: &Browser, signed_in: bool) -> anyhow::Result<Vec<Stri
 }
 
 #[derive(Default)]
-struct Figures {
-    pages: usize,
+pub struct Figures {
+    pub pages: usize,
     by_impact: BTreeMap<String, usize>,
     by_rule: BTreeMap<String, usize>,
-    failures: Vec<String>,
+    pub failures: Vec<String>,
 }
 
-async fn scan(
+/// Opens `path`, runs axe-core on it and counts its violations, untranslated catalog keys
+/// and console errors into `f` (serious and critical ones as failures).
+pub async fn scan(
     b: &Browser,
     axe: &str,
     label: &str,

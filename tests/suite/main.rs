@@ -35,6 +35,7 @@ mod paging_partners;
 mod partnerships;
 mod portal_browser;
 mod portal_http;
+mod portal_paging;
 mod portal_prg;
 mod referrals;
 mod replica;
