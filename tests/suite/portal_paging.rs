@@ -168,6 +168,7 @@ async fn serve(t: &TestApp, customer: &TenantRow, partner: TenantId, via: Option
             indirect_reseller: via,
             name: &customer.display_name,
             domain: &customer.domain,
+            country: &customer.country,
         },
         now(t),
     )
