@@ -17,6 +17,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// Readers of each list run side by side, so more reads fall between two writes.
 const READERS: usize = 2;
 
+/// A bound on one reader's reads, so a writer that hangs cannot keep the readers going.
+const MAX_READS: usize = 100_000;
+
+/// A server whose rate limit lets the readers read as fast as they can, and which may post
+/// test events to a local receiver.
+async fn spawn() -> TestApp {
+    TestApp::spawn_with(|c| {
+        c.rate_limit_per_minute = 1_000_000;
+        c.webhook_test_per_minute = 1_000_000;
+        c.webhook_allow = vec!["127.0.0.1".into()];
+        c.webhook_timeout_secs = 10;
+    })
+    .await
+}
+
 /// Reads the first page of `path` until `stop` is set, and once more after; checks that each
 /// response counts what it lists and lists no fewer than the one before. Returns the last
 /// response's item count and how many responses were read.
@@ -42,6 +57,7 @@ async fn read_until(t: &TestApp, token: &str, path: &str, stop: &AtomicBool) -> 
         );
         last = listed;
         reads += 1;
+        assert!(reads < MAX_READS, "{path}: the writer did not finish");
         if done {
             return (last, reads);
         }
@@ -80,7 +96,7 @@ async fn read_while_written(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn users_and_the_activity_log_count_what_they_list_while_users_are_added() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let (tenant, admin) = t.tenant(TenantKind::Partner, &[Role::AccountAdmin]).await;
     let token = t.token(&admin.upn).await;
     let (_, before) = t.get("/v1/auditrecords?size=200", &token).await;
@@ -108,7 +124,7 @@ async fn users_and_the_activity_log_count_what_they_list_while_users_are_added()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn orders_and_subscriptions_count_what_they_list_while_orders_are_placed() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     load_catalog(&t).await;
     let p = t.partner(true, false, "US").await;
     let a = t.partner(false, true, "US").await;
@@ -136,12 +152,7 @@ async fn orders_and_subscriptions_count_what_they_list_while_orders_are_placed()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_delivery_log_counts_what_it_lists_while_events_are_sent_and_delivered() {
-    let t = TestApp::spawn_with(|c| {
-        c.webhook_allow = vec!["127.0.0.1".into()];
-        c.webhook_timeout_secs = 10;
-        c.webhook_test_per_minute = 1000;
-    })
-    .await;
+    let t = spawn().await;
     let rx = Receiver::start().await;
     let p = t.partner(true, false, "US").await;
     let (s, b) = t
