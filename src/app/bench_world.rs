@@ -409,10 +409,10 @@ fn push_customer(
         "{admin},{}",
         q(Role::GlobalAdministrator.as_str())
     ));
-    let (lower, dq) = (q(&name.to_lowercase()), q(&domain));
+    let (lower, dq, nq) = (q(&name.to_lowercase()), q(&domain), q(&name));
     for (partner, via) in [(&rid, "NULL".to_string()), (&pid, rid.clone())] {
         t.relationships.push(format_args!(
-            "{},{tq},{partner},{via},{lower},{dq},'active',{now}",
+            "{},{tq},{partner},{via},{lower},{dq},{nq},'US','active',{now}",
             q(&id())
         ));
         t.grants.push(format_args!(

@@ -401,6 +401,7 @@ async fn add_partner(
         indirect_reseller: via,
         name: &customer.display_name,
         domain: &customer.domain,
+        country: &customer.country,
     };
     repo::upsert_relationship(tx, &relationship, now).await?;
     let event = if via.is_some() {
@@ -844,6 +845,7 @@ pub async fn create_for_reseller(
                 indirect_reseller: via,
                 name: &tenant.display_name,
                 domain: &tenant.domain,
+                country: &tenant.country,
             },
             now,
         )

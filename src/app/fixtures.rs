@@ -172,6 +172,7 @@ pub async fn customer_of(
                 indirect_reseller: via,
                 name: &t.display_name,
                 domain: &t.domain,
+                country: &t.country,
             },
             now,
         )

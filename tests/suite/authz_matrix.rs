@@ -1119,6 +1119,7 @@ async fn restore(t: &TestApp, w: &World) {
                 indirect_reseller: via,
                 name: &c.display_name,
                 domain: &c.domain,
+                country: &c.country,
             },
             now,
         )

@@ -988,3 +988,89 @@ async fn a_relationship_request_id_that_is_no_id_is_not_found() {
         409
     );
 }
+
+/// The list shows, sorts and searches customers by the copies of their name and country it
+/// keeps on the relationship rows; a rename updates those copies with the tenant.
+#[tokio::test]
+async fn a_renamed_customer_is_listed_sorted_and_found_by_its_new_name() {
+    let t = TestApp::spawn().await;
+    let a = t.partner(false, true, "US").await;
+    let mut made = Vec::new();
+    for _ in 0..3 {
+        made.push(customer_via(&t, &a, None, &[], 0).await.0);
+    }
+    let names = |b: &Value| -> Vec<(String, String)> {
+        b["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["companyProfile"]["companyName"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                    i["companyProfile"]["country"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let (_, before) = t.get("/v1/customers", &a.token).await;
+    for (c, (_, country)) in made.iter().zip(names(&before)) {
+        assert_eq!(
+            country, c.country,
+            "each row shows its customer's country: {before}"
+        );
+    }
+    let listed: Vec<String> = names(&before).into_iter().map(|(n, _)| n).collect();
+    let mut expected: Vec<String> = made.iter().map(|c| c.display_name.clone()).collect();
+    expected.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(listed, expected, "listed by name: {before}");
+
+    // The customer listed last takes a name that sorts first.
+    let last = made
+        .iter()
+        .find(|c| Some(&c.display_name) == expected.last())
+        .unwrap();
+    let mut tx = t.app.db.begin().await.unwrap();
+    assert!(partnerhub::app::store::identity::rename_tenant(
+        &mut tx,
+        last.id,
+        "Aardvark Renamed Ltd",
+        last.version
+    )
+    .await
+    .unwrap());
+    tx.commit().await.unwrap();
+
+    let (_, after) = t.get("/v1/customers", &a.token).await;
+    let listed: Vec<String> = names(&after).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(listed[0], "Aardvark Renamed Ltd", "{after}");
+    assert_eq!(after["items"][0]["id"], last.id.to_string());
+    assert_eq!(listed.len(), 3);
+    let filter = r#"{"Field":"CompanyName","Value":"aardvark ren","Operator":"starts_with"}"#;
+    let url = format!(
+        "/v1/customers?filter={}",
+        partnerhub::portal::session::url_escape(filter)
+    );
+    let (s, found) = t.get(&url, &a.token).await;
+    assert_eq!(s, 200, "{found}");
+    assert_eq!(found["totalCount"], 1, "{found}");
+    assert_eq!(found["items"][0]["id"], last.id.to_string());
+    // The old name no longer finds it.
+    let old = last.display_name.to_lowercase();
+    let filter = format!(r#"{{"Field":"CompanyName","Value":"{old}","Operator":"starts_with"}}"#);
+    let url = format!(
+        "/v1/customers?filter={}",
+        partnerhub::portal::session::url_escape(&filter)
+    );
+    let (_, gone) = t.get(&url, &a.token).await;
+    assert!(
+        gone["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["id"] != last.id.to_string()),
+        "{gone}"
+    );
+}

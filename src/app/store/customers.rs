@@ -170,6 +170,7 @@ pub struct NewRelationship<'a> {
     pub indirect_reseller: Option<TenantId>,
     pub name: &'a str,
     pub domain: &'a str,
+    pub country: &'a str,
 }
 
 /// Creates the relationship, or makes an ended one active again; false if it was active.
@@ -194,9 +195,12 @@ pub async fn upsert_relationship(
     }
     sqlx::query(
         "INSERT INTO customer_relationships (id, customer_tenant_id, partner_tenant_id, indirect_reseller_tenant_id, \
-         customer_name_lower, customer_domain, state, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'active', $7) \
+         customer_name_lower, customer_domain, customer_name, customer_country, state, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9) \
          ON CONFLICT (customer_tenant_id, partner_tenant_id) DO UPDATE SET state = 'active', ended_at = NULL, \
-         indirect_reseller_tenant_id = excluded.indirect_reseller_tenant_id, created_at = excluded.created_at",
+         indirect_reseller_tenant_id = excluded.indirect_reseller_tenant_id, created_at = excluded.created_at, \
+         customer_name_lower = excluded.customer_name_lower, customer_domain = excluded.customer_domain, \
+         customer_name = excluded.customer_name, customer_country = excluded.customer_country",
     )
     .bind(uuid::Uuid::now_v7().to_string())
     .bind(r.customer.to_string())
@@ -204,6 +208,8 @@ pub async fn upsert_relationship(
     .bind(r.indirect_reseller.map(|t| t.to_string()))
     .bind(r.name.to_lowercase())
     .bind(r.domain)
+    .bind(r.name)
+    .bind(r.country)
     .bind(now)
     .execute(tx.conn())
     .await?;
@@ -359,8 +365,8 @@ async fn page_in_one(
     let sql = format!(
         "SELECT {total} AS total, (SELECT {items} FROM (\
          SELECT r.customer_tenant_id, r.customer_name_lower, r.customer_domain, r.indirect_reseller_tenant_id, \
-         t.display_name, t.country, {reseller_name} AS reseller_name FROM customer_relationships r \
-         JOIN tenants t ON t.id = r.customer_tenant_id{reseller_join} \
+         r.customer_name AS display_name, r.customer_country AS country, {reseller_name} AS reseller_name \
+         FROM customer_relationships r{reseller_join} \
          WHERE r.partner_tenant_id = $1 AND r.state = 'active' \
          AND (r.customer_name_lower, r.customer_tenant_id) > ($2, $3){cond} \
          ORDER BY r.customer_name_lower, r.customer_tenant_id LIMIT {limit}) p) AS items"

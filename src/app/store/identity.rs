@@ -430,7 +430,19 @@ pub async fn rename_tenant(
         .bind(expected_version)
         .execute(tx.conn())
         .await?;
-    Ok(r.rows_affected() == 1)
+    if r.rows_affected() != 1 {
+        return Ok(false);
+    }
+    // The relationship rows keep the name a customer list shows, sorts and searches by.
+    sqlx::query(
+        "UPDATE customer_relationships SET customer_name = $1, customer_name_lower = $2 WHERE customer_tenant_id = $3",
+    )
+    .bind(name)
+    .bind(name.to_lowercase())
+    .bind(id.to_string())
+    .execute(tx.conn())
+    .await?;
+    Ok(true)
 }
 
 /// Sets the organisation's two-step verification policy.
