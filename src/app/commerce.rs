@@ -1051,5 +1051,9 @@ pub async fn invoices(
     limit: u32,
 ) -> Result<Vec<crate::app::store::commerce::InvoiceRow>> {
     ctx.require(Action::ReadInvoices, Resource::Tenant(ctx.actor.tenant))?;
-    Ok(crate::app::store::commerce_pages::invoices(&app.db, ctx.actor.tenant, None, limit).await?)
+    Ok(
+        crate::app::store::commerce_pages::invoices(&app.db, ctx.actor.tenant, None, limit)
+            .await?
+            .0,
+    )
 }

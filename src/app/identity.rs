@@ -907,8 +907,7 @@ pub async fn users_page(
 ) -> Result<(Vec<UserView>, i64)> {
     let tenant = ctx.actor.tenant;
     ctx.require(Action::ReadUsers, Resource::Tenant(tenant))?;
-    let rows = repo::users_page(&app.db, tenant, after, limit).await?;
-    let total = repo::count_users(&app.db, tenant).await?;
+    let (rows, total) = repo::users_page(&app.db, tenant, after, limit).await?;
     let ids: Vec<UserId> = rows.iter().map(|u| u.id).collect();
     let mut roles = repo::roles_of(&app.db, &ids).await?;
     let views = rows
@@ -948,7 +947,5 @@ pub async fn applications_page(
 ) -> Result<(Vec<AppRow>, i64)> {
     let tenant = ctx.actor.tenant;
     ctx.require(Action::ManageApps, Resource::Tenant(tenant))?;
-    let rows = tokens::apps_page(&app.db, tenant, after, limit).await?;
-    let total = tokens::count_apps(&app.db, tenant).await?;
-    Ok((rows, total))
+    Ok(tokens::apps_page(&app.db, tenant, after, limit).await?)
 }

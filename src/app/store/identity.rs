@@ -1,5 +1,6 @@
 //! Tenants, users and their roles.
 
+use super::paged::{Listing, Seek};
 use super::{Db, Tx};
 use crate::domain::identity::{Role, TenantKind, UserState};
 use crate::domain::ids::{TenantId, UserId};
@@ -363,33 +364,30 @@ pub async fn roles(db: &Db, user: UserId) -> Result<BTreeSet<Role>, sqlx::Error>
     Ok(out)
 }
 
-/// One page of a tenant's users ordered by UPN, after `after` (keyset).
+/// One page of a tenant's users ordered by UPN, after `after` (keyset), and how many users
+/// the tenant has.
 pub async fn users_page(
     db: &Db,
     tenant: TenantId,
     after: Option<(&str, &str)>,
     limit: u32,
-) -> Result<Vec<UserRow>, sqlx::Error> {
+) -> Result<(Vec<UserRow>, i64), sqlx::Error> {
     let (upn, id) = after.unwrap_or(("", ""));
-    let rows = sqlx::query(&format!(
-        "SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND (upn, id) > ($2, $3) \
-         ORDER BY upn, id LIMIT $4"
-    ))
-    .bind(tenant.to_string())
-    .bind(upn)
-    .bind(id)
-    .bind(limit as i64)
-    .fetch_all(&db.read)
-    .await?;
-    rows.iter().map(user_from).collect()
-}
-
-pub async fn count_users(db: &Db, tenant: TenantId) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE tenant_id = $1")
-        .bind(tenant.to_string())
-        .fetch_one(&db.read)
-        .await?;
-    row.try_get("n")
+    Listing {
+        select: USER_COLS,
+        from: "FROM users WHERE tenant_id = $1",
+        filter: vec![tenant.into()],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND (upn, id) > ($2, $3) ORDER BY upn, id LIMIT $4",
+            args: vec![upn.into(), id.into(), limit.into()],
+            continues: after.is_some(),
+        },
+        user_from,
+    )
+    .await
 }
 
 /// Updates the editable fields if the row still has `expected_version`; false when it moved.

@@ -22,6 +22,7 @@ pub mod mfa;
 pub mod notifications;
 pub mod oidc;
 pub mod outbox;
+pub(crate) mod paged;
 pub mod partner_billing;
 pub mod partners;
 pub mod partnerships;
