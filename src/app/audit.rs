@@ -166,9 +166,7 @@ pub async fn records(
     use crate::domain::authz::{Action, Resource};
     ctx.require(Action::ReadActivityLog, Resource::Tenant(ctx.actor.tenant))?;
     let org = ctx.actor.tenant.to_string();
-    let rows = audit::page(&app.db, &org, q, before, limit).await?;
-    let total = audit::count(&app.db, &org, q).await?;
-    Ok((rows, total))
+    Ok(audit::page(&app.db, &org, q, before, limit).await?)
 }
 
 /// A page of the caller's organisation's records of the last `days` days, newest first

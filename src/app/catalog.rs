@@ -45,9 +45,7 @@ pub async fn products_page(
     reader(ctx)?;
     let country = country_or_own(app, ctx, country).await?;
     let segment = segment.unwrap_or("");
-    let rows = pages::products(&app.db, &country, segment, after, limit).await?;
-    let total = pages::count_products(&app.db, &country, segment).await?;
-    Ok((rows, total))
+    Ok(pages::products(&app.db, &country, segment, after, limit).await?)
 }
 
 /// One product.
@@ -67,8 +65,7 @@ pub async fn skus_page(
     limit: u32,
 ) -> Result<(Vec<Sku>, i64)> {
     product(app, ctx, product_id).await?;
-    let rows = pages::skus(&app.db, product_id, after.map(|(_, id)| id), limit).await?;
-    Ok((rows, pages::count_skus(&app.db, product_id).await?))
+    Ok(pages::skus(&app.db, product_id, after.map(|(_, id)| id), limit).await?)
 }
 
 /// An availability with the caller's price when the caller is a provider (its price list
@@ -90,7 +87,7 @@ pub async fn availabilities_page(
 ) -> Result<(Vec<PricedAvailability>, i64)> {
     sku(app, ctx, product_id, sku_id).await?;
     let country = country.unwrap_or_default().to_ascii_uppercase();
-    let rows = pages::availabilities(
+    let (rows, total) = pages::availabilities(
         &app.db,
         product_id,
         sku_id,
@@ -99,7 +96,6 @@ pub async fn availabilities_page(
         limit,
     )
     .await?;
-    let total = pages::count_availabilities(&app.db, product_id, sku_id, &country).await?;
     let is_provider = ctx.actor.partner.as_ref().is_some_and(|x| x.is_provider);
     // The provider's whole price list in one read, not one read per availability.
     let prices = if is_provider {
@@ -225,8 +221,7 @@ pub async fn offers_page(
         }),
         _ => None,
     };
-    let rows = pages::offers(&app.db, &country, key, limit).await?;
-    let total = pages::count_offers(&app.db, &country).await?;
+    let (rows, total) = pages::offers(&app.db, &country, key, limit).await?;
     let offers = rows
         .into_iter()
         .map(|r| Offer {
@@ -296,7 +291,5 @@ pub async fn provider_prices_page(
                 .ok_or_else(paging::bad_position)
         })
         .transpose()?;
-    let rows = pages::provider_prices(&app.db, ctx.actor.tenant, parts, limit).await?;
-    let total = pages::count_provider_prices(&app.db, ctx.actor.tenant).await?;
-    Ok((rows, total))
+    Ok(pages::provider_prices(&app.db, ctx.actor.tenant, parts, limit).await?)
 }

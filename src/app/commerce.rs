@@ -1055,7 +1055,5 @@ pub async fn invoices(
     use crate::app::store::commerce_pages as pages;
     ctx.require(Action::ReadInvoices, Resource::Tenant(ctx.actor.tenant))?;
     let after = super::paging::timed(after)?;
-    let rows = pages::invoices(&app.db, ctx.actor.tenant, after, limit).await?;
-    let total = pages::count_invoices(&app.db, ctx.actor.tenant).await?;
-    Ok((rows, total))
+    Ok(pages::invoices(&app.db, ctx.actor.tenant, after, limit).await?)
 }

@@ -162,7 +162,9 @@ pub async fn overview(
         subscriptions,
         subscriptions_next,
         // The newest orders; the full history pages through the orders API and page.
-        orders: commerce_pages::orders(&app.db, t.id, None, RECENT_ORDERS).await?,
+        orders: commerce_pages::orders(&app.db, t.id, None, RECENT_ORDERS)
+            .await?
+            .0,
         customer: t,
         may,
         users,
@@ -180,7 +182,7 @@ async fn subscriptions_page(
     limit: u32,
 ) -> Result<(Vec<SubscriptionRow>, Option<(String, String)>)> {
     let filter = SubscriptionFilter::default();
-    let rows =
+    let (rows, _) =
         commerce_pages::subscriptions(&app.db, customer, &filter, timed(after)?, limit + 1).await?;
     let mut page: Vec<SubscriptionRow> = rows.into_iter().map(|r| r.subscription).collect();
     let mut next = None;

@@ -58,6 +58,10 @@ pub async fn page(
     limit: u32,
 ) -> Result<(Vec<CustomerListRow>, i64)> {
     ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
+    // Read with the caller when the request asked for this very page (`app::seen`).
+    if let Some(page) = super::seen::customer_page(ctx.actor.tenant, filter, after, limit) {
+        return Ok(page);
+    }
     // The page and the total in one statement.
     Ok(repo::page_and_total(&app.db, ctx.actor.tenant, filter, after, limit).await?)
 }
@@ -72,8 +76,7 @@ pub async fn partners_page(
     limit: u32,
 ) -> Result<(Vec<PartnerOfCustomer>, i64)> {
     let (t, _) = visible(app, ctx, customer_id).await?;
-    let rows = pages::partners(&app.db, t.id, true, partner_position(after)?, limit).await?;
-    Ok((rows, pages::count_partners(&app.db, t.id, true).await?))
+    Ok(pages::partners(&app.db, t.id, true, partner_position(after)?, limit).await?)
 }
 
 /// One page of the caller's (a customer's) partners, active relationships first, then ended.
@@ -85,8 +88,7 @@ pub async fn own_partners_page(
 ) -> Result<(Vec<PartnerOfCustomer>, i64)> {
     let me = ctx.actor.tenant;
     ctx.require(Action::ManageOwnPartners, Resource::Tenant(me))?;
-    let rows = pages::partners(&app.db, me, false, partner_position(after)?, limit).await?;
-    Ok((rows, pages::count_partners(&app.db, me, false).await?))
+    Ok(pages::partners(&app.db, me, false, partner_position(after)?, limit).await?)
 }
 
 /// A grant as the customer sees it: its partner's name and its state as of now (a grant
@@ -110,8 +112,7 @@ pub async fn own_grants_page(
     ctx.require(Action::ManageOwnPartners, Resource::Tenant(me))?;
     let before = paging::timed(after)?;
     let now = app.clock.now_ms();
-    let rows = pages::grants(&app.db, me, now, before, limit).await?;
-    Ok((rows, pages::count_grants(&app.db, me).await?))
+    Ok(pages::grants(&app.db, me, now, before, limit).await?)
 }
 
 /// The customer ends one grant (`customers::revoke_grant`) and sees it with its partner.
@@ -136,11 +137,7 @@ pub async fn shared_page(
 ) -> Result<(Vec<CustomerListRow>, i64)> {
     let p = super::partnerships::get(app, ctx, relationship_id).await?;
     let (provider, reseller) = (p.provider_tenant_id, p.reseller_tenant_id);
-    let rows = pages::shared(&app.db, provider, reseller, after, limit).await?;
-    Ok((
-        rows,
-        pages::count_shared(&app.db, provider, reseller).await?,
-    ))
+    Ok(pages::shared(&app.db, provider, reseller, after, limit).await?)
 }
 
 /// One page of the users of a customer holding one directory role, by sign-in name.
@@ -155,9 +152,7 @@ pub async fn role_members_page(
     let (t, _) =
         super::customers::authorized(app, ctx, customer_id, Action::ReadCustomerUsers).await?;
     let role = super::customer_users::role_by_id(role_id)?;
-    let rows = pages::role_members(&app.db, t.id, role.as_str(), after, limit).await?;
-    let total = pages::count_role_members(&app.db, t.id, role.as_str()).await?;
-    Ok((rows, total))
+    Ok(pages::role_members(&app.db, t.id, role.as_str(), after, limit).await?)
 }
 
 /// How many rows of each list the customer record shows.
@@ -177,7 +172,9 @@ pub struct CustomerRecord {
 
 pub async fn record(app: &App, ctx: &Ctx, customer_id: &str) -> Result<CustomerRecord> {
     let (tenant, facts) = visible(app, ctx, customer_id).await?;
-    let partners = pages::partners(&app.db, tenant.id, true, None, RECORD_ROWS).await?;
+    let partners = pages::partners(&app.db, tenant.id, true, None, RECORD_ROWS)
+        .await?
+        .0;
     let services = services(app, tenant.id, RECORD_ROWS).await?;
     let allowed = |action| can(&ctx.actor, action, Resource::Customer(facts)).allowed();
     let seats = if allowed(Action::ReadLicenses) {
@@ -186,7 +183,11 @@ pub async fn record(app: &App, ctx: &Ctx, customer_id: &str) -> Result<CustomerR
         Vec::new()
     };
     let users = if allowed(Action::ReadCustomerUsers) {
-        Some(ids::users_page(&app.db, tenant.id, None, RECORD_ROWS).await?)
+        Some(
+            ids::users_page(&app.db, tenant.id, None, RECORD_ROWS)
+                .await?
+                .0,
+        )
     } else {
         None
     };
@@ -215,6 +216,7 @@ pub(crate) async fn services(
         limit,
     )
     .await?
+    .0
     .into_iter()
     .map(|s| s.subscription)
     .collect())
@@ -234,7 +236,9 @@ const OWN_PARTNER_ROWS: u32 = 200;
 pub async fn own_partners(app: &App, ctx: &Ctx) -> Result<Vec<PartnerWithGrants>> {
     let me = ctx.actor.tenant;
     ctx.require(Action::ManageOwnPartners, Resource::Tenant(me))?;
-    let partners = pages::partners(&app.db, me, true, None, OWN_PARTNER_ROWS).await?;
+    let partners = pages::partners(&app.db, me, true, None, OWN_PARTNER_ROWS)
+        .await?
+        .0;
     let mut live: BTreeMap<TenantId, Vec<GrantRow>> = BTreeMap::new();
     for g in pages::live_grants(&app.db, me, app.clock.now_ms()).await? {
         live.entry(g.partner).or_default().push(g);

@@ -81,10 +81,7 @@ pub async fn list(
     limit: u32,
 ) -> Result<(Vec<UserRow>, i64)> {
     let (t, _) = authorized(app, ctx, customer_id, Action::ReadCustomerUsers).await?;
-    Ok((
-        ids::users_page(&app.db, t.id, after, limit).await?,
-        ids::count_users(&app.db, t.id).await?,
-    ))
+    Ok(ids::users_page(&app.db, t.id, after, limit).await?)
 }
 
 pub async fn get(app: &App, ctx: &Ctx, customer_id: &str, user_id: &str) -> Result<UserRow> {

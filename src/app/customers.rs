@@ -1185,6 +1185,7 @@ pub async fn request_providers(app: &App, ctx: &Ctx) -> Result<Vec<(TenantId, St
     Ok(
         partnerships::page(&app.db, ctx.actor.tenant, false, None, 500)
             .await?
+            .0
             .into_iter()
             .filter(|c| c.partnership.is_active())
             .map(|c| (c.other_tenant, c.name))

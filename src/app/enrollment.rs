@@ -730,9 +730,7 @@ pub async fn page(
     limit: u32,
 ) -> Result<(Vec<EnrollmentRow>, i64)> {
     let filter = list_scope(ctx, status)?;
-    let rows = repo::page(&app.db, filter, after, limit).await?;
-    let total = repo::count(&app.db, filter).await?;
-    Ok((rows, total))
+    Ok(repo::page(&app.db, filter, after, limit).await?)
 }
 
 /// The operator's review queue: a page of applications with each applicant's organisation
@@ -751,8 +749,7 @@ pub async fn review_queue(
         tenant: None,
         status,
     };
-    let rows = repo::page(&app.db, filter, after, limit).await?;
-    let total = repo::count(&app.db, filter).await?;
+    let (rows, total) = repo::page(&app.db, filter, after, limit).await?;
     let ids: Vec<_> = rows.iter().map(|e| e.tenant_id).collect();
     let names = ids::tenant_names(&app.db, &ids).await?;
     let named = rows

@@ -29,9 +29,7 @@ pub async fn page(
 ) -> Result<(Vec<InvoiceRow>, i64)> {
     ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
     let after = paging::timed(after)?;
-    let rows = pages::invoices(&app.db, ctx.actor.tenant, after, limit).await?;
-    let total = pages::count_invoices(&app.db, ctx.actor.tenant).await?;
-    Ok((rows, total))
+    Ok(pages::invoices(&app.db, ctx.actor.tenant, after, limit).await?)
 }
 
 /// One invoice, for the provider it bills or the operator. Anyone else is told it does not
@@ -60,9 +58,7 @@ pub async fn lines_page(
 ) -> Result<(Vec<InvoiceLine>, i64)> {
     let invoice = get(app, ctx, id).await?;
     let after = paging::numbered(after)?;
-    let rows = pages::invoice_lines(&app.db, &invoice.id, after, limit).await?;
-    let total = pages::count_invoice_lines(&app.db, &invoice.id).await?;
-    Ok((rows, total))
+    Ok(pages::invoice_lines(&app.db, &invoice.id, after, limit).await?)
 }
 
 /// What a provider charges one reseller for an invoice's period, at its price list.

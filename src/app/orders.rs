@@ -64,8 +64,7 @@ pub async fn page(
 ) -> Result<(Vec<OrderView>, i64)> {
     let (t, _) = authorized(app, ctx, customer_id, Action::ReadCustomer).await?;
     let before = paging::timed(after)?;
-    let rows = pages::orders(&app.db, t.id, before, limit).await?;
-    let total = pages::count_orders(&app.db, t.id).await?;
+    let (rows, total) = pages::orders(&app.db, t.id, before, limit).await?;
     Ok((with_lines(app, rows).await?, total))
 }
 
@@ -110,6 +109,7 @@ pub async fn order_form(app: &App, ctx: &Ctx, customer_id: &str) -> Result<Order
         FORM_ROWS,
     )
     .await?
+    .0
     .into_iter()
     .filter(|c| c.partnership.is_active())
     .collect();
@@ -119,6 +119,7 @@ pub async fn order_form(app: &App, ctx: &Ctx, customer_id: &str) -> Result<Order
     }
     let items = pages::offers(&app.db, &customer.country, None, FORM_ROWS)
         .await?
+        .0
         .into_iter()
         .map(|o| {
             let a = &o.availability;

@@ -873,9 +873,7 @@ pub async fn relationships_page(
     limit: u32,
 ) -> Result<(Vec<Counterpart>, i64)> {
     ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
-    let rows = repo::page(&app.db, ctx.actor.tenant, as_provider, after, limit).await?;
-    let total = repo::count(&app.db, ctx.actor.tenant, as_provider).await?;
-    Ok((rows, total))
+    Ok(repo::page(&app.db, ctx.actor.tenant, as_provider, after, limit).await?)
 }
 
 /// One page of the provider's invitations (newest first, keyset on created time and id) and
@@ -887,9 +885,7 @@ pub async fn invitations_page(
     limit: u32,
 ) -> Result<(Vec<InvitationRow>, i64)> {
     ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
-    let rows = repo::invitations_page(&app.db, ctx.actor.tenant, before, limit).await?;
-    let total = repo::count_invitations(&app.db, ctx.actor.tenant).await?;
-    Ok((rows, total))
+    Ok(repo::invitations_page(&app.db, ctx.actor.tenant, before, limit).await?)
 }
 
 /// A partnership the caller may read, with the other side's name, country and

@@ -198,8 +198,7 @@ pub async fn list(
         ),
         None => None,
     };
-    let rows = repo::page(&app.db, t, direction, status, before, limit).await?;
-    Ok((rows, repo::count(&app.db, t, direction, status).await?))
+    Ok(repo::page(&app.db, t, direction, status, before, limit).await?)
 }
 
 pub struct Update {

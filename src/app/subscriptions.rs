@@ -80,8 +80,7 @@ pub async fn page(
     };
     let filter = SubscriptionFilter { order_id, mpn_id };
     let after = paging::timed(after)?;
-    let rows = pages::subscriptions(&app.db, t.id, &filter, after, limit).await?;
-    let total = pages::count_subscriptions(&app.db, t.id, &filter).await?;
+    let (rows, total) = pages::subscriptions(&app.db, t.id, &filter, after, limit).await?;
     Ok((rows.into_iter().map(Into::into).collect(), total))
 }
 

@@ -74,8 +74,7 @@ pub async fn topics_page(
     limit: u32,
 ) -> Result<(Vec<repo::TopicRow>, i64)> {
     ctx.require(Action::ReadSupportTopics, Resource::Platform)?;
-    let rows = repo::topics_page(&app.db, after, limit).await?;
-    Ok((rows, repo::count_topics(&app.db).await?))
+    Ok(repo::topics_page(&app.db, after, limit).await?)
 }
 
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -408,9 +407,7 @@ pub async fn list(
 ) -> Result<(Vec<CaseRow>, i64)> {
     let org = ctx.actor.tenant;
     ctx.require(Action::ReadServiceRequests, Resource::Tenant(org))?;
-    let rows = repo::page(&app.db, org, view, filter, before, limit).await?;
-    let total = repo::count(&app.db, org, view, filter).await?;
-    Ok((rows, total))
+    Ok(repo::page(&app.db, org, view, filter, before, limit).await?)
 }
 
 /// The cases about one customer that the caller may see (a partner serving it, or itself).
@@ -735,8 +732,7 @@ pub async fn notes_page(
     limit: u32,
 ) -> Result<(Vec<NoteRow>, i64)> {
     let c = visible(app, ctx, id).await?;
-    let rows = repo::notes_page(&app.db, c.id, after, limit).await?;
-    Ok((rows, repo::count_notes(&app.db, c.id).await?))
+    Ok(repo::notes_page(&app.db, c.id, after, limit).await?)
 }
 
 /// One page of a case's attachments (oldest first) and how many it has.
@@ -748,8 +744,7 @@ pub async fn attachments_page(
     limit: u32,
 ) -> Result<(Vec<AttachmentRow>, i64)> {
     let c = visible(app, ctx, id).await?;
-    let rows = repo::attachments_page(&app.db, c.id, after, limit).await?;
-    Ok((rows, repo::count_attachments(&app.db, c.id).await?))
+    Ok(repo::attachments_page(&app.db, c.id, after, limit).await?)
 }
 
 pub async fn attachments(app: &App, ctx: &Ctx, id: &str) -> Result<Vec<AttachmentRow>> {

@@ -1074,3 +1074,88 @@ async fn a_renamed_customer_is_listed_sorted_and_found_by_its_new_name() {
         "{gone}"
     );
 }
+
+/// `GET /v1/customers` reads its page in the same statement as its caller (`app::seen`).
+/// That page serves the list use case only when it is the very page asked for, once, and
+/// only after the caller is authorized; any other page is read afresh.
+#[tokio::test]
+async fn a_customer_page_read_with_the_caller_serves_only_that_page_once() {
+    use partnerhub::app::seen::{request_scope, Ask, PageWanted};
+    use partnerhub::app::{customer_lists, identity, Ctx};
+    let t = TestApp::spawn().await;
+    let a = t.partner(false, true, "US").await;
+    let mut made = Vec::new();
+    for _ in 0..3 {
+        made.push(customer_via(&t, &a, None, &[], 0).await);
+    }
+    let wanted = || {
+        Ask::CustomerPage(PageWanted {
+            filter: None,
+            after: None,
+            limit: 101,
+        })
+    };
+    let app = &t.app;
+    request_scope(async {
+        let (actor, _) = identity::actor_for_user_seeing(app, a.admin.id, wanted())
+            .await
+            .unwrap()
+            .unwrap();
+        let ctx = Ctx {
+            actor,
+            upn: None,
+            correlation_id: None,
+        };
+        // A relationship ends after the caller and its page were read.
+        sqlx::query(
+            "UPDATE customer_relationships SET state = 'ended' WHERE customer_tenant_id = $1",
+        )
+        .bind(made[0].0.id.to_string())
+        .execute(&app.db.write)
+        .await
+        .unwrap();
+        let (other, total) = customer_lists::page(app, &ctx, None, None, 50)
+            .await
+            .unwrap();
+        assert_eq!(
+            (other.len(), total),
+            (2, 2),
+            "another page size is read afresh"
+        );
+        let (seen, total) = customer_lists::page(app, &ctx, None, None, 101)
+            .await
+            .unwrap();
+        assert_eq!((seen.len(), total), (3, 3), "the page read with the caller");
+        let (again, total) = customer_lists::page(app, &ctx, None, None, 101)
+            .await
+            .unwrap();
+        assert_eq!((again.len(), total), (2, 2), "it serves one read");
+    })
+    .await;
+
+    // A customer's administrator asks for the same page: it is read with the actor, but the
+    // use case refuses the caller before using it.
+    let customer = &made[1].1;
+    request_scope(async {
+        let (actor, _) = identity::actor_for_user_seeing(app, customer.id, wanted())
+            .await
+            .unwrap()
+            .unwrap();
+        let ctx = Ctx {
+            actor,
+            upn: None,
+            correlation_id: None,
+        };
+        let refused = customer_lists::page(app, &ctx, None, None, 101).await;
+        assert!(
+            matches!(refused, Err(partnerhub::domain::Error::Refused(_))),
+            "{refused:?}"
+        );
+    })
+    .await;
+    // Through the API, the same rule.
+    let (s, b) = t.get("/v1/customers", &made[1].2).await;
+    assert_eq!(s, 403, "{b}");
+    let (s, b) = t.get("/v1/customers?size=1", &a.token).await;
+    assert_eq!((s, b["totalCount"].as_i64()), (200, Some(2)), "{b}");
+}

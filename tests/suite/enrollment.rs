@@ -75,19 +75,19 @@ async fn operator(t: &TestApp) -> String {
     t.token(&op.upn).await
 }
 
+/// Starts (or returns) the caller's enrollment application in `program`.
+async fn start(t: &TestApp, token: &str, program: &str) -> (u16, Value) {
+    t.post("/v1/enrollments", token, &json!({ "program": program }))
+        .await
+}
+
 #[tokio::test]
 async fn a_reseller_enrolls_by_api_from_sign_up_to_authorization() {
     let (t, smtp) = with_smtp().await;
     let token = sign_up(&t, "trey.example").await;
     use reqwest::Method as M;
 
-    let (s, e) = t
-        .post(
-            "/v1/enrollments",
-            &token,
-            &json!({"program": "indirect_reseller"}),
-        )
-        .await;
+    let (s, e) = start(&t, &token, "indirect_reseller").await;
     assert_eq!(s, 201, "{e}");
     let id = e["id"].as_str().unwrap().to_string();
     assert_eq!(
@@ -95,13 +95,7 @@ async fn a_reseller_enrolls_by_api_from_sign_up_to_authorization() {
         (Some("draft"), Some("none"))
     );
     // Starting again returns the same application.
-    let (s, again) = t
-        .post(
-            "/v1/enrollments",
-            &token,
-            &json!({"program": "indirect_reseller"}),
-        )
-        .await;
+    let (s, again) = start(&t, &token, "indirect_reseller").await;
     assert_eq!((s, again["id"].as_str()), (200, Some(id.as_str())));
 
     // Membership sign-in: wrong password, then right.
@@ -355,13 +349,7 @@ pub async fn authorized_partner(
     domain: &str,
 ) -> (String, String) {
     let token = sign_up(t, domain).await;
-    let (_, e) = t
-        .post(
-            "/v1/enrollments",
-            &token,
-            &json!({"program": "indirect_provider"}),
-        )
-        .await;
+    let (_, e) = start(t, &token, "indirect_provider").await;
     let id = e["id"].as_str().unwrap().to_string();
     t.post(
         &format!("/v1/enrollments/{id}/membership"),
@@ -423,13 +411,7 @@ pub async fn authorized_partner(
 async fn an_expired_link_changes_nothing_and_says_so() {
     let (t, smtp) = with_smtp().await;
     let token = sign_up(&t, "late.example").await;
-    let (_, e) = t
-        .post(
-            "/v1/enrollments",
-            &token,
-            &json!({"program": "indirect_reseller"}),
-        )
-        .await;
+    let (_, e) = start(&t, &token, "indirect_reseller").await;
     let id = e["id"].as_str().unwrap();
     t.post(
         &format!("/v1/enrollments/{id}/membership"),
@@ -476,13 +458,7 @@ async fn an_expired_link_changes_nothing_and_says_so() {
 async fn only_global_administrators_apply_and_only_operators_decide() {
     let (t, _smtp) = with_smtp().await;
     let token = sign_up(&t, "mixed.example").await;
-    let (_, e) = t
-        .post(
-            "/v1/enrollments",
-            &token,
-            &json!({"program": "indirect_reseller"}),
-        )
-        .await;
+    let (_, e) = start(&t, &token, "indirect_reseller").await;
     let id = e["id"].as_str().unwrap().to_string();
     // A non-administrator of the same tenant.
     let tenant = partnerhub::app::store::identity::user_by_upn(&t.app.db, "admin@mixed.example")
@@ -495,13 +471,7 @@ async fn only_global_administrators_apply_and_only_operators_decide() {
         .unwrap();
     let clerk = t.user(&tenant, "clerk", &[]).await;
     let clerk_token = t.token(&clerk.upn).await;
-    let (s, b) = t
-        .post(
-            "/v1/enrollments",
-            &clerk_token,
-            &json!({"program": "indirect_provider"}),
-        )
-        .await;
+    let (s, b) = start(&t, &clerk_token, "indirect_provider").await;
     assert_eq!(s, 403);
     assert_error_shape(&b);
     // Another applicant cannot see or touch this application.
@@ -550,13 +520,7 @@ async fn only_global_administrators_apply_and_only_operators_decide() {
 async fn a_rejection_carries_its_reason_to_the_contact() {
     let (t, smtp) = with_smtp().await;
     let token = sign_up(&t, "nope.example").await;
-    let (_, e) = t
-        .post(
-            "/v1/enrollments",
-            &token,
-            &json!({"program": "indirect_reseller"}),
-        )
-        .await;
+    let (_, e) = start(&t, &token, "indirect_reseller").await;
     let id = e["id"].as_str().unwrap().to_string();
     t.post(
         &format!("/v1/enrollments/{id}/membership"),
@@ -627,13 +591,7 @@ async fn a_rejection_carries_its_reason_to_the_contact() {
 async fn a_provider_adding_the_reseller_program_gives_only_support_details() {
     let (t, _smtp) = with_smtp().await;
     let (token, _) = authorized_partner(&t, "wideworld", 8100003, "dual.example").await;
-    let (s, e) = t
-        .post(
-            "/v1/enrollments",
-            &token,
-            &json!({"program": "indirect_reseller"}),
-        )
-        .await;
+    let (s, e) = start(&t, &token, "indirect_reseller").await;
     assert_eq!(s, 201);
     assert_eq!(e["supportOnly"], true);
     let id = e["id"].as_str().unwrap();
@@ -662,13 +620,7 @@ async fn a_provider_adding_the_reseller_program_gives_only_support_details() {
         .unwrap();
     assert!(p.is_provider && p.is_reseller);
     // Enrolling again in a program it has is refused.
-    let (s, b) = t
-        .post(
-            "/v1/enrollments",
-            &token,
-            &json!({"program": "indirect_provider"}),
-        )
-        .await;
+    let (s, b) = start(&t, &token, "indirect_provider").await;
     assert_eq!(s, 409);
     assert!(b["description"]
         .as_str()
@@ -737,13 +689,7 @@ async fn an_application_id_that_is_no_id_is_not_found_on_the_api_and_in_the_port
     use reqwest::Method as M;
     let t = TestApp::spawn().await;
     let token = sign_up(&t, "lumen.example").await;
-    let (s, e) = t
-        .post(
-            "/v1/enrollments",
-            &token,
-            &json!({"program": "indirect_reseller"}),
-        )
-        .await;
+    let (s, e) = start(&t, &token, "indirect_reseller").await;
     assert_eq!(s, 201, "{e}");
     let id = e["id"].as_str().unwrap();
     assert_eq!(t.get(&format!("/v1/enrollments/{id}"), &token).await.0, 200);

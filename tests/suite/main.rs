@@ -22,6 +22,7 @@ mod customers;
 mod dashboards;
 mod enrollment;
 mod hardening;
+mod list_snapshots;
 mod mail;
 mod mail_language;
 mod memberships;

@@ -2,6 +2,7 @@
 //! previous record's hash, so a record changed in the database breaks the chain there.
 
 use super::decode::all;
+use super::paged::{Listing, Seek};
 use super::{Db, Tx};
 use crate::domain::ids::AuditId;
 use serde::Serialize;
@@ -338,58 +339,51 @@ pub struct AuditQuery {
     pub resource_type: Option<String>,
 }
 
-/// One page of an organisation's records, newest first (keyset on time, id).
+/// One page of an organisation's records matching `q`, newest first (keyset on time, id),
+/// and how many match in all.
 pub async fn page(
     db: &Db,
     org: &str,
     q: &AuditQuery,
     before: Option<(i64, &str)>,
     limit: u32,
-) -> Result<Vec<AuditRow>, sqlx::Error> {
+) -> Result<(Vec<AuditRow>, i64), sqlx::Error> {
     let (at, id) = before.unwrap_or((i64::MAX, ""));
-    let rows = sqlx::query(
-        "SELECT a.*, t.display_name AS customer_name FROM audit_records a LEFT JOIN tenants t ON t.id = a.customer_id \
-         WHERE a.org_tenant_id = $1 AND a.created_at >= $2 AND a.created_at < $3 \
-         AND ($4 = '' OR LOWER(t.display_name) LIKE $4) AND ($5 = '' OR a.customer_id = $5) AND ($6 = '' OR a.resource_type = $6) \
-         AND (a.created_at, a.id) < ($7, $8) \
-         ORDER BY a.created_at DESC, a.id DESC LIMIT $9",
+    Listing {
+        select: "a.*, t.display_name AS customer_name",
+        from: "FROM audit_records a LEFT JOIN tenants t ON t.id = a.customer_id \
+               WHERE a.org_tenant_id = $1 AND a.created_at >= $2 AND a.created_at < $3 \
+               AND ($4 = '' OR LOWER(t.display_name) LIKE $4) AND ($5 = '' OR a.customer_id = $5) \
+               AND ($6 = '' OR a.resource_type = $6)",
+        filter: vec![
+            org.into(),
+            q.start.into(),
+            q.end.into(),
+            q.company_name
+                .as_ref()
+                .map(|c| format!("%{c}%"))
+                .unwrap_or_default()
+                .into(),
+            q.customer_id.clone().unwrap_or_default().into(),
+            q.resource_type.clone().unwrap_or_default().into(),
+        ],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND (a.created_at, a.id) < ($7, $8) ORDER BY a.created_at DESC, a.id DESC LIMIT $9",
+            args: vec![at.into(), id.into(), limit.into()],
+            continues: before.is_some(),
+        },
+        |r| {
+            Ok(AuditRow {
+                id: r.try_get("id")?,
+                entry: entry_from(r)?,
+                customer_name: r.try_get("customer_name")?,
+            })
+        },
     )
-    .bind(org)
-    .bind(q.start)
-    .bind(q.end)
-    .bind(q.company_name.as_ref().map(|c| format!("%{c}%")).unwrap_or_default())
-    .bind(q.customer_id.clone().unwrap_or_default())
-    .bind(q.resource_type.clone().unwrap_or_default())
-    .bind(at)
-    .bind(id)
-    .bind(limit as i64)
-    .fetch_all(&db.read)
-    .await?;
-    all(&rows, |r| {
-        Ok(AuditRow {
-            id: r.try_get("id")?,
-            entry: entry_from(r)?,
-            customer_name: r.try_get("customer_name")?,
-        })
-    })
-}
-
-/// How many of an organisation's records match `q` (the same filter as [`page`]).
-pub async fn count(db: &Db, org: &str, q: &AuditQuery) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n FROM audit_records a LEFT JOIN tenants t ON t.id = a.customer_id \
-         WHERE a.org_tenant_id = $1 AND a.created_at >= $2 AND a.created_at < $3 \
-         AND ($4 = '' OR LOWER(t.display_name) LIKE $4) AND ($5 = '' OR a.customer_id = $5) AND ($6 = '' OR a.resource_type = $6)",
-    )
-    .bind(org)
-    .bind(q.start)
-    .bind(q.end)
-    .bind(q.company_name.as_ref().map(|c| format!("%{c}%")).unwrap_or_default())
-    .bind(q.customer_id.clone().unwrap_or_default())
-    .bind(q.resource_type.clone().unwrap_or_default())
-    .fetch_one(&db.read)
-    .await?;
-    row.try_get("n")
+    .await
 }
 
 /// One of an organisation's records by id.

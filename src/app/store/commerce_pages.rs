@@ -1,5 +1,6 @@
 //! Keyset pages of the commerce lists (catalog, offers, price lists, orders with their lines,
-//! subscriptions, invoices and their lines), each with the count its `totalCount` shows.
+//! subscriptions, invoices and their lines), each read with the count its `totalCount` shows
+//! in the same statement ([`super::paged`]).
 //! Pages seek past the last item's sort key, so page N costs what page 1 costs, and what a
 //! list shows beside each item (an order's lines, a subscription's reseller id) is read in
 //! the same query or in one more query per page, never one per item.
@@ -9,7 +10,8 @@ use super::commerce::{
     subscription_from, Availability, InvoiceLine, InvoiceRow, OrderLine, OrderRow, Product, Sku,
     SubscriptionRow,
 };
-use super::decode::{all, flag, parsed};
+use super::decode::{flag, parsed};
+use super::paged::{Arg, Listing, Seek};
 use super::Db;
 use crate::domain::commerce::{PriceKind, ProviderPrice};
 use crate::domain::ids::{OrderId, SubscriptionId, TenantId};
@@ -23,75 +25,59 @@ fn marks(from: usize, n: usize) -> String {
         .join(", ")
 }
 
-async fn count(db: &Db, sql: &str, binds: &[&str]) -> Result<i64, sqlx::Error> {
-    let mut q = sqlx::query(sql);
-    for b in binds {
-        q = q.bind(*b);
-    }
-    q.fetch_one(&db.read).await?.try_get("n")
-}
-
-/// Products offered in a country (and segment, when not empty), by title then id.
+/// Products offered in a country (and segment, when not empty), by title then id, and how
+/// many there are.
 pub async fn products(
     db: &Db,
     country: &str,
     segment: &str,
     after: Option<(&str, &str)>,
     limit: u32,
-) -> Result<Vec<Product>, sqlx::Error> {
+) -> Result<(Vec<Product>, i64), sqlx::Error> {
     let (title, id) = after.unwrap_or(("", ""));
-    let rows = sqlx::query(
-        "SELECT * FROM products p WHERE EXISTS (SELECT 1 FROM availabilities a WHERE a.product_id = p.id \
-         AND a.country = $1 AND ($2 = '' OR a.segment = $2)) AND (p.title, p.id) > ($3, $4) \
-         ORDER BY p.title, p.id LIMIT $5",
-    )
-    .bind(country)
-    .bind(segment)
-    .bind(title)
-    .bind(id)
-    .bind(limit as i64)
-    .fetch_all(&db.read)
-    .await?;
-    all(&rows, product_from)
-}
-
-pub async fn count_products(db: &Db, country: &str, segment: &str) -> Result<i64, sqlx::Error> {
-    count(
-        db,
-        "SELECT COUNT(*) AS n FROM products p WHERE EXISTS (SELECT 1 FROM availabilities a \
-         WHERE a.product_id = p.id AND a.country = $1 AND ($2 = '' OR a.segment = $2))",
-        &[country, segment],
+    Listing {
+        select: "p.*",
+        from: "FROM products p WHERE EXISTS (SELECT 1 FROM availabilities a WHERE a.product_id = p.id \
+               AND a.country = $1 AND ($2 = '' OR a.segment = $2))",
+        filter: vec![country.into(), segment.into()],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND (p.title, p.id) > ($3, $4) ORDER BY p.title, p.id LIMIT $5",
+            args: vec![title.into(), id.into(), limit.into()],
+            continues: after.is_some(),
+        },
+        product_from,
     )
     .await
 }
 
-/// A product's SKUs by id.
+/// A product's SKUs by id, and how many it has.
 pub async fn skus(
     db: &Db,
     product: &str,
     after: Option<&str>,
     limit: u32,
-) -> Result<Vec<Sku>, sqlx::Error> {
-    let rows =
-        sqlx::query("SELECT * FROM skus WHERE product_id = $1 AND id > $2 ORDER BY id LIMIT $3")
-            .bind(product)
-            .bind(after.unwrap_or(""))
-            .bind(limit as i64)
-            .fetch_all(&db.read)
-            .await?;
-    all(&rows, sku_from)
-}
-
-pub async fn count_skus(db: &Db, product: &str) -> Result<i64, sqlx::Error> {
-    count(
-        db,
-        "SELECT COUNT(*) AS n FROM skus WHERE product_id = $1",
-        &[product],
+) -> Result<(Vec<Sku>, i64), sqlx::Error> {
+    Listing {
+        select: "k.*",
+        from: "FROM skus k WHERE k.product_id = $1",
+        filter: vec![product.into()],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND k.id > $2 ORDER BY k.id LIMIT $3",
+            args: vec![after.unwrap_or("").into(), limit.into()],
+            continues: after.is_some(),
+        },
+        sku_from,
     )
     .await
 }
 
-/// An SKU's availabilities (in one country, when not empty) by id.
+/// An SKU's availabilities (in one country, when not empty) by id, and how many there are.
 pub async fn availabilities(
     db: &Db,
     product: &str,
@@ -99,32 +85,21 @@ pub async fn availabilities(
     country: &str,
     after: Option<&str>,
     limit: u32,
-) -> Result<Vec<Availability>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT * FROM availabilities WHERE product_id = $1 AND sku_id = $2 AND ($3 = '' OR country = $3) \
-         AND id > $4 ORDER BY id LIMIT $5",
-    )
-    .bind(product)
-    .bind(sku)
-    .bind(country)
-    .bind(after.unwrap_or(""))
-    .bind(limit as i64)
-    .fetch_all(&db.read)
-    .await?;
-    all(&rows, availability_from)
-}
-
-pub async fn count_availabilities(
-    db: &Db,
-    product: &str,
-    sku: &str,
-    country: &str,
-) -> Result<i64, sqlx::Error> {
-    count(
-        db,
-        "SELECT COUNT(*) AS n FROM availabilities WHERE product_id = $1 AND sku_id = $2 \
-         AND ($3 = '' OR country = $3)",
-        &[product, sku, country],
+) -> Result<(Vec<Availability>, i64), sqlx::Error> {
+    Listing {
+        select: "v.*",
+        from: "FROM availabilities v WHERE v.product_id = $1 AND v.sku_id = $2 \
+               AND ($3 = '' OR v.country = $3)",
+        filter: vec![product.into(), sku.into(), country.into()],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND v.id > $4 ORDER BY v.id LIMIT $5",
+            args: vec![after.unwrap_or("").into(), limit.into()],
+            continues: after.is_some(),
+        },
+        availability_from,
     )
     .await
 }
@@ -147,39 +122,47 @@ pub struct OfferKey<'a> {
 }
 
 /// The offers of a country, by product title then catalog item id: one joined read per page
-/// (product, SKU, availability and the add-on flags together).
+/// (product, SKU, availability and the add-on flags together), with how many there are.
 pub async fn offers(
     db: &Db,
     country: &str,
     after: Option<OfferKey<'_>>,
     limit: u32,
-) -> Result<Vec<OfferRow>, sqlx::Error> {
+) -> Result<(Vec<OfferRow>, i64), sqlx::Error> {
+    let continues = after.is_some();
     let k = after.unwrap_or(OfferKey {
         title: "",
         product: "",
         sku: "",
         availability: "",
     });
-    let rows = sqlx::query(
-        "SELECT p.title AS p_title, p.description AS p_description, p.product_type AS p_type, \
+    Listing {
+        select: "p.title AS p_title, p.description AS p_description, p.product_type AS p_type, \
          CAST(CASE WHEN p.base_product_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS p_is_add_on, \
          CAST(CASE WHEN EXISTS (SELECT 1 FROM products x WHERE x.base_product_id = p.id) THEN 1 ELSE 0 END AS BIGINT) AS p_has_add_ons, \
          s.title AS s_title, s.description AS s_description, s.min_quantity, s.max_quantity, s.is_trial, s.unit_type, \
-         a.product_id, a.sku_id, a.id, a.country, a.currency, a.segment, a.billing_cycle, a.term, a.list_price \
-         FROM availabilities a JOIN skus s ON s.product_id = a.product_id AND s.id = a.sku_id \
-         JOIN products p ON p.id = a.product_id \
-         WHERE a.country = $1 AND (p.title, a.product_id, a.sku_id, a.id) > ($2, $3, $4, $5) \
-         ORDER BY p.title, a.product_id, a.sku_id, a.id LIMIT $6",
+         a.product_id, a.sku_id, a.id, a.country, a.currency, a.segment, a.billing_cycle, a.term, a.list_price",
+        from: "FROM availabilities a JOIN skus s ON s.product_id = a.product_id AND s.id = a.sku_id \
+         JOIN products p ON p.id = a.product_id WHERE a.country = $1",
+        filter: vec![country.into()],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND (p.title, a.product_id, a.sku_id, a.id) > ($2, $3, $4, $5) \
+                  ORDER BY p.title, a.product_id, a.sku_id, a.id LIMIT $6",
+            args: vec![
+                k.title.into(),
+                k.product.into(),
+                k.sku.into(),
+                k.availability.into(),
+                limit.into(),
+            ],
+            continues,
+        },
+        offer_from,
     )
-    .bind(country)
-    .bind(k.title)
-    .bind(k.product)
-    .bind(k.sku)
-    .bind(k.availability)
-    .bind(limit as i64)
-    .fetch_all(&db.read)
-    .await?;
-    rows.iter().map(offer_from).collect()
+    .await
 }
 
 fn offer_from(r: &sqlx::any::AnyRow) -> Result<OfferRow, sqlx::Error> {
@@ -207,16 +190,6 @@ fn offer_from(r: &sqlx::any::AnyRow) -> Result<OfferRow, sqlx::Error> {
     })
 }
 
-pub async fn count_offers(db: &Db, country: &str) -> Result<i64, sqlx::Error> {
-    count(
-        db,
-        "SELECT COUNT(*) AS n FROM availabilities a JOIN skus s ON s.product_id = a.product_id \
-         AND s.id = a.sku_id JOIN products p ON p.id = a.product_id WHERE a.country = $1",
-        &[country],
-    )
-    .await
-}
-
 /// One line of a provider's price list to its resellers.
 pub struct ProviderPriceRow {
     pub product_id: String,
@@ -226,27 +199,28 @@ pub struct ProviderPriceRow {
     pub value: String,
 }
 
-/// A provider's price list by product, SKU and country.
+/// A provider's price list by product, SKU and country, and how many lines it has.
 pub async fn provider_prices(
     db: &Db,
     provider: TenantId,
     after: Option<(&str, &str, &str)>,
     limit: u32,
-) -> Result<Vec<ProviderPriceRow>, sqlx::Error> {
+) -> Result<(Vec<ProviderPriceRow>, i64), sqlx::Error> {
     let (p, s, c) = after.unwrap_or(("", "", ""));
-    let rows = sqlx::query(
-        "SELECT product_id, sku_id, country, kind, value FROM provider_prices WHERE provider_tenant_id = $1 \
-         AND (product_id, sku_id, country) > ($2, $3, $4) ORDER BY product_id, sku_id, country LIMIT $5",
-    )
-    .bind(provider.to_string())
-    .bind(p)
-    .bind(s)
-    .bind(c)
-    .bind(limit as i64)
-    .fetch_all(&db.read)
-    .await?;
-    rows.iter()
-        .map(|r| {
+    Listing {
+        select: "pp.product_id, pp.sku_id, pp.country, pp.kind, pp.value",
+        from: "FROM provider_prices pp WHERE pp.provider_tenant_id = $1",
+        filter: vec![provider.into()],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND (pp.product_id, pp.sku_id, pp.country) > ($2, $3, $4) \
+                  ORDER BY pp.product_id, pp.sku_id, pp.country LIMIT $5",
+            args: vec![p.into(), s.into(), c.into(), limit.into()],
+            continues: after.is_some(),
+        },
+        |r| {
             Ok(ProviderPriceRow {
                 product_id: r.try_get("product_id")?,
                 sku_id: r.try_get("sku_id")?,
@@ -254,45 +228,33 @@ pub async fn provider_prices(
                 kind: parsed(r, "kind")?,
                 value: r.try_get("value")?,
             })
-        })
-        .collect()
-}
-
-pub async fn count_provider_prices(db: &Db, provider: TenantId) -> Result<i64, sqlx::Error> {
-    count(
-        db,
-        "SELECT COUNT(*) AS n FROM provider_prices WHERE provider_tenant_id = $1",
-        &[&provider.to_string()],
+        },
     )
     .await
 }
 
-/// A customer's orders, newest first (keyset on created time and id, before `before`).
+/// A customer's orders, newest first (keyset on created time and id, before `before`), and
+/// how many the customer has.
 pub async fn orders(
     db: &Db,
     customer: TenantId,
     before: Option<(i64, &str)>,
     limit: u32,
-) -> Result<Vec<OrderRow>, sqlx::Error> {
+) -> Result<(Vec<OrderRow>, i64), sqlx::Error> {
     let (at, id) = before.unwrap_or((i64::MAX, ""));
-    let rows = sqlx::query(
-        "SELECT * FROM orders WHERE customer_tenant_id = $1 AND (created_at, id) < ($2, $3) \
-         ORDER BY created_at DESC, id DESC LIMIT $4",
-    )
-    .bind(customer.to_string())
-    .bind(at)
-    .bind(id)
-    .bind(limit as i64)
-    .fetch_all(&db.read)
-    .await?;
-    all(&rows, order_from)
-}
-
-pub async fn count_orders(db: &Db, customer: TenantId) -> Result<i64, sqlx::Error> {
-    count(
-        db,
-        "SELECT COUNT(*) AS n FROM orders WHERE customer_tenant_id = $1",
-        &[&customer.to_string()],
+    Listing {
+        select: "o.*",
+        from: "FROM orders o WHERE o.customer_tenant_id = $1",
+        filter: vec![customer.into()],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND (o.created_at, o.id) < ($2, $3) ORDER BY o.created_at DESC, o.id DESC LIMIT $4",
+            args: vec![at.into(), id.into(), limit.into()],
+            continues: before.is_some(),
+        },
+        order_from,
     )
     .await
 }
@@ -353,17 +315,19 @@ pub struct SubscriptionFilter {
 }
 
 impl SubscriptionFilter {
-    fn sql(&self, first: usize) -> String {
+    /// The filter's conditions, numbered from `$first`, and their values in that order.
+    fn sql(&self, first: usize) -> (String, Vec<Arg>) {
         let mut out = String::new();
-        let mut n = first;
-        if self.order_id.is_some() {
-            out.push_str(&format!(" AND s.order_id = ${n}"));
-            n += 1;
+        let mut args = Vec::new();
+        if let Some(o) = self.order_id {
+            out.push_str(&format!(" AND s.order_id = ${}", first + args.len()));
+            args.push(o.to_string().into());
         }
-        if self.mpn_id.is_some() {
-            out.push_str(&format!(" AND p.mpn_id = ${n}"));
+        if let Some(m) = self.mpn_id {
+            out.push_str(&format!(" AND p.mpn_id = ${}", first + args.len()));
+            args.push(m.into());
         }
-        out
+        (out, args)
     }
 }
 
@@ -373,8 +337,10 @@ pub struct SubscriptionWithReseller {
     pub reseller_mpn_id: Option<i64>,
 }
 
-const SUBSCRIPTION_FROM: &str = "SELECT s.*, p.mpn_id AS reseller_mpn_id FROM subscriptions s \
-     LEFT JOIN partners p ON p.tenant_id = s.reseller_tenant_id";
+const SUBSCRIPTION_COLS: &str = "s.*, p.mpn_id AS reseller_mpn_id";
+
+const SUBSCRIPTION_JOIN: &str =
+    "FROM subscriptions s LEFT JOIN partners p ON p.tenant_id = s.reseller_tenant_id";
 
 fn with_reseller(r: &sqlx::any::AnyRow) -> Result<SubscriptionWithReseller, sqlx::Error> {
     Ok(SubscriptionWithReseller {
@@ -384,56 +350,40 @@ fn with_reseller(r: &sqlx::any::AnyRow) -> Result<SubscriptionWithReseller, sqlx
 }
 
 /// A customer's subscriptions, oldest first (keyset on created time and id), with their
-/// resellers' partner-network ids joined in.
+/// resellers' partner-network ids joined in, and how many match the filter.
 pub async fn subscriptions(
     db: &Db,
     customer: TenantId,
     filter: &SubscriptionFilter,
     after: Option<(i64, &str)>,
     limit: u32,
-) -> Result<Vec<SubscriptionWithReseller>, sqlx::Error> {
+) -> Result<(Vec<SubscriptionWithReseller>, i64), sqlx::Error> {
     let (at, id) = after.unwrap_or((i64::MIN, ""));
-    let sql = format!(
-        "{SUBSCRIPTION_FROM} WHERE s.customer_tenant_id = $1 AND (s.created_at, s.id) > ($2, $3){} \
-         ORDER BY s.created_at, s.id LIMIT {}",
-        filter.sql(4),
-        limit
+    let (cond, mut args) = filter.sql(2);
+    args.insert(0, customer.into());
+    let n = args.len();
+    let from = format!("{SUBSCRIPTION_JOIN} WHERE s.customer_tenant_id = $1{cond}");
+    let seek = format!(
+        "AND (s.created_at, s.id) > (${}, ${}) ORDER BY s.created_at, s.id LIMIT ${}",
+        n + 1,
+        n + 2,
+        n + 3
     );
-    let mut q = sqlx::query(&sql)
-        .bind(customer.to_string())
-        .bind(at)
-        .bind(id);
-    if let Some(o) = filter.order_id {
-        q = q.bind(o.to_string());
+    Listing {
+        select: SUBSCRIPTION_COLS,
+        from: &from,
+        filter: args,
     }
-    if let Some(m) = filter.mpn_id {
-        q = q.bind(m);
-    }
-    q.fetch_all(&db.read)
-        .await?
-        .iter()
-        .map(with_reseller)
-        .collect()
-}
-
-pub async fn count_subscriptions(
-    db: &Db,
-    customer: TenantId,
-    filter: &SubscriptionFilter,
-) -> Result<i64, sqlx::Error> {
-    let sql = format!(
-        "SELECT COUNT(*) AS n FROM subscriptions s LEFT JOIN partners p ON p.tenant_id = s.reseller_tenant_id \
-         WHERE s.customer_tenant_id = $1{}",
-        filter.sql(2)
-    );
-    let mut q = sqlx::query(&sql).bind(customer.to_string());
-    if let Some(o) = filter.order_id {
-        q = q.bind(o.to_string());
-    }
-    if let Some(m) = filter.mpn_id {
-        q = q.bind(m);
-    }
-    q.fetch_one(&db.read).await?.try_get("n")
+    .page(
+        &db.read,
+        Seek {
+            sql: &seek,
+            args: vec![at.into(), id.into(), limit.into()],
+            continues: after.is_some(),
+        },
+        with_reseller,
+    )
+    .await
 }
 
 /// Some subscriptions of a customer by id (one read), with their resellers' ids, by id.
@@ -446,7 +396,8 @@ pub async fn subscriptions_by_id(
         return Ok(Vec::new());
     }
     let sql = format!(
-        "{SUBSCRIPTION_FROM} WHERE s.customer_tenant_id = $1 AND s.id IN ({}) ORDER BY s.id",
+        "SELECT {SUBSCRIPTION_COLS} {SUBSCRIPTION_JOIN} WHERE s.customer_tenant_id = $1 \
+         AND s.id IN ({}) ORDER BY s.id",
         marks(2, ids.len())
     );
     let mut q = sqlx::query(&sql).bind(customer.to_string());
@@ -460,61 +411,52 @@ pub async fn subscriptions_by_id(
         .collect()
 }
 
-/// A provider's invoices, newest period first, then by currency.
+/// A provider's invoices, newest period first, then by currency, and how many it has.
 pub async fn invoices(
     db: &Db,
     provider: TenantId,
     after: Option<(i64, &str)>,
     limit: u32,
-) -> Result<Vec<InvoiceRow>, sqlx::Error> {
+) -> Result<(Vec<InvoiceRow>, i64), sqlx::Error> {
     let (start, currency) = after.unwrap_or((i64::MAX, ""));
-    let rows = sqlx::query(
-        "SELECT * FROM invoices WHERE provider_tenant_id = $1 \
-         AND (period_start < $2 OR (period_start = $2 AND currency > $3)) \
-         ORDER BY period_start DESC, currency LIMIT $4",
-    )
-    .bind(provider.to_string())
-    .bind(start)
-    .bind(currency)
-    .bind(limit as i64)
-    .fetch_all(&db.read)
-    .await?;
-    all(&rows, invoice_from)
-}
-
-pub async fn count_invoices(db: &Db, provider: TenantId) -> Result<i64, sqlx::Error> {
-    count(
-        db,
-        "SELECT COUNT(*) AS n FROM invoices WHERE provider_tenant_id = $1",
-        &[&provider.to_string()],
+    Listing {
+        select: "i.*",
+        from: "FROM invoices i WHERE i.provider_tenant_id = $1",
+        filter: vec![provider.into()],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND (i.period_start < $2 OR (i.period_start = $2 AND i.currency > $3)) \
+                  ORDER BY i.period_start DESC, i.currency LIMIT $4",
+            args: vec![start.into(), currency.into(), limit.into()],
+            continues: after.is_some(),
+        },
+        invoice_from,
     )
     .await
 }
 
-/// An invoice's lines by line number, after `after`.
+/// An invoice's lines by line number, after `after`, and how many it has.
 pub async fn invoice_lines(
     db: &Db,
     invoice: &str,
     after: Option<i64>,
     limit: u32,
-) -> Result<Vec<InvoiceLine>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT * FROM invoice_lines WHERE invoice_id = $1 AND line_number > $2 \
-         ORDER BY line_number LIMIT $3",
-    )
-    .bind(invoice)
-    .bind(after.unwrap_or(i64::MIN))
-    .bind(limit as i64)
-    .fetch_all(&db.read)
-    .await?;
-    all(&rows, invoice_line_from)
-}
-
-pub async fn count_invoice_lines(db: &Db, invoice: &str) -> Result<i64, sqlx::Error> {
-    count(
-        db,
-        "SELECT COUNT(*) AS n FROM invoice_lines WHERE invoice_id = $1",
-        &[invoice],
+) -> Result<(Vec<InvoiceLine>, i64), sqlx::Error> {
+    Listing {
+        select: "l.*",
+        from: "FROM invoice_lines l WHERE l.invoice_id = $1",
+        filter: vec![invoice.into()],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND l.line_number > $2 ORDER BY l.line_number LIMIT $3",
+            args: vec![after.unwrap_or(i64::MIN).into(), limit.into()],
+            continues: after.is_some(),
+        },
+        invoice_line_from,
     )
     .await
 }

@@ -1,10 +1,12 @@
 //! Keyset pages of the customer lists: a customer's partners, the delegated-admin grants on
 //! a customer (with each partner's name joined in), the customers two partners share, and
-//! the members of a customer's directory role; each with the count its `totalCount` shows.
+//! the members of a customer's directory role; each read with the count its `totalCount`
+//! shows in the same statement ([`super::paged`]).
 
 use super::customers::{CustomerListRow, GrantRow, PartnerOfCustomer};
 use super::decode::{all, flag_opt, parsed, parsed_opt};
 use super::identity::{UserRow, USER_COLS};
+use super::paged::{Listing, Seek};
 use super::Db;
 use crate::domain::ids::{GrantId, TenantId};
 use sqlx::Row;
@@ -17,14 +19,15 @@ pub struct PartnerKey<'a> {
 }
 
 /// A customer's partners, active relationships first (`state` sorts `active` before
-/// `ended`), then by name; only the active ones when `active_only`.
+/// `ended`), then by name; only the active ones when `active_only`. With how many there are.
 pub async fn partners(
     db: &Db,
     customer: TenantId,
     active_only: bool,
     after: Option<PartnerKey<'_>>,
     limit: u32,
-) -> Result<Vec<PartnerOfCustomer>, sqlx::Error> {
+) -> Result<(Vec<PartnerOfCustomer>, i64), sqlx::Error> {
+    let continues = after.is_some();
     let k = after.unwrap_or(PartnerKey {
         state: "",
         name: "",
@@ -35,23 +38,30 @@ pub async fn partners(
     } else {
         ""
     };
-    let sql = format!(
-        "SELECT r.partner_tenant_id, r.state, r.indirect_reseller_tenant_id, r.created_at, t.display_name, t.country, \
-         p.mpn_id, p.is_provider FROM customer_relationships r JOIN tenants t ON t.id = r.partner_tenant_id \
-         LEFT JOIN partners p ON p.tenant_id = r.partner_tenant_id WHERE r.customer_tenant_id = $1{only} \
-         AND (r.state, t.display_name, r.partner_tenant_id) > ($2, $3, $4) \
-         ORDER BY r.state, t.display_name, r.partner_tenant_id LIMIT $5"
+    let from = format!(
+        "FROM customer_relationships r JOIN tenants t ON t.id = r.partner_tenant_id \
+         LEFT JOIN partners p ON p.tenant_id = r.partner_tenant_id WHERE r.customer_tenant_id = $1{only}"
     );
-    let rows = sqlx::query(&sql)
-        .bind(customer.to_string())
-        .bind(k.state)
-        .bind(k.name)
-        .bind(k.partner)
-        .bind(limit as i64)
-        .fetch_all(&db.read)
-        .await?;
-    rows.iter()
-        .map(|r| {
+    Listing {
+        select: "r.partner_tenant_id, r.state, r.indirect_reseller_tenant_id, r.created_at, \
+                 t.display_name, t.country, p.mpn_id, p.is_provider",
+        from: &from,
+        filter: vec![customer.into()],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND (r.state, t.display_name, r.partner_tenant_id) > ($2, $3, $4) \
+                  ORDER BY r.state, t.display_name, r.partner_tenant_id LIMIT $5",
+            args: vec![
+                k.state.into(),
+                k.name.into(),
+                k.partner.into(),
+                limit.into(),
+            ],
+            continues,
+        },
+        |r| {
             Ok(PartnerOfCustomer {
                 partner: parsed(r, "partner_tenant_id")?,
                 name: r.try_get("display_name")?,
@@ -62,27 +72,9 @@ pub async fn partners(
                 indirect_reseller: parsed_opt(r, "indirect_reseller_tenant_id")?,
                 since: r.try_get("created_at")?,
             })
-        })
-        .collect()
-}
-
-pub async fn count_partners(
-    db: &Db,
-    customer: TenantId,
-    active_only: bool,
-) -> Result<i64, sqlx::Error> {
-    let only = if active_only {
-        " AND state = 'active'"
-    } else {
-        ""
-    };
-    sqlx::query(&format!(
-        "SELECT COUNT(*) AS n FROM customer_relationships WHERE customer_tenant_id = $1{only}"
-    ))
-    .bind(customer.to_string())
-    .fetch_one(&db.read)
-    .await?
-    .try_get("n")
+        },
+    )
+    .await
 }
 
 /// A grant with the name of the partner holding it and its state as of a moment: a live
@@ -103,32 +95,40 @@ fn named_grant(r: &sqlx::any::AnyRow) -> Result<NamedGrant, sqlx::Error> {
     })
 }
 
-const NAMED_GRANTS: &str = "SELECT g.*, t.display_name AS partner_name, \
-     CASE WHEN g.status = 'active' AND g.expires_at <= $2 THEN 'expired' ELSE g.status END AS shown_status \
-     FROM admin_grants g LEFT JOIN tenants t ON t.id = g.partner_tenant_id WHERE g.customer_tenant_id = $1";
+/// A named grant's columns; `$2` is the moment its state is shown as of.
+const NAMED_GRANT_COLS: &str = "g.*, t.display_name AS partner_name, \
+     CASE WHEN g.status = 'active' AND g.expires_at <= $2 THEN 'expired' ELSE g.status END AS shown_status";
+
+/// Every grant on the customer `$1`.
+const GRANTS_ON: &str = "FROM admin_grants g LEFT JOIN tenants t ON t.id = g.partner_tenant_id \
+     WHERE g.customer_tenant_id = $1";
 
 /// The grants on a customer, live or ended, newest first (keyset on created time and id),
-/// with the partners' names and their states as of `now` in the same read.
+/// with the partners' names and their states as of `now` in the same read, and how many
+/// there are.
 pub async fn grants(
     db: &Db,
     customer: TenantId,
     now: i64,
     before: Option<(i64, &str)>,
     limit: u32,
-) -> Result<Vec<NamedGrant>, sqlx::Error> {
+) -> Result<(Vec<NamedGrant>, i64), sqlx::Error> {
     let (at, id) = before.unwrap_or((i64::MAX, ""));
-    let rows = sqlx::query(&format!(
-        "{NAMED_GRANTS} AND (g.created_at, g.id) < ($3, $4) \
-         ORDER BY g.created_at DESC, g.id DESC LIMIT $5"
-    ))
-    .bind(customer.to_string())
-    .bind(now)
-    .bind(at)
-    .bind(id)
-    .bind(limit as i64)
-    .fetch_all(&db.read)
-    .await?;
-    rows.iter().map(named_grant).collect()
+    Listing {
+        select: NAMED_GRANT_COLS,
+        from: GRANTS_ON,
+        filter: vec![customer.into()],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND (g.created_at, g.id) < ($3, $4) ORDER BY g.created_at DESC, g.id DESC LIMIT $5",
+            args: vec![now.into(), at.into(), id.into(), limit.into()],
+            continues: before.is_some(),
+        },
+        named_grant,
+    )
+    .await
 }
 
 /// One grant on a customer, named, as of `now`.
@@ -138,15 +138,17 @@ pub async fn grant(
     now: i64,
     id: GrantId,
 ) -> Result<Option<NamedGrant>, sqlx::Error> {
-    sqlx::query(&format!("{NAMED_GRANTS} AND g.id = $3"))
-        .bind(customer.to_string())
-        .bind(now)
-        .bind(id.to_string())
-        .fetch_optional(&db.read)
-        .await?
-        .as_ref()
-        .map(named_grant)
-        .transpose()
+    sqlx::query(&format!(
+        "SELECT {NAMED_GRANT_COLS} {GRANTS_ON} AND g.id = $3"
+    ))
+    .bind(customer.to_string())
+    .bind(now)
+    .bind(id.to_string())
+    .fetch_optional(&db.read)
+    .await?
+    .as_ref()
+    .map(named_grant)
+    .transpose()
 }
 
 /// The grants live at `now` on a customer, newest first.
@@ -166,40 +168,34 @@ pub async fn live_grants(
     all(&rows, super::customers::grant_from)
 }
 
-pub async fn count_grants(db: &Db, customer: TenantId) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) AS n FROM admin_grants WHERE customer_tenant_id = $1")
-        .bind(customer.to_string())
-        .fetch_one(&db.read)
-        .await?
-        .try_get("n")
-}
-
-/// Customers both partners of a partnership serve, by name (keyset on name and id).
+/// Customers both partners of a partnership serve, by name (keyset on name and id), and
+/// how many there are.
 pub async fn shared(
     db: &Db,
     provider: TenantId,
     reseller: TenantId,
     after: Option<(&str, &str)>,
     limit: u32,
-) -> Result<Vec<CustomerListRow>, sqlx::Error> {
+) -> Result<(Vec<CustomerListRow>, i64), sqlx::Error> {
     let (name, id) = after.unwrap_or(("", ""));
-    let rows = sqlx::query(
-        "SELECT r.customer_tenant_id, r.customer_name_lower, r.customer_domain, r.indirect_reseller_tenant_id, \
-         t.display_name, t.country FROM customer_relationships r JOIN customer_relationships s \
-         ON s.customer_tenant_id = r.customer_tenant_id JOIN tenants t ON t.id = r.customer_tenant_id \
-         WHERE r.partner_tenant_id = $1 AND r.state = 'active' AND s.partner_tenant_id = $2 AND s.state = 'active' \
-         AND (r.customer_name_lower, r.customer_tenant_id) > ($3, $4) \
-         ORDER BY r.customer_name_lower, r.customer_tenant_id LIMIT $5",
-    )
-    .bind(provider.to_string())
-    .bind(reseller.to_string())
-    .bind(name)
-    .bind(id)
-    .bind(limit as i64)
-    .fetch_all(&db.read)
-    .await?;
-    rows.iter()
-        .map(|r| {
+    Listing {
+        select: "r.customer_tenant_id, r.customer_name_lower, r.customer_domain, \
+                 r.indirect_reseller_tenant_id, t.display_name, t.country",
+        from: "FROM customer_relationships r JOIN customer_relationships s \
+               ON s.customer_tenant_id = r.customer_tenant_id JOIN tenants t ON t.id = r.customer_tenant_id \
+               WHERE r.partner_tenant_id = $1 AND r.state = 'active' \
+               AND s.partner_tenant_id = $2 AND s.state = 'active'",
+        filter: vec![provider.into(), reseller.into()],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND (r.customer_name_lower, r.customer_tenant_id) > ($3, $4) \
+                  ORDER BY r.customer_name_lower, r.customer_tenant_id LIMIT $5",
+            args: vec![name.into(), id.into(), limit.into()],
+            continues: after.is_some(),
+        },
+        |r| {
             Ok(CustomerListRow {
                 id: parsed(r, "customer_tenant_id")?,
                 name: r.try_get("display_name")?,
@@ -208,59 +204,35 @@ pub async fn shared(
                 country: r.try_get("country")?,
                 indirect_reseller: parsed_opt(r, "indirect_reseller_tenant_id")?,
             })
-        })
-        .collect()
-}
-
-pub async fn count_shared(
-    db: &Db,
-    provider: TenantId,
-    reseller: TenantId,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query(
-        "SELECT COUNT(*) AS n FROM customer_relationships r JOIN customer_relationships s \
-         ON s.customer_tenant_id = r.customer_tenant_id WHERE r.partner_tenant_id = $1 \
-         AND r.state = 'active' AND s.partner_tenant_id = $2 AND s.state = 'active'",
+        },
     )
-    .bind(provider.to_string())
-    .bind(reseller.to_string())
-    .fetch_one(&db.read)
-    .await?
-    .try_get("n")
+    .await
 }
 
-/// The users of a tenant holding `role`, by sign-in name (keyset on name and id).
+/// The users of a tenant holding `role`, by sign-in name (keyset on name and id), and how
+/// many there are.
 pub async fn role_members(
     db: &Db,
     tenant: TenantId,
     role: &str,
     after: Option<(&str, &str)>,
     limit: u32,
-) -> Result<Vec<UserRow>, sqlx::Error> {
+) -> Result<(Vec<UserRow>, i64), sqlx::Error> {
     let (upn, id) = after.unwrap_or(("", ""));
-    let rows = sqlx::query(&format!(
-        "SELECT {USER_COLS} FROM users WHERE tenant_id = $1 \
-         AND id IN (SELECT user_id FROM user_roles WHERE role = $2) AND (upn, id) > ($3, $4) \
-         ORDER BY upn, id LIMIT $5"
-    ))
-    .bind(tenant.to_string())
-    .bind(role)
-    .bind(upn)
-    .bind(id)
-    .bind(limit as i64)
-    .fetch_all(&db.read)
-    .await?;
-    rows.iter().map(super::identity::user_from).collect()
-}
-
-pub async fn count_role_members(db: &Db, tenant: TenantId, role: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query(
-        "SELECT COUNT(*) AS n FROM users WHERE tenant_id = $1 \
-         AND id IN (SELECT user_id FROM user_roles WHERE role = $2)",
+    Listing {
+        select: USER_COLS,
+        from: "FROM users WHERE tenant_id = $1 \
+               AND id IN (SELECT user_id FROM user_roles WHERE role = $2)",
+        filter: vec![tenant.into(), role.into()],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND (upn, id) > ($3, $4) ORDER BY upn, id LIMIT $5",
+            args: vec![upn.into(), id.into(), limit.into()],
+            continues: after.is_some(),
+        },
+        super::identity::user_from,
     )
-    .bind(tenant.to_string())
-    .bind(role)
-    .fetch_one(&db.read)
-    .await?
-    .try_get("n")
+    .await
 }

@@ -388,6 +388,9 @@ type PackedRow = (
     Option<String>,
 );
 
+/// A page of customers, each with its indirect reseller's name when asked for, and the total.
+type NamedPage = (Vec<(CustomerListRow, Option<String>)>, i64);
+
 /// A page of customers read as one row: the page's rows aggregated into one JSON array on
 /// the database side (and the total beside it), so the driver decodes one row of two
 /// columns instead of a hundred rows of six, and the page costs one round trip. Profiled:
@@ -400,9 +403,57 @@ async fn page_in_one(
     after: Option<(&str, &str)>,
     limit: u32,
     extra: Extra,
-) -> Result<(Vec<(CustomerListRow, Option<String>)>, i64), sqlx::Error> {
-    let (cond, value) = filter_sql(filter);
-    let (k, i) = after.unwrap_or(("", ""));
+) -> Result<NamedPage, sqlx::Error> {
+    let ask = PageAsk {
+        filter,
+        after,
+        limit,
+    };
+    let (total, items) = page_columns(db.backend, "$1", &ask, extra);
+    let sql = format!("SELECT {total} AS total, {items} AS items");
+    let q = ask.bind_to(sqlx::query(&sql).bind(partner.to_string()));
+    // A list page: from the list pool (a replica when one is configured).
+    let row = q.fetch_one(&db.lists).await?;
+    unpacked(db.backend, &row, "total", "items")
+}
+
+/// A page of the customer list as a request asks for it: filter, keyset position, rows.
+#[derive(Clone, Copy)]
+pub struct PageAsk<'a> {
+    pub filter: Option<&'a CustomerFilter>,
+    pub after: Option<(&'a str, &'a str)>,
+    pub limit: u32,
+}
+
+impl PageAsk<'_> {
+    /// Binds the page's parameters `$2`, `$3` (position) and `$4` (filter, when there is
+    /// one) after whatever `$1` the statement was given.
+    pub fn bind_to<'q>(
+        &self,
+        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        let (k, i) = self.after.unwrap_or(("", ""));
+        let (cond, value) = filter_sql(self.filter);
+        let q = q.bind(k.to_string()).bind(i.to_string());
+        if cond.is_empty() {
+            q
+        } else {
+            q.bind(value)
+        }
+    }
+}
+
+/// The total and the packed rows of a customer page as two SQL expressions, for the partner
+/// `partner` (an SQL expression: `$1`, or a subquery), using parameters `$2` to `$4` as
+/// [`PageAsk::bind_to`] binds them.
+fn page_columns(
+    backend: super::Backend,
+    partner: &str,
+    ask: &PageAsk<'_>,
+    extra: Extra,
+) -> (String, String) {
+    let (cond, _) = filter_sql(ask.filter);
+    let limit = ask.limit;
     let (reseller_join, reseller_name) = if extra == Extra::ResellerNamesAndTotal {
         (
             " LEFT JOIN tenants rt ON rt.id = r.indirect_reseller_tenant_id",
@@ -411,44 +462,69 @@ async fn page_in_one(
     } else {
         ("", "NULL")
     };
-    let total = match (extra, filter) {
-        (Extra::Total | Extra::ResellerNamesAndTotal, None) => {
+    let total = match (extra, ask.filter) {
+        (Extra::Total | Extra::ResellerNamesAndTotal, None) => format!(
             // Kept by triggers on customer_relationships (migration 0008).
-            "CAST(COALESCE((SELECT active FROM customer_counts WHERE partner_tenant_id = $1), 0) AS BIGINT)"
-                .to_string()
-        }
+            "CAST(COALESCE((SELECT active FROM customer_counts WHERE partner_tenant_id = {partner}), 0) AS BIGINT)"
+        ),
         (Extra::Total | Extra::ResellerNamesAndTotal, Some(_)) => format!(
-            "CAST((SELECT COUNT(*) FROM customer_relationships r WHERE r.partner_tenant_id = $1 AND r.state = 'active'{cond}) AS BIGINT)"
+            "CAST((SELECT COUNT(*) FROM customer_relationships r WHERE r.partner_tenant_id = {partner} AND r.state = 'active'{cond}) AS BIGINT)"
         ),
         _ => "CAST(0 AS BIGINT)".to_string(),
     };
-    let items = db.backend.json_rows(
+    let items = backend.json_rows(
         "p.customer_tenant_id, p.customer_name_lower, p.customer_domain, p.indirect_reseller_tenant_id, \
          p.display_name, p.country, p.reseller_name",
         "p.customer_name_lower, p.customer_tenant_id",
     );
-    let sql = format!(
-        "SELECT {total} AS total, (SELECT {items} FROM (\
+    let items = format!(
+        "(SELECT {items} FROM (\
          SELECT r.customer_tenant_id, r.customer_name_lower, r.customer_domain, r.indirect_reseller_tenant_id, \
          r.customer_name AS display_name, r.customer_country AS country, {reseller_name} AS reseller_name \
          FROM customer_relationships r{reseller_join} \
-         WHERE r.partner_tenant_id = $1 AND r.state = 'active' \
+         WHERE r.partner_tenant_id = {partner} AND r.state = 'active' \
          AND (r.customer_name_lower, r.customer_tenant_id) > ($2, $3){cond} \
-         ORDER BY r.customer_name_lower, r.customer_tenant_id LIMIT {limit}) p) AS items"
+         ORDER BY r.customer_name_lower, r.customer_tenant_id LIMIT {limit}) p)"
     );
-    let mut q = sqlx::query(&sql).bind(partner.to_string()).bind(k).bind(i);
-    if !cond.is_empty() {
-        q = q.bind(value);
-    }
-    // A list page: from the list pool (a replica when one is configured).
-    let row = q.fetch_one(&db.lists).await?;
-    let total: i64 = row.try_get("total")?;
-    let packed: Option<String> = row.try_get("items")?;
+    (total, items)
+}
+
+/// The first page of the customer list of the user `$1`'s organisation, with its total, as
+/// two columns `l_total` and `l_items` of a statement that reads that user: an API list
+/// request reads its caller and its page in one round trip (`app::seen`).
+pub fn page_of_user_columns(backend: super::Backend, ask: &PageAsk<'_>) -> String {
+    let (total, items) = page_columns(
+        backend,
+        "(SELECT pu.tenant_id FROM users pu WHERE pu.id = $1)",
+        ask,
+        Extra::Total,
+    );
+    format!(", {total} AS l_total, {items} AS l_items")
+}
+
+/// The page read by [`page_of_user_columns`].
+pub fn page_of_user(
+    backend: super::Backend,
+    row: &sqlx::any::AnyRow,
+) -> Result<(Vec<CustomerListRow>, i64), sqlx::Error> {
+    let (rows, total) = unpacked(backend, row, "l_total", "l_items")?;
+    Ok((rows.into_iter().map(|(r, _)| r).collect(), total))
+}
+
+/// Decodes a packed page and its total from the columns `total` and `items` of `row`.
+fn unpacked(
+    backend: super::Backend,
+    row: &sqlx::any::AnyRow,
+    total: &str,
+    items: &str,
+) -> Result<NamedPage, sqlx::Error> {
+    let total: i64 = row.try_get(total)?;
+    let packed: Option<String> = row.try_get(items)?;
     let mut packed: Vec<PackedRow> = match packed {
         Some(text) => serde_json::from_str(&text).map_err(|e| bad_column("items", e))?,
         None => Vec::new(),
     };
-    if !db.backend.json_rows_ordered() {
+    if !backend.json_rows_ordered() {
         // Back to the page's (name, id) order.
         packed.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
     }

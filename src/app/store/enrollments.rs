@@ -1,6 +1,7 @@
 //! Enrollment applications.
 
 use super::identity::{bad_column, id_col};
+use super::paged::{Listing, Seek};
 use super::{Db, Tx};
 use crate::domain::enrollment::{Application, Program, Status};
 use crate::domain::ids::{EnrollmentId, TenantId, UserId};
@@ -157,38 +158,29 @@ impl Filter {
 }
 
 /// A keyset page of applications, oldest change first (a review queue), after
-/// `(updated_at, id)`.
+/// `(updated_at, id)`, and how many the filter lets through.
 pub async fn page(
     db: &Db,
     filter: Filter,
     after: Option<(i64, &str)>,
     limit: u32,
-) -> Result<Vec<EnrollmentRow>, sqlx::Error> {
+) -> Result<(Vec<EnrollmentRow>, i64), sqlx::Error> {
     let (at, id) = after.unwrap_or((i64::MIN, ""));
     let (tenant, status) = filter.binds();
-    let rows = sqlx::query(
-        "SELECT * FROM enrollments WHERE ($1 = '' OR tenant_id = $1) AND ($2 = '' OR status = $2) \
-         AND (updated_at, id) > ($3, $4) ORDER BY updated_at, id LIMIT $5",
+    Listing {
+        select: "e.*",
+        from:
+            "FROM enrollments e WHERE ($1 = '' OR e.tenant_id = $1) AND ($2 = '' OR e.status = $2)",
+        filter: vec![tenant.into(), status.into()],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND (e.updated_at, e.id) > ($3, $4) ORDER BY e.updated_at, e.id LIMIT $5",
+            args: vec![at.into(), id.into(), limit.into()],
+            continues: after.is_some(),
+        },
+        from_row,
     )
-    .bind(tenant)
-    .bind(status)
-    .bind(at)
-    .bind(id)
-    .bind(limit as i64)
-    .fetch_all(&db.read)
-    .await?;
-    rows.iter().map(from_row).collect()
-}
-
-pub async fn count(db: &Db, filter: Filter) -> Result<i64, sqlx::Error> {
-    let (tenant, status) = filter.binds();
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n FROM enrollments WHERE ($1 = '' OR tenant_id = $1) \
-         AND ($2 = '' OR status = $2)",
-    )
-    .bind(tenant)
-    .bind(status)
-    .fetch_one(&db.read)
-    .await?;
-    row.try_get("n")
+    .await
 }

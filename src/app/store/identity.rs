@@ -1,5 +1,6 @@
 //! Tenants, users and their roles.
 
+use super::paged::{Listing, Seek};
 use super::{Db, Tx};
 use crate::domain::identity::{Role, TenantKind, UserState};
 use crate::domain::ids::{TenantId, UserId};
@@ -248,23 +249,41 @@ pub type CustomerRider = Option<(
     Option<(serde_json::Value, i64)>,
 )>;
 
-/// The actor's rows and, when `customer` (id, time) is given, that customer as the actor's
-/// organisation sees it: one statement, one round trip.
+/// What a request reads in the same statement as its actor.
+#[derive(Clone, Copy)]
+pub enum Rider<'a> {
+    Nothing,
+    /// A customer (id) as the actor's organisation sees it at a time (ms).
+    Customer(TenantId, i64),
+    /// A page of the actor's organisation's customer list.
+    CustomerPage(super::customers::PageAsk<'a>),
+}
+
+/// What came with the actor.
+pub enum Ridden {
+    Nothing,
+    Customer(CustomerRider),
+    CustomerPage(Vec<super::customers::CustomerListRow>, i64),
+}
+
+/// The actor's rows and what `rider` asks for (a customer as the actor's organisation sees
+/// it, or a page of its customer list): one statement, one round trip.
 pub async fn actor_rows_seeing(
     db: &Db,
     id: UserId,
-    customer: Option<(TenantId, i64)>,
-) -> Result<Option<(ActorRows, CustomerRider)>, sqlx::Error> {
+    rider: Rider<'_>,
+) -> Result<Option<(ActorRows, Ridden)>, sqlx::Error> {
     let concat = match db.backend {
         super::Backend::Sqlite => "group_concat(role, ',')",
         super::Backend::Postgres => "string_agg(role, ',')",
     };
-    let (rider_cols, rider_joins) = match customer {
-        Some(_) => (
+    let (rider_cols, rider_joins) = match &rider {
+        Rider::Customer(..) => (
             format!(", {}", super::customers::view_columns(db.backend)),
             super::customers::VIEW_JOINS,
         ),
-        None => (String::new(), ""),
+        Rider::CustomerPage(ask) => (super::customers::page_of_user_columns(db.backend, ask), ""),
+        Rider::Nothing => (String::new(), ""),
     };
     let sql = format!(
         "SELECT u.id, u.tenant_id, u.upn, u.display_name, u.first_name, u.last_name, u.password_hash, \
@@ -279,8 +298,10 @@ pub async fn actor_rows_seeing(
          {rider_joins} WHERE u.id = $1"
     );
     let mut q = sqlx::query(&sql).bind(id.to_string());
-    if let Some((c, now)) = customer {
-        q = q.bind(c.to_string()).bind(now);
+    match &rider {
+        Rider::Customer(c, now) => q = q.bind(c.to_string()).bind(*now),
+        Rider::CustomerPage(ask) => q = ask.bind_to(q),
+        Rider::Nothing => {}
     }
     let Some(row) = q.fetch_optional(&db.read).await? else {
         return Ok(None);
@@ -301,9 +322,13 @@ pub async fn actor_rows_seeing(
         )),
         None => None,
     };
-    let rider = match customer {
-        Some((c, _)) => super::customers::view_prefixed(&row, c)?,
-        None => None,
+    let ridden = match rider {
+        Rider::Customer(c, _) => Ridden::Customer(super::customers::view_prefixed(&row, c)?),
+        Rider::CustomerPage(_) => {
+            let (rows, total) = super::customers::page_of_user(db.backend, &row)?;
+            Ridden::CustomerPage(rows, total)
+        }
+        Rider::Nothing => Ridden::Nothing,
     };
     let rows = ActorRows {
         user,
@@ -311,7 +336,7 @@ pub async fn actor_rows_seeing(
         roles,
         partner,
     };
-    Ok(Some((rows, rider)))
+    Ok(Some((rows, ridden)))
 }
 
 pub async fn user_in_tx(tx: &mut Tx, id: UserId) -> Result<Option<UserRow>, sqlx::Error> {
@@ -339,33 +364,30 @@ pub async fn roles(db: &Db, user: UserId) -> Result<BTreeSet<Role>, sqlx::Error>
     Ok(out)
 }
 
-/// One page of a tenant's users ordered by UPN, after `after` (keyset).
+/// One page of a tenant's users ordered by UPN, after `after` (keyset), and how many users
+/// the tenant has.
 pub async fn users_page(
     db: &Db,
     tenant: TenantId,
     after: Option<(&str, &str)>,
     limit: u32,
-) -> Result<Vec<UserRow>, sqlx::Error> {
+) -> Result<(Vec<UserRow>, i64), sqlx::Error> {
     let (upn, id) = after.unwrap_or(("", ""));
-    let rows = sqlx::query(&format!(
-        "SELECT {USER_COLS} FROM users WHERE tenant_id = $1 AND (upn, id) > ($2, $3) \
-         ORDER BY upn, id LIMIT $4"
-    ))
-    .bind(tenant.to_string())
-    .bind(upn)
-    .bind(id)
-    .bind(limit as i64)
-    .fetch_all(&db.read)
-    .await?;
-    rows.iter().map(user_from).collect()
-}
-
-pub async fn count_users(db: &Db, tenant: TenantId) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE tenant_id = $1")
-        .bind(tenant.to_string())
-        .fetch_one(&db.read)
-        .await?;
-    row.try_get("n")
+    Listing {
+        select: USER_COLS,
+        from: "FROM users WHERE tenant_id = $1",
+        filter: vec![tenant.into()],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND (upn, id) > ($2, $3) ORDER BY upn, id LIMIT $4",
+            args: vec![upn.into(), id.into(), limit.into()],
+            continues: after.is_some(),
+        },
+        user_from,
+    )
+    .await
 }
 
 /// Updates the editable fields if the row still has `expected_version`; false when it moved.

@@ -1,5 +1,6 @@
 //! Provider listings, partnership invitations and partnerships.
 
+use super::paged::{Listing, Seek};
 use super::{Db, Tx};
 use crate::domain::ids::{PartnerInvitationId, PartnershipId, TenantId};
 use crate::domain::partnership::{InvitationState, PartnershipState};
@@ -229,36 +230,30 @@ pub async fn invitation(
 }
 
 /// One page of a provider's invitations, newest first: keyset on (created_at, id) descending,
-/// continuing before `before`.
+/// continuing before `before`; and how many the provider has.
 pub async fn invitations_page(
     db: &Db,
     provider: TenantId,
     before: Option<(i64, &str)>,
     limit: u32,
-) -> Result<Vec<InvitationRow>, sqlx::Error> {
+) -> Result<(Vec<InvitationRow>, i64), sqlx::Error> {
     let (t, i) = before.unwrap_or((i64::MAX, ""));
-    let rows = sqlx::query(
-        "SELECT * FROM partnership_invitations WHERE provider_tenant_id = $1 \
-         AND (created_at < $2 OR (created_at = $2 AND ($3 = '' OR id < $3))) \
-         ORDER BY created_at DESC, id DESC LIMIT $4",
+    Listing {
+        select: "v.*",
+        from: "FROM partnership_invitations v WHERE v.provider_tenant_id = $1",
+        filter: vec![provider.into()],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND (v.created_at < $2 OR (v.created_at = $2 AND ($3 = '' OR v.id < $3))) \
+                  ORDER BY v.created_at DESC, v.id DESC LIMIT $4",
+            args: vec![t.into(), i.into(), limit.into()],
+            continues: before.is_some(),
+        },
+        invitation_from,
     )
-    .bind(provider.to_string())
-    .bind(t)
-    .bind(i)
-    .bind(limit as i64)
-    .fetch_all(&db.read)
-    .await?;
-    rows.iter().map(invitation_from).collect()
-}
-
-pub async fn count_invitations(db: &Db, provider: TenantId) -> Result<i64, sqlx::Error> {
-    let r = sqlx::query(
-        "SELECT COUNT(*) AS n FROM partnership_invitations WHERE provider_tenant_id = $1",
-    )
-    .bind(provider.to_string())
-    .fetch_one(&db.read)
-    .await?;
-    r.try_get("n")
+    .await
 }
 
 /// Moves a pending invitation to `state`; false when it was no longer pending.
@@ -419,34 +414,39 @@ pub struct Counterpart {
 }
 
 /// One page of the caller's partnerships. `as_provider` picks the side; keyset on name, id.
+/// With how many partnerships the caller has on that side.
 pub async fn page(
     db: &Db,
     tenant: TenantId,
     as_provider: bool,
     after: Option<(&str, &str)>,
     limit: u32,
-) -> Result<Vec<Counterpart>, sqlx::Error> {
+) -> Result<(Vec<Counterpart>, i64), sqlx::Error> {
     let (mine, other) = if as_provider {
         ("provider_tenant_id", "reseller_tenant_id")
     } else {
         ("reseller_tenant_id", "provider_tenant_id")
     };
     let (k, i) = after.unwrap_or(("", ""));
-    let sql = format!(
-        "SELECT s.*, t.display_name AS other_name, t.country AS other_country, p.mpn_id AS other_mpn \
-         FROM partnerships s JOIN tenants t ON t.id = s.{other} LEFT JOIN partners p ON p.tenant_id = s.{other} \
-         WHERE s.{mine} = $1 AND (LOWER(t.display_name) > $2 OR (LOWER(t.display_name) = $2 AND s.id > $3)) \
-         ORDER BY LOWER(t.display_name), s.id LIMIT $4"
+    let from = format!(
+        "FROM partnerships s JOIN tenants t ON t.id = s.{other} \
+         LEFT JOIN partners p ON p.tenant_id = s.{other} WHERE s.{mine} = $1"
     );
-    let rows = sqlx::query(&sql)
-        .bind(tenant.to_string())
-        .bind(k)
-        .bind(i)
-        .bind(limit as i64)
-        .fetch_all(&db.read)
-        .await?;
-    rows.iter()
-        .map(|r| {
+    Listing {
+        select:
+            "s.*, t.display_name AS other_name, t.country AS other_country, p.mpn_id AS other_mpn",
+        from: &from,
+        filter: vec![tenant.into()],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND (LOWER(t.display_name) > $2 OR (LOWER(t.display_name) = $2 AND s.id > $3)) \
+                  ORDER BY LOWER(t.display_name), s.id LIMIT $4",
+            args: vec![k.into(), i.into(), limit.into()],
+            continues: after.is_some(),
+        },
+        |r| {
             Ok(Counterpart {
                 partnership: partnership_from(r)?,
                 other_tenant: parsed(r, other)?,
@@ -456,21 +456,7 @@ pub async fn page(
                     .unwrap_or_default(),
                 country: r.try_get("other_country")?,
             })
-        })
-        .collect()
-}
-
-pub async fn count(db: &Db, tenant: TenantId, as_provider: bool) -> Result<i64, sqlx::Error> {
-    let col = if as_provider {
-        "provider_tenant_id"
-    } else {
-        "reseller_tenant_id"
-    };
-    let r = sqlx::query(&format!(
-        "SELECT COUNT(*) AS n FROM partnerships WHERE {col} = $1"
-    ))
-    .bind(tenant.to_string())
-    .fetch_one(&db.read)
-    .await?;
-    r.try_get("n")
+        },
+    )
+    .await
 }

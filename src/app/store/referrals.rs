@@ -1,6 +1,7 @@
 //! Referrals between organisations (and partners' own leads).
 
-use super::decode::{all, parsed, word};
+use super::decode::{parsed, word};
+use super::paged::{Listing, Seek};
 use super::{Db, Tx};
 use crate::domain::ids::{ReferralId, TenantId};
 use crate::domain::referral::{Status, Substatus};
@@ -127,25 +128,6 @@ pub enum Direction {
     All,
 }
 
-/// How many referrals [`page`] would walk through in all.
-pub async fn count(
-    db: &Db,
-    tenant: TenantId,
-    direction: Direction,
-    status: Option<&str>,
-) -> Result<i64, sqlx::Error> {
-    let sql = format!(
-        "SELECT COUNT(*) AS n FROM referrals WHERE {} AND ($2 = '' OR status = $2)",
-        side_of(direction)
-    );
-    sqlx::query(&sql)
-        .bind(tenant.to_string())
-        .bind(status.unwrap_or(""))
-        .fetch_one(&db.read)
-        .await?
-        .try_get("n")
-}
-
 fn side_of(direction: Direction) -> &'static str {
     match direction {
         Direction::Sent => "created_by_tenant = $1",
@@ -154,6 +136,8 @@ fn side_of(direction: Direction) -> &'static str {
     }
 }
 
+/// One page of an organisation's referrals in `direction` (with `status`, when given),
+/// newest first (keyset on created time and id), and how many there are in all.
 pub async fn page(
     db: &Db,
     tenant: TenantId,
@@ -161,21 +145,25 @@ pub async fn page(
     status: Option<&str>,
     before: Option<(i64, &str)>,
     limit: u32,
-) -> Result<Vec<ReferralRow>, sqlx::Error> {
+) -> Result<(Vec<ReferralRow>, i64), sqlx::Error> {
     let (at, id) = before.unwrap_or((i64::MAX, ""));
-    let side = side_of(direction);
-    let sql = format!(
-        "SELECT * FROM referrals WHERE {side} AND ($2 = '' OR status = $2) \
-         AND (created_at, id) < ($3, $4) \
-         ORDER BY created_at DESC, id DESC LIMIT $5"
+    let from = format!(
+        "FROM referrals WHERE {} AND ($2 = '' OR status = $2)",
+        side_of(direction)
     );
-    let rows = sqlx::query(&sql)
-        .bind(tenant.to_string())
-        .bind(status.unwrap_or(""))
-        .bind(at)
-        .bind(id)
-        .bind(limit as i64)
-        .fetch_all(&db.read)
-        .await?;
-    all(&rows, from_row)
+    Listing {
+        select: "*",
+        from: &from,
+        filter: vec![tenant.into(), status.unwrap_or("").into()],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND (created_at, id) < ($3, $4) ORDER BY created_at DESC, id DESC LIMIT $5",
+            args: vec![at.into(), id.into(), limit.into()],
+            continues: before.is_some(),
+        },
+        from_row,
+    )
+    .await
 }

@@ -1,6 +1,7 @@
 //! Support requests: topics, service-level targets, cases, notes, attachments and
 //! service-level marks. Used only by `app::support`.
 
+use super::paged::{Arg, Listing, Seek};
 use super::{Db, Tx};
 use crate::domain::ids::{AttachmentId, NoteId, ServiceRequestId, TenantId};
 use crate::domain::support::{Goal, Path, Severity, Status, Target, Tier};
@@ -52,39 +53,31 @@ pub async fn topics(db: &Db) -> Result<Vec<TopicRow>, sqlx::Error> {
     rows.iter().map(topic_from).collect()
 }
 
-/// One page of the active topics by name: keyset on (name, id).
+/// One page of the active topics by name: keyset on (name, id); and how many there are.
 pub async fn topics_page(
     db: &Db,
     after: Option<(&str, &str)>,
     limit: u32,
-) -> Result<Vec<TopicRow>, sqlx::Error> {
-    let rows = match after {
-        None => {
-            sqlx::query("SELECT * FROM support_topics WHERE active = 1 ORDER BY name, id LIMIT $1")
-                .bind(limit as i64)
-                .fetch_all(&db.read)
-                .await?
-        }
-        Some((name, id)) => {
-            sqlx::query(
-                "SELECT * FROM support_topics WHERE active = 1 AND (name > $1 OR (name = $1 AND id > $2)) \
-                 ORDER BY name, id LIMIT $3",
-            )
-            .bind(name)
-            .bind(id)
-            .bind(limit as i64)
-            .fetch_all(&db.read)
-            .await?
-        }
+) -> Result<(Vec<TopicRow>, i64), sqlx::Error> {
+    let seek = match after {
+        None => Seek {
+            sql: "ORDER BY name, id LIMIT $1",
+            args: vec![limit.into()],
+            continues: false,
+        },
+        Some((name, id)) => Seek {
+            sql: "AND (name > $1 OR (name = $1 AND id > $2)) ORDER BY name, id LIMIT $3",
+            args: vec![name.into(), id.into(), limit.into()],
+            continues: true,
+        },
     };
-    rows.iter().map(topic_from).collect()
-}
-
-pub async fn count_topics(db: &Db) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) AS n FROM support_topics WHERE active = 1")
-        .fetch_one(&db.read)
-        .await?
-        .try_get("n")
+    Listing {
+        select: "*",
+        from: "FROM support_topics WHERE active = 1",
+        filter: Vec::new(),
+    }
+    .page(&db.read, seek, topic_from)
+    .await
 }
 
 pub async fn topic(db: &Db, id: &str) -> Result<Option<TopicRow>, sqlx::Error> {
@@ -183,10 +176,14 @@ pub struct CaseRow {
     pub breached: bool,
 }
 
-const CASE_SELECT: &str = "SELECT r.*, tp.name AS topic_name, a.display_name AS assignee_name, \
+/// A case row's columns: the case, its topic's, holder's and requester's names, and how
+/// many of its service levels were breached.
+const CASE_COLS: &str = "r.*, tp.name AS topic_name, a.display_name AS assignee_name, \
     q.display_name AS requester_name, \
-    (SELECT COUNT(*) FROM service_level_marks m WHERE m.request_id = r.id AND m.mark = 'breached') AS breaches \
-    FROM service_requests r JOIN support_topics tp ON tp.id = r.topic_id \
+    (SELECT COUNT(*) FROM service_level_marks m WHERE m.request_id = r.id AND m.mark = 'breached') AS breaches";
+
+/// The tables a case row is read from.
+const CASE_JOINS: &str = "FROM service_requests r JOIN support_topics tp ON tp.id = r.topic_id \
     JOIN tenants a ON a.id = r.assignee_tenant JOIN tenants q ON q.id = r.requester_tenant";
 
 fn case_from(r: &AnyRow) -> Result<CaseRow, sqlx::Error> {
@@ -268,7 +265,7 @@ pub async fn insert(tx: &mut Tx, c: &CaseRow) -> Result<(), sqlx::Error> {
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Option<CaseRow>, sqlx::Error> {
-    let sql = format!("{CASE_SELECT} WHERE r.id = $1");
+    let sql = format!("SELECT {CASE_COLS} {CASE_JOINS} WHERE r.id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(&db.read).await?;
     row.as_ref().map(case_from).transpose()
 }
@@ -276,7 +273,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<CaseRow>, sqlx::Error> {
 /// The case inside a writing transaction, its row locked on PostgreSQL.
 pub async fn get_in(tx: &mut Tx, id: &str) -> Result<Option<CaseRow>, sqlx::Error> {
     if tx.backend.for_update().is_empty() {
-        let sql = format!("{CASE_SELECT} WHERE r.id = $1");
+        let sql = format!("SELECT {CASE_COLS} {CASE_JOINS} WHERE r.id = $1");
         let row = sqlx::query(&sql).bind(id).fetch_optional(tx.conn()).await?;
         return row.as_ref().map(case_from).transpose();
     }
@@ -289,7 +286,7 @@ pub async fn get_in(tx: &mut Tx, id: &str) -> Result<Option<CaseRow>, sqlx::Erro
     {
         return Ok(None);
     }
-    let sql = format!("{CASE_SELECT} WHERE r.id = $1");
+    let sql = format!("SELECT {CASE_COLS} {CASE_JOINS} WHERE r.id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(tx.conn()).await?;
     row.as_ref().map(case_from).transpose()
 }
@@ -359,24 +356,25 @@ fn where_clause(view: View) -> String {
     )
 }
 
-fn bind_filter<'q>(
-    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    org: TenantId,
-    f: &'q Filter,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    q.bind(org.to_string())
-        .bind(f.status.map(Status::as_str).unwrap_or(""))
-        .bind(f.severity.map(Severity::as_str).unwrap_or(""))
-        .bind(f.customer.map(|c| c.to_string()).unwrap_or_default())
-        .bind(f.topic.as_deref().unwrap_or(""))
-        .bind(match f.breached {
+/// The filter's values, `$1..$6` of [`where_clause`].
+fn filter_args(org: TenantId, f: &Filter) -> Vec<Arg> {
+    vec![
+        org.into(),
+        f.status.map(Status::as_str).unwrap_or("").into(),
+        f.severity.map(Severity::as_str).unwrap_or("").into(),
+        f.customer.map(|c| c.to_string()).unwrap_or_default().into(),
+        f.topic.as_deref().unwrap_or("").into(),
+        match f.breached {
             Some(true) => "yes",
             Some(false) => "no",
             None => "",
-        })
+        }
+        .into(),
+    ]
 }
 
-/// A page of the cases `org` may see, newest first, before the `(created_at, id)` key.
+/// A page of the cases `org` may see, newest first, before the `(created_at, id)` key, and
+/// how many it may see in all.
 pub async fn page(
     db: &Db,
     org: TenantId,
@@ -384,36 +382,31 @@ pub async fn page(
     f: &Filter,
     before: Option<(i64, &str)>,
     limit: u32,
-) -> Result<Vec<CaseRow>, sqlx::Error> {
+) -> Result<(Vec<CaseRow>, i64), sqlx::Error> {
     let (at, id) = before.unwrap_or((i64::MAX, ""));
-    let sql = format!(
-        "{CASE_SELECT} {} AND (r.created_at, r.id) < ($7, $8) ORDER BY r.created_at DESC, r.id DESC LIMIT $9",
-        where_clause(view)
-    );
-    let rows = bind_filter(sqlx::query(&sql), org, f)
-        .bind(at)
-        .bind(id.to_string())
-        .bind(limit as i64)
-        .fetch_all(&db.read)
-        .await?;
-    rows.iter().map(case_from).collect()
-}
-
-pub async fn count(db: &Db, org: TenantId, view: View, f: &Filter) -> Result<i64, sqlx::Error> {
-    let sql = format!(
-        "SELECT COUNT(*) AS n FROM service_requests r {}",
-        where_clause(view)
-    );
-    bind_filter(sqlx::query(&sql), org, f)
-        .fetch_one(&db.read)
-        .await?
-        .try_get("n")
+    let from = format!("{CASE_JOINS} {}", where_clause(view));
+    Listing {
+        select: CASE_COLS,
+        from: &from,
+        filter: filter_args(org, f),
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND (r.created_at, r.id) < ($7, $8) ORDER BY r.created_at DESC, r.id DESC LIMIT $9",
+            args: vec![at.into(), id.into(), limit.into()],
+            continues: before.is_some(),
+        },
+        case_from,
+    )
+    .await
 }
 
 /// Cases still running, for the service-level worker.
 pub async fn running(db: &Db, limit: i64) -> Result<Vec<CaseRow>, sqlx::Error> {
     let sql = format!(
-        "{CASE_SELECT} WHERE r.status <> 'closed' ORDER BY r.resolution_due, r.id LIMIT $1"
+        "SELECT {CASE_COLS} {CASE_JOINS} WHERE r.status <> 'closed' \
+         ORDER BY r.resolution_due, r.id LIMIT $1"
     );
     let rows = sqlx::query(&sql).bind(limit).fetch_all(&db.read).await?;
     rows.iter().map(case_from).collect()
@@ -504,33 +497,31 @@ pub async fn notes(db: &Db, id: ServiceRequestId) -> Result<Vec<NoteRow>, sqlx::
     rows.iter().map(note_from).collect()
 }
 
-/// One page of a case's notes, oldest first: keyset on (created_at, id), after `after`.
+/// One page of a case's notes, oldest first: keyset on (created_at, id), after `after`; and
+/// how many the case has.
 pub async fn notes_page(
     db: &Db,
     id: ServiceRequestId,
     after: Option<(i64, &str)>,
     limit: u32,
-) -> Result<Vec<NoteRow>, sqlx::Error> {
+) -> Result<(Vec<NoteRow>, i64), sqlx::Error> {
     let (at, after_id) = after.unwrap_or((i64::MIN, ""));
-    let rows = sqlx::query(
-        "SELECT * FROM service_request_notes WHERE request_id = $1 \
-         AND (created_at > $2 OR (created_at = $2 AND id > $3)) ORDER BY created_at, id LIMIT $4",
+    Listing {
+        select: "n.*",
+        from: "FROM service_request_notes n WHERE n.request_id = $1",
+        filter: vec![id.to_string().into()],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND (n.created_at > $2 OR (n.created_at = $2 AND n.id > $3)) \
+                  ORDER BY n.created_at, n.id LIMIT $4",
+            args: vec![at.into(), after_id.into(), limit.into()],
+            continues: after.is_some(),
+        },
+        note_from,
     )
-    .bind(id.to_string())
-    .bind(at)
-    .bind(after_id)
-    .bind(limit as i64)
-    .fetch_all(&db.read)
-    .await?;
-    rows.iter().map(note_from).collect()
-}
-
-pub async fn count_notes(db: &Db, id: ServiceRequestId) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) AS n FROM service_request_notes WHERE request_id = $1")
-        .bind(id.to_string())
-        .fetch_one(&db.read)
-        .await?
-        .try_get("n")
+    .await
 }
 
 pub async fn note_exists(
@@ -615,34 +606,31 @@ pub async fn attachments(db: &Db, id: ServiceRequestId) -> Result<Vec<Attachment
     rows.iter().map(attachment_from).collect()
 }
 
-/// One page of a case's attachments, oldest first: keyset on (created_at, id).
+/// One page of a case's attachments, oldest first: keyset on (created_at, id); and how many
+/// the case has.
 pub async fn attachments_page(
     db: &Db,
     id: ServiceRequestId,
     after: Option<(i64, &str)>,
     limit: u32,
-) -> Result<Vec<AttachmentRow>, sqlx::Error> {
+) -> Result<(Vec<AttachmentRow>, i64), sqlx::Error> {
     let (at, after_id) = after.unwrap_or((i64::MIN, ""));
-    let sql = format!(
-        "SELECT {ATTACHMENT_COLS} FROM service_request_attachments WHERE request_id = $1 \
-         AND (created_at > $2 OR (created_at = $2 AND id > $3)) ORDER BY created_at, id LIMIT $4"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(id.to_string())
-        .bind(at)
-        .bind(after_id)
-        .bind(limit as i64)
-        .fetch_all(&db.read)
-        .await?;
-    rows.iter().map(attachment_from).collect()
-}
-
-pub async fn count_attachments(db: &Db, id: ServiceRequestId) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) AS n FROM service_request_attachments WHERE request_id = $1")
-        .bind(id.to_string())
-        .fetch_one(&db.read)
-        .await?
-        .try_get("n")
+    Listing {
+        select: ATTACHMENT_COLS,
+        from: "FROM service_request_attachments WHERE request_id = $1",
+        filter: vec![id.to_string().into()],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND (created_at > $2 OR (created_at = $2 AND id > $3)) \
+                  ORDER BY created_at, id LIMIT $4",
+            args: vec![at.into(), after_id.into(), limit.into()],
+            continues: after.is_some(),
+        },
+        attachment_from,
+    )
+    .await
 }
 
 /// One attachment of a case, with its bytes when they are kept in the database.

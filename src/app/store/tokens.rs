@@ -2,6 +2,7 @@
 
 use super::decode::{all, parsed_opt};
 use super::identity::id_col;
+use super::paged::{Listing, Seek};
 use super::{Db, Tx};
 use crate::domain::identity::Role;
 use crate::domain::ids::{AppId, TenantId, UserId};
@@ -250,31 +251,28 @@ pub async fn delete_app(tx: &mut Tx, tenant: TenantId, id: AppId) -> Result<bool
     Ok(done.rows_affected() == 1)
 }
 
-/// A keyset page of a tenant's applications in registration order, after `(created_at, id)`.
+/// A keyset page of a tenant's applications in registration order, after `(created_at, id)`,
+/// and how many the tenant has.
 pub async fn apps_page(
     db: &Db,
     tenant: TenantId,
     after: Option<(i64, &str)>,
     limit: u32,
-) -> Result<Vec<AppRow>, sqlx::Error> {
+) -> Result<(Vec<AppRow>, i64), sqlx::Error> {
     let (at, id) = after.unwrap_or((i64::MIN, ""));
-    let rows = sqlx::query(
-        "SELECT * FROM app_registrations WHERE tenant_id = $1 AND (created_at, id) > ($2, $3) \
-         ORDER BY created_at, id LIMIT $4",
+    Listing {
+        select: "a.*",
+        from: "FROM app_registrations a WHERE a.tenant_id = $1",
+        filter: vec![tenant.into()],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND (a.created_at, a.id) > ($2, $3) ORDER BY a.created_at, a.id LIMIT $4",
+            args: vec![at.into(), id.into(), limit.into()],
+            continues: after.is_some(),
+        },
+        app_from,
     )
-    .bind(tenant.to_string())
-    .bind(at)
-    .bind(id)
-    .bind(limit as i64)
-    .fetch_all(&db.read)
-    .await?;
-    rows.iter().map(app_from).collect()
-}
-
-pub async fn count_apps(db: &Db, tenant: TenantId) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM app_registrations WHERE tenant_id = $1")
-        .bind(tenant.to_string())
-        .fetch_one(&db.read)
-        .await?;
-    row.try_get("n")
+    .await
 }

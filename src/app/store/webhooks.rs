@@ -1,6 +1,7 @@
 //! Webhook registrations, the per-organisation delivery queue and its attempt log.
 
 use super::decode::{all, json, word};
+use super::paged::{Listing, Seek};
 use super::partnerships::{bad_column, parsed};
 use super::{Db, Tx};
 use crate::domain::ids::{DeliveryId, TenantId};
@@ -316,45 +317,24 @@ pub async fn page(
     limit: u32,
 ) -> Result<(Vec<Delivery>, i64), sqlx::Error> {
     let (at, id) = before.unwrap_or((i64::MAX, ""));
-    let rows = sqlx::query(
-        "SELECT d.*, (SELECT COUNT(*) FROM webhook_deliveries c WHERE c.tenant_id = $1 \
-         AND ($2 = '' OR c.status = $2)) AS total_count \
-         FROM webhook_deliveries d WHERE d.tenant_id = $1 AND ($2 = '' OR d.status = $2) \
-         AND (d.created_at, d.id) < ($3, $4) \
-         ORDER BY d.created_at DESC, d.id DESC LIMIT $5",
+    Listing {
+        select: "d.*",
+        from: "FROM webhook_deliveries d WHERE d.tenant_id = $1 AND ($2 = '' OR d.status = $2)",
+        filter: vec![
+            tenant.into(),
+            status.map(DeliveryStatus::as_str).unwrap_or("").into(),
+        ],
+    }
+    .page(
+        &db.read,
+        Seek {
+            sql: "AND (d.created_at, d.id) < ($3, $4) ORDER BY d.created_at DESC, d.id DESC LIMIT $5",
+            args: vec![at.into(), id.into(), limit.into()],
+            continues: before.is_some(),
+        },
+        delivery_from,
     )
-    .bind(tenant.to_string())
-    .bind(status.map(DeliveryStatus::as_str).unwrap_or(""))
-    .bind(at)
-    .bind(id)
-    .bind(limit as i64)
-    .fetch_all(&db.read)
-    .await?;
-    let total = match rows.first() {
-        Some(r) => r.try_get("total_count")?,
-        // Past the last page: nothing listed, so no snapshot to agree with.
-        None => count(db, tenant, status).await?,
-    };
-    Ok((
-        rows.iter().map(delivery_from).collect::<Result<_, _>>()?,
-        total,
-    ))
-}
-
-/// How many of an organisation's deliveries have `status` (all when `None`).
-async fn count(
-    db: &Db,
-    tenant: TenantId,
-    status: Option<DeliveryStatus>,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query(
-        "SELECT COUNT(*) AS n FROM webhook_deliveries WHERE tenant_id = $1 AND ($2 = '' OR status = $2)",
-    )
-    .bind(tenant.to_string())
-    .bind(status.map(DeliveryStatus::as_str).unwrap_or(""))
-    .fetch_one(&db.read)
-    .await?
-    .try_get("n")
+    .await
 }
 
 pub async fn get(db: &Db, tenant: TenantId, id: &str) -> Result<Option<Delivery>, sqlx::Error> {
