@@ -123,7 +123,11 @@ fn read_with_actor(parts: &Parts, app: &App, tenant_claim: &str) -> Ask {
         ) else {
             return Ask::Nothing;
         };
+        let Ok(partner) = tenant_claim.parse() else {
+            return Ask::Nothing;
+        };
         return Ask::CustomerPage(PageWanted {
+            partner,
             filter,
             after: page.position().map(|(k, i)| (k.to_string(), i.to_string())),
             limit: page.fetch(),

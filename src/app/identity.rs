@@ -670,11 +670,14 @@ async fn actor_rows(
         Ask::Customer(c) => Rider::Customer(*c, now),
         // A list replica takes list pages off the primary: the page is read there, later.
         Ask::CustomerPage(_) if app.db.lists_on_replica => Rider::Nothing,
-        Ask::CustomerPage(w) => Rider::CustomerPage(crate::app::store::customers::PageAsk {
-            filter: w.filter.as_ref(),
-            after: w.after.as_ref().map(|(k, i)| (k.as_str(), i.as_str())),
-            limit: w.limit,
-        }),
+        Ask::CustomerPage(w) => Rider::CustomerPage(
+            crate::app::store::customers::PageAsk {
+                filter: w.filter.as_ref(),
+                after: w.after.as_ref().map(|(k, i)| (k.as_str(), i.as_str())),
+                limit: w.limit,
+            },
+            w.partner,
+        ),
     };
     let Some((rows, ridden)) = repo::actor_rows_seeing(&app.db, user_id, rider).await? else {
         return Ok(None);
@@ -693,7 +696,7 @@ async fn actor_rows(
             });
         }
         (Ask::CustomerPage(wanted), Ridden::CustomerPage(page, total)) => {
-            super::seen::remember_page(rows.tenant.id, wanted, page, total);
+            super::seen::remember_page(wanted, page, total);
         }
         _ => {}
     }

@@ -33,6 +33,9 @@ pub enum Ask {
 /// A page of the customer list as the request asks for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageWanted {
+    /// The organisation whose list it is: the one the caller's token names. The page is
+    /// used only if that is the organisation the caller turns out to act for.
+    pub partner: TenantId,
     pub filter: Option<CustomerFilter>,
     /// The last row of the previous page: sort key and id.
     pub after: Option<(String, String)>,
@@ -59,15 +62,10 @@ pub async fn request_scope<F: Future>(f: F) -> F::Output {
 }
 
 /// Keeps the customer-list page the request read with its actor (nothing outside a scope).
-pub(crate) fn remember_page(
-    partner: TenantId,
-    wanted: PageWanted,
-    rows: Vec<CustomerListRow>,
-    total: i64,
-) {
+pub(crate) fn remember_page(wanted: PageWanted, rows: Vec<CustomerListRow>, total: i64) {
     let _ = PAGE_SEEN.try_with(|s| {
         *s.lock().unwrap_or_else(|e| e.into_inner()) = Some(PageSeen {
-            partner,
+            partner: wanted.partner,
             wanted,
             rows,
             total,

@@ -1088,8 +1088,9 @@ async fn a_customer_page_read_with_the_caller_serves_only_that_page_once() {
     for _ in 0..3 {
         made.push(customer_via(&t, &a, None, &[], 0).await);
     }
-    let wanted = || {
+    let wanted = |partner| {
         Ask::CustomerPage(PageWanted {
+            partner,
             filter: None,
             after: None,
             limit: 101,
@@ -1097,7 +1098,7 @@ async fn a_customer_page_read_with_the_caller_serves_only_that_page_once() {
     };
     let app = &t.app;
     request_scope(async {
-        let (actor, _) = identity::actor_for_user_seeing(app, a.admin.id, wanted())
+        let (actor, _) = identity::actor_for_user_seeing(app, a.admin.id, wanted(a.tenant.id))
             .await
             .unwrap()
             .unwrap();
@@ -1133,14 +1134,37 @@ async fn a_customer_page_read_with_the_caller_serves_only_that_page_once() {
     })
     .await;
 
-    // A customer's administrator asks for the same page: it is read with the actor, but the
-    // use case refuses the caller before using it.
-    let customer = &made[1].1;
+    // A page read for an organisation other than the caller's is never used for the caller.
     request_scope(async {
-        let (actor, _) = identity::actor_for_user_seeing(app, customer.id, wanted())
+        let (actor, _) = identity::actor_for_user_seeing(app, a.admin.id, wanted(made[2].0.id))
             .await
             .unwrap()
             .unwrap();
+        let ctx = Ctx {
+            actor,
+            upn: None,
+            correlation_id: None,
+        };
+        let (own, total) = customer_lists::page(app, &ctx, None, None, 101)
+            .await
+            .unwrap();
+        assert_eq!(
+            (own.len(), total),
+            (2, 2),
+            "the caller's own list, read afresh"
+        );
+    })
+    .await;
+
+    // A customer's administrator asks for the same page: it is read with the actor, but the
+    // use case refuses the caller before using it.
+    let (customer_tenant, customer, _) = &made[1];
+    request_scope(async {
+        let (actor, _) =
+            identity::actor_for_user_seeing(app, customer.id, wanted(customer_tenant.id))
+                .await
+                .unwrap()
+                .unwrap();
         let ctx = Ctx {
             actor,
             upn: None,

@@ -441,6 +441,15 @@ impl PageAsk<'_> {
             q.bind(value)
         }
     }
+
+    /// [`PageAsk::bind_to`], then `partner` as the next parameter.
+    pub fn bind_with_partner<'q>(
+        &self,
+        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+        partner: TenantId,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        self.bind_to(q).bind(partner.to_string())
+    }
 }
 
 /// The total and the packed rows of a customer page as two SQL expressions, for the partner
@@ -489,20 +498,23 @@ fn page_columns(
     (total, items)
 }
 
-/// The first page of the customer list of the user `$1`'s organisation, with its total, as
-/// two columns `l_total` and `l_items` of a statement that reads that user: an API list
-/// request reads its caller and its page in one round trip (`app::seen`).
-pub fn page_of_user_columns(backend: super::Backend, ask: &PageAsk<'_>) -> String {
-    let (total, items) = page_columns(
-        backend,
-        "(SELECT pu.tenant_id FROM users pu WHERE pu.id = $1)",
-        ask,
-        Extra::Total,
-    );
+/// A page of `partner`'s customer list with its total, as two columns `l_total` and
+/// `l_items` of a statement whose `$1` is something else (the user an API request is from):
+/// the request reads its caller and its page in one round trip (`app::seen`). The partner
+/// is the statement's last parameter, bound by [`PageAsk::bind_with_partner`]: a value the
+/// planner sees, so a large partner's page walks its index in order (a partner taken from
+/// a subquery made PostgreSQL's cached plan sort all of a large partner's rows instead).
+pub fn page_for_partner_columns(backend: super::Backend, ask: &PageAsk<'_>) -> String {
+    let partner = if filter_sql(ask.filter).0.is_empty() {
+        "$4"
+    } else {
+        "$5"
+    };
+    let (total, items) = page_columns(backend, partner, ask, Extra::Total);
     format!(", {total} AS l_total, {items} AS l_items")
 }
 
-/// The page read by [`page_of_user_columns`].
+/// The page read by [`page_for_partner_columns`].
 pub fn page_of_user(
     backend: super::Backend,
     row: &sqlx::any::AnyRow,

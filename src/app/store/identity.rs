@@ -255,8 +255,8 @@ pub enum Rider<'a> {
     Nothing,
     /// A customer (id) as the actor's organisation sees it at a time (ms).
     Customer(TenantId, i64),
-    /// A page of the actor's organisation's customer list.
-    CustomerPage(super::customers::PageAsk<'a>),
+    /// A page of an organisation's customer list (the one the actor's token names).
+    CustomerPage(super::customers::PageAsk<'a>, TenantId),
 }
 
 /// What came with the actor.
@@ -282,7 +282,10 @@ pub async fn actor_rows_seeing(
             format!(", {}", super::customers::view_columns(db.backend)),
             super::customers::VIEW_JOINS,
         ),
-        Rider::CustomerPage(ask) => (super::customers::page_of_user_columns(db.backend, ask), ""),
+        Rider::CustomerPage(ask, _) => (
+            super::customers::page_for_partner_columns(db.backend, ask),
+            "",
+        ),
         Rider::Nothing => (String::new(), ""),
     };
     let sql = format!(
@@ -300,7 +303,7 @@ pub async fn actor_rows_seeing(
     let mut q = sqlx::query(&sql).bind(id.to_string());
     match &rider {
         Rider::Customer(c, now) => q = q.bind(c.to_string()).bind(*now),
-        Rider::CustomerPage(ask) => q = ask.bind_to(q),
+        Rider::CustomerPage(ask, partner) => q = ask.bind_with_partner(q, *partner),
         Rider::Nothing => {}
     }
     let Some(row) = q.fetch_optional(&db.read).await? else {
@@ -324,7 +327,7 @@ pub async fn actor_rows_seeing(
     };
     let ridden = match rider {
         Rider::Customer(c, _) => Ridden::Customer(super::customers::view_prefixed(&row, c)?),
-        Rider::CustomerPage(_) => {
+        Rider::CustomerPage(..) => {
             let (rows, total) = super::customers::page_of_user(db.backend, &row)?;
             Ridden::CustomerPage(rows, total)
         }
