@@ -104,37 +104,6 @@ pub struct CustomerListQuery {
     pub seek_operation: Option<String>,
 }
 
-/// What `GET /v1/customers` asks for: its filter and its page (size, and the position a
-/// continuation token carries, bound to the caller's organisation `tenant` and the filter).
-/// The `Caller` extractor reads it as well, to read the page with the caller.
-pub(super) fn list_request(
-    headers: &HeaderMap,
-    q: &CustomerListQuery,
-    tenant: &str,
-    paging_secret: &[u8],
-) -> Result<(Option<crate::domain::customer::CustomerFilter>, Page), Error> {
-    let filter = q
-        .filter
-        .as_deref()
-        .filter(|f| !f.is_empty())
-        .map(parse_filter)
-        .transpose()?;
-    let fingerprint = format!(
-        "customers:{tenant}:{}",
-        q.filter.clone().unwrap_or_default()
-    );
-    let page = Page::from_request(
-        headers,
-        &PageQuery {
-            size: q.size,
-            seek_operation: None,
-        },
-        &fingerprint,
-        paging_secret,
-    )?;
-    Ok((filter, page))
-}
-
 /// The caller's customers, by name (keyset pages). A provider's items name the reseller.
 #[utoipa::path(get, path = "/v1/customers", tag = "customers", params(CustomerListQuery),
     responses((status = 200, body = Collection<Customer>), (status = 400, body = super::error::ApiErrorBody),
@@ -146,10 +115,24 @@ pub async fn list(
     headers: HeaderMap,
     Query(q): Query<CustomerListQuery>,
 ) -> ApiResult<axum::Json<Collection<Customer>>> {
-    let (filter, page) = list_request(
+    let filter = q
+        .filter
+        .as_deref()
+        .filter(|f| !f.is_empty())
+        .map(parse_filter)
+        .transpose()?;
+    let fingerprint = format!(
+        "customers:{}:{}",
+        ctx.actor.tenant,
+        q.filter.clone().unwrap_or_default()
+    );
+    let page = Page::from_request(
         &headers,
-        &q,
-        &ctx.actor.tenant.to_string(),
+        &PageQuery {
+            size: q.size,
+            seek_operation: None,
+        },
+        &fingerprint,
         &app.keys.paging_secret,
     )?;
     let (rows, total) =

@@ -2,7 +2,6 @@
 //! error shape.
 
 use super::error::{error_response, ApiError};
-use crate::app::seen::{Ask, PageWanted};
 use crate::app::{identity, oauth, App, Ctx};
 use crate::domain::authz::Principal;
 use crate::domain::error::Code;
@@ -45,13 +44,9 @@ impl FromRequestParts<App> for Caller {
                     .sub
                     .parse()
                     .map_err(|_| unauth("the access token is not valid"))?;
-                let (actor, user) = identity::actor_for_user_seeing(
-                    app,
-                    id,
-                    read_with_actor(parts, app, &claims.tid),
-                )
-                .await?
-                .ok_or_else(|| unauth("the user no longer exists or is disabled"))?;
+                let (actor, user) = identity::actor_for_user_seeing(app, id, named_customer(parts))
+                    .await?
+                    .ok_or_else(|| unauth("the user no longer exists or is disabled"))?;
                 (actor, Some(user.upn))
             }
             (None, "app") => {
@@ -92,48 +87,17 @@ impl FromRequestParts<App> for Caller {
     }
 }
 
-/// What a read request reads in the same statement as its actor (`app::seen`): the customer
-/// it is about (`GET /v1/customers/{customerId}...`), or the page of the customer list it
-/// asks for (`GET /v1/customers`). Writes read their facts themselves. The use cases still
-/// authorize the caller before using either.
-fn read_with_actor(parts: &Parts, app: &App, tenant_claim: &str) -> Ask {
+/// The customer a read request is about (`GET /v1/customers/{customerId}...`), read with the
+/// actor in one statement (`app::seen`). Writes read their facts themselves.
+fn named_customer(parts: &Parts) -> Option<crate::domain::ids::TenantId> {
     if parts.method != axum::http::Method::GET {
-        return Ask::Nothing;
+        return None;
     }
-    let Some(route) = parts.extensions.get::<axum::extract::MatchedPath>() else {
-        return Ask::Nothing;
-    };
-    let route = route.as_str();
-    if route.starts_with("/v1/customers/{customerId}") {
-        return match parts.uri.path().split('/').nth(3).map(str::parse) {
-            Some(Ok(c)) => Ask::Customer(c),
-            _ => Ask::Nothing,
-        };
+    let route = parts.extensions.get::<axum::extract::MatchedPath>()?;
+    if !route.as_str().starts_with("/v1/customers/{customerId}") {
+        return None;
     }
-    if route == "/v1/customers" {
-        // A request the handler will refuse reads nothing extra; the handler says why.
-        let Ok(axum::extract::Query(q)) = axum::extract::Query::try_from_uri(&parts.uri) else {
-            return Ask::Nothing;
-        };
-        let Ok((filter, page)) = super::customers::list_request(
-            &parts.headers,
-            &q,
-            tenant_claim,
-            &app.keys.paging_secret,
-        ) else {
-            return Ask::Nothing;
-        };
-        let Ok(partner) = tenant_claim.parse() else {
-            return Ask::Nothing;
-        };
-        return Ask::CustomerPage(PageWanted {
-            partner,
-            filter,
-            after: page.position().map(|(k, i)| (k.to_string(), i.to_string())),
-            limit: page.fetch(),
-        });
-    }
-    Ask::Nothing
+    parts.uri.path().split('/').nth(3)?.parse().ok()
 }
 
 /// The token of an `Authorization: Bearer <token>` header. The scheme is matched without

@@ -629,7 +629,7 @@ pub async fn authenticate(app: &App, upn: &str, password: &str, client: &str) ->
 /// Builds the actor for a user from the current database state (roles, tenant, state), so a
 /// removed role or a disabled user stops working at once, even with a token still valid.
 pub async fn actor_for_user(app: &App, user_id: UserId) -> Result<Option<(Actor, UserRow)>> {
-    actor_for_user_seeing(app, user_id, super::seen::Ask::Nothing).await
+    actor_for_user_seeing(app, user_id, None).await
 }
 
 /// [`actor_for_user`], reading in the same statement the customer `customer` as the user's
@@ -638,9 +638,9 @@ pub async fn actor_for_user(app: &App, user_id: UserId) -> Result<Option<(Actor,
 pub async fn actor_for_user_seeing(
     app: &App,
     user_id: UserId,
-    ask: super::seen::Ask,
+    customer: Option<TenantId>,
 ) -> Result<Option<(Actor, UserRow)>> {
-    Ok(actor_rows(app, user_id, ask)
+    Ok(actor_rows(app, user_id, customer)
         .await?
         .map(|(actor, user, _)| (actor, user)))
 }
@@ -652,53 +652,32 @@ pub async fn actor_for_user_and_two_step(
     app: &App,
     user_id: UserId,
 ) -> Result<Option<(Actor, UserRow, bool)>> {
-    actor_rows(app, user_id, super::seen::Ask::Nothing).await
+    actor_rows(app, user_id, None).await
 }
 
 /// The actor, its user row and whether two-step set-up is due, from one statement.
 async fn actor_rows(
     app: &App,
     user_id: UserId,
-    ask: super::seen::Ask,
+    customer: Option<TenantId>,
 ) -> Result<Option<(Actor, UserRow, bool)>> {
-    use super::seen::Ask;
-    use repo::{Ridden, Rider};
     // One query: this runs on every API request.
     let now = app.clock.now_ms();
-    let rider = match &ask {
-        Ask::Nothing => Rider::Nothing,
-        Ask::Customer(c) => Rider::Customer(*c, now),
-        // A list replica takes list pages off the primary: the page is read there, later.
-        Ask::CustomerPage(_) if app.db.lists_on_replica => Rider::Nothing,
-        Ask::CustomerPage(w) => Rider::CustomerPage(
-            crate::app::store::customers::PageAsk {
-                filter: w.filter.as_ref(),
-                after: w.after.as_ref().map(|(k, i)| (k.as_str(), i.as_str())),
-                limit: w.limit,
-            },
-            w.partner,
-        ),
-    };
-    let Some((rows, ridden)) = repo::actor_rows_seeing(&app.db, user_id, rider).await? else {
+    let rider = customer.map(|c| (c, now));
+    let Some((rows, seen)) = repo::actor_rows_seeing(&app.db, user_id, rider).await? else {
         return Ok(None);
     };
-    match (ask, ridden) {
-        (Ask::Customer(c), Ridden::Customer(seen)) => {
-            let (view, billing) = match seen {
-                Some((v, b)) => (Some(v), b),
-                None => (None, None),
-            };
-            super::seen::remember(super::seen::CustomerSeen {
-                partner: rows.tenant.id,
-                customer: c,
-                view,
-                billing,
-            });
-        }
-        (Ask::CustomerPage(wanted), Ridden::CustomerPage(page, total)) => {
-            super::seen::remember_page(wanted, page, total);
-        }
-        _ => {}
+    if let Some(c) = customer {
+        let (view, billing) = match seen {
+            Some((v, b)) => (Some(v), b),
+            None => (None, None),
+        };
+        super::seen::remember(super::seen::CustomerSeen {
+            partner: rows.tenant.id,
+            customer: c,
+            view,
+            billing,
+        });
     }
     if !rows.user.state.is_active() {
         return Ok(None);

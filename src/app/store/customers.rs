@@ -419,16 +419,16 @@ async fn page_in_one(
 
 /// A page of the customer list as a request asks for it: filter, keyset position, rows.
 #[derive(Clone, Copy)]
-pub struct PageAsk<'a> {
-    pub filter: Option<&'a CustomerFilter>,
-    pub after: Option<(&'a str, &'a str)>,
-    pub limit: u32,
+struct PageAsk<'a> {
+    filter: Option<&'a CustomerFilter>,
+    after: Option<(&'a str, &'a str)>,
+    limit: u32,
 }
 
 impl PageAsk<'_> {
     /// Binds the page's parameters `$2`, `$3` (position) and `$4` (filter, when there is
     /// one) after whatever `$1` the statement was given.
-    pub fn bind_to<'q>(
+    fn bind_to<'q>(
         &self,
         q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
@@ -441,19 +441,10 @@ impl PageAsk<'_> {
             q.bind(value)
         }
     }
-
-    /// [`PageAsk::bind_to`], then `partner` as the next parameter.
-    pub fn bind_with_partner<'q>(
-        &self,
-        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-        partner: TenantId,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-        self.bind_to(q).bind(partner.to_string())
-    }
 }
 
 /// The total and the packed rows of a customer page as two SQL expressions, for the partner
-/// `partner` (an SQL expression: `$1`, or a subquery), using parameters `$2` to `$4` as
+/// `partner` (an SQL expression such as `$1`), using parameters `$2` to `$4` as
 /// [`PageAsk::bind_to`] binds them.
 fn page_columns(
     backend: super::Backend,
@@ -496,31 +487,6 @@ fn page_columns(
          ORDER BY r.customer_name_lower, r.customer_tenant_id LIMIT {limit}) p)"
     );
     (total, items)
-}
-
-/// A page of `partner`'s customer list with its total, as two columns `l_total` and
-/// `l_items` of a statement whose `$1` is something else (the user an API request is from):
-/// the request reads its caller and its page in one round trip (`app::seen`). The partner
-/// is the statement's last parameter, bound by [`PageAsk::bind_with_partner`]: a value the
-/// planner sees, so a large partner's page walks its index in order (a partner taken from
-/// a subquery made PostgreSQL's cached plan sort all of a large partner's rows instead).
-pub fn page_for_partner_columns(backend: super::Backend, ask: &PageAsk<'_>) -> String {
-    let partner = if filter_sql(ask.filter).0.is_empty() {
-        "$4"
-    } else {
-        "$5"
-    };
-    let (total, items) = page_columns(backend, partner, ask, Extra::Total);
-    format!(", {total} AS l_total, {items} AS l_items")
-}
-
-/// The page read by [`page_for_partner_columns`].
-pub fn page_of_user(
-    backend: super::Backend,
-    row: &sqlx::any::AnyRow,
-) -> Result<(Vec<CustomerListRow>, i64), sqlx::Error> {
-    let (rows, total) = unpacked(backend, row, "l_total", "l_items")?;
-    Ok((rows.into_iter().map(|(r, _)| r).collect(), total))
 }
 
 /// Decodes a packed page and its total from the columns `total` and `items` of `row`.

@@ -249,44 +249,23 @@ pub type CustomerRider = Option<(
     Option<(serde_json::Value, i64)>,
 )>;
 
-/// What a request reads in the same statement as its actor.
-#[derive(Clone, Copy)]
-pub enum Rider<'a> {
-    Nothing,
-    /// A customer (id) as the actor's organisation sees it at a time (ms).
-    Customer(TenantId, i64),
-    /// A page of an organisation's customer list (the one the actor's token names).
-    CustomerPage(super::customers::PageAsk<'a>, TenantId),
-}
-
-/// What came with the actor.
-pub enum Ridden {
-    Nothing,
-    Customer(CustomerRider),
-    CustomerPage(Vec<super::customers::CustomerListRow>, i64),
-}
-
-/// The actor's rows and what `rider` asks for (a customer as the actor's organisation sees
-/// it, or a page of its customer list): one statement, one round trip.
+/// The actor's rows and, when `customer` (id, time) is given, that customer as the actor's
+/// organisation sees it: one statement, one round trip.
 pub async fn actor_rows_seeing(
     db: &Db,
     id: UserId,
-    rider: Rider<'_>,
-) -> Result<Option<(ActorRows, Ridden)>, sqlx::Error> {
+    customer: Option<(TenantId, i64)>,
+) -> Result<Option<(ActorRows, CustomerRider)>, sqlx::Error> {
     let concat = match db.backend {
         super::Backend::Sqlite => "group_concat(role, ',')",
         super::Backend::Postgres => "string_agg(role, ',')",
     };
-    let (rider_cols, rider_joins) = match &rider {
-        Rider::Customer(..) => (
+    let (rider_cols, rider_joins) = match customer {
+        Some(_) => (
             format!(", {}", super::customers::view_columns(db.backend)),
             super::customers::VIEW_JOINS,
         ),
-        Rider::CustomerPage(ask, _) => (
-            super::customers::page_for_partner_columns(db.backend, ask),
-            "",
-        ),
-        Rider::Nothing => (String::new(), ""),
+        None => (String::new(), ""),
     };
     let sql = format!(
         "SELECT u.id, u.tenant_id, u.upn, u.display_name, u.first_name, u.last_name, u.password_hash, \
@@ -301,10 +280,8 @@ pub async fn actor_rows_seeing(
          {rider_joins} WHERE u.id = $1"
     );
     let mut q = sqlx::query(&sql).bind(id.to_string());
-    match &rider {
-        Rider::Customer(c, now) => q = q.bind(c.to_string()).bind(*now),
-        Rider::CustomerPage(ask, partner) => q = ask.bind_with_partner(q, *partner),
-        Rider::Nothing => {}
+    if let Some((c, now)) = customer {
+        q = q.bind(c.to_string()).bind(now);
     }
     let Some(row) = q.fetch_optional(&db.read).await? else {
         return Ok(None);
@@ -325,13 +302,9 @@ pub async fn actor_rows_seeing(
         )),
         None => None,
     };
-    let ridden = match rider {
-        Rider::Customer(c, _) => Ridden::Customer(super::customers::view_prefixed(&row, c)?),
-        Rider::CustomerPage(..) => {
-            let (rows, total) = super::customers::page_of_user(db.backend, &row)?;
-            Ridden::CustomerPage(rows, total)
-        }
-        Rider::Nothing => Ridden::Nothing,
+    let rider = match customer {
+        Some((c, _)) => super::customers::view_prefixed(&row, c)?,
+        None => None,
     };
     let rows = ActorRows {
         user,
@@ -339,7 +312,7 @@ pub async fn actor_rows_seeing(
         roles,
         partner,
     };
-    Ok(Some((rows, ridden)))
+    Ok(Some((rows, rider)))
 }
 
 pub async fn user_in_tx(tx: &mut Tx, id: UserId) -> Result<Option<UserRow>, sqlx::Error> {

@@ -96,8 +96,6 @@ pub struct Db {
     pub write: AnyPool,
     pub lists: AnyPool,
     pub backend: Backend,
-    /// Whether `lists` is a replica rather than the read pool.
-    pub lists_on_replica: bool,
 }
 
 /// A write transaction that knows its engine.
@@ -153,7 +151,6 @@ impl Db {
                 read,
                 write,
                 backend: Backend::Sqlite,
-                lists_on_replica: false,
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // Two pools here too: a transaction waiting on a row lock holds a write
@@ -172,7 +169,6 @@ impl Db {
                 read,
                 write,
                 backend: Backend::Postgres,
-                lists_on_replica: false,
             })
         } else {
             anyhow::bail!("unsupported database URL (use sqlite:PATH or postgres://...)")
@@ -197,7 +193,6 @@ impl Db {
             .connect(url)
             .await
             .context("connecting to the PostgreSQL read replica")?;
-        self.lists_on_replica = true;
         Ok(self)
     }
 
