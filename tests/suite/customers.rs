@@ -98,6 +98,31 @@ pub async fn customer_via(
     (tenant, admin, token)
 }
 
+/// The company names of a customer collection's items, in order.
+fn company_names(v: &Value) -> Vec<String> {
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            i["companyProfile"]["companyName"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+/// The caller's customers whose company name starts with `prefix`.
+fn company_filter(prefix: &str) -> String {
+    let filter =
+        format!(r#"{{"Field":"CompanyName","Value":"{prefix}","Operator":"starts_with"}}"#);
+    format!(
+        "/v1/customers?filter={}",
+        partnerhub::portal::session::url_escape(&filter)
+    )
+}
+
 fn ids(v: &Value) -> Vec<String> {
     v["items"]
         .as_array()
@@ -448,29 +473,10 @@ async fn customer_lists_filter_and_page_with_continuation_tokens() {
             .map(str::to_string);
     }
     assert_eq!(seen.len(), 7);
-    let names: Vec<String> = {
-        let (_, b) = t.get("/v1/customers", &a.token).await;
-        b["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| {
-                i["companyProfile"]["companyName"]
-                    .as_str()
-                    .unwrap()
-                    .to_string()
-            })
-            .collect()
-    };
+    let names = company_names(&t.get("/v1/customers", &a.token).await.1);
     let first = &names[0];
     let prefix = first[..first.len() - 1].to_lowercase();
-    let filter =
-        format!(r#"{{"Field":"CompanyName","Value":"{prefix}","Operator":"starts_with"}}"#);
-    let url = format!(
-        "/v1/customers?filter={}",
-        partnerhub::portal::session::url_escape(&filter)
-    );
-    let (s, filtered) = t.get(&url, &a.token).await;
+    let (s, filtered) = t.get(&company_filter(&prefix), &a.token).await;
     assert_eq!(s, 200);
     assert!(filtered["items"]
         .as_array()
@@ -989,43 +995,26 @@ async fn a_relationship_request_id_that_is_no_id_is_not_found() {
     );
 }
 
-/// The list shows, sorts and searches customers by the copies of their name and country it
-/// keeps on the relationship rows; a rename updates those copies with the tenant.
+/// The lists show, sort and search customers by the copies of their name and country kept on
+/// the relationship rows; a rename updates those copies with the tenant.
 #[tokio::test]
 async fn a_renamed_customer_is_listed_sorted_and_found_by_its_new_name() {
     let t = TestApp::spawn().await;
+    let p = t.partner(true, false, "US").await;
     let a = t.partner(false, true, "US").await;
+    partner_up(&t, &p, &a).await;
     let mut made = Vec::new();
     for _ in 0..3 {
-        made.push(customer_via(&t, &a, None, &[], 0).await.0);
+        made.push(customer_via(&t, &a, Some(&p), &[], 0).await.0);
     }
-    let names = |b: &Value| -> Vec<(String, String)> {
-        b["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| {
-                (
-                    i["companyProfile"]["companyName"]
-                        .as_str()
-                        .unwrap()
-                        .to_string(),
-                    i["companyProfile"]["country"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect()
-    };
+    let shared = format!("/v1/relationships/{}/customers", a.tenant.id);
     let (_, before) = t.get("/v1/customers", &a.token).await;
-    for (c, (_, country)) in made.iter().zip(names(&before)) {
-        assert_eq!(
-            country, c.country,
-            "each row shows its customer's country: {before}"
-        );
-    }
-    let listed: Vec<String> = names(&before).into_iter().map(|(n, _)| n).collect();
     let mut expected: Vec<String> = made.iter().map(|c| c.display_name.clone()).collect();
     expected.sort_by_key(|n| n.to_lowercase());
-    assert_eq!(listed, expected, "listed by name: {before}");
+    assert_eq!(company_names(&before), expected, "listed by name: {before}");
+    for item in before["items"].as_array().unwrap() {
+        assert_eq!(item["companyProfile"]["country"], "US", "{item}");
+    }
 
     // The customer listed last takes a name that sorts first.
     let last = made
@@ -1043,28 +1032,27 @@ async fn a_renamed_customer_is_listed_sorted_and_found_by_its_new_name() {
     .unwrap());
     tx.commit().await.unwrap();
 
-    let (_, after) = t.get("/v1/customers", &a.token).await;
-    let listed: Vec<String> = names(&after).into_iter().map(|(n, _)| n).collect();
-    assert_eq!(listed[0], "Aardvark Renamed Ltd", "{after}");
-    assert_eq!(after["items"][0]["id"], last.id.to_string());
-    assert_eq!(listed.len(), 3);
-    let filter = r#"{"Field":"CompanyName","Value":"aardvark ren","Operator":"starts_with"}"#;
-    let url = format!(
-        "/v1/customers?filter={}",
-        partnerhub::portal::session::url_escape(filter)
-    );
-    let (s, found) = t.get(&url, &a.token).await;
+    // Both of its partners' lists, and the customers the two share, list it first.
+    for (path, token) in [
+        ("/v1/customers", &a.token),
+        ("/v1/customers", &p.token),
+        (shared.as_str(), &p.token),
+    ] {
+        let (s, after) = t.get(path, token).await;
+        assert_eq!(s, 200, "{path}: {after}");
+        let listed = company_names(&after);
+        assert_eq!(listed.len(), 3, "{path}: {after}");
+        assert_eq!(listed[0], "Aardvark Renamed Ltd", "{path}: {after}");
+        assert_eq!(after["items"][0]["id"], last.id.to_string(), "{path}");
+    }
+    let (s, found) = t.get(&company_filter("aardvark ren"), &a.token).await;
     assert_eq!(s, 200, "{found}");
     assert_eq!(found["totalCount"], 1, "{found}");
     assert_eq!(found["items"][0]["id"], last.id.to_string());
     // The old name no longer finds it.
-    let old = last.display_name.to_lowercase();
-    let filter = format!(r#"{{"Field":"CompanyName","Value":"{old}","Operator":"starts_with"}}"#);
-    let url = format!(
-        "/v1/customers?filter={}",
-        partnerhub::portal::session::url_escape(&filter)
-    );
-    let (_, gone) = t.get(&url, &a.token).await;
+    let (_, gone) = t
+        .get(&company_filter(&last.display_name.to_lowercase()), &a.token)
+        .await;
     assert!(
         gone["items"]
             .as_array()
@@ -1072,5 +1060,22 @@ async fn a_renamed_customer_is_listed_sorted_and_found_by_its_new_name() {
             .iter()
             .all(|i| i["id"] != last.id.to_string()),
         "{gone}"
+    );
+    // The portal's customer list shows the new name first.
+    let (cookie, _) = crate::portal_http::portal_session(&t, &a.admin.upn).await;
+    let (s, html) = t.html("/portal/customers", Some(&cookie), None).await;
+    assert_eq!(s, 200, "{html}");
+    let new_at = html
+        .find("Aardvark Renamed Ltd")
+        .expect("the new name is shown");
+    for other in expected.iter().take(2) {
+        assert!(
+            new_at < html.find(other.as_str()).unwrap(),
+            "{other} after the renamed one"
+        );
+    }
+    assert!(
+        !html.contains(last.display_name.as_str()),
+        "the old name is gone"
     );
 }

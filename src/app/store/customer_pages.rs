@@ -179,10 +179,11 @@ pub async fn shared(
 ) -> Result<(Vec<CustomerListRow>, i64), sqlx::Error> {
     let (name, id) = after.unwrap_or(("", ""));
     Listing {
+        // Name and country come from the relationship rows (migration 0024).
         select: "r.customer_tenant_id, r.customer_name_lower, r.customer_domain, \
-                 r.indirect_reseller_tenant_id, t.display_name, t.country",
+                 r.indirect_reseller_tenant_id, r.customer_name, r.customer_country",
         from: "FROM customer_relationships r JOIN customer_relationships s \
-               ON s.customer_tenant_id = r.customer_tenant_id JOIN tenants t ON t.id = r.customer_tenant_id \
+               ON s.customer_tenant_id = r.customer_tenant_id \
                WHERE r.partner_tenant_id = $1 AND r.state = 'active' \
                AND s.partner_tenant_id = $2 AND s.state = 'active'",
         filter: vec![provider.into(), reseller.into()],
@@ -198,10 +199,10 @@ pub async fn shared(
         |r| {
             Ok(CustomerListRow {
                 id: parsed(r, "customer_tenant_id")?,
-                name: r.try_get("display_name")?,
+                name: r.try_get("customer_name")?,
                 name_lower: r.try_get("customer_name_lower")?,
                 domain: r.try_get("customer_domain")?,
-                country: r.try_get("country")?,
+                country: r.try_get("customer_country")?,
                 indirect_reseller: parsed_opt(r, "indirect_reseller_tenant_id")?,
             })
         },

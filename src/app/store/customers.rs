@@ -404,56 +404,8 @@ async fn page_in_one(
     limit: u32,
     extra: Extra,
 ) -> Result<NamedPage, sqlx::Error> {
-    let ask = PageAsk {
-        filter,
-        after,
-        limit,
-    };
-    let (total, items) = page_columns(db.backend, "$1", &ask, extra);
-    let sql = format!("SELECT {total} AS total, {items} AS items");
-    let q = ask.bind_to(sqlx::query(&sql).bind(partner.to_string()));
-    // A list page: from the list pool (a replica when one is configured).
-    let row = q.fetch_one(&db.lists).await?;
-    unpacked(db.backend, &row, "total", "items")
-}
-
-/// A page of the customer list as a request asks for it: filter, keyset position, rows.
-#[derive(Clone, Copy)]
-struct PageAsk<'a> {
-    filter: Option<&'a CustomerFilter>,
-    after: Option<(&'a str, &'a str)>,
-    limit: u32,
-}
-
-impl PageAsk<'_> {
-    /// Binds the page's parameters `$2`, `$3` (position) and `$4` (filter, when there is
-    /// one) after whatever `$1` the statement was given.
-    fn bind_to<'q>(
-        &self,
-        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-        let (k, i) = self.after.unwrap_or(("", ""));
-        let (cond, value) = filter_sql(self.filter);
-        let q = q.bind(k.to_string()).bind(i.to_string());
-        if cond.is_empty() {
-            q
-        } else {
-            q.bind(value)
-        }
-    }
-}
-
-/// The total and the packed rows of a customer page as two SQL expressions, for the partner
-/// `partner` (an SQL expression such as `$1`), using parameters `$2` to `$4` as
-/// [`PageAsk::bind_to`] binds them.
-fn page_columns(
-    backend: super::Backend,
-    partner: &str,
-    ask: &PageAsk<'_>,
-    extra: Extra,
-) -> (String, String) {
-    let (cond, _) = filter_sql(ask.filter);
-    let limit = ask.limit;
+    let (cond, value) = filter_sql(filter);
+    let (k, i) = after.unwrap_or(("", ""));
     let (reseller_join, reseller_name) = if extra == Extra::ResellerNamesAndTotal {
         (
             " LEFT JOIN tenants rt ON rt.id = r.indirect_reseller_tenant_id",
@@ -462,42 +414,42 @@ fn page_columns(
     } else {
         ("", "NULL")
     };
-    let total = match (extra, ask.filter) {
-        (Extra::Total | Extra::ResellerNamesAndTotal, None) => format!(
-            // Kept by triggers on customer_relationships (migration 0008).
-            "CAST(COALESCE((SELECT active FROM customer_counts WHERE partner_tenant_id = {partner}), 0) AS BIGINT)"
+    let total = match (extra, filter) {
+        (Extra::None, _) => "CAST(0 AS BIGINT)".to_string(),
+        // Kept by triggers on customer_relationships (migration 0008).
+        (_, None) => "CAST(COALESCE((SELECT active FROM customer_counts WHERE partner_tenant_id = $1), 0) AS BIGINT)"
+            .to_string(),
+        (_, Some(_)) => format!(
+            "CAST((SELECT COUNT(*) FROM customer_relationships r WHERE r.partner_tenant_id = $1 AND r.state = 'active'{cond}) AS BIGINT)"
         ),
-        (Extra::Total | Extra::ResellerNamesAndTotal, Some(_)) => format!(
-            "CAST((SELECT COUNT(*) FROM customer_relationships r WHERE r.partner_tenant_id = {partner} AND r.state = 'active'{cond}) AS BIGINT)"
-        ),
-        _ => "CAST(0 AS BIGINT)".to_string(),
     };
-    let items = backend.json_rows(
+    let items = db.backend.json_rows(
         "p.customer_tenant_id, p.customer_name_lower, p.customer_domain, p.indirect_reseller_tenant_id, \
          p.display_name, p.country, p.reseller_name",
         "p.customer_name_lower, p.customer_tenant_id",
     );
-    let items = format!(
-        "(SELECT {items} FROM (\
+    let sql = format!(
+        "SELECT {total} AS total, (SELECT {items} FROM (\
          SELECT r.customer_tenant_id, r.customer_name_lower, r.customer_domain, r.indirect_reseller_tenant_id, \
          r.customer_name AS display_name, r.customer_country AS country, {reseller_name} AS reseller_name \
          FROM customer_relationships r{reseller_join} \
-         WHERE r.partner_tenant_id = {partner} AND r.state = 'active' \
+         WHERE r.partner_tenant_id = $1 AND r.state = 'active' \
          AND (r.customer_name_lower, r.customer_tenant_id) > ($2, $3){cond} \
-         ORDER BY r.customer_name_lower, r.customer_tenant_id LIMIT {limit}) p)"
+         ORDER BY r.customer_name_lower, r.customer_tenant_id LIMIT {limit}) p) AS items"
     );
-    (total, items)
+    let mut q = sqlx::query(&sql).bind(partner.to_string()).bind(k).bind(i);
+    if !cond.is_empty() {
+        q = q.bind(value);
+    }
+    // A list page: from the list pool (a replica when one is configured).
+    let row = q.fetch_one(&db.lists).await?;
+    unpacked(db.backend, &row)
 }
 
-/// Decodes a packed page and its total from the columns `total` and `items` of `row`.
-fn unpacked(
-    backend: super::Backend,
-    row: &sqlx::any::AnyRow,
-    total: &str,
-    items: &str,
-) -> Result<NamedPage, sqlx::Error> {
-    let total: i64 = row.try_get(total)?;
-    let packed: Option<String> = row.try_get(items)?;
+/// Decodes the packed page and its total read by [`page_in_one`].
+fn unpacked(backend: super::Backend, row: &sqlx::any::AnyRow) -> Result<NamedPage, sqlx::Error> {
+    let total: i64 = row.try_get("total")?;
+    let packed: Option<String> = row.try_get("items")?;
     let mut packed: Vec<PackedRow> = match packed {
         Some(text) => serde_json::from_str(&text).map_err(|e| bad_column("items", e))?,
         None => Vec::new(),
