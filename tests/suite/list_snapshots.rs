@@ -160,14 +160,7 @@ async fn the_delivery_log_counts_what_it_lists_while_events_are_sent_and_deliver
     let t = spawn().await;
     let rx = Receiver::start().await;
     let p = t.partner(true, false, "US").await;
-    let (s, b) = t
-        .post(
-            "/webhooks/v1/registration",
-            &p.token,
-            &json!({"webhookUrl": rx.url, "webhookEvents": ["test-created"]}),
-        )
-        .await;
-    assert_eq!(s, 201, "{b}");
+    crate::webhooks::register(&t, &p.token, &rx.url, &["test-created"]).await;
     const SENT: usize = 20;
     let writer = async {
         for _ in 0..SENT {

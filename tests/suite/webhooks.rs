@@ -26,7 +26,7 @@ async fn spawn_with_timeout(secs: u64) -> TestApp {
     .await
 }
 
-async fn register(t: &TestApp, token: &str, url: &str, events: &[&str]) -> Value {
+pub async fn register(t: &TestApp, token: &str, url: &str, events: &[&str]) -> Value {
     let (s, b) = t
         .post(
             "/webhooks/v1/registration",
