@@ -90,24 +90,12 @@ async fn reveal(t: &TestApp, s: &Session, customer: &str, set_cookie: &str) -> S
     password
 }
 
-async fn set_language(t: &TestApp, s: &Session, lang: &str) {
-    let r = t
-        .http
-        .post(t.url("/portal/lang"))
-        .header("cookie", &s.0)
-        .form(&[("csrf", s.1.as_str()), ("lang", lang)])
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().as_u16() < 400);
-}
-
 async fn korean(t: &TestApp, s: &Session) {
-    set_language(t, s, "ko-KR").await;
+    crate::portal_http::set_language(t, &s.0, &s.1, "ko-KR").await;
 }
 
 async fn english(t: &TestApp, s: &Session) {
-    set_language(t, s, "en-US").await;
+    crate::portal_http::set_language(t, &s.0, &s.1, "en-US").await;
 }
 
 async fn user_json(t: &TestApp, token: &str, customer: &str, uid: &str) -> Value {

@@ -379,15 +379,7 @@ async fn the_dashboard_speaks_korean_with_korean_months() {
     let t = TestApp::spawn().await;
     let a = t.partner(false, true, "KR").await;
     let (cookie, csrf) = portal_session(&t, &a.admin.upn).await;
-    let r = t
-        .http
-        .post(t.url("/portal/lang"))
-        .header("cookie", &cookie)
-        .form(&[("csrf", csrf.as_str()), ("lang", "ko-KR")])
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_redirection(), "{}", r.status());
+    crate::portal_http::set_language(&t, &cookie, &csrf, "ko-KR").await;
     let html = t
         .http
         .get(t.url("/portal"))

@@ -170,6 +170,19 @@ pub async fn follow(t: &TestApp, cookie: &str, r: reqwest::Response) -> (u16, St
     (status, page.text().await.unwrap())
 }
 
+/// Switches the signed-in portal session to `lang` (the language menu's form).
+pub async fn set_language(t: &TestApp, cookie: &str, csrf: &str, lang: &str) {
+    let r = t
+        .http
+        .post(t.url("/portal/lang"))
+        .header("cookie", cookie)
+        .form(&[("csrf", csrf), ("lang", lang)])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection(), "{}", r.status());
+}
+
 pub async fn portal_session(t: &TestApp, upn: &str) -> (String, String) {
     let r = t.http.get(t.url("/portal/signin")).send().await.unwrap();
     let (anon, _) = session_cookie(&r).unwrap();

@@ -368,15 +368,7 @@ async fn both_languages_show_the_pager() {
     assert_eq!(count_line(&en), "Showing 1–100 of 105");
     assert!(en.contains("aria-label=\"Pages of the list: Customers\""));
     assert_eq!(texts(&en, "pager-next", "</a>"), ["Next page"]);
-    let r = t
-        .http
-        .post(t.url("/portal/lang"))
-        .header("cookie", &cookie)
-        .form(&[("csrf", csrf.as_str()), ("lang", "ko-KR")])
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().as_u16() < 400);
+    crate::portal_http::set_language(&t, &cookie, &csrf, "ko-KR").await;
     let ko = page(&t, &cookie, "/portal/customers").await;
     assert_eq!(count_line(&ko), "전체 105개 중 1–100번째 표시");
     assert!(ko.contains("aria-label=\"목록 페이지: "));
