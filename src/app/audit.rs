@@ -2,6 +2,7 @@
 
 use super::Ctx;
 use crate::app::store::audit::{self, AuditEntry};
+use crate::app::store::batch::Batch;
 use crate::app::store::Tx;
 use crate::domain::audit::Operation;
 
@@ -39,8 +40,33 @@ pub async fn record_for_each(
     change: Change<'_>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let entries: Vec<AuditEntry> = orgs
-        .iter()
+    audit::append_all(tx, &entries_for_each(ctx, orgs, change, now))
+        .await
+        .map(|_| ())
+}
+
+/// [`record_for_each`] for a use case that sends its writes in one batch: the chains are
+/// locked in `tx` now, the records go in `b` (`store::audit::append_all_into`).
+pub async fn record_for_each_into(
+    tx: &mut Tx,
+    b: &mut Batch<'_>,
+    ctx: Option<&Ctx>,
+    orgs: &[String],
+    change: Change<'_>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    audit::append_all_into(tx, b, &entries_for_each(ctx, orgs, change, now))
+        .await
+        .map(|_| ())
+}
+
+fn entries_for_each(
+    ctx: Option<&Ctx>,
+    orgs: &[String],
+    change: Change<'_>,
+    now: i64,
+) -> Vec<AuditEntry> {
+    orgs.iter()
         .map(|org| {
             let c = Change {
                 resource_id: change.resource_id.clone(),
@@ -51,8 +77,7 @@ pub async fn record_for_each(
             };
             entry(ctx, org, c, now)
         })
-        .collect();
-    audit::append_all(tx, &entries).await.map(|_| ())
+        .collect()
 }
 
 fn entry(ctx: Option<&Ctx>, org: &str, change: Change<'_>, now: i64) -> AuditEntry {

@@ -2,9 +2,10 @@
 //! creating subscriptions in the same transaction), subscription changes, renewals and
 //! monthly invoices per provider.
 
-use super::audit::{record, record_for_each, Change};
+use super::audit::{record, record_for_each_into, Change};
 use super::customers::authorized;
 use super::{events, App, Ctx};
+use crate::app::store::batch::Batch;
 pub use crate::app::store::commerce::InvoiceLine;
 use crate::app::store::commerce::{
     self as repo, Availability, OrderLine, OrderRow, Product, Sku, SubscriptionRow,
@@ -141,8 +142,12 @@ pub async fn place_order(
     input: OrderInput,
 ) -> Result<(OrderRow, bool)> {
     let (customer, _) = authorized(app, ctx, customer_id, Action::OrderForCustomer).await?;
-    if let Some(o) = prior_order(app, ctx, input.request_id.as_deref()).await? {
-        return Ok((o, false));
+    // The API layer just found the request id unused: an order placed under it since then
+    // is caught by the order's unique key when this one is written.
+    if !super::idempotency::found_unused() {
+        if let Some(o) = prior_order(app, ctx, input.request_id.as_deref()).await? {
+            return Ok((o, false));
+        }
     }
     if super::idempotency::replaying() {
         // The request id's claim says this order was placed; never place it a second time.
@@ -156,18 +161,35 @@ pub async fn place_order(
     let priced = price_lines(app, &input).await?;
     let known = KnownPartners::read(app, ctx, &input).await?;
     let mut tx = app.db.begin().await?;
-    match write_priced(app, ctx, &mut tx, &customer, &input, priced, &known).await? {
-        Some(order) => {
-            // The API's MS-RequestId claim commits with the order (none outside the API).
-            super::idempotency::claim_in(app, &mut tx).await?;
-            tx.commit().await?;
-            metrics::counter!("partnerhub_orders_total").increment(1);
-            Ok((order, true))
+    let mut batch = Batch::new();
+    let order = write_priced(
+        app, ctx, &mut tx, &mut batch, &customer, &input, priced, &known,
+    )
+    .await?;
+    // The API's MS-RequestId claim commits with the order (none outside the API).
+    let claim = super::idempotency::claim_into(app, &mut batch)?;
+    if !run_order(batch, &mut tx, &input).await? {
+        drop(tx);
+        return Ok((taken_request(app, ctx, &input).await?, false));
+    }
+    tx.commit().await?;
+    if let Some(c) = claim {
+        c.taken();
+    }
+    metrics::counter!("partnerhub_orders_total").increment(1);
+    Ok((order, true))
+}
+
+/// Runs an order's batch in `tx`; false when the order's request id turned out to be taken
+/// (the transaction is then spoiled: drop it and read what holds the id with
+/// `taken_request`).
+async fn run_order(batch: Batch<'_>, tx: &mut Tx, input: &OrderInput) -> Result<bool> {
+    match batch.run(tx).await {
+        Ok(()) => Ok(true),
+        Err(e) if crate::app::store::is_unique_violation(&e) && input.request_id.is_some() => {
+            Ok(false)
         }
-        None => {
-            drop(tx);
-            Ok((taken_request(app, ctx, &input).await?, false))
-        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -183,15 +205,12 @@ pub(crate) async fn prior_order(
     }
 }
 
-/// After `write_order` found its request id taken by a concurrent twin: that twin's order.
+/// After an order's write found its request id taken: the order a concurrent twin placed
+/// under it, or, when no order holds it, the refusal of an id another request used.
 pub(crate) async fn taken_request(app: &App, ctx: &Ctx, input: &OrderInput) -> Result<OrderRow> {
     prior_order(app, ctx, input.request_id.as_deref())
         .await?
-        .ok_or_else(|| {
-            Error::Internal(anyhow::anyhow!(
-                "an order's request id was taken, yet no order holds it"
-            ))
-        })
+        .ok_or_else(super::idempotency::reused)
 }
 
 /// An order ready to write: the order, its lines and a subscription per line.
@@ -214,7 +233,9 @@ pub(crate) async fn write_order(
 ) -> Result<Option<OrderRow>> {
     let priced = price_lines(app, input).await?;
     let known = KnownPartners::default();
-    write_priced(app, ctx, tx, customer, input, priced, &known).await
+    let mut batch = Batch::new();
+    let order = write_priced(app, ctx, tx, &mut batch, customer, input, priced, &known).await?;
+    Ok(run_order(batch, tx, input).await?.then_some(order))
 }
 
 /// Partner rows an order needs, read on the read pool before its transaction begins (so the
@@ -228,6 +249,9 @@ pub(crate) struct KnownPartners {
     named: Option<(String, Option<partners::PartnerRow>)>,
     /// The ordering reseller's own partner row.
     own: Option<partners::PartnerRow>,
+    /// The language of the order mail to the contact of the row read here (lower-cased
+    /// address, language).
+    contact_language: Option<(String, String)>,
 }
 
 impl KnownPartners {
@@ -235,7 +259,7 @@ impl KnownPartners {
         let Some(me) = ctx.actor.partner.as_ref() else {
             return Ok(KnownPartners::default());
         };
-        if me.is_provider && input.provider_id.is_none() {
+        let mut known = if me.is_provider && input.provider_id.is_none() {
             let names = input
                 .lines
                 .iter()
@@ -244,15 +268,37 @@ impl KnownPartners {
                 return Ok(KnownPartners::default());
             };
             let found = super::partnerships::find_partner(app, n).await?;
-            return Ok(KnownPartners {
+            KnownPartners {
                 named: Some((n.to_string(), found)),
-                own: None,
-            });
+                ..Default::default()
+            }
+        } else {
+            KnownPartners {
+                own: partners::get(&app.db, ctx.actor.tenant).await?,
+                ..Default::default()
+            }
+        };
+        let row = known
+            .own
+            .as_ref()
+            .or(known.named.as_ref().and_then(|(_, p)| p.as_ref()));
+        if let Some(to) = row.map(|p| p.legal.contact_email.to_ascii_lowercase()) {
+            if !to.is_empty() {
+                let lang = crate::app::mailing::language_for(app, &to, ORDER_MAIL_LANGUAGE).await?;
+                known.contact_language = Some((to, lang));
+            }
         }
-        Ok(KnownPartners {
-            named: None,
-            own: partners::get(&app.db, ctx.actor.tenant).await?,
-        })
+        Ok(known)
+    }
+
+    /// The language of order mail to `to`, from here or read now in `tx`.
+    async fn language(&self, tx: &mut Tx, to: &str) -> Result<String> {
+        match &self.contact_language {
+            Some((known, lang)) if known.eq_ignore_ascii_case(to) => Ok(lang.clone()),
+            _ => Ok(ids::language_of_upn(tx.conn(), to)
+                .await?
+                .unwrap_or_else(|| ORDER_MAIL_LANGUAGE.to_string())),
+        }
     }
 
     /// The partner `named` as partner of record, from here or read now.
@@ -277,16 +323,23 @@ impl KnownPartners {
     }
 }
 
-/// `write_order` with the lines already priced (`price_lines`).
+/// The language of order mail to a contact who is not a user here.
+const ORDER_MAIL_LANGUAGE: &str = "en-US";
+
+/// `write_order` with the lines already priced (`price_lines`): reads the channel facts
+/// and locks the audit chains in `tx`, and adds every row of the order to `batch`, which
+/// the caller runs in `tx` (one trip for the order's writes).
+#[allow(clippy::too_many_arguments)]
 async fn write_priced(
     app: &App,
     ctx: &Ctx,
     tx: &mut Tx,
+    batch: &mut Batch<'_>,
     customer: &TenantRow,
     input: &OrderInput,
     priced: Vec<Priced>,
     known: &KnownPartners,
-) -> Result<Option<OrderRow>> {
+) -> Result<OrderRow> {
     // The actor's partner facts were read from the partner row for this request.
     let me = ctx
         .actor
@@ -301,26 +354,22 @@ async fn write_priced(
     };
     let mpn = reseller_row.as_ref().map(|p| p.mpn_id.to_string());
     let draft = draft_order(app, ctx, customer, input, priced, (provider, reseller), mpn)?;
-    if let Err(e) = repo::insert_order(tx, &draft.order).await {
-        if crate::app::store::is_unique_violation(&e) && input.request_id.is_some() {
-            return Ok(None);
-        }
-        return Err(e.into());
-    }
+    repo::insert_order(batch, &draft.order);
     let now = draft.order.created_at;
     for (l, s) in draft.lines.iter().zip(&draft.subs) {
-        repo::insert_line(tx, draft.order.id, l).await?;
-        repo::insert_subscription(tx, s).await?;
-        repo::record_event(tx, s, now).await?;
+        repo::insert_line(batch, draft.order.id, l);
+        repo::insert_subscription(batch, s);
+        repo::record_event(batch, s, now);
     }
-    record_order(tx, ctx, customer, &draft).await?;
+    record_order(tx, batch, ctx, customer, &draft).await?;
     let contact = reseller_row
         .map(|p| p.legal.contact_email)
         .filter(|e| !e.is_empty());
     if let Some(to) = contact {
-        mail_order(app, tx, &to, customer, &draft).await?;
+        let lang = known.language(tx, &to).await?;
+        mail_order(app, batch, &to, &lang, customer, &draft)?;
     }
-    Ok(Some(draft.order))
+    Ok(draft.order)
 }
 
 /// One order line checked against the catalog: its item, availability and SKU.
@@ -437,7 +486,13 @@ fn draft_order(
 }
 
 /// The order's audit record in the log of every organisation involved, and its event.
-async fn record_order(tx: &mut Tx, ctx: &Ctx, customer: &TenantRow, d: &Draft) -> Result<()> {
+async fn record_order(
+    tx: &mut Tx,
+    batch: &mut Batch<'_>,
+    ctx: &Ctx,
+    customer: &TenantRow,
+    d: &Draft,
+) -> Result<()> {
     let o = &d.order;
     let mut orgs = vec![customer.id, ctx.actor.tenant, o.provider];
     orgs.extend(o.reseller);
@@ -458,29 +513,29 @@ async fn record_order(tx: &mut Tx, ctx: &Ctx, customer: &TenantRow, d: &Draft) -
         customer_id: Some(customer.id.to_string()),
     };
     let logs: Vec<String> = orgs.iter().map(|x| x.to_string()).collect();
-    record_for_each(tx, Some(ctx), &logs, change, o.created_at).await?;
+    record_for_each_into(tx, batch, Some(ctx), &logs, change, o.created_at).await?;
     let audience: Vec<String> = orgs
         .iter()
         .filter(|x| **x != customer.id)
         .map(|x| x.to_string())
         .collect();
-    events::emit(
-        tx,
+    events::emit_into(
+        batch,
         o.created_at,
         EventName::OrderCreated,
         format!("/v1/customers/{}/orders/{}", customer.id, o.id),
         &customer.display_name,
         &audience,
-    )
-    .await?;
+    );
     Ok(())
 }
 
-/// Tells the reseller of record what was ordered for its customer.
-async fn mail_order(
+/// Tells the reseller of record what was ordered for its customer, in `lang`.
+fn mail_order(
     app: &App,
-    tx: &mut Tx,
+    batch: &mut Batch<'_>,
     to: &str,
+    lang: &str,
     customer: &TenantRow,
     d: &Draft,
 ) -> Result<()> {
@@ -501,15 +556,14 @@ async fn mail_order(
             customer.id
         ),
     );
-    crate::app::mailing::enqueue(
-        tx,
+    crate::app::mailing::queue(
+        batch,
         d.order.created_at,
         to,
         crate::mail::Template::OrderCreated,
-        "en-US",
+        lang,
         &vars,
-    )
-    .await?;
+    )?;
     Ok(())
 }
 
@@ -677,13 +731,14 @@ pub async fn update_subscription(
             });
         }
     }
-    repo::record_event(&mut tx, &s, now).await?;
+    let mut batch = Batch::new();
+    repo::record_event(&mut batch, &s, now);
     let mut orgs = vec![customer.id, ctx.actor.tenant, s.provider];
     orgs.extend(s.reseller);
     orgs.sort();
     orgs.dedup();
     let logs: Vec<String> = orgs.iter().map(|x| x.to_string()).collect();
-    record_for_each(&mut tx, Some(ctx), &logs, Change {
+    record_for_each_into(&mut tx, &mut batch, Some(ctx), &logs, Change {
         operation: Operation::UpdateSubscription,
         resource_type: "subscription",
         resource_id: s.id.to_string(),
@@ -696,15 +751,15 @@ pub async fn update_subscription(
         .filter(|o| **o != customer.id)
         .map(|o| o.to_string())
         .collect();
-    events::emit(
-        &mut tx,
+    events::emit_into(
+        &mut batch,
         now,
         EventName::SubscriptionUpdated,
         format!("/v1/customers/{}/subscriptions/{}", customer.id, s.id),
         &s.friendly_name,
         &audience,
-    )
-    .await?;
+    );
+    batch.run(&mut tx).await?;
     tx.commit().await?;
     s.version = version + 1;
     Ok(s)
@@ -737,16 +792,17 @@ pub async fn run_renewals(app: &App) -> Result<(usize, usize)> {
         } else {
             s.term_start
         };
-        repo::record_event(&mut tx, &s, at.min(now)).await?;
-        events::emit(
-            &mut tx,
+        let mut batch = Batch::new();
+        repo::record_event(&mut batch, &s, at.min(now));
+        events::emit_into(
+            &mut batch,
             now,
             EventName::SubscriptionUpdated,
             format!("/v1/customers/{}/subscriptions/{}", s.customer, s.id),
             &s.friendly_name,
             &[s.provider.to_string()],
-        )
-        .await?;
+        );
+        batch.run(&mut tx).await?;
         tx.commit().await?;
     }
     Ok((renewed, expired))

@@ -3,14 +3,14 @@
 //! and store or release the outcome. The HTTP side is `api::idempotency`.
 //!
 //! A use case that is idempotent by itself (an order is unique per organisation and request
-//! id) takes the claim inside its own transaction instead ([`Folded`], [`claim_in`]): the
+//! id) takes the claim inside its own transaction instead ([`Folded`], [`claim_into`]): the
 //! claim commits with the effect or not at all, and no transaction is spent before or after.
 //! Its retries are answered by running the use case again, which finds the first effect and
 //! writes nothing.
 
 use super::{identity, oauth, App};
+use crate::app::store::batch::Batch;
 use crate::app::store::idempotency::{self as repo, Answered, Claim};
-use crate::app::store::Tx;
 use crate::domain::error::Code;
 use crate::domain::{Error, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -234,12 +234,20 @@ pub fn replaying() -> bool {
     FOLDED.try_with(|f| f.replay).unwrap_or(false)
 }
 
-/// Inside the use case's transaction: claims the request id of the current request (when
-/// the API layer folded it into this use case) as answered. A request id already taken by
-/// another request of the same caller refuses the whole transaction.
-pub async fn claim_in(app: &App, tx: &mut Tx) -> Result<()> {
+/// Whether the API layer folded this request's id into its use case after finding the id
+/// unused (a first run, not a replay).
+pub fn found_unused() -> bool {
+    FOLDED.try_with(|f| !f.replay).unwrap_or(false)
+}
+
+/// For the use case's transaction: adds the claim of the current request's id (when the API
+/// layer folded it into this use case) as answered to `b`. Once `b` has run, call
+/// [`Claimed::taken`]. If the id is taken already, by a concurrent twin or by another
+/// request of the same caller, the batch fails with a unique violation: the use case then
+/// looks for what holds the id (its twin's effect, else [`reused`]).
+pub fn claim_into(app: &App, b: &mut Batch<'_>) -> Result<Option<Claimed>> {
     let Ok(folded) = FOLDED.try_with(Arc::clone) else {
-        return Ok(());
+        return Ok(None);
     };
     if folded.replay {
         return Err(Error::Internal(anyhow::anyhow!(
@@ -248,8 +256,8 @@ pub async fn claim_in(app: &App, tx: &mut Tx) -> Result<()> {
     }
     let (k, f) = (&folded.key, &folded.fingerprint);
     let sealed = app.vault.seal(&k.aad, b"");
-    let inserted = repo::insert_answered(
-        tx,
+    repo::insert_answered(
+        b,
         &Answered {
             scope: &k.scope,
             request_id: &k.request_id,
@@ -261,16 +269,26 @@ pub async fn claim_in(app: &App, tx: &mut Tx) -> Result<()> {
             body: &sealed,
             content_type: RERUN,
         },
-    )
-    .await?;
-    if !inserted {
-        return Err(Error::Conflict {
-            code: Code::RequestIdReused,
-            message: "this MS-RequestId was already used for another request; use a new id".into(),
-        });
+    );
+    Ok(Some(Claimed(folded)))
+}
+
+/// A claim added to a batch by [`claim_into`].
+pub struct Claimed(Arc<Folded>);
+
+impl Claimed {
+    /// The batch holding the claim ran: this request wrote its effect under the id.
+    pub fn taken(self) {
+        self.0.written.store(true, Ordering::Release);
     }
-    folded.written.store(true, Ordering::Release);
-    Ok(())
+}
+
+/// The answer when a folded request's id turns out to be held by another kind of request.
+pub fn reused() -> Error {
+    Error::Conflict {
+        code: Code::RequestIdReused,
+        message: "this MS-RequestId was already used for another request; use a new id".into(),
+    }
 }
 
 /// What a look at a request id, without waiting or writing, finds.

@@ -3,6 +3,7 @@
 //! captured, sent or failed.
 
 use super::App;
+use crate::app::store::batch::Batch;
 use crate::app::store::{identity, mailbox, outbox, Tx};
 use crate::domain::ids::OutboxId;
 use crate::mail::{templates, Outgoing, Template, TOPIC};
@@ -20,10 +21,33 @@ pub async fn enqueue(
     lang: &str,
     vars: &BTreeMap<&str, String>,
 ) -> Result<(), sqlx::Error> {
-    let lang = identity::language_of_upn(tx, to)
+    let lang = identity::language_of_upn(tx.conn(), to)
         .await?
         .unwrap_or_else(|| lang.to_string());
-    let r = templates::render(template, &lang, vars);
+    let mut b = Batch::new();
+    queue(&mut b, now, to, template, &lang, vars)?;
+    b.run(tx).await
+}
+
+/// The language mail to `to` is written in: the recipient's own when they are a user here,
+/// else `fallback`. Read before a transaction, so the writer is not held for it.
+pub async fn language_for(app: &App, to: &str, fallback: &str) -> Result<String, sqlx::Error> {
+    Ok(identity::language_of_upn(&app.db.read, to)
+        .await?
+        .unwrap_or_else(|| fallback.to_string()))
+}
+
+/// Renders `template` for `to` in `lang` (see [`language_for`]) and adds the message to
+/// `b`, which the caller runs in its transaction.
+pub fn queue(
+    b: &mut Batch<'_>,
+    now: i64,
+    to: &str,
+    template: Template,
+    lang: &str,
+    vars: &BTreeMap<&str, String>,
+) -> Result<(), sqlx::Error> {
+    let r = templates::render(template, lang, vars);
     let msg = Outgoing {
         to: to.to_ascii_lowercase(),
         subject: r.subject,
@@ -31,7 +55,7 @@ pub async fn enqueue(
         html: r.html,
     };
     let payload = serde_json::to_value(&msg).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    outbox::enqueue(tx, TOPIC, &payload, now).await?;
+    outbox::enqueue_into(b, TOPIC, &payload, now);
     Ok(())
 }
 

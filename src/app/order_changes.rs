@@ -5,6 +5,7 @@
 use super::audit::{record, Change};
 use super::customers::authorized;
 use super::{events, App, Ctx};
+use crate::app::store::batch::Batch;
 use crate::app::store::commerce::{
     self as repo, Availability, OrderLine, OrderRow, Sku, SubscriptionRow,
 };
@@ -335,7 +336,9 @@ async fn write_change(
         }
         let mut moved = s.clone();
         moved.unit_price = target.list_price.clone();
-        repo::record_event(tx, &moved, now).await?;
+        let mut b = Batch::new();
+        repo::record_event(&mut b, &moved, now);
+        b.run(tx).await?;
     }
     if add_ons.is_empty() {
         return Ok(order);
@@ -355,10 +358,12 @@ async fn write_change(
             partner_id_on_record: record_of.clone(),
             subscription_id: s.id,
         };
-        repo::insert_line(tx, order.id, &line).await?;
-        repo::insert_subscription(tx, s).await?;
-        links::insert_addon(tx, s.id, a.parent_id).await?;
-        repo::record_event(tx, s, now).await?;
+        let mut b = Batch::new();
+        repo::insert_line(&mut b, order.id, &line);
+        repo::insert_subscription(&mut b, s);
+        links::insert_addon(&mut b, s.id, a.parent_id);
+        repo::record_event(&mut b, s, now);
+        b.run(tx).await?;
         total += a.unit_price * Decimal::from(s.quantity);
     }
     order.total = total.round_dp(2).to_string();

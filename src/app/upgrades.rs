@@ -10,6 +10,7 @@ use super::customers::authorized;
 use super::order_changes::{publish, subscription_like};
 use super::App;
 use super::Ctx;
+use crate::app::store::batch::Batch;
 use crate::app::store::commerce::{self as repo, OrderLine, OrderRow, SubscriptionRow};
 use crate::app::store::identity::TenantRow;
 use crate::app::store::subscription_links as links;
@@ -79,7 +80,9 @@ pub async fn upgrade(
     if !repo::save_subscription(&mut tx, &source, version).await? {
         return Err(Error::PreconditionFailed);
     }
-    repo::record_event(&mut tx, &source, now).await?;
+    let mut b = Batch::new();
+    repo::record_event(&mut b, &source, now);
+    b.run(&mut tx).await?;
     let order = buy_target(&mut tx, ctx, &source, &new, order_id, now).await?;
     let licenses_moved = move_uncovered_licenses(&mut tx, &source, &new).await?;
     announce(
@@ -150,14 +153,15 @@ async fn buy_target(
         currency: total.currency,
         created_at: now,
     };
-    repo::insert_order(tx, &order).await?;
     let record_of = repo::lines_in(tx, source.order_id)
         .await?
         .into_iter()
         .find(|l| l.subscription_id == source.id)
         .and_then(|l| l.partner_id_on_record);
+    let mut b = Batch::new();
+    repo::insert_order(&mut b, &order);
     repo::insert_line(
-        tx,
+        &mut b,
         order.id,
         &OrderLine {
             line_number: 0,
@@ -167,10 +171,10 @@ async fn buy_target(
             partner_id_on_record: record_of,
             subscription_id: new.id,
         },
-    )
-    .await?;
-    repo::insert_subscription(tx, new).await?;
-    repo::record_event(tx, new, now).await?;
+    );
+    repo::insert_subscription(&mut b, new);
+    repo::record_event(&mut b, new, now);
+    b.run(tx).await?;
     Ok(order)
 }
 

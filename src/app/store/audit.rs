@@ -1,6 +1,7 @@
 //! Audit records, chained per organisation: each record's hash covers its content and the
 //! previous record's hash, so a record changed in the database breaks the chain there.
 
+use super::batch::Batch;
 use super::decode::all;
 use super::paged::{Listing, Seek};
 use super::{Db, Tx};
@@ -35,53 +36,31 @@ fn digest(prev_hash: &str, seq: i64, id: &str, e: &AuditEntry) -> String {
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 pub async fn append(tx: &mut Tx, e: &AuditEntry) -> Result<AuditId, sqlx::Error> {
-    let head = lock_heads(tx, &[e.org_tenant_id.as_str()])
-        .await?
-        .remove(e.org_tenant_id.as_str())
-        .ok_or(sqlx::Error::RowNotFound)?;
-    let (seq, prev) = (head.0 + 1, head.1);
-    let id = AuditId::new();
-    let hash = digest(&prev, seq, &id.to_string(), e);
-    sqlx::query(
-        "INSERT INTO audit_records (id, org_tenant_id, seq, actor_user_id, actor_app_id, actor_upn, \
-         customer_id, operation, resource_type, resource_id, old_value, new_value, correlation_id, \
-         outcome, created_at, prev_hash, hash) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)",
-    )
-    .bind(id.to_string())
-    .bind(&e.org_tenant_id)
-    .bind(seq)
-    .bind(e.actor_user_id.clone())
-    .bind(e.actor_app_id.clone())
-    .bind(e.actor_upn.clone())
-    .bind(e.customer_id.clone())
-    .bind(&e.operation)
-    .bind(&e.resource_type)
-    .bind(e.resource_id.clone())
-    .bind(e.old_value.clone())
-    .bind(e.new_value.clone())
-    .bind(e.correlation_id.clone())
-    .bind(&e.outcome)
-    .bind(e.created_at)
-    .bind(&prev)
-    .bind(&hash)
-    .execute(tx.conn())
-    .await?;
-    sqlx::query("UPDATE audit_heads SET seq = $1, hash = $2 WHERE org_tenant_id = $3")
-        .bind(seq)
-        .bind(&hash)
-        .bind(&e.org_tenant_id)
-        .execute(tx.conn())
-        .await?;
-    Ok(id)
+    let ids = append_all(tx, std::slice::from_ref(e)).await?;
+    ids.into_iter().next().ok_or(sqlx::Error::RowNotFound)
 }
 
 /// Appends several records (in order) in one statement per table: the heads of every
 /// organisation involved are created if missing and locked in one statement, the records
 /// are chained in memory (each organisation's sequence and hash continue from its head,
 /// record after record, exactly as [`append`] would one by one), then inserted in one
-/// statement and the heads moved in one more.
+/// statement and the heads moved in one more, both sent in one trip.
 pub async fn append_all(tx: &mut Tx, entries: &[AuditEntry]) -> Result<Vec<AuditId>, sqlx::Error> {
+    let mut b = Batch::new();
+    let ids = append_all_into(tx, &mut b, entries).await?;
+    b.run(tx).await?;
+    Ok(ids)
+}
+
+/// [`append_all`] for a use case that writes more in the same trip: the heads are locked
+/// now (their values chain the records), and the records and the heads' moves are added to
+/// `b`, which the caller runs in `tx` before committing. Nothing else may append to these
+/// organisations' chains in `tx` before `b` runs.
+pub async fn append_all_into(
+    tx: &mut Tx,
+    b: &mut Batch<'_>,
+    entries: &[AuditEntry],
+) -> Result<Vec<AuditId>, sqlx::Error> {
     if entries.is_empty() {
         return Ok(Vec::new());
     }
@@ -101,8 +80,8 @@ pub async fn append_all(tx: &mut Tx, entries: &[AuditEntry]) -> Result<Vec<Audit
         *head = (seq, hash.clone());
         rows.push((id, seq, prev, hash));
     }
-    insert_records(tx, entries, &rows).await?;
-    move_heads(tx, &heads).await?;
+    insert_records(b, entries, &rows);
+    move_heads(b, &heads);
     Ok(rows.into_iter().map(|(id, ..)| id).collect())
 }
 
@@ -140,11 +119,11 @@ async fn lock_heads(
 const RECORD_COLUMNS: usize = 17;
 
 /// One multi-row insert of chained records (`rows`: id, seq, prev hash, hash per entry).
-async fn insert_records(
-    tx: &mut Tx,
+fn insert_records(
+    b: &mut Batch<'_>,
     entries: &[AuditEntry],
     rows: &[(AuditId, i64, String, String)],
-) -> Result<(), sqlx::Error> {
+) {
     let values: Vec<String> = (0..entries.len())
         .map(|r| {
             let ps: Vec<String> = (1..=RECORD_COLUMNS)
@@ -153,42 +132,35 @@ async fn insert_records(
             format!("({})", ps.join(","))
         })
         .collect();
-    let sql = format!(
+    b.add(&format!(
         "INSERT INTO audit_records (id, org_tenant_id, seq, actor_user_id, actor_app_id, actor_upn, \
          customer_id, operation, resource_type, resource_id, old_value, new_value, correlation_id, \
          outcome, created_at, prev_hash, hash) VALUES {}",
         values.join(", ")
-    );
-    let mut q = sqlx::query(&sql);
+    ));
     for (e, (id, seq, prev, hash)) in entries.iter().zip(rows) {
-        q = q
-            .bind(id.to_string())
-            .bind(&e.org_tenant_id)
+        b.bind(id.to_string())
+            .bind(e.org_tenant_id.clone())
             .bind(*seq)
             .bind(e.actor_user_id.clone())
             .bind(e.actor_app_id.clone())
             .bind(e.actor_upn.clone())
             .bind(e.customer_id.clone())
-            .bind(&e.operation)
-            .bind(&e.resource_type)
+            .bind(e.operation.clone())
+            .bind(e.resource_type.clone())
             .bind(e.resource_id.clone())
             .bind(e.old_value.clone())
             .bind(e.new_value.clone())
             .bind(e.correlation_id.clone())
-            .bind(&e.outcome)
+            .bind(e.outcome.clone())
             .bind(e.created_at)
-            .bind(prev)
-            .bind(hash);
+            .bind(prev.clone())
+            .bind(hash.clone());
     }
-    q.execute(tx.conn()).await?;
-    Ok(())
 }
 
 /// Moves every head in `heads` to its new last record, in one statement.
-async fn move_heads(
-    tx: &mut Tx,
-    heads: &std::collections::HashMap<String, (i64, String)>,
-) -> Result<(), sqlx::Error> {
+fn move_heads(b: &mut Batch<'_>, heads: &std::collections::HashMap<String, (i64, String)>) {
     let mut seq_case = String::new();
     let mut hash_case = String::new();
     let mut keys = Vec::new();
@@ -198,17 +170,14 @@ async fn move_heads(
         hash_case.push_str(&format!(" WHEN ${o} THEN ${h}"));
         keys.push(format!("${o}"));
     }
-    let sql = format!(
+    b.add(&format!(
         "UPDATE audit_heads SET seq = CASE org_tenant_id{seq_case} END, \
          hash = CASE org_tenant_id{hash_case} END WHERE org_tenant_id IN ({})",
         keys.join(", ")
-    );
-    let mut q = sqlx::query(&sql);
+    ));
     for (org, (seq, hash)) in heads {
-        q = q.bind(org).bind(*seq).bind(hash);
+        b.bind(org.clone()).bind(*seq).bind(hash.clone());
     }
-    q.execute(tx.conn()).await?;
-    Ok(())
 }
 
 fn entry_from(r: &sqlx::any::AnyRow) -> Result<AuditEntry, sqlx::Error> {

@@ -1,5 +1,6 @@
 //! Catalog, price lists, orders, subscriptions with their history, and invoices.
 
+use super::batch::Batch;
 use super::decode::{all, bad_column, flag, json, parsed, parsed_opt, word};
 use super::{Db, Tx};
 use crate::domain::commerce::{
@@ -258,13 +259,12 @@ pub(super) fn order_from(r: &sqlx::any::AnyRow) -> Result<OrderRow, sqlx::Error>
     })
 }
 
-pub async fn insert_order(tx: &mut Tx, o: &OrderRow) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO orders (id, customer_tenant_id, placed_by_tenant_id, provider_tenant_id, reseller_tenant_id, request_id, status, currency, total, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+/// Adds the order's row to `b` (the caller runs the batch in its transaction).
+pub fn insert_order(b: &mut Batch<'_>, o: &OrderRow) {
+    b.add("INSERT INTO orders (id, customer_tenant_id, placed_by_tenant_id, provider_tenant_id, reseller_tenant_id, request_id, status, currency, total, created_at) \
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
         .bind(o.id.to_string()).bind(o.customer.to_string()).bind(o.placed_by.to_string()).bind(o.provider.to_string()).bind(o.reseller.map(|r| r.to_string()))
-        .bind(o.request_id.clone()).bind(o.status.as_str()).bind(&o.currency).bind(&o.total).bind(o.created_at)
-        .execute(tx.conn()).await?;
-    Ok(())
+        .bind(o.request_id.clone()).bind(o.status.as_str()).bind(o.currency.clone()).bind(o.total.clone()).bind(o.created_at);
 }
 
 pub async fn order_by_request(
@@ -303,11 +303,9 @@ pub struct OrderLine {
     pub subscription_id: SubscriptionId,
 }
 
-pub async fn insert_line(tx: &mut Tx, order: OrderId, l: &OrderLine) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO order_lines (order_id, line_number, catalog_item_id, quantity, unit_price, partner_id_on_record, subscription_id) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(order.to_string()).bind(l.line_number).bind(&l.catalog_item_id).bind(l.quantity).bind(&l.unit_price).bind(l.partner_id_on_record.clone()).bind(l.subscription_id.to_string())
-        .execute(tx.conn()).await?;
-    Ok(())
+pub fn insert_line(b: &mut Batch<'_>, order: OrderId, l: &OrderLine) {
+    b.add("INSERT INTO order_lines (order_id, line_number, catalog_item_id, quantity, unit_price, partner_id_on_record, subscription_id) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(order.to_string()).bind(l.line_number).bind(l.catalog_item_id.clone()).bind(l.quantity).bind(l.unit_price.clone()).bind(l.partner_id_on_record.clone()).bind(l.subscription_id.to_string());
 }
 
 fn line_from(r: &sqlx::any::AnyRow) -> Result<OrderLine, sqlx::Error> {
@@ -394,16 +392,14 @@ pub(super) fn subscription_from(r: &sqlx::any::AnyRow) -> Result<SubscriptionRow
     })
 }
 
-pub async fn insert_subscription(tx: &mut Tx, s: &SubscriptionRow) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO subscriptions (id, customer_tenant_id, order_id, provider_tenant_id, reseller_tenant_id, product_id, sku_id, availability_id, \
-                 friendly_name, quantity, unit_price, currency, billing_cycle, term, status, auto_renew, created_at, term_start, term_end, cancel_until, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)")
+pub fn insert_subscription(b: &mut Batch<'_>, s: &SubscriptionRow) {
+    b.add("INSERT INTO subscriptions (id, customer_tenant_id, order_id, provider_tenant_id, reseller_tenant_id, product_id, sku_id, availability_id, \
+           friendly_name, quantity, unit_price, currency, billing_cycle, term, status, auto_renew, created_at, term_start, term_end, cancel_until, updated_at) \
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)")
         .bind(s.id.to_string()).bind(s.customer.to_string()).bind(s.order_id.to_string()).bind(s.provider.to_string()).bind(s.reseller.map(|r| r.to_string()))
-        .bind(&s.product_id).bind(&s.sku_id).bind(&s.availability_id).bind(&s.friendly_name).bind(s.quantity).bind(&s.unit_price)
-        .bind(&s.currency).bind(&s.billing_cycle).bind(&s.term).bind(s.status.as_str()).bind(s.auto_renew as i64).bind(s.created_at)
-        .bind(s.term_start).bind(s.term_end).bind(s.cancel_until).bind(s.updated_at)
-        .execute(tx.conn()).await?;
-    Ok(())
+        .bind(s.product_id.clone()).bind(s.sku_id.clone()).bind(s.availability_id.clone()).bind(s.friendly_name.clone()).bind(s.quantity).bind(s.unit_price.clone())
+        .bind(s.currency.clone()).bind(s.billing_cycle.clone()).bind(s.term.clone()).bind(s.status.as_str()).bind(s.auto_renew as i64).bind(s.created_at)
+        .bind(s.term_start).bind(s.term_end).bind(s.cancel_until).bind(s.updated_at);
 }
 
 pub async fn subscription(
@@ -480,11 +476,10 @@ pub async fn subscriptions_of_provider(
     all(&rows, subscription_from)
 }
 
-pub async fn record_event(tx: &mut Tx, s: &SubscriptionRow, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO subscription_events (id, subscription_id, at, quantity, status, unit_price) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(uuid::Uuid::now_v7().to_string()).bind(s.id.to_string()).bind(now).bind(s.quantity).bind(s.status.as_str()).bind(&s.unit_price)
-        .execute(tx.conn()).await?;
-    Ok(())
+/// Adds a point of the subscription's history (its quantity, status and price from `now`).
+pub fn record_event(b: &mut Batch<'_>, s: &SubscriptionRow, now: i64) {
+    b.add("INSERT INTO subscription_events (id, subscription_id, at, quantity, status, unit_price) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(uuid::Uuid::now_v7().to_string()).bind(s.id.to_string()).bind(now).bind(s.quantity).bind(s.status.as_str()).bind(s.unit_price.clone());
 }
 
 /// A subscription's history as charge segments, in time order.

@@ -1,7 +1,8 @@
 //! `MS-RequestId` records: the first request with an id claims it, and its response is kept
 //! so a retry gets the same answer without the work being done twice.
 
-use super::{is_unique_violation, Db, Tx};
+use super::batch::Batch;
+use super::{is_unique_violation, Db};
 use sqlx::Row;
 
 pub struct Stored {
@@ -133,28 +134,22 @@ pub struct Answered<'a> {
     pub content_type: &'a str,
 }
 
-/// Inserts an [`Answered`] record in `tx`; false when the id is taken already.
-pub async fn insert_answered(tx: &mut Tx, a: &Answered<'_>) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
+/// Adds an [`Answered`] record to `b`. When the id is taken already, the batch fails with
+/// a unique violation (the caller tells the cases apart by what holds the id).
+pub fn insert_answered(b: &mut Batch<'_>, a: &Answered<'_>) {
+    b.add(
         "INSERT INTO idempotency_keys (scope, request_id, method, path, body_hash, created_at, \
          status_code, response_body, content_type) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
-    .bind(a.scope)
-    .bind(a.request_id)
-    .bind(a.method)
-    .bind(a.path)
-    .bind(a.body_hash)
+    .bind(a.scope.to_string())
+    .bind(a.request_id.to_string())
+    .bind(a.method.to_string())
+    .bind(a.path.to_string())
+    .bind(a.body_hash.to_string())
     .bind(a.created_at)
     .bind(a.status as i64)
     .bind(a.body.to_vec())
-    .bind(a.content_type)
-    .execute(tx.conn())
-    .await;
-    match inserted {
-        Ok(_) => Ok(true),
-        Err(e) if is_unique_violation(&e) => Ok(false),
-        Err(e) => Err(e),
-    }
+    .bind(a.content_type.to_string());
 }
 
 /// Frees an id whose request failed without effect, so a retry can run it again.

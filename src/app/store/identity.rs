@@ -215,10 +215,15 @@ pub async fn user_by_upn(db: &Db, upn: &str) -> Result<Option<UserRow>, sqlx::Er
 }
 
 /// The language a user with this sign-in name (any case) reads, if there is such a user.
-pub async fn language_of_upn(tx: &mut Tx, upn: &str) -> Result<Option<String>, sqlx::Error> {
+/// The language of the user signing in as `upn`, read through `e` (a pool, or a
+/// transaction's connection).
+pub async fn language_of_upn<'e, E>(e: E, upn: &str) -> Result<Option<String>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let row = sqlx::query("SELECT language FROM users WHERE lower(upn) = $1")
         .bind(upn.to_ascii_lowercase())
-        .fetch_optional(tx.conn())
+        .fetch_optional(e)
         .await?;
     row.map(|r| r.try_get("language")).transpose()
 }

@@ -3,6 +3,7 @@
 //! (`$n` parameters, `ON CONFLICT`, `RETURNING`); the few differences go through [`Backend`].
 
 pub mod audit;
+pub mod batch;
 pub mod bench;
 pub mod commerce;
 pub mod commerce_pages;

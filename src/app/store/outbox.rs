@@ -1,6 +1,7 @@
 //! The transactional outbox: messages are written in the same transaction as the change
 //! that causes them, and workers on any node claim and deliver them.
 
+use super::batch::Batch;
 use super::decode::{all, parsed};
 use super::{Db, Tx};
 use crate::domain::ids::OutboxId;
@@ -21,17 +22,26 @@ pub async fn enqueue(
     payload: &serde_json::Value,
     now: i64,
 ) -> Result<OutboxId, sqlx::Error> {
-    let id = OutboxId::new();
-    sqlx::query(
-        "INSERT INTO outbox (id, topic, payload, created_at, available_at) VALUES ($1, $2, $3, $4, $4)",
-    )
-    .bind(id.to_string())
-    .bind(topic)
-    .bind(payload.to_string())
-    .bind(now)
-    .execute(tx.conn())
-    .await?;
+    let mut b = Batch::new();
+    let id = enqueue_into(&mut b, topic, payload, now);
+    b.run(tx).await?;
     Ok(id)
+}
+
+/// Adds a message to `b`, to be written with the rest of the caller's transaction.
+pub fn enqueue_into(
+    b: &mut Batch<'_>,
+    topic: &str,
+    payload: &serde_json::Value,
+    now: i64,
+) -> OutboxId {
+    let id = OutboxId::new();
+    b.add("INSERT INTO outbox (id, topic, payload, created_at, available_at) VALUES ($1, $2, $3, $4, $4)")
+        .bind(id.to_string())
+        .bind(topic.to_string())
+        .bind(payload.to_string())
+        .bind(now);
+    id
 }
 
 /// Claims up to `limit` due messages of a topic for `lease_ms`. On PostgreSQL, `SKIP LOCKED`

@@ -1,6 +1,7 @@
 //! What hangs off a subscription beside its own row: the reseller designated for its support,
 //! the add-on subscriptions bought on it, and the add-on relation between catalog products.
 
+use super::batch::Batch;
 use super::decode::parsed;
 use super::{Db, Tx};
 use crate::domain::ids::{OrderId, SubscriptionId, TenantId};
@@ -39,17 +40,10 @@ pub async fn set_support_contact(
 }
 
 /// Records that `subscription` is an add-on bought on `parent`.
-pub async fn insert_addon(
-    tx: &mut Tx,
-    subscription: SubscriptionId,
-    parent: SubscriptionId,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO subscription_addons (subscription_id, parent_id) VALUES ($1, $2)")
+pub fn insert_addon(b: &mut Batch<'_>, subscription: SubscriptionId, parent: SubscriptionId) {
+    b.add("INSERT INTO subscription_addons (subscription_id, parent_id) VALUES ($1, $2)")
         .bind(subscription.to_string())
-        .bind(parent.to_string())
-        .execute(tx.conn())
-        .await?;
-    Ok(())
+        .bind(parent.to_string());
 }
 
 /// The ids of the add-on subscriptions bought on `parent`.
