@@ -4,7 +4,8 @@
 
 use super::events::{Event, TOPIC};
 use super::App;
-use crate::app::store::{outbox, webhooks};
+use crate::app::store::batch::Batch;
+use crate::app::store::{notifications, outbox, webhooks};
 
 /// Handles what is due once; returns how many events were fanned out.
 ///
@@ -47,7 +48,9 @@ pub async fn run_once(app: &App) -> anyhow::Result<usize> {
 /// few enough that the writer is not held long from everyone else.
 const EVENTS_PER_TRANSACTION: usize = 25;
 
-/// Fans out `events` and marks their outbox rows done, all in one transaction.
+/// Fans out `events` and marks their outbox rows done, all in one transaction: two reads
+/// (the audience's webhook registrations and notification subscribers), then every write in
+/// one batch.
 ///
 /// The deliveries are stamped with the time the transaction began, not the time the batch
 /// was claimed: a claim that waited (a busy writer, a loaded machine) would otherwise stamp a
@@ -66,7 +69,9 @@ async fn fan_out_in_one(
     audience.sort_unstable();
     audience.dedup();
     let registrations = webhooks::registrations_of_all(&mut tx, &audience).await?;
-    for (id, event) in events {
+    let subscribers = notifications::subscribers_of_all(&mut tx, &audience).await?;
+    let mut batch = Batch::new();
+    for (_, event) in events {
         for tenant in &event.audience {
             let reg = registrations
                 .iter()
@@ -77,7 +82,7 @@ async fn fan_out_in_one(
             }
             let body = super::webhooks::shaped_body(app, event, reg.payload_shape);
             webhooks::enqueue(
-                &mut tx,
+                &mut batch,
                 &webhooks::NewDelivery {
                     tenant_id: &reg.tenant_id.to_string(),
                     event_id: &event.event_id,
@@ -86,12 +91,13 @@ async fn fan_out_in_one(
                     correlation_id: None,
                 },
                 now,
-            )
-            .await?;
+            );
         }
-        super::notifications::fan_out(app, &mut tx, event, now).await?;
-        outbox::mark_done_in(&mut tx, *id, app.clock.now_ms()).await?;
+        super::notifications::fan_out(app, &mut batch, &subscribers, event, now)?;
     }
+    let ids: Vec<_> = events.iter().map(|(id, _)| *id).collect();
+    outbox::mark_all_done(&mut batch, &ids, app.clock.now_ms());
+    batch.run(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -64,20 +64,29 @@ pub async fn claim_due(app: &App, lease_ms: i64, max: i64) -> Result<Vec<QueuedM
     outbox::claim(&app.db, TOPIC, app.clock.now_ms(), lease_ms, max).await
 }
 
-/// Keeps a message in the built-in capture and marks it done, together.
-pub async fn capture(app: &App, id: OutboxId, out: &Outgoing) -> Result<(), sqlx::Error> {
+/// Keeps messages in the built-in capture and marks them done, all in one transaction and
+/// one trip.
+pub async fn capture_all(app: &App, messages: &[(OutboxId, Outgoing)]) -> Result<(), sqlx::Error> {
+    if messages.is_empty() {
+        return Ok(());
+    }
     let now = app.clock.now_ms();
+    let mut batch = Batch::new();
+    for (id, out) in messages {
+        let captured = mailbox::CapturedMail {
+            id: uuid::Uuid::now_v7().to_string(),
+            to: out.to.clone(),
+            subject: out.subject.clone(),
+            text_body: out.text.clone(),
+            html_body: out.html.clone(),
+            created_at: now,
+        };
+        mailbox::insert(&mut batch, &id.to_string(), &captured);
+    }
+    let ids: Vec<OutboxId> = messages.iter().map(|(id, _)| *id).collect();
+    outbox::mark_all_done(&mut batch, &ids, now);
     let mut tx = app.db.begin().await?;
-    let captured = mailbox::CapturedMail {
-        id: uuid::Uuid::now_v7().to_string(),
-        to: out.to.clone(),
-        subject: out.subject.clone(),
-        text_body: out.text.clone(),
-        html_body: out.html.clone(),
-        created_at: now,
-    };
-    mailbox::insert(&mut tx, &id.to_string(), &captured).await?;
-    outbox::mark_done_in(&mut tx, id, now).await?;
+    batch.run(&mut tx).await?;
     tx.commit().await
 }
 

@@ -3,9 +3,9 @@
 
 use super::events::Event;
 use super::{App, Ctx};
+use crate::app::store::batch::Batch;
 pub use crate::app::store::notifications::Settings;
-use crate::app::store::notifications::{self as repo, DigestItem};
-use crate::app::store::Tx;
+use crate::app::store::notifications::{self as repo, DigestItem, Subscriber};
 use crate::domain::authz::{Action, Resource};
 use crate::domain::webhook::{unknown_events, EVENTS};
 use crate::domain::{Error, Result};
@@ -52,18 +52,29 @@ pub fn choosable() -> impl Iterator<Item = &'static str> {
     EVENTS.iter().copied().filter(|e| *e != "test-created")
 }
 
-/// Mails or queues for the digest one event, for every subscriber in its audience; runs in
-/// the dispatcher's transaction, so an event is handled once.
-pub async fn fan_out(app: &App, tx: &mut Tx, e: &Event, now: i64) -> Result<(), sqlx::Error> {
+/// Adds to `b` what event `e` sends its audience's users: a mail now, or an item of their
+/// digest, as each chose. `subscribers` are the users who chose notifications, with their
+/// organisation (`store::notifications::subscribers_of_all` over the audience).
+pub fn fan_out(
+    app: &App,
+    b: &mut Batch<'_>,
+    subscribers: &[(String, Subscriber)],
+    e: &Event,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     let base = app.config.public_url();
     for tenant in &e.audience {
-        for s in repo::subscribers(tx, tenant).await? {
+        let theirs = subscribers
+            .iter()
+            .filter(|(t, _)| t == tenant)
+            .map(|(_, s)| s);
+        for s in theirs {
             if !s.settings.events.iter().any(|x| x == &e.event_name) {
                 continue;
             }
             if s.settings.digest {
                 repo::add_digest_item(
-                    tx,
+                    b,
                     &DigestItem {
                         user_id: &s.user_id,
                         event_id: &e.event_id,
@@ -71,24 +82,22 @@ pub async fn fan_out(app: &App, tx: &mut Tx, e: &Event, now: i64) -> Result<(), 
                         resource: &e.resource_name,
                         occurred_at: now,
                     },
-                )
-                .await?;
+                );
             } else {
                 let mut vars = BTreeMap::new();
                 vars.insert("name", s.display_name.clone());
                 vars.insert("event", e.event_name.clone());
                 vars.insert("resource", e.resource_name.clone());
-                vars.insert("when", e.resource_change_utc_date.clone());
                 vars.insert("url", format!("{base}/portal/notifications"));
-                crate::app::mailing::enqueue(
-                    tx,
+                vars.insert("when", e.resource_change_utc_date.clone());
+                crate::app::mailing::queue(
+                    b,
                     now,
                     &s.upn,
                     crate::mail::Template::Notification,
                     &s.language,
                     &vars,
-                )
-                .await?;
+                )?;
             }
         }
     }

@@ -300,9 +300,9 @@ pub async fn send_test(app: &App, ctx: &Ctx) -> Result<String> {
         audience: vec![tenant.to_string()],
     };
     let payload = shaped_body(app, &event, reg.payload_shape);
-    let mut tx = app.db.begin().await?;
+    let mut batch = crate::app::store::batch::Batch::new();
     repo::enqueue(
-        &mut tx,
+        &mut batch,
         &repo::NewDelivery {
             tenant_id: &tenant.to_string(),
             event_id: &event.event_id,
@@ -311,8 +311,9 @@ pub async fn send_test(app: &App, ctx: &Ctx) -> Result<String> {
             correlation_id: Some(&correlation),
         },
         now,
-    )
-    .await?;
+    );
+    let mut tx = app.db.begin().await?;
+    batch.run(&mut tx).await?;
     tx.commit().await?;
     Ok(correlation)
 }

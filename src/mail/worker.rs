@@ -101,6 +101,7 @@ pub async fn run_once(app: &App, sender: &Sender) -> anyhow::Result<usize> {
     let lease_ms = app.config.outbox_lease_secs.max(1) * 1000;
     let batch = mailing::claim_due(app, lease_ms, 20).await?;
     let n = batch.len();
+    let mut captured = Vec::new();
     for msg in batch {
         let out: Outgoing = match serde_json::from_str(&msg.payload) {
             Ok(o) => o,
@@ -111,9 +112,7 @@ pub async fn run_once(app: &App, sender: &Sender) -> anyhow::Result<usize> {
         };
         let result = match sender {
             Sender::Capture => {
-                mailing::capture(app, msg.id, &out).await?;
-                metrics::counter!("partnerhub_mail_delivered_total", "mode" => "capture")
-                    .increment(1);
+                captured.push((msg.id, out));
                 continue;
             }
             Sender::Smtp(t) => match build_message(&app.config.mail_from, &out) {
@@ -140,6 +139,10 @@ pub async fn run_once(app: &App, sender: &Sender) -> anyhow::Result<usize> {
             }
         }
     }
+    // The built-in capture keeps the whole batch in one transaction.
+    mailing::capture_all(app, &captured).await?;
+    metrics::counter!("partnerhub_mail_delivered_total", "mode" => "capture")
+        .increment(captured.len() as u64);
     Ok(n)
 }
 

@@ -1,7 +1,8 @@
 //! Mail kept by the built-in capture instead of being sent (the embedded default).
 
+use super::batch::Batch;
 use super::decode::all;
-use super::{Db, Tx};
+use super::Db;
 use sqlx::Row;
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -14,21 +15,19 @@ pub struct CapturedMail {
     pub created_at: i64,
 }
 
-pub async fn insert(tx: &mut Tx, outbox_id: &str, m: &CapturedMail) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// Adds a captured message to `b` (once per outbox message).
+pub fn insert(b: &mut Batch<'_>, outbox_id: &str, m: &CapturedMail) {
+    b.add(
         "INSERT INTO captured_mail (id, outbox_id, to_addr, subject, text_body, html_body, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (outbox_id) DO NOTHING",
     )
-    .bind(&m.id)
-    .bind(outbox_id)
-    .bind(&m.to)
-    .bind(&m.subject)
-    .bind(&m.text_body)
-    .bind(&m.html_body)
-    .bind(m.created_at)
-    .execute(tx.conn())
-    .await?;
-    Ok(())
+    .bind(m.id.clone())
+    .bind(outbox_id.to_string())
+    .bind(m.to.clone())
+    .bind(m.subject.clone())
+    .bind(m.text_body.clone())
+    .bind(m.html_body.clone())
+    .bind(m.created_at);
 }
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<CapturedMail, sqlx::Error> {

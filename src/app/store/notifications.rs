@@ -1,5 +1,6 @@
 //! Users' notification choices and the items waiting for their daily digest.
 
+use super::batch::Batch;
 use super::decode::{all, flag, json};
 use super::{Db, Tx};
 use sqlx::Row;
@@ -55,22 +56,38 @@ pub struct Subscriber {
     pub settings: Settings,
 }
 
-pub async fn subscribers(tx: &mut Tx, tenant: &str) -> Result<Vec<Subscriber>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT u.id, u.upn, u.display_name, u.language, n.events, n.digest FROM notification_settings n \
-         JOIN users u ON u.id = n.user_id WHERE u.tenant_id = $1 AND u.deleted_at IS NULL AND u.state = 'active'",
-    )
-    .bind(tenant)
-    .fetch_all(tx.conn())
-    .await?;
+/// The active users of each organisation in `tenants` who chose notifications, with their
+/// organisation, in one read in `tx`.
+pub async fn subscribers_of_all(
+    tx: &mut Tx,
+    tenants: &[&str],
+) -> Result<Vec<(String, Subscriber)>, sqlx::Error> {
+    if tenants.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=tenants.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT u.tenant_id, u.id, u.upn, u.display_name, u.language, n.events, n.digest \
+         FROM notification_settings n JOIN users u ON u.id = n.user_id \
+         WHERE u.tenant_id IN ({}) AND u.deleted_at IS NULL AND u.state = 'active' ORDER BY u.id",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for t in tenants {
+        q = q.bind(*t);
+    }
+    let rows = q.fetch_all(tx.conn()).await?;
     all(&rows, |r| {
-        Ok(Subscriber {
-            user_id: r.try_get("id")?,
-            upn: r.try_get("upn")?,
-            display_name: r.try_get("display_name")?,
-            language: r.try_get("language")?,
-            settings: settings_from(r)?,
-        })
+        Ok((
+            r.try_get("tenant_id")?,
+            Subscriber {
+                user_id: r.try_get("id")?,
+                upn: r.try_get("upn")?,
+                display_name: r.try_get("display_name")?,
+                language: r.try_get("language")?,
+                settings: settings_from(r)?,
+            },
+        ))
     })
 }
 
@@ -82,20 +99,18 @@ pub struct DigestItem<'a> {
     pub occurred_at: i64,
 }
 
-pub async fn add_digest_item(tx: &mut Tx, i: &DigestItem<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// Adds an item to the user's next digest (once per event) to `b`.
+pub fn add_digest_item(b: &mut Batch<'_>, i: &DigestItem<'_>) {
+    b.add(
         "INSERT INTO notification_digest_items (id, user_id, event_id, event_name, resource, occurred_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, event_id) DO NOTHING",
     )
     .bind(uuid::Uuid::now_v7().to_string())
-    .bind(i.user_id)
-    .bind(i.event_id)
-    .bind(i.event_name)
-    .bind(i.resource)
-    .bind(i.occurred_at)
-    .execute(tx.conn())
-    .await?;
-    Ok(())
+    .bind(i.user_id.to_string())
+    .bind(i.event_id.to_string())
+    .bind(i.event_name.to_string())
+    .bind(i.resource.to_string())
+    .bind(i.occurred_at);
 }
 
 /// Users whose digest is due: items waiting and the last digest a day old or more.

@@ -89,13 +89,20 @@ pub async fn mark_done(db: &Db, id: OutboxId, now: i64) -> Result<(), sqlx::Erro
     Ok(())
 }
 
-pub async fn mark_done_in(tx: &mut Tx, id: OutboxId, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE outbox SET done_at = $1, last_error = NULL WHERE id = $2")
-        .bind(now)
-        .bind(id.to_string())
-        .execute(tx.conn())
-        .await?;
-    Ok(())
+/// Adds to `b` the completion of every message in `ids` (one statement).
+pub fn mark_all_done(b: &mut Batch<'_>, ids: &[OutboxId], now: i64) {
+    if ids.is_empty() {
+        return;
+    }
+    let marks: Vec<String> = (2..ids.len() + 2).map(|i| format!("${i}")).collect();
+    b.add(&format!(
+        "UPDATE outbox SET done_at = $1, last_error = NULL WHERE id IN ({})",
+        marks.join(", ")
+    ))
+    .bind(now);
+    for id in ids {
+        b.bind(id.to_string());
+    }
 }
 
 /// Schedules another attempt after `retry_at`, keeping the error for operators.

@@ -1,5 +1,6 @@
 //! Webhook registrations, the per-organisation delivery queue and its attempt log.
 
+use super::batch::Batch;
 use super::decode::{all, json, word};
 use super::paged::{Listing, Seek};
 use super::partnerships::{bad_column, parsed};
@@ -178,22 +179,20 @@ pub struct NewDelivery<'a> {
 
 /// Queues one event for one organisation; a repeat of the same event is ignored, which makes
 /// the fan-out safe to run again after a crash.
-pub async fn enqueue(tx: &mut Tx, d: &NewDelivery<'_>, now: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+/// Adds a delivery to `b` (none when the organisation has this event's delivery already).
+pub fn enqueue(b: &mut Batch<'_>, d: &NewDelivery<'_>, now: i64) {
+    b.add(
         "INSERT INTO webhook_deliveries (id, tenant_id, event_id, event_name, payload, correlation_id, \
          next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
          ON CONFLICT (tenant_id, event_id) DO NOTHING",
     )
     .bind(DeliveryId::new().to_string())
-    .bind(d.tenant_id)
-    .bind(d.event_id)
-    .bind(d.event_name)
-    .bind(d.payload)
-    .bind(d.correlation_id)
-    .bind(now)
-    .execute(tx.conn())
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .bind(d.tenant_id.to_string())
+    .bind(d.event_id.to_string())
+    .bind(d.event_name.to_string())
+    .bind(d.payload.to_string())
+    .bind(d.correlation_id.map(str::to_string))
+    .bind(now);
 }
 
 /// Claims due deliveries for `lease_ms`; `SKIP LOCKED` on PostgreSQL lets nodes share the work.
