@@ -7,6 +7,9 @@ use super::App;
 use crate::app::store::batch::Batch;
 use crate::app::store::{notifications, outbox, webhooks};
 
+/// Events claimed per pass.
+pub const BATCH: usize = 100;
+
 /// Handles what is due once; returns how many events were fanned out.
 ///
 /// The claimed batch is fanned out in transactions of up to [`EVENTS_PER_TRANSACTION`]
@@ -18,7 +21,7 @@ use crate::app::store::{notifications, outbox, webhooks};
 pub async fn run_once(app: &App) -> anyhow::Result<usize> {
     let now = app.clock.now_ms();
     let lease_ms = app.config.outbox_lease_secs.max(1) * 1000;
-    let batch = outbox::claim(&app.db, TOPIC, now, lease_ms, 100).await?;
+    let batch = outbox::claim(&app.db, TOPIC, now, lease_ms, BATCH as i64).await?;
     let n = batch.len();
     let mut events = Vec::with_capacity(n);
     for msg in batch {

@@ -41,6 +41,7 @@ pub mod oidc;
 pub mod operator;
 pub mod order_changes;
 pub mod orders;
+pub mod pacing;
 pub mod paging;
 pub mod partnerships;
 pub mod profiles;

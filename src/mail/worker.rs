@@ -96,10 +96,13 @@ pub fn backoff_ms(attempts: i64) -> i64 {
     (10_000i64 * 2i64.pow(exp)).min(3_600_000)
 }
 
+/// Messages claimed per pass.
+const BATCH: i64 = 20;
+
 /// Delivers what is due once; returns how many messages were handled.
 pub async fn run_once(app: &App, sender: &Sender) -> anyhow::Result<usize> {
     let lease_ms = app.config.outbox_lease_secs.max(1) * 1000;
-    let batch = mailing::claim_due(app, lease_ms, 20).await?;
+    let batch = mailing::claim_due(app, lease_ms, BATCH).await?;
     let n = batch.len();
     let mut captured = Vec::new();
     for msg in batch {
@@ -156,19 +159,16 @@ pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
         }
     };
     loop {
-        let busy = match run_once(&app, &sender).await {
-            Ok(n) => n > 0,
-            Err(e) => {
-                tracing::warn!(error = %e, "mail worker pass failed");
-                false
-            }
-        };
+        let handled = run_once(&app, &sender).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "mail worker pass failed");
+            0
+        });
         if *stop.borrow() {
             return;
         }
-        if !busy {
+        if let Some(wait) = crate::app::pacing::after(handled, BATCH as usize) {
             tokio::select! {
-                _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+                _ = tokio::time::sleep(wait) => {}
                 _ = stop.changed() => return,
             }
         }

@@ -187,9 +187,12 @@ pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
         if *stop.borrow() {
             return;
         }
-        if fanned + sent == 0 {
+        // Paced by the fuller of its two queues.
+        let wait = crate::app::pacing::after(fanned, crate::app::dispatch::BATCH)
+            .min(crate::app::pacing::after(sent, BATCH as usize));
+        if let Some(wait) = wait {
             tokio::select! {
-                _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+                _ = tokio::time::sleep(wait) => {}
                 _ = stop.changed() => return,
             }
         }

@@ -3,7 +3,7 @@
 
 use super::batch::Batch;
 use super::decode::{all, parsed};
-use super::{Db, Tx};
+use super::Db;
 use crate::domain::ids::OutboxId;
 use sqlx::Row;
 
@@ -14,18 +14,6 @@ pub struct Message {
     pub payload: String,
     pub attempts: i64,
     pub created_at: i64,
-}
-
-pub async fn enqueue(
-    tx: &mut Tx,
-    topic: &str,
-    payload: &serde_json::Value,
-    now: i64,
-) -> Result<OutboxId, sqlx::Error> {
-    let mut b = Batch::new();
-    let id = enqueue_into(&mut b, topic, payload, now);
-    b.run(tx).await?;
-    Ok(id)
 }
 
 /// Adds a message to `b`, to be written with the rest of the caller's transaction.
@@ -53,6 +41,19 @@ pub async fn claim(
     lease_ms: i64,
     limit: i64,
 ) -> Result<Vec<Message>, sqlx::Error> {
+    // A look on the read pool first: a claim is a write, and on SQLite an empty one would
+    // still wait for, and hold, the single writer.
+    let due = sqlx::query(
+        "SELECT 1 AS due FROM outbox WHERE topic = $1 AND done_at IS NULL AND available_at <= $2 \
+         AND locked_until <= $2 LIMIT 1",
+    )
+    .bind(topic)
+    .bind(now)
+    .fetch_optional(&db.read)
+    .await?;
+    if due.is_none() {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 WHERE id IN ( \
            SELECT id FROM outbox WHERE topic = $2 AND done_at IS NULL AND available_at <= $3 \

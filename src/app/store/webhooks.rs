@@ -202,6 +202,18 @@ pub async fn claim(
     lease_ms: i64,
     limit: i64,
 ) -> Result<Vec<Delivery>, sqlx::Error> {
+    // A look on the read pool first: a claim is a write, and on SQLite an empty one would
+    // still wait for, and hold, the single writer.
+    let due = sqlx::query(
+        "SELECT 1 AS due FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 \
+         AND locked_until <= $1 LIMIT 1",
+    )
+    .bind(now)
+    .fetch_optional(&db.read)
+    .await?;
+    if due.is_none() {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "UPDATE webhook_deliveries SET locked_until = $1, attempts = attempts + 1 WHERE id IN ( \
            SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $2 \
