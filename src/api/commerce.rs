@@ -361,8 +361,7 @@ pub async fn create_order(
         )
         .await?,
     };
-    let (o, _) = uc::place_order(&app, &ctx, &id, input).await?;
-    let view = orders::placed(&app, o).await?;
+    let (view, _) = uc::place_order(&app, &ctx, &id, input).await?;
     Ok((StatusCode::CREATED, axum::Json(order_dto(view))).into_response())
 }
 

@@ -4,6 +4,7 @@
 
 use super::audit::{record, record_for_each_into, Change};
 use super::customers::authorized;
+use super::orders::{LineView, OrderView};
 use super::{events, App, Ctx};
 use crate::app::store::batch::Batch;
 pub use crate::app::store::commerce::InvoiceLine;
@@ -140,13 +141,13 @@ pub async fn place_order(
     ctx: &Ctx,
     customer_id: &str,
     input: OrderInput,
-) -> Result<(OrderRow, bool)> {
+) -> Result<(OrderView, bool)> {
     let (customer, _) = authorized(app, ctx, customer_id, Action::OrderForCustomer).await?;
     // The API layer just found the request id unused: an order placed under it since then
     // is caught by the order's unique key when this one is written.
     if !super::idempotency::found_unused() {
         if let Some(o) = prior_order(app, ctx, input.request_id.as_deref()).await? {
-            return Ok((o, false));
+            return Ok((super::orders::placed(app, o).await?, false));
         }
     }
     if super::idempotency::replaying() {
@@ -162,7 +163,7 @@ pub async fn place_order(
     let known = KnownPartners::read(app, ctx, &input).await?;
     let mut tx = app.db.begin().await?;
     let mut batch = Batch::new();
-    let order = write_priced(
+    let draft = write_priced(
         app, ctx, &mut tx, &mut batch, &customer, &input, priced, &known,
     )
     .await?;
@@ -170,14 +171,16 @@ pub async fn place_order(
     let claim = super::idempotency::claim_into(app, &mut batch)?;
     if !run_order(batch, &mut tx, &input).await? {
         drop(tx);
-        return Ok((taken_request(app, ctx, &input).await?, false));
+        let twin = taken_request(app, ctx, &input).await?;
+        return Ok((super::orders::placed(app, twin).await?, false));
     }
     tx.commit().await?;
     if let Some(c) = claim {
         c.taken();
     }
     metrics::counter!("partnerhub_orders_total").increment(1);
-    Ok((order, true))
+    // The view from what was just written: the lines and their subscriptions' names.
+    Ok((draft.into_view(), true))
 }
 
 /// Runs an order's batch in `tx`; false when the order's request id turned out to be taken
@@ -220,6 +223,25 @@ struct Draft {
     subs: Vec<SubscriptionRow>,
 }
 
+impl Draft {
+    /// The order's view as written: its lines with their subscriptions' names.
+    fn into_view(self) -> OrderView {
+        let lines = self
+            .lines
+            .into_iter()
+            .zip(self.subs)
+            .map(|(line, s)| LineView {
+                line,
+                friendly_name: s.friendly_name,
+            })
+            .collect();
+        OrderView {
+            order: self.order,
+            lines,
+        }
+    }
+}
+
 /// Inside `tx`: resolves the channel (read in `tx`, so it holds for what is written), prices
 /// the lines and writes the order with its lines, subscriptions, history, audit records,
 /// event and mail. `None` when the request id is taken by a concurrent twin: the transaction
@@ -234,8 +256,8 @@ pub(crate) async fn write_order(
     let priced = price_lines(app, input).await?;
     let known = KnownPartners::default();
     let mut batch = Batch::new();
-    let order = write_priced(app, ctx, tx, &mut batch, customer, input, priced, &known).await?;
-    Ok(run_order(batch, tx, input).await?.then_some(order))
+    let draft = write_priced(app, ctx, tx, &mut batch, customer, input, priced, &known).await?;
+    Ok(run_order(batch, tx, input).await?.then_some(draft.order))
 }
 
 /// Partner rows an order needs, read on the read pool before its transaction begins (so the
@@ -339,7 +361,7 @@ async fn write_priced(
     input: &OrderInput,
     priced: Vec<Priced>,
     known: &KnownPartners,
-) -> Result<OrderRow> {
+) -> Result<Draft> {
     // The actor's partner facts were read from the partner row for this request.
     let me = ctx
         .actor
@@ -369,7 +391,7 @@ async fn write_priced(
         let lang = known.language(tx, &to).await?;
         mail_order(app, batch, &to, &lang, customer, &draft)?;
     }
-    Ok(draft.order)
+    Ok(draft)
 }
 
 /// One order line checked against the catalog: its item, availability and SKU.

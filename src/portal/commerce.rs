@@ -227,10 +227,10 @@ pub async fn place(
         },
     };
     match uc::place_order(&app, ctx, &id, input).await {
-        Ok((order, _)) => see_other(
+        Ok((view, _)) => see_other(
             &format!(
                 "/portal/customers/{}/order?placed={}",
-                order.customer, order.id
+                view.order.customer, view.order.id
             ),
             Flash::ok("order.placed"),
         ),

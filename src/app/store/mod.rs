@@ -83,6 +83,20 @@ impl Backend {
     }
 }
 
+/// A pool of `n` connections, as every pool here is set up.
+///
+/// The pool does not ping a connection before handing it out: sqlx already pings each one
+/// when it comes back (which also rolls back what a dropped transaction left open), so a
+/// second ping on the way out only added a trip to every statement (on SQLite a wake-up of
+/// the connection's thread, on PostgreSQL a round trip). A connection the server dropped
+/// while idle fails its next statement instead, and is then discarded.
+fn pool_options(n: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(n)
+        .acquire_timeout(Duration::from_secs(30))
+        .test_before_acquire(false)
+}
+
 /// Connection pools. On SQLite, writes go through one connection (SQLite allows one writer
 /// at a time; queueing in the pool beats retrying on SQLITE_BUSY) and reads through several.
 /// On PostgreSQL reads and writes also use separate pools, so that reads made while a
@@ -124,10 +138,8 @@ impl Db {
             // operating system's file cache holds the rest, so a large database does not
             // make each of many read connections grow its own copy of hot pages.
             let pool = |n: u32, cache_kb: i64| {
-                AnyPoolOptions::new()
-                    .max_connections(n)
+                pool_options(n)
                     .min_connections(1)
-                    .acquire_timeout(Duration::from_secs(30))
                     .after_connect(move |conn, _| {
                         Box::pin(async move {
                             let pragmas = format!(
@@ -157,12 +169,7 @@ impl Db {
             // Two pools here too: a transaction waiting on a row lock holds a write
             // connection, and the reads it makes meanwhile must never wait for another
             // write connection (with one pool, a burst of such transactions deadlocks it).
-            let pool = || {
-                AnyPoolOptions::new()
-                    .max_connections(max_connections.max(2))
-                    .acquire_timeout(Duration::from_secs(30))
-                    .connect(url)
-            };
+            let pool = || pool_options(max_connections.max(2)).connect(url);
             let write = pool().await.context("connecting to PostgreSQL")?;
             let read = pool().await.context("connecting to PostgreSQL")?;
             Ok(Db {
@@ -188,9 +195,7 @@ impl Db {
                 && (url.starts_with("postgres:") || url.starts_with("postgresql:")),
             "a read replica needs PostgreSQL for both --database-url and --read-database-url"
         );
-        self.lists = AnyPoolOptions::new()
-            .max_connections(max_connections.max(2))
-            .acquire_timeout(Duration::from_secs(30))
+        self.lists = pool_options(max_connections.max(2))
             .connect(url)
             .await
             .context("connecting to the PostgreSQL read replica")?;
