@@ -17,6 +17,14 @@ pub fn prometheus() -> &'static PrometheusHandle {
                 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
             ])
             .expect("valid buckets")
+            // Write transactions are held for fractions of a millisecond.
+            .set_buckets_for_metric(
+                metrics_exporter_prometheus::Matcher::Prefix("partnerhub_db_".into()),
+                &[
+                    0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5,
+                ],
+            )
+            .expect("valid buckets")
             .install_recorder()
             .expect("one metrics recorder per process")
     })

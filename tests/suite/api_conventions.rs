@@ -566,6 +566,8 @@ async fn health_readiness_and_metrics_answer() {
         200
     );
     let _ = t.http.get(t.url("/v1/me")).send().await.unwrap();
+    // A partner made through the use cases: write transactions.
+    let _partner = t.partner(true, false, "US").await;
     let m = t
         .http
         .get(t.url("/metrics"))
@@ -576,6 +578,12 @@ async fn health_readiness_and_metrics_answer() {
         .await
         .unwrap();
     assert!(m.contains("partnerhub_http_requests_total"), "{m}");
+    // How long write transactions waited for a write connection and held it, with buckets
+    // fine enough for sub-millisecond holds.
+    for h in ["partnerhub_db_write_wait_seconds", "partnerhub_db_write_held_seconds"] {
+        assert!(m.contains(&format!("{h}_bucket{{le=\"0.00025\"}}")), "{h}: {m}");
+        assert!(m.contains(&format!("{h}_count")), "{h}: {m}");
+    }
     let r = t.http.get(t.url("/healthz")).send().await.unwrap();
     assert!(r.headers().contains_key("x-request-id"));
     assert_eq!(r.headers()["x-frame-options"], "DENY");

@@ -117,6 +117,9 @@ pub struct Db {
 pub struct Tx {
     pub inner: sqlx::Transaction<'static, Any>,
     pub backend: Backend,
+    /// When it began: how long transactions hold a write connection (on SQLite, the one
+    /// writer) is exported as `partnerhub_db_write_held_seconds`.
+    began: std::time::Instant,
 }
 
 impl Tx {
@@ -124,7 +127,10 @@ impl Tx {
         &mut self.inner
     }
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.inner.commit().await
+        let began = self.began;
+        let done = self.inner.commit().await;
+        metrics::histogram!("partnerhub_db_write_held_seconds").record(began.elapsed().as_secs_f64());
+        done
     }
 }
 
@@ -219,9 +225,13 @@ impl Db {
     }
 
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        let asked = std::time::Instant::now();
+        let inner = self.write.begin().await?;
+        metrics::histogram!("partnerhub_db_write_wait_seconds").record(asked.elapsed().as_secs_f64());
         Ok(Tx {
-            inner: self.write.begin().await?,
+            inner,
             backend: self.backend,
+            began: std::time::Instant::now(),
         })
     }
 
