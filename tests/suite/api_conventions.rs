@@ -580,8 +580,14 @@ async fn health_readiness_and_metrics_answer() {
     assert!(m.contains("partnerhub_http_requests_total"), "{m}");
     // How long write transactions waited for a write connection and held it, with buckets
     // fine enough for sub-millisecond holds.
-    for h in ["partnerhub_db_write_wait_seconds", "partnerhub_db_write_held_seconds"] {
-        assert!(m.contains(&format!("{h}_bucket{{le=\"0.00025\"}}")), "{h}: {m}");
+    for h in [
+        "partnerhub_db_write_wait_seconds",
+        "partnerhub_db_write_held_seconds",
+    ] {
+        assert!(
+            m.contains(&format!("{h}_bucket{{le=\"0.00025\"}}")),
+            "{h}: {m}"
+        );
         assert!(m.contains(&format!("{h}_count")), "{h}: {m}");
     }
     let r = t.http.get(t.url("/healthz")).send().await.unwrap();

@@ -129,7 +129,8 @@ impl Tx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         let began = self.began;
         let done = self.inner.commit().await;
-        metrics::histogram!("partnerhub_db_write_held_seconds").record(began.elapsed().as_secs_f64());
+        metrics::histogram!("partnerhub_db_write_held_seconds")
+            .record(began.elapsed().as_secs_f64());
         done
     }
 }
@@ -227,7 +228,8 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         let asked = std::time::Instant::now();
         let inner = self.write.begin().await?;
-        metrics::histogram!("partnerhub_db_write_wait_seconds").record(asked.elapsed().as_secs_f64());
+        metrics::histogram!("partnerhub_db_write_wait_seconds")
+            .record(asked.elapsed().as_secs_f64());
         Ok(Tx {
             inner,
             backend: self.backend,
