@@ -38,6 +38,7 @@ mod portal_browser;
 mod portal_http;
 mod portal_paging;
 mod portal_prg;
+mod query_plans;
 mod referrals;
 mod replica;
 mod rows_decode;

@@ -164,12 +164,13 @@ pub async fn release(db: &Db, scope: &str, request_id: &str) -> Result<(), sqlx:
     Ok(())
 }
 
+/// Housekeeping's delete of old request ids, by their time's index (migration 0025).
+pub const PURGE: &str = "DELETE FROM idempotency_keys WHERE created_at < $1";
+
 pub async fn purge_before(db: &Db, before: i64) -> Result<u64, sqlx::Error> {
-    Ok(
-        sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
-            .bind(before)
-            .execute(&db.write)
-            .await?
-            .rows_affected(),
-    )
+    Ok(sqlx::query(PURGE)
+        .bind(before)
+        .execute(&db.write)
+        .await?
+        .rows_affected())
 }

@@ -215,6 +215,9 @@ pub async fn user_by_upn(db: &Db, upn: &str) -> Result<Option<UserRow>, sqlx::Er
 }
 
 /// The language a user with this sign-in name (any case) reads, if there is such a user.
+/// Run for every mail queued: by the unique index on `upn` (`tests/suite/query_plans.rs`).
+pub const LANGUAGE_OF_UPN: &str = "SELECT language FROM users WHERE upn = $1";
+
 /// The language of the user signing in as `upn`, read through `e` (a pool, or a
 /// transaction's connection). User names are stored lower-cased (`domain::identity::Email`),
 /// so the lookup is by the unique index: comparing `lower(upn)` read every user (two million
@@ -223,7 +226,7 @@ pub async fn language_of_upn<'e, E>(e: E, upn: &str) -> Result<Option<String>, s
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let row = sqlx::query("SELECT language FROM users WHERE upn = $1")
+    let row = sqlx::query(LANGUAGE_OF_UPN)
         .bind(upn.to_ascii_lowercase())
         .fetch_optional(e)
         .await?;

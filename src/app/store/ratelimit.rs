@@ -26,15 +26,16 @@ pub async fn lease(
     Ok((limit as i64 - before).clamp(0, slice as i64) as u32)
 }
 
+/// Housekeeping's delete of ended windows, by their start's index (migration 0025).
+pub const PURGE: &str = "DELETE FROM rate_limit_windows WHERE window_start < $1";
+
 /// Forgets windows that ended before `before_ms`.
 pub async fn purge_windows(db: &Db, before_ms: i64) -> Result<u64, sqlx::Error> {
-    Ok(
-        sqlx::query("DELETE FROM rate_limit_windows WHERE window_start < $1")
-            .bind(before_ms)
-            .execute(&db.write)
-            .await?
-            .rows_affected(),
-    )
+    Ok(sqlx::query(PURGE)
+        .bind(before_ms)
+        .execute(&db.write)
+        .await?
+        .rows_affected())
 }
 
 /// Takes or renews the lease on `job` for `holder` until `until_ms`; false when another

@@ -73,8 +73,11 @@ pub async fn set_language(db: &Db, token_hash: &str, lang: &str) -> Result<(), s
     Ok(())
 }
 
+/// Housekeeping's delete of expired sessions, by their expiry's index (migration 0025).
+pub const PURGE: &str = "DELETE FROM sessions WHERE expires_at <= $1";
+
 pub async fn delete_expired(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+    Ok(sqlx::query(PURGE)
         .bind(now)
         .execute(&db.write)
         .await?
