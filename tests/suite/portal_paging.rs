@@ -71,7 +71,7 @@ async fn page(t: &TestApp, cookie: &str, path: &str) -> String {
 }
 
 /// Follows "Next page" from `first` to the end; the rows of each page (read by `rows`) and
-/// its HTML.
+/// its HTML. When `first` carries a filter (a query), every next link must keep it.
 async fn walk(
     t: &TestApp,
     cookie: &str,
@@ -84,6 +84,9 @@ async fn walk(
         assert!(pages.len() < 20, "the pages of {first} never end");
         let html = page(t, cookie, &p).await;
         path = href_of(&html, "pager-next");
+        if let (Some(next), true) = (&path, first.contains('?')) {
+            assert!(next.starts_with(&format!("{first}&after=")), "{next}");
+        }
         pages.push((rows(&html), html));
     }
     pages
@@ -276,18 +279,14 @@ async fn the_customer_list_pages_by_a_hundred_with_its_groups_and_its_search() {
         Some("/portal/customers")
     );
 
-    // A search is kept on the next page's link, and the pages hold only what it finds.
+    // A search is kept on the next page's link (`walk` checks), and the pages hold only what
+    // it finds.
     let alphas: Vec<String> = w.names[..150].to_vec();
     let found = walk(&t, &cookie, "/portal/customers?q=alpha", |h| {
         texts(h, "customer-link", "</a>")
     })
     .await;
     assert_walk(&found, &alphas, true);
-    let next = href_of(&found[0].1, "pager-next").unwrap();
-    assert!(
-        next.starts_with("/portal/customers?q=alpha&after="),
-        "{next}"
-    );
     assert_eq!(
         href_of(&found[1].1, "pager-first").as_deref(),
         Some("/portal/customers?q=alpha")
@@ -493,12 +492,6 @@ async fn the_catalog_and_the_invoices_page_to_the_end() {
     })
     .await;
     assert_walk(&pages, &items, false);
-    // The country is kept on the links.
-    let next = href_of(&pages[0].1, "pager-next").unwrap();
-    assert!(
-        next.starts_with("/portal/catalog?country=KR&after="),
-        "{next}"
-    );
 
     // 105 invoices of P, one a month, newest first.
     let month = 31 * partnerhub::clock::DAY_MS;
@@ -686,9 +679,4 @@ async fn invitations_page_beside_the_partners_and_the_mail_viewer_keeps_its_filt
     })
     .await;
     assert_walk(&pages, &to_a, false);
-    let next = href_of(&pages[0].1, "pager-next").unwrap();
-    assert!(
-        next.starts_with("/portal/mail?to=a%40mail.example&after="),
-        "{next}"
-    );
 }
