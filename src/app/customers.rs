@@ -397,12 +397,9 @@ async fn add_partner(
     let (customer, inv, now) = (a.customer, a.inv, a.now);
     let via = (partner != inv.reseller).then_some(inv.reseller);
     let relationship = NewRelationship {
-        customer: customer.id,
+        customer,
         partner,
         indirect_reseller: via,
-        name: &customer.display_name,
-        domain: &customer.domain,
-        country: &customer.country,
     };
     repo::upsert_relationship(tx, &relationship, now).await?;
     let event = if via.is_some() {
@@ -841,12 +838,9 @@ pub async fn create_for_reseller(
         repo::upsert_relationship(
             &mut tx,
             &NewRelationship {
-                customer: tenant.id,
+                customer: &tenant,
                 partner,
                 indirect_reseller: via,
-                name: &tenant.display_name,
-                domain: &tenant.domain,
-                country: &tenant.country,
             },
             now,
         )

@@ -167,12 +167,9 @@ pub async fn customer_of(
         store::customers::upsert_relationship(
             &mut tx,
             &store::customers::NewRelationship {
-                customer,
+                customer: &t,
                 partner,
                 indirect_reseller: via,
-                name: &t.display_name,
-                domain: &t.domain,
-                country: &t.country,
             },
             now,
         )

@@ -1114,12 +1114,9 @@ async fn restore(t: &TestApp, w: &World) {
         customers::upsert_relationship(
             &mut tx,
             &customers::NewRelationship {
-                customer: c.id,
+                customer: c,
                 partner,
                 indirect_reseller: via,
-                name: &c.display_name,
-                domain: &c.domain,
-                country: &c.country,
             },
             now,
         )

@@ -166,12 +166,9 @@ async fn serve(t: &TestApp, customer: &TenantRow, partner: TenantId, via: Option
     store::customers::upsert_relationship(
         &mut tx,
         &store::customers::NewRelationship {
-            customer: customer.id,
+            customer,
             partner,
             indirect_reseller: via,
-            name: &customer.display_name,
-            domain: &customer.domain,
-            country: &customer.country,
         },
         now(t),
     )

@@ -164,13 +164,12 @@ pub(crate) fn view_prefixed(
     Ok(Some((view, billing)))
 }
 
+/// A relationship to write. The row keeps copies of the customer's name, domain and
+/// country for the lists (migration 0024); they are taken from the customer's own tenant row.
 pub struct NewRelationship<'a> {
-    pub customer: TenantId,
+    pub customer: &'a super::identity::TenantRow,
     pub partner: TenantId,
     pub indirect_reseller: Option<TenantId>,
-    pub name: &'a str,
-    pub domain: &'a str,
-    pub country: &'a str,
 }
 
 /// Creates the relationship, or makes an ended one active again; false if it was active.
@@ -182,7 +181,7 @@ pub async fn upsert_relationship(
     let existing = sqlx::query(
         "SELECT state FROM customer_relationships WHERE customer_tenant_id = $1 AND partner_tenant_id = $2",
     )
-    .bind(r.customer.to_string())
+    .bind(r.customer.id.to_string())
     .bind(r.partner.to_string())
     .fetch_optional(tx.conn())
     .await?;
@@ -203,13 +202,13 @@ pub async fn upsert_relationship(
          customer_name = excluded.customer_name, customer_country = excluded.customer_country",
     )
     .bind(uuid::Uuid::now_v7().to_string())
-    .bind(r.customer.to_string())
+    .bind(r.customer.id.to_string())
     .bind(r.partner.to_string())
     .bind(r.indirect_reseller.map(|t| t.to_string()))
-    .bind(r.name.to_lowercase())
-    .bind(r.domain)
-    .bind(r.name)
-    .bind(r.country)
+    .bind(r.customer.display_name.to_lowercase())
+    .bind(&r.customer.domain)
+    .bind(&r.customer.display_name)
+    .bind(&r.customer.country)
     .bind(now)
     .execute(tx.conn())
     .await?;
