@@ -313,13 +313,11 @@ impl KnownPartners {
         Ok(known)
     }
 
-    /// The language of order mail to `to`, from here or read now in `tx`.
-    async fn language(&self, tx: &mut Tx, to: &str) -> Result<String> {
+    /// The language of order mail to `to`, from here or read now.
+    async fn language(&self, app: &App, to: &str) -> Result<String> {
         match &self.contact_language {
             Some((known, lang)) if known.eq_ignore_ascii_case(to) => Ok(lang.clone()),
-            _ => Ok(ids::language_of_upn(tx.conn(), to)
-                .await?
-                .unwrap_or_else(|| ORDER_MAIL_LANGUAGE.to_string())),
+            _ => Ok(crate::app::mailing::language_for(app, to, ORDER_MAIL_LANGUAGE).await?),
         }
     }
 
@@ -388,7 +386,7 @@ async fn write_priced(
         .map(|p| p.legal.contact_email)
         .filter(|e| !e.is_empty());
     if let Some(to) = contact {
-        let lang = known.language(tx, &to).await?;
+        let lang = known.language(app, &to).await?;
         mail_order(app, batch, &to, &lang, customer, &draft)?;
     }
     Ok(draft)
