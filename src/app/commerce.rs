@@ -169,12 +169,10 @@ pub async fn place_order(
     .await?;
     // The API's MS-RequestId claim commits with the order (none outside the API).
     let claim = super::idempotency::claim_into(app, &mut batch)?;
-    if !run_order(batch, &mut tx, &input).await? {
-        drop(tx);
+    if !placed_unless_taken(batch.commit(tx).await, &input)? {
         let twin = taken_request(app, ctx, &input).await?;
         return Ok((super::orders::placed(app, twin).await?, false));
     }
-    tx.commit().await?;
     if let Some(c) = claim {
         c.taken();
     }
@@ -183,11 +181,14 @@ pub async fn place_order(
     Ok((draft.into_view(), true))
 }
 
-/// Runs an order's batch in `tx`; false when the order's request id turned out to be taken
-/// (the transaction is then spoiled: drop it and read what holds the id with
+/// The outcome of running an order's batch: false when the order's request id turned out
+/// to be taken (the transaction is then spoiled: drop it and read what holds the id with
 /// `taken_request`).
-async fn run_order(batch: Batch<'_>, tx: &mut Tx, input: &OrderInput) -> Result<bool> {
-    match batch.run(tx).await {
+fn placed_unless_taken(
+    ran: std::result::Result<(), sqlx::Error>,
+    input: &OrderInput,
+) -> Result<bool> {
+    match ran {
         Ok(()) => Ok(true),
         Err(e) if crate::app::store::is_unique_violation(&e) && input.request_id.is_some() => {
             Ok(false)
@@ -257,7 +258,7 @@ pub(crate) async fn write_order(
     let known = KnownPartners::default();
     let mut batch = Batch::new();
     let draft = write_priced(app, ctx, tx, &mut batch, customer, input, priced, &known).await?;
-    Ok(run_order(batch, tx, input).await?.then_some(draft.order))
+    Ok(placed_unless_taken(batch.run(tx).await, input)?.then_some(draft.order))
 }
 
 /// Partner rows an order needs, read on the read pool before its transaction begins (so the
@@ -612,7 +613,7 @@ async fn billed_and_of_record(
                 checked_record(tx, ctx.actor.tenant, customer, n, found).await?
             }
             None => channel::only_reseller_of_record(
-                &customers::qualified_resellers(tx.conn(), ctx.actor.tenant, customer).await?,
+                &customers::qualified_resellers_in(tx, ctx.actor.tenant, customer).await?,
             )?,
         };
         return Ok((ctx.actor.tenant, Some(reseller)));
@@ -623,7 +624,7 @@ async fn billed_and_of_record(
             "name the indirect provider this order is placed through",
         )
     })?;
-    let mine = customers::record_facts(tx.conn(), provider, customer, ctx.actor.tenant).await?;
+    let mine = customers::record_facts(tx, provider, customer, ctx.actor.tenant).await?;
     if !mine.partnered_with_provider {
         return Err(Error::field(
             "providerId",
@@ -661,7 +662,7 @@ async fn checked_record(
             "{named} is not the tenant id or partner-network id of an indirect reseller"
         ),
     })?;
-    let facts = customers::record_facts(tx.conn(), provider, customer, p.tenant_id).await?;
+    let facts = customers::record_facts(tx, provider, customer, p.tenant_id).await?;
     channel::check_reseller_of_record(named, facts)
 }
 
@@ -736,7 +737,7 @@ pub async fn update_subscription(
     let lowered = patch
         .quantity
         .is_some_and(|q| q < old["quantity"].as_i64().unwrap_or(0));
-    let seats = super::licenses::seats(tx.conn(), customer.id).await?;
+    let seats = super::licenses::seats(tx.conn().await?, customer.id).await?;
     if let Some(k) = seats
         .iter()
         .find(|k| lowered && k.product_id == s.product_id && k.sku == s.sku_id)
@@ -779,8 +780,7 @@ pub async fn update_subscription(
         &s.friendly_name,
         &audience,
     );
-    batch.run(&mut tx).await?;
-    tx.commit().await?;
+    batch.commit(tx).await?;
     s.version = version + 1;
     Ok(s)
 }
@@ -822,8 +822,7 @@ pub async fn run_renewals(app: &App) -> Result<(usize, usize)> {
             &s.friendly_name,
             &[s.provider.to_string()],
         );
-        batch.run(&mut tx).await?;
-        tx.commit().await?;
+        batch.commit(tx).await?;
     }
     Ok((renewed, expired))
 }

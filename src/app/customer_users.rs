@@ -284,7 +284,7 @@ pub async fn update(
     if restored {
         sqlx::query("UPDATE users SET deleted_at = NULL WHERE id = $1")
             .bind(u.id.to_string())
-            .execute(tx.conn())
+            .execute(tx.conn().await?)
             .await?;
     }
     let op = if only_password {
@@ -319,7 +319,7 @@ pub async fn delete(app: &App, ctx: &Ctx, customer_id: &str, user_id: &str) -> R
     end_sign_ins(&mut tx, id, now).await?;
     sqlx::query("DELETE FROM license_assignments WHERE user_id = $1")
         .bind(id.to_string())
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
     audit(
         app,
@@ -359,7 +359,7 @@ fn via(ctx: &Ctx, f: &CustomerFacts) -> Via {
 async fn held_roles(tx: &mut crate::app::store::Tx, user: UserId) -> Result<BTreeSet<Role>> {
     let rows = sqlx::query("SELECT role FROM user_roles WHERE user_id = $1")
         .bind(user.to_string())
-        .fetch_all(tx.conn())
+        .fetch_all(tx.conn().await?)
         .await?;
     Ok(rows
         .iter()
@@ -381,7 +381,7 @@ pub async fn purge_deleted(app: &App) -> Result<u64> {
     let mut tx = app.db.begin().await?;
     let victims: Vec<String> = sqlx::query("SELECT u.id FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE t.kind = 'customer' AND u.deleted_at IS NOT NULL AND u.deleted_at < $1")
         .bind(before)
-        .fetch_all(tx.conn())
+        .fetch_all(tx.conn().await?)
         .await?
         .iter()
         .map(|r| sqlx::Row::get::<String, _>(r, "id"))
@@ -394,7 +394,7 @@ pub async fn purge_deleted(app: &App) -> Result<u64> {
             "DELETE FROM sessions WHERE user_id = $1",
             "DELETE FROM users WHERE id = $1",
         ] {
-            sqlx::query(sql).bind(id).execute(tx.conn()).await?;
+            sqlx::query(sql).bind(id).execute(tx.conn().await?).await?;
         }
     }
     tx.commit().await?;
@@ -427,13 +427,13 @@ pub async fn set_member(
     }
     if member {
         sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2) ON CONFLICT (user_id, role) DO NOTHING")
-            .bind(id.to_string()).bind(role.as_str()).execute(tx.conn()).await?;
+            .bind(id.to_string()).bind(role.as_str()).execute(tx.conn().await?).await?;
     } else {
         keep_last_global_admin(&mut tx, t.id, role == Role::GlobalAdministrator).await?;
         sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND role = $2")
             .bind(id.to_string())
             .bind(role.as_str())
-            .execute(tx.conn())
+            .execute(tx.conn().await?)
             .await?;
     }
     audit(

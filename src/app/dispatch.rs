@@ -100,7 +100,6 @@ async fn fan_out_in_one(
     }
     let ids: Vec<_> = events.iter().map(|(id, _)| *id).collect();
     outbox::mark_all_done(&mut batch, &ids, app.clock.now_ms());
-    batch.run(&mut tx).await?;
-    tx.commit().await?;
+    batch.commit(tx).await?;
     Ok(())
 }

@@ -658,7 +658,7 @@ async fn authorize(tx: &mut Tx, e: &EnrollmentRow, now: i64) -> Result<()> {
     sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2) ON CONFLICT (user_id, role) DO NOTHING")
         .bind(e.applicant_user_id.to_string())
         .bind(Role::AdminAgent.as_str())
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
     Ok(())
 }

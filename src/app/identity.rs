@@ -474,7 +474,7 @@ pub async fn update_user(
         return Err(Error::PreconditionFailed);
     }
     if let Some(roles) = &patch.roles {
-        repo::set_roles(tx.conn(), user_id, roles).await?;
+        repo::set_roles(tx.conn().await?, user_id, roles).await?;
     }
     if next.state == UserState::Inactive {
         tokens::revoke_user_refresh(&mut tx, user_id, now).await?;
@@ -546,7 +546,7 @@ pub(crate) async fn keep_last_global_admin(
     );
     sqlx::query(&lock)
         .bind(tenant.to_string())
-        .fetch_optional(tx.conn())
+        .fetch_optional(tx.conn().await?)
         .await?;
     if count_active_with_role(tx, tenant, Role::GlobalAdministrator).await? <= 1 {
         return Err(Error::Conflict {
@@ -572,7 +572,7 @@ async fn count_active_with_role(
     .bind(tenant.to_string())
     .bind(role.as_str())
     .bind(UserState::Active.as_str())
-    .fetch_one(tx.conn())
+    .fetch_one(tx.conn().await?)
     .await?;
     Ok(row.get("n"))
 }

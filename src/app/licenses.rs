@@ -171,7 +171,7 @@ pub async fn update(
     let mut tx = app.db.begin().await?;
     for (p, k) in &remove {
         sqlx::query("DELETE FROM license_assignments WHERE user_id = $1 AND product_id = $2 AND sku_id = $3")
-            .bind(user.to_string()).bind(p).bind(k).execute(tx.conn()).await?;
+            .bind(user.to_string()).bind(p).bind(k).execute(tx.conn().await?).await?;
     }
     for (p, k) in &assign {
         sqlx::query(
@@ -179,10 +179,10 @@ pub async fn update(
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, product_id, sku_id) DO NOTHING",
         )
         .bind(user.to_string()).bind(t.id.to_string()).bind(p).bind(k).bind(now)
-        .execute(tx.conn()).await?;
+        .execute(tx.conn().await?).await?;
     }
     // Checked after the writes, inside the transaction: over-assignment rolls everything back.
-    let seats = seats(tx.conn(), t.id).await?;
+    let seats = seats(tx.conn().await?, t.id).await?;
     for (p, k) in &assign {
         let sku = format!("{p}:{k}");
         match seats.iter().find(|s| s.sku_id == sku) {

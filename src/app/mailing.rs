@@ -21,7 +21,7 @@ pub async fn enqueue(
     lang: &str,
     vars: &BTreeMap<&str, String>,
 ) -> Result<(), sqlx::Error> {
-    let lang = identity::language_of_upn(tx.conn(), to)
+    let lang = identity::language_of_upn(tx.conn().await?, to)
         .await?
         .unwrap_or_else(|| lang.to_string());
     let mut b = Batch::new();
@@ -85,9 +85,8 @@ pub async fn capture_all(app: &App, messages: &[(OutboxId, Outgoing)]) -> Result
     }
     let ids: Vec<OutboxId> = messages.iter().map(|(id, _)| *id).collect();
     outbox::mark_all_done(&mut batch, &ids, now);
-    let mut tx = app.db.begin().await?;
-    batch.run(&mut tx).await?;
-    tx.commit().await
+    let tx = app.db.begin().await?;
+    batch.commit(tx).await
 }
 
 pub async fn sent(app: &App, id: OutboxId) -> Result<(), sqlx::Error> {

@@ -186,7 +186,7 @@ async fn move_uncovered_licenses(
     new: &SubscriptionRow,
 ) -> Result<i64> {
     let customer = source.customer;
-    let seats = super::licenses::seats(tx.conn(), customer).await?;
+    let seats = super::licenses::seats(tx.conn().await?, customer).await?;
     let consumed = seats
         .iter()
         .find(|k| k.product_id == source.product_id && k.sku == source.sku_id);

@@ -312,9 +312,8 @@ pub async fn send_test(app: &App, ctx: &Ctx) -> Result<String> {
         },
         now,
     );
-    let mut tx = app.db.begin().await?;
-    batch.run(&mut tx).await?;
-    tx.commit().await?;
+    let tx = app.db.begin().await?;
+    batch.commit(tx).await?;
     Ok(correlation)
 }
 

@@ -759,15 +759,15 @@ pub async fn seed_seats(
         "INSERT INTO products (id, title, product_type, created_at) VALUES ('SEED', 'Seed Suite', 'license', 0) ON CONFLICT (id) DO NOTHING",
         "INSERT INTO skus (product_id, id, title, min_quantity, max_quantity) VALUES ('SEED', '0001', 'Seed Suite Standard', 1, 300) ON CONFLICT (product_id, id) DO NOTHING",
     ] {
-        sqlx::query(sql).execute(tx.conn()).await.unwrap();
+        sqlx::query(sql).execute(tx.conn().await.unwrap()).await.unwrap();
     }
     let order = uuid::Uuid::new_v4().to_string();
     sqlx::query("INSERT INTO orders (id, customer_tenant_id, placed_by_tenant_id, provider_tenant_id, status, currency, total, created_at) VALUES ($1, $2, $3, $3, 'completed', 'USD', '0', $4)")
-        .bind(&order).bind(customer.id.to_string()).bind(provider.tenant.id.to_string()).bind(now).execute(tx.conn()).await.unwrap();
+        .bind(&order).bind(customer.id.to_string()).bind(provider.tenant.id.to_string()).bind(now).execute(tx.conn().await.unwrap()).await.unwrap();
     sqlx::query("INSERT INTO subscriptions (id, customer_tenant_id, order_id, provider_tenant_id, product_id, sku_id, availability_id, friendly_name, quantity, unit_price, currency, billing_cycle, term, status, created_at, term_start, term_end, cancel_until, updated_at) \
                  VALUES ($1, $2, $3, $4, 'SEED', '0001', 'A', 'Seed', $5, '10', 'USD', 'monthly', 'P1M', 'active', $6, $6, $6, $6, $6)")
         .bind(uuid::Uuid::new_v4().to_string()).bind(customer.id.to_string()).bind(&order).bind(provider.tenant.id.to_string()).bind(seats).bind(now)
-        .execute(tx.conn()).await.unwrap();
+        .execute(tx.conn().await.unwrap()).await.unwrap();
     tx.commit().await.unwrap();
     "SEED:0001".into()
 }

@@ -102,12 +102,13 @@ async fn lock_heads(
          DO UPDATE SET seq = audit_heads.seq RETURNING org_tenant_id, seq, hash",
         values.join(", ")
     );
+    let sql = tx.opening(&sql);
     let mut q = sqlx::query(&sql);
     for o in orgs {
         q = q.bind(*o);
     }
     let mut heads = std::collections::HashMap::new();
-    for r in q.bind(GENESIS).fetch_all(tx.conn()).await? {
+    for r in q.bind(GENESIS).fetch_all(tx.conn().await?).await? {
         heads.insert(
             r.try_get::<String, _>("org_tenant_id")?,
             (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
@@ -440,7 +441,7 @@ pub async fn prune_through(tx: &mut Tx, org: &str, seq: i64) -> Result<u64, sqlx
     );
     let head: i64 = sqlx::query(&sql)
         .bind(org)
-        .fetch_one(tx.conn())
+        .fetch_one(tx.conn().await?)
         .await?
         .try_get("seq")?;
     let seq = seq.min(head - 1);
@@ -450,7 +451,7 @@ pub async fn prune_through(tx: &mut Tx, org: &str, seq: i64) -> Result<u64, sqlx
     let done = sqlx::query("DELETE FROM audit_records WHERE org_tenant_id = $1 AND seq <= $2")
         .bind(org)
         .bind(seq)
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
     sqlx::query(
         "UPDATE audit_heads SET pruned_seq = $1, pruned_hash = (SELECT prev_hash FROM audit_records          WHERE org_tenant_id = $2 AND seq = $3) WHERE org_tenant_id = $2 AND pruned_seq < $1",
@@ -458,7 +459,7 @@ pub async fn prune_through(tx: &mut Tx, org: &str, seq: i64) -> Result<u64, sqlx
     .bind(seq)
     .bind(org)
     .bind(seq + 1)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(done.rows_affected())
 }

@@ -62,19 +62,53 @@ impl<'q> Batch<'q> {
         self
     }
 
-    /// Runs every statement in `tx`, in one trip. An error fails the whole batch (and the
-    /// caller should drop the transaction, which rolls back).
-    pub async fn run(mut self, tx: &mut Tx) -> Result<(), sqlx::Error> {
-        if self.parts.is_empty() {
+    /// Runs every statement in `tx`, in one trip (on SQLite with the transaction's `BEGIN`
+    /// when nothing was sent before). An error fails the whole batch (and the caller should
+    /// drop the transaction, which rolls back).
+    pub async fn run(self, tx: &mut Tx) -> Result<(), sqlx::Error> {
+        let Some((sql, args)) = self.ready(tx.backend)? else {
             return Ok(());
+        };
+        let sql = tx.opening(&sql);
+        sqlx::query_with(&sql, args)
+            .execute(tx.conn().await?)
+            .await?;
+        Ok(())
+    }
+
+    /// Runs every statement in `tx` and commits it. On SQLite that is one trip, with the
+    /// `BEGIN` too when nothing was sent before: a transaction whose only statements are a
+    /// batch is one trip to the writer. On PostgreSQL the `COMMIT` is a trip of its own.
+    /// On error nothing is committed, and `tx` is dropped (rolled back).
+    pub async fn commit(self, mut tx: Tx) -> Result<(), sqlx::Error> {
+        if tx.backend == Backend::Postgres {
+            self.run(&mut tx).await?;
+            return tx.commit().await;
+        }
+        let Some((sql, args)) = self.ready(tx.backend)? else {
+            return tx.commit().await;
+        };
+        let sql = format!("{};\nCOMMIT", tx.opening(&sql));
+        sqlx::query_with(&sql, args)
+            .execute(tx.conn().await?)
+            .await?;
+        tx.ended();
+        Ok(())
+    }
+
+    /// The script and its values; `None` when there is nothing to run.
+    fn ready(
+        mut self,
+        backend: Backend,
+    ) -> Result<Option<(String, AnyArguments<'q>)>, sqlx::Error> {
+        if self.parts.is_empty() {
+            return Ok(None);
         }
         self.check_arity();
         if let Some(e) = self.error {
             return Err(sqlx::Error::Protocol(format!("a batched statement: {e}")));
         }
-        let sql = script(tx.backend, &self.parts);
-        sqlx::query_with(&sql, self.args).execute(tx.conn()).await?;
-        Ok(())
+        Ok(Some((script(backend, &self.parts), self.args)))
     }
 
     /// Every statement so far must have had exactly its values bound: SQLite would take a

@@ -280,14 +280,14 @@ pub async fn ceiling_write(db: &Db, id: &str, now: i64) -> Result<(), sqlx::Erro
         .bind(id)
         .bind("bench")
         .bind(now)
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
     sqlx::query(
         "INSERT INTO bench_ceiling_lines (order_id, line_number, payload) VALUES ($1, 0, $2)",
     )
     .bind(id)
     .bind("PH-SUITE:BASIC:US-M x 1")
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     tx.commit().await
 }

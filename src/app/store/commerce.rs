@@ -62,7 +62,7 @@ pub async fn upsert_product(tx: &mut Tx, p: &Product, now: i64) -> Result<(), sq
     sqlx::query("INSERT INTO products (id, title, description, product_type, created_at) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description, product_type = excluded.product_type")
         .bind(&p.id).bind(&p.title).bind(&p.description).bind(&p.product_type).bind(now)
-        .execute(tx.conn()).await?;
+        .execute(tx.conn().await?).await?;
     Ok(())
 }
 
@@ -71,7 +71,7 @@ pub async fn upsert_sku(tx: &mut Tx, s: &Sku) -> Result<(), sqlx::Error> {
                  ON CONFLICT (product_id, id) DO UPDATE SET title = excluded.title, description = excluded.description, \
                  min_quantity = excluded.min_quantity, max_quantity = excluded.max_quantity, is_trial = excluded.is_trial, unit_type = excluded.unit_type")
         .bind(&s.product_id).bind(&s.id).bind(&s.title).bind(&s.description).bind(s.minimum_quantity).bind(s.maximum_quantity).bind(s.is_trial as i64).bind(&s.unit_type)
-        .execute(tx.conn()).await?;
+        .execute(tx.conn().await?).await?;
     Ok(())
 }
 
@@ -80,7 +80,7 @@ pub async fn upsert_availability(tx: &mut Tx, a: &Availability) -> Result<(), sq
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (product_id, sku_id, id) DO UPDATE SET country = excluded.country, \
                  currency = excluded.currency, segment = excluded.segment, billing_cycle = excluded.billing_cycle, term = excluded.term, list_price = excluded.list_price")
         .bind(&a.product_id).bind(&a.sku_id).bind(&a.id).bind(&a.country).bind(&a.currency).bind(&a.segment).bind(&a.billing_cycle).bind(&a.term).bind(&a.list_price)
-        .execute(tx.conn()).await?;
+        .execute(tx.conn().await?).await?;
     Ok(())
 }
 
@@ -212,7 +212,7 @@ pub async fn set_provider_price(
 ) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO provider_prices (provider_tenant_id, product_id, sku_id, country, kind, value) VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (provider_tenant_id, product_id, sku_id, country) DO UPDATE SET kind = excluded.kind, value = excluded.value")
-        .bind(provider.to_string()).bind(product).bind(sku).bind(country).bind(kind.as_str()).bind(value).execute(tx.conn()).await?;
+        .bind(provider.to_string()).bind(product).bind(sku).bind(country).bind(kind.as_str()).bind(value).execute(tx.conn().await?).await?;
     Ok(())
 }
 
@@ -226,7 +226,7 @@ pub async fn set_reseller_price(
 ) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO reseller_prices (reseller_tenant_id, product_id, sku_id, country, price) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (reseller_tenant_id, product_id, sku_id, country) DO UPDATE SET price = excluded.price")
-        .bind(reseller.to_string()).bind(product).bind(sku).bind(country).bind(price).execute(tx.conn()).await?;
+        .bind(reseller.to_string()).bind(product).bind(sku).bind(country).bind(price).execute(tx.conn().await?).await?;
     Ok(())
 }
 
@@ -334,7 +334,7 @@ pub async fn lines(db: &Db, order: OrderId) -> Result<Vec<OrderLine>, sqlx::Erro
 pub async fn lines_in(tx: &mut Tx, order: OrderId) -> Result<Vec<OrderLine>, sqlx::Error> {
     let rows = sqlx::query(LINES)
         .bind(order.to_string())
-        .fetch_all(tx.conn())
+        .fetch_all(tx.conn().await?)
         .await?;
     all(&rows, line_from)
 }
@@ -427,7 +427,7 @@ pub async fn subscription_for_update(
     let r = sqlx::query(&sql)
         .bind(customer.to_string())
         .bind(id.to_string())
-        .fetch_optional(tx.conn())
+        .fetch_optional(tx.conn().await?)
         .await?;
     r.as_ref().map(subscription_from).transpose()
 }
@@ -442,7 +442,7 @@ pub async fn save_subscription(
                          updated_at = $7, version = version + 1 WHERE id = $8 AND version = $9")
         .bind(s.quantity).bind(s.status.as_str()).bind(s.auto_renew as i64).bind(s.term_start).bind(s.term_end).bind(s.cancel_until)
         .bind(s.updated_at).bind(s.id.to_string()).bind(expected_version)
-        .execute(tx.conn()).await?;
+        .execute(tx.conn().await?).await?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -545,7 +545,7 @@ pub async fn insert_invoice(
     let r = sqlx::query("INSERT INTO invoices (id, provider_tenant_id, period_start, period_end, currency, total, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
                          ON CONFLICT (provider_tenant_id, period_start, currency) DO NOTHING")
         .bind(&i.id).bind(i.provider.to_string()).bind(i.period_start).bind(i.period_end).bind(&i.currency).bind(&i.total).bind(i.created_at)
-        .execute(tx.conn()).await?;
+        .execute(tx.conn().await?).await?;
     if r.rows_affected() == 0 {
         return Ok(false);
     }
@@ -554,7 +554,7 @@ pub async fn insert_invoice(
                      product_id, sku_id, quantity, unit_price, charge_start, charge_end, amount) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")
             .bind(&i.id).bind(l.line_number).bind(l.customer.to_string()).bind(&l.customer_name).bind(l.reseller.map(|r| r.to_string())).bind(l.reseller_mpn_id.clone())
             .bind(&l.subscription_id).bind(&l.product_id).bind(&l.sku_id).bind(l.quantity).bind(&l.unit_price).bind(l.charge_start).bind(l.charge_end).bind(&l.amount)
-            .execute(tx.conn()).await?;
+            .execute(tx.conn().await?).await?;
     }
     Ok(true)
 }
@@ -627,7 +627,7 @@ fn cart_from(r: &sqlx::any::AnyRow) -> Result<CartRow, sqlx::Error> {
 pub async fn insert_cart(tx: &mut Tx, c: &CartRow) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO carts (id, customer_tenant_id, owner_tenant_id, status, line_items, created_at, updated_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)")
         .bind(c.id.to_string()).bind(c.customer.to_string()).bind(c.owner.to_string()).bind(c.status.as_str()).bind(c.line_items.to_string()).bind(c.created_at).bind(c.expires_at)
-        .execute(tx.conn()).await?;
+        .execute(tx.conn().await?).await?;
     Ok(())
 }
 
@@ -663,7 +663,7 @@ pub async fn cart_in(
         .bind(customer.to_string())
         .bind(owner.to_string())
         .bind(id.to_string())
-        .fetch_optional(tx.conn())
+        .fetch_optional(tx.conn().await?)
         .await?;
     r.as_ref().map(cart_from).transpose()
 }
@@ -677,7 +677,7 @@ pub async fn update_cart(
     expected_version: i64,
 ) -> Result<bool, sqlx::Error> {
     let r = sqlx::query("UPDATE carts SET line_items = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4 AND status = $5")
-        .bind(lines.to_string()).bind(now).bind(id.to_string()).bind(expected_version).bind(CartStatus::Active.as_str()).execute(tx.conn()).await?;
+        .bind(lines.to_string()).bind(now).bind(id.to_string()).bind(expected_version).bind(CartStatus::Active.as_str()).execute(tx.conn().await?).await?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -689,6 +689,6 @@ pub async fn mark_ordered(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let r = sqlx::query("UPDATE carts SET status = $1, order_id = $2, updated_at = $3, version = version + 1 WHERE id = $4 AND status = $5")
-        .bind(CartStatus::Ordered.as_str()).bind(order.to_string()).bind(now).bind(id.to_string()).bind(CartStatus::Active.as_str()).execute(tx.conn()).await?;
+        .bind(CartStatus::Ordered.as_str()).bind(order.to_string()).bind(now).bind(id.to_string()).bind(CartStatus::Active.as_str()).execute(tx.conn().await?).await?;
     Ok(r.rows_affected() == 1)
 }

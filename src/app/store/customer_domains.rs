@@ -66,7 +66,7 @@ pub async fn insert(tx: &mut Tx, row: &DomainRow) -> Result<bool, sqlx::Error> {
     .bind(d.verification_method.as_str())
     .bind(row.added_by.to_string())
     .bind(row.created_at)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(done.rows_affected() == 1)
 }

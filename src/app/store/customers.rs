@@ -183,7 +183,7 @@ pub async fn upsert_relationship(
     )
     .bind(r.customer.id.to_string())
     .bind(r.partner.to_string())
-    .fetch_optional(tx.conn())
+    .fetch_optional(tx.conn().await?)
     .await?;
     let state: Option<RelationshipState> = existing
         .as_ref()
@@ -210,7 +210,7 @@ pub async fn upsert_relationship(
     .bind(&r.customer.display_name)
     .bind(&r.customer.country)
     .bind(now)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(true)
 }
@@ -228,7 +228,7 @@ pub async fn end_relationship(
     .bind(now)
     .bind(customer.to_string())
     .bind(partner.to_string())
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(r.rows_affected() == 1)
 }
@@ -587,7 +587,7 @@ pub async fn insert_grant(tx: &mut Tx, g: &GrantRow) -> Result<(), sqlx::Error> 
     .bind(g.auto_extend as i64)
     .bind(g.created_at)
     .bind(g.expires_at)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -613,7 +613,7 @@ pub async fn end_grant(
     .bind(status.as_str())
     .bind(now)
     .bind(id.to_string())
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(r.rows_affected() == 1)
 }
@@ -627,7 +627,7 @@ pub async fn live_grants(
     let rows = sqlx::query("SELECT * FROM admin_grants WHERE partner_tenant_id = $1 AND customer_tenant_id = $2 AND status = 'active'")
         .bind(partner.to_string())
         .bind(customer.to_string())
-        .fetch_all(tx.conn())
+        .fetch_all(tx.conn().await?)
         .await?;
     all(&rows, grant_from)
 }
@@ -645,7 +645,7 @@ pub async fn mark_warned(tx: &mut Tx, id: GrantId, now: i64) -> Result<bool, sql
     let r = sqlx::query("UPDATE admin_grants SET warned_at = $1 WHERE id = $2 AND warned_at IS NULL AND status = 'active'")
         .bind(now)
         .bind(id.to_string())
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
     Ok(r.rows_affected() == 1)
 }
@@ -662,7 +662,7 @@ pub async fn extend_grant(
     .bind(new_expiry)
     .bind(id.to_string())
     .bind(old_expiry)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(r.rows_affected() == 1)
 }
@@ -716,7 +716,7 @@ pub async fn insert_invitation(tx: &mut Tx, i: &CustomerInvitationRow) -> Result
     .bind(&i.created_by)
     .bind(i.created_at)
     .bind(i.expires_at)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -731,7 +731,7 @@ pub async fn invitation_by_token(
     );
     let r = sqlx::query(&sql)
         .bind(hash)
-        .fetch_optional(tx.conn())
+        .fetch_optional(tx.conn().await?)
         .await?;
     r.as_ref().map(invitation_from).transpose()
 }
@@ -764,7 +764,7 @@ pub async fn close_invitation(
     .bind(by)
     .bind(customer.map(|c| c.to_string()))
     .bind(id.to_string())
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(r.rows_affected() == 1)
 }
@@ -794,7 +794,7 @@ pub async fn save_billing(
             .bind(customer.to_string())
             .bind(billing.to_string())
             .bind(now)
-            .execute(tx.conn())
+            .execute(tx.conn().await?)
             .await?
     } else {
         sqlx::query("UPDATE customer_profiles SET billing = $1, updated_at = $2, version = version + 1 WHERE tenant_id = $3 AND version = $4")
@@ -802,7 +802,7 @@ pub async fn save_billing(
             .bind(now)
             .bind(customer.to_string())
             .bind(expected_version)
-            .execute(tx.conn())
+            .execute(tx.conn().await?)
             .await?
     };
     Ok(r.rows_affected() == 1)
@@ -817,16 +817,37 @@ pub async fn qualified_resellers(
     provider: TenantId,
     customer: TenantId,
 ) -> Result<Vec<TenantId>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT r.partner_tenant_id FROM customer_relationships r \
-         JOIN partnerships s ON s.reseller_tenant_id = r.partner_tenant_id AND s.provider_tenant_id = $2 AND s.state = 'active' \
-         JOIN partners p ON p.tenant_id = r.partner_tenant_id AND p.is_reseller = 1 AND p.status = 'active' \
-         WHERE r.customer_tenant_id = $1 AND r.state = 'active' ORDER BY r.created_at, r.partner_tenant_id",
-    )
-    .bind(customer.to_string())
-    .bind(provider.to_string())
-    .fetch_all(conn)
-    .await?;
+    let rows = sqlx::query(QUALIFIED_RESELLERS)
+        .bind(customer.to_string())
+        .bind(provider.to_string())
+        .fetch_all(conn)
+        .await?;
+    tenant_ids(&rows)
+}
+
+/// [`qualified_resellers`] read in `tx` (as its first statement, with the `BEGIN`, when
+/// nothing was sent before).
+pub async fn qualified_resellers_in(
+    tx: &mut super::Tx,
+    provider: TenantId,
+    customer: TenantId,
+) -> Result<Vec<TenantId>, sqlx::Error> {
+    let sql = tx.opening(QUALIFIED_RESELLERS);
+    let rows = sqlx::query(&sql)
+        .bind(customer.to_string())
+        .bind(provider.to_string())
+        .fetch_all(tx.conn().await?)
+        .await?;
+    tenant_ids(&rows)
+}
+
+/// The resellers serving customer `$1` that partner with provider `$2`, oldest first.
+const QUALIFIED_RESELLERS: &str = "SELECT r.partner_tenant_id FROM customer_relationships r \
+     JOIN partnerships s ON s.reseller_tenant_id = r.partner_tenant_id AND s.provider_tenant_id = $2 AND s.state = 'active' \
+     JOIN partners p ON p.tenant_id = r.partner_tenant_id AND p.is_reseller = 1 AND p.status = 'active' \
+     WHERE r.customer_tenant_id = $1 AND r.state = 'active' ORDER BY r.created_at, r.partner_tenant_id";
+
+fn tenant_ids(rows: &[sqlx::any::AnyRow]) -> Result<Vec<TenantId>, sqlx::Error> {
     rows.iter()
         .map(|r| {
             let v: String = r.try_get("partner_tenant_id")?;
@@ -837,25 +858,28 @@ pub async fn qualified_resellers(
 }
 
 /// What the channel rule needs about `reseller` as reseller of record of an order billed to
-/// `provider` for `customer`, in one read (inside the writing transaction).
+/// `provider` for `customer`, in one read (inside the writing transaction, as its first statement with the `BEGIN` when
+/// nothing was sent before).
 pub async fn record_facts(
-    conn: &mut sqlx::AnyConnection,
+    tx: &mut super::Tx,
     provider: TenantId,
     customer: TenantId,
     reseller: TenantId,
 ) -> Result<crate::domain::channel::RecordFacts, sqlx::Error> {
-    let r = sqlx::query(
+    let sql = tx.opening(
         "SELECT CAST(p.is_reseller AS BIGINT) AS is_reseller, \
          CAST(CASE WHEN p.status = 'active' THEN 1 ELSE 0 END AS BIGINT) AS active, \
          CAST(CASE WHEN EXISTS (SELECT 1 FROM partnerships s WHERE s.provider_tenant_id = $1 AND s.reseller_tenant_id = p.tenant_id AND s.state = 'active') THEN 1 ELSE 0 END AS BIGINT) AS partnered, \
          CAST(CASE WHEN EXISTS (SELECT 1 FROM customer_relationships c WHERE c.customer_tenant_id = $2 AND c.partner_tenant_id = p.tenant_id AND c.state = 'active') THEN 1 ELSE 0 END AS BIGINT) AS serves \
          FROM partners p WHERE p.tenant_id = $3",
-    )
-    .bind(provider.to_string())
-    .bind(customer.to_string())
-    .bind(reseller.to_string())
-    .fetch_optional(conn)
-    .await?;
+    );
+    let r = sqlx::query(&sql)
+        .bind(provider.to_string())
+        .bind(customer.to_string())
+        .bind(reseller.to_string())
+        .fetch_all(tx.conn().await?)
+        .await?
+        .pop();
     let flag = |col: &str| -> Result<bool, sqlx::Error> {
         Ok(match &r {
             Some(r) => r.try_get::<i64, _>(col)? != 0,
@@ -897,7 +921,7 @@ pub async fn record_consent(
     .bind(by)
     .bind(access)
     .bind(id.to_string())
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }

@@ -73,12 +73,12 @@ pub async fn insert_or_get(tx: &mut Tx, e: &EnrollmentRow) -> Result<EnrollmentR
     .bind(e.profile_id)
     .bind(super::decode::to_json(&e.application)?)
     .bind(e.created_at)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     let row = sqlx::query("SELECT * FROM enrollments WHERE tenant_id = $1 AND program = $2")
         .bind(e.tenant_id.to_string())
         .bind(e.program.as_str())
-        .fetch_one(tx.conn())
+        .fetch_one(tx.conn().await?)
         .await?;
     from_row(&row)
 }
@@ -101,7 +101,7 @@ pub async fn get_for_update(
     );
     let row = sqlx::query(&sql)
         .bind(id.to_string())
-        .fetch_optional(tx.conn())
+        .fetch_optional(tx.conn().await?)
         .await?;
     row.as_ref().map(from_row).transpose()
 }
@@ -135,7 +135,7 @@ pub async fn save(tx: &mut Tx, e: &EnrollmentRow) -> Result<bool, sqlx::Error> {
     .bind(e.support_only as i64)
     .bind(e.id.to_string())
     .bind(e.version)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(r.rows_affected() == 1)
 }

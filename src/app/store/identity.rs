@@ -119,7 +119,7 @@ pub async fn insert_tenant(tx: &mut Tx, t: &TenantRow) -> Result<(), sqlx::Error
     .bind(t.kind.as_str())
     .bind(t.mfa_required as i64)
     .bind(t.created_at)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -147,7 +147,7 @@ pub async fn add_role(tx: &mut Tx, user: UserId, role: Role) -> Result<(), sqlx:
     )
     .bind(user.to_string())
     .bind(role.as_str())
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -182,9 +182,9 @@ pub async fn insert_user(tx: &mut Tx, u: &UserRow, roles: &[Role]) -> Result<(),
     .bind(&u.language)
     .bind(u.created_at)
     .bind(u.usage_location.clone())
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
-    set_roles(tx.conn(), u.id, roles).await
+    set_roles(tx.conn().await?, u.id, roles).await
 }
 
 pub async fn set_roles(
@@ -332,7 +332,7 @@ pub async fn user_in_tx(tx: &mut Tx, id: UserId) -> Result<Option<UserRow>, sqlx
     );
     let row = sqlx::query(&sql)
         .bind(id.to_string())
-        .fetch_optional(tx.conn())
+        .fetch_optional(tx.conn().await?)
         .await?;
     row.as_ref().map(user_from).transpose()
 }
@@ -397,7 +397,7 @@ pub async fn update_user(
     .bind(u.usage_location.clone())
     .bind(u.id.to_string())
     .bind(expected_version)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -422,7 +422,7 @@ pub async fn soft_delete_user(tx: &mut Tx, id: UserId, now: i64) -> Result<(), s
     )
     .bind(now)
     .bind(id.to_string())
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -438,7 +438,7 @@ pub async fn rename_tenant(
         .bind(name)
         .bind(id.to_string())
         .bind(expected_version)
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
     if r.rows_affected() != 1 {
         return Ok(false);
@@ -450,7 +450,7 @@ pub async fn rename_tenant(
     .bind(name)
     .bind(name.to_lowercase())
     .bind(id.to_string())
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(true)
 }
@@ -466,7 +466,7 @@ pub async fn set_mfa_policy(
         .bind(everyone as i64)
         .bind(admins_exempt as i64)
         .bind(tenant.to_string())
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
     Ok(())
 }

@@ -28,7 +28,7 @@ pub async fn insert(
     .bind(subject)
     .bind(now)
     .bind(expires_at)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -42,7 +42,7 @@ pub async fn get_for_update(tx: &mut Tx, token_hash: &str) -> Result<Option<Link
     );
     let row = sqlx::query(&sql)
         .bind(token_hash)
-        .fetch_optional(tx.conn())
+        .fetch_optional(tx.conn().await?)
         .await?;
     row.map(|r| {
         Ok(Link {
@@ -63,7 +63,7 @@ pub async fn mark_used(tx: &mut Tx, token_hash: &str, now: i64) -> Result<bool, 
     )
     .bind(now)
     .bind(token_hash)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(r.rows_affected() == 1)
 }
@@ -82,7 +82,7 @@ pub async fn revoke_subject(
     .bind(now)
     .bind(purpose)
     .bind(subject)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }

@@ -39,7 +39,7 @@ pub async fn upsert(
     .bind(&m.username)
     .bind(&m.password_hash)
     .bind(now)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     for p in profiles {
         sqlx::query(
@@ -51,7 +51,7 @@ pub async fn upsert(
         .bind(p.mpn_id)
         .bind(&p.name)
         .bind(&p.country)
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
     }
     Ok(())

@@ -80,7 +80,7 @@ pub async fn use_step_in_tx(
     .bind(user.to_string())
     .bind(now)
     .bind(step)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -94,7 +94,7 @@ pub async fn replace_recovery_codes(
 ) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
         .bind(user.to_string())
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
     for h in hashes {
         sqlx::query(
@@ -103,7 +103,7 @@ pub async fn replace_recovery_codes(
         .bind(user.to_string())
         .bind(h)
         .bind(now)
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
     }
     Ok(())

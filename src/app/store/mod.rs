@@ -38,6 +38,7 @@ pub mod webhooks;
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Executor};
 use std::str::FromStr;
 use std::time::Duration;
@@ -74,6 +75,15 @@ impl Backend {
     /// Whether [`Backend::json_rows`] arrays come in their `order` already.
     pub fn json_rows_ordered(self) -> bool {
         self == Backend::Postgres
+    }
+    /// The statement that begins a write transaction. SQLite takes the write lock at once
+    /// (`IMMEDIATE`): a transaction that read first and wrote later would otherwise fail
+    /// with `SQLITE_BUSY` if another process wrote to the file in between.
+    fn begin_sql(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        }
     }
     pub fn skip_locked(self) -> &'static str {
         match self {
@@ -113,25 +123,110 @@ pub struct Db {
     pub backend: Backend,
 }
 
-/// A write transaction that knows its engine.
+/// A write transaction on a write connection, begun and ended by this type (not by
+/// sqlx's `Transaction`) so that its `BEGIN` and `COMMIT` can ride on its first and last
+/// statements: on SQLite a script of several statements is one trip to the connection's
+/// thread, and every trip made while the single writer is held costs two thread wake-ups.
+///
+/// `BEGIN` is sent lazily: with the first statement run through [`Tx::conn`] (a trip of
+/// its own), or inside the first statement's own text through [`Tx::opening`] (SQLite).
+/// [`Batch::commit`](batch::Batch::commit) ends a transaction with its last writes and the
+/// `COMMIT` in one trip. A transaction dropped while open is rolled back before its
+/// connection goes back to the pool.
 pub struct Tx {
-    pub inner: sqlx::Transaction<'static, Any>,
+    conn: Option<PoolConnection<Any>>,
     pub backend: Backend,
-    /// When it began: how long transactions hold a write connection (on SQLite, the one
-    /// writer) is exported as `partnerhub_db_write_held_seconds`.
+    state: TxState,
+    /// When the write connection was taken: how long transactions hold one (on SQLite, the
+    /// one writer) is exported as `partnerhub_db_write_held_seconds`.
     began: std::time::Instant,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TxState {
+    /// Nothing sent yet.
+    Pending,
+    /// `BEGIN` sent (or riding on a statement being sent).
+    Open,
+    /// Committed.
+    Ended,
+}
+
 impl Tx {
-    pub fn conn(&mut self) -> &mut AnyConnection {
-        &mut self.inner
+    /// The connection, inside the transaction: sends the `BEGIN` first when nothing has been
+    /// sent yet.
+    pub async fn conn(&mut self) -> Result<&mut AnyConnection, sqlx::Error> {
+        if self.state == TxState::Pending {
+            let begin = self.backend.begin_sql();
+            self.raw().execute(begin).await?;
+            self.state = TxState::Open;
+        }
+        Ok(self.raw())
     }
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        let began = self.began;
-        let done = self.inner.commit().await;
+
+    /// `sql` as the text of the transaction's next statement. On SQLite, when nothing has been
+    /// sent yet, it is prefixed with the `BEGIN`, so both go in one trip; run it through
+    /// [`Tx::conn`] right after. The statements of a script bind `$n` across the whole
+    /// script, and `BEGIN` takes none, so the numbering is unchanged. PostgreSQL runs one
+    /// statement per message when values are bound, so there it is `sql` unchanged and
+    /// [`Tx::conn`] sends the `BEGIN`. Read the rows of such a statement with `fetch_all`:
+    /// sqlx's `Any` driver answers `fetch_optional` and `fetch_one` from a script's first
+    /// statement, which here is the `BEGIN` (no row).
+    pub fn opening(&mut self, sql: &str) -> String {
+        if self.state == TxState::Pending && self.backend == Backend::Sqlite {
+            self.state = TxState::Open;
+            return format!("{};\n{sql}", self.backend.begin_sql());
+        }
+        sql.to_string()
+    }
+
+    /// Commits (nothing to do when no statement was sent).
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        if self.state == TxState::Open {
+            self.raw().execute("COMMIT").await?;
+        }
+        self.ended();
+        Ok(())
+    }
+
+    /// Marks the transaction committed by a statement sent here, and records how long it
+    /// held its connection.
+    fn ended(&mut self) {
+        self.state = TxState::Ended;
         metrics::histogram!("partnerhub_db_write_held_seconds")
-            .record(began.elapsed().as_secs_f64());
-        done
+            .record(self.began.elapsed().as_secs_f64());
+    }
+
+    fn raw(&mut self) -> &mut AnyConnection {
+        self.conn
+            .as_deref_mut()
+            .expect("a transaction holds its connection until dropped")
+    }
+}
+
+impl Drop for Tx {
+    /// An open transaction dropped (an error, a cancelled request) is rolled back on its
+    /// connection before the connection is handed to anyone else: the rollback task owns it
+    /// until then. Without a runtime to run that task, the connection is closed instead,
+    /// which rolls back too.
+    fn drop(&mut self) {
+        if self.state != TxState::Open {
+            return;
+        }
+        let Some(mut conn) = self.conn.take() else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(async move {
+                    if let Err(e) = conn.execute("ROLLBACK").await {
+                        // A failed statement may have ended the transaction already.
+                        tracing::debug!(error = %e, "rolling back a dropped transaction");
+                    }
+                });
+            }
+            Err(_) => conn.close_on_drop(),
+        }
     }
 }
 
@@ -225,14 +320,17 @@ impl Db {
         Ok(())
     }
 
+    /// Takes a write connection for a transaction; its `BEGIN` goes with the first
+    /// statement (see [`Tx`]).
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         let asked = std::time::Instant::now();
-        let inner = self.write.begin().await?;
+        let conn = self.write.acquire().await?;
         metrics::histogram!("partnerhub_db_write_wait_seconds")
             .record(asked.elapsed().as_secs_f64());
         Ok(Tx {
-            inner,
+            conn: Some(conn),
             backend: self.backend,
+            state: TxState::Pending,
             began: std::time::Instant::now(),
         })
     }

@@ -41,7 +41,7 @@ pub async fn put(tx: &mut Tx, user: &str, s: &Settings, now: i64) -> Result<(), 
     .bind(super::decode::to_json(&s.events)?)
     .bind(s.digest as i64)
     .bind(now)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -76,7 +76,7 @@ pub async fn subscribers_of_all(
     for t in tenants {
         q = q.bind(*t);
     }
-    let rows = q.fetch_all(tx.conn()).await?;
+    let rows = q.fetch_all(tx.conn().await?).await?;
     all(&rows, |r| {
         Ok((
             r.try_get("tenant_id")?,
@@ -138,7 +138,7 @@ pub async fn take_digest(
     .bind(now)
     .bind(user)
     .bind(now - crate::clock::DAY_MS)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     if claimed.rows_affected() == 0 {
         return Ok(Vec::new());
@@ -148,11 +148,11 @@ pub async fn take_digest(
          ORDER BY occurred_at, id",
     )
     .bind(user)
-    .fetch_all(tx.conn())
+    .fetch_all(tx.conn().await?)
     .await?;
     sqlx::query("DELETE FROM notification_digest_items WHERE user_id = $1")
         .bind(user)
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
     all(&rows, |r| {
         Ok((

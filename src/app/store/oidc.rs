@@ -32,7 +32,7 @@ pub async fn insert_rsa_key_if_none(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let exists = sqlx::query("SELECT 1 AS one FROM rsa_signing_keys LIMIT 1")
-        .fetch_optional(tx.conn())
+        .fetch_optional(tx.conn().await?)
         .await?;
     if exists.is_none() {
         sqlx::query(
@@ -41,7 +41,7 @@ pub async fn insert_rsa_key_if_none(
         .bind(&key.kid)
         .bind(key.private_der.clone())
         .bind(now)
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
     }
     Ok(())
@@ -62,7 +62,7 @@ pub async fn set_redirect_uris(
 ) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM app_redirect_uris WHERE app_id = $1")
         .bind(app.to_string())
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
     for u in uris {
         sqlx::query(
@@ -70,7 +70,7 @@ pub async fn set_redirect_uris(
         )
         .bind(app.to_string())
         .bind(u)
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
     }
     Ok(())
@@ -111,7 +111,7 @@ pub async fn insert_consent(tx: &mut Tx, c: &ConsentRow) -> Result<(), sqlx::Err
     .bind(&c.scopes)
     .bind(c.granted_at)
     .bind(c.expires_at)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -151,7 +151,7 @@ pub async fn revoke_consent(
     .bind(now)
     .bind(id)
     .bind(user.to_string())
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     if done.rows_affected() != 1 {
         return Ok(false);
@@ -162,7 +162,7 @@ pub async fn revoke_consent(
     )
     .bind(now)
     .bind(id)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(true)
 }
@@ -198,7 +198,7 @@ pub async fn insert_code(tx: &mut Tx, c: &CodeRow) -> Result<(), sqlx::Error> {
     .bind(c.nonce.clone())
     .bind(c.auth_time)
     .bind(c.expires_at)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -210,7 +210,7 @@ pub async fn code_for_update(tx: &mut Tx, hash: &str) -> Result<Option<CodeRow>,
     );
     let row = sqlx::query(&sql)
         .bind(hash)
-        .fetch_optional(tx.conn())
+        .fetch_optional(tx.conn().await?)
         .await?;
     row.map(|r| {
         Ok(CodeRow {
@@ -244,7 +244,7 @@ pub async fn spend_code(
     .bind(now)
     .bind(family)
     .bind(hash)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -253,7 +253,7 @@ pub async fn link_family(tx: &mut Tx, family: &str, consent: &str) -> Result<(),
     sqlx::query("INSERT INTO consent_token_families (family_id, consent_id) VALUES ($1, $2)")
         .bind(family)
         .bind(consent)
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
     Ok(())
 }

@@ -33,7 +33,7 @@ pub async fn save(
             .bind(tenant.to_string())
             .bind(profile.to_string())
             .bind(now)
-            .execute(tx.conn())
+            .execute(tx.conn().await?)
             .await?
     } else {
         sqlx::query("UPDATE partner_billing_profiles SET profile = $1, updated_at = $2, version = version + 1 WHERE tenant_id = $3 AND version = $4")
@@ -41,7 +41,7 @@ pub async fn save(
             .bind(now)
             .bind(tenant.to_string())
             .bind(expected_version)
-            .execute(tx.conn())
+            .execute(tx.conn().await?)
             .await?
     };
     Ok(r.rows_affected() == 1)

@@ -65,7 +65,7 @@ pub async fn get_in(tx: &mut Tx, tenant: TenantId) -> Result<Option<PartnerRow>,
     );
     let row = sqlx::query(&sql)
         .bind(tenant.to_string())
-        .fetch_optional(tx.conn())
+        .fetch_optional(tx.conn().await?)
         .await?;
     row.as_ref().map(from_row).transpose()
 }
@@ -91,7 +91,7 @@ pub async fn insert(tx: &mut Tx, p: &PartnerRow) -> Result<(), sqlx::Error> {
     .bind(p.status.as_str())
     .bind(super::decode::to_json(&p.legal)?)
     .bind(p.created_at)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -108,7 +108,7 @@ pub async fn save(tx: &mut Tx, p: &PartnerRow) -> Result<bool, sqlx::Error> {
     .bind(super::decode::to_json(&p.legal)?)
     .bind(p.tenant_id.to_string())
     .bind(p.version)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(r.rows_affected() == 1)
 }
@@ -178,7 +178,7 @@ pub async fn accept(
     .bind(user.to_string())
     .bind(upn)
     .bind(now)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(r.rows_affected() == 1)
 }

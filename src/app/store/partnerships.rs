@@ -80,7 +80,7 @@ pub async fn save_listing(
         .bind(&l.contact_phone)
         .bind(&l.website)
         .bind(l.updated_at)
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?
     } else {
         sqlx::query(
@@ -96,7 +96,7 @@ pub async fn save_listing(
         .bind(l.updated_at)
         .bind(l.tenant_id.to_string())
         .bind(expected_version)
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?
     };
     Ok(done.rows_affected() == 1)
@@ -187,7 +187,7 @@ pub async fn insert_invitation(tx: &mut Tx, i: &InvitationRow) -> Result<(), sql
     .bind(&i.created_by)
     .bind(i.created_at)
     .bind(i.expires_at)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -202,7 +202,7 @@ pub async fn invitation_by_token(
     );
     let r = sqlx::query(&sql)
         .bind(token_hash)
-        .fetch_optional(tx.conn())
+        .fetch_optional(tx.conn().await?)
         .await?;
     r.as_ref().map(invitation_from).transpose()
 }
@@ -274,7 +274,7 @@ pub async fn close_invitation(
     .bind(by)
     .bind(tenant.map(|t| t.to_string()))
     .bind(id.to_string())
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(r.rows_affected() == 1)
 }
@@ -337,7 +337,7 @@ pub async fn pair_in(
     let r = sqlx::query(&sql)
         .bind(provider.to_string())
         .bind(reseller.to_string())
-        .fetch_optional(tx.conn())
+        .fetch_optional(tx.conn().await?)
         .await?;
     r.as_ref().map(partnership_from).transpose()
 }
@@ -367,14 +367,14 @@ pub async fn activate(
     .bind(provider.to_string())
     .bind(reseller.to_string())
     .bind(now)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     let r = sqlx::query(
         "SELECT id FROM partnerships WHERE provider_tenant_id = $1 AND reseller_tenant_id = $2",
     )
     .bind(provider.to_string())
     .bind(reseller.to_string())
-    .fetch_one(tx.conn())
+    .fetch_one(tx.conn().await?)
     .await?;
     parsed(&r, "id")
 }
@@ -387,7 +387,7 @@ pub async fn end(tx: &mut Tx, id: PartnershipId, now: i64, by: &str) -> Result<b
     .bind(now)
     .bind(by)
     .bind(id.to_string())
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(r.rows_affected() == 1)
 }
@@ -398,7 +398,7 @@ pub async fn revoke_admin(tx: &mut Tx, id: PartnershipId, now: i64) -> Result<bo
     )
     .bind(now)
     .bind(id.to_string())
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(r.rows_affected() == 1)
 }

@@ -74,7 +74,7 @@ pub async fn insert(tx: &mut Tx, r: &ReferralRow) -> Result<(), sqlx::Error> {
     .bind(r.consent_at)
     .bind(&r.notes)
     .bind(r.created_at)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -92,7 +92,10 @@ pub async fn get_in(tx: &mut Tx, id: &str) -> Result<Option<ReferralRow>, sqlx::
         "SELECT * FROM referrals WHERE id = $1{}",
         tx.backend.for_update()
     );
-    let row = sqlx::query(&sql).bind(id).fetch_optional(tx.conn()).await?;
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(tx.conn().await?)
+        .await?;
     row.as_ref().map(from_row).transpose()
 }
 
@@ -115,7 +118,7 @@ pub async fn update(
     .bind(now)
     .bind(r.id.to_string())
     .bind(version)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(done.rows_affected() == 1)
 }

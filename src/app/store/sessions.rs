@@ -88,7 +88,7 @@ pub async fn delete_expired(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
 pub async fn delete_for_user(tx: &mut super::Tx, user: UserId) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user.to_string())
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?
         .rows_affected())
 }

@@ -34,7 +34,7 @@ pub async fn set_support_contact(
     .bind(subscription.to_string())
     .bind(reseller.to_string())
     .bind(now)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -69,7 +69,7 @@ pub async fn set_base_product(
     sqlx::query("UPDATE products SET base_product_id = $1 WHERE id = $2")
         .bind(base)
         .bind(product)
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
     Ok(())
 }
@@ -114,7 +114,7 @@ pub async fn move_availability(
     .bind(now)
     .bind(subscription.to_string())
     .bind(expected_version)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(r.rows_affected() == 1)
 }
@@ -140,7 +140,7 @@ pub async fn move_licenses(
     .bind(product)
     .bind(from_sku)
     .bind(count)
-    .fetch_all(tx.conn())
+    .fetch_all(tx.conn().await?)
     .await?;
     let users: Vec<String> = rows
         .iter()
@@ -155,13 +155,13 @@ pub async fn move_licenses(
         .bind(u)
         .bind(product)
         .bind(from_sku)
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
         sqlx::query("DELETE FROM license_assignments WHERE user_id = $1 AND product_id = $2 AND sku_id = $3")
             .bind(u)
             .bind(product)
             .bind(from_sku)
-            .execute(tx.conn())
+            .execute(tx.conn().await?)
             .await?;
     }
     Ok(users.len() as i64)
@@ -172,7 +172,7 @@ pub async fn set_order_total(tx: &mut Tx, order: OrderId, total: &str) -> Result
     sqlx::query("UPDATE orders SET total = $1 WHERE id = $2")
         .bind(total)
         .bind(order.to_string())
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
     Ok(())
 }
@@ -190,7 +190,7 @@ pub async fn assigned(
     .bind(customer.to_string())
     .bind(product)
     .bind(sku)
-    .fetch_one(tx.conn())
+    .fetch_one(tx.conn().await?)
     .await?;
     r.try_get("n")
 }

@@ -100,7 +100,7 @@ pub async fn upsert_topic(tx: &mut Tx, t: &TopicRow, now: i64) -> Result<(), sql
     .bind(&t.description)
     .bind(&t.product_name)
     .bind(now)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -138,7 +138,7 @@ pub async fn save_target(
     .bind(t.first_response_minutes)
     .bind(t.resolution_minutes)
     .bind(now)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -259,7 +259,7 @@ pub async fn insert(tx: &mut Tx, c: &CaseRow) -> Result<(), sqlx::Error> {
     .bind(c.first_response_due)
     .bind(c.resolution_due)
     .bind(c.created_at)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -274,20 +274,26 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<CaseRow>, sqlx::Error> {
 pub async fn get_in(tx: &mut Tx, id: &str) -> Result<Option<CaseRow>, sqlx::Error> {
     if tx.backend.for_update().is_empty() {
         let sql = format!("SELECT {CASE_COLS} {CASE_JOINS} WHERE r.id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(tx.conn()).await?;
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(tx.conn().await?)
+            .await?;
         return row.as_ref().map(case_from).transpose();
     }
     let lock = "SELECT id FROM service_requests WHERE id = $1 FOR UPDATE";
     if sqlx::query(lock)
         .bind(id)
-        .fetch_optional(tx.conn())
+        .fetch_optional(tx.conn().await?)
         .await?
         .is_none()
     {
         return Ok(None);
     }
     let sql = format!("SELECT {CASE_COLS} {CASE_JOINS} WHERE r.id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(tx.conn()).await?;
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(tx.conn().await?)
+        .await?;
     row.as_ref().map(case_from).transpose()
 }
 
@@ -310,7 +316,7 @@ pub async fn save(tx: &mut Tx, c: &CaseRow, version: i64, now: i64) -> Result<bo
     .bind(now)
     .bind(c.id.to_string())
     .bind(version)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -432,7 +438,7 @@ pub async fn mark(
     .bind(mark)
     .bind(tenant.to_string())
     .bind(now)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -467,7 +473,7 @@ pub async fn insert_note(tx: &mut Tx, n: &NoteRow) -> Result<(), sqlx::Error> {
     .bind(&n.kind)
     .bind(&n.text)
     .bind(n.created_at)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -590,7 +596,7 @@ pub async fn insert_attachment(
     .bind(author.to_string())
     .bind(&a.author_name)
     .bind(a.created_at)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }

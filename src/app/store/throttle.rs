@@ -40,7 +40,7 @@ pub async fn record_failure(
     .bind(key)
     .bind(now)
     .bind(window_ms)
-    .fetch_one(tx.conn())
+    .fetch_one(tx.conn().await?)
     .await?;
     let failures: i64 = row.try_get("failures")?;
     let locked = if failures >= max {
@@ -56,7 +56,7 @@ pub async fn record_failure(
         )
         .bind(locked)
         .bind(key)
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
     }
     tx.commit().await?;

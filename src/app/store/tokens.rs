@@ -37,7 +37,7 @@ pub async fn insert_signing_key_if_none(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let exists = sqlx::query("SELECT 1 AS one FROM signing_keys LIMIT 1")
-        .fetch_optional(tx.conn())
+        .fetch_optional(tx.conn().await?)
         .await?;
     if exists.is_some() {
         return Ok(false);
@@ -49,7 +49,7 @@ pub async fn insert_signing_key_if_none(
     .bind(key.private_der.clone())
     .bind(key.public_raw.clone())
     .bind(now)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(true)
 }
@@ -80,7 +80,7 @@ pub async fn insert_refresh(
     .bind(user.to_string())
     .bind(now)
     .bind(expires_at)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -96,7 +96,7 @@ pub async fn refresh_for_update(
     );
     let row = sqlx::query(&sql)
         .bind(hash)
-        .fetch_optional(tx.conn())
+        .fetch_optional(tx.conn().await?)
         .await?;
     let Some(r) = row else {
         return Ok(None);
@@ -117,7 +117,7 @@ pub async fn spend_refresh(tx: &mut Tx, hash: &str, now: i64) -> Result<bool, sq
     )
     .bind(now)
     .bind(hash)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -128,7 +128,7 @@ pub async fn revoke_family(tx: &mut Tx, family: &str, now: i64) -> Result<(), sq
     )
     .bind(now)
     .bind(family)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -139,7 +139,7 @@ pub async fn revoke_user_refresh(tx: &mut Tx, user: UserId, now: i64) -> Result<
     )
     .bind(now)
     .bind(user.to_string())
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -184,7 +184,7 @@ pub async fn insert_app(tx: &mut Tx, a: &AppRow, created_by: UserId) -> Result<(
     .bind(roles.join(","))
     .bind(created_by.to_string())
     .bind(a.created_at)
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -219,7 +219,7 @@ pub async fn set_app_disabled(
     .bind(disabled_at)
     .bind(id.to_string())
     .bind(tenant.to_string())
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -237,7 +237,7 @@ pub async fn set_app_secret(
     .bind(secret_hash)
     .bind(id.to_string())
     .bind(tenant.to_string())
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -246,7 +246,7 @@ pub async fn delete_app(tx: &mut Tx, tenant: TenantId, id: AppId) -> Result<bool
     let done = sqlx::query("DELETE FROM app_registrations WHERE id = $1 AND tenant_id = $2")
         .bind(id.to_string())
         .bind(tenant.to_string())
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
     Ok(done.rows_affected() == 1)
 }

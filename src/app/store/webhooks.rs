@@ -58,7 +58,7 @@ pub async fn registration_in(
     );
     let row = sqlx::query(&sql)
         .bind(tenant.to_string())
-        .fetch_optional(tx.conn())
+        .fetch_optional(tx.conn().await?)
         .await?;
     row.as_ref().map(registration_from).transpose()
 }
@@ -76,7 +76,7 @@ pub async fn insert(tx: &mut Tx, r: &Registration) -> Result<bool, sqlx::Error> 
     .bind(r.secret_sealed.clone())
     .bind(r.created_at)
     .bind(r.payload_shape.as_str())
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -96,7 +96,7 @@ pub async fn update(tx: &mut Tx, r: &Registration, now: i64) -> Result<(), sqlx:
     .bind(now)
     .bind(r.tenant_id.to_string())
     .bind(r.payload_shape.as_str())
-    .execute(tx.conn())
+    .execute(tx.conn().await?)
     .await?;
     Ok(())
 }
@@ -104,7 +104,7 @@ pub async fn update(tx: &mut Tx, r: &Registration, now: i64) -> Result<(), sqlx:
 pub async fn delete(tx: &mut Tx, tenant: TenantId) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("DELETE FROM webhook_registrations WHERE tenant_id = $1")
         .bind(tenant.to_string())
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -126,7 +126,7 @@ pub async fn registrations_of_all(
     for t in tenants {
         q = q.bind(*t);
     }
-    q.fetch_all(tx.conn())
+    q.fetch_all(tx.conn().await?)
         .await?
         .iter()
         .map(registration_from)
@@ -273,7 +273,7 @@ pub async fn finish_attempts(db: &Db, attempts: &[Attempt], now: i64) -> Result<
             .bind(a.error.clone())
             .bind(a.duration_ms);
     }
-    q.execute(tx.conn()).await?;
+    q.execute(tx.conn().await?).await?;
     for a in attempts {
         let (status, next, delivered_at) = match (a.delivered, a.retry_at) {
             (true, _) => (DeliveryStatus::Delivered, now, Some(now)),
@@ -290,7 +290,7 @@ pub async fn finish_attempts(db: &Db, attempts: &[Attempt], now: i64) -> Result<
         .bind(a.status_code)
         .bind(a.error.clone())
         .bind(a.delivery.to_string())
-        .execute(tx.conn())
+        .execute(tx.conn().await?)
         .await?;
     }
     tx.commit().await
