@@ -46,4 +46,5 @@ mod schema_parity;
 mod screenshots;
 mod security;
 mod support_requests;
+mod transactions;
 mod webhooks;
