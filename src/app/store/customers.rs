@@ -817,12 +817,7 @@ pub async fn qualified_resellers(
     provider: TenantId,
     customer: TenantId,
 ) -> Result<Vec<TenantId>, sqlx::Error> {
-    let rows = sqlx::query(QUALIFIED_RESELLERS)
-        .bind(customer.to_string())
-        .bind(provider.to_string())
-        .fetch_all(conn)
-        .await?;
-    tenant_ids(&rows)
+    qualified(conn, QUALIFIED_RESELLERS, provider, customer).await
 }
 
 /// [`qualified_resellers`] read in `tx` (as its first statement, with the `BEGIN`, when
@@ -833,12 +828,7 @@ pub async fn qualified_resellers_in(
     customer: TenantId,
 ) -> Result<Vec<TenantId>, sqlx::Error> {
     let sql = tx.opening(QUALIFIED_RESELLERS);
-    let rows = sqlx::query(&sql)
-        .bind(customer.to_string())
-        .bind(provider.to_string())
-        .fetch_all(tx.conn().await?)
-        .await?;
-    tenant_ids(&rows)
+    qualified(tx.conn().await?, &sql, provider, customer).await
 }
 
 /// The resellers serving customer `$1` that partner with provider `$2`, oldest first.
@@ -847,7 +837,18 @@ const QUALIFIED_RESELLERS: &str = "SELECT r.partner_tenant_id FROM customer_rela
      JOIN partners p ON p.tenant_id = r.partner_tenant_id AND p.is_reseller = 1 AND p.status = 'active' \
      WHERE r.customer_tenant_id = $1 AND r.state = 'active' ORDER BY r.created_at, r.partner_tenant_id";
 
-fn tenant_ids(rows: &[sqlx::any::AnyRow]) -> Result<Vec<TenantId>, sqlx::Error> {
+/// Runs `sql` ([`QUALIFIED_RESELLERS`], perhaps behind a `BEGIN`) and decodes its ids.
+async fn qualified(
+    conn: &mut sqlx::AnyConnection,
+    sql: &str,
+    provider: TenantId,
+    customer: TenantId,
+) -> Result<Vec<TenantId>, sqlx::Error> {
+    let rows = sqlx::query(sql)
+        .bind(customer.to_string())
+        .bind(provider.to_string())
+        .fetch_all(conn)
+        .await?;
     rows.iter()
         .map(|r| {
             let v: String = r.try_get("partner_tenant_id")?;
@@ -858,8 +859,8 @@ fn tenant_ids(rows: &[sqlx::any::AnyRow]) -> Result<Vec<TenantId>, sqlx::Error> 
 }
 
 /// What the channel rule needs about `reseller` as reseller of record of an order billed to
-/// `provider` for `customer`, in one read (inside the writing transaction, as its first statement with the `BEGIN` when
-/// nothing was sent before).
+/// `provider` for `customer`, in one read inside the writing transaction (as its first
+/// statement, with the `BEGIN`, when nothing was sent before).
 pub async fn record_facts(
     tx: &mut super::Tx,
     provider: TenantId,
