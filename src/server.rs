@@ -91,6 +91,8 @@ pub async fn spawn(app: App, listener: TcpListener) -> anyhow::Result<Running> {
         }
     });
     let mut workers = Vec::new();
+    crate::app::checkpoints::start(&app).await?;
+    workers.push(tokio::spawn(checkpoints(app.clone(), stop_rx.clone())));
     if app.config.workers {
         workers.push(tokio::spawn(crate::mail::worker::run(
             app.clone(),
@@ -125,6 +127,22 @@ async fn housekeeping(app: App, mut stop: watch::Receiver<bool>) {
             _ = tokio::time::sleep(Duration::from_secs(60)) => {}
             _ = stop.changed() => {
                 crate::app::housekeeping::release_lease(&app, &holder).await;
+                return;
+            }
+        }
+    }
+}
+
+/// The WAL checkpoint timer (`app::checkpoints`): every node checkpoints its own SQLite
+/// file, once more when the server stops.
+async fn checkpoints(app: App, mut stop: watch::Receiver<bool>) {
+    let mut checkpointer = crate::app::checkpoints::Checkpointer::default();
+    loop {
+        let pause = checkpointer.pass(&app).await;
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stop.changed() => {
+                checkpointer.pass(&app).await;
                 return;
             }
         }

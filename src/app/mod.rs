@@ -7,6 +7,7 @@ pub mod bench_world;
 pub mod billing_profile;
 pub mod carts;
 pub mod catalog;
+pub mod checkpoints;
 pub mod commerce;
 pub mod customer_admin;
 pub mod customer_deletion;

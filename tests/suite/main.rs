@@ -11,6 +11,7 @@ mod authz_matrix;
 mod bench_smoke;
 mod channel_portal;
 mod channel_story;
+mod checkpoints;
 mod cli;
 mod commerce;
 mod contract;

@@ -39,8 +39,11 @@ pub mod webhooks;
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
+use sqlx::Row;
 use sqlx::{Any, AnyConnection, AnyPool, Executor};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +124,9 @@ pub struct Db {
     pub write: AnyPool,
     pub lists: AnyPool,
     pub backend: Backend,
+    /// SQLite: whether the WAL is checkpointed by [`Db::checkpoint`] on a read connection
+    /// instead of by the writer after its commits (see [`Db::checkpoint_off_the_writer`]).
+    manual_checkpoints: Arc<AtomicBool>,
 }
 
 /// A write transaction on a write connection, begun and ended by this type (not by
@@ -239,10 +245,12 @@ impl Db {
             // Page cache per connection: the writer keeps 32 MB, each reader 4 MB. The
             // operating system's file cache holds the rest, so a large database does not
             // make each of many read connections grow its own copy of hot pages.
-            let pool = |n: u32, cache_kb: i64| {
+            let manual_checkpoints = Arc::new(AtomicBool::new(false));
+            let pool = |n: u32, cache_kb: i64, manual: Option<Arc<AtomicBool>>| {
                 pool_options(n)
                     .min_connections(1)
                     .after_connect(move |conn, _| {
+                        let manual = manual.as_ref().is_some_and(|m| m.load(Ordering::Relaxed));
                         Box::pin(async move {
                             let pragmas = format!(
                                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; \
@@ -250,15 +258,18 @@ impl Db {
                                  PRAGMA cache_size=-{cache_kb};"
                             );
                             conn.execute(pragmas.as_str()).await?;
+                            if manual {
+                                conn.execute(WRITER_LEAVES_CHECKPOINTS).await?;
+                            }
                             Ok(())
                         })
                     })
             };
-            let write = pool(1, 32_000)
+            let write = pool(1, 32_000, Some(manual_checkpoints.clone()))
                 .connect_with(opts.clone())
                 .await
                 .with_context(|| format!("opening {url}"))?;
-            let read = pool(max_connections.max(2), 4_000)
+            let read = pool(max_connections.max(2), 4_000, None)
                 .connect_with(opts)
                 .await?;
             Ok(Db {
@@ -266,6 +277,7 @@ impl Db {
                 read,
                 write,
                 backend: Backend::Sqlite,
+                manual_checkpoints,
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // Two pools here too: a transaction waiting on a row lock holds a write
@@ -279,6 +291,7 @@ impl Db {
                 read,
                 write,
                 backend: Backend::Postgres,
+                manual_checkpoints: Default::default(),
             })
         } else {
             anyhow::bail!("unsupported database URL (use sqlite:PATH or postgres://...)")
@@ -335,10 +348,55 @@ impl Db {
         })
     }
 
+    /// SQLite: from now on the writer no longer checkpoints the WAL after its commits; the
+    /// caller runs [`Db::checkpoint`] on a timer instead (the server does, see
+    /// `server::checkpoints`). A checkpoint copies the WAL's pages into the database file
+    /// and syncs both; done by the writer, it held the single writer for that time every
+    /// thousand pages (a sixth of the writer's CPU during the order workload). A passive
+    /// checkpoint on a read connection runs beside the writer. Until this is called (the
+    /// command-line tools, `bench generate`), the writer checkpoints as SQLite's default has
+    /// it. Nothing to do on PostgreSQL.
+    pub async fn checkpoint_off_the_writer(&self) -> Result<(), sqlx::Error> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        self.manual_checkpoints.store(true, Ordering::Relaxed);
+        // The writer connection open now; one opened later reads the flag when it connects.
+        self.write.execute(WRITER_LEAVES_CHECKPOINTS).await?;
+        Ok(())
+    }
+
+    /// SQLite: copies what the WAL holds into the database file, without waiting for
+    /// readers or the writer (a passive checkpoint, on a read connection), and says how
+    /// far the WAL is copied. `None` on PostgreSQL.
+    pub async fn checkpoint(&self) -> Result<Option<Wal>, sqlx::Error> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(Some(Wal {
+            frames: row.try_get(1)?,
+            checkpointed: row.try_get(2)?,
+        }))
+    }
+
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.read).await.is_ok()
     }
 }
+
+/// An SQLite WAL after a checkpoint: the frames it holds, and how many of them are copied
+/// into the database file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wal {
+    pub frames: i64,
+    pub checkpointed: i64,
+}
+
+/// Turns off the writer's own checkpoints (see [`Db::checkpoint_off_the_writer`]).
+const WRITER_LEAVES_CHECKPOINTS: &str = "PRAGMA wal_autocheckpoint=0";
 
 /// Creates the SQLite file's folder and asks sqlx to create the file if missing.
 fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
