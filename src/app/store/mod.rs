@@ -20,6 +20,7 @@ pub mod links;
 pub mod mailbox;
 pub mod memberships;
 pub mod mfa;
+mod migrations;
 pub mod notifications;
 pub mod oidc;
 pub mod outbox;
@@ -318,18 +319,10 @@ impl Db {
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        match self.backend {
-            Backend::Sqlite => {
-                sqlx::migrate!("./migrations/sqlite")
-                    .run(&self.write)
-                    .await?
-            }
-            Backend::Postgres => {
-                sqlx::migrate!("./migrations/postgres")
-                    .run(&self.write)
-                    .await?
-            }
-        }
+        migrations::migrator(self.backend)
+            .await?
+            .run(&self.write)
+            .await?;
         Ok(())
     }
 
