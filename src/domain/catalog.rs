@@ -4,7 +4,8 @@
 use super::commerce::{parse_price, term_days};
 use super::error::{Checks, Error, Result};
 
-#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CatalogSku {
     #[serde(flatten)]
@@ -12,7 +13,8 @@ pub struct CatalogSku {
     pub availabilities: Vec<AvailabilityInput>,
 }
 
-#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SkuInput {
     pub id: String,
@@ -25,7 +27,8 @@ pub struct SkuInput {
     pub is_trial: bool,
 }
 
-#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AvailabilityInput {
     pub id: String,
@@ -43,7 +46,8 @@ fn commercial() -> String {
     "commercial".into()
 }
 
-#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CatalogProduct {
     pub id: String,
@@ -58,7 +62,8 @@ pub struct CatalogProduct {
     pub skus: Vec<CatalogSku>,
 }
 
-#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CatalogFile {
     pub products: Vec<CatalogProduct>,

@@ -76,7 +76,8 @@ impl ProviderPrice {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SubscriptionStatus {
     Pending,
@@ -166,7 +167,8 @@ impl ProviderPrice {
 }
 
 /// How often a line is billed, as the public contract spells it (read in any case).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BillingCycle {
     Monthly,
@@ -202,7 +204,8 @@ impl BillingCycle {
 
 /// A cart's state. Stored lower-case like every other state; the API spells it `Active` and
 /// `Ordered`, as the public contract does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub enum CartStatus {
     /// Lines may still change; checkout orders them.
     Active,

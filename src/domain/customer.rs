@@ -76,19 +76,8 @@ impl RequestState {
 }
 
 /// Roles a partner may hold in a customer's directory through a delegated-admin grant.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GrantRole {
     GlobalAdministrator,
@@ -147,7 +136,8 @@ pub const MAX_GRANT_DAYS: i64 = 730;
 pub const AUTO_EXTEND_DAYS: i64 = 180;
 
 /// The access a reseller asks a customer for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AccessRequest {
     /// Empty: a relationship without administrative access.

@@ -5,7 +5,8 @@ use super::error::{Checks, Error, FieldError, Result};
 use super::identity::{Country, Email, WEBMAIL_DOMAINS};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Program {
     IndirectReseller,
@@ -29,7 +30,8 @@ impl Program {
 }
 
 /// Where an application stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Being filled in by the applicant.
@@ -216,9 +218,10 @@ pub const REGISTRATION_REQUIRED: &[&str] = &[
 ];
 
 /// The legal business profile, primary contact and support details as entered.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
-#[schema(as = EnrollmentApplication)]
+#[cfg_attr(feature = "server", schema(as = EnrollmentApplication))]
 pub struct Application {
     #[serde(default)]
     pub legal_name: String,

@@ -4,7 +4,8 @@
 use serde::Serialize;
 
 /// A problem with one input field, shown next to that field in the portal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,
     pub message: String,

@@ -169,7 +169,8 @@ impl fmt::Debug for Password {
 }
 
 /// What an organisation is to the program.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TenantKind {
     /// The vendor running the program.
@@ -199,7 +200,8 @@ impl TenantKind {
 
 /// Whether a user may sign in. A removed user is `Inactive` with a deletion time (purged after
 /// the retention period), so two states cover the row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UserState {
     Active,
@@ -233,19 +235,8 @@ impl fmt::Display for UserState {
 
 /// Roles a user can hold: directory roles (in its own tenant), partner roles (in a partner
 /// account) and the operator role. One enum so authorization reads one set.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     GlobalAdministrator,
