@@ -28,6 +28,9 @@ if ! grep -q "^error: length comparison to zero" <<<"$canary_out"; then
 fi
 rm -rf "$canary"
 
+echo "== dependencies: each builds once for the product and the tests"
+scripts/check-dep-features.sh
+
 echo "== the product as shipped: build and lints without the tests' test-door feature"
 # Proves no module outside `app` names `app::store`. The API fuzzing and the contract check
 # below run against this binary, the one `cargo run` builds.
