@@ -25,6 +25,14 @@ pub fn prometheus() -> &'static PrometheusHandle {
                 ],
             )
             .expect("valid buckets")
+            // How many transactions each SQLite commit carried (store::group_commit).
+            .set_buckets_for_metric(
+                metrics_exporter_prometheus::Matcher::Full(
+                    "partnerhub_sqlite_group_commit_size".into(),
+                ),
+                &[1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0],
+            )
+            .expect("valid buckets")
             .install_recorder()
             .expect("one metrics recorder per process")
     })

@@ -78,8 +78,9 @@ impl<'q> Batch<'q> {
 
     /// Runs every statement in `tx` and commits it. On SQLite that is one trip, with the
     /// `BEGIN` too when nothing was sent before: a transaction whose only statements are a
-    /// batch is one trip to the writer. On PostgreSQL the `COMMIT` is a trip of its own.
-    /// On error nothing is committed, and `tx` is dropped (rolled back).
+    /// batch is one trip to the writer (its end is the release of the transaction's savepoint
+    /// in the writer's group, whose commit it then waits for). On PostgreSQL the `COMMIT` is
+    /// a trip of its own. On error nothing is committed, and `tx` is dropped (rolled back).
     pub async fn commit(self, mut tx: Tx) -> Result<(), sqlx::Error> {
         if tx.backend == Backend::Postgres {
             self.run(&mut tx).await?;
@@ -88,12 +89,12 @@ impl<'q> Batch<'q> {
         let Some((sql, args)) = self.ready(tx.backend)? else {
             return tx.commit().await;
         };
-        let sql = format!("{};\nCOMMIT", tx.opening(&sql));
+        let sql = format!("{};\n{}", tx.opening(&sql), tx.end_sql());
         sqlx::query_with(&sql, args)
             .execute(tx.conn().await?)
             .await?;
         tx.ended();
-        Ok(())
+        tx.finish().await
     }
 
     /// The script and its values; `None` when there is nothing to run.

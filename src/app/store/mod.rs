@@ -14,6 +14,7 @@ pub mod dashboard;
 pub(crate) mod decode;
 pub mod enrollments;
 pub mod flashes;
+mod group_commit;
 pub mod idempotency;
 pub mod identity;
 pub mod links;
@@ -38,6 +39,7 @@ pub mod tokens;
 pub mod webhooks;
 
 use anyhow::Context;
+use group_commit::Group;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
 use sqlx::Row;
@@ -128,6 +130,8 @@ pub struct Db {
     /// SQLite: whether the WAL is checkpointed by [`Db::checkpoint`] on a read connection
     /// instead of by the writer after its commits (see [`Db::checkpoint_off_the_writer`]).
     manual_checkpoints: Arc<AtomicBool>,
+    /// SQLite: transactions waiting for the writer commit together ([`group_commit`]).
+    group: Option<Arc<Group>>,
 }
 
 /// A write transaction on a write connection, begun and ended by this type (not by
@@ -140,6 +144,11 @@ pub struct Db {
 /// [`Batch::commit`](batch::Batch::commit) ends a transaction with its last writes and the
 /// `COMMIT` in one trip. A transaction dropped while open is rolled back before its
 /// connection goes back to the pool.
+///
+/// On SQLite a transaction is a member of a [group commit](group_commit): its `BEGIN` is a
+/// savepoint (with the group's `BEGIN` when it is the first), its commit releases the
+/// savepoint and then waits for the group's `COMMIT`; its rollback rolls back to the
+/// savepoint. What callers see is unchanged: a commit that returns `Ok` is durable.
 pub struct Tx {
     conn: Option<PoolConnection<Any>>,
     pub backend: Backend,
@@ -147,6 +156,7 @@ pub struct Tx {
     /// When the write connection was taken: how long transactions hold one (on SQLite, the
     /// one writer) is exported as `partnerhub_db_write_held_seconds`.
     began: std::time::Instant,
+    group: Option<Arc<Group>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,11 +174,20 @@ impl Tx {
     /// sent yet.
     pub async fn conn(&mut self) -> Result<&mut AnyConnection, sqlx::Error> {
         if self.state == TxState::Pending {
-            let begin = self.backend.begin_sql();
-            self.raw().execute(begin).await?;
+            let begin = self.begin_sql();
+            // Open from here: should the `BEGIN` fail half-way, dropping rolls back.
             self.state = TxState::Open;
+            self.raw().execute(begin).await?;
         }
         Ok(self.raw())
+    }
+
+    /// The statement that begins this transaction.
+    fn begin_sql(&self) -> &'static str {
+        match &self.group {
+            Some(g) => g.opening(),
+            None => self.backend.begin_sql(),
+        }
     }
 
     /// `sql` as the text of the transaction's next statement. On SQLite, when nothing has been
@@ -182,18 +201,38 @@ impl Tx {
     pub fn opening(&mut self, sql: &str) -> String {
         if self.state == TxState::Pending && self.backend == Backend::Sqlite {
             self.state = TxState::Open;
-            return format!("{};\n{sql}", self.backend.begin_sql());
+            return format!("{};\n{sql}", self.begin_sql());
         }
         sql.to_string()
     }
 
-    /// Commits (nothing to do when no statement was sent).
+    /// The statement that ends this transaction's work: `COMMIT`, or on SQLite the release
+    /// of its savepoint in the group (whose commit [`Tx::finish`] then waits for).
+    fn end_sql(&self) -> &'static str {
+        match self.group {
+            Some(_) => Group::release(),
+            None => "COMMIT",
+        }
+    }
+
+    /// Commits (nothing to send when no statement was sent, though a group member still
+    /// waits for its group).
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
         if self.state == TxState::Open {
-            self.raw().execute("COMMIT").await?;
+            let end = self.end_sql();
+            self.raw().execute(end).await?;
         }
         self.ended();
-        Ok(())
+        self.finish().await
+    }
+
+    /// After the end statement ran: a group member hands the writer on, or commits the
+    /// group, and returns the group's outcome.
+    async fn finish(mut self) -> Result<(), sqlx::Error> {
+        match (self.group.clone(), self.conn.take()) {
+            (Some(group), Some(conn)) => group.finish(conn).await,
+            _ => Ok(()),
+        }
     }
 
     /// Marks the transaction committed by a statement sent here, and records how long it
@@ -217,6 +256,24 @@ impl Drop for Tx {
     /// until then. Without a runtime to run that task, the connection is closed instead,
     /// which rolls back too.
     fn drop(&mut self) {
+        if let Some(group) = self.group.clone() {
+            // A member still holding the writer: roll back to its savepoint (when it sent
+            // anything) and let the group go on or commit without it.
+            let Some(mut conn) = self.conn.take() else {
+                return;
+            };
+            let sent = self.state == TxState::Open;
+            match tokio::runtime::Handle::try_current() {
+                Ok(rt) => {
+                    rt.spawn(async move { group.abandon(conn, sent).await });
+                }
+                Err(_) => {
+                    group.abandon_closing();
+                    conn.close_on_drop();
+                }
+            }
+            return;
+        }
         if self.state != TxState::Open {
             return;
         }
@@ -279,6 +336,7 @@ impl Db {
                 write,
                 backend: Backend::Sqlite,
                 manual_checkpoints,
+                group: Some(Arc::new(Group::default())),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // Two pools here too: a transaction waiting on a row lock holds a write
@@ -293,6 +351,7 @@ impl Db {
                 write,
                 backend: Backend::Postgres,
                 manual_checkpoints: Default::default(),
+                group: None,
             })
         } else {
             anyhow::bail!("unsupported database URL (use sqlite:PATH or postgres://...)")
@@ -330,7 +389,17 @@ impl Db {
     /// statement (see [`Tx`]).
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         let asked = std::time::Instant::now();
-        let conn = self.write.acquire().await?;
+        let conn = match &self.group {
+            Some(group) => match group.join().await {
+                Some(handed) => handed,
+                None => {
+                    let conn = self.write.acquire().await?;
+                    group.took();
+                    conn
+                }
+            },
+            None => self.write.acquire().await?,
+        };
         metrics::histogram!("partnerhub_db_write_wait_seconds")
             .record(asked.elapsed().as_secs_f64());
         Ok(Tx {
@@ -338,6 +407,7 @@ impl Db {
             backend: self.backend,
             state: TxState::Pending,
             began: std::time::Instant::now(),
+            group: self.group.clone(),
         })
     }
 
