@@ -89,7 +89,11 @@ impl<'q> Batch<'q> {
         let Some((sql, args)) = self.ready(tx.backend)? else {
             return tx.commit().await;
         };
-        let sql = format!("{};\n{}", tx.opening(&sql), tx.end_sql());
+        let sql = tx.opening(&sql);
+        let sql = match tx.end_sql() {
+            "" => sql,
+            end => format!("{sql};\n{end}"),
+        };
         sqlx::query_with(&sql, args)
             .execute(tx.conn().await?)
             .await?;

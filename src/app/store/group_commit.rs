@@ -5,18 +5,21 @@
 //! of their time-ordered indexes, the chain heads), and most of them are the same pages the
 //! next order touches. When transactions are waiting for the writer, the one holding it does
 //! not commit: it hands the connection, with the transaction still open, to the next, and
-//! the last of the group commits for all of them. Each member runs inside a savepoint, so a
-//! member that fails rolls back alone; a member's [`Tx`](super::Tx) reports success only
-//! once the group's `COMMIT` has succeeded, so "committed" still means durable and visible.
+//! the last of the group commits for all of them. Every member after the first runs inside
+//! a savepoint, so a member that fails rolls back alone (the first, which sent the group's
+//! `BEGIN`, rolls back the transaction, which holds nothing else yet). A member's
+//! [`Tx`](super::Tx) reports success only once the group's `COMMIT` has succeeded, so
+//! "committed" still means durable and visible.
 //!
-//! Only transactions join a group. Statements sent to the write pool outside a transaction
-//! (sessions, rate-limit leases) wait in the pool until the group commits, since the
-//! connection goes back to the pool only then: such a statement is never swallowed by an
-//! open transaction. The protocol's one rule: whoever holds the connection when nobody is
-//! waiting to join commits.
+//! Transactions wait for the writer in one queue, first come first served. Statements sent
+//! to the write pool outside a transaction (sessions, rate-limit leases) are never swallowed
+//! by an open group: the connection goes back to the pool after each group's commit, the
+//! pool serves whoever waits there, and a relay task then takes it from the pool again for
+//! the transactions still queued. The protocol's one rule: whoever holds the connection when
+//! nobody is waiting to join commits.
 
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, Executor};
+use sqlx::{Any, AnyPool, Executor};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::oneshot;
@@ -24,22 +27,22 @@ use tokio::sync::oneshot;
 /// Most transactions committed together: bounds how long the first member waits.
 pub const MAX_MEMBERS: usize = 16;
 
-/// A member's savepoint: one at a time on the connection, so one name serves all.
-pub const SAVEPOINT: &str = "SAVEPOINT member";
+const SAVEPOINT: &str = "SAVEPOINT member";
 const RELEASE: &str = "RELEASE member";
 const ROLLBACK_MEMBER: &str = "ROLLBACK TO member; RELEASE member";
 
 type Outcome = Result<(), String>;
 
 /// The writer's group state, shared by every [`Tx`](super::Tx) of one database.
-#[derive(Default)]
 pub struct Group {
+    pool: AnyPool,
     state: Mutex<State>,
 }
 
 #[derive(Default)]
 struct State {
-    /// A transaction holds the write connection (taken from the pool, or handed over).
+    /// Transactions have the write connection: one holds it, or it is on its way to the
+    /// next queued one (handed over, or being taken from the pool by the relay).
     held: bool,
     /// The group's `BEGIN IMMEDIATE` has been sent and not yet committed.
     open: bool,
@@ -47,6 +50,25 @@ struct State {
     queue: VecDeque<oneshot::Sender<Handoff>>,
     /// Members whose work is done and waits for the group's commit.
     members: Vec<oneshot::Sender<Outcome>>,
+}
+
+/// How a member began, and so how it ends or rolls back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Member {
+    /// Sent the group's `BEGIN`: ends with nothing, rolls back the whole transaction.
+    First,
+    /// Opened a savepoint: ends by releasing it, rolls back to it.
+    Savepoint,
+}
+
+impl Member {
+    /// The statement that ends this member's work ("" for the first).
+    pub fn end_sql(self) -> &'static str {
+        match self {
+            Member::First => "",
+            Member::Savepoint => RELEASE,
+        }
+    }
 }
 
 /// The connection on its way to the next member. Dropped undelivered (the member's request
@@ -86,14 +108,22 @@ enum Next {
 }
 
 impl Group {
+    pub fn new(pool: AnyPool) -> Group {
+        Group {
+            pool,
+            state: Mutex::default(),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // The state is a few flags and queues updated in place; a panic cannot leave it
         // half-written, so a poisoned lock is still usable.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Joins the group in progress: the write connection when it is handed over, `None` when
-    /// no group holds it (take it from the pool, then call [`Group::took`]).
+    /// Waits for the write connection: handed over by the transaction before in the queue,
+    /// or `None` when no transaction has it (take it from the pool, then call
+    /// [`Group::took`]).
     pub async fn join(&self) -> Option<PoolConnection<Any>> {
         let handed = {
             let mut s = self.lock();
@@ -104,7 +134,7 @@ impl Group {
             s.queue.push_back(tx);
             rx
         };
-        // A closed channel: the group committed without handing over; go to the pool.
+        // A closed channel: the relay could not take the connection; go to the pool.
         handed.await.ok().and_then(|mut h| h.conn.take())
     }
 
@@ -113,21 +143,22 @@ impl Group {
         self.lock().held = true;
     }
 
-    /// The statement that opens a member: the group's `BEGIN` too when it is the first.
-    pub fn opening(&self) -> &'static str {
+    /// The statement that opens a member, and how it began.
+    pub fn opening(&self) -> (&'static str, Member) {
         let mut s = self.lock();
         if s.open {
-            SAVEPOINT
+            (SAVEPOINT, Member::Savepoint)
         } else {
             s.open = true;
-            "BEGIN IMMEDIATE;\nSAVEPOINT member"
+            ("BEGIN IMMEDIATE", Member::First)
         }
     }
 
-    /// Ends the member holding `conn` after its savepoint was released or rolled back
-    /// (or when it sent nothing): hands the connection to the next transaction waiting, or
-    /// commits the group. Resolves with the group's outcome. The commit runs in a task of
-    /// its own, so that a cancelled request cannot leave the other members without theirs.
+    /// Ends the member holding `conn` after its work was ended (or rolled back to its
+    /// savepoint, or when it sent nothing): hands the connection to the next transaction
+    /// waiting, or commits the group. Resolves with the group's outcome. The commit runs in
+    /// a task of its own, so that a cancelled request cannot leave the other members
+    /// without theirs.
     pub async fn finish(self: &Arc<Self>, conn: PoolConnection<Any>) -> Result<(), sqlx::Error> {
         match self.hand_on(conn) {
             Next::Wait(rx) => match rx.await {
@@ -137,7 +168,7 @@ impl Group {
                 )),
             },
             Next::Commit(conn, members, false) if members.is_empty() => {
-                drop(conn);
+                self.release_writer(conn);
                 Ok(())
             }
             Next::Commit(conn, members, open) => {
@@ -151,69 +182,100 @@ impl Group {
         }
     }
 
-    /// Rolls back the member holding `conn` (it failed or was dropped) and ends it as
-    /// [`Group::finish`] does. When the rollback itself fails, SQLite has rolled back the
+    /// Rolls back the member holding `conn` (it failed or was dropped) and ends its turn as
+    /// [`Group::finish`] does. When a savepoint's rollback fails, SQLite has rolled back the
     /// whole transaction already: every member waiting is told so, and the group ends.
-    pub async fn abandon(self: &Arc<Self>, mut conn: PoolConnection<Any>, sent: bool) {
-        if sent {
-            if let Err(e) = conn.execute(ROLLBACK_MEMBER).await {
+    pub async fn abandon(self: &Arc<Self>, mut conn: PoolConnection<Any>, began: Option<Member>) {
+        let undone = match began {
+            None => Ok(()),
+            Some(Member::Savepoint) => conn.execute(ROLLBACK_MEMBER).await.map(drop),
+            // The first member: nobody else's work is in the transaction yet.
+            Some(Member::First) => conn.execute("ROLLBACK").await.map(drop),
+        };
+        match undone {
+            Ok(()) => {
+                if began == Some(Member::First) {
+                    self.lock().open = false;
+                }
+                let _ = self.finish(conn).await;
+            }
+            Err(e) => {
                 tracing::debug!(error = %e, "the group's transaction ended with a member");
-                let members = self.reset();
+                let members = {
+                    let mut s = self.lock();
+                    s.open = false;
+                    std::mem::take(&mut s.members)
+                };
                 // Whatever is left open goes; the error is expected when nothing is.
                 let _ = conn.execute("ROLLBACK").await;
+                self.release_writer(conn);
                 tell(
                     members,
                     Err(format!("the transaction was rolled back: {e}")),
                 );
-                return;
             }
         }
-        let _ = self.finish(conn).await;
     }
 
     /// Without a runtime to roll back on: the caller closes the connection (which rolls the
-    /// transaction back); every member waiting is told.
+    /// transaction back); every member waiting and every transaction queued is told.
     pub fn abandon_closing(&self) {
-        let members = self.reset();
+        let (members, queue) = {
+            let mut s = self.lock();
+            s.open = false;
+            s.held = false;
+            (std::mem::take(&mut s.members), std::mem::take(&mut s.queue))
+        };
+        drop(queue);
         tell(members, Err("the write connection was closed".into()));
-    }
-
-    /// The statement that ends a member's work (inside the group's transaction).
-    pub fn release() -> &'static str {
-        RELEASE
     }
 
     fn hand_on(self: &Arc<Self>, conn: PoolConnection<Any>) -> Next {
         let mut s = self.lock();
         let mut conn = Some(conn);
-        if s.open && s.members.len() + 1 < MAX_MEMBERS {
-            while let Some(next) = s.queue.pop_front() {
-                let handoff = Handoff {
-                    conn: conn.take(),
-                    group: self.clone(),
-                };
-                match next.send(handoff) {
-                    Ok(()) => {
-                        let (tx, rx) = oneshot::channel();
-                        s.members.push(tx);
-                        return Next::Wait(rx);
-                    }
-                    // That transaction gave up waiting: try the next.
-                    Err(mut h) => conn = h.conn.take(),
-                }
+        if s.members.len() + 1 < MAX_MEMBERS {
+            if let Some(rx) = self.hand_to_next(&mut s, &mut conn) {
+                return Next::Wait(rx);
             }
         }
         let members = std::mem::take(&mut s.members);
         let open = s.open;
         s.open = false;
-        s.held = false;
-        // Those still queued take the connection from the pool once it is back there.
-        s.queue.clear();
         Next::Commit(conn.expect("the connection is still ours"), members, open)
     }
 
+    /// Hands `conn` to the first transaction still waiting in the queue; with a group open,
+    /// the holder becomes a member waiting for its outcome.
+    fn hand_to_next(
+        self: &Arc<Self>,
+        s: &mut State,
+        conn: &mut Option<PoolConnection<Any>>,
+    ) -> Option<oneshot::Receiver<Outcome>> {
+        while let Some(next) = s.queue.pop_front() {
+            let handoff = Handoff {
+                conn: conn.take(),
+                group: self.clone(),
+            };
+            match next.send(handoff) {
+                Ok(()) => {
+                    let (tx, rx) = oneshot::channel();
+                    if s.open {
+                        s.members.push(tx);
+                    } else {
+                        // Nothing of the holder's is pending: its turn ended empty.
+                        let _ = tx.send(Ok(()));
+                    }
+                    return Some(rx);
+                }
+                // That transaction gave up waiting: try the next.
+                Err(mut h) => *conn = h.conn.take(),
+            }
+        }
+        None
+    }
+
     async fn commit(
-        &self,
+        self: Arc<Self>,
         mut conn: PoolConnection<Any>,
         members: Vec<oneshot::Sender<Outcome>>,
         open: bool,
@@ -232,17 +294,48 @@ impl Group {
             Ok(())
         };
         // Back to the pool before the members hear: their next statements may need it.
-        drop(conn);
+        self.release_writer(conn);
         tell(members, outcome.clone());
         outcome
     }
 
-    fn reset(&self) -> Vec<oneshot::Sender<Outcome>> {
+    /// The connection, with no transaction open, goes back to the pool, where statements
+    /// outside transactions get their turn; transactions still queued get it back through
+    /// a relay that waits in the pool for them.
+    fn release_writer(self: &Arc<Self>, conn: PoolConnection<Any>) {
+        drop(conn);
         let mut s = self.lock();
-        s.open = false;
-        s.held = false;
-        s.queue.clear();
-        std::mem::take(&mut s.members)
+        if s.queue.is_empty() {
+            s.held = false;
+            return;
+        }
+        drop(s);
+        let group = self.clone();
+        tokio::spawn(async move { group.relay().await });
+    }
+
+    /// Takes the connection from the pool for the first transaction queued.
+    async fn relay(self: Arc<Self>) {
+        match self.pool.acquire().await {
+            Ok(conn) => {
+                let mut s = self.lock();
+                let mut conn = Some(conn);
+                if self.hand_to_next(&mut s, &mut conn).is_none() {
+                    // Everyone queued gave up meanwhile.
+                    s.held = false;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "taking the writer for queued transactions");
+                // They try the pool themselves.
+                let queue = {
+                    let mut s = self.lock();
+                    s.held = false;
+                    std::mem::take(&mut s.queue)
+                };
+                drop(queue);
+            }
+        }
     }
 }
 
@@ -386,5 +479,71 @@ mod tests {
         insert(&db, &mut d, 2).await;
         d.commit().await.expect("d commits");
         assert_eq!(seen(&db).await, vec![1, 2]);
+    }
+
+    /// The group's first member sent its `BEGIN` and holds no savepoint: when it fails, its
+    /// rollback ends the transaction, and the next in the queue starts a new one.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_first_member_rolls_back_and_the_next_starts_afresh() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = db(&dir).await;
+
+        let mut a = db.begin().await.expect("a");
+        insert(&db, &mut a, 1).await;
+        let db_b = db.clone();
+        let b = tokio::spawn(async move { db_b.begin().await.expect("b") });
+        while db.group.as_ref().expect("sqlite").lock().queue.is_empty() {
+            tokio::task::yield_now().await;
+        }
+        drop(a);
+        let mut b = b.await.expect("b joined");
+        insert(&db, &mut b, 2).await;
+        b.commit().await.expect("b commits");
+        assert_eq!(seen(&db).await, vec![2]);
+    }
+
+    /// More transactions queued than one group takes: the group commits at its limit, the
+    /// connection goes back to the pool (a plain statement waiting there runs), and a relay
+    /// takes it again for the rest of the queue, in order. Nothing is lost or stalled.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_group_commits_and_the_queue_goes_on_after_a_pool_statement() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = db(&dir).await;
+        let n = super::MAX_MEMBERS as i64 + 5;
+
+        let mut first = db.begin().await.expect("first");
+        insert(&db, &mut first, 1).await;
+        let mut queued = Vec::new();
+        for x in 2..=n {
+            let db_x = db.clone();
+            queued.push(tokio::spawn(async move {
+                let mut tx = db_x.begin().await.expect("joined");
+                insert(&db_x, &mut tx, x).await;
+                tx.commit().await.expect("committed");
+            }));
+            while db.group.as_ref().expect("sqlite").lock().queue.len() < (x - 1) as usize {
+                tokio::task::yield_now().await;
+            }
+        }
+        let db_p = db.clone();
+        let plain = tokio::spawn(async move {
+            sqlx::query("INSERT INTO t (x) VALUES (1000)")
+                .execute(&db_p.write)
+                .await
+                .expect("plain insert");
+        });
+        let everything = async {
+            first.commit().await.expect("first committed");
+            for q in queued {
+                q.await.expect("a queued transaction");
+            }
+            plain.await.expect("the plain statement");
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(60), everything)
+            .await
+            .expect("no transaction or statement stalls");
+        let mut want: Vec<i64> = (1..=n).collect();
+        want.push(1000);
+        assert_eq!(seen(&db).await, want);
     }
 }

@@ -39,7 +39,7 @@ pub mod tokens;
 pub mod webhooks;
 
 use anyhow::Context;
-use group_commit::Group;
+use group_commit::{Group, Member};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
 use sqlx::Row;
@@ -145,10 +145,11 @@ pub struct Db {
 /// `COMMIT` in one trip. A transaction dropped while open is rolled back before its
 /// connection goes back to the pool.
 ///
-/// On SQLite a transaction is a member of a [group commit](group_commit): its `BEGIN` is a
-/// savepoint (with the group's `BEGIN` when it is the first), its commit releases the
-/// savepoint and then waits for the group's `COMMIT`; its rollback rolls back to the
-/// savepoint. What callers see is unchanged: a commit that returns `Ok` is durable.
+/// On SQLite a transaction is a member of a [group commit](group_commit): its `BEGIN` is the
+/// group's when it is the first, a savepoint otherwise; its commit releases the savepoint
+/// and then waits for the group's `COMMIT`; its rollback rolls back to the savepoint (the
+/// first rolls back the transaction). What callers see is unchanged: a commit that returns
+/// `Ok` is durable.
 pub struct Tx {
     conn: Option<PoolConnection<Any>>,
     pub backend: Backend,
@@ -157,6 +158,8 @@ pub struct Tx {
     /// one writer) is exported as `partnerhub_db_write_held_seconds`.
     began: std::time::Instant,
     group: Option<Arc<Group>>,
+    /// How this member of the group began (once it sent its first statement).
+    member: Option<Member>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,9 +186,13 @@ impl Tx {
     }
 
     /// The statement that begins this transaction.
-    fn begin_sql(&self) -> &'static str {
+    fn begin_sql(&mut self) -> &'static str {
         match &self.group {
-            Some(g) => g.opening(),
+            Some(g) => {
+                let (sql, member) = g.opening();
+                self.member = Some(member);
+                sql
+            }
             None => self.backend.begin_sql(),
         }
     }
@@ -207,19 +214,21 @@ impl Tx {
     }
 
     /// The statement that ends this transaction's work: `COMMIT`, or on SQLite the release
-    /// of its savepoint in the group (whose commit [`Tx::finish`] then waits for).
+    /// of its savepoint in the group, or nothing for the group's first member (the group's
+    /// commit, which [`Tx::finish`] waits for, ends it).
     fn end_sql(&self) -> &'static str {
-        match self.group {
-            Some(_) => Group::release(),
-            None => "COMMIT",
+        match (&self.group, self.member) {
+            (None, _) => "COMMIT",
+            (Some(_), Some(m)) => m.end_sql(),
+            (Some(_), None) => "",
         }
     }
 
     /// Commits (nothing to send when no statement was sent, though a group member still
     /// waits for its group).
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        if self.state == TxState::Open {
-            let end = self.end_sql();
+        let end = self.end_sql();
+        if self.state == TxState::Open && !end.is_empty() {
             self.raw().execute(end).await?;
         }
         self.ended();
@@ -262,10 +271,13 @@ impl Drop for Tx {
             let Some(mut conn) = self.conn.take() else {
                 return;
             };
-            let sent = self.state == TxState::Open;
+            let began = match self.state {
+                TxState::Open => self.member,
+                _ => None,
+            };
             match tokio::runtime::Handle::try_current() {
                 Ok(rt) => {
-                    rt.spawn(async move { group.abandon(conn, sent).await });
+                    rt.spawn(async move { group.abandon(conn, began).await });
                 }
                 Err(_) => {
                     group.abandon_closing();
@@ -330,13 +342,14 @@ impl Db {
             let read = pool(max_connections.max(2), 4_000, None)
                 .connect_with(opts)
                 .await?;
+            let group = Some(Arc::new(Group::new(write.clone())));
             Ok(Db {
                 lists: read.clone(),
                 read,
                 write,
                 backend: Backend::Sqlite,
                 manual_checkpoints,
-                group: Some(Arc::new(Group::default())),
+                group,
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // Two pools here too: a transaction waiting on a row lock holds a write
@@ -408,6 +421,7 @@ impl Db {
             state: TxState::Pending,
             began: std::time::Instant::now(),
             group: self.group.clone(),
+            member: None,
         })
     }
 
