@@ -349,7 +349,7 @@ fn tell(members: Vec<oneshot::Sender<Outcome>>, outcome: Outcome) {
 #[cfg(test)]
 mod tests {
     use super::super::batch::Batch;
-    use super::super::Db;
+    use super::super::{Db, Tx};
     use sqlx::Executor;
 
     async fn db(dir: &tempfile::TempDir) -> Db {
@@ -362,11 +362,28 @@ mod tests {
         db
     }
 
-    async fn insert(db: &Db, tx: &mut super::super::Tx, x: i64) {
+    async fn insert(db: &Db, tx: &mut Tx, x: i64) {
         let mut b = Batch::new();
         b.add("INSERT INTO t (x) VALUES ($1)").bind(x);
         b.run(tx).await.expect("insert");
         let _ = db;
+    }
+
+    /// Waits until `n` transactions are queued for the writer.
+    async fn queued(db: &Db, n: usize) {
+        while db.group.as_ref().expect("sqlite").lock().queue.len() < n {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// A, holding the writer with row 1 written, and B queued behind it.
+    async fn a_holding_b_queued(db: &Db) -> (Tx, tokio::task::JoinHandle<Tx>) {
+        let mut a = db.begin().await.expect("a");
+        insert(db, &mut a, 1).await;
+        let db_b = db.clone();
+        let b = tokio::spawn(async move { db_b.begin().await.expect("b") });
+        queued(db, 1).await;
+        (a, b)
     }
 
     /// What a reader (another connection) sees.
@@ -385,15 +402,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let db = db(&dir).await;
 
-        let mut a = db.begin().await.expect("a");
-        insert(&db, &mut a, 1).await;
         // B and C queue behind A.
-        let (db_b, db_c) = (db.clone(), db.clone());
-        let b = tokio::spawn(async move { db_b.begin().await.expect("b") });
+        let (a, b) = a_holding_b_queued(&db).await;
+        let db_c = db.clone();
         let c_started = tokio::spawn(async move { db_c.begin().await.expect("c") });
-        while db.group.as_ref().expect("sqlite").lock().queue.len() < 2 {
-            tokio::task::yield_now().await;
-        }
+        queued(&db, 2).await;
         // A's commit hands the writer to B and waits for the group.
         let a_done = tokio::spawn(a.commit());
         let mut b = b.await.expect("b joined");
@@ -431,13 +444,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let db = db(&dir).await;
 
-        let mut a = db.begin().await.expect("a");
-        insert(&db, &mut a, 1).await;
-        let db_b = db.clone();
-        let b = tokio::spawn(async move { db_b.begin().await.expect("b") });
-        while db.group.as_ref().expect("sqlite").lock().queue.is_empty() {
-            tokio::task::yield_now().await;
-        }
+        let (a, b) = a_holding_b_queued(&db).await;
         let a_done = tokio::spawn(a.commit());
         let mut b = b.await.expect("b joined");
         // Meanwhile a plain statement on the write pool.
@@ -463,13 +470,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let db = db(&dir).await;
 
-        let mut a = db.begin().await.expect("a");
-        insert(&db, &mut a, 1).await;
-        let db_b = db.clone();
-        let b = tokio::spawn(async move { db_b.begin().await.map(drop) });
-        while db.group.as_ref().expect("sqlite").lock().queue.is_empty() {
-            tokio::task::yield_now().await;
-        }
+        let (a, b) = a_holding_b_queued(&db).await;
         b.abort();
         let _ = b.await;
         a.commit().await.expect("a commits");
@@ -488,13 +489,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let db = db(&dir).await;
 
-        let mut a = db.begin().await.expect("a");
-        insert(&db, &mut a, 1).await;
-        let db_b = db.clone();
-        let b = tokio::spawn(async move { db_b.begin().await.expect("b") });
-        while db.group.as_ref().expect("sqlite").lock().queue.is_empty() {
-            tokio::task::yield_now().await;
-        }
+        let (a, b) = a_holding_b_queued(&db).await;
         drop(a);
         let mut b = b.await.expect("b joined");
         insert(&db, &mut b, 2).await;
@@ -513,17 +508,15 @@ mod tests {
 
         let mut first = db.begin().await.expect("first");
         insert(&db, &mut first, 1).await;
-        let mut queued = Vec::new();
+        let mut waiting = Vec::new();
         for x in 2..=n {
             let db_x = db.clone();
-            queued.push(tokio::spawn(async move {
+            waiting.push(tokio::spawn(async move {
                 let mut tx = db_x.begin().await.expect("joined");
                 insert(&db_x, &mut tx, x).await;
                 tx.commit().await.expect("committed");
             }));
-            while db.group.as_ref().expect("sqlite").lock().queue.len() < (x - 1) as usize {
-                tokio::task::yield_now().await;
-            }
+            queued(&db, (x - 1) as usize).await;
         }
         let db_p = db.clone();
         let plain = tokio::spawn(async move {
@@ -534,8 +527,8 @@ mod tests {
         });
         let everything = async {
             first.commit().await.expect("first committed");
-            for q in queued {
-                q.await.expect("a queued transaction");
+            for w in waiting {
+                w.await.expect("a queued transaction");
             }
             plain.await.expect("the plain statement");
         };
