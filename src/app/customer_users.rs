@@ -223,6 +223,16 @@ pub async fn update(
     };
     let (t, f) = authorized(app, ctx, customer_id, action).await?;
     let id = UserId::named(user_id)?;
+    // The new password is hashed before the transaction: Argon2 takes tens of milliseconds,
+    // and the writer (on SQLite the single one, with other transactions grouped behind it)
+    // must not wait for it. A refusal is still reported where it was, after the checks below.
+    let new_hash = match p.new_password.as_deref() {
+        Some(pw) => Some(match Password::parse("passwordProfile.password", pw) {
+            Ok(pw) => Ok(crypto::hash_password_blocking(pw.expose().to_string()).await),
+            Err(f) => Err(Error::Validation(vec![f])),
+        }),
+        None => None,
+    };
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
     let mut u = ids::user_in_tx(&mut tx, id)
@@ -269,10 +279,8 @@ pub async fn update(
         restored = s == UserState::Active && u.state == UserState::Inactive;
         u.state = s;
     }
-    if let Some(pw) = &p.new_password {
-        let pw = Password::parse("passwordProfile.password", pw)
-            .map_err(|f| Error::Validation(vec![f]))?;
-        u.password_hash = crypto::hash_password_blocking(pw.expose().to_string()).await;
+    if let Some(hash) = new_hash {
+        u.password_hash = hash?;
         end_sign_ins(&mut tx, u.id, now).await?;
     }
     if disabling {
