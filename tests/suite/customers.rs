@@ -498,6 +498,54 @@ async fn customer_lists_filter_and_page_with_continuation_tokens() {
     assert_error_shape(&b);
 }
 
+/// A password reset with a password the policy refuses is a 400 naming the field and changes
+/// nothing: the old password still signs in and the user's sign-ins are not ended. A reset of
+/// a user that is not there is a 404 whatever the password (the new password is hashed before
+/// the transaction, but refused only after the user is found).
+#[tokio::test]
+async fn a_refused_password_reset_names_the_field_and_keeps_the_old_password() {
+    let t = TestApp::spawn().await;
+    let w = world(&t, &["helpdesk_administrator"]).await;
+    let x = &w.x.0;
+    let bob = t.user(x, "bob", &[]).await;
+    let users = format!("/v1/customers/{}/users", x.id);
+    let (_, before) = t.token_response(&bob.upn, PASSWORD).await;
+    let (s, b) = t
+        .patch(
+            &format!("{users}/{}", bob.id),
+            &w.a.token,
+            &json!({"passwordProfile": {"password": "short"}}),
+        )
+        .await;
+    assert_eq!(
+        (s, b["data"][0]["field"].as_str()),
+        (400, Some("passwordProfile.password"))
+    );
+    assert_error_shape(&b);
+    assert_eq!(t.token_response(&bob.upn, PASSWORD).await.0, 200);
+    let refresh = before["refresh_token"].as_str().expect("a refresh token");
+    let r = t
+        .http
+        .post(t.url("/oauth2/token"))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "a refused reset ends no sign-in");
+    let nobody = uuid::Uuid::now_v7();
+    for password in ["short", "Brand-New-Pass-1"] {
+        let (s, b) = t
+            .patch(
+                &format!("{users}/{nobody}"),
+                &w.a.token,
+                &json!({"passwordProfile": {"password": password}}),
+            )
+            .await;
+        assert_eq!(s, 404, "{password}: {b}");
+        assert_error_shape(&b);
+    }
+}
+
 #[tokio::test]
 async fn grants_decide_what_partners_may_do_in_the_customer_directory() {
     let t = TestApp::spawn().await;

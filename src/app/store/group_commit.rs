@@ -81,20 +81,8 @@ pub struct Handoff {
 
 impl Drop for Handoff {
     fn drop(&mut self) {
-        let Some(mut conn) = self.conn.take() else {
-            return;
-        };
-        let group = self.group.clone();
-        match tokio::runtime::Handle::try_current() {
-            Ok(rt) => {
-                rt.spawn(async move {
-                    let _ = group.finish(conn).await;
-                });
-            }
-            Err(_) => {
-                group.abandon_closing();
-                conn.close_on_drop();
-            }
+        if let Some(conn) = self.conn.take() {
+            self.group.clone().abandon_on_drop(conn, None);
         }
     }
 }
@@ -217,9 +205,22 @@ impl Group {
         }
     }
 
-    /// Without a runtime to roll back on: the caller closes the connection (which rolls the
-    /// transaction back); every member waiting and every transaction queued is told.
-    pub fn abandon_closing(&self) {
+    /// [`Group::abandon`] from a `Drop`: in a task of its own, or, without a runtime to run
+    /// one, by closing the connection (which rolls the transaction back) and telling every
+    /// member waiting and every transaction queued.
+    pub fn abandon_on_drop(self: Arc<Self>, mut conn: PoolConnection<Any>, began: Option<Member>) {
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(async move { self.abandon(conn, began).await });
+            }
+            Err(_) => {
+                self.abandon_closing();
+                conn.close_on_drop();
+            }
+        }
+    }
+
+    fn abandon_closing(&self) {
         let (members, queue) = {
             let mut s = self.lock();
             s.open = false;
@@ -362,11 +363,10 @@ mod tests {
         db
     }
 
-    async fn insert(db: &Db, tx: &mut Tx, x: i64) {
+    async fn insert(tx: &mut Tx, x: i64) {
         let mut b = Batch::new();
         b.add("INSERT INTO t (x) VALUES ($1)").bind(x);
         b.run(tx).await.expect("insert");
-        let _ = db;
     }
 
     /// Waits until `n` transactions are queued for the writer.
@@ -379,7 +379,7 @@ mod tests {
     /// A, holding the writer with row 1 written, and B queued behind it.
     async fn a_holding_b_queued(db: &Db) -> (Tx, tokio::task::JoinHandle<Tx>) {
         let mut a = db.begin().await.expect("a");
-        insert(db, &mut a, 1).await;
+        insert(&mut a, 1).await;
         let db_b = db.clone();
         let b = tokio::spawn(async move { db_b.begin().await.expect("b") });
         queued(db, 1).await;
@@ -415,7 +415,7 @@ mod tests {
             Vec::<i64>::new(),
             "A is not committed alone"
         );
-        insert(&db, &mut b, 2).await;
+        insert(&mut b, 2).await;
         // B fails: a row that is already there (A's, seen inside the group's transaction).
         let mut dup = Batch::new();
         dup.add("INSERT INTO t (x) VALUES ($1)").bind(1_i64);
@@ -423,7 +423,7 @@ mod tests {
         drop(b);
         // C gets the writer after B's rollback and commits the group.
         let mut c = c_started.await.expect("c joined");
-        insert(&db, &mut c, 3).await;
+        insert(&mut c, 3).await;
         assert_eq!(
             seen(&db).await,
             Vec::<i64>::new(),
@@ -455,7 +455,7 @@ mod tests {
                 .await
                 .expect("plain insert")
         });
-        insert(&db, &mut b, 2).await;
+        insert(&mut b, 2).await;
         // B's transaction fails as a whole: were the plain insert inside it, it would go too.
         drop(b);
         plain.await.expect("plain task");
@@ -477,7 +477,7 @@ mod tests {
         assert_eq!(seen(&db).await, vec![1]);
         // The writer is free again: a new transaction starts and commits.
         let mut d = db.begin().await.expect("d");
-        insert(&db, &mut d, 2).await;
+        insert(&mut d, 2).await;
         d.commit().await.expect("d commits");
         assert_eq!(seen(&db).await, vec![1, 2]);
     }
@@ -492,7 +492,7 @@ mod tests {
         let (a, b) = a_holding_b_queued(&db).await;
         drop(a);
         let mut b = b.await.expect("b joined");
-        insert(&db, &mut b, 2).await;
+        insert(&mut b, 2).await;
         b.commit().await.expect("b commits");
         assert_eq!(seen(&db).await, vec![2]);
     }
@@ -507,13 +507,13 @@ mod tests {
         let n = super::MAX_MEMBERS as i64 + 5;
 
         let mut first = db.begin().await.expect("first");
-        insert(&db, &mut first, 1).await;
+        insert(&mut first, 1).await;
         let mut waiting = Vec::new();
         for x in 2..=n {
             let db_x = db.clone();
             waiting.push(tokio::spawn(async move {
                 let mut tx = db_x.begin().await.expect("joined");
-                insert(&db_x, &mut tx, x).await;
+                insert(&mut tx, x).await;
                 tx.commit().await.expect("committed");
             }));
             queued(&db, (x - 1) as usize).await;

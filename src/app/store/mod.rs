@@ -268,21 +268,12 @@ impl Drop for Tx {
         if let Some(group) = self.group.clone() {
             // A member still holding the writer: roll back to its savepoint (when it sent
             // anything) and let the group go on or commit without it.
-            let Some(mut conn) = self.conn.take() else {
-                return;
-            };
-            let began = match self.state {
-                TxState::Open => self.member,
-                _ => None,
-            };
-            match tokio::runtime::Handle::try_current() {
-                Ok(rt) => {
-                    rt.spawn(async move { group.abandon(conn, began).await });
-                }
-                Err(_) => {
-                    group.abandon_closing();
-                    conn.close_on_drop();
-                }
+            if let Some(conn) = self.conn.take() {
+                let began = match self.state {
+                    TxState::Open => self.member,
+                    _ => None,
+                };
+                group.abandon_on_drop(conn, began);
             }
             return;
         }
