@@ -5,7 +5,7 @@
 //! (`EXPLAIN QUERY PLAN` on a freshly migrated file, whichever engine the suite runs on):
 //! PostgreSQL's planner picks sequential scans for empty tables whatever the indexes.
 
-use partnerhub::app::store::{idempotency, identity, ratelimit, sessions, Db};
+use partnerhub::app::store::{customers, idempotency, identity, ratelimit, sessions, Db};
 use sqlx::Row;
 
 #[tokio::test]
@@ -37,6 +37,69 @@ async fn per_mail_and_housekeeping_statements_use_an_index() {
         assert!(
             !plan.iter().any(|d| d == &format!("SCAN {table}")),
             "{sql} reads every row of {table}: {plan:?}"
+        );
+    }
+}
+
+/// The plan of `sql` with `args` bound, one line per step.
+async fn plan_of(db: &Db, sql: &str, args: &[&str]) -> Vec<String> {
+    let explain = format!("EXPLAIN QUERY PLAN {sql}");
+    let mut q = sqlx::query(&explain);
+    for a in args {
+        q = q.bind(*a);
+    }
+    q.fetch_all(&db.read)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String, _>("detail").unwrap())
+        .collect()
+}
+
+/// The statement every API request rebuilds its caller with (and, on a customer's URL, the
+/// customer as the caller sees it) sorts nothing and reads the pair's relationship once; a
+/// customer list page walks one index and reads no table row per customer.
+#[tokio::test]
+async fn per_request_and_list_page_statements_read_indexes_only_where_they_can() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("plans.db").display());
+    let db = Db::connect(&url, 2).await.unwrap();
+    db.migrate().await.unwrap();
+
+    for seeing in [false, true] {
+        let sql = identity::actor_statement(db.backend, seeing);
+        let args: &[&str] = if seeing { &["u", "c", "0"] } else { &["u"] };
+        let plan = plan_of(&db, &sql, args).await;
+        assert!(
+            !plan.iter().any(|d| d.contains("TEMP B-TREE")),
+            "the actor statement sorts on every request: {plan:?}"
+        );
+        assert!(
+            plan.iter()
+                .any(|d| d.contains("partner_agreements USING") && d.contains("INDEX")),
+            "the newest agreement is found through an index: {plan:?}"
+        );
+        let relationship_reads = plan
+            .iter()
+            .filter(|d| d.contains("customer_relationships"))
+            .count();
+        assert_eq!(
+            relationship_reads,
+            usize::from(seeing),
+            "the relationship is read once, and only for a customer: {plan:?}"
+        );
+    }
+
+    for extra in [
+        customers::Extra::Total,
+        customers::Extra::ResellerNamesAndTotal,
+    ] {
+        let sql = customers::page_statement(db.backend, None, 100, extra);
+        let plan = plan_of(&db, &sql, &["p", "", ""]).await;
+        assert!(
+            plan.iter()
+                .any(|d| d.starts_with("SEARCH r USING COVERING INDEX relationships_for_lists")),
+            "a list page reads a table row per customer: {plan:?}"
         );
     }
 }

@@ -69,13 +69,12 @@ pub async fn view(
     };
     let sql = format!(
         "SELECT t.*, \
-         (SELECT COUNT(*) FROM customer_relationships r WHERE r.customer_tenant_id = t.id \
-            AND r.partner_tenant_id = $2 AND r.state = 'active') AS rel_active, \
-         (SELECT r.indirect_reseller_tenant_id FROM customer_relationships r \
-            WHERE r.customer_tenant_id = t.id AND r.partner_tenant_id = $2) AS via, \
+         {REL_ACTIVE} AS rel_active, cr.indirect_reseller_tenant_id AS via, \
          (SELECT {concat} FROM admin_grants g WHERE g.partner_tenant_id = $2 \
             AND g.customer_tenant_id = t.id AND g.status = 'active' AND g.expires_at > $3) AS grant_roles \
-         FROM tenants t WHERE t.id = $1"
+         FROM tenants t LEFT JOIN customer_relationships cr \
+            ON cr.customer_tenant_id = t.id AND cr.partner_tenant_id = $2 \
+         WHERE t.id = $1"
     );
     let Some(row) = sqlx::query(&sql)
         .bind(customer.to_string())
@@ -112,19 +111,22 @@ pub(crate) fn view_columns(backend: super::Backend) -> String {
         "c.id AS c_id, c.domain AS c_domain, c.display_name AS c_display_name, c.country AS c_country, \
          c.kind AS c_kind, c.mfa_required AS c_mfa_required, c.admin_mfa_exempt AS c_admin_mfa_exempt, \
          c.created_at AS c_created_at, c.version AS c_version, \
-         (SELECT COUNT(*) FROM customer_relationships r WHERE r.customer_tenant_id = c.id \
-            AND r.partner_tenant_id = u.tenant_id AND r.state = 'active') AS c_rel_active, \
-         (SELECT r.indirect_reseller_tenant_id FROM customer_relationships r \
-            WHERE r.customer_tenant_id = c.id AND r.partner_tenant_id = u.tenant_id) AS c_via, \
+         {REL_ACTIVE} AS c_rel_active, cr.indirect_reseller_tenant_id AS c_via, \
          (SELECT {concat} FROM admin_grants g WHERE g.partner_tenant_id = u.tenant_id \
             AND g.customer_tenant_id = c.id AND g.status = 'active' AND g.expires_at > $3) AS c_grant_roles, \
          cp.billing AS c_billing, cp.version AS c_billing_version"
     )
 }
 
-/// The joins [`view_columns`] needs after the user `u`.
-pub(crate) const VIEW_JOINS: &str =
-    "LEFT JOIN tenants c ON c.id = $2 LEFT JOIN customer_profiles cp ON cp.tenant_id = c.id";
+/// The joins [`view_columns`] needs after the user `u`. A partner has at most one
+/// relationship with a customer (unique pair), so joining it reads the pair's index once for
+/// both its state and its reseller.
+pub(crate) const VIEW_JOINS: &str = "LEFT JOIN tenants c ON c.id = $2 \
+     LEFT JOIN customer_relationships cr ON cr.customer_tenant_id = c.id AND cr.partner_tenant_id = u.tenant_id \
+     LEFT JOIN customer_profiles cp ON cp.tenant_id = c.id";
+
+/// Whether the joined relationship `cr` is active, as a count (0 or 1).
+const REL_ACTIVE: &str = "CAST(CASE WHEN cr.state = 'active' THEN 1 ELSE 0 END AS BIGINT)";
 
 /// A customer's billing profile (the JSON document and its version), when it has one.
 pub(crate) type BillingDoc = Option<(serde_json::Value, i64)>;
@@ -369,7 +371,7 @@ pub async fn resellers_before(
 
 /// What a page statement reads besides the page itself.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Extra {
+pub enum Extra {
     None,
     Total,
     ResellerNamesAndTotal,
@@ -405,6 +407,25 @@ async fn page_in_one(
 ) -> Result<NamedPage, sqlx::Error> {
     let (cond, value) = filter_sql(filter);
     let (k, i) = after.unwrap_or(("", ""));
+    let sql = page_statement(db.backend, filter, limit, extra);
+    let mut q = sqlx::query(&sql).bind(partner.to_string()).bind(k).bind(i);
+    if !cond.is_empty() {
+        q = q.bind(value);
+    }
+    // A list page: from the list pool (a replica when one is configured).
+    let row = q.fetch_one(&db.lists).await?;
+    unpacked(db.backend, &row)
+}
+
+/// The statement [`page_in_one`] runs: the partner is `$1`, the page starts after the
+/// (lower-cased name, id) `($2, $3)`, and a filter's value is `$4`.
+pub fn page_statement(
+    backend: super::Backend,
+    filter: Option<&CustomerFilter>,
+    limit: u32,
+    extra: Extra,
+) -> String {
+    let (cond, _) = filter_sql(filter);
     let (reseller_join, reseller_name) = if extra == Extra::ResellerNamesAndTotal {
         (
             " LEFT JOIN tenants rt ON rt.id = r.indirect_reseller_tenant_id",
@@ -422,12 +443,12 @@ async fn page_in_one(
             "CAST((SELECT COUNT(*) FROM customer_relationships r WHERE r.partner_tenant_id = $1 AND r.state = 'active'{cond}) AS BIGINT)"
         ),
     };
-    let items = db.backend.json_rows(
+    let items = backend.json_rows(
         "p.customer_tenant_id, p.customer_name_lower, p.customer_domain, p.indirect_reseller_tenant_id, \
          p.display_name, p.country, p.reseller_name",
         "p.customer_name_lower, p.customer_tenant_id",
     );
-    let sql = format!(
+    format!(
         "SELECT {total} AS total, (SELECT {items} FROM (\
          SELECT r.customer_tenant_id, r.customer_name_lower, r.customer_domain, r.indirect_reseller_tenant_id, \
          r.customer_name AS display_name, r.customer_country AS country, {reseller_name} AS reseller_name \
@@ -435,14 +456,7 @@ async fn page_in_one(
          WHERE r.partner_tenant_id = $1 AND r.state = 'active' \
          AND (r.customer_name_lower, r.customer_tenant_id) > ($2, $3){cond} \
          ORDER BY r.customer_name_lower, r.customer_tenant_id LIMIT {limit}) p) AS items"
-    );
-    let mut q = sqlx::query(&sql).bind(partner.to_string()).bind(k).bind(i);
-    if !cond.is_empty() {
-        q = q.bind(value);
-    }
-    // A list page: from the list pool (a replica when one is configured).
-    let row = q.fetch_one(&db.lists).await?;
-    unpacked(db.backend, &row)
+    )
 }
 
 /// Decodes the packed page and its total read by [`page_in_one`].

@@ -266,29 +266,7 @@ pub async fn actor_rows_seeing(
     id: UserId,
     customer: Option<(TenantId, i64)>,
 ) -> Result<Option<(ActorRows, CustomerRider)>, sqlx::Error> {
-    let concat = match db.backend {
-        super::Backend::Sqlite => "group_concat(role, ',')",
-        super::Backend::Postgres => "string_agg(role, ',')",
-    };
-    let (rider_cols, rider_joins) = match customer {
-        Some(_) => (
-            format!(", {}", super::customers::view_columns(db.backend)),
-            super::customers::VIEW_JOINS,
-        ),
-        None => (String::new(), ""),
-    };
-    let sql = format!(
-        "SELECT u.id, u.tenant_id, u.upn, u.display_name, u.first_name, u.last_name, u.password_hash, \
-         u.totp_secret, u.state, u.language, u.usage_location, u.created_at, u.version, \
-         t.domain AS t_domain, t.display_name AS t_display_name, t.country AS t_country, t.kind AS t_kind, \
-         t.mfa_required AS t_mfa_required, t.admin_mfa_exempt AS t_admin_mfa_exempt, t.created_at AS t_created_at, t.version AS t_version, \
-         p.is_reseller AS p_reseller, p.is_provider AS p_provider, p.status AS p_status, \
-         (SELECT COUNT(*) FROM agreement_acceptances a WHERE a.tenant_id = t.id AND a.version = \
-            (SELECT version FROM partner_agreements ORDER BY published_at DESC LIMIT 1)) AS accepted, \
-         (SELECT {concat} FROM user_roles r WHERE r.user_id = u.id) AS roles{rider_cols} \
-         FROM users u JOIN tenants t ON t.id = u.tenant_id LEFT JOIN partners p ON p.tenant_id = t.id \
-         {rider_joins} WHERE u.id = $1"
-    );
+    let sql = actor_statement(db.backend, customer.is_some());
     let mut q = sqlx::query(&sql).bind(id.to_string());
     if let Some((c, now)) = customer {
         q = q.bind(c.to_string()).bind(now);
@@ -323,6 +301,35 @@ pub async fn actor_rows_seeing(
         partner,
     };
     Ok(Some((rows, rider)))
+}
+
+/// The statement [`actor_rows_seeing`] runs on every API request: the user `$1`, and with
+/// `seeing`, the customer `$2` as the user's organisation sees it at time `$3`.
+pub fn actor_statement(backend: super::Backend, seeing: bool) -> String {
+    let concat = match backend {
+        super::Backend::Sqlite => "group_concat(role, ',')",
+        super::Backend::Postgres => "string_agg(role, ',')",
+    };
+    let (rider_cols, rider_joins) = if seeing {
+        (
+            format!(", {}", super::customers::view_columns(backend)),
+            super::customers::VIEW_JOINS,
+        )
+    } else {
+        (String::new(), "")
+    };
+    format!(
+        "SELECT u.id, u.tenant_id, u.upn, u.display_name, u.first_name, u.last_name, u.password_hash, \
+         u.totp_secret, u.state, u.language, u.usage_location, u.created_at, u.version, \
+         t.domain AS t_domain, t.display_name AS t_display_name, t.country AS t_country, t.kind AS t_kind, \
+         t.mfa_required AS t_mfa_required, t.admin_mfa_exempt AS t_admin_mfa_exempt, t.created_at AS t_created_at, t.version AS t_version, \
+         p.is_reseller AS p_reseller, p.is_provider AS p_provider, p.status AS p_status, \
+         (SELECT COUNT(*) FROM agreement_acceptances a WHERE a.tenant_id = t.id AND a.version = \
+            (SELECT version FROM partner_agreements ORDER BY published_at DESC LIMIT 1)) AS accepted, \
+         (SELECT {concat} FROM user_roles r WHERE r.user_id = u.id) AS roles{rider_cols} \
+         FROM users u JOIN tenants t ON t.id = u.tenant_id LEFT JOIN partners p ON p.tenant_id = t.id \
+         {rider_joins} WHERE u.id = $1"
+    )
 }
 
 pub async fn user_in_tx(tx: &mut Tx, id: UserId) -> Result<Option<UserRow>, sqlx::Error> {
