@@ -6,6 +6,7 @@ use super::collection::{Attributes, Collection, Page, PageQuery};
 use super::error::ApiResult;
 use super::extract::Caller;
 use super::extract::Query;
+use super::json::Json;
 use crate::app::audit::{self as uc, AuditQuery, AuditRow};
 use crate::app::App;
 use crate::domain::Error;
@@ -96,7 +97,7 @@ pub async fn records(
     Caller(ctx): Caller,
     headers: HeaderMap,
     Query(p): Query<AuditParams>,
-) -> ApiResult<axum::Json<Collection<AuditRecord>>> {
+) -> ApiResult<Json<Collection<AuditRecord>>> {
     let now = app.clock.now_ms();
     let today = now - now.rem_euclid(crate::clock::DAY_MS);
     let start = match &p.start_date {
@@ -151,7 +152,7 @@ pub async fn records(
     )?;
     let before = page.before_time();
     let (rows, total) = uc::records(&app, &ctx, &q, before, page.size + 1).await?;
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         &path,
@@ -169,10 +170,8 @@ pub async fn record(
     State(app): State<App>,
     Caller(ctx): Caller,
     super::extract::Path(id): super::extract::Path<String>,
-) -> ApiResult<axum::Json<AuditRecord>> {
-    Ok(axum::Json(dto(
-        crate::app::audit::one(&app, &ctx, &id).await?
-    )))
+) -> ApiResult<Json<AuditRecord>> {
+    Ok(Json(dto(crate::app::audit::one(&app, &ctx, &id).await?)))
 }
 
 fn dto(r: AuditRow) -> AuditRecord {

@@ -7,6 +7,7 @@ use super::collection::{
 use super::error::ApiResult;
 use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
+use super::json::Json;
 use crate::app::carts;
 use crate::app::catalog::{self, Availability, Product, ProviderPriceRow, Sku};
 use crate::app::commerce::{
@@ -58,7 +59,7 @@ pub async fn products(
     headers: HeaderMap,
     Query(q): Query<ProductQuery>,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<ProductDto>>> {
+) -> ApiResult<Json<Collection<ProductDto>>> {
     let country = catalog::country_for(&app, &ctx, q.country.as_deref()).await?;
     let segment = q.target_segment.unwrap_or_default();
     let page = Page::from_request(
@@ -80,7 +81,7 @@ pub async fn products(
     if !segment.is_empty() {
         path.push_str(&format!("&targetSegment={}", esc(&segment)));
     }
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         &path,
@@ -100,8 +101,8 @@ pub async fn product(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<ProductDto>> {
-    Ok(axum::Json(ProductDto {
+) -> ApiResult<Json<ProductDto>> {
+    Ok(Json(ProductDto {
         product: catalog::product(&app, &ctx, &id).await?,
         attributes: Attributes::of("Product"),
     }))
@@ -124,11 +125,11 @@ pub async fn skus(
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<SkuDto>>> {
+) -> ApiResult<Json<Collection<SkuDto>>> {
     let path = format!("/v1/products/{id}/skus");
     let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let (rows, total) = catalog::skus_page(&app, &ctx, &id, page.position(), page.fetch()).await?;
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         &path,
@@ -172,7 +173,7 @@ pub async fn availabilities(
     headers: HeaderMap,
     Query(q): Query<CountryQuery>,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<AvailabilityDto>>> {
+) -> ApiResult<Json<Collection<AvailabilityDto>>> {
     let country = q.country.unwrap_or_default().to_ascii_uppercase();
     let mut path = format!("/v1/products/{p}/skus/{s}/availabilities");
     let page = Page::from_request(
@@ -194,7 +195,7 @@ pub async fn availabilities(
     if !country.is_empty() {
         path.push_str(&format!("?country={}", esc(&country)));
     }
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         &path,
@@ -231,7 +232,7 @@ pub async fn import(
     let n = uc::import_catalog(&app, Some(&ctx), &b).await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(ImportResult {
+        Json(ImportResult {
             availabilities: n,
             attributes: Attributes::of("CatalogImport"),
         }),
@@ -362,7 +363,7 @@ pub async fn create_order(
         .await?,
     };
     let (view, _) = uc::place_order(&app, &ctx, &id, input).await?;
-    Ok((StatusCode::CREATED, axum::Json(order_dto(view))).into_response())
+    Ok((StatusCode::CREATED, Json(order_dto(view))).into_response())
 }
 
 /// The customer's orders, newest first (keyset pages).
@@ -374,11 +375,11 @@ pub async fn orders(
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<OrderDto>>> {
+) -> ApiResult<Json<Collection<OrderDto>>> {
     let path = format!("/v1/customers/{id}/orders");
     let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let (rows, total) = orders::page(&app, &ctx, &id, page.position(), page.fetch()).await?;
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         &path,
@@ -395,8 +396,8 @@ pub async fn order(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path((id, oid)): Path<(String, String)>,
-) -> ApiResult<axum::Json<OrderDto>> {
-    Ok(axum::Json(order_dto(
+) -> ApiResult<Json<OrderDto>> {
+    Ok(Json(order_dto(
         orders::get(&app, &ctx, &id, OrderId::named(&oid)?).await?,
     )))
 }
@@ -474,7 +475,7 @@ pub async fn subscriptions(
     headers: HeaderMap,
     Query(q): Query<SubscriptionQuery>,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<SubscriptionDto>>> {
+) -> ApiResult<Json<Collection<SubscriptionDto>>> {
     let filter = subscriptions::ListFilter {
         order_id: q.order_id,
         mpn_id: q.mpn_id,
@@ -490,7 +491,7 @@ pub async fn subscriptions(
     let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let (rows, total) =
         subscriptions::page(&app, &ctx, &id, &filter, page.position(), page.fetch()).await?;
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         &path,
@@ -510,7 +511,7 @@ pub async fn subscription(
 ) -> ApiResult<Response> {
     let v = subscriptions::view(&app, &ctx, &id, SubscriptionId::named(&sid)?).await?;
     let tag = etag(v.subscription.version);
-    Ok(([(header::ETAG, tag)], axum::Json(subscription_dto(v))).into_response())
+    Ok(([(header::ETAG, tag)], Json(subscription_dto(v))).into_response())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -555,7 +556,7 @@ pub async fn update_subscription(
     .await?;
     let v = subscriptions::changed(&app, s).await?;
     let tag = etag(v.subscription.version);
-    Ok(([(header::ETAG, tag)], axum::Json(subscription_dto(v))).into_response())
+    Ok(([(header::ETAG, tag)], Json(subscription_dto(v))).into_response())
 }
 
 pub use crate::app::carts::{CartLine, Participant};
@@ -620,7 +621,7 @@ pub async fn create_cart(
     Body(b): Body<CartBody>,
 ) -> ApiResult<Response> {
     let c = carts::create(&app, &ctx, &id, b.content()).await?;
-    Ok((StatusCode::CREATED, axum::Json(cart_dto(c))).into_response())
+    Ok((StatusCode::CREATED, Json(cart_dto(c))).into_response())
 }
 
 /// One cart of the caller.
@@ -630,8 +631,8 @@ pub async fn get_cart(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path((id, cid)): Path<(String, String)>,
-) -> ApiResult<axum::Json<CartDto>> {
-    Ok(axum::Json(cart_dto(
+) -> ApiResult<Json<CartDto>> {
+    Ok(Json(cart_dto(
         carts::get(&app, &ctx, &id, CartId::named(&cid)?).await?,
     )))
 }
@@ -646,11 +647,11 @@ pub async fn put_cart(
     Path((id, cid)): Path<(String, String)>,
     headers: HeaderMap,
     Body(b): Body<CartBody>,
-) -> ApiResult<axum::Json<CartDto>> {
+) -> ApiResult<Json<CartDto>> {
     let body_tag = b.attributes.as_ref().and_then(|a| a.etag.clone());
     let expected = expected_version(&headers, body_tag.as_deref())?;
     let c = carts::update(&app, &ctx, &id, CartId::named(&cid)?, b.content(), expected).await?;
-    Ok(axum::Json(cart_dto(c)))
+    Ok(Json(cart_dto(c)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -675,7 +676,7 @@ pub async fn checkout(
     let dto = order_dto(orders::placed(&app, order).await?);
     Ok((
         StatusCode::CREATED,
-        axum::Json(CheckoutResult {
+        Json(CheckoutResult {
             orders: vec![dto],
             order_errors: vec![],
             attributes: Attributes::of("CartCheckoutResult"),
@@ -718,7 +719,7 @@ pub async fn invoices(
     Caller(ctx): Caller,
     headers: HeaderMap,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<InvoiceDto>>> {
+) -> ApiResult<Json<Collection<InvoiceDto>>> {
     let page = Page::from_request(
         &headers,
         &pq,
@@ -726,7 +727,7 @@ pub async fn invoices(
         &app.keys.paging_secret,
     )?;
     let (rows, total) = invoices::page(&app, &ctx, page.position(), page.fetch()).await?;
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         "/v1/invoices",
@@ -743,10 +744,8 @@ pub async fn invoice(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<InvoiceDto>> {
-    Ok(axum::Json(invoice_dto(
-        invoices::get(&app, &ctx, &id).await?,
-    )))
+) -> ApiResult<Json<InvoiceDto>> {
+    Ok(Json(invoice_dto(invoices::get(&app, &ctx, &id).await?)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -777,12 +776,12 @@ pub async fn invoice_lines(
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<InvoiceLineDto>>> {
+) -> ApiResult<Json<Collection<InvoiceLineDto>>> {
     let path = format!("/v1/invoices/{id}/lineitems");
     let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let (rows, total) =
         invoices::lines_page(&app, &ctx, &id, page.position(), page.fetch()).await?;
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         &path,
@@ -857,11 +856,11 @@ pub async fn statements(
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<Statement>>> {
+) -> ApiResult<Json<Collection<Statement>>> {
     let path = format!("/v1/invoices/{id}/statements");
     let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let (inv, rows) = invoices::statements(&app, &ctx, &id).await?;
-    Ok(axum::Json(page.finish_in_memory(
+    Ok(Json(page.finish_in_memory(
         rows,
         &path,
         &app.keys.paging_secret,
@@ -902,7 +901,7 @@ pub async fn generate(
     let n = uc::generate_invoices(&app, start).await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(ImportResult {
+        Json(ImportResult {
             availabilities: n,
             attributes: Attributes::of("InvoiceRun"),
         }),
@@ -918,7 +917,7 @@ pub async fn provider_prices(
     Caller(ctx): Caller,
     headers: HeaderMap,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<ProviderPriceInput>>> {
+) -> ApiResult<Json<Collection<ProviderPriceInput>>> {
     let page = Page::from_request(
         &headers,
         &pq,
@@ -927,7 +926,7 @@ pub async fn provider_prices(
     )?;
     let (rows, total) =
         catalog::provider_prices_page(&app, &ctx, page.position(), page.fetch()).await?;
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         "/v1/pricelists/provider",
@@ -950,7 +949,7 @@ pub async fn put_provider_prices(
     State(app): State<App>,
     Caller(ctx): Caller,
     Body(b): Body<Vec<ProviderPriceInput>>,
-) -> ApiResult<axum::Json<Collection<ProviderPriceInput>>> {
+) -> ApiResult<Json<Collection<ProviderPriceInput>>> {
     uc::set_provider_prices(&app, &ctx, &b).await?;
     provider_prices(
         State(app),

@@ -8,6 +8,7 @@ use super::collection::{
 use super::commerce::{order_dto, subscription_dto, OrderDto, SubscriptionDto};
 use super::error::{ApiErrorBody, ApiResult};
 use super::extract::{Body, Caller, Path, Query};
+use super::json::Json;
 use crate::app::billing_profile::{self, BillingAddress, BillingContact, BillingProfile};
 use crate::app::order_changes::{self, AddOnLine, OrderChange};
 use crate::app::{support_contact, upgrades, App};
@@ -117,7 +118,7 @@ fn billing_dto(p: BillingProfile, version: i64) -> Response {
         profile_type: "billing_profile".into(),
         attributes: Attributes::with_etag("BillingProfile", version),
     };
-    ([(header::ETAG, etag(version))], axum::Json(body)).into_response()
+    ([(header::ETAG, etag(version))], Json(body)).into_response()
 }
 
 /// The partner organisation's billing profile (tax id, purchase order number, currency,
@@ -199,8 +200,8 @@ pub struct SupportContactUpdate {
     pub attributes: Option<EtagAttributes>,
 }
 
-fn contact_dto(c: support_contact::SupportContact) -> axum::Json<SupportContactDto> {
-    axum::Json(SupportContactDto {
+fn contact_dto(c: support_contact::SupportContact) -> Json<SupportContactDto> {
+    Json(SupportContactDto {
         support_tenant_id: c.tenant_id.to_string(),
         support_mpn_id: c.mpn_id.map(|m| m.to_string()),
         name: c.name,
@@ -217,7 +218,7 @@ pub async fn get_support_contact(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path((id, sid)): Path<(String, String)>,
-) -> ApiResult<axum::Json<SupportContactDto>> {
+) -> ApiResult<Json<SupportContactDto>> {
     Ok(contact_dto(
         support_contact::get(&app, &ctx, &id, SubscriptionId::named(&sid)?).await?,
     ))
@@ -236,7 +237,7 @@ pub async fn put_support_contact(
     Caller(ctx): Caller,
     Path((id, sid)): Path<(String, String)>,
     Body(b): Body<SupportContactUpdate>,
-) -> ApiResult<axum::Json<SupportContactDto>> {
+) -> ApiResult<Json<SupportContactDto>> {
     let named = b
         .support_tenant_id
         .filter(|s| !s.trim().is_empty())
@@ -278,12 +279,12 @@ pub async fn order_provisioning_status(
     Path((id, oid)): Path<(String, String)>,
     headers: HeaderMap,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<LineProvisioningStatus>>> {
+) -> ApiResult<Json<Collection<LineProvisioningStatus>>> {
     // One row per line of one order: read whole, paged in memory.
     let path = format!("/v1/customers/{id}/orders/{oid}/provisioningstatus");
     let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let rows = order_changes::provisioning(&app, &ctx, &id, OrderId::named(&oid)?).await?;
-    Ok(axum::Json(page.finish_in_memory(
+    Ok(Json(page.finish_in_memory(
         rows,
         &path,
         &app.keys.paging_secret,
@@ -360,7 +361,7 @@ pub async fn upgrade(
     Path((id, sid)): Path<(String, String)>,
     headers: HeaderMap,
     Body(b): Body<UpgradeRequest>,
-) -> ApiResult<axum::Json<UpgradeResult>> {
+) -> ApiResult<Json<UpgradeResult>> {
     if b.upgrade_type
         .as_deref()
         .is_some_and(|t| !t.eq_ignore_ascii_case("upgrade_only"))
@@ -370,7 +371,7 @@ pub async fn upgrade(
     let expected = expected_version(&headers, None)?;
     let sid = SubscriptionId::named(&sid)?;
     let done = upgrades::upgrade(&app, &ctx, &id, sid, &b.target_offer.id, expected).await?;
-    Ok(axum::Json(UpgradeResult {
+    Ok(Json(UpgradeResult {
         source_subscription_id: done.source_subscription_id.to_string(),
         target_subscription_id: done.target_subscription_id.to_string(),
         upgrade_type: "upgrade_only".into(),
@@ -427,7 +428,7 @@ pub async fn patch_order(
     Caller(ctx): Caller,
     Path((id, oid)): Path<(String, String)>,
     Body(b): Body<OrderPatch>,
-) -> ApiResult<axum::Json<OrderDto>> {
+) -> ApiResult<Json<OrderDto>> {
     let mut add_ons = Vec::new();
     for (i, l) in b.line_items.into_iter().enumerate() {
         if l.subscription_id.as_deref().is_some_and(|s| !s.is_empty()) {
@@ -466,9 +467,7 @@ pub async fn patch_order(
         },
     )
     .await?;
-    Ok(axum::Json(order_dto(
-        crate::app::orders::placed(&app, o).await?,
-    )))
+    Ok(Json(order_dto(crate::app::orders::placed(&app, o).await?)))
 }
 
 /// The add-on subscriptions bought on a subscription (the add-ons of one subscription: read
@@ -483,12 +482,12 @@ pub async fn subscription_addons(
     Path((id, sid)): Path<(String, String)>,
     headers: HeaderMap,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<SubscriptionDto>>> {
+) -> ApiResult<Json<Collection<SubscriptionDto>>> {
     let path = format!("/v1/customers/{id}/subscriptions/{sid}/addons");
     let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let rows =
         crate::app::subscriptions::addons(&app, &ctx, &id, SubscriptionId::named(&sid)?).await?;
-    Ok(axum::Json(page.finish_in_memory(
+    Ok(Json(page.finish_in_memory(
         rows,
         &path,
         &app.keys.paging_secret,

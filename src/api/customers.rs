@@ -7,6 +7,7 @@ use super::collection::{
 use super::error::ApiResult;
 use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
+use super::json::Json;
 use crate::app::customer_lists::{
     self as lists, CustomerListRow, GrantView, PartnerOfCustomer, TenantRow, UserRow,
 };
@@ -73,7 +74,7 @@ pub struct CustomerLinks {
     pub self_link: super::collection::Link,
 }
 
-fn customer_links(id: TenantId) -> CustomerLinks {
+fn customer_links(id: &str) -> CustomerLinks {
     CustomerLinks {
         self_link: super::collection::Link {
             uri: format!("/customers/{id}"),
@@ -83,9 +84,10 @@ fn customer_links(id: TenantId) -> CustomerLinks {
     }
 }
 
-fn company(id: TenantId, domain: String, name: String, country: String) -> CompanyProfile {
+/// `id` is the tenant id as text: list items format it once for all four places it appears.
+fn company(id: String, domain: String, name: String, country: String) -> CompanyProfile {
     CompanyProfile {
-        tenant_id: id.to_string(),
+        tenant_id: id,
         domain,
         company_name: name,
         country,
@@ -114,7 +116,7 @@ pub async fn list(
     Caller(ctx): Caller,
     headers: HeaderMap,
     Query(q): Query<CustomerListQuery>,
-) -> ApiResult<axum::Json<Collection<Customer>>> {
+) -> ApiResult<Json<Collection<Customer>>> {
     let filter = q
         .filter
         .as_deref()
@@ -141,7 +143,7 @@ pub async fn list(
         Some(f) if !f.is_empty() => format!("/v1/customers?filter={}", crate::web::url_escape(f)),
         _ => "/v1/customers".into(),
     };
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         &path,
@@ -153,12 +155,13 @@ pub async fn list(
 
 /// A customer as lists show it.
 fn listed_customer(r: CustomerListRow) -> Customer {
+    let id = r.id.to_string();
     Customer {
-        id: r.id.to_string(),
-        commerce_id: r.id.to_string(),
+        id: id.clone(),
+        commerce_id: id.clone(),
         billing_profile: None,
-        links: customer_links(r.id),
-        company_profile: company(r.id, r.domain, r.name, r.country),
+        links: customer_links(&id),
+        company_profile: company(id, r.domain, r.name, r.country),
         relationship_to_partner: "reseller".into(),
         allow_delegated_access: None,
         associated_partner_id: r.indirect_reseller.map(|x| x.to_string()),
@@ -176,8 +179,8 @@ fn customer_dto(
         id: t.id.to_string(),
         commerce_id: t.id.to_string(),
         billing_profile: None,
-        links: customer_links(t.id),
-        company_profile: company(t.id, t.domain, t.display_name, t.country),
+        links: customer_links(&t.id.to_string()),
+        company_profile: company(t.id.to_string(), t.domain, t.display_name, t.country),
         relationship_to_partner: if facts.relationship {
             "reseller".into()
         } else {
@@ -198,11 +201,11 @@ pub async fn get_one(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<Customer>> {
+) -> ApiResult<Json<Customer>> {
     let (t, f, via) = uc::visible_with_reseller(&app, &ctx, &id).await?;
     let mut dto = customer_dto(t, f, via);
     dto.billing_profile = billing_if_allowed(&app, &ctx, &id).await?;
-    Ok(axum::Json(dto))
+    Ok(Json(dto))
 }
 
 /// The billing profile when the caller may read it and one is set; a caller who may see the
@@ -238,7 +241,7 @@ pub async fn patch(
     Caller(ctx): Caller,
     Path(id): Path<String>,
     Body(b): Body<CustomerPatch>,
-) -> ApiResult<axum::Json<Customer>> {
+) -> ApiResult<Json<Customer>> {
     if !b.relationship_to_partner.eq_ignore_ascii_case("none") {
         return Err(Error::field(
             "relationshipToPartner",
@@ -253,7 +256,7 @@ pub async fn patch(
         grants: Default::default(),
         ..f
     };
-    Ok(axum::Json(customer_dto(t, facts, via)))
+    Ok(Json(customer_dto(t, facts, via)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -337,8 +340,8 @@ pub async fn create(
         id: t.id.to_string(),
         commerce_id: t.id.to_string(),
         billing_profile: b.billing_profile,
-        links: customer_links(t.id),
-        company_profile: company(t.id, t.domain, t.display_name, t.country),
+        links: customer_links(&t.id.to_string()),
+        company_profile: company(t.id.to_string(), t.domain, t.display_name, t.country),
         relationship_to_partner: "reseller".into(),
         allow_delegated_access: Some(false),
         associated_partner_id: Some(reseller.to_string()),
@@ -348,7 +351,7 @@ pub async fn create(
         }),
         attributes: Attributes::of("Customer"),
     };
-    Ok((StatusCode::CREATED, axum::Json(dto)).into_response())
+    Ok((StatusCode::CREATED, Json(dto)).into_response())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -377,12 +380,12 @@ pub async fn relationships(
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<CustomerPartner>>> {
+) -> ApiResult<Json<Collection<CustomerPartner>>> {
     let path = format!("/v1/customers/{id}/relationships");
     let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let (rows, total) =
         lists::partners_page(&app, &ctx, &id, page.position(), page.fetch()).await?;
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         &path,
@@ -494,7 +497,7 @@ pub async fn request_link(
     State(app): State<App>,
     Caller(ctx): Caller,
     Query(q): Query<RequestQuery>,
-) -> ApiResult<axum::Json<RelationshipRequest>> {
+) -> ApiResult<Json<RelationshipRequest>> {
     let roles: Vec<String> = q
         .roles
         .unwrap_or_default()
@@ -509,9 +512,7 @@ pub async fn request_link(
         "indirectCloudSolutionProviderId",
     )
     .await?;
-    Ok(axum::Json(
-        request_dto(&app, &ctx, provider, access, None).await?,
-    ))
+    Ok(Json(request_dto(&app, &ctx, provider, access, None).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -545,7 +546,7 @@ pub async fn request_post(
     )
     .await?;
     let dto = request_dto(&app, &ctx, provider, access, b.email.as_deref()).await?;
-    Ok((StatusCode::CREATED, axum::Json(dto)).into_response())
+    Ok((StatusCode::CREATED, Json(dto)).into_response())
 }
 
 /// The reseller withdraws a relationship request; its link stops working.
@@ -592,10 +593,10 @@ pub async fn preview(
     State(app): State<App>,
     Caller(ctx): Caller,
     Body(b): Body<TokenBody>,
-) -> ApiResult<axum::Json<InvitationPreview>> {
+) -> ApiResult<Json<InvitationPreview>> {
     ctx.require(Action::ReadTenant, Resource::Tenant(ctx.actor.tenant))?;
     let p = uc::preview(&app, &b.token).await?;
-    Ok(axum::Json(InvitationPreview {
+    Ok(Json(InvitationPreview {
         reseller: p.reseller,
         provider: p.provider,
         roles: p.invitation.roles.clone(),
@@ -628,7 +629,7 @@ pub async fn accept(
     State(app): State<App>,
     Caller(ctx): Caller,
     Body(b): Body<AcceptRequestBody>,
-) -> ApiResult<axum::Json<Collection<CustomerPartner>>> {
+) -> ApiResult<Json<Collection<CustomerPartner>>> {
     uc::accept(&app, &ctx, &b.token, b.consent).await?;
     my_partners(
         State(app),
@@ -677,7 +678,7 @@ pub async fn my_partners(
     Caller(ctx): Caller,
     headers: HeaderMap,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<CustomerPartner>>> {
+) -> ApiResult<Json<Collection<CustomerPartner>>> {
     let page = Page::from_request(
         &headers,
         &pq,
@@ -685,7 +686,7 @@ pub async fn my_partners(
         &app.keys.paging_secret,
     )?;
     let (rows, total) = lists::own_partners_page(&app, &ctx, page.position(), page.fetch()).await?;
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         "/v1/customer/partners",
@@ -705,7 +706,7 @@ pub async fn my_grants(
     Caller(ctx): Caller,
     headers: HeaderMap,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<Grant>>> {
+) -> ApiResult<Json<Collection<Grant>>> {
     let page = Page::from_request(
         &headers,
         &pq,
@@ -713,7 +714,7 @@ pub async fn my_grants(
         &app.keys.paging_secret,
     )?;
     let (rows, total) = lists::own_grants_page(&app, &ctx, page.position(), page.fetch()).await?;
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         "/v1/customer/grants",
@@ -763,8 +764,8 @@ pub async fn revoke_grant(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<Grant>> {
-    Ok(axum::Json(grant_dto(
+) -> ApiResult<Json<Grant>> {
+    Ok(Json(grant_dto(
         lists::revoke_grant(&app, &ctx, GrantId::named(&id)?).await?,
     )))
 }
@@ -777,10 +778,10 @@ pub async fn company_profile(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<CompanyProfile>> {
+) -> ApiResult<Json<CompanyProfile>> {
     let (t, _) = uc::visible(&app, &ctx, &id).await?;
-    Ok(axum::Json(company(
-        t.id,
+    Ok(Json(company(
+        t.id.to_string(),
         t.domain,
         t.display_name,
         t.country,
@@ -799,7 +800,7 @@ pub async fn billing(
     let (mut b, version) = uc::billing(&app, &ctx, &id).await?;
     b["attributes"] =
         serde_json::json!({ "objectType": "CustomerBillingProfile", "etag": etag(version) });
-    Ok(([(header::ETAG, etag(version))], axum::Json(b)).into_response())
+    Ok(([(header::ETAG, etag(version))], Json(b)).into_response())
 }
 
 /// Replaces the billing profile; send `If-Match` (or `attributes.etag`) from your read.
@@ -834,7 +835,7 @@ pub async fn put_billing(
     let (mut saved, version) = uc::update_billing(&app, &ctx, &id, b, expected).await?;
     saved["attributes"] =
         serde_json::json!({ "objectType": "CustomerBillingProfile", "etag": etag(version) });
-    Ok(([(header::ETAG, etag(version))], axum::Json(saved)).into_response())
+    Ok(([(header::ETAG, etag(version))], Json(saved)).into_response())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -879,12 +880,12 @@ pub async fn users(
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(q): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<CustomerUser>>> {
+) -> ApiResult<Json<Collection<CustomerUser>>> {
     let fingerprint = format!("customer-users:{id}");
     let page = Page::from_request(&headers, &q, &fingerprint, &app.keys.paging_secret)?;
     let after = page.after.as_ref().map(|c| (c.key.as_str(), c.id.as_str()));
     let (rows, total) = customer_users::list(&app, &ctx, &id, after, page.size + 1).await?;
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         &format!("/v1/customers/{id}/users"),
@@ -948,7 +949,7 @@ pub async fn create_user(
         dto.password_profile =
             Some(serde_json::json!({ "password": password, "forceChangePassword": true }));
     }
-    Ok((StatusCode::CREATED, axum::Json(dto)).into_response())
+    Ok((StatusCode::CREATED, Json(dto)).into_response())
 }
 
 /// One user of the customer.
@@ -959,8 +960,8 @@ pub async fn get_user(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path((id, uid)): Path<(String, String)>,
-) -> ApiResult<axum::Json<CustomerUser>> {
-    Ok(axum::Json(user_dto(
+) -> ApiResult<Json<CustomerUser>> {
+    Ok(Json(user_dto(
         customer_users::get(&app, &ctx, &id, &uid).await?,
     )))
 }
@@ -991,7 +992,7 @@ pub async fn patch_user(
     Caller(ctx): Caller,
     Path((id, uid)): Path<(String, String)>,
     Body(b): Body<UserPatchBody>,
-) -> ApiResult<axum::Json<CustomerUser>> {
+) -> ApiResult<Json<CustomerUser>> {
     let new_password = b
         .password_profile
         .as_ref()
@@ -1013,7 +1014,7 @@ pub async fn patch_user(
         },
     )
     .await?;
-    Ok(axum::Json(user_dto(u)))
+    Ok(Json(user_dto(u)))
 }
 
 /// Deletes a user: inactive for 30 days (restorable), then purged.
@@ -1058,10 +1059,10 @@ pub async fn directory_roles(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<Collection<DirectoryRole>>> {
+) -> ApiResult<Json<Collection<DirectoryRole>>> {
     uc::authorized(&app, &ctx, &id, Action::ReadCustomerUsers).await?;
     let rows: Vec<_> = DIRECTORY_ROLES.to_vec();
-    Ok(axum::Json(single_page(
+    Ok(Json(single_page(
         &app.keys.paging_secret,
         rows,
         &format!("/v1/customers/{id}/directoryroles"),
@@ -1079,9 +1080,9 @@ pub async fn user_directory_roles(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path((id, uid)): Path<(String, String)>,
-) -> ApiResult<axum::Json<Collection<DirectoryRole>>> {
+) -> ApiResult<Json<Collection<DirectoryRole>>> {
     let rows = customer_users::roles_of(&app, &ctx, &id, &uid).await?;
-    Ok(axum::Json(single_page(
+    Ok(Json(single_page(
         &app.keys.paging_secret,
         rows,
         &format!("/v1/customers/{id}/users/{uid}/directoryroles"),
@@ -1110,12 +1111,12 @@ pub async fn role_members(
     Path((id, role)): Path<(String, String)>,
     headers: HeaderMap,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<UserMember>>> {
+) -> ApiResult<Json<Collection<UserMember>>> {
     let path = format!("/v1/customers/{id}/directoryroles/{role}/usermembers");
     let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let (rows, total) =
         lists::role_members_page(&app, &ctx, &id, &role, page.position(), page.fetch()).await?;
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         &path,
@@ -1159,7 +1160,7 @@ pub async fn add_member(
     Body(b): Body<NewMember>,
 ) -> ApiResult<Response> {
     let u = customer_users::set_member(&app, &ctx, &id, &role, &b.id, true).await?;
-    Ok((StatusCode::CREATED, axum::Json(member_dto(u))).into_response())
+    Ok((StatusCode::CREATED, Json(member_dto(u))).into_response())
 }
 
 /// Removes a user from a directory role.
@@ -1200,11 +1201,11 @@ pub async fn subscribed_skus(
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<SubscribedSku>>> {
+) -> ApiResult<Json<Collection<SubscribedSku>>> {
     let path = format!("/v1/customers/{id}/subscribedskus");
     let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let rows = licenses::subscribed_skus(&app, &ctx, &id).await?;
-    Ok(axum::Json(page.finish_in_memory(
+    Ok(Json(page.finish_in_memory(
         rows,
         &path,
         &app.keys.paging_secret,
@@ -1240,11 +1241,11 @@ pub async fn user_licenses(
     Path((id, uid)): Path<(String, String)>,
     headers: HeaderMap,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<License>>> {
+) -> ApiResult<Json<Collection<License>>> {
     let path = format!("/v1/customers/{id}/users/{uid}/licenses");
     let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let rows = licenses::user_licenses(&app, &ctx, &id, &uid).await?;
-    Ok(axum::Json(page.finish_in_memory(
+    Ok(Json(page.finish_in_memory(
         rows,
         &path,
         &app.keys.paging_secret,
@@ -1319,7 +1320,7 @@ pub async fn license_updates(
         license_warnings: Vec::new(),
         attributes: Attributes::of("LicenseUpdate"),
     };
-    Ok((StatusCode::CREATED, axum::Json(applied)).into_response())
+    Ok((StatusCode::CREATED, Json(applied)).into_response())
 }
 
 /// Customers both partners of a partnership serve, by name (keyset pages).
@@ -1332,11 +1333,11 @@ pub async fn shared(
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<Customer>>> {
+) -> ApiResult<Json<Collection<Customer>>> {
     let path = format!("/v1/relationships/{id}/customers");
     let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let (rows, total) = lists::shared_page(&app, &ctx, &id, page.position(), page.fetch()).await?;
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         &path,

@@ -4,6 +4,7 @@
 use super::collection::Attributes;
 use super::error::{ApiErrorBody, ApiResult};
 use super::extract::{Body, Caller, Path};
+use super::json::Json;
 use crate::app::customer_domains::{self, DomainRow};
 use crate::app::App;
 use crate::domain::customer_domain::DomainRequest;
@@ -106,7 +107,7 @@ pub async fn add_verified_domain(
     Caller(ctx): Caller,
     Path(id): Path<String>,
     Body(b): Body<VerifiedDomainInput>,
-) -> ApiResult<axum::Json<DomainDto>> {
+) -> ApiResult<Json<DomainDto>> {
     let (row, primary) = customer_domains::add(&app, &ctx, &id, &request_of(b)).await?;
-    Ok(axum::Json(dto(row, &primary)))
+    Ok(Json(dto(row, &primary)))
 }

@@ -5,6 +5,7 @@ use super::collection::{Attributes, Collection, Page, PageQuery};
 use super::error::{ApiError, ApiResult};
 use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
+use super::json::Json;
 use crate::app::enrollment::{self as uc, Decision, EnrollmentRow, LinkProblem};
 use crate::app::identity::{self, NewTenant, NewUser};
 use crate::app::App;
@@ -108,7 +109,7 @@ pub async fn create_tenant(
     .await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(CreatedTenant {
+        Json(CreatedTenant {
             tenant_id: t.id.to_string(),
             domain: t.domain,
             display_name: t.display_name,
@@ -197,7 +198,7 @@ pub async fn start(
     } else {
         StatusCode::OK
     };
-    Ok((status, axum::Json(dto(e))).into_response())
+    Ok((status, Json(dto(e))).into_response())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -219,7 +220,7 @@ pub async fn list(
     Caller(ctx): Caller,
     headers: HeaderMap,
     Query(q): Query<EnrollmentQuery>,
-) -> ApiResult<axum::Json<Collection<Enrollment>>> {
+) -> ApiResult<Json<Collection<Enrollment>>> {
     let status = match q.status.as_deref() {
         None | Some("") => None,
         Some(s) => {
@@ -262,7 +263,7 @@ pub async fn list(
         Some(s) => format!("/v1/enrollments?status={}", s.as_str()),
         None => "/v1/enrollments".to_string(),
     };
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         &path,
@@ -281,8 +282,8 @@ pub async fn get_one(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<Enrollment>> {
-    Ok(axum::Json(dto(uc::visible(
+) -> ApiResult<Json<Enrollment>> {
+    Ok(Json(dto(uc::visible(
         &app,
         &ctx,
         EnrollmentId::named(&id)?,
@@ -326,7 +327,7 @@ pub async fn link_membership(
     Caller(ctx): Caller,
     Path(id): Path<String>,
     Body(b): Body<MembershipSignIn>,
-) -> ApiResult<axum::Json<LinkedMembership>> {
+) -> ApiResult<Json<LinkedMembership>> {
     let (e, profiles) = uc::link_membership(
         &app,
         &ctx,
@@ -336,7 +337,7 @@ pub async fn link_membership(
     )
     .await?;
     let tenant = uc::step_facts(&app, &ctx, &e).await?.tenant;
-    Ok(axum::Json(LinkedMembership {
+    Ok(Json(LinkedMembership {
         mpn_id: e.mpn_id.unwrap_or_default(),
         profiles: profiles
             .into_iter()
@@ -367,8 +368,8 @@ pub async fn choose_profile(
     Caller(ctx): Caller,
     Path(id): Path<String>,
     Body(b): Body<ChooseProfile>,
-) -> ApiResult<axum::Json<Enrollment>> {
-    Ok(axum::Json(dto(uc::choose_profile(
+) -> ApiResult<Json<Enrollment>> {
+    Ok(Json(dto(uc::choose_profile(
         &app,
         &ctx,
         EnrollmentId::named(&id)?,
@@ -386,8 +387,8 @@ pub async fn unlink_membership(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<Enrollment>> {
-    Ok(axum::Json(dto(uc::unlink_membership(
+) -> ApiResult<Json<Enrollment>> {
+    Ok(Json(dto(uc::unlink_membership(
         &app,
         &ctx,
         EnrollmentId::named(&id)?,
@@ -405,8 +406,8 @@ pub async fn save_application(
     Caller(ctx): Caller,
     Path(id): Path<String>,
     Body(b): Body<Application>,
-) -> ApiResult<axum::Json<Enrollment>> {
-    Ok(axum::Json(dto(uc::save_draft(
+) -> ApiResult<Json<Enrollment>> {
+    Ok(Json(dto(uc::save_draft(
         &app,
         &ctx,
         EnrollmentId::named(&id)?,
@@ -433,8 +434,8 @@ pub async fn submit(
     Caller(ctx): Caller,
     Path(id): Path<String>,
     Body(b): Body<SubmitBody>,
-) -> ApiResult<axum::Json<Enrollment>> {
-    Ok(axum::Json(dto(uc::submit(
+) -> ApiResult<Json<Enrollment>> {
+    Ok(Json(dto(uc::submit(
         &app,
         &ctx,
         EnrollmentId::named(&id)?,
@@ -456,7 +457,7 @@ pub struct VerifyBody {
         (status = 409, body = super::error::ApiErrorBody)))]
 pub async fn verify(State(app): State<App>, Body(b): Body<VerifyBody>) -> ApiResult<Response> {
     match uc::verify_email(&app, &b.token).await? {
-        Ok(e) => Ok(axum::Json(dto(e)).into_response()),
+        Ok(e) => Ok(Json(dto(e)).into_response()),
         Err(problem) => Err(link_error(problem)),
     }
 }
@@ -490,8 +491,8 @@ pub async fn approve(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<Enrollment>> {
-    Ok(axum::Json(dto(uc::review(
+) -> ApiResult<Json<Enrollment>> {
+    Ok(Json(dto(uc::review(
         &app,
         &ctx,
         EnrollmentId::named(&id)?,
@@ -511,8 +512,8 @@ pub async fn reject(
     Caller(ctx): Caller,
     Path(id): Path<String>,
     Body(b): Body<ReviewNote>,
-) -> ApiResult<axum::Json<Enrollment>> {
-    Ok(axum::Json(dto(uc::review(
+) -> ApiResult<Json<Enrollment>> {
+    Ok(Json(dto(uc::review(
         &app,
         &ctx,
         EnrollmentId::named(&id)?,
@@ -532,8 +533,8 @@ pub async fn request_info(
     Caller(ctx): Caller,
     Path(id): Path<String>,
     Body(b): Body<ReviewNote>,
-) -> ApiResult<axum::Json<Enrollment>> {
-    Ok(axum::Json(dto(uc::review(
+) -> ApiResult<Json<Enrollment>> {
+    Ok(Json(dto(uc::review(
         &app,
         &ctx,
         EnrollmentId::named(&id)?,
@@ -561,13 +562,13 @@ pub struct AgreementStatus {
 pub async fn agreement(
     State(app): State<App>,
     Caller(ctx): Caller,
-) -> ApiResult<axum::Json<AgreementStatus>> {
+) -> ApiResult<Json<AgreementStatus>> {
     ctx.require(
         Action::ReadPartnerProfile,
         Resource::Tenant(ctx.actor.tenant),
     )?;
     let (a, acc) = uc::agreement_status(&app, &ctx).await?;
-    Ok(axum::Json(AgreementStatus {
+    Ok(Json(AgreementStatus {
         accepted: acc.is_some(),
         accepted_by: acc.as_ref().map(|x| x.user_upn.clone()),
         accepted_at: acc
@@ -596,7 +597,7 @@ pub async fn accept_agreement(
     State(app): State<App>,
     Caller(ctx): Caller,
     Body(b): Body<AcceptBody>,
-) -> ApiResult<axum::Json<AgreementStatus>> {
+) -> ApiResult<Json<AgreementStatus>> {
     uc::accept_agreement(&app, &ctx, &b.version).await?;
     agreement(State(app), Caller(ctx)).await
 }

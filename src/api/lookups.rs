@@ -4,6 +4,7 @@
 use super::collection::Attributes;
 use super::error::ApiResult;
 use super::extract::{Caller, Path, Query};
+use super::json::Json;
 use crate::app::lookups;
 use crate::app::App;
 use crate::domain::Error;
@@ -54,9 +55,9 @@ pub async fn agreement_status(
     State(app): State<App>,
     Caller(ctx): Caller,
     Query(q): Query<AgreementQuery>,
-) -> ApiResult<axum::Json<AgreementSigned>> {
+) -> ApiResult<Json<AgreementSigned>> {
     let (mpn, tenant) = (q.mpn_id.as_deref(), q.tenant_id.as_deref());
-    Ok(axum::Json(AgreementSigned {
+    Ok(Json(AgreementSigned {
         is_agreement_signed: lookups::agreement_signed(&app, &ctx, mpn, tenant).await?,
         attributes: Attributes::of("AgreementSignatureStatus"),
     }))

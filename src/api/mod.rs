@@ -11,6 +11,7 @@ pub mod enrollment;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod json;
 pub mod lenient;
 pub mod lookups;
 pub mod middleware;
@@ -280,7 +281,7 @@ pub fn routes(app: &App) -> Router<App> {
         "/v1/openapi.json",
         get(move || {
             let doc = doc.clone();
-            async move { axum::Json(doc.as_ref().clone()) }
+            async move { json::Json(doc.as_ref().clone()) }
         }),
     )
 }

@@ -2,6 +2,7 @@
 
 use super::error::{ApiErrorBody, ApiResult};
 use super::extract::{Body, Caller};
+use super::json::Json;
 use crate::app::notifications::Settings;
 use crate::app::{notifications, App};
 use axum::extract::State;
@@ -30,8 +31,8 @@ fn dto(s: Settings) -> NotificationSettings {
 pub async fn get_settings(
     State(app): State<App>,
     Caller(ctx): Caller,
-) -> ApiResult<axum::Json<NotificationSettings>> {
-    Ok(axum::Json(dto(notifications::settings(&app, &ctx).await?)))
+) -> ApiResult<Json<NotificationSettings>> {
+    Ok(Json(dto(notifications::settings(&app, &ctx).await?)))
 }
 
 #[utoipa::path(put, path = "/v1/users/me/notifications", tag = "notifications",
@@ -42,8 +43,8 @@ pub async fn put_settings(
     State(app): State<App>,
     Caller(ctx): Caller,
     Body(b): Body<NotificationSettings>,
-) -> ApiResult<axum::Json<NotificationSettings>> {
-    Ok(axum::Json(dto(notifications::save(
+) -> ApiResult<Json<NotificationSettings>> {
+    Ok(Json(dto(notifications::save(
         &app,
         &ctx,
         b.events,

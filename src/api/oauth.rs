@@ -1,6 +1,7 @@
 //! OAuth 2.0 endpoints: the token endpoint (form-encoded, RFC 6749 errors), the JWKS and the
 //! OpenID discovery document.
 
+use super::json::Json;
 use crate::app::{oauth, App};
 use crate::domain::Error;
 use axum::body::Bytes;
@@ -39,7 +40,7 @@ pub struct OAuthError {
 pub(super) fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     let mut r = (
         status,
-        axum::Json(OAuthError {
+        Json(OAuthError {
             error: error.into(),
             error_description: description.into(),
         }),
@@ -170,7 +171,7 @@ pub async fn token(
     };
     match result {
         Ok(t) => {
-            let mut r = axum::Json(t).into_response();
+            let mut r = Json(t).into_response();
             r.headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             r
@@ -213,7 +214,7 @@ pub async fn jwks(State(app): State<App>) -> Response {
         }
         Err(e) => return super::error::ApiError(e).into_response(),
     }
-    axum::Json(set).into_response()
+    Json(set).into_response()
 }
 
 /// OpenID Provider metadata. `access_token_audience` (Partner Hub's own member) is the `aud`
@@ -226,7 +227,7 @@ pub async fn discovery(State(app): State<App>) -> Response {
     if !app.config.disable_password_grant {
         grants.push("password");
     }
-    axum::Json(serde_json::json!({
+    Json(serde_json::json!({
         "issuer": base,
         "authorization_endpoint": format!("{base}/portal/oauth2/authorize"),
         "token_endpoint": format!("{base}/oauth2/token"),

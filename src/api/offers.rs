@@ -4,6 +4,7 @@
 use super::collection::{single_page, Attributes, Collection, Page, PageQuery};
 use super::error::ApiResult;
 use super::extract::{Caller, Path, Query};
+use super::json::Json;
 use crate::app::catalog::{self, Availability, Offer, Sku};
 use crate::app::App;
 use crate::domain::commerce::CatalogItemId;
@@ -120,7 +121,7 @@ pub async fn offers(
     headers: HeaderMap,
     Query(q): Query<OfferQuery>,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<OfferDto>>> {
+) -> ApiResult<Json<Collection<OfferDto>>> {
     let country = catalog::country_for(&app, &ctx, q.country.as_deref()).await?;
     let page = Page::from_request(
         &headers,
@@ -147,10 +148,8 @@ pub async fn offer(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<OfferDto>> {
-    Ok(axum::Json(offer_dto(
-        catalog::offer(&app, &ctx, &id).await?,
-    )))
+) -> ApiResult<Json<OfferDto>> {
+    Ok(Json(offer_dto(catalog::offer(&app, &ctx, &id).await?)))
 }
 
 /// The add-ons of an offer: offers of the products bought on top of its product, in its
@@ -164,7 +163,7 @@ pub async fn addons(
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<OfferDto>>> {
+) -> ApiResult<Json<Collection<OfferDto>>> {
     let path = format!("/v1/offers/{id}/addons");
     let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let rows = catalog::addons(&app, &ctx, &id).await?;
@@ -179,7 +178,7 @@ pub async fn categories(
     State(app): State<App>,
     Caller(ctx): Caller,
     Query(q): Query<OfferQuery>,
-) -> ApiResult<axum::Json<Collection<OfferCategory>>> {
+) -> ApiResult<Json<Collection<OfferCategory>>> {
     let country = catalog::country_for(&app, &ctx, q.country.as_deref()).await?;
     let kinds = catalog::categories(&app, &ctx, Some(&country)).await?;
     categories_page(&app, kinds, &country, "/v1/offercategories")
@@ -191,8 +190,8 @@ pub(super) fn categories_page(
     kinds: Vec<String>,
     country: &str,
     path: &str,
-) -> ApiResult<axum::Json<Collection<OfferCategory>>> {
-    Ok(axum::Json(single_page(
+) -> ApiResult<Json<Collection<OfferCategory>>> {
+    Ok(Json(single_page(
         &app.keys.paging_secret,
         kinds,
         path,
@@ -208,8 +207,8 @@ pub(super) fn offers_page(
     rows: Vec<Offer>,
     total: i64,
     path: &str,
-) -> axum::Json<Collection<OfferDto>> {
-    axum::Json(page.finish(
+) -> Json<Collection<OfferDto>> {
+    Json(page.finish(
         rows,
         total,
         path,
@@ -225,8 +224,8 @@ pub(super) fn addons_page(
     page: Page,
     rows: Vec<Offer>,
     path: &str,
-) -> axum::Json<Collection<OfferDto>> {
-    axum::Json(page.finish_in_memory(
+) -> Json<Collection<OfferDto>> {
+    Json(page.finish_in_memory(
         rows,
         path,
         &app.keys.paging_secret,
@@ -252,8 +251,8 @@ pub async fn sku(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path((p, s)): Path<(String, String)>,
-) -> ApiResult<axum::Json<SkuOne>> {
-    Ok(axum::Json(SkuOne {
+) -> ApiResult<Json<SkuOne>> {
+    Ok(Json(SkuOne {
         sku: catalog::sku(&app, &ctx, &p, &s).await?,
         attributes: Attributes::of("Sku"),
     }))
@@ -278,14 +277,14 @@ pub async fn availability(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path((p, s, a)): Path<(String, String, String)>,
-) -> ApiResult<axum::Json<AvailabilityOne>> {
+) -> ApiResult<Json<AvailabilityOne>> {
     let item = CatalogItemId {
         product: p,
         sku: s,
         availability: a,
     };
     let found = catalog::availability(&app, &ctx, &item).await?;
-    Ok(axum::Json(AvailabilityOne {
+    Ok(Json(AvailabilityOne {
         catalog_item_id: item.to_string(),
         availability: found,
         attributes: Attributes::of("Availability"),
@@ -311,9 +310,9 @@ pub async fn provisioning_status(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path((id, sid)): Path<(String, String)>,
-) -> ApiResult<axum::Json<ProvisioningStatus>> {
+) -> ApiResult<Json<ProvisioningStatus>> {
     let s = crate::app::subscriptions::get(&app, &ctx, &id, SubscriptionId::named(&sid)?).await?;
-    Ok(axum::Json(ProvisioningStatus {
+    Ok(Json(ProvisioningStatus {
         sku_id: format!("{}:{}", s.product_id, s.sku_id),
         status: "success".into(),
         quantity: s.quantity,
@@ -343,12 +342,12 @@ pub async fn upgrades(
     Path((id, sid)): Path<(String, String)>,
     headers: HeaderMap,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<Upgrade>>> {
+) -> ApiResult<Json<Collection<Upgrade>>> {
     let path = format!("/v1/customers/{id}/subscriptions/{sid}/upgrades");
     let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let rows =
         crate::app::subscriptions::upgrades(&app, &ctx, &id, SubscriptionId::named(&sid)?).await?;
-    Ok(axum::Json(page.finish_in_memory(
+    Ok(Json(page.finish_in_memory(
         rows,
         &path,
         &app.keys.paging_secret,

@@ -4,6 +4,7 @@
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{Body, Caller, Path};
+use super::json::Json;
 use super::oauth::{basic_auth, oauth_error, TokenRequest};
 use crate::app::oidc::{self, GrantError};
 use crate::app::App;
@@ -46,7 +47,7 @@ pub async fn token_by_code(app: &App, headers: &HeaderMap, req: &TokenRequest) -
     };
     match result {
         Ok(t) => {
-            let mut r = axum::Json(t).into_response();
+            let mut r = Json(t).into_response();
             r.headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             r
@@ -98,7 +99,7 @@ fn iso(ms: i64) -> String {
 pub async fn list_consents(
     State(app): State<App>,
     Caller(ctx): Caller,
-) -> ApiResult<axum::Json<ConsentList>> {
+) -> ApiResult<Json<ConsentList>> {
     let items: Vec<Consent> = oidc::my_consents(&app, &ctx)
         .await?
         .into_iter()
@@ -111,7 +112,7 @@ pub async fn list_consents(
             expires_at: iso(c.expires_at),
         })
         .collect();
-    Ok(axum::Json(ConsentList {
+    Ok(Json(ConsentList {
         total_count: items.len(),
         items,
     }))
@@ -151,9 +152,9 @@ pub async fn get_redirect_uris(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<RedirectUris>> {
+) -> ApiResult<Json<RedirectUris>> {
     let redirect_uris = oidc::redirect_uris(&app, &ctx, app_id(&id)?).await?;
-    Ok(axum::Json(RedirectUris { redirect_uris }))
+    Ok(Json(RedirectUris { redirect_uris }))
 }
 
 /// Replaces the application's redirect addresses (matched exactly at authorization).
@@ -167,7 +168,7 @@ pub async fn put_redirect_uris(
     Caller(ctx): Caller,
     Path(id): Path<String>,
     Body(b): Body<RedirectUris>,
-) -> ApiResult<axum::Json<RedirectUris>> {
+) -> ApiResult<Json<RedirectUris>> {
     let redirect_uris = oidc::set_redirect_uris(&app, &ctx, app_id(&id)?, b.redirect_uris).await?;
-    Ok(axum::Json(RedirectUris { redirect_uris }))
+    Ok(Json(RedirectUris { redirect_uris }))
 }

@@ -4,6 +4,7 @@ use super::collection::{Attributes, Collection, Page, PageQuery};
 use super::error::ApiResult;
 use super::extract::Caller;
 use super::extract::Query;
+use super::json::Json;
 use crate::app::{memberships, App};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -35,7 +36,7 @@ pub async fn import_memberships(
     let n = memberships::import(&app, Some(&ctx), &body).await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(ImportResult {
+        Json(ImportResult {
             imported: n,
             attributes: Attributes::of("MembershipImport"),
         }),
@@ -71,7 +72,7 @@ pub async fn captured_mail(
     State(app): State<App>,
     Caller(ctx): Caller,
     Query(q): Query<MailQuery>,
-) -> ApiResult<axum::Json<Collection<MailMessage>>> {
+) -> ApiResult<Json<Collection<MailMessage>>> {
     let size = crate::domain::paging::page_size(q.size);
     let rows = crate::app::operator::captured_mail(&app, &ctx, q.to.as_deref(), size).await?;
     let page = Page::from_request(
@@ -84,7 +85,7 @@ pub async fn captured_mail(
         &app.keys.paging_secret,
     )?;
     let total = rows.len() as i64;
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         "/v1/mail",

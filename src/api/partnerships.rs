@@ -5,6 +5,7 @@ use super::collection::{etag, expected_version, Attributes, Collection, Page, Pa
 use super::error::ApiResult;
 use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
+use super::json::Json;
 use crate::app::partnerships::{
     self as uc, Counterpart, DirectoryEntry, DirectoryFilter, InvitationRow, InviteInput,
     ListingInput,
@@ -91,7 +92,7 @@ pub async fn directory(
     Caller(ctx): Caller,
     headers: HeaderMap,
     Query(q): Query<DirectoryQuery>,
-) -> ApiResult<axum::Json<Collection<ProviderListing>>> {
+) -> ApiResult<Json<Collection<ProviderListing>>> {
     let filters: Vec<(&str, &str)> = [
         ("country", &q.country),
         ("service", &q.service),
@@ -135,7 +136,7 @@ pub async fn directory(
         .collect();
     found.sort_by_key(sort_key);
     found.truncate(page.size as usize + 1);
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         found,
         total,
         &path,
@@ -154,11 +155,9 @@ pub async fn provider(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<ProviderListing>> {
+) -> ApiResult<Json<ProviderListing>> {
     let tenant = id.parse().map_err(|_| Error::NotFound("provider"))?;
-    Ok(axum::Json(listing_dto(
-        uc::provider(&app, &ctx, tenant).await?,
-    )))
+    Ok(Json(listing_dto(uc::provider(&app, &ctx, tenant).await?)))
 }
 
 /// The caller's own directory listing (provider).
@@ -168,7 +167,7 @@ pub async fn provider(
 pub async fn my_listing(State(app): State<App>, Caller(ctx): Caller) -> ApiResult<Response> {
     let e = uc::own_listing(&app, &ctx).await?;
     let version = e.listing.as_ref().map(|l| l.version).unwrap_or(0);
-    Ok(([(header::ETAG, etag(version))], axum::Json(listing_dto(e))).into_response())
+    Ok(([(header::ETAG, etag(version))], Json(listing_dto(e))).into_response())
 }
 
 /// Changes the caller's directory listing (provider); send `If-Match`.
@@ -186,11 +185,7 @@ pub async fn put_listing(
     let expected = expected_version(&headers, None)?;
     let l = uc::save_listing(&app, &ctx, b, expected).await?;
     let e = uc::own_listing(&app, &ctx).await?;
-    Ok((
-        [(header::ETAG, etag(l.version))],
-        axum::Json(listing_dto(e)),
-    )
-        .into_response())
+    Ok(([(header::ETAG, etag(l.version))], Json(listing_dto(e))).into_response())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -287,7 +282,7 @@ pub async fn create_invitation(
         body: inv.body,
         mailto,
     });
-    Ok((StatusCode::CREATED, axum::Json(dto)).into_response())
+    Ok((StatusCode::CREATED, Json(dto)).into_response())
 }
 
 /// The provider's invitations, newest first, paged.
@@ -299,7 +294,7 @@ pub async fn list_invitations(
     Caller(ctx): Caller,
     headers: HeaderMap,
     Query(q): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<PartnershipInvitation>>> {
+) -> ApiResult<Json<Collection<PartnershipInvitation>>> {
     let page = Page::from_request(
         &headers,
         &q,
@@ -308,7 +303,7 @@ pub async fn list_invitations(
     )?;
     let (rows, total) = uc::invitations_page(&app, &ctx, page.before_time(), page.size + 1).await?;
     let now = app.clock.now_ms();
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         "/v1/partnershipinvitations",
@@ -328,9 +323,9 @@ pub async fn revoke_invitation(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<PartnershipInvitation>> {
+) -> ApiResult<Json<PartnershipInvitation>> {
     let i = uc::revoke_invitation(&app, &ctx, PartnerInvitationId::named(&id)?).await?;
-    Ok(axum::Json(invitation_dto(i, app.clock.now_ms())))
+    Ok(Json(invitation_dto(i, app.clock.now_ms())))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -365,9 +360,9 @@ pub async fn preview(
     State(app): State<App>,
     Caller(ctx): Caller,
     Body(b): Body<TokenBody>,
-) -> ApiResult<axum::Json<InvitationPreview>> {
+) -> ApiResult<Json<InvitationPreview>> {
     let p = uc::preview_as(&app, &ctx, &b.token).await?;
-    Ok(axum::Json(InvitationPreview {
+    Ok(Json(InvitationPreview {
         state: p.state.as_str().into(),
         expires_at: crate::clock::from_ms(p.invitation.expires_at).to_rfc3339(),
         for_named_reseller: p.invitation.reseller_tenant_id.is_some(),
@@ -441,7 +436,7 @@ pub async fn accept(
     let p = uc::accept(&app, &ctx, &b.token, b.consent).await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(relationship_dto(
+        Json(relationship_dto(
             ctx.actor.tenant,
             uc::counterpart(&app, &ctx, p).await?,
         )),
@@ -473,7 +468,7 @@ pub async fn relationships(
     Caller(ctx): Caller,
     headers: HeaderMap,
     Query(q): Query<RelationshipQuery>,
-) -> ApiResult<axum::Json<Collection<PartnerRelationship>>> {
+) -> ApiResult<Json<Collection<PartnerRelationship>>> {
     let rt = match q.relationship_type.as_deref().map(str::trim) {
         None | Some("") => {
             if ctx.actor.partner.as_ref().is_some_and(|p| p.is_provider) {
@@ -504,7 +499,7 @@ pub async fn relationships(
     let (rows, total) =
         uc::relationships_page(&app, &ctx, as_provider, after, page.size + 1).await?;
     let path = format!("/v1/relationships?relationship_type={}", rt.wire());
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         &path,
@@ -523,9 +518,9 @@ pub async fn relationship(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<PartnerRelationship>> {
+) -> ApiResult<Json<PartnerRelationship>> {
     let p = uc::get(&app, &ctx, &id).await?;
-    Ok(axum::Json(relationship_dto(
+    Ok(Json(relationship_dto(
         ctx.actor.tenant,
         uc::counterpart(&app, &ctx, p).await?,
     )))
@@ -541,9 +536,9 @@ pub async fn end(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<PartnerRelationship>> {
+) -> ApiResult<Json<PartnerRelationship>> {
     let p = uc::end(&app, &ctx, &id).await?;
-    Ok(axum::Json(relationship_dto(
+    Ok(Json(relationship_dto(
         ctx.actor.tenant,
         uc::counterpart(&app, &ctx, p).await?,
     )))
@@ -567,7 +562,7 @@ pub async fn patch(
     Caller(ctx): Caller,
     Path(id): Path<String>,
     Body(b): Body<RelationshipPatch>,
-) -> ApiResult<axum::Json<PartnerRelationship>> {
+) -> ApiResult<Json<PartnerRelationship>> {
     if b.admin_access {
         return Err(Error::field(
             "adminAccess",
@@ -576,7 +571,7 @@ pub async fn patch(
         .into());
     }
     let p = uc::revoke_admin(&app, &ctx, &id).await?;
-    Ok(axum::Json(relationship_dto(
+    Ok(Json(relationship_dto(
         ctx.actor.tenant,
         uc::counterpart(&app, &ctx, p).await?,
     )))
@@ -613,9 +608,9 @@ pub async fn validate_resellers(
     State(app): State<App>,
     Caller(ctx): Caller,
     Body(b): Body<ValidateResellers>,
-) -> ApiResult<axum::Json<ResellerValidations>> {
+) -> ApiResult<Json<ResellerValidations>> {
     let results = uc::validate_resellers(&app, &ctx, &b.partner_ids).await?;
-    Ok(axum::Json(ResellerValidations {
+    Ok(Json(ResellerValidations {
         validation_results: results
             .into_iter()
             .map(|(id, v)| ResellerValidation {

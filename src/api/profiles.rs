@@ -4,6 +4,7 @@ use super::collection::{etag, expected_version, Attributes, EtagAttributes};
 use super::error::ApiResult;
 use super::extract::Query;
 use super::extract::{Body, Caller};
+use super::json::Json;
 use crate::app::profiles::{self, Part};
 use crate::app::{App, Ctx};
 use crate::domain::enrollment::{Application, Status};
@@ -95,7 +96,7 @@ fn legal_dto(a: &Application, status: Status, version: i64) -> LegalBusinessProf
 }
 
 fn with_etag<T: Serialize>(version: i64, body: T) -> Response {
-    ([(header::ETAG, etag(version))], axum::Json(body)).into_response()
+    ([(header::ETAG, etag(version))], Json(body)).into_response()
 }
 
 /// The partner account, or the newest application while there is none yet.
@@ -309,9 +310,9 @@ pub async fn get_mpn(
     State(app): State<App>,
     Caller(ctx): Caller,
     Query(q): Query<MpnQuery>,
-) -> ApiResult<axum::Json<MpnProfile>> {
+) -> ApiResult<Json<MpnProfile>> {
     let (p, t) = profiles::mpn(&app, &ctx, q.mpn_id).await?;
-    Ok(axum::Json(MpnProfile {
+    Ok(Json(MpnProfile {
         partner_name: t.display_name,
         mpn_id: p.mpn_id.to_string(),
         org_mpn_id: p.org_mpn_id.to_string(),

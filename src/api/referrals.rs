@@ -4,6 +4,7 @@ use super::collection::{etag, expected_version, Attributes, Collection, Page, Pa
 use super::error::{ApiErrorBody, ApiResult};
 use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
+use super::json::Json;
 use crate::app::referrals::{self, Update};
 use crate::app::referrals::{Direction, ReferralRow};
 use crate::app::App;
@@ -100,7 +101,7 @@ fn dto(r: ReferralRow) -> Referral {
 
 fn tagged(status: StatusCode, r: ReferralRow) -> Response {
     let v = r.version;
-    (status, [(header::ETAG, etag(v))], axum::Json(dto(r))).into_response()
+    (status, [(header::ETAG, etag(v))], Json(dto(r))).into_response()
 }
 
 /// Records a lead (no target) or sends one to a partner.
@@ -166,7 +167,7 @@ pub async fn list(
     Caller(ctx): Caller,
     headers: HeaderMap,
     Query(q): Query<ReferralQuery>,
-) -> ApiResult<axum::Json<Collection<Referral>>> {
+) -> ApiResult<Json<Collection<Referral>>> {
     let direction = match q.direction.as_deref().map(str::trim).unwrap_or("all") {
         "sent" => Direction::Sent,
         "received" => Direction::Received,
@@ -198,7 +199,7 @@ pub async fn list(
         page.size + 1,
     )
     .await?;
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         "/v1/referrals",

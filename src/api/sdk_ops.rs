@@ -5,6 +5,7 @@
 use super::collection::{Collection, Page, PageQuery};
 use super::error::ApiResult;
 use super::extract::{Caller, Path, Query};
+use super::json::Json;
 use super::offers::{addons_page, categories_page, offers_page, OfferCategory, OfferDto};
 use crate::app::customer_offers;
 use crate::app::App;
@@ -22,7 +23,7 @@ pub async fn customer_offers(
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<OfferDto>>> {
+) -> ApiResult<Json<Collection<OfferDto>>> {
     let path = format!("/v1/customers/{id}/offers");
     let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let (rows, total) =
@@ -39,7 +40,7 @@ pub async fn customer_offer_categories(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<Collection<OfferCategory>>> {
+) -> ApiResult<Json<Collection<OfferCategory>>> {
     let (kinds, country) = customer_offers::categories(&app, &ctx, &id).await?;
     categories_page(
         &app,
@@ -60,7 +61,7 @@ pub async fn customer_offer_addons(
     Path((id, offer)): Path<(String, String)>,
     headers: HeaderMap,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<OfferDto>>> {
+) -> ApiResult<Json<Collection<OfferDto>>> {
     let path = format!("/v1/customers/{id}/offers/{offer}/addons");
     let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let rows = customer_offers::addons(&app, &ctx, &id, &offer).await?;

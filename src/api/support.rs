@@ -7,6 +7,7 @@
 use super::collection::{etag, expected_version, Attributes, Collection, Page, PageQuery};
 use super::error::{ApiErrorBody, ApiResult};
 use super::extract::{Body, Caller, Path, Query};
+use super::json::Json;
 use crate::app::support::{self, CaseDetail, CaseFilter, CaseView, NewCase, Update};
 use crate::app::App;
 use crate::domain::ids::TenantId;
@@ -187,7 +188,7 @@ fn detail_response(app: &App, status: StatusCode, d: CaseDetail) -> Response {
     let mut body = dto(d.case, app.clock.now_ms());
     body.notes = d.notes.into_iter().map(note_dto).collect();
     body.attachments = d.attachments.into_iter().map(attachment_dto).collect();
-    (status, [(header::ETAG, etag(v))], axum::Json(body)).into_response()
+    (status, [(header::ETAG, etag(v))], Json(body)).into_response()
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -357,7 +358,7 @@ async fn list_page(
     q: ServiceRequestQuery,
     customer: Option<TenantId>,
     path: &str,
-) -> ApiResult<axum::Json<Collection<ServiceRequest>>> {
+) -> ApiResult<Json<Collection<ServiceRequest>>> {
     let (view, filter) = filter_of(&q)?;
     let page = Page::from_request(
         headers,
@@ -374,7 +375,7 @@ async fn list_page(
         None => support::list(app, ctx, view, &filter, before, page.size + 1).await?,
     };
     let now = app.clock.now_ms();
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         path,
@@ -394,7 +395,7 @@ pub async fn list(
     Caller(ctx): Caller,
     headers: HeaderMap,
     Query(q): Query<ServiceRequestQuery>,
-) -> ApiResult<axum::Json<Collection<ServiceRequest>>> {
+) -> ApiResult<Json<Collection<ServiceRequest>>> {
     list_page(&app, &ctx, &headers, q, None, "/v1/servicerequests").await
 }
 
@@ -409,7 +410,7 @@ pub async fn list_for_customer(
     headers: HeaderMap,
     Path(customer): Path<String>,
     Query(q): Query<ServiceRequestQuery>,
-) -> ApiResult<axum::Json<Collection<ServiceRequest>>> {
+) -> ApiResult<Json<Collection<ServiceRequest>>> {
     let id = parse_tenant("customerId", &customer).map_err(|_| Error::NotFound("the customer"))?;
     let path = format!("/v1/customers/{id}/servicerequests");
     list_page(&app, &ctx, &headers, q, Some(id), &path).await
@@ -489,12 +490,12 @@ pub async fn notes(
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<ServiceRequestNote>>> {
+) -> ApiResult<Json<Collection<ServiceRequestNote>>> {
     let path = format!("/v1/servicerequests/{id}/notes");
     let page = Page::from_request(&headers, &q, &path, &app.keys.paging_secret)?;
     let (rows, total) =
         support::notes_page(&app, &ctx, &id, after_time(&page), page.size + 1).await?;
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         &path,
@@ -521,9 +522,9 @@ pub async fn add_note(
     Caller(ctx): Caller,
     Path(id): Path<String>,
     Body(b): Body<NewNote>,
-) -> ApiResult<(StatusCode, axum::Json<ServiceRequestNote>)> {
+) -> ApiResult<(StatusCode, Json<ServiceRequestNote>)> {
     let n = support::add_note(&app, &ctx, &id, &b.text, b.reply_to.as_deref()).await?;
-    Ok((StatusCode::CREATED, axum::Json(note_dto(n))))
+    Ok((StatusCode::CREATED, Json(note_dto(n))))
 }
 
 #[utoipa::path(get, path = "/v1/servicerequests/{serviceRequestId}/attachments", tag = "support",
@@ -536,12 +537,12 @@ pub async fn attachments(
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<ServiceRequestAttachment>>> {
+) -> ApiResult<Json<Collection<ServiceRequestAttachment>>> {
     let path = format!("/v1/servicerequests/{id}/attachments");
     let page = Page::from_request(&headers, &q, &path, &app.keys.paging_secret)?;
     let (rows, total) =
         support::attachments_page(&app, &ctx, &id, after_time(&page), page.size + 1).await?;
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         &path,
@@ -574,7 +575,7 @@ pub async fn upload(
     Query(q): Query<UploadQuery>,
     headers: HeaderMap,
     body: axum::body::Body,
-) -> ApiResult<(StatusCode, axum::Json<ServiceRequestAttachment>)> {
+) -> ApiResult<(StatusCode, Json<ServiceRequestAttachment>)> {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -583,7 +584,7 @@ pub async fn upload(
         .await
         .map_err(|_| Error::field("file", "files are limited to 10 MB each"))?;
     let a = support::attach(&app, &ctx, &id, &q.file_name, ct, &bytes).await?;
-    Ok((StatusCode::CREATED, axum::Json(attachment_dto(a))))
+    Ok((StatusCode::CREATED, Json(attachment_dto(a))))
 }
 
 /// Downloads a file, always as an attachment (never rendered by the browser).
@@ -623,12 +624,12 @@ pub async fn topics(
     Caller(ctx): Caller,
     headers: HeaderMap,
     Query(q): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<SupportTopic>>> {
+) -> ApiResult<Json<Collection<SupportTopic>>> {
     let path = "/v1/servicerequests/supporttopics";
     let page = Page::from_request(&headers, &q, path, &app.keys.paging_secret)?;
     let after = page.after.as_ref().map(|c| (c.key.as_str(), c.id.as_str()));
     let (rows, total) = support::topics_page(&app, &ctx, after, page.size + 1).await?;
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         path,
@@ -667,9 +668,9 @@ fn target_dto(t: Target) -> SupportTarget {
 pub async fn get_targets(
     State(app): State<App>,
     Caller(ctx): Caller,
-) -> ApiResult<axum::Json<Vec<SupportTarget>>> {
+) -> ApiResult<Json<Vec<SupportTarget>>> {
     let t = support::targets(&app, &ctx).await?;
-    Ok(axum::Json(t.into_iter().map(target_dto).collect()))
+    Ok(Json(t.into_iter().map(target_dto).collect()))
 }
 
 /// Sets targets for some or all severities.
@@ -682,7 +683,7 @@ pub async fn put_targets(
     State(app): State<App>,
     Caller(ctx): Caller,
     Body(b): Body<Vec<SupportTarget>>,
-) -> ApiResult<axum::Json<Vec<SupportTarget>>> {
+) -> ApiResult<Json<Vec<SupportTarget>>> {
     let mut out = Vec::new();
     for (i, t) in b.iter().enumerate() {
         let severity = Severity::parse(&t.severity)
@@ -694,7 +695,7 @@ pub async fn put_targets(
         });
     }
     let t = support::set_targets(&app, &ctx, out).await?;
-    Ok(axum::Json(t.into_iter().map(target_dto).collect()))
+    Ok(Json(t.into_iter().map(target_dto).collect()))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -726,14 +727,14 @@ pub async fn breach_rates(
     State(app): State<App>,
     Caller(ctx): Caller,
     Query(q): Query<BreachQuery>,
-) -> ApiResult<axum::Json<Vec<BreachRate>>> {
+) -> ApiResult<Json<Vec<BreachRate>>> {
     let by_topic = match q.group_by.as_deref().map(str::trim).unwrap_or("reseller") {
         "reseller" | "" => false,
         "topic" => true,
         _ => return Err(Error::field("groupBy", "reseller or topic").into()),
     };
     let rows = support::breach_rates(&app, &ctx, by_topic).await?;
-    Ok(axum::Json(
+    Ok(Json(
         rows.into_iter()
             .map(|r| BreachRate {
                 rate: if r.total > 0 {

@@ -7,6 +7,7 @@ use super::collection::{
 use super::error::{ApiError, ApiResult};
 use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
+use super::json::Json;
 use crate::app::identity::{self, NewUser, UserPatch, UserRow, UserView};
 use crate::app::{mfa, oauth, App};
 use crate::domain::identity::{Domain, Role};
@@ -51,7 +52,7 @@ fn user_dto(u: UserRow, roles: Vec<Role>) -> User {
 
 fn with_etag(status: StatusCode, u: User) -> Response {
     let tag = u.attributes.etag.clone().unwrap_or_default();
-    (status, [(header::ETAG, tag)], axum::Json(u)).into_response()
+    (status, [(header::ETAG, tag)], Json(u)).into_response()
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -72,11 +73,11 @@ pub struct Me {
 #[utoipa::path(get, path = "/v1/me", tag = "identity",
     responses((status = 200, body = Me), (status = 401, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn me(State(app): State<App>, Caller(ctx): Caller) -> ApiResult<axum::Json<Me>> {
+pub async fn me(State(app): State<App>, Caller(ctx): Caller) -> ApiResult<Json<Me>> {
     let (tenant, user) = identity::me(&app, &ctx).await?;
     let roles: Vec<Role> = ctx.actor.roles.iter().copied().collect();
     let user = user.map(|u| user_dto(u, roles.clone()));
-    Ok(axum::Json(Me {
+    Ok(Json(Me {
         user,
         application_id: ctx.app_id(),
         tenant_id: tenant.id.to_string(),
@@ -98,12 +99,12 @@ pub async fn list_users(
     Caller(ctx): Caller,
     headers: HeaderMap,
     Query(q): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<User>>> {
+) -> ApiResult<Json<Collection<User>>> {
     let fingerprint = format!("users:{}", ctx.actor.tenant);
     let page = Page::from_request(&headers, &q, &fingerprint, &app.keys.paging_secret)?;
     let after = page.after.as_ref().map(|c| (c.key.as_str(), c.id.as_str()));
     let (views, total) = identity::users_page(&app, &ctx, after, page.size + 1).await?;
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         views,
         total,
         "/v1/users",
@@ -173,7 +174,7 @@ pub async fn create_user(
         user: user_dto(user, roles),
         temporary_password: temp,
     };
-    Ok((StatusCode::CREATED, [(header::ETAG, tag)], axum::Json(body)).into_response())
+    Ok((StatusCode::CREATED, [(header::ETAG, tag)], Json(body)).into_response())
 }
 
 async fn load_visible(app: &App, ctx: &crate::app::Ctx, id: &str) -> Result<UserView, ApiError> {
@@ -264,10 +265,10 @@ pub struct DomainAvailability {
 pub async fn domain_availability(
     State(app): State<App>,
     Query(q): Query<DomainQuery>,
-) -> ApiResult<axum::Json<DomainAvailability>> {
+) -> ApiResult<Json<DomainAvailability>> {
     let domain = Domain::parse("domain", &q.domain).map_err(|f| Error::Validation(vec![f]))?;
     let available = identity::domain_available(&app, &domain).await?;
-    Ok(axum::Json(DomainAvailability {
+    Ok(Json(DomainAvailability {
         domain: domain.to_string(),
         available,
         attributes: Attributes::of("DomainAvailability"),
@@ -310,7 +311,7 @@ pub async fn create_application(
     let (reg, secret) = oauth::register_app(&app, &ctx, &b.display_name, b.roles).await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(Application {
+        Json(Application {
             id: reg.id.to_string(),
             display_name: reg.display_name,
             roles: reg.roles,
@@ -332,7 +333,7 @@ pub async fn list_applications(
     Caller(ctx): Caller,
     headers: HeaderMap,
     Query(q): Query<PageQuery>,
-) -> ApiResult<axum::Json<Collection<Application>>> {
+) -> ApiResult<Json<Collection<Application>>> {
     let fingerprint = format!("apps:{}", ctx.actor.tenant);
     let page = Page::from_request(&headers, &q, &fingerprint, &app.keys.paging_secret)?;
     let after = page
@@ -340,7 +341,7 @@ pub async fn list_applications(
         .as_ref()
         .map(|c| (c.key.parse::<i64>().unwrap_or(i64::MIN), c.id.as_str()));
     let (apps, total) = identity::applications_page(&app, &ctx, after, page.size + 1).await?;
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         apps,
         total,
         "/v1/applications",
@@ -375,9 +376,9 @@ pub async fn get_application(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<Application>> {
+) -> ApiResult<Json<Application>> {
     let reg = oauth::get_app(&app, &ctx, app_id(&id)?).await?;
-    Ok(axum::Json(app_dto(reg, None)))
+    Ok(Json(app_dto(reg, None)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -397,7 +398,7 @@ pub async fn patch_application(
     Caller(ctx): Caller,
     Path(id): Path<String>,
     Body(b): Body<ApplicationPatch>,
-) -> ApiResult<axum::Json<Application>> {
+) -> ApiResult<Json<Application>> {
     let id = app_id(&id)?;
     let change = if b.enabled {
         oauth::AppChange::Enable
@@ -405,10 +406,7 @@ pub async fn patch_application(
         oauth::AppChange::Disable
     };
     oauth::change_app(&app, &ctx, id, change).await?;
-    Ok(axum::Json(app_dto(
-        oauth::get_app(&app, &ctx, id).await?,
-        None,
-    )))
+    Ok(Json(app_dto(oauth::get_app(&app, &ctx, id).await?, None)))
 }
 
 /// Deletes an application: its tokens stop working at once.
@@ -436,7 +434,7 @@ pub async fn rotate_application_secret(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let (reg, secret) = oauth::rotate_app_secret(&app, &ctx, app_id(&id)?).await?;
-    Ok((StatusCode::CREATED, axum::Json(app_dto(reg, Some(secret)))).into_response())
+    Ok((StatusCode::CREATED, Json(app_dto(reg, Some(secret)))).into_response())
 }
 
 /// Removes a user (soft delete: inactive and kept for 30 days).
@@ -469,13 +467,13 @@ pub struct MfaSetup {
 #[utoipa::path(post, path = "/v1/me/mfa/setup", tag = "identity",
     responses((status = 200, body = MfaSetup), (status = 403, body = super::error::ApiErrorBody)),
     security(("bearer" = [])))]
-pub async fn mfa_setup(Caller(ctx): Caller) -> ApiResult<axum::Json<MfaSetup>> {
+pub async fn mfa_setup(Caller(ctx): Caller) -> ApiResult<Json<MfaSetup>> {
     let upn = ctx
         .upn
         .clone()
         .ok_or_else(|| Error::Forbidden("only users have two-step verification".into()))?;
     let secret = crate::crypto::base32(&crate::crypto::random_bytes(20));
-    Ok(axum::Json(MfaSetup {
+    Ok(Json(MfaSetup {
         otpauth_uri: format!("otpauth://totp/Partner%20Hub:{upn}?secret={secret}&issuer=Partner%20Hub&algorithm=SHA1&digits=6&period=30"),
         secret,
         attributes: Attributes::of("MfaSetup"),
@@ -549,7 +547,7 @@ pub async fn mfa_recovery_codes(
     let codes = mfa::new_recovery_codes(&app, &ctx, &b.code).await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(RecoveryCodes {
+        Json(RecoveryCodes {
             codes,
             attributes: Attributes::of("RecoveryCodes"),
         }),

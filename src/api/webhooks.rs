@@ -5,6 +5,7 @@ use super::collection::{etag, expected_version, Attributes, Collection, Page, Pa
 use super::error::{ApiErrorBody, ApiResult};
 use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
+use super::json::Json;
 use crate::app::webhooks::{self, Input};
 use crate::app::webhooks::{AttemptRow, Delivery, Registration};
 use crate::app::App;
@@ -78,14 +79,14 @@ fn dto(r: Registration, secret: Option<String>, now: i64) -> RegistrationDto {
 }
 
 fn tagged(status: StatusCode, version: i64, body: RegistrationDto) -> Response {
-    (status, [(header::ETAG, etag(version))], axum::Json(body)).into_response()
+    (status, [(header::ETAG, etag(version))], Json(body)).into_response()
 }
 
 /// The events a webhook can subscribe to.
 #[utoipa::path(get, path = "/webhooks/v1/registration/events", tag = "webhooks",
     responses((status = 200, body = Vec<String>)), security(("bearer" = [])))]
-pub async fn events(Caller(_ctx): Caller) -> axum::Json<Vec<&'static str>> {
-    axum::Json(EVENTS.to_vec())
+pub async fn events(Caller(_ctx): Caller) -> Json<Vec<&'static str>> {
+    Json(EVENTS.to_vec())
 }
 
 /// Registers the organisation's webhook; the answer carries the signing secret once.
@@ -192,9 +193,9 @@ pub struct ValidationEvent {
 pub async fn send_test(
     State(app): State<App>,
     Caller(ctx): Caller,
-) -> ApiResult<axum::Json<ValidationEvent>> {
+) -> ApiResult<Json<ValidationEvent>> {
     let correlation_id = webhooks::send_test(&app, &ctx).await?;
-    Ok(axum::Json(ValidationEvent { correlation_id }))
+    Ok(Json(ValidationEvent { correlation_id }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -267,9 +268,9 @@ pub async fn test_status(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(correlation_id): Path<String>,
-) -> ApiResult<axum::Json<DeliveryDto>> {
+) -> ApiResult<Json<DeliveryDto>> {
     let (d, a) = webhooks::test_status(&app, &ctx, &correlation_id).await?;
-    Ok(axum::Json(delivery_dto(d, Some(a))))
+    Ok(Json(delivery_dto(d, Some(a))))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -291,7 +292,7 @@ pub async fn deliveries(
     Caller(ctx): Caller,
     headers: HeaderMap,
     Query(q): Query<DeliveryQuery>,
-) -> ApiResult<axum::Json<Collection<DeliveryDto>>> {
+) -> ApiResult<Json<Collection<DeliveryDto>>> {
     let status = q.status.clone().filter(|s| !s.is_empty());
     let fingerprint = format!(
         "deliveries:{}:{}",
@@ -310,7 +311,7 @@ pub async fn deliveries(
     let before = page.before_time();
     let (rows, total) =
         webhooks::deliveries(&app, &ctx, status.as_deref(), before, page.size + 1).await?;
-    Ok(axum::Json(page.finish(
+    Ok(Json(page.finish(
         rows,
         total,
         "/webhooks/v1/registration/deliveries",
@@ -329,9 +330,9 @@ pub async fn delivery(
     State(app): State<App>,
     Caller(ctx): Caller,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<DeliveryDto>> {
+) -> ApiResult<Json<DeliveryDto>> {
     let (d, a) = webhooks::delivery(&app, &ctx, &id).await?;
-    Ok(axum::Json(delivery_dto(d, Some(a))))
+    Ok(Json(delivery_dto(d, Some(a))))
 }
 
 /// Queues a delivered or failed event again, with its original event id.

@@ -3,11 +3,12 @@
 //! with `--bench-routes` (off by default); never part of the documented API.
 
 use crate::api::error::ApiError;
+use crate::api::json::Json;
 use crate::app::App;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 use serde_json::{json, Value};
 
 pub fn router() -> Router<App> {
