@@ -15,7 +15,9 @@ use crate::app::customer_users::{self, NewCustomerUser, Patch, DIRECTORY_ROLES};
 use crate::app::customers::{self as uc, NewCustomer};
 use crate::app::{licenses, App, Ctx};
 use crate::domain::authz::{Action, Resource};
-use crate::domain::customer::{parse_filter, parse_roles, AccessRequest, GrantRole};
+use crate::domain::customer::{
+    parse_filter, parse_roles, AccessRequest, CustomerFilter, GrantRole,
+};
 use crate::domain::ids::{CustomerInvitationId, GrantId, TenantId};
 use crate::domain::Error;
 use axum::extract::State;
@@ -117,24 +119,10 @@ pub async fn list(
     headers: HeaderMap,
     Query(q): Query<CustomerListQuery>,
 ) -> ApiResult<Json<Collection<Customer>>> {
-    let filter = q
-        .filter
-        .as_deref()
-        .filter(|f| !f.is_empty())
-        .map(parse_filter)
-        .transpose()?;
-    let fingerprint = format!(
-        "customers:{}:{}",
-        ctx.actor.tenant,
-        q.filter.clone().unwrap_or_default()
-    );
-    let page = Page::from_request(
+    let (filter, page) = list_request(
         &headers,
-        &PageQuery {
-            size: q.size,
-            seek_operation: None,
-        },
-        &fingerprint,
+        &q,
+        &ctx.actor.tenant.to_string(),
         &app.keys.paging_secret,
     )?;
     let (rows, total) =
@@ -151,6 +139,37 @@ pub async fn list(
         lists::customer_sort_key,
         listed_customer,
     )))
+}
+
+/// The filter and the page a customer list request asks for, `tenant` being the caller's
+/// organisation (a continuation token only works for its own list). The `Caller` extractor
+/// reads the same to fetch an unfiltered page with the caller (`app::seen`).
+pub(super) fn list_request(
+    headers: &HeaderMap,
+    q: &CustomerListQuery,
+    tenant: &str,
+    paging_secret: &[u8],
+) -> Result<(Option<CustomerFilter>, Page), Error> {
+    let filter = q
+        .filter
+        .as_deref()
+        .filter(|f| !f.is_empty())
+        .map(parse_filter)
+        .transpose()?;
+    let fingerprint = format!(
+        "customers:{tenant}:{}",
+        q.filter.as_deref().unwrap_or_default()
+    );
+    let page = Page::from_request(
+        headers,
+        &PageQuery {
+            size: q.size,
+            seek_operation: None,
+        },
+        &fingerprint,
+        paging_secret,
+    )?;
+    Ok((filter, page))
 }
 
 /// A customer as lists show it.

@@ -2,6 +2,7 @@
 //! error shape.
 
 use super::error::{error_response, ApiError};
+use crate::app::seen::Ask;
 use crate::app::{identity, oauth, App, Ctx};
 use crate::domain::authz::Principal;
 use crate::domain::error::Code;
@@ -44,7 +45,8 @@ impl FromRequestParts<App> for Caller {
                     .sub
                     .parse()
                     .map_err(|_| unauth("the access token is not valid"))?;
-                let (actor, user) = identity::actor_for_user_seeing(app, id, named_customer(parts))
+                let ask = ask(parts, app, &claims.tid);
+                let (actor, user) = identity::actor_for_user_seeing(app, id, &ask)
                     .await?
                     .ok_or_else(|| unauth("the user no longer exists or is disabled"))?;
                 (actor, Some(user.upn))
@@ -87,17 +89,45 @@ impl FromRequestParts<App> for Caller {
     }
 }
 
-/// The customer a read request is about (`GET /v1/customers/{customerId}...`), read with the
-/// actor in one statement (`app::seen`). Writes read their facts themselves.
-fn named_customer(parts: &Parts) -> Option<crate::domain::ids::TenantId> {
+/// What a read request may read with its caller in one statement (`app::seen`): the customer
+/// `GET /v1/customers/{customerId}...` is about, or the page an unfiltered
+/// `GET /v1/customers` asks for. `tenant` is the token's organisation; a caller from another
+/// one is refused before anything read is used. Writes read their facts themselves.
+fn ask(parts: &Parts, app: &App, tenant: &str) -> Ask {
     if parts.method != axum::http::Method::GET {
+        return Ask::Nothing;
+    }
+    let Some(route) = parts.extensions.get::<axum::extract::MatchedPath>() else {
+        return Ask::Nothing;
+    };
+    if route.as_str().starts_with("/v1/customers/{customerId}") {
+        return match parts.uri.path().split('/').nth(3).map(str::parse) {
+            Some(Ok(customer)) => Ask::Customer(customer),
+            _ => Ask::Nothing,
+        };
+    }
+    if route.as_str() == "/v1/customers" {
+        return customer_list_ask(parts, app, tenant).unwrap_or(Ask::Nothing);
+    }
+    Ask::Nothing
+}
+
+/// The unfiltered page a customer list request asks for; `None` for anything else (a filter,
+/// a malformed query or token: the handler reads those itself and reports what is wrong).
+fn customer_list_ask(parts: &Parts, app: &App, tenant: &str) -> Option<Ask> {
+    let q: super::customers::CustomerListQuery =
+        serde_urlencoded::from_str(parts.uri.query().unwrap_or("")).ok()?;
+    let (filter, page) =
+        super::customers::list_request(&parts.headers, &q, tenant, &app.keys.paging_secret).ok()?;
+    if filter.is_some() {
         return None;
     }
-    let route = parts.extensions.get::<axum::extract::MatchedPath>()?;
-    if !route.as_str().starts_with("/v1/customers/{customerId}") {
-        return None;
-    }
-    parts.uri.path().split('/').nth(3)?.parse().ok()
+    crate::app::seen::customer_list_ask(
+        app,
+        tenant.parse().ok()?,
+        page.position().map(|(k, i)| (k.to_string(), i.to_string())),
+        page.fetch(),
+    )
 }
 
 /// The token of an `Authorization: Bearer <token>` header. The scheme is matched without

@@ -58,6 +58,12 @@ pub async fn page(
     limit: u32,
 ) -> Result<(Vec<CustomerListRow>, i64)> {
     ctx.require(Action::ReadPartnerships, Resource::Tenant(ctx.actor.tenant))?;
+    // Read with the caller when the request asked for exactly this page (`app::seen`).
+    if filter.is_none() {
+        if let Some(page) = super::seen::customer_list(ctx.actor.tenant, after, limit) {
+            return Ok(page);
+        }
+    }
     // The page and the total in one statement.
     Ok(repo::page_and_total(&app.db, ctx.actor.tenant, filter, after, limit).await?)
 }

@@ -1,6 +1,7 @@
 //! Directory use cases: tenants, users, roles, password sign-in with throttling.
 
 use super::audit::{record, Change};
+use super::seen::Ask;
 use super::{App, Ctx};
 use crate::app::store::identity as repo;
 /// The directory rows use cases hand out (read-only views for adapters).
@@ -629,18 +630,19 @@ pub async fn authenticate(app: &App, upn: &str, password: &str, client: &str) ->
 /// Builds the actor for a user from the current database state (roles, tenant, state), so a
 /// removed role or a disabled user stops working at once, even with a token still valid.
 pub async fn actor_for_user(app: &App, user_id: UserId) -> Result<Option<(Actor, UserRow)>> {
-    actor_for_user_seeing(app, user_id, None).await
+    actor_for_user_seeing(app, user_id, &Ask::Nothing).await
 }
 
-/// [`actor_for_user`], reading in the same statement the customer `customer` as the user's
-/// organisation sees it, kept for the rest of the request (`app::seen`): a read request that
-/// names a customer then costs one round trip for the caller and the customer together.
+/// [`actor_for_user`], reading in the same statement what `ask` names (a customer as the
+/// user's organisation sees it, or a page of its customers), kept for the rest of the
+/// request (`app::seen`): such a read request costs one round trip for the caller and what
+/// it reads together.
 pub async fn actor_for_user_seeing(
     app: &App,
     user_id: UserId,
-    customer: Option<TenantId>,
+    ask: &Ask,
 ) -> Result<Option<(Actor, UserRow)>> {
-    Ok(actor_rows(app, user_id, customer)
+    Ok(actor_rows(app, user_id, ask)
         .await?
         .map(|(actor, user, _)| (actor, user)))
 }
@@ -652,32 +654,61 @@ pub async fn actor_for_user_and_two_step(
     app: &App,
     user_id: UserId,
 ) -> Result<Option<(Actor, UserRow, bool)>> {
-    actor_rows(app, user_id, None).await
+    actor_rows(app, user_id, &Ask::Nothing).await
 }
 
 /// The actor, its user row and whether two-step set-up is due, from one statement.
 async fn actor_rows(
     app: &App,
     user_id: UserId,
-    customer: Option<TenantId>,
+    ask: &Ask,
 ) -> Result<Option<(Actor, UserRow, bool)>> {
     // One query: this runs on every API request.
     let now = app.clock.now_ms();
-    let rider = customer.map(|c| (c, now));
+    let rider = match ask {
+        Ask::Nothing => repo::Rider::Nothing,
+        Ask::Customer(c) => repo::Rider::Customer(*c, now),
+        Ask::CustomerList {
+            partner,
+            after,
+            limit,
+        } => repo::Rider::CustomerList {
+            partner: *partner,
+            after: after.as_ref().map(|(k, i)| (k.as_str(), i.as_str())),
+            limit: *limit,
+        },
+    };
     let Some((rows, seen)) = repo::actor_rows_seeing(&app.db, user_id, rider).await? else {
         return Ok(None);
     };
-    if let Some(c) = customer {
-        let (view, billing) = match seen {
-            Some((v, b)) => (Some(v), b),
-            None => (None, None),
-        };
-        super::seen::remember(super::seen::CustomerSeen {
-            partner: rows.tenant.id,
-            customer: c,
-            view,
-            billing,
-        });
+    match (ask, seen) {
+        (Ask::Customer(c), repo::RiderRows::Customer(seen)) => {
+            let (view, billing) = match seen {
+                Some((v, b)) => (Some(v), b),
+                None => (None, None),
+            };
+            super::seen::remember(super::seen::CustomerSeen {
+                partner: rows.tenant.id,
+                customer: *c,
+                view,
+                billing,
+            });
+        }
+        (
+            Ask::CustomerList {
+                partner,
+                after,
+                limit,
+            },
+            repo::RiderRows::CustomerList(page, total),
+        ) => super::seen::remember_list(super::seen::ListSeen {
+            partner: *partner,
+            after: after.clone(),
+            limit: *limit,
+            rows: page,
+            total,
+        }),
+        _ => {}
     }
     if !rows.user.state.is_active() {
         return Ok(None);

@@ -66,9 +66,26 @@ async fn per_request_and_list_page_statements_read_indexes_only_where_they_can()
     let db = Db::connect(&url, 2).await.unwrap();
     db.migrate().await.unwrap();
 
-    for seeing in [false, true] {
-        let sql = identity::actor_statement(db.backend, seeing);
-        let args: &[&str] = if seeing { &["u", "c", "0"] } else { &["u"] };
+    let customer = "01a23554-06e3-731d-a900-00a398133a70".parse().unwrap();
+    let riders = [
+        (identity::Rider::Nothing, &["u"][..], 0),
+        (
+            identity::Rider::Customer(customer, 0),
+            &["u", "c", "0"][..],
+            1,
+        ),
+        (
+            identity::Rider::CustomerList {
+                partner: customer,
+                after: None,
+                limit: 101,
+            },
+            &["u", "p", "", ""][..],
+            1,
+        ),
+    ];
+    for (rider, args, relationship_walks) in riders {
+        let sql = identity::actor_statement(db.backend, rider);
         let plan = plan_of(&db, &sql, args).await;
         assert!(
             !plan.iter().any(|d| d.contains("TEMP B-TREE")),
@@ -81,13 +98,21 @@ async fn per_request_and_list_page_statements_read_indexes_only_where_they_can()
         );
         let relationship_reads = plan
             .iter()
-            .filter(|d| d.contains("customer_relationships"))
+            .filter(|d| {
+                d.contains("customer_relationships") || d.contains("relationships_for_lists")
+            })
             .count();
         assert_eq!(
-            relationship_reads,
-            usize::from(seeing),
-            "the relationship is read once, and only for a customer: {plan:?}"
+            relationship_reads, relationship_walks,
+            "{rider:?}: relationships are read once, and only when asked for: {plan:?}"
         );
+        if let identity::Rider::CustomerList { .. } = rider {
+            assert!(
+                plan.iter().any(|d| d
+                    .starts_with("SEARCH r USING COVERING INDEX relationships_for_lists")),
+                "a page read with the caller reads a table row per customer: {plan:?}"
+            );
+        }
     }
 
     for extra in [

@@ -245,16 +245,20 @@ pub struct CustomerListRow {
     pub indirect_reseller: Option<TenantId>,
 }
 
-fn filter_sql(f: Option<&CustomerFilter>) -> (&'static str, String) {
+/// The filter's condition, its value bound as `$n`.
+fn filter_sql(f: Option<&CustomerFilter>, n: usize) -> (String, String) {
+    let like = |v: &str| format!("{}%", like_escape(v));
     match f {
-        None => ("", String::new()),
-        Some(CustomerFilter::CompanyName(v)) => (" AND r.customer_name_lower LIKE $4", format!("{}%", like_escape(v))),
-        Some(CustomerFilter::Domain(v)) => (" AND r.customer_domain LIKE $4", format!("{}%", like_escape(v))),
-        Some(CustomerFilter::IndirectReseller(v)) => (" AND r.indirect_reseller_tenant_id LIKE $4", format!("{}%", like_escape(v))),
+        None => (String::new(), String::new()),
+        Some(CustomerFilter::CompanyName(v)) => (format!(" AND r.customer_name_lower LIKE ${n}"), like(v)),
+        Some(CustomerFilter::Domain(v)) => (format!(" AND r.customer_domain LIKE ${n}"), like(v)),
+        Some(CustomerFilter::IndirectReseller(v)) => (format!(" AND r.indirect_reseller_tenant_id LIKE ${n}"), like(v)),
         Some(CustomerFilter::IndirectCloudSolutionProvider(v)) => (
-            " AND EXISTS (SELECT 1 FROM customer_relationships o WHERE o.customer_tenant_id = r.customer_tenant_id \
-              AND o.state = 'active' AND o.partner_tenant_id LIKE $4)",
-            format!("{}%", like_escape(v)),
+            format!(
+                " AND EXISTS (SELECT 1 FROM customer_relationships o WHERE o.customer_tenant_id = r.customer_tenant_id \
+                  AND o.state = 'active' AND o.partner_tenant_id LIKE ${n})"
+            ),
+            like(v),
         ),
     }
 }
@@ -326,7 +330,7 @@ pub async fn resellers_before(
     if resellers.is_empty() {
         return Ok(Vec::new());
     }
-    let (cond, value) = filter_sql(filter);
+    let (cond, value) = filter_sql(filter, 4);
     let mut next_param = if cond.is_empty() { 4 } else { 5 };
     let probes: Vec<String> = resellers
         .iter()
@@ -390,7 +394,7 @@ type PackedRow = (
 );
 
 /// A page of customers, each with its indirect reseller's name when asked for, and the total.
-type NamedPage = (Vec<(CustomerListRow, Option<String>)>, i64);
+pub(crate) type NamedPage = (Vec<(CustomerListRow, Option<String>)>, i64);
 
 /// A page of customers read as one row: the page's rows aggregated into one JSON array on
 /// the database side (and the total beside it), so the driver decodes one row of two
@@ -405,7 +409,7 @@ async fn page_in_one(
     limit: u32,
     extra: Extra,
 ) -> Result<NamedPage, sqlx::Error> {
-    let (cond, value) = filter_sql(filter);
+    let (cond, value) = filter_sql(filter, 4);
     let (k, i) = after.unwrap_or(("", ""));
     let sql = page_statement(db.backend, filter, limit, extra);
     let mut q = sqlx::query(&sql).bind(partner.to_string()).bind(k).bind(i);
@@ -425,7 +429,21 @@ pub fn page_statement(
     limit: u32,
     extra: Extra,
 ) -> String {
-    let (cond, _) = filter_sql(filter);
+    format!("SELECT {}", page_columns(backend, filter, limit, extra, 1))
+}
+
+/// The page and its total as two columns, `total` and `items` (decoded by [`unpacked`]),
+/// for a statement whose parameters from `$first` on are the partner, the (lower-cased
+/// name, id) the page starts after, and a filter's value.
+pub(crate) fn page_columns(
+    backend: super::Backend,
+    filter: Option<&CustomerFilter>,
+    limit: u32,
+    extra: Extra,
+    first: usize,
+) -> String {
+    let (partner, key, id) = (first, first + 1, first + 2);
+    let (cond, _) = filter_sql(filter, first + 3);
     let (reseller_join, reseller_name) = if extra == Extra::ResellerNamesAndTotal {
         (
             " LEFT JOIN tenants rt ON rt.id = r.indirect_reseller_tenant_id",
@@ -437,10 +455,9 @@ pub fn page_statement(
     let total = match (extra, filter) {
         (Extra::None, _) => "CAST(0 AS BIGINT)".to_string(),
         // Kept by triggers on customer_relationships (migration 0008).
-        (_, None) => "CAST(COALESCE((SELECT active FROM customer_counts WHERE partner_tenant_id = $1), 0) AS BIGINT)"
-            .to_string(),
+        (_, None) => format!("CAST(COALESCE((SELECT active FROM customer_counts WHERE partner_tenant_id = ${partner}), 0) AS BIGINT)"),
         (_, Some(_)) => format!(
-            "CAST((SELECT COUNT(*) FROM customer_relationships r WHERE r.partner_tenant_id = $1 AND r.state = 'active'{cond}) AS BIGINT)"
+            "CAST((SELECT COUNT(*) FROM customer_relationships r WHERE r.partner_tenant_id = ${partner} AND r.state = 'active'{cond}) AS BIGINT)"
         ),
     };
     let items = backend.json_rows(
@@ -449,18 +466,21 @@ pub fn page_statement(
         "p.customer_name_lower, p.customer_tenant_id",
     );
     format!(
-        "SELECT {total} AS total, (SELECT {items} FROM (\
+        "{total} AS total, (SELECT {items} FROM (\
          SELECT r.customer_tenant_id, r.customer_name_lower, r.customer_domain, r.indirect_reseller_tenant_id, \
          r.customer_name AS display_name, r.customer_country AS country, {reseller_name} AS reseller_name \
          FROM customer_relationships r{reseller_join} \
-         WHERE r.partner_tenant_id = $1 AND r.state = 'active' \
-         AND (r.customer_name_lower, r.customer_tenant_id) > ($2, $3){cond} \
+         WHERE r.partner_tenant_id = ${partner} AND r.state = 'active' \
+         AND (r.customer_name_lower, r.customer_tenant_id) > (${key}, ${id}){cond} \
          ORDER BY r.customer_name_lower, r.customer_tenant_id LIMIT {limit}) p) AS items"
     )
 }
 
 /// Decodes the packed page and its total read by [`page_in_one`].
-fn unpacked(backend: super::Backend, row: &sqlx::any::AnyRow) -> Result<NamedPage, sqlx::Error> {
+pub(crate) fn unpacked(
+    backend: super::Backend,
+    row: &sqlx::any::AnyRow,
+) -> Result<NamedPage, sqlx::Error> {
     let total: i64 = row.try_get("total")?;
     let packed: Option<String> = row.try_get("items")?;
     let mut packed: Vec<PackedRow> = match packed {
@@ -506,10 +526,9 @@ pub async fn count(
             .await?;
         return Ok(row.map(|r| r.try_get("active")).transpose()?.unwrap_or(0));
     }
-    let (extra, value) = filter_sql(filter);
+    let (extra, value) = filter_sql(filter, 2);
     let sql = format!(
-        "SELECT COUNT(*) AS n FROM customer_relationships r WHERE r.partner_tenant_id = $1 AND r.state = 'active'{}",
-        extra.replace("$4", "$2")
+        "SELECT COUNT(*) AS n FROM customer_relationships r WHERE r.partner_tenant_id = $1 AND r.state = 'active'{extra}"
     );
     let mut q = sqlx::query(&sql).bind(partner.to_string());
     if !extra.is_empty() {

@@ -259,17 +259,43 @@ pub type CustomerRider = Option<(
     Option<(serde_json::Value, i64)>,
 )>;
 
-/// The actor's rows and, when `customer` (id, time) is given, that customer as the actor's
-/// organisation sees it: one statement, one round trip.
+/// What the actor statement reads besides the actor, for the request that needs it.
+#[derive(Debug, Clone, Copy)]
+pub enum Rider<'a> {
+    Nothing,
+    /// A customer (id, time) as the actor's organisation sees it.
+    Customer(TenantId, i64),
+    /// A page of the partner's customers (unfiltered, with the total) after a (lower-cased
+    /// name, id), of `limit` rows.
+    CustomerList {
+        partner: TenantId,
+        after: Option<(&'a str, &'a str)>,
+        limit: u32,
+    },
+}
+
+/// What a [`Rider`] read.
+pub enum RiderRows {
+    Nothing,
+    Customer(CustomerRider),
+    CustomerList(Vec<super::customers::CustomerListRow>, i64),
+}
+
+/// The actor's rows and what `rider` asks for besides: one statement, one round trip.
 pub async fn actor_rows_seeing(
     db: &Db,
     id: UserId,
-    customer: Option<(TenantId, i64)>,
-) -> Result<Option<(ActorRows, CustomerRider)>, sqlx::Error> {
-    let sql = actor_statement(db.backend, customer.is_some());
+    rider: Rider<'_>,
+) -> Result<Option<(ActorRows, RiderRows)>, sqlx::Error> {
+    let sql = actor_statement(db.backend, rider);
     let mut q = sqlx::query(&sql).bind(id.to_string());
-    if let Some((c, now)) = customer {
-        q = q.bind(c.to_string()).bind(now);
+    match rider {
+        Rider::Nothing => {}
+        Rider::Customer(c, now) => q = q.bind(c.to_string()).bind(now),
+        Rider::CustomerList { partner, after, .. } => {
+            let (k, i) = after.unwrap_or(("", ""));
+            q = q.bind(partner.to_string()).bind(k).bind(i);
+        }
     }
     let Some(row) = q.fetch_optional(&db.read).await? else {
         return Ok(None);
@@ -290,9 +316,13 @@ pub async fn actor_rows_seeing(
         )),
         None => None,
     };
-    let rider = match customer {
-        Some((c, _)) => super::customers::view_prefixed(&row, c)?,
-        None => None,
+    let seen = match rider {
+        Rider::Nothing => RiderRows::Nothing,
+        Rider::Customer(c, _) => RiderRows::Customer(super::customers::view_prefixed(&row, c)?),
+        Rider::CustomerList { .. } => {
+            let (rows, total) = super::customers::unpacked(db.backend, &row)?;
+            RiderRows::CustomerList(rows.into_iter().map(|(r, _)| r).collect(), total)
+        }
     };
     let rows = ActorRows {
         user,
@@ -300,23 +330,36 @@ pub async fn actor_rows_seeing(
         roles,
         partner,
     };
-    Ok(Some((rows, rider)))
+    Ok(Some((rows, seen)))
 }
 
-/// The statement [`actor_rows_seeing`] runs on every API request: the user `$1`, and with
-/// `seeing`, the customer `$2` as the user's organisation sees it at time `$3`.
-pub fn actor_statement(backend: super::Backend, seeing: bool) -> String {
+/// The statement [`actor_rows_seeing`] runs on every API request: the user `$1`, then the
+/// rider's parameters from `$2` on (a customer and a time, or a partner and where its page
+/// starts).
+pub fn actor_statement(backend: super::Backend, rider: Rider<'_>) -> String {
     let concat = match backend {
         super::Backend::Sqlite => "group_concat(role, ',')",
         super::Backend::Postgres => "string_agg(role, ',')",
     };
-    let (rider_cols, rider_joins) = if seeing {
-        (
+    let (rider_cols, rider_joins) = match rider {
+        Rider::Nothing => (String::new(), ""),
+        Rider::Customer(..) => (
             format!(", {}", super::customers::view_columns(backend)),
             super::customers::VIEW_JOINS,
-        )
-    } else {
-        (String::new(), "")
+        ),
+        Rider::CustomerList { limit, .. } => (
+            format!(
+                ", {}",
+                super::customers::page_columns(
+                    backend,
+                    None,
+                    limit,
+                    super::customers::Extra::Total,
+                    2
+                )
+            ),
+            "",
+        ),
     };
     format!(
         "SELECT u.id, u.tenant_id, u.upn, u.display_name, u.first_name, u.last_name, u.password_hash, \

@@ -132,6 +132,8 @@ pub struct Db {
     manual_checkpoints: Arc<AtomicBool>,
     /// SQLite: transactions waiting for the writer commit together ([`group_commit`]).
     group: Option<Arc<Group>>,
+    /// `lists` is a replica ([`Db::with_list_replica`]).
+    lists_replica: bool,
 }
 
 /// A write transaction on a write connection, begun and ended by this type (not by
@@ -341,6 +343,7 @@ impl Db {
                 backend: Backend::Sqlite,
                 manual_checkpoints,
                 group,
+                lists_replica: false,
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // Two pools here too: a transaction waiting on a row lock holds a write
@@ -356,6 +359,7 @@ impl Db {
                 backend: Backend::Postgres,
                 manual_checkpoints: Default::default(),
                 group: None,
+                lists_replica: false,
             })
         } else {
             anyhow::bail!("unsupported database URL (use sqlite:PATH or postgres://...)")
@@ -378,7 +382,14 @@ impl Db {
             .connect(url)
             .await
             .context("connecting to the PostgreSQL read replica")?;
+        self.lists_replica = true;
         Ok(self)
+    }
+
+    /// Whether list pages come from the primary: only then may a page ride on the statement
+    /// that rebuilds the caller (`app::seen`), which runs on the primary.
+    pub fn lists_on_primary(&self) -> bool {
+        !self.lists_replica
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
