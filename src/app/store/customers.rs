@@ -72,9 +72,10 @@ pub async fn view(
          {REL_ACTIVE} AS rel_active, cr.indirect_reseller_tenant_id AS via, \
          (SELECT {concat} FROM admin_grants g WHERE g.partner_tenant_id = $2 \
             AND g.customer_tenant_id = t.id AND g.status = 'active' AND g.expires_at > $3) AS grant_roles \
-         FROM tenants t LEFT JOIN customer_relationships cr \
+         FROM tenants t LEFT JOIN {relationships} \
             ON cr.customer_tenant_id = t.id AND cr.partner_tenant_id = $2 \
-         WHERE t.id = $1"
+         WHERE t.id = $1",
+        relationships = db.backend.indexed_by("customer_relationships cr", "relationships_by_pair"),
     );
     let Some(row) = sqlx::query(&sql)
         .bind(customer.to_string())
@@ -121,9 +122,14 @@ pub(crate) fn view_columns(backend: super::Backend) -> String {
 /// The joins [`view_columns`] needs after the user `u`. A partner has at most one
 /// relationship with a customer (unique pair), so joining it reads the pair's index once for
 /// both its state and its reseller.
-pub(crate) const VIEW_JOINS: &str = "LEFT JOIN tenants c ON c.id = $2 \
-     LEFT JOIN customer_relationships cr ON cr.customer_tenant_id = c.id AND cr.partner_tenant_id = u.tenant_id \
-     LEFT JOIN customer_profiles cp ON cp.tenant_id = c.id";
+pub(crate) fn view_joins(backend: super::Backend) -> String {
+    format!(
+        "LEFT JOIN tenants c ON c.id = $2 \
+         LEFT JOIN {relationships} ON cr.customer_tenant_id = c.id AND cr.partner_tenant_id = u.tenant_id \
+         LEFT JOIN customer_profiles cp ON cp.tenant_id = c.id",
+        relationships = backend.indexed_by("customer_relationships cr", "relationships_by_pair"),
+    )
+}
 
 /// Whether the joined relationship `cr` is active, as a count (0 or 1).
 const REL_ACTIVE: &str = "CAST(CASE WHEN cr.state = 'active' THEN 1 ELSE 0 END AS BIGINT)";

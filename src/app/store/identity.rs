@@ -342,10 +342,10 @@ pub fn actor_statement(backend: super::Backend, rider: Rider<'_>) -> String {
         super::Backend::Postgres => "string_agg(role, ',')",
     };
     let (rider_cols, rider_joins) = match rider {
-        Rider::Nothing => (String::new(), ""),
+        Rider::Nothing => (String::new(), String::new()),
         Rider::Customer(..) => (
             format!(", {}", super::customers::view_columns(backend)),
-            super::customers::VIEW_JOINS,
+            super::customers::view_joins(backend),
         ),
         Rider::CustomerList { limit, .. } => (
             format!(
@@ -358,7 +358,7 @@ pub fn actor_statement(backend: super::Backend, rider: Rider<'_>) -> String {
                     2
                 )
             ),
-            "",
+            String::new(),
         ),
     };
     format!(
@@ -370,8 +370,9 @@ pub fn actor_statement(backend: super::Backend, rider: Rider<'_>) -> String {
          (SELECT COUNT(*) FROM agreement_acceptances a WHERE a.tenant_id = t.id AND a.version = \
             (SELECT version FROM partner_agreements ORDER BY published_at DESC LIMIT 1)) AS accepted, \
          (SELECT {concat} FROM user_roles r WHERE r.user_id = u.id) AS roles{rider_cols} \
-         FROM users u JOIN tenants t ON t.id = u.tenant_id LEFT JOIN partners p ON p.tenant_id = t.id \
-         {rider_joins} WHERE u.id = $1"
+         FROM users u JOIN tenants t ON t.id = u.tenant_id LEFT JOIN {partners} ON p.tenant_id = t.id \
+         {rider_joins} WHERE u.id = $1",
+        partners = backend.indexed_by("partners p", "partners_facts"),
     )
 }
 
