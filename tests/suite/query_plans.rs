@@ -8,12 +8,18 @@
 use partnerhub::app::store::{customers, idempotency, identity, ratelimit, sessions, Db};
 use sqlx::Row;
 
-#[tokio::test]
-async fn per_mail_and_housekeeping_statements_use_an_index() {
+/// A freshly migrated SQLite file, without statistics, as the product makes one.
+async fn fresh_db() -> (tempfile::TempDir, Db) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("plans.db").display());
     let db = Db::connect(&url, 2).await.unwrap();
     db.migrate().await.unwrap();
+    (dir, db)
+}
+
+#[tokio::test]
+async fn per_mail_and_housekeeping_statements_use_an_index() {
+    let (_dir, db) = fresh_db().await;
     let statements = [
         ("users", identity::LANGUAGE_OF_UPN),
         ("idempotency_keys", idempotency::PURGE),
@@ -62,10 +68,7 @@ async fn plan_of(db: &Db, sql: &str, args: &[&str]) -> Vec<String> {
 /// walks one index and reads no table row per customer.
 #[tokio::test]
 async fn per_request_and_list_page_statements_read_indexes_only_where_they_can() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite:{}", dir.path().join("plans.db").display());
-    let db = Db::connect(&url, 2).await.unwrap();
-    db.migrate().await.unwrap();
+    let (_dir, db) = fresh_db().await;
 
     let customer = "01a23554-06e3-731d-a900-00a398133a70".parse().unwrap();
     let riders = [
