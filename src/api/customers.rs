@@ -86,7 +86,7 @@ fn customer_links(id: &str) -> CustomerLinks {
     }
 }
 
-/// `id` is the tenant id as text: list items format it once for all four places it appears.
+/// `id` is the tenant id as text ([`customer`] formats it once for all the places it appears).
 fn company(id: String, domain: String, name: String, country: String) -> CompanyProfile {
     CompanyProfile {
         tenant_id: id,
@@ -172,21 +172,34 @@ pub(super) fn list_request(
     Ok((filter, page))
 }
 
-/// A customer as lists show it.
-fn listed_customer(r: CustomerListRow) -> Customer {
-    let id = r.id.to_string();
+/// A customer as every response shows it: its id (formatted once for the four places it
+/// appears), company profile and links, a reseller relationship, and the indirect reseller
+/// `via`. Single reads and creation add what only they show.
+fn customer(
+    id: TenantId,
+    domain: String,
+    name: String,
+    country: String,
+    via: Option<TenantId>,
+) -> Customer {
+    let id = id.to_string();
     Customer {
         id: id.clone(),
         commerce_id: id.clone(),
         billing_profile: None,
         links: customer_links(&id),
-        company_profile: company(id, r.domain, r.name, r.country),
+        company_profile: company(id, domain, name, country),
         relationship_to_partner: "reseller".into(),
         allow_delegated_access: None,
-        associated_partner_id: r.indirect_reseller.map(|x| x.to_string()),
+        associated_partner_id: via.map(|v| v.to_string()),
         user_credentials: None,
         attributes: Attributes::of("Customer"),
     }
+}
+
+/// A customer as lists show it.
+fn listed_customer(r: CustomerListRow) -> Customer {
+    customer(r.id, r.domain, r.name, r.country, r.indirect_reseller)
 }
 
 fn customer_dto(
@@ -195,20 +208,13 @@ fn customer_dto(
     via: Option<TenantId>,
 ) -> Customer {
     Customer {
-        id: t.id.to_string(),
-        commerce_id: t.id.to_string(),
-        billing_profile: None,
-        links: customer_links(&t.id.to_string()),
-        company_profile: company(t.id.to_string(), t.domain, t.display_name, t.country),
         relationship_to_partner: if facts.relationship {
             "reseller".into()
         } else {
             "none".into()
         },
         allow_delegated_access: Some(!facts.grants.is_empty()),
-        associated_partner_id: via.map(|v| v.to_string()),
-        user_credentials: None,
-        attributes: Attributes::of("Customer"),
+        ..customer(t.id, t.domain, t.display_name, t.country, via)
     }
 }
 
@@ -356,19 +362,13 @@ pub async fn create(
     )
     .await?;
     let dto = Customer {
-        id: t.id.to_string(),
-        commerce_id: t.id.to_string(),
         billing_profile: b.billing_profile,
-        links: customer_links(&t.id.to_string()),
-        company_profile: company(t.id.to_string(), t.domain, t.display_name, t.country),
-        relationship_to_partner: "reseller".into(),
         allow_delegated_access: Some(false),
-        associated_partner_id: Some(reseller.to_string()),
         user_credentials: Some(UserCredentials {
             user_name: admin.upn,
             password,
         }),
-        attributes: Attributes::of("Customer"),
+        ..customer(t.id, t.domain, t.display_name, t.country, Some(reseller))
     };
     Ok((StatusCode::CREATED, Json(dto)).into_response())
 }

@@ -353,14 +353,16 @@ mod tests {
     use super::super::{Db, Tx};
     use sqlx::Executor;
 
-    async fn db(dir: &tempfile::TempDir) -> Db {
+    /// A fresh SQLite file with one table (the directory lives as long as the database).
+    async fn db() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().expect("dir");
         let url = format!("sqlite:{}", dir.path().join("g.db").display());
         let db = Db::connect(&url, 2).await.expect("open");
         db.write
             .execute("CREATE TABLE t (x INTEGER PRIMARY KEY)")
             .await
             .expect("table");
-        db
+        (dir, db)
     }
 
     async fn insert(tx: &mut Tx, x: i64) {
@@ -399,8 +401,7 @@ mod tests {
     /// makes the others' rows visible together.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn waiting_transactions_commit_together_and_a_failed_member_rolls_back_alone() {
-        let dir = tempfile::tempdir().expect("dir");
-        let db = db(&dir).await;
+        let (_dir, db) = db().await;
 
         // B and C queue behind A.
         let (a, b) = a_holding_b_queued(&db).await;
@@ -441,8 +442,7 @@ mod tests {
     /// commit: it is never swallowed by the open transaction.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_pool_statement_waits_for_the_group_instead_of_joining_it() {
-        let dir = tempfile::tempdir().expect("dir");
-        let db = db(&dir).await;
+        let (_dir, db) = db().await;
 
         let (a, b) = a_holding_b_queued(&db).await;
         let a_done = tokio::spawn(a.commit());
@@ -467,8 +467,7 @@ mod tests {
     /// stall the group: the holder commits without it.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_cancelled_joiner_does_not_stall_the_group() {
-        let dir = tempfile::tempdir().expect("dir");
-        let db = db(&dir).await;
+        let (_dir, db) = db().await;
 
         let (a, b) = a_holding_b_queued(&db).await;
         b.abort();
@@ -486,8 +485,7 @@ mod tests {
     /// rollback ends the transaction, and the next in the queue starts a new one.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_failed_first_member_rolls_back_and_the_next_starts_afresh() {
-        let dir = tempfile::tempdir().expect("dir");
-        let db = db(&dir).await;
+        let (_dir, db) = db().await;
 
         let (a, b) = a_holding_b_queued(&db).await;
         drop(a);
@@ -502,8 +500,7 @@ mod tests {
     /// takes it again for the rest of the queue, in order. Nothing is lost or stalled.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_full_group_commits_and_the_queue_goes_on_after_a_pool_statement() {
-        let dir = tempfile::tempdir().expect("dir");
-        let db = db(&dir).await;
+        let (_dir, db) = db().await;
         let n = super::MAX_MEMBERS as i64 + 5;
 
         let mut first = db.begin().await.expect("first");
