@@ -46,6 +46,7 @@ mod rows_decode;
 mod schema_parity;
 mod screenshots;
 mod security;
+mod sqlite_engine;
 mod support_requests;
 mod transactions;
 mod webhooks;
