@@ -647,16 +647,6 @@ pub async fn actor_for_user_seeing(
         .map(|(actor, user, _)| (actor, user)))
 }
 
-/// [`actor_for_user`] and whether the user must set up two-step verification before doing
-/// anything else ([`mfa_setup_needed`]), decided from the same statement's rows: a portal
-/// page view rebuilds its visitor with one round trip.
-pub async fn actor_for_user_and_two_step(
-    app: &App,
-    user_id: UserId,
-) -> Result<Option<(Actor, UserRow, bool)>> {
-    actor_rows(app, user_id, &Ask::Nothing).await
-}
-
 /// The actor, its user row and whether two-step set-up is due, from one statement.
 async fn actor_rows(
     app: &App,
@@ -710,8 +700,14 @@ async fn actor_rows(
         }),
         _ => {}
     }
+    Ok(visitor(rows))
+}
+
+/// The caller from its statement's rows, and whether two-step set-up is due; `None` for a
+/// user who is no longer active.
+pub(crate) fn visitor(rows: repo::ActorRows) -> Option<(Actor, UserRow, bool)> {
     if !rows.user.state.is_active() {
-        return Ok(None);
+        return None;
     }
     let partner = match (rows.tenant.kind, rows.partner) {
         (TenantKind::Partner, Some((is_reseller, is_provider, active, accepted))) => {
@@ -730,9 +726,9 @@ async fn actor_rows(
             rows.tenant.admin_mfa_exempt,
             &rows.roles,
         );
-    Ok(Some((
+    Some((
         Actor {
-            principal: Principal::User(user_id),
+            principal: Principal::User(rows.user.id),
             tenant: rows.tenant.id,
             tenant_kind: rows.tenant.kind,
             roles: rows.roles,
@@ -740,7 +736,7 @@ async fn actor_rows(
         },
         rows.user,
         two_step_due,
-    )))
+    ))
 }
 
 pub async fn actor_for_app(app: &App, app_id: AppId) -> Result<Option<Actor>> {

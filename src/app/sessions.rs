@@ -2,6 +2,7 @@
 //! hash of its cookie token, which only its holder can present.
 
 use super::App;
+use crate::domain::authz::Actor;
 use crate::domain::Result;
 
 /// Ends the session (sign-out, or before a new session replaces it).
@@ -31,9 +32,16 @@ pub async fn keep(app: &App, row: &SessionRow, now: i64) -> Result<()> {
     Ok(())
 }
 
-/// The live (unexpired) session with this token hash.
-pub async fn find(app: &App, token_hash: &str, now: i64) -> Result<Option<SessionRow>> {
-    Ok(crate::app::store::sessions::get(&app.db, token_hash, now).await?)
+/// The live session with this token hash and, when it is signed in past its second step and
+/// its user is still active, the visitor as the caller with whether two-step set-up is due:
+/// one statement for both, as the portal asks on every page.
+pub async fn find_with_visitor(
+    app: &App,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<(SessionRow, Option<(Actor, UserRow, bool)>)>> {
+    let found = crate::app::store::sessions::get_with_actor(&app.db, token_hash, now).await?;
+    Ok(found.map(|(session, rows)| (session, rows.and_then(super::identity::visitor))))
 }
 
 /// Marks the session used now (for the idle timeout).

@@ -3,7 +3,7 @@
 //! planted session id is worthless (no fixation).
 
 use crate::app::sessions::{self, SessionRow, UserRow};
-use crate::app::{identity, App};
+use crate::app::App;
 use crate::crypto;
 use crate::domain::authz::Actor;
 use axum::extract::{FromRequestParts, Request, State};
@@ -216,29 +216,25 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
         tracing::error!(error = %e, "portal session lookup failed");
         super::layout::unavailable(browser_lang, request_id.as_deref())
     };
+    // The session, and the visitor with its two-step obligation, from one statement.
     let existing = match &cookie {
-        Some(t) => match sessions::find(&app, &crypto::token_hash(t), now).await {
+        Some(t) => match sessions::find_with_visitor(&app, &crypto::token_hash(t), now).await {
             Ok(found) => found,
             Err(e) => return unavailable(e),
         },
         None => None,
     };
-    let (mut session, fresh_token) = match (existing, cookie) {
-        (Some(s), _) => (s, None),
-        (None, Some(t)) => (anonymous(&t, accept_language(&req), now), None),
+    let (mut session, fresh_token, visitor) = match (existing, cookie) {
+        (Some((s, visitor)), _) => (s, None, visitor),
+        (None, Some(t)) => (anonymous(&t, accept_language(&req), now), None, None),
         (None, None) => {
             let t = crypto::random_token(32);
-            (anonymous(&t, accept_language(&req), now), Some(t))
+            (anonymous(&t, accept_language(&req), now), Some(t), None)
         }
     };
-    // The visitor and its two-step obligation come from one statement.
-    let (user, two_step_due) = match (session.user_id, session.mfa_pending) {
-        (Some(uid), false) => match identity::actor_for_user_and_two_step(&app, uid).await {
-            Ok(Some((actor, user, due))) => (Some((actor, user)), due),
-            Ok(None) => (None, false),
-            Err(e) => return unavailable(e),
-        },
-        _ => (None, false),
+    let (user, two_step_due) = match visitor {
+        Some((actor, user, due)) => (Some((actor, user)), due),
+        None => (None, false),
     };
     if let Some((actor, _)) = &user {
         let idle = now - session.last_seen_at;

@@ -63,9 +63,10 @@ async fn plan_of(db: &Db, sql: &str, args: &[&str]) -> Vec<String> {
 }
 
 /// The statement every API request rebuilds its caller with (and, on a customer's URL, the
-/// customer as the caller sees it) sorts nothing, reads the pair's relationship once, and
-/// ends its small lookups in indexes that carry the columns it reads; a customer list page
-/// walks one index and reads no table row per customer.
+/// customer as the caller sees it; on a portal page, with the session) sorts nothing, reads
+/// the pair's relationship once, and ends its small lookups in indexes that carry the
+/// columns it reads; a customer list page walks one index and reads no table row per
+/// customer.
 #[tokio::test]
 async fn per_request_and_list_page_statements_read_indexes_only_where_they_can() {
     let (_dir, db) = fresh_db().await;
@@ -91,24 +92,11 @@ async fn per_request_and_list_page_statements_read_indexes_only_where_they_can()
     for (rider, args, relationship_walks) in riders {
         let sql = identity::actor_statement(db.backend, rider);
         let plan = plan_of(&db, &sql, args).await;
-        assert!(
-            !plan.iter().any(|d| d.contains("TEMP B-TREE")),
-            "the actor statement sorts on every request: {plan:?}"
-        );
-        // Lookups that end in an index carrying what the statement reads.
         let mut covered = vec!["partner_agreements", "p", "r"];
         if let identity::Rider::Customer(..) = rider {
             covered.extend(["cr", "g"]);
         }
-        for alias in covered {
-            assert!(
-                plan.iter().any(|d| {
-                    let d = d.strip_prefix("SCAN ").or(d.strip_prefix("SEARCH "));
-                    d.is_some_and(|d| d.starts_with(&format!("{alias} USING COVERING INDEX")))
-                }),
-                "{rider:?}: {alias} is not read from a covering index: {plan:?}"
-            );
-        }
+        assert_caller_plan(&format!("{rider:?}"), &plan, &covered);
         let relationship_reads = plan.iter().filter(|d| d.contains("relationships")).count();
         assert_eq!(
             relationship_reads, relationship_walks,
@@ -123,6 +111,15 @@ async fn per_request_and_list_page_statements_read_indexes_only_where_they_can()
         }
     }
 
+    // The portal's form: the session and its signed-in user.
+    let sql = sessions::with_actor_statement(db.backend);
+    let plan = plan_of(&db, &sql, &["h", "0"]).await;
+    assert_caller_plan("a portal session", &plan, &["partner_agreements", "p", "r"]);
+    assert!(
+        plan.iter().any(|d| d.starts_with("SEARCH s USING INDEX")),
+        "a portal page finds its session by scanning: {plan:?}"
+    );
+
     for extra in [
         customers::Extra::Total,
         customers::Extra::ResellerNamesAndTotal,
@@ -133,6 +130,24 @@ async fn per_request_and_list_page_statements_read_indexes_only_where_they_can()
             plan.iter()
                 .any(|d| d.starts_with("SEARCH r USING COVERING INDEX relationships_for_lists")),
             "a list page reads a table row per customer: {plan:?}"
+        );
+    }
+}
+
+/// The caller's statement sorts nothing and ends the lookups of the aliases `covered` in
+/// indexes carrying what it reads.
+fn assert_caller_plan(what: &str, plan: &[String], covered: &[&str]) {
+    assert!(
+        !plan.iter().any(|d| d.contains("TEMP B-TREE")),
+        "{what}: the caller's statement sorts on every request: {plan:?}"
+    );
+    for alias in covered {
+        assert!(
+            plan.iter().any(|d| {
+                let d = d.strip_prefix("SCAN ").or(d.strip_prefix("SEARCH "));
+                d.is_some_and(|d| d.starts_with(&format!("{alias} USING COVERING INDEX")))
+            }),
+            "{what}: {alias} is not read from a covering index: {plan:?}"
         );
     }
 }

@@ -300,22 +300,7 @@ pub async fn actor_rows_seeing(
     let Some(row) = q.fetch_optional(&db.read).await? else {
         return Ok(None);
     };
-    let user = user_from(&row)?;
-    let tenant = tenant_cols(&row, "t_", user.tenant_id)?;
-    // A user without roles aggregates to NULL.
-    let roles: Option<String> = row.try_get("roles")?;
-    let roles = super::decode::split_words("roles", &roles.unwrap_or_default(), Role::parse)?
-        .into_iter()
-        .collect();
-    let partner = match row.try_get::<Option<String>, _>("p_status")? {
-        Some(status) => Some((
-            row.try_get::<i64, _>("p_reseller")? != 0,
-            row.try_get::<i64, _>("p_provider")? != 0,
-            status == ACTIVE_PARTNER,
-            row.try_get::<i64, _>("accepted")? > 0,
-        )),
-        None => None,
-    };
+    let rows = actor_rows_from(&row)?;
     let seen = match rider {
         Rider::Nothing => RiderRows::Nothing,
         Rider::Customer(c, _) => RiderRows::Customer(super::customers::view_prefixed(&row, c)?),
@@ -324,12 +309,6 @@ pub async fn actor_rows_seeing(
             RiderRows::CustomerList(rows.into_iter().map(|(r, _)| r).collect(), total)
         }
     };
-    let rows = ActorRows {
-        user,
-        tenant,
-        roles,
-        partner,
-    };
     Ok(Some((rows, seen)))
 }
 
@@ -337,10 +316,6 @@ pub async fn actor_rows_seeing(
 /// rider's parameters from `$2` on (a customer and a time, or a partner and where its page
 /// starts).
 pub fn actor_statement(backend: super::Backend, rider: Rider<'_>) -> String {
-    let concat = match backend {
-        super::Backend::Sqlite => "group_concat(role, ',')",
-        super::Backend::Postgres => "string_agg(role, ',')",
-    };
     let (rider_cols, rider_joins) = match rider {
         Rider::Nothing => (String::new(), String::new()),
         Rider::Customer(..) => (
@@ -362,18 +337,64 @@ pub fn actor_statement(backend: super::Backend, rider: Rider<'_>) -> String {
         ),
     };
     format!(
-        "SELECT u.id, u.tenant_id, u.upn, u.display_name, u.first_name, u.last_name, u.password_hash, \
+        "SELECT {}{rider_cols} FROM users u {} {rider_joins} WHERE u.id = $1",
+        actor_columns(backend),
+        actor_joins(backend, "JOIN"),
+    )
+}
+
+/// What the caller's statement reads of a user: the user, its organisation and partner
+/// facts, whether the organisation accepted the newest agreement, the user's roles.
+pub(super) fn actor_columns(backend: super::Backend) -> String {
+    let concat = match backend {
+        super::Backend::Sqlite => "group_concat(role, ',')",
+        super::Backend::Postgres => "string_agg(role, ',')",
+    };
+    format!(
+        "u.id, u.tenant_id, u.upn, u.display_name, u.first_name, u.last_name, u.password_hash, \
          u.totp_secret, u.state, u.language, u.usage_location, u.created_at, u.version, \
          t.domain AS t_domain, t.display_name AS t_display_name, t.country AS t_country, t.kind AS t_kind, \
          t.mfa_required AS t_mfa_required, t.admin_mfa_exempt AS t_admin_mfa_exempt, t.created_at AS t_created_at, t.version AS t_version, \
          p.is_reseller AS p_reseller, p.is_provider AS p_provider, p.status AS p_status, \
          (SELECT COUNT(*) FROM agreement_acceptances a WHERE a.tenant_id = t.id AND a.version = \
             (SELECT version FROM partner_agreements ORDER BY published_at DESC LIMIT 1)) AS accepted, \
-         (SELECT {concat} FROM user_roles r WHERE r.user_id = u.id) AS roles{rider_cols} \
-         FROM users u JOIN tenants t ON t.id = u.tenant_id LEFT JOIN {partners} ON p.tenant_id = t.id \
-         {rider_joins} WHERE u.id = $1",
+         (SELECT {concat} FROM user_roles r WHERE r.user_id = u.id) AS roles"
+    )
+}
+
+/// The user `u`'s organisation `t` and partner facts `p`, the organisation joined with
+/// `join` (`LEFT JOIN` where the user itself may be missing).
+pub(super) fn actor_joins(backend: super::Backend, join: &str) -> String {
+    format!(
+        "{join} tenants t ON t.id = u.tenant_id LEFT JOIN {partners} ON p.tenant_id = t.id",
         partners = backend.indexed_by("partners p", "partners_facts"),
     )
+}
+
+/// The caller's rows from a row read with [`actor_columns`].
+pub(super) fn actor_rows_from(row: &sqlx::any::AnyRow) -> Result<ActorRows, sqlx::Error> {
+    let user = user_from(row)?;
+    let tenant = tenant_cols(row, "t_", user.tenant_id)?;
+    // A user without roles aggregates to NULL.
+    let roles: Option<String> = row.try_get("roles")?;
+    let roles = super::decode::split_words("roles", &roles.unwrap_or_default(), Role::parse)?
+        .into_iter()
+        .collect();
+    let partner = match row.try_get::<Option<String>, _>("p_status")? {
+        Some(status) => Some((
+            row.try_get::<i64, _>("p_reseller")? != 0,
+            row.try_get::<i64, _>("p_provider")? != 0,
+            status == ACTIVE_PARTNER,
+            row.try_get::<i64, _>("accepted")? > 0,
+        )),
+        None => None,
+    };
+    Ok(ActorRows {
+        user,
+        tenant,
+        roles,
+        partner,
+    })
 }
 
 pub async fn user_in_tx(tx: &mut Tx, id: UserId) -> Result<Option<UserRow>, sqlx::Error> {

@@ -1,6 +1,6 @@
 //! Portal sessions. The cookie holds a random token; only its hash is stored.
 
-use super::identity::id_col;
+use super::identity::{self, id_col, ActorRows};
 use super::Db;
 use crate::domain::ids::UserId;
 use sqlx::Row;
@@ -21,31 +21,61 @@ pub async fn insert(db: &Db, s: &SessionRow, now: i64) -> Result<(), sqlx::Error
     write(db, s, now, "").await
 }
 
-pub async fn get(db: &Db, token_hash: &str, now: i64) -> Result<Option<SessionRow>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT token_hash, user_id, csrf_token, language, mfa_pending, expires_at, last_seen_at \
-         FROM sessions WHERE token_hash = $1 AND expires_at > $2",
-    )
-    .bind(token_hash)
-    .bind(now)
-    .fetch_optional(&db.read)
-    .await?;
-    let Some(r) = row else {
+/// A live session and, when it is signed in past its second step, its user as the caller
+/// (the rows every API request rebuilds its caller from), read by one statement: the portal
+/// runs it on every page.
+pub async fn get_with_actor(
+    db: &Db,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<(SessionRow, Option<ActorRows>)>, sqlx::Error> {
+    let sql = with_actor_statement(db.backend);
+    let row = sqlx::query(&sql)
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&db.read)
+        .await?;
+    let Some(row) = row else {
         return Ok(None);
     };
-    let user_id = match r.try_get::<Option<String>, _>("user_id")? {
-        Some(_) => Some(id_col(&r, "user_id")?),
+    let session = session_from(&row)?;
+    let actor = match row.try_get::<Option<String>, _>("id")? {
+        Some(_) => Some(identity::actor_rows_from(&row)?),
         None => None,
     };
-    Ok(Some(SessionRow {
-        token_hash: r.try_get("token_hash")?,
+    Ok(Some((session, actor)))
+}
+
+/// The statement [`get_with_actor`] runs: the session's token hash `$1`, the time `$2`.
+pub fn with_actor_statement(backend: super::Backend) -> String {
+    format!(
+        "SELECT {SESSION_COLS}, {} FROM sessions s \
+         LEFT JOIN users u ON u.id = s.user_id AND s.mfa_pending = 0 {} \
+         WHERE s.token_hash = $1 AND s.expires_at > $2",
+        identity::actor_columns(backend),
+        identity::actor_joins(backend, "LEFT JOIN"),
+    )
+}
+
+/// A session's columns, named apart from the user's (both have a language).
+const SESSION_COLS: &str = "s.token_hash AS s_token_hash, s.user_id AS s_user_id, \
+    s.csrf_token AS s_csrf_token, s.language AS s_language, s.mfa_pending AS s_mfa_pending, \
+    s.expires_at AS s_expires_at, s.last_seen_at AS s_last_seen_at";
+
+fn session_from(r: &sqlx::any::AnyRow) -> Result<SessionRow, sqlx::Error> {
+    let user_id = match r.try_get::<Option<String>, _>("s_user_id")? {
+        Some(_) => Some(id_col(r, "s_user_id")?),
+        None => None,
+    };
+    Ok(SessionRow {
+        token_hash: r.try_get("s_token_hash")?,
         user_id,
-        csrf_token: r.try_get("csrf_token")?,
-        language: r.try_get("language")?,
-        mfa_pending: r.try_get::<i64, _>("mfa_pending")? != 0,
-        expires_at: r.try_get("expires_at")?,
-        last_seen_at: r.try_get("last_seen_at")?,
-    }))
+        csrf_token: r.try_get("s_csrf_token")?,
+        language: r.try_get("s_language")?,
+        mfa_pending: r.try_get::<i64, _>("s_mfa_pending")? != 0,
+        expires_at: r.try_get("s_expires_at")?,
+        last_seen_at: r.try_get("s_last_seen_at")?,
+    })
 }
 
 pub async fn delete(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
