@@ -2,8 +2,8 @@
 //! and `bench run` drives every workload without an error. Speed is never asserted here.
 
 use crate::support::fresh_database_url;
-use partnerhub::app::store::Db;
 use serde_json::Value;
+use sqlx::any::AnyPoolOptions;
 use sqlx::Row;
 use std::process::Command;
 
@@ -39,10 +39,12 @@ async fn bench_generate_builds_a_consistent_world_and_bench_run_measures_every_w
     assert!(out.contains("500 customers"), "{out}");
     assert!(out.contains("database size"), "{out}");
 
-    // Through `Db::connect`, as every SQLite database this process opens (the library's
-    // process-wide settings come first; see `sqlite_engine`).
-    let db_handle = Db::connect(&db, 1).await.unwrap();
-    let pool = db_handle.read.clone();
+    sqlx::any::install_default_drivers();
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&db.replace("sqlite:", "sqlite://"))
+        .await
+        .unwrap();
     let c = |sql: &'static str| count(&pool, sql);
     assert_eq!(
         c("SELECT COUNT(*) FROM tenants WHERE kind = 'customer'").await,

@@ -32,7 +32,6 @@ pub mod partnerships;
 pub mod ratelimit;
 pub mod referrals;
 pub mod sessions;
-pub mod sqlite_engine;
 pub mod subscription_links;
 pub mod support;
 pub mod throttle;
@@ -315,7 +314,6 @@ impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
         if url.starts_with("sqlite:") {
-            sqlite_engine::configure();
             let url = prepare_sqlite_url(url)?;
             let opts = AnyConnectOptions::from_str(&url)?;
             // Page cache per connection: the writer keeps 32 MB, each reader 4 MB. The
