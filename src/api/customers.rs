@@ -4,13 +4,12 @@
 use super::collection::{
     etag, expected_version, single_page, Attributes, Collection, EtagAttributes, Page, PageQuery,
 };
+use super::customer_page::CustomerPage;
 use super::error::ApiResult;
 use super::extract::{Body, Caller};
 use super::extract::{Path, Query};
 use super::json::Json;
-use crate::app::customer_lists::{
-    self as lists, CustomerListRow, GrantView, PartnerOfCustomer, TenantRow, UserRow,
-};
+use crate::app::customer_lists::{self as lists, GrantView, PartnerOfCustomer, TenantRow, UserRow};
 use crate::app::customer_users::{self, NewCustomerUser, Patch, DIRECTORY_ROLES};
 use crate::app::customers::{self as uc, NewCustomer};
 use crate::app::{licenses, App, Ctx};
@@ -118,7 +117,7 @@ pub async fn list(
     Caller(ctx): Caller,
     headers: HeaderMap,
     Query(q): Query<CustomerListQuery>,
-) -> ApiResult<Json<Collection<Customer>>> {
+) -> ApiResult<CustomerPage> {
     let (filter, page) = list_request(
         &headers,
         &q,
@@ -131,13 +130,13 @@ pub async fn list(
         Some(f) if !f.is_empty() => format!("/v1/customers?filter={}", crate::web::url_escape(f)),
         _ => "/v1/customers".into(),
     };
-    Ok(Json(page.finish(
+    Ok(CustomerPage(page.finish(
         rows,
         total,
         &path,
         &app.keys.paging_secret,
         lists::customer_sort_key,
-        listed_customer,
+        |r| r,
     )))
 }
 
@@ -174,8 +173,9 @@ pub(super) fn list_request(
 
 /// A customer as every response shows it: its id (formatted once for the four places it
 /// appears), company profile and links, a reseller relationship, and the indirect reseller
-/// `via`. Single reads and creation add what only they show.
-fn customer(
+/// `via`, as lists show it (`customer_page` writes the same without building it). Single
+/// reads and creation add what only they show.
+pub(super) fn customer(
     id: TenantId,
     domain: String,
     name: String,
@@ -195,11 +195,6 @@ fn customer(
         user_credentials: None,
         attributes: Attributes::of("Customer"),
     }
-}
-
-/// A customer as lists show it.
-fn listed_customer(r: CustomerListRow) -> Customer {
-    customer(r.id, r.domain, r.name, r.country, r.indirect_reseller)
 }
 
 fn customer_dto(
@@ -1352,16 +1347,16 @@ pub async fn shared(
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(pq): Query<PageQuery>,
-) -> ApiResult<Json<Collection<Customer>>> {
+) -> ApiResult<CustomerPage> {
     let path = format!("/v1/relationships/{id}/customers");
     let page = Page::from_request(&headers, &pq, &path, &app.keys.paging_secret)?;
     let (rows, total) = lists::shared_page(&app, &ctx, &id, page.position(), page.fetch()).await?;
-    Ok(Json(page.finish(
+    Ok(CustomerPage(page.finish(
         rows,
         total,
         &path,
         &app.keys.paging_secret,
         lists::customer_sort_key,
-        listed_customer,
+        |r| r,
     )))
 }

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod collection;
 pub mod commerce;
 pub mod compat_ops;
+pub mod customer_page;
 pub mod customers;
 pub mod domains;
 pub mod enrollment;
