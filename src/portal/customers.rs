@@ -127,15 +127,22 @@ async fn render_list(
 
 /// The customers, one table per reseller they are served through.
 fn customer_groups(lang: &str, groups: &[uc::CustomerGroup]) -> Markup {
+    // Looked up once: a provider's page can hold a hundred groups of one customer each.
+    let direct = t(lang, "customers.direct");
+    let heads = [
+        t(lang, "customers.name"),
+        t(lang, "customers.domain"),
+        t(lang, "customers.country"),
+    ];
     html! {
         @if groups.is_empty() { p #customers-empty { (t(lang, "customers.none")) } }
         @for g in groups {
-            @let name = g.reseller_name.clone().unwrap_or_else(|| t(lang, "customers.direct"));
+            @let name = g.reseller_name.as_deref().unwrap_or(&direct);
             h2.customer-group {
-                @if g.continued { (tf(lang, "customers.group_continued", &[("group", &name)])) } @else { (name) }
+                @if g.continued { (tf(lang, "customers.group_continued", &[("group", name)])) } @else { (name) }
             }
             table.customers {
-                thead { tr { th { (t(lang, "customers.name")) } th { (t(lang, "customers.domain")) } th { (t(lang, "customers.country")) } } }
+                thead { tr { @for h in &heads { th { (h) } } } }
                 tbody {
                     @for r in &g.rows {
                         tr.customer {
