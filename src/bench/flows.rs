@@ -155,6 +155,7 @@ pub async fn webhook_delivery(
         p99_ms: q(0.99),
         p999_ms: q(0.999),
         ceiling: Some("ceiling: two-insert tx".into()),
+        ceiling_per_second: None,
         ratio: None,
         first_error: if missing > 0 {
             Some(format!("{missing} of {expected} events not received"))

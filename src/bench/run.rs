@@ -46,6 +46,8 @@ pub struct Outcome {
     pub p99_ms: f64,
     pub p999_ms: f64,
     pub ceiling: Option<String>,
+    /// The ceiling's throughput measured just before this workload (see `measure_plan`).
+    pub ceiling_per_second: Option<f64>,
     pub ratio: Option<f64>,
     /// First error seen (status and body start), to tell what failed.
     pub first_error: Option<String>,
@@ -692,6 +694,7 @@ fn failed(name: &str, e: anyhow::Error) -> Outcome {
         p99_ms: 0.0,
         p999_ms: 0.0,
         ceiling: None,
+        ceiling_per_second: None,
         ratio: None,
         first_error: Some(format!("{e:#}")),
     }
@@ -708,19 +711,46 @@ fn ratio_to(outcomes: &[Outcome], ceiling: Option<&str>, per_second: f64) -> Opt
 }
 
 /// Measures each planned workload (the ceilings always, the others when named or when no
-/// workload is named), with its ratio to its ceiling.
+/// workload is named), with its ratio to its ceiling. The ceiling is measured again just
+/// before each workload it is the ceiling of, and the ratio taken against that: on a shared
+/// or virtual machine the speed of the whole machine can change between the start of a run
+/// and its end (session 14 saw the server stack alone measure 60,000 and 79,000 req/s in
+/// runs minutes apart), and a ratio to a ceiling measured minutes earlier then measures the
+/// machine. The first measurements of the ceilings stay in the table.
 async fn measure_plan(host: &str, plan: Vec<Planned>, o: &Options) -> anyhow::Result<Vec<Outcome>> {
     let mut outcomes: Vec<Outcome> = Vec::new();
+    let mut ceilings: Vec<(&'static str, Gen)> = Vec::new();
     for (name, gen, ceiling) in plan {
         if !wants(o, name) && !name.starts_with("ceiling") {
             continue;
         }
+        if name.starts_with("ceiling") {
+            ceilings.push((name, gen.clone()));
+        }
+        let paired = match ceiling.and_then(|c| ceilings.iter().find(|(n, _)| *n == c)) {
+            Some((c, ceiling_gen)) => {
+                eprintln!("running {c} (just before {name})");
+                let m = measure(
+                    host,
+                    ceiling_gen.clone(),
+                    o.concurrency,
+                    o.warmup,
+                    o.duration,
+                )
+                .await?;
+                Some(m.hist.len() as f64 / m.seconds).filter(|_| m.errors == 0)
+            }
+            None => None,
+        };
         eprintln!("running {name}");
         let m = measure(host, gen, o.concurrency, o.warmup, o.duration).await?;
         let requests = m.hist.len();
         let per_second = requests as f64 / m.seconds;
         let q = |p: f64| m.hist.value_at_quantile(p) as f64 / 1000.0;
-        let ratio = ratio_to(&outcomes, ceiling, per_second);
+        let ratio = match paired {
+            Some(c) if c > 0.0 => Some(per_second / c),
+            _ => ratio_to(&outcomes, ceiling, per_second),
+        };
         outcomes.push(Outcome {
             workload: name.to_string(),
             requests,
@@ -730,6 +760,7 @@ async fn measure_plan(host: &str, plan: Vec<Planned>, o: &Options) -> anyhow::Re
             p99_ms: q(0.99),
             p999_ms: q(0.999),
             ceiling: ceiling.map(str::to_string),
+            ceiling_per_second: paired,
             ratio,
             first_error: m.first_error.filter(|_| m.errors > 0),
         });
@@ -778,6 +809,7 @@ async fn sign_in_burst(host: &str, providers: usize, o: &Options) -> anyhow::Res
         p99_ms: q(0.99),
         p999_ms: q(0.999),
         ceiling: None,
+        ceiling_per_second: None,
         ratio: None,
         first_error: m.first_error.filter(|_| m.errors > 0),
     })
@@ -793,8 +825,12 @@ pub fn print(s: &Summary) {
         "workload", "requests", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "errors"
     );
     for o in &s.outcomes {
-        let ratio = match (&o.ratio, &o.ceiling) {
-            (Some(r), Some(c)) => format!("{r:.2}x {}", c.trim_start_matches("ceiling: ")),
+        let ratio = match (&o.ratio, &o.ceiling, o.ceiling_per_second) {
+            (Some(r), Some(c), Some(at)) => format!(
+                "{r:.2}x {} ({at:.0}/s just before)",
+                c.trim_start_matches("ceiling: ")
+            ),
+            (Some(r), Some(c), None) => format!("{r:.2}x {}", c.trim_start_matches("ceiling: ")),
             _ => String::new(),
         };
         println!(

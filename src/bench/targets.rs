@@ -161,6 +161,7 @@ mod tests {
             p99_ms,
             p999_ms: p99_ms,
             ceiling: ratio.map(|_| "ceiling: indexed read".into()),
+            ceiling_per_second: None,
             ratio,
             first_error: None,
         }
