@@ -14,11 +14,8 @@
 //! shows): the tests compare this writer's output with serde's, byte for byte.
 
 use super::collection::Collection;
-use super::error::error_response;
 use crate::app::customer_lists::CustomerListRow;
-use crate::domain::error::Code;
 use crate::domain::ids::TenantId;
-use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 /// A page of the caller's customers as the list shows them.
@@ -26,23 +23,7 @@ pub struct CustomerPage(pub Collection<CustomerListRow>);
 
 impl IntoResponse for CustomerPage {
     fn into_response(self) -> Response {
-        match self.to_json() {
-            Ok(body) => (
-                [(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                )],
-                body,
-            )
-                .into_response(),
-            Err(e) => error_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Code::Internal,
-                format!("the response could not be written: {e}"),
-                Vec::new(),
-            )
-            .into_response(),
-        }
+        super::json::respond(self.to_json())
     }
 }
 

@@ -17,22 +17,29 @@ pub struct Json<T>(pub T);
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         let mut body = Vec::with_capacity(1024);
-        match serde_json::to_writer(&mut body, &self.0) {
-            Ok(()) => (
-                [(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                )],
-                body,
-            )
-                .into_response(),
-            Err(e) => error_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Code::Internal,
-                format!("the response could not be written: {e}"),
-                Vec::new(),
-            )
+        let written = serde_json::to_writer(&mut body, &self.0).map(|()| body);
+        respond(written)
+    }
+}
+
+/// A JSON body already written (by `Json`, or by hand as `customer_page` writes the customer
+/// lists), or a 500 saying why it could not be.
+pub fn respond(written: serde_json::Result<Vec<u8>>) -> Response {
+    match written {
+        Ok(body) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            body,
+        )
             .into_response(),
-        }
+        Err(e) => error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Code::Internal,
+            format!("the response could not be written: {e}"),
+            Vec::new(),
+        )
+        .into_response(),
     }
 }
