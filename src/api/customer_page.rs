@@ -57,7 +57,7 @@ impl CustomerPage {
 /// One customer, in the order and with the constants of `api::customers::customer`.
 fn item(out: &mut Vec<u8>, r: &CustomerListRow) -> serde_json::Result<()> {
     let mut buf = uuid::Uuid::encode_buffer();
-    let id = r.id.0.hyphenated().encode_lower(&mut buf).as_bytes();
+    let id = text(r.id, &mut buf);
     out.extend_from_slice(b"{\"id\":\"");
     out.extend_from_slice(id);
     out.extend_from_slice(b"\",\"commerceId\":\"");
@@ -75,7 +75,8 @@ fn item(out: &mut Vec<u8>, r: &CustomerListRow) -> serde_json::Result<()> {
     );
     if let Some(via) = r.indirect_reseller {
         out.extend_from_slice(b",\"associatedPartnerId\":\"");
-        quoted_id(out, via);
+        out.extend_from_slice(text(via, &mut uuid::Uuid::encode_buffer()));
+        out.push(b'"');
     }
     out.extend_from_slice(b",\"links\":{\"self\":{\"uri\":\"/customers/");
     out.extend_from_slice(id);
@@ -85,11 +86,9 @@ fn item(out: &mut Vec<u8>, r: &CustomerListRow) -> serde_json::Result<()> {
     Ok(())
 }
 
-/// An id and its closing quote.
-fn quoted_id(out: &mut Vec<u8>, id: TenantId) {
-    let mut buf = uuid::Uuid::encode_buffer();
-    out.extend_from_slice(id.0.hyphenated().encode_lower(&mut buf).as_bytes());
-    out.push(b'"');
+/// An id as the API writes it (hyphenated, lower case), in `buf`.
+fn text(id: TenantId, buf: &mut [u8; 45]) -> &[u8] {
+    id.0.hyphenated().encode_lower(buf).as_bytes()
 }
 
 #[cfg(test)]

@@ -212,6 +212,9 @@ async fn a_totp_code_signs_in_once_on_the_api_and_the_portal() {
         "{e}"
     );
     let (pending, _) = portal_password(&t, &user.upn).await;
+    // A session waiting for its second step is nobody yet: signed-in pages send it to sign in.
+    let (s, loc, _) = page(&t, &pending, "/portal").await;
+    assert_eq!((s, loc.starts_with("/portal/signin")), (303, true), "{loc}");
     assert_eq!(portal_code(&t, &pending, &code).await.0, 401, "replay");
     next_step(&t);
     let code = code_at(&t, &secret);
@@ -556,6 +559,30 @@ async fn administrators_sessions_end_after_thirty_idle_minutes() {
         page(&t, &plain_cookie, "/portal").await.0,
         200,
         "members keep the session lifetime by default"
+    );
+}
+
+/// The session statement rebuilds its user on every page: a user made inactive behind the
+/// product's back (its sessions left in place) opens nothing with them.
+#[tokio::test]
+async fn a_session_of_a_user_no_longer_active_opens_no_page() {
+    let t = TestApp::spawn().await;
+    let (c, admin) = t.tenant(TenantKind::Customer, &[]).await;
+    let plain = t.user(&c, "plain", &[]).await;
+    let (cookie, _) = portal_password(&t, &plain.upn).await;
+    let (admin_cookie, _) = portal_password(&t, &admin.upn).await;
+    assert_eq!(page(&t, &cookie, "/portal").await.0, 200);
+    sqlx::query("UPDATE users SET state = 'inactive' WHERE id = $1")
+        .bind(plain.id.to_string())
+        .execute(&t.app.db.write)
+        .await
+        .unwrap();
+    let (s, loc, _) = page(&t, &cookie, "/portal").await;
+    assert_eq!((s, loc.starts_with("/portal/signin")), (303, true), "{loc}");
+    assert_eq!(
+        page(&t, &admin_cookie, "/portal").await.0,
+        200,
+        "the organisation's other sessions are untouched"
     );
 }
 
