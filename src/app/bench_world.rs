@@ -115,6 +115,8 @@ fn id() -> String {
 struct Org {
     id: String,
     mpn: i64,
+    /// The organisation's display name.
+    name: String,
 }
 
 /// One ordered catalog item with its price, title and term length.
@@ -232,6 +234,7 @@ async fn operator_catalog_and_providers(app: &App, sizes: &Sizes) -> anyhow::Res
         providers.push(Org {
             id: t.to_string(),
             mpn,
+            name,
         });
     }
     Ok(providers)
@@ -332,7 +335,7 @@ async fn write_resellers(
                 q(&tid)
             ));
         }
-        resellers.push(Org { id: tid, mpn });
+        resellers.push(Org { id: tid, mpn, name });
         t.maybe_flush(session).await?;
     }
     t.flush(session).await?;
@@ -410,9 +413,11 @@ fn push_customer(
         q(Role::GlobalAdministrator.as_str())
     ));
     let (lower, dq, nq) = (q(&name.to_lowercase()), q(&domain), q(&name));
-    for (partner, via) in [(&rid, "NULL".to_string()), (&pid, rid.clone())] {
+    let via_reseller = (rid.clone(), q(&reseller.name));
+    let direct = ("NULL".to_string(), "NULL".to_string());
+    for (partner, (via, via_name)) in [(&rid, direct), (&pid, via_reseller)] {
         t.relationships.push(format_args!(
-            "{},{tq},{partner},{via},{lower},{dq},{nq},'US','active',{now}",
+            "{},{tq},{partner},{via},{lower},{dq},{nq},'US',{via_name},'active',{now}",
             q(&id())
         ));
         t.grants.push(format_args!(

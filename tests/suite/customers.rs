@@ -1043,6 +1043,91 @@ async fn a_relationship_request_id_that_is_no_id_is_not_found() {
     );
 }
 
+/// A provider's portal list heads the customers a reseller serves with the reseller's name,
+/// read from a copy kept on the relationship rows: a rename of the reseller through the API
+/// moves every group to the new name at once, and a customer won after the rename carries it
+/// too. The copies match the tenants' names on every row.
+#[tokio::test]
+async fn a_renamed_reseller_heads_its_customers_in_its_providers_portal_list_by_its_new_name() {
+    use sqlx::Row;
+    let t = TestApp::spawn().await;
+    let p = t.partner(true, false, "US").await;
+    let a = t.partner(false, true, "US").await;
+    let b = t.partner(false, true, "US").await;
+    partner_up(&t, &p, &a).await;
+    partner_up(&t, &p, &b).await;
+    customer_via(&t, &a, Some(&p), &[], 0).await;
+    customer_via(&t, &b, Some(&p), &[], 0).await;
+    let heading = |name: &str| format!("<h2 class=\"customer-group\">{name}</h2>");
+    let (cookie, _) = crate::portal_http::portal_session(&t, &p.admin.upn).await;
+    let (s, html) = t.html("/portal/customers", Some(&cookie), None).await;
+    assert_eq!(s, 200, "{html}");
+    for r in [&a, &b] {
+        assert!(html.contains(&heading(&r.tenant.display_name)), "{html}");
+    }
+
+    let r = t
+        .http
+        .get(t.url("/v1/profiles/organization"))
+        .bearer_auth(&a.token)
+        .send()
+        .await
+        .unwrap();
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    let renamed = t
+        .http
+        .put(t.url("/v1/profiles/organization"))
+        .bearer_auth(&a.token)
+        .header("If-Match", etag)
+        .json(&json!({"companyName": "Zephyr Renamed Resale"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status().as_u16(), 200);
+    customer_via(&t, &a, Some(&p), &[], 0).await;
+
+    let (s, html) = t.html("/portal/customers", Some(&cookie), None).await;
+    assert_eq!(s, 200, "{html}");
+    assert_eq!(
+        html.matches(&heading("Zephyr Renamed Resale")).count(),
+        1,
+        "both of the renamed reseller's customers under one heading: {html}"
+    );
+    assert!(
+        !html.contains(&a.tenant.display_name),
+        "the old name is gone: {html}"
+    );
+    assert!(html.contains(&heading(&b.tenant.display_name)), "{html}");
+    let at = html.find(&heading("Zephyr Renamed Resale")).unwrap();
+    let group = html[at + 1..]
+        .split("<h2 class=\"customer-group\">")
+        .next()
+        .unwrap();
+    assert_eq!(
+        group.matches("<tr class=\"customer\">").count(),
+        2,
+        "the renamed reseller's group holds both its customers: {html}"
+    );
+
+    let stale: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM customer_relationships r JOIN tenants t ON t.id = r.indirect_reseller_tenant_id \
+         WHERE r.reseller_name IS NULL OR r.reseller_name <> t.display_name",
+    )
+    .fetch_one(&t.app.db.read)
+    .await
+    .unwrap()
+    .get(0);
+    assert_eq!(stale, 0, "every relationship keeps its reseller's current name");
+    let direct: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM customer_relationships WHERE indirect_reseller_tenant_id IS NULL AND reseller_name IS NOT NULL",
+    )
+    .fetch_one(&t.app.db.read)
+    .await
+    .unwrap()
+    .get(0);
+    assert_eq!(direct, 0, "a direct relationship names no reseller");
+}
+
 /// The lists show, sort and search customers by the copies of their name and country kept on
 /// the relationship rows; a rename updates those copies with the tenant.
 #[tokio::test]

@@ -131,6 +131,16 @@ async fn per_request_and_list_page_statements_read_indexes_only_where_they_can()
                 .any(|d| d.starts_with("SEARCH r USING COVERING INDEX relationships_for_lists")),
             "a list page reads a table row per customer: {plan:?}"
         );
+        let read: Vec<&str> = plan
+            .iter()
+            .filter_map(|d| d.strip_prefix("SEARCH ").or(d.strip_prefix("SCAN ")))
+            .filter_map(|d| d.split(' ').next())
+            .collect();
+        assert!(
+            read.iter().all(|t| ["CONSTANT", "customer_counts", "r", "p"].contains(t)),
+            "a list page reads its total and its range of the list's index, nothing per row \
+             (such as the reseller's tenant): {plan:?}"
+        );
     }
 }
 

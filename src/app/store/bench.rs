@@ -134,7 +134,7 @@ impl Default for Tables {
             partners: Bulk::new("INSERT INTO partners (tenant_id, mpn_id, org_mpn_id, is_reseller, is_provider, status, legal, created_at)"),
             acceptances: Bulk::new("INSERT INTO agreement_acceptances (tenant_id, version, user_id, user_upn, accepted_at)"),
             partnerships: Bulk::new("INSERT INTO partnerships (id, provider_tenant_id, reseller_tenant_id, state, admin_access, created_at, updated_at)"),
-            relationships: Bulk::new("INSERT INTO customer_relationships (id, customer_tenant_id, partner_tenant_id, indirect_reseller_tenant_id, customer_name_lower, customer_domain, customer_name, customer_country, state, created_at)"),
+            relationships: Bulk::new("INSERT INTO customer_relationships (id, customer_tenant_id, partner_tenant_id, indirect_reseller_tenant_id, customer_name_lower, customer_domain, customer_name, customer_country, reseller_name, state, created_at)"),
             grants: Bulk::new("INSERT INTO admin_grants (id, customer_tenant_id, partner_tenant_id, roles, status, duration_days, auto_extend, created_at, expires_at)"),
             orders: Bulk::new("INSERT INTO orders (id, customer_tenant_id, placed_by_tenant_id, provider_tenant_id, reseller_tenant_id, request_id, status, currency, total, created_at)"),
             lines: Bulk::new("INSERT INTO order_lines (order_id, line_number, catalog_item_id, quantity, unit_price, partner_id_on_record, subscription_id)"),

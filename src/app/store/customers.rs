@@ -202,12 +202,13 @@ pub async fn upsert_relationship(
     }
     sqlx::query(
         "INSERT INTO customer_relationships (id, customer_tenant_id, partner_tenant_id, indirect_reseller_tenant_id, \
-         customer_name_lower, customer_domain, customer_name, customer_country, state, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9) \
+         customer_name_lower, customer_domain, customer_name, customer_country, reseller_name, state, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT t.display_name FROM tenants t WHERE t.id = $4), 'active', $9) \
          ON CONFLICT (customer_tenant_id, partner_tenant_id) DO UPDATE SET state = 'active', ended_at = NULL, \
          indirect_reseller_tenant_id = excluded.indirect_reseller_tenant_id, created_at = excluded.created_at, \
          customer_name_lower = excluded.customer_name_lower, customer_domain = excluded.customer_domain, \
-         customer_name = excluded.customer_name, customer_country = excluded.customer_country",
+         customer_name = excluded.customer_name, customer_country = excluded.customer_country, \
+         reseller_name = excluded.reseller_name",
     )
     .bind(uuid::Uuid::now_v7().to_string())
     .bind(r.customer.id.to_string())
@@ -450,13 +451,12 @@ pub(crate) fn page_columns(
 ) -> String {
     let (partner, key, id) = (first, first + 1, first + 2);
     let (cond, _) = filter_sql(filter, first + 3);
-    let (reseller_join, reseller_name) = if extra == Extra::ResellerNamesAndTotal {
-        (
-            " LEFT JOIN tenants rt ON rt.id = r.indirect_reseller_tenant_id",
-            "rt.display_name",
-        )
+    // The reseller's name is kept on the relationship row (migration 0027), so a portal
+    // page reads no tenant row.
+    let reseller_name = if extra == Extra::ResellerNamesAndTotal {
+        "r.reseller_name"
     } else {
-        ("", "NULL")
+        "NULL"
     };
     let total = match (extra, filter) {
         (Extra::None, _) => "CAST(0 AS BIGINT)".to_string(),
@@ -475,7 +475,7 @@ pub(crate) fn page_columns(
         "{total} AS total, (SELECT {items} FROM (\
          SELECT r.customer_tenant_id, r.customer_name_lower, r.customer_domain, r.indirect_reseller_tenant_id, \
          r.customer_name AS display_name, r.customer_country AS country, {reseller_name} AS reseller_name \
-         FROM customer_relationships r{reseller_join} \
+         FROM customer_relationships r \
          WHERE r.partner_tenant_id = ${partner} AND r.state = 'active' \
          AND (r.customer_name_lower, r.customer_tenant_id) > (${key}, ${id}){cond} \
          ORDER BY r.customer_name_lower, r.customer_tenant_id LIMIT {limit}) p) AS items"

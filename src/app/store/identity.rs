@@ -524,6 +524,15 @@ pub async fn rename_tenant(
     .bind(id.to_string())
     .execute(tx.conn().await?)
     .await?;
+    // They also keep a reseller's name, under which its provider's portal list groups the
+    // customers it serves.
+    sqlx::query(
+        "UPDATE customer_relationships SET reseller_name = $1 WHERE indirect_reseller_tenant_id = $2",
+    )
+    .bind(name)
+    .bind(id.to_string())
+    .execute(tx.conn().await?)
+    .await?;
     Ok(true)
 }
 
