@@ -1128,6 +1128,69 @@ async fn a_renamed_reseller_heads_its_customers_in_its_providers_portal_list_by_
     assert_eq!(direct, 0, "a direct relationship names no reseller");
 }
 
+/// A list page comes from the database packed into one value (on each engine in its own
+/// form): names with quotes, backslashes, control characters and non-Latin letters come back
+/// exactly, in the API's list, the provider's list with reseller names, and the portal.
+#[tokio::test]
+async fn names_with_any_characters_come_back_exactly_through_the_list_pages() {
+    let t = TestApp::spawn().await;
+    let p = t.partner(true, false, "US").await;
+    let a = t.partner(false, true, "US").await;
+    partner_up(&t, &p, &a).await;
+    let c = customer_via(&t, &a, Some(&p), &[], 0).await.0;
+    let customer_name = "Quote \"q\" back\\slash\ttab\u{1} 한국 🚀";
+    let reseller_name = "Résellér \"R\" \\ 🚀\n";
+    let mut tx = t.app.db.begin().await.unwrap();
+    for (id, name, version) in [
+        (c.id, customer_name, c.version),
+        (a.tenant.id, reseller_name, a.tenant.version),
+    ] {
+        assert!(
+            partnerhub::app::store::identity::rename_tenant(&mut tx, id, name, version)
+                .await
+                .unwrap()
+        );
+    }
+    tx.commit().await.unwrap();
+
+    for token in [&a.token, &p.token] {
+        let (s, list) = t.get("/v1/customers", token).await;
+        assert_eq!(s, 200, "{list}");
+        assert_eq!(list["items"][0]["id"], c.id.to_string(), "{list}");
+        assert_eq!(
+            list["items"][0]["companyProfile"]["companyName"], customer_name,
+            "{list}"
+        );
+    }
+    let (page, total) = partnerhub::app::store::customers::page_with_resellers(
+        &t.app.db,
+        p.tenant.id,
+        None,
+        None,
+        100,
+    )
+    .await
+    .unwrap();
+    assert_eq!(total, 1);
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].0.name, customer_name);
+    assert_eq!(page[0].0.name_lower, customer_name.to_lowercase());
+    assert_eq!(page[0].0.indirect_reseller, Some(a.tenant.id));
+    assert_eq!(page[0].1.as_deref(), Some(reseller_name));
+    let (page, _) =
+        partnerhub::app::store::customers::page_with_resellers(&t.app.db, a.tenant.id, None, None, 100)
+            .await
+            .unwrap();
+    assert_eq!(page[0].0.indirect_reseller, None, "the reseller serves it directly");
+    assert_eq!(page[0].1, None);
+
+    let (cookie, _) = crate::portal_http::portal_session(&t, &p.admin.upn).await;
+    let (s, html) = t.html("/portal/customers", Some(&cookie), None).await;
+    assert_eq!(s, 200, "{html}");
+    assert!(html.contains("Quote &quot;q&quot; back\\slash\ttab\u{1} 한국 🚀"), "{html}");
+    assert!(html.contains("Résellér &quot;R&quot; \\ 🚀\n"), "{html}");
+}
+
 /// The lists show, sort and search customers by the copies of their name and country kept on
 /// the relationship rows; a rename updates those copies with the tenant.
 #[tokio::test]

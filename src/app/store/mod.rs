@@ -78,6 +78,18 @@ impl Backend {
             }
         }
     }
+    /// [`Backend::json_rows`] for `columns` that are all text (or NULL), cheaper to build on
+    /// PostgreSQL: `json_build_array` looks up the output function of each of its arguments
+    /// on every row (profiled: a quarter of all CPU of the customer list workload), while a
+    /// text array is one type, looked up once per row. The JSON is the same.
+    pub fn json_text_rows(self, columns: &str, order: &str) -> String {
+        match self {
+            Backend::Sqlite => self.json_rows(columns, order),
+            Backend::Postgres => {
+                format!("CAST(json_agg(ARRAY[{columns}] ORDER BY {order}) AS TEXT)")
+            }
+        }
+    }
     /// A table read through `index`: `table` is the table and its alias as a `FROM` names
     /// them (SQLite's `INDEXED BY` follows the alias; nothing is added on PostgreSQL).
     /// For a lookup whose covering index SQLite would otherwise pass over for the unique
