@@ -156,6 +156,7 @@ pub async fn webhook_delivery(
         p999_ms: q(0.999),
         ceiling: Some("ceiling: two-insert tx".into()),
         ceiling_per_second: None,
+        slices: 0,
         ratio: None,
         first_error: if missing > 0 {
             Some(format!("{missing} of {expected} events not received"))

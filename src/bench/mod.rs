@@ -58,6 +58,10 @@ pub struct RunArgs {
     /// Deep list page measured (the deepest available when the world is smaller).
     #[arg(long, default_value_t = 5_000)]
     deep_page: usize,
+    /// A workload and its ceiling alternate in slices of this many seconds, so their ratio
+    /// compares the two at the machine's same speed.
+    #[arg(long, default_value_t = 1.0)]
+    slice_seconds: f64,
     /// Run only these workloads (comma-separated names as printed); ceilings always run.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
@@ -118,6 +122,7 @@ pub async fn main(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
                 sample: a.sample.max(1),
                 deep_page: a.deep_page.max(1),
                 only: a.only.clone(),
+                slice: Duration::from_secs_f64(a.slice_seconds.max(0.01)),
             };
             let result = run::run(&app, &opts).await;
             if let Some(mut c) = child {

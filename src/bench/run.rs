@@ -34,6 +34,8 @@ pub struct Options {
     pub deep_page: usize,
     /// Only these workloads (all when empty).
     pub only: Vec<String>,
+    /// A workload and its ceiling alternate in slices of this length (see `interleaved`).
+    pub slice: Duration,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -46,8 +48,11 @@ pub struct Outcome {
     pub p99_ms: f64,
     pub p999_ms: f64,
     pub ceiling: Option<String>,
-    /// The ceiling's throughput measured just before this workload (see `measure_plan`).
+    /// The ceiling's throughput measured in the slices between this workload's (see
+    /// `interleaved`).
     pub ceiling_per_second: Option<f64>,
+    /// How many slices the workload and its ceiling alternated in (0: measured alone).
+    pub slices: u32,
     pub ratio: Option<f64>,
     /// First error seen (status and body start), to tell what failed.
     pub first_error: Option<String>,
@@ -267,6 +272,17 @@ pub(super) struct Measured {
     pub errors: u64,
     pub first_error: Option<String>,
     pub seconds: f64,
+}
+
+impl Measured {
+    /// Adds a later measurement of the same workload.
+    fn add(&mut self, m: Measured) -> anyhow::Result<()> {
+        self.hist.add(&m.hist)?;
+        self.errors += m.errors;
+        self.first_error = self.first_error.take().or(m.first_error);
+        self.seconds += m.seconds;
+        Ok(())
+    }
 }
 
 pub(super) async fn measure(
@@ -695,6 +711,7 @@ fn failed(name: &str, e: anyhow::Error) -> Outcome {
         p999_ms: 0.0,
         ceiling: None,
         ceiling_per_second: None,
+        slices: 0,
         ratio: None,
         first_error: Some(format!("{e:#}")),
     }
@@ -711,12 +728,10 @@ fn ratio_to(outcomes: &[Outcome], ceiling: Option<&str>, per_second: f64) -> Opt
 }
 
 /// Measures each planned workload (the ceilings always, the others when named or when no
-/// workload is named), with its ratio to its ceiling. The ceiling is measured again just
-/// before each workload it is the ceiling of, and the ratio taken against that: on a shared
-/// or virtual machine the speed of the whole machine can change between the start of a run
-/// and its end (session 14 saw the server stack alone measure 60,000 and 79,000 req/s in
-/// runs minutes apart), and a ratio to a ceiling measured minutes earlier then measures the
-/// machine. The first measurements of the ceilings stay in the table.
+/// workload is named), with its ratio to its ceiling. A workload with a ceiling is measured
+/// in slices alternating with that ceiling (`interleaved`), and the ratio is to the
+/// ceiling's throughput in those slices. The first measurements of the ceilings stay in the
+/// table.
 async fn measure_plan(host: &str, plan: Vec<Planned>, o: &Options) -> anyhow::Result<Vec<Outcome>> {
     let mut outcomes: Vec<Outcome> = Vec::new();
     let mut ceilings: Vec<(&'static str, Gen)> = Vec::new();
@@ -727,23 +742,19 @@ async fn measure_plan(host: &str, plan: Vec<Planned>, o: &Options) -> anyhow::Re
         if name.starts_with("ceiling") {
             ceilings.push((name, gen.clone()));
         }
-        let paired = match ceiling.and_then(|c| ceilings.iter().find(|(n, _)| *n == c)) {
+        let (m, paired, slices) = match ceiling.and_then(|c| ceilings.iter().find(|(n, _)| *n == c)) {
             Some((c, ceiling_gen)) => {
-                eprintln!("running {c} (just before {name})");
-                let m = measure(
-                    host,
-                    ceiling_gen.clone(),
-                    o.concurrency,
-                    o.warmup,
-                    o.duration,
-                )
-                .await?;
-                Some(m.hist.len() as f64 / m.seconds).filter(|_| m.errors == 0)
+                eprintln!("running {name} (in slices with {c})");
+                let (c, m, slices) = interleaved(host, ceiling_gen.clone(), gen, o).await?;
+                let paired = Some(c.hist.len() as f64 / c.seconds).filter(|_| c.errors == 0);
+                (m, paired, slices)
             }
-            None => None,
+            None => {
+                eprintln!("running {name}");
+                let m = measure(host, gen, o.concurrency, o.warmup, o.duration).await?;
+                (m, None, 0)
+            }
         };
-        eprintln!("running {name}");
-        let m = measure(host, gen, o.concurrency, o.warmup, o.duration).await?;
         let requests = m.hist.len();
         let per_second = requests as f64 / m.seconds;
         let q = |p: f64| m.hist.value_at_quantile(p) as f64 / 1000.0;
@@ -761,11 +772,53 @@ async fn measure_plan(host: &str, plan: Vec<Planned>, o: &Options) -> anyhow::Re
             p999_ms: q(0.999),
             ceiling: ceiling.map(str::to_string),
             ceiling_per_second: paired,
+            slices,
             ratio,
             first_error: m.first_error.filter(|_| m.errors > 0),
         });
     }
     Ok(outcomes)
+}
+
+/// Unmeasured time at the start of each slice after the first: the slice's connections are
+/// opened, and the previous slice's last requests drain.
+const SLICE_WARMUP: Duration = Duration::from_millis(100);
+
+/// A workload and its ceiling measured in alternating slices (`o.slice` long, `o.duration`
+/// in all for each), so the two see the machine at the same speed. On shared or virtual
+/// machines the whole machine's speed changes while a run goes on: session 14 saw the
+/// server stack alone at 60,000 and 79,000 req/s minutes apart, and a ceiling measured just
+/// before its workload still moved between 28,000 and 51,000 from one workload to the next.
+/// Returns the ceiling's and the workload's measurements and the number of slices.
+async fn interleaved(
+    host: &str,
+    ceiling: Gen,
+    work: Gen,
+    o: &Options,
+) -> anyhow::Result<(Measured, Measured, u32)> {
+    let slices = (o.duration.as_secs_f64() / o.slice.as_secs_f64().max(0.01))
+        .ceil()
+        .max(1.0) as u32;
+    let slice = o.duration / slices;
+    let mut both: Option<(Measured, Measured)> = None;
+    for k in 0..slices {
+        let warmup = if k == 0 {
+            o.warmup
+        } else {
+            SLICE_WARMUP.min(o.warmup)
+        };
+        let c = measure(host, ceiling.clone(), o.concurrency, warmup, slice).await?;
+        let w = measure(host, work.clone(), o.concurrency, warmup, slice).await?;
+        match &mut both {
+            None => both = Some((c, w)),
+            Some((ct, wt)) => {
+                ct.add(c)?;
+                wt.add(w)?;
+            }
+        }
+    }
+    let (c, w) = both.expect("at least one slice");
+    Ok((c, w, slices))
 }
 
 /// The sign-in burst: 200 connections signing in with the password grant at once, to see
@@ -810,6 +863,7 @@ async fn sign_in_burst(host: &str, providers: usize, o: &Options) -> anyhow::Res
         p999_ms: q(0.999),
         ceiling: None,
         ceiling_per_second: None,
+        slices: 0,
         ratio: None,
         first_error: m.first_error.filter(|_| m.errors > 0),
     })
@@ -827,7 +881,7 @@ pub fn print(s: &Summary) {
     for o in &s.outcomes {
         let ratio = match (&o.ratio, &o.ceiling, o.ceiling_per_second) {
             (Some(r), Some(c), Some(at)) => format!(
-                "{r:.2}x {} ({at:.0}/s just before)",
+                "{r:.2}x {} ({at:.0}/s in the same slices)",
                 c.trim_start_matches("ceiling: ")
             ),
             (Some(r), Some(c), None) => format!("{r:.2}x {}", c.trim_start_matches("ceiling: ")),

@@ -162,6 +162,7 @@ mod tests {
             p999_ms: p99_ms,
             ceiling: ratio.map(|_| "ceiling: indexed read".into()),
             ceiling_per_second: None,
+            slices: 0,
             ratio,
             first_error: None,
         }

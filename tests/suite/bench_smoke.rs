@@ -129,6 +129,8 @@ async fn bench_generate_builds_a_consistent_world_and_bench_run_measures_every_w
             "1",
             "--warmup",
             "0.2",
+            "--slice-seconds",
+            "0.25",
             "--concurrency",
             "4",
             "--sample",
@@ -175,14 +177,17 @@ async fn bench_generate_builds_a_consistent_world_and_bench_run_measures_every_w
     for o in &outcomes[3..] {
         assert!(o["ratio"].as_f64().unwrap() > 0.0, "{o}");
     }
-    // Each request workload's ceiling is measured again just before it, and its ratio is to
-    // that measurement (the event-to-webhook flow keeps the run's first ceiling).
+    // Each request workload alternates with its ceiling in slices (one second measured
+    // in all, slices of a quarter second: four), and its ratio is to the ceiling's figure
+    // in those slices (the event-to-webhook flow keeps the run's first ceiling).
     for o in &outcomes[3..10] {
+        assert_eq!(o["slices"], 4, "{o}");
         let ceiling = o["ceiling_per_second"].as_f64().unwrap();
         let ratio = o["per_second"].as_f64().unwrap() / ceiling;
         assert!((o["ratio"].as_f64().unwrap() - ratio).abs() < 1e-9, "{o}");
     }
     assert!(outcomes[10]["ceiling_per_second"].is_null());
+    assert_eq!(outcomes[10]["slices"], 0);
     let orders = outcomes.iter().find(|o| o["workload"] == "order").unwrap()["requests"]
         .as_i64()
         .unwrap();
