@@ -94,11 +94,30 @@ pub struct App {
 
 impl App {
     pub async fn start(config: Config, clock: Clock) -> anyhow::Result<App> {
+        let db = App::connect(&config).await?;
+        db.migrate().await?;
+        App::over(db, config, clock).await
+    }
+
+    /// The app over a database another process serves (`bench run --url`): its schema is
+    /// never changed from here. A build whose migrations differ from the database's refuses
+    /// to start instead, since its statements assume its own schema, and migrating would
+    /// change the schema under the server using it.
+    pub async fn attach(config: Config, clock: Clock) -> anyhow::Result<App> {
+        let db = App::connect(&config).await?;
+        db.expect_migrated().await?;
+        App::over(db, config, clock).await
+    }
+
+    async fn connect(config: &Config) -> anyhow::Result<Db> {
         let mut db = Db::connect(&config.database_url, config.db_connections).await?;
         if let Some(replica) = &config.read_database_url {
             db = db.with_list_replica(replica, config.db_connections).await?;
         }
-        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn over(db: Db, config: Config, clock: Clock) -> anyhow::Result<App> {
         let keys = keys::Keys::load_or_create(&db, &clock).await?;
         let vault = vault::Vault::load_or_create(&db, &clock, config.data_key.as_deref()).await?;
         let limiter = ratelimit::RateLimiter::new(config.rate_limit_per_minute, db.clone());

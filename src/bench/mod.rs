@@ -102,7 +102,11 @@ pub async fn main(cmd: BenchCommand) -> anyhow::Result<ExitCode> {
         }
         BenchCommand::Run { run: a, config } => {
             let database_url = config.database_url.clone();
-            let app = App::start(config, Clock::system()).await?;
+            // A server already running owns its database's schema.
+            let app = match &a.url {
+                Some(_) => App::attach(config, Clock::system()).await?,
+                None => App::start(config, Clock::system()).await?,
+            };
             let mut child = None;
             let (base, pid) = match &a.url {
                 Some(u) => (u.trim_end_matches('/').to_string(), a.server_pid),

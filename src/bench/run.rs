@@ -742,7 +742,8 @@ async fn measure_plan(host: &str, plan: Vec<Planned>, o: &Options) -> anyhow::Re
         if name.starts_with("ceiling") {
             ceilings.push((name, gen.clone()));
         }
-        let (m, paired, slices) = match ceiling.and_then(|c| ceilings.iter().find(|(n, _)| *n == c)) {
+        let (m, paired, slices) = match ceiling.and_then(|c| ceilings.iter().find(|(n, _)| *n == c))
+        {
             Some((c, ceiling_gen)) => {
                 eprintln!("running {name} (in slices with {c})");
                 let (c, m, slices) = interleaved(host, ceiling_gen.clone(), gen, o).await?;

@@ -222,3 +222,67 @@ async fn audit_export_writes_every_record_as_a_json_line() {
     assert_ne!(code, 0);
     assert!(err.contains("YYYY-MM-DD"), "{err}");
 }
+
+/// `bench run` against a server already running (`--url`) reads that server's database but
+/// never changes its schema: a database without this build's migrations, or one behind, is
+/// refused with the reason and left as it was. (A newer client once migrated the database
+/// under an older server, which then failed to start again.)
+#[tokio::test]
+async fn bench_run_against_a_running_server_never_migrates_its_database() {
+    sqlx::any::install_default_drivers();
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_database_url(&dir).await;
+    let run = [
+        "bench",
+        "run",
+        "--url",
+        "http://127.0.0.1:9",
+        "--seconds",
+        "0.1",
+    ];
+    let versions = |db: String| async move {
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&db)
+            .await
+            .unwrap();
+        let rows = sqlx::query("SELECT version FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(&pool)
+            .await;
+        let versions: Option<Vec<i64>> = rows.ok().map(|rows| {
+            use sqlx::Row;
+            rows.iter().map(|r| r.get::<i64, _>("version")).collect()
+        });
+        pool.close().await;
+        versions
+    };
+
+    let (code, _, err) = partnerhub(&run, &db);
+    assert_ne!(code, 0, "an empty database is refused");
+    assert!(err.contains("migration"), "{err}");
+    assert_eq!(versions(db.clone()).await, None, "nothing was migrated");
+
+    let (code, _, err) = partnerhub(&["migrate"], &db);
+    assert_eq!(code, 0, "{err}");
+    let all = versions(db.clone()).await.unwrap();
+    let last = *all.last().unwrap();
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&db)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = $1")
+        .bind(last)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let (code, _, err) = partnerhub(&run, &db);
+    assert_ne!(code, 0, "a database one migration behind is refused");
+    assert!(err.contains(&format!("this build's at {last}")), "{err}");
+    assert_eq!(
+        versions(db.clone()).await.unwrap(),
+        all[..all.len() - 1].to_vec(),
+        "the missing migration was not applied"
+    );
+}

@@ -1117,7 +1117,10 @@ async fn a_renamed_reseller_heads_its_customers_in_its_providers_portal_list_by_
     .await
     .unwrap()
     .get(0);
-    assert_eq!(stale, 0, "every relationship keeps its reseller's current name");
+    assert_eq!(
+        stale, 0,
+        "every relationship keeps its reseller's current name"
+    );
     let direct: i64 = sqlx::query(
         "SELECT COUNT(*) FROM customer_relationships WHERE indirect_reseller_tenant_id IS NULL AND reseller_name IS NOT NULL",
     )
@@ -1177,17 +1180,28 @@ async fn names_with_any_characters_come_back_exactly_through_the_list_pages() {
     assert_eq!(page[0].0.name_lower, customer_name.to_lowercase());
     assert_eq!(page[0].0.indirect_reseller, Some(a.tenant.id));
     assert_eq!(page[0].1.as_deref(), Some(reseller_name));
-    let (page, _) =
-        partnerhub::app::store::customers::page_with_resellers(&t.app.db, a.tenant.id, None, None, 100)
-            .await
-            .unwrap();
-    assert_eq!(page[0].0.indirect_reseller, None, "the reseller serves it directly");
+    let (page, _) = partnerhub::app::store::customers::page_with_resellers(
+        &t.app.db,
+        a.tenant.id,
+        None,
+        None,
+        100,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        page[0].0.indirect_reseller, None,
+        "the reseller serves it directly"
+    );
     assert_eq!(page[0].1, None);
 
     let (cookie, _) = crate::portal_http::portal_session(&t, &p.admin.upn).await;
     let (s, html) = t.html("/portal/customers", Some(&cookie), None).await;
     assert_eq!(s, 200, "{html}");
-    assert!(html.contains("Quote &quot;q&quot; back\\slash\ttab\u{1} 한국 🚀"), "{html}");
+    assert!(
+        html.contains("Quote &quot;q&quot; back\\slash\ttab\u{1} 한국 🚀"),
+        "{html}"
+    );
     assert!(html.contains("Résellér &quot;R&quot; \\ 🚀\n"), "{html}");
 }
 

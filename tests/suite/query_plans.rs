@@ -137,7 +137,8 @@ async fn per_request_and_list_page_statements_read_indexes_only_where_they_can()
             .filter_map(|d| d.split(' ').next())
             .collect();
         assert!(
-            read.iter().all(|t| ["CONSTANT", "customer_counts", "r", "p"].contains(t)),
+            read.iter()
+                .all(|t| ["CONSTANT", "customer_counts", "r", "p"].contains(t)),
             "a list page reads its total and its range of the list's index, nothing per row \
              (such as the reseller's tenant): {plan:?}"
         );

@@ -423,6 +423,32 @@ impl Db {
         Ok(())
     }
 
+    /// Fails unless the database has exactly this build's migrations applied.
+    pub async fn expect_migrated(&self) -> anyhow::Result<()> {
+        let migrator = migrations::migrator(self.backend).await?;
+        let expected: Vec<i64> = migrator.iter().map(|m| m.version).collect();
+        let applied: Vec<i64> =
+            match sqlx::query("SELECT version FROM _sqlx_migrations ORDER BY version")
+                .fetch_all(&self.read)
+                .await
+            {
+                Ok(rows) => rows
+                    .iter()
+                    .map(|r| r.try_get("version"))
+                    .collect::<Result<_, _>>()?,
+                Err(_) => Vec::new(),
+            };
+        let last = |v: &[i64]| v.last().map_or("none".to_string(), |n| n.to_string());
+        anyhow::ensure!(
+            applied == expected,
+            "the database's schema is at migration {}, this build's at {}: use the build that \
+             serves it (this command never migrates a database another process serves)",
+            last(&applied),
+            last(&expected)
+        );
+        Ok(())
+    }
+
     /// Takes a write connection for a transaction; its `BEGIN` goes with the first
     /// statement (see [`Tx`]).
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
