@@ -427,24 +427,23 @@ impl Db {
     pub async fn expect_migrated(&self) -> anyhow::Result<()> {
         let migrator = migrations::migrator(self.backend).await?;
         let expected: Vec<i64> = migrator.iter().map(|m| m.version).collect();
-        let applied: Vec<i64> =
-            match sqlx::query("SELECT version FROM _sqlx_migrations ORDER BY version")
-                .fetch_all(&self.read)
-                .await
-            {
-                Ok(rows) => rows
-                    .iter()
-                    .map(|r| r.try_get("version"))
-                    .collect::<Result<_, _>>()?,
-                Err(_) => Vec::new(),
-            };
-        let last = |v: &[i64]| v.last().map_or("none".to_string(), |n| n.to_string());
+        let advice = "use the build that serves it (this command never migrates a database \
+                      another process serves)";
+        let rows = sqlx::query("SELECT version FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(&self.read)
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!("the database's migrations could not be read ({e}): {advice}")
+            })?;
+        let applied = rows
+            .iter()
+            .map(|r| r.try_get("version"))
+            .collect::<Result<Vec<i64>, _>>()?;
         anyhow::ensure!(
             applied == expected,
-            "the database's schema is at migration {}, this build's at {}: use the build that \
-             serves it (this command never migrates a database another process serves)",
-            last(&applied),
-            last(&expected)
+            "the database's schema is at migration {}, this build's at {}: {advice}",
+            applied.last().unwrap_or(&0),
+            expected.last().unwrap_or(&0)
         );
         Ok(())
     }
