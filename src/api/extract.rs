@@ -89,24 +89,23 @@ impl FromRequestParts<App> for Caller {
     }
 }
 
-/// What a read request may read with its caller in one statement (`app::seen`): the customer
-/// `GET /v1/customers/{customerId}...` is about, or the page an unfiltered
-/// `GET /v1/customers` asks for. `tenant` is the token's organisation; a caller from another
-/// one is refused before anything read is used. Writes read their facts themselves.
+/// What a request may read with its caller in one statement (`app::seen`): the customer
+/// `/v1/customers/{customerId}...` is about (for a write, for its check before it writes), or
+/// the page an unfiltered `GET /v1/customers` asks for. `tenant` is the token's organisation;
+/// a caller from another one is refused before anything read is used.
 fn ask(parts: &Parts, app: &App, tenant: &str) -> Ask {
-    if parts.method != axum::http::Method::GET {
-        return Ask::Nothing;
-    }
     let Some(route) = parts.extensions.get::<axum::extract::MatchedPath>() else {
         return Ask::Nothing;
     };
+    let read = parts.method == axum::http::Method::GET;
     if route.as_str().starts_with("/v1/customers/{customerId}") {
         return match parts.uri.path().split('/').nth(3).map(str::parse) {
-            Some(Ok(customer)) => Ask::Customer(customer),
+            Some(Ok(customer)) if read => Ask::Customer(customer),
+            Some(Ok(customer)) => Ask::CustomerOnce(customer),
             _ => Ask::Nothing,
         };
     }
-    if route.as_str() == "/v1/customers" {
+    if read && route.as_str() == "/v1/customers" {
         return customer_list_ask(parts, app, tenant).unwrap_or(Ask::Nothing);
     }
     Ask::Nothing

@@ -657,7 +657,7 @@ async fn actor_rows(
     let now = app.clock.now_ms();
     let rider = match ask {
         Ask::Nothing => repo::Rider::Nothing,
-        Ask::Customer(c) => repo::Rider::Customer(*c, now),
+        Ask::Customer(c) | Ask::CustomerOnce(c) => repo::Rider::Customer(*c, now),
         Ask::CustomerList {
             partner,
             after,
@@ -672,7 +672,7 @@ async fn actor_rows(
         return Ok(None);
     };
     match (ask, seen) {
-        (Ask::Customer(c), repo::RiderRows::Customer(seen)) => {
+        (Ask::Customer(c) | Ask::CustomerOnce(c), repo::RiderRows::Customer(seen)) => {
             let (view, billing) = match seen {
                 Some((v, b)) => (Some(v), b),
                 None => (None, None),
@@ -682,6 +682,7 @@ async fn actor_rows(
                 customer: *c,
                 view,
                 billing,
+                once: matches!(ask, Ask::CustomerOnce(_)),
             });
         }
         (

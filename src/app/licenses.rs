@@ -1,9 +1,10 @@
 //! Licenses by seat: a customer's seats come from its active subscriptions; assignments to
 //! users can never exceed them.
 
-use super::audit::{record_for_each, Change};
+use super::audit::{record_for_each_into, Change};
 use super::customers::authorized;
 use super::{App, Ctx};
+use crate::app::store::batch::Batch;
 use crate::app::store::identity as ids;
 use crate::domain::audit::Operation;
 use crate::domain::authz::Action;
@@ -163,25 +164,55 @@ pub async fn update(
             "licenses can be assigned only to active users",
         ));
     }
-    let assign: Vec<(String, String)> =
-        assign.iter().map(|s| split_sku(s)).collect::<Result<_>>()?;
+    let assign = distinct(assign.iter().map(|s| split_sku(s)).collect::<Result<_>>()?);
+    // A SKU both removed and assigned ends assigned: it is simply not removed.
     let remove: Vec<(String, String)> =
-        remove.iter().map(|s| split_sku(s)).collect::<Result<_>>()?;
+        distinct(remove.iter().map(|s| split_sku(s)).collect::<Result<_>>()?)
+            .into_iter()
+            .filter(|r| !assign.contains(r))
+            .collect();
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
+    // The seats first, in one trip (with the transaction's `BEGIN` on SQLite).
+    let mut writes = Batch::new();
     for (p, k) in &remove {
-        sqlx::query("DELETE FROM license_assignments WHERE user_id = $1 AND product_id = $2 AND sku_id = $3")
-            .bind(user.to_string()).bind(p).bind(k).execute(tx.conn().await?).await?;
+        writes
+            .add("DELETE FROM license_assignments WHERE user_id = $1 AND product_id = $2 AND sku_id = $3")
+            .bind(user.to_string())
+            .bind(p.clone())
+            .bind(k.clone());
     }
     for (p, k) in &assign {
-        sqlx::query(
-            "INSERT INTO license_assignments (user_id, customer_tenant_id, product_id, sku_id, assigned_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, product_id, sku_id) DO NOTHING",
-        )
-        .bind(user.to_string()).bind(t.id.to_string()).bind(p).bind(k).bind(now)
-        .execute(tx.conn().await?).await?;
+        writes
+            .add(
+                "INSERT INTO license_assignments (user_id, customer_tenant_id, product_id, sku_id, assigned_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, product_id, sku_id) DO NOTHING",
+            )
+            .bind(user.to_string())
+            .bind(t.id.to_string())
+            .bind(p.clone())
+            .bind(k.clone())
+            .bind(now);
     }
-    // Checked after the writes, inside the transaction: over-assignment rolls everything back.
+    writes.run(&mut tx).await?;
+    // Then the audit chains, the customer's among them. Holding its head until the commit
+    // makes the customer's licence updates count seats one after another: on PostgreSQL a
+    // count made before another update commits would not see that update's seats. Seats
+    // are written before the heads are locked, the order every writer of seats keeps.
+    let mut orgs = vec![t.id.to_string()];
+    if ctx.actor.tenant != t.id {
+        orgs.push(ctx.actor.tenant.to_string());
+    }
+    let mut records = Batch::new();
+    record_for_each_into(&mut tx, &mut records, Some(ctx), &orgs, Change {
+        operation: Operation::UpdateCustomerUserLicenses,
+        resource_type: "license",
+        resource_id: user.to_string(),
+        old: None,
+        new: Some(serde_json::json!({ "assigned": assign.iter().map(|(p, k)| format!("{p}:{k}")).collect::<Vec<_>>(), "removed": remove.iter().map(|(p, k)| format!("{p}:{k}")).collect::<Vec<_>>() })),
+        customer_id: Some(t.id.to_string()),
+    }, now).await?;
+    // Counted after the writes, inside the transaction: over-assignment rolls everything back.
     let seats = seats(tx.conn().await?, t.id).await?;
     for (p, k) in &assign {
         let sku = format!("{p}:{k}");
@@ -204,18 +235,18 @@ pub async fn update(
             Some(_) => {}
         }
     }
-    let mut orgs = vec![t.id.to_string()];
-    if ctx.actor.tenant != t.id {
-        orgs.push(ctx.actor.tenant.to_string());
-    }
-    record_for_each(&mut tx, Some(ctx), &orgs, Change {
-        operation: Operation::UpdateCustomerUserLicenses,
-        resource_type: "license",
-        resource_id: user.to_string(),
-        old: None,
-        new: Some(serde_json::json!({ "assigned": assign.iter().map(|(p, k)| format!("{p}:{k}")).collect::<Vec<_>>(), "removed": remove.iter().map(|(p, k)| format!("{p}:{k}")).collect::<Vec<_>>() })),
-        customer_id: Some(t.id.to_string()),
-    }, now).await?;
-    tx.commit().await?;
+    // The audit records and the commit: one trip on SQLite.
+    records.commit(tx).await?;
     Ok(())
+}
+
+/// `items` without repeats, in their first order.
+fn distinct(items: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::with_capacity(items.len());
+    for i in items {
+        if !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    out
 }

@@ -74,8 +74,23 @@ use crate::domain::{Error, Result};
 use std::sync::Arc;
 
 /// Everything a use case needs, shared by the API, the portal, the CLI and the workers.
+///
+/// One pointer to [`AppParts`]: the router clones its state into every layer for every
+/// request, and one reference count to move beats one per pool, key and limiter (their
+/// counters are shared cache lines that the server's threads would pass back and forth).
 #[derive(Clone)]
-pub struct App {
+pub struct App(Arc<AppParts>);
+
+impl std::ops::Deref for App {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+/// What an [`App`] holds.
+pub struct AppParts {
     /// The database, for use cases only (and for tests through the `test-door` feature).
     #[cfg(not(feature = "test-door"))]
     pub(in crate::app) db: Db,
@@ -122,7 +137,7 @@ impl App {
         let vault = vault::Vault::load_or_create(&db, &clock, config.data_key.as_deref()).await?;
         let limiter = ratelimit::RateLimiter::new(config.rate_limit_per_minute, db.clone());
         let test_events = ratelimit::RateLimiter::new(config.webhook_test_per_minute, db.clone());
-        Ok(App {
+        Ok(App(Arc::new(AppParts {
             db,
             limiter: Arc::new(limiter),
             test_events: Arc::new(test_events),
@@ -133,7 +148,7 @@ impl App {
             config: Arc::new(config),
             keys: Arc::new(keys),
             clock,
-        })
+        })))
     }
 }
 

@@ -1,14 +1,16 @@
-//! What a read request learned in the same statement as its actor, kept for the rest of that
-//! request. Every request rebuilds its caller from the database; a read that needs one more
-//! thing known from its URL alone rides on that statement instead of costing a second round
-//! trip:
-//! - `GET /v1/customers/{customerId}...`: the customer as the caller's organisation sees it;
-//!   the use cases then authorize against those facts instead of reading them again;
+//! What a request learned in the same statement as its actor, kept for the rest of that
+//! request. Every request rebuilds its caller from the database; a request that needs one
+//! more thing known from its URL alone reads it in that statement instead of costing a second
+//! round trip:
+//! - `/v1/customers/{customerId}...`: the customer as the caller's organisation sees it; the
+//!   use cases then authorize against those facts instead of reading them again. A read
+//!   request may use them as often as it likes. A write request uses them once, for the
+//!   check it makes before it writes: they are taken then, so whatever the request reads
+//!   after its own writes is read again;
 //! - `GET /v1/customers` without a filter: the page asked for, with the total. The use case
 //!   still decides whether the caller may list customers before it takes the page.
 //!
-//! Only GET requests do this, and only for their own duration, so nothing written by the
-//! request itself or later can be missed.
+//! Nothing outlives its request, so nothing written later can be missed.
 
 use crate::app::store::customers::{CustomerListRow, CustomerView};
 use crate::domain::ids::TenantId;
@@ -19,7 +21,10 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ask {
     Nothing,
+    /// The customer a read request is about.
     Customer(TenantId),
+    /// The customer a write request is about: its view serves the first use only.
+    CustomerOnce(TenantId),
     /// The partner's customers, unfiltered, after a (lower-cased name, id), `limit` rows.
     CustomerList {
         partner: TenantId,
@@ -36,6 +41,8 @@ pub struct CustomerSeen {
     /// `None`: no tenant has that id.
     pub view: Option<CustomerView>,
     pub billing: Option<(serde_json::Value, i64)>,
+    /// Taken by its first use (a write request's check before it writes).
+    pub once: bool,
 }
 
 /// A page of a partner's customers read at the start of the request, and the request that
@@ -79,13 +86,19 @@ pub(crate) fn remember_list(seen: ListSeen) {
     with(|s| s.list = Some(seen));
 }
 
-/// The customer as `partner` saw it at the start of this request, when that was read.
+/// The customer as `partner` saw it at the start of this request, when that was read (and,
+/// in a write request, not used yet).
 pub(crate) fn customer(partner: TenantId, customer: TenantId) -> Option<Arc<CustomerSeen>> {
     with(|s| {
-        s.customer
+        let c = s
+            .customer
             .as_ref()
-            .filter(|c| c.partner == partner && c.customer == customer)
-            .cloned()
+            .filter(|c| c.partner == partner && c.customer == customer)?;
+        if c.once {
+            s.customer.take()
+        } else {
+            Some(c.clone())
+        }
     })
     .flatten()
 }
@@ -126,4 +139,38 @@ pub fn customer_list_ask(
         after,
         limit,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(once: bool) -> CustomerSeen {
+        CustomerSeen {
+            partner: TenantId(uuid::Uuid::from_u128(1)),
+            customer: TenantId(uuid::Uuid::from_u128(2)),
+            view: None,
+            billing: None,
+            once,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_read_request_uses_what_it_saw_throughout_and_a_write_request_once() {
+        let (p, c) = (seen(false).partner, seen(false).customer);
+        let uses = |once: bool| {
+            request_scope(async move {
+                remember(seen(once));
+                let other = TenantId(uuid::Uuid::from_u128(3));
+                assert!(customer(p, other).is_none(), "another customer");
+                assert!(customer(other, c).is_none(), "another partner");
+                (0..3).filter(|_| customer(p, c).is_some()).count()
+            })
+        };
+        assert_eq!(uses(false).await, 3);
+        assert_eq!(uses(true).await, 1);
+        // Outside a request nothing is kept.
+        remember(seen(false));
+        assert!(customer(p, c).is_none());
+    }
 }

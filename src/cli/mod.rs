@@ -128,8 +128,11 @@ fn init_tracing() {
     let filter = EnvFilter::try_from_env("PARTNERHUB_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let json = std::env::var("PARTNERHUB_LOG_FORMAT").is_ok_and(|f| f == "json");
+    // Colours only for a terminal: escape codes in a file or a log collector are noise, and
+    // writing them is a cost on every request's line.
     let b = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_target(false);
     if json {
         let _ = b.json().try_init();

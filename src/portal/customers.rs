@@ -10,6 +10,7 @@ use super::i18n::{t, tf};
 use super::layout::{domain_error, error_page, page, PageOpts};
 use super::pager::{self, At, Start};
 use super::session::{self, url_escape, NewSession, Visit};
+use super::text::{Id, Text};
 use crate::app::customer_lists as lists;
 use crate::app::customers as uc;
 use crate::app::identity::{self, NewTenant, NewUser};
@@ -139,16 +140,16 @@ fn customer_groups(lang: &str, groups: &[uc::CustomerGroup]) -> Markup {
         @for g in groups {
             @let name = g.reseller_name.as_deref().unwrap_or(&direct);
             h2.customer-group {
-                @if g.continued { (tf(lang, "customers.group_continued", &[("group", name)])) } @else { (name) }
+                @if g.continued { (tf(lang, "customers.group_continued", &[("group", name)])) } @else { (Text(name)) }
             }
             table.customers {
-                thead { tr { @for h in &heads { th { (h) } } } }
+                thead { tr { @for h in &heads { th { (Text(h)) } } } }
                 tbody {
                     @for r in &g.rows {
                         tr.customer {
-                            td { a.customer-link href={"/portal/customers/" (r.id)} { (r.name) } }
-                            td { (r.domain) }
-                            td { (r.country) }
+                            td { a.customer-link href={"/portal/customers/" (Id(r.id))} { (Text(&r.name)) } }
+                            td { (Text(&r.domain)) }
+                            td { (Text(&r.country)) }
                         }
                     }
                 }

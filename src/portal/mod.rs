@@ -29,6 +29,7 @@ pub mod review;
 pub mod session;
 pub mod support;
 pub mod svg;
+pub mod text;
 pub mod users;
 
 use crate::app::App;

@@ -887,6 +887,69 @@ async fn licenses_follow_seats_and_over_assignment_changes_nothing() {
 }
 
 #[tokio::test]
+async fn concurrent_licence_updates_never_assign_more_seats_than_were_bought() {
+    let t = TestApp::spawn().await;
+    let w = world(&t, &["license_administrator"]).await;
+    let x = &w.x.0;
+    let sku = seed_seats(&t, x, &w.p, 2).await;
+    let mut users = Vec::new();
+    for n in 0..8 {
+        users.push(t.user(x, &format!("rush{n}"), &[]).await);
+    }
+    // Eight users of one customer at once, for two seats: each update counts the seats
+    // after its own write, and must see every update committed before it.
+    let body = json!({"licensesToAssign": [{"skuId": sku}]});
+    let answers = futures::future::join_all(users.iter().map(|u| {
+        let path = format!("/v1/customers/{}/users/{}/licenseupdates", x.id, u.id);
+        let (t, token, body) = (&t, &w.a.token, &body);
+        async move { t.post(&path, token, body).await }
+    }))
+    .await;
+    let mut statuses: Vec<u16> = answers.iter().map(|(s, _)| *s).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 201, 409, 409, 409, 409, 409, 409]);
+    let (_, skus) = t
+        .get(
+            &format!("/v1/customers/{}/subscribedskus", x.id),
+            &w.a.token,
+        )
+        .await;
+    assert_eq!(skus["items"][0]["consumedUnits"], 2);
+    let mut holders = 0;
+    for u in &users {
+        let (_, lic) = t
+            .get(
+                &format!("/v1/customers/{}/users/{}/licenses", x.id, u.id),
+                &w.a.token,
+            )
+            .await;
+        holders += lic["totalCount"].as_i64().unwrap();
+    }
+    assert_eq!(holders, 2, "the refused updates changed nothing");
+}
+
+#[tokio::test]
+async fn a_licence_both_removed_and_assigned_in_one_update_ends_assigned() {
+    let t = TestApp::spawn().await;
+    let w = world(&t, &["license_administrator"]).await;
+    let x = &w.x.0;
+    let sku = seed_seats(&t, x, &w.p, 1).await;
+    let u = t.user(x, "both", &[]).await;
+    let path = format!("/v1/customers/{}/users/{}/licenseupdates", x.id, u.id);
+    let held = format!("/v1/customers/{}/users/{}/licenses", x.id, u.id);
+    let licences = || async { t.get(&held, &w.a.token).await.1["totalCount"].clone() };
+    // Twice each, and both ways round: one seat suffices, and the licence stays.
+    let both = json!({"licensesToAssign": [{"skuId": sku}, {"skuId": sku}], "licensesToRemove": [sku, sku]});
+    assert_eq!(t.post(&path, &w.a.token, &both).await.0, 201);
+    assert_eq!(licences().await, 1);
+    assert_eq!(t.post(&path, &w.a.token, &both).await.0, 201);
+    assert_eq!(licences().await, 1);
+    let remove = json!({"licensesToRemove": [sku, sku]});
+    assert_eq!(t.post(&path, &w.a.token, &remove).await.0, 201);
+    assert_eq!(licences().await, 0);
+}
+
+#[tokio::test]
 async fn a_provider_creates_a_customer_for_its_reseller_and_credentials_show_once() {
     let t = TestApp::spawn().await;
     let p = t.partner(true, false, "US").await;
