@@ -733,14 +733,21 @@ pub async fn update_subscription(
         return Err(Error::PreconditionFailed);
     }
     // Seats never drop below what is assigned: checked inside the same transaction, for a
-    // lower quantity (suspension keeps assignments; the licenses just stop working).
+    // lower quantity (suspension keeps assignments; the licenses just stop working), holding
+    // the customer's seats so no licence update counts them meanwhile.
     let lowered = patch
         .quantity
         .is_some_and(|q| q < old["quantity"].as_i64().unwrap_or(0));
-    let seats = super::licenses::seats(tx.conn().await?, customer.id).await?;
+    let seats = match lowered {
+        true => {
+            super::licenses::hold_seats(&mut tx, customer.id).await?;
+            super::licenses::seats(tx.conn().await?, customer.id).await?
+        }
+        false => Vec::new(),
+    };
     if let Some(k) = seats
         .iter()
-        .find(|k| lowered && k.product_id == s.product_id && k.sku == s.sku_id)
+        .find(|k| k.product_id == s.product_id && k.sku == s.sku_id)
     {
         if k.consumed_units > k.active_units {
             return Err(Error::Conflict {

@@ -6,6 +6,7 @@ use super::customers::authorized;
 use super::{App, Ctx};
 use crate::app::store::batch::Batch;
 use crate::app::store::identity as ids;
+use crate::app::store::{Backend, Tx};
 use crate::domain::audit::Operation;
 use crate::domain::authz::Action;
 use crate::domain::error::Code;
@@ -68,6 +69,26 @@ pub async fn seats(
         .collect();
     out.sort_by(|a, b| a.sku_id.cmp(&b.sku_id));
     Ok(out)
+}
+
+/// Holds the customer's seats until `tx` ends: whoever counts seats to decide a change
+/// (assigning licences, lowering or moving seats) takes this first, before writing any
+/// assignment, so two such changes count one after the other. PostgreSQL locks the
+/// customer's tenant row; a count made before another change commits would not see that
+/// change's seats. SQLite's single writer already runs them one after the other.
+pub(crate) async fn hold_seats(tx: &mut Tx, customer: TenantId) -> Result<()> {
+    if tx.backend == Backend::Sqlite {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT id FROM tenants WHERE id = $1{}",
+        tx.backend.for_update()
+    );
+    sqlx::query(&sql)
+        .bind(customer.to_string())
+        .fetch_optional(tx.conn().await?)
+        .await?;
+    Ok(())
 }
 
 pub async fn subscribed_skus(
@@ -173,7 +194,8 @@ pub async fn update(
             .collect();
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
-    // The seats first, in one trip (with the transaction's `BEGIN` on SQLite).
+    hold_seats(&mut tx, t.id).await?;
+    // The assignments, in one trip (with the transaction's `BEGIN` on SQLite).
     let mut writes = Batch::new();
     for (p, k) in &remove {
         writes
@@ -195,10 +217,7 @@ pub async fn update(
             .bind(now);
     }
     writes.run(&mut tx).await?;
-    // Then the audit chains, the customer's among them. Holding its head until the commit
-    // makes the customer's licence updates count seats one after another: on PostgreSQL a
-    // count made before another update commits would not see that update's seats. Seats
-    // are written before the heads are locked, the order every writer of seats keeps.
+    // The audit chains are locked now, so their records can go with the commit.
     let mut orgs = vec![t.id.to_string()];
     if ctx.actor.tenant != t.id {
         orgs.push(ctx.actor.tenant.to_string());

@@ -186,6 +186,7 @@ async fn move_uncovered_licenses(
     new: &SubscriptionRow,
 ) -> Result<i64> {
     let customer = source.customer;
+    super::licenses::hold_seats(tx, customer).await?;
     let seats = super::licenses::seats(tx.conn().await?, customer).await?;
     let consumed = seats
         .iter()

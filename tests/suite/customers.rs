@@ -929,6 +929,68 @@ async fn concurrent_licence_updates_never_assign_more_seats_than_were_bought() {
 }
 
 #[tokio::test]
+async fn seats_lowered_while_a_licence_is_assigned_never_end_below_the_assignments() {
+    let t = TestApp::spawn().await;
+    let w = world(&t, &["license_administrator"]).await;
+    let x = &w.x.0;
+    let sku = seed_seats(&t, x, &w.p, 2).await;
+    let (_, subs) = t
+        .get(&format!("/v1/customers/{}/subscriptions", x.id), &w.p.token)
+        .await;
+    let sub = format!(
+        "/v1/customers/{}/subscriptions/{}",
+        x.id,
+        subs["items"][0]["id"].as_str().unwrap()
+    );
+    let (first, second) = (
+        t.user(x, "first", &[]).await,
+        t.user(x, "second", &[]).await,
+    );
+    let update = |u: &UserRow| format!("/v1/customers/{}/users/{}/licenseupdates", x.id, u.id);
+    let assign = json!({"licensesToAssign": [{"skuId": sku}]});
+    assert_eq!(t.post(&update(&first), &w.a.token, &assign).await.0, 201);
+    for round in 0..8 {
+        // Two seats, one of them assigned; then at once: one seat fewer, one licence more.
+        let (one, second_update) = (json!({"quantity": 1}), update(&second));
+        let (lowered, assigned) = tokio::join!(
+            t.patch(&sub, &w.p.token, &one),
+            t.post(&second_update, &w.a.token, &assign)
+        );
+        let (_, skus) = t
+            .get(
+                &format!("/v1/customers/{}/subscribedskus", x.id),
+                &w.a.token,
+            )
+            .await;
+        let (active, consumed) = (
+            skus["items"][0]["activeUnits"].as_i64().unwrap(),
+            skus["items"][0]["consumedUnits"].as_i64().unwrap(),
+        );
+        assert!(
+            consumed <= active,
+            "round {round}: {consumed} assigned of {active} seats ({} and {})",
+            lowered.0,
+            assigned.0
+        );
+        assert_eq!(
+            [lowered.0, assigned.0]
+                .iter()
+                .filter(|s| [200, 201].contains(s))
+                .count(),
+            1,
+            "round {round}: exactly one of the two fits ({lowered:?}, {assigned:?})"
+        );
+        // Back to two seats and one assignment.
+        let remove = json!({"licensesToRemove": [sku]});
+        assert_eq!(t.post(&update(&second), &w.a.token, &remove).await.0, 201);
+        assert_eq!(
+            t.patch(&sub, &w.p.token, &json!({"quantity": 2})).await.0,
+            200
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_licence_both_removed_and_assigned_in_one_update_ends_assigned() {
     let t = TestApp::spawn().await;
     let w = world(&t, &["license_administrator"]).await;
