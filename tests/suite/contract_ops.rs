@@ -191,6 +191,57 @@ async fn an_order_answers_the_provisioning_status_of_its_lines() {
 }
 
 #[tokio::test]
+async fn a_licence_assigned_while_its_seats_are_upgraded_never_stays_on_the_suspended_source() {
+    let t = TestApp::spawn().await;
+    let s = shop(&t).await;
+    let (_, users) = t
+        .get(&format!("/v1/customers/{}/users", s.x.id), &s.a.token)
+        .await;
+    let uid = users["items"][0]["id"].as_str().unwrap().to_string();
+    let update = format!("/v1/customers/{}/users/{uid}/licenseupdates", s.x.id);
+    let (assign, remove) = (
+        json!({"licensesToAssign": [{"skuId": "PH-SUITE:BASIC"}]}),
+        json!({"licensesToRemove": ["PH-SUITE:BASIC", "PH-SUITE:STANDARD"]}),
+    );
+    for round in 0..16 {
+        // A seat of the source SKU, then at once: its upgrade, and a licence of that SKU.
+        let (_, sub) = subscription_of(&t, &s, "PH-SUITE:BASIC:US-M", 1).await;
+        let base = format!("/v1/customers/{}/subscriptions/{sub}", s.x.id);
+        let (_, ups) = t.get(&format!("{base}/upgrades"), &s.a.token).await;
+        let chosen = ups["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["targetOffer"]["id"] == "PH-SUITE:STANDARD:US-M")
+            .expect("STANDARD is an upgrade of BASIC")
+            .clone();
+        let upgrades = format!("{base}/upgrades");
+        // The licence update starts a little later each round, to meet the upgrade at
+        // different points of its transaction.
+        let later = async {
+            tokio::time::sleep(std::time::Duration::from_micros(60 * round)).await;
+            t.post(&update, &s.a.token, &assign).await
+        };
+        let (upgraded, assigned) = tokio::join!(t.post(&upgrades, &s.a.token, &chosen), later);
+        assert_eq!(upgraded.0, 200, "round {round}: {:?}", upgraded.1);
+        let (_, skus) = t
+            .get(
+                &format!("/v1/customers/{}/subscribedskus", s.x.id),
+                &s.a.token,
+            )
+            .await;
+        for k in skus["items"].as_array().unwrap() {
+            assert!(
+                k["consumedUnits"].as_i64() <= k["activeUnits"].as_i64(),
+                "round {round}: {k} (licence update {})",
+                assigned.0
+            );
+        }
+        assert_eq!(t.post(&update, &s.a.token, &remove).await.0, 201);
+    }
+}
+
+#[tokio::test]
 async fn an_upgrade_moves_the_seats_and_licenses_and_suspends_the_source() {
     let t = TestApp::spawn().await;
     let s = shop(&t).await;
