@@ -46,10 +46,10 @@ impl FromRequestParts<App> for Caller {
                     .parse()
                     .map_err(|_| unauth("the access token is not valid"))?;
                 let ask = ask(parts, app, &claims.tid);
-                let (actor, user) = identity::actor_for_user_seeing(app, id, &ask)
+                let (actor, upn) = identity::actor_for_user_seeing(app, id, &ask)
                     .await?
                     .ok_or_else(|| unauth("the user no longer exists or is disabled"))?;
-                (actor, Some(user.upn))
+                (actor, Some(upn))
             }
             (None, "app") => {
                 let id = claims

@@ -72,10 +72,14 @@ pub async fn key_for(app: &App, token: Option<&str>, rid: &str) -> Option<(Key, 
     let claims = oauth::verify(app, token?).ok()?;
     let (actor, upn) = match claims.kind.as_str() {
         "user" => {
-            let (actor, user) = identity::actor_for_user(app, claims.sub.parse().ok()?)
-                .await
-                .ok()??;
-            (actor, Some(user.upn))
+            let (actor, upn) = identity::actor_for_user_seeing(
+                app,
+                claims.sub.parse().ok()?,
+                &crate::app::seen::Ask::Nothing,
+            )
+            .await
+            .ok()??;
+            (actor, Some(upn))
         }
         "app" => (
             identity::actor_for_app(app, claims.sub.parse().ok()?)

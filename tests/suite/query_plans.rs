@@ -90,7 +90,11 @@ async fn per_request_and_list_page_statements_read_indexes_only_where_they_can()
         ),
     ];
     for (rider, args, relationship_walks) in riders {
-        let sql = identity::actor_statement(db.backend, rider);
+        let sql = identity::caller_statement(db.backend, rider);
+        // Every API request runs it: it reads what authorizing needs, never a secret.
+        for secret in ["password_hash", "totp_secret"] {
+            assert!(!sql.contains(secret), "{rider:?} reads {secret}: {sql}");
+        }
         let plan = plan_of(&db, &sql, args).await;
         let mut covered = vec!["partner_agreements", "p", "r"];
         if let identity::Rider::Customer(..) = rider {
