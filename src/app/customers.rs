@@ -1142,9 +1142,16 @@ pub async fn grouped(
         .filter(|s| !s.is_empty())
         .map(|s| crate::domain::customer::CustomerFilter::CompanyName(s.to_lowercase()));
     let partner = ctx.actor.tenant;
-    // The rows, their resellers' names and the total in one statement.
-    let (rows, total) =
-        repo::page_with_resellers(&app.db, partner, filter.as_ref(), after, limit).await?;
+    // The rows, their resellers' names and the total: read with the session when the page
+    // asked for exactly this (`app::seen`), else in one statement.
+    let seen = filter
+        .is_none()
+        .then(|| super::seen::customer_list_named(partner, after, limit))
+        .flatten();
+    let (rows, total) = match seen {
+        Some(page) => page,
+        None => repo::page_with_resellers(&app.db, partner, filter.as_ref(), after, limit).await?,
+    };
     let continued = match after {
         None => Vec::new(),
         Some(at) => {

@@ -688,7 +688,8 @@ pub async fn actor_for_user_seeing(
             partner: *partner,
             after: after.clone(),
             limit: *limit,
-            rows: page,
+            rows: page.into_iter().map(|r| (r, None)).collect(),
+            named: false,
             total,
         }),
         _ => {}

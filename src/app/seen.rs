@@ -8,11 +8,13 @@
 //!   check it makes before it writes: they are taken then, so whatever the request reads
 //!   after its own writes is read again;
 //! - `GET /v1/customers` without a filter: the page asked for, with the total. The use case
-//!   still decides whether the caller may list customers before it takes the page.
+//!   still decides whether the caller may list customers before it takes the page;
+//! - the portal's customer list without a search: the page (with its resellers' names), read
+//!   with the session and its user, likewise taken only after the use case's check.
 //!
 //! Nothing outlives its request, so nothing written later can be missed.
 
-use crate::app::store::customers::{CustomerListRow, CustomerView};
+use crate::app::store::customers::{CustomerListRow, CustomerView, NamedPage};
 use crate::domain::ids::TenantId;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -52,7 +54,10 @@ pub struct ListSeen {
     pub partner: TenantId,
     pub after: Option<(String, String)>,
     pub limit: u32,
-    pub rows: Vec<CustomerListRow>,
+    /// The rows, each with its reseller's name when `named`.
+    pub rows: Vec<(CustomerListRow, Option<String>)>,
+    /// Whether the names were read (the portal's page shows them; the API's does not).
+    pub named: bool,
     pub total: i64,
 }
 
@@ -110,14 +115,34 @@ pub(crate) fn customer_list(
     after: Option<(&str, &str)>,
     limit: u32,
 ) -> Option<(Vec<CustomerListRow>, i64)> {
+    let l = take_list(partner, after, limit, false)?;
+    Some((l.rows.into_iter().map(|(r, _)| r).collect(), l.total))
+}
+
+/// [`customer_list`] with the resellers' names, when they were read too.
+pub(crate) fn customer_list_named(
+    partner: TenantId,
+    after: Option<(&str, &str)>,
+    limit: u32,
+) -> Option<NamedPage> {
+    take_list(partner, after, limit, true).map(|l| (l.rows, l.total))
+}
+
+fn take_list(
+    partner: TenantId,
+    after: Option<(&str, &str)>,
+    limit: u32,
+    names: bool,
+) -> Option<ListSeen> {
     with(|s| {
         let asked = s.list.as_ref().is_some_and(|l| {
             l.partner == partner
                 && l.limit == limit
+                && (l.named || !names)
                 && l.after.as_ref().map(|(k, i)| (k.as_str(), i.as_str())) == after
         });
         if asked {
-            s.list.take().map(|l| (l.rows, l.total))
+            s.list.take()
         } else {
             None
         }
@@ -172,5 +197,47 @@ mod tests {
         // Outside a request nothing is kept.
         remember(seen(false));
         assert!(customer(p, c).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_page_serves_only_the_page_asked_for_once_and_names_only_when_read() {
+        let p = TenantId(uuid::Uuid::from_u128(1));
+        let page = |named: bool| ListSeen {
+            partner: p,
+            after: Some(("b".into(), "2".into())),
+            limit: 101,
+            rows: Vec::new(),
+            named,
+            total: 7,
+        };
+        let other = TenantId(uuid::Uuid::from_u128(3));
+        request_scope(async move {
+            remember_list(page(false));
+            assert!(
+                customer_list(other, Some(("b", "2")), 101).is_none(),
+                "partner"
+            );
+            assert!(
+                customer_list(p, Some(("b", "3")), 101).is_none(),
+                "position"
+            );
+            assert!(customer_list(p, None, 101).is_none(), "first page");
+            assert!(customer_list(p, Some(("b", "2")), 100).is_none(), "size");
+            assert!(
+                customer_list_named(p, Some(("b", "2")), 101).is_none(),
+                "a page read without names never stands in for one with them"
+            );
+            assert_eq!(
+                customer_list(p, Some(("b", "2")), 101).map(|l| l.1),
+                Some(7)
+            );
+            assert!(customer_list(p, Some(("b", "2")), 101).is_none(), "taken");
+            remember_list(page(true));
+            assert_eq!(
+                customer_list_named(p, Some(("b", "2")), 101).map(|l| l.1),
+                Some(7)
+            );
+        })
+        .await;
     }
 }

@@ -32,16 +32,46 @@ pub async fn keep(app: &App, row: &SessionRow, now: i64) -> Result<()> {
     Ok(())
 }
 
+/// A page of the visitor's own customer list to read with the session (`app::seen`): `limit`
+/// rows after a (lower-cased name, id).
+#[derive(Debug, Clone)]
+pub struct ListAsk {
+    pub after: Option<(String, String)>,
+    pub limit: u32,
+}
+
 /// The live session with this token hash and, when it is signed in past its second step and
 /// its user is still active, the visitor as the caller with whether two-step set-up is due:
-/// one statement for both, as the portal asks on every page.
+/// one statement for both, as the portal asks on every page. With `list`, that statement
+/// also reads the page of the visitor's organisation's customers, kept for the request
+/// (unless list pages come from a replica: the session is read on the primary).
 pub async fn find_with_visitor(
     app: &App,
     token_hash: &str,
     now: i64,
+    list: Option<&ListAsk>,
 ) -> Result<Option<(SessionRow, Option<(Actor, UserRow, bool)>)>> {
-    let found = crate::app::store::sessions::get_with_actor(&app.db, token_hash, now).await?;
-    Ok(found.map(|(session, rows)| (session, rows.and_then(super::identity::visitor))))
+    let list = list.filter(|_| app.db.lists_on_primary());
+    let rider = list.map(|l| crate::app::store::sessions::ListRider {
+        after: l.after.as_ref().map(|(k, i)| (k.as_str(), i.as_str())),
+        limit: l.limit,
+    });
+    let found =
+        crate::app::store::sessions::get_with_actor(&app.db, token_hash, now, rider).await?;
+    Ok(found.map(|(session, rows, page)| {
+        let visitor = rows.and_then(super::identity::visitor);
+        if let (Some((actor, ..)), Some((rows, total)), Some(l)) = (&visitor, page, list) {
+            super::seen::remember_list(super::seen::ListSeen {
+                partner: actor.tenant,
+                after: l.after.clone(),
+                limit: l.limit,
+                rows,
+                named: true,
+                total,
+            });
+        }
+        (session, visitor)
+    }))
 }
 
 /// Marks the session used now (for the idle timeout).

@@ -14,6 +14,7 @@ use super::text::{Id, Text};
 use crate::app::customer_lists as lists;
 use crate::app::customers as uc;
 use crate::app::identity::{self, NewTenant, NewUser};
+use crate::app::sessions::ListAsk;
 use crate::app::App;
 use crate::domain::authz::{can, Action, Resource};
 use crate::domain::customer::{AccessRequest, GrantRole};
@@ -48,6 +49,24 @@ pub struct ListQuery {
 pub async fn list(State(app): State<App>, s: SignedIn, Query(q): Query<ListQuery>) -> Response {
     let provider = q.provider.and_then(|p| p.parse::<TenantId>().ok());
     render_list(&app, &s, q.q, &q.at, provider, None).await
+}
+
+/// The page of the customer list a request shows, for the session's statement to read with
+/// the visitor (`app::seen`): a view of the list without a search, at its first page or at a
+/// position this server signed. The page still checks its position belongs to this list,
+/// and the use case that the visitor may list customers, before using what was read.
+pub fn session_ask(app: &App, req: &axum::extract::Request) -> Option<ListAsk> {
+    if req.method() != axum::http::Method::GET || req.uri().path() != "/portal/customers" {
+        return None;
+    }
+    let q: ListQuery = serde_urlencoded::from_str(req.uri().query().unwrap_or("")).ok()?;
+    if q.q.as_deref().is_some_and(|s| !s.trim().is_empty()) {
+        return None;
+    }
+    Some(ListAsk {
+        after: Start::signed_position(app, &q.at)?,
+        limit: pager::PAGE_ROWS + 1,
+    })
 }
 
 /// The customer list's name for its page links: the organisation and the search.

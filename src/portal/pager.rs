@@ -90,6 +90,18 @@ impl Start {
         }
     }
 
+    /// Where a page at `at` would start, read before the list is known (the portal's session
+    /// statement reads a page ahead, `app::seen`): `Some(None)` for the first page,
+    /// `Some(Some(position))` for a position this server signed (for some list: the page
+    /// checks it belongs to its own list before using what was read), `None` otherwise.
+    pub fn signed_position(app: &App, at: &At) -> Option<Option<(String, String)>> {
+        let Some(token) = at.after.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+            return Some(None);
+        };
+        let c = paging::decode_signed(token, &app.keys.paging_secret).ok()?;
+        Some(Some((c.key, c.id)))
+    }
+
     /// The position as the read use cases take it: the last shown row's sort key and id.
     pub fn position(&self) -> Option<(&str, &str)> {
         self.cursor

@@ -216,12 +216,18 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
         tracing::error!(error = %e, "portal session lookup failed");
         super::layout::unavailable(browser_lang, request_id.as_deref())
     };
-    // The session, and the visitor with its two-step obligation, from one statement.
+    // The session, and the visitor with its two-step obligation, from one statement (with
+    // the customer list's page when this is a view of it).
+    let list = super::customers::session_ask(&app, &req);
     let existing = match &cookie {
-        Some(t) => match sessions::find_with_visitor(&app, &crypto::token_hash(t), now).await {
-            Ok(found) => found,
-            Err(e) => return unavailable(e),
-        },
+        Some(t) => {
+            match sessions::find_with_visitor(&app, &crypto::token_hash(t), now, list.as_ref())
+                .await
+            {
+                Ok(found) => found,
+                Err(e) => return unavailable(e),
+            }
+        }
         None => None,
     };
     let (mut session, fresh_token, visitor) = match (existing, cookie) {

@@ -95,7 +95,7 @@ async fn per_request_and_list_page_statements_read_indexes_only_where_they_can()
         for secret in ["password_hash", "totp_secret"] {
             assert!(!sql.contains(secret), "{rider:?} reads {secret}: {sql}");
         }
-        let plan = plan_of(&db, &sql, args).await;
+        let plan = plan_of(&db, sql, args).await;
         let mut covered = vec!["partner_agreements", "p", "r"];
         if let identity::Rider::Customer(..) = rider {
             covered.extend(["cr", "g"]);
@@ -115,13 +115,35 @@ async fn per_request_and_list_page_statements_read_indexes_only_where_they_can()
         }
     }
 
-    // The portal's form: the session and its signed-in user.
-    let sql = sessions::with_actor_statement(db.backend);
-    let plan = plan_of(&db, &sql, &["h", "0"]).await;
+    // The portal's form: the session and its signed-in user, and on a view of the customer
+    // list, the list's page read with them.
+    let sql = sessions::with_actor_statement(db.backend, None);
+    let plan = plan_of(&db, sql, &["h", "0"]).await;
     assert_caller_plan("a portal session", &plan, &["partner_agreements", "p", "r"]);
     assert!(
         plan.iter().any(|d| d.starts_with("SEARCH s USING INDEX")),
         "a portal page finds its session by scanning: {plan:?}"
+    );
+    assert!(
+        !plan.iter().any(|d| d.contains("relationships")),
+        "a portal page reads customers it did not ask for: {plan:?}"
+    );
+    let sql = sessions::with_actor_statement(db.backend, Some(101));
+    let plan = plan_of(&db, sql, &["h", "0", "", ""]).await;
+    assert_caller_plan("a portal list page", &plan, &["partner_agreements", "p"]);
+    assert!(
+        plan.iter().any(|d| d.starts_with("SEARCH s USING INDEX")),
+        "a portal list page finds its session by scanning: {plan:?}"
+    );
+    assert!(
+        plan.iter()
+            .any(|d| d.starts_with("SEARCH r USING COVERING INDEX relationships_for_lists")),
+        "a portal list page read with its session reads a table row per customer: {plan:?}"
+    );
+    assert_eq!(
+        plan.iter().filter(|d| d.contains("relationships")).count(),
+        1,
+        "the page walks the list's index once: {plan:?}"
     );
 
     for extra in [

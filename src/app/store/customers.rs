@@ -438,27 +438,56 @@ pub fn page_statement(
     limit: u32,
     extra: Extra,
 ) -> String {
-    format!("SELECT {}", page_columns(backend, filter, limit, extra, 1))
+    format!(
+        "SELECT {}",
+        page_columns(backend, filter, limit, extra, PageAt::Params(1))
+    )
 }
 
-/// How many of the partner (`$partner`)'s active customers match the filter, as a column
+/// Where a page's columns find their partner and position.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum PageAt {
+    /// `$n` is the partner, `$n+1` and `$n+2` the (lower-cased name, id) the page starts
+    /// after, `$n+3` a filter's value.
+    Params(usize),
+    /// The partner is the organisation of the user `u` the statement joins (a portal page
+    /// read with its session, whose user is not known before); `$n` and `$n+1` are the
+    /// position. No filter.
+    UserTenant(usize),
+}
+
+impl PageAt {
+    /// The partner as SQL, the first position parameter and the filter's parameter.
+    fn parts(self) -> (String, usize, usize) {
+        match self {
+            PageAt::Params(n) => (format!("${n}"), n + 1, n + 3),
+            PageAt::UserTenant(n) => ("u.tenant_id".to_string(), n, n + 2),
+        }
+    }
+}
+
+/// How many of the `partner`'s active customers match the filter (`cond`), as a column
 /// (zero when `extra` does not ask for it).
-fn total_column(extra: Extra, filter: Option<&CustomerFilter>, partner: usize) -> String {
-    let (cond, _) = filter_sql(filter, partner + 3);
+fn total_column(
+    extra: Extra,
+    filter: Option<&CustomerFilter>,
+    partner: &str,
+    cond: &str,
+) -> String {
     match (extra, filter) {
         (Extra::None, _) => "CAST(0 AS BIGINT)".to_string(),
         // Kept by triggers on customer_relationships (migration 0008).
-        (_, None) => format!("CAST(COALESCE((SELECT active FROM customer_counts WHERE partner_tenant_id = ${partner}), 0) AS BIGINT)"),
+        (_, None) => format!("CAST(COALESCE((SELECT active FROM customer_counts WHERE partner_tenant_id = {partner}), 0) AS BIGINT)"),
         (_, Some(_)) => format!(
-            "CAST((SELECT COUNT(*) FROM customer_relationships r WHERE r.partner_tenant_id = ${partner} AND r.state = 'active'{cond}) AS BIGINT)"
+            "CAST((SELECT COUNT(*) FROM customer_relationships r WHERE r.partner_tenant_id = {partner} AND r.state = 'active'{cond}) AS BIGINT)"
         ),
     }
 }
 
-/// The page's rows in name order: the partner is `$partner`, the page starts after the
-/// (lower-cased name, id) in the next two parameters, `cond` filters further.
-fn page_range(partner: usize, cond: &str, extra: Extra, limit: u32) -> String {
-    let (key, id) = (partner + 1, partner + 2);
+/// The page's rows in name order: the partner is `partner`, the page starts after the
+/// (lower-cased name, id) in parameters `$key` and `$key+1`, `cond` filters further.
+fn page_range(partner: &str, key: usize, cond: &str, extra: Extra, limit: u32) -> String {
+    let id = key + 1;
     // The reseller's name is kept on the relationship row (migration 0027), so a portal
     // page reads no tenant row.
     let reseller_name = if extra == Extra::ResellerNamesAndTotal {
@@ -470,23 +499,28 @@ fn page_range(partner: usize, cond: &str, extra: Extra, limit: u32) -> String {
         "r.customer_tenant_id, r.customer_name_lower, r.customer_domain, r.indirect_reseller_tenant_id, \
          r.customer_name AS display_name, r.customer_country AS country, {reseller_name} AS reseller_name \
          FROM customer_relationships r \
-         WHERE r.partner_tenant_id = ${partner} AND r.state = 'active' \
+         WHERE r.partner_tenant_id = {partner} AND r.state = 'active' \
          AND (r.customer_name_lower, r.customer_tenant_id) > (${key}, ${id}){cond} \
          ORDER BY r.customer_name_lower, r.customer_tenant_id LIMIT {limit}"
     )
 }
 
 /// The page and its total as two columns, `total` and `items` (decoded by [`unpacked`]),
-/// for a statement whose parameters from `$first` on are the partner, the (lower-cased
-/// name, id) the page starts after, and a filter's value.
+/// for a statement that names the partner, the (lower-cased name, id) the page starts after,
+/// and a filter's value as `at` says.
 pub(crate) fn page_columns(
     backend: super::Backend,
     filter: Option<&CustomerFilter>,
     limit: u32,
     extra: Extra,
-    first: usize,
+    at: PageAt,
 ) -> String {
-    let (cond, _) = filter_sql(filter, first + 3);
+    debug_assert!(
+        filter.is_none() || matches!(at, PageAt::Params(_)),
+        "a page of the user's organisation takes no filter"
+    );
+    let (partner, key, value) = at.parts();
+    let (cond, _) = filter_sql(filter, value);
     let items = backend.json_text_rows(
         "p.customer_tenant_id, p.customer_name_lower, p.customer_domain, p.indirect_reseller_tenant_id, \
          p.display_name, p.country, p.reseller_name",
@@ -494,8 +528,8 @@ pub(crate) fn page_columns(
     );
     format!(
         "{} AS total, (SELECT {items} FROM (SELECT {}) p) AS items",
-        total_column(extra, filter, first),
-        page_range(first, &cond, extra, limit)
+        total_column(extra, filter, &partner, &cond),
+        page_range(&partner, key, &cond, extra, limit)
     )
 }
 

@@ -321,7 +321,7 @@ pub async fn caller_rows_seeing(
     rider: Rider<'_>,
 ) -> Result<Option<(CallerRows, RiderRows)>, sqlx::Error> {
     let sql = caller_statement(db.backend, rider);
-    let mut q = sqlx::query(&sql).bind(id.to_string());
+    let mut q = sqlx::query(sql).bind(id.to_string());
     match rider {
         Rider::Nothing => {}
         Rider::Customer(c, now) => q = q.bind(c.to_string()).bind(now),
@@ -357,7 +357,18 @@ pub async fn caller_rows_seeing(
 /// The statement [`caller_rows_seeing`] runs on every API request: the user `$1`, then the
 /// rider's parameters from `$2` on (a customer and a time, or a partner and where its page
 /// starts).
-pub fn caller_statement(backend: super::Backend, rider: Rider<'_>) -> String {
+pub fn caller_statement(backend: super::Backend, rider: Rider<'_>) -> &'static str {
+    let shape = match rider {
+        Rider::Nothing => ("caller", 0),
+        Rider::Customer(..) => ("caller and customer", 0),
+        Rider::CustomerList { limit, .. } => ("caller and customer list", limit),
+    };
+    super::statements::once((backend, shape.0, shape.1), || {
+        build_caller_statement(backend, rider)
+    })
+}
+
+fn build_caller_statement(backend: super::Backend, rider: Rider<'_>) -> String {
     let (rider_cols, rider_joins) = match rider {
         Rider::Nothing => (String::new(), String::new()),
         Rider::Customer(..) => (
@@ -372,7 +383,7 @@ pub fn caller_statement(backend: super::Backend, rider: Rider<'_>) -> String {
                     None,
                     limit,
                     super::customers::Extra::Total,
-                    2
+                    super::customers::PageAt::Params(2)
                 )
             ),
             String::new(),

@@ -32,6 +32,7 @@ pub mod partnerships;
 pub mod ratelimit;
 pub mod referrals;
 pub mod sessions;
+mod statements;
 pub mod subscription_links;
 pub mod support;
 pub mod throttle;
@@ -49,7 +50,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Backend {
     Sqlite,
     Postgres,

@@ -1,5 +1,6 @@
 //! Portal sessions. The cookie holds a random token; only its hash is stored.
 
+use super::customers::NamedPage;
 use super::identity::{self, id_col, ActorRows};
 use super::Db;
 use crate::domain::ids::UserId;
@@ -21,21 +22,30 @@ pub async fn insert(db: &Db, s: &SessionRow, now: i64) -> Result<(), sqlx::Error
     write(db, s, now, "").await
 }
 
-/// A live session and, when it is signed in past its second step, its user as the caller
-/// (the rows every API request rebuilds its caller from), read by one statement: the portal
-/// runs it on every page.
+/// The page of the signed-in user's customer list a portal page asks for with its session:
+/// `limit` rows after a (lower-cased name, id), with the resellers' names and the total.
+#[derive(Debug, Clone, Copy)]
+pub struct ListRider<'a> {
+    pub after: Option<(&'a str, &'a str)>,
+    pub limit: u32,
+}
+
+/// A live session, its user as the caller when it is signed in past its second step (the
+/// rows every API request rebuilds its caller from), and the page `list` asks for (of that
+/// user's organisation), read by one statement: the portal runs it on every page.
 pub async fn get_with_actor(
     db: &Db,
     token_hash: &str,
     now: i64,
-) -> Result<Option<(SessionRow, Option<ActorRows>)>, sqlx::Error> {
-    let sql = with_actor_statement(db.backend);
-    let row = sqlx::query(&sql)
-        .bind(token_hash)
-        .bind(now)
-        .fetch_optional(&db.read)
-        .await?;
-    let Some(row) = row else {
+    list: Option<ListRider<'_>>,
+) -> Result<Option<(SessionRow, Option<ActorRows>, Option<NamedPage>)>, sqlx::Error> {
+    let sql = with_actor_statement(db.backend, list.map(|l| l.limit));
+    let mut q = sqlx::query(sql).bind(token_hash).bind(now);
+    if let Some(l) = list {
+        let (k, i) = l.after.unwrap_or(("", ""));
+        q = q.bind(k).bind(i);
+    }
+    let Some(row) = q.fetch_optional(&db.read).await? else {
         return Ok(None);
     };
     let session = session_from(&row)?;
@@ -43,18 +53,42 @@ pub async fn get_with_actor(
         Some(_) => Some(identity::actor_rows_from(&row)?),
         None => None,
     };
-    Ok(Some((session, actor)))
+    let page = match (list, &actor) {
+        (Some(_), Some(_)) => Some(super::customers::unpacked(db.backend, &row)?),
+        _ => None,
+    };
+    Ok(Some((session, actor, page)))
 }
 
-/// The statement [`get_with_actor`] runs: the session's token hash `$1`, the time `$2`.
-pub fn with_actor_statement(backend: super::Backend) -> String {
-    format!(
-        "SELECT {SESSION_COLS}, {} FROM sessions s \
-         LEFT JOIN users u ON u.id = s.user_id AND s.mfa_pending = 0 {} \
-         WHERE s.token_hash = $1 AND s.expires_at > $2",
-        identity::actor_columns(backend),
-        identity::actor_joins(backend, "LEFT JOIN"),
-    )
+/// The statement [`get_with_actor`] runs: the session's token hash `$1`, the time `$2`, and
+/// with a page of `list_limit` rows, the position it starts after `($3, $4)`.
+pub fn with_actor_statement(backend: super::Backend, list_limit: Option<u32>) -> &'static str {
+    let shape = match list_limit {
+        None => ("session", 0),
+        Some(limit) => ("session and customer list", limit),
+    };
+    super::statements::once((backend, shape.0, shape.1), || {
+        let page = match list_limit {
+            None => String::new(),
+            Some(limit) => format!(
+                ", {}",
+                super::customers::page_columns(
+                    backend,
+                    None,
+                    limit,
+                    super::customers::Extra::ResellerNamesAndTotal,
+                    super::customers::PageAt::UserTenant(3),
+                )
+            ),
+        };
+        format!(
+            "SELECT {SESSION_COLS}, {}{page} FROM sessions s \
+             LEFT JOIN users u ON u.id = s.user_id AND s.mfa_pending = 0 {} \
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+            identity::actor_columns(backend),
+            identity::actor_joins(backend, "LEFT JOIN"),
+        )
+    })
 }
 
 /// A session's columns, named apart from the user's (both have a language).
