@@ -484,21 +484,31 @@ fn total_column(
     }
 }
 
-/// The page's rows in name order: the partner is `partner`, the page starts after the
-/// (lower-cased name, id) in parameters `$key` and `$key+1`, `cond` filters further.
-fn page_range(partner: &str, key: usize, cond: &str, extra: Extra, limit: u32) -> String {
-    let id = key + 1;
-    // The reseller's name is kept on the relationship row (migration 0027), so a portal
-    // page reads no tenant row.
+/// The columns of a page's rows, in the order [`unpacked`] reads them. The reseller's name
+/// is kept on the relationship row (migration 0027), so a portal page reads no tenant row.
+fn page_row_columns(extra: Extra) -> [&'static str; 7] {
     let reseller_name = if extra == Extra::ResellerNamesAndTotal {
         "r.reseller_name"
     } else {
         "NULL"
     };
+    [
+        "r.customer_tenant_id",
+        "r.customer_name_lower",
+        "r.customer_domain",
+        "r.indirect_reseller_tenant_id",
+        "r.customer_name",
+        "r.customer_country",
+        reseller_name,
+    ]
+}
+
+/// Where a page's rows come from, in name order: the partner is `partner`, the page starts
+/// after the (lower-cased name, id) in parameters `$key` and `$key+1`, `cond` filters further.
+fn page_range(partner: &str, key: usize, cond: &str, limit: u32) -> String {
+    let id = key + 1;
     format!(
-        "r.customer_tenant_id, r.customer_name_lower, r.customer_domain, r.indirect_reseller_tenant_id, \
-         r.customer_name AS display_name, r.customer_country AS country, {reseller_name} AS reseller_name \
-         FROM customer_relationships r \
+        "FROM customer_relationships r \
          WHERE r.partner_tenant_id = {partner} AND r.state = 'active' \
          AND (r.customer_name_lower, r.customer_tenant_id) > (${key}, ${id}){cond} \
          ORDER BY r.customer_name_lower, r.customer_tenant_id LIMIT {limit}"
@@ -521,15 +531,13 @@ pub(crate) fn page_columns(
     );
     let (partner, key, value) = at.parts();
     let (cond, _) = filter_sql(filter, value);
-    let items = backend.json_text_rows(
-        "p.customer_tenant_id, p.customer_name_lower, p.customer_domain, p.indirect_reseller_tenant_id, \
-         p.display_name, p.country, p.reseller_name",
-        "p.customer_name_lower, p.customer_tenant_id",
+    let items = backend.json_text_page(
+        &page_row_columns(extra),
+        &page_range(&partner, key, &cond, limit),
     );
     format!(
-        "{} AS total, (SELECT {items} FROM (SELECT {}) p) AS items",
+        "{} AS total, {items} AS items",
         total_column(extra, filter, &partner, &cond),
-        page_range(&partner, key, &cond, extra, limit)
     )
 }
 
