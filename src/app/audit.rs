@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::app::store::audit::{self, AuditEntry};
-use crate::app::store::batch::Batch;
+use crate::app::store::batch::{Batch, Read};
 use crate::app::store::Tx;
 use crate::domain::audit::Operation;
 
@@ -58,6 +58,27 @@ pub async fn record_for_each_into(
     audit::append_all_into(tx, b, &entries_for_each(ctx, orgs, change, now))
         .await
         .map(|_| ())
+}
+
+/// The read that locks the chains of `orgs`, for a use case that sends it in one trip with
+/// its other reads (`Batch::fetch`); its rows go to [`record_for_each_locked`].
+pub fn lock_chains(orgs: &[String]) -> Read {
+    let orgs: Vec<&str> = orgs.iter().map(String::as_str).collect();
+    audit::lock_heads(&orgs)
+}
+
+/// [`record_for_each_into`] on chains already locked in this transaction: `heads` are the
+/// rows of [`lock_chains`] for the same organisations.
+pub fn record_for_each_locked(
+    b: &mut Batch<'_>,
+    ctx: Option<&Ctx>,
+    orgs: &[String],
+    change: Change<'_>,
+    now: i64,
+    heads: &[sqlx::any::AnyRow],
+) -> Result<(), sqlx::Error> {
+    let heads = audit::heads_from(heads)?;
+    audit::append_locked(b, &entries_for_each(ctx, orgs, change, now), heads).map(|_| ())
 }
 
 fn entries_for_each(

@@ -2,7 +2,7 @@
 //! creating subscriptions in the same transaction), subscription changes, renewals and
 //! monthly invoices per provider.
 
-use super::audit::{record, record_for_each_into, Change};
+use super::audit::{record, record_for_each_into, record_for_each_locked, Change};
 use super::customers::authorized;
 use super::orders::{LineView, OrderView};
 use super::{events, App, Ctx};
@@ -367,7 +367,7 @@ async fn write_priced(
         .partner
         .as_ref()
         .ok_or_else(|| Error::Forbidden("only partners place orders".into()))?;
-    let (provider, reseller) =
+    let (provider, reseller, heads) =
         billed_and_of_record(app, ctx, tx, me, (customer.id, input), known).await?;
     let reseller_row = match reseller {
         Some(r) => known.row(app, r).await?,
@@ -382,7 +382,7 @@ async fn write_priced(
         repo::insert_subscription(batch, s);
         repo::record_event(batch, s, now);
     }
-    record_order(tx, batch, ctx, customer, &draft).await?;
+    record_order(tx, batch, ctx, customer, &draft, heads).await?;
     let contact = reseller_row
         .map(|p| p.legal.contact_email)
         .filter(|e| !e.is_empty());
@@ -506,19 +506,34 @@ fn draft_order(
     Ok(Draft { order, lines, subs })
 }
 
+/// The organisations whose audit logs show an order: its customer, who placed it, the
+/// provider billed and the reseller of record.
+fn order_orgs(
+    customer: TenantId,
+    placed_by: TenantId,
+    provider: TenantId,
+    reseller: Option<TenantId>,
+) -> Vec<String> {
+    let mut orgs = vec![customer, placed_by, provider];
+    orgs.extend(reseller);
+    orgs.sort();
+    orgs.dedup();
+    orgs.iter().map(|x| x.to_string()).collect()
+}
+
 /// The order's audit record in the log of every organisation involved, and its event.
+/// `heads`: the chains of those organisations when they were locked with the channel's
+/// facts; otherwise they are locked now.
 async fn record_order(
     tx: &mut Tx,
     batch: &mut Batch<'_>,
     ctx: &Ctx,
     customer: &TenantRow,
     d: &Draft,
+    heads: Option<Vec<sqlx::any::AnyRow>>,
 ) -> Result<()> {
     let o = &d.order;
-    let mut orgs = vec![customer.id, ctx.actor.tenant, o.provider];
-    orgs.extend(o.reseller);
-    orgs.sort();
-    orgs.dedup();
+    let logs = order_orgs(customer.id, ctx.actor.tenant, o.provider, o.reseller);
     let lines: Vec<_> = d
         .lines
         .iter()
@@ -533,13 +548,12 @@ async fn record_order(
         new: Some(new),
         customer_id: Some(customer.id.to_string()),
     };
-    let logs: Vec<String> = orgs.iter().map(|x| x.to_string()).collect();
-    record_for_each_into(tx, batch, Some(ctx), &logs, change, o.created_at).await?;
-    let audience: Vec<String> = orgs
-        .iter()
-        .filter(|x| **x != customer.id)
-        .map(|x| x.to_string())
-        .collect();
+    match heads {
+        Some(h) => record_for_each_locked(batch, Some(ctx), &logs, change, o.created_at, &h)?,
+        None => record_for_each_into(tx, batch, Some(ctx), &logs, change, o.created_at).await?,
+    }
+    let me = customer.id.to_string();
+    let audience: Vec<String> = logs.into_iter().filter(|x| *x != me).collect();
     events::emit_into(
         batch,
         o.created_at,
@@ -591,7 +605,9 @@ fn mail_order(
 /// Who is billed (the provider) and who is the reseller of record, under the channel rule of
 /// `domain::channel`: a provider orders for a reseller it partners with that serves the
 /// customer; a reseller orders itself through one of its active providers. The facts are
-/// read in `tx`, the transaction that writes the order.
+/// read in `tx`, the transaction that writes the order. When the reseller is known before
+/// they are read (named, or the one ordering), the audit chains of every organisation the
+/// order involves are locked in the same trip and returned.
 async fn billed_and_of_record(
     app: &App,
     ctx: &Ctx,
@@ -599,7 +615,8 @@ async fn billed_and_of_record(
     me: &crate::domain::authz::PartnerFacts,
     (customer, input): (TenantId, &OrderInput),
     known: &KnownPartners,
-) -> Result<(TenantId, Option<TenantId>)> {
+) -> Result<(TenantId, Option<TenantId>, Option<Vec<sqlx::any::AnyRow>>)> {
+    let placed_by = ctx.actor.tenant;
     if me.is_provider && input.provider_id.is_none() {
         let named = channel::named_reseller_of_record(
             input
@@ -607,16 +624,23 @@ async fn billed_and_of_record(
                 .iter()
                 .map(|l| l.partner_id_on_record.as_deref()),
         )?;
-        let reseller = match named {
+        return match named {
             Some(n) => {
-                let found = known.named(app, n).await?;
-                checked_record(tx, ctx.actor.tenant, customer, n, found).await?
+                let p = known
+                    .named(app, n)
+                    .await?
+                    .ok_or_else(|| not_a_reseller(n))?;
+                let (facts, heads) =
+                    facts_and_chains(tx, (placed_by, customer, p.tenant_id), placed_by).await?;
+                let reseller = channel::check_reseller_of_record(n, facts)?;
+                Ok((placed_by, Some(reseller), Some(heads)))
             }
-            None => channel::only_reseller_of_record(
-                &customers::qualified_resellers_in(tx, ctx.actor.tenant, customer).await?,
-            )?,
+            None => {
+                let qualified = customers::qualified_resellers_in(tx, placed_by, customer).await?;
+                let reseller = channel::only_reseller_of_record(&qualified)?;
+                Ok((placed_by, Some(reseller), None))
+            }
         };
-        return Ok((ctx.actor.tenant, Some(reseller)));
     }
     let provider = input.provider_id.ok_or_else(|| {
         Error::field(
@@ -624,16 +648,45 @@ async fn billed_and_of_record(
             "name the indirect provider this order is placed through",
         )
     })?;
-    let mine = customers::record_facts(tx, provider, customer, ctx.actor.tenant).await?;
+    let (mine, heads) = facts_and_chains(tx, (provider, customer, placed_by), placed_by).await?;
     if !mine.partnered_with_provider {
         return Err(Error::field(
             "providerId",
             "this provider is not one of your active indirect providers",
         ));
     }
-    let me_named = ctx.actor.tenant.to_string();
+    let me_named = placed_by.to_string();
     let reseller = channel::check_reseller_of_record(&me_named, mine)?;
-    Ok((provider, Some(reseller)))
+    Ok((provider, Some(reseller), Some(heads)))
+}
+
+/// In one trip on SQLite: the channel's facts about `reseller` as reseller of record of an
+/// order billed to `provider` for `customer`, and the locked audit chains of every
+/// organisation that order involves.
+async fn facts_and_chains(
+    tx: &mut Tx,
+    (provider, customer, reseller): (TenantId, TenantId, TenantId),
+    placed_by: TenantId,
+) -> Result<(channel::RecordFacts, Vec<sqlx::any::AnyRow>)> {
+    let orgs = order_orgs(customer, placed_by, provider, Some(reseller));
+    let reads = [
+        customers::record_facts_read(provider, customer, reseller),
+        super::audit::lock_chains(&orgs),
+    ];
+    let mut rows = Batch::new().fetch(tx, &reads).await?.into_iter();
+    let (Some(facts), Some(heads)) = (rows.next(), rows.next()) else {
+        return Err(Error::Internal(anyhow::anyhow!("a trip lost a read")));
+    };
+    Ok((customers::record_facts_from(&facts, reseller)?, heads))
+}
+
+fn not_a_reseller(named: &str) -> Error {
+    Error::Conflict {
+        code: Code::InvalidPartnerOfRecord,
+        message: format!(
+            "{named} is not the tenant id or partner-network id of an indirect reseller"
+        ),
+    }
 }
 
 /// Finds the reseller named as reseller of record and checks it, reading its facts in `tx`.
@@ -656,12 +709,7 @@ async fn checked_record(
     named: &str,
     found: Option<partners::PartnerRow>,
 ) -> Result<TenantId> {
-    let p = found.ok_or_else(|| Error::Conflict {
-        code: Code::InvalidPartnerOfRecord,
-        message: format!(
-            "{named} is not the tenant id or partner-network id of an indirect reseller"
-        ),
-    })?;
+    let p = found.ok_or_else(|| not_a_reseller(named))?;
     let facts = customers::record_facts(tx, provider, customer, p.tenant_id).await?;
     channel::check_reseller_of_record(named, facts)
 }

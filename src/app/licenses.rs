@@ -1,10 +1,10 @@
 //! Licenses by seat: a customer's seats come from its active subscriptions; assignments to
 //! users can never exceed them.
 
-use super::audit::{record_for_each_into, Change};
+use super::audit::{lock_chains, record_for_each_locked, Change};
 use super::customers::authorized;
 use super::{App, Ctx};
-use crate::app::store::batch::Batch;
+use crate::app::store::batch::{Batch, Read};
 use crate::app::store::identity as ids;
 use crate::app::store::{Backend, Tx};
 use crate::domain::audit::Operation;
@@ -39,34 +39,45 @@ pub async fn seats(
     conn: &mut sqlx::AnyConnection,
     customer: TenantId,
 ) -> Result<Vec<SubscribedSku>> {
-    // One statement: the seats bought per SKU and, beside each, the seats assigned.
-    let rows = sqlx::query(
-        "SELECT s.product_id, s.sku_id, k.title, \
-         CAST(SUM(CASE WHEN s.status = 'active' THEN s.quantity ELSE 0 END) AS BIGINT) AS active, \
-         CAST(SUM(CASE WHEN s.status = 'suspended' THEN s.quantity ELSE 0 END) AS BIGINT) AS suspended, \
-         CAST((SELECT COUNT(*) FROM license_assignments l WHERE l.customer_tenant_id = $1 \
-               AND l.product_id = s.product_id AND l.sku_id = s.sku_id) AS BIGINT) AS used \
-         FROM subscriptions s JOIN skus k ON k.product_id = s.product_id AND k.id = s.sku_id \
-         WHERE s.customer_tenant_id = $1 AND s.status IN ('active', 'suspended') GROUP BY s.product_id, s.sku_id, k.title",
-    )
-    .bind(customer.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = sqlx::query(SEATS)
+        .bind(customer.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+    seats_from(&rows)
+}
+
+/// One statement: the seats bought per SKU of customer `$1` and, beside each, the seats
+/// assigned.
+const SEATS: &str = "SELECT s.product_id, s.sku_id, k.title, \
+     CAST(SUM(CASE WHEN s.status = 'active' THEN s.quantity ELSE 0 END) AS BIGINT) AS active, \
+     CAST(SUM(CASE WHEN s.status = 'suspended' THEN s.quantity ELSE 0 END) AS BIGINT) AS suspended, \
+     CAST((SELECT COUNT(*) FROM license_assignments l WHERE l.customer_tenant_id = $1 \
+           AND l.product_id = s.product_id AND l.sku_id = s.sku_id) AS BIGINT) AS used \
+     FROM subscriptions s JOIN skus k ON k.product_id = s.product_id AND k.id = s.sku_id \
+     WHERE s.customer_tenant_id = $1 AND s.status IN ('active', 'suspended') GROUP BY s.product_id, s.sku_id, k.title";
+
+/// The seats of `customer` as a read for a trip that writes first (`Batch::fetch`).
+fn seats_read(customer: TenantId) -> Read {
+    Read::new(SEATS).text(customer.to_string())
+}
+
+/// The seats [`SEATS`] returned, by SKU.
+fn seats_from(rows: &[sqlx::any::AnyRow]) -> Result<Vec<SubscribedSku>> {
     let mut out: Vec<SubscribedSku> = rows
         .iter()
         .map(|r| {
-            let (p, s): (String, String) = (r.get("product_id"), r.get("sku_id"));
-            SubscribedSku {
+            let (p, s): (String, String) = (r.try_get("product_id")?, r.try_get("sku_id")?);
+            Ok(SubscribedSku {
                 sku_id: format!("{p}:{s}"),
-                consumed_units: r.get::<Option<i64>, _>("used").unwrap_or(0),
+                consumed_units: r.try_get::<Option<i64>, _>("used")?.unwrap_or(0),
                 product_id: p,
                 sku: s,
-                name: r.get("title"),
-                active_units: r.get::<Option<i64>, _>("active").unwrap_or(0),
-                suspended_units: r.get::<Option<i64>, _>("suspended").unwrap_or(0),
-            }
+                name: r.try_get("title")?,
+                active_units: r.try_get::<Option<i64>, _>("active")?.unwrap_or(0),
+                suspended_units: r.try_get::<Option<i64>, _>("suspended")?.unwrap_or(0),
+            })
         })
-        .collect();
+        .collect::<std::result::Result<_, sqlx::Error>>()?;
     out.sort_by(|a, b| a.sku_id.cmp(&b.sku_id));
     Ok(out)
 }
@@ -195,7 +206,8 @@ pub async fn update(
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
     hold_seats(&mut tx, t.id).await?;
-    // The assignments, in one trip (with the transaction's `BEGIN` on SQLite).
+    // The assignments, the chains' locks and the count: one trip on SQLite (with the
+    // transaction's `BEGIN`).
     let mut writes = Batch::new();
     for (p, k) in &remove {
         writes
@@ -216,23 +228,37 @@ pub async fn update(
             .bind(k.clone())
             .bind(now);
     }
-    writes.run(&mut tx).await?;
-    // The audit chains are locked now, so their records can go with the commit.
+    // The audit chains are locked with the writes, and the seats counted after them,
+    // inside the transaction: over-assignment rolls everything back.
     let mut orgs = vec![t.id.to_string()];
     if ctx.actor.tenant != t.id {
         orgs.push(ctx.actor.tenant.to_string());
     }
+    let read = writes
+        .fetch(&mut tx, &[lock_chains(&orgs), seats_read(t.id)])
+        .await?;
+    let (heads, seats) = match read.as_slice() {
+        [heads, seats] => (heads, seats_from(seats)?),
+        _ => return Err(Error::Internal(anyhow::anyhow!("a trip lost a read"))),
+    };
     let mut records = Batch::new();
-    record_for_each_into(&mut tx, &mut records, Some(ctx), &orgs, Change {
-        operation: Operation::UpdateCustomerUserLicenses,
-        resource_type: "license",
-        resource_id: user.to_string(),
-        old: None,
-        new: Some(serde_json::json!({ "assigned": assign.iter().map(|(p, k)| format!("{p}:{k}")).collect::<Vec<_>>(), "removed": remove.iter().map(|(p, k)| format!("{p}:{k}")).collect::<Vec<_>>() })),
-        customer_id: Some(t.id.to_string()),
-    }, now).await?;
-    // Counted after the writes, inside the transaction: over-assignment rolls everything back.
-    let seats = seats(tx.conn().await?, t.id).await?;
+    record_for_each_locked(
+        &mut records,
+        Some(ctx),
+        &orgs,
+        Change {
+            operation: Operation::UpdateCustomerUserLicenses,
+            resource_type: "license",
+            resource_id: user.to_string(),
+            old: None,
+            new: Some(
+                serde_json::json!({ "assigned": assign.iter().map(|(p, k)| format!("{p}:{k}")).collect::<Vec<_>>(), "removed": remove.iter().map(|(p, k)| format!("{p}:{k}")).collect::<Vec<_>>() }),
+            ),
+            customer_id: Some(t.id.to_string()),
+        },
+        now,
+        heads,
+    )?;
     for (p, k) in &assign {
         let sku = format!("{p}:{k}");
         match seats.iter().find(|s| s.sku_id == sku) {

@@ -109,3 +109,72 @@ async fn a_transaction_commits_whole_or_rolls_back_whole_and_leaves_the_writer_c
     clean_commit(db, 10).await;
     assert_eq!(windows(db).await, vec![1, 3, 5, 8, 9, 10]);
 }
+
+/// `Batch::fetch`: the writes, then each read, in one trip on SQLite; each read gets its own
+/// rows (none of another's), sees the writes before it, and binds its own values after the
+/// batch's. A failing read fails the trip, and nothing of it stays.
+#[tokio::test]
+async fn a_trip_of_writes_and_reads_gives_each_read_its_own_rows() {
+    use partnerhub::app::store::batch::Read;
+    use sqlx::Row;
+    let t = TestApp::spawn().await;
+    let db = &t.app.db;
+    let count = |from: i64| {
+        Read::new(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM rate_limit_windows \
+             WHERE limit_key = $1 AND window_start >= $2",
+        )
+        .text(KEY)
+        .int(BASE + from)
+    };
+    let listed = || {
+        Read::new(
+            "SELECT window_start FROM rate_limit_windows WHERE limit_key = $1 ORDER BY window_start",
+        )
+        .text(KEY)
+    };
+
+    let mut tx = db.begin().await.unwrap();
+    let mut b = Batch::new();
+    window(&mut b, 1);
+    window(&mut b, 2);
+    window(&mut b, 3);
+    let rows = b
+        .fetch(&mut tx, &[count(2), listed(), count(9)])
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 3);
+    let n = |r: &[sqlx::any::AnyRow]| r[0].get::<i64, _>("n");
+    assert_eq!(n(&rows[0]), 2, "windows 2 and 3, written before the read");
+    let starts: Vec<i64> = rows[1]
+        .iter()
+        .map(|r| r.get::<i64, _>("window_start") - BASE)
+        .collect();
+    assert_eq!(starts, vec![1, 2, 3]);
+    assert_eq!(n(&rows[2]), 0);
+    // Reads alone, in a transaction already open: the rows of the writes just made.
+    let rows = Batch::new().fetch(&mut tx, &[listed()]).await.unwrap();
+    assert_eq!(rows[0].len(), 3);
+    tx.commit().await.unwrap();
+    assert_eq!(windows(db).await, vec![1, 2, 3]);
+
+    // A read that fails fails the trip; the transaction, dropped, leaves nothing.
+    let mut tx = db.begin().await.unwrap();
+    let mut b = Batch::new();
+    window(&mut b, 4);
+    let err = b
+        .fetch(
+            &mut tx,
+            &[listed(), Read::new("SELECT x FROM no_such_table")],
+        )
+        .await;
+    assert!(err.is_err());
+    drop(tx);
+    // A read bound short is refused before anything runs.
+    let mut tx = db.begin().await.unwrap();
+    let short = Read::new("SELECT $1 AS a, $2 AS b").text("only one");
+    assert!(Batch::new().fetch(&mut tx, &[short]).await.is_err());
+    drop(tx);
+    clean_commit(db, 5).await;
+    assert_eq!(windows(db).await, vec![1, 2, 3, 5]);
+}

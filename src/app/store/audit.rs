@@ -1,7 +1,7 @@
 //! Audit records, chained per organisation: each record's hash covers its content and the
 //! previous record's hash, so a record changed in the database breaks the chain there.
 
-use super::batch::Batch;
+use super::batch::{Batch, Read};
 use super::decode::all;
 use super::paged::{Listing, Seek};
 use super::{Db, Tx};
@@ -64,15 +64,69 @@ pub async fn append_all_into(
     if entries.is_empty() {
         return Ok(Vec::new());
     }
-    let mut orgs: Vec<&str> = entries.iter().map(|e| e.org_tenant_id.as_str()).collect();
+    let orgs: Vec<&str> = entries.iter().map(|e| e.org_tenant_id.as_str()).collect();
+    let rows = Batch::new().fetch(tx, &[lock_heads(&orgs)]).await?;
+    let heads = heads_from(rows.first().map(Vec::as_slice).unwrap_or_default())?;
+    append_locked(b, entries, heads)
+}
+
+/// The heads of some organisations' chains, locked in the transaction that appends to them
+/// (organisation: last sequence number and hash).
+pub type Heads = std::collections::HashMap<String, (i64, String)>;
+
+/// The statement that creates the missing chain heads of `orgs` and reads every one of them,
+/// locking them: the upsert touches each existing head, which write-locks it until the
+/// transaction ends (the row lock a `SELECT ... FOR UPDATE` would take on PostgreSQL;
+/// SQLite's single writer serialises appenders anyway). The organisations are sorted, so
+/// concurrent appenders lock in the same order. Run it in the appending transaction (alone,
+/// or with other reads in one trip: `Batch::fetch`) and read its rows with [`heads_from`].
+pub fn lock_heads(orgs: &[&str]) -> Read {
+    let mut orgs = orgs.to_vec();
     orgs.sort_unstable();
     orgs.dedup();
-    let mut heads = lock_heads(tx, &orgs).await?;
+    let values: Vec<String> = (0..orgs.len())
+        .map(|i| format!("(${}, 0, ${})", i + 1, orgs.len() + 1))
+        .collect();
+    let mut read = Read::new(format!(
+        "INSERT INTO audit_heads (org_tenant_id, seq, hash) VALUES {} ON CONFLICT (org_tenant_id) \
+         DO UPDATE SET seq = audit_heads.seq RETURNING org_tenant_id, seq, hash",
+        values.join(", ")
+    ));
+    for o in orgs {
+        read = read.text(o);
+    }
+    read.text(GENESIS)
+}
+
+/// The heads [`lock_heads`] returned.
+pub fn heads_from(rows: &[sqlx::any::AnyRow]) -> Result<Heads, sqlx::Error> {
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<String, _>("org_tenant_id")?,
+                (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
+            ))
+        })
+        .collect()
+}
+
+/// Chains `entries` on `heads` (locked in this transaction, covering every entry's
+/// organisation) and adds the records and the heads' moves to `b`, which the caller runs in
+/// the same transaction. Each organisation's sequence and hash continue from its head,
+/// record after record, exactly as [`append`] would one by one.
+pub fn append_locked(
+    b: &mut Batch<'_>,
+    entries: &[AuditEntry],
+    mut heads: Heads,
+) -> Result<Vec<AuditId>, sqlx::Error> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut rows = Vec::with_capacity(entries.len());
     for e in entries {
         let head = heads
             .get_mut(e.org_tenant_id.as_str())
-            .ok_or_else(|| sqlx::Error::RowNotFound)?;
+            .ok_or(sqlx::Error::RowNotFound)?;
         let id = AuditId::new();
         let seq = head.0 + 1;
         let prev = std::mem::take(&mut head.1);
@@ -81,40 +135,10 @@ pub async fn append_all_into(
         rows.push((id, seq, prev, hash));
     }
     insert_records(b, entries, &rows);
+    // Only the heads this append moved: a head locked for nothing stays as it is.
+    heads.retain(|org, _| entries.iter().any(|e| e.org_tenant_id == *org));
     move_heads(b, &heads);
     Ok(rows.into_iter().map(|(id, ..)| id).collect())
-}
-
-/// Creates missing chain heads and reads every head of `orgs` in one statement. The upsert
-/// touches each existing head too, which write-locks it until the transaction ends (the row
-/// lock a `SELECT ... FOR UPDATE` would take on PostgreSQL; SQLite's single writer
-/// serialises appenders anyway). `orgs` are sorted so concurrent appenders lock in the same
-/// order.
-async fn lock_heads(
-    tx: &mut Tx,
-    orgs: &[&str],
-) -> Result<std::collections::HashMap<String, (i64, String)>, sqlx::Error> {
-    let values: Vec<String> = (0..orgs.len())
-        .map(|i| format!("(${}, 0, ${})", i + 1, orgs.len() + 1))
-        .collect();
-    let sql = format!(
-        "INSERT INTO audit_heads (org_tenant_id, seq, hash) VALUES {} ON CONFLICT (org_tenant_id) \
-         DO UPDATE SET seq = audit_heads.seq RETURNING org_tenant_id, seq, hash",
-        values.join(", ")
-    );
-    let sql = tx.opening(&sql);
-    let mut q = sqlx::query(&sql);
-    for o in orgs {
-        q = q.bind(*o);
-    }
-    let mut heads = std::collections::HashMap::new();
-    for r in q.bind(GENESIS).fetch_all(tx.conn().await?).await? {
-        heads.insert(
-            r.try_get::<String, _>("org_tenant_id")?,
-            (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
-        );
-    }
-    Ok(heads)
 }
 
 const RECORD_COLUMNS: usize = 17;

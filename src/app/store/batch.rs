@@ -17,8 +17,56 @@
 //! transaction, which then rolls back whole.
 
 use super::{Backend, Tx};
-use sqlx::any::AnyArguments;
-use sqlx::{Any, Arguments, Encode, Type};
+use futures::TryStreamExt;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::{Any, Arguments, Either, Encode, Executor, Type};
+
+/// A statement whose rows are wanted, run after a batch's writes in the same trip
+/// ([`Batch::fetch`]). Written with its own `$1..$n`, like a batch's statements.
+pub struct Read {
+    sql: String,
+    values: Vec<Value>,
+}
+
+/// A value of a [`Read`]: kept by value so that it binds into one script on SQLite or into
+/// the read's own statement on PostgreSQL.
+#[derive(Debug, Clone)]
+enum Value {
+    Text(String),
+    Int(i64),
+}
+
+impl Read {
+    pub fn new(sql: impl Into<String>) -> Read {
+        Read {
+            sql: sql.into(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Binds the next value as text.
+    pub fn text(mut self, v: impl Into<String>) -> Read {
+        self.values.push(Value::Text(v.into()));
+        self
+    }
+
+    /// Binds the next value as an integer.
+    pub fn int(mut self, v: i64) -> Read {
+        self.values.push(Value::Int(v));
+        self
+    }
+
+    fn bind_into(&self, args: &mut AnyArguments<'_>) -> Result<(), sqlx::Error> {
+        for v in &self.values {
+            match v {
+                Value::Text(s) => args.add(s.clone()),
+                Value::Int(i) => args.add(*i),
+            }
+            .map_err(|e| sqlx::Error::Protocol(format!("a read's value: {e}")))?;
+        }
+        Ok(())
+    }
+}
 
 /// Statements and their values, to run in one trip with [`Batch::run`].
 #[derive(Default)]
@@ -99,6 +147,69 @@ impl<'q> Batch<'q> {
             .await?;
         tx.ended();
         tx.finish().await
+    }
+
+    /// Runs the batch's statements and then `reads`, in that order, in `tx`, and returns the
+    /// rows of each read. On SQLite that is one trip (with the transaction's `BEGIN` when
+    /// nothing was sent before), so a use case that writes, locks and counts holds the writer
+    /// for one wake-up instead of one per statement; on PostgreSQL the writes are one
+    /// statement and each read is its own (a read there would not see the writes of the
+    /// statement it shared). An error fails the whole trip.
+    pub async fn fetch(self, tx: &mut Tx, reads: &[Read]) -> Result<Vec<Vec<AnyRow>>, sqlx::Error> {
+        if tx.backend == Backend::Postgres {
+            self.run(tx).await?;
+            let mut out = Vec::with_capacity(reads.len());
+            for r in reads {
+                let mut args = AnyArguments::default();
+                r.bind_into(&mut args)?;
+                out.push(
+                    sqlx::query_with(&r.sql, args)
+                        .fetch_all(tx.conn().await?)
+                        .await?,
+                );
+            }
+            return Ok(out);
+        }
+        let mut offset = self.wanted;
+        let (mut script, mut args) = self.ready(tx.backend)?.unwrap_or_default();
+        for r in reads {
+            let (sql, n) = renumber(&r.sql, offset);
+            if n != r.values.len() {
+                return Err(sqlx::Error::Protocol(format!(
+                    "{} values bound where the read takes {n}: {}",
+                    r.values.len(),
+                    r.sql
+                )));
+            }
+            offset += n;
+            if !script.is_empty() {
+                script.push_str(";\n");
+            }
+            script.push_str(&sql);
+            r.bind_into(&mut args)?;
+        }
+        let sql = tx.opening(&script);
+        // Each statement's rows come first, then its end: rows are told apart by how many
+        // statements had ended before them.
+        let mut ended = 0usize;
+        let mut rows: Vec<(usize, AnyRow)> = Vec::new();
+        let mut stream = tx.conn().await?.fetch_many(sqlx::query_with(&sql, args));
+        while let Some(item) = stream.try_next().await? {
+            match item {
+                Either::Left(_) => ended += 1,
+                Either::Right(row) => rows.push((ended, row)),
+            }
+        }
+        let first_read = ended.checked_sub(reads.len()).ok_or_else(|| {
+            sqlx::Error::Protocol("the trip ended fewer statements than it sent".into())
+        })?;
+        let mut out: Vec<Vec<AnyRow>> = reads.iter().map(|_| Vec::new()).collect();
+        for (at, row) in rows {
+            if let Some(read) = at.checked_sub(first_read).and_then(|i| out.get_mut(i)) {
+                read.push(row);
+            }
+        }
+        Ok(out)
     }
 
     /// The script and its values; `None` when there is nothing to run.

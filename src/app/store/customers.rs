@@ -965,22 +965,42 @@ pub async fn record_facts(
     customer: TenantId,
     reseller: TenantId,
 ) -> Result<crate::domain::channel::RecordFacts, sqlx::Error> {
-    let sql = tx.opening(
+    let rows = super::batch::Batch::new()
+        .fetch(tx, &[record_facts_read(provider, customer, reseller)])
+        .await?;
+    record_facts_from(
+        rows.first().map(Vec::as_slice).unwrap_or_default(),
+        reseller,
+    )
+}
+
+/// [`record_facts`] as a read, for a trip that reads more (`Batch::fetch`); its rows go to
+/// [`record_facts_from`].
+pub fn record_facts_read(
+    provider: TenantId,
+    customer: TenantId,
+    reseller: TenantId,
+) -> super::batch::Read {
+    super::batch::Read::new(
         "SELECT CAST(p.is_reseller AS BIGINT) AS is_reseller, \
          CAST(CASE WHEN p.status = 'active' THEN 1 ELSE 0 END AS BIGINT) AS active, \
          CAST(CASE WHEN EXISTS (SELECT 1 FROM partnerships s WHERE s.provider_tenant_id = $1 AND s.reseller_tenant_id = p.tenant_id AND s.state = 'active') THEN 1 ELSE 0 END AS BIGINT) AS partnered, \
          CAST(CASE WHEN EXISTS (SELECT 1 FROM customer_relationships c WHERE c.customer_tenant_id = $2 AND c.partner_tenant_id = p.tenant_id AND c.state = 'active') THEN 1 ELSE 0 END AS BIGINT) AS serves \
          FROM partners p WHERE p.tenant_id = $3",
-    );
-    let r = sqlx::query(&sql)
-        .bind(provider.to_string())
-        .bind(customer.to_string())
-        .bind(reseller.to_string())
-        .fetch_all(tx.conn().await?)
-        .await?
-        .pop();
+    )
+    .text(provider.to_string())
+    .text(customer.to_string())
+    .text(reseller.to_string())
+}
+
+/// The facts [`record_facts_read`] returned about `reseller` (all false without its row).
+pub fn record_facts_from(
+    rows: &[sqlx::any::AnyRow],
+    reseller: TenantId,
+) -> Result<crate::domain::channel::RecordFacts, sqlx::Error> {
+    let r = rows.first();
     let flag = |col: &str| -> Result<bool, sqlx::Error> {
-        Ok(match &r {
+        Ok(match r {
             Some(r) => r.try_get::<i64, _>(col)? != 0,
             None => false,
         })
