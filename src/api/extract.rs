@@ -111,6 +111,22 @@ fn ask(parts: &Parts, app: &App, tenant: &str) -> Ask {
     Ask::Nothing
 }
 
+/// What a write request reads with its caller: the customer of a
+/// `/v1/customers/{customerId}...` route, for its check before it writes (once).
+pub(crate) fn write_ask(parts: &Parts) -> Ask {
+    let about_customer = parts
+        .extensions
+        .get::<axum::extract::MatchedPath>()
+        .is_some_and(|r| r.as_str().starts_with("/v1/customers/{customerId}"));
+    if parts.method == axum::http::Method::GET || !about_customer {
+        return Ask::Nothing;
+    }
+    match parts.uri.path().split('/').nth(3).map(str::parse) {
+        Some(Ok(customer)) => Ask::CustomerOnce(customer),
+        _ => Ask::Nothing,
+    }
+}
+
 /// The unfiltered page a customer list request asks for; `None` for anything else (a filter,
 /// a malformed query or token: the handler reads those itself and reports what is wrong).
 fn customer_list_ask(parts: &Parts, app: &App, tenant: &str) -> Option<Ask> {

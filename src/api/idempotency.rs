@@ -45,10 +45,18 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let token = auth.and_then(super::extract::bearer).map(str::to_string);
-    let Some((key, caller)) = uc::key_for(&app, token.as_deref(), &rid).await else {
-        return next.run(req).await;
-    };
     let (mut parts, body) = req.into_parts();
+    // A folded request (an order) runs at once after its claim is peeked: its customer is
+    // read with its caller here, for the check before it writes, as the caller extractor
+    // would read it. Other requests may wait for a twin first and read theirs afterwards.
+    let ask = if folds_its_claim(&parts) {
+        super::extract::write_ask(&parts)
+    } else {
+        crate::app::seen::Ask::Nothing
+    };
+    let Some((key, caller)) = uc::key_for(&app, token.as_deref(), &rid, &ask).await else {
+        return next.run(Request::from_parts(parts, body)).await;
+    };
     // The caller was just rebuilt for the key: the handler's extractor takes it from here.
     parts.extensions.insert(caller);
     let Ok(bytes) = to_bytes(body, app.config.max_body_bytes).await else {
@@ -80,7 +88,7 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
                 let req = Request::from_parts(parts, Body::from(bytes));
                 return rerun(Folded::new(key, fingerprint, true), req, next, &rid).await;
             }
-            Ok(Seen::Classic) => {}
+            Ok(Seen::Classic) => crate::app::seen::forget(),
             Err(e) => return super::error::ApiError(e).into_response(),
         }
     }

@@ -68,17 +68,20 @@ pub enum Outcome {
 
 /// The key of a request with bearer `token` and request id `rid`; `None` when the caller is
 /// not (or no longer) signed in, so nothing is stored or replayed for it.
-pub async fn key_for(app: &App, token: Option<&str>, rid: &str) -> Option<(Key, KnownCaller)> {
+/// `ask`: what the caller's statement reads besides (`app::seen`): the customer a write
+/// request is about, read once for the check before it writes.
+pub async fn key_for(
+    app: &App,
+    token: Option<&str>,
+    rid: &str,
+    ask: &crate::app::seen::Ask,
+) -> Option<(Key, KnownCaller)> {
     let claims = oauth::verify(app, token?).ok()?;
     let (actor, upn) = match claims.kind.as_str() {
         "user" => {
-            let (actor, upn) = identity::actor_for_user_seeing(
-                app,
-                claims.sub.parse().ok()?,
-                &crate::app::seen::Ask::Nothing,
-            )
-            .await
-            .ok()??;
+            let (actor, upn) = identity::actor_for_user_seeing(app, claims.sub.parse().ok()?, ask)
+                .await
+                .ok()??;
             (actor, Some(upn))
         }
         "app" => (

@@ -86,6 +86,12 @@ pub(crate) fn remember(seen: CustomerSeen) {
     with(|s| s.customer = Some(Arc::new(seen)));
 }
 
+/// Drops what the request read with its actor: for a request about to wait (for a twin with
+/// the same request id), whose checks must then read their facts afresh.
+pub fn forget() {
+    with(|s| *s = Seen::default());
+}
+
 /// Keeps the page the request read with its actor (nothing outside a request scope).
 pub(crate) fn remember_list(seen: ListSeen) {
     with(|s| s.list = Some(seen));
@@ -197,6 +203,26 @@ mod tests {
         // Outside a request nothing is kept.
         remember(seen(false));
         assert!(customer(p, c).is_none());
+    }
+
+    #[tokio::test]
+    async fn what_was_forgotten_is_read_again() {
+        let (p, c) = (seen(false).partner, seen(false).customer);
+        request_scope(async move {
+            remember(seen(false));
+            remember_list(ListSeen {
+                partner: p,
+                after: None,
+                limit: 10,
+                rows: Vec::new(),
+                named: false,
+                total: 0,
+            });
+            forget();
+            assert!(customer(p, c).is_none(), "the customer is gone");
+            assert!(customer_list(p, None, 10).is_none(), "the page is gone");
+        })
+        .await;
     }
 
     #[tokio::test]

@@ -110,6 +110,11 @@ async fn a_retried_order_answers_the_first_order_only_while_the_caller_may_still
     let (st, _, b) = send(&t, &s, &token, "ord-1", 3).await;
     assert!(st == 403 || st == 404, "{st} {b}");
     assert!(b.get("id").is_none(), "{b}");
+    // A new order under a new id is refused too: the customer read with the caller (in the
+    // same statement, before the id's claim is peeked) shows the relationship ended.
+    let (st, _, b) = send(&t, &s, &token, "ord-2", 3).await;
+    assert!(st == 403 || st == 404, "{st} {b}");
+    assert_eq!(made(&t, "ord-2").await, (0, 0, 0));
 
     // Removed altogether: signed out.
     let r = t
