@@ -99,10 +99,10 @@ fn ask(parts: &Parts, app: &App, tenant: &str) -> Ask {
     };
     let read = parts.method == axum::http::Method::GET;
     if route.as_str().starts_with("/v1/customers/{customerId}") {
-        return match parts.uri.path().split('/').nth(3).map(str::parse) {
-            Some(Ok(customer)) if read => Ask::Customer(customer),
-            Some(Ok(customer)) => Ask::CustomerOnce(customer),
-            _ => Ask::Nothing,
+        return match customer_in_path(parts) {
+            Some(customer) if read => Ask::Customer(customer),
+            Some(customer) => Ask::CustomerOnce(customer),
+            None => Ask::Nothing,
         };
     }
     if read && route.as_str() == "/v1/customers" {
@@ -118,13 +118,17 @@ pub(crate) fn write_ask(parts: &Parts) -> Ask {
         .extensions
         .get::<axum::extract::MatchedPath>()
         .is_some_and(|r| r.as_str().starts_with("/v1/customers/{customerId}"));
-    if parts.method == axum::http::Method::GET || !about_customer {
-        return Ask::Nothing;
-    }
-    match parts.uri.path().split('/').nth(3).map(str::parse) {
-        Some(Ok(customer)) => Ask::CustomerOnce(customer),
+    match customer_in_path(parts) {
+        Some(customer) if about_customer && parts.method != axum::http::Method::GET => {
+            Ask::CustomerOnce(customer)
+        }
         _ => Ask::Nothing,
     }
+}
+
+/// The `{customerId}` of a `/v1/customers/{customerId}...` path, when it is an id.
+fn customer_in_path(parts: &Parts) -> Option<crate::domain::ids::TenantId> {
+    parts.uri.path().split('/').nth(3)?.parse().ok()
 }
 
 /// The unfiltered page a customer list request asks for; `None` for anything else (a filter,

@@ -49,7 +49,8 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
     // A folded request (an order) runs at once after its claim is peeked: its customer is
     // read with its caller here, for the check before it writes, as the caller extractor
     // would read it. Other requests may wait for a twin first and read theirs afterwards.
-    let ask = if folds_its_claim(&parts) {
+    let folds = folds_its_claim(&parts);
+    let ask = if folds {
         super::extract::write_ask(&parts)
     } else {
         crate::app::seen::Ask::Nothing
@@ -75,7 +76,7 @@ pub async fn layer(State(app): State<App>, req: Request, next: Next) -> Response
             .unwrap_or_default(),
         body_hash: crate::crypto::sha256_hex(&bytes),
     };
-    if folds_its_claim(&parts) {
+    if folds {
         match uc::peek(&app, &key, &fingerprint).await {
             Ok(Seen::Unused) => {
                 let req = Request::from_parts(parts, Body::from(bytes));

@@ -67,17 +67,21 @@ pub fn lock_chains(orgs: &[String]) -> Read {
     audit::lock_heads(&orgs)
 }
 
-/// [`record_for_each_into`] on chains already locked in this transaction: `heads` are the
-/// rows of [`lock_chains`] for the same organisations.
+/// The chains [`lock_chains`] locked, from its rows.
+pub fn locked_chains(rows: &[sqlx::any::AnyRow]) -> Result<audit::Heads, sqlx::Error> {
+    audit::heads_from(rows)
+}
+
+/// [`record_for_each_into`] on chains already locked in this transaction: `heads` are
+/// [`locked_chains`] of the same organisations.
 pub fn record_for_each_locked(
     b: &mut Batch<'_>,
     ctx: Option<&Ctx>,
     orgs: &[String],
     change: Change<'_>,
     now: i64,
-    heads: &[sqlx::any::AnyRow],
+    heads: audit::Heads,
 ) -> Result<(), sqlx::Error> {
-    let heads = audit::heads_from(heads)?;
     audit::append_locked(b, &entries_for_each(ctx, orgs, change, now), heads).map(|_| ())
 }
 

@@ -530,7 +530,7 @@ async fn record_order(
     ctx: &Ctx,
     customer: &TenantRow,
     d: &Draft,
-    heads: Option<Vec<sqlx::any::AnyRow>>,
+    heads: Option<crate::app::store::audit::Heads>,
 ) -> Result<()> {
     let o = &d.order;
     let logs = order_orgs(customer.id, ctx.actor.tenant, o.provider, o.reseller);
@@ -549,7 +549,7 @@ async fn record_order(
         customer_id: Some(customer.id.to_string()),
     };
     match heads {
-        Some(h) => record_for_each_locked(batch, Some(ctx), &logs, change, o.created_at, &h)?,
+        Some(h) => record_for_each_locked(batch, Some(ctx), &logs, change, o.created_at, h)?,
         None => record_for_each_into(tx, batch, Some(ctx), &logs, change, o.created_at).await?,
     }
     let me = customer.id.to_string();
@@ -615,7 +615,11 @@ async fn billed_and_of_record(
     me: &crate::domain::authz::PartnerFacts,
     (customer, input): (TenantId, &OrderInput),
     known: &KnownPartners,
-) -> Result<(TenantId, Option<TenantId>, Option<Vec<sqlx::any::AnyRow>>)> {
+) -> Result<(
+    TenantId,
+    Option<TenantId>,
+    Option<crate::app::store::audit::Heads>,
+)> {
     let placed_by = ctx.actor.tenant;
     if me.is_provider && input.provider_id.is_none() {
         let named = channel::named_reseller_of_record(
@@ -667,7 +671,7 @@ async fn facts_and_chains(
     tx: &mut Tx,
     (provider, customer, reseller): (TenantId, TenantId, TenantId),
     placed_by: TenantId,
-) -> Result<(channel::RecordFacts, Vec<sqlx::any::AnyRow>)> {
+) -> Result<(channel::RecordFacts, crate::app::store::audit::Heads)> {
     let orgs = order_orgs(customer, placed_by, provider, Some(reseller));
     let reads = [
         customers::record_facts_read(provider, customer, reseller),
@@ -677,7 +681,10 @@ async fn facts_and_chains(
     let (Some(facts), Some(heads)) = (rows.next(), rows.next()) else {
         return Err(Error::Internal(anyhow::anyhow!("a trip lost a read")));
     };
-    Ok((customers::record_facts_from(&facts, reseller)?, heads))
+    Ok((
+        customers::record_facts_from(&facts, reseller)?,
+        super::audit::locked_chains(&heads)?,
+    ))
 }
 
 fn not_a_reseller(named: &str) -> Error {

@@ -1,7 +1,7 @@
 //! Licenses by seat: a customer's seats come from its active subscriptions; assignments to
 //! users can never exceed them.
 
-use super::audit::{lock_chains, record_for_each_locked, Change};
+use super::audit::{lock_chains, locked_chains, record_for_each_locked, Change};
 use super::customers::authorized;
 use super::{App, Ctx};
 use crate::app::store::batch::{Batch, Read};
@@ -238,7 +238,7 @@ pub async fn update(
         .fetch(&mut tx, &[lock_chains(&orgs), seats_read(t.id)])
         .await?;
     let (heads, seats) = match read.as_slice() {
-        [heads, seats] => (heads, seats_from(seats)?),
+        [heads, seats] => (locked_chains(heads)?, seats_from(seats)?),
         _ => return Err(Error::Internal(anyhow::anyhow!("a trip lost a read"))),
     };
     let mut records = Batch::new();

@@ -88,7 +88,7 @@ pub(crate) fn remember(seen: CustomerSeen) {
 
 /// Drops what the request read with its actor: for a request about to wait (for a twin with
 /// the same request id), whose checks must then read their facts afresh.
-pub fn forget() {
+pub(crate) fn forget() {
     with(|s| *s = Seen::default());
 }
 
