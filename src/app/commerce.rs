@@ -400,31 +400,44 @@ pub(crate) struct Priced {
     sku: crate::app::store::commerce::Sku,
 }
 
-/// Checks the number of lines and reads each line's catalog entry (outside any transaction).
+/// Checks the number of lines and reads their catalog entries (outside any transaction, in
+/// one statement for all the lines).
 pub(crate) async fn price_lines(app: &App, input: &OrderInput) -> Result<Vec<Priced>> {
     if input.lines.is_empty() || input.lines.len() > rules::MAX_LINES {
         return Err(Error::field("lineItems", "an order has 1 to 50 line items"));
     }
-    let mut out = Vec::with_capacity(input.lines.len());
-    for l in &input.lines {
-        let item = CatalogItemId::parse(&l.catalog_item_id)?;
-        let availability =
-            repo::availability(&app.db, &item.product, &item.sku, &item.availability)
-                .await?
+    let items = input
+        .lines
+        .iter()
+        .map(|l| CatalogItemId::parse(&l.catalog_item_id))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let keys: Vec<repo::ItemKey> = items
+        .iter()
+        .map(|i| (i.product.as_str(), i.sku.as_str(), i.availability.as_str()))
+        .collect();
+    let entries = repo::catalog_entries(&app.db, &keys).await?;
+    items
+        .into_iter()
+        .map(|item| {
+            let (availability, sku) = entries
+                .iter()
+                .find(|(a, _)| {
+                    a.product_id == item.product
+                        && a.sku_id == item.sku
+                        && a.id == item.availability
+                })
+                .cloned()
                 .ok_or_else(|| Error::Conflict {
                     code: Code::NotFound,
                     message: format!("the catalog item {item} does not exist"),
                 })?;
-        let sku = repo::sku(&app.db, &item.product, &item.sku)
-            .await?
-            .ok_or(Error::NotFound("sku"))?;
-        out.push(Priced {
-            item,
-            availability,
-            sku,
-        });
-    }
-    Ok(out)
+            Ok(Priced {
+                item,
+                availability,
+                sku,
+            })
+        })
+        .collect()
 }
 
 /// Prices every line (`domain::commerce::price_line`) and builds the rows to write.

@@ -48,7 +48,7 @@ pub async fn seats(
 
 /// One statement: the seats bought per SKU of customer `$1` and, beside each, the seats
 /// assigned.
-const SEATS: &str = "SELECT s.product_id, s.sku_id, k.title, \
+pub const SEATS: &str = "SELECT s.product_id, s.sku_id, k.title, \
      CAST(SUM(CASE WHEN s.status = 'active' THEN s.quantity ELSE 0 END) AS BIGINT) AS active, \
      CAST(SUM(CASE WHEN s.status = 'suspended' THEN s.quantity ELSE 0 END) AS BIGINT) AS suspended, \
      CAST((SELECT COUNT(*) FROM license_assignments l WHERE l.customer_tenant_id = $1 \

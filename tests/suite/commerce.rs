@@ -234,6 +234,112 @@ async fn bad_orders_get_partner_center_errors_and_write_nothing() {
     assert_eq!((n, m), (0, 0));
 }
 
+/// An order's lines are priced from one read of the catalog: each line gets its own item's
+/// price, title and seat limits (the same item on two lines, items of two products), and a
+/// line naming no catalog item refuses the whole order, wherever it stands.
+#[tokio::test]
+async fn every_line_of_an_order_is_priced_from_its_own_catalog_item() {
+    let t = TestApp::spawn().await;
+    let s = shop(&t).await;
+    let mpn = s.a.mpn.to_string();
+    let lines = |items: &[(&str, i64)]| {
+        let lines: Vec<Value> = items
+            .iter()
+            .enumerate()
+            .map(|(i, (item, qty))| json!({"lineItemNumber": i, "catalogItemId": item, "quantity": qty, "partnerIdOnRecord": mpn}))
+            .collect();
+        json!({ "lineItems": lines })
+    };
+    // 400 seats exceed the suite's limit of 300 but not the security product's 1,000.
+    let items = [
+        ("PH-SUITE:BASIC:US-M", 2),
+        ("PH-SUITE:PREMIUM:US-M", 1),
+        ("PH-SECURE:DEFENDER:US-M", 400),
+        ("PH-SUITE:BASIC:US-M", 3),
+    ];
+    let (st, o) = order(&t, &s.p.token, &s.x, lines(&items), None).await;
+    assert_eq!(st, 201, "{o}");
+    let got: Vec<(String, String, i64)> = o["lineItems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["offerId"].as_str().unwrap().to_string(),
+                l["unitPrice"].as_str().unwrap().to_string(),
+                l["quantity"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String, i64)> = [
+        ("PH-SUITE:BASIC:US-M", "6.00", 2),
+        ("PH-SUITE:PREMIUM:US-M", "22.00", 1),
+        ("PH-SECURE:DEFENDER:US-M", "3.00", 400),
+        ("PH-SUITE:BASIC:US-M", "6.00", 3),
+    ]
+    .iter()
+    .map(|(i, p, q)| (i.to_string(), p.to_string(), *q))
+    .collect();
+    assert_eq!(got, want);
+    assert_eq!(o["totalPrice"], "1252.00");
+    let names: Vec<&str> = o["lineItems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["friendlyName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names[0], names[3], "one item, one title");
+    assert!(names[0] != names[1] && names[1] != names[2], "{names:?}");
+
+    use sqlx::Row;
+    let count = |table: &'static str| {
+        let db = t.app.db.read.clone();
+        async move {
+            sqlx::query(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(&db)
+                .await
+                .unwrap()
+                .get::<i64, _>(0)
+        }
+    };
+    let before = (count("orders").await, count("subscriptions").await);
+    assert_eq!(before, (1, 4));
+    // An unknown item on the third line, or the suite's limit on the last, refuses it all.
+    for (bad, code, named) in [
+        (
+            [
+                ("PH-SUITE:BASIC:US-M", 1),
+                ("PH-SUITE:PREMIUM:US-M", 1),
+                ("PH-SUITE:GOLD:US-M", 1),
+                ("PH-SECURE:DEFENDER:US-M", 1),
+            ],
+            1000,
+            Some("PH-SUITE:GOLD:US-M"),
+        ),
+        (
+            [
+                ("PH-SUITE:BASIC:US-M", 1),
+                ("PH-SECURE:DEFENDER:US-M", 400),
+                ("PH-SUITE:PREMIUM:US-M", 1),
+                ("PH-SUITE:BASIC:US-M", 400),
+            ],
+            2002,
+            None,
+        ),
+    ] {
+        let (st, e) = order(&t, &s.p.token, &s.x, lines(&bad), None).await;
+        assert_eq!(st, 409, "{e}");
+        assert_eq!(assert_error_shape(&e), code, "{e}");
+        if let Some(item) = named {
+            assert!(e["description"].as_str().unwrap().contains(item), "{e}");
+        }
+    }
+    assert_eq!(
+        (count("orders").await, count("subscriptions").await),
+        before
+    );
+}
+
 #[tokio::test]
 async fn a_hundred_concurrent_requests_with_one_request_id_place_one_order() {
     let t = TestApp::spawn().await;

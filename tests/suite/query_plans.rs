@@ -188,3 +188,37 @@ fn assert_caller_plan(what: &str, plan: &[String], covered: &[&str]) {
         );
     }
 }
+
+/// What an order or a licence change reads by key finds it through an index: the catalog
+/// entries of all its lines (one primary-key search per line, not a scan of the catalog) and
+/// a customer's seats (through the customer's subscriptions, not every subscription).
+#[tokio::test]
+async fn order_and_seat_statements_search_by_key() {
+    let (_dir, db) = fresh_db().await;
+    for lines in [1, 3] {
+        let sql = partnerhub::app::store::commerce::catalog_entries_sql(lines);
+        let args: Vec<&str> = vec!["x"; 3 * lines];
+        let plan = plan_of(&db, &sql, &args).await;
+        assert!(
+            plan.iter()
+                .any(|d| d.starts_with("SEARCH a USING INDEX sqlite_autoindex_availabilities_1")),
+            "{lines} lines: {plan:?}"
+        );
+        assert!(
+            plan.iter()
+                .any(|d| d.starts_with("SEARCH k USING INDEX sqlite_autoindex_skus_1")),
+            "{lines} lines: {plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|d| d.starts_with("SCAN ")),
+            "{lines} lines: {plan:?}"
+        );
+    }
+    let plan = plan_of(&db, partnerhub::app::licenses::SEATS, &["c"]).await;
+    assert!(
+        plan.iter()
+            .any(|d| d.starts_with("SEARCH s USING INDEX subscriptions_by_customer")),
+        "{plan:?}"
+    );
+    assert!(!plan.iter().any(|d| d.starts_with("SCAN ")), "{plan:?}");
+}

@@ -107,10 +107,15 @@ pub(super) fn sku_from(r: &sqlx::any::AnyRow) -> Result<Sku, sqlx::Error> {
 }
 
 pub(super) fn availability_from(r: &sqlx::any::AnyRow) -> Result<Availability, sqlx::Error> {
+    availability_with_id(r, "id")
+}
+
+/// An availability whose own id is in the column `id_col` (the rest by their names).
+fn availability_with_id(r: &sqlx::any::AnyRow, id_col: &str) -> Result<Availability, sqlx::Error> {
     Ok(Availability {
         product_id: r.try_get("product_id")?,
         sku_id: r.try_get("sku_id")?,
-        id: r.try_get("id")?,
+        id: r.try_get(id_col)?,
         country: r.try_get("country")?,
         currency: r.try_get("currency")?,
         segment: r.try_get("segment")?,
@@ -162,6 +167,53 @@ pub async fn availabilities(
     let rows = sqlx::query("SELECT * FROM availabilities WHERE product_id = $1 AND sku_id = $2 AND ($3 = '' OR country = $3) ORDER BY id")
         .bind(product).bind(sku).bind(country).fetch_all(&db.read).await?;
     all(&rows, availability_from)
+}
+
+/// The statement of [`catalog_entries`] for `n` items (`$1..$3n`, three per item).
+pub fn catalog_entries_sql(n: usize) -> String {
+    let wanted: Vec<String> = (0..n)
+        .map(|i| {
+            let k = 3 * i;
+            format!(
+                "(a.product_id = ${} AND a.sku_id = ${} AND a.id = ${})",
+                k + 1,
+                k + 2,
+                k + 3
+            )
+        })
+        .collect();
+    // The SKU's columns under the names `sku_from` reads; the availability's own id renamed.
+    format!(
+        "SELECT k.*, a.sku_id, a.id AS availability_id, a.country, a.currency, a.segment, \
+         a.billing_cycle, a.term, a.list_price \
+         FROM availabilities a JOIN skus k ON k.product_id = a.product_id AND k.id = a.sku_id \
+         WHERE {}",
+        wanted.join(" OR ")
+    )
+}
+
+/// A catalog item: product, SKU and availability ids.
+pub type ItemKey<'a> = (&'a str, &'a str, &'a str);
+
+/// The availabilities `items` name, each with its SKU, in one statement whatever the number
+/// of items (an order reads its whole catalog in one trip, not two per line). An item not in
+/// the catalog is absent from the result; each found one comes once.
+pub async fn catalog_entries(
+    db: &Db,
+    items: &[ItemKey<'_>],
+) -> Result<Vec<(Availability, Sku)>, sqlx::Error> {
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = catalog_entries_sql(items.len());
+    let mut q = sqlx::query(&sql);
+    for (product, sku, availability) in items {
+        q = q.bind(*product).bind(*sku).bind(*availability);
+    }
+    let rows = q.fetch_all(&db.read).await?;
+    rows.iter()
+        .map(|r| Ok((availability_with_id(r, "availability_id")?, sku_from(r)?)))
+        .collect()
 }
 
 pub async fn availability(
