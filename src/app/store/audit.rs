@@ -184,26 +184,32 @@ fn insert_records(
     }
 }
 
-/// Moves every head in `heads` to its new last record, in one statement.
+/// Moves every head in `heads` to its new last record, in one statement. An upsert keyed by
+/// the conflict target finds each head through its key whatever the planner's statistics say:
+/// the `UPDATE ... WHERE org_tenant_id IN (...)` this replaces was planned as a scan of every
+/// head once `ANALYZE` had seen the table small (a world's statistics taken before its orders),
+/// and each order then read every chain head in the writer's hold. The heads were locked (and
+/// made if missing) by [`lock_heads`] in the same transaction, so each row is an update.
 fn move_heads(b: &mut Batch<'_>, heads: &std::collections::HashMap<String, (i64, String)>) {
-    let mut seq_case = String::new();
-    let mut hash_case = String::new();
-    let mut keys = Vec::new();
-    for (i, _) in heads.iter().enumerate() {
-        let (o, s, h) = (3 * i + 1, 3 * i + 2, 3 * i + 3);
-        seq_case.push_str(&format!(" WHEN ${o} THEN ${s}"));
-        hash_case.push_str(&format!(" WHEN ${o} THEN ${h}"));
-        keys.push(format!("${o}"));
-    }
+    let mut heads: Vec<_> = heads.iter().collect();
+    heads.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let values: Vec<String> = (0..heads.len())
+        .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+        .collect();
     b.add(&format!(
-        "UPDATE audit_heads SET seq = CASE org_tenant_id{seq_case} END, \
-         hash = CASE org_tenant_id{hash_case} END WHERE org_tenant_id IN ({})",
-        keys.join(", ")
+        "{MOVE_HEADS} {} {MOVE_HEADS_END}",
+        values.join(", ")
     ));
     for (org, (seq, hash)) in heads {
         b.bind(org.clone()).bind(*seq).bind(hash.clone());
     }
 }
+
+/// The statement of [`move_heads`]: this, the rows `($org, $seq, $hash), ...`, then
+/// [`MOVE_HEADS_END`].
+pub const MOVE_HEADS: &str = "INSERT INTO audit_heads (org_tenant_id, seq, hash) VALUES";
+pub const MOVE_HEADS_END: &str =
+    "ON CONFLICT (org_tenant_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash";
 
 fn entry_from(r: &sqlx::any::AnyRow) -> Result<AuditEntry, sqlx::Error> {
     Ok(AuditEntry {

@@ -44,6 +44,11 @@ impl Read {
         }
     }
 
+    /// The statement, for a look at its plan.
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
     /// Binds the next value as text.
     pub fn text(mut self, v: impl Into<String>) -> Read {
         self.values.push(Value::Text(v.into()));
