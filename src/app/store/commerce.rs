@@ -184,8 +184,9 @@ pub fn catalog_entries_sql(n: usize) -> String {
         .collect();
     // The SKU's columns under the names `sku_from` reads; the availability's own id renamed.
     format!(
-        "SELECT k.*, a.sku_id, a.id AS availability_id, a.country, a.currency, a.segment, \
-         a.billing_cycle, a.term, a.list_price \
+        "SELECT k.product_id, k.id, k.title, k.description, k.min_quantity, k.max_quantity, \
+         k.is_trial, k.unit_type, a.sku_id, a.id AS availability_id, a.country, a.currency, \
+         a.segment, a.billing_cycle, a.term, a.list_price \
          FROM availabilities a JOIN skus k ON k.product_id = a.product_id AND k.id = a.sku_id \
          WHERE {}",
         wanted.join(" OR ")
