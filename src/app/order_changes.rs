@@ -261,6 +261,17 @@ async fn plan_add_ons(
     lines: &[AddOnLine],
     now: i64,
 ) -> Result<Vec<NewAddOn>> {
+    // The catalog entries of every line's offer in one read; each line still reports its
+    // own errors in order (parent, offer id, offer) as it is checked below.
+    let parsed: Vec<CatalogItemId> = lines
+        .iter()
+        .filter_map(|l| CatalogItemId::parse(&l.offer_id).ok())
+        .collect();
+    let keys: Vec<repo::ItemKey> = parsed
+        .iter()
+        .map(|i| (i.product.as_str(), i.sku.as_str(), i.availability.as_str()))
+        .collect();
+    let entries = repo::catalog_entries(&app.db, &keys).await?;
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         let field = |k: &str| format!("lineItems[{i}].{k}");
@@ -276,12 +287,13 @@ async fn plan_add_ons(
             )
         })?;
         let item = CatalogItemId::parse(&l.offer_id)?;
-        let a = repo::availability(&app.db, &item.product, &item.sku, &item.availability)
-            .await?
+        let (a, sku) = entries
+            .iter()
+            .find(|(a, _)| {
+                a.product_id == item.product && a.sku_id == item.sku && a.id == item.availability
+            })
+            .cloned()
             .ok_or_else(|| Error::field(field("offerId"), "no such offer"))?;
-        let sku = repo::sku(&app.db, &item.product, &item.sku)
-            .await?
-            .ok_or(Error::NotFound("sku"))?;
         let base = links::base_product(&app.db, &item.product).await?;
         let unit_price = rules::price_add_on(
             &item,

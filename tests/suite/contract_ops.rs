@@ -412,6 +412,26 @@ async fn an_order_patch_buys_an_add_on_and_changes_the_billing_cycle() {
         )
         .await;
     assert_eq!(st, 400);
+    // Two add-ons read from the catalog together: the second names no offer, so neither is
+    // added, and the error names that line.
+    let (st, e) = t
+        .patch(
+            &path,
+            &s.p.token,
+            &json!({"lineItems": [
+                {"offerId": "PH-ARCHIVE:ARCHIVE:US-M", "quantity": 1, "parentSubscriptionId": sub},
+                {"offerId": "PH-ARCHIVE:ARCHIVE:ZZ-M", "quantity": 1, "parentSubscriptionId": sub}]}),
+        )
+        .await;
+    assert_eq!(st, 400, "{e}");
+    assert!(e.to_string().contains("lineItems[1].offerId"), "{e}");
+    let (_, subs) = t
+        .get(
+            &format!("/v1/customers/{}/subscriptions/{sub}/addons", s.x.id),
+            &s.a.token,
+        )
+        .await;
+    assert_eq!(subs["totalCount"], 1, "{subs}");
 
     // Billing cycle, for every subscription of the order: refused while one SKU has no such
     // billing for its term, done once both have.
