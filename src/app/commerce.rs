@@ -419,18 +419,10 @@ pub(crate) async fn price_lines(app: &App, input: &OrderInput) -> Result<Vec<Pri
     items
         .into_iter()
         .map(|item| {
-            let (availability, sku) = entries
-                .iter()
-                .find(|(a, _)| {
-                    a.product_id == item.product
-                        && a.sku_id == item.sku
-                        && a.id == item.availability
-                })
-                .cloned()
-                .ok_or_else(|| Error::Conflict {
-                    code: Code::NotFound,
-                    message: format!("the catalog item {item} does not exist"),
-                })?;
+            let (availability, sku) = entries.get(&item).ok_or_else(|| Error::Conflict {
+                code: Code::NotFound,
+                message: format!("the catalog item {item} does not exist"),
+            })?;
             Ok(Priced {
                 item,
                 availability,

@@ -288,11 +288,7 @@ async fn plan_add_ons(
         })?;
         let item = CatalogItemId::parse(&l.offer_id)?;
         let (a, sku) = entries
-            .iter()
-            .find(|(a, _)| {
-                a.product_id == item.product && a.sku_id == item.sku && a.id == item.availability
-            })
-            .cloned()
+            .get(&item)
             .ok_or_else(|| Error::field(field("offerId"), "no such offer"))?;
         let base = links::base_product(&app.db, &item.product).await?;
         let unit_price = rules::price_add_on(

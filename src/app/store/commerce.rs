@@ -196,15 +196,34 @@ pub fn catalog_entries_sql(n: usize) -> String {
 /// A catalog item: product, SKU and availability ids.
 pub type ItemKey<'a> = (&'a str, &'a str, &'a str);
 
+/// Catalog entries read together: each availability with its SKU.
+#[derive(Debug, Default)]
+pub struct CatalogEntries(Vec<(Availability, Sku)>);
+
+impl CatalogEntries {
+    /// The entry of `item`, if the catalog has it.
+    pub fn get(
+        &self,
+        item: &crate::domain::commerce::CatalogItemId,
+    ) -> Option<(Availability, Sku)> {
+        self.0
+            .iter()
+            .find(|(a, _)| {
+                a.product_id == item.product && a.sku_id == item.sku && a.id == item.availability
+            })
+            .cloned()
+    }
+}
+
 /// The availabilities `items` name, each with its SKU, in one statement whatever the number
 /// of items (an order reads its whole catalog in one trip, not two per line). An item not in
 /// the catalog is absent from the result; each found one comes once.
 pub async fn catalog_entries(
     db: &Db,
     items: &[ItemKey<'_>],
-) -> Result<Vec<(Availability, Sku)>, sqlx::Error> {
+) -> Result<CatalogEntries, sqlx::Error> {
     if items.is_empty() {
-        return Ok(Vec::new());
+        return Ok(CatalogEntries::default());
     }
     let sql = catalog_entries_sql(items.len());
     let mut q = sqlx::query(&sql);
@@ -214,7 +233,8 @@ pub async fn catalog_entries(
     let rows = q.fetch_all(&db.read).await?;
     rows.iter()
         .map(|r| Ok((availability_with_id(r, "availability_id")?, sku_from(r)?)))
-        .collect()
+        .collect::<Result<_, _>>()
+        .map(CatalogEntries)
 }
 
 pub async fn availability(
