@@ -411,11 +411,7 @@ pub(crate) async fn price_lines(app: &App, input: &OrderInput) -> Result<Vec<Pri
         .iter()
         .map(|l| CatalogItemId::parse(&l.catalog_item_id))
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    let keys: Vec<repo::ItemKey> = items
-        .iter()
-        .map(|i| (i.product.as_str(), i.sku.as_str(), i.availability.as_str()))
-        .collect();
-    let entries = repo::catalog_entries(&app.db, &keys).await?;
+    let entries = repo::catalog_entries(&app.db, &items).await?;
     items
         .into_iter()
         .map(|item| {

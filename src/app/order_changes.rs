@@ -267,11 +267,7 @@ async fn plan_add_ons(
         .iter()
         .filter_map(|l| CatalogItemId::parse(&l.offer_id).ok())
         .collect();
-    let keys: Vec<repo::ItemKey> = parsed
-        .iter()
-        .map(|i| (i.product.as_str(), i.sku.as_str(), i.availability.as_str()))
-        .collect();
-    let entries = repo::catalog_entries(&app.db, &keys).await?;
+    let entries = repo::catalog_entries(&app.db, &parsed).await?;
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         let field = |k: &str| format!("lineItems[{i}].{k}");

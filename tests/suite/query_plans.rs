@@ -239,15 +239,7 @@ async fn chain_heads_move_by_key_whatever_the_statistics() {
     }
     sqlx::raw_sql("ANALYZE").execute(&db.write).await.unwrap();
     for orgs in [1, 2, 3] {
-        let rows: Vec<String> = (0..orgs)
-            .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
-            .collect();
-        let sql = format!(
-            "{} {} {}",
-            partnerhub::app::store::audit::MOVE_HEADS,
-            rows.join(", "),
-            partnerhub::app::store::audit::MOVE_HEADS_END
-        );
+        let sql = partnerhub::app::store::audit::move_heads_sql(orgs);
         let args: Vec<&str> = vec!["x"; 3 * orgs];
         let plan = plan_of(&db, &sql, &args).await;
         assert!(

@@ -190,26 +190,27 @@ fn insert_records(
 /// head once `ANALYZE` had seen the table small (a world's statistics taken before its orders),
 /// and each order then read every chain head in the writer's hold. The heads were locked (and
 /// made if missing) by [`lock_heads`] in the same transaction, so each row is an update.
-fn move_heads(b: &mut Batch<'_>, heads: &std::collections::HashMap<String, (i64, String)>) {
+fn move_heads(b: &mut Batch<'_>, heads: &Heads) {
     let mut heads: Vec<_> = heads.iter().collect();
     heads.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let values: Vec<String> = (0..heads.len())
-        .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
-        .collect();
-    b.add(&format!(
-        "{MOVE_HEADS} {} {MOVE_HEADS_END}",
-        values.join(", ")
-    ));
+    b.add(&move_heads_sql(heads.len()));
     for (org, (seq, hash)) in heads {
         b.bind(org.clone()).bind(*seq).bind(hash.clone());
     }
 }
 
-/// The statement of [`move_heads`]: this, the rows `($org, $seq, $hash), ...`, then
-/// [`MOVE_HEADS_END`].
-pub const MOVE_HEADS: &str = "INSERT INTO audit_heads (org_tenant_id, seq, hash) VALUES";
-pub const MOVE_HEADS_END: &str =
-    "ON CONFLICT (org_tenant_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash";
+/// The statement of [`move_heads`] for `n` heads (`$1..$3n`: organisation, sequence number
+/// and hash of each).
+pub fn move_heads_sql(n: usize) -> String {
+    let rows: Vec<String> = (0..n)
+        .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+        .collect();
+    format!(
+        "INSERT INTO audit_heads (org_tenant_id, seq, hash) VALUES {} \
+         ON CONFLICT (org_tenant_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+        rows.join(", ")
+    )
+}
 
 fn entry_from(r: &sqlx::any::AnyRow) -> Result<AuditEntry, sqlx::Error> {
     Ok(AuditEntry {

@@ -193,9 +193,6 @@ pub fn catalog_entries_sql(n: usize) -> String {
     )
 }
 
-/// A catalog item: product, SKU and availability ids.
-pub type ItemKey<'a> = (&'a str, &'a str, &'a str);
-
 /// Catalog entries read together: each availability with its SKU.
 #[derive(Debug, Default)]
 pub struct CatalogEntries(Vec<(Availability, Sku)>);
@@ -220,15 +217,15 @@ impl CatalogEntries {
 /// the catalog is absent from the result; each found one comes once.
 pub async fn catalog_entries(
     db: &Db,
-    items: &[ItemKey<'_>],
+    items: &[crate::domain::commerce::CatalogItemId],
 ) -> Result<CatalogEntries, sqlx::Error> {
     if items.is_empty() {
         return Ok(CatalogEntries::default());
     }
     let sql = catalog_entries_sql(items.len());
     let mut q = sqlx::query(&sql);
-    for (product, sku, availability) in items {
-        q = q.bind(*product).bind(*sku).bind(*availability);
+    for i in items {
+        q = q.bind(&i.product).bind(&i.sku).bind(&i.availability);
     }
     let rows = q.fetch_all(&db.read).await?;
     rows.iter()
