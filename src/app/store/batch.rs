@@ -16,7 +16,7 @@
 //! renumbers them. The first failing statement fails the whole batch, inside the caller's
 //! transaction, which then rolls back whole.
 
-use super::{Backend, Tx};
+use super::{Backend, Ending, Tx};
 use futures::TryStreamExt;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::{Any, Arguments, Either, Encode, Executor, Type};
@@ -131,10 +131,16 @@ impl<'q> Batch<'q> {
 
     /// Runs every statement in `tx` and commits it. On SQLite that is one trip, with the
     /// `BEGIN` too when nothing was sent before: a transaction whose only statements are a
-    /// batch is one trip to the writer (its end is the release of the transaction's savepoint
-    /// in the writer's group, whose commit it then waits for). On PostgreSQL the `COMMIT` is
-    /// a trip of its own. On error nothing is committed, and `tx` is dropped (rolled back).
-    pub async fn commit(self, mut tx: Tx) -> Result<(), sqlx::Error> {
+    /// batch is one trip to the writer. Its end is the release of the transaction's savepoint
+    /// in the writer's group, whose commit it then waits for; when nobody waits to join the
+    /// group, the group's `COMMIT` rides in the same trip. On PostgreSQL the `COMMIT` is a
+    /// trip of its own. On error nothing is committed, and `tx` is dropped (rolled back).
+    /// The values are owned (`'static`): a trip that commits the group runs in a task of its
+    /// own, which a cancelled request cannot cut short.
+    pub async fn commit(self, mut tx: Tx) -> Result<(), sqlx::Error>
+    where
+        'q: 'static,
+    {
         if tx.backend == Backend::Postgres {
             self.run(&mut tx).await?;
             return tx.commit().await;
@@ -143,9 +149,14 @@ impl<'q> Batch<'q> {
             return tx.commit().await;
         };
         let sql = tx.opening(&sql);
-        let sql = match tx.end_sql() {
-            "" => sql,
-            end => format!("{sql};\n{end}"),
+        let sql = match tx.ending() {
+            Ending::CommitsGroup(end) => {
+                return tx
+                    .commit_group_with(format!("{sql};\n{end}"), Some(args))
+                    .await
+            }
+            Ending::Member("") => sql,
+            Ending::Member(end) => format!("{sql};\n{end}"),
         };
         sqlx::query_with(&sql, args)
             .execute(tx.conn().await?)

@@ -21,6 +21,7 @@
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Executor};
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::oneshot;
 
@@ -29,6 +30,7 @@ pub const MAX_MEMBERS: usize = 16;
 
 const SAVEPOINT: &str = "SAVEPOINT member";
 const RELEASE: &str = "RELEASE member";
+const RELEASE_AND_COMMIT: &str = "RELEASE member;\nCOMMIT";
 const ROLLBACK_MEMBER: &str = "ROLLBACK TO member; RELEASE member";
 
 type Outcome = Result<(), String>;
@@ -37,6 +39,8 @@ type Outcome = Result<(), String>;
 pub struct Group {
     pool: AnyPool,
     state: Mutex<State>,
+    /// Groups committed in their last member's own trip (the rest by a `COMMIT` of its own).
+    committed_in_last_trip: AtomicU64,
 }
 
 #[derive(Default)]
@@ -67,6 +71,15 @@ impl Member {
         match self {
             Member::First => "",
             Member::Savepoint => RELEASE,
+        }
+    }
+
+    /// The statements that end this member's work and commit the group with it, for a
+    /// member that ends when nobody waits to join ([`Group::nobody_waiting`]).
+    pub fn end_and_commit_sql(self) -> &'static str {
+        match self {
+            Member::First => "COMMIT",
+            Member::Savepoint => RELEASE_AND_COMMIT,
         }
     }
 }
@@ -100,6 +113,7 @@ impl Group {
         Group {
             pool,
             state: Mutex::default(),
+            committed_in_last_trip: AtomicU64::new(0),
         }
     }
 
@@ -140,6 +154,35 @@ impl Group {
             s.open = true;
             ("BEGIN IMMEDIATE", Member::First)
         }
+    }
+
+    /// No transaction waits to join the group: a member ending now may send the group's
+    /// `COMMIT` in its own last trip ([`Member::end_and_commit_sql`]) instead of a trip of
+    /// its own after it. One that queues meanwhile waits for that trip and begins the next
+    /// group.
+    pub fn nobody_waiting(&self) -> bool {
+        self.lock().queue.is_empty()
+    }
+
+    /// The member holding `conn` committed the group in its last trip: the group is closed,
+    /// the connection goes to the next transaction queued (which begins a new group) or back
+    /// to the pool, and every member waiting hears that its work is committed.
+    pub async fn finish_committed(
+        self: &Arc<Self>,
+        conn: PoolConnection<Any>,
+    ) -> Result<(), sqlx::Error> {
+        let members = {
+            let mut s = self.lock();
+            s.open = false;
+            std::mem::take(&mut s.members)
+        };
+        metrics::histogram!("partnerhub_sqlite_group_commit_size")
+            .record((members.len() + 1) as f64);
+        self.committed_in_last_trip.fetch_add(1, Ordering::Relaxed);
+        // With no group open, this hands on or releases, and answers at once.
+        let handed = self.finish(conn).await;
+        tell(members, Ok(()));
+        handed
     }
 
     /// Ends the member holding `conn` after its work was ended (or rolled back to its
@@ -388,6 +431,13 @@ mod tests {
         (a, b)
     }
 
+    /// Groups committed in their last member's own trip so far.
+    fn commits_in_last_trip(db: &Db) -> u64 {
+        let g = db.group.as_ref().expect("sqlite");
+        g.committed_in_last_trip
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// What a reader (another connection) sees.
     async fn seen(db: &Db) -> Vec<i64> {
         sqlx::query_scalar("SELECT x FROM t ORDER BY x")
@@ -535,5 +585,131 @@ mod tests {
         let mut want: Vec<i64> = (1..=n).collect();
         want.push(1000);
         assert_eq!(seen(&db).await, want);
+    }
+
+    /// Nobody waiting to join: a transaction's `COMMIT` goes in its last trip, whether that
+    /// trip is a batch of writes or the end alone, and its rows are visible once it returns.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lone_transaction_commits_in_its_last_trip() {
+        let (_dir, db) = db().await;
+
+        let mut tx = db.begin().await.expect("begin");
+        let mut b = Batch::new();
+        b.add("INSERT INTO t (x) VALUES ($1)").bind(1_i64);
+        b.commit(tx).await.expect("batch and commit");
+        assert_eq!(commits_in_last_trip(&db), 1);
+        assert_eq!(seen(&db).await, vec![1]);
+
+        tx = db.begin().await.expect("begin");
+        insert(&mut tx, 2).await;
+        tx.commit().await.expect("commit");
+        assert_eq!(commits_in_last_trip(&db), 2);
+        assert_eq!(seen(&db).await, vec![1, 2]);
+    }
+
+    /// A member ending while another waits hands the writer on without committing; the last
+    /// member, with nobody behind it, commits the group in its own trip, and the first hears.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn only_the_member_nobody_waits_for_commits_the_group_in_its_trip() {
+        let (_dir, db) = db().await;
+
+        let (a, b) = a_holding_b_queued(&db).await;
+        let a_done = tokio::spawn(a.commit());
+        let b = b.await.expect("b joined");
+        assert_eq!(commits_in_last_trip(&db), 0, "A handed on");
+        let mut last = Batch::new();
+        last.add("INSERT INTO t (x) VALUES ($1)").bind(2_i64);
+        last.commit(b).await.expect("b commits the group");
+        assert_eq!(commits_in_last_trip(&db), 1);
+        a_done.await.expect("a's task").expect("a committed");
+        assert_eq!(seen(&db).await, vec![1, 2]);
+    }
+
+    /// The `COMMIT` in a last trip fails (a deferred foreign key): the last member hears the
+    /// error, so does every member before it, nothing is committed, and the writer serves
+    /// the next transaction.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_commit_failing_in_the_last_trip_fails_every_member() {
+        let (_dir, db) = db().await;
+        db.write
+            .execute(
+                "CREATE TABLE child (x INTEGER PRIMARY KEY REFERENCES t(x) \
+                 DEFERRABLE INITIALLY DEFERRED)",
+            )
+            .await
+            .expect("child table");
+
+        let (a, b) = a_holding_b_queued(&db).await;
+        let a_done = tokio::spawn(a.commit());
+        let b = b.await.expect("b joined");
+        let mut orphan = Batch::new();
+        orphan.add("INSERT INTO child (x) VALUES ($1)").bind(99_i64);
+        assert!(orphan.commit(b).await.is_err(), "the commit fails");
+        assert!(
+            a_done.await.expect("a's task").is_err(),
+            "A hears that the group was not committed"
+        );
+        assert_eq!(seen(&db).await, Vec::<i64>::new());
+        let mut d = db.begin().await.expect("d");
+        insert(&mut d, 3).await;
+        d.commit().await.expect("d commits");
+        assert_eq!(seen(&db).await, vec![3]);
+    }
+
+    /// A request cancelled at any point of its last trip: whatever happened, every member
+    /// hears the truth (success exactly when its row is committed), and the writer is free.
+    /// The first member leaves some 16 MB of pages for the commit to write, so that the
+    /// pauses tried end before, during and after the last trip's `COMMIT`: a `COMMIT`
+    /// started on the connection's thread finishes there even when the request is gone.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_last_trip_cut_short_never_misleads_the_members() {
+        let mut pauses: Vec<u64> = (0..12).map(|i| i * 250).collect();
+        pauses.extend((1..=12).map(|i| i * 4_000));
+        for pause_us in pauses {
+            let (_dir, db) = db().await;
+            db.write
+                .execute("CREATE TABLE big (b BLOB)")
+                .await
+                .expect("big table");
+            let (mut a, b) = a_holding_b_queued(&db).await;
+            let mut pages = Batch::new();
+            pages.add(
+                "INSERT INTO big (b) SELECT randomblob(1000) FROM (WITH RECURSIVE c(n) AS \
+                 (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 16000) SELECT n FROM c)",
+            );
+            pages.run(&mut a).await.expect("pages");
+            let a_done = tokio::spawn(a.commit());
+            let b = b.await.expect("b joined");
+            let last = tokio::spawn(async move {
+                let mut w = Batch::new();
+                w.add("INSERT INTO t (x) VALUES ($1)").bind(2_i64);
+                w.commit(b).await
+            });
+            tokio::time::sleep(std::time::Duration::from_micros(pause_us)).await;
+            last.abort();
+            let b_said = last.await.ok().map(|r| r.is_ok());
+            let a_ok = tokio::time::timeout(std::time::Duration::from_secs(30), a_done)
+                .await
+                .expect("A hears")
+                .expect("a's task")
+                .is_ok();
+            let rows = seen(&db).await;
+            assert_eq!(
+                a_ok,
+                rows.contains(&1),
+                "A told the truth (pause {pause_us} µs)"
+            );
+            assert!(!rows.contains(&2) || rows.contains(&1), "one transaction");
+            if let Some(b_ok) = b_said {
+                assert_eq!(
+                    b_ok,
+                    rows.contains(&2),
+                    "B told the truth (pause {pause_us} µs)"
+                );
+            }
+            let mut d = db.begin().await.expect("the writer is free");
+            insert(&mut d, 3).await;
+            d.commit().await.expect("d commits");
+        }
     }
 }

@@ -205,6 +205,15 @@ pub struct Tx {
     member: Option<Member>,
 }
 
+/// How a transaction's last trip ends it (see [`Tx::ending`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// Ends this transaction's own work (`COMMIT` when it is not in a group).
+    Member(&'static str),
+    /// Ends it and commits its whole group.
+    CommitsGroup(&'static str),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TxState {
     /// Nothing sent yet.
@@ -256,26 +265,63 @@ impl Tx {
         sql.to_string()
     }
 
-    /// The statement that ends this transaction's work: `COMMIT`, or on SQLite the release
-    /// of its savepoint in the group, or nothing for the group's first member (the group's
-    /// commit, which [`Tx::finish`] waits for, ends it).
-    fn end_sql(&self) -> &'static str {
+    /// The statement that ends this transaction's work: `COMMIT`; on SQLite, when nobody
+    /// waits to join the group, the end of this member and the group's `COMMIT`
+    /// ([`Ending::CommitsGroup`]); otherwise the release of its savepoint in the group, or
+    /// nothing for the group's first member (the group's commit, which [`Tx::finish`] waits
+    /// for, ends it).
+    fn ending(&self) -> Ending {
         match (&self.group, self.member) {
-            (None, _) => "COMMIT",
-            (Some(_), Some(m)) => m.end_sql(),
-            (Some(_), None) => "",
+            (None, _) => Ending::Member("COMMIT"),
+            (Some(g), Some(m)) if g.nobody_waiting() => {
+                Ending::CommitsGroup(m.end_and_commit_sql())
+            }
+            (Some(_), Some(m)) => Ending::Member(m.end_sql()),
+            (Some(_), None) => Ending::Member(""),
         }
     }
 
     /// Commits (nothing to send when no statement was sent, though a group member still
     /// waits for its group).
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        let end = self.end_sql();
-        if self.state == TxState::Open && !end.is_empty() {
-            self.raw().execute(end).await?;
+        match self.ending() {
+            // A member has sent its opening, so its transaction is open.
+            Ending::CommitsGroup(end) => self.commit_group_with(end.to_string(), None).await,
+            Ending::Member(end) => {
+                if self.state == TxState::Open && !end.is_empty() {
+                    self.raw().execute(end).await?;
+                }
+                self.ended();
+                self.finish().await
+            }
         }
-        self.ended();
-        self.finish().await
+    }
+
+    /// Sends this member's last trip, `sql` (its last statements, its end and the group's
+    /// `COMMIT`), and closes the group. The trip runs in a task of its own: once it is sent,
+    /// its outcome is every member's, so a cancelled request must not leave it half-known
+    /// (the members told of a rollback that did not happen). On error the member is
+    /// dropped in the task and rolls back like any failed member; when the `COMMIT` itself
+    /// failed, that rollback finds its savepoint released and ends the whole group's
+    /// transaction, telling every member.
+    async fn commit_group_with(
+        mut self,
+        sql: String,
+        args: Option<sqlx::any::AnyArguments<'static>>,
+    ) -> Result<(), sqlx::Error> {
+        let trip = tokio::spawn(async move {
+            match args {
+                Some(args) => sqlx::query_with(&sql, args).execute(self.raw()).await?,
+                None => self.raw().execute(sql.as_str()).await?,
+            };
+            self.ended();
+            match (self.group.clone(), self.conn.take()) {
+                (Some(group), Some(conn)) => group.finish_committed(conn).await,
+                _ => Ok(()),
+            }
+        });
+        trip.await
+            .map_err(|e| sqlx::Error::Protocol(format!("the group's last trip: {e}")))?
     }
 
     /// After the end statement ran: a group member hands the writer on, or commits the
