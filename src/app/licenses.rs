@@ -187,15 +187,6 @@ pub async fn update(
 ) -> Result<()> {
     let (t, _) = authorized(app, ctx, customer_id, Action::AssignLicenses).await?;
     let user = UserId::named(user_id)?;
-    let u = ids::user(&app.db, user)
-        .await?
-        .filter(|u| u.tenant_id == t.id)
-        .ok_or(Error::NotFound("user"))?;
-    if !u.state.is_active() {
-        return Err(Error::conflict(
-            "licenses can be assigned only to active users",
-        ));
-    }
     let assign = distinct(assign.iter().map(|s| split_sku(s)).collect::<Result<_>>()?);
     // A SKU both removed and assigned ends assigned: it is simply not removed.
     let remove: Vec<(String, String)> =
@@ -206,8 +197,9 @@ pub async fn update(
     let now = app.clock.now_ms();
     let mut tx = app.db.begin().await?;
     hold_seats(&mut tx, t.id).await?;
-    // The assignments, the chains' locks and the count: one trip on SQLite (with the
-    // transaction's `BEGIN`).
+    // The assignments, the user's check, the chains' locks and the count: one trip on
+    // SQLite (with the transaction's `BEGIN`). An assignment is written only for a user of
+    // this customer; whatever else the trip wrote is rolled back when the user is refused.
     let mut writes = Batch::new();
     for (p, k) in &remove {
         writes
@@ -220,7 +212,8 @@ pub async fn update(
         writes
             .add(
                 "INSERT INTO license_assignments (user_id, customer_tenant_id, product_id, sku_id, assigned_at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, product_id, sku_id) DO NOTHING",
+                 SELECT $1, $2, $3, $4, $5 FROM users WHERE id = $1 AND tenant_id = $2 \
+                 ON CONFLICT (user_id, product_id, sku_id) DO NOTHING",
             )
             .bind(user.to_string())
             .bind(t.id.to_string())
@@ -235,12 +228,26 @@ pub async fn update(
         orgs.push(ctx.actor.tenant.to_string());
     }
     let read = writes
-        .fetch(&mut tx, &[lock_chains(&orgs), seats_read(t.id)])
+        .fetch(
+            &mut tx,
+            &[ids::user_facts(user), lock_chains(&orgs), seats_read(t.id)],
+        )
         .await?;
-    let (heads, seats) = match read.as_slice() {
-        [heads, seats] => (locked_chains(heads)?, seats_from(seats)?),
+    let (who, heads, seats) = match read.as_slice() {
+        [who, heads, seats] => (ids::user_facts_from(who)?, heads, seats),
         _ => return Err(Error::Internal(anyhow::anyhow!("a trip lost a read"))),
     };
+    match who {
+        Some((tenant, _)) if tenant != t.id.to_string() => return Err(Error::NotFound("user")),
+        None => return Err(Error::NotFound("user")),
+        Some((_, state)) if !state.is_active() => {
+            return Err(Error::conflict(
+                "licenses can be assigned only to active users",
+            ))
+        }
+        Some(_) => {}
+    }
+    let (heads, seats) = (locked_chains(heads)?, seats_from(seats)?);
     let mut records = Batch::new();
     record_for_each_locked(
         &mut records,

@@ -1011,6 +1011,84 @@ async fn a_licence_both_removed_and_assigned_in_one_update_ends_assigned() {
     assert_eq!(licences().await, 0);
 }
 
+/// The user of a licence update is checked in the update's own trip: a user of another
+/// customer, a user nobody has and an inactive user are refused, and nothing the refused
+/// update asked for (an assignment, a removal) is left behind.
+#[tokio::test]
+async fn a_licence_update_for_a_user_it_may_not_change_changes_nothing() {
+    let t = TestApp::spawn().await;
+    let w = world(&t, &["license_administrator"]).await;
+    let x = &w.x.0;
+    let sku = seed_seats(&t, x, &w.p, 5).await;
+    let (x2, _, _) = customer_via(&t, &w.a, Some(&w.p), &["license_administrator"], 30).await;
+    let sku2 = seed_seats(&t, &x2, &w.p, 5).await;
+    let path = |c: &TenantRow, u: &str| format!("/v1/customers/{}/users/{u}/licenseupdates", c.id);
+    let held = |c: &TenantRow, u: &str| format!("/v1/customers/{}/users/{u}/licenses", c.id);
+    let count = |c: TenantRow, u: String| {
+        let t = &t;
+        let tok = w.a.token.clone();
+        async move { t.get(&held(&c, &u), &tok).await.1["totalCount"].clone() }
+    };
+    let both = |s: &str| json!({"licensesToAssign": [{"skuId": s}], "licensesToRemove": [s]});
+
+    // A user of the reseller's other customer, holding that customer's licence.
+    let other = t.user(&x2, "other", &[]).await;
+    let oid = other.id.to_string();
+    let give = json!({"licensesToAssign": [{"skuId": sku2}]});
+    assert_eq!(t.post(&path(&x2, &oid), &w.a.token, &give).await.0, 201);
+    for body in [both(&sku2), both(&sku)] {
+        let (s, b) = t.post(&path(x, &oid), &w.a.token, &body).await;
+        assert_eq!(s, 404, "{b}");
+        assert_error_shape(&b);
+    }
+    assert_eq!(count(x2.clone(), oid.clone()).await, 1, "its licence stays");
+    assert_eq!(
+        t.get(&held(x, &oid), &w.a.token).await.0,
+        404,
+        "not x's user"
+    );
+
+    // Nobody has this id.
+    let nobody = uuid::Uuid::new_v4().to_string();
+    assert_eq!(
+        t.post(&path(x, &nobody), &w.a.token, &both(&sku)).await.0,
+        404
+    );
+
+    // An inactive user of the customer keeps what it holds, and gets nothing more.
+    let idle = t.user(x, "idle", &[]).await;
+    let iid = idle.id.to_string();
+    let one = json!({"licensesToAssign": [{"skuId": sku}]});
+    assert_eq!(t.post(&path(x, &iid), &w.a.token, &one).await.0, 201);
+    sqlx::query("UPDATE users SET state = 'inactive' WHERE id = $1")
+        .bind(&iid)
+        .execute(&t.app.db.write)
+        .await
+        .unwrap();
+    let (s, b) = t
+        .post(
+            &path(x, &iid),
+            &w.a.token,
+            &json!({"licensesToRemove": [sku]}),
+        )
+        .await;
+    assert_eq!(s, 409, "{b}");
+    assert_eq!(
+        count(x.clone(), iid.clone()).await,
+        1,
+        "the removal was undone"
+    );
+
+    // Nothing refused took a seat: all five are still free but the inactive user's one.
+    let (_, skus) = t
+        .get(
+            &format!("/v1/customers/{}/subscribedskus", x.id),
+            &w.a.token,
+        )
+        .await;
+    assert_eq!(skus["items"][0]["consumedUnits"].as_i64(), Some(1));
+}
+
 #[tokio::test]
 async fn a_provider_creates_a_customer_for_its_reseller_and_credentials_show_once() {
     let t = TestApp::spawn().await;

@@ -1,9 +1,11 @@
 //! Tenants, users and their roles.
 
+use super::batch::Read;
 use super::paged::{Listing, Seek};
 use super::{Db, Tx};
 use crate::domain::identity::{Role, TenantKind, UserState};
 use crate::domain::ids::{TenantId, UserId};
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeSet;
 
@@ -235,6 +237,20 @@ where
         .fetch_optional(e)
         .await?;
     row.map(|r| r.try_get("language")).transpose()
+}
+
+/// A user's organisation and state, as a read for a trip that writes first
+/// (`Batch::fetch`): a use case that writes for a user checks the user in its own trip
+/// instead of a trip to the read pool before it. Read its rows with [`user_facts_from`].
+pub fn user_facts(id: UserId) -> Read {
+    Read::new("SELECT tenant_id, state FROM users WHERE id = $1").text(id.to_string())
+}
+
+/// The organisation and state [`user_facts`] returned; `None` when no user has that id.
+pub fn user_facts_from(rows: &[AnyRow]) -> Result<Option<(String, UserState)>, sqlx::Error> {
+    rows.first()
+        .map(|r| Ok((r.try_get("tenant_id")?, user_state(r)?)))
+        .transpose()
 }
 
 pub async fn user(db: &Db, id: UserId) -> Result<Option<UserRow>, sqlx::Error> {
