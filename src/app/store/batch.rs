@@ -132,15 +132,11 @@ impl<'q> Batch<'q> {
     /// Runs every statement in `tx` and commits it. On SQLite that is one trip, with the
     /// `BEGIN` too when nothing was sent before: a transaction whose only statements are a
     /// batch is one trip to the writer. Its end is the release of the transaction's savepoint
-    /// in the writer's group, whose commit it then waits for; when nobody waits to join the
-    /// group, the group's `COMMIT` rides in the same trip. On PostgreSQL the `COMMIT` is a
-    /// trip of its own. On error nothing is committed, and `tx` is dropped (rolled back).
-    /// The values are owned (`'static`): a trip that commits the group runs in a task of its
-    /// own, which a cancelled request cannot cut short.
-    pub async fn commit(self, mut tx: Tx) -> Result<(), sqlx::Error>
-    where
-        'q: 'static,
-    {
+    /// in the writer's group, whose commit it then waits for; a transaction that began the
+    /// group and ends with nobody waiting to join sends its `COMMIT` in the same trip. On
+    /// PostgreSQL the `COMMIT` is a trip of its own. On error nothing is committed, and `tx`
+    /// is dropped (rolled back).
+    pub async fn commit(self, mut tx: Tx) -> Result<(), sqlx::Error> {
         if tx.backend == Backend::Postgres {
             self.run(&mut tx).await?;
             return tx.commit().await;
@@ -150,9 +146,9 @@ impl<'q> Batch<'q> {
         };
         let sql = tx.opening(&sql);
         let sql = match tx.ending() {
-            Ending::CommitsGroup(end) => {
+            Ending::Alone => {
                 return tx
-                    .commit_group_with(format!("{sql};\n{end}"), Some(args))
+                    .commit_alone(&format!("{sql};\nCOMMIT"), Some(args))
                     .await
             }
             Ending::Member("") => sql,

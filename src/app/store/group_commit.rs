@@ -30,7 +30,6 @@ pub const MAX_MEMBERS: usize = 16;
 
 const SAVEPOINT: &str = "SAVEPOINT member";
 const RELEASE: &str = "RELEASE member";
-const RELEASE_AND_COMMIT: &str = "RELEASE member;\nCOMMIT";
 const ROLLBACK_MEMBER: &str = "ROLLBACK TO member; RELEASE member";
 
 type Outcome = Result<(), String>;
@@ -71,15 +70,6 @@ impl Member {
         match self {
             Member::First => "",
             Member::Savepoint => RELEASE,
-        }
-    }
-
-    /// The statements that end this member's work and commit the group with it, for a
-    /// member that ends when nobody waits to join ([`Group::nobody_waiting`]).
-    pub fn end_and_commit_sql(self) -> &'static str {
-        match self {
-            Member::First => "COMMIT",
-            Member::Savepoint => RELEASE_AND_COMMIT,
         }
     }
 }
@@ -156,17 +146,18 @@ impl Group {
         }
     }
 
-    /// No transaction waits to join the group: a member ending now may send the group's
-    /// `COMMIT` in its own last trip ([`Member::end_and_commit_sql`]) instead of a trip of
-    /// its own after it. One that queues meanwhile waits for that trip and begins the next
-    /// group.
+    /// No transaction waits to join the group: the group's first member, ending now, sends
+    /// its `COMMIT` in its own last trip instead of a trip of its own after it. Only the first
+    /// does: a later member's commit is every member's outcome, and keeping it a trip of its
+    /// own lets transactions that queue meanwhile still join. One that queues during that last
+    /// trip waits for it and begins the next group.
     pub fn nobody_waiting(&self) -> bool {
         self.lock().queue.is_empty()
     }
 
     /// The member holding `conn` committed the group in its last trip: the group is closed,
-    /// the connection goes to the next transaction queued (which begins a new group) or back
-    /// to the pool, and every member waiting hears that its work is committed.
+    /// and the connection goes to the next transaction queued (which begins a new group) or
+    /// back to the pool. (Only a first member does this, so no member waits to hear.)
     pub async fn finish_committed(
         self: &Arc<Self>,
         conn: PoolConnection<Any>,
@@ -607,29 +598,29 @@ mod tests {
         assert_eq!(seen(&db).await, vec![1, 2]);
     }
 
-    /// A member ending while another waits hands the writer on without committing; the last
-    /// member, with nobody behind it, commits the group in its own trip, and the first hears.
+    /// Only a group's first member commits in its own last trip: a later member, even with
+    /// nobody behind it, ends with its savepoint's release, and the group's `COMMIT` is a trip
+    /// of its own (transactions that queue meanwhile can still join); the first hears.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn only_the_member_nobody_waits_for_commits_the_group_in_its_trip() {
+    async fn a_group_of_several_commits_in_a_trip_of_its_own() {
         let (_dir, db) = db().await;
 
         let (a, b) = a_holding_b_queued(&db).await;
         let a_done = tokio::spawn(a.commit());
         let b = b.await.expect("b joined");
-        assert_eq!(commits_in_last_trip(&db), 0, "A handed on");
         let mut last = Batch::new();
         last.add("INSERT INTO t (x) VALUES ($1)").bind(2_i64);
         last.commit(b).await.expect("b commits the group");
-        assert_eq!(commits_in_last_trip(&db), 1);
         a_done.await.expect("a's task").expect("a committed");
+        assert_eq!(commits_in_last_trip(&db), 0);
         assert_eq!(seen(&db).await, vec![1, 2]);
     }
 
-    /// The `COMMIT` in a last trip fails (a deferred foreign key): the last member hears the
-    /// error, so does every member before it, nothing is committed, and the writer serves
-    /// the next transaction.
+    /// A `COMMIT` that fails (a deferred foreign key): a lone transaction whose last trip
+    /// carried it hears the error; in a group, every member does. Nothing is committed, and
+    /// the writer serves the next transaction.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_commit_failing_in_the_last_trip_fails_every_member() {
+    async fn a_failing_commit_fails_the_lone_transaction_or_every_member() {
         let (_dir, db) = db().await;
         db.write
             .execute(
@@ -638,13 +629,26 @@ mod tests {
             )
             .await
             .expect("child table");
+        let orphan = || {
+            let mut b = Batch::new();
+            b.add("INSERT INTO child (x) VALUES ($1)").bind(99_i64);
+            b
+        };
+
+        let lone = db.begin().await.expect("lone");
+        assert!(
+            orphan().commit(lone).await.is_err(),
+            "the lone commit fails"
+        );
+        assert_eq!(commits_in_last_trip(&db), 0);
 
         let (a, b) = a_holding_b_queued(&db).await;
         let a_done = tokio::spawn(a.commit());
         let b = b.await.expect("b joined");
-        let mut orphan = Batch::new();
-        orphan.add("INSERT INTO child (x) VALUES ($1)").bind(99_i64);
-        assert!(orphan.commit(b).await.is_err(), "the commit fails");
+        assert!(
+            orphan().commit(b).await.is_err(),
+            "the group's commit fails"
+        );
         assert!(
             a_done.await.expect("a's task").is_err(),
             "A hears that the group was not committed"
@@ -654,13 +658,16 @@ mod tests {
         insert(&mut d, 3).await;
         d.commit().await.expect("d commits");
         assert_eq!(seen(&db).await, vec![3]);
+        assert_eq!(commits_in_last_trip(&db), 1);
     }
 
-    /// A request cancelled at any point of its last trip: whatever happened, every member
-    /// hears the truth (success exactly when its row is committed), and the writer is free.
-    /// The first member leaves some 16 MB of pages for the commit to write, so that the
-    /// pauses tried end before, during and after the last trip's `COMMIT`: a `COMMIT`
-    /// started on the connection's thread finishes there even when the request is gone.
+    /// The last member's request cancelled at any point of its last trip or of the group's
+    /// commit: whatever happened, every member hears the truth (success exactly when its row
+    /// is committed), and the writer is free. The first member leaves some 16 MB of pages for
+    /// the commit to write, so that the pauses tried end before, during and after the
+    /// `COMMIT`: a `COMMIT` started on the connection's thread finishes there even when the
+    /// request is gone, so whoever tells the members must not be that request (it failed
+    /// this way when the last member sent the group's `COMMIT` itself).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_last_trip_cut_short_never_misleads_the_members() {
         let mut pauses: Vec<u64> = (0..12).map(|i| i * 250).collect();

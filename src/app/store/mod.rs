@@ -210,8 +210,8 @@ pub struct Tx {
 enum Ending {
     /// Ends this transaction's own work (`COMMIT` when it is not in a group).
     Member(&'static str),
-    /// Ends it and commits its whole group.
-    CommitsGroup(&'static str),
+    /// The first member of a group nobody waits to join: its `COMMIT` goes in its last trip.
+    Alone,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -265,17 +265,14 @@ impl Tx {
         sql.to_string()
     }
 
-    /// The statement that ends this transaction's work: `COMMIT`; on SQLite, when nobody
-    /// waits to join the group, the end of this member and the group's `COMMIT`
-    /// ([`Ending::CommitsGroup`]); otherwise the release of its savepoint in the group, or
-    /// nothing for the group's first member (the group's commit, which [`Tx::finish`] waits
-    /// for, ends it).
+    /// The statement that ends this transaction's work: `COMMIT`; on SQLite, the release of
+    /// its savepoint in the group, or for the group's first member nothing (the group's
+    /// commit, which [`Tx::finish`] waits for, ends it) or, when nobody waits to join, its
+    /// own `COMMIT` ([`Ending::Alone`]).
     fn ending(&self) -> Ending {
         match (&self.group, self.member) {
             (None, _) => Ending::Member("COMMIT"),
-            (Some(g), Some(m)) if g.nobody_waiting() => {
-                Ending::CommitsGroup(m.end_and_commit_sql())
-            }
+            (Some(g), Some(Member::First)) if g.nobody_waiting() => Ending::Alone,
             (Some(_), Some(m)) => Ending::Member(m.end_sql()),
             (Some(_), None) => Ending::Member(""),
         }
@@ -284,44 +281,35 @@ impl Tx {
     /// Commits (nothing to send when no statement was sent, though a group member still
     /// waits for its group).
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        match self.ending() {
-            // A member has sent its opening, so its transaction is open.
-            Ending::CommitsGroup(end) => self.commit_group_with(end.to_string(), None).await,
-            Ending::Member(end) => {
-                if self.state == TxState::Open && !end.is_empty() {
-                    self.raw().execute(end).await?;
-                }
-                self.ended();
-                self.finish().await
-            }
+        let end = match self.ending() {
+            Ending::Alone => return self.commit_alone("COMMIT", None).await,
+            Ending::Member(end) => end,
+        };
+        if self.state == TxState::Open && !end.is_empty() {
+            self.raw().execute(end).await?;
         }
+        self.ended();
+        self.finish().await
     }
 
-    /// Sends this member's last trip, `sql` (its last statements, its end and the group's
-    /// `COMMIT`), and closes the group. The trip runs in a task of its own: once it is sent,
-    /// its outcome is every member's, so a cancelled request must not leave it half-known
-    /// (the members told of a rollback that did not happen). On error the member is
-    /// dropped in the task and rolls back like any failed member; when the `COMMIT` itself
-    /// failed, that rollback finds its savepoint released and ends the whole group's
-    /// transaction, telling every member.
-    async fn commit_group_with(
+    /// Sends `sql`, this lone transaction's last statements ending with its `COMMIT`, and
+    /// hands the writer on. A group's first member has no other member's work to answer
+    /// for, so a request cancelled during this trip leaves nobody misled: its drop rolls
+    /// back whatever is still open, as for any failed member.
+    async fn commit_alone(
         mut self,
-        sql: String,
-        args: Option<sqlx::any::AnyArguments<'static>>,
+        sql: &str,
+        args: Option<sqlx::any::AnyArguments<'_>>,
     ) -> Result<(), sqlx::Error> {
-        let trip = tokio::spawn(async move {
-            match args {
-                Some(args) => sqlx::query_with(&sql, args).execute(self.raw()).await?,
-                None => self.raw().execute(sql.as_str()).await?,
-            };
-            self.ended();
-            match (self.group.clone(), self.conn.take()) {
-                (Some(group), Some(conn)) => group.finish_committed(conn).await,
-                _ => Ok(()),
-            }
-        });
-        trip.await
-            .map_err(|e| sqlx::Error::Protocol(format!("the group's last trip: {e}")))?
+        match args {
+            Some(args) => sqlx::query_with(sql, args).execute(self.raw()).await?,
+            None => self.raw().execute(sql).await?,
+        };
+        self.ended();
+        match (self.group.clone(), self.conn.take()) {
+            (Some(group), Some(conn)) => group.finish_committed(conn).await,
+            _ => Ok(()),
+        }
     }
 
     /// After the end statement ran: a group member hands the writer on, or commits the
