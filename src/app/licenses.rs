@@ -238,7 +238,7 @@ pub async fn update(
         _ => return Err(Error::Internal(anyhow::anyhow!("a trip lost a read"))),
     };
     match who {
-        Some((tenant, _)) if tenant != t.id.to_string() => return Err(Error::NotFound("user")),
+        Some((tenant, _)) if tenant != t.id => return Err(Error::NotFound("user")),
         None => return Err(Error::NotFound("user")),
         Some((_, state)) if !state.is_active() => {
             return Err(Error::conflict(

@@ -38,7 +38,8 @@ type Outcome = Result<(), String>;
 pub struct Group {
     pool: AnyPool,
     state: Mutex<State>,
-    /// Groups committed in their last member's own trip (the rest by a `COMMIT` of its own).
+    /// Lone transactions that committed in their own last trip (every other group commits
+    /// by a `COMMIT` of its own); the tests read it to tell the two paths apart.
     committed_in_last_trip: AtomicU64,
 }
 
@@ -422,7 +423,7 @@ mod tests {
         (a, b)
     }
 
-    /// Groups committed in their last member's own trip so far.
+    /// Lone transactions committed in their own last trip so far.
     fn commits_in_last_trip(db: &Db) -> u64 {
         let g = db.group.as_ref().expect("sqlite");
         g.committed_in_last_trip

@@ -247,9 +247,9 @@ pub fn user_facts(id: UserId) -> Read {
 }
 
 /// The organisation and state [`user_facts`] returned; `None` when no user has that id.
-pub fn user_facts_from(rows: &[AnyRow]) -> Result<Option<(String, UserState)>, sqlx::Error> {
+pub fn user_facts_from(rows: &[AnyRow]) -> Result<Option<(TenantId, UserState)>, sqlx::Error> {
     rows.first()
-        .map(|r| Ok((r.try_get("tenant_id")?, user_state(r)?)))
+        .map(|r| Ok((id_col(r, "tenant_id")?, user_state(r)?)))
         .transpose()
 }
 
