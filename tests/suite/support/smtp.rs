@@ -62,9 +62,14 @@ impl SmtpServer {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
+    /// The messages recorded so far. The sink appends a record and then its newline, and a
+    /// long record reaches the file in several writes: bytes after the last newline are a
+    /// record still being written, left for the next look.
     pub fn messages(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.out)
-            .unwrap_or_default()
+        let recorded = std::fs::read(&self.out).unwrap_or_default();
+        let end = recorded.iter().rposition(|&b| b == b'\n').unwrap_or(0);
+        std::str::from_utf8(&recorded[..end])
+            .expect("complete records are UTF-8")
             .lines()
             .filter(|l| !l.is_empty())
             .map(|l| serde_json::from_str(l).unwrap())
