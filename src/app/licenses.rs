@@ -237,15 +237,13 @@ pub async fn update(
         [who, heads, seats] => (ids::user_facts_from(who)?, heads, seats),
         _ => return Err(Error::Internal(anyhow::anyhow!("a trip lost a read"))),
     };
-    match who {
-        Some((tenant, _)) if tenant != t.id => return Err(Error::NotFound("user")),
-        None => return Err(Error::NotFound("user")),
-        Some((_, state)) if !state.is_active() => {
-            return Err(Error::conflict(
-                "licenses can be assigned only to active users",
-            ))
-        }
-        Some(_) => {}
+    let (_, state) = who
+        .filter(|(tenant, _)| *tenant == t.id)
+        .ok_or(Error::NotFound("user"))?;
+    if !state.is_active() {
+        return Err(Error::conflict(
+            "licenses can be assigned only to active users",
+        ));
     }
     let (heads, seats) = (locked_chains(heads)?, seats_from(seats)?);
     let mut records = Batch::new();

@@ -156,25 +156,22 @@ impl Group {
         self.lock().queue.is_empty()
     }
 
-    /// The member holding `conn` committed the group in its last trip: the group is closed,
-    /// and the connection goes to the next transaction queued (which begins a new group) or
-    /// back to the pool. (Only a first member does this, so no member waits to hear.)
+    /// The group's first member, holding `conn`, committed in its own last trip: the group
+    /// (that member alone, so nobody waits to hear) is closed, and the connection goes to the
+    /// next transaction queued (which begins a new group) or back to the pool.
     pub async fn finish_committed(
         self: &Arc<Self>,
         conn: PoolConnection<Any>,
     ) -> Result<(), sqlx::Error> {
-        let members = {
+        {
             let mut s = self.lock();
+            debug_assert!(s.members.is_empty(), "only a lone first member commits so");
             s.open = false;
-            std::mem::take(&mut s.members)
-        };
-        metrics::histogram!("partnerhub_sqlite_group_commit_size")
-            .record((members.len() + 1) as f64);
+        }
+        metrics::histogram!("partnerhub_sqlite_group_commit_size").record(1.0);
         self.committed_in_last_trip.fetch_add(1, Ordering::Relaxed);
         // With no group open, this hands on or releases, and answers at once.
-        let handed = self.finish(conn).await;
-        tell(members, Ok(()));
-        handed
+        self.finish(conn).await
     }
 
     /// Ends the member holding `conn` after its work was ended (or rolled back to its
