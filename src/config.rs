@@ -105,6 +105,12 @@ pub struct Config {
     #[arg(long, env = "PARTNERHUB_DB_CONNECTIONS", default_value_t = 16)]
     pub db_connections: u32,
 
+    /// SQLite: the size, in MiB, past which the WAL is started again from its beginning and
+    /// its file cut back to this size. Under steady load readers always hold a snapshot in
+    /// the WAL, so without this it would grow as long as the load lasts.
+    #[arg(long, env = "PARTNERHUB_SQLITE_WAL_LIMIT_MB", default_value_t = 64)]
+    pub sqlite_wal_limit_mb: u32,
+
     /// Run background workers (mail, expiries) in this process.
     #[arg(long, env = "PARTNERHUB_WORKERS", default_value_t = true, action = clap::ArgAction::Set)]
     pub workers: bool,

@@ -134,15 +134,15 @@ async fn housekeeping(app: App, mut stop: watch::Receiver<bool>) {
 }
 
 /// The WAL checkpoint timer (`app::checkpoints`): every node checkpoints its own SQLite
-/// file, once more when the server stops.
+/// file, and empties its WAL when the server stops.
 async fn checkpoints(app: App, mut stop: watch::Receiver<bool>) {
-    let mut checkpointer = crate::app::checkpoints::Checkpointer::default();
+    let mut checkpointer = crate::app::checkpoints::Checkpointer::new(&app);
     loop {
         let pause = checkpointer.pass(&app).await;
         tokio::select! {
             _ = tokio::time::sleep(pause) => {}
             _ = stop.changed() => {
-                checkpointer.pass(&app).await;
+                checkpointer.finish(&app).await;
                 return;
             }
         }

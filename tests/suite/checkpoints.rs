@@ -1,9 +1,10 @@
 //! SQLite's WAL checkpoints run beside the single writer, not in it (`app::checkpoints`):
 //! the server turns the writer's own checkpoints off, and its timer copies the WAL into the
-//! database file on a read connection.
+//! database file on a read connection. The WAL is kept to its size limit even while readers
+//! hold snapshots in it, and a stopped server leaves it empty.
 
 use crate::support::TestApp;
-use partnerhub::app::store::Backend;
+use partnerhub::app::store::{Backend, Db, WalReset};
 use std::time::{Duration, Instant};
 
 /// The SQLite file behind a `sqlite:` URL.
@@ -12,6 +13,38 @@ fn file_of(url: &str) -> std::path::PathBuf {
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:");
     rest.split('?').next().unwrap().into()
+}
+
+/// The size of the WAL beside the SQLite file behind `url` (0 when there is none).
+fn wal_len(url: &str) -> u64 {
+    let mut wal = file_of(url).into_os_string();
+    wal.push("-wal");
+    std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
+}
+
+/// About 1.5 MB of new rows (3,000 of some 500 bytes) in one transaction, tagged `tag`.
+async fn write_rows(db: &Db, tag: &str) {
+    let mut tx = db.begin().await.unwrap();
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) \
+         INSERT INTO rate_limit_windows (limit_key, window_start, used) \
+         SELECT $1 || '-' || i || replace(hex(zeroblob(250)), '0', 'x'), $2, 1 FROM n",
+    )
+    .bind(tag)
+    .bind(1_i64 << 50)
+    .execute(tx.conn().await.unwrap())
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// One small committed write (a reset WAL's file is cut to its limit at a commit).
+async fn write_one(db: &Db, key: &str) {
+    sqlx::query("INSERT INTO rate_limit_windows (limit_key, window_start, used) VALUES ($1, 1, 1)")
+        .bind(key)
+        .execute(&db.write)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -61,4 +94,101 @@ async fn the_wal_is_checkpointed_by_the_servers_timer_not_by_the_writer() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test]
+async fn a_wal_grown_while_a_reader_held_it_is_cut_back_to_its_limit() {
+    const LIMIT: u64 = 1 << 20;
+    let t = TestApp::spawn_with(|c| c.sqlite_wal_limit_mb = 1).await;
+    let db = &t.app.db;
+    if db.backend == Backend::Postgres {
+        assert_eq!(
+            db.reset_wal(WalReset::Restart, LIMIT as i64).await.unwrap(),
+            None
+        );
+        return;
+    }
+    let url = &t.app.config.database_url;
+
+    // A reader holds a snapshot, as some reader always does under steady load: what is
+    // written after it cannot all be copied, and the WAL cannot start again while it stays.
+    let mut reader = db.read.acquire().await.unwrap();
+    sqlx::raw_sql("BEGIN").execute(&mut *reader).await.unwrap();
+    sqlx::query("SELECT COUNT(*) FROM tenants")
+        .fetch_one(&mut *reader)
+        .await
+        .unwrap();
+    for k in 0..3 {
+        write_rows(db, &format!("held-{k}")).await;
+    }
+    let grown = wal_len(url);
+    assert!(
+        grown > 3 * LIMIT,
+        "4.5 MB written under a held reader: the WAL holds {grown} bytes"
+    );
+    // A reset tried now gives up on the reader instead of holding the writer for it. (Its
+    // limit is left unbounded here: the server's timer must be what cuts the file below.)
+    assert_eq!(
+        db.reset_wal(WalReset::Restart, i64::MAX).await.unwrap(),
+        Some(false)
+    );
+    write_one(db, "while-held").await;
+    assert!(
+        wal_len(url) >= grown,
+        "nothing can cut the WAL under the reader"
+    );
+
+    sqlx::raw_sql("COMMIT").execute(&mut *reader).await.unwrap();
+    drop(reader);
+    // Now the server's timer resets it; the next commit cuts the file to the limit. Small
+    // writes keep coming in the meantime, as they would on a live server.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    for k in 0.. {
+        write_one(db, &format!("after-{k}")).await;
+        let now = wal_len(url);
+        if now <= LIMIT {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the WAL stayed at {now} bytes (limit {LIMIT}) after the reader left"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Every row written is still there.
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM rate_limit_windows WHERE limit_key LIKE 'held-%'")
+            .fetch_one(&db.read)
+            .await
+            .unwrap();
+    assert_eq!(n, 9000);
+}
+
+#[tokio::test]
+async fn a_stopped_server_leaves_no_wal_to_read_through() {
+    let mut t = TestApp::spawn().await;
+    if t.app.db.backend == Backend::Postgres {
+        // No WAL file of ours to empty: nothing is done, and nothing claimed.
+        assert_eq!(
+            t.app.db.reset_wal(WalReset::Truncate, 0).await.unwrap(),
+            None
+        );
+        return;
+    }
+    let url = t.app.config.database_url.clone();
+    write_rows(&t.app.db, "before-stop").await;
+    assert!(wal_len(&url) > 1_000_000, "the rows are in the WAL");
+    t.running.take().unwrap().shutdown().await;
+    assert_eq!(
+        wal_len(&url),
+        0,
+        "the server's last pass copied the WAL into the file and emptied it"
+    );
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM rate_limit_windows WHERE limit_key LIKE 'before-stop-%'",
+    )
+    .fetch_one(&t.app.db.read)
+    .await
+    .unwrap();
+    assert_eq!(n, 3000);
 }

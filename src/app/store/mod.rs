@@ -392,7 +392,7 @@ impl Db {
                         Box::pin(async move {
                             let pragmas = format!(
                                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; \
-                                 PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; \
+                                 PRAGMA foreign_keys=ON; PRAGMA busy_timeout={BUSY_TIMEOUT_MS}; \
                                  PRAGMA cache_size=-{cache_kb};"
                             );
                             conn.execute(pragmas.as_str()).await?;
@@ -561,6 +561,54 @@ impl Db {
         }))
     }
 
+    /// SQLite: a checkpoint on the writer's connection that copies what is left of the WAL,
+    /// waits at most [`RESET_WAIT_MS`] for readers still reading it, and then has the WAL
+    /// start again from its beginning: `Restart` reuses the file and cuts it to
+    /// `limit_bytes` at the next commit, `Truncate` empties it now. Passive checkpoints
+    /// ([`Db::checkpoint`]) never do this while readers keep snapshots in the WAL, which
+    /// under steady load is always. The writer is held for the copy of the last frames
+    /// (the passive ones copied the rest) and that short wait, between two groups of
+    /// transactions. Returns whether the WAL was reset (`false`: a reader stayed, try
+    /// later); `None` on PostgreSQL.
+    pub async fn reset_wal(
+        &self,
+        mode: WalReset,
+        limit_bytes: i64,
+    ) -> Result<Option<bool>, sqlx::Error> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        let mut conn = self.write.acquire().await?;
+        let c: &mut sqlx::AnyConnection = &mut conn;
+        let setup =
+            format!("PRAGMA journal_size_limit={limit_bytes}; PRAGMA busy_timeout={RESET_WAIT_MS}");
+        c.execute(setup.as_str()).await?;
+        let sql = match mode {
+            WalReset::Restart => "PRAGMA wal_checkpoint(RESTART)",
+            WalReset::Truncate => "PRAGMA wal_checkpoint(TRUNCATE)",
+        };
+        let outcome = c.fetch_one(sql).await;
+        // The writer's own patience comes back whatever the checkpoint said; a connection
+        // that could not get it back is not reused.
+        let wait = format!("PRAGMA busy_timeout={BUSY_TIMEOUT_MS}");
+        if c.execute(wait.as_str()).await.is_err() {
+            conn.close_on_drop();
+        }
+        let busy: i64 = outcome?.try_get(0)?;
+        Ok(Some(busy == 0))
+    }
+
+    /// SQLite's page size, in bytes (`None` on PostgreSQL).
+    pub async fn page_size(&self) -> Result<Option<i64>, sqlx::Error> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        let row = sqlx::query("PRAGMA page_size")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(Some(row.try_get(0)?))
+    }
+
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.read).await.is_ok()
     }
@@ -576,6 +624,23 @@ pub struct Wal {
 
 /// Turns off the writer's own checkpoints (see [`Db::checkpoint_off_the_writer`]).
 const WRITER_LEAVES_CHECKPOINTS: &str = "PRAGMA wal_autocheckpoint=0";
+
+/// How [`Db::reset_wal`] leaves the WAL's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WalReset {
+    /// Reused from its beginning, cut to the size limit at the next commit (while serving).
+    Restart,
+    /// Emptied (when the server stops, so the next start has no WAL to read through).
+    Truncate,
+}
+
+/// How long an SQLite statement waits for a lock another connection holds before it fails
+/// with `SQLITE_BUSY`.
+const BUSY_TIMEOUT_MS: u32 = 10_000;
+
+/// How long a WAL reset waits for readers still reading the WAL. It holds the writer
+/// meanwhile, so it gives up soon and is tried again at a later pass.
+pub const RESET_WAIT_MS: u32 = 20;
 
 /// Creates the SQLite file's folder and asks sqlx to create the file if missing.
 fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
