@@ -54,7 +54,8 @@ impl Checkpointer {
     /// `partnerhub_sqlite_wal_frames`, with those not yet copied as
     /// `partnerhub_sqlite_wal_frames_behind` (a busy reader can hold a checkpoint back), and
     /// the resets as `partnerhub_sqlite_wal_resets_total` (with `outcome`: `reset`, or
-    /// `readers_stayed` when readers kept it from happening).
+    /// `readers_stayed` when readers kept it from happening); how long each held the writer
+    /// is `partnerhub_sqlite_wal_reset_held_seconds`.
     pub async fn pass(&mut self, app: &App) -> Duration {
         match app.db.checkpoint().await {
             Ok(None) => IDLE,

@@ -579,6 +579,7 @@ impl Db {
             return Ok(None);
         }
         let mut conn = self.write.acquire().await?;
+        let held = std::time::Instant::now();
         let c: &mut sqlx::AnyConnection = &mut conn;
         let setup =
             format!("PRAGMA journal_size_limit={limit_bytes}; PRAGMA busy_timeout={RESET_WAIT_MS}");
@@ -594,6 +595,8 @@ impl Db {
         if c.execute(wait.as_str()).await.is_err() {
             conn.close_on_drop();
         }
+        metrics::histogram!("partnerhub_sqlite_wal_reset_held_seconds")
+            .record(held.elapsed().as_secs_f64());
         let busy: i64 = outcome?.try_get(0)?;
         Ok(Some(busy == 0))
     }
@@ -640,7 +643,7 @@ const BUSY_TIMEOUT_MS: u32 = 10_000;
 
 /// How long a WAL reset waits for readers still reading the WAL. It holds the writer
 /// meanwhile, so it gives up soon and is tried again at a later pass.
-pub const RESET_WAIT_MS: u32 = 20;
+pub const RESET_WAIT_MS: u32 = 5;
 
 /// Creates the SQLite file's folder and asks sqlx to create the file if missing.
 fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
