@@ -18,16 +18,23 @@ pub struct Running {
     stop: watch::Sender<bool>,
     server: JoinHandle<()>,
     workers: Vec<JoinHandle<()>>,
+    /// The checkpoint timer, with its own stop: it stops after everything else that writes,
+    /// so its last pass empties a WAL nothing writes to afterwards.
+    checkpoints: (watch::Sender<bool>, JoinHandle<()>),
 }
 
 impl Running {
-    /// Stops accepting connections, lets in-flight requests finish, then stops workers.
+    /// Stops accepting connections, lets in-flight requests finish, stops the workers, and
+    /// then the checkpoint timer.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.server.await;
         for w in self.workers {
             let _ = w.await;
         }
+        let (stop, timer) = self.checkpoints;
+        let _ = stop.send(true);
+        let _ = timer.await;
     }
 }
 
@@ -92,7 +99,11 @@ pub async fn spawn(app: App, listener: TcpListener) -> anyhow::Result<Running> {
     });
     let mut workers = Vec::new();
     crate::app::checkpoints::start(&app).await?;
-    workers.push(tokio::spawn(checkpoints(app.clone(), stop_rx.clone())));
+    let (checkpoints_stop, checkpoints_rx) = watch::channel(false);
+    let checkpoints = (
+        checkpoints_stop,
+        tokio::spawn(checkpoints(app.clone(), checkpoints_rx)),
+    );
     if app.config.workers {
         workers.push(tokio::spawn(crate::mail::worker::run(
             app.clone(),
@@ -110,6 +121,7 @@ pub async fn spawn(app: App, listener: TcpListener) -> anyhow::Result<Running> {
         stop,
         server,
         workers,
+        checkpoints,
     })
 }
 
