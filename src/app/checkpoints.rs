@@ -25,9 +25,15 @@ pub const BUSY: Duration = Duration::from_millis(100);
 /// ... and after one that found nothing to copy.
 pub const IDLE: Duration = Duration::from_secs(1);
 
-/// From now on the writer leaves checkpoints to [`Checkpointer::pass`].
+/// From now on the writer leaves checkpoints to [`Checkpointer::pass`], and cuts the WAL's
+/// file back to its limit whenever the WAL starts again.
 pub async fn start(app: &App) -> Result<(), sqlx::Error> {
-    app.db.checkpoint_off_the_writer().await
+    app.db.checkpoint_off_the_writer(limit_bytes(app)).await
+}
+
+/// `--sqlite-wal-limit-mb` in bytes (at least one MiB).
+fn limit_bytes(app: &App) -> i64 {
+    i64::from(app.config.sqlite_wal_limit_mb.max(1)) << 20
 }
 
 /// The timer's memory between passes.
@@ -44,7 +50,7 @@ impl Checkpointer {
     pub fn new(app: &App) -> Checkpointer {
         Checkpointer {
             last_log: 0,
-            limit_bytes: i64::from(app.config.sqlite_wal_limit_mb.max(1)) << 20,
+            limit_bytes: limit_bytes(app),
             page_size: None,
         }
     }
@@ -63,12 +69,15 @@ impl Checkpointer {
                 metrics::gauge!("partnerhub_sqlite_wal_frames").set(wal.frames as f64);
                 metrics::gauge!("partnerhub_sqlite_wal_frames_behind")
                     .set((wal.frames - wal.checkpointed) as f64);
-                if self.over_limit(app, wal.frames).await {
-                    self.reset(app, WalReset::Restart).await;
-                }
                 // The WAL grew (or restarted) since the last pass: writes are coming in.
                 let busy = wal.frames != self.last_log;
                 self.last_log = wal.frames;
+                // Without writes there is nothing to reset: the passive pass has copied it
+                // all, and the next write starts it again by itself (a reset keeps the frame
+                // count until then, so an idle WAL would be reset at every pass).
+                if busy && self.over_limit(app, wal.frames).await {
+                    self.reset(app, WalReset::Restart).await;
+                }
                 if busy {
                     BUSY
                 } else {
@@ -102,7 +111,7 @@ impl Checkpointer {
     }
 
     async fn reset(&mut self, app: &App, mode: WalReset) {
-        match app.db.reset_wal(mode, self.limit_bytes).await {
+        match app.db.reset_wal(mode).await {
             Ok(Some(done)) => {
                 let outcome = if done { "reset" } else { "readers_stayed" };
                 metrics::counter!("partnerhub_sqlite_wal_resets_total", "outcome" => outcome)

@@ -64,6 +64,15 @@ async fn the_wal_is_checkpointed_by_the_servers_timer_not_by_the_writer() {
         auto, 0,
         "the writer leaves checkpoints to the server's timer"
     );
+    let (limit,): (i64,) = sqlx::query_as("PRAGMA journal_size_limit")
+        .fetch_one(&db.write)
+        .await
+        .unwrap();
+    assert_eq!(
+        limit,
+        64 << 20,
+        "the writer cuts the WAL to --sqlite-wal-limit-mb"
+    );
 
     let file = file_of(&t.app.config.database_url);
     let before = std::fs::metadata(&file).unwrap().len();
@@ -102,10 +111,7 @@ async fn a_wal_grown_while_a_reader_held_it_is_cut_back_to_its_limit() {
     let t = TestApp::spawn_with(|c| c.sqlite_wal_limit_mb = 1).await;
     let db = &t.app.db;
     if db.backend == Backend::Postgres {
-        assert_eq!(
-            db.reset_wal(WalReset::Restart, LIMIT as i64).await.unwrap(),
-            None
-        );
+        assert_eq!(db.reset_wal(WalReset::Restart).await.unwrap(), None);
         return;
     }
     let url = &t.app.config.database_url;
@@ -126,12 +132,8 @@ async fn a_wal_grown_while_a_reader_held_it_is_cut_back_to_its_limit() {
         grown > 3 * LIMIT,
         "4.5 MB written under a held reader: the WAL holds {grown} bytes"
     );
-    // A reset tried now gives up on the reader instead of holding the writer for it. (Its
-    // limit is left unbounded here: the server's timer must be what cuts the file below.)
-    assert_eq!(
-        db.reset_wal(WalReset::Restart, i64::MAX).await.unwrap(),
-        Some(false)
-    );
+    // A reset tried now gives up on the reader instead of holding the writer for it.
+    assert_eq!(db.reset_wal(WalReset::Restart).await.unwrap(), Some(false));
     write_one(db, "while-held").await;
     assert!(
         wal_len(url) >= grown,
@@ -169,10 +171,7 @@ async fn a_stopped_server_leaves_no_wal_to_read_through() {
     let mut t = TestApp::spawn().await;
     if t.app.db.backend == Backend::Postgres {
         // No WAL file of ours to empty: nothing is done, and nothing claimed.
-        assert_eq!(
-            t.app.db.reset_wal(WalReset::Truncate, 0).await.unwrap(),
-            None
-        );
+        assert_eq!(t.app.db.reset_wal(WalReset::Truncate).await.unwrap(), None);
         return;
     }
     let url = t.app.config.database_url.clone();
@@ -191,4 +190,53 @@ async fn a_stopped_server_leaves_no_wal_to_read_through() {
     .await
     .unwrap();
     assert_eq!(n, 3000);
+}
+
+/// The reset itself, with no timer around it: it copies what no passive pass has copied yet
+/// and has the next write start the WAL again, cutting its file to the writer's limit. A
+/// write alone would not: the WAL is not all copied.
+#[tokio::test]
+async fn a_reset_starts_the_wal_again_and_the_next_commit_cuts_its_file() {
+    const LIMIT: u64 = 1 << 20;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("reset.db").display());
+    let db = Db::connect(&url, 2).await.unwrap();
+    db.checkpoint_off_the_writer(LIMIT as i64).await.unwrap();
+    let (limit,): (i64,) = sqlx::query_as("PRAGMA journal_size_limit")
+        .fetch_one(&db.write)
+        .await
+        .unwrap();
+    assert_eq!(limit, LIMIT as i64, "the writer knows the WAL's limit");
+    sqlx::raw_sql(
+        "CREATE TABLE rate_limit_windows (limit_key TEXT PRIMARY KEY, window_start INTEGER, used INTEGER)",
+    )
+    .execute(&db.write)
+    .await
+    .unwrap();
+    for k in 0..2 {
+        write_rows(&db, &format!("bulk-{k}")).await;
+    }
+    let grown = wal_len(&url);
+    assert!(
+        grown > 2 * LIMIT,
+        "3 MB written: the WAL holds {grown} bytes"
+    );
+    write_one(&db, "before-reset").await;
+    assert!(
+        wal_len(&url) >= grown,
+        "nothing copied, nothing started again"
+    );
+
+    assert_eq!(db.reset_wal(WalReset::Restart).await.unwrap(), Some(true));
+    write_one(&db, "after-reset").await;
+    let now = wal_len(&url);
+    assert!(
+        now <= LIMIT,
+        "the WAL's file is {now} bytes (limit {LIMIT})"
+    );
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM rate_limit_windows")
+        .fetch_one(&db.read)
+        .await
+        .unwrap();
+    assert_eq!(n, 6002, "every row is in the database");
 }

@@ -46,7 +46,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::Row;
 use sqlx::{Any, AnyConnection, AnyPool, Executor};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -168,9 +168,10 @@ pub struct Db {
     pub write: AnyPool,
     pub lists: AnyPool,
     pub backend: Backend,
-    /// SQLite: whether the WAL is checkpointed by [`Db::checkpoint`] on a read connection
-    /// instead of by the writer after its commits (see [`Db::checkpoint_off_the_writer`]).
-    manual_checkpoints: Arc<AtomicBool>,
+    /// SQLite: the WAL's size limit in bytes once it is checkpointed by [`Db::checkpoint`] on
+    /// a read connection instead of by the writer after its commits (0 until then; see
+    /// [`Db::checkpoint_off_the_writer`]).
+    manual_checkpoints: Arc<AtomicI64>,
     /// SQLite: transactions waiting for the writer commit together ([`group_commit`]).
     group: Option<Arc<Group>>,
     /// `lists` is a replica ([`Db::with_list_replica`]).
@@ -383,12 +384,12 @@ impl Db {
             // Page cache per connection: the writer keeps 32 MB, each reader 4 MB. The
             // operating system's file cache holds the rest, so a large database does not
             // make each of many read connections grow its own copy of hot pages.
-            let manual_checkpoints = Arc::new(AtomicBool::new(false));
-            let pool = |n: u32, cache_kb: i64, manual: Option<Arc<AtomicBool>>| {
+            let manual_checkpoints = Arc::new(AtomicI64::new(0));
+            let pool = |n: u32, cache_kb: i64, manual: Option<Arc<AtomicI64>>| {
                 pool_options(n)
                     .min_connections(1)
                     .after_connect(move |conn, _| {
-                        let manual = manual.as_ref().is_some_and(|m| m.load(Ordering::Relaxed));
+                        let limit = manual.as_ref().map_or(0, |m| m.load(Ordering::Relaxed));
                         Box::pin(async move {
                             let pragmas = format!(
                                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; \
@@ -396,8 +397,9 @@ impl Db {
                                  PRAGMA cache_size=-{cache_kb};"
                             );
                             conn.execute(pragmas.as_str()).await?;
-                            if manual {
-                                conn.execute(WRITER_LEAVES_CHECKPOINTS).await?;
+                            if limit > 0 {
+                                conn.execute(writer_leaves_checkpoints(limit).as_str())
+                                    .await?;
                             }
                             Ok(())
                         })
@@ -534,14 +536,19 @@ impl Db {
     /// thousand pages (a sixth of the writer's CPU during the order workload). A passive
     /// checkpoint on a read connection runs beside the writer. Until this is called (the
     /// command-line tools, `bench generate`), the writer checkpoints as SQLite's default has
-    /// it. Nothing to do on PostgreSQL.
-    pub async fn checkpoint_off_the_writer(&self) -> Result<(), sqlx::Error> {
+    /// it. The writer also cuts the WAL's file back to `limit_bytes` whenever the WAL
+    /// starts again from its beginning ([`Db::reset_wal`], or by itself once all of it is
+    /// copied and no reader is in it). Nothing to do on PostgreSQL.
+    pub async fn checkpoint_off_the_writer(&self, limit_bytes: i64) -> Result<(), sqlx::Error> {
         if self.backend != Backend::Sqlite {
             return Ok(());
         }
-        self.manual_checkpoints.store(true, Ordering::Relaxed);
-        // The writer connection open now; one opened later reads the flag when it connects.
-        self.write.execute(WRITER_LEAVES_CHECKPOINTS).await?;
+        let limit = limit_bytes.max(1);
+        self.manual_checkpoints.store(limit, Ordering::Relaxed);
+        // The writer connection open now; one opened later reads the limit when it connects.
+        self.write
+            .execute(writer_leaves_checkpoints(limit).as_str())
+            .await?;
         Ok(())
     }
 
@@ -563,26 +570,21 @@ impl Db {
 
     /// SQLite: a checkpoint on the writer's connection that copies what is left of the WAL,
     /// waits at most [`RESET_WAIT_MS`] for readers still reading it, and then has the WAL
-    /// start again from its beginning: `Restart` reuses the file and cuts it to
-    /// `limit_bytes` at the next commit, `Truncate` empties it now. Passive checkpoints
+    /// start again from its beginning: `Restart` reuses the file and cuts it to the limit
+    /// of [`Db::checkpoint_off_the_writer`] at the next commit, `Truncate` empties it now. Passive checkpoints
     /// ([`Db::checkpoint`]) never do this while readers keep snapshots in the WAL, which
     /// under steady load is always. The writer is held for the copy of the last frames
     /// (the passive ones copied the rest) and that short wait, between two groups of
     /// transactions. Returns whether the WAL was reset (`false`: a reader stayed, try
     /// later); `None` on PostgreSQL.
-    pub async fn reset_wal(
-        &self,
-        mode: WalReset,
-        limit_bytes: i64,
-    ) -> Result<Option<bool>, sqlx::Error> {
+    pub async fn reset_wal(&self, mode: WalReset) -> Result<Option<bool>, sqlx::Error> {
         if self.backend != Backend::Sqlite {
             return Ok(None);
         }
         let mut conn = self.write.acquire().await?;
         let held = std::time::Instant::now();
         let c: &mut sqlx::AnyConnection = &mut conn;
-        let setup =
-            format!("PRAGMA journal_size_limit={limit_bytes}; PRAGMA busy_timeout={RESET_WAIT_MS}");
+        let setup = format!("PRAGMA busy_timeout={RESET_WAIT_MS}");
         c.execute(setup.as_str()).await?;
         let sql = match mode {
             WalReset::Restart => "PRAGMA wal_checkpoint(RESTART)",
@@ -625,8 +627,11 @@ pub struct Wal {
     pub checkpointed: i64,
 }
 
-/// Turns off the writer's own checkpoints (see [`Db::checkpoint_off_the_writer`]).
-const WRITER_LEAVES_CHECKPOINTS: &str = "PRAGMA wal_autocheckpoint=0";
+/// Turns off the writer's own checkpoints and sets the WAL's size limit (see
+/// [`Db::checkpoint_off_the_writer`]).
+fn writer_leaves_checkpoints(limit_bytes: i64) -> String {
+    format!("PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit={limit_bytes}")
+}
 
 /// How [`Db::reset_wal`] leaves the WAL's file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
